@@ -1,0 +1,3 @@
+"""sales-align-bot core: platform-neutral logic shared by every chat adapter."""
+
+__version__ = "0.1.0"
