@@ -1,0 +1,18 @@
+"""The evaluator port: anything that turns (question, answer, strategy) into an Evaluation."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.evaluation.result import Evaluation, Question
+from bot.strategy.schema import Strategy
+
+
+class Evaluator(Protocol):
+    """Judges one answer against the strategy. Must not raise for any answer text."""
+
+    name: str
+    version: str
+
+    async def evaluate(self, question: Question, answer: str, strategy: Strategy) -> Evaluation:
+        ...
