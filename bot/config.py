@@ -1,0 +1,78 @@
+"""Settings from the environment and `.env`, in one typed object.
+
+The bot's own settings carry the `ALIGNBOT_` prefix; platform and model settings keep the names
+their ecosystems use (SLACK_BOT_TOKEN, MICROSOFT_APP_ID, OPENAI_API_KEY, ...) so existing
+deployment secrets work unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.strategy.durations import Duration, DurationField
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _plain(name: str) -> AliasChoices:
+    """An un-prefixed environment variable name (also accepted in lower case)."""
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a running bot. See `.env.example` for each variable."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ALIGNBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
+        populate_by_name=True,
+    )
+
+    database_url: str = Field(
+        default="sqlite:///alignbot.db",
+        description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql://user@host/db",
+    )
+    strategy_file: Path = Field(
+        default=REPO_ROOT / "examples" / "strategy.yaml", description="The strategy YAML file"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    prompts_dir: Path = Field(default=REPO_ROOT / "prompts", description="Question and feedback texts")
+    platform: Literal["auto", "console", "slack", "teams"] = Field(
+        default="auto", description="Which adapter `alignbot run` starts; auto picks from the tokens"
+    )
+    evaluator: Literal["auto", "rules", "llm"] = Field(
+        default="auto", description="auto uses the LLM when OPENAI_API_KEY is set, else the rules"
+    )
+    checkin_close_after: DurationField = Field(
+        default=Duration(1, "d"), description="How long an ad-hoc check-in stays open (e.g. 1d)"
+    )
+    default_timezone: str = Field(
+        default="UTC", description="IANA zone for members whose platform gives none"
+    )
+
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_plain("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias=_plain("SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=_plain("SLACK_SIGNING_SECRET")
+    )
+    microsoft_app_id: str | None = Field(default=None, validation_alias=_plain("MICROSOFT_APP_ID"))
+    microsoft_app_password: SecretStr | None = Field(
+        default=None, validation_alias=_plain("MICROSOFT_APP_PASSWORD")
+    )
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias=_plain("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=_plain("OPENAI_BASE_URL"))
+    openai_model: str = Field(default="gpt-4o-mini", description="Model for the LLM evaluator")
+    openai_timeout: float = Field(default=15.0, gt=0, description="Seconds per LLM request")
+
+    def chosen_platform(self) -> Literal["console", "slack", "teams"]:
+        """The adapter to run: explicit choice, else whichever platform has credentials."""
+        if self.platform != "auto":
+            return self.platform
+        if self.slack_bot_token or self.slack_app_token:
+            return "slack"
+        if self.microsoft_app_id:
+            return "teams"
+        return "console"

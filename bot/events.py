@@ -1,0 +1,165 @@
+"""The platform-neutral vocabulary between adapters and the core.
+
+Inbound events say what a person did; outbound `Message`s are built from a few block types every
+adapter can render natively (Block Kit, Adaptive Cards, plain text). Every inbound event keeps the
+platform's `raw` payload: the core ignores it, adapters and debugging need it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# --- who and where -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """A person as a platform knows them."""
+
+    platform: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    """What a platform can tell us about a person; any field may be unknown."""
+
+    ref: MemberRef
+    name: str
+    email: str | None = None
+    timezone: str | None = None
+    is_platform_admin: bool = False
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a sent message lives, so it can be updated or replied to in a thread."""
+
+    platform: str
+    channel: str
+    message_id: str
+
+
+# --- inbound -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    """Free text a person sent the bot (a DM reply, a console line, a Teams message)."""
+
+    member: MemberRef
+    text: str
+    channel: str = ""
+    event_id: str | None = None
+    raw: Any = None
+
+
+@dataclass(frozen=True)
+class CommandInvoked:
+    """`/align <text>`: `text` is what follows the command word."""
+
+    member: MemberRef
+    text: str
+    channel: str = ""
+    event_id: str | None = None
+    raw: Any = None
+
+
+@dataclass(frozen=True)
+class ActionInvoked:
+    """A button press or form submission; `values` carries form inputs by field id."""
+
+    member: MemberRef
+    action_id: str
+    value: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    message: MessageRef | None = None
+    event_id: str | None = None
+    raw: Any = None
+
+
+@dataclass(frozen=True)
+class MemberJoined:
+    """The bot can now reach this person (app installed, joined a team, opened a DM)."""
+
+    profile: MemberProfile
+    raw: Any = None
+
+
+InboundEvent = UserMessage | CommandInvoked | ActionInvoked | MemberJoined
+
+# --- outbound ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    style: Literal["plain", "heading", "muted"] = "plain"
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class FactList:
+    facts: tuple[Fact, ...]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Button:
+    action_id: str
+    label: str
+    value: str = ""
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+@dataclass(frozen=True)
+class Buttons:
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True)
+class FormField:
+    field_id: str
+    label: str
+    hint: str = ""
+    initial: str = ""
+    multiline: bool = True
+    max_length: int = 3000
+
+
+@dataclass(frozen=True)
+class QuestionForm:
+    """Questions a form-capable platform may show together; plain chat asks them one by one."""
+
+    form_id: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Submit"
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    alt: str
+    filename: str = "chart.png"
+
+
+Block = Text | FactList | Buttons | QuestionForm | Image
+
+
+@dataclass(frozen=True)
+class Message:
+    """What the core says; `text` is the plain fallback every platform can show."""
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+
+    @classmethod
+    def plain(cls, text: str) -> Message:
+        return cls(text=text, blocks=(Text(text),))

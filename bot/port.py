@@ -1,0 +1,35 @@
+"""The port the core calls to reach people on a chat platform; each adapter implements it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.events import MemberProfile, MemberRef, Message, MessageRef
+
+
+class DeliveryError(Exception):
+    """A send failed. `permanent` means retrying cannot help (deactivated user, closed DM)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class ChatPort(Protocol):
+    """What the core needs from a platform; nothing platform-specific leaks through it."""
+
+    platform: str
+
+    async def send(
+        self, to: MemberRef, message: Message, *, thread: MessageRef | None = None
+    ) -> MessageRef:
+        """Deliver privately to a member (DM); raise DeliveryError when it cannot."""
+        ...
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        """Replace a message the bot sent earlier."""
+        ...
+
+    async def lookup(self, reference: str) -> MemberProfile | None:
+        """Resolve how an admin referred to someone (a mention, an email, a name) to a profile."""
+        ...

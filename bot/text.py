@@ -1,0 +1,25 @@
+"""Making user text safe to store and show: control characters out, length capped, never lost
+silently (the caller is told when text was cut)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ANSWER_LIMIT = 4000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+
+
+def clean(text: str, limit: int = ANSWER_LIMIT) -> tuple[str, bool]:
+    """(normalised text, whether it was cut to `limit` characters)."""
+    normal = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    normal = _CONTROL.sub("", normal).strip()
+    if len(normal) <= limit:
+        return normal, False
+    return normal[:limit].rstrip(), True
+
+
+def shorten(text: str, width: int) -> str:
+    """One line of at most `width` characters, for lists and previews."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
