@@ -1,0 +1,5 @@
+"""Persistence: SQLModel tables, the database handle and Alembic migrations."""
+
+from bot.storage.database import Database, DatabaseUrlError
+
+__all__ = ["Database", "DatabaseUrlError"]

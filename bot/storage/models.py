@@ -1,0 +1,137 @@
+"""The database tables. Rows are the source of truth: schedules, check-ins, answers, sends.
+
+Every table change needs an Alembic migration in `bot/storage/migrations/versions/`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.storage.types import UTCDateTime
+
+
+def _utc(**kwargs: Any) -> Any:
+    nullable = kwargs.pop("nullable", False)
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, **kwargs))
+
+
+def _text(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(Text, nullable=nullable))
+
+
+class Member(SQLModel, table=True):
+    """A person the bot works with, on one platform."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    platform_user_id: str = Field(max_length=128)
+    name: str = Field(max_length=200, index=True)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    timezone: str = Field(default="UTC", max_length=64)
+    timezone_overridden: bool = False
+    role: str = Field(default="rep", max_length=16)  # rep | manager | admin (admin: not asked)
+    admin: bool = False  # given the admin role by another admin (or the first member)
+    platform_admin: bool = False  # the platform says so (e.g. Slack workspace owner/admin)
+    manager_id: int | None = Field(default=None, foreign_key="members.id", index=True)
+    working_days: str = Field(default="mon-fri", max_length=64)
+    away_until: date | None = None
+    active: bool = True
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class StrategyVersion(SQLModel, table=True):
+    """Each distinct strategy the bot has run with; answers point at the one they were judged by."""
+
+    __tablename__ = "strategy_versions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    source: str = Field(max_length=500)
+    review_by: date
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    loaded_at: datetime = _utc()
+
+
+class CheckIn(SQLModel, table=True):
+    """One member's check-in for one occurrence, whatever its state.
+
+    `key` makes asking idempotent: (schedule or ad-hoc request, member, occurrence).
+    """
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_member_state", "member_id", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    member_id: int = Field(foreign_key="members.id")
+    schedule_id: int | None = Field(default=None, index=True)
+    occurrence_at: datetime = _utc()
+    audience: str = Field(default="rep", max_length=16)  # which question variant: rep | manager
+    state: str = Field(default="scheduled", max_length=16, index=True)
+    strategy_version: str = Field(max_length=64)
+    current_question: int | None = None  # index of the question plain chat is waiting on
+    asked_at: datetime | None = _utc(nullable=True)
+    reminded_at: datetime | None = _utc(nullable=True)
+    reminders_sent: int = 0
+    answered_at: datetime | None = _utc(nullable=True)
+    closes_at: datetime | None = _utc(nullable=True)
+    closed_at: datetime | None = _utc(nullable=True)
+    message_ref: str | None = _text()  # JSON MessageRef of the question message
+    created_at: datetime = _utc()
+
+
+class Answer(SQLModel, table=True):
+    """A member's answer to one question of a check-in; editing updates it in place."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("checkin_id", "question"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: int = Field(foreign_key="checkins.id", index=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    question: str = Field(max_length=16)  # strategy | scope | tasks
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    evaluation: str | None = _text()  # JSON Evaluation
+    feedback: str | None = _text()
+    overall_score: float | None = None
+    edits: int = 0
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class OutboundMessage(SQLModel, table=True):
+    """Claim, send, record: a row per intended send, unique by key, so retries never duplicate."""
+
+    __tablename__ = "outbound_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    kind: str = Field(max_length=32)
+    state: str = Field(default="claimed", max_length=16, index=True)  # claimed | sent | failed
+    attempts: int = 0
+    claimed_at: datetime = _utc()
+    sent_at: datetime | None = _utc(nullable=True)
+    platform_ref: str | None = _text()
+    error: str | None = _text()
+
+
+class InboundEvent(SQLModel, table=True):
+    """Platform event ids already handled, so redelivered events change nothing."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    event_id: str = Field(max_length=200)
+    received_at: datetime = _utc()
