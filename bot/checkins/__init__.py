@@ -1,0 +1,1 @@
+"""The check-in lifecycle: scheduled -> asked -> reminded -> answered / expired."""

@@ -1,0 +1,44 @@
+"""Builds the platform-neutral messages of a check-in from the texts in `prompts/`."""
+
+from __future__ import annotations
+
+from bot.events import FormField, Message, QuestionForm, Text
+from bot.prompts import Prompts, QuestionSet
+from bot.storage.models import Answer, CheckIn
+
+
+def form_id(checkin: CheckIn) -> str:
+    return f"checkin:{checkin.id}"
+
+
+def question_line(prompts: Prompts, questions: QuestionSet, index: int) -> str:
+    q = questions.questions[index]
+    return prompts.say("question", number=index + 1, total=len(questions.questions), text=q.text)
+
+
+def ask_message(prompts: Prompts, checkin: CheckIn, name: str, strategy_name: str,
+                answers: dict[str, str] | None = None) -> Message:
+    """The check-in invitation: intro, the form (for platforms with forms) and question 1."""
+    questions = prompts.questions(checkin.audience)
+    intro = questions.intro.format(name=name, strategy_name=strategy_name)
+    answers = answers or {}
+    form = QuestionForm(
+        form_id=form_id(checkin),
+        title=prompts.say("form_title"),
+        fields=tuple(FormField(q.id, q.text, hint=q.hint, initial=answers.get(q.id, ""))
+                     for q in questions.questions),
+        submit_label=prompts.say("answer_button"),
+    )
+    first = question_line(prompts, questions, 0)
+    return Message(text=f"{intro}\n{first}", blocks=(Text(intro), form, Text(first)))
+
+
+def answers_message(prompts: Prompts, checkin: CheckIn, answers: list[Answer]) -> Message:
+    """A member's current answers, in question order."""
+    questions = prompts.questions(checkin.audience)
+    by_id = {a.question: a.text for a in answers}
+    lines = [f"{i + 1}. {q.label}: {by_id.get(q.id, '(not answered yet)')}"
+             for i, q in enumerate(questions.questions)]
+    text = "Your answers:\n" + "\n".join(lines)
+    return Message(text=text, blocks=(Text("Your answers", style="heading"),
+                                      *(Text(line) for line in lines)))

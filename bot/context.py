@@ -1,0 +1,55 @@
+"""What every core service needs, in one place: settings, database, clock, texts, strategy, ports.
+
+Passed explicitly (no globals), so tests build one with an in-memory clock and fake ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.port import ChatPort, DeliveryError
+from bot.prompts import Prompts
+from bot.storage.database import Database
+from bot.strategy.schema import Strategy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BotContext:
+    settings: Settings
+    db: Database
+    clock: Clock
+    prompts: Prompts
+    strategy: Strategy
+    ports: dict[str, ChatPort] = field(default_factory=dict)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def port_for(self, platform: str) -> ChatPort:
+        try:
+            return self.ports[platform]
+        except KeyError:
+            raise DeliveryError(f"no {platform} connection is running", permanent=False) from None
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
+        """Run work after acknowledging; keep a reference and log (not swallow) its failure."""
+        task = asyncio.create_task(coro, name=what)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait for all background work (tests, the console, graceful shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

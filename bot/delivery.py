@@ -1,0 +1,107 @@
+"""Sending with an idempotency key: claim the key, send, record the result.
+
+A unique key per intended message (e.g. check-in ask for member M at occurrence T) means a retry,
+a restart or a second process never sends the same message twice. A claim left behind by a
+process that died is taken over after `lease`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.context import BotContext
+from bot.events import MemberRef, Message, MessageRef
+from bot.port import DeliveryError
+from bot.storage.models import Member, OutboundMessage
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+_RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def ref_to_json(ref: MessageRef) -> str:
+    return json.dumps(asdict(ref))
+
+
+def ref_from_json(text: str | None) -> MessageRef | None:
+    return MessageRef(**json.loads(text)) if text else None
+
+
+class Outbox:
+    """Exactly-once-per-key delivery on top of a ChatPort that may fail or be retried."""
+
+    def __init__(self, ctx: BotContext) -> None:
+        self.ctx = ctx
+
+    async def deliver(self, member: Member, key: str, kind: str, message: Message,
+                      thread: MessageRef | None = None) -> MessageRef | None:
+        """Send once for `key`. Returns the message ref, or None if another worker owns the key
+        or the member cannot be reached. Raises DeliveryError for transient failures."""
+        outcome = await self._claim(member, key, kind)
+        if isinstance(outcome, MessageRef) or outcome is None:
+            return outcome
+        port = self.ctx.port_for(member.platform)
+        try:
+            ref = await port.send(MemberRef(member.platform, member.platform_user_id), message,
+                                  thread=thread)
+        except DeliveryError as exc:
+            await self._record_failure(key, exc)
+            if exc.permanent:
+                return None
+            raise
+        await self._record_sent(key, ref)
+        return ref
+
+    async def _claim(self, member: Member, key: str, kind: str) -> MessageRef | bool | None:
+        now = self.ctx.clock.now()
+        async with self.ctx.db.session() as session:
+            existing = (await session.exec(select(OutboundMessage).where(
+                OutboundMessage.key == key))).first()
+            if existing is None:
+                assert member.id is not None
+                session.add(OutboundMessage(key=key, member_id=member.id, kind=kind,
+                                            claimed_at=now, attempts=1))
+                try:
+                    await session.flush()
+                except IntegrityError:
+                    await session.rollback()
+                    return None  # another worker claimed it between our read and insert
+                return True
+            if existing.state == "sent":
+                return ref_from_json(existing.platform_ref)
+            if existing.state == "failed":
+                return None
+            stale = now - LEASE
+            result = await session.exec(
+                update(OutboundMessage)
+                .where(col(OutboundMessage.key) == key, col(OutboundMessage.state) == "claimed",
+                       col(OutboundMessage.claimed_at) < stale)
+                .values(claimed_at=now, attempts=OutboundMessage.attempts + 1)
+            )
+            return True if result.rowcount == 1 else None
+
+    async def _record_sent(self, key: str, ref: MessageRef) -> None:
+        async with self.ctx.db.session() as session:
+            await session.exec(update(OutboundMessage).where(
+                col(OutboundMessage.key) == key).values(
+                state="sent", sent_at=self.ctx.clock.now(), platform_ref=ref_to_json(ref),
+                error=None))
+
+    async def _record_failure(self, key: str, exc: DeliveryError) -> None:
+        async with self.ctx.db.session() as session:
+            row = (await session.exec(select(OutboundMessage).where(
+                OutboundMessage.key == key))).one()
+            give_up = exc.permanent or row.attempts >= MAX_ATTEMPTS
+            row.state = "failed" if give_up else "claimed"
+            row.claimed_at = row.claimed_at if give_up else _RELEASED  # retry on the next pass
+            row.error = str(exc)[:2000]
+            session.add(row)
+        log.warning("delivery %s failed (%s): %s", key, "gave up" if give_up else "will retry", exc)
