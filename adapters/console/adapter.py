@@ -1,0 +1,169 @@
+"""A REPL where you speak as any member: `/as <name>`, answers, `/align ...` commands,
+`/advance <duration>` to move the bot's clock, `/quit`.
+
+It drives the same BotCore and database as Slack and Teams; only rendering and input differ.
+When stdin is not a terminal it reads lines as a script and echoes them, so a transcript can be
+replayed and tested: `alignbot console < session.txt`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import AsyncIterator
+from itertools import count
+from typing import TextIO
+
+from adapters.console.render import render
+from bot.core import BotCore
+from bot.events import ActionInvoked, MemberProfile, MemberRef, Message, MessageRef, UserMessage
+from bot.strategy.durations import Duration, DurationError
+
+PLATFORM = "console"
+HELP = """Console commands:
+  /as <name>            speak as this member (e.g. /as Dana)
+  /align <command>      a bot command (try /align help)
+  /advance <duration>   move the bot's clock forward and run what falls due (e.g. 4h, 3d)
+  /click <action> [v]   press a button shown as [label: /click ...]
+  /time                 show the bot's clock
+  /quit                 leave
+Anything else is a message to the bot from the current member."""
+
+
+def user_id_for(name: str) -> str:
+    return " ".join(name.split()).lower()
+
+
+class ConsoleAdapter:
+    """ChatPort that prints, plus the read-eval loop that feeds the core."""
+
+    platform = PLATFORM
+    supports_forms = False
+
+    def __init__(self, core: BotCore, out: TextIO | None = None, echo: bool = False) -> None:
+        self.core = core
+        self.out = out or sys.stdout
+        self.echo = echo
+        self.speaker: str | None = None
+        self._names: dict[str, str] = {}
+        self._ids = count(1)
+
+    # --- ChatPort -----------------------------------------------------------------------
+
+    async def send(self, to: MemberRef, message: Message, *,
+                   thread: MessageRef | None = None) -> MessageRef:
+        self._print(to.user_id, render(message))
+        return MessageRef(PLATFORM, to.user_id, str(next(self._ids)))
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        self._print(ref.channel, "(updated) " + render(message))
+
+    async def lookup(self, reference: str) -> MemberProfile | None:
+        name = " ".join(reference.strip().lstrip("@").split())
+        if not name:
+            return None
+        self._names[user_id_for(name)] = name
+        return MemberProfile(ref=MemberRef(PLATFORM, user_id_for(name)), name=name)
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.core.attach(self)
+
+    async def stop(self) -> None:
+        await self.core.ctx.drain()
+
+    # --- the loop -----------------------------------------------------------------------
+
+    async def run(self, lines: AsyncIterator[str]) -> None:
+        await self.start()
+        self.out.write("sales-align-bot console. Type /as <your name> to begin, /help for help.\n")
+        async for raw in lines:
+            line = raw.rstrip("\n")
+            if self.echo and line.strip() and not line.lstrip().startswith("#"):
+                self.out.write(f"{self.speaker or '?'}> {line}\n")
+            if not await self.handle_line(line):
+                break
+        await self.stop()
+
+    async def handle_line(self, line: str) -> bool:
+        """Process one typed line; False when the user asked to quit."""
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return True
+        word, _, rest = text.partition(" ")
+        match word.lower():
+            case "/quit" | "/exit":
+                return False
+            case "/help":
+                self.out.write(HELP + "\n")
+            case "/as":
+                self._become(rest)
+            case "/advance":
+                await self._advance(rest)
+            case "/time":
+                self.out.write(f"Bot clock: {self.core.ctx.clock.now():%a %Y-%m-%d %H:%M} UTC\n")
+            case "/click":
+                await self._click(rest)
+            case _:
+                await self._say(text)
+        await self.core.ctx.drain()
+        return True
+
+    def _become(self, name: str) -> None:
+        name = " ".join(name.split())
+        if not name:
+            self.out.write("Usage: /as <name>, e.g. /as Dana\n")
+            return
+        self.speaker = user_id_for(name)
+        self._names[self.speaker] = name
+        self.out.write(f"You are now {name}.\n")
+
+    async def _say(self, text: str) -> None:
+        if self.speaker is None:
+            self.out.write("Say who you are first: /as <your name>\n")
+            return
+        replies = await self.core.handle(UserMessage(MemberRef(PLATFORM, self.speaker), text))
+        for reply in replies:
+            self._print(self.speaker, render(reply))
+
+    async def _click(self, rest: str) -> None:
+        if self.speaker is None:
+            self.out.write("Say who you are first: /as <your name>\n")
+            return
+        action, _, value = rest.strip().partition(" ")
+        if not action:
+            self.out.write("Usage: /click <action> [value]\n")
+            return
+        event = ActionInvoked(MemberRef(PLATFORM, self.speaker), action, value.strip())
+        for reply in await self.core.handle(event):
+            self._print(self.speaker, render(reply))
+
+    async def _advance(self, text: str) -> None:
+        try:
+            step = Duration.parse(text).as_timedelta()
+        except DurationError as exc:
+            self.out.write(f"{exc}. Usage: /advance 4h\n")
+            return
+        await self.core.advance(step)
+        self.out.write(f"Bot clock is now {self.core.ctx.clock.now():%a %Y-%m-%d %H:%M} UTC.\n")
+
+    def _print(self, user_id: str, text: str) -> None:
+        name = self._names.get(user_id, user_id)
+        body = re.sub(r"\n", "\n    ", text)
+        self.out.write(f"[bot → {name}] {body}\n")
+
+
+async def stdin_lines() -> AsyncIterator[str]:
+    """Lines from stdin without blocking the event loop (background work keeps running)."""
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            line = await asyncio.to_thread(input, "> " if interactive else "")
+        except EOFError:
+            return
+        yield line
+
+
+__all__ = ["ConsoleAdapter", "stdin_lines"]

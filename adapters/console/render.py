@@ -1,0 +1,35 @@
+"""Core messages as plain terminal text (the console's equivalent of Block Kit / Adaptive Cards)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.events import Block, Buttons, FactList, Image, Message, QuestionForm, Text
+
+
+def _block(block: Block) -> list[str]:
+    if isinstance(block, Text):
+        return [block.text.upper() if block.style == "heading" else block.text]
+    if isinstance(block, FactList):
+        head = [block.title] if block.title else []
+        return head + [f"  • {f.label}: {f.value}" for f in block.facts]
+    if isinstance(block, Buttons):
+        return ["  " + "  ".join(f"[{b.label}: /click {b.action_id}{' ' + b.value if b.value else ''}]"
+                                 for b in block.buttons)]
+    if isinstance(block, Image):
+        return [f"  (image: {block.alt})"]
+    if isinstance(block, QuestionForm):
+        return []  # plain chat asks the questions one at a time instead
+    return []
+
+
+_BOLD = re.compile(r"\*([^*\n]+)\*")
+
+
+def render(message: Message) -> str:
+    """Every block as lines of text (the fallback text when there are no blocks), with chat
+    markup such as *bold* removed: a terminal shows it literally."""
+    lines: list[str] = []
+    for block in message.blocks:
+        lines.extend(_block(block))
+    return _BOLD.sub(r"\1", "\n".join(lines) if message.blocks else message.text)

@@ -1,0 +1,39 @@
+"""Assembles a running bot from settings: database, strategy, texts, clock, core, adapter."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import BotContext
+from bot.core import BotCore
+from bot.prompts import Prompts
+from bot.storage.database import Database
+from bot.strategy.loader import load_strategy
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic", "aiosqlite", "httpx", "openai"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def sqlite_dir_ready(url: str) -> None:
+    """Create the folder of a SQLite file so a first run does not fail on a missing directory."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def build_core(settings: Settings, clock: Clock | None = None) -> BotCore:
+    """A core ready to `start()`; raises StrategyFileError / PromptsError with readable text."""
+    sqlite_dir_ready(settings.database_url)
+    ctx = BotContext(
+        settings=settings,
+        db=Database(settings.database_url),
+        clock=clock or SystemClock(),
+        prompts=Prompts(settings.prompts_dir),
+        strategy=load_strategy(settings.strategy_file),
+    )
+    return BotCore(ctx)

@@ -1,0 +1,14 @@
+"""The `/align` command grammar and its handlers (same on every platform)."""
+
+from bot.commands import checkin, strategy, team
+from bot.commands.help import make_spec as _help_spec
+from bot.commands.registry import CommandRegistry
+
+
+def build_registry() -> CommandRegistry:
+    """Every command the bot understands, in the order `help` lists them."""
+    registry = CommandRegistry()
+    registry.add(_help_spec(registry))
+    for spec in (*strategy.SPECS, *team.SPECS, *checkin.SPECS):
+        registry.add(spec)
+    return registry

@@ -1,0 +1,46 @@
+"""What a command handler gets: who is asking, the core services, and permission checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.checkins.service import CheckIns
+from bot.commands.registry import UsageError
+from bot.context import BotContext
+from bot.events import MemberRef
+from bot.members import MemberDirectory, is_admin
+from bot.storage.models import Member
+
+
+class PermissionDenied(Exception):
+    """The caller may not run this command; the message says who can."""
+
+
+@dataclass
+class CommandContext:
+    ctx: BotContext
+    caller_ref: MemberRef
+    caller: Member | None
+    checkins: CheckIns
+
+    @property
+    def is_admin(self) -> bool:
+        return self.caller is not None and is_admin(self.caller)
+
+    def require_member(self) -> Member:
+        if self.caller is None:
+            raise PermissionDenied(self.ctx.prompts.say("unknown_member"))
+        return self.caller
+
+    async def resolve(self, directory: MemberDirectory, reference: str) -> Member:
+        """The one known member an admin means; a clear error when none or several match."""
+        matches = await directory.find(reference)
+        if not matches:
+            raise UsageError(f"I don't know '{reference}'. Add them first: "
+                             f"`/align team add {reference} rep`")
+        same_platform = [m for m in matches if m.platform == self.caller_ref.platform]
+        matches = same_platform or matches
+        if len(matches) > 1:
+            names = ", ".join(f"{m.name} ({m.email or m.platform_user_id})" for m in matches)
+            raise UsageError(f"'{reference}' matches several people: {names}. Use an email.")
+        return matches[0]

@@ -1,0 +1,109 @@
+"""The `/align` grammar: command specs, tokenising, matching and usage lines.
+
+One registry serves every platform (Slack slash command, Teams message, console line), so help
+text and docs are generated from the same specs the parser uses and cannot drift.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.events import Message
+
+if TYPE_CHECKING:
+    from bot.commands.context import CommandContext
+
+Handler = Callable[["CommandContext", "Args"], Awaitable[list[Message]]]
+
+
+class UsageError(Exception):
+    """The user typed something we can't act on; the message says what to type instead."""
+
+
+@dataclass(frozen=True)
+class Args:
+    """Positional words and key=value options after the command words."""
+
+    positional: tuple[str, ...]
+    options: dict[str, str]
+
+    def get(self, index: int) -> str | None:
+        return self.positional[index] if index < len(self.positional) else None
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    words: tuple[str, ...]
+    usage: str
+    summary: str
+    example: str
+    handler: Handler
+    admin_only: bool = False
+    min_args: int = 0
+    max_args: int | None = None
+    options: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.words)
+
+    def usage_line(self) -> str:
+        return f"Usage: `/align {self.usage}` - e.g. `/align {self.example}`"
+
+
+def tokenize(text: str) -> list[str]:
+    """Split like a shell, so names with spaces can be quoted: team add "Dana Scully" rep."""
+    try:
+        return shlex.split(text.replace("“", '"').replace("”", '"').replace("’", "'"))
+    except ValueError:
+        raise UsageError("A quote is not closed - check your \" marks and try again.") from None
+
+
+def split_args(tokens: list[str]) -> Args:
+    positional, options = [], {}
+    for token in tokens:
+        key, sep, value = token.partition("=")
+        if sep and key.isidentifier():
+            options[key.lower()] = value
+        else:
+            positional.append(token)
+    return Args(tuple(positional), options)
+
+
+class CommandRegistry:
+    def __init__(self) -> None:
+        self.specs: list[CommandSpec] = []
+
+    def add(self, spec: CommandSpec) -> None:
+        self.specs.append(spec)
+
+    def match(self, tokens: list[str]) -> tuple[CommandSpec, Args] | None:
+        """The spec with the longest word prefix of `tokens`, and the rest as arguments."""
+        lowered = [t.lower() for t in tokens]
+        best: CommandSpec | None = None
+        for spec in self.specs:
+            n = len(spec.words)
+            if tuple(lowered[:n]) == spec.words and (best is None or n > len(best.words)):
+                best = spec
+        if best is None:
+            return None
+        args = split_args(tokens[len(best.words):])
+        self._check(best, args)
+        return best, args
+
+    def family(self, word: str) -> list[CommandSpec]:
+        return [s for s in self.specs if s.words[0] == word.lower()]
+
+    @staticmethod
+    def _check(spec: CommandSpec, args: Args) -> None:
+        count = len(args.positional)
+        if count < spec.min_args or (spec.max_args is not None and count > spec.max_args):
+            raise UsageError(spec.usage_line())
+        unknown = sorted(set(args.options) - set(spec.options))
+        if unknown:
+            allowed = ", ".join(f"{o}=" for o in spec.options) or "no options"
+            raise UsageError(f"Unknown option {unknown[0]}= (this command takes {allowed}). "
+                             + spec.usage_line())

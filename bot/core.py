@@ -1,0 +1,157 @@
+"""The bot core: takes platform-neutral events from adapters and decides what happens.
+
+Adapters call `handle(event)` and show the returned messages to the person who acted (ephemeral
+in Slack, a reply in Teams, a line in the console); messages for anyone else go out through the
+ChatPort. The core imports no platform SDK.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.checkins.service import CheckInCloser, CheckIns
+from bot.clock import AdjustableClock
+from bot.commands import build_registry
+from bot.commands.context import CommandContext
+from bot.commands.dispatch import run_command
+from bot.context import BotContext
+from bot.delivery import Outbox
+from bot.events import (
+    ActionInvoked,
+    CommandInvoked,
+    InboundEvent,
+    MemberJoined,
+    MemberRef,
+    Message,
+    UserMessage,
+)
+from bot.members import MemberDirectory
+from bot.port import ChatPort
+from bot.storage.models import InboundEvent as InboundEventRow
+from bot.storage.models import Member
+from bot.strategy.store import record_version
+
+log = logging.getLogger(__name__)
+COMMAND_PREFIXES = ("/align", "align")
+
+
+def command_text(text: str) -> str | None:
+    """The command part of a typed message ("/align team list" -> "team list"), else None."""
+    stripped = text.strip()
+    for prefix in COMMAND_PREFIXES:
+        if stripped.lower() == prefix:
+            return ""
+        if stripped.lower().startswith(prefix + " "):
+            return stripped[len(prefix) + 1:].strip()
+    return None
+
+
+@dataclass
+class BotCore:
+    ctx: BotContext
+    outbox: Outbox = field(init=False)
+    checkins: CheckIns = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.outbox = Outbox(self.ctx)
+        self.checkins = CheckIns(self.ctx, self.outbox)
+        self.closer = CheckInCloser(self.ctx)
+        self.registry = build_registry()
+
+    def attach(self, port: ChatPort) -> None:
+        self.ctx.ports[port.platform] = port
+
+    async def start(self) -> None:
+        """Apply migrations and record the strategy version the bot runs with."""
+        await self.ctx.db.migrate()
+        await record_version(self.ctx.db, self.ctx.strategy, str(self.ctx.settings.strategy_file),
+                             self.ctx.clock.now())
+
+    async def tick(self) -> None:
+        """Run whatever is due at the clock's current time."""
+        await self.closer.close_due()
+
+    async def next_due(self, after: datetime, until: datetime) -> datetime | None:
+        """The earliest time in (after, until] at which something falls due."""
+        return await self.closer.next_due(after, until)
+
+    async def advance(self, step: timedelta) -> None:
+        """Move an adjustable clock forward as if the bot had been running: each due item runs
+        at its own time, in order (used by the console's /advance and by tests)."""
+        clock = self.ctx.clock
+        if not isinstance(clock, AdjustableClock):
+            raise TypeError("the bot's clock cannot be moved; use ManualClock or OffsetClock")
+        target = clock.now() + step
+        while (due := await self.next_due(clock.now(), target)) is not None:
+            clock.set(due)
+            await self.tick()
+            await self.ctx.drain()
+        clock.set(target)
+        await self.tick()
+        await self.ctx.drain()
+
+    async def handle(self, event: InboundEvent) -> list[Message]:
+        """Process one inbound event; the returned messages go back to whoever acted."""
+        if isinstance(event, MemberJoined):
+            await self._member_joined(event)
+            return []
+        if event.event_id and not await self._first_delivery(event.member.platform, event.event_id):
+            log.info("duplicate delivery of %s ignored", event.event_id)
+            return []
+        if isinstance(event, CommandInvoked):
+            return await self.command(event.member, event.text)
+        if isinstance(event, UserMessage):
+            typed = command_text(event.text)
+            if typed is not None:
+                return await self.command(event.member, typed)
+            return await self._chat(event)
+        return await self._action(event)
+
+    async def command(self, ref: MemberRef, text: str) -> list[Message]:
+        caller = await self._member(ref)
+        cc = CommandContext(self.ctx, ref, caller, self.checkins)
+        return await run_command(self.registry, cc, text)
+
+    async def _chat(self, event: UserMessage) -> list[Message]:
+        member = await self._member(event.member)
+        if member is None or not member.active:
+            return [Message.plain(self.ctx.prompts.say("unknown_member"))]
+        if not event.text.strip():
+            return []
+        return await self.checkins.on_text(member, event.text)
+
+    async def _action(self, event: ActionInvoked) -> list[Message]:
+        member = await self._member(event.member)
+        if member is None or not member.active:
+            return [Message.plain(self.ctx.prompts.say("unknown_member"))]
+        kind, _, target = event.action_id.partition(":")
+        if kind == "checkin" and target.isdigit():
+            return await self.checkins.submit(member, int(target), event.values)
+        log.warning("unknown action %s", event.action_id)
+        return [Message.plain("That button is no longer active. Type `/align help` for options.")]
+
+    async def _member(self, ref: MemberRef) -> Member | None:
+        async with self.ctx.db.session() as session:
+            return await MemberDirectory(session).by_ref(ref)
+
+    async def _member_joined(self, event: MemberJoined) -> None:
+        async with self.ctx.db.session() as session:
+            directory = MemberDirectory(session, self.ctx.settings.default_timezone)
+            if await directory.by_ref(event.profile.ref) is not None:
+                await directory.upsert_profile(event.profile, self.ctx.clock.now())
+
+    async def _first_delivery(self, platform: str, event_id: str) -> bool:
+        """Record the platform's event id; False if it was seen before (a retry)."""
+        async with self.ctx.db.session() as session:
+            session.add(InboundEventRow(platform=platform, event_id=event_id[:200],
+                                        received_at=self.ctx.clock.now()))
+            try:
+                await session.flush()
+            except IntegrityError:
+                await session.rollback()
+                return False
+        return True
