@@ -1,0 +1,60 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), a core with a manual clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import REPO_ROOT, Settings
+from bot.context import BotContext
+from bot.core import BotCore
+from bot.prompts import Prompts
+from bot.storage.database import Database
+from bot.strategy.loader import load_strategy
+from tests.support.databases import fresh_postgres
+from tests.support.ports import RecordingPort
+
+EXAMPLE_STRATEGY = REPO_ROOT / "examples" / "strategy.yaml"
+START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test using this runs twice: on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bot.db'}"
+    else:
+        with fresh_postgres() as url:
+            yield url
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, strategy_file=EXAMPLE_STRATEGY, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def port() -> RecordingPort:
+    return RecordingPort()
+
+
+@pytest.fixture
+async def core(settings: Settings, clock: ManualClock, port: RecordingPort) -> AsyncIterator[BotCore]:
+    ctx = BotContext(settings=settings, db=Database(settings.database_url), clock=clock,
+                     prompts=Prompts(settings.prompts_dir),
+                     strategy=load_strategy(settings.strategy_file))
+    bot = BotCore(ctx)
+    bot.attach(port)
+    await bot.start()
+    yield bot
+    await ctx.drain()
+    await ctx.db.dispose()

@@ -1,0 +1,80 @@
+"""The newcomer's path: the real `alignbot console` command, scripted, on SQLite and PostgreSQL.
+
+Runs the installed entry point in a subprocess (as a user would), then reads the database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from bot.config import REPO_ROOT
+from bot.storage.database import Database
+
+SESSION = (REPO_ROOT / "examples" / "console-session.txt").read_text()
+
+
+def run_console(db_url: str, script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
+    env.update(ALIGNBOT_DATABASE_URL=db_url, ALIGNBOT_LOG_LEVEL="WARNING")
+    return subprocess.run([sys.executable, "-m", "bot.cli", "console"], input=script, text=True,
+                          capture_output=True, env=env, cwd=cwd, timeout=120, check=False)
+
+
+def rows(db_url: str, query: str) -> list[tuple[object, ...]]:
+    engine = create_engine(Database(db_url).sync_url)
+    with engine.connect() as conn:
+        result = [tuple(r) for r in conn.execute(text(query))]
+    engine.dispose()
+    return result
+
+
+def test_scripted_session_stores_every_answer_and_survives_restart(db_url: str,
+                                                                   tmp_path: Path) -> None:
+    first = run_console(db_url, SESSION, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Traceback" not in first.stdout + first.stderr
+    assert "[bot → Ada] Asked 3: Dana, Lee, Sam." in first.stdout
+    assert "That's all three - thank you, Dana!" in first.stdout
+    answers = rows(db_url, "select m.name, a.question, a.text from answers a"
+                           " join members m on m.id = a.member_id order by m.name, a.id")
+    assert [(name, question) for name, question, _ in answers] == [
+        ("Dana", "strategy"), ("Dana", "scope"), ("Dana", "tasks"), ("Lee", "strategy")]
+    assert answers[2][2].startswith("mapped the buying committee at Acme Bank")
+
+    second = run_console(db_url, "/as Dana\n/align answers\n/as Sam\nOur strategy, briefly.\n",
+                         tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "3. Your sales tasks: mapped the buying committee at Acme Bank" in second.stdout
+    assert "Thanks - saved your answer to question 1." in second.stdout  # Sam's check-in still open
+    assert len(rows(db_url, "select id from answers")) == 5
+    assert rows(db_url, "select count(*) from strategy_versions") == [(1,)]
+
+
+def test_broken_strategy_file_is_explained_without_a_traceback(tmp_path: Path) -> None:
+    broken = tmp_path / "strategy.yaml"
+    broken.write_text("strategy:\n  name: X\n  statement: [unclosed\n")
+    env = dict(os.environ, ALIGNBOT_STRATEGY_FILE=str(broken),
+               ALIGNBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "console"], input="", text=True,
+                            capture_output=True, env=env, timeout=60, check=False)
+    assert result.returncode == 2
+    assert f"{broken}:" in result.stderr and "not valid YAML" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_strategy_check_command(tmp_path: Path) -> None:
+    good = subprocess.run([sys.executable, "-m", "bot.cli", "strategy", "check",
+                           str(REPO_ROOT / "examples" / "strategy.yaml")],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert good.returncode == 0 and "OK - 'Northbeam Compliance FY27'" in good.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((REPO_ROOT / "examples" / "strategy.yaml").read_text().replace(
+        "- id: exec_sponsor", "- id: business_case").replace("max_touches: 6", "max_touches: 0"))
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "strategy", "check", str(bad)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2 and "2 problems" in result.stderr
+    assert "duplicate id 'business_case'" in result.stderr and "Traceback" not in result.stderr

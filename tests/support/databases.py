@@ -1,0 +1,52 @@
+"""Real test databases: a fresh SQLite file, or a fresh PostgreSQL database per test.
+
+PostgreSQL comes from ALIGNBOT_TEST_POSTGRES_URL (an admin URL, e.g. the `test` database). When
+ALIGNBOT_REQUIRE_POSTGRES=1 (CI), an unreachable server fails the tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+POSTGRES_ENV = "ALIGNBOT_TEST_POSTGRES_URL"
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+def _conninfo(url: str) -> str:
+    parsed = make_url(url)
+    parts = {"host": parsed.host or "127.0.0.1", "port": parsed.port or 5432,
+             "user": parsed.username or "postgres", "dbname": parsed.database or "postgres"}
+    if parsed.password:
+        parts["password"] = parsed.password
+    return " ".join(f"{k}={v}" for k, v in parts.items())
+
+
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """Create an empty database for one test and drop it afterwards; yields its URL."""
+    admin = postgres_admin_url()
+    if admin is None:
+        if os.environ.get("ALIGNBOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{POSTGRES_ENV} is not set but PostgreSQL tests are required")
+        pytest.skip(f"set {POSTGRES_ENV} to run PostgreSQL tests")
+    name = f"alignbot_t_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(_conninfo(admin), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {admin} is unreachable: {exc}")
+    try:
+        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(_conninfo(admin), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

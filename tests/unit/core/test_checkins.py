@@ -1,0 +1,136 @@
+"""Asking the three questions, taking answers one by one or by form, editing, closing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.core import BotCore
+from bot.events import ActionInvoked, MemberRef, Message
+from bot.storage.models import Answer, CheckIn, Member, OutboundMessage
+from tests.support.ports import RecordingPort
+from tests.support.talk import say, setup_team
+
+
+async def answers_of(core: BotCore) -> dict[str, str]:
+    async with core.ctx.db.session() as session:
+        return {a.question: a.text for a in (await session.exec(select(Answer))).all()}
+
+
+async def test_ask_now_sends_each_member_the_right_variant(core: BotCore,
+                                                           port: RecordingPort) -> None:
+    await setup_team(core)
+    reply = await say(core, "ada", "/align ask now")
+    assert "Asked 3: Dana, Lee, Sam" in reply and "closes in 1d" in reply
+    assert "manager alignment check-in" in port.texts_to("sam")[0]
+    dana = port.texts_to("dana")[0]
+    assert "Question 1 of 3" in dana and "50 words or less" in dana
+    assert port.texts_to("ada") == []  # admins are not asked
+
+
+async def test_ask_now_twice_skips_open_checkins(core: BotCore, port: RecordingPort) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    reply = await say(core, "ada", "/align ask now reps")
+    assert "Asked 1: Lee" in reply and "Skipped 1: Dana (already has an open check-in)" in reply
+    assert len(port.texts_to("dana")) == 1
+
+
+async def test_plain_chat_answers_questions_in_order(core: BotCore) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    first = await say(core, "dana", "We win mid-market fintech on audit readiness.")
+    assert "saved your answer to question 1" in first and "Question 2 of 3" in first
+    second = await say(core, "dana", "Fintech and regional banks; not tier-1 or government.")
+    assert "Question 3 of 3" in second
+    done = await say(core, "dana", "Mapped the buying committee at Acme, sent SOC 2 report")
+    assert "That's all three - thank you, Dana!" in done
+    assert await answers_of(core) == {
+        "strategy": "We win mid-market fintech on audit readiness.",
+        "scope": "Fintech and regional banks; not tier-1 or government.",
+        "tasks": "Mapped the buying committee at Acme, sent SOC 2 report"}
+    assert "check-in is complete" in await say(core, "dana", "one more thing")
+    async with core.ctx.db.session() as session:
+        checkin = (await session.exec(select(CheckIn))).one()
+    assert checkin.state == "answered" and checkin.answered_at == core.ctx.clock.now()
+
+
+async def test_answering_again_edits_until_the_checkin_closes(core: BotCore) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    for text in ("a", "b", "c"):
+        await say(core, "dana", text)
+    assert "Updated your answer to question 3" in await say(
+        core, "dana", "/align answer 3 ran discovery at Acme")
+    assert (await answers_of(core))["tasks"] == "ran discovery at Acme"
+    assert "pick 1 to 3" in await say(core, "dana", "/align answer 4 x")
+    assert "3. Your sales tasks: ran discovery at Acme" in await say(core, "dana", "/align answers")
+    await core.advance(timedelta(days=1, minutes=1))
+    assert "no open check-in" in await say(core, "dana", "/align answer 3 too late")
+    assert (await answers_of(core))["tasks"] == "ran discovery at Acme"
+
+
+async def test_unanswered_checkin_expires_at_close(core: BotCore) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now lee")
+    await say(core, "lee", "only the first answer")
+    await core.advance(timedelta(days=2))
+    async with core.ctx.db.session() as session:
+        checkin = (await session.exec(select(CheckIn))).one()
+    assert checkin.state == "expired"
+    assert checkin.closed_at == checkin.closes_at  # closed at its own time, not at the jump's end
+    assert "no open check-in" in await say(core, "lee", "late answer")
+
+
+async def test_form_submission_takes_all_answers_at_once(core: BotCore) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    async with core.ctx.db.session() as session:
+        checkin = (await session.exec(select(CheckIn))).one()
+    event = ActionInvoked(MemberRef("test", "dana"), f"checkin:{checkin.id}",
+                          values={"strategy": "s", "scope": "sc", "tasks": "t", "junk": ""})
+    replies = await core.handle(event)
+    assert len(replies) == 3
+    assert await answers_of(core) == {"strategy": "s", "scope": "sc", "tasks": "t"}
+    other = ActionInvoked(MemberRef("test", "lee"), f"checkin:{checkin.id}", values={"tasks": "x"})
+    assert "not yours" in (await core.handle(other))[0].text
+
+
+async def test_redelivered_event_is_recorded_once(core: BotCore) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    await say(core, "dana", "first", event_id="Ev1")
+    assert await say(core, "dana", "first", event_id="Ev1") == ""
+    assert await answers_of(core) == {"strategy": "first"}
+
+
+async def test_long_and_odd_text_is_cleaned_and_capped_with_a_message(core: BotCore) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    reply = await say(core, "dana", "ok\x00\x07 " + "x" * 5000 + " 🚀")
+    assert "kept the first 4,000 characters" in reply
+    text = (await answers_of(core))["strategy"]
+    assert len(text) == 4000 and "\x00" not in text and text.startswith("ok x")
+
+
+async def test_unreachable_members_are_reported_and_sends_never_repeat(
+        core: BotCore, port: RecordingPort) -> None:
+    await setup_team(core)
+    port.fail_for["lee"] = True  # permanent: deactivated account
+    reply = await say(core, "ada", "/align ask now reps")
+    assert "Asked 1: Dana" in reply and "Could not reach 1: Lee" in reply
+    async with core.ctx.db.session() as session:
+        outbound = (await session.exec(select(OutboundMessage))).all()
+        dana_checkin = (await session.exec(select(CheckIn).where(CheckIn.state == "asked"))).one()
+    assert sorted(r.state for r in outbound) == ["failed", "sent"]
+    dana = (await members_by_name(core))["Dana"]
+    again = await core.outbox.deliver(dana, f"{dana_checkin.key}:ask", "checkin",
+                                      Message.plain("retry of the same send"))
+    assert again is not None and again.message_id == port.sent[0].ref.message_id
+    assert len(port.texts_to("dana")) == 1  # the retry was recognised, not re-sent
+
+
+async def members_by_name(core: BotCore) -> dict[str, Member]:
+    async with core.ctx.db.session() as session:
+        return {m.name: m for m in (await session.exec(select(Member))).all()}

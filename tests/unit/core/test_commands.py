@@ -1,0 +1,108 @@
+"""The /align grammar end to end through the core, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.commands import build_registry
+from bot.core import BotCore
+from bot.members import MemberDirectory
+from bot.storage.models import Member
+from tests.support.ports import RecordingPort
+from tests.support.talk import say, setup_team
+
+
+async def members(core: BotCore) -> dict[str, Member]:
+    async with core.ctx.db.session() as session:
+        return {m.name: m for m in await MemberDirectory(session).all()}
+
+
+async def test_first_member_may_only_make_themselves_admin(core: BotCore) -> None:
+    reply = await say(core, "ada", "/align team add Bob rep")
+    assert "first member must add themselves as admin" in reply
+    reply = await say(core, "ada", "/align team add Bob admin")
+    assert "first member must add themselves as admin" in reply
+    assert await members(core) == {}
+    assert "Added Ada as admin" in await say(core, "ada", "/align team add Ada admin")
+    assert "Only admins" in await say(core, "mallory", "/align team add Mallory admin")
+
+
+async def test_team_roles_managers_and_admin_on_top_of_a_role(core: BotCore) -> None:
+    await setup_team(core)
+    team = await members(core)
+    assert team["Dana"].role == "rep" and team["Dana"].manager_id == team["Sam"].id
+    assert team["Dana"].timezone == "America/New_York"  # from the platform profile
+    assert "Updated Sam as manager and admin" in await say(core, "ada", "/align team add sam admin")
+    team = await members(core)
+    assert team["Sam"].role == "manager" and team["Sam"].admin
+    assert "not a manager yet" in await say(core, "ada", "/align team add Kim rep manager=Dana")
+    assert "can't be their own manager" in await say(core, "ada",
+                                                     "/align team add Sam manager manager=Sam")
+
+
+async def test_non_admins_are_refused_admin_commands(core: BotCore) -> None:
+    await setup_team(core)
+    for command in ("/align team add Zed rep", "/align ask now", "/align team remove Lee",
+                    "/align strategy reload"):
+        reply = await say(core, "dana", command)
+        assert "admins" in reply.lower(), command
+    assert len(await members(core)) == 4
+
+
+async def test_team_list_shows_what_each_role_may_see(core: BotCore) -> None:
+    await setup_team(core)
+    admin_view = await say(core, "ada", "/align team list")
+    assert all(name in admin_view for name in ("Ada", "Sam", "Dana", "Lee"))
+    assert "Dana: rep; reports to Sam; America/New_York" in admin_view
+    manager_view = await say(core, "sam", "/align team list")
+    assert "Dana" in manager_view and "Ada" not in manager_view
+    rep_view = await say(core, "dana", "/align team list")
+    assert "Lee" not in rep_view and "Sam" in rep_view
+
+
+async def test_unknown_commands_and_bad_arguments_get_a_usage_line(core: BotCore) -> None:
+    await setup_team(core)
+    assert "I don't know the command 'tema'. Did you mean `/align team`?" in await say(
+        core, "ada", "/align tema list")
+    assert "Did you mean: `/align team add" in await say(core, "ada", "/align team")
+    reply = await say(core, "ada", "/align team add Zed")
+    assert reply.startswith("Usage: `/align team add <member> rep|manager|admin")
+    assert "e.g. `/align team add" in reply
+    assert "'boss' is not a role" in await say(core, "ada", "/align team add Zed boss")
+    assert "Unknown option colour=" in await say(core, "ada", "/align team add Zed rep colour=red")
+    assert "quote is not closed" in await say(core, "ada", '/align team add "Zed rep')
+    assert "I couldn't find 'nobody'" in await say(core, "ada", "/align team add nobody rep")
+    assert "Type `/align help`" in await say(core, "ada", "/align")
+
+
+async def test_help_lists_every_command_with_an_example(core: BotCore) -> None:
+    await setup_team(core)
+    admin_help = await say(core, "ada", "/align help")
+    for spec in build_registry().specs:
+        assert f"/align {spec.usage}" in admin_help
+        assert f"Example: /align {spec.example}" in admin_help
+    rep_help = await say(core, "dana", "align help")  # Teams/console style, no slash
+    assert "/align ask now" not in rep_help and "/align strategy show" in rep_help
+
+
+async def test_strategy_show_and_sell_by_warning(core: BotCore) -> None:
+    shown = await say(core, "anyone", "/align strategy show")
+    assert "Northbeam Compliance FY27" in shown and "We do not play in: Global tier-1 banks" in shown
+    assert "Map the buying committee (critical)" in shown and "sell-by" not in shown
+    core.ctx.clock.set(core.ctx.clock.now().replace(year=2027, month=7, day=15))  # type: ignore[attr-defined]
+    assert "sell-by date (2027-06-30) passed 15 days ago" in await say(
+        core, "anyone", "/align strategy show")
+
+
+async def test_strangers_are_told_how_to_join(core: BotCore, port: RecordingPort) -> None:
+    assert "Ask an admin to add you" in await say(core, "stranger", "hello")
+    assert port.sent == []
+
+
+async def test_team_remove_deactivates_but_keeps_history(core: BotCore) -> None:
+    await setup_team(core)
+    assert "Removed Lee" in await say(core, "ada", "/align team remove lee")
+    async with core.ctx.db.session() as session:
+        lee = (await session.exec(select(Member).where(Member.name == "Lee"))).one()
+    assert not lee.active
+    assert "Ask an admin to add you" in await say(core, "lee", "my answer")
