@@ -1,0 +1,29 @@
+# Two commands do everything on a fresh machine (Python 3.11+ with venv):
+#   make run    set up, then run the bot (console adapter on SQLite when no tokens are set)
+#   make test   set up, then run the whole test suite (SQLite and PostgreSQL)
+VENV ?= .venv
+PYTHON ?= python3
+ALIGNBOT_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export ALIGNBOT_TEST_POSTGRES_URL
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+.PHONY: setup run console test lint
+setup: $(VENV)/.installed
+
+run: setup
+	$(VENV)/bin/alignbot run
+
+console: setup
+	$(VENV)/bin/alignbot console
+
+test: setup
+	$(VENV)/bin/pytest -n 2 -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
