@@ -1,0 +1,421 @@
+"""The matching index built from one strategy's own wording, once per strategy version.
+
+Owns everything the rules evaluator learns from a strategy file: which stems point to which sales
+task and how strongly (IDF across the strategy's tasks, so words shared by many tasks count less),
+the words a task's text uses only in contrast ("not discounts"), the segment names and aliases
+(with misspelling tolerance via rapidfuzz), buying-process stages and roles, and the vocabulary of
+objectives and advantage. Nothing here is specific to one company: the same code indexes any
+valid strategy, and `index_for` caches the result by `Strategy.version`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.evaluation.text import (
+    CLAUSE,
+    COMMON_ACRONYMS,
+    SENT,
+    SHORTHAND,
+    STOP_WORDS,
+    WORD,
+    Tok,
+    is_content,
+    is_number,
+    negation_at,
+    stem,
+    tokenize,
+    wordset,
+)
+from bot.strategy.schema import Segment, Strategy
+
+NAME_WEIGHT = 1.0
+EXAMPLE_WEIGHT = 0.65
+"""Below the match threshold alone: one word seen only in one example is not enough evidence."""
+DESCRIPTION_WEIGHT = 0.6
+GENERIC_WEIGHT = 0.35
+"""Common sales verbs and nouns ("call", "sent", "deal") say little about which task was done."""
+CONTEXT_WEIGHT = 0.3
+"""Segment and role words in a task's text say where or with whom, not what was done."""
+BACKGROUND_WEIGHT = 0.6
+"""Words the strategy uses all over (its domain: "compliance", "audit") say little about a task."""
+BACKGROUND_FIELDS = 2
+
+_GENERIC_WORDS = wordset(
+    """call calls called calling meet meeting meetings send sent sending run ran
+    running make made making set setting work worked working start started starting build built
+    building complete completed finish finished take took give gave go went going week weeks day
+    days today customer customers client clients team teams deal deals account accounts prospect
+    prospects lead leads company companies people thing things stuff time new last next first help
+    helped talk talked email emails review reviews did do done have had with our their them they
+    year years month months hour hours quarter spent spend sign signs signed signing close
+    closed report reports request requests demo demos quote quotes quoted quoting order orders
+    ordered sell sells sold selling"""
+)
+GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC_WORDS)
+
+_COLLECTIVE_HEADS = wordset(
+    "group groups company companies firm firms organization organizations organisation"
+    " organisations platform platforms"
+)
+_MAX_CACHE = 50_000
+
+
+def _clauses(toks: Sequence[Tok]) -> list[list[Tok]]:
+    """Word tokens grouped by clause (commas, sentence ends and 'but' separate clauses)."""
+    groups: list[list[Tok]] = [[]]
+    for tok in toks:
+        if tok.kind in (CLAUSE, SENT):
+            groups.append([])
+        elif tok.kind == WORD:
+            groups[-1].append(tok)
+    return [g for g in groups if g]
+
+
+def _content_stems(words: Iterable[str]) -> list[str]:
+    return [stem(w) for w in words if is_content(w)]
+
+
+def _acronym(words: Sequence[str]) -> str:
+    return "".join(w[0] for w in words if w and w[0].isalpha())
+
+
+class PhraseTable:
+    """Longest-match lookup of multi-word phrases (as stem tuples) in a stream of stems."""
+
+    def __init__(self) -> None:
+        self.phrases: dict[tuple[str, ...], list[str]] = {}
+        self.max_len = 0
+
+    def add(self, stems: Sequence[str], key: str, *, derived: bool = False) -> None:
+        phrase = tuple(stems)
+        if not phrase:
+            return
+        keys = self.phrases.get(phrase)
+        if keys is None:
+            self.phrases[phrase] = [key]
+        elif key not in keys and not derived:
+            keys.append(key)
+        self.max_len = max(self.max_len, len(phrase))
+
+    def find(self, stems: Sequence[str]) -> list[tuple[int, int, list[str]]]:
+        """Non-overlapping (start, end, keys) matches, longest first, left to right."""
+        found: list[tuple[int, int, list[str]]] = []
+        i, n = 0, len(stems)
+        while i < n:
+            for size in range(min(self.max_len, n - i), 0, -1):
+                keys = self.phrases.get(tuple(stems[i : i + size]))
+                if keys:
+                    found.append((i, i + size, keys))
+                    i += size
+                    break
+            else:
+                i += 1
+        return found
+
+
+@dataclass
+class TaskEntry:
+    """What the index knows about one sales task."""
+
+    id: str
+    critical: bool
+    weights: dict[str, float] = field(default_factory=dict)
+    anti: set[str] = field(default_factory=set)
+    bigrams: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class Doc:
+    """An answer read against one strategy: tokens and, per token, its resolved stem."""
+
+    text: str
+    toks: list[Tok]
+    stems: list[str]
+
+
+class StrategyIndex:
+    """Everything the rules evaluator matches an answer against, for one strategy version."""
+
+    def __init__(self, strategy: Strategy) -> None:
+        self.version = strategy.version
+        self.words: set[str] = set()
+        self.splits: dict[str, tuple[str, str]] = {}
+        self.bigram_words: set[tuple[str, str]] = set()
+        self.vocab: set[str] = set()
+        self.tasks: list[TaskEntry] = []
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        self.anti_postings: dict[str, list[tuple[int, float]]] = {}
+        self.bigram_tasks: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.segments = PhraseTable()
+        self.segment_acronyms: dict[str, str] = {}
+        self.segment_in_scope = {s.id: s.in_scope for s in strategy.segments}
+        self.roles = PhraseTable()
+        self.stages = PhraseTable()
+        self.processes: dict[str, tuple[list[str], list[str]]] = {}
+        self.context_stems: set[str] = set()
+        self.objectives: list[tuple[str, set[str]]] = []
+        self.advantage: dict[str, float] = {}
+        self._resolved: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._build(strategy)
+
+    # ----- building -------------------------------------------------------------------------
+
+    def _learn(self, text: str) -> list[Tok]:
+        toks = tokenize(text)
+        words = [t for t in toks if t.kind == WORD]
+        for tok in words:
+            self.words.add(tok.word)
+            self.vocab.add(stem(tok.word))
+        for a, b in pairwise(words):
+            if a.end <= b.start and a.word.isalnum() and b.word.isalnum():
+                self.splits.setdefault(a.word + b.word, (a.word, b.word))
+                self.bigram_words.add((a.word, b.word))
+        return toks
+
+    def _build(self, strategy: Strategy) -> None:
+        for segment in strategy.segments:
+            self._add_segment(segment)
+        self._background = self._background_counts(strategy)
+        for task in strategy.sales_tasks:
+            entry = TaskEntry(task.id, task.critical)
+            self._add_task_text(entry, task.name, NAME_WEIGHT)
+            for example in task.examples:
+                self._add_task_text(entry, example, EXAMPLE_WEIGHT)
+            self._add_task_text(entry, task.description, DESCRIPTION_WEIGHT)
+            entry.anti -= set(entry.weights)
+            self.tasks.append(entry)
+        self._build_postings()
+        self._build_statement(strategy)
+        self._fuzzy_pool = self._build_fuzzy_pool()
+        self._prefixes = self._build_prefixes()
+
+    def _add_task_text(self, entry: TaskEntry, text: str, weight: float) -> None:
+        for clause in _clauses(self._learn(text)):
+            words = [t.word for t in clause]
+            cue = negation_at(words, future=False)
+            positive = _content_stems(words[: cue[0]] if cue else words)
+            for s in positive:
+                if not is_number(s):
+                    entry.weights[s] = max(entry.weights.get(s, 0.0), weight)
+            entry.bigrams.update(pairwise(positive))
+            if cue is not None:
+                entry.anti.update(s for s in _content_stems(words[cue[1] :]) if not is_number(s))
+
+    def _background_counts(self, strategy: Strategy) -> dict[str, int]:
+        """In how many non-task fields (roles, stages, statement, ...) each stem appears."""
+        core = strategy.strategy
+        fields = [core.name, core.statement, core.advantage, *core.objectives]
+        for segment in strategy.segments:
+            fields.append(segment.description)
+            if segment.buying_process is not None:
+                fields.extend(segment.buying_process.roles)
+                fields.extend(segment.buying_process.stages)
+        fields.extend(item.title for item in strategy.content)
+        counts: dict[str, int] = defaultdict(int)
+        for text in dict.fromkeys(f.lower() for f in fields):
+            for s in set(_content_stems(self._words(text))):
+                counts[s] += 1
+        return counts
+
+    def _build_postings(self) -> None:
+        df: dict[str, int] = defaultdict(int)
+        for entry in self.tasks:
+            for s in set(entry.weights) | entry.anti:
+                df[s] += 1
+        n = len(self.tasks)
+        norm = math.log(1 + n)
+        for i, entry in enumerate(self.tasks):
+            for s, weight in entry.weights.items():
+                self.postings.setdefault(s, []).append((i, self._term(s, df[s], n, norm) * weight))
+            for pair in entry.bigrams:
+                self.bigram_tasks[pair].append(i)
+            for s in entry.anti:
+                self.anti_postings.setdefault(s, []).append((i, self._term(s, df[s], n, norm)))
+
+    def _term(self, s: str, df: int, n: int, norm: float) -> float:
+        idf = math.log(1 + n / df) / norm
+        if s in GENERIC_STEMS:
+            idf *= GENERIC_WEIGHT
+        if s in self.context_stems:
+            idf *= CONTEXT_WEIGHT
+        if self._background.get(s, 0) >= BACKGROUND_FIELDS:
+            idf *= BACKGROUND_WEIGHT
+        return idf
+
+    def _segment_phrases(self, segment: Segment) -> tuple[list[list[str]], list[list[str]]]:
+        """(given, derived) word lists: name and aliases as written, then safe variants."""
+        given: list[list[str]] = []
+        for text in (segment.name, *segment.aliases):
+            words = [t.word for t in self._learn(text) if t.kind == WORD]
+            given.append([w for w in words if is_content(w)])
+        derived: list[list[str]] = []
+        name = given[0]
+        if len(name) >= 3:
+            head = name[-1]
+            derived.extend([*name[i:-1], head] for i in range(1, len(name) - 1))
+            derived.extend([w for j, w in enumerate(name) if j != k] for k in range(len(name) - 1))
+        derived.extend(self._coordinated(segment.name))
+        for words in given:
+            if len(words) >= 3 or (
+                len(words) == 2 and words[1] in _COLLECTIVE_HEADS and len(words[0]) >= 6
+            ):
+                derived.append(words[:-1])
+        return [g for g in given if g], [d for d in derived if d]
+
+    @staticmethod
+    def _coordinated(name: str) -> list[list[str]]:
+        """'Regional and community banks' also names 'regional banks' and 'community banks'."""
+        parts: list[list[str]] = [[]]
+        for tok in tokenize(name):
+            if tok.kind in (CLAUSE, SENT) or tok.word == "and" or tok.word == "&":
+                parts.append([])
+            elif tok.kind == WORD and is_content(tok.word):
+                parts[-1].append(tok.word)
+        parts = [p for p in parts if p]
+        if len(parts) < 2 or len(parts[-1]) < 2:
+            return []
+        head = parts[-1][-1]
+        return [[*p, head] for p in parts[:-1]] + [parts[-1]]
+
+    def _add_segment(self, segment: Segment) -> None:
+        given, derived = self._segment_phrases(segment)
+        for words in given:
+            self.segments.add([stem(w) for w in words], segment.id)
+            self.context_stems.update(stem(w) for w in words)
+            if len(words) >= 2 and all(w.isalpha() for w in words):
+                acronym = _acronym(words)
+                if not (acronym in SHORTHAND or acronym in COMMON_ACRONYMS or acronym in STOP_WORDS):
+                    self.segment_acronyms.setdefault(acronym, segment.id)
+        for words in derived:
+            self.segments.add([stem(w) for w in words], segment.id, derived=True)
+        if segment.buying_process is not None:
+            self._add_process(segment)
+
+    def _add_process(self, segment: Segment) -> None:
+        process_ = segment.buying_process
+        assert process_ is not None
+        self.processes[segment.id] = (list(process_.stages), list(process_.roles))
+        for role in process_.roles:
+            words = [t.word for t in self._learn(role) if t.kind == WORD and is_content(t.word)]
+            self.roles.add([stem(w) for w in words], role.lower())
+            if len(words) >= 2 and len(_acronym(words)) >= 3:
+                self.roles.add([_acronym(words)], role.lower(), derived=True)
+        for stage in process_.stages:
+            words = [t.word for t in self._learn(stage) if t.kind == WORD and is_content(t.word)]
+            stems = [stem(w) for w in words]
+            self.stages.add(stems, stage.lower())
+            for i in range(1, len(stems)):
+                tail = stems[i:]
+                if len(tail) > 1 or (len(tail[0]) >= 5 and tail[0] not in GENERIC_STEMS):
+                    self.stages.add(tail, stage.lower(), derived=True)
+
+    def _build_statement(self, strategy: Strategy) -> None:
+        for objective in strategy.strategy.objectives:
+            stems = {s for s in _content_stems(self._words(objective)) if s not in GENERIC_STEMS}
+            self.objectives.append((objective, stems))
+        elsewhere = set(self.postings) | self.context_stems
+        for _, stems in self.objectives:
+            elsewhere |= stems
+        for s in _content_stems(self._words(strategy.strategy.advantage)):
+            if not is_number(s) and s not in GENERIC_STEMS:
+                self.advantage[s] = 0.5 if s in elsewhere else 1.0
+
+    def _words(self, text: str) -> list[str]:
+        return [t.word for t in self._learn(text) if t.kind == WORD]
+
+    def _build_fuzzy_pool(self) -> dict[str, list[str]]:
+        pool: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self.words):
+            if len(word) >= 5 and word.isalpha() and is_content(word):
+                pool[word[0]].append(word)
+        return dict(pool)
+
+    def _build_prefixes(self) -> dict[str, str]:
+        seen: dict[str, set[str]] = defaultdict(set)
+        for s in self.vocab:
+            for k in range(max(5, len(s) - 3), len(s)):
+                seen[s[:k]].add(s)
+        return {p: next(iter(v)) for p, v in seen.items() if len(v) == 1 and p not in self.vocab}
+
+    # ----- reading answers ------------------------------------------------------------------
+
+    def resolve(self, word: str) -> str:
+        """The strategy stem a word of an answer stands for (inflection, typo), else its stem."""
+        hit = self._resolved.get(word)
+        if hit is not None:
+            return hit
+        s = stem(word)
+        if s not in self.vocab and len(word) >= 5 and is_content(word) and word.isalpha():
+            s = self._near(s, word) or s
+        with self._lock:
+            if len(self._resolved) >= _MAX_CACHE:
+                self._resolved.clear()
+            self._resolved[word] = s
+        return s
+
+    def _near(self, s: str, word: str) -> str | None:
+        for k in range(len(s) - 1, max(4, len(s) - 4), -1):
+            if s[:k] in self.vocab:
+                return s[:k]
+        if s in self._prefixes:
+            return self._prefixes[s]
+        pool = self._fuzzy_pool.get(word[0])
+        if not pool:
+            return None
+        limit = 1 if len(word) < 8 else 2
+        found = process.extractOne(word, pool, scorer=OSA.distance, score_cutoff=limit)
+        return stem(found[0]) if found else None
+
+    def _fix_compounds(self, toks: list[Tok]) -> list[Tok]:
+        out: list[Tok] = []
+        i, n = 0, len(toks)
+        while i < n:
+            tok = toks[i]
+            if tok.kind == WORD and tok.word not in self.words:
+                nxt = toks[i + 1] if i + 1 < n else None
+                if nxt is not None and nxt.kind == WORD and tok.word + nxt.word in self.words:
+                    out.append(Tok(tok.word + nxt.word, tok.start, nxt.end, WORD))
+                    i += 2
+                    continue
+                parts = self.splits.get(tok.word)
+                if parts is not None:
+                    out.extend(tok._replace(word=p, upper=False) for p in parts)
+                    i += 1
+                    continue
+            out.append(tok)
+            i += 1
+        return out
+
+    def read(self, text: str) -> Doc:
+        """Tokenise an answer and resolve each word against this strategy's vocabulary."""
+        toks = self._fix_compounds(tokenize(text))
+        stems = [self.resolve(t.word) if t.kind == WORD else "" for t in toks]
+        return Doc(text, toks, stems)
+
+
+_INDEXES: dict[str, StrategyIndex] = {}
+_INDEX_LOCK = threading.Lock()
+_MAX_INDEXES = 32
+
+
+def index_for(strategy: Strategy) -> StrategyIndex:
+    """The cached index for this strategy version (built on first use)."""
+    version = strategy.version
+    found = _INDEXES.get(version)
+    if found is not None:
+        return found
+    built = StrategyIndex(strategy)
+    with _INDEX_LOCK:
+        if len(_INDEXES) >= _MAX_INDEXES:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        return _INDEXES.setdefault(version, built)

@@ -1,0 +1,467 @@
+"""The default evaluator: offline, deterministic rules that map an answer onto the strategy.
+
+Owns the judgement itself: which activity maps to which sales task, which segment was named and
+whether the person said we play there, how much of a strategy statement is covered, and the
+evidence spans for each. It reads text through `text.py` (generic English) and matches it through
+`index.py` (the strategy's own wording), so it works for any valid strategy file without a
+network or a model; scores come from `scoring.py`, shared with every evaluator.
+Answer text is data: instructions inside it ("mark all tasks done") are ignored, never obeyed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from bot.evaluation.index import Doc, StrategyIndex, index_for
+from bot.evaluation.result import (
+    Component,
+    ComponentCoverage,
+    Evaluation,
+    Evidence,
+    ProcessCoverage,
+    Question,
+    ScopeResult,
+    SegmentMention,
+    StatementResult,
+    TaskMatch,
+    TasksResult,
+)
+from bot.evaluation.scoring import compute_scores, critical_missing
+from bot.evaluation.text import (
+    CLAUSE,
+    CONJ,
+    SENT,
+    avoids,
+    is_content,
+    is_number,
+    looks_like_injection,
+    negation_at,
+    post_negated,
+    stem,
+    wordset,
+)
+from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
+
+RULES_VERSION = "1.0.0"
+MATCH_THRESHOLD = 0.7
+"""Task score an activity needs; a word unique to one task's name or examples scores 1.0."""
+BIGRAM_BONUS = 0.4
+CONTEXT_BONUS = 0.5
+"""Share of the rest of the sentence's evidence used to break ties between tasks."""
+CONTEXT_FACTOR = 0.3
+"""Weight of words that name a segment or a buyer role in the answer: where, not what."""
+WORD_COUNT_MAX_CHARS = 100_000
+"""Words are counted over at most this much text; anything longer is far over the limit anyway."""
+ABSORB_MAX_WORDS = 3
+"""An unmatched fragment this short, next to a matched one, is detail ("CFO and CISO")."""
+ADVANTAGE_NEEDED = 2.0
+_COMPARATIVES = wordset(
+    "than unlike faster cheaper better quicker only differentiated differentiator unique"
+)
+_GOAL_VERBS = wordset("grow double triple increase win reach hit keep halve cut")
+_METRIC_WORDS = wordset(
+    """revenue revenues arr mrr margin margins profit profits profitability grow share logos logo
+    bookings renewal renewals retention ebitda sales gm nrr"""
+)
+_CONTINUATIONS = frozenset({"as", "or", "nor", "neither", "likewise"})
+_FILLER = wordset("busy rough good great quiet slow crazy lol week day")
+
+Fragment = list[int]
+Clause = list[Fragment]
+Sentence = list[Clause]
+
+
+@dataclass
+class _Reading:
+    """One answer read once: its structure and what was found in it, shared by all questions."""
+
+    index: StrategyIndex
+    doc: Doc
+    sentences: list[Sentence]
+    segments: list[SegmentMention] = field(default_factory=list)
+    context_toks: set[int] = field(default_factory=set)
+    roles: list[tuple[int, str]] = field(default_factory=list)
+    stages: list[tuple[int, str]] = field(default_factory=list)
+    sentence_segments: list[list[str]] = field(default_factory=list)
+
+    def span(self, toks: Sequence[int]) -> Evidence:
+        start, end = self.doc.toks[toks[0]].start, self.doc.toks[toks[-1]].end
+        return Evidence(text=self.doc.text[start:end], start=start, end=end)
+
+
+def _structure(doc: Doc) -> list[Sentence]:
+    """Word token indices grouped into sentences, clauses and fragments ('and', '+')."""
+    sentences: list[Sentence] = [[[[]]]]
+    for i, tok in enumerate(doc.toks):
+        if tok.kind == SENT:
+            sentences.append([[[]]])
+        elif tok.kind == CLAUSE:
+            sentences[-1].append([[]])
+        elif tok.kind == CONJ:
+            sentences[-1][-1].append([])
+        else:
+            sentences[-1][-1][-1].append(i)
+    pruned = [[[f for f in c if f] for c in s] for s in sentences]
+    return [[c for c in s if c] for s in pruned if any(any(c) for c in s)]
+
+
+def _words(sentence: Sentence) -> list[int]:
+    return [i for clause in sentence for fragment in clause for i in fragment]
+
+
+def _clause_words(clause: Clause) -> list[int]:
+    return [i for fragment in clause for i in fragment]
+
+
+def _read(index: StrategyIndex, answer: str) -> _Reading:
+    doc = index.read(answer)
+    kept: list[Sentence] = []
+    for sentence in _structure(doc):
+        toks = _words(sentence)
+        start, end = doc.toks[toks[0]].start, doc.toks[toks[-1]].end
+        if not looks_like_injection(doc.text[start:end]):
+            kept.append(sentence)
+    reading = _Reading(index, doc, kept)
+    for sentence in kept:
+        reading.sentence_segments.append(_find_segments(reading, sentence))
+        _find_process_terms(reading, sentence)
+    return reading
+
+
+# ----- segments and buying processes --------------------------------------------------------
+
+
+def _content(reading: _Reading, toks: Iterable[int]) -> list[int]:
+    return [i for i in toks if is_content(reading.doc.toks[i].word)]
+
+
+def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
+    """Record segment mentions in a sentence; returns their ids in order."""
+    index, doc = reading.index, reading.doc
+    content = _content(reading, _words(sentence))
+    hits: list[tuple[list[int], str, float]] = []
+    covered: set[int] = set()
+    for a, b, keys in index.segments.find([doc.stems[i] for i in content]):
+        toks = content[a:b]
+        exact = all(doc.stems[i] == stem(doc.toks[i].word) for i in toks)
+        hits.append((toks, keys[0], 1.0 if exact else 0.85))
+        covered.update(toks)
+    for i in content:
+        acronym = doc.toks[i].word.rstrip("s")
+        if i not in covered and doc.toks[i].upper and acronym in index.segment_acronyms:
+            hits.append(([i], index.segment_acronyms[acronym], 0.7))
+    not_played = _not_played_toks(reading, sentence, {t for h in hits for t in h[0]})
+    for toks, segment_id, confidence in sorted(hits, key=lambda h: h[0][0]):
+        reading.context_toks.update(toks)
+        reading.segments.append(
+            SegmentMention(
+                segment_id=segment_id,
+                in_scope=index.segment_in_scope[segment_id],
+                confidence=confidence,
+                evidence=reading.span(toks),
+                stated_as_played=toks[0] not in not_played,
+            )
+        )
+    return [h[1] for h in hits]
+
+
+def _not_played_toks(reading: _Reading, sentence: Sentence, segment_toks: set[int]) -> set[int]:
+    """Tokens in clauses that say we do not play there ('not SMB', 'we avoid government')."""
+    negated: set[int] = set()
+    previous = False
+    for clause in sentence:
+        toks = _clause_words(clause)
+        words = [reading.doc.toks[i].word for i in toks]
+        here = avoids(words)
+        carried = previous and (toks[0] in segment_toks or words[0] in _CONTINUATIONS)
+        if here or carried:
+            negated.update(toks)
+        previous = here or carried
+    return negated
+
+
+def _find_process_terms(reading: _Reading, sentence: Sentence) -> None:
+    index, doc = reading.index, reading.doc
+    content = [i for i in _content(reading, _words(sentence)) if i not in reading.context_toks]
+    stems = [doc.stems[i] for i in content]
+    for a, b, keys in index.roles.find(stems):
+        reading.context_toks.update(content[a:b])
+        reading.roles.extend((len(reading.sentence_segments) - 1, k) for k in keys)
+    for _, _, keys in index.stages.find(stems):
+        reading.stages.extend((len(reading.sentence_segments) - 1, k) for k in keys)
+
+
+def _processes(reading: _Reading) -> list[ProcessCoverage]:
+    mentioned = list(dict.fromkeys(s.segment_id for s in reading.segments))
+    owners = _term_owners(reading.sentence_segments, mentioned)
+    found: dict[str, set[str]] = defaultdict(set)
+    for sentence, term in [*reading.roles, *reading.stages]:
+        for segment_id in _owners_of(term, owners[sentence], mentioned, reading.index.processes):
+            found[segment_id].add(term)
+    result = []
+    for segment_id in mentioned:
+        if segment_id not in reading.index.processes:
+            continue
+        stages, roles = reading.index.processes[segment_id]
+        terms = found[segment_id]
+        result.append(
+            ProcessCoverage(
+                segment_id=segment_id,
+                stages_mentioned=[s for s in stages if s.lower() in terms],
+                stages_missing=[s for s in stages if s.lower() not in terms],
+                roles_mentioned=[r for r in roles if r.lower() in terms],
+                roles_missing=[r for r in roles if r.lower() not in terms],
+            )
+        )
+    return result
+
+
+def _owners_of(term: str, near: list[str], mentioned: list[str],
+               processes: dict[str, tuple[list[str], list[str]]]) -> list[str]:
+    """The segments a role or stage belongs to: the nearby ones whose process defines it, else any
+    mentioned segment whose process does ("banks buy after ..." after a list of segments)."""
+    def defines(segment_id: str) -> bool:
+        stages, roles = processes.get(segment_id, ([], []))
+        return term in {t.lower() for t in (*stages, *roles)}
+
+    return [s for s in near if defines(s)] or [s for s in mentioned if defines(s)]
+
+
+def _term_owners(per_sentence: list[list[str]], mentioned: list[str]) -> list[list[str]]:
+    """Which segments a sentence's roles and stages describe: its own, else the last named."""
+    owners: list[list[str]] = []
+    last: list[str] = []
+    for segments in per_sentence:
+        last = list(dict.fromkeys(segments)) or last
+        owners.append(last or mentioned)
+    return owners
+
+
+# ----- sales tasks --------------------------------------------------------------------------
+
+
+@dataclass
+class _Fragment:
+    """One activity candidate: its tokens, split by negation, and its per-task scores."""
+
+    toks: Fragment
+    positive: list[int]
+    negative: list[int]
+    scores: dict[int, float] = field(default_factory=dict)
+    blocked: set[int] = field(default_factory=set)
+
+
+def _score(reading: _Reading, frag: _Fragment) -> None:
+    index, stems = reading.index, reading.doc.stems
+    scores: dict[int, float] = defaultdict(float)
+    seen: set[str] = set()
+    for i in frag.positive:
+        s = stems[i]
+        if s in seen or is_number(s):
+            continue
+        seen.add(s)
+        factor = CONTEXT_FACTOR if i in reading.context_toks else 1.0
+        for task, weight in index.postings.get(s, ()):
+            scores[task] += weight * factor
+        for task, _ in index.anti_postings.get(s, ()):
+            frag.blocked.add(task)
+    ordered = [stems[i] for i in frag.positive if not is_number(stems[i])]
+    for pair in pairwise(ordered):
+        for task in index.bigram_tasks.get(pair, ()):
+            scores[task] += BIGRAM_BONUS
+    for i in frag.negative:
+        for task, weight in index.anti_postings.get(stems[i], ()):
+            scores[task] += weight
+    frag.scores = scores
+
+
+def _negated_task(reading: _Reading, frag: _Fragment) -> int | None:
+    scores: dict[int, float] = defaultdict(float)
+    for s in {reading.doc.stems[i] for i in frag.negative}:
+        for task, weight in reading.index.postings.get(s, ()):
+            scores[task] += weight
+    best = max(scores.items(), key=lambda kv: kv[1], default=None)
+    return best[0] if best is not None and best[1] >= MATCH_THRESHOLD else None
+
+
+def _decide(frag: _Fragment, context: dict[int, float]) -> tuple[int, float] | None:
+    """The task this fragment maps to, or None.
+
+    A task qualifies on the fragment's own evidence, or on a share of it when the rest of the
+    sentence already names that task ("offered smaller scope instead" after "pushed back on the
+    discount"). Among qualifying tasks the one the whole sentence supports most wins.
+    """
+    allowed = {t: own for t, own in frag.scores.items() if t not in frag.blocked}
+    best_own = max(allowed.values(), default=0.0)
+    floor = max(MATCH_THRESHOLD / 2, best_own / 2)
+    candidates = []
+    for task, own in allowed.items():
+        elsewhere = context.get(task, 0.0) - own
+        supported = own >= floor and elsewhere >= MATCH_THRESHOLD
+        if own >= MATCH_THRESHOLD or supported:
+            candidates.append((own + CONTEXT_BONUS * elsewhere, -task))
+    if not candidates:
+        return None
+    rank, task = max(candidates)
+    return -task, rank
+
+
+def _confidence(score: float) -> float:
+    return round(min(1.0, 1.0 - 0.5 * math.exp(-(score - MATCH_THRESHOLD) / MATCH_THRESHOLD)), 3)
+
+
+def _fragments(reading: _Reading, clause: Clause) -> list[_Fragment]:
+    """The clause's fragments, each split at the clause's negation (if any)."""
+    words = [reading.doc.toks[i].word for i in _clause_words(clause)]
+    cue = (0, 0) if post_negated(words) else negation_at(words)
+    out: list[_Fragment] = []
+    position = 0
+    for fragment in clause:
+        content = _content(reading, fragment)
+        if cue is None:
+            positive, negative = content, []
+        else:
+            before = {fragment[j] for j in range(len(fragment)) if position + j < cue[0]}
+            cue_toks = {fragment[j] for j in range(len(fragment)) if position + j < cue[1]}
+            positive = [i for i in content if i in before]
+            negative = [i for i in content if i not in cue_toks]
+        position += len(fragment)
+        frag = _Fragment(fragment, positive, negative)
+        _score(reading, frag)
+        out.append(frag)
+    return out
+
+
+def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> None:
+    clauses = [_fragments(reading, clause) for clause in sentence]
+    context: dict[int, float] = defaultdict(float)
+    for frag in (f for clause in clauses for f in clause):
+        for task, score in frag.scores.items():
+            context[task] += score
+    for frags in clauses:
+        unmatched: list[_Fragment] = []
+        for frag in frags:
+            decision = _decide(frag, context)
+            if decision is not None:
+                task, score = decision
+                out.matches.append(TaskMatch(task_id=reading.index.tasks[task].id,
+                                             confidence=_confidence(score),
+                                             evidence=reading.span(frag.toks)))
+            elif _negated_task(reading, frag) is not None:
+                out.negated.append(reading.span(frag.toks))
+            elif _is_activity(reading, frag.positive):
+                unmatched.append(frag)
+        matched_here = len(unmatched) < len(frags)
+        for frag in unmatched:
+            if not (matched_here and len(frag.positive) <= ABSORB_MAX_WORDS):
+                out.unmapped.append(reading.span(frag.toks))
+
+
+def _is_activity(reading: _Reading, positive: list[int]) -> bool:
+    """Words beyond filler, numbers, and the names of segments and buyer roles."""
+    return any(
+        reading.doc.toks[i].word not in _FILLER
+        and not is_number(reading.doc.toks[i].word)
+        and i not in reading.context_toks
+        for i in positive
+    )
+
+
+def _tasks(reading: _Reading, strategy: Strategy) -> TasksResult:
+    result = TasksResult()
+    for sentence in reading.sentences:
+        _sentence_tasks(reading, sentence, result)
+    result.critical_missing = critical_missing(strategy, result.task_ids)
+    return result
+
+
+# ----- strategy statement -------------------------------------------------------------------
+
+
+def _statement(reading: _Reading, answer: str) -> StatementResult:
+    words = count_words(answer[:WORD_COUNT_MAX_CHARS])
+    return StatementResult(
+        word_count=words,
+        word_limit=STATEMENT_WORD_LIMIT,
+        within_limit=words <= STATEMENT_WORD_LIMIT,
+        components=[_objectives(reading), _scope_component(reading), _advantage(reading)],
+    )
+
+
+def _scope_component(reading: _Reading) -> ComponentCoverage:
+    """Scope is stated by naming where we play, or where we deliberately do not."""
+    said = [m.evidence for m in reading.segments if m.in_scope == m.stated_as_played]
+    return _coverage("scope", said)
+
+
+def _objectives(reading: _Reading) -> ComponentCoverage:
+    doc = reading.doc
+    evidence: list[Evidence] = []
+    for sentence in reading.sentences:
+        toks = _content(reading, _words(sentence))
+        stems = {doc.stems[i] for i in toks}
+        words = {doc.toks[i].word for i in toks}
+        specific = any(len(stems & wanted) >= 2 for _, wanted in reading.index.objectives)
+        metric = bool(words & _METRIC_WORDS)
+        goal = metric and (bool(words & _GOAL_VERBS) or any(is_number(w) for w in words))
+        if specific or goal:
+            evidence.append(reading.span(toks))
+    return _coverage("objectives", evidence)
+
+
+def _advantage(reading: _Reading) -> ComponentCoverage:
+    doc, weights = reading.doc, reading.index.advantage
+    evidence: list[Evidence] = []
+    for sentence in reading.sentences:
+        toks = _content(reading, _words(sentence))
+        hits = {doc.stems[i]: i for i in toks if doc.stems[i] in weights}
+        total = sum(weights[s] for s in hits)
+        compares = any(doc.toks[i].word in _COMPARATIVES for i in _words(sentence))
+        if hits and (total >= ADVANTAGE_NEEDED or (compares and total >= 1.0)):
+            evidence.append(reading.span(sorted(hits.values())))
+    return _coverage("advantage", evidence)
+
+
+def _coverage(component: Component, evidence: list[Evidence]) -> ComponentCoverage:
+    return ComponentCoverage(component=component, covered=bool(evidence), evidence=evidence[:5])
+
+
+# ----- the evaluator ------------------------------------------------------------------------
+
+
+class RulesEvaluator:
+    """Offline, deterministic evaluator; the default. Never raises for any answer text."""
+
+    name = "rules"
+    version = RULES_VERSION
+
+    async def evaluate(self, question: Question, answer: str, strategy: Strategy) -> Evaluation:
+        """The protocol entry point; the work is CPU-only and fast, so it runs inline."""
+        return self.evaluate_sync(question, answer, strategy)
+
+    def evaluate_sync(self, question: Question, answer: str, strategy: Strategy) -> Evaluation:
+        """Judge one answer to one question against the strategy."""
+        text = answer if isinstance(answer, str) else ""
+        index = index_for(strategy)
+        reading = _read(index, text)
+        scope = ScopeResult(segments=reading.segments, processes=_processes(reading))
+        tasks = _tasks(reading, strategy) if question == "tasks" else None
+        statement = _statement(reading, text) if question == "strategy" else None
+        scores, overall = compute_scores(
+            question, strategy, tasks=tasks, scope=scope, statement=statement
+        )
+        return Evaluation(
+            question=question,
+            evaluator=self.name,
+            evaluator_version=self.version,
+            strategy_version=strategy.version,
+            tasks=tasks,
+            scope=scope,
+            statement=statement,
+            scores=scores,
+            overall=overall,
+        )

@@ -1,0 +1,297 @@
+"""Generic English handling of a rep's free text, shared by every strategy.
+
+Owns what does not depend on the company: the tokeniser and which characters separate activities,
+a small table of common sales shorthand ("disco", "POC", "f/u", "mtg", "w/"), stemming
+(snowballstemmer), stop words, and the words that negate or reject. Anything built from a
+strategy's own wording lives in `index.py`, so this module can stay the same for every customer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import NamedTuple
+
+import snowballstemmer
+
+MAX_ANSWER_CHARS = 5000
+"""Only this many characters of an answer are analysed; the rest is ignored (work is capped)."""
+
+WORD, CONJ, CLAUSE, SENT = 0, 1, 2, 3
+"""Token kinds: a word, then separators from weakest ("and", "+") to strongest (line, ".")."""
+
+
+class Tok(NamedTuple):
+    """One token with its span in the original answer."""
+
+    word: str
+    """Normalised lower-case word (shorthand expanded); for separators, the separator text."""
+    start: int
+    end: int
+    kind: int
+    upper: bool = False
+    """Written in capitals as in an acronym ("CU"); lets acronyms match without false hits."""
+
+
+def wordset(text: str) -> frozenset[str]:
+    """A set of words written as one whitespace-separated string (for readable word lists)."""
+    return frozenset(text.split())
+
+
+_TOKEN_RE = re.compile(
+    r"""
+     (?P<bullet>^[ \t]*(?:[-*•·▪‣◦>]|\d{1,2}[.)])(?=\s))
+    |(?P<abbr>\b(?:w/o|f/u|b/c|n/a|re:)(?!\w)|\bw/)
+    |(?P<num>\d+(?:[.,:/]\d+)*%?)
+    |(?P<word>[^\W\d_][^\W_]*(?:['’][^\W_]+)*)
+    |(?P<ident>\w+)
+    |(?P<sent>\n|[.!?;]+)
+    |(?P<open>\()|(?P<close>\))
+    |(?P<clause>[,—–|→]|\s-+>?(?=\s)|->|=>)
+    |(?P<colon>:)
+    |(?P<conj>[+&/])
+    """,
+    re.X | re.M,
+)
+
+_CLAUSE_WORDS = frozenset({"but", "though", "although", "however", "while", "whereas", "tho"})
+_CONJ_WORDS = frozenset({"and", "then", "also", "plus", "n"})
+
+SHORTHAND: dict[str, tuple[str, ...]] = {
+    # generic sales and chat shorthand -> plain words; applied to strategies and answers alike
+    "w/": ("with",), "w/o": ("without",), "f/u": ("followup",), "b/c": ("because",),
+    "n/a": (), "re:": ("about",), "fu": ("followup",), "fup": ("followup",),
+    "followup": ("followup",), "followups": ("followup",),
+    "disco": ("discovery",), "discos": ("discovery",), "discover": ("discovery",),
+    "discovered": ("discovery",), "discovering": ("discovery",),
+    "poc": ("pilot",), "pocs": ("pilot",), "pov": ("pilot",), "povs": ("pilot",),
+    "mtg": ("meeting",), "mtgs": ("meeting",), "mtng": ("meeting",),
+    "demo'd": ("demo",), "demoed": ("demo",), "demos": ("demo",),
+    "qbr": ("quarterly", "business", "review"), "qbrs": ("quarterly", "business", "review"),
+    "biz": ("business",), "exec": ("executive",), "execs": ("executives",),
+    "ref": ("reference",), "refs": ("reference",), "ref'd": ("reference",),
+    "referenced": ("reference",), "referencing": ("reference",), "references": ("reference",),
+    "dq": ("disqualify",), "dq'd": ("disqualify",), "dqd": ("disqualify",),
+    "dq'ed": ("disqualify",), "dqed": ("disqualify",), "dqs": ("disqualify",),
+    "disqualified": ("disqualify",), "disqualifying": ("disqualify",),
+    "infosec": ("security",), "sec": ("security",), "cybersecurity": ("security",),
+    "cs": ("customer", "success"), "csm": ("customer", "success", "manager"),
+    "kickoff": ("kickoff",), "kickoffs": ("kickoff",),
+    "eb": ("economic", "buyer"), "champ": ("champion",),
+    "opp": ("opportunity",), "opps": ("opportunity",), "oppty": ("opportunity",),
+    "acct": ("account",), "accts": ("accounts",), "mgmt": ("management",),
+    "mgr": ("manager",), "mgrs": ("managers",), "govt": ("government",), "gov": ("government",),
+    "co": ("company",), "cos": ("companies",), "hrs": ("hours",), "hr": ("hour",),
+    "wk": ("week",), "wks": ("weeks",), "yr": ("year",), "yrs": ("years",),
+    "qtr": ("quarter",), "yday": ("yesterday",), "tmrw": ("tomorrow",), "tmr": ("tomorrow",),
+    "intro": ("introduction",), "intro'd": ("introduced",), "introd": ("introduced",),
+    "prez": ("presentation",), "prop": ("proposal",), "dl": ("download",),
+    "dls": ("downloads",), "info": ("information",), "docs": ("documents",),
+    "ppl": ("people",), "cust": ("customer",), "custs": ("customers",), "thru": ("through",),
+    "sfdc": ("salesforce",), "eval": ("evaluation",), "evals": ("evaluation",),
+    "dd": ("due", "diligence"), "prep": ("preparation",), "prepping": ("preparing",),
+    "growth": ("grow",), "pw": ("password",), "mins": ("minutes",), "min": ("minute",),
+    "one": ("1",), "two": ("2",), "three": ("3",), "four": ("4",), "five": ("5",),
+    "six": ("6",), "seven": ("7",), "eight": ("8",), "nine": ("9",), "ten": ("10",),
+    "twice": ("2",), "half": ("halve",), "halved": ("halve",), "halving": ("halve",),
+}
+
+_PHRASES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("follow", "up"), ("followup",)), (("followed", "up"), ("followup",)),
+    (("following", "up"), ("followup",)), (("follows", "up"), ("followup",)),
+    (("follow", "ups"), ("followup",)), (("kick", "off"), ("kickoff",)),
+    (("kicked", "off"), ("kickoff",)), (("kicking", "off"), ("kickoff",)),
+    (("kicks", "off"), ("kickoff",)), (("proof", "of", "concept"), ("pilot",)),
+    (("proof", "of", "value"), ("pilot",)), (("proofs", "of", "concept"), ("pilot",)),
+    (("return", "on", "investment"), ("roi",)), (("qualify", "out"), ("disqualify",)),
+    (("qualified", "out"), ("disqualify",)), (("passed", "on"), ("disqualify",)),
+    (("pass", "on"), ("disqualify",)), (("passing", "on"), ("disqualify",)),
+    (("turned", "down"), ("disqualify",)), (("turn", "down"), ("disqualify",)),
+    (("turning", "down"), ("disqualify",)), (("said", "no", "to"), ("disqualify",)),
+    (("say", "no", "to"), ("disqualify",)), (("walked", "away", "from"), ("disqualify",)),
+    (("walk", "away", "from"), ("disqualify",)), (("no", "bid"), ("disqualify",)),
+    (("in", "half"), ("halve",)), (("out", "of", "scope"), ("outofscope",)),
+    (("in", "scope"), ("inscope",)),
+)
+_PHRASE_FIRST = {p[0][0] for p in _PHRASES}
+_PHRASE_MAX = max(len(p[0]) for p in _PHRASES)
+
+COMMON_ACRONYMS = wordset(
+    """po pos pr hr it pm vp se ae sdr bdr cs qa ok ps rfp rfi rfq nda sow msa sla kpi okr roi
+    arr mrr ceo cfo coo cto cio cmo cro crm erp api ai ml us uk eu na tbd eta eod eow ooo pto
+    fyi asap"""
+)
+"""Business abbreviations people use every day; never read as a segment's initials."""
+
+STOP_WORDS = wordset(
+    """a an the and or nor but if then than so to of in on at by for with without from into onto
+    over under about as is are was were be been being am do does did done doing have has had
+    having i me my mine we our ours us you your they them their he him his she her it its this
+    that these those there here who whom whose which what when where why how all any both each
+    few more most other some such only own same too very can could will would should shall may
+    might must just also still yet already not no now again ever lol tbh btw fyi pls plz thx
+    ok okay yeah yes hey hi really mostly mainly basically got get gets getting n via per
+    i'm i've we're we've they're it's that's there's let's 's don't didn't esp etc
+    out up off down away back
+    """
+)
+
+_NEGATION_WORDS = wordset(
+    """not no never nothing none nobody without cannot nope neither nor zero avoid avoided
+    avoiding avoids skip skipped skipping missed cancelled canceled postponed unable
+    didnt dont doesnt havent hasnt hadnt wasnt werent couldnt wouldnt cant wont isnt arent
+    shouldnt wouldn't"""
+)
+_NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("instead", "of"), ("rather", "than"), ("failed", "to"), ("pushed", "back"),
+    ("push", "back"), ("stay", "away"), ("stayed", "away"), ("stays", "away"),
+    ("steer", "clear"), ("waiting", "on"), ("waiting", "for"),
+)
+_FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("will",), ("going", "to"), ("plan", "to"), ("planning", "to"), ("next", "step"),
+    ("next", "steps"), ("next", "week"), ("tomorrow",), ("later",),
+)
+_POST_NEGATION = frozenset({"cancelled", "canceled", "postponed", "pending", "none", "slipped"})
+
+AVOID_WORDS = frozenset({"disqualify", "avoid", "avoided", "avoiding", "avoids", "exclude",
+                         "excluded", "excluding", "outside", "waste", "outofscope"})
+AVOID_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("off", "limits"), ("no", "go"), ("not", "a", "fit"),
+    ("too", "small"), ("too", "big"), ("too", "large"), ("stay", "away"), ("stayed", "away"),
+    ("steer", "clear"), ("not", "our"), ("not", "for", "us"), ("no", "longer"),
+)
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The snowball stem of a lower-case word (cached: stemming is the hot path)."""
+    if not word or not word[0].isalpha():
+        return word
+    return str(_STEMMER.stemWord(word))
+
+
+def is_content(word: str) -> bool:
+    """A word that can carry meaning for matching: not a stop word nor a lone letter."""
+    return (len(word) > 1 or word.isdigit()) and word not in STOP_WORDS
+
+
+def is_number(word: str) -> bool:
+    return bool(word) and word[0].isdigit()
+
+
+def _raw_tokens(text: str) -> Iterator[Tok]:
+    depth = 0
+    for m in _TOKEN_RE.finditer(text):
+        kind, value = m.lastgroup, m.group()
+        start, end = m.start(), m.end()
+        if kind in ("word", "num", "abbr"):
+            yield Tok(value.lower(), start, end, WORD, value.isupper() and len(value) > 1)
+        elif kind in ("bullet", "sent"):
+            depth = 0
+            yield Tok(value.strip() or "\n", start, end, SENT)
+        elif kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(0, depth - 1)
+        elif kind == "clause" and depth == 0:
+            yield Tok(value.strip(), start, end, CLAUSE)
+        elif kind == "conj" and depth == 0:
+            yield Tok(value, start, end, CONJ)
+
+
+def _expand(tok: Tok) -> Iterator[Tok]:
+    word = tok.word.replace("’", "'")
+    if word.endswith("'s") and len(word) > 2 and word not in SHORTHAND:
+        word = word[:-2]
+    if word in _CLAUSE_WORDS:
+        yield tok._replace(word=word, kind=CLAUSE)
+        return
+    if word in _CONJ_WORDS:
+        yield tok._replace(word="and", kind=CONJ)
+        return
+    for part in SHORTHAND.get(word, (word,)):
+        yield tok._replace(word=part)
+
+
+def _join_phrases(toks: list[Tok]) -> list[Tok]:
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        if tok.kind == WORD and tok.word in _PHRASE_FIRST:
+            for pattern, replacement in _PHRASES:
+                n = len(pattern)
+                window = toks[i : i + n]
+                if len(window) == n and tuple(t.word for t in window) == pattern:
+                    out.extend(Tok(w, tok.start, window[-1].end, WORD) for w in replacement)
+                    i += n
+                    break
+            else:
+                out.append(tok)
+                i += 1
+            continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Words (normalised, shorthand expanded) and separators of `text`, capped in length."""
+    toks = [t for raw in _raw_tokens(text[:MAX_ANSWER_CHARS]) for t in _expand(raw)]
+    return _join_phrases(toks) if len(toks) > 1 else toks
+
+
+def _starts_with(words: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
+    return tuple(words[i : i + len(phrase)]) == phrase
+
+
+def _is_negation_word(word: str) -> bool:
+    return word in _NEGATION_WORDS or word.endswith("n't")
+
+
+def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int] | None:
+    """(start, end) of the first negation cue in a clause's words; what follows is negated.
+
+    With `future`, plans ("will", "next step") count too: they are not done yet.
+    """
+    phrases = _NEGATION_PHRASES + _FUTURE_PHRASES if future else _NEGATION_PHRASES
+    for i, word in enumerate(words):
+        if _is_negation_word(word):
+            return i, i + 1
+        for phrase in phrases:
+            if _starts_with(words, i, phrase):
+                return i, i + len(phrase)
+    return None
+
+
+def post_negated(words: Sequence[str]) -> bool:
+    """The clause reports its activity as not happening after naming it ("pilot cancelled")."""
+    return any(w in _POST_NEGATION for w in words) or "didn't happen" in " ".join(words)
+
+
+def avoids(words: Sequence[str]) -> bool:
+    """The clause says we do not (or should not) play somewhere: negation or avoidance."""
+    for i, word in enumerate(words):
+        if word in AVOID_WORDS or _is_negation_word(word):
+            return True
+        if any(_starts_with(words, i, p) for p in AVOID_PHRASES):
+            return True
+    return False
+
+
+_INJECTION_RE = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,60}?"
+    r"\b(?:instructions?|prompts?|rules|strategy|above|previous|prior|everything)\b"
+    r"|\b(?:system prompt|you are now|act as (?:a|an|the)|pretend (?:to|you)|mark (?:all|every)"
+    r"|(?:all|every) (?:sales )?tasks?|as (?:done|completed?)|score (?:me|this) )"
+    r"|^\s*(?:system|assistant)\s*:",
+    re.I,
+)
+
+
+def looks_like_injection(text: str) -> bool:
+    """Text addressed to the evaluator rather than describing work; it is never evidence."""
+    return _INJECTION_RE.search(text) is not None
