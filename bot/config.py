@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias=_plain("OPENAI_BASE_URL"))
     openai_model: str = Field(default="gpt-4o-mini", description="Model for the LLM evaluator")
     openai_timeout: float = Field(default=15.0, gt=0, description="Seconds per LLM request")
+    openai_max_retries: int = Field(default=2, ge=0, le=10,
+                                    description="Retries on timeouts, 429 and 5xx before the fallback")
+    openai_concurrency: int = Field(default=4, ge=1, le=64, description="LLM requests in flight at once")
+    feedback_wait: float = Field(
+        default=3.0, ge=0, le=60,
+        description="Seconds a conversation waits for feedback before the next question; slower "
+                    "feedback follows on its own",
+    )
 
     def chosen_platform(self) -> Literal["console", "slack", "teams"]:
         """The adapter to run: explicit choice, else whichever platform has credentials."""
