@@ -12,9 +12,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from bot.app import build_core, configure_logging
 from bot.config import Settings
+from bot.evaluation import cli as evaluation_cli
+from bot.evaluation.factory import EvaluatorConfigError
+from bot.evaluation.result import Question
 from bot.prompts import PromptsError
 from bot.storage.database import Database, DatabaseUrlError
 from bot.strategy.loader import StrategyFileError, load_strategy
@@ -30,16 +34,28 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _settings() -> Settings:
-    settings = Settings()
-    configure_logging(settings.log_level)
+def _load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        _fail(f"Invalid settings (environment or .env): {problems}")
+        raise
+
+
+def _settings(quiet: bool = False) -> Settings:
+    """Settings from the environment and .env, logging configured; `quiet` keeps INFO logs out
+    of a terminal conversation unless ALIGNBOT_LOG_LEVEL asks for them."""
+    settings = _load_settings()
+    quiet = quiet and "log_level" not in settings.model_fields_set
+    configure_logging("WARNING" if quiet else settings.log_level)
     return settings
 
 
 @app.command()
 def console() -> None:
     """Talk to the bot in this terminal (the console adapter, no platform account needed)."""
-    settings = _settings()
+    settings = _settings(quiet=True)
     asyncio.run(_console(settings))
 
 
@@ -50,7 +66,7 @@ async def _console(settings: Settings) -> None:
     try:
         core = build_core(settings, clock=OffsetClock())
         await core.start()
-    except (StrategyFileError, PromptsError, DatabaseUrlError) as exc:
+    except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
     adapter = ConsoleAdapter(core, echo=not sys.stdin.isatty())
@@ -63,8 +79,8 @@ async def _console(settings: Settings) -> None:
 @app.command()
 def run() -> None:
     """Run the bot on the platform its settings point to (the console when no tokens are set)."""
-    settings = _settings()
-    platform = settings.chosen_platform()
+    platform = _load_settings().chosen_platform()
+    settings = _settings(quiet=platform == "console")
     if platform == "console":
         typer.echo("No SLACK_* or MICROSOFT_* settings found: starting the console adapter"
                    f" on {settings.database_url} with {settings.strategy_file}.", err=True)
@@ -95,6 +111,29 @@ def strategy_check(file: Annotated[Path, typer.Argument(help="The strategy YAML 
         return
     typer.echo(f"{file}: OK - '{strategy.strategy.name}', {len(strategy.segments)} segments,"
                f" {len(strategy.sales_tasks)} sales tasks, version {strategy.version}.")
+
+
+@app.command()
+def evaluate(
+    text: Annotated[str, typer.Argument(help="The answer to judge; - reads it from stdin")],
+    question: Annotated[Question, typer.Option("--question", "-q", help="strategy, scope or tasks")],
+    strategy: evaluation_cli.StrategyOption = None,
+    evaluator: evaluation_cli.EvaluatorOption = None,
+    as_json: evaluation_cli.JsonOption = False,
+) -> None:
+    """Judge one answer against the strategy; print the verdict and the feedback a person gets."""
+    evaluation_cli.evaluate(_settings(quiet=True), text, question, strategy, evaluator, as_json)
+
+
+@app.command("eval")
+def eval_dataset(
+    dataset: Annotated[Path, typer.Argument(help="Labeled answers (JSONL), one object per line")],
+    strategy: evaluation_cli.StrategyOption = None,
+    evaluator: evaluation_cli.EvaluatorOption = None,
+    as_json: evaluation_cli.JsonOption = False,
+) -> None:
+    """Measure an evaluator on a labeled dataset: per-item predictions, then precision, recall and F1."""
+    evaluation_cli.eval_dataset(_settings(quiet=True), dataset, strategy, evaluator, as_json)
 
 
 def main() -> None:

@@ -20,6 +20,10 @@ from bot.commands.context import CommandContext
 from bot.commands.dispatch import run_command
 from bot.context import BotContext
 from bot.delivery import Outbox
+from bot.evaluation.base import Evaluator
+from bot.evaluation.factory import build_evaluator
+from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter
+from bot.evaluation.review import AnswerReviewer
 from bot.events import (
     ActionInvoked,
     CommandInvoked,
@@ -53,12 +57,17 @@ def command_text(text: str) -> str | None:
 @dataclass
 class BotCore:
     ctx: BotContext
+    evaluator: Evaluator | None = None
     outbox: Outbox = field(init=False)
     checkins: CheckIns = field(init=False)
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.ctx)
-        self.checkins = CheckIns(self.ctx, self.outbox)
+        self.evaluator = self.evaluator or build_evaluator(self.ctx.settings)
+        writer = FeedbackWriter(FeedbackTexts(self.ctx.settings.prompts_dir / "feedback.yaml"))
+        self.reviewer = AnswerReviewer(self.ctx, self.outbox, self.evaluator, writer,
+                                       feedback_wait=self.ctx.settings.feedback_wait)
+        self.checkins = CheckIns(self.ctx, self.outbox, feedback=self.reviewer.feedback)
         self.closer = CheckInCloser(self.ctx)
         self.registry = build_registry()
 

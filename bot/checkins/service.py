@@ -27,7 +27,7 @@ from bot.text import clean
 log = logging.getLogger(__name__)
 OPEN_STATES = ("asked", "reminded", "answered")  # answers can be edited until it closes
 AWAITING_STATES = ("asked", "reminded")
-AnswerHook = Callable[[int], Coroutine[object, object, None]]
+FeedbackHook = Callable[[int], Coroutine[object, object, Message | None]]
 
 
 @dataclass
@@ -46,10 +46,10 @@ def audience_of(member: Member) -> str:
 class CheckIns:
     """The check-in lifecycle, driven by commands, schedules and incoming answers."""
 
-    def __init__(self, ctx: BotContext, outbox: Outbox, on_answer: AnswerHook | None = None) -> None:
+    def __init__(self, ctx: BotContext, outbox: Outbox, feedback: FeedbackHook | None = None) -> None:
         self.ctx = ctx
         self.outbox = outbox
-        self.on_answer = on_answer
+        self.feedback = feedback
 
     # --- opening and asking -------------------------------------------------------------
 
@@ -195,16 +195,20 @@ class CheckIns:
                 replies.append(Message.plain(self.ctx.prompts.say(
                     "answer_edited" if edited else "answer_saved", number=number)))
             done = await self._advance(session, row)
+        replies.extend(await self._feedback(saved))
         if done and chat:
-            replies = [replies[-1], Message.plain(self.ctx.prompts.say(
-                "checkin_complete", name=member.name))]
+            replies.append(Message.plain(self.ctx.prompts.say("checkin_complete", name=member.name)))
         elif chat and row.current_question is not None:
             replies.append(Message.plain(question_line(self.ctx.prompts, questions,
                                                        row.current_question)))
-        for answer_id in saved:
-            if self.on_answer is not None:
-                self.ctx.spawn(self.on_answer(answer_id), f"evaluate-answer-{answer_id}")
         return replies
+
+    async def _feedback(self, answer_ids: list[int]) -> list[Message]:
+        """Feedback on each saved answer, in order, for those whose review is ready in time."""
+        if self.feedback is None:
+            return []
+        ready = [await self.feedback(answer_id) for answer_id in answer_ids]
+        return [message for message in ready if message is not None]
 
     async def _upsert(self, session: AsyncSession, checkin: CheckIn, member_id: int,
                       question: str, text: str) -> tuple[int, bool]:

@@ -39,6 +39,14 @@ def test_scripted_session_stores_every_answer_and_survives_restart(db_url: str,
     assert "Traceback" not in first.stdout + first.stderr
     assert "[bot → Ada] Asked 3: Dana, Lee, Sam." in first.stdout
     assert "That's all three - thank you, Dana!" in first.stdout
+    out = first.stdout
+    for heading in ("FEEDBACK ON YOUR STRATEGY STATEMENT", "FEEDBACK ON SEGMENTS AND BUYING PROCESSES",
+                    "FEEDBACK ON YOUR SALES TASKS"):
+        assert out.count(heading) == (2 if "STATEMENT" in heading else 1), heading  # Lee: only Q1
+    assert out.index("FEEDBACK ON YOUR SALES TASKS") < out.index("That's all three")
+    assert "Critical tasks you did not mention: Run a compliance discovery call" in out
+    assert "Missing: objectives" in out  # Lee's "We sell compliance software."
+    assert " INFO " not in out + first.stderr  # logs stay out of the conversation
     answers = rows(db_url, "select m.name, a.question, a.text from answers a"
                            " join members m on m.id = a.member_id order by m.name, a.id")
     assert [(name, question) for name, question, _ in answers] == [

@@ -21,3 +21,9 @@ async def setup_team(core: BotCore) -> None:
     assert "Added Sam" in await say(core, "ada", "/align team add Sam manager")
     assert "Added Dana" in await say(core, "ada", "/align team add Dana rep manager=Sam")
     assert "Added Lee" in await say(core, "ada", "/align team add Lee rep manager=sam")
+
+
+async def say_now(core: BotCore, who: str, text: str) -> str:
+    """Like `say`, without waiting for background work (slow feedback, deliveries)."""
+    replies = await core.handle(UserMessage(MemberRef("test", who.lower()), text))
+    return "\n".join(r.text for r in replies)

@@ -90,8 +90,11 @@ async def test_form_submission_takes_all_answers_at_once(core: BotCore) -> None:
         checkin = (await session.exec(select(CheckIn))).one()
     event = ActionInvoked(MemberRef("test", "dana"), f"checkin:{checkin.id}",
                           values={"strategy": "s", "scope": "sc", "tasks": "t", "junk": ""})
-    replies = await core.handle(event)
-    assert len(replies) == 3
+    texts = [reply.text for reply in await core.handle(event)]
+    assert [t.split(" - ")[0] for t in texts if "saved your answer" in t] == ["Thanks"] * 3
+    assert [t.splitlines()[0] for t in texts if t.startswith("Feedback")] == [
+        "Feedback on your strategy statement", "Feedback on segments and buying processes",
+        "Feedback on your sales tasks"]
     assert await answers_of(core) == {"strategy": "s", "scope": "sc", "tasks": "t"}
     other = ActionInvoked(MemberRef("test", "lee"), f"checkin:{checkin.id}", values={"tasks": "x"})
     assert "not yours" in (await core.handle(other))[0].text

@@ -1,0 +1,122 @@
+"""`alignbot evaluate` (one answer) and `alignbot eval` (a labeled dataset): the tools for checking
+a strategy file's wording against real answers and for measuring an evaluator.
+
+Mistakes (a broken strategy or dataset file, labels naming ids the strategy lacks, an LLM asked for
+without settings) end with a readable message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bot.config import Settings
+from bot.evaluation.base import Evaluator
+from bot.evaluation.factory import EvaluatorChoice, EvaluatorConfigError, build_evaluator
+from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter
+from bot.evaluation.metrics import (
+    DatasetError,
+    LabeledItem,
+    check_ids,
+    evaluate_items,
+    item_record,
+    load_dataset,
+    report_dict,
+    score,
+)
+from bot.evaluation.report import evaluation_lines, record_line, summary_lines
+from bot.evaluation.result import Evaluation, Question
+from bot.strategy.loader import StrategyFileError, load_strategy
+from bot.strategy.schema import Strategy
+
+StrategyOption = Annotated[Path | None, typer.Option(
+    "--strategy", help="Strategy YAML file (default: ALIGNBOT_STRATEGY_FILE)")]
+EvaluatorOption = Annotated[EvaluatorChoice | None, typer.Option(
+    "--evaluator", help="rules, llm, or auto (default: ALIGNBOT_EVALUATOR)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+def _setup(settings: Settings, strategy_file: Path | None,
+           choice: EvaluatorChoice | None) -> tuple[Strategy, Evaluator]:
+    try:
+        strategy = load_strategy(strategy_file or settings.strategy_file)
+        return strategy, build_evaluator(settings, choice)
+    except (StrategyFileError, EvaluatorConfigError) as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
+async def _evaluate_all(evaluator: Evaluator, items: list[LabeledItem],
+                        strategy: Strategy) -> list[Evaluation]:
+    try:
+        return await evaluate_items(evaluator, items, strategy)
+    finally:
+        close = getattr(evaluator, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def evaluate(
+    settings: Settings,
+    text: Annotated[str, typer.Argument(help="The answer to judge; - reads it from stdin")],
+    question: Annotated[Question, typer.Option("--question", "-q", help="strategy, scope or tasks")],
+    strategy_file: StrategyOption = None,
+    evaluator_choice: EvaluatorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Judge one answer against the strategy and print the verdict and the person's feedback."""
+    strategy, evaluator = _setup(settings, strategy_file, evaluator_choice)
+    answer = sys.stdin.read() if text == "-" else text
+    item = LabeledItem(question=question, answer=answer)
+    evaluation = asyncio.run(_evaluate_all(evaluator, [item], strategy))[0]
+    if as_json:
+        typer.echo(evaluation.model_dump_json(indent=2))
+        return
+    writer = FeedbackWriter(FeedbackTexts(settings.prompts_dir / "feedback.yaml"))
+    typer.echo("\n".join(evaluation_lines(evaluation, strategy)))
+    typer.echo("\nFeedback the person gets:\n" + writer.message(evaluation, strategy).text)
+
+
+def eval_dataset(
+    settings: Settings,
+    dataset: Annotated[Path, typer.Argument(help="Labeled answers, one JSON object per line")],
+    strategy_file: StrategyOption = None,
+    evaluator_choice: EvaluatorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run an evaluator over a labeled dataset: per-item predictions, then the figures."""
+    strategy, evaluator = _setup(settings, strategy_file, evaluator_choice)
+    try:
+        items = load_dataset(dataset)
+    except (DatasetError, OSError) as exc:
+        _fail(str(exc))
+    problems = check_ids(items, strategy)
+    if problems:
+        _fail(f"{dataset}: labels name ids the strategy does not define:\n  "
+              + "\n  ".join(problems[:20]))
+    evaluations = asyncio.run(_evaluate_all(evaluator, items, strategy))
+    records = [item_record(i, e) for i, e in zip(items, evaluations, strict=True)]
+    summary: dict[str, Any] = report_dict(score(items, evaluations, strategy))
+    fallbacks = sum(1 for e in evaluations if e.fallback_reason)
+    if as_json:
+        for record in records:
+            typer.echo(json.dumps(record, ensure_ascii=False))
+        summary["evaluator"] = evaluations[0].evaluator_version if evaluations else None
+        summary["fallbacks"] = fallbacks
+        typer.echo(json.dumps({"summary": summary}, ensure_ascii=False))
+        return
+    for record in records:
+        typer.echo(record_line(record))
+    typer.echo("\n".join(summary_lines(summary)))
+    if fallbacks:
+        typer.echo(f"\n{fallbacks} of {len(items)} answers fell back to the rules evaluator.")

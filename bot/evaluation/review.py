@@ -1,0 +1,97 @@
+"""Reviewing a stored answer: evaluate it, keep the verdict and feedback with the answer, and tell
+the person.
+
+The feedback belongs between "saved" and the next question, so the check-in waits for it a short
+while (`feedback_wait`); the rules evaluator always makes it. A slow model does not hold the
+conversation up: past the wait the review goes on in the background and its feedback is delivered
+once, through the outbox, in the check-in's thread. An edit made meanwhile wins (the stale verdict
+is dropped, the edit gets its own review).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from bot.context import BotContext
+from bot.delivery import Outbox, ref_from_json
+from bot.evaluation.base import Evaluator
+from bot.evaluation.feedback import FeedbackWriter
+from bot.evaluation.result import QUESTIONS, Question
+from bot.events import Message, MessageRef
+from bot.storage.models import Answer, CheckIn, Member
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Review:
+    """A stored verdict's feedback, with what is needed to deliver it later."""
+
+    member: Member
+    key: str
+    message: Message
+    thread: MessageRef | None
+
+
+class AnswerReviewer:
+    def __init__(self, ctx: BotContext, outbox: Outbox, evaluator: Evaluator,
+                 writer: FeedbackWriter, feedback_wait: float = 3.0) -> None:
+        self.ctx = ctx
+        self.outbox = outbox
+        self.evaluator = evaluator
+        self.writer = writer
+        self.feedback_wait = feedback_wait
+
+    async def feedback(self, answer_id: int) -> Message | None:
+        """The feedback for a just-saved answer if it is ready within the wait, else None (it is
+        then delivered through the outbox when ready)."""
+        task = self.ctx.spawn(self.review(answer_id), f"evaluate-answer-{answer_id}")
+        try:
+            review = await asyncio.wait_for(asyncio.shield(task), self.feedback_wait)
+        except TimeoutError:
+            log.info("evaluating answer %s takes a while; feedback will follow", answer_id)
+            self.ctx.spawn(self._deliver_when_done(task), f"feedback-{answer_id}")
+            return None
+        except Exception:
+            log.exception("evaluating answer %s failed; the answer is kept", answer_id)
+            return None
+        return review.message if review else None
+
+    async def review(self, answer_id: int) -> Review | None:
+        """Evaluate the answer and store verdict and feedback; None if it changed meanwhile."""
+        async with self.ctx.db.session() as session:
+            answer = await session.get(Answer, answer_id)
+            if answer is None or answer.question not in QUESTIONS:
+                return None
+            checkin = await session.get(CheckIn, answer.checkin_id)
+            member = await session.get(Member, answer.member_id)
+        if checkin is None or member is None:
+            return None
+        question: Question = answer.question
+        strategy = self.ctx.strategy
+        evaluation = await self.evaluator.evaluate(question, answer.text, strategy)
+        message = self.writer.message(evaluation, strategy)
+        if not await self._store(answer, evaluation.model_dump_json(), evaluation.overall, message.text):
+            return None
+        log.info("answer %s evaluated by %s: overall %.2f", answer_id, evaluation.evaluator,
+                 evaluation.overall)
+        return Review(member, f"feedback:{answer.id}:{answer.edits}", message,
+                      ref_from_json(checkin.message_ref))
+
+    async def _deliver_when_done(self, task: asyncio.Task[Review | None]) -> None:
+        review = await task
+        if review is not None:
+            await self.outbox.deliver(review.member, review.key, "feedback", review.message,
+                                      thread=review.thread)
+
+    async def _store(self, seen: Answer, evaluation: str, overall: float, feedback: str) -> bool:
+        """Save the verdict unless the answer was edited since we read it."""
+        async with self.ctx.db.session() as session:
+            answer = await session.get(Answer, seen.id)
+            if answer is None or answer.edits != seen.edits:
+                return False
+            answer.evaluation, answer.overall_score, answer.feedback = evaluation, overall, feedback
+            session.add(answer)
+        return True

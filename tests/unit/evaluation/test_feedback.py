@@ -1,0 +1,144 @@
+"""Feedback right after each answer: in order with the conversation, stored with the answer,
+delivered once even when the evaluator is slow, and never at the cost of the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from sqlmodel import select
+
+from bot.core import BotCore
+from bot.evaluation.result import Evaluation, Question
+from bot.evaluation.rules import RulesEvaluator
+from bot.storage.models import Answer, CheckIn, OutboundMessage
+from bot.strategy.schema import Strategy
+from tests.support.ports import RecordingPort
+from tests.support.talk import say, say_now, setup_team
+
+STATEMENT = ("Become the audit-readiness platform for mid-market fintechs and regional banks, growing"
+             " ARR 35% because continuous monitoring halves audit prep.")
+
+
+async def stored_answers(core: BotCore) -> list[Answer]:
+    async with core.ctx.db.session() as session:
+        return list((await session.exec(select(Answer).order_by(Answer.id))).all())  # type: ignore[arg-type]
+
+
+async def test_feedback_comes_between_saved_and_the_next_question_and_is_stored(core: BotCore) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    reply = await say(core, "dana", STATEMENT)
+    saved, feedback, question = (reply.index("saved your answer to question 1"),
+                                 reply.index("Feedback on your strategy statement"),
+                                 reply.index("Question 2 of 3"))
+    assert saved < feedback < question
+    assert "Covered: objectives" in reply and "scope" in reply and "advantage" in reply
+
+    reply = await say(core, "dana", "we play in mid-market fintech, not tier-1 banks")
+    assert "Segments we play in: Mid-market fintech" in reply
+    assert "Correctly named as segments we don't play in: Global tier-1 banks" in reply
+
+    reply = await say(core, "dana", "- ran disco w/ Ledgerly on their SOC2 gaps\n- reorganised my inbox")
+    assert reply.index("Feedback on your sales tasks") < reply.index("That's all three")
+    assert 'Run a compliance discovery call ("ran disco w/ Ledgerly on their SOC2 gaps")' in reply
+    assert 'effort outside the strategy): "reorganised my inbox"' in reply
+    assert "Critical tasks you did not mention: Map the buying committee" in reply
+    assert "Coaching: make time for \"Map the buying committee\"" in reply
+
+    answers = await stored_answers(core)
+    assert [a.question for a in answers] == ["strategy", "scope", "tasks"]
+    for answer in answers:
+        assert answer.feedback and answer.feedback.startswith("Feedback on")
+        verdict = Evaluation.model_validate(json.loads(answer.evaluation or "{}"))
+        assert verdict.question == answer.question and verdict.evaluator == "rules"
+        assert answer.overall_score == verdict.overall
+    assert answers[2].overall_score is not None and answers[2].overall_score < 1
+
+
+async def test_out_of_scope_deal_in_a_tasks_answer_is_warned_with_the_segment(core: BotCore) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    await say(core, "dana", STATEMENT)
+    await say(core, "dana", "mid-market fintech")
+    reply = await say(core, "dana", "ran a proof of value for a government agency")
+    assert "Out of scope: Government and public sector - we do not play there." in reply
+    assert "Coaching:" in reply
+
+
+class GatedEvaluator:
+    """The real rules evaluator behind a gate the test opens: a model that takes its time."""
+
+    name = "gated"
+    version = "1"
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.calls = 0
+        self.rules = RulesEvaluator()
+
+    async def evaluate(self, question: Question, answer: str, strategy: Strategy) -> Evaluation:
+        self.calls += 1
+        await self.gate.wait()
+        return await self.rules.evaluate(question, answer, strategy)
+
+
+@pytest.fixture
+def gated(core: BotCore) -> GatedEvaluator:
+    evaluator = GatedEvaluator()
+    core.reviewer.evaluator = evaluator
+    core.reviewer.feedback_wait = 0  # never wait: every review finishes after the reply
+    return evaluator
+
+
+async def test_slow_feedback_follows_once_in_the_checkin_thread(core: BotCore, port: RecordingPort,
+                                                                gated: GatedEvaluator) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    reply = await say_now(core, "dana", STATEMENT)
+    assert "Question 2 of 3" in reply and "Feedback" not in reply  # the conversation goes on
+    gated.gate.set()
+    await core.ctx.drain()
+    feedback = [s for s in port.sent if s.message.text.startswith("Feedback on")]
+    assert len(feedback) == 1 and feedback[0].to.user_id == "dana"
+    assert feedback[0].thread == port.sent[0].ref  # under the check-in's first message
+    await core.ctx.drain()
+    async with core.ctx.db.session() as session:
+        keys = (await session.exec(select(OutboundMessage.key).where(
+            OutboundMessage.kind == "feedback"))).all()
+    assert len(keys) == 1
+
+
+async def test_an_edit_during_a_slow_review_wins(core: BotCore, port: RecordingPort,
+                                                 gated: GatedEvaluator) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    await say_now(core, "dana", "we sell software")
+    await say_now(core, "dana", f"/align answer 1 {STATEMENT}")
+    gated.gate.set()
+    await core.ctx.drain()
+    feedback = [s.message.text for s in port.sent if s.message.text.startswith("Feedback on")]
+    assert len(feedback) == 1 and "Covered: objectives" in feedback[0]  # only the edit's verdict
+    (answer,) = await stored_answers(core)
+    assert answer.edits == 1 and answer.feedback == feedback[0]
+
+
+class BrokenEvaluator:
+    name = "broken"
+    version = "1"
+
+    async def evaluate(self, question: Question, answer: str, strategy: Strategy) -> Evaluation:
+        raise RuntimeError("evaluator bug")
+
+
+async def test_a_failing_evaluator_loses_no_answer(core: BotCore) -> None:
+    core.reviewer.evaluator = BrokenEvaluator()
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    reply = await say(core, "dana", STATEMENT)
+    assert "saved your answer to question 1" in reply and "Question 2 of 3" in reply
+    (answer,) = await stored_answers(core)
+    assert answer.text == STATEMENT and answer.evaluation is None
+    async with core.ctx.db.session() as session:
+        assert (await session.exec(select(CheckIn.state))).one() == "asked"
