@@ -2,15 +2,18 @@
 
 A unique key per intended message (e.g. check-in ask for member M at occurrence T) means a retry,
 a restart or a second process never sends the same message twice. A claim left behind by a
-process that died is taken over after `lease`.
+process that died is taken over after `LEASE`; since that process may have died after the
+platform accepted the message but before we recorded it, the taker first asks the platform
+(`ChatPort.find_sent`, by the key carried in the message) and sends only if it was not.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -49,9 +52,12 @@ class Outbox:
         if isinstance(outcome, MessageRef) or outcome is None:
             return outcome
         port = self.ctx.port_for(member.platform)
+        to = MemberRef(member.platform, member.platform_user_id)
+        if outcome == "retaken" and (earlier := await port.find_sent(to, key)) is not None:
+            await self._record_sent(key, earlier)  # the dead claimant's send went through
+            return earlier
         try:
-            ref = await port.send(MemberRef(member.platform, member.platform_user_id), message,
-                                  thread=thread)
+            ref = await port.send(to, replace(message, key=key), thread=thread)
         except DeliveryError as exc:
             await self._record_failure(key, exc)
             if exc.permanent:
@@ -60,7 +66,16 @@ class Outbox:
         await self._record_sent(key, ref)
         return ref
 
-    async def _claim(self, member: Member, key: str, kind: str) -> MessageRef | bool | None:
+    async def state_of(self, key: str) -> str | None:
+        """claimed | sent | failed, or None if nothing was ever claimed for the key."""
+        async with self.ctx.db.session() as session:
+            return (await session.exec(select(OutboundMessage.state).where(
+                OutboundMessage.key == key))).first()
+
+    async def _claim(self, member: Member, key: str,
+                     kind: str) -> MessageRef | Literal["new", "retaken"] | None:
+        """"new" or "retaken" when this caller now owns the send; the earlier ref if it was
+        sent; None if it failed for good or another worker holds a live claim."""
         now = self.ctx.clock.now()
         async with self.ctx.db.session() as session:
             existing = (await session.exec(select(OutboundMessage).where(
@@ -74,19 +89,21 @@ class Outbox:
                 except IntegrityError:
                     await session.rollback()
                     return None  # another worker claimed it between our read and insert
-                return True
+                return "new"
             if existing.state == "sent":
                 return ref_from_json(existing.platform_ref)
             if existing.state == "failed":
                 return None
-            stale = now - LEASE
+            stale, released = now - LEASE, existing.claimed_at == _RELEASED
             result = await session.exec(
                 update(OutboundMessage)
                 .where(col(OutboundMessage.key) == key, col(OutboundMessage.state) == "claimed",
                        col(OutboundMessage.claimed_at) < stale)
                 .values(claimed_at=now, attempts=OutboundMessage.attempts + 1)
             )
-            return True if result.rowcount == 1 else None
+            if result.rowcount != 1:
+                return None
+            return "new" if released else "retaken"
 
     async def _record_sent(self, key: str, ref: MessageRef) -> None:
         async with self.ctx.db.session() as session:

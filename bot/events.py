@@ -155,10 +155,14 @@ Block = Text | FactList | Buttons | QuestionForm | Image
 
 @dataclass(frozen=True)
 class Message:
-    """What the core says; `text` is the plain fallback every platform can show."""
+    """What the core says; `text` is the plain fallback every platform can show.
+
+    `key` is the outbox's idempotency key; adapters that can attach metadata to a message store it
+    there, so `ChatPort.find_sent` can tell whether an interrupted send went through."""
 
     text: str
     blocks: tuple[Block, ...] = ()
+    key: str | None = None
 
     @classmethod
     def plain(cls, text: str) -> Message:

@@ -30,6 +30,11 @@ class ChatPort(Protocol):
         """Replace a message the bot sent earlier."""
         ...
 
+    async def find_sent(self, to: MemberRef, key: str) -> MessageRef | None:
+        """The message sent to `to` with this idempotency key, if the platform can tell; None
+        when it was not sent or the platform keeps no such record."""
+        ...
+
     async def lookup(self, reference: str) -> MemberProfile | None:
         """Resolve how an admin referred to someone (a mention, an email, a name) to a profile."""
         ...

@@ -82,10 +82,50 @@ class CheckIn(SQLModel, table=True):
     asked_at: datetime | None = _utc(nullable=True)
     reminded_at: datetime | None = _utc(nullable=True)
     reminders_sent: int = 0
+    next_reminder_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
+    note: str | None = Field(default=None, max_length=200)  # why skipped or missed
     answered_at: datetime | None = _utc(nullable=True)
     closes_at: datetime | None = _utc(nullable=True)
     closed_at: datetime | None = _utc(nullable=True)
     message_ref: str | None = _text()  # JSON MessageRef of the question message
+    created_at: datetime = _utc()
+
+
+class Schedule(SQLModel, table=True):
+    """A recurring job an admin set up: check-ins, digests or nudges at a readable `when`.
+
+    What is due is computed from these rows and the clock, never kept in memory: `processed_until`
+    says up to which instant every occurrence has been turned into rows, so a restart (or a second
+    process) picks up exactly where the last tick stopped.
+    """
+
+    __tablename__ = "schedules"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # checkin | digest | nudges
+    when_text: str = Field(max_length=200)
+    anchor_date: date  # week parity of "every 2 weeks" counts from here
+    target: str = Field(default="all", max_length=64)  # reps|managers|all|member:<id>|team:<id>
+    timezone: str | None = Field(default=None, max_length=64)  # None: each member's own zone
+    remind_after: str | None = Field(default=None, max_length=16)  # a Duration; None: no reminder
+    reminders: int = 1
+    close_after: str | None = Field(default=None, max_length=16)  # None: at the next occurrence
+    active: bool = True
+    processed_until: datetime = _utc()
+    created_by: int | None = Field(default=None, foreign_key="members.id")
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Holiday(SQLModel, table=True):
+    """A workspace holiday: nobody is asked on this local date."""
+
+    __tablename__ = "holidays"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(unique=True)
+    name: str = Field(default="Holiday", max_length=200)
     created_at: datetime = _utc()
 
 

@@ -36,6 +36,9 @@ class RecordingPort:
         self.sent.append(Sent(to, message, thread, ref))
         return ref
 
+    async def find_sent(self, to: MemberRef, key: str) -> MessageRef | None:
+        return next((s.ref for s in self.sent if s.to == to and s.message.key == key), None)
+
     async def update(self, ref: MessageRef, message: Message) -> None:
         self.updates.append((ref, message))
 
