@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -61,18 +62,25 @@ def console() -> None:
 
 async def _console(settings: Settings) -> None:
     from adapters.console.adapter import ConsoleAdapter, stdin_lines
-    from bot.clock import OffsetClock
+    from bot.clock import OffsetClock, SystemClock
+    from bot.scheduling.runner import TickRunner
 
     try:
-        core = build_core(settings, clock=OffsetClock())
+        start = settings.console_start
+        offset = start - SystemClock().now() if start else timedelta()
+        core = build_core(settings, clock=OffsetClock(offset))
         await core.start()
     except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
     adapter = ConsoleAdapter(core, echo=not sys.stdin.isatty())
+    runner = TickRunner(core.tick, settings.tick_seconds)
+    runner.start()  # scheduled check-ins arrive while you type, as on a platform
     try:
         await adapter.run(stdin_lines())
     finally:
+        await runner.shutdown()
+        await core.ctx.drain()
         await core.ctx.db.dispose()
 
 

@@ -7,6 +7,7 @@ deployment secrets work unchanged.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -51,6 +52,20 @@ class Settings(BaseSettings):
     )
     default_timezone: str = Field(
         default="UTC", description="IANA zone for members whose platform gives none"
+    )
+    missed_grace: DurationField = Field(
+        default=Duration(2, "h"),
+        description="After downtime, occurrences missed by less than this are still sent; older "
+                    "ones are recorded as missed",
+    )
+    remind_after: DurationField = Field(
+        default=Duration(4, "h"), description="Default delay of a check-in reminder (schedule remind=)"
+    )
+    tick_seconds: float = Field(
+        default=30.0, ge=1, le=3600, description="How often the scheduler looks for due work"
+    )
+    console_start: datetime | None = Field(
+        default=None, description="Console only: start the bot's clock at this instant (ISO 8601)"
     )
 
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_plain("SLACK_BOT_TOKEN"))

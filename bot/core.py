@@ -7,6 +7,7 @@ ChatPort. The core imports no platform SDK.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ from bot.events import (
 )
 from bot.members import MemberDirectory
 from bot.port import ChatPort
+from bot.scheduling.engine import ScheduleEngine, TickReport
 from bot.storage.models import InboundEvent as InboundEventRow
 from bot.storage.models import Member
 from bot.strategy.store import record_version
@@ -69,7 +71,9 @@ class BotCore:
                                        feedback_wait=self.ctx.settings.feedback_wait)
         self.checkins = CheckIns(self.ctx, self.outbox, feedback=self.reviewer.feedback)
         self.closer = CheckInCloser(self.ctx)
+        self.engine = ScheduleEngine(self.ctx, self.checkins, self.outbox)
         self.registry = build_registry()
+        self._tick_lock = asyncio.Lock()  # the periodic tick and /advance take turns
 
     def attach(self, port: ChatPort) -> None:
         self.ctx.ports[port.platform] = port
@@ -80,13 +84,17 @@ class BotCore:
         await record_version(self.ctx.db, self.ctx.strategy, str(self.ctx.settings.strategy_file),
                              self.ctx.clock.now())
 
-    async def tick(self) -> None:
-        """Run whatever is due at the clock's current time."""
-        await self.closer.close_due()
+    async def tick(self) -> TickReport:
+        """Run whatever is due at the clock's current time: close windows that ended first, so a
+        member whose check-in closes at the next occurrence is asked the new one."""
+        async with self._tick_lock:
+            await self.closer.close_due()
+            return await self.engine.tick()
 
     async def next_due(self, after: datetime, until: datetime) -> datetime | None:
         """The earliest time in (after, until] at which something falls due."""
-        return await self.closer.next_due(after, until)
+        times = [await self.closer.next_due(after, until), await self.engine.next_due(after, until)]
+        return min((t for t in times if t is not None), default=None)
 
     async def advance(self, step: timedelta) -> None:
         """Move an adjustable clock forward as if the bot had been running: each due item runs

@@ -14,10 +14,12 @@ import sys
 from collections.abc import AsyncIterator
 from itertools import count
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from adapters.console.render import render
 from bot.core import BotCore
 from bot.events import ActionInvoked, MemberProfile, MemberRef, Message, MessageRef, UserMessage
+from bot.members import MemberDirectory, valid_timezone
 from bot.strategy.durations import Duration, DurationError
 
 PLATFORM = "console"
@@ -48,13 +50,20 @@ class ConsoleAdapter:
         self.speaker: str | None = None
         self._names: dict[str, str] = {}
         self._ids = count(1)
+        self._sent: dict[tuple[str, str], MessageRef] = {}
 
     # --- ChatPort -----------------------------------------------------------------------
 
     async def send(self, to: MemberRef, message: Message, *,
                    thread: MessageRef | None = None) -> MessageRef:
-        self._print(to.user_id, render(message))
-        return MessageRef(PLATFORM, to.user_id, str(next(self._ids)))
+        self._print(to.user_id, render(message), when=await self._their_time(to))
+        ref = MessageRef(PLATFORM, to.user_id, str(next(self._ids)))
+        if message.key:
+            self._sent[(to.user_id, message.key)] = ref
+        return ref
+
+    async def find_sent(self, to: MemberRef, key: str) -> MessageRef | None:
+        return self._sent.get((to.user_id, key))
 
     async def update(self, ref: MessageRef, message: Message) -> None:
         self._print(ref.channel, "(updated) " + render(message))
@@ -149,10 +158,18 @@ class ConsoleAdapter:
         await self.core.advance(step)
         self.out.write(f"Bot clock is now {self.core.ctx.clock.now():%a %Y-%m-%d %H:%M} UTC.\n")
 
-    def _print(self, user_id: str, text: str) -> None:
+    async def _their_time(self, to: MemberRef) -> str:
+        """The recipient's local time, so /advance shows who was asked when, in their zone."""
+        async with self.core.ctx.db.session() as session:
+            member = await MemberDirectory(session).by_ref(to)
+        zone = ZoneInfo(valid_timezone(member.timezone if member else None) or "UTC")
+        return f"{self.core.ctx.clock.now().astimezone(zone):%a %d %b %H:%M} {zone.key}"
+
+    def _print(self, user_id: str, text: str, when: str | None = None) -> None:
         name = self._names.get(user_id, user_id)
         body = re.sub(r"\n", "\n    ", text)
-        self.out.write(f"[bot → {name}] {body}\n")
+        stamp = f" @ {when}" if when else ""
+        self.out.write(f"[bot → {name}{stamp}] {body}\n")
 
 
 async def stdin_lines() -> AsyncIterator[str]:

@@ -23,7 +23,7 @@ def _block(block: Block) -> list[str]:
     return []
 
 
-_BOLD = re.compile(r"\*([^*\n]+)\*")
+_BOLD = re.compile(r"\*(\S(?:[^*\n]*\S)?)\*")  # *bold*, not the stars of "0 9 * * 1-5"
 
 
 def render(message: Message) -> str:

@@ -81,7 +81,8 @@ class CheckIns:
                 return None
         return checkin
 
-    async def ask(self, checkin: CheckIn, member: Member) -> bool:
+    async def ask(self, checkin: CheckIn, member: Member,
+                  first_reminder_at: datetime | None = None) -> bool:
         """Send the invitation (once per check-in, whatever retries happen) and mark it asked."""
         message = ask_message(self.ctx.prompts, checkin, member.name, self.ctx.strategy.strategy.name)
         ref = await self.outbox.deliver(member, f"{checkin.key}:ask", "checkin", message)
@@ -93,6 +94,7 @@ class CheckIns:
             if row.state == "scheduled":
                 row.state, row.asked_at, row.current_question = "asked", self.ctx.clock.now(), 0
                 row.message_ref = ref_to_json(ref)
+                row.next_reminder_at = first_reminder_at
                 session.add(row)
         return True
 

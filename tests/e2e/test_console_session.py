@@ -17,9 +17,11 @@ from bot.storage.database import Database
 SESSION = (REPO_ROOT / "examples" / "console-session.txt").read_text()
 
 
-def run_console(db_url: str, script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_console(db_url: str, script: str, cwd: Path,
+                **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
-    env.update(ALIGNBOT_DATABASE_URL=db_url, ALIGNBOT_LOG_LEVEL="WARNING")
+    env.pop("ALIGNBOT_LOG_LEVEL", None)  # the console keeps INFO logs out of the conversation
+    env.update(ALIGNBOT_DATABASE_URL=db_url, **extra_env)
     return subprocess.run([sys.executable, "-m", "bot.cli", "console"], input=script, text=True,
                           capture_output=True, env=env, cwd=cwd, timeout=120, check=False)
 
@@ -86,3 +88,25 @@ def test_strategy_check_command(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2 and "2 problems" in result.stderr
     assert "duplicate id 'business_case'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_scheduled_checkins_in_the_console(db_url: str, tmp_path: Path) -> None:
+    """The issue's console story: weekdays 09:00 for reps, /advance 1d asks each rep at their
+    09:00, /advance 4h reminds only the rep who did not answer; the holiday is skipped."""
+    script = (REPO_ROOT / "examples" / "console-schedule.txt").read_text()
+    result = run_console(db_url, script, tmp_path, ALIGNBOT_CONSOLE_START="2026-03-02T11:00:00Z")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    first_day, after_reminders, later = (out.split("ada> /advance 1d")[1].split("ada> /as Dana")[0],
+                                         out.split("ada> /advance 4h")[1].split("ada> /advance 2d")[0],
+                                         out.split("ada> /advance 2d")[1])
+    assert "[bot → Dana @ Tue 03 Mar 09:00 Europe/Berlin] Hi Dana!" in first_day
+    assert "[bot → Lee @ Tue 03 Mar 09:00 Europe/London] Hi Lee!" in first_day
+    assert "Reminder" not in first_day
+    assert after_reminders.count("Reminder:") == 1
+    assert "[bot → Lee @ Tue 03 Mar 13:00 Europe/London] Reminder:" in after_reminders
+    assert "Wed 04 Mar" not in later and "Thu 05 Mar 09:00 Europe/Berlin] Hi Dana!" in later
+    states = rows(db_url, "select m.name, c.state, c.note from checkins c join members m"
+                          " on m.id = c.member_id order by c.occurrence_at, m.name")
+    assert states[:2] == [("Dana", "answered", None), ("Lee", "expired", None)]
+    assert ("Dana", "skipped", "holiday: Company offsite") in states

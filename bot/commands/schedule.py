@@ -1,0 +1,233 @@
+"""`/align schedule ...`: recurring check-ins that admins create, list, pause, resume and remove.
+
+A schedule is stored as the admin typed it (`when`, durations), so `list` reads back in their own
+words; its next runs are shown in the caller's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.commands.context import CommandContext
+from bot.commands.registry import Args, CommandSpec, UsageError
+from bot.events import Message
+from bot.members import MemberDirectory, valid_timezone
+from bot.scheduling.engine import recurrence_of
+from bot.scheduling.targets import GROUPS, describe
+from bot.scheduling.when import Recurrence, WhenError, parse_when
+from bot.storage.models import Schedule
+from bot.strategy.durations import Duration, DurationError
+
+KINDS = ("checkin", "digest", "nudges")
+LATER_KINDS = {"digest": "manager digests", "nudges": "lead follow-up nudges"}
+MAX_REMINDERS = 5
+SHOWN_RUNS = 3
+WHEN_EXAMPLES = ('"weekdays 09:00", "mon,thu 16:30", "fri 15:00 every 2 weeks", '
+                 '"1st mon of month 10:00" or a cron like "0 9 * * 1-5"')
+
+
+def _fmt(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%a %d %b %Y %H:%M")
+
+
+def _caller_zone(cc: CommandContext) -> ZoneInfo:
+    name = cc.caller.timezone if cc.caller else cc.ctx.settings.default_timezone
+    return ZoneInfo(valid_timezone(name) or "UTC")
+
+
+def _duration(name: str, text: str) -> str:
+    try:
+        duration = Duration.parse(text)
+    except DurationError as exc:
+        raise UsageError(f"{name}={text}: {exc}. Write durations like 30m, 4h, 1d or 1w.") from None
+    if duration.as_timedelta().total_seconds() <= 0:
+        raise UsageError(f"{name}= must be longer than zero, e.g. {name}=4h")
+    return str(duration)
+
+
+def _when(text: str, cc: CommandContext) -> Recurrence:
+    try:
+        return parse_when(text, anchor_date=cc.ctx.clock.now().date())
+    except WhenError as exc:
+        raise UsageError(f"I can't read the schedule \"{text}\": {exc}\nExamples: {WHEN_EXAMPLES}."
+                         ) from None
+
+
+async def _target(cc: CommandContext, text: str) -> str:
+    lowered = text.lower()
+    if lowered in GROUPS:
+        return lowered
+    if lowered == "everyone":
+        return "all"
+    async with cc.ctx.db.session() as session:
+        directory = MemberDirectory(session)
+        if lowered.startswith("team:"):
+            manager = await cc.resolve(directory, text[5:])
+            if manager.role != "manager":
+                raise UsageError(f"{manager.name} is not a manager, so has no team. "
+                                 f"Use to={manager.name} to schedule just them.")
+            return f"team:{manager.id}"
+        member = await cc.resolve(directory, text)
+        return f"member:{member.id}"
+
+
+def _zone_option(text: str | None) -> str | None:
+    if text is None or text.lower() == "local":
+        return None
+    zone = valid_timezone(text)
+    if zone is None:
+        raise UsageError(f"tz={text} is not a time zone I know. Use tz=local (each member's own) or"
+                         " an IANA name like tz=Europe/Berlin or tz=America/New_York.")
+    return zone
+
+
+async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
+    kind = args.positional[0].lower()
+    if kind not in KINDS:
+        raise UsageError(f"'{kind}' is not something I can schedule; use checkin, digest or nudges. "
+                         + ADD.usage_line())
+    if kind in LATER_KINDS:
+        raise UsageError(f"Scheduling {LATER_KINDS[kind]} is not in this version yet; check-ins"
+                         " are. e.g. `/align schedule add checkin \"weekdays 09:00\" to=reps`")
+    when_text = " ".join(args.positional[1:]).strip()
+    if not when_text:
+        raise UsageError(f"Say when, e.g. {WHEN_EXAMPLES}. " + ADD.usage_line())
+    recurrence = _when(when_text, cc)
+    options = args.options
+    remind = options.get("remind", str(cc.ctx.settings.remind_after))
+    remind_after = None if remind.lower() in ("off", "none", "0") else _duration("remind", remind)
+    close_after = _duration("close", options["close"]) if "close" in options else None
+    if remind_after and close_after and (Duration.parse(remind_after).as_timedelta()
+                                         >= Duration.parse(close_after).as_timedelta()):
+        raise UsageError(f"The reminder (remind={remind_after}) must come before the check-in"
+                         f" closes (close={close_after}).")
+    reminders = options.get("reminders", "1")
+    if not reminders.isdigit() or int(reminders) > MAX_REMINDERS:
+        raise UsageError(f"reminders= takes a number from 0 to {MAX_REMINDERS}, e.g. reminders=2")
+    now = cc.ctx.clock.now()
+    schedule = Schedule(
+        kind=kind, when_text=recurrence.text, anchor_date=now.date(),
+        target=await _target(cc, options.get("to", "all")), timezone=_zone_option(options.get("tz")),
+        remind_after=remind_after, reminders=int(reminders) if remind_after else 0,
+        close_after=close_after, processed_until=now,
+        created_by=cc.caller.id if cc.caller else None, created_at=now, updated_at=now)
+    async with cc.ctx.db.session() as session:
+        session.add(schedule)
+        await session.flush()
+        text = await _describe(cc, session, schedule)
+    return [Message.plain(f"Scheduled {text}")]
+
+
+async def _describe(cc: CommandContext, session: AsyncSession, schedule: Schedule,
+                    runs: int = SHOWN_RUNS) -> str:
+    recurrence = recurrence_of(schedule)
+    who = await describe(session, schedule.target)
+    where = (f"at {schedule.timezone} time" if schedule.timezone
+             else "at each member's local time")
+    remind = (f"reminder after {schedule.remind_after}"
+              + (f" (up to {schedule.reminders})" if schedule.reminders > 1 else "")
+              if schedule.remind_after and schedule.reminders else "no reminder")
+    close = (f"closes after {schedule.close_after} or at the next run" if schedule.close_after
+             else "closes at the next run")
+    state = "" if schedule.active else " - PAUSED"
+    line = (f"#{schedule.id} {schedule.kind} \"{schedule.when_text}\" ({recurrence.describe()})"
+            f" for {who}, {where}; {remind}; {close}{state}")
+    if schedule.active and runs:
+        line += "\n    next: " + _next_runs(cc, schedule, recurrence, runs)
+    return line
+
+
+def _next_runs(cc: CommandContext, schedule: Schedule, recurrence: Recurrence, count: int) -> str:
+    """In the caller's zone: a local schedule's runs at the caller's own local times."""
+    mine = _caller_zone(cc)
+    zone = ZoneInfo(schedule.timezone) if schedule.timezone else mine
+    after = max(cc.ctx.clock.now(), schedule.processed_until)
+    runs = recurrence.next_occurrences(after, zone, count)
+    return ", ".join(_fmt(r, mine) for r in runs) + f" ({mine.key})"
+
+
+async def _get(cc: CommandContext, session: AsyncSession, text: str) -> Schedule:
+    number = text.lstrip("#")
+    schedule = await session.get(Schedule, int(number)) if number.isdigit() else None
+    if schedule is None:
+        raise UsageError(f"There is no schedule {text}. `/align schedule list` shows them.")
+    return schedule
+
+
+async def schedule_list(cc: CommandContext, args: Args) -> list[Message]:
+    async with cc.ctx.db.session() as session:
+        schedules = (await session.exec(select(Schedule).order_by(col(Schedule.id)))).all()
+        if not schedules:
+            return [Message.plain("No schedules yet. An admin can add one: "
+                                  "`/align schedule add checkin \"weekdays 09:00\" to=reps`")]
+        lines = [await _describe(cc, session, s) for s in schedules]
+    return [Message.plain("Schedules (times in your time zone):\n" + "\n".join(lines))]
+
+
+async def _set_active(cc: CommandContext, args: Args, active: bool) -> list[Message]:
+    async with cc.ctx.db.session() as session:
+        schedule = await _get(cc, session, args.positional[0])
+        if schedule.active == active:
+            return [Message.plain(f"Schedule #{schedule.id} is already "
+                                  f"{'running' if active else 'paused'}.")]
+        now = cc.ctx.clock.now()
+        schedule.active, schedule.updated_at = active, now
+        if active:  # runs that fell inside the pause are skipped, not sent late
+            schedule.processed_until = max(schedule.processed_until, now)
+        session.add(schedule)
+        await session.flush()
+        text = await _describe(cc, session, schedule)
+    return [Message.plain(f"{'Resumed' if active else 'Paused'} {text}")]
+
+
+async def schedule_pause(cc: CommandContext, args: Args) -> list[Message]:
+    return await _set_active(cc, args, False)
+
+
+async def schedule_resume(cc: CommandContext, args: Args) -> list[Message]:
+    return await _set_active(cc, args, True)
+
+
+async def schedule_remove(cc: CommandContext, args: Args) -> list[Message]:
+    async with cc.ctx.db.session() as session:
+        schedule = await _get(cc, session, args.positional[0])
+        text = f"#{schedule.id} {schedule.kind} \"{schedule.when_text}\""
+        await session.delete(schedule)
+    return [Message.plain(f"Removed schedule {text}. Check-ins already sent stay open until they"
+                          " close; their answers are kept.")]
+
+
+async def schedule_next(cc: CommandContext, args: Args) -> list[Message]:
+    async with cc.ctx.db.session() as session:
+        schedule = await _get(cc, session, args.positional[0])
+    recurrence = recurrence_of(schedule)
+    runs = _next_runs(cc, schedule, recurrence, 5).replace(", ", "\n  ")
+    paused = " (paused: nothing is sent until it is resumed)" if not schedule.active else ""
+    local = "" if schedule.timezone else "\nEach member is asked at these times in their own zone."
+    return [Message.plain(f"Next 5 runs of #{schedule.id} \"{schedule.when_text}\"{paused}:\n  "
+                          f"{runs}{local}")]
+
+
+ADD = CommandSpec(
+    ("schedule", "add"),
+    'schedule add checkin|digest|nudges "<when>" [to=reps|managers|all|<member>|team:<manager>]'
+    " [tz=local|<zone>] [remind=<duration>|off] [reminders=<n>] [close=<duration>]",
+    "Ask on a schedule, at each member's local time unless tz= says otherwise",
+    'schedule add checkin "weekdays 09:00" to=reps remind=4h', schedule_add,
+    admin_only=True, min_args=2, options=("to", "tz", "remind", "reminders", "close"))
+LIST = CommandSpec(("schedule", "list"), "schedule list", "Schedules and their next runs",
+                   "schedule list", schedule_list, max_args=0)
+PAUSE = CommandSpec(("schedule", "pause"), "schedule pause <id>", "Stop a schedule for now",
+                    "schedule pause 1", schedule_pause, admin_only=True, min_args=1, max_args=1)
+RESUME = CommandSpec(("schedule", "resume"), "schedule resume <id>",
+                     "Restart a paused schedule (runs missed while paused are skipped)",
+                     "schedule resume 1", schedule_resume, admin_only=True, min_args=1, max_args=1)
+REMOVE = CommandSpec(("schedule", "remove"), "schedule remove <id>", "Delete a schedule",
+                     "schedule remove 1", schedule_remove, admin_only=True, min_args=1, max_args=1)
+NEXT = CommandSpec(("schedule", "next"), "schedule next <id>", "The next five runs of a schedule",
+                   "schedule next 1", schedule_next, min_args=1, max_args=1)
+SPECS = (ADD, LIST, PAUSE, RESUME, REMOVE, NEXT)

@@ -1,0 +1,328 @@
+"""The schedule engine: turns schedules and the clock into check-in rows, asks, and reminders.
+
+Nothing due lives in memory. Each tick reads the schedules, computes the occurrences since each
+one's `processed_until` in every member's own time zone, and writes one check-in row per member
+and occurrence (skipped, missed or scheduled) with an idempotency key that a unique constraint
+enforces. Rows are then asked through the outbox (claim -> send -> record), so a retry, a restart
+mid-fan-out or a second engine on the same database never sends anything twice.
+
+After downtime, occurrences missed by less than the grace period are still asked; older ones are
+recorded as missed. `next_due` lets a moved clock (the console's /advance, tests) stop at each due
+instant so nothing falls into that rule just because time jumped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.checkins.messages import question_line
+from bot.checkins.service import AWAITING_STATES, OPEN_STATES, CheckIns, audience_of
+from bot.context import BotContext
+from bot.delivery import Outbox, ref_from_json
+from bot.events import Message
+from bot.port import DeliveryError
+from bot.scheduling.availability import unavailable_reason
+from bot.scheduling.targets import members_of
+from bot.scheduling.when import Recurrence, parse_when
+from bot.storage.models import Answer, CheckIn, Holiday, Member, Schedule
+from bot.strategy.durations import Duration
+
+log = logging.getLogger(__name__)
+TICK_RESOLUTION = timedelta(microseconds=1)
+
+
+def checkin_key(schedule_id: int, member_id: int, occurrence: datetime) -> str:
+    """The idempotency key of one member's check-in for one occurrence of a schedule."""
+    return f"s{schedule_id}:m{member_id}:{occurrence.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def zone_of(schedule: Schedule, member: Member) -> ZoneInfo:
+    """A schedule's own zone if it has one, else the member's (unknown zones fall back to UTC)."""
+    try:
+        return ZoneInfo(schedule.timezone or member.timezone or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def recurrence_of(schedule: Schedule) -> Recurrence:
+    return parse_when(schedule.when_text, anchor_date=schedule.anchor_date)
+
+
+@dataclass
+class TickReport:
+    """What one tick did, for logs and tests."""
+
+    asked: int = 0
+    reminded: int = 0
+    skipped: int = 0
+    missed: int = 0
+    failed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class ScheduleEngine:
+    def __init__(self, ctx: BotContext, checkins: CheckIns, outbox: Outbox) -> None:
+        self.ctx = ctx
+        self.checkins = checkins
+        self.outbox = outbox
+
+    @property
+    def grace(self) -> timedelta:
+        return self.ctx.settings.missed_grace.as_timedelta()
+
+    # --- what is due when -------------------------------------------------------------
+
+    async def next_due(self, after: datetime, until: datetime) -> datetime | None:
+        """The earliest occurrence or reminder in (after, until], so a moved clock stops there."""
+        candidates: list[datetime] = []
+        async with self.ctx.db.session() as session:
+            for schedule in await self._active_checkin_schedules(session):
+                start = max(after, schedule.processed_until)
+                for zone in await self._zones(session, schedule):
+                    nxt = recurrence_of(schedule).next_occurrences(start, zone, 1)
+                    if nxt and nxt[0] <= until:
+                        candidates.append(nxt[0])
+            reminder = (await session.exec(
+                select(CheckIn.next_reminder_at).where(
+                    col(CheckIn.state).in_(AWAITING_STATES), col(CheckIn.next_reminder_at) > after,
+                    col(CheckIn.next_reminder_at) <= until)
+                .order_by(col(CheckIn.next_reminder_at)).limit(1))).first()
+        if reminder is not None:
+            candidates.append(reminder)
+        return min(candidates, default=None)
+
+    async def _zones(self, session: AsyncSession, schedule: Schedule) -> set[ZoneInfo]:
+        if schedule.timezone:
+            return {zone_of(schedule, Member(platform="", platform_user_id="", name=""))}
+        return {zone_of(schedule, m) for m in await members_of(session, schedule.target)}
+
+    # --- the tick ---------------------------------------------------------------------
+
+    async def tick(self) -> TickReport:
+        """Materialise due occurrences, ask what is due, send due reminders."""
+        report = TickReport()
+        now = self.ctx.clock.now()
+        async with self.ctx.db.session() as session:
+            schedules = await self._active_checkin_schedules(session)
+        for schedule in schedules:
+            await self._materialise(schedule, now, report)
+        await self._ask_scheduled(now, report)
+        await self._remind_due(now, report)
+        if report.asked or report.reminded or report.missed or report.failed:
+            log.info("tick at %s: asked %d, reminded %d, skipped %d, missed %d, failed %d",
+                     now.isoformat(timespec="minutes"), report.asked, report.reminded,
+                     report.skipped, report.missed, report.failed)
+        return report
+
+    async def _active_checkin_schedules(self, session: AsyncSession) -> list[Schedule]:
+        query = select(Schedule).where(col(Schedule.active).is_(True), Schedule.kind == "checkin")
+        return list((await session.exec(query.order_by(col(Schedule.id)))).all())
+
+    async def _materialise(self, schedule: Schedule, now: datetime, report: TickReport) -> None:
+        """One row per member and occurrence in (processed_until, now], then move the mark."""
+        if now <= schedule.processed_until:
+            return
+        recurrence = recurrence_of(schedule)
+        async with self.ctx.db.session() as session:
+            members = await members_of(session, schedule.target)
+            holidays = await self._holidays(session)
+            open_for = await self._open_member_ids(session, schedule)
+        rows: list[dict[str, Any]] = []
+        by_zone: dict[ZoneInfo, list[Member]] = defaultdict(list)
+        for member in members:
+            by_zone[zone_of(schedule, member)].append(member)
+        start, end = schedule.processed_until + TICK_RESOLUTION, now + TICK_RESOLUTION
+        for zone, group in by_zone.items():
+            for occurrence in recurrence.occurrences_between(start, end, zone):
+                closes_at = self._closes_at(schedule, recurrence, occurrence, zone)
+                for member in group:
+                    rows.append(self._row(schedule, member, occurrence, closes_at, zone, now,
+                                          holidays, open_for, report))
+        await self._insert_new(rows)
+        async with self.ctx.db.session() as session:
+            await session.exec(update(Schedule).where(
+                col(Schedule.id) == schedule.id, col(Schedule.processed_until) < now)
+                .values(processed_until=now))
+
+    def _row(self, schedule: Schedule, member: Member, occurrence: datetime, closes_at: datetime,
+             zone: ZoneInfo, now: datetime, holidays: dict[date, str], open_for: set[int],
+             report: TickReport) -> dict[str, Any]:
+        assert member.id is not None and schedule.id is not None
+        local_day = occurrence.astimezone(zone_of(Schedule(kind="", when_text="", anchor_date=date.min),
+                                                  member)).date()
+        state, note = "scheduled", unavailable_reason(member, local_day, holidays)
+        if note is not None:
+            state = "skipped"
+        elif now - occurrence > self.grace:
+            state, note = "missed", "the bot was not running at the time"
+        elif member.id in open_for:
+            state, note = "skipped", "the previous check-in is still open"
+        else:
+            open_for.add(member.id)
+        if state == "skipped":
+            report.skipped += 1
+        elif state == "missed":
+            report.missed += 1
+        return {"key": checkin_key(schedule.id, member.id, occurrence), "member_id": member.id,
+                "schedule_id": schedule.id, "occurrence_at": occurrence,
+                "audience": audience_of(member), "state": state, "note": note,
+                "strategy_version": self.ctx.strategy.version, "closes_at": closes_at,
+                "reminders_sent": 0, "created_at": now}
+
+    def _closes_at(self, schedule: Schedule, recurrence: Recurrence, occurrence: datetime,
+                   zone: ZoneInfo) -> datetime:
+        """At the close duration or the next occurrence, whichever is first."""
+        following = recurrence.next_occurrences(occurrence, zone, 1)
+        limits = [following[0]] if following else []
+        if schedule.close_after:
+            limits.append(occurrence + Duration.parse(schedule.close_after).as_timedelta())
+        return min(limits, default=occurrence + timedelta(days=7))
+
+    async def _insert_new(self, rows: list[dict[str, Any]]) -> None:
+        """Insert rows whose key is new; existing keys (another tick, another engine) are kept."""
+        if not rows:
+            return
+        dialect_insert = sqlite_insert if self.ctx.db.is_sqlite else pg_insert
+        async with self.ctx.db.session() as session:
+            for chunk in _chunks(rows, 500):
+                statement = dialect_insert(CheckIn).values(chunk).on_conflict_do_nothing(
+                    index_elements=["key"])
+                await session.exec(statement)
+
+    async def _holidays(self, session: AsyncSession) -> dict[date, str]:
+        return {h.day: h.name for h in (await session.exec(select(Holiday))).all()}
+
+    async def _open_member_ids(self, session: AsyncSession, schedule: Schedule) -> set[int]:
+        """Members with a check-in of this schedule still open (they are not asked again)."""
+        now = self.ctx.clock.now()
+        rows = (await session.exec(select(CheckIn.member_id, CheckIn.closes_at).where(
+            CheckIn.schedule_id == schedule.id,
+            col(CheckIn.state).in_(("scheduled", *OPEN_STATES))))).all()
+        return {member_id for member_id, closes_at in rows if closes_at is None or closes_at > now}
+
+    # --- asking -----------------------------------------------------------------------
+
+    async def _ask_scheduled(self, now: datetime, report: TickReport) -> None:
+        """Ask every scheduled row that is due and not past its window or the grace period.
+
+        Picks up rows a stopped process created but never asked; the outbox makes sure a row
+        another engine is asking right now is not asked twice."""
+        async with self.ctx.db.session() as session:
+            due = (await session.exec(select(CheckIn, Member, Schedule)
+                   .join(Member, col(Member.id) == CheckIn.member_id)
+                   .join(Schedule, col(Schedule.id) == CheckIn.schedule_id)
+                   .where(CheckIn.state == "scheduled", col(CheckIn.occurrence_at) <= now)
+                   .order_by(col(CheckIn.occurrence_at), col(CheckIn.id)))).all()
+        for checkin, member, schedule in due:
+            if now - checkin.occurrence_at > self.grace or (
+                    checkin.closes_at is not None and checkin.closes_at <= now):
+                await self._set_state(checkin, "missed", "not asked in time", only_from="scheduled")
+                report.missed += 1
+                continue
+            await self._ask_one(checkin, member, schedule, report)
+
+    async def _ask_one(self, checkin: CheckIn, member: Member, schedule: Schedule,
+                       report: TickReport) -> None:
+        try:
+            asked = await self.checkins.ask(checkin, member, self._first_reminder(checkin, schedule))
+        except DeliveryError as exc:
+            report.failed += 1
+            report.notes.append(f"{member.name}: {exc}")
+            return  # transient: the row stays scheduled and the next tick retries
+        if asked:
+            report.asked += 1
+        elif await self.outbox.state_of(f"{checkin.key}:ask") == "failed":
+            await self._set_state(checkin, "failed", "could not be reached", only_from="scheduled")
+            report.failed += 1
+
+    def _first_reminder(self, checkin: CheckIn, schedule: Schedule) -> datetime | None:
+        if not schedule.remind_after or schedule.reminders < 1:
+            return None
+        at = checkin.occurrence_at + Duration.parse(schedule.remind_after).as_timedelta()
+        return at if checkin.closes_at is None or at < checkin.closes_at else None
+
+    async def _set_state(self, checkin: CheckIn, state: str, note: str, only_from: str) -> None:
+        async with self.ctx.db.session() as session:
+            await session.exec(update(CheckIn).where(
+                col(CheckIn.id) == checkin.id, col(CheckIn.state) == only_from)
+                .values(state=state, note=note, closed_at=self.ctx.clock.now()))
+
+    # --- reminding --------------------------------------------------------------------
+
+    async def _remind_due(self, now: datetime, report: TickReport) -> None:
+        """Remind members whose check-in is still incomplete, once per reminder slot."""
+        async with self.ctx.db.session() as session:
+            due = (await session.exec(select(CheckIn, Member, Schedule)
+                   .join(Member, col(Member.id) == CheckIn.member_id)
+                   .join(Schedule, col(Schedule.id) == CheckIn.schedule_id)
+                   .where(col(CheckIn.state).in_(AWAITING_STATES),
+                          col(CheckIn.next_reminder_at) <= now)
+                   .order_by(col(CheckIn.next_reminder_at), col(CheckIn.id)))).all()
+        for checkin, member, schedule in due:
+            if checkin.closes_at is not None and checkin.closes_at <= now:
+                continue  # the closer expires it; a reminder for a closed check-in is noise
+            number = checkin.reminders_sent + 1
+            try:
+                ref = await self.outbox.deliver(
+                    member, f"{checkin.key}:remind:{number}", "reminder",
+                    await self._reminder(checkin, member), thread=ref_from_json(checkin.message_ref))
+            except DeliveryError as exc:
+                report.failed += 1
+                report.notes.append(f"{member.name}: {exc}")
+                continue
+            await self._reminded(checkin, schedule, number, now)
+            report.reminded += ref is not None
+
+    async def _reminded(self, checkin: CheckIn, schedule: Schedule, number: int,
+                        now: datetime) -> None:
+        """Record reminder `number` and plan the next one, unless another engine already did."""
+        following: datetime | None = None
+        if number < schedule.reminders and schedule.remind_after:
+            following = checkin.occurrence_at + Duration.parse(
+                schedule.remind_after).as_timedelta() * (number + 1)
+            if checkin.closes_at is not None and following >= checkin.closes_at:
+                following = None
+        async with self.ctx.db.session() as session:
+            await session.exec(update(CheckIn).where(
+                col(CheckIn.id) == checkin.id, col(CheckIn.reminders_sent) == number - 1,
+                col(CheckIn.state).in_(AWAITING_STATES))
+                .values(state="reminded", reminded_at=now, reminders_sent=number,
+                        next_reminder_at=following))
+
+    async def _reminder(self, checkin: CheckIn, member: Member) -> Message:
+        prompts = self.ctx.prompts
+        questions = prompts.questions(checkin.audience)
+        async with self.ctx.db.session() as session:
+            answered = set((await session.exec(select(Answer.question).where(
+                Answer.checkin_id == checkin.id))).all())
+        pending = [i for i, q in enumerate(questions.questions) if q.id not in answered]
+        remaining = f"{len(pending)} of {len(questions.questions)} questions"
+        closes = _local(checkin.closes_at, member) if checkin.closes_at else "soon"
+        text = prompts.say("reminder", remaining=remaining, closes=closes,
+                           question=question_line(prompts, questions, pending[0]) if pending else "")
+        return Message.plain(text.strip())
+
+
+def _local(instant: datetime, member: Member) -> str:
+    zone = zone_of(Schedule(kind="", when_text="", anchor_date=date.min), member)
+    return instant.astimezone(zone).strftime("%a %d %b %H:%M")
+
+
+def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    for index in range(0, len(rows), size):
+        yield rows[index:index + size]
+
+
+__all__ = ["ScheduleEngine", "TickReport", "checkin_key", "recurrence_of", "zone_of"]
