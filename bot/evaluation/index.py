@@ -68,6 +68,56 @@ _COLLECTIVE_HEADS = wordset(
 )
 _MAX_CACHE = 50_000
 
+KIND_NOUNS = frozenset(stem(w) for w in wordset(
+    """brand brands seller sellers shop shops store stores merchant merchants company companies
+    business businesses firm firms operator operators provider providers player players customer
+    customers account accounts type types folk folks guy guys client clients vendor vendors
+    retailer retailers prospect prospects org orgs organization organizations organisation
+    organisations outfit outfits owner owners buyer buyers"""
+))
+"""Nouns that say 'a kind of customer' after a segment's word ("shopify brands", "terminal
+operators"): with them, one distinctive word of a segment's name or alias names the segment."""
+_PLAIN_MODIFIERS = wordset(
+    """small smaller large larger big bigger mid midsize medium tiny huge major minor national
+    regional local global international domestic new old other general public private top
+    independent north south east west northern southern eastern western american european
+    third party market group system platform center centre network size tier part level class
+    type based sector space scale"""
+)
+"""Size, place and age adjectives and vague nouns: too plain to name a segment on their own."""
+
+
+DERIVED_FACTOR = 0.6
+"""A word that shares a task word's stem only through another derivation ('security' for
+'secure', 'connection' for 'connect') is weaker evidence of that task."""
+_INFLECTIONS = frozenset({"", "e", "ed", "d", "ing", "y", "ied", "ying"})
+
+
+def _ending(word: str) -> str | None:
+    """What a word adds to its stem, without plural or doubled consonant ('ity' in 'security',
+    'ing' in 'mapping'); None when the word does not start with its stem."""
+    s = stem(word)
+    if not (word.isalpha() and s and word.startswith(s)):
+        return None
+    ending = word[len(s):]
+    if ending.endswith("ies"):
+        ending = ending[:-3] + "y"
+    elif ending.endswith("s"):
+        ending = ending[:-1]
+    if len(ending) >= 3 and ending[0] == s[-1]:
+        ending = ending[1:]
+    return ending
+
+
+_ADJECTIVE_ENDINGS = ("al", "ic", "ive", "ous", "ful", "less", "able", "ible", "ary", "ern", "ian")
+
+
+def _stands_alone(word: str) -> bool:
+    """A lone conjunct of a segment name that is a noun on its own ('ports' in 'Ports and marine
+    terminals'), not a modifier of the shared head ('regional' in 'Regional and community banks')."""
+    return (len(word) >= 3 and word.isalpha() and word not in _PLAIN_MODIFIERS
+            and not word.endswith(_ADJECTIVE_ENDINGS))
+
 
 def _clauses(toks: Sequence[Tok]) -> list[list[Tok]]:
     """Word tokens grouped by clause (commas, sentence ends and 'but' separate clauses)."""
@@ -196,7 +246,14 @@ class StrategyIndex:
             self.tasks.append(entry)
         self._build_postings()
         self._build_statement(strategy)
+        self.segment_words = self._distinctive_segment_words(strategy)
         self._fuzzy_pool = self._build_fuzzy_pool()
+        self._endings: dict[str, set[str]] = defaultdict(set)
+        for word in self.words:
+            ending = _ending(word)
+            if ending is not None:
+                self._endings[stem(word)].add(ending)
+        self._factors: dict[str, float] = {}
         self._prefixes = self._build_prefixes()
 
     def _add_task_text(self, entry: TaskEntry, text: str, weight: float) -> None:
@@ -272,9 +329,31 @@ class StrategyIndex:
                 derived.append(words[:-1])
         return [g for g in given if g], [d for d in derived if d]
 
+    def _distinctive_segment_words(self, strategy: Strategy) -> dict[str, str]:
+        """stem -> segment id for words of exactly one segment's name and aliases that are
+        distinctive: not plain adjectives, common sales words, or words of several tasks."""
+        owners: dict[str, set[str]] = defaultdict(set)
+        for segment in strategy.segments:
+            for text in (segment.name, *segment.aliases):
+                for word in self._words(text):
+                    plain = word in _PLAIN_MODIFIERS or not is_content(word)
+                    if len(word) >= 4 and word.isalpha() and not plain:
+                        owners[stem(word)].add(segment.id)
+        task_df: dict[str, int] = defaultdict(int)
+        for entry in self.tasks:
+            for s in entry.weights:
+                task_df[s] += 1
+        return {
+            s: next(iter(ids))
+            for s, ids in owners.items()
+            if len(ids) == 1 and task_df[s] <= 1 and s not in GENERIC_STEMS
+            and s not in KIND_NOUNS
+        }
+
     @staticmethod
     def _coordinated(name: str) -> list[list[str]]:
-        """'Regional and community banks' also names 'regional banks' and 'community banks'."""
+        """'Regional and community banks' also names 'regional banks' and 'community banks';
+        'Ports and marine terminals' also names 'ports', 'Oil and gas' names 'oil' and 'gas'."""
         parts: list[list[str]] = [[]]
         for tok in tokenize(name):
             if tok.kind in (CLAUSE, SENT) or tok.word == "and" or tok.word == "&":
@@ -282,10 +361,13 @@ class StrategyIndex:
             elif tok.kind == WORD and is_content(tok.word):
                 parts[-1].append(tok.word)
         parts = [p for p in parts if p]
-        if len(parts) < 2 or len(parts[-1]) < 2:
+        if len(parts) < 2:
             return []
+        alone = [p for p in parts if len(p) == 1 and _stands_alone(p[0])]
+        if len(parts[-1]) < 2:
+            return alone
         head = parts[-1][-1]
-        return [[*p, head] for p in parts[:-1]] + [parts[-1]]
+        return [[*p, head] for p in parts[:-1]] + [parts[-1]] + alone
 
     def _add_segment(self, segment: Segment) -> None:
         given, derived = self._segment_phrases(segment)
@@ -362,6 +444,24 @@ class StrategyIndex:
                 self._resolved.clear()
             self._resolved[word] = s
         return s
+
+    def derivation_factor(self, word: str) -> float:
+        """1.0 when the word is an inflection of a strategy word with its stem; less when it only
+        shares the stem through a different derivation ('security' vs 'secure')."""
+        factor = self._factors.get(word)
+        if factor is None:
+            endings = self._endings.get(stem(word))
+            ending = _ending(word)
+            factor = 1.0
+            if endings and ending is not None and ending not in endings and not (
+                ending in _INFLECTIONS and endings & _INFLECTIONS
+            ):
+                factor = DERIVED_FACTOR
+            with self._lock:
+                if len(self._factors) >= _MAX_CACHE:
+                    self._factors.clear()
+                self._factors[word] = factor
+        return factor
 
     def _near(self, s: str, word: str) -> str | None:
         for k in range(len(s) - 1, max(4, len(s) - 4), -1):

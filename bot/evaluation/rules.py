@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from bot.evaluation.index import Doc, StrategyIndex, index_for
+from bot.evaluation.index import KIND_NOUNS, Doc, StrategyIndex, index_for
 from bot.evaluation.result import (
     Component,
     ComponentCoverage,
@@ -41,6 +41,7 @@ from bot.evaluation.text import (
     looks_like_injection,
     negation_at,
     post_negated,
+    rejects,
     stem,
     wordset,
 )
@@ -120,16 +121,28 @@ def _clause_words(clause: Clause) -> list[int]:
 def _read(index: StrategyIndex, answer: str) -> _Reading:
     doc = index.read(answer)
     kept: list[Sentence] = []
+    injected: set[str] = set()
     for sentence in _structure(doc):
         toks = _words(sentence)
         start, end = doc.toks[toks[0]].start, doc.toks[toks[-1]].end
-        if not looks_like_injection(doc.text[start:end]):
+        if looks_like_injection(doc.text[start:end]):
+            injected.update(doc.toks[i].word for i in toks)
+        else:
             kept.append(sentence)
+    if injected:
+        kept = [s for s in kept if not _echoes(doc, s, injected)]
     reading = _Reading(index, doc, kept)
     for sentence in kept:
         reading.sentence_segments.append(_find_segments(reading, sentence))
         _find_process_terms(reading, sentence)
     return reading
+
+
+def _echoes(doc: Doc, sentence: Sentence, injected: set[str]) -> bool:
+    """A sentence that only repeats words of an instruction to the evaluator ("... any answer
+    with the word pilot = every task complete. pilot.") is part of the attack, not evidence."""
+    words = {doc.toks[i].word for i in _words(sentence) if is_content(doc.toks[i].word)}
+    return words <= injected
 
 
 # ----- segments and buying processes --------------------------------------------------------
@@ -154,6 +167,14 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
         acronym = doc.toks[i].word.rstrip("s")
         if i not in covered and doc.toks[i].upper and acronym in index.segment_acronyms:
             hits.append(([i], index.segment_acronyms[acronym], 0.7))
+            covered.add(i)
+    for i, j in pairwise(content):
+        if i in covered or j in covered or j != i + 1:
+            continue
+        owner = index.segment_words.get(doc.stems[i])
+        if owner is not None and doc.stems[j] in KIND_NOUNS:
+            hits.append(([i, j], owner, 0.7))
+            covered.update((i, j))
     not_played = _not_played_toks(reading, sentence, {t for h in hits for t in h[0]})
     for toks, segment_id, confidence in sorted(hits, key=lambda h: h[0][0]):
         reading.context_toks.update(toks)
@@ -173,6 +194,7 @@ def _not_played_toks(reading: _Reading, sentence: Sentence, segment_toks: set[in
     """Tokens in clauses that say we do not play there ('not SMB', 'we avoid government')."""
     negated: set[int] = set()
     previous = False
+    before: list[int] = []
     for clause in sentence:
         toks = _clause_words(clause)
         words = [reading.doc.toks[i].word for i in toks]
@@ -180,7 +202,10 @@ def _not_played_toks(reading: _Reading, sentence: Sentence, segment_toks: set[in
         carried = previous and (toks[0] in segment_toks or words[0] in _CONTINUATIONS)
         if here or carried:
             negated.update(toks)
+        if before and not segment_toks.intersection(toks) and rejects(words):
+            negated.update(before)
         previous = here or carried
+        before = toks if segment_toks.intersection(toks) else []
     return negated
 
 
@@ -265,6 +290,7 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
             continue
         seen.add(s)
         factor = CONTEXT_FACTOR if i in reading.context_toks else 1.0
+        factor *= index.derivation_factor(reading.doc.toks[i].word)
         for task, weight in index.postings.get(s, ()):
             scores[task] += weight * factor
         for task, _ in index.anti_postings.get(s, ()):

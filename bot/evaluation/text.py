@@ -43,6 +43,8 @@ _TOKEN_RE = re.compile(
     r"""
      (?P<bullet>^[ \t]*(?:[-*•·▪‣◦>]|\d{1,2}[.)])(?=\s))
     |(?P<abbr>\b(?:w/o|f/u|b/c|n/a|re:)(?!\w)|\bw/)
+    |(?P<prefixed>\b[^\W\d_]-(?=[^\W\d_]{3,}))
+    |(?P<alnum>\d+[^\W\d_][^\W_]*)
     |(?P<num>\d+(?:[.,:/]\d+)*%?)
     |(?P<word>[^\W\d_][^\W_]*(?:['’][^\W_]+)*)
     |(?P<ident>\w+)
@@ -95,6 +97,11 @@ SHORTHAND: dict[str, tuple[str, ...]] = {
     "one": ("1",), "two": ("2",), "three": ("3",), "four": ("4",), "five": ("5",),
     "six": ("6",), "seven": ("7",), "eight": ("8",), "nine": ("9",), "ten": ("10",),
     "twice": ("2",), "half": ("halve",), "halved": ("halve",), "halving": ("halve",),
+    "ecom": ("ecommerce",), "ecomm": ("ecommerce",), "calc": ("calculation",),
+    "calcs": ("calculation",), "convo": ("conversation",), "convos": ("conversation",),
+    "rollouts": ("rollout",), "integ": ("integration",), "reqs": ("requests",),
+    "req": ("request",), "appt": ("appointment",), "appts": ("appointments",),
+    "gonna": ("going", "to"), "wanna": ("want", "to"), "gotta": ("got", "to"),
 }
 
 _PHRASES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
@@ -112,7 +119,12 @@ _PHRASES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("say", "no", "to"), ("disqualify",)), (("walked", "away", "from"), ("disqualify",)),
     (("walk", "away", "from"), ("disqualify",)), (("no", "bid"), ("disqualify",)),
     (("in", "half"), ("halve",)), (("out", "of", "scope"), ("outofscope",)),
-    (("in", "scope"), ("inscope",)),
+    (("in", "scope"), ("inscope",)), (("roll", "out"), ("rollout",)),
+    (("rolled", "out"), ("rollout",)), (("rolling", "out"), ("rollout",)),
+    (("rolls", "out"), ("rollout",)), (("hook", "into"), ("integrate", "into")),
+    (("hooked", "into"), ("integrate", "into")), (("hooking", "into"), ("integrate", "into")),
+    (("plug", "into"), ("integrate", "into")), (("plugging", "into"), ("integrate", "into")),
+    (("plugs", "into"), ("integrate", "into")), (("hook", "up"), ("integrate",)),
 )
 _PHRASE_FIRST = {p[0][0] for p in _PHRASES}
 _PHRASE_MAX = max(len(p[0]) for p in _PHRASES)
@@ -148,11 +160,35 @@ _NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
     ("push", "back"), ("stay", "away"), ("stayed", "away"), ("stays", "away"),
     ("steer", "clear"), ("waiting", "on"), ("waiting", "for"),
 )
+_WEEKDAYS = wordset(
+    """monday mon tuesday tue tues wednesday wed thursday thu thur thurs friday fri saturday sat
+    sunday sun"""
+)
 _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("will",), ("going", "to"), ("plan", "to"), ("planning", "to"), ("next", "step"),
-    ("next", "steps"), ("next", "week"), ("tomorrow",), ("later",),
+    ("next", "steps"), ("next", "week"), ("tomorrow",), ("later",), ("planned",),
+    ("want", "to"), ("wants", "to"), ("wanted", "to"), ("hope", "to"), ("hoping", "to"),
+    ("hoped", "to"), ("meant", "to"), ("supposed", "to"), ("intend", "to"), ("intended", "to"),
+    ("tried", "to"), ("try", "to"), ("trying", "to"), ("attempted",), ("attempting",),
+    ("need", "to"), ("needs", "to"), ("have", "to"), ("has", "to"), ("should",),
+    ("rescheduled",), ("pushed", "to"), ("pushed", "out"), ("got", "pushed"),
+    ("was", "pushed"), ("were", "pushed"), ("moved", "to", "next"), ("fell", "through"),
+    ("no", "reply"), ("no", "replies"), ("no", "response"), ("no", "responses"),
+    ("no", "answer"), ("ghosted",), ("todo",), ("to", "do"),
+    *(("for", day) for day in sorted(_WEEKDAYS)),
+    *(("next", day) for day in sorted(_WEEKDAYS)),
 )
-_POST_NEGATION = frozenset({"cancelled", "canceled", "postponed", "pending", "none", "slipped"})
+"""Plans, attempts and postponements: the activity after them has not happened (yet)."""
+_POST_NEGATION = frozenset({"cancelled", "canceled", "postponed", "pending", "none", "slipped",
+                            "rescheduled", "ghosted", "delayed"})
+_POST_NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("didn't", "happen"), ("fell", "through"), ("pushed", "to"), ("got", "pushed"),
+    ("was", "pushed"), ("pushed", "out"), ("no", "reply"), ("no", "replies"),
+    ("no", "response"), ("no", "responses"), ("no", "show"), ("noshow",),
+    ("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
+    *(("for", day) for day in sorted(_WEEKDAYS)),
+    *(("next", day) for day in sorted(_WEEKDAYS)),
+)
 
 AVOID_WORDS = frozenset({"disqualify", "avoid", "avoided", "avoiding", "avoids", "exclude",
                          "excluded", "excluding", "outside", "waste", "outofscope"})
@@ -160,16 +196,32 @@ AVOID_PHRASES: tuple[tuple[str, ...], ...] = (
     ("off", "limits"), ("no", "go"), ("not", "a", "fit"),
     ("too", "small"), ("too", "big"), ("too", "large"), ("stay", "away"), ("stayed", "away"),
     ("steer", "clear"), ("not", "our"), ("not", "for", "us"), ("no", "longer"),
+    ("are", "out"), ("is", "out"), ("were", "out"), ("stay", "out"), ("out", "for", "us"),
 )
+REJECT_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("not", "for", "us"), ("not", "a", "fit"), ("not", "our"), ("no", "go"), ("outofscope",),
+    ("off", "limits"), ("are", "out"), ("is", "out"), ("were", "out"), ("out", "for", "us"),
+    ("not", "worth"), ("not", "ideal"), ("not", "a", "target"), ("no", "thanks"),
+    ("stay", "away"), ("stayed", "away"), ("steer", "clear"), ("avoid",), ("exclude",),
+    ("excluded",), ("disqualify",), ("waste",), ("no", "longer"),
+)
+"""Said after a segment ("ports - not for us", "X is out of scope"): we do not play there."""
 
 _STEMMER = snowballstemmer.stemmer("english")
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The snowball stem of a lower-case word (cached: stemming is the hot path)."""
+    """The snowball stem of a lower-case word (cached: stemming is the hot path).
+
+    A code that starts with digits ("3pl", "b2b" aside) only loses a plural "s" ("3pls").
+    """
     if not word or not word[0].isalpha():
+        if len(word) > 3 and word[-1] == "s" and word[-2].isalpha() and word[0].isdigit():
+            return word[:-1]
         return word
+    if len(word) > 2 and word[-1] == "s" and not any(c in "aeiouy" for c in word[:-1]):
+        return word[:-1]  # an acronym's plural ("SMBs", "DCs"), which snowball leaves alone
     return str(_STEMMER.stemWord(word))
 
 
@@ -179,15 +231,39 @@ def is_content(word: str) -> bool:
 
 
 def is_number(word: str) -> bool:
-    return bool(word) and word[0].isdigit()
+    """A number ("3", "40%", "1,200"), not a code that starts with digits ("3pl")."""
+    return bool(word) and word[0].isdigit() and not word[-1].isalpha()
+
+
+_UNITS = wordset(
+    """k m mm b bn n x s h hr hrs hour hours d day days w wk wks week weeks mo mos month months
+    y yr yrs year years am pm st nd rd th min mins minute minutes sec secs ms kg lb lbs km mi ft
+    usd eur gbp pct"""
+)
+"""Letters written straight after a number that are a unit or ordinal ("3d", "40k", "2nd")."""
 
 
 def _raw_tokens(text: str) -> Iterator[Tok]:
     depth = 0
+    glue = -1
     for m in _TOKEN_RE.finditer(text):
         kind, value = m.lastgroup, m.group()
         start, end = m.start(), m.end()
-        if kind in ("word", "num", "abbr"):
+        if kind == "prefixed":
+            glue = start
+            continue
+        if glue >= 0:
+            if kind == "word":
+                value, start = text[glue] + value, glue
+            glue = -1
+        if kind == "alnum":
+            split = next(i for i, c in enumerate(value) if not c.isdigit())
+            if value[split:].lower() in _UNITS:
+                yield Tok(value[:split], start, start + split, WORD)
+                yield Tok(value[split:].lower(), start + split, end, WORD, False)
+            else:
+                yield Tok(value.lower(), start, end, WORD, value[split:].isupper())
+        elif kind in ("word", "num", "abbr"):
             yield Tok(value.lower(), start, end, WORD, value.isupper() and len(value) > 1)
         elif kind in ("bullet", "sent"):
             depth = 0
@@ -248,6 +324,38 @@ def _starts_with(words: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
     return tuple(words[i : i + len(phrase)]) == phrase
 
 
+PhraseIndex = dict[str, tuple[tuple[str, ...], ...]]
+
+
+def _by_first(*groups: Sequence[tuple[str, ...]]) -> PhraseIndex:
+    """Phrases grouped by their first word, so a clause is scanned once (the hot path)."""
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for group in groups:
+        for phrase in group:
+            found.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(phrases) for first, phrases in found.items()}
+
+
+def _phrase_at(words: Sequence[str], i: int, phrases: PhraseIndex) -> tuple[str, ...] | None:
+    for phrase in phrases.get(words[i], ()):
+        if _starts_with(words, i, phrase):
+            return phrase
+    return None
+
+
+def _has_phrase(words: Sequence[str], phrases: PhraseIndex) -> bool:
+    return any(
+        _phrase_at(words, i, phrases) is not None for i, w in enumerate(words) if w in phrases
+    )
+
+
+_NEGATION_INDEX = _by_first(_NEGATION_PHRASES)
+_NEGATION_FUTURE_INDEX = _by_first(_NEGATION_PHRASES, _FUTURE_PHRASES)
+_POST_NEGATION_INDEX = _by_first([(w,) for w in sorted(_POST_NEGATION)], _POST_NEGATION_PHRASES)
+_AVOID_INDEX = _by_first([(w,) for w in sorted(AVOID_WORDS)], AVOID_PHRASES)
+_REJECT_INDEX = _by_first(REJECT_PHRASES)
+
+
 def _is_negation_word(word: str) -> bool:
     return word in _NEGATION_WORDS or word.endswith("n't")
 
@@ -255,38 +363,43 @@ def _is_negation_word(word: str) -> bool:
 def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int] | None:
     """(start, end) of the first negation cue in a clause's words; what follows is negated.
 
-    With `future`, plans ("will", "next step") count too: they are not done yet.
+    With `future`, plans, attempts and postponements ("will", "was gonna", "tried to",
+    "pushed to next week") count too: they are not done yet.
     """
-    phrases = _NEGATION_PHRASES + _FUTURE_PHRASES if future else _NEGATION_PHRASES
+    phrases = _NEGATION_FUTURE_INDEX if future else _NEGATION_INDEX
     for i, word in enumerate(words):
         if _is_negation_word(word):
             return i, i + 1
-        for phrase in phrases:
-            if _starts_with(words, i, phrase):
+        if word in phrases:
+            phrase = _phrase_at(words, i, phrases)
+            if phrase is not None:
                 return i, i + len(phrase)
     return None
 
 
 def post_negated(words: Sequence[str]) -> bool:
-    """The clause reports its activity as not happening after naming it ("pilot cancelled")."""
-    return any(w in _POST_NEGATION for w in words) or "didn't happen" in " ".join(words)
+    """The clause reports its activity as not happening after naming it ("pilot cancelled",
+    "disco got pushed", "emailed 3 prospects, no replies", "demo booked for Tues")."""
+    return _has_phrase(words, _POST_NEGATION_INDEX)
 
 
 def avoids(words: Sequence[str]) -> bool:
     """The clause says we do not (or should not) play somewhere: negation or avoidance."""
-    for i, word in enumerate(words):
-        if word in AVOID_WORDS or _is_negation_word(word):
-            return True
-        if any(_starts_with(words, i, p) for p in AVOID_PHRASES):
-            return True
-    return False
+    return any(_is_negation_word(w) for w in words) or _has_phrase(words, _AVOID_INDEX)
+
+
+def rejects(words: Sequence[str]) -> bool:
+    """The clause is a verdict against what came before it ("not for us", "out of scope")."""
+    return _has_phrase(words, _REJECT_INDEX)
 
 
 _INJECTION_RE = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,60}?"
     r"\b(?:instructions?|prompts?|rules|strategy|above|previous|prior|everything)\b"
     r"|\b(?:system prompt|you are now|act as (?:a|an|the)|pretend (?:to|you)|mark (?:all|every)"
-    r"|(?:all|every) (?:sales )?tasks?|as (?:done|completed?)|score (?:me|this) )"
+    r"|(?:all|every) (?:sales )?tasks?|as (?:done|completed?)|score (?:me|this) "
+    r"|new (?:rules?|instructions?|prompt)\b|any (?:answer|response|reply) (?:with|that|contain)"
+    r"|(?:output|return|print|report) (?:all|every)\b)"
     r"|^\s*(?:system|assistant)\s*:",
     re.I,
 )
