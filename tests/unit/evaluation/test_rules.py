@@ -380,8 +380,9 @@ def segments_of(strategy: Strategy, answer: str) -> dict[str, bool]:
     [
         (EXAMPLE, "alignment_eval.jsonl", ("tune", "heldout")),
         (OTHER, "alignment_eval_other.jsonl", ("all",)),
+        (load_strategy(DATA / "strategy_blind.yaml"), "alignment_eval_blind.jsonl", ("blind",)),
     ],
-    ids=["example", "other"],
+    ids=["example", "other", "blind"],
 )
 def test_quality_targets_on_the_shipped_datasets(
     strategy: Strategy, dataset: str, splits: tuple[str, ...]
