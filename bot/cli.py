@@ -7,6 +7,7 @@ code 2, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -94,8 +95,47 @@ def run() -> None:
                    f" on {settings.database_url} with {settings.strategy_file}.", err=True)
         asyncio.run(_console(settings))
         return
+    if platform == "slack":
+        asyncio.run(_slack(settings))
+        return
     _fail(f"The {platform} adapter is not in this build yet; unset the {platform} settings to"
           " use the console, or see README.md for what is available.")
+
+
+async def _slack(settings: Settings) -> None:
+    """Serve Slack until interrupted: Socket Mode with SLACK_APP_TOKEN, else HTTP on
+    ALIGNBOT_HTTP_PORT; the periodic tick runs alongside."""
+    from adapters.slack.app import SlackAdapter
+    from adapters.slack.port import build_client
+    from bot.scheduling.runner import TickRunner
+
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    if not token:
+        _fail("SLACK_BOT_TOKEN is not set: the Slack adapter needs the app's bot token (xoxb-...).")
+    if app_token is None and not secret:
+        _fail("Set SLACK_APP_TOKEN (xapp-..., Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).")
+    try:
+        core = build_core(settings)
+        await core.start()
+    except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
+        _fail(str(exc))
+        return
+    adapter = SlackAdapter(core, build_client(token), signing_secret=secret, app_token=app_token,
+                           http_port=settings.http_port)
+    runner = TickRunner(core.tick, settings.tick_seconds)
+    try:
+        await adapter.start()
+        runner.start()
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        await stop.wait()  # until Ctrl-C or SIGTERM; then finish in-flight work and disconnect
+    finally:
+        await runner.shutdown()
+        await adapter.stop()
+        await core.ctx.db.dispose()
 
 
 @app.command()

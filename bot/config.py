@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(
         default=30.0, ge=1, le=3600, description="How often the scheduler looks for due work"
     )
+    http_port: int = Field(
+        default=3000, ge=0, le=65535,
+        description="Port of the HTTP endpoint platforms post to (Slack: /slack/events) when not in "
+                    "Socket Mode",
+    )
     console_start: datetime | None = Field(
         default=None, description="Console only: start the bot's clock at this instant (ISO 8601)"
     )

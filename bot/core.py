@@ -32,6 +32,7 @@ from bot.events import (
     MemberJoined,
     MemberRef,
     Message,
+    QuestionForm,
     UserMessage,
 )
 from bot.members import MemberDirectory
@@ -132,6 +133,15 @@ class BotCore:
         caller = await self._member(ref)
         cc = CommandContext(self.ctx, ref, caller, self.checkins)
         return await run_command(self.registry, cc, text)
+
+    async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | None:
+        """A form as it stands now (e.g. a check-in pre-filled with the current answers), for
+        adapters that open forms on demand (a Slack modal); None if not theirs or closed."""
+        member = await self._member(ref)
+        kind, _, target = form_id.partition(":")
+        if member is None or not member.active or kind != "checkin" or not target.isdigit():
+            return None
+        return await self.checkins.form(member, int(target))
 
     async def _chat(self, event: UserMessage) -> list[Message]:
         member = await self._member(event.member)

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.checkins.messages import answers_message, ask_message, question_line
 from bot.context import BotContext
 from bot.delivery import Outbox, ref_to_json
-from bot.events import Message
+from bot.events import Message, QuestionForm
 from bot.port import DeliveryError
 from bot.storage.models import Answer, CheckIn, Member
 from bot.text import clean
@@ -167,6 +167,19 @@ class CheckIns:
             return [Message.plain(f"There are {len(questions)} questions; pick 1 to"
                                   f" {len(questions)}, e.g. `/align answer 3 mapped the committee`")]
         return await self._save(member, checkin, {questions[number - 1].id: text}, chat=False)
+
+    async def form(self, member: Member, checkin_id: int) -> QuestionForm | None:
+        """The check-in's question form pre-filled with the member's current answers, for
+        platforms that open a form on demand; None when it is not theirs or has closed."""
+        async with self.ctx.db.session() as session:
+            checkin = await session.get(CheckIn, checkin_id)
+            if checkin is None or checkin.member_id != member.id or checkin.state not in OPEN_STATES or (
+                    checkin.closes_at and checkin.closes_at <= self.ctx.clock.now()):
+                return None
+            answers = (await session.exec(select(Answer).where(Answer.checkin_id == checkin.id))).all()
+        message = ask_message(self.ctx.prompts, checkin, member.name, self.ctx.strategy.strategy.name,
+                              {a.question: a.text for a in answers})
+        return next((b for b in message.blocks if isinstance(b, QuestionForm)), None)
 
     async def current_answers(self, member: Member) -> list[Message]:
         assert member.id is not None

@@ -1,0 +1,154 @@
+"""Core messages as Block Kit: message blocks, the text fallback and the question-form modal.
+
+Pure functions, no I/O. Everything is cut to Slack's documented limits (50 blocks per message,
+100 per modal, section text 3,000 characters, header 150, button text 75, ...) so a long core
+message degrades to shorter text rather than an `invalid_blocks` error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.events import Block, Buttons, FactList, Image, Message, QuestionForm, Text
+
+OPEN_FORM_ACTION = "alignbot_open_form"  # the "Answer" button; its value is the form id
+FORM_CALLBACK = "alignbot_form"  # the modal's callback_id
+ANSWER_ACTION = "answer"  # action_id of each modal input; the block_id is the field id
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_FIELDS = 10
+MAX_HEADER = 150
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_ACTIONS = 25
+MAX_ID = 255
+MAX_VIEW_TITLE = 24
+MAX_INPUT_LABEL = 2000
+MAX_INPUT_LENGTH = 3000
+MAX_FALLBACK_TEXT = 39_000
+MAX_METADATA = 3000
+
+Json = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; without this "<member>" would be read as a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain(text: str, limit: int) -> Json:
+    return {"type": "plain_text", "text": cut(text, limit) or " ", "emoji": True}
+
+
+def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> Json:
+    return {"type": "mrkdwn", "text": cut(escape(text), limit) or " "}
+
+
+def _section(text: str) -> Json:
+    return {"type": "section", "text": mrkdwn(text)}
+
+
+def _text(block: Text) -> list[Json]:
+    if block.style == "heading" and len(block.text) <= MAX_HEADER and "\n" not in block.text:
+        return [{"type": "header", "text": plain(block.text, MAX_HEADER)}]
+    if block.style == "heading":
+        return [_section(f"*{block.text}*")]
+    if block.style == "muted":
+        return [{"type": "context", "elements": [mrkdwn(block.text)]}]
+    return [_section(block.text)]
+
+
+def _facts(block: FactList) -> list[Json]:
+    out: list[Json] = [_section(f"*{block.title}*")] if block.title else []
+    facts = list(block.facts)
+    for start in range(0, len(facts), MAX_FIELDS):
+        fields = [mrkdwn(f"*{f.label}*\n{f.value}", MAX_FIELD_TEXT) for f in facts[start:start + MAX_FIELDS]]
+        out.append({"type": "section", "fields": fields})
+    return out
+
+
+def _button(action_id: str, label: str, value: str, style: str = "default") -> Json:
+    button: Json = {"type": "button", "action_id": action_id[:MAX_ID],
+                    "text": plain(label, MAX_BUTTON_TEXT)}
+    if value:
+        button["value"] = value[:MAX_BUTTON_VALUE]
+    if style in ("primary", "danger"):
+        button["style"] = style
+    return button
+
+
+def _buttons(block: Buttons) -> list[Json]:
+    buttons = [_button(b.action_id, b.label, b.value, b.style) for b in block.buttons]
+    return [{"type": "actions", "elements": buttons[start:start + MAX_ACTIONS]}
+            for start in range(0, len(buttons), MAX_ACTIONS)]
+
+
+def _form(block: QuestionForm) -> list[Json]:
+    """A form is a button; pressing it opens the modal (`form_view`) with the current answers."""
+    return [{"type": "actions", "block_id": f"form:{block.form_id}"[:MAX_ID],
+             "elements": [_button(OPEN_FORM_ACTION, block.submit_label, block.form_id, "primary")]}]
+
+
+def _image(block: Image) -> list[Json]:
+    # Image bytes need a file upload (files_upload_v2), which comes with digests; until then
+    # the alt text stands in.
+    return [{"type": "context", "elements": [mrkdwn(f"(image: {block.alt})")]}]
+
+
+def _block(block: Block) -> list[Json]:
+    if isinstance(block, Text):
+        return _text(block)
+    if isinstance(block, FactList):
+        return _facts(block)
+    if isinstance(block, Buttons):
+        return _buttons(block)
+    if isinstance(block, QuestionForm):
+        return _form(block)
+    return _image(block)
+
+
+def message_blocks(message: Message) -> list[Json]:
+    """The message's blocks, at most 50 (the last says that the rest was cut)."""
+    blocks = [b for block in message.blocks for b in _block(block)]
+    if len(blocks) > MAX_MESSAGE_BLOCKS:
+        blocks = [*blocks[: MAX_MESSAGE_BLOCKS - 1],
+                  {"type": "context", "elements": [mrkdwn("(message shortened)")]}]
+    return blocks
+
+
+def fallback_text(message: Message) -> str:
+    """The notification and screen-reader text Slack shows where blocks are not rendered."""
+    return cut(escape(message.text), MAX_FALLBACK_TEXT) or " "
+
+
+def form_view(form: QuestionForm, private_metadata: Json) -> Json:
+    """The modal: one multiline input per question, pre-filled with the current answers."""
+    inputs: list[Json] = []
+    for f in form.fields[:MAX_VIEW_BLOCKS]:
+        element: Json = {"type": "plain_text_input", "action_id": ANSWER_ACTION, "multiline": f.multiline,
+                         "max_length": min(f.max_length, MAX_INPUT_LENGTH)}
+        if f.initial:
+            element["initial_value"] = f.initial[:MAX_INPUT_LENGTH]
+        block: Json = {"type": "input", "block_id": f.field_id[:MAX_ID], "optional": True,
+                       "label": plain(f.label, MAX_INPUT_LABEL), "element": element}
+        if f.hint:
+            block["hint"] = plain(f.hint, MAX_INPUT_LABEL)
+        inputs.append(block)
+    metadata = json.dumps(private_metadata, separators=(",", ":"))
+    if len(metadata) > MAX_METADATA:
+        raise ValueError("private_metadata is longer than Slack allows")
+    return {"type": "modal", "callback_id": FORM_CALLBACK, "title": plain(form.title, MAX_VIEW_TITLE),
+            "submit": plain("Save", MAX_VIEW_TITLE), "close": plain("Cancel", MAX_VIEW_TITLE),
+            "private_metadata": metadata, "blocks": inputs}
+
+
+__all__ = ["ANSWER_ACTION", "FORM_CALLBACK", "OPEN_FORM_ACTION", "fallback_text", "form_view",
+           "message_blocks"]

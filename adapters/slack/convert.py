@@ -1,0 +1,77 @@
+"""Slack payloads -> the core's events, as pure functions (tested with recorded JSON shapes)."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from adapters.slack.blocks import ANSWER_ACTION
+from bot.events import CommandInvoked, MemberRef, MessageRef, UserMessage
+
+PLATFORM = "slack"
+Json = dict[str, Any]
+
+# <@U123>, <@U123|dana>; <mailto:dana@x.com|dana@x.com>
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_MAILTO = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>")
+# Message subtypes that are a person writing; others (edits, joins, bot posts) are not answers.
+_PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
+
+
+def member(user_id: str) -> MemberRef:
+    return MemberRef(PLATFORM, user_id)
+
+
+def normalize_text(text: str) -> str:
+    """Slack's escaped mentions and links as the plain references the core understands:
+    `<@U123|dana>` -> `U123` (a user id the directory and `lookup` resolve), mailto links -> the
+    address, and `&lt;` `&gt;` `&amp;` back to characters."""
+    text = _USER_MENTION.sub(r"\1", text)
+    text = _MAILTO.sub(r"\1", text)
+    return html.unescape(text)
+
+
+def command_event(body: Json) -> CommandInvoked:
+    """A slash command (form-encoded fields, parsed by bolt) as the core's CommandInvoked."""
+    return CommandInvoked(member(body["user_id"]), normalize_text(body.get("text") or ""),
+                          channel=body.get("channel_id") or "", raw=body)
+
+
+def message_event(body: Json) -> UserMessage | None:
+    """A DM a person typed to the bot, or None for anything else (channels, edits, bot posts)."""
+    event: Json = body.get("event") or {}
+    if event.get("type") != "message" or event.get("channel_type") != "im":
+        return None
+    if event.get("subtype") not in _PERSON_SUBTYPES or event.get("bot_id") or not event.get("user"):
+        return None
+    return UserMessage(member(event["user"]), normalize_text(event.get("text") or ""),
+                       channel=event.get("channel") or "", event_id=body.get("event_id"), raw=body)
+
+
+def reply_thread(body: Json) -> str | None:
+    """The thread a reply to this DM belongs in: the person's thread, if they wrote in one."""
+    event: Json = body.get("event") or {}
+    thread = event.get("thread_ts")
+    return str(thread) if thread else None
+
+
+def action_message(body: Json) -> MessageRef | None:
+    """The message whose button was pressed (block_actions payload)."""
+    container: Json = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
+    return MessageRef(PLATFORM, channel, ts) if channel and ts else None
+
+
+def form_values(view: Json) -> dict[str, str]:
+    """A submitted modal's inputs by field id (the block_id); empty inputs as ""."""
+    values: dict[str, str] = {}
+    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
+        answer = (actions or {}).get(ANSWER_ACTION) or {}
+        values[block_id] = answer.get("value") or ""
+    return values
+
+
+__all__ = ["PLATFORM", "action_message", "command_event", "form_values", "member", "message_event",
+           "normalize_text", "reply_thread"]

@@ -1,0 +1,178 @@
+"""SlackPort: the core's ChatPort on the Slack Web API (DMs, updates, sent-message lookup, profiles).
+
+Sends carry the outbox key as message metadata, so `find_sent` can tell from the DM's history
+whether an interrupted send went through. Slack errors that retrying cannot fix (deactivated or
+unknown user, closed DM) become `DeliveryError(permanent=True)`; everything else (rate limits
+left after slack_sdk's own retries, 5xx, network) is transient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import fallback_text, message_blocks
+from adapters.slack.convert import PLATFORM
+from bot.events import MemberProfile, MemberRef, Message, MessageRef
+from bot.port import DeliveryError
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "alignbot_message"
+PERMANENT_ERRORS = frozenset({
+    "user_not_found", "users_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found",
+    "is_archived", "user_disabled", "user_is_restricted", "not_in_channel",
+})
+NOT_FOUND_ERRORS = frozenset({"user_not_found", "users_not_found"})
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_USER_ID = re.compile(r"[UW](?=[A-Z0-9]*\d)[A-Z0-9]{2,}")
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+Json = dict[str, Any]
+
+
+def build_client(token: str, base_url: str = AsyncWebClient.BASE_URL,
+                 rate_limit_retries: int = 2) -> AsyncWebClient:
+    """A Web API client that honours 429 Retry-After and retries one 5xx, on top of slack_sdk's
+    default single retry of connection errors."""
+    client = AsyncWebClient(token=token, base_url=base_url)
+    client.retry_handlers.extend([AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+                                  AsyncServerErrorRetryHandler(max_retry_count=1)])
+    return client
+
+
+def error_code(exc: Exception) -> str | None:
+    """Slack's `error` field of a failed call (None for HTTP or network failures)."""
+    if isinstance(exc, SlackApiError) and isinstance(exc.response.data, dict):
+        code = exc.response.data.get("error")
+        return str(code) if code else None
+    return None
+
+
+def _error(exc: Exception, what: str) -> DeliveryError:
+    if isinstance(exc, SlackApiError):
+        code = error_code(exc)
+        status = exc.response.status_code
+        return DeliveryError(f"Slack {what} failed: {code or f'HTTP {status}'}",
+                             permanent=code in PERMANENT_ERRORS)
+    return DeliveryError(f"Slack {what} failed: {type(exc).__name__}: {exc}", permanent=False)
+
+
+_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, asyncio.TimeoutError)
+
+
+class SlackPort:
+    """ChatPort for one workspace, through a bot-token AsyncWebClient."""
+
+    platform = PLATFORM
+    supports_forms = True
+
+    def __init__(self, client: AsyncWebClient, history_limit: int = 200) -> None:
+        self.client = client
+        self.history_limit = history_limit
+        self._dm: dict[str, str] = {}  # user id -> DM channel id
+
+    # --- ChatPort -----------------------------------------------------------------------
+
+    async def send(self, to: MemberRef, message: Message, *,
+                   thread: MessageRef | None = None) -> MessageRef:
+        try:
+            channel = thread.channel if thread else await self.dm_channel(to.user_id)
+            return await self.post(channel, message, thread_ts=thread.message_id if thread else None)
+        except _FAILURES as exc:
+            if error_code(exc) == "channel_not_found":
+                self._dm.pop(to.user_id, None)
+            raise _error(exc, "send") from exc
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        try:
+            await self.client.chat_update(channel=ref.channel, ts=ref.message_id,
+                                          text=fallback_text(message), blocks=message_blocks(message))
+        except _FAILURES as exc:
+            raise _error(exc, "update") from exc
+
+    async def find_sent(self, to: MemberRef, key: str) -> MessageRef | None:
+        """The DM the bot sent with this outbox key, from the DM's recent history."""
+        try:
+            channel = await self.dm_channel(to.user_id)
+            history = await self.client.conversations_history(
+                channel=channel, include_all_metadata=True, limit=self.history_limit)
+        except _FAILURES as exc:
+            raise _error(exc, "history lookup") from exc
+        for msg in history.get("messages") or []:
+            metadata: Json = msg.get("metadata") or {}
+            if (metadata.get("event_type") == METADATA_EVENT
+                    and (metadata.get("event_payload") or {}).get("key") == key):
+                return MessageRef(PLATFORM, channel, msg["ts"])
+        return None
+
+    async def lookup(self, reference: str) -> MemberProfile | None:
+        """A mention (`<@U123|dana>`), a user id, an email, or an exact display/real/user name."""
+        text = reference.strip()
+        try:
+            if (mention := _MENTION.fullmatch(text)) or _USER_ID.fullmatch(text):
+                user_id = mention.group(1) if mention else text
+                user = (await self.client.users_info(user=user_id))["user"]
+            elif _EMAIL.fullmatch(text):
+                user = (await self.client.users_lookupByEmail(email=text))["user"]
+            else:
+                user = await self._by_name(text.lstrip("@"))
+        except SlackApiError as exc:
+            if error_code(exc) in NOT_FOUND_ERRORS:
+                return None
+            raise _error(exc, "user lookup") from exc
+        except _FAILURES as exc:
+            raise _error(exc, "user lookup") from exc
+        return profile(user) if user else None
+
+    # --- helpers the listeners use ------------------------------------------------------
+
+    async def dm_channel(self, user_id: str) -> str:
+        if user_id not in self._dm:
+            opened = await self.client.conversations_open(users=user_id)
+            self._dm[user_id] = opened["channel"]["id"]
+        return self._dm[user_id]
+
+    async def post(self, channel: str, message: Message, thread_ts: str | None = None) -> MessageRef:
+        """chat.postMessage with Block Kit, the text fallback and the outbox key as metadata."""
+        kwargs: Json = {"channel": channel, "text": fallback_text(message),
+                        "blocks": message_blocks(message)}
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        if message.key:
+            kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": message.key}}
+        sent = await self.client.chat_postMessage(**kwargs)
+        return MessageRef(PLATFORM, sent["channel"], sent["ts"])
+
+    async def _by_name(self, name: str) -> Json | None:
+        wanted = name.casefold()
+        async for page in await self.client.users_list(limit=200):
+            for user in page.get("members") or []:
+                names = {user.get("name"), (user.get("profile") or {}).get("display_name"),
+                         (user.get("profile") or {}).get("real_name"), user.get("real_name")}
+                if not user.get("deleted") and wanted in {n.casefold() for n in names if n}:
+                    return dict(user)
+        return None
+
+
+def profile(user: Json) -> MemberProfile | None:
+    """users.info's user object as the core's profile; None for deleted users and bots."""
+    if user.get("deleted") or user.get("is_bot"):
+        return None
+    info: Json = user.get("profile") or {}
+    name = info.get("display_name") or info.get("real_name") or user.get("real_name") or user["name"]
+    return MemberProfile(MemberRef(PLATFORM, user["id"]), name, email=info.get("email"),
+                         timezone=user.get("tz"),
+                         is_platform_admin=bool(user.get("is_admin") or user.get("is_owner")))
+
+
+__all__ = ["METADATA_EVENT", "PERMANENT_ERRORS", "SlackPort", "build_client", "profile"]

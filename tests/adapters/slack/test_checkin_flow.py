@@ -1,0 +1,102 @@
+"""A check-in end to end through the real bolt app and slack_sdk: /align ask now -> DM with an
+Answer button -> the button opens the modal -> submitted -> answers stored -> feedback in the
+DM thread; and a plain DM reply answering the current question."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import select
+
+from bot.core import BotCore
+from bot.storage.models import Answer, Member
+from tests.adapters.slack.conftest import ADA, DANA, Slack
+from tests.support.slack_api import block_action, dm_event, view_submission
+
+DANA_DM = "D" + DANA[1:]
+ANSWERS = {
+    "strategy": "We help mid-market fintechs pass audits in half the time, winning on audit readiness.",
+    "scope": "Mid-market fintech and regional banks; not tier-1 banks or government.",
+    "tasks": "Mapped the buying committee at Ledgerly, sent the SOC 2 report, ran discovery calls.",
+}
+
+
+async def stored_answers(core: BotCore) -> dict[str, str]:
+    async with core.ctx.db.session() as session:
+        return {a.question: a.text for a in (await session.exec(select(Answer))).all()}
+
+
+async def team(slack: Slack) -> None:
+    """Ada makes herself admin by @mention and adds Dana by email."""
+    assert "Added Ada as admin" in (await slack.command(ADA, f"team add <@{ADA}|ada> admin"))[0]
+    added = (await slack.command(ADA, "team add <mailto:dana@acme.example|dana@acme.example> rep"))[0]
+    assert "Added Dana as rep" in added and "America/New_York" in added
+
+
+def button(post: dict[str, Any]) -> dict[str, Any]:
+    blocks = post["blocks"] if isinstance(post["blocks"], list) else json.loads(post["blocks"])
+    return next(el for b in blocks if b["type"] == "actions" for el in b["elements"])
+
+
+async def test_full_checkin_through_the_modal(slack: Slack, core: BotCore) -> None:
+    api = slack.api
+    await team(slack)
+    async with core.ctx.db.session() as session:
+        dana = (await session.exec(select(Member).where(Member.platform_user_id == DANA))).one()
+    assert dana.timezone == "America/New_York" and dana.email == "dana@acme.example"
+
+    assert "Asked 1: Dana" in (await slack.command(ADA, "ask now dana"))[0]
+    [ask] = api.posts(DANA_DM)
+    assert ask["metadata"]["event_type"] == "alignbot_message"  # the outbox key, for find_sent
+    assert "Question 1 of 3" in ask["text"]
+    answer = button(ask)
+    assert answer["text"]["text"] == "Answer" and answer["value"].startswith("checkin:")
+    ask_ts = api.messages[DANA_DM][0]["ts"]
+
+    status, _ = await slack.poster.interaction(block_action(DANA, answer, DANA_DM, ask_ts, "trigger-1"))
+    assert status == 200
+    await core.ctx.drain()
+    [opened] = api.calls_to("views.open")
+    assert opened.args["trigger_id"] == "trigger-1"
+    view = opened.args["view"]
+    assert [b["block_id"] for b in view["blocks"]] == ["strategy", "scope", "tasks"]
+    assert all(b["element"]["multiline"] and "initial_value" not in b["element"] for b in view["blocks"])
+
+    status, body = await slack.poster.interaction(view_submission(DANA, view, ANSWERS))
+    assert (status, body) == (200, "")  # acknowledged at once: the modal closes
+    await core.ctx.drain()
+    assert await stored_answers(core) == ANSWERS
+    thread = [p for p in api.posts(DANA_DM) if p.get("thread_ts") == ask_ts]
+    texts = "\n".join(p["text"] for p in thread)
+    assert "saved your answer to question 1" in texts and "saved your answer to question 3" in texts
+    assert "FEEDBACK" in texts.upper() and "Coaching" in texts
+
+    # Pressing Answer again opens the modal pre-filled with what is stored.
+    await slack.poster.interaction(block_action(DANA, answer, DANA_DM, ask_ts, "trigger-2"))
+    await core.ctx.drain()
+    prefilled = api.calls_to("views.open")[-1].args["view"]
+    assert {b["block_id"]: b["element"]["initial_value"] for b in prefilled["blocks"]} == ANSWERS
+
+
+async def test_a_dm_reply_answers_the_current_question(slack: Slack, core: BotCore) -> None:
+    await team(slack)
+    await slack.command(ADA, "ask now dana")
+    status, _ = await slack.poster.event(dm_event(DANA, ANSWERS["strategy"], "Ev0001", DANA_DM))
+    assert status == 200
+    await core.ctx.drain()
+    assert await stored_answers(core) == {"strategy": ANSWERS["strategy"]}
+    replies = "\n".join(p["text"] for p in slack.api.posts(DANA_DM)[1:])
+    assert "saved your answer to question 1" in replies and "Question 2 of 3" in replies
+
+
+async def test_align_commands_reply_ephemerally(slack: Slack) -> None:
+    help_text = "\n".join(await slack.command(DANA, "help"))
+    assert "/align" in help_text
+    assert any("first member" in r.lower() or "nobody" in r.lower()
+               for r in await slack.command(DANA, "team add Dana rep"))
+    await team(slack)
+    listed = "\n".join(await slack.command(ADA, "team list"))
+    assert "Ada" in listed and "Dana" in listed
+    assert "not a role" in (await slack.command(ADA, "team add Lee boss"))[0]
+    assert slack.api.posts() == []  # command replies never went to a channel

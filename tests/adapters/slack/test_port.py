@@ -1,0 +1,98 @@
+"""SlackPort against the fake Web API: DMs with metadata, find_sent, lookups, and how Slack's
+errors become permanent or transient DeliveryErrors (after slack_sdk's own retries)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from adapters.slack.port import SlackPort, build_client
+from bot.core import BotCore
+from bot.events import MemberRef, Message, MessageRef
+from bot.port import DeliveryError
+from bot.storage.models import OutboundMessage
+from tests.adapters.slack.conftest import ADA, DANA, LEE, Slack
+from tests.adapters.slack.test_checkin_flow import DANA_DM, team
+from tests.support.slack_api import FakeSlackApi, SlackReply
+
+DANA_REF = MemberRef("slack", DANA)
+
+
+@pytest.fixture
+def port(api: FakeSlackApi) -> SlackPort:  # overrides the core's recording port in these tests
+    return SlackPort(build_client("xoxb-test-token", base_url=api.base_url))
+
+
+async def test_send_opens_the_dm_once_and_find_sent_finds_it_by_key(port: SlackPort,
+                                                                   api: FakeSlackApi) -> None:
+    first = await port.send(DANA_REF, Message("hello <there> & welcome", key="k-1"))
+    second = await port.send(DANA_REF, Message.plain("again"))
+    assert first.channel == second.channel == DANA_DM
+    assert len(api.calls_to("conversations.open")) == 1  # the DM channel is cached
+    assert api.posts()[0]["text"] == "hello &lt;there&gt; &amp; welcome"
+    assert await port.find_sent(DANA_REF, "k-1") == first
+    assert await port.find_sent(DANA_REF, "k-2") is None
+    assert api.calls_to("conversations.history")[0].args["include_all_metadata"] in ("1", 1, True)
+
+
+async def test_thread_replies_and_updates(port: SlackPort, api: FakeSlackApi) -> None:
+    parent = await port.send(DANA_REF, Message.plain("question"))
+    await port.send(DANA_REF, Message.plain("feedback"), thread=parent)
+    assert api.posts()[1]["thread_ts"] == parent.message_id
+    await port.update(parent, Message.plain("question (closed)"))
+    assert api.messages[DANA_DM][0]["text"] == "question (closed)"
+
+
+async def test_rate_limit_is_retried_after_retry_after(port: SlackPort, api: FakeSlackApi) -> None:
+    api.fail("chat.postMessage", SlackReply.rate_limited(retry_after=0))
+    ref = await port.send(DANA_REF, Message.plain("hi"))
+    assert len(api.calls_to("chat.postMessage")) == 2 and ref.channel == DANA_DM
+
+
+@pytest.mark.parametrize("error", ["user_not_found", "account_inactive", "cannot_dm_bot",
+                                   "channel_not_found"])
+async def test_unreachable_people_fail_permanently(port: SlackPort, api: FakeSlackApi,
+                                                   error: str) -> None:
+    api.fail("conversations.open", SlackReply.error_code(error))
+    with pytest.raises(DeliveryError) as failed:
+        await port.send(DANA_REF, Message.plain("hi"))
+    assert failed.value.permanent and error in str(failed.value)
+
+
+async def test_server_errors_and_exhausted_rate_limits_are_transient(port: SlackPort,
+                                                                    api: FakeSlackApi) -> None:
+    api.fail("chat.postMessage", SlackReply.server_error(500), SlackReply.server_error(500))
+    with pytest.raises(DeliveryError) as failed:
+        await port.send(DANA_REF, Message.plain("hi"))
+    assert not failed.value.permanent
+    assert len(api.calls_to("chat.postMessage")) == 2  # slack_sdk retried the 500 once
+    impatient = SlackPort(build_client("xoxb-test-token", base_url=api.base_url, rate_limit_retries=1))
+    api.fail("chat.update", SlackReply.rate_limited(0), SlackReply.rate_limited(0))
+    with pytest.raises(DeliveryError) as limited:
+        await impatient.update(MessageRef("slack", DANA_DM, "1.0"), Message.plain("x"))
+    assert not limited.value.permanent and "ratelimited" in str(limited.value)
+
+
+async def test_lookup_by_mention_id_email_and_name(port: SlackPort) -> None:
+    by_mention = await port.lookup(f"<@{DANA}|dana>")
+    assert by_mention is not None and by_mention.timezone == "America/New_York"
+    assert by_mention.email == "dana@acme.example" and not by_mention.is_platform_admin
+    ada = await port.lookup(ADA)
+    assert ada is not None and ada.is_platform_admin and ada.name == "Ada"
+    assert (await port.lookup("dana@acme.example")) == by_mention
+    assert (await port.lookup("@lee")) is not None and (await port.lookup("Lee")).ref.user_id == LEE  # type: ignore[union-attr]
+    assert await port.lookup("nobody@acme.example") is None
+    assert await port.lookup("U0NOBODY1") is None
+    assert await port.lookup("Nobody") is None
+
+
+async def test_a_deactivated_member_is_marked_not_retried(slack: Slack, core: BotCore) -> None:
+    await team(slack)
+    slack.api.fail("conversations.open", SlackReply.error_code("account_inactive"))
+    reply = (await slack.command(ADA, "ask now dana"))[0]
+    assert "Dana (could not be reached)" in reply
+    assert slack.api.posts(DANA_DM) == []
+    async with core.ctx.db.session() as session:
+        [outbound] = (await session.exec(select(OutboundMessage))).all()
+    assert outbound.state == "failed" and "account_inactive" in (outbound.error or "")
+    assert outbound.attempts == 1  # given up at once, not retried on every tick

@@ -1,0 +1,77 @@
+"""What reaches the endpoint: only correctly signed, fresh requests; retried deliveries once."""
+
+from __future__ import annotations
+
+import time
+
+import aiohttp
+from sqlmodel import func, select
+
+from bot.core import BotCore
+from bot.storage.models import Answer, Member
+from tests.adapters.slack.conftest import ADA, DANA, Slack
+from tests.adapters.slack.test_checkin_flow import DANA_DM, stored_answers, team
+from tests.support.slack_api import dm_event, slash_command
+
+
+async def members(core: BotCore) -> int:
+    async with core.ctx.db.session() as session:
+        return int((await session.exec(select(func.count()).select_from(Member))).one())
+
+
+async def test_forged_signature_is_rejected_and_changes_nothing(slack: Slack, core: BotCore) -> None:
+    command = slash_command(ADA, f"team add <@{ADA}> admin", slack.api.response_url("forged"))
+    status, _ = await slack.poster.form(command, sign_with="not-the-signing-secret")
+    assert status == 401
+    await core.ctx.drain()
+    assert await members(core) == 0
+    assert slack.api.calls == [] and slack.api.responses == []
+
+
+async def test_stale_timestamp_is_rejected_and_changes_nothing(slack: Slack, core: BotCore) -> None:
+    command = slash_command(ADA, f"team add <@{ADA}> admin", slack.api.response_url("stale"))
+    status, _ = await slack.poster.form(command, timestamp=int(time.time()) - 10 * 60)
+    assert status == 401
+    await core.ctx.drain()
+    assert await members(core) == 0
+    assert slack.api.calls == [] and slack.api.responses == []
+
+
+async def test_a_retried_event_records_the_answer_once(slack: Slack, core: BotCore) -> None:
+    await team(slack)
+    await slack.command(ADA, "ask now dana")
+    event = dm_event(DANA, "We win mid-market fintech on audit readiness.", "Ev0RETRY1", DANA_DM)
+    assert (await slack.poster.event(event))[0] == 200
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert (await slack.poster.event(event, headers=retry))[0] == 200
+    await core.ctx.drain()
+    assert await stored_answers(core) == {"strategy": "We win mid-market fintech on audit readiness."}
+    async with core.ctx.db.session() as session:
+        answer = (await session.exec(select(Answer))).one()
+    assert answer.edits == 0
+    saved = [p for p in slack.api.posts(DANA_DM) if "saved your answer" in p["text"]]
+    assert len(saved) == 1
+
+
+async def test_bot_messages_and_channel_messages_are_not_answers(slack: Slack, core: BotCore) -> None:
+    await team(slack)
+    await slack.command(ADA, "ask now dana")
+    own = dm_event(DANA, "an echo of the bot", "Ev0BOT001", DANA_DM)
+    own["event"]["bot_id"] = "B0BOT0001"
+    edited = dm_event(DANA, "edited", "Ev0EDIT01", DANA_DM)
+    edited["event"]["subtype"] = "message_changed"
+    channel = dm_event(DANA, "in a channel", "Ev0CHAN01", "C0GENERAL")
+    channel["event"]["channel_type"] = "channel"
+    for event in (own, edited, channel):
+        assert (await slack.poster.event(event))[0] == 200
+    await core.ctx.drain()
+    assert await stored_answers(core) == {}
+
+
+async def test_url_verification_and_health(slack: Slack) -> None:
+    status, body = await slack.poster.event({"type": "url_verification", "challenge": "c-123",
+                                             "token": "legacy"})
+    assert status == 200 and "c-123" in body
+    health = slack.poster.url.replace("/slack/events", "/healthz")
+    async with aiohttp.ClientSession() as session, session.get(health) as response:
+        assert response.status == 200 and await response.text() == "ok"
