@@ -85,6 +85,12 @@ _PLAIN_MODIFIERS = wordset(
     type based sector space scale"""
 )
 """Size, place and age adjectives and vague nouns: too plain to name a segment on their own."""
+_QUALIFIERS = _PLAIN_MODIFIERS | wordset(
+    """enterprise enterprises smb smbs sme smes midmarket upmarket downmarket commercial corporate
+    startup startups"""
+)
+"""Size and market tiers: a segment name's qualifiers without its head noun ("mid market" of
+'Mid-market manufacturers') say how big, not which kind of customer."""
 
 
 DERIVED_FACTOR = 0.6
@@ -323,6 +329,8 @@ class StrategyIndex:
             derived.extend([w for j, w in enumerate(name) if j != k] for k in range(len(name) - 1))
         derived.extend(self._coordinated(segment.name))
         for words in given:
+            if all(w in _QUALIFIERS for w in words[:-1]):
+                continue
             if len(words) >= 3 or (
                 len(words) == 2 and words[1] in _COLLECTIVE_HEADS and len(words[0]) >= 6
             ):

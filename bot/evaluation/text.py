@@ -44,6 +44,7 @@ _TOKEN_RE = re.compile(
      (?P<bullet>^[ \t]*(?:[-*•·▪‣◦>]|\d{1,2}[.)])(?=\s))
     |(?P<abbr>\b(?:w/o|f/u|b/c|n/a|re:)(?!\w)|\bw/)
     |(?P<prefixed>\b[^\W\d_]-(?=[^\W\d_]{3,}))
+    |(?P<snake>\b[^\W\d_][^\W_]*(?:_[^\W_]+)+\b)
     |(?P<alnum>\d+[^\W\d_][^\W_]*)
     |(?P<num>\d+(?:[.,:/]\d+)*%?)
     |(?P<word>[^\W\d_][^\W_]*(?:['’][^\W_]+)*)
@@ -102,7 +103,15 @@ SHORTHAND: dict[str, tuple[str, ...]] = {
     "rollouts": ("rollout",), "integ": ("integration",), "reqs": ("requests",),
     "req": ("request",), "appt": ("appointment",), "appts": ("appointments",),
     "gonna": ("going", "to"), "wanna": ("want", "to"), "gotta": ("got", "to"),
+    # ordinary business abbreviations for kinds of organisation
+    "mfg": ("manufacturing",), "mfr": ("manufacturer",), "mfrs": ("manufacturers",),
+    "fed": ("federal",), "feds": ("federal",), "edu": ("education",),
+    "svc": ("service",), "svcs": ("services",),
+    "finserv": ("financial", "services"), "ent": ("enterprise",), "univ": ("university",),
+    "univs": ("universities",),
 }
+_LOWER_ONLY = frozenset({"ent"})
+"""Shorthand that is another acronym when written in capitals ("ENT" clinics)."""
 
 _PHRASES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("follow", "up"), ("followup",)), (("followed", "up"), ("followup",)),
@@ -184,7 +193,7 @@ _POST_NEGATION = frozenset({"cancelled", "canceled", "postponed", "pending", "no
 _POST_NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
     ("didn't", "happen"), ("fell", "through"), ("pushed", "to"), ("got", "pushed"),
     ("was", "pushed"), ("pushed", "out"), ("no", "reply"), ("no", "replies"),
-    ("no", "response"), ("no", "responses"), ("no", "show"), ("noshow",),
+    ("no", "response"), ("no", "responses"), ("no", "answer"), ("no", "show"), ("noshow",),
     ("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
     *(("for", day) for day in sorted(_WEEKDAYS)),
     *(("next", day) for day in sorted(_WEEKDAYS)),
@@ -288,6 +297,9 @@ def _expand(tok: Tok) -> Iterator[Tok]:
     if word in _CONJ_WORDS:
         yield tok._replace(word="and", kind=CONJ)
         return
+    if tok.upper and word in _LOWER_ONLY:
+        yield tok._replace(word=word)
+        return
     for part in SHORTHAND.get(word, (word,)):
         yield tok._replace(word=part)
 
@@ -360,16 +372,47 @@ def _is_negation_word(word: str) -> bool:
     return word in _NEGATION_WORDS or word.endswith("n't")
 
 
+_ATTEMPT_WORDS = wordset("try tries tried trying")
+_MONTHS = wordset(
+    """january february march april may june july august september october november december
+    jan feb apr jun jul aug sept oct nov dec"""
+)
+_ORDINALS = wordset("st nd rd th")
+
+
+def _is_attempt(words: Sequence[str], i: int) -> bool:
+    """'tried calling them back': an attempt, like 'tried to call' (not 'tried the new deck')."""
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    return words[i] in _ATTEMPT_WORDS and len(nxt) > 4 and nxt.endswith("ing")
+
+
+def _future_date_at(words: Sequence[str], i: int) -> bool:
+    """'for the 14th', 'for May 3', 'for the 2nd of June': booked for a date, so not yet done
+    ('for the 3rd time' is not a date)."""
+    if words[i] != "for":
+        return False
+    j = i + 2 if i + 1 < len(words) and words[i + 1] == "the" else i + 1
+    if j >= len(words):
+        return False
+    if words[j] in _MONTHS:
+        return True
+    after = words[j + 2] if j + 2 < len(words) else None
+    return (words[j].isdigit() and j + 1 < len(words) and words[j + 1] in _ORDINALS
+            and (after is None or after == "of" or after in _MONTHS))
+
+
 def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int] | None:
     """(start, end) of the first negation cue in a clause's words; what follows is negated.
 
     With `future`, plans, attempts and postponements ("will", "was gonna", "tried to",
-    "pushed to next week") count too: they are not done yet.
+    "tried calling", "pushed to next week") count too: they are not done yet.
     """
     phrases = _NEGATION_FUTURE_INDEX if future else _NEGATION_INDEX
     for i, word in enumerate(words):
         if _is_negation_word(word):
             return i, i + 1
+        if future and _is_attempt(words, i):
+            return i, i + 2
         if word in phrases:
             phrase = _phrase_at(words, i, phrases)
             if phrase is not None:
@@ -379,8 +422,11 @@ def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int]
 
 def post_negated(words: Sequence[str]) -> bool:
     """The clause reports its activity as not happening after naming it ("pilot cancelled",
-    "disco got pushed", "emailed 3 prospects, no replies", "demo booked for Tues")."""
-    return _has_phrase(words, _POST_NEGATION_INDEX)
+    "disco got pushed", "emailed 3 prospects, no replies", "demo booked for Tues",
+    "tabletop scheduled for the 14th")."""
+    return _has_phrase(words, _POST_NEGATION_INDEX) or any(
+        _future_date_at(words, i) for i, w in enumerate(words) if w == "for"
+    )
 
 
 def avoids(words: Sequence[str]) -> bool:
@@ -396,6 +442,9 @@ def rejects(words: Sequence[str]) -> bool:
 _INJECTION_RE = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,60}?"
     r"\b(?:instructions?|prompts?|rules|strategy|above|previous|prior|everything)\b"
+    r"|\b(?:system|admin|developer) (?:override|instructions?|message|command)\b"
+    r"|\bmark (?:them|these|those|it|this|that|everything|each)\b[^.\n]{0,20}?"
+    r"\b(?:done|completed?|finished)\b"
     r"|\b(?:system prompt|you are now|act as (?:a|an|the)|pretend (?:to|you)|mark (?:all|every)"
     r"|(?:all|every) (?:sales )?tasks?|as (?:done|completed?)|score (?:me|this) "
     r"|new (?:rules?|instructions?|prompt)\b|any (?:answer|response|reply) (?:with|that|contain)"
