@@ -43,7 +43,7 @@ def _duration(name: str, text: str) -> str:
     try:
         duration = Duration.parse(text)
     except DurationError as exc:
-        raise UsageError(f"{name}={text}: {exc}. Write durations like 30m, 4h, 1d or 1w.") from None
+        raise UsageError(f"{name}={text}: {exc}.") from None  # exc already shows how to write one
     if duration.as_timedelta().total_seconds() <= 0:
         raise UsageError(f"{name}= must be longer than zero, e.g. {name}=4h")
     return str(duration)

@@ -165,7 +165,7 @@ class ScheduleEngine:
         state, note = "scheduled", unavailable_reason(member, local_day, holidays)
         if note is not None:
             state = "skipped"
-        elif now - occurrence > self.grace:
+        elif now - occurrence > self.grace or closes_at <= now:  # too late, or already closed
             state, note = "missed", "the bot was not running at the time"
         elif member.id in open_for:
             state, note = "skipped", "the previous check-in is still open"
@@ -250,7 +250,8 @@ class ScheduleEngine:
     def _first_reminder(self, checkin: CheckIn, schedule: Schedule) -> datetime | None:
         if not schedule.remind_after or schedule.reminders < 1:
             return None
-        at = checkin.occurrence_at + Duration.parse(schedule.remind_after).as_timedelta()
+        asked = max(checkin.occurrence_at, self.ctx.clock.now())  # late after downtime: from then
+        at = asked + Duration.parse(schedule.remind_after).as_timedelta()
         return at if checkin.closes_at is None or at < checkin.closes_at else None
 
     async def _set_state(self, checkin: CheckIn, state: str, note: str, only_from: str) -> None:
@@ -290,7 +291,7 @@ class ScheduleEngine:
         """Record reminder `number` and plan the next one, unless another engine already did."""
         following: datetime | None = None
         if number < schedule.reminders and schedule.remind_after:
-            following = checkin.occurrence_at + Duration.parse(
+            following = (checkin.asked_at or checkin.occurrence_at) + Duration.parse(
                 schedule.remind_after).as_timedelta() * (number + 1)
             if checkin.closes_at is not None and following >= checkin.closes_at:
                 following = None
