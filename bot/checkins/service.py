@@ -270,16 +270,19 @@ class CheckInCloser:
         """The earliest close time in (after, until], so a clock jump can stop there."""
         async with self.ctx.db.session() as session:
             query = select(CheckIn.closes_at).where(
-                col(CheckIn.state).in_(OPEN_STATES), col(CheckIn.closes_at) > after,
+                col(CheckIn.state).in_(OPEN_STATES), col(CheckIn.closed_at).is_(None),
+                col(CheckIn.closes_at) > after,
                 col(CheckIn.closes_at) <= until).order_by(col(CheckIn.closes_at)).limit(1)
             return (await session.exec(query)).first()
 
     async def close_due(self) -> int:
-        """Close every check-in whose window has ended; returns how many."""
+        """Close every check-in whose window has ended; returns how many. A closed answered
+        check-in keeps state "answered" and its closed_at, so it is never closed twice."""
         now = self.ctx.clock.now()
         async with self.ctx.db.session() as session:
             rows = (await session.exec(select(CheckIn).where(
-                col(CheckIn.state).in_(OPEN_STATES), col(CheckIn.closes_at) <= now))).all()
+                col(CheckIn.state).in_(OPEN_STATES), col(CheckIn.closed_at).is_(None),
+                col(CheckIn.closes_at) <= now))).all()
             for row in rows:
                 row.state = "answered" if row.answered_at else "expired"
                 row.closed_at, row.current_question = now, None

@@ -35,10 +35,10 @@ from urllib.parse import parse_qsl, urlencode
 import aiohttp
 from aiohttp import web
 
-from bot.config import REPO_ROOT
+from tests.support.specs import spec
 
 Json = dict[str, Any]
-SPEC_FILE = REPO_ROOT.parent / "shared" / "specs" / "slack_web_openapi_v2.json"
+SPEC_FILE = spec("slack_web_openapi_v2.json")
 BOT_USER = "U0BOT0001"
 BOT_ID = "B0BOT0001"
 TEAM = "T0TEAM001"

@@ -11,9 +11,10 @@ from jsonschema import Draft7Validator
 
 from adapters.slack.app import COMMAND, EVENTS_PATH
 from bot.config import REPO_ROOT
+from tests.support.specs import spec
 
 MANIFEST = REPO_ROOT / "adapters" / "slack" / "manifest.yaml"
-SCHEMA = REPO_ROOT.parent / "shared" / "specs" / "slack-app-manifest.schema.json"
+SCHEMA = spec("slack-app-manifest.schema.json")
 # Which scope each Web API method the adapter calls needs.
 SCOPES: dict[str, str | None] = {
     "chat.postMessage": "chat:write", "chat.update": "chat:write", "conversations.open": "im:write",

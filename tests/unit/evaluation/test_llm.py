@@ -27,9 +27,10 @@ from bot.evaluation.scoring import compute_scores
 from bot.strategy.loader import load_strategy
 from bot.strategy.schema import Strategy
 from tests.support.openai_server import CHAT_PATH, FakeOpenAIServer, Reply, fake_openai_server
+from tests.support.specs import spec
 
 REPO = Path(__file__).resolve().parents[3]
-SPEC_PATH = Path("/work/shared/specs/openai-openapi.json")
+SPEC_PATH = spec("openai-openapi.json")
 SPEC_URI = "urn:openai-openapi"
 
 TASKS_ANSWER = (
