@@ -48,12 +48,21 @@ def checkin_key(schedule_id: int, member_id: int, occurrence: datetime) -> str:
     return f"s{schedule_id}:m{member_id}:{occurrence.strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def zone_of(schedule: Schedule, member: Member) -> ZoneInfo:
-    """A schedule's own zone if it has one, else the member's (unknown zones fall back to UTC)."""
+def _zone(name: str | None) -> ZoneInfo:
+    """The named zone; unknown or empty names fall back to UTC rather than stop a fan-out."""
     try:
-        return ZoneInfo(schedule.timezone or member.timezone or "UTC")
+        return ZoneInfo(name or "UTC")
     except (KeyError, ValueError):
         return ZoneInfo("UTC")
+
+
+def member_zone(member: Member) -> ZoneInfo:
+    return _zone(member.timezone)
+
+
+def zone_of(schedule: Schedule, member: Member) -> ZoneInfo:
+    """Where a schedule's wall-clock times are read: its own zone if it has one, else the member's."""
+    return _zone(schedule.timezone) if schedule.timezone else member_zone(member)
 
 
 def recurrence_of(schedule: Schedule) -> Recurrence:
@@ -105,8 +114,8 @@ class ScheduleEngine:
 
     async def _zones(self, session: AsyncSession, schedule: Schedule) -> set[ZoneInfo]:
         if schedule.timezone:
-            return {zone_of(schedule, Member(platform="", platform_user_id="", name=""))}
-        return {zone_of(schedule, m) for m in await members_of(session, schedule.target)}
+            return {_zone(schedule.timezone)}
+        return {member_zone(m) for m in await members_of(session, schedule.target)}
 
     # --- the tick ---------------------------------------------------------------------
 
@@ -160,8 +169,7 @@ class ScheduleEngine:
              zone: ZoneInfo, now: datetime, holidays: dict[date, str], open_for: set[int],
              report: TickReport) -> dict[str, Any]:
         assert member.id is not None and schedule.id is not None
-        local_day = occurrence.astimezone(zone_of(Schedule(kind="", when_text="", anchor_date=date.min),
-                                                  member)).date()
+        local_day = occurrence.astimezone(member_zone(member)).date()  # their day off, not ours
         state, note = "scheduled", unavailable_reason(member, local_day, holidays)
         if note is not None:
             state = "skipped"
@@ -317,8 +325,7 @@ class ScheduleEngine:
 
 
 def _local(instant: datetime, member: Member) -> str:
-    zone = zone_of(Schedule(kind="", when_text="", anchor_date=date.min), member)
-    return instant.astimezone(zone).strftime("%a %d %b %H:%M")
+    return instant.astimezone(member_zone(member)).strftime("%a %d %b %H:%M")
 
 
 def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
