@@ -38,6 +38,7 @@ from bot.events import (
 from bot.members import MemberDirectory
 from bot.port import ChatPort
 from bot.scheduling.engine import ScheduleEngine, TickReport
+from bot.scheduling.jobs import ScheduledJob
 from bot.storage.models import InboundEvent as InboundEventRow
 from bot.storage.models import Member
 from bot.strategy.store import record_version
@@ -72,9 +73,13 @@ class BotCore:
                                        feedback_wait=self.ctx.settings.feedback_wait)
         self.checkins = CheckIns(self.ctx, self.outbox, feedback=self.reviewer.feedback)
         self.closer = CheckInCloser(self.ctx)
-        self.engine = ScheduleEngine(self.ctx, self.checkins, self.outbox)
+        self.engine = ScheduleEngine(self.ctx, self.checkins, self.outbox, self._jobs())
         self.registry = build_registry()
         self._tick_lock = asyncio.Lock()  # the periodic tick and /advance take turns
+
+    def _jobs(self) -> list[ScheduledJob]:
+        """What `digest` and `nudges` schedules do; a kind without a job cannot be scheduled."""
+        return []
 
     def attach(self, port: ChatPort) -> None:
         self.ctx.ports[port.platform] = port
@@ -131,7 +136,7 @@ class BotCore:
 
     async def command(self, ref: MemberRef, text: str) -> list[Message]:
         caller = await self._member(ref)
-        cc = CommandContext(self.ctx, ref, caller, self.checkins)
+        cc = CommandContext(self.ctx, ref, caller, self.checkins, self.outbox, self.engine.kinds)
         return await run_command(self.registry, cc, text)
 
     async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | None:

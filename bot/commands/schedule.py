@@ -90,7 +90,7 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
     if kind not in KINDS:
         raise UsageError(f"'{kind}' is not something I can schedule; use checkin, digest or nudges. "
                          + ADD.usage_line())
-    if kind in LATER_KINDS:
+    if kind not in cc.schedule_kinds:
         raise UsageError(f"Scheduling {LATER_KINDS[kind]} is not in this version yet; check-ins"
                          " are. e.g. `/align schedule add checkin \"weekdays 09:00\" to=reps`")
     when_text = " ".join(args.positional[1:]).strip()
