@@ -35,6 +35,8 @@ from bot.events import (
     QuestionForm,
     UserMessage,
 )
+from bot.leads.actions import LeadActionError, LeadActions
+from bot.leads.nudges import NudgeJob
 from bot.members import MemberDirectory
 from bot.port import ChatPort
 from bot.scheduling.engine import ScheduleEngine, TickReport
@@ -79,7 +81,7 @@ class BotCore:
 
     def _jobs(self) -> list[ScheduledJob]:
         """What `digest` and `nudges` schedules do; a kind without a job cannot be scheduled."""
-        return []
+        return [NudgeJob(self.ctx, self.outbox)]
 
     def attach(self, port: ChatPort) -> None:
         self.ctx.ports[port.platform] = port
@@ -163,8 +165,32 @@ class BotCore:
         kind, _, target = event.action_id.partition(":")
         if kind == "checkin" and target.isdigit():
             return await self.checkins.submit(member, int(target), event.values)
+        if kind == "lead":
+            return await self._lead_action(member, event)
         log.warning("unknown action %s", event.action_id)
         return [Message.plain("That button is no longer active. Type `/align help` for options.")]
+
+    async def _lead_action(self, member: Member, event: ActionInvoked) -> list[Message]:
+        """A nudge button: done / snooze / disqualify; the nudge is updated to show what was done."""
+        verb, _, lead_id = event.action_id.split(":", 1)[1].partition(":")
+        if not lead_id.isdigit() or verb not in ("done", "snooze", "disqualify"):
+            return [Message.plain("That button is no longer active. Type `/align help` for options.")]
+        actions = LeadActions(self.ctx)
+        try:
+            if verb == "done":
+                outcome = await actions.touched(member, int(lead_id), "nudge")
+            elif verb == "snooze":
+                outcome = await actions.snooze(member, int(lead_id), event.value or "1d", "nudge")
+            elif not event.value:
+                return [await actions.ask_reason(member, int(lead_id))]
+            else:
+                outcome = await actions.set_status(member, int(lead_id), "disqualified",
+                                                   event.value, "nudge")
+        except LeadActionError as exc:
+            return [Message.plain(str(exc))]
+        if event.message is not None:
+            await actions.refresh_nudge(member, event.message, int(lead_id), outcome)
+        return [Message.plain(outcome)]
 
     async def _member(self, ref: MemberRef) -> Member | None:
         async with self.ctx.db.session() as session:

@@ -42,6 +42,7 @@ class Member(SQLModel, table=True):
     manager_id: int | None = Field(default=None, foreign_key="members.id", index=True)
     working_days: str = Field(default="mon-fri", max_length=64)
     away_until: date | None = None
+    away_from: date | None = None  # the local date `/align away` was set (leads' business time)
     active: bool = True
     created_at: datetime = _utc()
     updated_at: datetime = _utc()

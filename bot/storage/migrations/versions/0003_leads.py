@@ -1,4 +1,4 @@
-"""leads and lead events
+"""leads and lead events; when a member's time away began
 
 Revision ID: 0003
 Revises: 0002
@@ -22,6 +22,8 @@ T = bot.storage.types.UTCDateTime
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('away_from', sa.Date(), nullable=True))
     op.create_table('leads',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', S(length=64), nullable=False),
@@ -76,3 +78,5 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_leads_segment'), table_name='leads')
     op.drop_index('ix_leads_owner_status', table_name='leads')
     op.drop_table('leads')
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.drop_column('away_from')
