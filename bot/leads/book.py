@@ -9,6 +9,7 @@ import line) are stored once however often they are delivered.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -58,12 +59,28 @@ class LeadBook:
         self.session = session
         self._holidays: frozenset[date] | None = None
         self._owners: dict[int, Member] = {}
+        self._known: dict[tuple[str, str], Lead] | None = None  # preloaded leads by key
+        self._preloaded: set[tuple[str, str]] = set()
 
     # --- reading --------------------------------------------------------------------------
 
     async def by_key(self, source: str, external_id: str) -> Lead | None:
+        if self._known is not None and (source, external_id) in self._preloaded:
+            return self._known.get((source, external_id))
         return (await self.session.exec(select(Lead).where(
             Lead.source == source, Lead.external_id == external_id))).first()
+
+    async def preload(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Read the leads for many (source, external id) keys in one query (bulk imports)."""
+        wanted = set(keys)
+        self._preloaded |= wanted
+        self._known = self._known or {}
+        for source in {s for s, _ in wanted}:
+            ids = [e for s, e in wanted if s == source]
+            for chunk in range(0, len(ids), 500):
+                rows = (await self.session.exec(select(Lead).where(
+                    Lead.source == source, col(Lead.external_id).in_(ids[chunk:chunk + 500])))).all()
+                self._known.update({(lead.source, lead.external_id): lead for lead in rows})
 
     async def owner(self, lead: Lead) -> Member:
         if lead.owner_id not in self._owners:
@@ -110,9 +127,18 @@ class LeadBook:
                         created_at=now, updated_at=now)
             self.session.add(lead)
             await self.session.flush()
-            await self._engaged(lead, data, via)
-            await self.refresh(lead)
+            assert lead.id is not None
+            self.session.add(LeadEvent(lead_id=lead.id, kind="engaged", at=data.engaged_at,
+                                       via=via, detail=lead.content[:500],
+                                       event_key=self._engaged_key(data)))
+            if self._known is not None:
+                self._known[(data.source, data.external_id)] = lead
+            await self.refresh(lead, touches=[])
             return lead, "created"
+        known_content = set(lead.content.split(";"))
+        if (data.engaged_at == lead.engaged_at and set(data.content) <= known_content
+                and all(getattr(lead, k) == v for k, v in data.fields().items())):
+            return lead, "unchanged"  # the common re-import: nothing to read or write
         changed = {k: v for k, v in data.fields().items() if getattr(lead, k) != v}
         for key, value in changed.items():
             setattr(lead, key, value)
@@ -127,7 +153,7 @@ class LeadBook:
 
     async def _engaged(self, lead: Lead, data: LeadData, via: str) -> bool:
         """Record the engagement (once per source, lead, time and content) and merge its content."""
-        key = f"{data.source}:{data.external_id}:engaged:{data.engaged_at.isoformat()}"
+        key = self._engaged_key(data)
         detail = ";".join(data.content)
         added = await self.record(lead, "engaged", data.engaged_at, None, via, detail, key=key)
         known = [c for c in lead.content.split(";") if c]
@@ -136,6 +162,10 @@ class LeadBook:
             lead.content = ";".join(merged)[:1000]
             return True
         return added
+
+    @staticmethod
+    def _engaged_key(data: LeadData) -> str:
+        return f"{data.source}:{data.external_id}:engaged:{data.engaged_at.isoformat()}"[:200]
 
     async def record(self, lead: Lead, kind: str, at: datetime, member_id: int | None, via: str,
                      detail: str = "", note: str | None = None, key: str | None = None) -> bool:
@@ -181,9 +211,10 @@ class LeadBook:
         await self.refresh(lead)
         return True
 
-    async def refresh(self, lead: Lead) -> None:
-        """Bring the counters and the cached due time in line with the events."""
-        touches = await self.touch_times(lead)
+    async def refresh(self, lead: Lead, touches: list[datetime] | None = None) -> None:
+        """Bring the counters and the cached due time in line with the events (`touches`: the
+        touch times when the caller knows them, e.g. none for a lead just created)."""
+        touches = await self.touch_times(lead) if touches is None else touches
         lead.touches = len(touches)
         lead.first_touch_at = touches[0] if touches else None
         lead.last_touch_at = touches[-1] if touches else None

@@ -85,7 +85,9 @@ async def import_csv(ctx: BotContext, path: Path, mapping: Mapping[str, str] | N
         async with ctx.db.session() as session:
             resolver = await LeadResolver.load(session, ctx.strategy)
             book = LeadBook(ctx, session)
-            for line, row in rows[start:start + BATCH]:
+            batch = rows[start:start + BATCH]
+            await book.preload((row["source"] or source, row["external_id"]) for _, row in batch)
+            for line, row in batch:
                 try:
                     data = resolver.lead(
                         source=row["source"] or source, external_id=row["external_id"],
