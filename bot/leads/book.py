@@ -61,6 +61,7 @@ class LeadBook:
         self._owners: dict[int, Member] = {}
         self._known: dict[tuple[str, str], Lead] | None = None  # preloaded leads by key
         self._preloaded: set[tuple[str, str]] = set()
+        self._unflushed: list[tuple[Lead, LeadEvent]] = []  # new leads and their first event
 
     # --- reading --------------------------------------------------------------------------
 
@@ -112,11 +113,12 @@ class LeadBook:
 
     # --- changing -------------------------------------------------------------------------
 
-    async def upsert(self, data: LeadData, via: str) -> tuple[Lead, str]:
+    async def upsert(self, data: LeadData, via: str, batch: bool = False) -> tuple[Lead, str]:
         """Create or update a lead by (source, external id): "created", "updated" or "unchanged".
 
         Re-sending the same lead changes nothing; a later first-engagement time never moves the
-        lead's `engaged_at` (its clock started at the first engagement)."""
+        lead's `engaged_at` (its clock started at the first engagement). `batch`: new leads get
+        their ids at the caller's `flush()` (one flush per batch, not per row)."""
         now = self.ctx.clock.now()
         lead = await self.by_key(data.source, data.external_id)
         if lead is None:
@@ -126,14 +128,14 @@ class LeadBook:
                         content=";".join(data.content), status=data.status or "new",
                         created_at=now, updated_at=now)
             self.session.add(lead)
-            await self.session.flush()
-            assert lead.id is not None
-            self.session.add(LeadEvent(lead_id=lead.id, kind="engaged", at=data.engaged_at,
-                                       via=via, detail=lead.content[:500],
-                                       event_key=self._engaged_key(data)))
+            self._unflushed.append((lead, LeadEvent(
+                lead_id=0, kind="engaged", at=data.engaged_at, via=via, detail=lead.content[:500],
+                event_key=self._engaged_key(data))))
             if self._known is not None:
                 self._known[(data.source, data.external_id)] = lead
             await self.refresh(lead, touches=[])
+            if not batch:
+                await self.flush()
             return lead, "created"
         known_content = set(lead.content.split(";"))
         if (data.engaged_at == lead.engaged_at and set(data.content) <= known_content
@@ -163,6 +165,18 @@ class LeadBook:
             return True
         return added
 
+    async def flush(self) -> None:
+        """Write new leads, then their first-engagement events (which need the leads' ids)."""
+        if not self._unflushed:
+            return
+        await self.session.flush()
+        for lead, event in self._unflushed:
+            assert lead.id is not None
+            event.lead_id = lead.id
+            self.session.add(event)
+        self._unflushed.clear()
+        await self.session.flush()
+
     @staticmethod
     def _engaged_key(data: LeadData) -> str:
         return f"{data.source}:{data.external_id}:engaged:{data.engaged_at.isoformat()}"[:200]
@@ -170,8 +184,9 @@ class LeadBook:
     async def record(self, lead: Lead, kind: str, at: datetime, member_id: int | None, via: str,
                      detail: str = "", note: str | None = None, key: str | None = None) -> bool:
         """Add an event; False (and nothing stored) if an event with this key exists."""
-        if key is not None and (await self.session.exec(select(LeadEvent.id).where(
-                LeadEvent.event_key == key[:200]))).first() is not None:
+        if key is not None and (any(e.event_key == key[:200] for _, e in self._unflushed) or (
+                await self.session.exec(select(LeadEvent.id).where(
+                    LeadEvent.event_key == key[:200]))).first() is not None):
             return False
         assert lead.id is not None
         self.session.add(LeadEvent(lead_id=lead.id, kind=kind, at=at, member_id=member_id, via=via,

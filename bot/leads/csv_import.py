@@ -97,6 +97,7 @@ async def import_csv(ctx: BotContext, path: Path, mapping: Mapping[str, str] | N
                 except LeadRejected as exc:
                     report.errors.append((line, str(exc)))
                     continue
-                _, outcome = await book.upsert(data, via="import")
+                _, outcome = await book.upsert(data, via="import", batch=True)
                 setattr(report, outcome, getattr(report, outcome) + 1)
+            await book.flush()
     return report
