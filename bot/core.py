@@ -20,7 +20,7 @@ from bot.commands import build_registry
 from bot.commands.context import CommandContext
 from bot.commands.dispatch import run_command
 from bot.context import BotContext
-from bot.delivery import Outbox
+from bot.delivery import Outbox, ref_from_json
 from bot.evaluation.base import Evaluator
 from bot.evaluation.factory import build_evaluator
 from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter
@@ -32,9 +32,11 @@ from bot.events import (
     MemberJoined,
     MemberRef,
     Message,
+    MessageRef,
     QuestionForm,
     UserMessage,
 )
+from bot.home import home
 from bot.members import MemberDirectory
 from bot.port import ChatPort
 from bot.scheduling.engine import ScheduleEngine, TickReport
@@ -142,6 +144,20 @@ class BotCore:
         if member is None or not member.active or kind != "checkin" or not target.isdigit():
             return None
         return await self.checkins.form(member, int(target))
+
+    async def thread_for(self, ref: MemberRef) -> MessageRef | None:
+        """Where the member's open check-in was asked, so replies to their plain messages (saved,
+        feedback, next question) go in that thread; None without an open check-in."""
+        member = await self._member(ref)
+        if member is None or member.id is None:
+            return None
+        async with self.ctx.db.session() as session:
+            checkin = await self.checkins.open_for(session, member.id)
+        return ref_from_json(checkin.message_ref) if checkin else None
+
+    async def home(self, ref: MemberRef) -> Message:
+        """The member's home page (open check-in, feedback, trend; team; schedules, sell-by)."""
+        return await home(self.ctx, await self._member(ref))
 
     async def _chat(self, event: UserMessage) -> list[Message]:
         member = await self._member(event.member)

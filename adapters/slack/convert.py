@@ -8,6 +8,7 @@ from typing import Any
 
 from adapters.slack.blocks import ANSWER_ACTION
 from bot.events import CommandInvoked, MemberRef, MessageRef, UserMessage
+from bot.installations import Workspace
 
 PLATFORM = "slack"
 Json = dict[str, Any]
@@ -64,6 +65,15 @@ def action_message(body: Json) -> MessageRef | None:
     return MessageRef(PLATFORM, channel, ts) if channel and ts else None
 
 
+def workspace_of(body: Json) -> Workspace | None:
+    """The workspace (team) and org (enterprise) a request comes from, in any payload shape:
+    slash commands and events carry `team_id`, interactions `team.id`."""
+    team = (body.get("team_id") or (body.get("team") or {}).get("id")
+            or (body.get("user") or {}).get("team_id"))
+    org = body.get("enterprise_id") or (body.get("enterprise") or {}).get("id")
+    return Workspace(str(team), str(org) if org else None) if team else None
+
+
 def form_values(view: Json) -> dict[str, str]:
     """A submitted modal's inputs by field id (the block_id); empty inputs as ""."""
     values: dict[str, str] = {}
@@ -74,4 +84,4 @@ def form_values(view: Json) -> dict[str, str]:
 
 
 __all__ = ["PLATFORM", "action_message", "command_event", "form_values", "member", "message_event",
-           "normalize_text", "reply_thread"]
+           "normalize_text", "reply_thread", "workspace_of"]
