@@ -122,8 +122,9 @@ class FakeSlackApi:
         return f"http://127.0.0.1:{self.port}/respond/{name}"
 
     def add_user(self, user_id: str, name: str, *, tz: str = "UTC", email: str | None = None,
-                 is_admin: bool = False, is_owner: bool = False, deleted: bool = False) -> Json:
-        user = {"id": user_id, "team_id": TEAM, "name": name.lower(), "real_name": name, "tz": tz,
+                 is_admin: bool = False, is_owner: bool = False, deleted: bool = False,
+                 team: str = TEAM) -> Json:
+        user = {"id": user_id, "team_id": team, "name": name.lower(), "real_name": name, "tz": tz,
                 "deleted": deleted, "is_bot": False, "is_admin": is_admin, "is_owner": is_owner,
                 "profile": {"real_name": name, "display_name": name,
                             "email": email or f"{name.lower()}@example.com"}}
