@@ -13,10 +13,11 @@ from bot.core import BotCore
 from bot.installations import Installations, Workspace
 
 
-def installation(team: str | None, token: str, *, org: str | None = None, org_wide: bool = False) -> Installation:
-    return Installation(app_id="A1", enterprise_id=org, team_id=team, team_name=f"Team {team}", bot_token=token,
-                        bot_id="B1", bot_user_id="U0BOT", bot_scopes="chat:write,commands", user_id="U0INSTALL",
-                        is_enterprise_install=org_wide, bot_token_expires_in=3600)
+def installation(team: str | None, token: str, *, org: str | None = None,
+                 org_wide: bool = False) -> Installation:
+    return Installation(app_id="A1", enterprise_id=org, team_id=team, team_name=f"Team {team}",
+                        bot_token=token, bot_id="B1", bot_user_id="U0BOT", bot_scopes="chat:write,commands",
+                        user_id="U0INSTALL", is_enterprise_install=org_wide, bot_token_expires_in=3600)
 
 
 async def test_installation_store_roundtrip(core: BotCore, clock: ManualClock) -> None:
@@ -28,7 +29,8 @@ async def test_installation_store_roundtrip(core: BotCore, clock: ManualClock) -
     await store.async_save(installation("T1", "xoxb-new"))  # a reinstall: the newest wins
     await store.async_save(installation(None, "xoxb-org", org="E1", org_wide=True))
     found = await store.async_find_installation(enterprise_id=None, team_id="T1")
-    assert found is not None and found.bot_token == "xoxb-new" and found.bot_scopes == ["chat:write", "commands"]
+    assert found is not None and found.bot_token == "xoxb-new"
+    assert found.bot_scopes == ["chat:write", "commands"]
     assert found.bot_token_expires_at is not None and found.installed_at > 0
     bot = await store.async_find_bot(enterprise_id="E1", team_id="T9", is_enterprise_install=True)
     assert bot is not None and bot.bot_token == "xoxb-org"
