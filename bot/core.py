@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
 from bot.commands import build_registry
@@ -57,6 +58,12 @@ def command_text(text: str) -> str | None:
         if stripped.lower().startswith(prefix + " "):
             return stripped[len(prefix) + 1:].strip()
     return None
+
+
+@dataclass(frozen=True)
+class OpenCheckIn:
+    form_id: str
+    thread: MessageRef | None  # the invitation message
 
 
 @dataclass
@@ -145,15 +152,26 @@ class BotCore:
             return None
         return await self.checkins.form(member, int(target))
 
-    async def thread_for(self, ref: MemberRef) -> MessageRef | None:
-        """Where the member's open check-in was asked, so replies to their plain messages (saved,
-        feedback, next question) go in that thread; None without an open check-in."""
+    async def invitation(self, ref: MemberRef, form_id: str) -> Message | None:
+        """The check-in invitation behind `form_id` as it stands now, for adapters that update
+        the sent one in place after an answer (the button then reads "Edit answers")."""
+        member = await self._member(ref)
+        kind, _, target = form_id.partition(":")
+        if member is None or not member.active or kind != "checkin" or not target.isdigit():
+            return None
+        return await self.checkins.invitation(member, int(target))
+
+    async def open_checkin(self, ref: MemberRef) -> OpenCheckIn | None:
+        """The member's open check-in: where it was asked, so replies to their plain messages
+        (saved, feedback, next question) go in that thread, and its form id."""
         member = await self._member(ref)
         if member is None or member.id is None:
             return None
         async with self.ctx.db.session() as session:
             checkin = await self.checkins.open_for(session, member.id)
-        return ref_from_json(checkin.message_ref) if checkin else None
+        if checkin is None:
+            return None
+        return OpenCheckIn(form_id(checkin), ref_from_json(checkin.message_ref))
 
     async def home(self, ref: MemberRef) -> Message:
         """The member's home page (open check-in, feedback, trend; team; schedules, sell-by)."""

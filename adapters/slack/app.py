@@ -13,9 +13,11 @@ never stores an answer twice.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +128,7 @@ class SlackAdapter(SlackPort):
         self._register(self.app)
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -269,12 +272,26 @@ class SlackAdapter(SlackPort):
                           response_type="ephemeral", replace_original=False)
 
     async def _message(self, event: UserMessage, thread_ts: str | None) -> None:
-        """A DM: replies go in the thread the person wrote in, else in their check-in's thread."""
-        replies = await self.core.handle(event)
-        if thread_ts is None:
-            checkin = await self.core.thread_for(event.member)
-            thread_ts = checkin.message_id if checkin and checkin.channel == event.channel else None
+        """A DM: replies go in the thread the person wrote in, else in their check-in's thread
+        (asked before the answer is recorded: answering the last question closes nothing, but
+        the thread must be the one the person was answering)."""
+        async with self._conversation(event.member.user_id):
+            checkin = await self.core.open_checkin(event.member)
+            replies = await self.core.handle(event)
+        invitation = checkin.thread if checkin and checkin.thread else None
+        if thread_ts is None and invitation is not None and invitation.channel == event.channel:
+            thread_ts = invitation.message_id
         await self._reply(event.channel, replies, thread_ts, event.member.user_id)
+        if checkin is not None and invitation is not None and replies:
+            await self._refresh_invitation(event.member.user_id, checkin.form_id, invitation)
+
+    def _conversation(self, user_id: str) -> asyncio.Lock:
+        """One person's DMs are handled in order: two quick messages answer two questions,
+        rather than both racing for the current one."""
+        lock = self._locks.get(user_id)
+        if lock is None:
+            lock = self._locks[user_id] = asyncio.Lock()
+        return lock
 
     async def _publish_home(self, client: AsyncWebClient, user_id: str) -> None:
         home = await self.core.home(member(user_id))
@@ -301,6 +318,14 @@ class SlackAdapter(SlackPort):
         where = event.message
         channel = where.channel if where else await self.dm_channel(event.member.user_id)
         await self._reply(channel, replies, where.message_id if where else None, event.member.user_id)
+        if event.values and where is not None:  # a check-in form was submitted
+            await self._refresh_invitation(event.member.user_id, event.action_id, where)
+
+    async def _refresh_invitation(self, user_id: str, form_id: str, where: MessageRef) -> None:
+        """Update the invitation in place: its button now reads "Edit answers" (until it closes)."""
+        invitation = await self.core.invitation(member(user_id), form_id)
+        if invitation is not None:
+            await self.update(where, invitation)
 
     async def _reply(self, channel: str, replies: list[Message], thread_ts: str | None,
                      user_id: str) -> None:
