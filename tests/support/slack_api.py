@@ -415,6 +415,13 @@ def dm_event(user_id: str, text: str, event_id: str, channel: str, ts: str = "17
                       "text": text, "ts": ts, "event_ts": ts}}
 
 
+def event_callback(event: Json, event_id: str, team: str = TEAM) -> Json:
+    """Any Events API event (app_home_opened, team_join, user_change, ...) as Slack delivers it."""
+    return {"token": "legacy", "team_id": team, "api_app_id": "A0APP0001", "type": "event_callback",
+            "event_id": event_id, "event_time": 1772460999,
+            "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}], "event": event}
+
+
 def block_action(user_id: str, action: Json, channel: str, message_ts: str, trigger_id: str) -> Json:
     return {"type": "block_actions", "team": {"id": TEAM, "domain": "acme"},
             "user": {"id": user_id, "team_id": TEAM}, "api_app_id": "A0APP0001", "token": "legacy",
