@@ -39,6 +39,7 @@ from adapters.slack.blocks import (
     message_blocks,
 )
 from adapters.slack.convert import (
+    action_event,
     action_message,
     command_event,
     form_values,
@@ -247,11 +248,8 @@ class SlackAdapter(SlackPort):
         await ack()
 
     async def _on_action(self, ack: Ack, body: Json) -> None:
-        action: Json = body["actions"][0]
         await self._enter(body, body["user"]["id"])
-        event = ActionInvoked(member(body["user"]["id"]), action["action_id"], action.get("value") or "",
-                              message=action_message(body), raw=body)
-        self.core.ctx.spawn(self._act(event), "slack-action")
+        self.core.ctx.spawn(self._act(action_event(body)), "slack-action")
         await ack()
 
     async def _on_form_submitted(self, ack: Ack, body: Json, view: Json) -> None:

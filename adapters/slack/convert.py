@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from adapters.slack.blocks import ANSWER_ACTION
-from bot.events import CommandInvoked, MemberRef, MessageRef, UserMessage
+from bot.events import ActionInvoked, CommandInvoked, MemberRef, MessageRef, UserMessage
 from bot.installations import Workspace
 
 PLATFORM = "slack"
@@ -74,6 +74,14 @@ def workspace_of(body: Json) -> Workspace | None:
     return Workspace(str(team), str(org) if org else None) if team else None
 
 
+def action_event(body: Json) -> ActionInvoked:
+    """A button press (block_actions) as the core's ActionInvoked, with the message it was on,
+    so the core can update that message in place (a nudge marked done, snoozed...)."""
+    action: Json = body["actions"][0]
+    return ActionInvoked(member(body["user"]["id"]), action["action_id"], action.get("value") or "",
+                         message=action_message(body), raw=body)
+
+
 def form_values(view: Json) -> dict[str, str]:
     """A submitted modal's inputs by field id (the block_id); empty inputs as ""."""
     values: dict[str, str] = {}
@@ -83,5 +91,5 @@ def form_values(view: Json) -> dict[str, str]:
     return values
 
 
-__all__ = ["PLATFORM", "action_message", "command_event", "form_values", "member", "message_event",
-           "normalize_text", "reply_thread", "workspace_of"]
+__all__ = ["PLATFORM", "action_event", "action_message", "command_event", "form_values", "member",
+           "message_event", "normalize_text", "reply_thread", "workspace_of"]
