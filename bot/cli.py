@@ -11,7 +11,7 @@ import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -25,6 +25,9 @@ from bot.leads.cli import leads_app
 from bot.prompts import PromptsError
 from bot.storage.database import Database, DatabaseUrlError
 from bot.strategy.loader import StrategyFileError, load_strategy
+
+if TYPE_CHECKING:
+    from adapters.slack.app import OAuthConfig
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sales-align-bot: keep a B2B sales team aligned with its strategy.")
@@ -114,8 +117,13 @@ async def _slack(settings: Settings) -> None:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    if not token:
-        _fail("SLACK_BOT_TOKEN is not set: the Slack adapter needs the app's bot token (xoxb-...).")
+    oauth = _slack_oauth(settings)
+    if oauth is not None and (token or app_token):
+        _fail("Set either SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth, many workspaces, HTTP mode) or"
+              " SLACK_BOT_TOKEN (one workspace), not both.")
+    if oauth is None and not token:
+        _fail("SLACK_BOT_TOKEN is not set: the Slack adapter needs the app's bot token (xoxb-...),"
+              " or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs.")
     if app_token is None and not secret:
         _fail("Set SLACK_APP_TOKEN (xapp-..., Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).")
     try:
@@ -124,8 +132,8 @@ async def _slack(settings: Settings) -> None:
     except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
-    adapter = SlackAdapter(core, build_client(token), signing_secret=secret, app_token=app_token,
-                           http_port=settings.http_port)
+    adapter = SlackAdapter(core, None if oauth else build_client(token), signing_secret=secret,
+                           app_token=app_token, http_port=settings.http_port, oauth=oauth)
     runner = TickRunner(core.tick, settings.tick_seconds)
     try:
         await adapter.start()
@@ -138,6 +146,22 @@ async def _slack(settings: Settings) -> None:
         await runner.shutdown()
         await adapter.stop()
         await core.ctx.db.dispose()
+
+
+def _slack_oauth(settings: Settings) -> OAuthConfig | None:
+    """The OAuth settings when SLACK_CLIENT_ID is set (both id and secret are then required)."""
+    if not settings.slack_client_id:
+        return None
+    if not settings.slack_client_secret:
+        _fail("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not: OAuth installs need both.")
+        raise AssertionError
+    from adapters.slack.app import OAuthConfig
+
+    scopes = [s.strip() for s in settings.slack_scopes.split(",") if s.strip()]
+    return OAuthConfig(client_id=settings.slack_client_id,
+                  client_secret=settings.slack_client_secret.get_secret_value(), scopes=scopes,
+                  state_expiration_seconds=settings.slack_state_expiration,
+                  redirect_uri=settings.slack_redirect_uri)
 
 
 @app.command()
