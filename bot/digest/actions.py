@@ -45,8 +45,8 @@ def _articulation(f: DigestFigures, t: DigestTexts) -> list[Action]:
     if not failing:
         return []
     details = "; ".join(
-        f"{r.name}: {r.articulation.words} words"
-        + (f", missing {', '.join(r.articulation.missing)}" if r.articulation.missing else "")
+        t.say("actions.articulation.detail", name=r.name, words=r.articulation.words,
+              missing=", ".join(r.articulation.missing) or "-")
         for r in failing[:MAX_NAMES] if r.articulation)
     return [Action("people", t.say("actions.articulation.text", names=_names([r.name for r in failing])),
                    t.say("actions.articulation.evidence", count=len(failing), stated=len(f.stated),
@@ -67,8 +67,9 @@ def _out_of_scope(f: DigestFigures, t: DigestTexts) -> list[Action]:
     out = [s for s in f.segments if not s.in_scope]
     if not out:
         return []
-    details = "; ".join(f"{s.name}: {_names(list(s.members)) or 'no one'} named it {s.mentions}x,"
-                        f" {s.leads} new leads" for s in out)
+    details = "; ".join(t.say("actions.out_of_scope.detail", segment=s.name,
+                              members=_names(list(s.members)) or "-", mentions=s.mentions,
+                              leads=s.leads) for s in out)
     return [Action("control", t.say("actions.out_of_scope.text",
                                     segments=", ".join(s.name for s in out)),
                    t.say("actions.out_of_scope.evidence", details=details))]

@@ -125,7 +125,7 @@ class DigestRenderer:
         if not f.task_reporters:
             return [Text(self.t.say("tasks.none"))]
         lines = [self.t.say("tasks.covered", mark=self._mark(t.critical, t.share), task=t.name,
-                            critical=self.t.say("tasks.critical") if t.critical else "",
+                            critical=" " + self.t.say("tasks.critical") if t.critical else "",
                             members=t.members, reporters=f.task_reporters, share=pct(t.share))
                  for t in f.tasks if t.members or t.critical]
         neglected = [t.name for t in f.tasks if not t.members]
@@ -197,7 +197,7 @@ def _plain(blocks: list[Block]) -> str:
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, Text):
-            lines.append(block.text.upper() if block.style == "heading" else block.text)
+            lines.append(f"*{block.text}*" if block.style == "heading" else block.text)
         elif isinstance(block, FactList):
             lines.extend(f"  {fact.label}: {fact.value}" for fact in block.facts)
         elif isinstance(block, Image):
