@@ -153,6 +153,7 @@ async def export_from(db_url: str, strategy: Strategy, since: datetime,
 
     db = Database(db_url)
     try:
+        await db.migrate()  # an empty or older database exports what it has, never a traceback
         async with db.session() as session:
             ids: list[int] | None = None
             if team is not None:

@@ -51,7 +51,8 @@ async def test_a_managers_digest_matches_the_teams_history(core: BotCore) -> Non
 
     assert sorted(m.name for m in scope.members) == sorted(reps)
     p = f.participation
-    assert (p.asked, p.answered, p.late, p.missed, p.open) == expected_participation(reps, 0) == (3, 2, 1, 1, 0)
+    figures = (p.asked, p.answered, p.late, p.missed, p.open)
+    assert figures == expected_participation(reps, 0) == (3, 2, 1, 1, 0)
     by_name = {r.name: r for r in f.reps}
     for rep in reps:
         rp = by_name[rep].participation
