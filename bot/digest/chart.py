@@ -23,7 +23,7 @@ MAX_TASKS = 8
 FONT = 13
 
 
-def _short(text: str, limit: int = 24) -> str:
+def _short(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -34,7 +34,7 @@ def render_chart(figures: DigestFigures, texts: DigestTexts) -> bytes:
     fig.suptitle(texts.say("chart.title", team=figures.title,
                            start=figures.period.start.strftime("%d %b"),
                            end=figures.period.end.strftime("%d %b %Y")), fontsize=FONT + 3)
-    trend, tasks = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
+    trend, tasks = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1]})
     _trend(trend, figures, texts)
     _tasks(tasks, figures, texts)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
@@ -71,7 +71,9 @@ def _tasks(ax: Axes, figures: DigestFigures, texts: DigestTexts) -> None:
     ax.barh(range(len(shown)), shares, color=colours)
     ax.set_yticks(range(len(shown)),
                   [_short(t.name) + (" *" if t.critical else "") for t in shown], fontsize=FONT - 2)
-    ax.set_xlim(0, 1)
+    for row, share in enumerate(shares):
+        ax.text(share + 0.02, row, f"{round(share * 100)}%", va="center", fontsize=FONT - 2)
+    ax.set_xlim(0, 1.15)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0", "25%", "50%", "75%", "100%"],
                   fontsize=FONT - 2)
     ax.set_title(texts.say("chart.tasks_title"), fontsize=FONT)
