@@ -113,12 +113,15 @@ def populate(sync_url: str, first_manager: int, managers: int, weeks: int, seed:
                     engaged = at + timedelta(hours=rng.randint(0, 100))
                     touches = rng.choice((0, 1, 2, 3))
                     first = engaged + timedelta(minutes=rng.randint(5, 3000)) if touches else None
+                    closed = week >= 4  # older leads were qualified or disqualified by now
+                    status = (rng.choice(("qualified", "disqualified")) if closed
+                              else "working" if touches else "new")
                     leads.append({"id": lead_id, "source": "bench", "external_id": str(lead_id),
                                   "company": f"Co {lead_id}", "contact_name": "", "segment":
                                   rng.choice(SEGMENTS), "owner_id": rep, "engaged_at": engaged,
-                                  "content": "", "status": "working" if touches else "new",
+                                  "content": "", "status": status,
                                   "touches": touches, "first_touch_at": first, "last_touch_at": first,
-                                  "next_due_at": engaged + timedelta(days=3),
+                                  "next_due_at": None if closed else engaged + timedelta(days=3),
                                   "created_at": engaged, "updated_at": engaged})
                     events += [{"lead_id": lead_id, "kind": "touch", "at": first, "member_id": rep,
                                 "via": "bench", "detail": ""} for _ in range(touches)]

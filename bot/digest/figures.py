@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import fmean
 
-from bot.digest.history import AnswerFacts, CheckInFacts, History
+from bot.digest.history import AnswerFacts, CheckInFacts, History, ScoreFacts
 from bot.digest.period import Period
 from bot.evaluation.result import QUESTIONS, Evaluation
 from bot.leads.metrics import FollowUp, LeadBook
@@ -181,6 +181,15 @@ def score_means(evaluations: Sequence[Evaluation]) -> dict[str, float | None]:
     return means
 
 
+def overall_means(scores: Sequence[ScoreFacts]) -> dict[str, float | None]:
+    """Mean overall score per question (the chart's points)."""
+    means: dict[str, float | None] = {}
+    for question in QUESTIONS:
+        values = [s.overall for s in scores if s.question == question]
+        means[question] = round(fmean(values), 3) if values else None
+    return means
+
+
 def _segments(strategy: Strategy, answers: Sequence[AnswerFacts], names: dict[int, str],
               leads: LeadBook) -> list[SegmentFigures]:
     members: dict[str, set[str]] = defaultdict(set)
@@ -231,7 +240,8 @@ def _r(value: float | None) -> float | None:
 
 def compute(strategy: Strategy, title: str, members: Sequence[Member], period: Period,
             history: History, leads: LeadBook) -> DigestFigures:
-    """Every figure of one digest; `history` and `leads` must cover `period.back(CHART_POINTS)`."""
+    """Every figure of one digest. `history` must hold scores for `period.back(CHART_POINTS)` and
+    evaluations for this period and the previous one; `leads` must cover both periods."""
     previous = period.previous()
     names = {m.id: m.name for m in members if m.id is not None}
     checkins = [c for c in history.checkins if period.contains(c.occurrence_at)]
@@ -256,8 +266,8 @@ def compute(strategy: Strategy, title: str, members: Sequence[Member], period: P
     now_part, before_part = participation(checkins), participation(before_checkins)
     follow_now = current_leads.total()
     follow_before = leads.engaged_in(previous.start, previous.end).total()
-    series = [(p.start.strftime("%d %b"), score_means(
-        [a.evaluation for a in history.answers if p.contains(a.occurrence_at)]))
+    series = [(p.start.strftime("%d %b"), overall_means(
+        [s for s in history.scores if p.contains(s.occurrence_at)]))
         for p in period.back(CHART_POINTS)]
     return DigestFigures(
         title=title, period=period, previous=previous, reps=reps, participation=now_part,

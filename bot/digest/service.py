@@ -35,7 +35,8 @@ class DigestService:
         ids = scope.member_ids if scope.manager is not None else None
         window_start = period.back(CHART_POINTS)[0].start
         async with self.ctx.db.session() as session:
-            history = await load_history(session, ids, window_start, period.end)
+            history = await load_history(session, ids, window_start, period.end,
+                                         detail_start=period.previous().start)
             leads = await load_leads(session, ids, period.previous().start, period.end,
                                      self.ctx.clock.now())
         return compute(self.ctx.strategy, scope.title, scope.members, period, history, leads)
