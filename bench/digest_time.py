@@ -34,10 +34,13 @@ from bot.config import Settings  # noqa: E402
 from bot.context import BotContext  # noqa: E402
 from bot.digest.actions import suggest  # noqa: E402
 from bot.digest.chart import render_chart  # noqa: E402
+from bot.digest.figures import CHART_POINTS  # noqa: E402
+from bot.digest.history import load_history  # noqa: E402
 from bot.digest.period import ending  # noqa: E402
 from bot.digest.service import DigestService  # noqa: E402
 from bot.digest.team import DigestScope, organisation, team_tree  # noqa: E402
 from bot.evaluation.rules import RulesEvaluator  # noqa: E402
+from bot.leads.metrics import load_leads  # noqa: E402
 from bot.prompts import Prompts  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.models import Answer, CheckIn, Lead, LeadEvent, Member  # noqa: E402
@@ -164,7 +167,19 @@ async def _time(service: DigestService, scope: DigestScope, runs: int) -> tuple[
         render_chart(figures, service.texts)
         chart_times.append(time.perf_counter() - start)
     assert figures is not None
-    return statistics.median(figure_times), statistics.median(chart_times), figures.participation.asked
+    return statistics.median(figure_times), statistics.median(chart_times), await _rows(service, scope)
+
+
+async def _rows(service: DigestService, scope: DigestScope) -> int:
+    """Rows the digest's queries return: the same for one team however large the organisation."""
+    period = ending(NOW)
+    ids = scope.member_ids if scope.manager is not None else None
+    async with service.ctx.db.session() as session:
+        history = await load_history(session, ids, period.back(CHART_POINTS)[0].start, period.end,
+                                     detail_start=period.previous().start)
+        leads = await load_leads(session, ids, period.previous().start, period.end, NOW)
+    return (len(history.checkins) + len(history.scores) + len(history.answers) + len(leads.cohort)
+            + len(leads.open))
 
 
 async def measure(url: str, runs: int) -> dict[str, tuple[float, float, int]]:
@@ -174,9 +189,22 @@ async def measure(url: str, runs: int) -> dict[str, tuple[float, float, int]]:
     service = DigestService(ctx)
     try:
         team, org = await _scopes(service)
-        return {"team": await _time(service, team, runs), "org": await _time(service, org, max(1, runs // 2))}
+        return {"team": await _time(service, team, runs * 2),
+                "org": await _time(service, org, max(1, runs // 2))}
     finally:
         await ctx.db.dispose()
+
+
+def _plan(sync_url: str) -> str:
+    """SQLite's plan for one team's check-ins in a window (which index bounds the read)."""
+    engine = create_engine(sync_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "explain query plan select member_id, occurrence_at from checkins where"
+            " member_id in (2, 3, 4) and occurrence_at >= '2026-01-01' and occurrence_at < '2026-03-02'"
+        )).all()
+    engine.dispose()
+    return "; ".join(str(row[-1]) for row in rows)
 
 
 def main() -> None:
@@ -198,23 +226,28 @@ def main() -> None:
             teams = size // TEAM_SIZE
             load = time.perf_counter() - start
             result = asyncio.run(measure(url, args.runs))
-            for label, (figures, chart, asked) in result.items():
+            for label, (figures, chart, read) in result.items():
                 who = f"one {TEAM_SIZE}-rep team" if label == "team" else "whole organisation"
-                rows.append((f"{size:,}", who, f"{asked:,}", f"{figures * 1000:.1f}",
+                rows.append((f"{size:,}", who, f"{read:,}", f"{figures * 1000:.1f}",
                              f"{chart * 1000:.0f}", f"{load:.1f}"))
+        plan = _plan(db.sync_url)
         engine = create_engine(db.sync_url)
         with engine.begin() as conn:
             conn.execute(text("drop index ix_checkins_member_occurrence"))
         engine.dispose()
-        figures, chart, asked = asyncio.run(measure(url, args.runs))["team"]
-        rows.append((f"{sizes[-1]:,}", "one team, no 0006 index", f"{asked:,}",
+        plan_without = _plan(db.sync_url)
+        figures, chart, read = asyncio.run(measure(url, args.runs))["team"]
+        rows.append((f"{sizes[-1]:,}", "one team, no 0006 index", f"{read:,}",
                      f"{figures * 1000:.1f}", f"{chart * 1000:.0f}", "-"))
         asyncio.run(db.dispose())
-    header = ("reps", "digest of", "check-ins in week", "figures ms", "chart ms", "load s")
+    header = ("reps", "digest of", "rows read", "figures ms", "chart ms", "load s")
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    print(f"Digest time, SQLite file, {args.weeks} weekly check-ins per rep, median of {args.runs} runs")
+    print(f"Digest time, SQLite file, {args.weeks} weekly check-ins per rep, median of"
+          f" {args.runs * 2} runs (team) and {max(1, args.runs // 2)} (organisation)")
     for row in (header, *rows):
         print("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
+    print(f"Check-in query plan with the 0006 index: {plan}")
+    print(f"Check-in query plan without it:          {plan_without}")
 
 
 if __name__ == "__main__":

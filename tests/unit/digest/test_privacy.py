@@ -29,6 +29,10 @@ async def test_a_manager_cannot_see_another_team_in_any_command(core: BotCore) -
     # nor through the team list or lead commands
     team_list = await say(core, "sam", "/align team list")
     assert "Zed" not in team_list and "Noor" not in team_list
+    assert "Company L2" in await say(core, "sam", "/align leads overdue")  # Dana's, overdue
+    for text in ("/align leads", "/align leads overdue", "/align leads Zed"):
+        assert "Company L6" not in await say(core, "sam", text), text  # Zed's lead
+    assert "Company L6" in await say(core, "ada", "/align leads overdue")
 
 
 async def test_reps_see_only_their_own_figures(core: BotCore) -> None:
