@@ -173,7 +173,7 @@ async def _time(service: DigestService, scope: DigestScope, runs: int) -> tuple[
 async def _rows(service: DigestService, scope: DigestScope) -> int:
     """Rows the digest's queries return: the same for one team however large the organisation."""
     period = ending(NOW)
-    ids = scope.member_ids if scope.manager is not None else None
+    ids = scope.member_ids
     async with service.ctx.db.session() as session:
         history = await load_history(session, ids, period.back(CHART_POINTS)[0].start, period.end,
                                      detail_start=period.previous().start)

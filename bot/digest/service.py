@@ -31,8 +31,9 @@ class DigestService:
         self.texts = DigestTexts(ctx.settings.prompts_dir)
 
     async def figures(self, scope: DigestScope, period: Period) -> DigestFigures:
-        """Every figure of the digest; queries touch only the scope's members and the window."""
-        ids = scope.member_ids if scope.manager is not None else None
+        """Every figure of the digest; queries touch only the scope's members and the window
+        (the organisation is its active members, so people who left do not skew it)."""
+        ids = scope.member_ids
         window_start = period.back(CHART_POINTS)[0].start
         async with self.ctx.db.session() as session:
             history = await load_history(session, ids, window_start, period.end,
