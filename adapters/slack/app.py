@@ -66,7 +66,7 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 COMMAND = "/align"
 MANIFEST = Path(__file__).resolve().parent / "manifest.yaml"
 # The Events API events the app subscribes to, with the listener that handles each.
-EVENTS = ("message", "app_home_opened", "team_join", "user_change")
+EVENTS = ("message", "app_home_opened", "team_join", "user_change", "app_uninstalled", "tokens_revoked")
 Json = dict[str, Any]
 Respond = Any  # bolt's AsyncRespond (bolt ships no type hints mypy can use)
 Ack = Any
@@ -197,7 +197,8 @@ class SlackAdapter(SlackPort):
     def _register(self, app: AsyncApp) -> None:
         app.command(COMMAND)(self._on_command)
         listeners = {"message": self._on_message, "app_home_opened": self._on_home_opened,
-                     "team_join": self._on_profile_changed, "user_change": self._on_profile_changed}
+                     "team_join": self._on_profile_changed, "user_change": self._on_profile_changed,
+                     "app_uninstalled": self._on_uninstalled, "tokens_revoked": self._on_tokens_revoked}
         for event in EVENTS:
             app.event(event)(listeners[event])
         app.action(OPEN_FORM_ACTION)(self._on_open_form)
@@ -239,6 +240,30 @@ class SlackAdapter(SlackPort):
             await self._enter(body, user["id"])
             self.core.ctx.spawn(self._profile_changed(user), "slack-profile")
         await ack()
+
+    async def _on_uninstalled(self, ack: Ack, body: Json) -> None:
+        """The workspace removed the app: forget its installation (and tokens)."""
+        await ack()
+        await self._forget(body, bot_only=False)
+
+    async def _on_tokens_revoked(self, ack: Ack, body: Json) -> None:
+        """The bot token was revoked: forget it, so nothing tries it again."""
+        await ack()
+        if ((body.get("event") or {}).get("tokens") or {}).get("bot"):
+            await self._forget(body, bot_only=True)
+
+    async def _forget(self, body: Json, bot_only: bool) -> None:
+        where = workspace_of(body)
+        store = self.workspaces.store
+        if store is None or where is None:  # one workspace with a bot token: nothing stored
+            log.warning("Slack says the app was uninstalled or its token revoked in %s", where)
+            return
+        if bot_only:
+            await store.async_delete_bot(enterprise_id=where.org_id, team_id=where.workspace_id)
+        else:
+            await store.async_delete_all(enterprise_id=where.org_id, team_id=where.workspace_id)
+        self.workspaces.forget_clients()
+        log.info("forgot the installation of workspace %s", where.workspace_id)
 
     async def _on_open_form(self, ack: Ack, body: Json, client: AsyncWebClient) -> None:
         action: Json = body["actions"][0]

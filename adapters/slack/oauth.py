@@ -53,8 +53,12 @@ class DatabaseInstallationStore(AsyncInstallationStore):
                                 installer_id=installation.user_id,
                                 is_org_install=bool(installation.is_enterprise_install))
 
-    async def async_save_bot(self, bot: Bot) -> None:  # async_save stores the bot part too
-        raise NotImplementedError("bots are saved with their installation")
+    async def async_save_bot(self, bot: Bot) -> None:
+        """A bot-only record (bolt's `installation_store_bot_only`): stored like an installation
+        without an installer, so both finders see it."""
+        data = {**bot.to_dict_for_copying(), "user_id": None, "client_id": self.client_id}
+        await self.records.save(data, org_id=bot.enterprise_id, workspace_id=bot.team_id, installer_id=None,
+                                is_org_install=bool(bot.is_enterprise_install))
 
     async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
                                       user_id: str | None = None,
@@ -145,6 +149,10 @@ class Workspaces:
         if bot.bot_token not in self._clients:
             self._clients[bot.bot_token] = self.client_factory(bot.bot_token)
         return self._clients[bot.bot_token]
+
+    def forget_clients(self) -> None:
+        """Drop cached clients (an installation was removed; its token no longer works)."""
+        self._clients.clear()
 
     async def remember(self, user_id: str | None, where: Workspace | None) -> None:
         """Learn a user's workspace from a request or a profile (multi-workspace only)."""
