@@ -290,7 +290,15 @@ class SlackAdapter(SlackPort):
     # --- the work -------------------------------------------------------------------------
 
     async def _command(self, event: CommandInvoked, respond: Respond) -> None:
-        for reply in await self.core.handle(event):
+        try:
+            replies = await self.core.handle(event)
+        except Exception:
+            # Our fault, not the user's: say so (ephemerally) instead of leaving them waiting,
+            # and let the task's failure be logged with its traceback.
+            await respond(text=self.core.ctx.prompts.say("command_failed"), response_type="ephemeral",
+                          replace_original=False)
+            raise
+        for reply in replies:
             await respond(text=fallback_text(reply), blocks=message_blocks(reply),
                           response_type="ephemeral", replace_original=False)
 

@@ -66,3 +66,15 @@ async def test_a_slack_workspace_admin_is_an_admin_once_the_profile_says_so(slac
     assert status == 200
     await core.ctx.drain()
     assert "Added holiday" in (await slack.command(LEE, "holiday add 2026-11-26 Thanksgiving"))[0]
+
+
+async def test_a_failure_on_our_side_still_gets_an_ephemeral_answer(
+        slack: Slack, core: BotCore, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    async def broken(event: object) -> list[object]:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(core, "handle", broken)
+    [reply] = await slack.command(ADA, "team list")
+    assert "went wrong on my side" in reply
+    assert any("slack-command" in r.getMessage() and r.exc_info for r in caplog.records)
