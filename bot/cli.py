@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.evaluation import cli as evaluation_cli
 from bot.evaluation.factory import EvaluatorConfigError
 from bot.evaluation.result import Question
+from bot.leads.cli import leads_app
 from bot.prompts import PromptsError
 from bot.storage.database import Database, DatabaseUrlError
 from bot.strategy.loader import StrategyFileError, load_strategy
@@ -32,6 +33,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sales-align-bot: keep a B2B sales team aligned with its strategy.")
 strategy_app = typer.Typer(no_args_is_help=True, help="Check and inspect strategy files.")
 app.add_typer(strategy_app, name="strategy")
+app.add_typer(leads_app, name="leads")
 
 
 def _fail(message: str) -> None:

@@ -7,7 +7,7 @@ deployment secrets work unchanged.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 
@@ -108,6 +108,28 @@ class Settings(BaseSettings):
         default=3.0, ge=0, le=60,
         description="Seconds a conversation waits for feedback before the next question; slower "
                     "feedback follows on its own",
+    )
+
+    work_start: time = Field(
+        default=time(9), description="Start of the working day (leads' business time, nudges)"
+    )
+    work_end: time = Field(
+        default=time(17), description="End of the working day (leads' business time, nudges)"
+    )
+    nudges_per_day: int = Field(
+        default=3, ge=1, le=24, description="Most lead follow-up nudges one rep gets in a day"
+    )
+    lead_escalate_after: DurationField = Field(
+        default=Duration(1, "d"),
+        description="A lead overdue by more than this (owner's business time) is escalated to the"
+                    " owner's manager",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Shared secret that signs POST /webhooks/leads requests (HMAC-SHA256)"
+    )
+    webhook_tolerance: int = Field(
+        default=300, ge=30, le=3600,
+        description="Seconds a signed webhook request stays valid (replay window)",
     )
 
     def chosen_platform(self) -> Literal["console", "slack", "teams"]:

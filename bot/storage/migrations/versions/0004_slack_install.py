@@ -1,7 +1,7 @@
 """installations, OAuth states, member workspaces (multi-workspace Slack), unreachable members
 
 Revision ID: 0004_slack_install
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-23
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import bot.storage.types
 
 revision: str = '0004_slack_install'
-down_revision: str | None = '0002'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
