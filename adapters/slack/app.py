@@ -279,11 +279,17 @@ class SlackAdapter(SlackPort):
 
     async def _on_form_submitted(self, ack: Ack, body: Json, view: Json) -> None:
         meta = _metadata(view)
+        values = form_values(view)
+        if values and not any(v.strip() for v in values.values()):
+            # Nothing typed: keep the modal open with a note on the first input, as Slack users expect.
+            first = next(iter(values))
+            await ack(response_action="errors", errors={first: self.core.ctx.prompts.say("form_empty")})
+            return
         await self._enter(body, body["user"]["id"])
         thread = (MessageRef("slack", meta["channel"], meta["ts"])
                   if meta.get("channel") and meta.get("ts") else None)
         event = ActionInvoked(member(body["user"]["id"]), str(meta.get("form", "")),
-                              values=form_values(view), message=thread, raw=body)
+                              values=values, message=thread, raw=body)
         self.core.ctx.spawn(self._act(event), "slack-form-submitted")
         await ack()  # closes the modal; the saved answers and feedback follow in the DM thread
 
