@@ -18,16 +18,11 @@ import json
 import logging
 import re
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import (
@@ -50,9 +45,11 @@ from adapters.slack.convert import (
 )
 from adapters.slack.oauth import (
     CURRENT_WORKSPACE,
-    DatabaseInstallationStore,
-    DatabaseStateStore,
-    Workspaces,
+    INSTALL_PATH,
+    REDIRECT_PATH,
+    OAuthConfig,
+    manifest_scopes,
+    oauth_setup,
 )
 from adapters.slack.port import SlackPort, build_client, profile
 from bot.core import BotCore
@@ -61,33 +58,12 @@ from bot.installations import Installations
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-INSTALL_PATH = "/slack/install"
-REDIRECT_PATH = "/slack/oauth_redirect"
 COMMAND = "/align"
-MANIFEST = Path(__file__).resolve().parent / "manifest.yaml"
 # The Events API events the app subscribes to, with the listener that handles each.
 EVENTS = ("message", "app_home_opened", "team_join", "user_change", "app_uninstalled", "tokens_revoked")
 Json = dict[str, Any]
 Respond = Any  # bolt's AsyncRespond (bolt ships no type hints mypy can use)
 Ack = Any
-
-
-def manifest_scopes() -> list[str]:
-    """The bot scopes the manifest asks for: what an OAuth install requests by default."""
-    manifest: Json = yaml.safe_load(MANIFEST.read_text())
-    return list(manifest["oauth_config"]["scopes"]["bot"])
-
-
-@dataclass(frozen=True)
-class OAuthConfig:
-    """What a multi-workspace (OAuth) install needs; without it the app uses one bot token."""
-
-    client_id: str
-    client_secret: str
-    scopes: Sequence[str] = ()  # default: the manifest's bot scopes
-    state_expiration_seconds: int = 600
-    redirect_uri: str | None = None
-    base_url: str = AsyncWebClient.BASE_URL  # the Web API (tests point it at a local server)
 
 
 class SlackAdapter(SlackPort):
@@ -100,21 +76,14 @@ class SlackAdapter(SlackPort):
             raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
         if (client is None) == (oauth is None):
             raise ValueError("give either a bot-token client (one workspace) or OAuth settings (many)")
+        if oauth is not None and app_token is not None:
+            raise ValueError("OAuth installs are served over HTTP: drop SLACK_APP_TOKEN (Socket Mode)")
         oauth_settings = None
         if oauth is not None:
             records = Installations(core.ctx.db, core.ctx.clock, "slack")
-            store = DatabaseInstallationStore(records, oauth.client_id)
-            base = oauth.base_url
-            super().__init__(Workspaces(records=records, store=store,
-                                        client_factory=lambda token: build_client(token, base_url=base)))
-            oauth_settings = AsyncOAuthSettings(
-                client_id=oauth.client_id, client_secret=oauth.client_secret,
-                scopes=list(oauth.scopes) or manifest_scopes(), redirect_uri=oauth.redirect_uri,
-                install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
-                installation_store=store,
-                state_store=DatabaseStateStore(records, oauth.state_expiration_seconds),
-                state_expiration_seconds=oauth.state_expiration_seconds)
-            client = build_client(None, base_url=base)
+            workspaces, oauth_settings = oauth_setup(oauth, records, build_client)
+            super().__init__(workspaces)
+            client = build_client(None, base_url=oauth.base_url)
         else:
             assert client is not None
             super().__init__(client)
@@ -379,5 +348,5 @@ def _metadata(view: Json) -> Json:
     return meta if isinstance(meta, dict) else {}
 
 
-__all__ = ["COMMAND", "EVENTS", "EVENTS_PATH", "INSTALL_PATH", "REDIRECT_PATH", "OAuthConfig", "SlackAdapter",
-           "manifest_scopes"]
+__all__ = ["COMMAND", "EVENTS", "EVENTS_PATH", "INSTALL_PATH", "REDIRECT_PATH", "OAuthConfig",
+           "SlackAdapter", "manifest_scopes"]
