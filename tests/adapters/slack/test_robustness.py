@@ -93,6 +93,7 @@ async def test_a_deactivated_member_is_marked_and_not_tried_again_until_reactiva
         clock.advance(timedelta(minutes=5))
         assert "Dana (could not be reached)" in (await slack.command(ADA, "ask now dana"))[0]
         assert [c.method for c in api.calls[tries:]] == []  # not tried: marked unreachable
+        assert f"unreachable ({error})" in "\n".join(await slack.command(ADA, "team list"))
         # Slack says Dana is back (reactivated): the profile update clears the mark.
         user = api.users[DANA] | {"deleted": False}
         await slack.poster.event(event_callback({"type": "user_change", "user": user}, f"Ev0BACK{error}"))
