@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from bot.app import build_core, configure_logging
 from bot.config import Settings
+from bot.core import BotCore
 from bot.evaluation import cli as evaluation_cli
 from bot.evaluation.factory import EvaluatorConfigError
 from bot.evaluation.result import Question
@@ -25,6 +26,7 @@ from bot.leads.cli import leads_app
 from bot.prompts import PromptsError
 from bot.storage.database import Database, DatabaseUrlError
 from bot.strategy.loader import StrategyFileError, load_strategy
+from bot.web import WebServer
 
 if TYPE_CHECKING:
     from adapters.slack.app import OAuthConfig
@@ -82,9 +84,12 @@ async def _console(settings: Settings) -> None:
     adapter = ConsoleAdapter(core, echo=not sys.stdin.isatty())
     runner = TickRunner(core.tick, settings.tick_seconds)
     runner.start()  # scheduled check-ins arrive while you type, as on a platform
+    web = await _webhook_server(core)
     try:
         await adapter.run(stdin_lines())
     finally:
+        if web is not None:
+            await web.stop()
         await runner.shutdown()
         await core.ctx.drain()
         await core.ctx.db.dispose()
@@ -135,17 +140,36 @@ async def _slack(settings: Settings) -> None:
     adapter = SlackAdapter(core, None if oauth else build_client(token), signing_secret=secret,
                            app_token=app_token, http_port=settings.http_port, oauth=oauth)
     runner = TickRunner(core.tick, settings.tick_seconds)
+    web = None
     try:
         await adapter.start()
+        if app_token:  # Socket Mode serves no HTTP: the leads webhook gets its own server
+            web = await _webhook_server(core)
         runner.start()
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         await stop.wait()  # until Ctrl-C or SIGTERM; then finish in-flight work and disconnect
     finally:
+        if web is not None:
+            await web.stop()
         await runner.shutdown()
         await adapter.stop()
         await core.ctx.db.dispose()
+
+
+async def _webhook_server(core: BotCore) -> WebServer | None:
+    """The leads webhook (and /healthz) on ALIGNBOT_HTTP_PORT when a webhook secret is set and
+    no adapter serves HTTP; a busy port is reported, not fatal (the chat keeps working)."""
+    if core.ctx.settings.webhook_secret is None:
+        return None
+    server = WebServer(core.ctx, port=core.ctx.settings.http_port)
+    try:
+        await server.start()
+    except OSError as exc:
+        typer.echo(f"Leads webhook not started: port {core.ctx.settings.http_port}: {exc}", err=True)
+        return None
+    return server
 
 
 def _slack_oauth(settings: Settings) -> OAuthConfig | None:

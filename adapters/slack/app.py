@@ -55,6 +55,7 @@ from adapters.slack.port import SlackPort, build_client, profile
 from bot.core import BotCore
 from bot.events import ActionInvoked, CommandInvoked, MemberJoined, Message, MessageRef, UserMessage
 from bot.installations import Installations
+from bot.web import mount_core_routes
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -138,6 +139,7 @@ class SlackAdapter(SlackPort):
         if self.app.oauth_flow is not None:
             app.router.add_get(INSTALL_PATH, self._install)
             app.router.add_get(REDIRECT_PATH, self._oauth_redirect)
+        mount_core_routes(app, self.core.ctx)  # the leads webhook on the same port
         return app
 
     async def _dispatch(self, request: web.Request) -> web.Response:

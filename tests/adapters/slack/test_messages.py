@@ -124,7 +124,7 @@ async def test_an_unknown_button_gets_a_clear_reply_in_the_thread(adapter: Slack
                                                                   core: BotCore) -> None:
     await team(slack)
     ref = await adapter.send(DANA_REF, nudge(9))
-    old = {"action_id": "survey:start:9", "text": {"type": "plain_text", "text": "Start"}}
+    old = {"action_id": "poll:vote:9", "text": {"type": "plain_text", "text": "Done"}}
     await slack.poster.interaction(block_action(DANA, old, DANA_DM, ref.message_id, "trigger-x"))
     await core.ctx.drain()
     reply = slack.api.posts(DANA_DM)[-1]
