@@ -137,7 +137,7 @@ class BotCore:
             log.info("duplicate delivery of %s ignored", event.event_id)
             return []
         if isinstance(event, CommandInvoked):
-            return await self.command(event.member, event.text)
+            return await self.command(event.member, event.text, platform_admin=event.platform_admin)
         if isinstance(event, UserMessage):
             typed = command_text(event.text)
             if typed is not None:
@@ -145,9 +145,10 @@ class BotCore:
             return await self._chat(event)
         return await self._action(event)
 
-    async def command(self, ref: MemberRef, text: str) -> list[Message]:
+    async def command(self, ref: MemberRef, text: str, platform_admin: bool = False) -> list[Message]:
         caller = await self._member(ref)
-        cc = CommandContext(self.ctx, ref, caller, self.checkins, self.outbox, self.engine.kinds)
+        cc = CommandContext(self.ctx, ref, caller, self.checkins, self.outbox, self.engine.kinds,
+                            platform_admin=platform_admin)
         return await run_command(self.registry, cc, text)
 
     async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | None:
@@ -167,6 +168,10 @@ class BotCore:
         if member is None or not member.active or kind != "checkin" or not target.isdigit():
             return None
         return await self.checkins.invitation(member, int(target))
+
+    async def knows(self, ref: MemberRef) -> bool:
+        """Whether this person is on the team (active or not)."""
+        return await self._member(ref) is not None
 
     async def open_checkin(self, ref: MemberRef) -> OpenCheckIn | None:
         """The member's open check-in: where it was asked, so replies to their plain messages

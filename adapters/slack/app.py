@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import weakref
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -55,6 +56,7 @@ from adapters.slack.port import SlackPort, build_client, profile
 from bot.core import BotCore
 from bot.events import ActionInvoked, CommandInvoked, MemberJoined, Message, MessageRef, UserMessage
 from bot.installations import Installations
+from bot.port import DeliveryError
 from bot.web import mount_core_routes
 
 log = logging.getLogger(__name__)
@@ -268,7 +270,7 @@ class SlackAdapter(SlackPort):
 
     async def _command(self, event: CommandInvoked, respond: Respond) -> None:
         try:
-            replies = await self.core.handle(event)
+            replies = await self.core.handle(await self._with_admin_flag(event))
         except Exception:
             # Our fault, not the user's: say so (ephemerally) instead of leaving them waiting,
             # and let the task's failure be logged with its traceback.
@@ -292,6 +294,18 @@ class SlackAdapter(SlackPort):
         await self._reply(event.channel, replies, thread_ts, event.member.user_id)
         if checkin is not None and invitation is not None and replies:
             await self._refresh_invitation(event.member.user_id, checkin.form_id, invitation)
+
+    async def _with_admin_flag(self, event: CommandInvoked) -> CommandInvoked:
+        """Someone not on the team yet: ask Slack (users.info) whether they are a workspace admin
+        or owner, who are admins here too. Members' admin flag comes from their cached profile."""
+        if await self.core.knows(event.member):
+            return event
+        try:
+            found = await self.lookup(event.member.user_id)
+        except DeliveryError as exc:  # Slack unreachable: treat as not an admin, still answer
+            log.warning("could not look up %s's Slack profile: %s", event.member.user_id, exc)
+            return event
+        return replace(event, platform_admin=bool(found and found.is_platform_admin))
 
     def _conversation(self, user_id: str) -> asyncio.Lock:
         """One person's DMs are handled in order: two quick messages answer two questions,
