@@ -32,6 +32,7 @@ from bot.events import (
     InboundEvent,
     MemberJoined,
     MemberRef,
+    MemberUnreachable,
     Message,
     MessageRef,
     QuestionForm,
@@ -132,6 +133,9 @@ class BotCore:
         """Process one inbound event; the returned messages go back to whoever acted."""
         if isinstance(event, MemberJoined):
             await self._member_joined(event)
+            return []
+        if isinstance(event, MemberUnreachable):
+            await self._member_unreachable(event)
             return []
         if event.event_id and not await self._first_delivery(event.member.platform, event.event_id):
             log.info("duplicate delivery of %s ignored", event.event_id)
@@ -240,6 +244,15 @@ class BotCore:
             directory = MemberDirectory(session, self.ctx.settings.default_timezone)
             if await directory.by_ref(event.profile.ref) is not None:
                 await directory.upsert_profile(event.profile, self.ctx.clock.now())
+
+    async def _member_unreachable(self, event: MemberUnreachable) -> None:
+        """Mark a known member so nothing is sent to them until their profile shows them back."""
+        async with self.ctx.db.session() as session:
+            member = await MemberDirectory(session).by_ref(event.member)
+            if member is not None:
+                member.unreachable = event.reason[:64]
+                member.updated_at = self.ctx.clock.now()
+                session.add(member)
 
     async def _first_delivery(self, platform: str, event_id: str) -> bool:
         """Record the platform's event id; False if it was seen before (a retry)."""

@@ -89,7 +89,17 @@ class MemberJoined:
     raw: Any = None
 
 
-InboundEvent = UserMessage | CommandInvoked | ActionInvoked | MemberJoined
+@dataclass(frozen=True)
+class MemberUnreachable:
+    """The platform says this person can no longer be reached (e.g. their account was
+    deactivated); `reason` is the platform's word for it."""
+
+    member: MemberRef
+    reason: str
+    raw: Any = None
+
+
+InboundEvent = UserMessage | CommandInvoked | ActionInvoked | MemberJoined | MemberUnreachable
 
 # --- outbound ----------------------------------------------------------------------------
 

@@ -54,7 +54,15 @@ from adapters.slack.oauth import (
 )
 from adapters.slack.port import SlackPort, build_client, profile
 from bot.core import BotCore
-from bot.events import ActionInvoked, CommandInvoked, MemberJoined, Message, MessageRef, UserMessage
+from bot.events import (
+    ActionInvoked,
+    CommandInvoked,
+    MemberJoined,
+    MemberUnreachable,
+    Message,
+    MessageRef,
+    UserMessage,
+)
 from bot.installations import Installations
 from bot.port import DeliveryError
 from bot.web import mount_core_routes
@@ -320,6 +328,11 @@ class SlackAdapter(SlackPort):
         await client.views_publish(user_id=user_id, view=home_view(home))
 
     async def _profile_changed(self, user: Json) -> None:
+        """A deactivated account is marked unreachable at once; any other change refreshes the
+        cached profile (and clears such a mark)."""
+        if user.get("deleted"):
+            await self.core.handle(MemberUnreachable(member(user["id"]), "account_inactive", raw=user))
+            return
         known = profile(user)
         if known is not None:
             await self.core.handle(MemberJoined(known, raw=user))
