@@ -15,10 +15,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from aiohttp import web
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import ActivityTypes, ChannelAccount, ConversationReference
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference
 
 from adapters.teams.cards import answered_card
 from adapters.teams.connector import Connector, ConnectorError, Sleep
@@ -55,6 +56,9 @@ class BotAuthConfig:
     APP_PASSWORD: str = ""
     APP_TYPE: str = "MultiTenant"
     APP_TENANTID: str | None = None
+    # Where the channel's token-signing keys are published (botbuilder's default when None);
+    # set for sovereign clouds, and by tests that sign their own tokens.
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
 
 
 def bare_commands(core: BotCore) -> BareCommands:
@@ -133,19 +137,39 @@ class TeamsAdapter(TeamsPort):
         if not isinstance(body, dict) or not body.get("type"):
             return web.Response(status=400, text="the body is not a Bot Framework activity (no type)")
         try:
-            response = await self.cloud.process(request, self)
-        except web.HTTPException as exc:
-            return web.Response(status=exc.status, text=exc.reason)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            activity = Activity().deserialize(body)
+        except (TypeError, ValueError, AttributeError) as exc:  # msrest raises ValueErrors
             log.warning("rejected a malformed activity: %s: %s", type(exc).__name__, exc)
             return web.Response(status=400, text="malformed activity")
-        return response if isinstance(response, web.StreamResponse) else web.Response(status=200)
+        try:
+            auth = await self.cloud.bot_framework_authentication.authenticate_request(
+                activity, request.headers.get("Authorization", ""))
+        except requests.RequestException as exc:  # the signing keys could not be fetched
+            log.error("could not check a request's token (OpenID metadata unreachable): %s", exc)
+            return web.Response(status=503, text="cannot verify tokens right now")
+        except Exception as exc:  # PermissionError, PyJWT's errors, bad endorsements: all mean no
+            log.warning("rejected a request without a valid Bot Framework token: %s: %s",
+                        type(exc).__name__, exc)
+            return web.Response(status=401, text="missing or invalid Bot Framework token")
+        async def logic(context: TurnContext) -> None:
+            await self.turn(context, body)  # the wire JSON: botbuilder's models drop entity fields
+
+        invoke = await self.cloud.process_activity(auth, activity, logic)
+        if invoke is not None:
+            return web.json_response(invoke.body, status=invoke.status)
+        return web.Response(status=200)
 
     # --- the bot: one turn per inbound activity -------------------------------------------
 
     async def on_turn(self, context: TurnContext) -> None:
-        activity: Json = context.activity.serialize()
+        """botbuilder's Bot interface (TestAdapter, or any adapter driving this bot)."""
+        await self.turn(context, None)
+
+    async def turn(self, context: TurnContext, wire: Json | None) -> None:
+        activity = wire if wire is not None else wire_json(context.activity)
         reference = TurnContext.get_conversation_reference(context.activity)
+        if reference.conversation is not None and not reference.conversation.tenant_id:
+            reference.conversation.tenant_id = tenant_id(activity)  # Teams puts it in channelData
         self.seen(reference)
         await self._remember_sender(activity, reference)
         kind = activity.get("type")
@@ -169,7 +193,9 @@ class TeamsAdapter(TeamsPort):
         roster, time zone from the client), and tell the core about each."""
         personal = is_personal(activity)
         accounts = joined_accounts(activity)
-        if bot_added(activity) and not personal:
+        if personal and not accounts and (activity.get("from") or {}).get("id"):
+            accounts = [activity["from"]]  # installed personally: membersAdded names only the bot
+        elif bot_added(activity) and not personal:
             try:
                 accounts = await self.connector.members(reference)  # installed in a team or chat
             except ConnectorError as exc:
@@ -198,6 +224,8 @@ class TeamsAdapter(TeamsPort):
 
     async def _work(self, event: Any, reference: ConversationReference) -> None:
         replies = await self.core.handle(event)
+        if not replies:
+            return  # a redelivered activity (or nothing to say): change nothing
         if isinstance(event, ActionInvoked) and event.message and event.action_id.startswith("checkin:"):
             await self._show_answers(event)
         reply = combine(replies)
@@ -214,6 +242,20 @@ class TeamsAdapter(TeamsPort):
 
     async def _report(self, to: MemberRef, reason: str) -> None:
         self.core.ctx.spawn(self.notices.report(to, reason), "teams-unreachable-notice")
+
+
+def wire_json(activity: Activity) -> Json:
+    """An Activity as its wire JSON, keeping the fields botbuilder's models only hold as
+    `additional_properties` (clientInfo's time zone, a mention's text, an account's email)."""
+    data: Json = activity.serialize()
+
+    def extra(model: Any) -> Json:
+        return {**(getattr(model, "additional_properties", None) or {}), **model.serialize()}
+    if activity.entities:
+        data["entities"] = [extra(e) for e in activity.entities]
+    if activity.from_property is not None:
+        data["from"] = extra(activity.from_property)
+    return data
 
 
 def _for_user(reference: ConversationReference, account: Json) -> ConversationReference:

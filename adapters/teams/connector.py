@@ -91,10 +91,15 @@ class Connector:
         self.base_delay = base_delay
         self.sleep = sleep
 
-    async def send(self, reference: ConversationReference, activity: Activity) -> str:
-        """Post an activity to the conversation; returns its activity id."""
+    async def send(self, reference: ConversationReference, activity: Activity,
+                   reply_to: str | None = None) -> str:
+        """Post an activity to the conversation (as a reply to `reply_to` in a channel thread);
+        returns its activity id. Sent through the adapter directly: TurnContext.send_activity
+        would make every proactive message a reply to the continuation activity's random id."""
         async def op(context: TurnContext) -> str:
-            response = await context.send_activity(activity)
+            TurnContext.apply_conversation_reference(activity, reference)
+            activity.reply_to_id = reply_to
+            [response] = await context.adapter.send_activities(context, [activity])
             return str(response.id) if response and response.id else ""
         return await self._turn(reference, op, "send")
 
@@ -108,6 +113,7 @@ class Connector:
         """A member of the reference's conversation (or team) by user id, AAD id or UPN; None
         when the service does not know them."""
         async def op(context: TurnContext) -> Json:
+            context.activity.channel_data = context.activity.channel_data or {}  # TeamsInfo reads it
             account = await TeamsInfo.get_member(context, member_id)
             return dict(account.serialize())
         try:
@@ -120,6 +126,7 @@ class Connector:
     async def members(self, reference: ConversationReference) -> list[Json]:
         """Everyone in the reference's conversation or team (the roster, all pages)."""
         async def op(context: TurnContext) -> list[Json]:
+            context.activity.channel_data = context.activity.channel_data or {}
             accounts: list[Json] = []
             token: str | None = None
             while True:

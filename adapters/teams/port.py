@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 PERMANENT_STATUSES = frozenset({403, 404})  # blocked by the user / app removed, chat gone
 NOT_INSTALLED = ("they have not installed the app in Teams and share no team with it, so there is"
                  " no chat to write to.")
+REFUSED = ("Teams refused the message (the app was removed or blocked for them, or they left"
+           " the organisation).")
 MAX_ROSTER_LOOKUPS = 5
 Report = Callable[[MemberRef, str], Awaitable[None]]
 Json = dict[str, object]
@@ -81,6 +83,8 @@ class TeamsPort:
         try:
             activity_id = await self.connector.send(reference, card_activity(message))
         except ConnectorError as exc:
+            if exc.status in PERMANENT_STATUSES:
+                await self._unreachable(to, message, REFUSED)
             raise _failure(exc, "send") from exc
         conversation = reference.conversation.id if reference.conversation else ""
         return MessageRef(PLATFORM, conversation, activity_id)
@@ -129,9 +133,13 @@ class TeamsPort:
             self._recent[reference.conversation.id] = reference
 
     async def reply(self, reference: ConversationReference, message: Message) -> MessageRef:
-        """Answer in the conversation the person wrote in (a channel, group or 1:1 chat)."""
+        """Answer in the conversation the person wrote in: in a channel, in the thread of their
+        post; in a 1:1 or group chat, as the next message."""
+        conversation = reference.conversation
+        in_channel = conversation is not None and conversation.conversation_type == "channel"
+        thread = reference.activity_id if in_channel else None
         try:
-            activity_id = await self.connector.send(reference, card_activity(message))
+            activity_id = await self.connector.send(reference, card_activity(message), reply_to=thread)
         except ConnectorError as exc:
             raise _failure(exc, "reply") from exc
         return MessageRef(PLATFORM, reference.conversation.id, activity_id)
@@ -150,7 +158,7 @@ class TeamsPort:
             personal = await self.connector.open_personal(shared.service_url, tenant, bot, to.user_id)
         except ConnectorError as exc:
             if exc.status in PERMANENT_STATUSES:
-                await self._unreachable(to, message)
+                await self._unreachable(to, message, REFUSED)
             raise _failure(exc, "opening a 1:1 chat") from exc
         personal.user = personal.user or shared.user
         await self.contacts.remember(contact_info({"id": to.user_id}), address=address_of(personal),
@@ -165,9 +173,9 @@ class TeamsPort:
             raise DeliveryError(f"no Teams conversation {conversation_id} is known", permanent=True)
         return reference_from(contact.address)
 
-    async def _unreachable(self, to: MemberRef, message: Message) -> None:
+    async def _unreachable(self, to: MemberRef, message: Message, reason: str = NOT_INSTALLED) -> None:
         if self.report is not None and not (message.key or "").startswith(NOTICE_PREFIX):
-            await self.report(to, NOT_INSTALLED)
+            await self.report(to, reason)
 
 
 __all__ = ["NOT_INSTALLED", "TeamsPort", "address_of", "card_activity", "profile_of", "reference_from"]
