@@ -56,8 +56,10 @@ class BotAuthConfig:
     APP_PASSWORD: str = ""
     APP_TYPE: str = "MultiTenant"
     APP_TENANTID: str | None = None
-    # Where the channel's token-signing keys are published (botbuilder's default when None);
-    # set for sovereign clouds, and by tests that sign their own tokens.
+    # Who issues channel tokens and where its signing keys are published (botbuilder's public
+    # cloud defaults when None). Set both for a sovereign cloud, or in tests that sign their own
+    # tokens: botbuilder then switches to its parameterized authentication.
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
     TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
 
 

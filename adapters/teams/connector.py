@@ -70,13 +70,24 @@ def retry_after(exc: BaseException) -> float | None:
         return None
 
 
+NO_RETRIES = Retry(total=0, connect=0, read=0, status=0, redirect=3, status_forcelist=[],
+                   raise_on_status=False, respect_retry_after_header=False)
+
+
+def _no_retries(session: Any, config: Any, kwargs: Any, **requests_kwargs: Any) -> Any:
+    """msrest's per-request session hook: whatever policy the (possibly reused) requests session
+    was set up with, this request is not retried by urllib3."""
+    for transport in session.adapters.values():
+        transport.max_retries = NO_RETRIES
+    return requests_kwargs
+
+
 def _without_builtin_retries(context: TurnContext) -> None:
     """Turn off urllib3's retries on this turn's connector client (see the module docstring)."""
     client = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
-    policy = getattr(getattr(client, "config", None), "retry_policy", None)
-    if policy is not None:
-        policy.policy = Retry(total=0, connect=0, read=0, status=0, redirect=3, status_forcelist=[],
-                              raise_on_status=False, respect_retry_after_header=False)
+    config = getattr(client, "config", None)
+    if config is not None and hasattr(config, "session_configuration_callback"):
+        config.session_configuration_callback = _no_retries
 
 
 class Connector:
