@@ -25,6 +25,7 @@ from adapters.teams.cards import answered_card
 from adapters.teams.connector import Connector, ConnectorError, Sleep
 from adapters.teams.convert import (
     BareCommands,
+    TeamsEvent,
     bot_added,
     client_timezone,
     contact_info,
@@ -153,6 +154,7 @@ class TeamsAdapter(TeamsPort):
             log.warning("rejected a request without a valid Bot Framework token: %s: %s",
                         type(exc).__name__, exc)
             return web.Response(status=401, text="missing or invalid Bot Framework token")
+
         async def logic(context: TurnContext) -> None:
             await self.turn(context, body)  # the wire JSON: botbuilder's models drop entity fields
 
@@ -224,7 +226,7 @@ class TeamsAdapter(TeamsPort):
             return account
         return {**account, **(found or {})}
 
-    async def _work(self, event: Any, reference: ConversationReference) -> None:
+    async def _work(self, event: TeamsEvent, reference: ConversationReference) -> None:
         replies = await self.core.handle(event)
         if not replies:
             return  # a redelivered activity (or nothing to say): change nothing

@@ -173,6 +173,7 @@ def _conversation_id(activity: Json) -> str:
     return str((activity.get("conversation") or {}).get("id") or "")
 
 
-__all__ = ["PLATFORM", "BareCommands", "bot_added", "card_action", "client_timezone", "contact_info",
+__all__ = ["PLATFORM", "BareCommands", "TeamsEvent", "bot_added", "card_action", "client_timezone",
+           "contact_info",
            "conversation_type", "is_personal", "joined_accounts", "member", "message_event",
            "normalize_text", "sender_info", "tenant_id"]

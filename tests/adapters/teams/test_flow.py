@@ -218,3 +218,16 @@ async def test_someone_without_a_chat_is_reported_to_admins(teams: Teams, core: 
     await teams.say(ADA, "align ask now sam")  # asked again the same day: no second notice
     again = [t for t in teams.connector.card_texts(conversation=teams.dm(ADA)) if "message Sam" in t]
     assert len(again) == 1
+
+
+async def test_someone_who_joined_the_team_later_is_found_in_the_roster(teams: Teams) -> None:
+    connector = teams.connector
+    await teams.install(ADA)
+    await teams.say(ADA, "align team add Ada admin")
+    assert await teams.post(act.team_installed(connector.service_url, teams.user(ADA))) == 200
+    connector.add_user("29:kim-0001", "Kim", email="kim@acme.example")  # not in the stored roster
+    assert "Added Kim as rep" in (await teams.say(ADA, "align team add kim@acme.example rep"))[0]
+    [lookup] = [c for c in connector.of("member") if c.activity_id == "kim@acme.example"]
+    assert lookup.conversation == "19:team1@thread.tacv2"  # asked the team the bot is in
+    assert "I couldn't find 'nobody@acme.example'" in (
+        await teams.say(ADA, "align team add nobody@acme.example rep"))[0]
