@@ -59,6 +59,17 @@ class ContactBook:
             await session.refresh(row)
             return row
 
+    async def forget_address(self, platform: str, user_id: str) -> None:
+        """The person removed the app: keep their profile, drop how to reach them, so the next
+        send reports them as unreachable instead of failing at the platform."""
+        async with self.db.session() as session:
+            row = (await session.exec(select(Contact).where(
+                Contact.platform == platform, Contact.user_id == user_id))).first()
+            if row is not None:
+                row.address, row.conversation_id, row.personal = None, None, False
+                row.updated_at = self.clock.now()
+                session.add(row)
+
     async def get(self, platform: str, user_id: str) -> Contact | None:
         async with self.db.session() as session:
             return (await session.exec(select(Contact).where(

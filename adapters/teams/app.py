@@ -24,6 +24,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, Conversat
 from adapters.teams.cards import answered_card
 from adapters.teams.connector import Connector, ConnectorError, Sleep
 from adapters.teams.convert import (
+    PLATFORM,
     BareCommands,
     TeamsEvent,
     bot_added,
@@ -34,6 +35,7 @@ from adapters.teams.convert import (
     message_event,
     sender_info,
     tenant_id,
+    uninstalled_personally,
 )
 from adapters.teams.port import TeamsPort, address_of, profile_of
 from bot.contacts import ContactBook
@@ -175,6 +177,10 @@ class TeamsAdapter(TeamsPort):
         if reference.conversation is not None and not reference.conversation.tenant_id:
             reference.conversation.tenant_id = tenant_id(activity)  # Teams puts it in channelData
         self.seen(reference)
+        if (removed := uninstalled_personally(activity)) is not None:
+            await self.contacts.forget_address(PLATFORM, removed)
+            log.info("Teams: %s removed the app; they are unreachable until they add it again", removed)
+            return
         await self._remember_sender(activity, reference)
         kind = activity.get("type")
         if kind in (ActivityTypes.conversation_update, ActivityTypes.installation_update):

@@ -164,6 +164,14 @@ def bot_added(activity: Json) -> bool:
     return any(m.get("id") == bot_id for m in activity.get("membersAdded") or [])
 
 
+def uninstalled_personally(activity: Json) -> str | None:
+    """The user id of someone who removed the app from their personal scope, else None."""
+    removed = str(activity.get("action") or "").startswith("remove")
+    if activity.get("type") == "installationUpdate" and removed and is_personal(activity):
+        return _sender(activity) or None
+    return None
+
+
 def _sender(activity: Json) -> str:
     sender = activity.get("from") or {}
     return "" if sender.get("role") == "bot" else str(sender.get("id") or "")
@@ -176,4 +184,4 @@ def _conversation_id(activity: Json) -> str:
 __all__ = ["PLATFORM", "BareCommands", "TeamsEvent", "bot_added", "card_action", "client_timezone",
            "contact_info",
            "conversation_type", "is_personal", "joined_accounts", "member", "message_event",
-           "normalize_text", "sender_info", "tenant_id"]
+           "normalize_text", "sender_info", "tenant_id", "uninstalled_personally"]

@@ -231,3 +231,16 @@ async def test_someone_who_joined_the_team_later_is_found_in_the_roster(teams: T
     assert lookup.conversation == "19:team1@thread.tacv2"  # asked the team the bot is in
     assert "I couldn't find 'nobody@acme.example'" in (
         await teams.say(ADA, "align team add nobody@acme.example rep"))[0]
+
+
+async def test_removing_the_app_makes_someone_unreachable_at_once(teams: Teams, core: BotCore) -> None:
+    await setup_team(teams)
+    removed = act.activity("installationUpdate", teams.connector.service_url, teams.user(DANA),
+                           act.personal(DANA), action="remove")
+    assert await teams.post(removed) == 200
+    assert "Could not reach 1: Dana" in (await teams.say(ADA, "align ask now dana"))[0]
+    assert teams.connector.of("send", teams.dm(DANA)) == []  # not even tried
+    assert any("message Dana" in t for t in teams.connector.card_texts(conversation=teams.dm(ADA)))
+    await teams.install(DANA)  # added again: reachable again
+    await core.advance(timedelta(minutes=1))
+    assert "Asked 1: Dana" in (await teams.say(ADA, "align ask now dana"))[0]
