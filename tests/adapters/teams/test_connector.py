@@ -100,3 +100,21 @@ async def test_updates_are_retried_too(teams: Teams, core: BotCore, sleeps: Slee
     with pytest.raises(DeliveryError) as raised:  # an activity Teams does not know
         await adapter.update(ref.__class__(ref.platform, ref.channel, "1:nope"), Message.plain("v3"))
     assert raised.value.permanent
+
+
+def test_retry_after_as_seconds_or_http_date() -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+    from types import SimpleNamespace
+
+    from adapters.teams.connector import retry_after
+
+    def failure(value: str | None) -> Exception:
+        exc = Exception("throttled")
+        exc.response = SimpleNamespace(status_code=429,
+                                       headers={} if value is None else {"Retry-After": value})
+        return exc
+    assert retry_after(failure("7")) == 7.0 and retry_after(failure("-3")) == 0.0
+    assert retry_after(failure(None)) is None and retry_after(failure("soon")) is None
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
+    assert 100 <= (retry_after(failure(later)) or 0) <= 121
