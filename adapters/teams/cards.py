@@ -6,14 +6,16 @@ with the PNG as a data URI. A button's or form's `Action.Submit` data carries ou
 value) under namespaced keys, so a submission comes back as the core's `ActionInvoked`; input ids
 are prefixed so a question id can never collide with those keys.
 
-Teams rejects bot messages over about 28 KB: a card that would be larger drops its images first
-(their alt text stays), then is cut, rather than failing to send.
+Teams refuses bot messages over 100 KB (413 MessageSizeTooBig; counted as UTF-16, base64 images
+excluded; Microsoft recommends staying under 80 KB) and card images over 1 MB: a larger image is
+replaced by its alt text and a longer card is cut, rather than failing to send.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 from bot.events import Block, Buttons, FactList, FormField, Image, Message, QuestionForm, Text
@@ -24,7 +26,8 @@ VERSION = "1.5"
 ACTION_KEY = "alignbot_action"  # Action.Submit data: which core action
 VALUE_KEY = "alignbot_value"  # Action.Submit data: the button's value
 INPUT_PREFIX = "answer:"  # Input.Text ids: "answer:<field id>"
-MAX_CARD_BYTES = 26_000  # Teams' message limit is ~28 KB including the activity around the card
+MAX_CARD_BYTES = 80_000  # UTF-16 bytes without data URIs; Teams' limit is 100 KB for the whole message
+MAX_IMAGE_BYTES = 1_000_000
 MAX_TEXT = 5_000
 MAX_INPUT_LENGTH = 3_000
 
@@ -126,20 +129,26 @@ def _card(body: list[Json]) -> Json:
             "body": body or [{"type": "TextBlock", "text": " "}]}
 
 
+_DATA_URI = re.compile(r'"data:image/[a-z]+;base64,[A-Za-z0-9+/=]*"')
+
+
 def card_size(card: Json) -> int:
-    return len(json.dumps(card, separators=(",", ":")).encode("utf-8"))
+    """The size Teams counts: the JSON as UTF-16, base64 images excluded."""
+    text = _DATA_URI.sub('""', json.dumps(card, separators=(",", ":"), ensure_ascii=False))
+    return len(text.encode("utf-16-le"))
+
+
+def _fits(block: Block) -> Block:
+    if isinstance(block, Image) and len(block.data) > MAX_IMAGE_BYTES:
+        return Text(f"(image: {block.alt} - too large for Teams)", style="muted")
+    return block
 
 
 def message_card(message: Message) -> Json:
     """The card for a core message (its blocks, or its text when it has none), within Teams'
-    size limit."""
-    blocks = message.blocks or (Text(message.text),)
+    size limits."""
+    blocks = [_fits(block) for block in message.blocks or (Text(message.text),)]
     card = _card([element for block in blocks for element in _block(block)])
-    if card_size(card) <= MAX_CARD_BYTES:
-        return card
-    without_images = [b if not isinstance(b, Image) else Text(f"(image: {b.alt} - too large for Teams)",
-                                                               style="muted") for b in blocks]
-    card = _card([element for block in without_images for element in _block(block)])
     while card_size(card) > MAX_CARD_BYTES and len(card["body"]) > 1:
         card["body"] = [*card["body"][:-2], {"type": "TextBlock", "text": "(message shortened)",
                                               "isSubtle": True, "wrap": True}]
@@ -170,5 +179,5 @@ def fallback_text(message: Message) -> str:
     return cut(message.text, 1000) or " "
 
 
-__all__ = ["ACTION_KEY", "CONTENT_TYPE", "INPUT_PREFIX", "MAX_CARD_BYTES", "VALUE_KEY", "answered_card",
-           "card_size", "fallback_text", "message_card", "submit_data"]
+__all__ = ["ACTION_KEY", "CONTENT_TYPE", "INPUT_PREFIX", "MAX_CARD_BYTES", "MAX_IMAGE_BYTES", "VALUE_KEY",
+           "answered_card", "card_size", "fallback_text", "message_card", "submit_data"]

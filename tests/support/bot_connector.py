@@ -8,13 +8,15 @@
 It implements the REST calls the bot makes (POST /v3/conversations, POST .../activities,
 PUT .../activities/{id}, GET .../members/{id}, GET .../pagedmembers), binds port 0, records every
 call, answers scripted failures first (429 with Retry-After, 500, 403, ...), and checks every
-Adaptive Card it receives against the Adaptive Card 1.5 schema in ../shared/specs/ (`problems`).
+Adaptive Card it receives against the Adaptive Card 1.5 schema in ../shared/specs/ and Teams' size
+limits (`problems`).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +33,7 @@ Json = dict[str, Any]
 CARD = "application/vnd.microsoft.card.adaptive"
 TENANT = "tenant-0001"
 BOT_ID = "28:alignbot-app"
+_DATA_URI = re.compile(r'"data:image/[a-z]+;base64,[A-Za-z0-9+/=]*"')
 
 
 @cache
@@ -139,8 +142,12 @@ class FakeBotConnector:
         for attachment in body.get("attachments") or []:
             if attachment.get("contentType") == CARD:
                 self.problems.extend(f"{kind}: {p}" for p in card_problems(attachment["content"]))
-        if len(json.dumps(body).encode()) > 28_000:
-            self.problems.append(f"{kind}: activity larger than Teams' 28 KB message limit")
+        text = _DATA_URI.sub('""', json.dumps(body, ensure_ascii=False))
+        if len(text.encode("utf-16-le")) > 100_000:  # Teams counts UTF-16, base64 images excluded
+            self.problems.append(f"{kind}: activity larger than Teams' 100 KB message limit")
+        for uri in _DATA_URI.findall(json.dumps(body)):
+            if len(uri) * 3 // 4 > 1_000_000:
+                self.problems.append(f"{kind}: an image over Teams' 1 MB limit")
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()

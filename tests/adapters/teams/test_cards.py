@@ -135,13 +135,18 @@ def test_an_image_becomes_a_data_uri() -> None:
     assert card["body"][0] == {"type": "Image", "url": uri, "altText": "chart", "size": "Stretch"}
 
 
-def test_too_large_for_teams_drops_images_then_shortens() -> None:
-    big_image = Image(b"\x89PNG" + bytes(40_000), alt="Big chart")
-    card = valid(message_card(Message(text="d", blocks=(Text("Digest"), big_image))))
+def test_sizes_as_teams_counts_them() -> None:
+    """A chart of a few hundred KB travels (base64 images do not count towards the 100 KB);
+    an image over 1 MB becomes its alt text; text beyond the limit is cut."""
+    chart = Image(b"\x89PNG" + bytes(300_000), alt="Chart")
+    card = valid(message_card(Message(text="d", blocks=(Text("Digest"), chart))))
+    assert card["body"][1]["type"] == "Image"
+    huge = Image(b"\x89PNG" + bytes(1_100_000), alt="Big chart")
+    card = valid(message_card(Message(text="d", blocks=(Text("Digest"), huge))))
     assert "(image: Big chart - too large for Teams)" in card_text(card)
-    long = Message(text="x", blocks=tuple(Text("word " * 900) for _ in range(10)))
+    long = Message(text="x", blocks=tuple(Text("wörd " * 1000) for _ in range(10)))  # 100 KB as UTF-16
     card = valid(message_card(long))
-    assert card["body"][-1]["text"] == "(message shortened)"
+    assert card["body"][-1]["text"] == "(message shortened)" and len(card["body"]) < 10
 
 
 @pytest.mark.parametrize("label", ["", "x" * 5000])
