@@ -191,12 +191,18 @@ class TeamsAdapter(TeamsPort):
                 self.core.ctx.spawn(self._work(event, reference), "teams-message")
 
     async def _remember_sender(self, activity: Json, reference: ConversationReference) -> None:
+        """Save how to reach the sender; when their client reports a new time zone (they
+        travelled), tell the core, which follows it unless they set one themselves."""
         info = sender_info(activity)
         if info is None:
             return
+        before = await self.contacts.get(PLATFORM, info.user_id)
         personal = is_personal(activity)
-        await self.contacts.remember(info, address=address_of(reference), personal=personal,
-                                     conversation_id=reference.conversation.id if personal else None)
+        contact = await self.contacts.remember(
+            info, address=address_of(reference), personal=personal,
+            conversation_id=reference.conversation.id if personal else None)
+        if before is not None and info.timezone and info.timezone != before.timezone:
+            await self.core.handle(MemberJoined(profile_of(contact), raw=activity))
 
     async def _installed(self, activity: Json, reference: ConversationReference) -> None:
         """Store everyone the bot can now reach, with their profile (email and name from the

@@ -244,3 +244,13 @@ async def test_removing_the_app_makes_someone_unreachable_at_once(teams: Teams, 
     await teams.install(DANA)  # added again: reachable again
     await core.advance(timedelta(minutes=1))
     assert "Asked 1: Dana" in (await teams.say(ADA, "align ask now dana"))[0]
+
+
+async def test_a_new_time_zone_from_the_client_is_followed(teams: Teams, core: BotCore) -> None:
+    await setup_team(teams)
+    moved = act.message(teams.connector.service_url, teams.user(DANA), "hello", timezone="Europe/Lisbon")
+    await teams.post(moved)
+    assert (await _member(core, DANA)).timezone == "Europe/Lisbon"
+    await teams.say(DANA, "align me tz America/Chicago")  # set by hand: the client no longer decides
+    await teams.post(act.message(teams.connector.service_url, teams.user(DANA), "hi", timezone="Asia/Tokyo"))
+    assert (await _member(core, DANA)).timezone == "America/Chicago"
