@@ -45,6 +45,7 @@ from bot.unreachable import UnreachableNotices
 
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
+TEAMS_CHANNEL = "msteams"
 Json = dict[str, Any]
 
 
@@ -173,6 +174,10 @@ class TeamsAdapter(TeamsPort):
 
     async def turn(self, context: TurnContext, wire: Json | None) -> None:
         activity = wire if wire is not None else wire_json(context.activity)
+        if activity.get("channelId") != TEAMS_CHANNEL:
+            log.warning("ignored an activity from the %r channel: this adapter serves Microsoft Teams"
+                        " (enable only the Teams channel on the Azure Bot)", activity.get("channelId"))
+            return
         reference = TurnContext.get_conversation_reference(context.activity)
         if reference.conversation is not None and not reference.conversation.tenant_id:
             reference.conversation.tenant_id = tenant_id(activity)  # Teams puts it in channelData

@@ -48,3 +48,12 @@ async def test_unknown_activity_types_are_acknowledged(teams: Teams) -> None:
                             act.personal(DANA), reactionsAdded=[{"type": "like"}])
     assert await teams.post(reaction) == 200
     assert teams.connector.calls == []
+
+
+async def test_other_bot_framework_channels_are_ignored(teams: Teams, core: BotCore) -> None:
+    webchat = act.message(teams.connector.service_url, teams.user(DANA), "help")
+    webchat["channelId"] = "webchat"
+    assert await teams.post(webchat) == 200
+    assert teams.connector.calls == []
+    async with core.ctx.db.session() as session:
+        assert (await session.exec(select(Contact))).all() == []
