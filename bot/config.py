@@ -7,7 +7,7 @@ deployment secrets work unchanged.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 
@@ -78,6 +78,21 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias=_plain("SLACK_SIGNING_SECRET")
     )
+    # Multi-workspace OAuth install (instead of SLACK_BOT_TOKEN): served at /slack/install and
+    # /slack/oauth_redirect, installations and states kept in the bot's database.
+    slack_client_id: str | None = Field(default=None, validation_alias=_plain("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias=_plain("SLACK_CLIENT_SECRET")
+    )
+    slack_scopes: str = Field(
+        default="", validation_alias=_plain("SLACK_SCOPES"),
+        description="Comma-separated bot scopes an OAuth install asks for; empty: the manifest's",
+    )
+    slack_redirect_uri: str | None = Field(default=None, validation_alias=_plain("SLACK_REDIRECT_URI"))
+    slack_state_expiration: int = Field(
+        default=600, ge=60, le=86400,
+        description="Seconds an OAuth install link (its state) stays valid",
+    )
     microsoft_app_id: str | None = Field(default=None, validation_alias=_plain("MICROSOFT_APP_ID"))
     microsoft_app_password: SecretStr | None = Field(
         default=None, validation_alias=_plain("MICROSOFT_APP_PASSWORD")
@@ -120,11 +135,33 @@ class Settings(BaseSettings):
                     "feedback follows on its own",
     )
 
+    work_start: time = Field(
+        default=time(9), description="Start of the working day (leads' business time, nudges)"
+    )
+    work_end: time = Field(
+        default=time(17), description="End of the working day (leads' business time, nudges)"
+    )
+    nudges_per_day: int = Field(
+        default=3, ge=1, le=24, description="Most lead follow-up nudges one rep gets in a day"
+    )
+    lead_escalate_after: DurationField = Field(
+        default=Duration(1, "d"),
+        description="A lead overdue by more than this (owner's business time) is escalated to the"
+                    " owner's manager",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Shared secret that signs POST /webhooks/leads requests (HMAC-SHA256)"
+    )
+    webhook_tolerance: int = Field(
+        default=300, ge=30, le=3600,
+        description="Seconds a signed webhook request stays valid (replay window)",
+    )
+
     def chosen_platform(self) -> Literal["console", "slack", "teams"]:
         """The adapter to run: explicit choice, else whichever platform has credentials."""
         if self.platform != "auto":
             return self.platform
-        if self.slack_bot_token or self.slack_app_token:
+        if self.slack_bot_token or self.slack_app_token or self.slack_client_id:
             return "slack"
         if self.microsoft_app_id:
             return "teams"

@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
 from bot.commands import build_registry
 from bot.commands.context import CommandContext
 from bot.commands.dispatch import run_command
 from bot.context import BotContext
-from bot.delivery import Outbox
+from bot.delivery import Outbox, ref_from_json
 from bot.evaluation.base import Evaluator
 from bot.evaluation.factory import build_evaluator
 from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter
@@ -32,12 +33,17 @@ from bot.events import (
     MemberJoined,
     MemberRef,
     Message,
+    MessageRef,
     QuestionForm,
     UserMessage,
 )
+from bot.home import home
+from bot.leads.actions import LeadActionError, LeadActions
+from bot.leads.nudges import NudgeJob
 from bot.members import MemberDirectory
 from bot.port import ChatPort
 from bot.scheduling.engine import ScheduleEngine, TickReport
+from bot.scheduling.jobs import ScheduledJob
 from bot.storage.models import InboundEvent as InboundEventRow
 from bot.storage.models import Member
 from bot.strategy.store import record_version
@@ -57,6 +63,12 @@ def command_text(text: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class OpenCheckIn:
+    form_id: str
+    thread: MessageRef | None  # the invitation message
+
+
 @dataclass
 class BotCore:
     ctx: BotContext
@@ -72,9 +84,13 @@ class BotCore:
                                        feedback_wait=self.ctx.settings.feedback_wait)
         self.checkins = CheckIns(self.ctx, self.outbox, feedback=self.reviewer.feedback)
         self.closer = CheckInCloser(self.ctx)
-        self.engine = ScheduleEngine(self.ctx, self.checkins, self.outbox)
+        self.engine = ScheduleEngine(self.ctx, self.checkins, self.outbox, self._jobs())
         self.registry = build_registry()
         self._tick_lock = asyncio.Lock()  # the periodic tick and /advance take turns
+
+    def _jobs(self) -> list[ScheduledJob]:
+        """What `digest` and `nudges` schedules do; a kind without a job cannot be scheduled."""
+        return [NudgeJob(self.ctx, self.outbox)]
 
     def attach(self, port: ChatPort) -> None:
         self.ctx.ports[port.platform] = port
@@ -131,7 +147,7 @@ class BotCore:
 
     async def command(self, ref: MemberRef, text: str) -> list[Message]:
         caller = await self._member(ref)
-        cc = CommandContext(self.ctx, ref, caller, self.checkins)
+        cc = CommandContext(self.ctx, ref, caller, self.checkins, self.outbox, self.engine.kinds)
         return await run_command(self.registry, cc, text)
 
     async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | None:
@@ -142,6 +158,31 @@ class BotCore:
         if member is None or not member.active or kind != "checkin" or not target.isdigit():
             return None
         return await self.checkins.form(member, int(target))
+
+    async def invitation(self, ref: MemberRef, form_id: str) -> Message | None:
+        """The check-in invitation behind `form_id` as it stands now, for adapters that update
+        the sent one in place after an answer (the button then reads "Edit answers")."""
+        member = await self._member(ref)
+        kind, _, target = form_id.partition(":")
+        if member is None or not member.active or kind != "checkin" or not target.isdigit():
+            return None
+        return await self.checkins.invitation(member, int(target))
+
+    async def open_checkin(self, ref: MemberRef) -> OpenCheckIn | None:
+        """The member's open check-in: where it was asked, so replies to their plain messages
+        (saved, feedback, next question) go in that thread, and its form id."""
+        member = await self._member(ref)
+        if member is None or member.id is None:
+            return None
+        async with self.ctx.db.session() as session:
+            checkin = await self.checkins.open_for(session, member.id)
+        if checkin is None:
+            return None
+        return OpenCheckIn(form_id(checkin), ref_from_json(checkin.message_ref))
+
+    async def home(self, ref: MemberRef) -> Message:
+        """The member's home page (open check-in, feedback, trend; team; schedules, sell-by)."""
+        return await home(self.ctx, await self._member(ref))
 
     async def _chat(self, event: UserMessage) -> list[Message]:
         member = await self._member(event.member)
@@ -158,8 +199,32 @@ class BotCore:
         kind, _, target = event.action_id.partition(":")
         if kind == "checkin" and target.isdigit():
             return await self.checkins.submit(member, int(target), event.values)
+        if kind == "lead":
+            return await self._lead_action(member, event)
         log.warning("unknown action %s", event.action_id)
         return [Message.plain("That button is no longer active. Type `/align help` for options.")]
+
+    async def _lead_action(self, member: Member, event: ActionInvoked) -> list[Message]:
+        """A nudge button: done / snooze / disqualify; the nudge is updated to show what was done."""
+        verb, _, lead_id = event.action_id.split(":", 1)[1].partition(":")
+        if not lead_id.isdigit() or verb not in ("done", "snooze", "disqualify"):
+            return [Message.plain("That button is no longer active. Type `/align help` for options.")]
+        actions = LeadActions(self.ctx)
+        try:
+            if verb == "done":
+                outcome = await actions.touched(member, int(lead_id), "nudge")
+            elif verb == "snooze":
+                outcome = await actions.snooze(member, int(lead_id), event.value or "1d", "nudge")
+            elif not event.value:
+                return [await actions.ask_reason(member, int(lead_id))]
+            else:
+                outcome = await actions.set_status(member, int(lead_id), "disqualified",
+                                                   event.value, "nudge")
+        except LeadActionError as exc:
+            return [Message.plain(str(exc))]
+        if event.message is not None:
+            await actions.refresh_nudge(member, event.message, int(lead_id), outcome)
+        return [Message.plain(outcome)]
 
     async def _member(self, ref: MemberRef) -> Member | None:
         async with self.ctx.db.session() as session:

@@ -14,6 +14,8 @@ import yaml
 
 from bot.evaluation.result import QUESTIONS, Question
 
+MESSAGE_FILES = ("messages.yaml", "leads.yaml")  # keys of later files must not repeat earlier ones
+
 
 class PromptsError(Exception):
     """A prompts file is missing or malformed; the message says which and how to fix it."""
@@ -73,7 +75,9 @@ class Prompts:
             audience: _question_set(directory / "questions.yaml", audience, questions.get(audience))
             for audience in ("rep", "manager")
         }
-        self._messages = {k: str(v) for k, v in _read_yaml(directory / "messages.yaml").items()}
+        self._messages: dict[str, str] = {}
+        for name in MESSAGE_FILES:
+            self._messages.update({k: str(v) for k, v in _read_yaml(directory / name).items()})
 
     def questions(self, audience: str) -> QuestionSet:
         return self.question_sets["manager" if audience == "manager" else "rep"]

@@ -42,6 +42,7 @@ from bot.contacts import ContactBook
 from bot.core import BotCore
 from bot.events import ActionInvoked, MemberJoined, MemberRef, Message, Text
 from bot.unreachable import UnreachableNotices
+from bot.web import mount_core_routes
 
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
@@ -126,6 +127,7 @@ class TeamsAdapter(TeamsPort):
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(MESSAGES_PATH, self._messages)
         app.router.add_get("/healthz", self._health)
+        mount_core_routes(app, self.core.ctx)  # the leads webhook on the same port
         return app
 
     async def _health(self, request: web.Request) -> web.Response:

@@ -3,7 +3,8 @@
 A person can be messaged once the bot holds a conversation reference for them: their 1:1 chat
 (saved whenever they install the app or write to the bot), or a team they share with the bot, from
 which the 1:1 chat is opened on first use. Someone with neither is reported to the admins and the
-send fails permanently, so the outbox records it instead of skipping them silently.
+send fails with `DeliveryError(unreachable=...)`: the outbox records it and the core stops trying
+until they install the app again (which sends the core a fresh profile).
 
 Teams keeps no message history the bot can read, so `find_sent` cannot ask the platform whether an
 interrupted send went through; it answers None (the outbox then sends, which is the documented
@@ -34,6 +35,8 @@ NOT_INSTALLED = ("they have not installed the app in Teams and share no team wit
                  " no chat to write to.")
 REFUSED = ("Teams refused the message (the app was removed or blocked for them, or they left"
            " the organisation).")
+NOT_INSTALLED_REASON = "teams: app not installed for them"  # Member.unreachable (<= 64 chars)
+REFUSED_REASON = "teams: app removed or blocked"
 MAX_ROSTER_LOOKUPS = 5
 Report = Callable[[MemberRef, str], Awaitable[None]]
 Json = dict[str, object]
@@ -54,8 +57,12 @@ def card_activity(message: Message, card: dict[str, object] | None = None) -> Ac
     return Activity(type=ActivityTypes.message, summary=fallback_text(message), attachments=[attachment])
 
 
-def _failure(exc: ConnectorError, what: str) -> DeliveryError:
-    return DeliveryError(f"Teams {what} failed: {exc}", permanent=exc.status in PERMANENT_STATUSES)
+def _failure(exc: ConnectorError, what: str, person: bool = False) -> DeliveryError:
+    """A DeliveryError; when `person` and Teams refused for good, the person (not just this
+    message) is unreachable, so the core stops trying until they install the app again."""
+    refused = exc.status in PERMANENT_STATUSES
+    return DeliveryError(f"Teams {what} failed: {exc}", permanent=refused,
+                         unreachable=REFUSED_REASON if refused and person else None)
 
 
 def profile_of(contact: Contact) -> MemberProfile:
@@ -85,7 +92,7 @@ class TeamsPort:
         except ConnectorError as exc:
             if exc.status in PERMANENT_STATUSES:
                 await self._unreachable(to, message, REFUSED)
-            raise _failure(exc, "send") from exc
+            raise _failure(exc, "send", person=True) from exc
         conversation = reference.conversation.id if reference.conversation else ""
         return MessageRef(PLATFORM, conversation, activity_id)
 
@@ -148,7 +155,8 @@ class TeamsPort:
         contact = await self.contacts.get(PLATFORM, to.user_id)
         if contact is None or not contact.address:
             await self._unreachable(to, message)
-            raise DeliveryError(f"cannot message {to.user_id} in Teams: {NOT_INSTALLED}", permanent=True)
+            raise DeliveryError(f"cannot message {to.user_id} in Teams: {NOT_INSTALLED}",
+                                unreachable=NOT_INSTALLED_REASON)
         if contact.personal:
             return reference_from(contact.address)
         shared = reference_from(contact.address)
@@ -159,7 +167,7 @@ class TeamsPort:
         except ConnectorError as exc:
             if exc.status in PERMANENT_STATUSES:
                 await self._unreachable(to, message, REFUSED)
-            raise _failure(exc, "opening a 1:1 chat") from exc
+            raise _failure(exc, "opening a 1:1 chat", person=True) from exc
         personal.user = personal.user or shared.user
         await self.contacts.remember(contact_info({"id": to.user_id}), address=address_of(personal),
                                      conversation_id=personal.conversation.id, personal=True)

@@ -7,6 +7,7 @@ Members set their own time zone, working days and time away; admins may do it fo
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -120,6 +121,9 @@ async def away(cc: CommandContext, args: Args) -> list[Message]:
     async with cc.ctx.db.session() as session:
         members = await _subjects(cc, session, args)
         for member in members:
+            if member.away_until is None or member.away_from is None:
+                member.away_from = cc.ctx.clock.now().astimezone(
+                    ZoneInfo(valid_timezone(member.timezone) or "UTC")).date()
             member.away_until = until
             session.add(member)
     return [Message.plain(f"{_names(members)}: away until {until.isoformat()} (inclusive). No"
@@ -130,7 +134,7 @@ async def back(cc: CommandContext, args: Args) -> list[Message]:
     async with cc.ctx.db.session() as session:
         members = await _subjects(cc, session, args)
         for member in members:
-            member.away_until = None
+            member.away_until = member.away_from = None
             session.add(member)
     return [Message.plain(f"Welcome back, {_names(members)} - check-ins resume with the next run.")]
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.checkins.service import CheckIns
 from bot.commands.registry import UsageError
 from bot.context import BotContext
+from bot.delivery import Outbox
 from bot.events import MemberRef
 from bot.members import MemberDirectory, is_admin
 from bot.storage.models import Member
@@ -22,6 +23,8 @@ class CommandContext:
     caller_ref: MemberRef
     caller: Member | None
     checkins: CheckIns
+    outbox: Outbox | None = None  # for commands that message someone other than the caller
+    schedule_kinds: tuple[str, ...] = field(default=("checkin",))  # what the engine can run
 
     @property
     def is_admin(self) -> bool:

@@ -90,7 +90,7 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
     if kind not in KINDS:
         raise UsageError(f"'{kind}' is not something I can schedule; use checkin, digest or nudges. "
                          + ADD.usage_line())
-    if kind in LATER_KINDS:
+    if kind not in cc.schedule_kinds:
         raise UsageError(f"Scheduling {LATER_KINDS[kind]} is not in this version yet; check-ins"
                          " are. e.g. `/align schedule add checkin \"weekdays 09:00\" to=reps`")
     when_text = " ".join(args.positional[1:]).strip()
@@ -134,8 +134,9 @@ async def _describe(cc: CommandContext, session: AsyncSession, schedule: Schedul
     close = (f"closes after {schedule.close_after} or at the next run" if schedule.close_after
              else "closes at the next run")
     state = "" if schedule.active else " - PAUSED"
+    lifecycle = f"; {remind}; {close}" if schedule.kind == "checkin" else ""  # check-ins only
     line = (f"#{schedule.id} {schedule.kind} \"{schedule.when_text}\" ({recurrence.describe()})"
-            f" for {who}, {where}; {remind}; {close}{state}")
+            f" for {who}, {where}{lifecycle}{state}")
     if schedule.active and runs:
         line += "\n    next: " + _next_runs(cc, schedule, recurrence, runs)
     return line

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Iterable, Mapping
+from datetime import date, time
+from zoneinfo import ZoneInfo
 
-from bot.scheduling.calendar import WorkingDaysError, parse_working_days
+from bot.scheduling.calendar import WorkCalendar, WorkingDaysError, parse_working_days
 from bot.storage.models import Member
 
 DEFAULT_WORKING_DAYS = frozenset(range(5))
@@ -27,3 +28,18 @@ def unavailable_reason(member: Member, local_day: date, holidays: Mapping[date, 
     if local_day.weekday() not in working_days(member):
         return "day off"
     return None
+
+
+def member_calendar(member: Member, holidays: Iterable[date], work_start: time = time(9),
+                    work_end: time = time(17)) -> WorkCalendar:
+    """The member's business-time calendar: their zone, working days, the workspace holidays and
+    their current time away (from the day it was set to its last day)."""
+    try:
+        zone = ZoneInfo(member.timezone or "UTC")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    away: tuple[tuple[date, date], ...] = ()
+    if member.away_until is not None:
+        start = member.away_from or member.away_until
+        away = ((min(start, member.away_until), member.away_until),)
+    return WorkCalendar(zone, working_days(member), work_start, work_end, frozenset(holidays), away)

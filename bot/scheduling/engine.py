@@ -34,6 +34,7 @@ from bot.delivery import Outbox, ref_from_json
 from bot.events import Message
 from bot.port import DeliveryError
 from bot.scheduling.availability import unavailable_reason
+from bot.scheduling.jobs import ScheduledJob, job_key
 from bot.scheduling.targets import members_of
 from bot.scheduling.when import Recurrence, parse_when
 from bot.storage.models import Answer, CheckIn, Holiday, Member, Schedule
@@ -78,14 +79,22 @@ class TickReport:
     skipped: int = 0
     missed: int = 0
     failed: int = 0
+    jobs: int = 0
     notes: list[str] = field(default_factory=list)
 
 
 class ScheduleEngine:
-    def __init__(self, ctx: BotContext, checkins: CheckIns, outbox: Outbox) -> None:
+    def __init__(self, ctx: BotContext, checkins: CheckIns, outbox: Outbox,
+                 jobs: Iterable[ScheduledJob] = ()) -> None:
         self.ctx = ctx
         self.checkins = checkins
         self.outbox = outbox
+        self.jobs: dict[str, ScheduledJob] = {job.kind: job for job in jobs}
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The schedule kinds this engine can run."""
+        return ("checkin", *self.jobs)
 
     @property
     def grace(self) -> timedelta:
@@ -97,16 +106,17 @@ class ScheduleEngine:
         """The earliest occurrence or reminder in (after, until], so a moved clock stops there."""
         candidates: list[datetime] = []
         async with self.ctx.db.session() as session:
-            for schedule in await self._active_checkin_schedules(session):
+            for schedule in await self._active_schedules(session):
                 start = max(after, schedule.processed_until)
                 for zone in await self._zones(session, schedule):
                     nxt = recurrence_of(schedule).next_occurrences(start, zone, 1)
                     if nxt and nxt[0] <= until:
                         candidates.append(nxt[0])
             reminder = (await session.exec(
-                select(CheckIn.next_reminder_at).where(
+                select(CheckIn.next_reminder_at)
+                .join(Schedule, col(Schedule.id) == CheckIn.schedule_id).where(
                     col(CheckIn.state).in_(AWAITING_STATES), col(CheckIn.next_reminder_at) > after,
-                    col(CheckIn.next_reminder_at) <= until)
+                    col(CheckIn.next_reminder_at) <= until, col(Schedule.active).is_(True))
                 .order_by(col(CheckIn.next_reminder_at)).limit(1))).first()
         if reminder is not None:
             candidates.append(reminder)
@@ -124,20 +134,69 @@ class ScheduleEngine:
         report = TickReport()
         now = self.ctx.clock.now()
         async with self.ctx.db.session() as session:
-            schedules = await self._active_checkin_schedules(session)
+            schedules = await self._active_schedules(session)
         for schedule in schedules:
-            await self._materialise(schedule, now, report)
+            if schedule.kind == "checkin":
+                await self._materialise(schedule, now, report)
+            else:
+                await self._run_jobs(schedule, now, report)
         await self._ask_scheduled(now, report)
         await self._remind_due(now, report)
-        if report.asked or report.reminded or report.missed or report.failed:
-            log.info("tick at %s: asked %d, reminded %d, skipped %d, missed %d, failed %d",
+        if report.asked or report.reminded or report.missed or report.failed or report.jobs:
+            log.info("tick at %s: asked %d, reminded %d, skipped %d, missed %d, failed %d, jobs %d",
                      now.isoformat(timespec="minutes"), report.asked, report.reminded,
-                     report.skipped, report.missed, report.failed)
+                     report.skipped, report.missed, report.failed, report.jobs)
         return report
 
-    async def _active_checkin_schedules(self, session: AsyncSession) -> list[Schedule]:
-        query = select(Schedule).where(col(Schedule.active).is_(True), Schedule.kind == "checkin")
+    async def _active_schedules(self, session: AsyncSession) -> list[Schedule]:
+        """Active schedules of the kinds this engine runs (a kind with no job is left alone)."""
+        query = select(Schedule).where(col(Schedule.active).is_(True),
+                                       col(Schedule.kind).in_(self.kinds))
         return list((await session.exec(query.order_by(col(Schedule.id)))).all())
+
+    async def _run_jobs(self, schedule: Schedule, now: datetime, report: TickReport) -> None:
+        """Run a digest/nudges schedule for every recipient and due occurrence, then move the mark.
+
+        The mark only moves once every run went through: a crash or a transient failure leaves it,
+        so the next tick repeats the occurrence and the job's outbox key drops what was sent."""
+        if now <= schedule.processed_until:
+            return
+        job, recurrence = self.jobs[schedule.kind], recurrence_of(schedule)
+        async with self.ctx.db.session() as session:
+            members = await members_of(session, schedule.target)
+            holidays = await self._holidays(session)
+        start, end = schedule.processed_until + TICK_RESOLUTION, now + TICK_RESOLUTION
+        complete = True
+        for member in members:
+            assert member.id is not None and schedule.id is not None
+            zone = zone_of(schedule, member)
+            for occurrence in recurrence.occurrences_between(start, end, zone):
+                local_day = occurrence.astimezone(member_zone(member)).date()
+                if unavailable_reason(member, local_day, holidays) is not None:
+                    report.skipped += 1
+                elif now - occurrence > self.grace:
+                    report.missed += 1
+                else:
+                    complete &= await self._run_job(job, schedule, member, occurrence, report)
+        if not complete:
+            return
+        async with self.ctx.db.session() as session:
+            await session.exec(update(Schedule).where(
+                col(Schedule.id) == schedule.id, col(Schedule.processed_until) < now)
+                .values(processed_until=now))
+
+    async def _run_job(self, job: ScheduledJob, schedule: Schedule, member: Member,
+                       occurrence: datetime, report: TickReport) -> bool:
+        assert member.id is not None and schedule.id is not None
+        try:
+            sent = await job.run(schedule, member, occurrence, job_key(schedule.id, member.id,
+                                                                       occurrence))
+        except DeliveryError as exc:
+            report.failed += 1
+            report.notes.append(f"{schedule.kind} for {member.name}: {exc}")
+            return exc.permanent  # a permanent failure is recorded by the outbox; don't retry
+        report.jobs += sent
+        return True
 
     async def _materialise(self, schedule: Schedule, now: datetime, report: TickReport) -> None:
         """One row per member and occurrence in (processed_until, now], then move the mark."""
@@ -277,7 +336,8 @@ class ScheduleEngine:
                    .join(Member, col(Member.id) == CheckIn.member_id)
                    .join(Schedule, col(Schedule.id) == CheckIn.schedule_id)
                    .where(col(CheckIn.state).in_(AWAITING_STATES),
-                          col(CheckIn.next_reminder_at) <= now)
+                          col(CheckIn.next_reminder_at) <= now,
+                          col(Schedule.active).is_(True))  # paused: no reminders either
                    .order_by(col(CheckIn.next_reminder_at), col(CheckIn.id)))).all()
         for checkin, member, schedule in due:
             if checkin.closes_at is not None and checkin.closes_at <= now:

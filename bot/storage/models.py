@@ -42,7 +42,11 @@ class Member(SQLModel, table=True):
     manager_id: int | None = Field(default=None, foreign_key="members.id", index=True)
     working_days: str = Field(default="mon-fri", max_length=64)
     away_until: date | None = None
+    away_from: date | None = None  # the local date `/align away` was set (leads' business time)
     active: bool = True
+    # Why the platform says this person cannot be reached (e.g. account_inactive), None when they
+    # can: sends skip them until a profile update or a message from them clears it.
+    unreachable: str | None = Field(default=None, max_length=64)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -175,6 +179,109 @@ class InboundEvent(SQLModel, table=True):
     platform: str = Field(max_length=32)
     event_id: str = Field(max_length=200)
     received_at: datetime = _utc()
+
+
+class Lead(SQLModel, table=True):
+    """A marketing lead a rep owns, from first engagement to qualified or disqualified.
+
+    Keyed by (source, external_id) so imports and webhooks from a CRM update, never duplicate.
+    `next_due_at` is a cache of what `bot.leads.cadence` derives from the touches and the policy:
+    recomputed on every change, kept as a column so "who is due now" is one indexed query.
+    """
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_leads_owner_status", "owner_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64)
+    external_id: str = Field(max_length=128)
+    company: str = Field(max_length=200)
+    contact_name: str = Field(default="", max_length=200)
+    contact_email: str | None = Field(default=None, max_length=320)
+    segment: str = Field(max_length=64, index=True)
+    owner_id: int = Field(foreign_key="members.id")
+    engaged_at: datetime = _utc()
+    content: str = Field(default="", max_length=1000)  # content ids engaged with, ';'-separated
+    status: str = Field(default="new", max_length=16)  # new | working | qualified | disqualified
+    status_reason: str | None = Field(default=None, max_length=500)
+    touches: int = 0
+    first_touch_at: datetime | None = _utc(nullable=True)
+    last_touch_at: datetime | None = _utc(nullable=True)
+    snoozed_until: datetime | None = _utc(nullable=True)
+    next_due_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
+    nudged_step: int | None = None  # the cadence step the owner was last nudged about
+    escalated_step: int | None = None  # the step the owner's manager was last told about
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class LeadEvent(SQLModel, table=True):
+    """Everything that happened to a lead: engagement with content, a touch, a status change.
+
+    `event_key` is unique when the sender gives one (a webhook event id, an import line), so the
+    same event delivered twice is stored once.
+    """
+
+    __tablename__ = "lead_events"
+    __table_args__ = (Index("ix_lead_events_lead_at", "lead_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="leads.id")
+    kind: str = Field(max_length=16)  # engaged | touch | status | snooze | nudged | escalated
+    at: datetime = _utc()
+    member_id: int | None = Field(default=None, foreign_key="members.id")  # by whom
+    via: str = Field(default="", max_length=32)  # nudge | command | webhook | import | console
+    detail: str = Field(default="", max_length=500)  # content id, touch channel, new status
+    note: str | None = _text()
+    event_key: str | None = Field(default=None, max_length=200, unique=True)
+
+
+class PlatformInstallation(SQLModel, table=True):
+    """An installation of the app into a workspace or org (e.g. Slack's OAuth install), with the
+    platform's own record of it as JSON: the adapter's installation store reads and writes it, so
+    several workspaces can be served and tokens survive restarts. Newest row wins."""
+
+    __tablename__ = "installations"
+    __table_args__ = (Index("ix_installations_lookup", "platform", "org_id", "workspace_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    org_id: str | None = Field(default=None, max_length=64)  # Slack enterprise id
+    workspace_id: str | None = Field(default=None, max_length=64)  # Slack team id
+    installer_id: str | None = Field(default=None, max_length=128)
+    is_org_install: bool = False
+    data: str = Field(sa_column=Column(Text, nullable=False))  # the platform's record (has tokens)
+    installed_at: datetime = _utc()
+
+
+class OAuthState(SQLModel, table=True):
+    """A one-time OAuth `state` handed to an installer's browser; consumed on the redirect."""
+
+    __tablename__ = "oauth_states"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    state: str = Field(max_length=200, unique=True)
+    expires_at: datetime = _utc()
+
+
+class MemberWorkspace(SQLModel, table=True):
+    """Which workspace (and org) a platform user belongs to, so a multi-workspace adapter knows
+    whose token reaches them."""
+
+    __tablename__ = "member_workspaces"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    user_id: str = Field(max_length=128)
+    workspace_id: str = Field(max_length=64)
+    org_id: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = _utc()
 
 
 class Contact(SQLModel, table=True):

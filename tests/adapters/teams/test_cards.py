@@ -99,13 +99,15 @@ async def test_every_card_validates() -> None:
 
 
 def test_checkin_card_has_one_input_per_question_and_a_submit() -> None:
-    card = valid(message_card(ask_message(PROMPTS, CHECKIN, "Dana", "Northbeam", {"scope": "fintech"})))
+    message = ask_message(PROMPTS, CHECKIN, "Dana", "Northbeam", {"scope": "fintech"})
+    form = next(b for b in message.blocks if isinstance(b, QuestionForm))
+    card = valid(message_card(message))
     inputs = [e for e in card["body"] if e["type"] == "Input.Text"]
     assert [i["id"] for i in inputs] == [INPUT_PREFIX + q for q in ("strategy", "scope", "tasks")]
     assert [i.get("value") for i in inputs] == [None, "fintech", None]  # pre-filled with the answer
     assert all(i["label"] and i["isMultiline"] and i["maxLength"] == 3000 for i in inputs)
     [submit] = [a for e in card["body"] if e["type"] == "ActionSet" for a in e["actions"]]
-    assert submit == {"type": "Action.Submit", "title": "Answer", "style": "positive",
+    assert submit == {"type": "Action.Submit", "title": form.submit_label, "style": "positive",
                       "data": {ACTION_KEY: "checkin:4"}}
 
 

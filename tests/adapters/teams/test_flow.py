@@ -207,7 +207,7 @@ async def test_someone_without_a_chat_is_reported_to_admins(teams: Teams, core: 
     async with core.ctx.db.session() as session:  # e.g. added before the app was installed anew
         session.add(Member(platform="teams", platform_user_id="29:sam-0001", name="Sam", role="rep",
                            created_at=now, updated_at=now))
-    reply = (await teams.say(ADA, "align ask now sam"))[0]
+    reply = "\n".join(await teams.say(ADA, "align ask now sam"))
     assert "Could not reach 1: Sam" in reply
     notices = [t for t in teams.connector.card_texts(conversation=teams.dm(ADA)) if "message Sam" in t]
     assert len(notices) == 1 and "not installed the app" in notices[0]
@@ -240,7 +240,7 @@ async def test_removing_the_app_makes_someone_unreachable_at_once(teams: Teams, 
     removed = act.activity("installationUpdate", teams.connector.service_url, teams.user(DANA),
                            act.personal(DANA), action="remove")
     assert await teams.post(removed) == 200
-    assert "Could not reach 1: Dana" in (await teams.say(ADA, "align ask now dana"))[0]
+    assert "Could not reach 1: Dana" in "\n".join(await teams.say(ADA, "align ask now dana"))
     assert teams.connector.of("send", teams.dm(DANA)) == []  # not even tried
     assert any("message Dana" in t for t in teams.connector.card_texts(conversation=teams.dm(ADA)))
     await teams.install(DANA)  # added again: reachable again

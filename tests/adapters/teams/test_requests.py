@@ -57,3 +57,10 @@ async def test_other_bot_framework_channels_are_ignored(teams: Teams, core: BotC
     assert teams.connector.calls == []
     async with core.ctx.db.session() as session:
         assert (await session.exec(select(Contact))).all() == []
+
+
+async def test_the_leads_webhook_shares_the_teams_port(adapter: TeamsAdapter) -> None:
+    """Mounted with the core's routes: the webhook itself answers (here: off, no secret set)."""
+    async with aiohttp.ClientSession() as session, session.post(
+            f"http://127.0.0.1:{adapter.bound_port}/webhooks/leads", json={}) as response:
+        assert response.status == 503 and "ALIGNBOT_WEBHOOK_SECRET" in await response.text()

@@ -1,7 +1,7 @@
 """contacts: how to reach people on a platform (Teams conversation references and profiles)
 
 Revision ID: 0005_teams
-Revises: 0002
+Revises: 0004_slack_install
 Create Date: 2026-11-23
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import bot.storage.types
 
 revision: str = '0005_teams'
-down_revision: str | None = '0002'
+down_revision: str | None = '0004_slack_install'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Leads and follow-up cadence: intake (CSV, webhook, commands), when each lead is due, nudges."""

@@ -1,0 +1,186 @@
+"""What reps do to a lead - touched, snoozed, disqualified, qualified - from a nudge button or a
+typed command, with the nudge message updated in place so it shows what was done.
+
+Who may act: the owner, their manager (up the chain) and admins. Everyone else is told no, and
+nothing changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.context import BotContext
+from bot.delivery import ref_to_json
+from bot.events import Button, Buttons, Message, MessageRef, Text
+from bot.leads.book import LeadBook
+from bot.leads.render import LeadCard, local, nudge_message
+from bot.members import is_admin
+from bot.port import DeliveryError
+from bot.scheduling.business_time import add_business_time
+from bot.scheduling.calendar import WorkCalendar
+from bot.scheduling.when import local_to_utc
+from bot.storage.models import Lead, LeadEvent, Member, OutboundMessage
+from bot.strategy.durations import Duration, DurationError
+
+log = logging.getLogger(__name__)
+MAX_CHAIN = 20  # manager-of-manager levels checked before giving up (guards against loops)
+
+
+class LeadActionError(ValueError):
+    """The action cannot be done; the message says why and what to do instead."""
+
+
+@dataclass
+class LeadActions:
+    ctx: BotContext
+
+    # --- finding and permission -------------------------------------------------------
+
+    async def find(self, session: AsyncSession, reference: str, actor: Member) -> Lead:
+        """The lead `reference` names (#id, external id or company), among those `actor` may see."""
+        ref = reference.strip().lstrip("#")
+        candidates: list[Lead] = []
+        if ref.isdigit() and (lead := await session.get(Lead, int(ref))) is not None:
+            candidates = [lead]
+        if not candidates:
+            candidates = list((await session.exec(select(Lead).where(
+                (col(Lead.external_id) == ref) | (col(Lead.company).ilike(ref))))).all())
+        visible = [lead for lead in candidates if await self.may_act(session, actor, lead)]
+        if not visible:
+            raise LeadActionError(f"I can't find a lead '{reference[:60]}' among yours. "
+                                  "`/align leads mine` lists them with their numbers.")
+        if len(visible) > 1:
+            listed = ", ".join(f"#{lead.id} {lead.company}" for lead in visible[:5])
+            raise LeadActionError(f"'{reference[:60]}' matches several leads ({listed}); use #id.")
+        return visible[0]
+
+    async def may_act(self, session: AsyncSession, actor: Member, lead: Lead) -> bool:
+        if is_admin(actor) or lead.owner_id == actor.id:
+            return True
+        owner = await session.get(Member, lead.owner_id)
+        for _ in range(MAX_CHAIN):
+            if owner is None or owner.manager_id is None:
+                return False
+            if owner.manager_id == actor.id:
+                return True
+            owner = await session.get(Member, owner.manager_id)
+        return False
+
+    # --- actions ----------------------------------------------------------------------
+
+    async def touched(self, actor: Member, reference: str | int, via: str,
+                      note: str | None = None) -> str:
+        async with self.ctx.db.session() as session:
+            lead = await self._lead(session, reference, actor)
+            book = LeadBook(self.ctx, session)
+            await book.touch(lead, actor, self.ctx.clock.now(), via, note=note)
+            due = await book.due_step(lead)
+            reader_next = (self.ctx.prompts.say(
+                "lead_next_due", step=due.label(self.ctx.strategy.cadence_for(lead.segment)),
+                due=local(due.due_at, actor)) if due else self.ctx.prompts.say("lead_no_more_due"))
+            return self.ctx.prompts.say("lead_touched", company=lead.company, touches=lead.touches,
+                                        next=reader_next)
+
+    async def snooze(self, actor: Member, reference: str | int, until_text: str, via: str) -> str:
+        async with self.ctx.db.session() as session:
+            lead = await self._lead(session, reference, actor)
+            book = LeadBook(self.ctx, session)
+            until = self._until(until_text, await book.calendar(await book.owner(lead)))
+            await book.snooze(lead, until, actor, via)
+            return self.ctx.prompts.say("lead_snoozed", company=lead.company,
+                                        until=local(until, actor))
+
+    async def set_status(self, actor: Member, reference: str | int, status: str,
+                         reason: str | None, via: str) -> str:
+        async with self.ctx.db.session() as session:
+            lead = await self._lead(session, reference, actor)
+            await LeadBook(self.ctx, session).set_status(lead, status, reason, actor, via)
+            if status == "disqualified":
+                return self.ctx.prompts.say("lead_disqualified", company=lead.company,
+                                            reason=reason or "no reason given")
+            return self.ctx.prompts.say("lead_qualified", company=lead.company)
+
+    async def ask_reason(self, actor: Member, lead_id: int) -> Message:
+        """The Disqualify button without a reason: offer the usual reasons as buttons."""
+        async with self.ctx.db.session() as session:
+            lead = await self._lead(session, lead_id, actor)
+        reasons = self.ctx.prompts.say("lead_disqualify_reasons").split("|")
+        text = self.ctx.prompts.say("lead_disqualify_ask", company=lead.company, ref=f"#{lead.id}")
+        return Message(text=text, blocks=(Text(text), Buttons(tuple(
+            Button(f"lead:disqualify:{lead.id}", reason.strip(), value=reason.strip())
+            for reason in reasons if reason.strip()))))
+
+    async def _lead(self, session: AsyncSession, reference: str | int, actor: Member) -> Lead:
+        if isinstance(reference, int):
+            lead = await session.get(Lead, reference)
+            if lead is None or not await self.may_act(session, actor, lead):
+                raise LeadActionError("That lead is not one you can act on.")
+            return lead
+        return await self.find(session, reference, actor)
+
+    def _until(self, text: str, calendar: WorkCalendar) -> datetime:
+        """"1d"/"3d" in the owner's business time, or "until YYYY-MM-DD" (its work start)."""
+        words = text.strip().lower().removeprefix("until").strip()
+        now = self.ctx.clock.now()
+        try:
+            day = date.fromisoformat(words)
+        except ValueError:
+            pass
+        else:
+            until = local_to_utc(datetime.combine(day, calendar.work_start), calendar.tz)
+            if until <= now:
+                raise LeadActionError(f"{day.isoformat()} has already passed.")
+            return until
+        try:
+            duration = Duration.parse(words)
+        except DurationError:
+            raise LeadActionError("Snooze for a time like 1d or 3d, or until a date: "
+                                  "`/align lead snooze #12 until 2026-03-20`") from None
+        return add_business_time(now, duration, calendar)
+
+    # --- the nudge, updated in place --------------------------------------------------
+
+    async def refresh_nudge(self, actor: Member, message: MessageRef, acted_on: int,
+                            outcome: str) -> None:
+        """Re-render the nudge `message` with `outcome` in place of the acted-on lead's buttons."""
+        async with self.ctx.db.session() as session:
+            row = (await session.exec(select(OutboundMessage).where(
+                OutboundMessage.platform_ref == ref_to_json(message)))).first()
+            if row is None:
+                return
+            events = (await session.exec(select(LeadEvent).where(
+                LeadEvent.kind == "nudged", LeadEvent.note == row.key))).all()
+            outcomes = await self._outcomes(session, [e.lead_id for e in events], row.key)
+            outcomes[acted_on] = outcome
+            book = LeadBook(self.ctx, session)
+            owner = await session.get(Member, row.member_id)
+            leads = [await session.get(Lead, e.lead_id) for e in events]
+            cards = [LeadCard(lead, await book.owner(lead), await book.due_step(lead))
+                     for lead in leads if lead is not None]
+        if owner is None or not cards:
+            return
+        updated = nudge_message(self.ctx.prompts, self.ctx.strategy, cards, owner,
+                                self.ctx.clock.now(), outcomes)
+        try:
+            await self.ctx.port_for(message.platform).update(message, updated)
+        except DeliveryError as exc:
+            log.warning("could not update nudge %s: %s", row.key, exc)
+
+    async def _outcomes(self, session: AsyncSession, lead_ids: list[int],
+                        nudge_key: str) -> dict[int, str]:
+        """What was already done to each lead since this nudge (so earlier clicks stay shown)."""
+        nudged_at = (await session.exec(select(LeadEvent.at).where(
+            LeadEvent.kind == "nudged", LeadEvent.note == nudge_key))).first()
+        if nudged_at is None:
+            return {}
+        rows = (await session.exec(select(LeadEvent).where(
+            col(LeadEvent.lead_id).in_(lead_ids), col(LeadEvent.at) >= nudged_at,
+            col(LeadEvent.kind).in_(("touch", "snooze", "status")))
+            .order_by(col(LeadEvent.at)))).all()
+        labels = {"touch": "Touch logged", "snooze": "Snoozed", "status": "Status changed"}
+        return {e.lead_id: f"{labels[e.kind]}: {e.detail or ''}".rstrip(": ") for e in rows}

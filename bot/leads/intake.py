@@ -1,0 +1,100 @@
+"""Turning what a CSV row or a webhook says about a lead into a validated `LeadData`.
+
+Both intakes share these rules, so a lead is accepted or refused the same way whichever way it
+arrives: the owner is a known active member (by name or email), the segment is one of the
+strategy's, content ids are in the strategy's content library, the time is ISO 8601 (a time
+without a zone is read as UTC and the caller is told so by the docs, not guessed per row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.leads.book import STATUSES, LeadData
+from bot.storage.models import Member
+from bot.strategy.schema import Strategy
+
+MAX_ID = 128
+MAX_TEXT = 200
+
+
+class LeadRejected(ValueError):
+    """Why a lead record cannot be taken, in words the sender can act on."""
+
+
+def parse_time(text: str, what: str = "engaged_at") -> datetime:
+    """An ISO 8601 instant; naive times are UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise LeadRejected(f"{what} '{text[:40]}' is not an ISO 8601 time like "
+                           "2026-03-02T09:15:00Z") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass
+class LeadResolver:
+    """Validates lead records against the members and the strategy, with lookups loaded once."""
+
+    strategy: Strategy
+    members: dict[str, Member]
+
+    @classmethod
+    async def load(cls, session: AsyncSession, strategy: Strategy) -> LeadResolver:
+        rows = (await session.exec(select(Member).where(col(Member.active).is_(True)))).all()
+        members: dict[str, Member] = {}
+        for member in rows:
+            members.setdefault(member.name.lower(), member)
+            if member.email:
+                members.setdefault(member.email.lower(), member)
+        return cls(strategy, members)
+
+    def owner(self, reference: str) -> Member:
+        member = self.members.get(reference.strip().lower())
+        if member is None:
+            raise LeadRejected(f"owner '{reference[:80]}' is not a member the bot knows (use the "
+                               "name or email of someone added with /align team add)")
+        return member
+
+    def segment(self, segment_id: str) -> str:
+        segment_id = segment_id.strip()
+        if segment_id not in self.strategy.segment_ids:
+            known = ", ".join(sorted(self.strategy.segment_ids))
+            raise LeadRejected(f"segment '{segment_id[:64]}' is not in the strategy ({known})")
+        return segment_id
+
+    def content(self, ids: Iterable[str]) -> tuple[str, ...]:
+        known = {c.id for c in self.strategy.content}
+        cleaned = tuple(dict.fromkeys(i.strip() for i in ids if i.strip()))
+        unknown = [i for i in cleaned if i not in known]
+        if unknown:
+            raise LeadRejected(f"content '{unknown[0][:64]}' is not in the strategy's content "
+                               "library")
+        return cleaned
+
+    def lead(self, *, source: str, external_id: str, company: str, segment: str, owner: str,
+             engaged_at: datetime, contact_name: str = "", contact_email: str | None = None,
+             content: Sequence[str] = (), status: str | None = None) -> LeadData:
+        """A validated lead; raises LeadRejected naming the first problem."""
+        external_id, source = external_id.strip(), source.strip() or "import"
+        if not external_id:
+            raise LeadRejected("external_id is missing")
+        if len(external_id) > MAX_ID or len(source) > 64:
+            raise LeadRejected(f"external_id or source is longer than {MAX_ID} characters")
+        if not company.strip():
+            raise LeadRejected("company is missing")
+        if status is not None and status not in STATUSES:
+            raise LeadRejected(f"status '{status[:20]}' is not one of {', '.join(STATUSES)}")
+        member = self.owner(owner)
+        assert member.id is not None
+        return LeadData(source=source, external_id=external_id,
+                        company=company.strip()[:MAX_TEXT], segment=self.segment(segment),
+                        owner_id=member.id, engaged_at=engaged_at,
+                        contact_name=contact_name.strip()[:MAX_TEXT],
+                        contact_email=(contact_email or "").strip()[:320] or None,
+                        content=self.content(content), status=status)

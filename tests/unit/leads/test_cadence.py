@@ -1,0 +1,82 @@
+"""A lead's next follow-up in the owner's business time: the SLA and the steps skip weekends,
+holidays and time away, follow the wall clock across a DST change, and stop at max touches."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.leads.cadence import DueStep, next_step
+from bot.scheduling.calendar import WorkCalendar
+from bot.strategy.durations import Duration
+from bot.strategy.schema import CadencePolicy
+
+NY = ZoneInfo("America/New_York")  # DST starts Sunday 8 March 2026
+POLICY = CadencePolicy(first_touch_within=Duration(1, "h"),
+                       steps=[Duration(1, "d"), Duration(3, "d"), Duration(7, "d")], max_touches=6)
+
+
+def ny(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=NY)
+
+
+def calendar(holidays: tuple[date, ...] = (), away: tuple[tuple[date, date], ...] = ()
+             ) -> WorkCalendar:
+    return WorkCalendar(NY, holidays=frozenset(holidays), away=away)
+
+
+def due(engaged: datetime, touches: list[datetime], cal: WorkCalendar | None = None,
+        status: str = "new", policy: CadencePolicy = POLICY,
+        snoozed: datetime | None = None) -> DueStep | None:
+    return next_step(engaged, touches, status, policy, cal or calendar(), snoozed)
+
+
+def test_first_touch_sla_runs_in_working_hours_across_a_weekend_and_the_dst_change() -> None:
+    # Friday 16:30 EST: 30 working minutes left that day, the other 30 on Monday (now EDT)
+    step = due(ny(6, 16, 30), [])
+    assert step == DueStep(0, ny(9, 9, 30))
+    assert step.due_at.utcoffset() != ny(6, 9).utcoffset()  # the wall clock, not UTC, is kept
+
+
+def test_a_holiday_and_time_away_push_the_sla_to_the_next_working_day() -> None:
+    assert due(ny(6, 16, 30), [], calendar(holidays=(date(2026, 3, 9),))) == DueStep(
+        0, ny(10, 9, 30))
+    away = ((date(2026, 3, 9), date(2026, 3, 10)),)
+    assert due(ny(6, 16, 30), [], calendar(away=away)) == DueStep(0, ny(11, 9, 30))
+
+
+def test_follow_up_steps_count_working_days_from_the_first_touch() -> None:
+    engaged, first = ny(2, 9, 0), ny(2, 9, 40)
+    assert due(engaged, [first]) == DueStep(1, ny(3, 9, 40))  # 1d: Tuesday
+    assert due(engaged, [first, ny(3, 10)]) == DueStep(2, ny(5, 9, 40))  # 3d: Thursday
+    # 7 working days after Monday 2 March is Wednesday 11 March (the weekend does not count)
+    assert due(engaged, [first, ny(3, 10), ny(5, 11)]) == DueStep(3, ny(11, 9, 40))
+
+
+def test_a_step_that_fell_behind_is_due_one_first_step_after_the_latest_touch() -> None:
+    # step 2 was due Thursday 09:40 but the second touch only came on Friday 11:00
+    assert due(ny(2, 9), [ny(2, 9, 40), ny(6, 11)]) == DueStep(2, ny(9, 11))
+
+
+def test_max_touches_and_the_end_of_the_steps_stop_the_cadence() -> None:
+    touches = [ny(2, 10), ny(3, 10), ny(5, 10)]
+    capped = POLICY.model_copy(update={"max_touches": 3})
+    assert due(ny(2, 9), touches, policy=capped) is None
+    assert due(ny(2, 9), [*touches, ny(11, 10)]) is None  # three steps, all done
+
+
+@pytest.mark.parametrize("status", ["qualified", "disqualified"])
+def test_closed_leads_are_never_due(status: str) -> None:
+    assert due(ny(2, 9), [], status=status) is None
+
+
+def test_a_snooze_moves_the_due_time_later_never_earlier() -> None:
+    assert due(ny(2, 9), [], snoozed=ny(4, 9)) == DueStep(0, ny(4, 9))
+    assert due(ny(2, 9), [], snoozed=ny(2, 9, 5)) == DueStep(0, ny(2, 10))
+
+
+def test_step_labels_say_where_the_lead_is() -> None:
+    assert DueStep(0, ny(2, 9)).label(POLICY) == "first touch"
+    assert DueStep(2, ny(2, 9)).label(POLICY) == "follow-up 2 of 3"
