@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
@@ -15,10 +16,12 @@ from sqlmodel import select
 from adapters.teams.app import TeamsAdapter
 from bot.core import BotCore
 from bot.events import ActionInvoked, Button, Buttons, Fact, FactList, Image, InboundEvent, Message, Text
+from bot.leads.csv_import import import_csv
 from bot.storage.models import Answer, Contact, Member, OutboundMessage
 from tests.adapters.teams import activities as act
 from tests.adapters.teams.conftest import ADA, DANA, Teams
 from tests.support.bot_connector import card_text
+from tests.unit.leads.support import lead_row, write_csv
 
 ANSWERS = {
     "strategy": "We help mid-market fintechs pass audits in half the time, winning on audit readiness.",
@@ -256,3 +259,31 @@ async def test_a_new_time_zone_from_the_client_is_followed(teams: Teams, core: B
     await teams.say(DANA, "align me tz America/Chicago")  # set by hand: the client no longer decides
     await teams.post(act.message(teams.connector.service_url, teams.user(DANA), "hi", timezone="Asia/Tokyo"))
     assert (await _member(core, DANA)).timezone == "America/Chicago"
+
+
+async def test_a_real_nudge_and_its_done_button_update_the_card_in_place(
+        teams: Teams, core: BotCore, tmp_path: Path) -> None:
+    """The core's lead nudges on Teams: the scheduled nudge card, its Done button pressed in Teams,
+    and the core updating that same card (PUT on its activity id) to show what was done."""
+    connector = teams.connector
+    await setup_team(teams)
+    rows = [lead_row("L1", "Ledgerly", "Dana", "2026-03-02T13:30:00Z")]
+    assert (await import_csv(core.ctx, write_csv(tmp_path / "leads.csv", rows))).created == 1
+    assert "#1" in (await teams.say(ADA, 'align schedule add nudges "0 10,14 * * 1-5" to=all'))[0]
+
+    await core.advance(timedelta(hours=1))  # Mon 10:00 in New York: Ledgerly is due
+    [nudge] = [c for c in connector.of("send", teams.dm(DANA)) if "Ledgerly" in card_text(
+        c.body["attachments"][0]["content"])]
+    card = nudge.body["attachments"][0]["content"]
+    actions = [a for e in card["body"] if e["type"] == "ActionSet" for a in e["actions"]]
+    done = next(a for a in actions if a["data"]["alignbot_action"].startswith("lead:done:"))
+    card_id = next(aid for (cid, aid), body in connector.activities.items() if body is nudge.body)
+
+    assert await teams.post(act.submit(connector.service_url, teams.user(DANA), card_id, done["data"])) == 200
+    [update] = connector.of("update")
+    assert (update.conversation, update.activity_id) == (teams.dm(DANA), card_id)
+    updated = update.body["attachments"][0]["content"]
+    assert "Logged a touch on" in card_text(updated) and "Ledgerly" in card_text(updated)
+    assert not any(a["data"]["alignbot_action"].startswith("lead:") for e in updated["body"]
+                   if e["type"] == "ActionSet" for a in e["actions"])  # its only lead was handled
+    assert "Logged a touch on" in connector.card_texts(conversation=teams.dm(DANA))[-1]
