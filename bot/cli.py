@@ -36,6 +36,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 strategy_app = typer.Typer(no_args_is_help=True, help="Check and inspect strategy files.")
 app.add_typer(strategy_app, name="strategy")
 app.add_typer(leads_app, name="leads")
+teams_app = typer.Typer(no_args_is_help=True, help="Microsoft Teams: the app package to sideload.")
+app.add_typer(teams_app, name="teams")
 
 
 def _fail(message: str) -> None:
@@ -107,6 +109,9 @@ def run() -> None:
         return
     if platform == "slack":
         asyncio.run(_slack(settings))
+        return
+    if platform == "teams":
+        asyncio.run(_teams(settings))
         return
     _fail(f"The {platform} adapter is not in this build yet; unset the {platform} settings to"
           " use the console, or see README.md for what is available.")
@@ -186,6 +191,71 @@ def _slack_oauth(settings: Settings) -> OAuthConfig | None:
                   client_secret=settings.slack_client_secret.get_secret_value(), scopes=scopes,
                   state_expiration_seconds=settings.slack_state_expiration,
                   redirect_uri=settings.slack_redirect_uri)
+
+
+async def _teams(settings: Settings) -> None:
+    """Serve Teams until interrupted: botbuilder's CloudAdapter at /api/messages on
+    ALIGNBOT_HTTP_PORT; the periodic tick runs alongside."""
+    from adapters.teams.app import BotAuthConfig, TeamsAdapter
+    from bot.scheduling.runner import TickRunner
+
+    app_id = settings.microsoft_app_id or ""
+    password = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else ""
+    if not app_id:
+        _fail("MICROSOFT_APP_ID is not set: the Teams adapter needs the Azure Bot's Microsoft App ID.")
+    if settings.microsoft_app_type != "UserAssignedMSI" and not password:
+        _fail("MICROSOFT_APP_PASSWORD is not set: add the client secret of the bot's app registration.")
+    if settings.microsoft_app_type != "MultiTenant" and not settings.microsoft_app_tenant_id:
+        _fail(f"MICROSOFT_APP_TENANT_ID is not set: a {settings.microsoft_app_type} bot needs its tenant id.")
+    try:
+        core = build_core(settings)
+        await core.start()
+    except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
+        _fail(str(exc))
+        return
+    auth = BotAuthConfig(APP_ID=app_id, APP_PASSWORD=password, APP_TYPE=settings.microsoft_app_type,
+                         APP_TENANTID=settings.microsoft_app_tenant_id)
+    adapter = TeamsAdapter(core, auth, http_port=settings.http_port, max_retries=settings.teams_max_retries,
+                           max_wait=settings.teams_max_retry_wait)
+    runner = TickRunner(core.tick, settings.tick_seconds)
+    try:
+        await adapter.start()
+        runner.start()
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        await runner.shutdown()
+        await adapter.stop()
+        await core.ctx.db.dispose()
+
+
+@teams_app.command("package")
+def teams_package(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the zip")] = Path(
+        "alignbot-teams.zip"),
+) -> None:
+    """Write the Teams app package (manifest.json + icons) to sideload or upload to Teams."""
+    from adapters.teams.manifest import ManifestError, PackageSettings, write_package
+    from bot.commands import build_registry
+
+    settings = _settings(quiet=True)
+    if not settings.microsoft_app_id:
+        _fail("MICROSOFT_APP_ID is not set: put the Azure Bot's Microsoft App ID in the environment or"
+              " .env (see README.md, 'Run it in Microsoft Teams').")
+        return
+    package = PackageSettings(settings.microsoft_app_id, settings.teams_app_version,
+                              settings.teams_developer_name, settings.teams_website_url,
+                              settings.teams_privacy_url, settings.teams_terms_url)
+    try:
+        data = write_package(out, package, build_registry().specs)
+    except ManifestError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"Wrote {out}: Teams app {data['version']} for bot {data['id']} (manifest"
+               f" {data['manifestVersion']}, {len(data['bots'][0]['commandLists'][0]['commands'])}"
+               " commands). Upload it in Teams: Apps > Manage your apps > Upload an app.")
 
 
 @app.command()
