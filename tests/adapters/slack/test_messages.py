@@ -129,3 +129,23 @@ async def test_an_unknown_button_gets_a_clear_reply_in_the_thread(adapter: Slack
     await core.ctx.drain()
     reply = slack.api.posts(DANA_DM)[-1]
     assert "no longer active" in reply["text"] and reply["thread_ts"] == ref.message_id
+
+
+async def test_a_scheduled_digest_arrives_in_slack_with_its_chart_uploaded(
+        adapter: SlackPort, slack: Slack, core: BotCore) -> None:
+    """The core's real digest job: an admin's organisation digest DM'd on schedule, the chart PNG
+    uploaded with files upload v2 into that DM."""
+    api = slack.api
+    await team(slack)
+    reply = (await slack.command(ADA, f'schedule add digest "daily 10:00" to=<@{ADA}|ada>'))[0]
+    assert "Scheduled #1 digest" in reply, reply
+
+    await core.advance(timedelta(days=1))
+
+    [complete] = api.calls_to("files.completeUploadExternal")
+    channel = complete.args["channel_id"]
+    [file_id] = api.uploads
+    assert api.uploads[file_id].startswith(b"\x89PNG\r\n\x1a\n")
+    digest_posts = [p for p in api.posts(channel) if "digest" in p["text"].lower()]
+    assert digest_posts, [p["text"][:80] for p in api.posts(channel)]
+    assert channel != DANA_DM  # only the admin it was scheduled for

@@ -287,3 +287,26 @@ async def test_a_real_nudge_and_its_done_button_update_the_card_in_place(
     assert not any(a["data"]["alignbot_action"].startswith("lead:") for e in updated["body"]
                    if e["type"] == "ActionSet" for a in e["actions"])  # its only lead was handled
     assert "Logged a touch on" in connector.card_texts(conversation=teams.dm(DANA))[-1]
+
+
+async def test_a_scheduled_digest_arrives_as_a_card_with_its_chart(teams: Teams,
+                                                                   core: BotCore) -> None:
+    """The core's real digest job on Teams: an admin's organisation digest sent on schedule as an
+    Adaptive Card (schema-checked by the conftest) with the chart PNG as an inline image."""
+    connector = teams.connector
+    await setup_team(teams)
+    assert "Scheduled #1 digest" in (await teams.say(
+        ADA, 'align schedule add digest "daily 10:00" to=Ada'))[0]
+
+    await core.advance(timedelta(days=1))
+
+    cards = [c.body["attachments"][0]["content"] for c in connector.of("send", teams.dm(ADA))
+             if c.body.get("attachments")]
+    digests = [card for card in cards if "digest" in card_text(card).lower()]
+    assert digests, [card_text(c)[:80] for c in cards]
+    images = [e for e in digests[-1]["body"] if e["type"] == "Image"]
+    assert images and images[0]["url"].startswith("data:image/png;base64,")
+    assert base64.b64decode(images[0]["url"].split(",", 1)[1]).startswith(b"\x89PNG\r\n\x1a\n")
+    assert connector.of("send", teams.dm(DANA)) == [] or all(
+        "digest" not in card_text(c.body["attachments"][0]["content"]).lower()
+        for c in connector.of("send", teams.dm(DANA)) if c.body.get("attachments"))
