@@ -219,7 +219,7 @@ async def test_someone_without_a_chat_is_reported_to_admins(teams: Teams, core: 
             OutboundMessage.kind == "checkin"))).all()
     assert failed.state == "failed" and "not installed the app" in (failed.error or "")
     listed = (await teams.say(ADA, "team list"))[0]
-    assert "Sam" in listed and "cannot be reached: cannot message 29:sam-0001 in Teams" in listed
+    assert "Sam" in listed and "unreachable (teams: app not installed for them)" in listed
     await teams.say(ADA, "align ask now sam")  # asked again the same day: no second notice
     again = [t for t in teams.connector.card_texts(conversation=teams.dm(ADA)) if "message Sam" in t]
     assert len(again) == 1
