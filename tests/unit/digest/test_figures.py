@@ -84,7 +84,7 @@ async def test_a_managers_digest_matches_the_teams_history(core: BotCore) -> Non
     assert {t.task_id for t in f.tasks if t.members == 0} >= {"compliance_discovery", "proof_of_value"}
 
     # effort outside the strategy: Lee's "cold calling dentists all week, CRM cleanup"
-    assert f.unmapped == [("cold calling dentists all week", 1), ("crm cleanup", 1)]
+    assert f.unmapped == [("cold calling dentists all week", 1), ("CRM cleanup", 1)]
     assert (f.unmapped_total, f.activities) == (2, 5)  # Dana's 3 mapped + Lee's 2 unmapped
 
     # scope: segments named as played last week, with who named them
@@ -180,6 +180,8 @@ async def test_admins_see_the_whole_organisation(core: BotCore) -> None:
     p = f.participation
     assert (p.asked, p.answered) == expected_participation(list(PLAN), 0)[:2]
     assert f.follow_up.overdue == 3 and f.follow_up.leads == 5  # Zed's L6 too
+    # Lee and Zed both spent last week cold calling dentists
+    assert f.unmapped[:2] == [("cold calling dentists all week", 2), ("CRM cleanup", 2)]
     # an admin with no reports asking for "their" digest gets the organisation too
     scope, _ = await figures_for(core, built, "Ada")
     assert scope.manager is None
