@@ -7,6 +7,7 @@ range on the check-in's occurrence), so one team's digest costs the same in an o
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,6 +69,11 @@ class History:
     scores: list[ScoreFacts]  # every evaluated answer in the window
 
 
+def _parse_all(rows: Sequence[tuple[int, datetime, str | None]]) -> list[AnswerFacts]:
+    return [AnswerFacts(member_id, at, evaluation) for member_id, at, text in rows
+            if (evaluation := parse_evaluation(text)) is not None]
+
+
 def _bounded(query: object, member_ids: Sequence[int] | None, start: datetime, end: datetime) -> object:
     query = query.where(col(CheckIn.occurrence_at) >= start,  # type: ignore[attr-defined]
                         col(CheckIn.occurrence_at) < end)
@@ -95,8 +101,7 @@ async def load_history(session: AsyncSession, member_ids: Sequence[int] | None, 
     answers = (await session.exec(_bounded(answer_query, member_ids, detail_start, end))).all()  # type: ignore[call-overload]
     return History(
         checkins=[CheckInFacts(*row) for row in checkins],
-        answers=[AnswerFacts(member_id, at, evaluation) for member_id, at, text in answers
-                 if (evaluation := parse_evaluation(text)) is not None],
+        answers=await asyncio.to_thread(_parse_all, answers),  # CPU work: off the event loop
         scores=[ScoreFacts(member_id, at, question, overall)
                 for member_id, at, question, overall in scores],
     )
