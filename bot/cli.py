@@ -11,24 +11,31 @@ import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
 from bot.app import build_core, configure_logging
 from bot.config import Settings
+from bot.core import BotCore
 from bot.evaluation import cli as evaluation_cli
 from bot.evaluation.factory import EvaluatorConfigError
 from bot.evaluation.result import Question
+from bot.leads.cli import leads_app
 from bot.prompts import PromptsError
 from bot.storage.database import Database, DatabaseUrlError
 from bot.strategy.loader import StrategyFileError, load_strategy
+from bot.web import WebServer
+
+if TYPE_CHECKING:
+    from adapters.slack.app import OAuthConfig
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sales-align-bot: keep a B2B sales team aligned with its strategy.")
 strategy_app = typer.Typer(no_args_is_help=True, help="Check and inspect strategy files.")
 app.add_typer(strategy_app, name="strategy")
+app.add_typer(leads_app, name="leads")
 
 
 def _fail(message: str) -> None:
@@ -77,9 +84,12 @@ async def _console(settings: Settings) -> None:
     adapter = ConsoleAdapter(core, echo=not sys.stdin.isatty())
     runner = TickRunner(core.tick, settings.tick_seconds)
     runner.start()  # scheduled check-ins arrive while you type, as on a platform
+    web = await _webhook_server(core)
     try:
         await adapter.run(stdin_lines())
     finally:
+        if web is not None:
+            await web.stop()
         await runner.shutdown()
         await core.ctx.drain()
         await core.ctx.db.dispose()
@@ -112,8 +122,13 @@ async def _slack(settings: Settings) -> None:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    if not token:
-        _fail("SLACK_BOT_TOKEN is not set: the Slack adapter needs the app's bot token (xoxb-...).")
+    oauth = _slack_oauth(settings)
+    if oauth is not None and (token or app_token):
+        _fail("Set either SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth, many workspaces, HTTP mode) or"
+              " SLACK_BOT_TOKEN (one workspace), not both.")
+    if oauth is None and not token:
+        _fail("SLACK_BOT_TOKEN is not set: the Slack adapter needs the app's bot token (xoxb-...),"
+              " or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs.")
     if app_token is None and not secret:
         _fail("Set SLACK_APP_TOKEN (xapp-..., Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).")
     try:
@@ -122,20 +137,55 @@ async def _slack(settings: Settings) -> None:
     except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
-    adapter = SlackAdapter(core, build_client(token), signing_secret=secret, app_token=app_token,
-                           http_port=settings.http_port)
+    adapter = SlackAdapter(core, None if oauth else build_client(token), signing_secret=secret,
+                           app_token=app_token, http_port=settings.http_port, oauth=oauth)
     runner = TickRunner(core.tick, settings.tick_seconds)
+    web = None
     try:
         await adapter.start()
+        if app_token:  # Socket Mode serves no HTTP: the leads webhook gets its own server
+            web = await _webhook_server(core)
         runner.start()
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         await stop.wait()  # until Ctrl-C or SIGTERM; then finish in-flight work and disconnect
     finally:
+        if web is not None:
+            await web.stop()
         await runner.shutdown()
         await adapter.stop()
         await core.ctx.db.dispose()
+
+
+async def _webhook_server(core: BotCore) -> WebServer | None:
+    """The leads webhook (and /healthz) on ALIGNBOT_HTTP_PORT when a webhook secret is set and
+    no adapter serves HTTP; a busy port is reported, not fatal (the chat keeps working)."""
+    if core.ctx.settings.webhook_secret is None:
+        return None
+    server = WebServer(core.ctx, port=core.ctx.settings.http_port)
+    try:
+        await server.start()
+    except OSError as exc:
+        typer.echo(f"Leads webhook not started: port {core.ctx.settings.http_port}: {exc}", err=True)
+        return None
+    return server
+
+
+def _slack_oauth(settings: Settings) -> OAuthConfig | None:
+    """The OAuth settings when SLACK_CLIENT_ID is set (both id and secret are then required)."""
+    if not settings.slack_client_id:
+        return None
+    if not settings.slack_client_secret:
+        _fail("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not: OAuth installs need both.")
+        raise AssertionError
+    from adapters.slack.app import OAuthConfig
+
+    scopes = [s.strip() for s in settings.slack_scopes.split(",") if s.strip()]
+    return OAuthConfig(client_id=settings.slack_client_id,
+                  client_secret=settings.slack_client_secret.get_secret_value(), scopes=scopes,
+                  state_expiration_seconds=settings.slack_state_expiration,
+                  redirect_uri=settings.slack_redirect_uri)
 
 
 @app.command()

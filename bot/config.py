@@ -78,6 +78,21 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias=_plain("SLACK_SIGNING_SECRET")
     )
+    # Multi-workspace OAuth install (instead of SLACK_BOT_TOKEN): served at /slack/install and
+    # /slack/oauth_redirect, installations and states kept in the bot's database.
+    slack_client_id: str | None = Field(default=None, validation_alias=_plain("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias=_plain("SLACK_CLIENT_SECRET")
+    )
+    slack_scopes: str = Field(
+        default="", validation_alias=_plain("SLACK_SCOPES"),
+        description="Comma-separated bot scopes an OAuth install asks for; empty: the manifest's",
+    )
+    slack_redirect_uri: str | None = Field(default=None, validation_alias=_plain("SLACK_REDIRECT_URI"))
+    slack_state_expiration: int = Field(
+        default=600, ge=60, le=86400,
+        description="Seconds an OAuth install link (its state) stays valid",
+    )
     microsoft_app_id: str | None = Field(default=None, validation_alias=_plain("MICROSOFT_APP_ID"))
     microsoft_app_password: SecretStr | None = Field(
         default=None, validation_alias=_plain("MICROSOFT_APP_PASSWORD")
@@ -129,7 +144,7 @@ class Settings(BaseSettings):
         """The adapter to run: explicit choice, else whichever platform has credentials."""
         if self.platform != "auto":
             return self.platform
-        if self.slack_bot_token or self.slack_app_token:
+        if self.slack_bot_token or self.slack_app_token or self.slack_client_id:
             return "slack"
         if self.microsoft_app_id:
             return "teams"

@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
 from bot.commands import build_registry
 from bot.commands.context import CommandContext
 from bot.commands.dispatch import run_command
 from bot.context import BotContext
-from bot.delivery import Outbox
+from bot.delivery import Outbox, ref_from_json
 from bot.digest.job import DigestJob
 from bot.evaluation.base import Evaluator
 from bot.evaluation.factory import build_evaluator
@@ -33,9 +34,11 @@ from bot.events import (
     MemberJoined,
     MemberRef,
     Message,
+    MessageRef,
     QuestionForm,
     UserMessage,
 )
+from bot.home import home
 from bot.leads.actions import LeadActionError, LeadActions
 from bot.leads.nudges import NudgeJob
 from bot.members import MemberDirectory
@@ -59,6 +62,12 @@ def command_text(text: str) -> str | None:
         if stripped.lower().startswith(prefix + " "):
             return stripped[len(prefix) + 1:].strip()
     return None
+
+
+@dataclass(frozen=True)
+class OpenCheckIn:
+    form_id: str
+    thread: MessageRef | None  # the invitation message
 
 
 @dataclass
@@ -150,6 +159,31 @@ class BotCore:
         if member is None or not member.active or kind != "checkin" or not target.isdigit():
             return None
         return await self.checkins.form(member, int(target))
+
+    async def invitation(self, ref: MemberRef, form_id: str) -> Message | None:
+        """The check-in invitation behind `form_id` as it stands now, for adapters that update
+        the sent one in place after an answer (the button then reads "Edit answers")."""
+        member = await self._member(ref)
+        kind, _, target = form_id.partition(":")
+        if member is None or not member.active or kind != "checkin" or not target.isdigit():
+            return None
+        return await self.checkins.invitation(member, int(target))
+
+    async def open_checkin(self, ref: MemberRef) -> OpenCheckIn | None:
+        """The member's open check-in: where it was asked, so replies to their plain messages
+        (saved, feedback, next question) go in that thread, and its form id."""
+        member = await self._member(ref)
+        if member is None or member.id is None:
+            return None
+        async with self.ctx.db.session() as session:
+            checkin = await self.checkins.open_for(session, member.id)
+        if checkin is None:
+            return None
+        return OpenCheckIn(form_id(checkin), ref_from_json(checkin.message_ref))
+
+    async def home(self, ref: MemberRef) -> Message:
+        """The member's home page (open check-in, feedback, trend; team; schedules, sell-by)."""
+        return await home(self.ctx, await self._member(ref))
 
     async def _chat(self, event: UserMessage) -> list[Message]:
         member = await self._member(event.member)

@@ -51,6 +51,9 @@ class Outbox:
         outcome = await self._claim(member, key, kind)
         if isinstance(outcome, MessageRef) or outcome is None:
             return outcome
+        if reason := await self._unreachable(member):
+            await self._record_failure(key, DeliveryError(f"member unreachable: {reason}", permanent=True))
+            return None
         port = self.ctx.port_for(member.platform)
         to = MemberRef(member.platform, member.platform_user_id)
         if outcome == "retaken" and (earlier := await port.find_sent(to, key)) is not None:
@@ -60,6 +63,8 @@ class Outbox:
             ref = await port.send(to, replace(message, key=key), thread=thread)
         except DeliveryError as exc:
             await self._record_failure(key, exc)
+            if exc.unreachable:
+                await self._mark_unreachable(member, exc.unreachable)
             if exc.permanent:
                 return None
             raise
@@ -104,6 +109,19 @@ class Outbox:
             if result.rowcount != 1:
                 return None
             return "new" if released else "retaken"
+
+    async def _unreachable(self, member: Member) -> str | None:
+        """Why the platform said this member cannot be reached (fresh from the database)."""
+        async with self.ctx.db.session() as session:
+            return (await session.exec(select(Member.unreachable).where(Member.id == member.id))).first()
+
+    async def _mark_unreachable(self, member: Member, reason: str) -> None:
+        """Stop sending to someone the platform says is gone (deactivated, unknown) until a profile
+        update or a message from them shows they are back (`MemberDirectory.upsert_profile`)."""
+        async with self.ctx.db.session() as session:
+            await session.exec(update(Member).where(col(Member.id) == member.id).values(
+                unreachable=reason[:64], updated_at=self.ctx.clock.now()))
+        log.warning("member %s marked unreachable: %s", member.id, reason)
 
     async def _record_sent(self, key: str, ref: MessageRef) -> None:
         async with self.ctx.db.session() as session:

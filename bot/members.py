@@ -92,6 +92,7 @@ class MemberDirectory:
         member.name = profile.name or member.name
         member.email = profile.email or member.email
         member.platform_admin = profile.is_platform_admin
+        member.unreachable = None  # the platform just described them: reachable again
         zone = valid_timezone(profile.timezone)
         if zone and not member.timezone_overridden:
             member.timezone = zone

@@ -8,11 +8,14 @@ from bot.events import MemberProfile, MemberRef, Message, MessageRef
 
 
 class DeliveryError(Exception):
-    """A send failed. `permanent` means retrying cannot help (deactivated user, closed DM)."""
+    """A send failed. `permanent` means retrying cannot help (deactivated user, closed DM);
+    `unreachable` names why the person, not just this message, cannot be reached (e.g.
+    account_inactive), so the core marks them and stops trying until their profile changes."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, unreachable: str | None = None) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent or unreachable is not None
+        self.unreachable = unreachable
 
 
 class ChatPort(Protocol):

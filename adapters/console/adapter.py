@@ -21,6 +21,7 @@ from adapters.console.render import render
 from bot.core import BotCore
 from bot.events import (
     ActionInvoked,
+    Buttons,
     Image,
     MemberProfile,
     MemberRef,
@@ -28,6 +29,7 @@ from bot.events import (
     MessageRef,
     UserMessage,
 )
+from bot.leads.csv_import import LeadFileError, import_csv
 from bot.members import MemberDirectory, valid_timezone
 from bot.strategy.durations import Duration, DurationError
 
@@ -37,6 +39,7 @@ HELP = """Console commands:
   /align <command>      a bot command (try /align help)
   /advance <duration>   move the bot's clock forward and run what falls due (e.g. 4h, 3d)
   /click <action> [v]   press a button shown as [label: /click ...]
+  /import-leads <csv>   import leads (as `alignbot leads import` does)
   /time                 show the bot's clock
   /quit                 leave
 Anything else is a message to the bot from the current member."""
@@ -60,6 +63,7 @@ class ConsoleAdapter:
         self._names: dict[str, str] = {}
         self._ids = count(1)
         self._sent: dict[tuple[str, str], MessageRef] = {}
+        self._buttons: dict[tuple[str, str, str], MessageRef] = {}  # (user, action, value) -> msg
 
     # --- ChatPort -----------------------------------------------------------------------
 
@@ -69,7 +73,15 @@ class ConsoleAdapter:
         ref = MessageRef(PLATFORM, to.user_id, str(next(self._ids)))
         if message.key:
             self._sent[(to.user_id, message.key)] = ref
+        self._remember_buttons(to.user_id, message, ref)
         return ref
+
+    def _remember_buttons(self, user_id: str, message: Message, ref: MessageRef) -> None:
+        """So `/click` can say which message a button was on (the bot may update it in place)."""
+        for block in message.blocks:
+            if isinstance(block, Buttons):
+                for button in block.buttons:
+                    self._buttons[(user_id, button.action_id, button.value)] = ref
 
     async def find_sent(self, to: MemberRef, key: str) -> MessageRef | None:
         return self._sent.get((to.user_id, key))
@@ -124,6 +136,8 @@ class ConsoleAdapter:
                 self.out.write(f"Bot clock: {self.core.ctx.clock.now():%a %Y-%m-%d %H:%M} UTC\n")
             case "/click":
                 await self._click(rest)
+            case "/import-leads":
+                await self._import_leads(rest)
             case _:
                 await self._say(text)
         await self.core.ctx.drain()
@@ -154,9 +168,22 @@ class ConsoleAdapter:
         if not action:
             self.out.write("Usage: /click <action> [value]\n")
             return
-        event = ActionInvoked(MemberRef(PLATFORM, self.speaker), action, value.strip())
+        on = self._buttons.get((self.speaker, action, value.strip()))
+        event = ActionInvoked(MemberRef(PLATFORM, self.speaker), action, value.strip(), message=on)
         for reply in await self.core.handle(event):
             self._print(self.speaker, render(reply))
+
+    async def _import_leads(self, path: str) -> None:
+        """What `alignbot leads import` does, from inside a console session."""
+        if not path.strip():
+            self.out.write("Usage: /import-leads examples/leads.csv\n")
+            return
+        try:
+            report = await import_csv(self.core.ctx, Path(path.strip()))
+        except LeadFileError as exc:
+            self.out.write(f"{exc}\n")
+            return
+        self.out.write(f"Imported {Path(path.strip()).name}: {report.summary()}\n")
 
     async def _advance(self, text: str) -> None:
         try:

@@ -1,6 +1,10 @@
 """The running Slack connection: a bolt AsyncApp whose listeners feed the core, served over HTTP
 (aiohttp, `/slack/events`, signature verified by bolt) or Socket Mode (when an app token is set).
 
+Two ways to be installed: one workspace with a bot token, or many through OAuth
+(`/slack/install`, `/slack/oauth_redirect`; installations and states in our database, see
+`oauth.py`), where every request's workspace picks the token its work uses.
+
 Every listener acknowledges at once and hands the work to a tracked task (`BotContext.spawn`):
 Slack wants an ack within 3 s, and the core then records, evaluates and replies. Retried Events
 API deliveries carry the same `event_id`, which the core records before doing anything, so a retry
@@ -9,56 +13,124 @@ never stores an answer twice.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import FORM_CALLBACK, OPEN_FORM_ACTION, fallback_text, form_view, message_blocks
+from adapters.slack.blocks import (
+    FORM_CALLBACK,
+    OPEN_FORM_ACTION,
+    fallback_text,
+    form_view,
+    home_view,
+    message_blocks,
+)
 from adapters.slack.convert import (
+    action_event,
     action_message,
     command_event,
     form_values,
     member,
     message_event,
     reply_thread,
+    workspace_of,
 )
-from adapters.slack.port import SlackPort
+from adapters.slack.oauth import (
+    CURRENT_WORKSPACE,
+    DatabaseInstallationStore,
+    DatabaseStateStore,
+    Workspaces,
+)
+from adapters.slack.port import SlackPort, build_client, profile
 from bot.core import BotCore
-from bot.events import ActionInvoked, CommandInvoked, Message, MessageRef, UserMessage
+from bot.events import ActionInvoked, CommandInvoked, MemberJoined, Message, MessageRef, UserMessage
+from bot.installations import Installations
+from bot.web import mount_core_routes
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 COMMAND = "/align"
+MANIFEST = Path(__file__).resolve().parent / "manifest.yaml"
+# The Events API events the app subscribes to, with the listener that handles each.
+EVENTS = ("message", "app_home_opened", "team_join", "user_change")
 Json = dict[str, Any]
 Respond = Any  # bolt's AsyncRespond (bolt ships no type hints mypy can use)
 Ack = Any
 
 
+def manifest_scopes() -> list[str]:
+    """The bot scopes the manifest asks for: what an OAuth install requests by default."""
+    manifest: Json = yaml.safe_load(MANIFEST.read_text())
+    return list(manifest["oauth_config"]["scopes"]["bot"])
+
+
+@dataclass(frozen=True)
+class OAuthConfig:
+    """What a multi-workspace (OAuth) install needs; without it the app uses one bot token."""
+
+    client_id: str
+    client_secret: str
+    scopes: Sequence[str] = ()  # default: the manifest's bot scopes
+    state_expiration_seconds: int = 600
+    redirect_uri: str | None = None
+    base_url: str = AsyncWebClient.BASE_URL  # the Web API (tests point it at a local server)
+
+
 class SlackAdapter(SlackPort):
     """The Slack ChatPort plus its lifecycle: `start()` serves HTTP or connects Socket Mode."""
 
-    def __init__(self, core: BotCore, client: AsyncWebClient, *, signing_secret: str | None = None,
-                 app_token: str | None = None, host: str = "0.0.0.0", http_port: int = 3000) -> None:
-        super().__init__(client)
+    def __init__(self, core: BotCore, client: AsyncWebClient | None = None, *,
+                 signing_secret: str | None = None, app_token: str | None = None,
+                 host: str = "0.0.0.0", http_port: int = 3000, oauth: OAuthConfig | None = None) -> None:
         if app_token is None and not signing_secret:
             raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
+        if (client is None) == (oauth is None):
+            raise ValueError("give either a bot-token client (one workspace) or OAuth settings (many)")
+        oauth_settings = None
+        if oauth is not None:
+            records = Installations(core.ctx.db, core.ctx.clock, "slack")
+            store = DatabaseInstallationStore(records, oauth.client_id)
+            base = oauth.base_url
+            super().__init__(Workspaces(records=records, store=store,
+                                        client_factory=lambda token: build_client(token, base_url=base)))
+            oauth_settings = AsyncOAuthSettings(
+                client_id=oauth.client_id, client_secret=oauth.client_secret,
+                scopes=list(oauth.scopes) or manifest_scopes(), redirect_uri=oauth.redirect_uri,
+                install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
+                installation_store=store,
+                state_store=DatabaseStateStore(records, oauth.state_expiration_seconds),
+                state_expiration_seconds=oauth.state_expiration_seconds)
+            client = build_client(None, base_url=base)
+        else:
+            assert client is not None
+            super().__init__(client)
         self.core = core
         self.app_token = app_token
         self.host = host
         self.http_port = http_port
-        self.app = AsyncApp(client=client, signing_secret=signing_secret,
+        self.app = AsyncApp(client=client, signing_secret=signing_secret, oauth_settings=oauth_settings,
                             request_verification_enabled=app_token is None,
                             process_before_response=True,  # listeners only spawn tracked work
                             logger=logging.getLogger("slack_bolt"))
         self._register(self.app)
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -95,11 +167,29 @@ class SlackAdapter(SlackPort):
         app = web.Application()
         app.router.add_post(EVENTS_PATH, self._dispatch)
         app.router.add_get("/healthz", self._health)
+        if self.app.oauth_flow is not None:
+            app.router.add_get(INSTALL_PATH, self._install)
+            app.router.add_get(REDIRECT_PATH, self._oauth_redirect)
+        mount_core_routes(app, self.core.ctx)  # the leads webhook on the same port
         return app
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
+
+    async def _install(self, request: web.Request) -> web.Response:
+        """The "Add to Slack" page: a fresh OAuth state (stored and set as a cookie)."""
+        flow = self.app.oauth_flow
+        assert flow is not None
+        response = await flow.handle_installation(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def _oauth_redirect(self, request: web.Request) -> web.Response:
+        """Slack's redirect: state checked and consumed, code exchanged, installation stored."""
+        flow = self.app.oauth_flow
+        assert flow is not None
+        response = await flow.handle_callback(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
@@ -108,37 +198,65 @@ class SlackAdapter(SlackPort):
 
     def _register(self, app: AsyncApp) -> None:
         app.command(COMMAND)(self._on_command)
-        app.event("message")(self._on_message)
+        listeners = {"message": self._on_message, "app_home_opened": self._on_home_opened,
+                     "team_join": self._on_profile_changed, "user_change": self._on_profile_changed}
+        for event in EVENTS:
+            app.event(event)(listeners[event])
         app.action(OPEN_FORM_ACTION)(self._on_open_form)
         app.action(re.compile(r"^(?!" + re.escape(OPEN_FORM_ACTION) + r"$).+"))(self._on_action)
         app.view_submission(FORM_CALLBACK)(self._on_form_submitted)
 
+    async def _enter(self, body: Json, user_id: str | None) -> None:
+        """Note the request's workspace for the work it starts (tasks copy the context) and
+        remember which workspace the user is in (multi-workspace installs)."""
+        where = workspace_of(body)
+        CURRENT_WORKSPACE.set(where)
+        await self.workspaces.remember(user_id, where)
+
     async def _on_command(self, ack: Ack, body: Json, respond: Respond) -> None:
         event = command_event(body)
+        await self._enter(body, event.member.user_id)
         self.core.ctx.spawn(self._command(event, respond), "slack-command")
         await ack()
 
     async def _on_message(self, ack: Ack, body: Json) -> None:
         event = message_event(body)
         if event is not None:
+            await self._enter(body, event.member.user_id)
+            self.remember_dm(event.member.user_id, event.channel)
             self.core.ctx.spawn(self._message(event, reply_thread(body)), "slack-message")
         await ack()
 
-    async def _on_open_form(self, ack: Ack, body: Json) -> None:
+    async def _on_home_opened(self, ack: Ack, body: Json, client: AsyncWebClient) -> None:
+        event: Json = body.get("event") or {}
+        if event.get("tab") == "home" and event.get("user"):
+            await self._enter(body, event["user"])
+            self.core.ctx.spawn(self._publish_home(client, event["user"]), "slack-home")
+        await ack()
+
+    async def _on_profile_changed(self, ack: Ack, body: Json) -> None:
+        """team_join / user_change: refresh the cached profile (time zone, email, admin)."""
+        user: Json = (body.get("event") or {}).get("user") or {}
+        if user.get("id"):
+            await self._enter(body, user["id"])
+            self.core.ctx.spawn(self._profile_changed(user), "slack-profile")
+        await ack()
+
+    async def _on_open_form(self, ack: Ack, body: Json, client: AsyncWebClient) -> None:
         action: Json = body["actions"][0]
-        self.core.ctx.spawn(self._open_form(body["user"]["id"], action.get("value") or "",
+        await self._enter(body, body["user"]["id"])
+        self.core.ctx.spawn(self._open_form(client, body["user"]["id"], action.get("value") or "",
                                             body["trigger_id"], action_message(body)), "slack-open-form")
         await ack()
 
     async def _on_action(self, ack: Ack, body: Json) -> None:
-        action: Json = body["actions"][0]
-        event = ActionInvoked(member(body["user"]["id"]), action["action_id"], action.get("value") or "",
-                              message=action_message(body), raw=body)
-        self.core.ctx.spawn(self._act(event), "slack-action")
+        await self._enter(body, body["user"]["id"])
+        self.core.ctx.spawn(self._act(action_event(body)), "slack-action")
         await ack()
 
     async def _on_form_submitted(self, ack: Ack, body: Json, view: Json) -> None:
         meta = _metadata(view)
+        await self._enter(body, body["user"]["id"])
         thread = (MessageRef("slack", meta["channel"], meta["ts"])
                   if meta.get("channel") and meta.get("ts") else None)
         event = ActionInvoked(member(body["user"]["id"]), str(meta.get("form", "")),
@@ -154,30 +272,66 @@ class SlackAdapter(SlackPort):
                           response_type="ephemeral", replace_original=False)
 
     async def _message(self, event: UserMessage, thread_ts: str | None) -> None:
-        replies = await self.core.handle(event)
-        await self._reply(event.channel, replies, thread_ts)
+        """A DM: replies go in the thread the person wrote in, else in their check-in's thread
+        (asked before the answer is recorded: answering the last question closes nothing, but
+        the thread must be the one the person was answering)."""
+        async with self._conversation(event.member.user_id):
+            checkin = await self.core.open_checkin(event.member)
+            replies = await self.core.handle(event)
+        invitation = checkin.thread if checkin and checkin.thread else None
+        if thread_ts is None and invitation is not None and invitation.channel == event.channel:
+            thread_ts = invitation.message_id
+        await self._reply(event.channel, replies, thread_ts, event.member.user_id)
+        if checkin is not None and invitation is not None and replies:
+            await self._refresh_invitation(event.member.user_id, checkin.form_id, invitation)
 
-    async def _open_form(self, user_id: str, form_id: str, trigger_id: str,
+    def _conversation(self, user_id: str) -> asyncio.Lock:
+        """One person's DMs are handled in order: two quick messages answer two questions,
+        rather than both racing for the current one."""
+        lock = self._locks.get(user_id)
+        if lock is None:
+            lock = self._locks[user_id] = asyncio.Lock()
+        return lock
+
+    async def _publish_home(self, client: AsyncWebClient, user_id: str) -> None:
+        home = await self.core.home(member(user_id))
+        await client.views_publish(user_id=user_id, view=home_view(home))
+
+    async def _profile_changed(self, user: Json) -> None:
+        known = profile(user)
+        if known is not None:
+            await self.core.handle(MemberJoined(known, raw=user))
+
+    async def _open_form(self, client: AsyncWebClient, user_id: str, form_id: str, trigger_id: str,
                          where: MessageRef | None) -> None:
         form = await self.core.form(member(user_id), form_id)
         if form is None:
             closed = Message.plain("That check-in has closed or is not yours; your earlier answers are kept.")
             channel = where.channel if where else await self.dm_channel(user_id)
-            await self._reply(channel, [closed], where.message_id if where else None)
+            await self._reply(channel, [closed], where.message_id if where else None, user_id)
             return
         meta = {"form": form_id, **({"channel": where.channel, "ts": where.message_id} if where else {})}
-        await self.client.views_open(trigger_id=trigger_id, view=form_view(form, meta))
+        await client.views_open(trigger_id=trigger_id, view=form_view(form, meta))
 
     async def _act(self, event: ActionInvoked) -> None:
         replies = await self.core.handle(event)
         where = event.message
         channel = where.channel if where else await self.dm_channel(event.member.user_id)
-        await self._reply(channel, replies, where.message_id if where else None)
+        await self._reply(channel, replies, where.message_id if where else None, event.member.user_id)
+        if event.values and where is not None:  # a check-in form was submitted
+            await self._refresh_invitation(event.member.user_id, event.action_id, where)
 
-    async def _reply(self, channel: str, replies: list[Message], thread_ts: str | None) -> None:
+    async def _refresh_invitation(self, user_id: str, form_id: str, where: MessageRef) -> None:
+        """Update the invitation in place: its button now reads "Edit answers" (until it closes)."""
+        invitation = await self.core.invitation(member(user_id), form_id)
+        if invitation is not None:
+            await self.update(where, invitation)
+
+    async def _reply(self, channel: str, replies: list[Message], thread_ts: str | None,
+                     user_id: str) -> None:
         """Show the core's replies to the person who acted, in their DM (thread)."""
         for reply in replies:
-            await self.post(channel, reply, thread_ts=thread_ts)
+            await self.post(channel, reply, thread_ts=thread_ts, user_id=user_id)
 
 
 def _metadata(view: Json) -> Json:
@@ -188,4 +342,5 @@ def _metadata(view: Json) -> Json:
     return meta if isinstance(meta, dict) else {}
 
 
-__all__ = ["COMMAND", "EVENTS_PATH", "SlackAdapter"]
+__all__ = ["COMMAND", "EVENTS", "EVENTS_PATH", "INSTALL_PATH", "REDIRECT_PATH", "OAuthConfig", "SlackAdapter",
+           "manifest_scopes"]

@@ -98,12 +98,11 @@ def _form(block: QuestionForm) -> list[Json]:
 
 
 def _image(block: Image) -> list[Json]:
-    # Image bytes need a file upload (files_upload_v2), which comes with digests; until then
-    # the alt text stands in.
+    """Where the bytes cannot be uploaded (a Home tab view), the alt text stands in."""
     return [{"type": "context", "elements": [mrkdwn(f"(image: {block.alt})")]}]
 
 
-def _block(block: Block) -> list[Json]:
+def _block(block: Block, images: bool) -> list[Json]:
     if isinstance(block, Text):
         return _text(block)
     if isinstance(block, FactList):
@@ -112,16 +111,22 @@ def _block(block: Block) -> list[Json]:
         return _buttons(block)
     if isinstance(block, QuestionForm):
         return _form(block)
-    return _image(block)
+    return _image(block) if images else []
 
 
-def message_blocks(message: Message) -> list[Json]:
-    """The message's blocks, at most 50 (the last says that the rest was cut)."""
-    blocks = [b for block in message.blocks for b in _block(block)]
-    if len(blocks) > MAX_MESSAGE_BLOCKS:
-        blocks = [*blocks[: MAX_MESSAGE_BLOCKS - 1],
-                  {"type": "context", "elements": [mrkdwn("(message shortened)")]}]
+def message_blocks(message: Message, *, limit: int = MAX_MESSAGE_BLOCKS,
+                   image_alt: bool = False) -> list[Json]:
+    """The message's blocks, at most `limit` (the last says that the rest was cut). Images are
+    left out (the port uploads them as files) unless `image_alt` puts their alt text instead."""
+    blocks = [b for block in message.blocks for b in _block(block, image_alt)]
+    if len(blocks) > limit:
+        blocks = [*blocks[: limit - 1], {"type": "context", "elements": [mrkdwn("(message shortened)")]}]
     return blocks
+
+
+def home_view(message: Message) -> Json:
+    """An App Home tab view of a core message (at most 100 blocks; images as their alt text)."""
+    return {"type": "home", "blocks": message_blocks(message, limit=MAX_VIEW_BLOCKS, image_alt=True)}
 
 
 def fallback_text(message: Message) -> str:
@@ -151,4 +156,4 @@ def form_view(form: QuestionForm, private_metadata: Json) -> Json:
 
 
 __all__ = ["ANSWER_ACTION", "FORM_CALLBACK", "OPEN_FORM_ACTION", "fallback_text", "form_view",
-           "message_blocks"]
+           "home_view", "message_blocks"]

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from adapters.slack.blocks import ANSWER_ACTION
-from bot.events import CommandInvoked, MemberRef, MessageRef, UserMessage
+from bot.events import ActionInvoked, CommandInvoked, MemberRef, MessageRef, UserMessage
+from bot.installations import Workspace
 
 PLATFORM = "slack"
 Json = dict[str, Any]
@@ -64,6 +65,23 @@ def action_message(body: Json) -> MessageRef | None:
     return MessageRef(PLATFORM, channel, ts) if channel and ts else None
 
 
+def workspace_of(body: Json) -> Workspace | None:
+    """The workspace (team) and org (enterprise) a request comes from, in any payload shape:
+    slash commands and events carry `team_id`, interactions `team.id`."""
+    team = (body.get("team_id") or (body.get("team") or {}).get("id")
+            or (body.get("user") or {}).get("team_id"))
+    org = body.get("enterprise_id") or (body.get("enterprise") or {}).get("id")
+    return Workspace(str(team), str(org) if org else None) if team else None
+
+
+def action_event(body: Json) -> ActionInvoked:
+    """A button press (block_actions) as the core's ActionInvoked, with the message it was on,
+    so the core can update that message in place (a nudge marked done, snoozed...)."""
+    action: Json = body["actions"][0]
+    return ActionInvoked(member(body["user"]["id"]), action["action_id"], action.get("value") or "",
+                         message=action_message(body), raw=body)
+
+
 def form_values(view: Json) -> dict[str, str]:
     """A submitted modal's inputs by field id (the block_id); empty inputs as ""."""
     values: dict[str, str] = {}
@@ -73,5 +91,5 @@ def form_values(view: Json) -> dict[str, str]:
     return values
 
 
-__all__ = ["PLATFORM", "action_message", "command_event", "form_values", "member", "message_event",
-           "normalize_text", "reply_thread"]
+__all__ = ["PLATFORM", "action_event", "action_message", "command_event", "form_values", "member",
+           "message_event", "normalize_text", "reply_thread", "workspace_of"]

@@ -1,9 +1,15 @@
 """SlackPort: the core's ChatPort on the Slack Web API (DMs, updates, sent-message lookup, profiles).
 
 Sends carry the outbox key as message metadata, so `find_sent` can tell from the DM's history
-whether an interrupted send went through. Slack errors that retrying cannot fix (deactivated or
-unknown user, closed DM) become `DeliveryError(permanent=True)`; everything else (rate limits
-left after slack_sdk's own retries, 5xx, network) is transient.
+whether an interrupted send went through. Any core `Message` is rendered generically: its blocks as
+Block Kit, its `Image`s uploaded into the same DM (thread) with files upload v2. Slack errors that
+retrying cannot fix (deactivated or unknown user, closed DM) become `DeliveryError(permanent=True)`,
+and those that say the person is gone (`user_not_found`, `account_inactive`) also name the reason
+so the core marks the member; everything else (rate limits left after slack_sdk's own retries,
+5xx, network) is transient.
+
+Which Web API client (token) is used comes from `Workspaces`: the one bot token, or with OAuth the
+token of the workspace the user is in.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import fallback_text, message_blocks
 from adapters.slack.convert import PLATFORM
-from bot.events import MemberProfile, MemberRef, Message, MessageRef
+from adapters.slack.oauth import NoInstallation, Workspaces
+from bot.events import Image, MemberProfile, MemberRef, Message, MessageRef
+from bot.installations import Workspace
 from bot.port import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -34,16 +42,19 @@ PERMANENT_ERRORS = frozenset({
     "is_archived", "user_disabled", "user_is_restricted", "not_in_channel",
 })
 NOT_FOUND_ERRORS = frozenset({"user_not_found", "users_not_found"})
+# Errors that say the person, not just one message, cannot be reached: the member is marked.
+UNREACHABLE_ERRORS = frozenset({"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"})
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _USER_ID = re.compile(r"[UW](?=[A-Z0-9]*\d)[A-Z0-9]{2,}")
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 Json = dict[str, Any]
 
 
-def build_client(token: str, base_url: str = AsyncWebClient.BASE_URL,
+def build_client(token: str | None, base_url: str = AsyncWebClient.BASE_URL,
                  rate_limit_retries: int = 2) -> AsyncWebClient:
     """A Web API client that honours 429 Retry-After and retries one 5xx, on top of slack_sdk's
-    default single retry of connection errors."""
+    default single retry of connection errors. No token: the OAuth flow's client (tokens come
+    per workspace from the installation store)."""
     client = AsyncWebClient(token=token, base_url=base_url)
     client.retry_handlers.extend([AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
                                   AsyncServerErrorRetryHandler(max_retry_count=1)])
@@ -63,23 +74,36 @@ def _error(exc: Exception, what: str) -> DeliveryError:
         code = error_code(exc)
         status = exc.response.status_code
         return DeliveryError(f"Slack {what} failed: {code or f'HTTP {status}'}",
-                             permanent=code in PERMANENT_ERRORS)
+                             permanent=code in PERMANENT_ERRORS,
+                             unreachable=code if code in UNREACHABLE_ERRORS else None)
+    if isinstance(exc, NoInstallation):
+        return DeliveryError(f"Slack {what} failed: {exc}", permanent=False)
     return DeliveryError(f"Slack {what} failed: {type(exc).__name__}: {exc}", permanent=False)
 
 
-_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, asyncio.TimeoutError)
+_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, NoInstallation)
 
 
 class SlackPort:
-    """ChatPort for one workspace, through a bot-token AsyncWebClient."""
+    """ChatPort on the Slack Web API, for one workspace (bot token) or many (OAuth installs)."""
 
     platform = PLATFORM
     supports_forms = True
 
-    def __init__(self, client: AsyncWebClient, history_limit: int = 200) -> None:
-        self.client = client
+    def __init__(self, client: AsyncWebClient | Workspaces, history_limit: int = 200) -> None:
+        self.workspaces = client if isinstance(client, Workspaces) else Workspaces(client)
         self.history_limit = history_limit
         self._dm: dict[str, str] = {}  # user id -> DM channel id
+        self._dm_user: dict[str, str] = {}  # DM channel id -> user id (to pick the token of an update)
+
+    @property
+    def client(self) -> AsyncWebClient:
+        """The single-workspace client (bot-token mode)."""
+        assert self.workspaces.single is not None, "multi-workspace: use client_for(user)"
+        return self.workspaces.single
+
+    async def client_for(self, user_id: str | None) -> AsyncWebClient:
+        return await self.workspaces.client_for(user_id)
 
     # --- ChatPort -----------------------------------------------------------------------
 
@@ -87,16 +111,19 @@ class SlackPort:
                    thread: MessageRef | None = None) -> MessageRef:
         try:
             channel = thread.channel if thread else await self.dm_channel(to.user_id)
-            return await self.post(channel, message, thread_ts=thread.message_id if thread else None)
+            return await self.post(channel, message, thread_ts=thread.message_id if thread else None,
+                                   user_id=to.user_id)
         except _FAILURES as exc:
             if error_code(exc) == "channel_not_found":
                 self._dm.pop(to.user_id, None)
             raise _error(exc, "send") from exc
 
     async def update(self, ref: MessageRef, message: Message) -> None:
+        """chat.update with the re-rendered blocks (buttons pressed, a nudge done...)."""
         try:
-            await self.client.chat_update(channel=ref.channel, ts=ref.message_id,
-                                          text=fallback_text(message), blocks=message_blocks(message))
+            client = await self.client_for(self._dm_user.get(ref.channel))
+            await client.chat_update(channel=ref.channel, ts=ref.message_id,
+                                     text=fallback_text(message), blocks=message_blocks(message))
         except _FAILURES as exc:
             raise _error(exc, "update") from exc
 
@@ -104,7 +131,8 @@ class SlackPort:
         """The DM the bot sent with this outbox key, from the DM's recent history."""
         try:
             channel = await self.dm_channel(to.user_id)
-            history = await self.client.conversations_history(
+            client = await self.client_for(to.user_id)
+            history = await client.conversations_history(
                 channel=channel, include_all_metadata=True, limit=self.history_limit)
         except _FAILURES as exc:
             raise _error(exc, "history lookup") from exc
@@ -119,43 +147,65 @@ class SlackPort:
         """A mention (`<@U123|dana>`), a user id, an email, or an exact display/real/user name."""
         text = reference.strip()
         try:
+            client = await self.client_for(None)
             if (mention := _MENTION.fullmatch(text)) or _USER_ID.fullmatch(text):
                 user_id = mention.group(1) if mention else text
-                user = (await self.client.users_info(user=user_id))["user"]
+                user = (await client.users_info(user=user_id))["user"]
             elif _EMAIL.fullmatch(text):
-                user = (await self.client.users_lookupByEmail(email=text))["user"]
+                user = (await client.users_lookupByEmail(email=text))["user"]
             else:
-                user = await self._by_name(text.lstrip("@"))
+                user = await self._by_name(client, text.lstrip("@"))
         except SlackApiError as exc:
             if error_code(exc) in NOT_FOUND_ERRORS:
                 return None
             raise _error(exc, "user lookup") from exc
         except _FAILURES as exc:
             raise _error(exc, "user lookup") from exc
+        if user and user.get("team_id"):
+            await self.workspaces.remember(user["id"], Workspace(user["team_id"], user.get("enterprise_id")))
         return profile(user) if user else None
 
     # --- helpers the listeners use ------------------------------------------------------
 
     async def dm_channel(self, user_id: str) -> str:
         if user_id not in self._dm:
-            opened = await self.client.conversations_open(users=user_id)
-            self._dm[user_id] = opened["channel"]["id"]
+            client = await self.client_for(user_id)
+            opened = await client.conversations_open(users=user_id)
+            self.remember_dm(user_id, opened["channel"]["id"])
         return self._dm[user_id]
 
-    async def post(self, channel: str, message: Message, thread_ts: str | None = None) -> MessageRef:
-        """chat.postMessage with Block Kit, the text fallback and the outbox key as metadata."""
+    def remember_dm(self, user_id: str, channel: str) -> None:
+        """A user's DM channel, learned from opening it or from their message in it."""
+        if channel.startswith("D"):
+            self._dm[user_id] = channel
+            self._dm_user[channel] = user_id
+
+    async def post(self, channel: str, message: Message, thread_ts: str | None = None,
+                   user_id: str | None = None) -> MessageRef:
+        """chat.postMessage with Block Kit, the text fallback and the outbox key as metadata;
+        then each Image of the message uploaded into the same conversation (and thread)."""
+        client = await self.client_for(user_id or self._dm_user.get(channel))
         kwargs: Json = {"channel": channel, "text": fallback_text(message),
                         "blocks": message_blocks(message)}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
         if message.key:
             kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": message.key}}
-        sent = await self.client.chat_postMessage(**kwargs)
-        return MessageRef(PLATFORM, sent["channel"], sent["ts"])
+        sent = await client.chat_postMessage(**kwargs)
+        ref = MessageRef(PLATFORM, sent["channel"], sent["ts"])
+        for image in (b for b in message.blocks if isinstance(b, Image)):
+            await self.upload(client, ref.channel, image, thread_ts)
+        return ref
 
-    async def _by_name(self, name: str) -> Json | None:
+    async def upload(self, client: AsyncWebClient, channel: str, image: Image,
+                     thread_ts: str | None) -> None:
+        """Files upload v2 (getUploadURLExternal, upload, completeUploadExternal) into `channel`."""
+        await client.files_upload_v2(file=image.data, filename=image.filename, title=image.alt,
+                                     alt_txt=image.alt, channel=channel, thread_ts=thread_ts)
+
+    async def _by_name(self, client: AsyncWebClient, name: str) -> Json | None:
         wanted = name.casefold()
-        async for page in await self.client.users_list(limit=200):
+        async for page in await client.users_list(limit=200):
             for user in page.get("members") or []:
                 names = {user.get("name"), (user.get("profile") or {}).get("display_name"),
                          (user.get("profile") or {}).get("real_name"), user.get("real_name")}
@@ -175,4 +225,4 @@ def profile(user: Json) -> MemberProfile | None:
                          is_platform_admin=bool(user.get("is_admin") or user.get("is_owner")))
 
 
-__all__ = ["METADATA_EVENT", "PERMANENT_ERRORS", "SlackPort", "build_client", "profile"]
+__all__ = ["METADATA_EVENT", "PERMANENT_ERRORS", "UNREACHABLE_ERRORS", "SlackPort", "build_client", "profile"]

@@ -27,7 +27,7 @@ def ask_message(prompts: Prompts, checkin: CheckIn, name: str, strategy_name: st
         title=prompts.say("form_title"),
         fields=tuple(FormField(q.id, q.text, hint=q.hint, initial=answers.get(q.id, ""))
                      for q in questions.questions),
-        submit_label=prompts.say("answer_button"),
+        submit_label=prompts.say("edit_button" if answers else "answer_button"),
     )
     first = question_line(prompts, questions, 0)
     return Message(text=f"{intro}\n{first}", blocks=(Text(intro), form, Text(first)))

@@ -171,15 +171,21 @@ class CheckIns:
     async def form(self, member: Member, checkin_id: int) -> QuestionForm | None:
         """The check-in's question form pre-filled with the member's current answers, for
         platforms that open a form on demand; None when it is not theirs or has closed."""
+        message = await self.invitation(member, checkin_id)
+        return next((b for b in message.blocks if isinstance(b, QuestionForm)), None) if message else None
+
+    async def invitation(self, member: Member, checkin_id: int) -> Message | None:
+        """The check-in's invitation as it stands now (answers filled in, "Edit answers" once
+        something is saved), for platforms that update the sent invitation in place; None when
+        the check-in is not theirs or has closed."""
         async with self.ctx.db.session() as session:
             checkin = await session.get(CheckIn, checkin_id)
             if checkin is None or checkin.member_id != member.id or checkin.state not in OPEN_STATES or (
                     checkin.closes_at and checkin.closes_at <= self.ctx.clock.now()):
                 return None
             answers = (await session.exec(select(Answer).where(Answer.checkin_id == checkin.id))).all()
-        message = ask_message(self.ctx.prompts, checkin, member.name, self.ctx.strategy.strategy.name,
-                              {a.question: a.text for a in answers})
-        return next((b for b in message.blocks if isinstance(b, QuestionForm)), None)
+        return ask_message(self.ctx.prompts, checkin, member.name, self.ctx.strategy.strategy.name,
+                           {a.question: a.text for a in answers})
 
     async def current_answers(self, member: Member) -> list[Message]:
         assert member.id is not None

@@ -78,13 +78,9 @@ async def _act(cc: CommandContext, args: Args, verb: str) -> list[Message]:
     try:
         if verb == "touched":
             return [Message.plain(await actions.touched(caller, reference, "command", rest or None))]
-        if verb == "snooze":
-            if not rest:
-                raise UsageError(SNOOZE.usage_line())
+        if verb == "snooze":  # min_args=2: the spec guarantees a reference and a time
             return [Message.plain(await actions.snooze(caller, reference, rest, "command"))]
-        if verb == "disqualify":
-            if not rest:
-                raise UsageError("Say why, e.g. `/align lead disqualify #12 no budget this year`")
+        if verb == "disqualify":  # min_args=2: a reason is required
             return [Message.plain(await actions.set_status(caller, reference, "disqualified", rest,
                                                            "command"))]
         return [Message.plain(await actions.set_status(caller, reference, "qualified",

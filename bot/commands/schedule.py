@@ -134,8 +134,9 @@ async def _describe(cc: CommandContext, session: AsyncSession, schedule: Schedul
     close = (f"closes after {schedule.close_after} or at the next run" if schedule.close_after
              else "closes at the next run")
     state = "" if schedule.active else " - PAUSED"
+    lifecycle = f"; {remind}; {close}" if schedule.kind == "checkin" else ""  # check-ins only
     line = (f"#{schedule.id} {schedule.kind} \"{schedule.when_text}\" ({recurrence.describe()})"
-            f" for {who}, {where}; {remind}; {close}{state}")
+            f" for {who}, {where}{lifecycle}{state}")
     if schedule.active and runs:
         line += "\n    next: " + _next_runs(cc, schedule, recurrence, runs)
     return line

@@ -9,6 +9,7 @@ import line) are stored once however often they are delivered.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -58,12 +59,29 @@ class LeadBook:
         self.session = session
         self._holidays: frozenset[date] | None = None
         self._owners: dict[int, Member] = {}
+        self._known: dict[tuple[str, str], Lead] | None = None  # preloaded leads by key
+        self._preloaded: set[tuple[str, str]] = set()
+        self._unflushed: list[tuple[Lead, LeadEvent]] = []  # new leads and their first event
 
     # --- reading --------------------------------------------------------------------------
 
     async def by_key(self, source: str, external_id: str) -> Lead | None:
+        if self._known is not None and (source, external_id) in self._preloaded:
+            return self._known.get((source, external_id))
         return (await self.session.exec(select(Lead).where(
             Lead.source == source, Lead.external_id == external_id))).first()
+
+    async def preload(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Read the leads for many (source, external id) keys in one query (bulk imports)."""
+        wanted = set(keys)
+        self._preloaded |= wanted
+        self._known = self._known or {}
+        for source in {s for s, _ in wanted}:
+            ids = [e for s, e in wanted if s == source]
+            for chunk in range(0, len(ids), 500):
+                rows = (await self.session.exec(select(Lead).where(
+                    Lead.source == source, col(Lead.external_id).in_(ids[chunk:chunk + 500])))).all()
+                self._known.update({(lead.source, lead.external_id): lead for lead in rows})
 
     async def owner(self, lead: Lead) -> Member:
         if lead.owner_id not in self._owners:
@@ -95,11 +113,12 @@ class LeadBook:
 
     # --- changing -------------------------------------------------------------------------
 
-    async def upsert(self, data: LeadData, via: str) -> tuple[Lead, str]:
+    async def upsert(self, data: LeadData, via: str, batch: bool = False) -> tuple[Lead, str]:
         """Create or update a lead by (source, external id): "created", "updated" or "unchanged".
 
         Re-sending the same lead changes nothing; a later first-engagement time never moves the
-        lead's `engaged_at` (its clock started at the first engagement)."""
+        lead's `engaged_at` (its clock started at the first engagement). `batch`: new leads get
+        their ids at the caller's `flush()` (one flush per batch, not per row)."""
         now = self.ctx.clock.now()
         lead = await self.by_key(data.source, data.external_id)
         if lead is None:
@@ -109,10 +128,19 @@ class LeadBook:
                         content=";".join(data.content), status=data.status or "new",
                         created_at=now, updated_at=now)
             self.session.add(lead)
-            await self.session.flush()
-            await self._engaged(lead, data, via)
-            await self.refresh(lead)
+            self._unflushed.append((lead, LeadEvent(
+                lead_id=0, kind="engaged", at=data.engaged_at, via=via, detail=lead.content[:500],
+                event_key=self._engaged_key(data))))
+            if self._known is not None:
+                self._known[(data.source, data.external_id)] = lead
+            await self.refresh(lead, touches=[])
+            if not batch:
+                await self.flush()
             return lead, "created"
+        known_content = set(lead.content.split(";"))
+        if (data.engaged_at == lead.engaged_at and set(data.content) <= known_content
+                and all(getattr(lead, k) == v for k, v in data.fields().items())):
+            return lead, "unchanged"  # the common re-import: nothing to read or write
         changed = {k: v for k, v in data.fields().items() if getattr(lead, k) != v}
         for key, value in changed.items():
             setattr(lead, key, value)
@@ -127,7 +155,7 @@ class LeadBook:
 
     async def _engaged(self, lead: Lead, data: LeadData, via: str) -> bool:
         """Record the engagement (once per source, lead, time and content) and merge its content."""
-        key = f"{data.source}:{data.external_id}:engaged:{data.engaged_at.isoformat()}"
+        key = self._engaged_key(data)
         detail = ";".join(data.content)
         added = await self.record(lead, "engaged", data.engaged_at, None, via, detail, key=key)
         known = [c for c in lead.content.split(";") if c]
@@ -137,11 +165,28 @@ class LeadBook:
             return True
         return added
 
+    async def flush(self) -> None:
+        """Write new leads, then their first-engagement events (which need the leads' ids)."""
+        if not self._unflushed:
+            return
+        await self.session.flush()
+        for lead, event in self._unflushed:
+            assert lead.id is not None
+            event.lead_id = lead.id
+            self.session.add(event)
+        self._unflushed.clear()
+        await self.session.flush()
+
+    @staticmethod
+    def _engaged_key(data: LeadData) -> str:
+        return f"{data.source}:{data.external_id}:engaged:{data.engaged_at.isoformat()}"[:200]
+
     async def record(self, lead: Lead, kind: str, at: datetime, member_id: int | None, via: str,
                      detail: str = "", note: str | None = None, key: str | None = None) -> bool:
         """Add an event; False (and nothing stored) if an event with this key exists."""
-        if key is not None and (await self.session.exec(select(LeadEvent.id).where(
-                LeadEvent.event_key == key[:200]))).first() is not None:
+        if key is not None and (any(e.event_key == key[:200] for _, e in self._unflushed) or (
+                await self.session.exec(select(LeadEvent.id).where(
+                    LeadEvent.event_key == key[:200]))).first() is not None):
             return False
         assert lead.id is not None
         self.session.add(LeadEvent(lead_id=lead.id, kind=kind, at=at, member_id=member_id, via=via,
@@ -181,9 +226,10 @@ class LeadBook:
         await self.refresh(lead)
         return True
 
-    async def refresh(self, lead: Lead) -> None:
-        """Bring the counters and the cached due time in line with the events."""
-        touches = await self.touch_times(lead)
+    async def refresh(self, lead: Lead, touches: list[datetime] | None = None) -> None:
+        """Bring the counters and the cached due time in line with the events (`touches`: the
+        touch times when the caller knows them, e.g. none for a lead just created)."""
+        touches = await self.touch_times(lead) if touches is None else touches
         lead.touches = len(touches)
         lead.first_touch_at = touches[0] if touches else None
         lead.last_touch_at = touches[-1] if touches else None

@@ -85,7 +85,9 @@ async def import_csv(ctx: BotContext, path: Path, mapping: Mapping[str, str] | N
         async with ctx.db.session() as session:
             resolver = await LeadResolver.load(session, ctx.strategy)
             book = LeadBook(ctx, session)
-            for line, row in rows[start:start + BATCH]:
+            batch = rows[start:start + BATCH]
+            await book.preload((row["source"] or source, row["external_id"]) for _, row in batch)
+            for line, row in batch:
                 try:
                     data = resolver.lead(
                         source=row["source"] or source, external_id=row["external_id"],
@@ -95,6 +97,7 @@ async def import_csv(ctx: BotContext, path: Path, mapping: Mapping[str, str] | N
                 except LeadRejected as exc:
                     report.errors.append((line, str(exc)))
                     continue
-                _, outcome = await book.upsert(data, via="import")
+                _, outcome = await book.upsert(data, via="import", batch=True)
                 setattr(report, outcome, getattr(report, outcome) + 1)
+            await book.flush()
     return report

@@ -6,8 +6,9 @@ Rules a rep can rely on:
 - a lead is in a nudge once per cadence step (`Lead.nudged_step`); Done moves it to the next step,
   a snooze brings the same step back when it ends;
 - a lead overdue by more than `lead_escalate_after` (owner's business time) is escalated to the
-  owner's manager from the owner's run; when the owner is away, the manager's own run picks up
-  their due leads. Each step is escalated once (`Lead.escalated_step`).
+  owner's manager, inside the manager's working hours: from the owner's run, or from the
+  manager's own run, which also picks up the due leads of reports who are away. Each step is
+  escalated once (`Lead.escalated_step`).
 
 Sending goes through the outbox with the engine's key, so a re-run of an occurrence (crash,
 second process) sends nothing twice; leads are marked nudged only after the send is recorded.
@@ -49,12 +50,10 @@ class NudgeJob:
         now = self.ctx.clock.now()
         sent = False
         if member.role == "manager" or await self._has_reports(member):
-            sent |= await self._escalate_away(member, key, now)
+            sent |= await self._escalate_team(member, key, now)
         async with self.ctx.db.session() as session:
             book = LeadBook(self.ctx, session)
-            calendar = await book.calendar(member)
-            hours = calendar.work_hours(calendar.local_date(now))
-            if hours is None or not hours[0] <= now < hours[1]:
+            if not await self._at_work(book, member, now):
                 return sent  # outside their working day: the next run in hours picks the leads up
             if await self._sent_today(session, member, now) >= self.ctx.settings.nudges_per_day:
                 return sent
@@ -103,38 +102,36 @@ class NudgeJob:
     # --- escalations ------------------------------------------------------------------
 
     async def _escalate_overdue(self, owner: Member, key: str, now: datetime) -> bool:
-        """Tell the owner's manager about leads overdue beyond the escalation threshold."""
+        """From the owner's run: tell their manager about leads overdue beyond the threshold,
+        if the manager is at work now (else the manager's own run or a later one does)."""
         if owner.manager_id is None:
             return False
-        limit = self.ctx.settings.lead_escalate_after
-        items: list[tuple[LeadCard, str]] = []
         async with self.ctx.db.session() as session:
-            book = LeadBook(self.ctx, session)
-            calendar = await book.calendar(owner)
-            for lead in await self._overdue(session, [owner], now):
-                due = await book.due_step(lead)
-                if due is None or lead.escalated_step == due.step:
-                    continue
-                if now > add_business_time(due.due_at, limit, calendar):
-                    late = business_minutes_between(due.due_at, now, calendar) // 60
-                    items.append((LeadCard(lead, owner, due), f"{late} business hours late"))
             manager = await session.get(Member, owner.manager_id)
-        if not items or manager is None or not manager.active:
+            if manager is None or not manager.active or not await self._at_work(
+                    LeadBook(self.ctx, session), manager, now):
+                return False
+            items = await self._overdue_items(LeadBook(self.ctx, session), [owner], now)
+        if not items:
             return False
         return await self._send_escalation(manager, items, f"{key}:escalate", now)
 
-    async def _escalate_away(self, manager: Member, key: str, now: datetime) -> bool:
-        """A manager's run: due leads of reports who are away today."""
-        items: list[tuple[LeadCard, str]] = []
+    async def _escalate_team(self, manager: Member, key: str, now: datetime) -> bool:
+        """From a manager's run: their reports' leads overdue beyond the threshold, and the due
+        leads of reports who are away today (nobody else would follow them up)."""
         async with self.ctx.db.session() as session:
             book = LeadBook(self.ctx, session)
-            reports = (await session.exec(select(Member).where(
-                Member.manager_id == manager.id, col(Member.active).is_(True)))).all()
+            if not await self._at_work(book, manager, now):
+                return False
+            reports = list((await session.exec(select(Member).where(
+                Member.manager_id == manager.id, col(Member.active).is_(True)))).all())
             away = []
             for report in reports:
                 calendar = await book.calendar(report)
                 if calendar.is_away(calendar.local_date(now)):
                     away.append(report)
+            present = [m for m in reports if m not in away]
+            items = await self._overdue_items(book, present, now)
             owners = {m.id: m for m in away}
             for lead in await self._overdue(session, away, now, include_waiting=True):
                 due = await book.due_step(lead, ignore_away=True)
@@ -144,7 +141,30 @@ class NudgeJob:
                                   f"{owner.name} is away until {owner.away_until}"))
         if not items:
             return False
-        return await self._send_escalation(manager, items, f"{key}:away", now)
+        return await self._send_escalation(manager, items, f"{key}:team", now)
+
+    async def _overdue_items(self, book: LeadBook, owners: list[Member],
+                             now: datetime) -> list[tuple[LeadCard, str]]:
+        """Leads of these owners overdue by more than `lead_escalate_after`, not yet escalated
+        for their current step, with how late they are."""
+        limit = self.ctx.settings.lead_escalate_after
+        by_id = {m.id: m for m in owners}
+        items: list[tuple[LeadCard, str]] = []
+        for lead in await self._overdue(book.session, owners, now):
+            owner = by_id[lead.owner_id]
+            due = await book.due_step(lead)
+            if due is None or lead.escalated_step == due.step:
+                continue
+            calendar = await book.calendar(owner)
+            if now > add_business_time(due.due_at, limit, calendar):
+                late = business_minutes_between(due.due_at, now, calendar) // 60
+                items.append((LeadCard(lead, owner, due), f"{late} business hours late"))
+        return items
+
+    async def _at_work(self, book: LeadBook, member: Member, now: datetime) -> bool:
+        calendar = await book.calendar(member)
+        hours = calendar.work_hours(calendar.local_date(now))
+        return hours is not None and hours[0] <= now < hours[1]
 
     async def _overdue(self, session: AsyncSession, owners: list[Member], now: datetime,
                        include_waiting: bool = False) -> list[Lead]:

@@ -42,6 +42,8 @@ def local(instant: datetime, member: Member) -> str:
 def due_text(due: DueStep | None, now: datetime, reader: Member) -> str:
     if due is None:
         return "no follow-up due"
+    if now - timedelta(minutes=1) < due.due_at <= now:
+        return "due now"
     if due.due_at <= now:
         return f"overdue since {local(due.due_at, reader)} ({_ago(now - due.due_at)})"
     return f"due {local(due.due_at, reader)}"

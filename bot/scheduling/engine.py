@@ -113,9 +113,10 @@ class ScheduleEngine:
                     if nxt and nxt[0] <= until:
                         candidates.append(nxt[0])
             reminder = (await session.exec(
-                select(CheckIn.next_reminder_at).where(
+                select(CheckIn.next_reminder_at)
+                .join(Schedule, col(Schedule.id) == CheckIn.schedule_id).where(
                     col(CheckIn.state).in_(AWAITING_STATES), col(CheckIn.next_reminder_at) > after,
-                    col(CheckIn.next_reminder_at) <= until)
+                    col(CheckIn.next_reminder_at) <= until, col(Schedule.active).is_(True))
                 .order_by(col(CheckIn.next_reminder_at)).limit(1))).first()
         if reminder is not None:
             candidates.append(reminder)
@@ -335,7 +336,8 @@ class ScheduleEngine:
                    .join(Member, col(Member.id) == CheckIn.member_id)
                    .join(Schedule, col(Schedule.id) == CheckIn.schedule_id)
                    .where(col(CheckIn.state).in_(AWAITING_STATES),
-                          col(CheckIn.next_reminder_at) <= now)
+                          col(CheckIn.next_reminder_at) <= now,
+                          col(Schedule.active).is_(True))  # paused: no reminders either
                    .order_by(col(CheckIn.next_reminder_at), col(CheckIn.id)))).all()
         for checkin, member, schedule in due:
             if checkin.closes_at is not None and checkin.closes_at <= now:

@@ -44,6 +44,9 @@ class Member(SQLModel, table=True):
     away_until: date | None = None
     away_from: date | None = None  # the local date `/align away` was set (leads' business time)
     active: bool = True
+    # Why the platform says this person cannot be reached (e.g. account_inactive), None when they
+    # can: sends skip them until a profile update or a message from them clears it.
+    unreachable: str | None = Field(default=None, max_length=64)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -237,3 +240,47 @@ class LeadEvent(SQLModel, table=True):
     detail: str = Field(default="", max_length=500)  # content id, touch channel, new status
     note: str | None = _text()
     event_key: str | None = Field(default=None, max_length=200, unique=True)
+
+
+class PlatformInstallation(SQLModel, table=True):
+    """An installation of the app into a workspace or org (e.g. Slack's OAuth install), with the
+    platform's own record of it as JSON: the adapter's installation store reads and writes it, so
+    several workspaces can be served and tokens survive restarts. Newest row wins."""
+
+    __tablename__ = "installations"
+    __table_args__ = (Index("ix_installations_lookup", "platform", "org_id", "workspace_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    org_id: str | None = Field(default=None, max_length=64)  # Slack enterprise id
+    workspace_id: str | None = Field(default=None, max_length=64)  # Slack team id
+    installer_id: str | None = Field(default=None, max_length=128)
+    is_org_install: bool = False
+    data: str = Field(sa_column=Column(Text, nullable=False))  # the platform's record (has tokens)
+    installed_at: datetime = _utc()
+
+
+class OAuthState(SQLModel, table=True):
+    """A one-time OAuth `state` handed to an installer's browser; consumed on the redirect."""
+
+    __tablename__ = "oauth_states"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    state: str = Field(max_length=200, unique=True)
+    expires_at: datetime = _utc()
+
+
+class MemberWorkspace(SQLModel, table=True):
+    """Which workspace (and org) a platform user belongs to, so a multi-workspace adapter knows
+    whose token reaches them."""
+
+    __tablename__ = "member_workspaces"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    user_id: str = Field(max_length=128)
+    workspace_id: str = Field(max_length=64)
+    org_id: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = _utc()

@@ -51,6 +51,16 @@ NEWER_THAN_SPEC = {
     "chat.update": {"metadata"},
     "conversations.history": {"include_all_metadata"},
 }
+# Methods newer than the archived spec, with their documented arguments (docs.slack.dev/reference/
+# methods/...): (required, optional). Files upload v2 came in 2024; Socket Mode's URL in 2021.
+METHODS_NEWER_THAN_SPEC: dict[str, tuple[set[str], set[str]]] = {
+    "files.getUploadURLExternal": ({"filename", "length"}, {"alt_txt", "snippet_type"}),
+    "files.completeUploadExternal": ({"files"}, {"channel_id", "channels", "initial_comment",
+                                                 "thread_ts", "blocks"}),
+    "apps.connections.open": (set(), set()),
+}
+# Which token each method is called with (default: a bot token).
+TOKEN_KIND = {"oauth.v2.access": "Basic ", "apps.connections.open": "Bearer xapp-"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class Call:
     method: str
     args: Json
     headers: dict[str, str]
+    at: float = 0.0  # time.monotonic() when received (to check Retry-After was waited)
 
 
 class FakeSlackApi:
@@ -92,6 +103,14 @@ class FakeSlackApi:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.install_codes: dict[str, tuple[str, str]] = {}  # OAuth code -> (team id, bot token)
+        self.tokens: dict[str, str] = {"xoxb-test-token": TEAM}  # bot token -> team id
+        self.uploads: dict[str, bytes] = {}  # file id -> bytes uploaded to its upload URL
+        self.files: dict[str, Json] = {}  # file id -> getUploadURLExternal arguments
+        self.published: list[Json] = []  # views.publish arguments, decoded
+        self.socket_acks: list[Json] = []  # what the Socket Mode client sent back
+        self._sockets: list[web.WebSocketResponse] = []
+        self._authorization = ""
 
     # --- setup ----------------------------------------------------------------------------
 
@@ -103,8 +122,9 @@ class FakeSlackApi:
         return f"http://127.0.0.1:{self.port}/respond/{name}"
 
     def add_user(self, user_id: str, name: str, *, tz: str = "UTC", email: str | None = None,
-                 is_admin: bool = False, is_owner: bool = False, deleted: bool = False) -> Json:
-        user = {"id": user_id, "team_id": TEAM, "name": name.lower(), "real_name": name, "tz": tz,
+                 is_admin: bool = False, is_owner: bool = False, deleted: bool = False,
+                 team: str = TEAM) -> Json:
+        user = {"id": user_id, "team_id": team, "name": name.lower(), "real_name": name, "tz": tz,
                 "deleted": deleted, "is_bot": False, "is_admin": is_admin, "is_owner": is_owner,
                 "profile": {"real_name": name, "display_name": name,
                             "email": email or f"{name.lower()}@example.com"}}
@@ -130,14 +150,23 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def install_code(self, code: str, team_id: str, bot_token: str) -> None:
+        """`code` exchanged by oauth.v2.access installs the app in `team_id` with `bot_token`."""
+        self.install_codes[code] = (team_id, bot_token)
+        self.tokens[bot_token] = team_id
 
     async def _record(self, call: Call | None = None, response: tuple[str, Json] | None = None) -> None:
         async with self._changed:
@@ -154,7 +183,8 @@ class FakeSlackApi:
             args.update(await request.json())
         elif request.can_read_body:
             args.update(dict(parse_qsl(await request.text())))
-        await self._record(Call(method, args, dict(request.headers)))
+        await self._record(Call(method, args, dict(request.headers), time.monotonic()))
+        self._authorization = request.headers.get("Authorization", "")
         if self._script[method]:
             reply = self._script[method].popleft()
             body = {"ok": False, "error": reply.error} if reply.error else None
@@ -169,11 +199,88 @@ class FakeSlackApi:
         await self._record(response=(request.match_info["name"], await request.json()))
         return web.Response(text="ok")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of files upload v2: the bytes, posted to the URL getUploadURLExternal gave."""
+        file_id = request.match_info["file_id"]
+        if file_id not in self.files:
+            return web.Response(status=404, text="unknown upload URL")
+        self.uploads[file_id] = await request.read()
+        await self._record()
+        return web.Response(text="OK - " + str(len(self.uploads[file_id])))
+
+    # --- Socket Mode ------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "debug_info": {"host": "fake", "approximate_connection_time": 3600},
+                            "connection_info": {"app_id": "A0APP0001"}})
+        async for msg in ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                async with self._changed:
+                    self.socket_acks.append(json.loads(msg.data))
+                    self._changed.notify_all()
+        return ws
+
+    async def socket_send(self, envelope: Json) -> None:
+        """Push a Socket Mode envelope to every connected client."""
+        for ws in self._sockets:
+            if not ws.closed:
+                await ws.send_json(envelope)
+
+    @property
+    def socket_connected(self) -> bool:
+        return any(not ws.closed for ws in self._sockets)
+
     # --- methods --------------------------------------------------------------------------
 
     def _auth_test(self, args: Json) -> Json:
+        token = self._authorization.removeprefix("Bearer ")
+        if token not in self.tokens:
+            return {"ok": False, "error": "invalid_auth"}
+        team = self.tokens[token]
         return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "alignbot",
-                "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+                "team_id": team, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+
+    def _oauth_v2_access(self, args: Json) -> Json:
+        if args.get("code") not in self.install_codes:
+            return {"ok": False, "error": "invalid_code"}
+        team, token = self.install_codes.pop(str(args["code"]))
+        return {"ok": True, "app_id": "A0APP0001", "authed_user": {"id": "U0INSTALL"},
+                "scope": "chat:write,commands", "token_type": "bot", "access_token": token,
+                "bot_user_id": BOT_USER, "team": {"id": team, "name": f"Team {team}"},
+                "enterprise": None, "is_enterprise_install": False}
+
+    def _apps_connections_open(self, args: Json) -> Json:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+
+    def _views_publish(self, args: Json) -> Json:
+        view = _decoded(args.get("view")) or {}
+        self.published.append({"user_id": args.get("user_id"), "view": view})
+        return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **view}}
+
+    def _files_getUploadURLExternal(self, args: Json) -> Json:
+        file_id = f"F{next(self._ts):08d}"
+        self.files[file_id] = dict(args)
+        return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+                "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: Json) -> Json:
+        files = _decoded(args.get("files")) or []
+        missing = [f["id"] for f in files if f["id"] not in self.uploads]
+        if missing:
+            return {"ok": False, "error": "file_not_found"}
+        channel = str(args.get("channel_id") or "")
+        for f in files:
+            message = {"type": "message", "user": BOT_USER, "ts": f"{1_772_460_000 + next(self._ts)}.000100",
+                       "files": [{"id": f["id"], "title": f.get("title")}], "text": ""}
+            if args.get("thread_ts"):
+                message["thread_ts"] = args["thread_ts"]
+            if channel:
+                self.messages[channel].append(message)
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def _user(self, user_id: str) -> Json | None:
         return self.users.get(user_id)
@@ -308,6 +415,13 @@ def dm_event(user_id: str, text: str, event_id: str, channel: str, ts: str = "17
                       "text": text, "ts": ts, "event_ts": ts}}
 
 
+def event_callback(event: Json, event_id: str, team: str = TEAM) -> Json:
+    """Any Events API event (app_home_opened, team_join, user_change, ...) as Slack delivers it."""
+    return {"token": "legacy", "team_id": team, "api_app_id": "A0APP0001", "type": "event_callback",
+            "event_id": event_id, "event_time": 1772460999,
+            "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}], "event": event}
+
+
 def block_action(user_id: str, action: Json, channel: str, message_ts: str, trigger_id: str) -> Json:
     return {"type": "block_actions", "team": {"id": TEAM, "domain": "acme"},
             "user": {"id": user_id, "team_id": TEAM}, "api_app_id": "A0APP0001", "token": "legacy",
@@ -344,18 +458,24 @@ def _spec() -> Json:
 def spec_problems(call: Call) -> list[str]:
     """What the Slack Web API spec says is wrong with a recorded call (empty when fine)."""
     operations = _spec()["paths"].get("/" + call.method)
-    if operations is None:
+    if call.method in METHODS_NEWER_THAN_SPEC:
+        required, optional = METHODS_NEWER_THAN_SPEC[call.method]
+        params = {name: {"required": True} for name in required} | {name: {} for name in optional}
+    elif operations is None:
         return [f"{call.method}: no such method in the Web API spec"]
-    operation = next(iter(operations.values()))
-    params = {p["name"]: p for p in operation.get("parameters", [])}
+    else:
+        operation = next(iter(operations.values()))
+        params = {p["name"]: p for p in operation.get("parameters", [])}
     problems = [f"{call.method}: required argument {name!r} missing"
                 for name, p in params.items() if p.get("required") and name != "token"
                 and name not in call.args]
-    allowed = set(params) | NEWER_THAN_SPEC.get(call.method, set())
+    # bolt's per-request client sends the request's team_id with every call (org-wide apps need it)
+    allowed = set(params) | NEWER_THAN_SPEC.get(call.method, set()) | {"team_id"}
     problems += [f"{call.method}: argument {name!r} is not in the spec" for name in call.args
                  if name not in allowed]
-    if not call.headers.get("Authorization", "").startswith("Bearer xoxb-"):
-        problems.append(f"{call.method}: no bot token in the Authorization header")
+    token = TOKEN_KIND.get(call.method, "Bearer xoxb-")
+    if not call.headers.get("Authorization", "").startswith(token):
+        problems.append(f"{call.method}: no {token.strip()} token in the Authorization header")
     return problems
 
 
@@ -418,7 +538,7 @@ def all_problems(api: FakeSlackApi) -> list[str]:
     for call in api.calls:
         if call.method in ("chat.postMessage", "chat.update"):
             problems += block_problems(_decoded(call.args.get("blocks")) or [], 50)
-        if call.method == "views.open":
+        if call.method in ("views.open", "views.publish"):
             problems += view_problems(_decoded(call.args["view"]))
     for _, body in api.responses:
         problems += block_problems(body.get("blocks") or [], 50)

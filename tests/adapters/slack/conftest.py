@@ -58,11 +58,14 @@ class Slack:
     poster: SignedPoster
     commands: int = 0
 
-    async def command(self, user_id: str, text: str) -> list[str]:
+    async def command(self, user_id: str, text: str, team: str | None = None) -> list[str]:
         """`/align <text>` as `user_id`; the ephemeral replies' texts."""
         self.commands += 1
         name = f"cmd{self.commands}"
-        status, _ = await self.poster.form(slash_command(user_id, text, self.api.response_url(name)))
+        payload = slash_command(user_id, text, self.api.response_url(name))
+        if team:
+            payload["team_id"] = team
+        status, _ = await self.poster.form(payload)
         assert status == 200
         await self.core.ctx.drain()
         replies = [body for key, body in self.api.responses if key == name]

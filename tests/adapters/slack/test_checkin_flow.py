@@ -5,10 +5,12 @@ DM thread; and a plain DM reply answering the current question."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import select
 
+from bot.clock import ManualClock
 from bot.core import BotCore
 from bot.storage.models import Answer, Member
 from tests.adapters.slack.conftest import ADA, DANA, Slack
@@ -39,7 +41,7 @@ def button(post: dict[str, Any]) -> dict[str, Any]:
     return next(el for b in blocks if b["type"] == "actions" for el in b["elements"])
 
 
-async def test_full_checkin_through_the_modal(slack: Slack, core: BotCore) -> None:
+async def test_full_checkin_through_the_modal(slack: Slack, core: BotCore, clock: ManualClock) -> None:
     api = slack.api
     await team(slack)
     async with core.ctx.db.session() as session:
@@ -72,11 +74,31 @@ async def test_full_checkin_through_the_modal(slack: Slack, core: BotCore) -> No
     assert "saved your answer to question 1" in texts and "saved your answer to question 3" in texts
     assert "FEEDBACK" in texts.upper() and "Coaching" in texts
 
-    # Pressing Answer again opens the modal pre-filled with what is stored.
-    await slack.poster.interaction(block_action(DANA, answer, DANA_DM, ask_ts, "trigger-2"))
+    # The invitation was updated in place: its button now reads "Edit answers".
+    [updated] = api.calls_to("chat.update")
+    assert updated.args["ts"] == ask_ts and updated.args["channel"] == DANA_DM
+    edit = button(updated.args)
+    assert edit["text"]["text"] == "Edit answers" and edit["value"] == answer["value"]
+
+    # Pressing it opens the modal pre-filled with what is stored; saving again edits.
+    await slack.poster.interaction(block_action(DANA, edit, DANA_DM, ask_ts, "trigger-2"))
     await core.ctx.drain()
     prefilled = api.calls_to("views.open")[-1].args["view"]
     assert {b["block_id"]: b["element"]["initial_value"] for b in prefilled["blocks"]} == ANSWERS
+    edited = {**ANSWERS, "tasks": "Ran two discovery calls."}
+    await slack.poster.interaction(view_submission(DANA, prefilled, edited))
+    await core.ctx.drain()
+    assert (await stored_answers(core))["tasks"] == "Ran two discovery calls."
+    assert "Updated your answer to question 3" in "\n".join(p["text"] for p in api.posts(DANA_DM))
+
+    # Once the check-in has closed, the button says so and changes nothing.
+    clock.advance(timedelta(days=2))
+    await core.tick()
+    opened = len(api.calls_to("views.open"))
+    await slack.poster.interaction(block_action(DANA, edit, DANA_DM, ask_ts, "trigger-3"))
+    await core.ctx.drain()
+    assert len(api.calls_to("views.open")) == opened
+    assert "has closed" in api.posts(DANA_DM)[-1]["text"] and api.posts(DANA_DM)[-1]["thread_ts"] == ask_ts
 
 
 async def test_a_dm_reply_answers_the_current_question(slack: Slack, core: BotCore) -> None:
@@ -86,8 +108,23 @@ async def test_a_dm_reply_answers_the_current_question(slack: Slack, core: BotCo
     assert status == 200
     await core.ctx.drain()
     assert await stored_answers(core) == {"strategy": ANSWERS["strategy"]}
-    replies = "\n".join(p["text"] for p in slack.api.posts(DANA_DM)[1:])
-    assert "saved your answer to question 1" in replies and "Question 2 of 3" in replies
+    ask_ts = slack.api.messages[DANA_DM][0]["ts"]
+    replies = slack.api.posts(DANA_DM)[1:]
+    text = "\n".join(p["text"] for p in replies)
+    assert "saved your answer to question 1" in text and "FEEDBACK" in text.upper()
+    assert "Question 2 of 3" in text
+    assert {p.get("thread_ts") for p in replies} == {ask_ts}  # all in the check-in's thread
+
+    # The last two answers, written in the DM's main channel, still land in the thread.
+    await slack.poster.event(dm_event(DANA, ANSWERS["scope"], "Ev0002", DANA_DM, ts="1772461000.1"))
+    await slack.poster.event(dm_event(DANA, ANSWERS["tasks"], "Ev0003", DANA_DM, ts="1772461001.1"))
+    await core.ctx.drain()
+    assert await stored_answers(core) == ANSWERS
+    later = slack.api.posts(DANA_DM)[len(replies) + 1:]
+    assert "That's all three" in later[-1]["text"]
+    assert {p.get("thread_ts") for p in later} == {ask_ts}
+    edit = button(slack.api.calls_to("chat.update")[-1].args)
+    assert edit["text"]["text"] == "Edit answers"
 
 
 async def test_align_commands_reply_ephemerally(slack: Slack) -> None:

@@ -50,5 +50,5 @@ def nudges(port: RecordingPort, user_id: str | None = None) -> list[Sent]:
 
 
 def escalations(port: RecordingPort, user_id: str | None = None) -> list[Sent]:
-    return [s for s in port.sent if s.message.key and s.message.key.endswith((":escalate", ":away"))
+    return [s for s in port.sent if s.message.key and s.message.key.endswith((":escalate", ":team"))
             and (user_id is None or s.to.user_id == user_id)]

@@ -151,3 +151,16 @@ async def test_leads_of_an_away_owner_go_to_their_manager(
     assert nudges(port, "lee") == []
     (away,) = escalations(port, "sam")
     assert "Paynode" in away.message.text and "Lee is away until 2026-03-06" in away.message.text
+
+
+async def test_max_touches_ends_the_cadence_and_the_nudges(
+        core: BotCore, port: RecordingPort, tmp_path: Path) -> None:
+    await team_with_leads(core, tmp_path)  # healthcare caps at 5 touches; the default at 6
+    for number in range(6):
+        reply = await say(core, "dana", f"/align lead touched Ledgerly touch {number + 1}")
+        assert f"({number + 1} so far)" in reply
+    assert "No more follow-ups are due" in reply
+    assert (await leads(core))["L1"].next_due_at is None
+    await core.advance(timedelta(days=20))
+    assert all("Ledgerly" not in s.message.text for s in nudges(port, "dana"))
+    assert len(nudges(port, "dana")) >= 1  # Acme Bank was still nudged: the runs happened

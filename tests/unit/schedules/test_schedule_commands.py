@@ -207,3 +207,17 @@ async def test_remove_stops_a_schedule(core: BotCore, port: TimedPort) -> None:
     async with core.ctx.db.session() as session:
         (kept,) = (await session.exec(select(CheckIn))).all()
     assert kept.state == "expired"  # the one already sent stayed open until it closed
+
+
+async def test_a_paused_schedule_sends_no_reminders_for_its_open_check_ins(
+        core: BotCore, port: TimedPort) -> None:
+    await add_members(core, ("Dana", NY))
+    await say(core, "ada", f'{ADD} "weekdays 09:00" to=reps remind=2h close=8h')
+    await core.advance(timedelta(days=1))  # Tue 09:00: Dana asked
+    assert len(port.asks("dana")) == 1
+    await say(core, "ada", "/align schedule pause 1")
+    await core.advance(timedelta(hours=3))  # 11:00 reminder time passes while paused
+    assert port.reminders("dana") == []
+    await say(core, "ada", "/align schedule resume 1")
+    await core.advance(timedelta(minutes=30))  # resumed inside the window: the reminder goes
+    assert len(port.reminders("dana")) == 1

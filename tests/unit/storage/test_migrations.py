@@ -35,3 +35,19 @@ def test_downgrade_to_the_first_revision_and_back(db_url: str) -> None:
     engine = create_engine(database.sync_url)
     assert {"schedules", "holidays"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_downgrade_below_the_slack_install_tables(db_url: str) -> None:
+    database = Database(db_url)
+    database.migrate_sync()
+    config = database.alembic_config()
+    command.downgrade(config, "0002")
+    engine = create_engine(database.sync_url)
+    tables = set(inspect(engine).get_table_names())
+    assert not {"installations", "oauth_states", "member_workspaces"} & tables
+    assert "unreachable" not in {c["name"] for c in inspect(engine).get_columns("members")}
+    engine.dispose()
+    command.upgrade(config, "head")
+    engine = create_engine(database.sync_url)
+    assert {"installations", "oauth_states", "member_workspaces"} <= set(inspect(engine).get_table_names())
+    engine.dispose()

@@ -1,0 +1,156 @@
+"""Multi-workspace install: slack_sdk's installation and OAuth state store interfaces over the
+bot's own database (through `bot.installations`), and the per-workspace Web API clients.
+
+slack_sdk ships SQLAlchemy stores, but they are synchronous (a blocking engine on the event loop)
+and bring their own MetaData outside our Alembic history; these async stores keep Slack's record
+of each install as JSON in our `installations` table and states in `oauth_states`, migrated with
+everything else and shared by every bot process on one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.installations import Installations, Workspace
+
+log = logging.getLogger(__name__)
+
+# The workspace of the Slack request being handled. Listeners set it before spawning their work
+# (tasks copy the context), so lookups and replies made for that request use its workspace.
+CURRENT_WORKSPACE: ContextVar[Workspace | None] = ContextVar("slack_workspace", default=None)
+
+
+class NoInstallation(LookupError):
+    """No workspace has installed the app (or not the one this user is in)."""
+
+
+class DatabaseInstallationStore(AsyncInstallationStore):
+    """Installations in our database; the newest install of a workspace wins."""
+
+    def __init__(self, records: Installations, client_id: str) -> None:
+        self.records = records
+        self.client_id = client_id
+        self._logger = log
+
+    @property
+    def logger(self) -> logging.Logger:
+        return self._logger
+
+    async def async_save(self, installation: Installation) -> None:
+        data = {**installation.to_dict_for_copying(), "client_id": self.client_id}
+        await self.records.save(data, org_id=installation.enterprise_id, workspace_id=installation.team_id,
+                                installer_id=installation.user_id,
+                                is_org_install=bool(installation.is_enterprise_install))
+
+    async def async_save_bot(self, bot: Bot) -> None:  # async_save stores the bot part too
+        raise NotImplementedError("bots are saved with their installation")
+
+    async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
+                                      user_id: str | None = None,
+                                      is_enterprise_install: bool | None = False) -> Installation | None:
+        data = await self.records.find(org_id=enterprise_id, workspace_id=team_id, installer_id=user_id,
+                                       is_org_install=bool(is_enterprise_install))
+        if data is None:
+            return None
+        data.pop("client_id", None)
+        return Installation(**data)
+
+    async def async_find_bot(self, *, enterprise_id: str | None, team_id: str | None,
+                             is_enterprise_install: bool | None = False) -> Bot | None:
+        installation = await self.async_find_installation(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install)
+        if installation is None or not installation.bot_token:
+            return None
+        return installation.to_bot()
+
+    async def async_delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
+                                        user_id: str | None = None) -> None:
+        await self.records.delete(org_id=enterprise_id, workspace_id=team_id, installer_id=user_id)
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        await self.records.delete(org_id=enterprise_id, workspace_id=team_id)
+
+
+class DatabaseStateStore(AsyncOAuthStateStore):
+    """One-time OAuth states with an expiry, in our database (any process can finish a flow)."""
+
+    def __init__(self, records: Installations, expiration_seconds: int) -> None:
+        self.records = records
+        self.expiration = timedelta(seconds=expiration_seconds)
+        self._logger = log
+
+    @property
+    def logger(self) -> logging.Logger:
+        return self._logger
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        state = secrets.token_urlsafe(32)
+        await self.records.issue_state(state, self.records.clock.now() + self.expiration)
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        return bool(state) and await self.records.consume_state(state)
+
+
+ClientFactory = Callable[[str], AsyncWebClient]
+
+
+class Workspaces:
+    """The Web API client to use for a user: one bot token, or (OAuth) the token of the workspace
+    the user is in, from the installation store."""
+
+    def __init__(self, client: AsyncWebClient | None = None, *, records: Installations | None = None,
+                 store: DatabaseInstallationStore | None = None,
+                 client_factory: ClientFactory | None = None) -> None:
+        if client is None and (records is None or store is None or client_factory is None):
+            raise ValueError("give a bot-token client, or the installation records, store and a factory")
+        self.single = client
+        self.records = records
+        self.store = store
+        self.client_factory = client_factory
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    @property
+    def multi(self) -> bool:
+        return self.single is None
+
+    async def client_for(self, user_id: str | None = None) -> AsyncWebClient:
+        if self.single is not None:
+            return self.single
+        assert self.records is not None and self.store is not None and self.client_factory is not None
+        where = (await self.records.workspace_of(user_id) if user_id else None) or CURRENT_WORKSPACE.get()
+        if where is None:
+            installed = await self.records.workspaces()
+            if len(installed) != 1:
+                raise NoInstallation(f"cannot tell which workspace {user_id or 'this'} is in"
+                                     f" ({len(installed)} installed)")
+            where = installed[0]
+        bot = await self.store.async_find_bot(enterprise_id=where.org_id, team_id=where.workspace_id)
+        if bot is None and where.org_id:  # an org-wide install serves every workspace of the org
+            bot = await self.store.async_find_bot(enterprise_id=where.org_id, team_id=None,
+                                                  is_enterprise_install=True)
+        if bot is None:
+            raise NoInstallation(f"the app is not installed in workspace {where.workspace_id}")
+        if bot.bot_token not in self._clients:
+            self._clients[bot.bot_token] = self.client_factory(bot.bot_token)
+        return self._clients[bot.bot_token]
+
+    async def remember(self, user_id: str | None, where: Workspace | None) -> None:
+        """Learn a user's workspace from a request or a profile (multi-workspace only)."""
+        if self.records is not None and user_id and where is not None:
+            await self.records.remember(user_id, where)
+
+
+__all__ = ["CURRENT_WORKSPACE", "DatabaseInstallationStore", "DatabaseStateStore", "NoInstallation",
+           "Workspaces"]

@@ -1,0 +1,68 @@
+"""Every command of the `/align` grammar through a signed Slack slash command, parametrised over
+the registry so a new command is covered automatically: the reply is ephemeral, within Block Kit's
+limits (checked for every test by the `api` fixture), and the command was understood. Admin-only
+commands are refused to a rep; a workspace admin (Slack's is_admin) may run them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import build_registry
+from bot.commands.registry import CommandSpec
+from bot.core import BotCore
+from tests.adapters.slack.conftest import ADA, DANA, LEE, Slack
+from tests.support.slack_api import FakeSlackApi, block_problems, event_callback
+
+SAM = "U0SAM0001"
+SPECS = build_registry().specs
+NOT_UNDERSTOOD = ("Usage:", "I don't know the command", "Did you mean", "Unknown option", "is for admins")
+
+
+async def world(slack: Slack) -> None:
+    """Admin Ada, manager Sam, rep Dana (reporting to Sam), one schedule, one holiday."""
+    slack.api.add_user(SAM, "Sam", tz="Europe/Paris")
+    for text in (f"team add <@{ADA}> admin", f"team add <@{SAM}> manager",
+                 f"team add <@{DANA}> rep manager=<@{SAM}>", 'schedule add checkin "weekdays 09:00" to=reps',
+                 "holiday add 2026-12-25 Christmas Day"):
+        reply = (await slack.command(ADA, text))[0]
+        assert not reply.startswith(NOT_UNDERSTOOD), reply
+
+
+def replies_of(api: FakeSlackApi, since: int) -> list[dict[str, object]]:
+    return [body for _, body in api.responses[since:]]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+async def test_every_command_replies_ephemerally(slack: Slack, spec: CommandSpec) -> None:
+    await world(slack)
+    before = len(slack.api.responses)
+    texts = await slack.command(ADA, spec.example)  # asserts response_type == "ephemeral"
+    assert texts, f"/align {spec.example} sent no reply"
+    assert not any(t.startswith(NOT_UNDERSTOOD) for t in texts), texts
+    for body in replies_of(slack.api, before):
+        assert body["response_type"] == "ephemeral" and body["replace_original"] is False
+        assert body["blocks"] and block_problems(body["blocks"], 50) == []  # type: ignore[arg-type]
+    assert slack.api.posts(channel="C0GENERAL") == []  # nothing said in the channel
+
+
+ADMIN_ONLY = [s for s in SPECS if s.admin_only]
+
+
+@pytest.mark.parametrize("spec", ADMIN_ONLY, ids=[s.name for s in ADMIN_ONLY])
+async def test_admin_commands_are_refused_to_a_rep(slack: Slack, spec: CommandSpec) -> None:
+    await world(slack)
+    texts = await slack.command(DANA, spec.example)
+    assert len(texts) == 1 and ("admin" in texts[0].lower()), texts
+
+
+async def test_a_slack_workspace_admin_is_an_admin_once_the_profile_says_so(slack: Slack,
+                                                                            core: BotCore) -> None:
+    await world(slack)
+    assert "Added Lee" in (await slack.command(ADA, f"team add <@{LEE}> rep"))[0]
+    assert "is for admins" in (await slack.command(LEE, "holiday add 2026-11-26 Thanksgiving"))[0]
+    # Lee is made a workspace admin in Slack: the user_change event refreshes the cached profile.
+    user = slack.api.users[LEE] | {"is_admin": True}
+    status, _ = await slack.poster.event(event_callback({"type": "user_change", "user": user}, "Ev0UC1"))
+    assert status == 200
+    await core.ctx.drain()
+    assert "Added holiday" in (await slack.command(LEE, "holiday add 2026-11-26 Thanksgiving"))[0]

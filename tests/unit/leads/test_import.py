@@ -1,0 +1,101 @@
+"""CSV intake: good rows in, bad rows reported with line and reason, re-import a no-op, column
+mapping, and a 10,000-row file with some bad rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.core import BotCore
+from bot.leads.csv_import import LeadFileError, import_csv, parse_mapping
+from bot.storage.models import Lead, LeadEvent
+from tests.support.talk import setup_team
+from tests.unit.leads.support import HEADER, events, lead_row, leads, write_csv
+
+GOOD = lead_row("A1", "Ledgerly", "Dana", "2026-03-02T13:30:00Z")
+
+
+async def test_bad_rows_are_reported_with_line_and_reason_and_good_rows_go_in(
+        core: BotCore, tmp_path: Path) -> None:
+    await setup_team(core)
+    rows = [GOOD,
+            lead_row("A2", "Nowhere Inc", "Dana", "2026-03-02T13:30:00Z", segment="mars_colonies"),
+            lead_row("A3", "Ghost Ltd", "Casper", "2026-03-02T13:30:00Z"),
+            lead_row("A4", "Late Co", "Lee", "yesterday-ish"),
+            lead_row("", "No Id Corp", "Lee", "2026-03-02T13:30:00Z"),
+            lead_row("A6", "Odd Content", "Lee", "2026-03-02T13:30:00Z", content="mystery_pdf"),
+            lead_row("A7", "Acme Bank", "lee@example.com", "2026-03-02T08:45:00-05:00",
+                     segment="regional_banks", content="")]
+    report = await import_csv(core.ctx, write_csv(tmp_path / "leads.csv", rows))
+
+    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    reasons = dict(report.errors)
+    assert sorted(reasons) == [3, 4, 5, 6, 7]  # the header is line 1
+    assert "segment 'mars_colonies' is not in the strategy" in reasons[3]
+    assert "owner 'Casper' is not a member" in reasons[4]
+    assert "'yesterday-ish' is not an ISO 8601 time" in reasons[5]
+    assert "external_id is missing" in reasons[6]
+    assert "content 'mystery_pdf' is not in the strategy's content library" in reasons[7]
+    stored = await leads(core)
+    assert set(stored) == {"A1", "A7"}
+    assert stored["A7"].engaged_at.isoformat() == "2026-03-02T13:45:00+00:00"
+    assert stored["A1"].next_due_at is not None  # the cadence clock started
+
+
+async def test_reimporting_the_same_file_changes_nothing_and_a_changed_row_updates(
+        core: BotCore, tmp_path: Path) -> None:
+    await setup_team(core)
+    path = write_csv(tmp_path / "leads.csv", [GOOD])
+    await import_csv(core.ctx, path)
+    before = (await leads(core))["A1"], len(await events(core))
+
+    again = await import_csv(core.ctx, path)
+
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    after = (await leads(core))["A1"]
+    assert (after.updated_at, len(await events(core))) == (before[0].updated_at, before[1])
+    moved = write_csv(tmp_path / "moved.csv", [{**GOOD, "owner": "Lee"}, {**GOOD, "owner": "Lee"}])
+    changed = await import_csv(core.ctx, moved)
+    assert (changed.updated, changed.unchanged) == (1, 1)  # a repeated row is a no-op too
+    assert (await leads(core))["A1"].owner_id != before[0].owner_id
+
+
+async def test_columns_can_be_mapped_and_a_missing_column_is_named(
+        core: BotCore, tmp_path: Path) -> None:
+    await setup_team(core)
+    header = tuple("Account Owner" if h == "owner" else h for h in HEADER)
+    row = {("Account Owner" if k == "owner" else k): v for k, v in GOOD.items()}
+    path = write_csv(tmp_path / "crm.csv", [row], header)
+    with pytest.raises(LeadFileError, match=r"no column 'owner'.*--map"):
+        await import_csv(core.ctx, path)
+    report = await import_csv(core.ctx, path, parse_mapping(["owner=Account Owner"]))
+    assert report.created == 1
+    with pytest.raises(LeadFileError, match="FIELD=HEADER"):
+        parse_mapping(["proprietor=Account Owner"])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # volume, not dialect behaviour
+async def test_ten_thousand_rows_with_some_bad_then_a_no_op_reimport(
+        core: BotCore, tmp_path: Path) -> None:
+    await setup_team(core)
+    rows = [lead_row(f"B{i}", f"Company {i}", ("Dana", "Lee")[i % 2],
+                     f"2026-02-{1 + i % 28:02d}T{9 + i % 8:02d}:15:00Z",
+                     segment=("midmarket_fintech", "regional_banks", "nowhere")[i % 3]
+                     if i % 97 == 0 else "midmarket_fintech")
+            for i in range(10_000)]
+    bad = sum(1 for i in range(10_000) if i % 97 == 0 and i % 3 == 2)
+    path = write_csv(tmp_path / "big.csv", rows)
+
+    first = await import_csv(core.ctx, path)
+    second = await import_csv(core.ctx, path)
+
+    assert (first.created, len(first.errors)) == (10_000 - bad, bad)
+    assert all("segment 'nowhere'" in reason for _, reason in first.errors)
+    assert (second.created, second.updated, second.unchanged) == (0, 0, 10_000 - bad)
+    async with core.ctx.db.session() as session:
+        assert (await session.exec(select(func.count()).select_from(Lead))).one() == 10_000 - bad
+        engaged = select(func.count()).select_from(LeadEvent).where(LeadEvent.kind == "engaged")
+        assert (await session.exec(engaged)).one() == 10_000 - bad

@@ -1,0 +1,45 @@
+"""`/align leads` and `/align lead ...`: who sees which leads, and the typed actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.core import BotCore
+from tests.support.talk import say
+from tests.unit.leads.support import leads
+from tests.unit.leads.test_nudges import team_with_leads
+
+
+async def test_reps_see_their_own_leads_managers_their_team_admins_everyone(
+        core: BotCore, tmp_path: Path) -> None:
+    await team_with_leads(core, tmp_path)
+    mine = await say(core, "dana", "/align leads")
+    assert "Ledgerly" in mine and "Acme Bank" in mine and "Paynode" not in mine
+    assert "only, not Lee's" in await say(core, "dana", "/align leads Lee")
+    team = await say(core, "sam", "/align leads Lee")
+    assert "Paynode" in team and "Lee's open leads" in team
+    await core.advance(timedelta(hours=2))  # Mon 11:00: L1 and L3 overdue, L2 due at 13:00
+    overdue = await say(core, "ada", "/align leads overdue")
+    assert "Ledgerly" in overdue and "Paynode" in overdue and "Acme Bank" not in overdue
+    assert "Paynode" not in await say(core, "dana", "/align leads overdue")
+
+
+async def test_typed_actions_touch_snooze_disqualify_and_qualify(core: BotCore,
+                                                                 tmp_path: Path) -> None:
+    await team_with_leads(core, tmp_path)
+    ids = {k: v.id for k, v in (await leads(core)).items()}
+    assert "Logged a touch on *Ledgerly*" in await say(
+        core, "dana", '/align lead touched Ledgerly "called Maya, demo booked"')
+    assert "Snoozed *Acme Bank* until Fri 06 Mar 09:00" in await say(
+        core, "dana", f"/align lead snooze #{ids['L2']} until 2026-03-06")
+    assert "already passed" in await say(core, "dana", "/align lead snooze L2 until 2026-03-01")
+    assert "Snooze for a time like 1d" in await say(core, "dana", "/align lead snooze L2 soonish")
+    assert "Usage: `/align lead disqualify <lead> <reason>`" in await say(
+        core, "lee", f"/align lead disqualify #{ids['L3']}")  # a reason is required
+    assert "Disqualified *Paynode*: no budget this year" in await say(
+        core, "lee", f"/align lead disqualify #{ids['L3']} no budget this year")
+    assert "can't find a lead 'Paynode'" in await say(core, "dana", "/align lead qualify Paynode")
+    assert "qualified - nice work" in await say(core, "dana", "/align lead qualify L1")
+    stored = await leads(core)
+    assert [stored[k].status for k in ("L1", "L2", "L3")] == ["qualified", "new", "disqualified"]

@@ -1,0 +1,125 @@
+"""The leads webhook over real HTTP on 127.0.0.1: signed requests create, update and add events;
+wrong, missing or stale signatures get 401 and store nothing; malformed JSON and unknown fields get
+a clear 4xx; the same event delivered twice is stored once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
+
+from bot.core import BotCore
+from bot.leads.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, LeadWebhook, sign
+from tests.support.talk import setup_team
+from tests.unit.leads.support import events, leads
+
+SECRET = "s3cret-for-tests"
+LEAD = {"source": "marketo", "external_id": "M-1", "company": "Ledgerly", "segment":
+        "midmarket_fintech", "owner": "dana@example.com", "engaged_at": "2026-03-02T13:30:00Z",
+        "contact_name": "Maya Chen", "content": ["soc2_checklist"]}
+
+
+class Client:
+    def __init__(self, session: ClientSession, base: str, core: BotCore) -> None:
+        self.session, self.base, self.core = session, base, core
+
+    async def post(self, path: str, body: Any, *, secret: str = SECRET, age: int = 0,
+                   signed: bool = True, raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
+        data = raw if raw is not None else json.dumps(body).encode()
+        timestamp = str(int(self.core.ctx.clock.now().timestamp()) - age)
+        headers = {"Content-Type": "application/json"}
+        if signed:
+            headers |= {TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(secret, timestamp, data)}
+        async with self.session.post(self.base + path, data=data, headers=headers) as response:
+            return response.status, await response.json()
+
+
+@pytest.fixture
+async def client(core: BotCore) -> AsyncIterator[Client]:
+    core.ctx.settings.webhook_secret = SecretStr(SECRET)
+    await setup_team(core)
+    app = web.Application()
+    LeadWebhook(core.ctx).add_to(app)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    async with ClientSession() as session:
+        yield Client(session, str(server.make_url("")), core)
+    await server.close()
+
+
+async def test_a_signed_lead_is_created_then_updated_and_its_due_time_returned(
+        client: Client) -> None:
+    status, body = await client.post("/webhooks/leads", LEAD)
+    assert (status, body["result"]) == (201, "created")
+    assert body["next_due_at"] == "2026-03-02T15:00:00+00:00"  # 1h SLA from 09:00 New York
+
+    status, body = await client.post("/webhooks/leads", {**LEAD, "contact_name": "Maya C."})
+    assert (status, body["result"]) == (200, "updated")
+    assert (await leads(client.core))["M-1"].contact_name == "Maya C."
+
+
+@pytest.mark.parametrize("tamper", ["wrong-secret", "unsigned", "stale", "body-changed"])
+async def test_bad_signatures_are_refused_and_nothing_is_stored(client: Client,
+                                                                tamper: str) -> None:
+    if tamper == "body-changed":
+        timestamp = str(int(client.core.ctx.clock.now().timestamp()))
+        signature = sign(SECRET, timestamp, json.dumps(LEAD).encode())
+        forged = json.dumps({**LEAD, "owner": "Lee"}).encode()
+        async with client.session.post(client.base + "/webhooks/leads", data=forged, headers={
+                TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: signature}) as response:
+            status, body = response.status, await response.json()
+    else:
+        status, body = await client.post(
+            "/webhooks/leads", LEAD, secret="guess" if tamper == "wrong-secret" else SECRET,
+            signed=tamper != "unsigned", age=3600 if tamper == "stale" else 0)
+    assert status == 401 and body["ok"] is False
+    assert await leads(client.core) == {}
+
+
+async def test_malformed_json_and_unknown_fields_get_a_clear_4xx(client: Client) -> None:
+    status, body = await client.post("/webhooks/leads", None, raw=b"{not json")
+    assert status == 400 and "not valid JSON" in body["error"]
+    status, body = await client.post("/webhooks/leads", {**LEAD, "ownr": "Dana"})
+    assert status == 422 and {"field": "ownr", "problem": "Extra inputs are not permitted"} in \
+        body["details"]
+    status, body = await client.post("/webhooks/leads", {k: v for k, v in LEAD.items()
+                                                         if k != "company"})
+    assert status == 422 and body["details"][0]["field"] == "company"
+    status, body = await client.post("/webhooks/leads", {**LEAD, "segment": "mars"})
+    assert status == 422 and "segment 'mars' is not in the strategy" in body["error"]
+    assert await leads(client.core) == {}
+
+
+async def test_events_touch_and_status_and_a_redelivered_event_is_stored_once(
+        client: Client) -> None:
+    await client.post("/webhooks/leads", LEAD)
+    touch = {"event": {"type": "touch", "at": "2026-03-02T14:20:00Z", "by": "Dana",
+                       "channel": "email", "source": "marketo", "event_id": "evt-9"}}
+    first = await client.post("/webhooks/leads/M-1/events", touch)
+    again = await client.post("/webhooks/leads/M-1/events", touch)
+
+    assert (first[0], first[1]["result"], again[0], again[1]["result"]) == (
+        200, "stored", 200, "duplicate")
+    lead = (await leads(client.core))["M-1"]
+    assert (lead.touches, lead.status) == (1, "working")
+    assert len(await events(client.core, "touch")) == 1
+
+    status_event = {"event": {"type": "status", "status": "qualified", "source": "marketo"}}
+    status, body = await client.post("/webhooks/leads/M-1/events", status_event)
+    assert (status, body["status"], body["next_due_at"]) == (200, "qualified", None)
+    status, body = await client.post("/webhooks/leads/NOPE/events", status_event)
+    assert status == 404 and "create it with POST /webhooks/leads" in body["error"]
+    bad = {"event": {"type": "teleport", "at": "2026-03-02T14:20:00Z"}}
+    status, body = await client.post("/webhooks/leads/M-1/events", bad)
+    assert status == 422
+
+
+async def test_the_webhook_is_off_without_a_secret(client: Client) -> None:
+    client.core.ctx.settings.webhook_secret = None
+    status, body = await client.post("/webhooks/leads", LEAD)
+    assert status == 503 and "ALIGNBOT_WEBHOOK_SECRET" in body["error"]
