@@ -162,7 +162,7 @@ class Settings(BaseSettings):
         description="Admins' digests warn when the strategy's review_by date is this close, or past",
     )
     charts_dir: Path = Field(
-        default=Path("data/charts"), description="Console only: where digest charts are written"
+        default=Path("alignbot-charts"), description="Console only: where digest charts are written"
     )
 
     def chosen_platform(self) -> Literal["console", "slack", "teams"]:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.evaluation.result import Evaluation
+from bot.digest.history import parse_evaluation
 from bot.storage.models import Answer, CheckIn, Lead, LeadEvent, Member
 from bot.strategy.schema import Strategy
 
@@ -43,7 +43,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _answer_row(answer: Answer, checkin: CheckIn, member: Member, manager: str | None) -> dict[str, Any]:
-    ev = Evaluation.model_validate_json(answer.evaluation) if answer.evaluation else None
+    ev = parse_evaluation(answer.evaluation)
     tasks, scope, statement = (ev.tasks, ev.scope, ev.statement) if ev else (None, None, None)
     return {
         "answer_id": answer.id, "member": member.name, "email": member.email, "role": member.role,

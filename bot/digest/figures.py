@@ -216,13 +216,18 @@ def _tasks(strategy: Strategy, per_member: dict[int, tuple[str, ...]],
 
 
 def unmapped_activities(answers: Iterable[AnswerFacts], top: int = TOP_UNMAPPED) -> list[tuple[str, int]]:
+    """Activities that map to no task, counted case-insensitively, shown as first written."""
     counts: Counter[str] = Counter()
+    shown: dict[str, str] = {}
     for a in answers:
         for evidence in a.evaluation.tasks.unmapped if a.evaluation.tasks else []:
-            text = " ".join(evidence.text.lower().split()).strip(" .;,-")
+            text = " ".join(evidence.text.split()).strip(" .;,-")
             if text:
-                counts[text] += 1
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+                key = text.lower()
+                counts[key] += 1
+                shown.setdefault(key, text)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return [(shown[key], count) for key, count in ranked]
 
 
 def _trends(current: dict[str, float | None], previous: dict[str, float | None],

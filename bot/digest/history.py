@@ -7,15 +7,32 @@ range on the check-in's occurrence), so one team's digest costs the same in an o
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.evaluation.result import Evaluation
 from bot.storage.models import Answer, CheckIn
+
+log = logging.getLogger(__name__)
+
+
+def parse_evaluation(text: str | None) -> Evaluation | None:
+    """A stored evaluation, or None (logged) when it cannot be read - e.g. written by an older
+    version - so one bad row never breaks a digest, `/align me` or an export."""
+    if not text:
+        return None
+    try:
+        return Evaluation.model_validate_json(text)
+    except ValidationError as exc:
+        log.warning("skipping an unreadable stored evaluation: %s", exc.errors()[0].get("msg"))
+        return None
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,11 @@ class History:
     scores: list[ScoreFacts]  # every evaluated answer in the window
 
 
+def _parse_all(rows: Sequence[tuple[int, datetime, str | None]]) -> list[AnswerFacts]:
+    return [AnswerFacts(member_id, at, evaluation) for member_id, at, text in rows
+            if (evaluation := parse_evaluation(text)) is not None]
+
+
 def _bounded(query: object, member_ids: Sequence[int] | None, start: datetime, end: datetime) -> object:
     query = query.where(col(CheckIn.occurrence_at) >= start,  # type: ignore[attr-defined]
                         col(CheckIn.occurrence_at) < end)
@@ -79,8 +101,7 @@ async def load_history(session: AsyncSession, member_ids: Sequence[int] | None, 
     answers = (await session.exec(_bounded(answer_query, member_ids, detail_start, end))).all()  # type: ignore[call-overload]
     return History(
         checkins=[CheckInFacts(*row) for row in checkins],
-        answers=[AnswerFacts(member_id, at, Evaluation.model_validate_json(text))
-                 for member_id, at, text in answers],
+        answers=await asyncio.to_thread(_parse_all, answers),  # CPU work: off the event loop
         scores=[ScoreFacts(member_id, at, question, overall)
                 for member_id, at, question, overall in scores],
     )

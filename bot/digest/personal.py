@@ -6,15 +6,16 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.digest.history import parse_evaluation
 from bot.digest.texts import DigestTexts
-from bot.evaluation.result import QUESTIONS, Evaluation
+from bot.evaluation.result import QUESTIONS
 from bot.storage.models import Answer, CheckIn, Member
 
 
 async def _scores(session: AsyncSession, checkin_id: int | None) -> dict[str, float]:
     rows = (await session.exec(select(Answer.evaluation).where(
         Answer.checkin_id == checkin_id, col(Answer.evaluation).is_not(None)))).all()
-    evaluations = [Evaluation.model_validate_json(text) for text in rows if text]
+    evaluations = [e for e in map(parse_evaluation, rows) if e is not None]
     return {e.question: e.overall for e in evaluations}
 
 

@@ -19,6 +19,7 @@ from bot.leads.metrics import FollowUp
 from bot.strategy.schema import Strategy
 
 COVERED_SHARE = 0.5
+MAX_MEMBERS = 15  # per-member lines shown in a section
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,15 @@ class DigestRenderer:
     def _section(self, name: str, body: list[Block]) -> list[Block]:
         return [Text(self.t.say(f"sections.{name}"), style="heading"), *body]
 
-    @staticmethod
-    def _facts(reps: list[RepFigures], value: Callable[[RepFigures], str]) -> FactList:
-        return FactList(tuple(Fact(r.name, value(r)) for r in reps))
+    def _facts(self, reps: list[RepFigures], value: Callable[[RepFigures], str],
+               attention: Callable[[RepFigures], tuple[float, ...]]) -> list[Block]:
+        """One line per member, those needing attention first; a large team (a whole
+        organisation) is cut at MAX_MEMBERS lines so the digest stays readable in chat."""
+        ordered = sorted(reps, key=lambda r: (*attention(r), r.name.lower()))
+        blocks: list[Block] = [FactList(tuple(Fact(r.name, value(r)) for r in ordered[:MAX_MEMBERS]))]
+        if len(ordered) > MAX_MEMBERS:
+            blocks.append(Text(self.t.say("more", count=len(ordered) - MAX_MEMBERS), style="muted"))
+        return blocks
 
     def _participation(self, f: DigestFigures) -> list[Block]:
         p = f.participation
@@ -94,13 +101,16 @@ class DigestRenderer:
             return [Text(self.t.say("participation.none"))]
         total = self.t.say("participation.total", answered=p.answered, asked=p.asked,
                            rate=pct(p.rate), late=p.late, missed=p.missed, open=p.open)
-        return [Text(total), self._facts(f.reps, lambda r: self.t.say(
+        return [Text(total), *self._facts(f.reps, lambda r: self.t.say(
             "participation.rep", answered=r.participation.answered, asked=r.participation.asked,
-            late=r.participation.late, missed=r.participation.missed))]
+            late=r.participation.late, missed=r.participation.missed),
+            lambda r: (-r.participation.missed, r.participation.rate or 0.0, -r.participation.late))]
 
     def _articulation(self, f: DigestFigures) -> list[Block]:
         total = self.t.say("articulation.total", count=len(f.articulating), stated=len(f.stated))
-        return [Text(total), self._facts(f.reps, self._statement)]
+        return [Text(total), *self._facts(f.reps, self._statement, lambda r: (
+            2 if r.articulation and r.articulation.articulates else 1 if r.articulation is None
+            else 0,))]
 
     def _statement(self, rep: RepFigures) -> str:
         a = rep.articulation
@@ -152,10 +162,11 @@ class DigestRenderer:
         blocks: list[Block] = [Text(self._lead_total(lead))]
         owners = [r for r in f.reps if r.follow_up.leads or r.follow_up.overdue]
         if owners:
-            blocks.append(self._facts(owners, lambda r: self.t.say(
+            blocks.extend(self._facts(owners, lambda r: self.t.say(
                 "leads.rep", leads=r.follow_up.leads, median=duration(r.follow_up.median_first_touch),
                 within_1h=pct(r.follow_up.within_1h), overdue=r.follow_up.overdue,
-                never=r.follow_up.never_touched)))
+                never=r.follow_up.never_touched),
+                lambda r: (-r.follow_up.overdue, -r.follow_up.never_touched)))
         segments = [self.t.say("leads.segment", segment=self._segment_name(sid), leads=s.leads,
                                within_24h=pct(s.within_24h), never=s.never_touched)
                     for sid, s in f.follow_up_by_segment.items() if s.leads]

@@ -40,7 +40,8 @@ class DigestService:
                                          detail_start=period.previous().start)
             leads = await load_leads(session, ids, period.previous().start, period.end,
                                      self.ctx.clock.now())
-        return compute(self.ctx.strategy, scope.title, scope.members, period, history, leads)
+        return await asyncio.to_thread(compute, self.ctx.strategy, scope.title, scope.members,
+                                       period, history, leads)  # CPU work: off the event loop
 
     def sell_by_warning(self, today: date) -> str | None:
         """For admins: the strategy's review date is within the warning window, or past."""

@@ -14,7 +14,8 @@ from bot.digest.figures import DigestFigures
 from bot.digest.period import parse_period
 from bot.digest.service import DigestService
 from bot.digest.team import DigestScope, scope_for
-from bot.storage.models import Member
+from bot.storage.models import Answer, CheckIn, Member
+from tests.support.talk import say
 from tests.unit.digest.support import LEADS, PLAN, TEAMS, Built, build_org
 
 UTC = ZoneInfo("UTC")
@@ -84,7 +85,7 @@ async def test_a_managers_digest_matches_the_teams_history(core: BotCore) -> Non
     assert {t.task_id for t in f.tasks if t.members == 0} >= {"compliance_discovery", "proof_of_value"}
 
     # effort outside the strategy: Lee's "cold calling dentists all week, CRM cleanup"
-    assert f.unmapped == [("cold calling dentists all week", 1), ("crm cleanup", 1)]
+    assert f.unmapped == [("cold calling dentists all week", 1), ("CRM cleanup", 1)]
     assert (f.unmapped_total, f.activities) == (2, 5)  # Dana's 3 mapped + Lee's 2 unmapped
 
     # scope: segments named as played last week, with who named them
@@ -180,6 +181,8 @@ async def test_admins_see_the_whole_organisation(core: BotCore) -> None:
     p = f.participation
     assert (p.asked, p.answered) == expected_participation(list(PLAN), 0)[:2]
     assert f.follow_up.overdue == 3 and f.follow_up.leads == 5  # Zed's L6 too
+    # Lee and Zed both spent last week cold calling dentists
+    assert f.unmapped[:2] == [("cold calling dentists all week", 2), ("CRM cleanup", 2)]
     # an admin with no reports asking for "their" digest gets the organisation too
     scope, _ = await figures_for(core, built, "Ada")
     assert scope.manager is None
@@ -193,3 +196,27 @@ async def test_a_month_and_explicit_dates_select_their_own_check_ins(core: BotCo
                                         for w in range(4))
     _, f = await figures_for(core, built, "Sam", period="2026-02-16..2026-02-22")
     assert f.participation.asked == expected_participation(list(TEAMS["Sam"]), 1)[0]
+
+
+async def test_an_unreadable_stored_evaluation_is_skipped_not_fatal(core: BotCore) -> None:
+    built = await build_org(core)
+    _, before = await figures_for(core, built, "Sam")
+    dana = built.members["Dana"]
+    at = core.ctx.clock.now() - timedelta(days=2)
+    async with core.ctx.db.session() as session:
+        checkin = CheckIn(key="test:bad", member_id=dana.id, occurrence_at=at, state="answered",
+                          strategy_version="old", asked_at=at, answered_at=at, created_at=at)
+        session.add(checkin)
+        await session.flush()
+        for question, stored in (("tasks", "{not json"), ("scope", '{"question": "scope", "old": 1}')):
+            session.add(Answer(checkin_id=checkin.id, member_id=dana.id, question=question,
+                               text="...", evaluation=stored, overall_score=None,
+                               created_at=at, updated_at=at))
+    _, after = await figures_for(core, built, "Sam")
+    assert after.participation.asked == before.participation.asked + 1  # the check-in counts
+    def scores(f: DigestFigures) -> list[object]:
+        return [t for t in f.trends if t.name != "answer_rate"]
+
+    assert after.tasks == before.tasks and scores(after) == scores(before)  # its answers do not
+    assert after.series == before.series
+    assert "Your alignment" in await say(core, "dana", "/align me")
