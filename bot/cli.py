@@ -57,7 +57,7 @@ def _settings(quiet: bool = False) -> Settings:
     of a terminal conversation unless ALIGNBOT_LOG_LEVEL asks for them."""
     settings = _load_settings()
     quiet = quiet and "log_level" not in settings.model_fields_set
-    configure_logging("WARNING" if quiet else settings.log_level)
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
     return settings
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.port import ChatPort, DeliveryError
 from bot.prompts import Prompts
 from bot.storage.database import Database
@@ -29,6 +30,7 @@ class BotContext:
     prompts: Prompts
     strategy: Strategy
     ports: dict[str, ChatPort] = field(default_factory=dict)
+    metrics: Metrics = field(default_factory=Metrics)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def port_for(self, platform: str) -> ChatPort:

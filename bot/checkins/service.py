@@ -91,11 +91,14 @@ class CheckIns:
         async with self.ctx.db.session() as session:
             row = await session.get(CheckIn, checkin.id)
             assert row is not None
-            if row.state == "scheduled":
+            first_ask = row.state == "scheduled"
+            if first_ask:
                 row.state, row.asked_at, row.current_question = "asked", self.ctx.clock.now(), 0
                 row.message_ref = ref_to_json(ref)
                 row.next_reminder_at = first_reminder_at
                 session.add(row)
+        if first_ask:
+            self.ctx.metrics.checkins_asked.labels(checkin.audience).inc()
         return True
 
     async def ask_now(self, members: Sequence[Member], close_after: timedelta) -> AskReport:
@@ -216,6 +219,8 @@ class CheckIns:
                 replies.append(Message.plain(self.ctx.prompts.say(
                     "answer_edited" if edited else "answer_saved", number=number)))
             done = await self._advance(session, row)
+        if done:
+            self.ctx.metrics.checkins_answered.labels(checkin.audience).inc()
         replies.extend(await self._feedback(saved))
         if done and chat:
             replies.append(Message.plain(self.ctx.prompts.say("checkin_complete", name=member.name)))
