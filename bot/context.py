@@ -51,7 +51,13 @@ class BotContext:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
-    async def drain(self) -> None:
-        """Wait for all background work (tests, the console, graceful shutdown)."""
+    async def drain(self, grace: float | None = None) -> None:
+        """Wait for all background work (tests, the console, graceful shutdown); with a grace,
+        work still running after it is cancelled (its claimed sends are then released)."""
+        if grace is not None and self._tasks:
+            _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
+            for task in pending:
+                log.warning("background task %s still running at shutdown: stopping it", task.get_name())
+                task.cancel()
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
