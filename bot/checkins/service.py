@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import logs
 from bot.checkins.messages import answers_message, ask_message, question_line
 from bot.context import BotContext
 from bot.delivery import Outbox, ref_to_json
@@ -84,6 +85,10 @@ class CheckIns:
     async def ask(self, checkin: CheckIn, member: Member,
                   first_reminder_at: datetime | None = None) -> bool:
         """Send the invitation (once per check-in, whatever retries happen) and mark it asked."""
+        with logs.bound(checkin=checkin.id):
+            return await self._ask(checkin, member, first_reminder_at)
+
+    async def _ask(self, checkin: CheckIn, member: Member, first_reminder_at: datetime | None) -> bool:
         message = ask_message(self.ctx.prompts, checkin, member.name, self.ctx.strategy.strategy.name)
         ref = await self.outbox.deliver(member, f"{checkin.key}:ask", "checkin", message)
         if ref is None:
@@ -202,6 +207,11 @@ class CheckIns:
 
     async def _save(self, member: Member, checkin: CheckIn, values: dict[str, str],
                     chat: bool) -> list[Message]:
+        with logs.bound(checkin=checkin.id):  # also on the review's log lines (spawned inside)
+            return await self._save_answers(member, checkin, values, chat)
+
+    async def _save_answers(self, member: Member, checkin: CheckIn, values: dict[str, str],
+                            chat: bool) -> list[Message]:
         replies: list[Message] = []
         saved: list[int] = []
         questions = self.ctx.prompts.questions(checkin.audience)

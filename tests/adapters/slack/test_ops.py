@@ -3,15 +3,18 @@ database and Slack (`auth.test`, reused for a minute), /metrics counts what went
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import aiohttp
+import pytest
 
 from adapters.slack.app import OAuthConfig, SlackAdapter
 from bot.clock import ManualClock
 from bot.core import BotCore
 from tests.adapters.slack.conftest import ADA, DANA, SECRET, Slack
-from tests.support.slack_api import FakeSlackApi, SlackReply
+from tests.adapters.slack.test_checkin_flow import ANSWERS, DANA_DM, stored_answers, team
+from tests.support.slack_api import FakeSlackApi, SlackReply, dm_event
 
 
 async def _get(url: str) -> tuple[int, str]:
@@ -61,3 +64,21 @@ async def test_oauth_installs_check_that_the_web_api_is_reachable(
     assert await adapter.check_connection() is None
     api.fail("api.test", SlackReply.server_error(503), SlackReply.server_error(503))
     assert await adapter.check_connection() == "Slack api.test failed: SlackApiError"
+
+
+async def test_a_slack_checkin_answered_by_dm_logs_no_answer_text_or_token_at_info(
+        slack: Slack, core: BotCore, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)  # every logger: ours, bolt's, slack_sdk's, aiohttp's
+    await team(slack)
+    await slack.command(ADA, "ask now dana")
+    for number, (question, text) in enumerate(ANSWERS.items(), start=1):
+        status, _ = await slack.poster.event(dm_event(DANA, text, f"EvLog{number}", DANA_DM,
+                                                      ts=f"17724610{number:02d}.1"))
+        assert status == 200
+        await core.ctx.drain()
+        assert (await stored_answers(core))[question] == text
+    assert caplog.records  # INFO logging really was on
+    logged = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
+    for text in ANSWERS.values():
+        assert text not in logged and text[:30] not in logged
+    assert "xoxb-test-token" not in logged and SECRET not in logged
