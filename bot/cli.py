@@ -229,6 +229,16 @@ def eval_dataset(
     evaluation_cli.eval_dataset(_settings(quiet=True), dataset, strategy, evaluator, as_json)
 
 
+@app.command()
+def docs(check: Annotated[bool, typer.Option("--check", help="Only say whether they are current")]
+         = False) -> None:
+    """Regenerate docs/configuration.md and docs/commands.md from the settings model and the
+    command registry (--check: exit 1 if they are out of date)."""
+    from bot import docs as generated
+
+    raise typer.Exit(generated.main(["--check"] if check else []))
+
+
 def main() -> None:
     app()
 
