@@ -24,6 +24,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     ALIGNBOT_PROMPTS_DIR=/app/prompts \
     ALIGNBOT_STRATEGY_FILE=/app/examples/strategy.yaml \
     ALIGNBOT_DATABASE_URL=sqlite:////data/alignbot.db \
+    ALIGNBOT_CHARTS_DIR=/data/charts \
+    MPLCONFIGDIR=/tmp/matplotlib \
     ALIGNBOT_HTTP_PORT=3000
 RUN groupadd --system --gid 10001 alignbot \
  && useradd --system --uid 10001 --gid alignbot --home-dir /app --shell /usr/sbin/nologin alignbot \

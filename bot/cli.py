@@ -230,6 +230,46 @@ def eval_dataset(
 
 
 @app.command()
+def export(
+    since: Annotated[str, typer.Option("--since", help="Export from this date (YYYY-MM-DD, UTC)")],
+    fmt: Annotated[str, typer.Option("--format", help="csv (a folder of 3 files) or json")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="csv: folder (default ./alignbot-export);"
+                                             " json: file (default: stdout)")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="Only this manager's team")] = None,
+) -> None:
+    """Export answers with evaluations, leads and touches for BI tools (everyone unless --team)."""
+    from datetime import UTC, date, datetime
+
+    from bot.digest.export import ExportError, export_from, write_csv, write_json
+
+    settings = _settings(quiet=True)
+    if fmt not in ("csv", "json"):
+        _fail(f"--format {fmt}: use csv or json.")
+    try:
+        start = datetime.combine(date.fromisoformat(since), datetime.min.time(), tzinfo=UTC)
+    except ValueError:
+        _fail(f"--since {since}: write the date as YYYY-MM-DD, e.g. --since 2026-01-01")
+        return
+    try:
+        data = asyncio.run(export_from(settings.database_url, load_strategy(settings.strategy_file),
+                                       start, team))
+    except (ExportError, StrategyFileError, DatabaseUrlError) as exc:
+        _fail(str(exc))
+        return
+    counts = f"{len(data.answers)} answers, {len(data.leads)} leads, {len(data.touches)} touches"
+    if fmt == "json":
+        text = write_json(data)
+        if out is None:
+            typer.echo(text)
+            return
+        out.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"Exported {counts} to {out}.", err=True)
+        return
+    paths = write_csv(data, out or Path("alignbot-export"))
+    typer.echo(f"Exported {counts} to {', '.join(str(p) for p in paths)}.", err=True)
+
+
+@app.command()
 def docs(check: Annotated[bool, typer.Option("--check", help="Only say whether they are current")]
          = False) -> None:
     """Regenerate docs/configuration.md and docs/commands.md from the settings model and the

@@ -132,6 +132,14 @@ class Settings(BaseSettings):
         description="Seconds a signed webhook request stays valid (replay window)",
     )
 
+    sell_by_warning_days: int = Field(
+        default=30, ge=0, le=365,
+        description="Admins' digests warn when the strategy's review_by date is this close, or past",
+    )
+    charts_dir: Path = Field(
+        default=Path("data/charts"), description="Console only: where digest charts are written"
+    )
+
     # --- operations (deployment, health, logs, shutdown) ---
     role: Literal["all", "web", "scheduler"] = Field(
         default="all",

@@ -23,6 +23,7 @@ from bot.commands.context import CommandContext
 from bot.commands.dispatch import run_command
 from bot.context import BotContext
 from bot.delivery import Outbox, ref_from_json
+from bot.digest.job import DigestJob
 from bot.evaluation.base import Evaluator
 from bot.evaluation.factory import build_evaluator
 from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter
@@ -91,7 +92,7 @@ class BotCore:
 
     def _jobs(self) -> list[ScheduledJob]:
         """What `digest` and `nudges` schedules do; a kind without a job cannot be scheduled."""
-        return [NudgeJob(self.ctx, self.outbox)]
+        return [NudgeJob(self.ctx, self.outbox), DigestJob(self.ctx, self.outbox)]
 
     def attach(self, port: ChatPort) -> None:
         self.ctx.ports[port.platform] = port

@@ -19,7 +19,16 @@ from zoneinfo import ZoneInfo
 
 from adapters.console.render import render
 from bot.core import BotCore
-from bot.events import ActionInvoked, Buttons, MemberProfile, MemberRef, Message, MessageRef, UserMessage
+from bot.events import (
+    ActionInvoked,
+    Buttons,
+    Image,
+    MemberProfile,
+    MemberRef,
+    Message,
+    MessageRef,
+    UserMessage,
+)
 from bot.leads.csv_import import LeadFileError, import_csv
 from bot.members import MemberDirectory, valid_timezone
 from bot.strategy.durations import Duration, DurationError
@@ -60,7 +69,7 @@ class ConsoleAdapter:
 
     async def send(self, to: MemberRef, message: Message, *,
                    thread: MessageRef | None = None) -> MessageRef:
-        self._print(to.user_id, render(message), when=await self._their_time(to))
+        self._print(to.user_id, self._show(to.user_id, message), when=await self._their_time(to))
         ref = MessageRef(PLATFORM, to.user_id, str(next(self._ids)))
         if message.key:
             self._sent[(to.user_id, message.key)] = ref
@@ -149,7 +158,7 @@ class ConsoleAdapter:
             return
         replies = await self.core.handle(UserMessage(MemberRef(PLATFORM, self.speaker), text))
         for reply in replies:
-            self._print(self.speaker, render(reply))
+            self._print(self.speaker, self._show(self.speaker, reply))
 
     async def _click(self, rest: str) -> None:
         if self.speaker is None:
@@ -184,6 +193,19 @@ class ConsoleAdapter:
             return
         await self.core.advance(step)
         self.out.write(f"Bot clock is now {self.core.ctx.clock.now():%a %Y-%m-%d %H:%M} UTC.\n")
+
+    def _show(self, user_id: str, message: Message) -> str:
+        """The message as text; images (digest charts) are written to ALIGNBOT_CHARTS_DIR and
+        shown as their path, since a terminal cannot show a picture."""
+        saved: dict[int, Path] = {}
+        for index, block in enumerate(message.blocks):
+            if isinstance(block, Image):
+                folder = self.core.ctx.settings.charts_dir
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"{user_id.replace(' ', '-')}-{block.filename}"
+                path.write_bytes(block.data)
+                saved[index] = path
+        return render(message, saved)
 
     async def _their_time(self, to: MemberRef) -> str:
         """The recipient's local time, so /advance shows who was asked when, in their zone."""

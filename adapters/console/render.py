@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from pathlib import Path
 
 from bot.events import Block, Buttons, FactList, Image, Message, QuestionForm, Text
 
 
-def _block(block: Block) -> list[str]:
+def _block(block: Block, saved: Path | None = None) -> list[str]:
     if isinstance(block, Text):
         return [block.text.upper() if block.style == "heading" else block.text]
     if isinstance(block, FactList):
@@ -17,7 +19,7 @@ def _block(block: Block) -> list[str]:
         return ["  " + "  ".join(f"[{b.label}: /click {b.action_id}{' ' + b.value if b.value else ''}]"
                                  for b in block.buttons)]
     if isinstance(block, Image):
-        return [f"  (image: {block.alt})"]
+        return [f"  (chart saved to {saved}: {block.alt})" if saved else f"  (image: {block.alt})"]
     if isinstance(block, QuestionForm):
         return []  # plain chat asks the questions one at a time instead
     return []
@@ -26,10 +28,11 @@ def _block(block: Block) -> list[str]:
 _BOLD = re.compile(r"\*(\S(?:[^*\n]*\S)?)\*")  # *bold*, not the stars of "0 9 * * 1-5"
 
 
-def render(message: Message) -> str:
+def render(message: Message, saved: Mapping[int, Path] | None = None) -> str:
     """Every block as lines of text (the fallback text when there are no blocks), with chat
-    markup such as *bold* removed: a terminal shows it literally."""
+    markup such as *bold* removed: a terminal shows it literally. `saved` maps the index of an
+    image block to the file the console wrote it to."""
     lines: list[str] = []
-    for block in message.blocks:
-        lines.extend(_block(block))
+    for index, block in enumerate(message.blocks):
+        lines.extend(_block(block, (saved or {}).get(index)))
     return _BOLD.sub(r"\1", "\n".join(lines) if message.blocks else message.text)

@@ -14,6 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.context import CommandContext, PermissionDenied
 from bot.commands.registry import Args, CommandSpec, UsageError
+from bot.digest.personal import my_alignment
+from bot.digest.texts import DigestTexts
 from bot.events import Message
 from bot.members import MemberDirectory, valid_timezone
 from bot.scheduling.calendar import WorkingDaysError, parse_working_days
@@ -71,6 +73,8 @@ async def me_show(cc: CommandContext, args: Args) -> list[Message]:
              f"Status: {away}"]
     if holidays:
         lines.append("Next holidays: " + ", ".join(f"{h.day.isoformat()} {h.name}" for h in holidays))
+    async with cc.ctx.db.session() as session:  # only the caller's own answers
+        lines += await my_alignment(session, member, DigestTexts(cc.ctx.settings.prompts_dir))
     return [Message.plain("\n".join(lines))]
 
 
@@ -174,7 +178,7 @@ async def holiday_remove(cc: CommandContext, args: Args) -> list[Message]:
 
 
 ADMIN_OPTIONS = ("member",)
-ME = CommandSpec(("me",), "me", "Your time zone, working days and status", "me", me_show,
+ME = CommandSpec(("me",), "me", "Your time zone, working days, status and latest alignment", "me", me_show,
                  max_args=0)
 ME_TZ = CommandSpec(("me", "tz"), "me tz <zone>|auto [member=<name>]",
                     "Set your time zone (auto: follow your platform profile)",

@@ -23,7 +23,7 @@ from bot.storage.models import Schedule
 from bot.strategy.durations import Duration, DurationError
 
 KINDS = ("checkin", "digest", "nudges")
-LATER_KINDS = {"digest": "manager digests", "nudges": "lead follow-up nudges"}
+LATER_KINDS = {"digest": "manager digests", "nudges": "lead follow-up nudges"}  # jobs a build may lack
 MAX_REMINDERS = 5
 SHOWN_RUNS = 3
 WHEN_EXAMPLES = ('"weekdays 09:00", "mon,thu 16:30", "fri 15:00 every 2 weeks", '
@@ -91,7 +91,7 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
         raise UsageError(f"'{kind}' is not something I can schedule; use checkin, digest or nudges. "
                          + ADD.usage_line())
     if kind not in cc.schedule_kinds:
-        raise UsageError(f"Scheduling {LATER_KINDS[kind]} is not in this version yet; check-ins"
+        raise UsageError(f"Scheduling {LATER_KINDS.get(kind, kind)} is not in this version yet; check-ins"
                          " are. e.g. `/align schedule add checkin \"weekdays 09:00\" to=reps`")
     when_text = " ".join(args.positional[1:]).strip()
     if not when_text:

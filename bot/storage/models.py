@@ -72,7 +72,8 @@ class CheckIn(SQLModel, table=True):
     """
 
     __tablename__ = "checkins"
-    __table_args__ = (Index("ix_checkins_member_state", "member_id", "state"),)
+    __table_args__ = (Index("ix_checkins_member_state", "member_id", "state"),
+                      Index("ix_checkins_member_occurrence", "member_id", "occurrence_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
@@ -193,6 +194,7 @@ class Lead(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         Index("ix_leads_owner_status", "owner_id", "status"),
+        Index("ix_leads_owner_engaged", "owner_id", "engaged_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,0 +1,254 @@
+"""How long a digest takes: one 10-rep team and the whole organisation, as the organisation
+grows from 100 to 1,000 reps with a year of weekly check-ins each (3 evaluated answers per
+check-in) and leads with touches, on a SQLite file.
+
+The point it checks: one team's digest reads only that team's rows (indexed by member and time,
+migration 0006_digest), so its time stays flat while the organisation grows tenfold. It also
+times the team digest with the check-in index dropped, to show what the index buys. Figures
+(queries + computing) and the chart (matplotlib) are timed separately; median of several runs.
+
+Run: .venv/bin/python bench/digest_time.py [--reps 100,1000] [--weeks 52] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+
+from bot.clock import ManualClock  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.context import BotContext  # noqa: E402
+from bot.digest.actions import suggest  # noqa: E402
+from bot.digest.chart import render_chart  # noqa: E402
+from bot.digest.figures import CHART_POINTS  # noqa: E402
+from bot.digest.history import load_history  # noqa: E402
+from bot.digest.period import ending  # noqa: E402
+from bot.digest.service import DigestService  # noqa: E402
+from bot.digest.team import DigestScope, organisation, team_tree  # noqa: E402
+from bot.evaluation.rules import RulesEvaluator  # noqa: E402
+from bot.leads.metrics import load_leads  # noqa: E402
+from bot.prompts import Prompts  # noqa: E402
+from bot.storage.database import Database  # noqa: E402
+from bot.storage.models import Answer, CheckIn, Lead, LeadEvent, Member  # noqa: E402
+from bot.strategy.loader import load_strategy  # noqa: E402
+
+NOW = datetime(2026, 3, 2, 14, tzinfo=UTC)
+TEAM_SIZE = 10
+STRATEGY = ROOT / "examples" / "strategy.yaml"
+TEXTS = {
+    "strategy": ["We make mid-market fintechs, regional banks and healthcare provider groups audit-ready"
+                 " in half the time with continuous control monitoring, to grow ARR 35% at 75% margin.",
+                 "We sell compliance software to regional banks.",
+                 "Audit readiness for fintechs and banks, growing ARR 35%."],
+    "scope": ["We play in mid-market fintech and regional banks; we avoid tier-1 banks and government.",
+              "Working a deal with a global tier-1 bank and two small businesses this week.",
+              "Mostly healthcare provider groups, buyers are the compliance officer and CFO."],
+    "tasks": ["ran disco w/ Ledgerly (fintech) on their SOC2 gaps, then built ROI model with their CFO",
+              "- mapped buying committee at Pinecrest Credit Union\n- sent SOC 2 report\n"
+              "- followed up on 3 whitepaper downloads",
+              "cold calling dentists all week, CRM cleanup",
+              "updated the CRM, internal forecast meeting, mapped buying committee at Ledgerly"],
+}
+SEGMENTS = ("midmarket_fintech", "regional_banks", "healthcare_providers", "tier1_banks")
+
+
+def _evaluations() -> dict[str, list[tuple[str, str, float]]]:
+    strategy, evaluator = load_strategy(STRATEGY), RulesEvaluator()
+    return {q: [(t, evaluator.evaluate_sync(q, t, strategy).model_dump_json(),  # type: ignore[arg-type]
+                 evaluator.evaluate_sync(q, t, strategy).overall) for t in texts]  # type: ignore[arg-type]
+            for q, texts in TEXTS.items()}
+
+
+def populate(sync_url: str, first_manager: int, managers: int, weeks: int, seed: int) -> None:
+    """Add `managers` teams of TEAM_SIZE reps, each with `weeks` weekly check-ins and leads."""
+    rng = random.Random(seed)
+    pool = _evaluations()
+    engine = create_engine(sync_url)
+    with engine.begin() as conn:
+        next_id = (conn.execute(text("select coalesce(max(id), 0) from members")).scalar() or 0) + 1
+        member_rows: list[dict[str, Any]] = []
+        reps: list[int] = []
+        for m in range(first_manager, first_manager + managers):
+            manager_id = next_id
+            next_id += 1
+            member_rows.append(_member(manager_id, f"Manager {m}", "manager", None))
+            for r in range(TEAM_SIZE):
+                member_rows.append(_member(next_id, f"Rep {m}-{r}", "rep", manager_id))
+                reps.append(next_id)
+                next_id += 1
+        conn.execute(insert(Member), member_rows)
+        checkin_id = (conn.execute(text("select coalesce(max(id), 0) from checkins")).scalar() or 0) + 1
+        lead_id = (conn.execute(text("select coalesce(max(id), 0) from leads")).scalar() or 0) + 1
+        checkins, answers, leads, events = [], [], [], []
+        for rep in reps:
+            for week in range(weeks):
+                at = NOW - timedelta(days=7 * week + 6, hours=4)
+                answered = rng.random() < 0.85
+                checkins.append({"id": checkin_id, "key": f"b:{rep}:{week}", "member_id": rep,
+                                 "occurrence_at": at, "audience": "rep",
+                                 "state": "answered" if answered else "expired",
+                                 "strategy_version": "bench", "asked_at": at, "reminders_sent": 0,
+                                 "answered_at": at + timedelta(hours=2) if answered else None,
+                                 "created_at": at})
+                if answered:
+                    for question, options in pool.items():
+                        body, evaluation, overall = rng.choice(options)
+                        answers.append({"checkin_id": checkin_id, "member_id": rep,
+                                        "question": question, "text": body,
+                                        "evaluation": evaluation, "overall_score": overall,
+                                        "edits": 0, "created_at": at, "updated_at": at})
+                checkin_id += 1
+                if week % 2 == 0:  # a lead every other week
+                    engaged = at + timedelta(hours=rng.randint(0, 100))
+                    touches = rng.choice((0, 1, 2, 3))
+                    first = engaged + timedelta(minutes=rng.randint(5, 3000)) if touches else None
+                    closed = week >= 4  # older leads were qualified or disqualified by now
+                    status = (rng.choice(("qualified", "disqualified")) if closed
+                              else "working" if touches else "new")
+                    leads.append({"id": lead_id, "source": "bench", "external_id": str(lead_id),
+                                  "company": f"Co {lead_id}", "contact_name": "", "segment":
+                                  rng.choice(SEGMENTS), "owner_id": rep, "engaged_at": engaged,
+                                  "content": "", "status": status,
+                                  "touches": touches, "first_touch_at": first, "last_touch_at": first,
+                                  "next_due_at": None if closed else engaged + timedelta(days=3),
+                                  "created_at": engaged, "updated_at": engaged})
+                    events += [{"lead_id": lead_id, "kind": "touch", "at": first, "member_id": rep,
+                                "via": "bench", "detail": ""} for _ in range(touches)]
+                    lead_id += 1
+        for table, rows in ((CheckIn, checkins), (Answer, answers), (Lead, leads), (LeadEvent, events)):
+            for start in range(0, len(rows), 20_000):
+                conn.execute(insert(table), rows[start:start + 20_000])
+    engine.dispose()
+
+
+def _member(ident: int, name: str, role: str, manager: int | None) -> dict[str, Any]:
+    return {"id": ident, "platform": "bench", "platform_user_id": f"u{ident}", "name": name,
+            "timezone": "UTC", "timezone_overridden": False, "role": role, "admin": False,
+            "platform_admin": False, "manager_id": manager, "working_days": "mon-fri",
+            "active": True, "created_at": NOW, "updated_at": NOW}
+
+
+async def _scopes(service: DigestService) -> tuple[DigestScope, DigestScope]:
+    async with service.ctx.db.session() as session:
+        manager = (await session.exec(text(  # type: ignore[call-overload]
+            "select id from members where name = 'Manager 0'"))).one()[0]
+        first = await session.get(Member, manager)
+        assert first is not None
+        team = DigestScope(first, await team_tree(session, first))
+        org = DigestScope(None, await organisation(session))
+    return team, org
+
+
+async def _time(service: DigestService, scope: DigestScope, runs: int) -> tuple[float, float, int]:
+    """Median seconds for the figures (queries, compute, actions) and for the chart."""
+    period = ending(NOW)
+    figure_times, chart_times = [], []
+    figures = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        figures = await service.figures(scope, period)
+        suggest(figures, service.texts)
+        figure_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        render_chart(figures, service.texts)
+        chart_times.append(time.perf_counter() - start)
+    assert figures is not None
+    return statistics.median(figure_times), statistics.median(chart_times), await _rows(service, scope)
+
+
+async def _rows(service: DigestService, scope: DigestScope) -> int:
+    """Rows the digest's queries return: the same for one team however large the organisation."""
+    period = ending(NOW)
+    ids = scope.member_ids
+    async with service.ctx.db.session() as session:
+        history = await load_history(session, ids, period.back(CHART_POINTS)[0].start, period.end,
+                                     detail_start=period.previous().start)
+        leads = await load_leads(session, ids, period.previous().start, period.end, NOW)
+    return (len(history.checkins) + len(history.scores) + len(history.answers) + len(leads.cohort)
+            + len(leads.open))
+
+
+async def measure(url: str, runs: int) -> dict[str, tuple[float, float, int]]:
+    settings = Settings(database_url=url, strategy_file=STRATEGY, _env_file=None)  # type: ignore[call-arg]
+    ctx = BotContext(settings=settings, db=Database(url), clock=ManualClock(NOW),
+                     prompts=Prompts(settings.prompts_dir), strategy=load_strategy(STRATEGY))
+    service = DigestService(ctx)
+    try:
+        team, org = await _scopes(service)
+        return {"team": await _time(service, team, runs * 2),
+                "org": await _time(service, org, max(1, runs // 2))}
+    finally:
+        await ctx.db.dispose()
+
+
+def _plan(sync_url: str) -> str:
+    """SQLite's plan for one team's check-ins in a window (which index bounds the read)."""
+    engine = create_engine(sync_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "explain query plan select member_id, occurrence_at from checkins where"
+            " member_id in (2, 3, 4) and occurrence_at >= '2026-01-01' and occurrence_at < '2026-03-02'"
+        )).all()
+    engine.dispose()
+    return "; ".join(str(row[-1]) for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", default="100,1000", help="organisation sizes, ascending")
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.reps.split(",")]
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        db = Database(url)
+        db.migrate_sync()
+        rows: list[tuple[str, ...]] = []
+        teams = 0
+        for size in sizes:
+            start = time.perf_counter()
+            populate(db.sync_url, teams, size // TEAM_SIZE - teams, args.weeks, seed=size)
+            teams = size // TEAM_SIZE
+            load = time.perf_counter() - start
+            result = asyncio.run(measure(url, args.runs))
+            for label, (figures, chart, read) in result.items():
+                who = f"one {TEAM_SIZE}-rep team" if label == "team" else "whole organisation"
+                rows.append((f"{size:,}", who, f"{read:,}", f"{figures * 1000:.1f}",
+                             f"{chart * 1000:.0f}", f"{load:.1f}"))
+        plan = _plan(db.sync_url)
+        engine = create_engine(db.sync_url)
+        with engine.begin() as conn:
+            conn.execute(text("drop index ix_checkins_member_occurrence"))
+        engine.dispose()
+        plan_without = _plan(db.sync_url)
+        figures, chart, read = asyncio.run(measure(url, args.runs))["team"]
+        rows.append((f"{sizes[-1]:,}", "one team, no 0006 index", f"{read:,}",
+                     f"{figures * 1000:.1f}", f"{chart * 1000:.0f}", "-"))
+        asyncio.run(db.dispose())
+    header = ("reps", "digest of", "rows read", "figures ms", "chart ms", "load s")
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    print(f"Digest time, SQLite file, {args.weeks} weekly check-ins per rep, median of"
+          f" {args.runs * 2} runs (team) and {max(1, args.runs // 2)} (organisation)")
+    for row in (header, *rows):
+        print("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
+    print(f"Check-in query plan with the 0006 index: {plan}")
+    print(f"Check-in query plan without it:          {plan_without}")
+
+
+if __name__ == "__main__":
+    main()

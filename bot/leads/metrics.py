@@ -1,0 +1,135 @@
+"""Follow-up metrics for digests: how fast and how consistently reps follow up on leads.
+
+Measured the way the HBR study of online leads does (Oldroyd et al., 2011): time to first touch
+is real elapsed time from the first engagement, and the shares within 1 hour and 24 hours count
+every lead of the cohort (a lead never touched is not within either). The cohort is the leads
+that first engaged in the period; `overdue` is a snapshot of open leads whose next follow-up is
+past due at `as_of`. Queries are bounded by the owners asked about, so one team's figures cost
+the same however large the organisation is.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.models import Lead
+
+OPEN_STATUSES = ("new", "working")
+ONE_HOUR, ONE_DAY = timedelta(hours=1), timedelta(hours=24)
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class LeadFacts:
+    """The columns of a lead the metrics need (no contact data)."""
+
+    owner_id: int
+    segment: str
+    engaged_at: datetime
+    status: str
+    touches: int
+    first_touch_at: datetime | None
+    next_due_at: datetime | None
+
+    @property
+    def first_touch_delay(self) -> timedelta | None:
+        return self.first_touch_at - self.engaged_at if self.first_touch_at else None
+
+    def overdue(self, as_of: datetime) -> bool:
+        return (self.status in OPEN_STATUSES and self.next_due_at is not None
+                and self.next_due_at < as_of)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Follow-up figures for one group of leads (a rep, a segment, a team)."""
+
+    leads: int = 0
+    touched: int = 0
+    never_touched: int = 0
+    median_first_touch: timedelta | None = None
+    within_1h: float | None = None
+    within_24h: float | None = None
+    touches_per_lead: float | None = None
+    overdue: int = 0
+
+
+def follow_up(cohort: Sequence[LeadFacts], open_leads: Iterable[LeadFacts], as_of: datetime) -> FollowUp:
+    """Figures for the leads that engaged in the period (`cohort`) and the open leads overdue now."""
+    delays = [d for d in (lead.first_touch_delay for lead in cohort) if d is not None]
+    count = len(cohort)
+    return FollowUp(
+        leads=count,
+        touched=sum(lead.touches > 0 for lead in cohort),
+        never_touched=sum(lead.touches == 0 for lead in cohort),
+        median_first_touch=_median(delays),
+        within_1h=sum(d <= ONE_HOUR for d in delays) / count if count else None,
+        within_24h=sum(d <= ONE_DAY for d in delays) / count if count else None,
+        touches_per_lead=sum(lead.touches for lead in cohort) / count if count else None,
+        overdue=sum(lead.overdue(as_of) for lead in open_leads),
+    )
+
+
+def _median(values: Sequence[timedelta]) -> timedelta | None:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if not ordered:
+        return None
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+@dataclass(frozen=True)
+class LeadBook:
+    """The leads a digest looks at: the period's cohort and the open ones, as of one instant."""
+
+    cohort: list[LeadFacts]
+    open: list[LeadFacts]
+    as_of: datetime
+
+    def engaged_in(self, start: datetime, end: datetime) -> LeadBook:
+        """The same book with the cohort narrowed to leads that engaged in [start, end)."""
+        return LeadBook([lead for lead in self.cohort if start <= lead.engaged_at < end],
+                        self.open, self.as_of)
+
+    def total(self) -> FollowUp:
+        return follow_up(self.cohort, self.open, self.as_of)
+
+    def by_owner(self) -> dict[int, FollowUp]:
+        return self._grouped(lambda lead: lead.owner_id)
+
+    def by_segment(self) -> dict[str, FollowUp]:
+        return self._grouped(lambda lead: lead.segment)
+
+    def _grouped(self, key: Callable[[LeadFacts], K]) -> dict[K, FollowUp]:
+        cohorts: dict[K, list[LeadFacts]] = defaultdict(list)
+        opens: dict[K, list[LeadFacts]] = defaultdict(list)
+        for lead in self.cohort:
+            cohorts[key(lead)].append(lead)
+        for lead in self.open:
+            opens[key(lead)].append(lead)
+        return {k: follow_up(cohorts.get(k, []), opens.get(k, []), self.as_of)
+                for k in sorted({*cohorts, *opens}, key=str)}
+
+
+async def load_leads(session: AsyncSession, owner_ids: Sequence[int] | None, start: datetime,
+                     end: datetime, as_of: datetime) -> LeadBook:
+    """Leads owned by `owner_ids` (None: everyone) that engaged in [start, end), plus open ones
+    overdue at `as_of`; one query, using the (owner, engaged) and (owner, status) indexes."""
+    columns = (Lead.owner_id, Lead.segment, Lead.engaged_at, Lead.status, Lead.touches,
+               Lead.first_touch_at, Lead.next_due_at)
+    in_period = and_(col(Lead.engaged_at) >= start, col(Lead.engaged_at) < end)
+    overdue = and_(col(Lead.status).in_(OPEN_STATUSES), col(Lead.next_due_at) < as_of)
+    query = select(*columns).where(or_(in_period, overdue))  # type: ignore[call-overload]
+    if owner_ids is not None:
+        query = query.where(col(Lead.owner_id).in_(list(owner_ids)))
+    rows = [LeadFacts(*row) for row in (await session.exec(query)).all()]
+    return LeadBook(cohort=[r for r in rows if start <= r.engaged_at < end],
+                    open=[r for r in rows if r.overdue(as_of)], as_of=as_of)

@@ -1,0 +1,50 @@
+"""Follow-up metrics as the HBR study measures them: real elapsed time to the first touch, shares
+within 1 h and 24 h over every new lead (untouched ones count as neither), the black hole, and
+overdue as a snapshot of open leads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.leads.metrics import FollowUp, LeadBook, LeadFacts, follow_up
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+NOW = T0 + timedelta(days=3)
+
+
+def lead(owner: int, delay: timedelta | None, touches: int = 1, status: str = "working",
+         due: datetime | None = None, segment: str = "fintech") -> LeadFacts:
+    return LeadFacts(owner, segment, T0, status, touches if delay else 0,
+                     T0 + delay if delay else None, due)
+
+
+def test_shares_count_every_new_lead_and_the_median_only_touched_ones() -> None:
+    cohort = [lead(1, timedelta(minutes=59)), lead(1, timedelta(hours=1)),
+              lead(1, timedelta(hours=1, seconds=1), touches=3), lead(2, timedelta(hours=25)),
+              lead(2, None, status="new")]
+    figures = follow_up(cohort, cohort, NOW)
+    assert (figures.leads, figures.touched, figures.never_touched) == (5, 4, 1)
+    assert figures.within_1h == 2 / 5  # exactly one hour counts as within
+    assert figures.within_24h == 3 / 5
+    assert figures.median_first_touch == (timedelta(hours=1) + timedelta(hours=1, seconds=1)) / 2
+    assert figures.touches_per_lead == (1 + 1 + 3 + 1 + 0) / 5
+    assert follow_up([], [], NOW) == FollowUp()  # nothing to measure: no made-up zeros
+
+
+def test_overdue_is_open_leads_past_due_now() -> None:
+    leads = [lead(1, None, status="new", due=NOW - timedelta(minutes=1)),  # overdue
+             lead(1, timedelta(hours=2), due=NOW + timedelta(hours=1)),  # due later
+             lead(1, timedelta(hours=2), status="qualified", due=NOW - timedelta(days=1)),  # closed
+             lead(2, timedelta(hours=2), due=None)]  # no more touches due
+    assert follow_up([], leads, NOW).overdue == 1
+
+
+def test_a_book_groups_by_owner_and_segment_and_narrows_to_a_period() -> None:
+    early = LeadFacts(1, "banks", T0 - timedelta(days=8), "working", 1,
+                      T0 - timedelta(days=8) + timedelta(minutes=10), None)
+    book = LeadBook([lead(1, timedelta(minutes=5)), lead(2, None, status="new", segment="banks"),
+                     early], [], NOW)
+    assert set(book.by_owner()) == {1, 2} and book.by_owner()[2].never_touched == 1
+    assert book.by_segment()["banks"].leads == 2
+    this_week = book.engaged_in(T0 - timedelta(days=1), NOW)
+    assert this_week.total().leads == 2 and this_week.total().within_1h == 1 / 2
