@@ -98,6 +98,8 @@ def _row(member: Member, names: dict[int | None, str]) -> str:
     parts.append(member.timezone)
     if not member.active:
         parts.append("removed")
+    if member.unreachable:  # the platform said so; cleared when their profile shows them back
+        parts.append(f"unreachable ({member.unreachable})")
     return "; ".join(parts)
 
 
