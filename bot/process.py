@@ -26,6 +26,7 @@ from bot.scheduling.runner import TickRunner
 from bot.web import WebServer
 
 log = logging.getLogger(__name__)
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class Intake(ChatPort, Protocol):
@@ -90,13 +91,15 @@ class BotProcess:
 async def operate(core: BotCore, adapter: Intake, *, serves_http: bool) -> None:
     """Run this process in its role (ALIGNBOT_ROLE / --role) until SIGINT or SIGTERM."""
     process = BotProcess(core, adapter, serves_http=serves_http)
-    stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    stop, loop = asyncio.Event(), asyncio.get_running_loop()
+    for signum in SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
     try:
         await process.start()
         await stop.wait()
         log.info("shutting down: in-flight work has %.0f s", core.ctx.settings.shutdown_grace)
     finally:
+        for signum in SIGNALS:
+            loop.remove_signal_handler(signum)
         await process.stop()
         await core.ctx.db.dispose()

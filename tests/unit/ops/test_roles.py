@@ -5,7 +5,9 @@ serves the HTTP endpoints but never ticks; all does both."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import os
+import signal
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +19,8 @@ from bot.cli import app
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import BotCore
-from bot.process import BotProcess
+from bot.events import MemberRef, Message, MessageRef
+from bot.process import BotProcess, operate
 from tests.support.ports import RecordingPort
 from tests.support.talk import say, setup_team
 from tests.unit.ops.support import get
@@ -156,3 +159,30 @@ def test_the_console_runs_everything_in_one_process(tmp_path: Path,
 def test_role_comes_from_the_environment_too(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALIGNBOT_ROLE", "scheduler")
     assert Settings(_env_file=None).role == "scheduler"  # type: ignore[call-arg]
+
+
+@dataclass
+class WatchedAdapter(Adapter):
+    """Sets `both_asked` once the due check-in has gone to Dana and Lee."""
+
+    both_asked: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send(self, to: MemberRef, message: Message, *,
+                   thread: MessageRef | None = None) -> MessageRef:
+        ref = await super().send(to, message, thread=thread)
+        if len(asks(self)) == 2:
+            self.both_asked.set()
+        return ref
+
+
+async def test_operate_runs_until_sigterm_then_stops_everything(core: BotCore, clock: ManualClock) -> None:
+    adapter = WatchedAdapter(core=core)
+    await due_checkin(core, clock)
+    core.ctx.settings = core.ctx.settings.model_copy(update={"role": "all", "http_port": 0})
+    running = asyncio.create_task(operate(core, adapter, serves_http=True))
+    await asyncio.wait_for(adapter.both_asked.wait(), timeout=20)  # started; the first tick sent
+    os.kill(os.getpid(), signal.SIGTERM)  # what `docker stop` sends
+    await asyncio.wait_for(running, timeout=20)
+    assert running.result() is None and adapter.started == adapter.stopped == 1
+    assert asks(adapter) == ["dana", "lee"]
+    assert not asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)  # handler removed
