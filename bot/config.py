@@ -165,6 +165,29 @@ class Settings(BaseSettings):
         default=Path("alignbot-charts"), description="Console only: where digest charts are written"
     )
 
+    # --- operations (deployment, health, logs, shutdown) ---
+    role: Literal["all", "web", "scheduler"] = Field(
+        default="all",
+        description="What `alignbot run` does: web = platform events and HTTP only, scheduler = the"
+                    " periodic tick (and health/metrics) only, all = both (overridden by --role)",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as readable text or as one JSON object per line"
+    )
+    ready_timeout: float = Field(
+        default=2.0, gt=0, le=60,
+        description="Seconds /readyz waits for the database (SELECT 1) and the platform check",
+    )
+    ready_cache_seconds: float = Field(
+        default=60.0, ge=0, le=3600,
+        description="Seconds a platform connectivity check (Slack auth.test) is reused by /readyz",
+    )
+    shutdown_grace: float = Field(
+        default=8.0, ge=0, le=300,
+        description="Seconds in-flight work may finish after SIGTERM before its sends are released"
+                    " for another process",
+    )
+
     def chosen_platform(self) -> Literal["console", "slack", "teams"]:
         """The adapter to run: explicit choice, else whichever platform has credentials."""
         if self.platform != "auto":

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from bot import logs
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
@@ -132,6 +133,13 @@ class BotCore:
 
     async def handle(self, event: InboundEvent) -> list[Message]:
         """Process one inbound event; the returned messages go back to whoever acted."""
+        event_id = getattr(event, "event_id", None)
+        if event_id and logs.request_id.get() is None:  # no HTTP request (e.g. Socket Mode)
+            with logs.bound(request=event_id):
+                return await self._handle(event)
+        return await self._handle(event)
+
+    async def _handle(self, event: InboundEvent) -> list[Message]:
         if isinstance(event, MemberJoined):
             await self._member_joined(event)
             return []

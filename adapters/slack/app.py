@@ -21,9 +21,11 @@ import weakref
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import (
@@ -52,7 +54,7 @@ from adapters.slack.oauth import (
     manifest_scopes,
     oauth_setup,
 )
-from adapters.slack.port import SlackPort, build_client, profile
+from adapters.slack.port import SlackPort, build_client, error_code, profile
 from bot.core import BotCore
 from bot.events import (
     ActionInvoked,
@@ -75,6 +77,7 @@ EVENTS = ("message", "app_home_opened", "team_join", "user_change", "app_uninsta
 Json = dict[str, Any]
 Respond = Any  # bolt's AsyncRespond (bolt ships no type hints mypy can use)
 Ack = Any
+_CHECK_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError)
 
 
 class SlackAdapter(SlackPort):
@@ -172,6 +175,20 @@ class SlackAdapter(SlackPort):
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
+
+    async def check_connection(self) -> str | None:
+        """Readiness (/readyz): `auth.test` with the bot token; with OAuth installs (a token per
+        workspace) `api.test`, which says Slack's Web API is reachable."""
+        single = self.workspaces.single
+        try:
+            if single is not None:
+                await single.auth_test()
+            else:
+                await self.app.client.api_test()
+        except _CHECK_FAILURES as exc:
+            method = "auth.test" if single is not None else "api.test"
+            return f"Slack {method} failed: {error_code(exc) or type(exc).__name__}"
+        return None
 
     # --- listeners: ack at once, work in a tracked task ----------------------------------
 
