@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,8 +46,15 @@ class LeadResolver:
     members: dict[str, Member]
 
     @classmethod
-    async def load(cls, session: AsyncSession, strategy: Strategy) -> LeadResolver:
-        rows = (await session.exec(select(Member).where(col(Member.active).is_(True)))).all()
+    async def load(cls, session: AsyncSession, strategy: Strategy,
+                   owners: Iterable[str] | None = None) -> LeadResolver:
+        """Load the active members once for a batch, or only those `owners` name (one request)."""
+        query = select(Member).where(col(Member.active).is_(True))
+        if owners is not None:
+            wanted = [o.strip().lower() for o in owners]
+            query = query.where(func.lower(Member.name).in_(wanted)
+                                | func.lower(Member.email).in_(wanted))
+        rows = (await session.exec(query)).all()
         members: dict[str, Member] = {}
         for member in rows:
             members.setdefault(member.name.lower(), member)

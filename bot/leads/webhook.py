@@ -149,7 +149,7 @@ class LeadWebhook:
             return payload
         assert isinstance(payload, LeadPayload)
         async with self.ctx.db.session() as session:
-            resolver = await LeadResolver.load(session, self.ctx.strategy)
+            resolver = await LeadResolver.load(session, self.ctx.strategy, [payload.owner])
             try:
                 data = resolver.lead(
                     source=payload.source, external_id=payload.external_id,
@@ -192,8 +192,7 @@ class LeadWebhook:
                      event: EngagementEvent | TouchEvent | StatusEvent) -> bool:
         key = f"webhook:{event.source}:{event.event_id}" if event.event_id else None
         if isinstance(event, EngagementEvent):
-            resolver = await LeadResolver.load(session, self.ctx.strategy)
-            content = resolver.content(event.content)
+            content = LeadResolver(self.ctx.strategy, {}).content(event.content)
             stored = await book.record(lead, "engaged", _aware(event.at), None, "webhook",
                                        ";".join(content), key=key)
             known = [c for c in lead.content.split(";") if c]
@@ -201,8 +200,8 @@ class LeadWebhook:
             await book.refresh(lead)
             return stored
         if isinstance(event, TouchEvent):
-            by = (await LeadResolver.load(session, self.ctx.strategy)).owner(event.by) \
-                if event.by else None
+            by = (await LeadResolver.load(session, self.ctx.strategy, [event.by])).owner(
+                event.by) if event.by else None
             return await book.touch(lead, by, _aware(event.at), "webhook", event.channel,
                                     event.note, key=key)
         return await book.set_status(lead, event.status, event.reason, None, "webhook",
