@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
+from typing import Literal
 
+from bot import logs
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotContext
@@ -14,10 +15,9 @@ from bot.storage.database import Database
 from bot.strategy.loader import load_strategy
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("alembic", "aiosqlite", "httpx", "openai"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+def configure_logging(level: str, fmt: Literal["text", "json"] = "text") -> None:
+    """Log level and format (ALIGNBOT_LOG_LEVEL, ALIGNBOT_LOG_FORMAT); see bot/logs.py."""
+    logs.configure(level, fmt)
 
 
 def sqlite_dir_ready(url: str) -> None:

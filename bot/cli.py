@@ -7,7 +7,6 @@ code 2, never a traceback.
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +22,9 @@ from bot.evaluation import cli as evaluation_cli
 from bot.evaluation.factory import EvaluatorConfigError
 from bot.evaluation.result import Question
 from bot.leads.cli import leads_app
+from bot.process import operate
 from bot.prompts import PromptsError
+from bot.scheduling.runner import TickRunner
 from bot.storage.database import Database, DatabaseUrlError
 from bot.strategy.loader import StrategyFileError, load_strategy
 from bot.web import WebServer
@@ -36,6 +37,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 strategy_app = typer.Typer(no_args_is_help=True, help="Check and inspect strategy files.")
 app.add_typer(strategy_app, name="strategy")
 app.add_typer(leads_app, name="leads")
+teams_app = typer.Typer(no_args_is_help=True, help="Microsoft Teams: the app package to sideload.")
+app.add_typer(teams_app, name="teams")
 
 
 def _fail(message: str) -> None:
@@ -57,7 +60,7 @@ def _settings(quiet: bool = False) -> Settings:
     of a terminal conversation unless ALIGNBOT_LOG_LEVEL asks for them."""
     settings = _load_settings()
     quiet = quiet and "log_level" not in settings.model_fields_set
-    configure_logging("WARNING" if quiet else settings.log_level)
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
     return settings
 
 
@@ -71,7 +74,6 @@ def console() -> None:
 async def _console(settings: Settings) -> None:
     from adapters.console.adapter import ConsoleAdapter, stdin_lines
     from bot.clock import OffsetClock, SystemClock
-    from bot.scheduling.runner import TickRunner
 
     try:
         start = settings.console_start
@@ -82,7 +84,7 @@ async def _console(settings: Settings) -> None:
         _fail(str(exc))
         return
     adapter = ConsoleAdapter(core, echo=not sys.stdin.isatty())
-    runner = TickRunner(core.tick, settings.tick_seconds)
+    runner = TickRunner(core.tick, settings.tick_seconds, metrics=core.ctx.metrics)
     runner.start()  # scheduled check-ins arrive while you type, as on a platform
     web = await _webhook_server(core)
     try:
@@ -90,23 +92,38 @@ async def _console(settings: Settings) -> None:
     finally:
         if web is not None:
             await web.stop()
-        await runner.shutdown()
+        await runner.shutdown(settings.shutdown_grace)
         await core.ctx.drain()
         await core.ctx.db.dispose()
 
 
+ROLES = ("all", "web", "scheduler")
+
+
 @app.command()
-def run() -> None:
+def run(role: Annotated[str | None, typer.Option(
+        "--role", help="all (default): everything; web: platform events and HTTP, no scheduled"
+                       " sends; scheduler: the periodic tick and /healthz, /readyz, /metrics,"
+                       " no platform events. Default: ALIGNBOT_ROLE.")] = None) -> None:
     """Run the bot on the platform its settings point to (the console when no tokens are set)."""
     platform = _load_settings().chosen_platform()
     settings = _settings(quiet=platform == "console")
+    if role is not None and role not in ROLES:
+        _fail(f"--role must be one of {', '.join(ROLES)}, not {role!r}.")
+    settings = settings.model_copy(update={"role": role or settings.role})
     if platform == "console":
+        if settings.role != "all":
+            _fail("The console runs everything in one process; --role web|scheduler is for Slack"
+                  " and Teams deployments.")
         typer.echo("No SLACK_* or MICROSOFT_* settings found: starting the console adapter"
                    f" on {settings.database_url} with {settings.strategy_file}.", err=True)
         asyncio.run(_console(settings))
         return
     if platform == "slack":
         asyncio.run(_slack(settings))
+        return
+    if platform == "teams":
+        asyncio.run(_teams(settings))
         return
     _fail(f"The {platform} adapter is not in this build yet; unset the {platform} settings to"
           " use the console, or see README.md for what is available.")
@@ -117,7 +134,6 @@ async def _slack(settings: Settings) -> None:
     ALIGNBOT_HTTP_PORT; the periodic tick runs alongside."""
     from adapters.slack.app import SlackAdapter
     from adapters.slack.port import build_client
-    from bot.scheduling.runner import TickRunner
 
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
@@ -139,23 +155,7 @@ async def _slack(settings: Settings) -> None:
         return
     adapter = SlackAdapter(core, None if oauth else build_client(token), signing_secret=secret,
                            app_token=app_token, http_port=settings.http_port, oauth=oauth)
-    runner = TickRunner(core.tick, settings.tick_seconds)
-    web = None
-    try:
-        await adapter.start()
-        if app_token:  # Socket Mode serves no HTTP: the leads webhook gets its own server
-            web = await _webhook_server(core)
-        runner.start()
-        stop = asyncio.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-        await stop.wait()  # until Ctrl-C or SIGTERM; then finish in-flight work and disconnect
-    finally:
-        if web is not None:
-            await web.stop()
-        await runner.shutdown()
-        await adapter.stop()
-        await core.ctx.db.dispose()
+    await operate(core, adapter, serves_http=app_token is None)  # Socket Mode: own HTTP server
 
 
 async def _webhook_server(core: BotCore) -> WebServer | None:
@@ -186,6 +186,59 @@ def _slack_oauth(settings: Settings) -> OAuthConfig | None:
                   client_secret=settings.slack_client_secret.get_secret_value(), scopes=scopes,
                   state_expiration_seconds=settings.slack_state_expiration,
                   redirect_uri=settings.slack_redirect_uri)
+
+
+async def _teams(settings: Settings) -> None:
+    """Serve Teams until interrupted: botbuilder's CloudAdapter at /api/messages on
+    ALIGNBOT_HTTP_PORT; the periodic tick runs alongside."""
+    from adapters.teams.app import BotAuthConfig, TeamsAdapter
+
+    app_id = settings.microsoft_app_id or ""
+    password = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else ""
+    if not app_id:
+        _fail("MICROSOFT_APP_ID is not set: the Teams adapter needs the Azure Bot's Microsoft App ID.")
+    if settings.microsoft_app_type != "UserAssignedMSI" and not password:
+        _fail("MICROSOFT_APP_PASSWORD is not set: add the client secret of the bot's app registration.")
+    if settings.microsoft_app_type != "MultiTenant" and not settings.microsoft_app_tenant_id:
+        _fail(f"MICROSOFT_APP_TENANT_ID is not set: a {settings.microsoft_app_type} bot needs its tenant id.")
+    try:
+        core = build_core(settings)
+        await core.start()
+    except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
+        _fail(str(exc))
+        return
+    auth = BotAuthConfig(APP_ID=app_id, APP_PASSWORD=password, APP_TYPE=settings.microsoft_app_type,
+                         APP_TENANTID=settings.microsoft_app_tenant_id)
+    adapter = TeamsAdapter(core, auth, http_port=settings.http_port, max_retries=settings.teams_max_retries,
+                           max_wait=settings.teams_max_retry_wait)
+    await operate(core, adapter, serves_http=True)  # /api/messages and the core routes
+
+
+@teams_app.command("package")
+def teams_package(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the zip")] = Path(
+        "alignbot-teams.zip"),
+) -> None:
+    """Write the Teams app package (manifest.json + icons) to sideload or upload to Teams."""
+    from adapters.teams.manifest import ManifestError, PackageSettings, write_package
+    from bot.commands import build_registry
+
+    settings = _settings(quiet=True)
+    if not settings.microsoft_app_id:
+        _fail("MICROSOFT_APP_ID is not set: put the Azure Bot's Microsoft App ID in the environment or"
+              " .env (see README.md, 'Run it in Microsoft Teams').")
+        return
+    package = PackageSettings(settings.microsoft_app_id, settings.teams_app_version,
+                              settings.teams_developer_name, settings.teams_website_url,
+                              settings.teams_privacy_url, settings.teams_terms_url)
+    try:
+        data = write_package(out, package, build_registry().specs)
+    except ManifestError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"Wrote {out}: Teams app {data['version']} for bot {data['id']} (manifest"
+               f" {data['manifestVersion']}, {len(data['bots'][0]['commandLists'][0]['commands'])}"
+               " commands). Upload it in Teams: Apps > Manage your apps > Upload an app.")
 
 
 @app.command()
@@ -272,6 +325,16 @@ def export(
         return
     paths = write_csv(data, out or Path("alignbot-export"))
     typer.echo(f"Exported {counts} to {', '.join(str(p) for p in paths)}.", err=True)
+
+
+@app.command()
+def docs(check: Annotated[bool, typer.Option("--check", help="Only say whether they are current")]
+         = False) -> None:
+    """Regenerate docs/configuration.md and docs/commands.md from the settings model and the
+    command registry (--check: exit 1 if they are out of date)."""
+    from bot import docs as generated
+
+    raise typer.Exit(generated.main(["--check"] if check else []))
 
 
 def main() -> None:

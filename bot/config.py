@@ -97,6 +97,31 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = Field(
         default=None, validation_alias=_plain("MICROSOFT_APP_PASSWORD")
     )
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        default="MultiTenant", validation_alias=_plain("MICROSOFT_APP_TYPE"),
+        description="The Azure Bot's app type")
+    microsoft_app_tenant_id: str | None = Field(
+        default=None, validation_alias=AliasChoices(
+            "MICROSOFT_APP_TENANT_ID", "microsoft_app_tenant_id", "MICROSOFT_APP_TENANTID",
+            "microsoft_app_tenantid"),
+        description="Directory (tenant) id; required for SingleTenant and UserAssignedMSI")
+    teams_max_retries: int = Field(
+        default=3, ge=0, le=10,
+        description="Teams: retries of a throttled (429) or failed (412/5xx) Bot Connector call")
+    teams_max_retry_wait: float = Field(
+        default=30.0, ge=0, le=600,
+        description="Teams: the longest single wait before a retry, whatever Retry-After says")
+    teams_app_version: str = Field(default="1.0.0", description="Teams app package version")
+    teams_developer_name: str = Field(default="sales-align-bot",
+                                      description="Teams app package: developer name")
+    teams_website_url: str = Field(
+        default="https://github.com/sales-align-bot/sales-align-bot",
+        description="Teams app package: developer website (https)")
+    teams_privacy_url: str | None = Field(
+        default=None, description="Teams app package: privacy statement URL (default: website)")
+    teams_terms_url: str | None = Field(
+        default=None, description="Teams app package: terms of use URL (default: website)")
+
     openai_api_key: SecretStr | None = Field(default=None, validation_alias=_plain("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(default=None, validation_alias=_plain("OPENAI_BASE_URL"))
     openai_model: str = Field(default="gpt-4o-mini", description="Model for the LLM evaluator")
@@ -138,6 +163,29 @@ class Settings(BaseSettings):
     )
     charts_dir: Path = Field(
         default=Path("alignbot-charts"), description="Console only: where digest charts are written"
+    )
+
+    # --- operations (deployment, health, logs, shutdown) ---
+    role: Literal["all", "web", "scheduler"] = Field(
+        default="all",
+        description="What `alignbot run` does: web = platform events and HTTP only, scheduler = the"
+                    " periodic tick (and health/metrics) only, all = both (overridden by --role)",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as readable text or as one JSON object per line"
+    )
+    ready_timeout: float = Field(
+        default=2.0, gt=0, le=60,
+        description="Seconds /readyz waits for the database (SELECT 1) and the platform check",
+    )
+    ready_cache_seconds: float = Field(
+        default=60.0, ge=0, le=3600,
+        description="Seconds a platform connectivity check (Slack auth.test) is reused by /readyz",
+    )
+    shutdown_grace: float = Field(
+        default=8.0, ge=0, le=300,
+        description="Seconds in-flight work may finish after SIGTERM before its sends are released"
+                    " for another process",
     )
 
     def chosen_platform(self) -> Literal["console", "slack", "teams"]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.port import ChatPort, DeliveryError
 from bot.prompts import Prompts
 from bot.storage.database import Database
@@ -29,6 +30,7 @@ class BotContext:
     prompts: Prompts
     strategy: Strategy
     ports: dict[str, ChatPort] = field(default_factory=dict)
+    metrics: Metrics = field(default_factory=Metrics)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def port_for(self, platform: str) -> ChatPort:
@@ -49,7 +51,13 @@ class BotContext:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
-    async def drain(self) -> None:
-        """Wait for all background work (tests, the console, graceful shutdown)."""
+    async def drain(self, grace: float | None = None) -> None:
+        """Wait for all background work (tests, the console, graceful shutdown); with a grace,
+        work still running after it is cancelled (its claimed sends are then released)."""
+        if grace is not None and self._tasks:
+            _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
+            for task in pending:
+                log.warning("background task %s still running at shutdown: stopping it", task.get_name())
+                task.cancel()
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)

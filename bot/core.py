@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from bot import logs
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
@@ -33,6 +34,7 @@ from bot.events import (
     InboundEvent,
     MemberJoined,
     MemberRef,
+    MemberUnreachable,
     Message,
     MessageRef,
     QuestionForm,
@@ -131,14 +133,24 @@ class BotCore:
 
     async def handle(self, event: InboundEvent) -> list[Message]:
         """Process one inbound event; the returned messages go back to whoever acted."""
+        event_id = getattr(event, "event_id", None)
+        if event_id and logs.request_id.get() is None:  # no HTTP request (e.g. Socket Mode)
+            with logs.bound(request=event_id):
+                return await self._handle(event)
+        return await self._handle(event)
+
+    async def _handle(self, event: InboundEvent) -> list[Message]:
         if isinstance(event, MemberJoined):
             await self._member_joined(event)
+            return []
+        if isinstance(event, MemberUnreachable):
+            await self._member_unreachable(event)
             return []
         if event.event_id and not await self._first_delivery(event.member.platform, event.event_id):
             log.info("duplicate delivery of %s ignored", event.event_id)
             return []
         if isinstance(event, CommandInvoked):
-            return await self.command(event.member, event.text)
+            return await self.command(event.member, event.text, platform_admin=event.platform_admin)
         if isinstance(event, UserMessage):
             typed = command_text(event.text)
             if typed is not None:
@@ -146,9 +158,10 @@ class BotCore:
             return await self._chat(event)
         return await self._action(event)
 
-    async def command(self, ref: MemberRef, text: str) -> list[Message]:
+    async def command(self, ref: MemberRef, text: str, platform_admin: bool = False) -> list[Message]:
         caller = await self._member(ref)
-        cc = CommandContext(self.ctx, ref, caller, self.checkins, self.outbox, self.engine.kinds)
+        cc = CommandContext(self.ctx, ref, caller, self.checkins, self.outbox, self.engine.kinds,
+                            platform_admin=platform_admin)
         return await run_command(self.registry, cc, text)
 
     async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | None:
@@ -168,6 +181,10 @@ class BotCore:
         if member is None or not member.active or kind != "checkin" or not target.isdigit():
             return None
         return await self.checkins.invitation(member, int(target))
+
+    async def knows(self, ref: MemberRef) -> bool:
+        """Whether this person is on the team (active or not)."""
+        return await self._member(ref) is not None
 
     async def open_checkin(self, ref: MemberRef) -> OpenCheckIn | None:
         """The member's open check-in: where it was asked, so replies to their plain messages
@@ -236,6 +253,15 @@ class BotCore:
             directory = MemberDirectory(session, self.ctx.settings.default_timezone)
             if await directory.by_ref(event.profile.ref) is not None:
                 await directory.upsert_profile(event.profile, self.ctx.clock.now())
+
+    async def _member_unreachable(self, event: MemberUnreachable) -> None:
+        """Mark a known member so nothing is sent to them until their profile shows them back."""
+        async with self.ctx.db.session() as session:
+            member = await MemberDirectory(session).by_ref(event.member)
+            if member is not None:
+                member.unreachable = event.reason[:64]
+                member.updated_at = self.ctx.clock.now()
+                session.add(member)
 
     async def _first_delivery(self, platform: str, event_id: str) -> bool:
         """Record the platform's event id; False if it was seen before (a retry)."""

@@ -4,11 +4,14 @@ A unique key per intended message (e.g. check-in ask for member M at occurrence 
 a restart or a second process never sends the same message twice. A claim left behind by a
 process that died is taken over after `LEASE`; since that process may have died after the
 platform accepted the message but before we recorded it, the taker first asks the platform
-(`ChatPort.find_sent`, by the key carried in the message) and sends only if it was not.
+(`ChatPort.find_sent`, by the key carried in the message) and sends only if it was not. A process
+that shuts down mid-send (SIGTERM, after its grace) abandons its claims instead, so they are
+taken over at once, with the same check.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import asdict, replace
@@ -27,7 +30,8 @@ from bot.storage.models import Member, OutboundMessage
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
-_RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
+_RELEASED = datetime(1970, 1, 1, tzinfo=UTC)  # failed transiently, not sent: retake as new
+_ABANDONED = datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)  # interrupted: retake, asking the platform
 
 
 def ref_to_json(ref: MessageRef) -> str:
@@ -51,25 +55,40 @@ class Outbox:
         outcome = await self._claim(member, key, kind)
         if isinstance(outcome, MessageRef) or outcome is None:
             return outcome
+        try:
+            return await self._send(member, key, kind, message, thread, outcome)
+        except asyncio.CancelledError:  # shutdown: hand the claim on rather than hold the lease
+            await asyncio.shield(self._abandon(key))
+            raise
+
+    async def _send(self, member: Member, key: str, kind: str, message: Message,
+                    thread: MessageRef | None, outcome: Literal["new", "retaken"]) -> MessageRef | None:
         if reason := await self._unreachable(member):
             await self._record_failure(key, DeliveryError(f"member unreachable: {reason}", permanent=True))
+            self._count_failure(member.platform, kind, permanent=True)
             return None
         port = self.ctx.port_for(member.platform)
         to = MemberRef(member.platform, member.platform_user_id)
         if outcome == "retaken" and (earlier := await port.find_sent(to, key)) is not None:
             await self._record_sent(key, earlier)  # the dead claimant's send went through
+            self.ctx.metrics.sent(member.platform, kind)
             return earlier
         try:
             ref = await port.send(to, replace(message, key=key), thread=thread)
         except DeliveryError as exc:
             await self._record_failure(key, exc)
+            self._count_failure(member.platform, kind, permanent=exc.permanent)
             if exc.unreachable:
                 await self._mark_unreachable(member, exc.unreachable)
             if exc.permanent:
                 return None
             raise
         await self._record_sent(key, ref)
+        self.ctx.metrics.sent(member.platform, kind)
         return ref
+
+    def _count_failure(self, platform: str, kind: str, *, permanent: bool) -> None:
+        self.ctx.metrics.messages_failed.labels(platform, kind, "true" if permanent else "false").inc()
 
     async def state_of(self, key: str) -> str | None:
         """claimed | sent | failed, or None if nothing was ever claimed for the key."""
@@ -109,6 +128,16 @@ class Outbox:
             if result.rowcount != 1:
                 return None
             return "new" if released else "retaken"
+
+    async def _abandon(self, key: str) -> None:
+        """Give up a claim this process holds (it is shutting down mid-send): another process
+        retakes it at once instead of after the lease, and, since the platform may have accepted
+        the message already, asks the platform before sending it."""
+        async with self.ctx.db.session() as session:
+            await session.exec(update(OutboundMessage).where(
+                col(OutboundMessage.key) == key, col(OutboundMessage.state) == "claimed")
+                .values(claimed_at=_ABANDONED))
+        log.info("delivery %s interrupted by shutdown; claim released", key)
 
     async def _unreachable(self, member: Member) -> str | None:
         """Why the platform said this member cannot be reached (fresh from the database)."""

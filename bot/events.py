@@ -57,13 +57,15 @@ class UserMessage:
 
 @dataclass(frozen=True)
 class CommandInvoked:
-    """`/align <text>`: `text` is what follows the command word."""
+    """`/align <text>`: `text` is what follows the command word. `platform_admin`: the platform
+    says the caller administers the workspace (counts for callers not on the team yet)."""
 
     member: MemberRef
     text: str
     channel: str = ""
     event_id: str | None = None
     raw: Any = None
+    platform_admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,17 @@ class MemberJoined:
     raw: Any = None
 
 
-InboundEvent = UserMessage | CommandInvoked | ActionInvoked | MemberJoined
+@dataclass(frozen=True)
+class MemberUnreachable:
+    """The platform says this person can no longer be reached (e.g. their account was
+    deactivated); `reason` is the platform's word for it."""
+
+    member: MemberRef
+    reason: str
+    raw: Any = None
+
+
+InboundEvent = UserMessage | CommandInvoked | ActionInvoked | MemberJoined | MemberUnreachable
 
 # --- outbound ----------------------------------------------------------------------------
 

@@ -17,9 +17,11 @@ from bot.checkins.service import OPEN_STATES
 from bot.commands.strategy import sell_by_note
 from bot.context import BotContext
 from bot.events import Block, Fact, FactList, Message, QuestionForm, Text
+from bot.leads.cadence import OPEN_STATUSES, DueStep
+from bot.leads.render import due_text
 from bot.members import MemberDirectory, is_admin
 from bot.scheduling.targets import describe
-from bot.storage.models import Answer, CheckIn, Member, Schedule
+from bot.storage.models import Answer, CheckIn, Lead, Member, Schedule
 
 TREND_CHECKINS = 6  # how many recent check-ins the trend covers
 TEAM_ROWS = 40  # reports listed (a FactList of 40 is 4 blocks; the Home view allows 100)
@@ -52,6 +54,9 @@ async def _scores(session: AsyncSession, member_id: int, limit: int) -> list[tup
     return scored
 
 
+HOME_LEADS = 5
+
+
 class HomePage:
     """Builds the page for one member from the database, the strategy and the texts."""
 
@@ -69,6 +74,7 @@ class HomePage:
             blocks += await self._checkin(session, member)
             blocks += await self._feedback(session, member.id)
             blocks += await self._trend(session, member.id)
+            blocks += await self._leads(session, member)
             if member.role == "manager" or is_admin(member):
                 blocks += await self._team(session, member)
             if is_admin(member):
@@ -87,6 +93,21 @@ class HomePage:
                 lines += [block.title] if block.title else []
                 lines += [f"{f.label}: {f.value}" for f in block.facts]
         return Message(text="\n".join(lines), blocks=tuple(blocks))
+
+    async def _leads(self, session: AsyncSession, member: Member) -> list[Block]:
+        """The member's leads due or overdue now, most urgent first (at most five)."""
+        now = self.ctx.clock.now()
+        due = (await session.exec(select(Lead).where(
+            Lead.owner_id == member.id, col(Lead.status).in_(OPEN_STATUSES),
+            col(Lead.next_due_at) <= now).order_by(col(Lead.next_due_at)))).all()
+        if not due:
+            return [Text(self.say("home_no_due_leads"), style="muted")]
+        facts = tuple(Fact(lead.company, due_text(DueStep(lead.touches, lead.next_due_at), now,
+                                                  member))
+                      for lead in due[:HOME_LEADS] if lead.next_due_at is not None)
+        more = [Text(self.say("home_more_leads", count=len(due) - HOME_LEADS))] \
+            if len(due) > HOME_LEADS else []
+        return [FactList(facts, title=self.say("home_due_leads", count=len(due))), *more]
 
     async def _checkin(self, session: AsyncSession, member: Member) -> list[Block]:
         assert member.id is not None

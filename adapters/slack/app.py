@@ -18,16 +18,14 @@ import json
 import logging
 import re
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
-import yaml
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import (
@@ -50,45 +48,36 @@ from adapters.slack.convert import (
 )
 from adapters.slack.oauth import (
     CURRENT_WORKSPACE,
-    DatabaseInstallationStore,
-    DatabaseStateStore,
-    Workspaces,
+    INSTALL_PATH,
+    REDIRECT_PATH,
+    OAuthConfig,
+    manifest_scopes,
+    oauth_setup,
 )
-from adapters.slack.port import SlackPort, build_client, profile
+from adapters.slack.port import SlackPort, build_client, error_code, profile
 from bot.core import BotCore
-from bot.events import ActionInvoked, CommandInvoked, MemberJoined, Message, MessageRef, UserMessage
+from bot.events import (
+    ActionInvoked,
+    CommandInvoked,
+    MemberJoined,
+    MemberUnreachable,
+    Message,
+    MessageRef,
+    UserMessage,
+)
 from bot.installations import Installations
+from bot.port import DeliveryError
 from bot.web import mount_core_routes
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-INSTALL_PATH = "/slack/install"
-REDIRECT_PATH = "/slack/oauth_redirect"
 COMMAND = "/align"
-MANIFEST = Path(__file__).resolve().parent / "manifest.yaml"
 # The Events API events the app subscribes to, with the listener that handles each.
-EVENTS = ("message", "app_home_opened", "team_join", "user_change")
+EVENTS = ("message", "app_home_opened", "team_join", "user_change", "app_uninstalled", "tokens_revoked")
 Json = dict[str, Any]
 Respond = Any  # bolt's AsyncRespond (bolt ships no type hints mypy can use)
 Ack = Any
-
-
-def manifest_scopes() -> list[str]:
-    """The bot scopes the manifest asks for: what an OAuth install requests by default."""
-    manifest: Json = yaml.safe_load(MANIFEST.read_text())
-    return list(manifest["oauth_config"]["scopes"]["bot"])
-
-
-@dataclass(frozen=True)
-class OAuthConfig:
-    """What a multi-workspace (OAuth) install needs; without it the app uses one bot token."""
-
-    client_id: str
-    client_secret: str
-    scopes: Sequence[str] = ()  # default: the manifest's bot scopes
-    state_expiration_seconds: int = 600
-    redirect_uri: str | None = None
-    base_url: str = AsyncWebClient.BASE_URL  # the Web API (tests point it at a local server)
+_CHECK_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError)
 
 
 class SlackAdapter(SlackPort):
@@ -101,21 +90,14 @@ class SlackAdapter(SlackPort):
             raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
         if (client is None) == (oauth is None):
             raise ValueError("give either a bot-token client (one workspace) or OAuth settings (many)")
+        if oauth is not None and app_token is not None:
+            raise ValueError("OAuth installs are served over HTTP: drop SLACK_APP_TOKEN (Socket Mode)")
         oauth_settings = None
         if oauth is not None:
             records = Installations(core.ctx.db, core.ctx.clock, "slack")
-            store = DatabaseInstallationStore(records, oauth.client_id)
-            base = oauth.base_url
-            super().__init__(Workspaces(records=records, store=store,
-                                        client_factory=lambda token: build_client(token, base_url=base)))
-            oauth_settings = AsyncOAuthSettings(
-                client_id=oauth.client_id, client_secret=oauth.client_secret,
-                scopes=list(oauth.scopes) or manifest_scopes(), redirect_uri=oauth.redirect_uri,
-                install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
-                installation_store=store,
-                state_store=DatabaseStateStore(records, oauth.state_expiration_seconds),
-                state_expiration_seconds=oauth.state_expiration_seconds)
-            client = build_client(None, base_url=base)
+            workspaces, oauth_settings = oauth_setup(oauth, records, build_client)
+            super().__init__(workspaces)
+            client = build_client(None, base_url=oauth.base_url)
         else:
             assert client is not None
             super().__init__(client)
@@ -194,12 +176,27 @@ class SlackAdapter(SlackPort):
     async def _health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
+    async def check_connection(self) -> str | None:
+        """Readiness (/readyz): `auth.test` with the bot token; with OAuth installs (a token per
+        workspace) `api.test`, which says Slack's Web API is reachable."""
+        single = self.workspaces.single
+        try:
+            if single is not None:
+                await single.auth_test()
+            else:
+                await self.app.client.api_test()
+        except _CHECK_FAILURES as exc:
+            method = "auth.test" if single is not None else "api.test"
+            return f"Slack {method} failed: {error_code(exc) or type(exc).__name__}"
+        return None
+
     # --- listeners: ack at once, work in a tracked task ----------------------------------
 
     def _register(self, app: AsyncApp) -> None:
         app.command(COMMAND)(self._on_command)
         listeners = {"message": self._on_message, "app_home_opened": self._on_home_opened,
-                     "team_join": self._on_profile_changed, "user_change": self._on_profile_changed}
+                     "team_join": self._on_profile_changed, "user_change": self._on_profile_changed,
+                     "app_uninstalled": self._on_uninstalled, "tokens_revoked": self._on_tokens_revoked}
         for event in EVENTS:
             app.event(event)(listeners[event])
         app.action(OPEN_FORM_ACTION)(self._on_open_form)
@@ -242,6 +239,30 @@ class SlackAdapter(SlackPort):
             self.core.ctx.spawn(self._profile_changed(user), "slack-profile")
         await ack()
 
+    async def _on_uninstalled(self, ack: Ack, body: Json) -> None:
+        """The workspace removed the app: forget its installation (and tokens)."""
+        await ack()
+        await self._forget(body, bot_only=False)
+
+    async def _on_tokens_revoked(self, ack: Ack, body: Json) -> None:
+        """The bot token was revoked: forget it, so nothing tries it again."""
+        await ack()
+        if ((body.get("event") or {}).get("tokens") or {}).get("bot"):
+            await self._forget(body, bot_only=True)
+
+    async def _forget(self, body: Json, bot_only: bool) -> None:
+        where = workspace_of(body)
+        store = self.workspaces.store
+        if store is None or where is None:  # one workspace with a bot token: nothing stored
+            log.warning("Slack says the app was uninstalled or its token revoked in %s", where)
+            return
+        if bot_only:
+            await store.async_delete_bot(enterprise_id=where.org_id, team_id=where.workspace_id)
+        else:
+            await store.async_delete_all(enterprise_id=where.org_id, team_id=where.workspace_id)
+        self.workspaces.forget_clients()
+        log.info("forgot the installation of workspace %s", where.workspace_id)
+
     async def _on_open_form(self, ack: Ack, body: Json, client: AsyncWebClient) -> None:
         action: Json = body["actions"][0]
         await self._enter(body, body["user"]["id"])
@@ -256,18 +277,32 @@ class SlackAdapter(SlackPort):
 
     async def _on_form_submitted(self, ack: Ack, body: Json, view: Json) -> None:
         meta = _metadata(view)
+        values = form_values(view)
+        if values and not any(v.strip() for v in values.values()):
+            # Nothing typed: keep the modal open with a note on the first input, as Slack users expect.
+            first = next(iter(values))
+            await ack(response_action="errors", errors={first: self.core.ctx.prompts.say("form_empty")})
+            return
         await self._enter(body, body["user"]["id"])
         thread = (MessageRef("slack", meta["channel"], meta["ts"])
                   if meta.get("channel") and meta.get("ts") else None)
         event = ActionInvoked(member(body["user"]["id"]), str(meta.get("form", "")),
-                              values=form_values(view), message=thread, raw=body)
+                              values=values, message=thread, raw=body)
         self.core.ctx.spawn(self._act(event), "slack-form-submitted")
         await ack()  # closes the modal; the saved answers and feedback follow in the DM thread
 
     # --- the work -------------------------------------------------------------------------
 
     async def _command(self, event: CommandInvoked, respond: Respond) -> None:
-        for reply in await self.core.handle(event):
+        try:
+            replies = await self.core.handle(await self._with_admin_flag(event))
+        except Exception:
+            # Our fault, not the user's: say so (ephemerally) instead of leaving them waiting,
+            # and let the task's failure be logged with its traceback.
+            await respond(text=self.core.ctx.prompts.say("command_failed"), response_type="ephemeral",
+                          replace_original=False)
+            raise
+        for reply in replies:
             await respond(text=fallback_text(reply), blocks=message_blocks(reply),
                           response_type="ephemeral", replace_original=False)
 
@@ -285,6 +320,18 @@ class SlackAdapter(SlackPort):
         if checkin is not None and invitation is not None and replies:
             await self._refresh_invitation(event.member.user_id, checkin.form_id, invitation)
 
+    async def _with_admin_flag(self, event: CommandInvoked) -> CommandInvoked:
+        """Someone not on the team yet: ask Slack (users.info) whether they are a workspace admin
+        or owner, who are admins here too. Members' admin flag comes from their cached profile."""
+        if await self.core.knows(event.member):
+            return event
+        try:
+            found = await self.lookup(event.member.user_id)
+        except DeliveryError as exc:  # Slack unreachable: treat as not an admin, still answer
+            log.warning("could not look up %s's Slack profile: %s", event.member.user_id, exc)
+            return event
+        return replace(event, platform_admin=bool(found and found.is_platform_admin))
+
     def _conversation(self, user_id: str) -> asyncio.Lock:
         """One person's DMs are handled in order: two quick messages answer two questions,
         rather than both racing for the current one."""
@@ -298,6 +345,11 @@ class SlackAdapter(SlackPort):
         await client.views_publish(user_id=user_id, view=home_view(home))
 
     async def _profile_changed(self, user: Json) -> None:
+        """A deactivated account is marked unreachable at once; any other change refreshes the
+        cached profile (and clears such a mark)."""
+        if user.get("deleted"):
+            await self.core.handle(MemberUnreachable(member(user["id"]), "account_inactive", raw=user))
+            return
         known = profile(user)
         if known is not None:
             await self.core.handle(MemberJoined(known, raw=user))
@@ -342,5 +394,5 @@ def _metadata(view: Json) -> Json:
     return meta if isinstance(meta, dict) else {}
 
 
-__all__ = ["COMMAND", "EVENTS", "EVENTS_PATH", "INSTALL_PATH", "REDIRECT_PATH", "OAuthConfig", "SlackAdapter",
-           "manifest_scopes"]
+__all__ = ["COMMAND", "EVENTS", "EVENTS_PATH", "INSTALL_PATH", "REDIRECT_PATH", "OAuthConfig",
+           "SlackAdapter", "manifest_scopes"]

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import yaml
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
@@ -25,6 +29,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.installations import Installations, Workspace
 
 log = logging.getLogger(__name__)
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+MANIFEST = Path(__file__).resolve().parent / "manifest.yaml"
 
 # The workspace of the Slack request being handled. Listeners set it before spawning their work
 # (tasks copy the context), so lookups and replies made for that request use its workspace.
@@ -53,8 +60,12 @@ class DatabaseInstallationStore(AsyncInstallationStore):
                                 installer_id=installation.user_id,
                                 is_org_install=bool(installation.is_enterprise_install))
 
-    async def async_save_bot(self, bot: Bot) -> None:  # async_save stores the bot part too
-        raise NotImplementedError("bots are saved with their installation")
+    async def async_save_bot(self, bot: Bot) -> None:
+        """A bot-only record (bolt's `installation_store_bot_only`): stored like an installation
+        without an installer, so both finders see it."""
+        data = {**bot.to_dict_for_copying(), "user_id": None, "client_id": self.client_id}
+        await self.records.save(data, org_id=bot.enterprise_id, workspace_id=bot.team_id, installer_id=None,
+                                is_org_install=bool(bot.is_enterprise_install))
 
     async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
                                       user_id: str | None = None,
@@ -106,6 +117,24 @@ class DatabaseStateStore(AsyncOAuthStateStore):
 ClientFactory = Callable[[str], AsyncWebClient]
 
 
+def manifest_scopes() -> list[str]:
+    """The bot scopes the manifest asks for: what an OAuth install requests by default."""
+    manifest: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())
+    return list(manifest["oauth_config"]["scopes"]["bot"])
+
+
+@dataclass(frozen=True)
+class OAuthConfig:
+    """What a multi-workspace (OAuth) install needs; without it the app uses one bot token."""
+
+    client_id: str
+    client_secret: str
+    scopes: Sequence[str] = ()  # default: the manifest's bot scopes
+    state_expiration_seconds: int = 600
+    redirect_uri: str | None = None
+    base_url: str = AsyncWebClient.BASE_URL  # the Web API (tests point it at a local server)
+
+
 class Workspaces:
     """The Web API client to use for a user: one bot token, or (OAuth) the token of the workspace
     the user is in, from the installation store."""
@@ -146,11 +175,41 @@ class Workspaces:
             self._clients[bot.bot_token] = self.client_factory(bot.bot_token)
         return self._clients[bot.bot_token]
 
+    def forget_clients(self) -> None:
+        """Drop cached clients (an installation was removed; its token no longer works)."""
+        self._clients.clear()
+
     async def remember(self, user_id: str | None, where: Workspace | None) -> None:
         """Learn a user's workspace from a request or a profile (multi-workspace only)."""
         if self.records is not None and user_id and where is not None:
             await self.records.remember(user_id, where)
 
 
-__all__ = ["CURRENT_WORKSPACE", "DatabaseInstallationStore", "DatabaseStateStore", "NoInstallation",
-           "Workspaces"]
+def oauth_setup(config: OAuthConfig, records: Installations,
+                build_client: Callable[..., AsyncWebClient]) -> tuple[Workspaces, AsyncOAuthSettings]:
+    """The per-workspace clients and bolt's OAuth settings, both over our database's records."""
+    store = DatabaseInstallationStore(records, config.client_id)
+    workspaces = Workspaces(records=records, store=store,
+                            client_factory=lambda token: build_client(token, base_url=config.base_url))
+    settings = AsyncOAuthSettings(
+        client_id=config.client_id, client_secret=config.client_secret,
+        scopes=list(config.scopes) or manifest_scopes(), redirect_uri=config.redirect_uri,
+        install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH, installation_store=store,
+        state_store=DatabaseStateStore(records, config.state_expiration_seconds),
+        state_expiration_seconds=config.state_expiration_seconds)
+    return workspaces, settings
+
+
+__all__ = [
+    "CURRENT_WORKSPACE",
+    "INSTALL_PATH",
+    "MANIFEST",
+    "REDIRECT_PATH",
+    "DatabaseInstallationStore",
+    "DatabaseStateStore",
+    "NoInstallation",
+    "OAuthConfig",
+    "Workspaces",
+    "manifest_scopes",
+    "oauth_setup",
+]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import logs
 from bot.checkins.messages import answers_message, ask_message, question_line
 from bot.context import BotContext
 from bot.delivery import Outbox, ref_to_json
@@ -84,6 +85,10 @@ class CheckIns:
     async def ask(self, checkin: CheckIn, member: Member,
                   first_reminder_at: datetime | None = None) -> bool:
         """Send the invitation (once per check-in, whatever retries happen) and mark it asked."""
+        with logs.bound(checkin=checkin.id):
+            return await self._ask(checkin, member, first_reminder_at)
+
+    async def _ask(self, checkin: CheckIn, member: Member, first_reminder_at: datetime | None) -> bool:
         message = ask_message(self.ctx.prompts, checkin, member.name, self.ctx.strategy.strategy.name)
         ref = await self.outbox.deliver(member, f"{checkin.key}:ask", "checkin", message)
         if ref is None:
@@ -91,11 +96,14 @@ class CheckIns:
         async with self.ctx.db.session() as session:
             row = await session.get(CheckIn, checkin.id)
             assert row is not None
-            if row.state == "scheduled":
+            first_ask = row.state == "scheduled"
+            if first_ask:
                 row.state, row.asked_at, row.current_question = "asked", self.ctx.clock.now(), 0
                 row.message_ref = ref_to_json(ref)
                 row.next_reminder_at = first_reminder_at
                 session.add(row)
+        if first_ask:
+            self.ctx.metrics.checkins_asked.labels(checkin.audience).inc()
         return True
 
     async def ask_now(self, members: Sequence[Member], close_after: timedelta) -> AskReport:
@@ -199,6 +207,11 @@ class CheckIns:
 
     async def _save(self, member: Member, checkin: CheckIn, values: dict[str, str],
                     chat: bool) -> list[Message]:
+        with logs.bound(checkin=checkin.id):  # also on the review's log lines (spawned inside)
+            return await self._save_answers(member, checkin, values, chat)
+
+    async def _save_answers(self, member: Member, checkin: CheckIn, values: dict[str, str],
+                            chat: bool) -> list[Message]:
         replies: list[Message] = []
         saved: list[int] = []
         questions = self.ctx.prompts.questions(checkin.audience)
@@ -216,6 +229,8 @@ class CheckIns:
                 replies.append(Message.plain(self.ctx.prompts.say(
                     "answer_edited" if edited else "answer_saved", number=number)))
             done = await self._advance(session, row)
+        if done:
+            self.ctx.metrics.checkins_answered.labels(checkin.audience).inc()
         replies.extend(await self._feedback(saved))
         if done and chat:
             replies.append(Message.plain(self.ctx.prompts.say("checkin_complete", name=member.name)))

@@ -25,10 +25,15 @@ class CommandContext:
     checkins: CheckIns
     outbox: Outbox | None = None  # for commands that message someone other than the caller
     schedule_kinds: tuple[str, ...] = field(default=("checkin",))  # what the engine can run
+    # The platform says the caller administers the workspace (e.g. a Slack owner), which makes
+    # them an admin here even before they are on the team.
+    platform_admin: bool = False
 
     @property
     def is_admin(self) -> bool:
-        return self.caller is not None and is_admin(self.caller)
+        if self.caller is None:
+            return self.platform_admin
+        return is_admin(self.caller)
 
     def require_member(self) -> Member:
         if self.caller is None:

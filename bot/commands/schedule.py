@@ -23,7 +23,7 @@ from bot.storage.models import Schedule
 from bot.strategy.durations import Duration, DurationError
 
 KINDS = ("checkin", "digest", "nudges")
-LATER_KINDS = {"nudges": "lead follow-up nudges"}  # kinds whose job may be missing in a build
+LATER_KINDS = {"digest": "manager digests", "nudges": "lead follow-up nudges"}  # jobs a build may lack
 MAX_REMINDERS = 5
 SHOWN_RUNS = 3
 WHEN_EXAMPLES = ('"weekdays 09:00", "mon,thu 16:30", "fri 15:00 every 2 weeks", '

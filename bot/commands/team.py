@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.commands.context import CommandContext, PermissionDenied
 from bot.commands.registry import Args, CommandSpec, UsageError
 from bot.events import Fact, FactList, Message, Text
 from bot.members import ROLES, MemberDirectory, is_admin
-from bot.storage.models import Member
+from bot.storage.models import Member, OutboundMessage
+from bot.text import clean
 
 FIRST_MEMBER_HINT = ("Nobody is on the team yet. The first member must add themselves as admin:"
                      " `/align team add <your name> admin`")
@@ -78,6 +83,7 @@ async def team_list(cc: CommandContext, args: Args) -> list[Message]:
     async with cc.ctx.db.session() as session:
         directory = MemberDirectory(session)
         everyone = await directory.all()
+        failures = await _last_send_failed(session) if cc.is_admin else {}
     names = {m.id: m.name for m in everyone}
     if cc.is_admin:
         visible = everyone
@@ -85,19 +91,32 @@ async def team_list(cc: CommandContext, args: Args) -> list[Message]:
         visible = [m for m in everyone if m.manager_id == caller.id or m.id == caller.id]
     else:
         visible = [m for m in everyone if m.id in (caller.id, caller.manager_id)]
-    facts = tuple(Fact(m.name, _row(m, names)) for m in visible)
+    facts = tuple(Fact(m.name, _row(m, names, failures.get(m.id))) for m in visible)
     title = f"Team ({len([m for m in visible if m.active])} active)"
     return [Message(text=title + "\n" + "\n".join(f"{f.label}: {f.value}" for f in facts),
                     blocks=(Text(title, style="heading"), FactList(facts)))]
 
 
-def _row(member: Member, names: dict[int | None, str]) -> str:
+async def _last_send_failed(session: AsyncSession) -> dict[int | None, str]:
+    """Members whose most recent message could not be delivered, with why: an admin sees who
+    the bot cannot reach (e.g. a Teams user who never installed the app)."""
+    latest = select(func.max(OutboundMessage.id)).group_by(col(OutboundMessage.member_id))
+    rows = await session.exec(select(OutboundMessage).where(
+        col(OutboundMessage.id).in_(latest), OutboundMessage.state == "failed"))
+    return {row.member_id: clean(row.error or "delivery failed", 160)[0] for row in rows.all()}
+
+
+def _row(member: Member, names: dict[int | None, str], failure: str | None = None) -> str:
     parts = [member.role + (", admin" if member.role != "admin" and is_admin(member) else "")]
     if member.manager_id:
         parts.append(f"reports to {names.get(member.manager_id, '?')}")
     parts.append(member.timezone)
     if not member.active:
         parts.append("removed")
+    elif member.unreachable:  # the platform said so; cleared when their profile shows them back
+        parts.append(f"unreachable ({member.unreachable})")
+    elif failure:
+        parts.append(f"⚠ cannot be reached: {failure}")
     return "; ".join(parts)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 
 from bot.context import BotContext
@@ -71,7 +72,13 @@ class AnswerReviewer:
             return None
         question: Question = answer.question
         strategy = self.ctx.strategy
+        started = time.perf_counter()
         evaluation = await self.evaluator.evaluate(question, answer.text, strategy)
+        metrics = self.ctx.metrics
+        metrics.evaluation_seconds.labels(evaluation.evaluator, question).observe(
+            time.perf_counter() - started)
+        if evaluation.fallback_reason is not None:  # the LLM failed; the rules judged it
+            metrics.evaluation_fallbacks.labels(self.evaluator.name).inc()
         message = self.writer.message(evaluation, strategy)
         if not await self._store(answer, evaluation.model_dump_json(), evaluation.overall, message.text):
             return None

@@ -284,3 +284,28 @@ class MemberWorkspace(SQLModel, table=True):
     workspace_id: str = Field(max_length=64)
     org_id: str | None = Field(default=None, max_length=64)
     updated_at: datetime = _utc()
+
+
+class Contact(SQLModel, table=True):
+    """How to reach a person on a platform, learnt when they install the app or join a team.
+
+    Exists before (and apart from) a `Member`: people install the app before an admin adds them.
+    `address` is the adapter's own JSON (for Teams a conversation reference); the core stores it
+    and never reads it. `personal` says whether it reaches the person privately (a 1:1 chat);
+    otherwise it is a team conversation from which the adapter can open one.
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    user_id: str = Field(max_length=200)
+    name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    timezone: str | None = Field(default=None, max_length=64)
+    external_id: str | None = Field(default=None, max_length=128, index=True)  # e.g. AAD object id
+    conversation_id: str | None = Field(default=None, max_length=400, index=True)
+    personal: bool = False
+    address: str | None = _text()
+    updated_at: datetime = _utc()

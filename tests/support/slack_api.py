@@ -60,7 +60,7 @@ METHODS_NEWER_THAN_SPEC: dict[str, tuple[set[str], set[str]]] = {
     "apps.connections.open": (set(), set()),
 }
 # Which token each method is called with (default: a bot token).
-TOKEN_KIND = {"oauth.v2.access": "Basic ", "apps.connections.open": "Bearer xapp-"}
+TOKEN_KIND = {"oauth.v2.access": "Basic ", "apps.connections.open": "Bearer xapp-", "api.test": ""}
 
 
 @dataclass(frozen=True)
@@ -243,6 +243,9 @@ class FakeSlackApi:
         team = self.tokens[token]
         return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "alignbot",
                 "team_id": team, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+
+    def _api_test(self, args: Json) -> Json:
+        return {"ok": True, "args": {k: v for k, v in args.items() if k != "token"}}
 
     def _oauth_v2_access(self, args: Json) -> Json:
         if args.get("code") not in self.install_codes:

@@ -137,3 +137,19 @@ async def test_align_commands_reply_ephemerally(slack: Slack) -> None:
     assert "Ada" in listed and "Dana" in listed
     assert "not a role" in (await slack.command(ADA, "team add Lee boss"))[0]
     assert slack.api.posts() == []  # command replies never went to a channel
+
+
+async def test_an_empty_form_stays_open_with_a_note(slack: Slack, core: BotCore) -> None:
+    await team(slack)
+    await slack.command(ADA, "ask now dana")
+    ask_ts = slack.api.messages[DANA_DM][0]["ts"]
+    answer = button(slack.api.posts(DANA_DM)[0])
+    await slack.poster.interaction(block_action(DANA, answer, DANA_DM, ask_ts, "trigger-1"))
+    await core.ctx.drain()
+    view = slack.api.calls_to("views.open")[0].args["view"]
+    status, body = await slack.poster.interaction(view_submission(DANA, view, {"strategy": "  "}))
+    assert status == 200
+    assert json.loads(body) == {"response_action": "errors",
+                                "errors": {"strategy": "Write at least one answer, or press Cancel."}}
+    await core.ctx.drain()
+    assert await stored_answers(core) == {} and len(slack.api.posts(DANA_DM)) == 1

@@ -10,8 +10,9 @@ import pytest
 from bot.commands import build_registry
 from bot.commands.registry import CommandSpec
 from bot.core import BotCore
+from bot.events import MemberRef
 from tests.adapters.slack.conftest import ADA, DANA, LEE, Slack
-from tests.support.slack_api import FakeSlackApi, block_problems, event_callback
+from tests.support.slack_api import FakeSlackApi, SlackReply, block_problems, event_callback
 
 SAM = "U0SAM0001"
 SPECS = build_registry().specs
@@ -66,3 +67,28 @@ async def test_a_slack_workspace_admin_is_an_admin_once_the_profile_says_so(slac
     assert status == 200
     await core.ctx.drain()
     assert "Added holiday" in (await slack.command(LEE, "holiday add 2026-11-26 Thanksgiving"))[0]
+
+
+async def test_a_failure_on_our_side_still_gets_an_ephemeral_answer(
+        slack: Slack, core: BotCore, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    async def broken(event: object) -> list[object]:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(core, "handle", broken)
+    [reply] = await slack.command(ADA, "team list")
+    assert "went wrong on my side" in reply
+    assert any("slack-command" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_a_workspace_admin_not_on_the_team_is_an_admin(slack: Slack, core: BotCore) -> None:
+    await world(slack)
+    boss = slack.api.add_user("U0BOSS001", "Bo", is_admin=True)
+    stranger = slack.api.add_user("U0STRANGE", "Cy")
+    assert "is for admins" in (await slack.command(stranger["id"], "holiday add 2026-11-26 Thanksgiving"))[0]
+    assert "Added holiday" in (await slack.command(boss["id"], "holiday add 2026-11-26 Thanksgiving"))[0]
+    infos = [c.args["user"] for c in slack.api.calls_to("users.info")]
+    assert infos[-2:] == [stranger["id"], boss["id"]]  # asked Slack about each unknown caller
+    assert not await core.knows(MemberRef("slack", boss["id"]))  # an admin, not a team member
+    slack.api.fail("users.info", SlackReply.server_error(500), SlackReply.server_error(500))
+    assert "is for admins" in (await slack.command(boss["id"], "holiday remove 2026-11-26"))[0]

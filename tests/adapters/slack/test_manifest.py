@@ -26,11 +26,15 @@ SCOPES: dict[str, str | None] = {
     "chat.postMessage": "chat:write", "chat.update": "chat:write", "conversations.open": "im:write",
     "conversations.history": "im:history", "users.info": "users:read", "users.list": "users:read",
     "users.lookupByEmail": "users:read.email", "views.open": None, "views.publish": None,
-    "files.upload_v2": "files:write"}  # slack_sdk's helper for getUploadURLExternal + complete
+    "files.upload_v2": "files:write",  # slack_sdk's helper for getUploadURLExternal + complete
+    "api.test": None}  # readiness with OAuth installs (no token, no scope)
 # The Events API subscription and the scope each registered listener needs. `message` is only
 # handled in DMs (convert.message_event), so the subscription is message.im.
-EVENT_SUBSCRIPTIONS = {"message": ("message.im", "im:history"), "app_home_opened": ("app_home_opened", None),
-                       "team_join": ("team_join", "users:read"), "user_change": ("user_change", "users:read")}
+EVENT_SUBSCRIPTIONS = {"message": ("message.im", "im:history"),
+                       "app_home_opened": ("app_home_opened", None),
+                       "team_join": ("team_join", "users:read"), "user_change": ("user_change", "users:read"),
+                       "app_uninstalled": ("app_uninstalled", None),
+                       "tokens_revoked": ("tokens_revoked", None)}
 
 
 def manifest() -> dict[str, Any]:

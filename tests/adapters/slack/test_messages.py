@@ -1,14 +1,14 @@
 """Any core Message rendered generically: buttons (nudge actions such as lead:done:<id>) as Block
 Kit, images (a digest chart) uploaded with files upload v2 into the DM (and its thread); a button
 press reaches the core as ActionInvoked with the message it was on, and the core updates that
-message in place with chat.update."""
+message in place with chat.update (shown with the core's real lead nudges)."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
-
-import pytest
 
 from adapters.slack.convert import action_event
 from adapters.slack.port import SlackPort
@@ -20,15 +20,16 @@ from bot.events import (
     Fact,
     FactList,
     Image,
-    InboundEvent,
     MemberRef,
     Message,
     MessageRef,
     Text,
 )
-from tests.adapters.slack.conftest import DANA, Slack
+from bot.leads.csv_import import import_csv
+from tests.adapters.slack.conftest import ADA, DANA, Slack
 from tests.adapters.slack.test_checkin_flow import DANA_DM, team
 from tests.support.slack_api import block_action
+from tests.unit.leads.support import lead_row, leads, write_csv
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # the bytes must arrive unchanged
 DANA_REF = MemberRef("slack", DANA)
@@ -89,36 +90,34 @@ def test_a_button_press_becomes_an_action_with_the_message_ref() -> None:
                                   message=MessageRef("slack", DANA_DM, "1772460001.000100"), raw=body)
 
 
-async def test_pressing_a_nudge_button_updates_the_message_in_place(
-        adapter: SlackPort, slack: Slack, core: BotCore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The core handles lead actions itself (bot/leads); here a stand-in does what it will do:
-    update the pressed message through the port."""
+async def test_a_real_lead_nudge_done_in_slack_updates_the_nudge_in_place(
+        adapter: SlackPort, slack: Slack, core: BotCore, tmp_path: Path) -> None:
+    """The core's own nudge job (bot/leads) sends the nudge; pressing Done in Slack logs the touch
+    and the core updates the nudge through the port (chat.update with the new blocks)."""
+    api = slack.api
     await team(slack)
-    seen: list[ActionInvoked] = []
-    real_handle = core.handle
+    rows = [lead_row("L1", "Ledgerly", "dana@acme.example", "2026-03-02T13:30:00Z")]
+    report = await import_csv(core.ctx, write_csv(tmp_path / "leads.csv", rows))
+    assert (report.created, report.errors) == (1, [])
+    assert "#1" in (await slack.command(ADA, 'schedule add nudges "0 10,14 * * 1-5" to=all'))[0]
+    await core.advance(timedelta(hours=1))  # Mon 10:00 in New York: the first follow-up is due
+    [nudge_post] = [p for p in api.posts(DANA_DM) if "Ledgerly" in p["text"]]
+    done = next(el for b in blocks_of(nudge_post) if b["type"] == "actions" for el in b["elements"]
+                if el["action_id"].startswith("lead:done:"))
+    nudge_ts = api.messages[DANA_DM][-1]["ts"]
 
-    async def handle(event: InboundEvent) -> list[Message]:
-        if isinstance(event, ActionInvoked) and event.action_id.startswith("lead:"):
-            seen.append(event)
-            assert event.message is not None
-            await core.ctx.port_for("slack").update(event.message, nudge(7, done=True))
-            return []
-        return await real_handle(event)
-
-    monkeypatch.setattr(core, "handle", handle)
-    ref = await adapter.send(DANA_REF, nudge(7))
-    done = next(el for b in blocks_of(slack.api.posts(DANA_DM)[0]) if b["type"] == "actions"
-                for el in b["elements"] if el["action_id"] == "lead:done:7")
-    status, _ = await slack.poster.interaction(block_action(DANA, done, DANA_DM, ref.message_id, "trigger-7"))
+    status, _ = await slack.poster.interaction(block_action(DANA, done, DANA_DM, nudge_ts, "trigger-7"))
     assert status == 200
     await core.ctx.drain()
-    assert [(e.action_id, e.member, e.message) for e in seen] == [("lead:done:7", DANA_REF, ref)]
-    [update] = slack.api.calls_to("chat.update")
-    assert update.args["ts"] == ref.message_id and update.args["channel"] == DANA_DM
-    stored = slack.api.messages[DANA_DM][0]
-    assert stored["text"] == "Lead #7: Marked done ✅"
-    assert not any(b["type"] == "actions" for b in stored["blocks"])  # the buttons are gone
-    assert any("Marked done" in json.dumps(b) for b in stored["blocks"])
+    lead = (await leads(core))["L1"]
+    assert (lead.touches, lead.status) == (1, "working")
+    [update] = api.calls_to("chat.update")
+    assert update.args["ts"] == nudge_ts and update.args["channel"] == DANA_DM
+    stored = next(m for m in api.messages[DANA_DM] if m["ts"] == nudge_ts)
+    assert "Logged a touch on" in json.dumps(stored["blocks"])
+    assert not any(b["type"] == "actions" for b in stored["blocks"])  # its only lead was handled
+    reply = api.posts(DANA_DM)[-1]
+    assert "Logged a touch on *Ledgerly*" in reply["text"] and reply["thread_ts"] == nudge_ts
 
 
 async def test_an_unknown_button_gets_a_clear_reply_in_the_thread(adapter: SlackPort, slack: Slack,
@@ -130,3 +129,23 @@ async def test_an_unknown_button_gets_a_clear_reply_in_the_thread(adapter: Slack
     await core.ctx.drain()
     reply = slack.api.posts(DANA_DM)[-1]
     assert "no longer active" in reply["text"] and reply["thread_ts"] == ref.message_id
+
+
+async def test_a_scheduled_digest_arrives_in_slack_with_its_chart_uploaded(
+        adapter: SlackPort, slack: Slack, core: BotCore) -> None:
+    """The core's real digest job: an admin's organisation digest DM'd on schedule, the chart PNG
+    uploaded with files upload v2 into that DM."""
+    api = slack.api
+    await team(slack)
+    reply = (await slack.command(ADA, f'schedule add digest "daily 10:00" to=<@{ADA}|ada>'))[0]
+    assert "Scheduled #1 digest" in reply, reply
+
+    await core.advance(timedelta(days=1))
+
+    [complete] = api.calls_to("files.completeUploadExternal")
+    channel = complete.args["channel_id"]
+    [file_id] = api.uploads
+    assert api.uploads[file_id].startswith(b"\x89PNG\r\n\x1a\n")
+    digest_posts = [p for p in api.posts(channel) if "digest" in p["text"].lower()]
+    assert digest_posts, [p["text"][:80] for p in api.posts(channel)]
+    assert channel != DANA_DM  # only the admin it was scheduled for

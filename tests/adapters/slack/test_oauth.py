@@ -19,7 +19,7 @@ from bot.clock import ManualClock
 from bot.core import BotCore
 from bot.storage.models import OAuthState, PlatformInstallation
 from tests.adapters.slack.conftest import SECRET, Slack
-from tests.support.slack_api import FakeSlackApi, SignedPoster, slash_command
+from tests.support.slack_api import BOT_USER, FakeSlackApi, SignedPoster, event_callback, slash_command
 
 ACME, GLOBEX = "T0ACME001", "T0GLOBEX1"
 ADA, GREG = "U0ADA0001", "U0GREG001"
@@ -137,3 +137,23 @@ async def test_states_are_single_use_bound_to_the_browser_and_expire(
     assert status == 200
     status, _, _ = await get(f"{base(oauth_adapter)}{REDIRECT_PATH}?code=code-1&state={fresh}", fresh)
     assert status == 401  # a state works once
+
+
+async def test_uninstalling_forgets_the_workspace(oauth_adapter: SlackAdapter, api: FakeSlackApi,
+                                                  core: BotCore) -> None:
+    await install(oauth_adapter, api, ACME, "xoxb-acme-token")
+    await install(oauth_adapter, api, GLOBEX, "xoxb-globex-token")
+    slack = Slack(core, api, SignedPoster(base(oauth_adapter) + EVENTS_PATH, SECRET))
+    revoked = event_callback({"type": "tokens_revoked", "tokens": {"bot": [BOT_USER]}}, "Ev0REV1",
+                             team=GLOBEX)
+    assert (await slack.poster.event(revoked))[0] == 200
+    uninstalled = event_callback({"type": "app_uninstalled"}, "Ev0UNI1", team=ACME)
+    assert (await slack.poster.event(uninstalled))[0] == 200
+    await core.ctx.drain()
+    async with core.ctx.db.session() as session:
+        assert (await session.exec(select(PlatformInstallation))).all() == []
+    command = slash_command(ADA, "help", api.response_url("after"))
+    command["team_id"] = ACME
+    await slack.poster.form(command)
+    await core.ctx.drain()
+    assert "reinstall" in api.responses[-1][1]["text"]  # bolt refuses: no installation any more

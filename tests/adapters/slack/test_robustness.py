@@ -93,6 +93,7 @@ async def test_a_deactivated_member_is_marked_and_not_tried_again_until_reactiva
         clock.advance(timedelta(minutes=5))
         assert "Dana (could not be reached)" in (await slack.command(ADA, "ask now dana"))[0]
         assert [c.method for c in api.calls[tries:]] == []  # not tried: marked unreachable
+        assert f"unreachable ({error})" in "\n".join(await slack.command(ADA, "team list"))
         # Slack says Dana is back (reactivated): the profile update clears the mark.
         user = api.users[DANA] | {"deleted": False}
         await slack.poster.event(event_callback({"type": "user_change", "user": user}, f"Ev0BACK{error}"))
@@ -128,3 +129,15 @@ async def test_profiles_follow_user_change_and_team_join(slack: Slack, core: Bot
     async with core.ctx.db.session() as session:
         count = (await session.exec(select(func.count()).select_from(Member))).one()
     assert count == 3 and (await member(core, LEE)).timezone == "America/Chicago"
+
+
+async def test_a_deactivation_event_marks_the_member_before_any_send_fails(slack: Slack,
+                                                                          core: BotCore) -> None:
+    await team(slack)
+    gone = slack.api.users[DANA] | {"deleted": True}
+    await slack.poster.event(event_callback({"type": "user_change", "user": gone}, "Ev0GONE1"))
+    await core.ctx.drain()
+    assert (await member(core, DANA)).unreachable == "account_inactive"
+    calls = len(slack.api.calls)
+    assert "Dana (could not be reached)" in (await slack.command(ADA, "ask now dana"))[0]
+    assert slack.api.calls[calls:] == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import select
 
 from bot.commands import build_registry
@@ -106,3 +108,18 @@ async def test_team_remove_deactivates_but_keeps_history(core: BotCore) -> None:
         lee = (await session.exec(select(Member).where(Member.name == "Lee"))).one()
     assert not lee.active
     assert "Ask an admin to add you" in await say(core, "lee", "my answer")
+
+
+async def test_team_list_shows_admins_who_cannot_be_reached(core: BotCore, port: RecordingPort) -> None:
+    await setup_team(core)
+    port.fail_for["lee"] = True  # permanently: e.g. a Teams user who never installed the app
+    assert "Could not reach 1: Lee" in await say(core, "ada", "/align ask now lee")
+    listed = await say(core, "ada", "/align team list")
+    [lee] = [line for line in listed.splitlines() if line.startswith("Lee:")]
+    assert "⚠ cannot be reached: cannot reach lee" in lee
+    assert "cannot be reached" not in listed.replace(lee, "")
+    assert "cannot be reached" not in await say(core, "sam", "/align team list")  # admins only
+    del port.fail_for["lee"]
+    await core.advance(timedelta(minutes=1))
+    assert "Asked 1: Lee" in await say(core, "ada", "/align ask now lee")
+    assert "cannot be reached" not in await say(core, "ada", "/align team list")  # reached again

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlmodel import col, select
 
@@ -52,3 +53,17 @@ async def test_trend_and_team_summary(core: BotCore, clock: ManualClock) -> None
     sam = (await core.home(MemberRef("test", "sam"))).text
     assert "Your team (2)" in sam and "Dana: last check-in answered; alignment 10%" in sam
     assert "Lee: not asked yet; alignment -" in sam
+
+
+async def test_the_home_page_lists_the_members_due_leads(core: BotCore, tmp_path: Path) -> None:
+    from tests.unit.leads.test_nudges import team_with_leads
+
+    await team_with_leads(core, tmp_path)  # Dana owns Ledgerly (due 10:00) and Acme Bank (13:00)
+    dana = await core.home(MemberRef("test", "dana"))
+    assert "No leads due for follow-up right now." in dana.text
+    await core.advance(timedelta(hours=2))  # Mon 11:00
+
+    dana = await core.home(MemberRef("test", "dana"))
+    assert "Leads due for follow-up (1)" in dana.text
+    assert "Ledgerly: overdue since Mon 02 Mar 10:00" in dana.text and "Acme Bank" not in dana.text
+    assert "Paynode" not in dana.text  # Lee's lead

@@ -75,10 +75,12 @@ async def test_a_failed_run_is_retried_next_tick_without_resending_the_others(
     assert [name for name, _, _ in job.runs].count("Dana") >= 2  # re-run, but not re-sent
 
 
-async def test_a_kind_with_no_job_cannot_be_scheduled(core: BotCore) -> None:
+async def test_both_job_kinds_can_be_scheduled_and_a_kind_without_a_job_cannot(
+        core: BotCore) -> None:
     await add_members(core)
-    reply = await say(core, "ada", '/align schedule add digest "weekdays 08:00" to=managers')
-    if "digest" in core.engine.jobs:
-        assert "#1" in reply
-    else:
-        assert "not in this version yet" in reply
+    assert set(core.engine.jobs) == {"digest", "nudges"}
+    for kind in ("digest", "nudges"):
+        assert "Scheduled #" in await say(core, "ada", f'/align schedule add {kind} "mon 08:00"')
+    del core.engine.jobs["nudges"]  # a build without the job refuses rather than stores it
+    reply = await say(core, "ada", '/align schedule add nudges "mon 08:00"')
+    assert "not in this version yet" in reply

@@ -117,7 +117,6 @@ async def test_bad_options_are_refused_with_what_to_write(core: BotCore) -> None
         reply = await say(core, "ada", f'{ADD} "weekdays 09:00" {option}')
         assert problem in reply, (option, reply)
         assert reply.count("like 30m, 4h") <= 1, reply  # the hint is given once
-    # digest and nudges schedules have jobs now (tests/unit/schedules/test_engine_jobs.py)
     assert "'lunch' is not something I can schedule" in await say(
         core, "ada", '/align schedule add lunch "mon 09:00"')
     assert "Say when" in await say(core, "ada", '/align schedule add checkin ""')

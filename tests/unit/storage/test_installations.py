@@ -59,3 +59,14 @@ async def test_user_workspaces_are_remembered_and_corrected(core: BotCore, clock
     assert await records.workspace_of("U1") == Workspace("T1")
     await records.remember("U1", Workspace("T2", "E1"))
     assert await records.workspace_of("U1") == Workspace("T2", "E1")
+
+
+async def test_bot_only_records_are_found_by_both_finders(core: BotCore, clock: ManualClock) -> None:
+    store = DatabaseInstallationStore(Installations(core.ctx.db, clock, "slack"), client_id="111.222")
+    await store.async_save_bot(installation("T3", "xoxb-bot-only").to_bot())
+    bot = await store.async_find_bot(enterprise_id=None, team_id="T3")
+    assert bot is not None and bot.bot_token == "xoxb-bot-only"
+    found = await store.async_find_installation(enterprise_id=None, team_id="T3")
+    assert found is not None and found.bot_token == "xoxb-bot-only" and found.user_id is None
+    await store.async_delete_bot(enterprise_id=None, team_id="T3")
+    assert await store.async_find_bot(enterprise_id=None, team_id="T3") is None

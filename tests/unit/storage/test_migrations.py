@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
@@ -41,7 +42,9 @@ def test_downgrade_below_the_slack_install_tables(db_url: str) -> None:
     database = Database(db_url)
     database.migrate_sync()
     config = database.alembic_config()
-    command.downgrade(config, "0002")
+    before = ScriptDirectory.from_config(config).get_revision("0004_slack_install").down_revision
+    assert isinstance(before, str)
+    command.downgrade(config, before)
     engine = create_engine(database.sync_url)
     tables = set(inspect(engine).get_table_names())
     assert not {"installations", "oauth_states", "member_workspaces"} & tables

@@ -1,7 +1,7 @@
 """indexes for digests: a team's check-ins and leads by time
 
 Revision ID: 0006_digest
-Revises: 0004_slack_install
+Revises: 0005_teams
 Create Date: 2026-11-23
 
 A digest reads one team's check-ins in a window and its leads engaged in a window; these
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0006_digest'
-down_revision: str | None = '0004_slack_install'
+down_revision: str | None = '0005_teams'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,293 @@
+"""The running Teams connection: botbuilder's CloudAdapter (authenticating every request with
+ConfigurationBotFrameworkAuthentication) served by aiohttp at `/api/messages`, plus `/healthz`.
+
+Each inbound activity is handled in three steps: remember how to reach the sender (the conversation
+reference, saved on every activity as Bot Framework recommends), translate it with the pure
+functions in `convert`, then hand the work to a tracked task and answer the HTTP request at once.
+The task asks the core and replies in the same conversation. Teams redelivers an activity with the
+same id, which the core records before doing anything, so a retry never stores an answer twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from aiohttp import web
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference
+
+from adapters.teams.cards import answered_card
+from adapters.teams.connector import Connector, ConnectorError, Sleep
+from adapters.teams.convert import (
+    PLATFORM,
+    BareCommands,
+    TeamsEvent,
+    bot_added,
+    client_timezone,
+    contact_info,
+    is_personal,
+    joined_accounts,
+    message_event,
+    sender_info,
+    tenant_id,
+    uninstalled_personally,
+)
+from adapters.teams.port import TeamsPort, address_of, profile_of
+from bot.contacts import ContactBook
+from bot.core import BotCore
+from bot.events import ActionInvoked, MemberJoined, MemberRef, Message, Text
+from bot.unreachable import UnreachableNotices
+from bot.web import mount_core_routes
+
+log = logging.getLogger(__name__)
+MESSAGES_PATH = "/api/messages"
+TEAMS_CHANNEL = "msteams"
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BotAuthConfig:
+    """The configuration object botbuilder's ConfigurationBotFrameworkAuthentication reads.
+
+    An empty APP_ID disables authentication (local testing against the Bot Framework Emulator
+    or a fake connector only); with an app id every request needs a valid Bot Framework token."""
+
+    APP_ID: str = ""
+    APP_PASSWORD: str = ""
+    APP_TYPE: str = "MultiTenant"
+    APP_TENANTID: str | None = None
+    # Who issues channel tokens and where its signing keys are published (botbuilder's public
+    # cloud defaults when None). Set both for a sovereign cloud, or in tests that sign their own
+    # tokens: botbuilder then switches to its parameterized authentication.
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
+
+
+def bare_commands(core: BotCore) -> BareCommands:
+    """Commands that work without `/align`, as the manifest's command menu sends them."""
+    specs = core.registry.specs
+    return BareCommands(frozenset(s.name for s in specs if s.min_args == 0),
+                        frozenset(s.name for s in specs if len(s.words) > 1))
+
+
+def combine(replies: list[Message]) -> Message | None:
+    """Several replies to one action as one card: fewer messages, no throttling."""
+    if not replies:
+        return None
+    if len(replies) == 1:
+        return replies[0]
+    blocks = tuple(b for r in replies for b in (r.blocks or (Text(r.text),)))
+    return Message(text="\n\n".join(r.text for r in replies), blocks=blocks)
+
+
+class TeamsAdapter(TeamsPort):
+    """The Teams ChatPort plus its lifecycle: `start()` serves `/api/messages`."""
+
+    def __init__(self, core: BotCore, auth: BotAuthConfig, *, host: str = "0.0.0.0", http_port: int = 3978,
+                 max_retries: int = 3, max_wait: float = 30.0, sleep: Sleep = asyncio.sleep,
+                 bot_adapter: BotAdapter | None = None) -> None:
+        self.core = core
+        self.auth = auth
+        self.cloud = bot_adapter or CloudAdapter(ConfigurationBotFrameworkAuthentication(auth))
+        connector = Connector(self.cloud, auth.APP_ID, max_retries=max_retries, max_wait=max_wait,
+                              sleep=sleep)
+        super().__init__(connector, ContactBook(core.ctx.db, core.ctx.clock), report=self._report)
+        self.notices = UnreachableNotices(core.ctx, core.outbox)
+        self.commands = bare_commands(core)
+        self.host = host
+        self.http_port = http_port
+        self._runner: web.AppRunner | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.core.attach(self)
+        self._runner = web.AppRunner(self.web_app(), access_log=None, shutdown_timeout=5.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.http_port).start()
+        log.info("Teams adapter listening on http://%s:%s%s", self.host, self.bound_port, MESSAGES_PATH)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.core.ctx.drain()
+
+    @property
+    def bound_port(self) -> int:
+        assert self._runner is not None, "not started"
+        return int(self._runner.addresses[0][1])
+
+    def web_app(self) -> web.Application:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(MESSAGES_PATH, self._messages)
+        app.router.add_get("/healthz", self._health)
+        mount_core_routes(app, self.core.ctx)  # the leads webhook on the same port
+        return app
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def _messages(self, request: web.Request) -> web.StreamResponse:
+        """Bot Framework posts activities here; botbuilder checks the JWT (401 when missing or
+        invalid) and runs `on_turn`. Malformed bodies get a 400 with a reason, never a 500."""
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.Response(status=415, text="expected an application/json Bot Framework activity")
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="the body is not valid JSON")
+        if not isinstance(body, dict) or not body.get("type"):
+            return web.Response(status=400, text="the body is not a Bot Framework activity (no type)")
+        try:
+            activity = Activity().deserialize(body)
+        except (TypeError, ValueError, AttributeError) as exc:  # msrest raises ValueErrors
+            log.warning("rejected a malformed activity: %s: %s", type(exc).__name__, exc)
+            return web.Response(status=400, text="malformed activity")
+        try:
+            auth = await self.cloud.bot_framework_authentication.authenticate_request(
+                activity, request.headers.get("Authorization", ""))
+        except requests.RequestException as exc:  # the signing keys could not be fetched
+            log.error("could not check a request's token (OpenID metadata unreachable): %s", exc)
+            return web.Response(status=503, text="cannot verify tokens right now")
+        except Exception as exc:  # PermissionError, PyJWT's errors, bad endorsements: all mean no
+            log.warning("rejected a request without a valid Bot Framework token: %s: %s",
+                        type(exc).__name__, exc)
+            return web.Response(status=401, text="missing or invalid Bot Framework token")
+
+        async def logic(context: TurnContext) -> None:
+            await self.turn(context, body)  # the wire JSON: botbuilder's models drop entity fields
+
+        invoke = await self.cloud.process_activity(auth, activity, logic)
+        if invoke is not None:
+            return web.json_response(invoke.body, status=invoke.status)
+        return web.Response(status=200)
+
+    # --- the bot: one turn per inbound activity -------------------------------------------
+
+    async def on_turn(self, context: TurnContext) -> None:
+        """botbuilder's Bot interface (TestAdapter, or any adapter driving this bot)."""
+        await self.turn(context, None)
+
+    async def turn(self, context: TurnContext, wire: Json | None) -> None:
+        activity = wire if wire is not None else wire_json(context.activity)
+        if activity.get("channelId") != TEAMS_CHANNEL:
+            log.warning("ignored an activity from the %r channel: this adapter serves Microsoft Teams"
+                        " (enable only the Teams channel on the Azure Bot)", activity.get("channelId"))
+            return
+        reference = TurnContext.get_conversation_reference(context.activity)
+        if reference.conversation is not None and not reference.conversation.tenant_id:
+            reference.conversation.tenant_id = tenant_id(activity)  # Teams puts it in channelData
+        self.seen(reference)
+        if (removed := uninstalled_personally(activity)) is not None:
+            await self.contacts.forget_address(PLATFORM, removed)
+            log.info("Teams: %s removed the app; they are unreachable until they add it again", removed)
+            return
+        await self._remember_sender(activity, reference)
+        kind = activity.get("type")
+        if kind in (ActivityTypes.conversation_update, ActivityTypes.installation_update):
+            self.core.ctx.spawn(self._installed(activity, reference), "teams-install")
+        elif kind == ActivityTypes.message:
+            event = message_event(activity, self.commands)
+            if event is not None:
+                self.core.ctx.spawn(self._work(event, reference), "teams-message")
+
+    async def _remember_sender(self, activity: Json, reference: ConversationReference) -> None:
+        """Save how to reach the sender; when their client reports a new time zone (they
+        travelled), tell the core, which follows it unless they set one themselves."""
+        info = sender_info(activity)
+        if info is None:
+            return
+        before = await self.contacts.get(PLATFORM, info.user_id)
+        personal = is_personal(activity)
+        contact = await self.contacts.remember(
+            info, address=address_of(reference), personal=personal,
+            conversation_id=reference.conversation.id if personal else None)
+        if before is not None and info.timezone and info.timezone != before.timezone:
+            await self.core.handle(MemberJoined(profile_of(contact), raw=activity))
+
+    async def _installed(self, activity: Json, reference: ConversationReference) -> None:
+        """Store everyone the bot can now reach, with their profile (email and name from the
+        roster, time zone from the client), and tell the core about each."""
+        personal = is_personal(activity)
+        accounts = joined_accounts(activity)
+        if personal and not accounts and (activity.get("from") or {}).get("id"):
+            accounts = [activity["from"]]  # installed personally: membersAdded names only the bot
+        elif bot_added(activity) and not personal:
+            try:
+                accounts = await self.connector.members(reference)  # installed in a team or chat
+            except ConnectorError as exc:
+                log.warning("could not read the roster of %s: %s", reference.conversation.id, exc)
+        for account in accounts:
+            details = await self._details(reference, account)
+            timezone = (activity.get("from") or {}).get("id") == account.get("id")
+            info = contact_info(details, client_timezone(activity) if timezone else None)
+            contact = await self.contacts.remember(
+                info, address=address_of(_for_user(reference, details)), personal=personal,
+                conversation_id=reference.conversation.id if personal else None)
+            await self.core.handle(MemberJoined(profile_of(contact), raw=activity))
+        log.info("Teams %s in %s (tenant %s): %d people reachable", activity.get("type"),
+                 "a 1:1 chat" if personal else "a team or group", tenant_id(activity), len(accounts))
+
+    async def _details(self, reference: ConversationReference, account: Json) -> Json:
+        """The account with email, UPN and AAD id from the roster (TeamsInfo.get_member)."""
+        if account.get("email") or account.get("userPrincipalName"):
+            return account
+        try:
+            found = await self.connector.member(reference, str(account["id"]))
+        except ConnectorError as exc:
+            log.warning("could not read the profile of %s: %s", account.get("id"), exc)
+            return account
+        return {**account, **(found or {})}
+
+    async def _work(self, event: TeamsEvent, reference: ConversationReference) -> None:
+        replies = await self.core.handle(event)
+        if not replies:
+            return  # a redelivered activity (or nothing to say): change nothing
+        if isinstance(event, ActionInvoked) and event.message and event.action_id.startswith("checkin:"):
+            await self._show_answers(event)
+        reply = combine(replies)
+        if reply is not None:
+            await self.reply(reference, reply)
+
+    async def _show_answers(self, event: ActionInvoked) -> None:
+        """Replace a submitted check-in card with the saved answers (editable behind a button)."""
+        form = await self.core.form(event.member, event.action_id)
+        if form is None or event.message is None:
+            return  # closed or not theirs: the reply says so and the card stays as it was
+        title = self.core.ctx.prompts.say("answers_saved_title")
+        await self.update_card(event.message, Message(text=title), answered_card(form, title))
+
+    async def _report(self, to: MemberRef, reason: str) -> None:
+        self.core.ctx.spawn(self.notices.report(to, reason), "teams-unreachable-notice")
+
+
+def wire_json(activity: Activity) -> Json:
+    """An Activity as its wire JSON, keeping the fields botbuilder's models only hold as
+    `additional_properties` (clientInfo's time zone, a mention's text, an account's email)."""
+    data: Json = activity.serialize()
+
+    def extra(model: Any) -> Json:
+        return {**(getattr(model, "additional_properties", None) or {}), **model.serialize()}
+    if activity.entities:
+        data["entities"] = [extra(e) for e in activity.entities]
+    if activity.from_property is not None:
+        data["from"] = extra(activity.from_property)
+    return data
+
+
+def _for_user(reference: ConversationReference, account: Json) -> ConversationReference:
+    """The conversation reference with `user` set to this person (a team install's reference
+    names whoever triggered it)."""
+    copy = ConversationReference().deserialize(reference.serialize())
+    copy.user = ChannelAccount(id=account.get("id"), name=account.get("name"),
+                               aad_object_id=account.get("aadObjectId"))
+    return copy
+
+
+__all__ = ["MESSAGES_PATH", "BotAuthConfig", "TeamsAdapter", "bare_commands", "combine"]

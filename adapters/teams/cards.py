@@ -1,0 +1,183 @@
+"""Core messages as Adaptive Cards 1.5 (what Teams renders for bots): pure functions, no I/O.
+
+Every block has a rendering: Text -> TextBlock, FactList -> FactSet, Buttons -> ActionSet of
+Action.Submit, QuestionForm -> one Input.Text per question plus a submit button, Image -> an Image
+with the PNG as a data URI. A button's or form's `Action.Submit` data carries our action id (and
+value) under namespaced keys, so a submission comes back as the core's `ActionInvoked`; input ids
+are prefixed so a question id can never collide with those keys.
+
+Teams refuses bot messages over 100 KB (413 MessageSizeTooBig; counted as UTF-16, base64 images
+excluded; Microsoft recommends staying under 80 KB) and card images over 1 MB: a larger image is
+replaced by its alt text and a longer card is cut, rather than failing to send.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+from bot.events import Block, Buttons, FactList, FormField, Image, Message, QuestionForm, Text
+
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+ACTION_KEY = "alignbot_action"  # Action.Submit data: which core action
+VALUE_KEY = "alignbot_value"  # Action.Submit data: the button's value
+INPUT_PREFIX = "answer:"  # Input.Text ids: "answer:<field id>"
+MAX_CARD_BYTES = 80_000  # UTF-16 bytes without data URIs; Teams' limit is 100 KB for the whole message
+MAX_IMAGE_BYTES = 1_000_000
+MAX_TEXT = 5_000
+MAX_INPUT_LENGTH = 3_000
+
+Json = dict[str, Any]
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def submit_data(action_id: str, value: str = "") -> Json:
+    data: Json = {ACTION_KEY: action_id}
+    if value:
+        data[VALUE_KEY] = value
+    return data
+
+
+def _text(block: Text) -> list[Json]:
+    element: Json = {"type": "TextBlock", "text": cut(block.text, MAX_TEXT) or " ", "wrap": True}
+    if block.style == "heading":
+        element.update(size="Large", weight="Bolder")
+    elif block.style == "muted":
+        element.update(isSubtle=True, size="Small")
+    return [element]
+
+
+def _facts(block: FactList) -> list[Json]:
+    out: list[Json] = []
+    if block.title:
+        out.append({"type": "TextBlock", "text": cut(block.title, MAX_TEXT), "weight": "Bolder",
+                    "wrap": True})
+    if block.facts:
+        out.append({"type": "FactSet", "facts": [
+            {"title": cut(f.label, 500), "value": cut(f.value, MAX_TEXT) or " "} for f in block.facts]})
+    return out
+
+
+def _buttons(block: Buttons) -> list[Json]:
+    actions: list[Json] = []
+    for button in block.buttons:
+        action: Json = {"type": "Action.Submit", "title": cut(button.label, 100),
+                        "data": submit_data(button.action_id, button.value)}
+        if button.style == "primary":
+            action["style"] = "positive"
+        elif button.style == "danger":
+            action["style"] = "destructive"
+        actions.append(action)
+    return [{"type": "ActionSet", "actions": actions}] if actions else []
+
+
+def _input(f: FormField) -> Json:
+    element: Json = {"type": "Input.Text", "id": INPUT_PREFIX + f.field_id, "label": cut(f.label, 1000),
+                     "isMultiline": f.multiline, "maxLength": min(f.max_length, MAX_INPUT_LENGTH)}
+    if f.hint:
+        element["placeholder"] = cut(f.hint, 500)
+    if f.initial:
+        element["value"] = f.initial[:MAX_INPUT_LENGTH]
+    return element
+
+
+def _form(block: QuestionForm) -> list[Json]:
+    return [
+        {"type": "TextBlock", "text": cut(block.title, MAX_TEXT), "size": "Medium", "weight": "Bolder",
+         "wrap": True},
+        *(_input(f) for f in block.fields),
+        {"type": "ActionSet", "actions": [{"type": "Action.Submit", "title": cut(block.submit_label, 100),
+                                           "style": "positive", "data": submit_data(block.form_id)}]},
+    ]
+
+
+def _image(block: Image) -> list[Json]:
+    encoded = base64.b64encode(block.data).decode("ascii")
+    return [{"type": "Image", "url": f"data:{_mime(block)};base64,{encoded}",
+             "altText": cut(block.alt, 500), "size": "Stretch"}]
+
+
+def _mime(block: Image) -> str:
+    if block.data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    if block.data.startswith(b"GIF8"):
+        return "image/gif"
+    return "image/png"
+
+
+def _block(block: Block) -> list[Json]:
+    if isinstance(block, Text):
+        return _text(block)
+    if isinstance(block, FactList):
+        return _facts(block)
+    if isinstance(block, Buttons):
+        return _buttons(block)
+    if isinstance(block, QuestionForm):
+        return _form(block)
+    return _image(block)
+
+
+def _card(body: list[Json]) -> Json:
+    return {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION,
+            "body": body or [{"type": "TextBlock", "text": " "}]}
+
+
+_DATA_URI = re.compile(r'"data:image/[a-z]+;base64,[A-Za-z0-9+/=]*"')
+
+
+def card_size(card: Json) -> int:
+    """The size Teams counts: the JSON as UTF-16, base64 images excluded."""
+    text = _DATA_URI.sub('""', json.dumps(card, separators=(",", ":"), ensure_ascii=False))
+    return len(text.encode("utf-16-le"))
+
+
+def _fits(block: Block) -> Block:
+    if isinstance(block, Image) and len(block.data) > MAX_IMAGE_BYTES:
+        return Text(f"(image: {block.alt} - too large for Teams)", style="muted")
+    return block
+
+
+def message_card(message: Message) -> Json:
+    """The card for a core message (its blocks, or its text when it has none), within Teams'
+    size limits."""
+    blocks = [_fits(block) for block in message.blocks or (Text(message.text),)]
+    card = _card([element for block in blocks for element in _block(block)])
+    while card_size(card) > MAX_CARD_BYTES and len(card["body"]) > 1:
+        card["body"] = [*card["body"][:-2], {"type": "TextBlock", "text": "(message shortened)",
+                                              "isSubtle": True, "wrap": True}]
+    return card
+
+
+def answered_card(form: QuestionForm, title: str, note: str = "") -> Json:
+    """A submitted check-in card: the answers as read-only text (Teams cards cannot be locked,
+    so the inputs are replaced), with the stored answers pre-filled behind "Change answers"."""
+    body: list[Json] = [{"type": "TextBlock", "text": cut(title, MAX_TEXT), "size": "Medium",
+                         "weight": "Bolder", "wrap": True}]
+    for f in form.fields:
+        body.append({"type": "TextBlock", "text": cut(f.label, MAX_TEXT), "weight": "Bolder", "wrap": True,
+                     "spacing": "Medium"})
+        body.append({"type": "TextBlock", "text": cut(f.initial, MAX_TEXT) or "(not answered yet)",
+                     "wrap": True, "isSubtle": not f.initial})
+    if note:
+        body.append({"type": "TextBlock", "text": cut(note, MAX_TEXT), "isSubtle": True, "wrap": True})
+    edit = _card(_form(form)[1:])
+    edit.pop("$schema")
+    card = _card(body)
+    card["actions"] = [{"type": "Action.ShowCard", "title": "Change answers", "card": edit}]
+    return card
+
+
+def fallback_text(message: Message) -> str:
+    """The notification text (activity `text`/`summary`) shown where the card is not."""
+    return cut(message.text, 1000) or " "
+
+
+__all__ = ["ACTION_KEY", "CONTENT_TYPE", "INPUT_PREFIX", "MAX_CARD_BYTES", "MAX_IMAGE_BYTES", "VALUE_KEY",
+           "answered_card", "card_size", "fallback_text", "message_card", "submit_data"]

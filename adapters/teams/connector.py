@@ -1,0 +1,203 @@
+"""Calls to the Bot Connector service through botbuilder's CloudAdapter, with bounded retries.
+
+Every outbound operation runs as a proactive turn (`continue_conversation` / `create_conversation`),
+so the adapter's authentication and connector client are used exactly as botbuilder intends.
+
+Retries are ours, not urllib3's: msrest's default policy would sleep in a worker thread for as long
+as any `Retry-After` says and re-POST activities on 5xx. Here throttling (429) and the statuses
+Microsoft documents as retryable (412, 502, 503, 504) and connection failures are retried up to
+`max_retries` times, waiting `Retry-After` when given (else exponential backoff with jitter), each
+wait capped at `max_wait`; the sleep is injectable so tests do not wait. Anything else surfaces at
+once as `ConnectorError` with the HTTP status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from msrest.exceptions import ClientRequestError
+from urllib3.util.retry import Retry
+
+log = logging.getLogger(__name__)
+RETRYABLE = frozenset({412, 429, 502, 503, 504})
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+Json = dict[str, Any]
+
+
+class ConnectorError(Exception):
+    """A Bot Connector call failed; `status` is the HTTP status (None: no HTTP answer)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def http_status(exc: BaseException) -> int | None:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    return int(status) if isinstance(status, int) else None
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the service asked us to wait (delta-seconds or an HTTP date), if it said."""
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    raw = headers.get("Retry-After") if hasattr(headers, "get") else None
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(str(raw)) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+NO_RETRIES = Retry(total=0, connect=0, read=0, status=0, redirect=3, status_forcelist=[],
+                   raise_on_status=False, respect_retry_after_header=False)
+
+
+def _no_retries(session: Any, config: Any, kwargs: Any, **requests_kwargs: Any) -> Any:
+    """msrest's per-request session hook: whatever policy the (possibly reused) requests session
+    was set up with, this request is not retried by urllib3."""
+    for transport in session.adapters.values():
+        transport.max_retries = NO_RETRIES
+    return requests_kwargs
+
+
+def _without_builtin_retries(context: TurnContext) -> None:
+    """Turn off urllib3's retries on this turn's connector client (see the module docstring)."""
+    client = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+    config = getattr(client, "config", None)
+    if config is not None and hasattr(config, "session_configuration_callback"):
+        config.session_configuration_callback = _no_retries
+
+
+class Connector:
+    """Send, update, open a 1:1 chat and read members, as the bot, with bounded retries."""
+
+    def __init__(self, adapter: BotAdapter, app_id: str, *, max_retries: int = 3, max_wait: float = 30.0,
+                 base_delay: float = 1.0, sleep: Sleep = asyncio.sleep) -> None:
+        self.adapter = adapter
+        self.app_id = app_id
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+        self.base_delay = base_delay
+        self.sleep = sleep
+
+    async def send(self, reference: ConversationReference, activity: Activity,
+                   reply_to: str | None = None) -> str:
+        """Post an activity to the conversation (as a reply to `reply_to` in a channel thread);
+        returns its activity id. Sent through the adapter directly: TurnContext.send_activity
+        would make every proactive message a reply to the continuation activity's random id."""
+        async def op(context: TurnContext) -> str:
+            TurnContext.apply_conversation_reference(activity, reference)
+            activity.reply_to_id = reply_to
+            [response] = await context.adapter.send_activities(context, [activity])
+            return str(response.id) if response and response.id else ""
+        return await self._turn(reference, op, "send")
+
+    async def update(self, reference: ConversationReference, activity_id: str, activity: Activity) -> None:
+        async def op(context: TurnContext) -> None:
+            activity.id = activity_id
+            await context.update_activity(activity)
+        await self._turn(reference, op, "update")
+
+    async def member(self, reference: ConversationReference, member_id: str) -> Json | None:
+        """A member of the reference's conversation (or team) by user id, AAD id or UPN; None
+        when the service does not know them."""
+        async def op(context: TurnContext) -> Json:
+            context.activity.channel_data = context.activity.channel_data or {}  # TeamsInfo reads it
+            account = await TeamsInfo.get_member(context, member_id)
+            return dict(account.serialize())
+        try:
+            return await self._turn(reference, op, "member lookup")
+        except ConnectorError as exc:
+            if exc.status in (400, 403, 404):
+                return None
+            raise
+
+    async def members(self, reference: ConversationReference) -> list[Json]:
+        """Everyone in the reference's conversation or team (the roster, all pages)."""
+        async def op(context: TurnContext) -> list[Json]:
+            context.activity.channel_data = context.activity.channel_data or {}
+            accounts: list[Json] = []
+            token: str | None = None
+            while True:
+                page = await TeamsInfo.get_paged_members(context, token, 200)
+                accounts.extend(dict(m.serialize()) for m in page.members or [])
+                token = page.continuation_token
+                if not token:
+                    return accounts
+        return await self._turn(reference, op, "roster")
+
+    async def open_personal(self, service_url: str, tenant: str | None, bot: Json,
+                            user_id: str) -> ConversationReference:
+        """Create (or get back) the 1:1 chat between the bot and a user the bot shares a team
+        with; returns its conversation reference."""
+        params = ConversationParameters(
+            is_group=False, bot=ChannelAccount(id=bot.get("id"), name=bot.get("name")),
+            members=[ChannelAccount(id=user_id)], tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}} if tenant else None)
+        opened: list[ConversationReference] = []
+
+        async def callback(context: TurnContext) -> None:
+            opened.append(TurnContext.get_conversation_reference(context.activity))
+
+        async def attempt() -> ConversationReference:
+            opened.clear()
+            await self.adapter.create_conversation(
+                self.app_id, callback, params, "msteams", service_url, None)
+            return opened[0]
+        return await self._retrying(attempt, "open 1:1 chat")
+
+    async def _turn(self, reference: ConversationReference,
+                    op: Callable[[TurnContext], Awaitable[T]], what: str) -> T:
+        async def attempt() -> T:
+            result: list[T] = []
+
+            async def callback(context: TurnContext) -> None:
+                _without_builtin_retries(context)
+                result.append(await op(context))
+            await self.adapter.continue_conversation(reference, callback, self.app_id)
+            return result[0]
+        return await self._retrying(attempt, what)
+
+    async def _retrying(self, attempt: Callable[[], Awaitable[T]], what: str) -> T:
+        for number in range(self.max_retries + 1):
+            try:
+                return await attempt()
+            except Exception as exc:  # classified here: retried, or re-raised as ConnectorError
+                status = http_status(exc)
+                retryable = status in RETRYABLE or (status is None and isinstance(exc, ClientRequestError))
+                if not retryable or number == self.max_retries:
+                    raise ConnectorError(f"Bot Connector {what} failed: "
+                                         f"{f'HTTP {status}' if status else type(exc).__name__}: {exc}",
+                                         status) from exc
+                wait = retry_after(exc)
+                if wait is None:
+                    wait = self.base_delay * 2 ** number * random.uniform(0.5, 1.5)
+                wait = min(wait, self.max_wait)
+                log.info("Bot Connector %s got %s; retry %d/%d in %.1fs", what, status or "no answer",
+                         number + 1, self.max_retries, wait)
+                await self.sleep(wait)
+        raise AssertionError("unreachable")  # the loop always returns or raises
+
+
+__all__ = ["RETRYABLE", "Connector", "ConnectorError", "http_status", "retry_after"]

@@ -1,0 +1,104 @@
+"""The contact book: how the bot can reach people on each platform, learnt from the platform.
+
+People install the app (or join a team the bot is in) before an admin adds them to the team, so a
+contact exists apart from a `Member`. Adapters store their own opaque address (for Teams a
+conversation reference) and profile hints (email, time zone, directory id); the core keeps them
+and answers look-ups by user id, directory id, email or name, never reading the address itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+
+from bot.clock import Clock
+from bot.storage.database import Database
+from bot.storage.models import Contact
+
+
+@dataclass(frozen=True)
+class ContactInfo:
+    """What a platform told us about a person; empty fields keep what was stored."""
+
+    platform: str
+    user_id: str
+    name: str = ""
+    email: str | None = None
+    timezone: str | None = None
+    external_id: str | None = None
+
+
+class ContactBook:
+    """Stores and finds contacts; each call is its own short transaction."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def remember(self, info: ContactInfo, *, address: str | None = None,
+                       conversation_id: str | None = None, personal: bool = False) -> Contact:
+        """Insert or update a contact. A personal address is never replaced by a shared one:
+        a team conversation only reaches someone the bot cannot already message privately."""
+        async with self.db.session() as session:
+            row = (await session.exec(select(Contact).where(
+                Contact.platform == info.platform, Contact.user_id == info.user_id))).first()
+            if row is None:
+                row = Contact(platform=info.platform, user_id=info.user_id,
+                              updated_at=self.clock.now())
+            row.name = info.name or row.name
+            row.email = info.email or row.email
+            row.timezone = info.timezone or row.timezone
+            row.external_id = info.external_id or row.external_id
+            if address is not None and (personal or not row.personal):
+                row.address, row.conversation_id, row.personal = address, conversation_id, personal
+            row.updated_at = self.clock.now()
+            session.add(row)
+            await session.flush()
+            await session.refresh(row)
+            return row
+
+    async def forget_address(self, platform: str, user_id: str) -> None:
+        """The person removed the app: keep their profile, drop how to reach them, so the next
+        send reports them as unreachable instead of failing at the platform."""
+        async with self.db.session() as session:
+            row = (await session.exec(select(Contact).where(
+                Contact.platform == platform, Contact.user_id == user_id))).first()
+            if row is not None:
+                row.address, row.conversation_id, row.personal = None, None, False
+                row.updated_at = self.clock.now()
+                session.add(row)
+
+    async def get(self, platform: str, user_id: str) -> Contact | None:
+        async with self.db.session() as session:
+            return (await session.exec(select(Contact).where(
+                Contact.platform == platform, Contact.user_id == user_id))).first()
+
+    async def by_conversation(self, platform: str, conversation_id: str) -> Contact | None:
+        """The contact whose private conversation this is (to update a message sent there)."""
+        async with self.db.session() as session:
+            return (await session.exec(select(Contact).where(
+                Contact.platform == platform, Contact.conversation_id == conversation_id)
+                .order_by(col(Contact.personal).desc()))).first()
+
+    async def find(self, platform: str, reference: str) -> list[Contact]:
+        """Contacts an admin may mean: exact user id, directory id, email or name (any case)."""
+        text = reference.strip().lstrip("@").lower()
+        if not text:
+            return []
+        async with self.db.session() as session:
+            rows = await session.exec(select(Contact).where(
+                Contact.platform == platform,
+                or_(func.lower(Contact.user_id) == text, func.lower(Contact.external_id) == text,
+                    func.lower(Contact.email) == text, func.lower(Contact.name) == text))
+                .order_by(col(Contact.id)))
+            return list(rows.all())
+
+    async def shared_addresses(self, platform: str) -> list[str]:
+        """Distinct team-conversation addresses known on the platform (for roster look-ups)."""
+        async with self.db.session() as session:
+            rows = await session.exec(select(Contact.address).where(
+                Contact.platform == platform, Contact.personal == False,  # noqa: E712
+                col(Contact.address).is_not(None)).distinct())
+            return [a for a in rows.all() if a]

@@ -1,0 +1,105 @@
+"""One running bot process in its role, from start to a graceful stop.
+
+    web        the adapter takes platform events (and serves HTTP, or the bot's own server does:
+               leads webhook, /healthz, /readyz, /metrics); no ticks, so nothing is sent on a
+               schedule - run as many as the traffic needs;
+    scheduler  the tick (asks, reminders, nudges) sends through the adapter's port, which takes
+               no events; the bot's own server gives /healthz, /readyz and /metrics;
+    all        both (the default; one process does everything).
+
+Several processes may share one PostgreSQL database in any roles: due work is claimed row by row,
+so even two schedulers never send anything twice. On SIGTERM the running tick and background work
+get ALIGNBOT_SHUTDOWN_GRACE seconds; what is still running then is cancelled and the sends it had
+claimed are released, so another process sends them at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Protocol
+
+from bot.core import BotCore
+from bot.port import ChatPort
+from bot.scheduling.runner import TickRunner
+from bot.web import WebServer
+
+log = logging.getLogger(__name__)
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Intake(ChatPort, Protocol):
+    """A platform adapter: a ChatPort whose start() attaches it to the core and begins taking
+    platform events, and whose stop() ends that."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class BotProcess:
+    """The parts a role runs; `start()` and `stop()` are separate so tests can look in between."""
+
+    def __init__(self, core: BotCore, adapter: Intake, *, serves_http: bool,
+                 host: str = "0.0.0.0") -> None:
+        self.core, self.adapter, self.serves_http, self.host = core, adapter, serves_http, host
+        settings = core.ctx.settings
+        self.role = settings.role
+        self.runner = TickRunner(core.tick, settings.tick_seconds, metrics=core.ctx.metrics)
+        self.web: WebServer | None = None
+        self.taking_events = False
+
+    async def start(self) -> None:
+        if self.role == "scheduler":
+            self.core.attach(self.adapter)  # sends only: the adapter takes no events
+            self.web = await self._own_server(intake=False)
+        else:
+            await self.adapter.start()
+            self.taking_events = True
+            if not self.serves_http:  # e.g. Slack Socket Mode: HTTP endpoints get their own server
+                self.web = await self._own_server(intake=True)
+        if self.role != "web":
+            self.runner.start()
+        log.info("running as %s on %s", self.role, self.adapter.platform)
+
+    async def stop(self) -> None:
+        """Graceful: the tick and background work get the grace, then are cancelled (their
+        claimed sends released); then the platform connection and HTTP close."""
+        grace = self.core.ctx.settings.shutdown_grace
+        await self.runner.shutdown(grace)
+        await self.core.ctx.drain(grace=grace)
+        if self.taking_events:
+            await self.adapter.stop()
+            self.taking_events = False
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
+
+    async def _own_server(self, *, intake: bool) -> WebServer | None:
+        """The bot's own HTTP server on ALIGNBOT_HTTP_PORT; a busy port is logged, not fatal."""
+        port = self.core.ctx.settings.http_port
+        server = WebServer(self.core.ctx, host=self.host, port=port, intake=intake)
+        try:
+            await server.start()
+        except OSError as exc:
+            log.error("HTTP endpoints (/healthz, /readyz, /metrics) not started: port %s: %s", port, exc)
+            return None
+        return server
+
+
+async def operate(core: BotCore, adapter: Intake, *, serves_http: bool) -> None:
+    """Run this process in its role (ALIGNBOT_ROLE / --role) until SIGINT or SIGTERM."""
+    process = BotProcess(core, adapter, serves_http=serves_http)
+    stop, loop = asyncio.Event(), asyncio.get_running_loop()
+    for signum in SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await process.start()
+        await stop.wait()
+        log.info("shutting down: in-flight work has %.0f s", core.ctx.settings.shutdown_grace)
+    finally:
+        for signum in SIGNALS:
+            loop.remove_signal_handler(signum)
+        await process.stop()
+        await core.ctx.db.dispose()

@@ -1,0 +1,147 @@
+"""With authentication on (an app id set), /api/messages accepts only activities carrying a valid
+Bot Framework token: missing, malformed, forged (signed by an unknown key), expired or for another
+bot's app id means 401 and nothing stored. The channel's signing keys are published by a local
+OpenID server (botbuilder fetches them with `requests`, so it runs in its own thread)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import aiohttp
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+from sqlmodel import select
+
+from adapters.teams.app import MESSAGES_PATH, BotAuthConfig, TeamsAdapter
+from bot.core import BotCore
+from bot.storage.models import Contact
+from tests.adapters.teams import activities as act
+from tests.adapters.teams.conftest import DANA
+
+APP_ID = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+SERVICE_URL = "https://smba.trafficmanager.net/amer/"
+ISSUER = "https://api.botframework.com"
+KID = "test-key-1"
+Json = dict[str, Any]
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="module")
+def channel_key() -> rsa.RSAPrivateKey:
+    return new_key()
+
+
+@pytest.fixture(scope="module")
+def openid(channel_key: rsa.RSAPrivateKey) -> Iterator[str]:
+    """The metadata document and JWKS botbuilder reads (as login.botframework.com serves them)."""
+    jwk = json.loads(RSAAlgorithm.to_jwk(channel_key.public_key()))
+    jwk.update(kid=KID, use="sig", endorsements=["msteams"])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            body = ({"issuer": ISSUER, "jwks_uri": f"{base}/keys",
+                     "id_token_signing_alg_values_supported": ["RS256"]}
+                    if self.path == "/openid" else {"keys": [jwk]})
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/openid"
+    server.shutdown()
+    server.server_close()
+
+
+def token(key: rsa.RSAPrivateKey, **claims: Any) -> str:
+    now = int(time.time())
+    payload = {"iss": ISSUER, "aud": APP_ID, "serviceurl": SERVICE_URL, "nbf": now - 10,
+               "exp": now + 600, **claims}
+    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": KID})
+
+
+@pytest.fixture
+async def secured(core: BotCore, openid: str) -> AsyncIterator[str]:
+    auth = BotAuthConfig(APP_ID=APP_ID, APP_PASSWORD="not-a-real-secret",
+                         TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=ISSUER,
+                         TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=openid)
+    teams = TeamsAdapter(core, auth, host="127.0.0.1", http_port=0)
+    await teams.start()
+    yield f"http://127.0.0.1:{teams.bound_port}{MESSAGES_PATH}"
+    await teams.stop()
+
+
+def typing() -> Json:
+    """An activity that needs no answer (so nothing calls out): only its sender is remembered."""
+    return act.activity("typing", SERVICE_URL, act.account(DANA, "Dana"), act.personal(DANA))
+
+
+async def post(url: str, body: Json, authorization: str | None) -> int:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    async with aiohttp.ClientSession() as session, session.post(url, json=body, headers=headers) as response:
+        return response.status
+
+
+async def contacts(core: BotCore) -> int:
+    async with core.ctx.db.session() as session:
+        return len((await session.exec(select(Contact))).all())
+
+
+async def test_requests_without_a_valid_token_are_refused(
+        secured: str, core: BotCore, channel_key: rsa.RSAPrivateKey) -> None:
+    stranger = new_key()
+    refused = {
+        "no header": None,
+        "empty": "",
+        "not bearer": "Basic dXNlcjpwYXNz",
+        "garbage": "Bearer not.a.jwt",
+        "forged": "Bearer " + token(stranger),
+        "expired": "Bearer " + token(channel_key, exp=int(time.time()) - 3600, nbf=int(time.time()) - 7200),
+        "other bot": "Bearer " + token(channel_key, aud="11111111-2222-3333-4444-555555555555"),
+        "other issuer": "Bearer " + token(channel_key, iss="https://evil.example"),
+        "other service url": "Bearer " + token(channel_key, serviceurl="https://evil.example/"),
+    }
+    for case, header in refused.items():
+        assert await post(secured, typing(), header) == 401, case
+    await core.ctx.drain()
+    assert await contacts(core) == 0  # nothing from a refused request was stored
+
+
+async def test_a_valid_channel_token_is_accepted(secured: str, core: BotCore,
+                                                 channel_key: rsa.RSAPrivateKey) -> None:
+    assert await post(secured, typing(), "Bearer " + token(channel_key)) == 200
+    await core.ctx.drain()
+    assert await contacts(core) == 1
+
+
+async def test_default_public_cloud_settings_refuse_without_a_token(core: BotCore) -> None:
+    """What `alignbot run` configures (app id and password only): refused before any key fetch."""
+    teams = TeamsAdapter(core, BotAuthConfig(APP_ID=APP_ID, APP_PASSWORD="secret"), host="127.0.0.1",
+                         http_port=0)
+    await teams.start()
+    try:
+        url = f"http://127.0.0.1:{teams.bound_port}{MESSAGES_PATH}"
+        assert await post(url, typing(), None) == 401
+        assert await post(url, typing(), "Bearer not.a.jwt") == 401
+        assert await post(url, typing(), "Bearer " + token(new_key(), iss="https://evil.example")) == 401
+    finally:
+        await teams.stop()
+    assert await contacts(core) == 0

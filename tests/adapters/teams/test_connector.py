@@ -1,0 +1,120 @@
+"""Throttling and failures from the Bot Connector: 429 retried after Retry-After (capped, bounded),
+exponential backoff when no Retry-After is given, 5xx and 403 surfacing as the outbox expects, and
+card updates hitting the same activity."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from adapters.teams.app import TeamsAdapter
+from bot.core import BotCore
+from bot.delivery import MAX_ATTEMPTS
+from bot.events import Message
+from bot.port import DeliveryError
+from bot.storage.models import Member, OutboundMessage
+from tests.adapters.teams.conftest import ADA, DANA, Sleeps, Teams
+
+
+async def dana(teams: Teams, core: BotCore) -> Member:
+    await teams.install(ADA)
+    await teams.install(DANA)
+    await teams.say(ADA, "align team add Ada admin")
+    await teams.say(ADA, "align team add Dana rep")
+    async with core.ctx.db.session() as session:
+        return (await session.exec(select(Member).where(Member.platform_user_id == DANA))).one()
+
+
+async def outbound(core: BotCore, key: str) -> OutboundMessage:
+    async with core.ctx.db.session() as session:
+        return (await session.exec(select(OutboundMessage).where(OutboundMessage.key == key))).one()
+
+
+async def test_throttled_sends_wait_for_retry_after_then_go_through_once(
+        teams: Teams, core: BotCore, sleeps: Sleeps) -> None:
+    member = await dana(teams, core)
+    teams.connector.fail("send", 429, retry_after=2, times=2)
+    ref = await core.outbox.deliver(member, "k:1", "test", Message.plain("hello"))
+    assert ref is not None
+    assert sleeps.waits == [2.0, 2.0]
+    assert len(teams.connector.of("send-failed")) == 2
+    assert teams.connector.card_texts(conversation=teams.dm(DANA))[-1] == "hello"
+    assert (await outbound(core, "k:1")).state == "sent"
+
+
+async def test_retry_after_is_capped_and_retries_are_bounded(
+        teams: Teams, core: BotCore, sleeps: Sleeps) -> None:
+    member = await dana(teams, core)
+    teams.connector.fail("send", 429, retry_after=3600, times=4)  # more than max_retries=3 allows
+    with pytest.raises(DeliveryError) as raised:
+        await core.outbox.deliver(member, "k:2", "test", Message.plain("hello"))
+    assert not raised.value.permanent and "HTTP 429" in str(raised.value)
+    assert sleeps.waits == [30.0, 30.0, 30.0]  # each wait capped at max_wait, three retries
+    row = await outbound(core, "k:2")
+    assert row.state == "claimed" and "429" in (row.error or "")  # the outbox retries later
+    assert await core.outbox.deliver(member, "k:2", "test", Message.plain("hello")) is not None
+    assert teams.connector.card_texts(conversation=teams.dm(DANA)).count("hello") == 1
+
+
+async def test_backoff_without_retry_after_grows(teams: Teams, core: BotCore, sleeps: Sleeps) -> None:
+    member = await dana(teams, core)
+    teams.connector.fail("send", 503, times=3)
+    assert await core.outbox.deliver(member, "k:3", "test", Message.plain("hi")) is not None
+    first, second, third = sleeps.waits
+    assert 0.5 <= first <= 1.5 and 1.0 <= second <= 3.0 and 2.0 <= third <= 6.0
+
+
+async def test_a_500_is_not_retried_in_place_but_left_to_the_outbox(
+        teams: Teams, core: BotCore, sleeps: Sleeps) -> None:
+    """A POST that failed with 500 may have been delivered; the outbox decides (next pass,
+    at most MAX_ATTEMPTS) rather than an immediate blind re-POST."""
+    member = await dana(teams, core)
+    teams.connector.fail("send", 500)
+    with pytest.raises(DeliveryError):
+        await core.outbox.deliver(member, "k:4", "test", Message.plain("hi"))
+    assert sleeps.waits == [] and MAX_ATTEMPTS > 1
+    assert (await outbound(core, "k:4")).state == "claimed"
+
+
+async def test_blocked_by_the_user_is_permanent_and_admins_hear_of_it(
+        teams: Teams, core: BotCore) -> None:
+    member = await dana(teams, core)
+    teams.connector.fail("send", 403)
+    assert await core.outbox.deliver(member, "k:5", "test", Message.plain("hi")) is None
+    await core.ctx.drain()
+    assert (await outbound(core, "k:5")).state == "failed"
+    notices = teams.connector.card_texts(conversation=teams.dm(ADA))
+    assert any("message Dana" in t and "refused" in t for t in notices)
+
+
+async def test_updates_are_retried_too(teams: Teams, core: BotCore, sleeps: Sleeps,
+                                       adapter: TeamsAdapter) -> None:
+    member = await dana(teams, core)
+    ref = await core.outbox.deliver(member, "k:6", "test", Message.plain("v1"))
+    assert ref is not None
+    teams.connector.fail("update", 429, retry_after=1)
+    await adapter.update(ref, Message.plain("v2"))
+    assert sleeps.waits == [1.0]
+    [update] = teams.connector.of("update")
+    assert update.activity_id == ref.message_id
+    with pytest.raises(DeliveryError) as raised:  # an activity Teams does not know
+        await adapter.update(ref.__class__(ref.platform, ref.channel, "1:nope"), Message.plain("v3"))
+    assert raised.value.permanent
+
+
+def test_retry_after_as_seconds_or_http_date() -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+    from types import SimpleNamespace
+
+    from adapters.teams.connector import retry_after
+
+    def failure(value: str | None) -> Exception:
+        exc = Exception("throttled")
+        exc.response = SimpleNamespace(status_code=429,
+                                       headers={} if value is None else {"Retry-After": value})
+        return exc
+    assert retry_after(failure("7")) == 7.0 and retry_after(failure("-3")) == 0.0
+    assert retry_after(failure(None)) is None and retry_after(failure("soon")) is None
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
+    assert 100 <= (retry_after(failure(later)) or 0) <= 121
