@@ -57,3 +57,15 @@ async def test_a_scheduled_digest_runs_at_each_managers_own_zone(core: BotCore, 
     assert keys["pat"] is not None and keys["pat"].endswith("20260309T070000Z")
     assert keys["sam"] is not None and keys["sam"].endswith("20260309T120000Z")
     assert set(keys) == {"kim", "mia", "pat", "sam"}
+
+
+async def test_a_failed_digest_is_retried_and_sent_once(core: BotCore, port: RecordingPort) -> None:
+    await build_org(core)
+    await say(core, "ada", '/align schedule add digest "mon 08:00" to=managers')
+    port.fail_for["sam"] = False  # a transient failure (not permanent)
+    await core.advance(timedelta(days=6, hours=22))  # Monday 12:00 UTC = 08:00 New York
+    assert sorted(user for user, _ in digests(port)) == ["kim", "mia", "pat"]
+    del port.fail_for["sam"]
+    await core.advance(timedelta(minutes=30))  # the next tick repeats Sam's occurrence
+    await core.advance(timedelta(hours=3))
+    assert sorted(user for user, _ in digests(port)) == ["kim", "mia", "pat", "sam"]
