@@ -80,6 +80,30 @@ def _request_context(ctx: BotContext) -> Middleware:
     return middleware
 
 
+class HttpSite:
+    """One aiohttp app listening on a host and port: the start/stop/port plumbing every HTTP
+    endpoint of the bot shares (the bot's own server, Slack's HTTP mode, Teams)."""
+
+    def __init__(self) -> None:
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, app: web.Application, host: str, port: int) -> None:
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+
+    @property
+    def port(self) -> int:
+        """The port actually listened on (useful with port 0)."""
+        assert self._runner is not None, "not started"
+        return int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
 class WebServer:
     """A small aiohttp server with /healthz, /readyz, /metrics and (with `intake`) the leads
     webhook; the scheduler role serves it without intake."""
@@ -87,7 +111,7 @@ class WebServer:
     def __init__(self, ctx: BotContext, host: str = "0.0.0.0", port: int = 3000,
                  intake: bool = True) -> None:
         self.ctx, self.host, self.port, self.intake = ctx, host, port, intake
-        self._runner: web.AppRunner | None = None
+        self._site = HttpSite()
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -99,18 +123,13 @@ class WebServer:
         return app
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=5.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        await self._site.start(self.app(), self.host, self.port)
         log.info("HTTP endpoints (%s/healthz, /readyz, /metrics) on http://%s:%s",
                  "leads webhook, " if self.intake else "", self.host, self.bound_port)
 
     @property
     def bound_port(self) -> int:
-        assert self._runner is not None, "not started"
-        return int(self._runner.addresses[0][1])
+        return self._site.port
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._site.stop()

@@ -67,7 +67,7 @@ from bot.events import (
 )
 from bot.installations import Installations
 from bot.port import DeliveryError
-from bot.web import mount_core_routes
+from bot.web import HttpSite, mount_core_routes
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -110,7 +110,7 @@ class SlackAdapter(SlackPort):
                             process_before_response=True,  # listeners only spawn tracked work
                             logger=logging.getLogger("slack_bolt"))
         self._register(self.app)
-        self._runner: web.AppRunner | None = None
+        self._site = HttpSite()
         self._socket: Any = None
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -125,25 +125,20 @@ class SlackAdapter(SlackPort):
             await self._socket.connect_async()
             log.info("Slack adapter connected in Socket Mode")
             return
-        self._runner = web.AppRunner(self.web_app(), access_log=None, shutdown_timeout=5.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.http_port).start()
+        await self._site.start(self.web_app(), self.host, self.http_port)
         log.info("Slack adapter listening on http://%s:%s%s", self.host, self.bound_port, EVENTS_PATH)
 
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._site.stop()
         await self.core.ctx.drain()
 
     @property
     def bound_port(self) -> int:
         """The HTTP port actually listened on (useful with port 0)."""
-        assert self._runner is not None, "not started in HTTP mode"
-        return int(self._runner.addresses[0][1])
+        return self._site.port
 
     def web_app(self) -> web.Application:
         app = web.Application()

@@ -42,7 +42,7 @@ from bot.contacts import ContactBook
 from bot.core import BotCore
 from bot.events import ActionInvoked, MemberJoined, MemberRef, Message, Text
 from bot.unreachable import UnreachableNotices
-from bot.web import mount_core_routes
+from bot.web import HttpSite, mount_core_routes
 
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
@@ -101,27 +101,22 @@ class TeamsAdapter(TeamsPort):
         self.commands = bare_commands(core)
         self.host = host
         self.http_port = http_port
-        self._runner: web.AppRunner | None = None
+        self._site = HttpSite()
 
     # --- lifecycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
         self.core.attach(self)
-        self._runner = web.AppRunner(self.web_app(), access_log=None, shutdown_timeout=5.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.http_port).start()
+        await self._site.start(self.web_app(), self.host, self.http_port)
         log.info("Teams adapter listening on http://%s:%s%s", self.host, self.bound_port, MESSAGES_PATH)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._site.stop()
         await self.core.ctx.drain()
 
     @property
     def bound_port(self) -> int:
-        assert self._runner is not None, "not started"
-        return int(self._runner.addresses[0][1])
+        return self._site.port
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=1024 * 1024)
