@@ -155,14 +155,16 @@ class LeadActions:
                 return
             events = (await session.exec(select(LeadEvent).where(
                 LeadEvent.kind == "nudged", LeadEvent.note == row.key))).all()
-            outcomes = await self._outcomes(session, [e.lead_id for e in events], row.key)
+            owner = await session.get(Member, row.member_id)
+            if owner is None:
+                return
+            outcomes = await self._outcomes(session, [e.lead_id for e in events], row.key, owner)
             outcomes[acted_on] = outcome
             book = LeadBook(self.ctx, session)
-            owner = await session.get(Member, row.member_id)
             leads = [await session.get(Lead, e.lead_id) for e in events]
             cards = [LeadCard(lead, await book.owner(lead), await book.due_step(lead))
                      for lead in leads if lead is not None]
-        if owner is None or not cards:
+        if not cards:
             return
         updated = nudge_message(self.ctx.prompts, self.ctx.strategy, cards, owner,
                                 self.ctx.clock.now(), outcomes)
@@ -171,8 +173,8 @@ class LeadActions:
         except DeliveryError as exc:
             log.warning("could not update nudge %s: %s", row.key, exc)
 
-    async def _outcomes(self, session: AsyncSession, lead_ids: list[int],
-                        nudge_key: str) -> dict[int, str]:
+    async def _outcomes(self, session: AsyncSession, lead_ids: list[int], nudge_key: str,
+                        reader: Member) -> dict[int, str]:
         """What was already done to each lead since this nudge (so earlier clicks stay shown)."""
         nudged_at = (await session.exec(select(LeadEvent.at).where(
             LeadEvent.kind == "nudged", LeadEvent.note == nudge_key))).first()
@@ -182,5 +184,13 @@ class LeadActions:
             col(LeadEvent.lead_id).in_(lead_ids), col(LeadEvent.at) >= nudged_at,
             col(LeadEvent.kind).in_(("touch", "snooze", "status")))
             .order_by(col(LeadEvent.at)))).all()
-        labels = {"touch": "Touch logged", "snooze": "Snoozed", "status": "Status changed"}
-        return {e.lead_id: f"{labels[e.kind]}: {e.detail or ''}".rstrip(": ") for e in rows}
+        return {e.lead_id: _outcome_text(e, reader) for e in rows}
+
+
+def _outcome_text(event: LeadEvent, reader: Member) -> str:
+    """An earlier action on a nudged lead, as the nudge shows it instead of its buttons."""
+    if event.kind == "snooze":
+        return f"Snoozed until {local(datetime.fromisoformat(event.detail), reader)}"
+    if event.kind == "status":
+        return f"Marked {event.detail}" + (f": {event.note}" if event.note else "")
+    return "Touch logged" + (f" ({event.detail})" if event.detail else "")

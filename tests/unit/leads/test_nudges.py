@@ -164,3 +164,23 @@ async def test_max_touches_ends_the_cadence_and_the_nudges(
     await core.advance(timedelta(days=20))
     assert all("Ledgerly" not in s.message.text for s in nudges(port, "dana"))
     assert len(nudges(port, "dana")) >= 1  # Acme Bank was still nudged: the runs happened
+
+
+async def test_a_nudge_with_two_leads_keeps_showing_what_was_done_to_each(
+        core: BotCore, port: RecordingPort, tmp_path: Path) -> None:
+    await setup_team(core)
+    rows = [lead_row("L1", "Ledgerly", "Dana", "2026-03-02T13:30:00Z"),
+            lead_row("L4", "Coinrail", "Dana", "2026-03-02T13:40:00Z")]
+    assert (await import_csv(core.ctx, write_csv(tmp_path / "l.csv", rows))).created == 2
+    await say(core, "ada", NUDGE_TIMES)
+    await core.advance(timedelta(hours=1))  # Mon 10:00: both first touches are due
+    (nudge,) = nudges(port, "dana")
+    ids = {k: v.id for k, v in (await leads(core)).items()}
+
+    await core.handle(click("dana", f"lead:snooze:{ids['L1']}", "3d", message=nudge.ref))
+    await core.handle(click("dana", f"lead:done:{ids['L4']}", message=nudge.ref))
+
+    shown = " ".join(str(b) for b in port.updates[-1][1].blocks)
+    assert "Snoozed until Thu 05 Mar 10:00" in shown  # the earlier click, in Dana's time
+    assert "Logged a touch on *Coinrail*" in shown
+    assert not any(isinstance(b, Buttons) for b in port.updates[-1][1].blocks)
