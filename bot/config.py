@@ -157,6 +157,11 @@ class Settings(BaseSettings):
         description="Seconds a signed webhook request stays valid (replay window)",
     )
 
+    forget_confirm_seconds: int = Field(
+        default=300, ge=30, le=3600,
+        description="How long the Confirm button (or typed `confirm`) of `/align forget` stays valid",
+    )
+
     sell_by_warning_days: int = Field(
         default=30, ge=0, le=365,
         description="Admins' digests warn when the strategy's review_by date is this close, or past",
