@@ -11,7 +11,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.strategy.durations import Duration, DurationField
@@ -152,6 +152,11 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="Shared secret that signs POST /webhooks/leads requests (HMAC-SHA256)"
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token GET /metrics requires (Authorization: Bearer ...); unset: /metrics"
+                    " is open, so keep the port private",
+    )
     webhook_tolerance: int = Field(
         default=300, ge=30, le=3600,
         description="Seconds a signed webhook request stays valid (replay window)",
@@ -192,6 +197,16 @@ class Settings(BaseSettings):
         description="Seconds in-flight work may finish after SIGTERM before its sends are released"
                     " for another process",
     )
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret",
+                     "slack_client_secret", "microsoft_app_password", "openai_api_key",
+                     "webhook_secret", "metrics_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`WEBHOOK_SECRET=` (a blank line in .env) means no secret, never an empty one: an
+        empty HMAC key would let anyone sign requests."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(raw, str) and not raw.strip() else value
 
     def chosen_platform(self) -> Literal["console", "slack", "teams"]:
         """The adapter to run: explicit choice, else whichever platform has credentials."""
