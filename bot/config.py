@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from bot.strategy.durations import Duration, DurationField
 
@@ -207,6 +208,13 @@ class Settings(BaseSettings):
         empty HMAC key would let anyone sign requests."""
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
         return None if isinstance(raw, str) and not raw.strip() else value
+
+    def secret_values(self) -> list[str]:
+        """Every secret set, for the log formatter to mask: the secret settings and the password
+        in the database URL."""
+        values = [v.get_secret_value() for v in self.__dict__.values() if isinstance(v, SecretStr)]
+        password = make_url(self.database_url).password if "://" in self.database_url else None
+        return [v for v in [*values, str(password) if password else ""] if v]
 
     def chosen_platform(self) -> Literal["console", "slack", "teams"]:
         """The adapter to run: explicit choice, else whichever platform has credentials."""
