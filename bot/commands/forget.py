@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.context import CommandContext, PermissionDenied
@@ -135,7 +136,9 @@ async def _carry_out(cc: CommandContext, caller: Member, target_id: int) -> list
     # transaction: a slow platform must not hold the database.
     await _forget_on_platform(cc, MemberRef(target.platform, target.platform_user_id))
     async with cc.ctx.db.session() as session:
-        target = await session.get(Member, target_id)
+        # Locked, so two admins confirming at once (two processes) forget the member once.
+        target = (await session.exec(select(Member).where(Member.id == target_id)
+                                     .with_for_update())).first()
         fresh_caller = await session.get(Member, caller.id)
         if fresh_caller is None or not is_admin(fresh_caller):
             raise PermissionDenied(f"`/align {FORGET.name}` is for admins.")
