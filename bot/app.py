@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -15,9 +16,11 @@ from bot.storage.database import Database
 from bot.strategy.loader import load_strategy
 
 
-def configure_logging(level: str, fmt: Literal["text", "json"] = "text") -> None:
-    """Log level and format (ALIGNBOT_LOG_LEVEL, ALIGNBOT_LOG_FORMAT); see bot/logs.py."""
-    logs.configure(level, fmt)
+def configure_logging(level: str, fmt: Literal["text", "json"] = "text",
+                      secrets: Iterable[str] = ()) -> None:
+    """Log level and format (ALIGNBOT_LOG_LEVEL, ALIGNBOT_LOG_FORMAT), masking `secrets`; see
+    bot/logs.py."""
+    logs.configure(level, fmt, secrets)
 
 
 def sqlite_dir_ready(url: str) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 
 from bot.app import build_core, configure_logging
 from bot.config import Settings
@@ -60,7 +61,8 @@ def _settings(quiet: bool = False) -> Settings:
     of a terminal conversation unless ALIGNBOT_LOG_LEVEL asks for them."""
     settings = _load_settings()
     quiet = quiet and "log_level" not in settings.model_fields_set
-    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format,
+                      settings.secret_values())
     return settings
 
 
@@ -249,7 +251,8 @@ def migrate() -> None:
         Database(settings.database_url).migrate_sync()
     except DatabaseUrlError as exc:
         _fail(str(exc))
-    typer.echo(f"Database at {settings.database_url} is up to date.")
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    typer.echo(f"Database at {shown} is up to date.")  # never the password
 
 
 @strategy_app.command("check")

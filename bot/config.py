@@ -11,8 +11,9 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from bot.strategy.durations import Duration, DurationField
 
@@ -152,9 +153,19 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="Shared secret that signs POST /webhooks/leads requests (HMAC-SHA256)"
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token GET /metrics requires (Authorization: Bearer ...); unset: /metrics"
+                    " is open, so keep the port private",
+    )
     webhook_tolerance: int = Field(
         default=300, ge=30, le=3600,
         description="Seconds a signed webhook request stays valid (replay window)",
+    )
+
+    forget_confirm_seconds: int = Field(
+        default=300, ge=30, le=3600,
+        description="How long the Confirm button (or typed `confirm`) of `/align forget` stays valid",
     )
 
     sell_by_warning_days: int = Field(
@@ -187,6 +198,23 @@ class Settings(BaseSettings):
         description="Seconds in-flight work may finish after SIGTERM before its sends are released"
                     " for another process",
     )
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret",
+                     "slack_client_secret", "microsoft_app_password", "openai_api_key",
+                     "webhook_secret", "metrics_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`WEBHOOK_SECRET=` (a blank line in .env) means no secret, never an empty one: an
+        empty HMAC key would let anyone sign requests."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(raw, str) and not raw.strip() else value
+
+    def secret_values(self) -> list[str]:
+        """Every secret set, for the log formatter to mask: the secret settings and the password
+        in the database URL."""
+        values = [v.get_secret_value() for v in self.__dict__.values() if isinstance(v, SecretStr)]
+        password = make_url(self.database_url).password if "://" in self.database_url else None
+        return [v for v in [*values, str(password) if password else ""] if v]
 
     def chosen_platform(self) -> Literal["console", "slack", "teams"]:
         """The adapter to run: explicit choice, else whichever platform has credentials."""

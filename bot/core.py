@@ -18,9 +18,9 @@ from bot import logs
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
-from bot.commands import build_registry
+from bot.commands import build_registry, forget
 from bot.commands.context import CommandContext
-from bot.commands.dispatch import run_command
+from bot.commands.dispatch import run_command, run_guarded
 from bot.context import BotContext
 from bot.delivery import Outbox, ref_from_json
 from bot.digest.job import DigestJob
@@ -160,9 +160,12 @@ class BotCore:
 
     async def command(self, ref: MemberRef, text: str, platform_admin: bool = False) -> list[Message]:
         caller = await self._member(ref)
-        cc = CommandContext(self.ctx, ref, caller, self.checkins, self.outbox, self.engine.kinds,
-                            platform_admin=platform_admin)
-        return await run_command(self.registry, cc, text)
+        return await run_command(self.registry, self._command_context(ref, caller, platform_admin), text)
+
+    def _command_context(self, ref: MemberRef, caller: Member | None,
+                         platform_admin: bool = False) -> CommandContext:
+        return CommandContext(self.ctx, ref, caller, self.checkins, self.outbox, self.engine.kinds,
+                              platform_admin=platform_admin, evaluator=self.evaluator)
 
     async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | None:
         """A form as it stands now (e.g. a check-in pre-filled with the current answers), for
@@ -219,6 +222,9 @@ class BotCore:
             return await self.checkins.submit(member, int(target), event.values)
         if kind == "lead":
             return await self._lead_action(member, event)
+        if event.action_id in (forget.CONFIRM_ACTION, forget.CANCEL_ACTION):
+            return await run_guarded(forget.on_button(
+                self._command_context(event.member, member), event.action_id, event.value))
         log.warning("unknown action %s", event.action_id)
         return [Message.plain("That button is no longer active. Type `/align help` for options.")]
 

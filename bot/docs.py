@@ -132,6 +132,13 @@ def configuration_page() -> str:
         "| variable | default | what it does |", "| --- | --- | --- |", *rows, ""])
 
 
+def _naming(example: str) -> str:
+    """The part of a reach example that names the other person (`member=...`, `team:...`)."""
+    words = [w for w in example.split() if "{" in w or w.startswith(("team:", "member=", "team="))]
+    return " ".join(words).replace("{member}", "<member>").replace("{manager}", "<manager>").replace(
+        "{lead}", "<a lead of theirs>")
+
+
 def commands_page() -> str:
     """docs/commands.md: every `/align` command, from the registry the parser itself uses."""
     from bot.commands import build_registry
@@ -139,6 +146,9 @@ def commands_page() -> str:
     sections = []
     for spec in build_registry().specs:
         who = "admins" if spec.admin_only else "everyone on the team"
+        if spec.reach and not spec.admin_only:
+            who += "".join(f"; naming someone else (`{_naming(r.example)}`): {r.describe()}"
+                           for r in spec.reach)
         options = f"  \nOptions: {', '.join(f'`{o}=`' for o in spec.options)}" if spec.options else ""
         sections.append("\n".join([
             f"## `/align {spec.name}`", "",

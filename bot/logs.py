@@ -1,16 +1,21 @@
-"""Logging set-up: text or JSON lines, the level from settings, and the ids of what is being
-handled (platform request, check-in) on every line logged while handling it.
+"""Logging set-up: text or JSON lines, the level from settings, the ids of what is being handled
+(platform request, check-in) on every line logged while handling it, and secrets masked.
 
 The ids live in context variables, so they follow the work into the tasks it spawns
 (`BotContext.spawn` copies the context) without being passed around. What is never logged at INFO:
 answer text and secrets (tokens, signing secrets, webhook secrets) - log ids and counts instead.
+Libraries log more at DEBUG (slack_sdk logs whole API responses, an OAuth install's new bot token
+among them), so every line is masked on its way out: the configured secrets wherever they appear,
+and anything shaped like a credential (Slack tokens, JWTs, Authorization values, passwords in URLs,
+`access_token`-style fields).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Literal
@@ -19,7 +24,15 @@ from pythonjsonlogger.json import JsonFormatter
 
 request_id: ContextVar[str | None] = ContextVar("alignbot_request_id", default=None)
 checkin_id: ContextVar[int | None] = ContextVar("alignbot_checkin_id", default=None)
-NOISY = ("alembic", "aiosqlite", "httpx", "openai", "apscheduler", "aiohttp.access")
+NOISY = ("alembic", "aiosqlite", "httpx", "httpx2", "openai", "apscheduler", "aiohttp.access")
+MASK = "***"
+_CREDENTIALS = re.compile(
+    r"\bxox[a-z]-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+"  # Slack bot, user, app-level tokens
+    r"|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"  # JWTs (Bot Framework, Azure AD)
+    r"|(?<=[Bb]earer )[A-Za-z0-9._~+/=-]{8,}|(?<=[Bb]asic )[A-Za-z0-9+/=]{8,}"  # Authorization values
+    r"|(?<=access_token.: .)[^'\"]+|(?<=refresh_token.: .)[^'\"]+|(?<=client_secret.: .)[^'\"]+"
+    r"|(?<=_token=)[^&\s'\"]+|(?<=client_secret=)[^&\s'\"]+|(?<=password=)[^&\s'\"]+")
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@/\s]+(@)")  # user:password@host
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s%(ids)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
@@ -73,21 +86,57 @@ class _JsonLines(JsonFormatter):
             log_record.pop("checkin_id", None)
 
 
+class Redactor:
+    """Masks known secret values and anything shaped like a credential in a log line."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        known = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self._known = re.compile("|".join(re.escape(s) for s in known)) if known else None
+
+    def __call__(self, text: str) -> str:
+        if self._known is not None:
+            text = self._known.sub(MASK, text)
+        return _URL_PASSWORD.sub(rf"\g<1>{MASK}\g<2>", _CREDENTIALS.sub(MASK, text))
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats with `inner` (text or JSON), then masks the whole line, traceback included."""
+
+    def __init__(self, inner: logging.Formatter, redactor: Redactor) -> None:
+        super().__init__()
+        self.inner = inner
+        self.redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Mask the message and traceback before the JSON formatter escapes their quotes (so
+        # `'access_token': '...'` is still recognisable), then the finished line once more.
+        clean = logging.makeLogRecord(record.__dict__)
+        clean.msg, clean.args = self.redactor(record.getMessage()), None
+        if record.exc_info:
+            clean.exc_text = self.redactor(record.exc_text or self.inner.formatException(record.exc_info))
+            clean.exc_info = None
+        if record.stack_info:
+            clean.stack_info = self.redactor(record.stack_info)
+        return self.redactor(self.inner.format(clean))
+
+
 def formatter(fmt: Literal["text", "json"]) -> logging.Formatter:
     return _JsonLines() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
 
 
-def configure(level: str, fmt: Literal["text", "json"] = "text") -> None:
-    """One stderr handler on the root logger with the chosen format; libraries that chatter at
-    INFO are held to WARNING unless DEBUG is asked for."""
+def configure(level: str, fmt: Literal["text", "json"] = "text", secrets: Iterable[str] = ()) -> None:
+    """One stderr handler on the root logger with the chosen format, masking `secrets` (the
+    settings' secret values) and credential-shaped text; libraries that chatter at INFO are held
+    to WARNING unless DEBUG is asked for."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "_alignbot", False)]:
         root.removeHandler(handler)
     handler = logging.StreamHandler()
-    handler.setFormatter(formatter(fmt))
+    handler.setFormatter(RedactingFormatter(formatter(fmt), Redactor(secrets)))
     handler.addFilter(ContextIds())
     handler._alignbot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in NOISY:
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    for noisy in NOISY:  # max(WARNING, DEBUG) would silence them at DEBUG too
+        logging.getLogger(noisy).setLevel(logging.DEBUG if level == "DEBUG"
+                                          else max(logging.WARNING, logging.getLevelName(level)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.events import MemberProfile, MemberRef, Message, MessageRef
 
@@ -40,4 +40,14 @@ class ChatPort(Protocol):
 
     async def lookup(self, reference: str) -> MemberProfile | None:
         """Resolve how an admin referred to someone (a mention, an email, a name) to a profile."""
+        ...
+
+
+@runtime_checkable
+class ForgetsMembers(Protocol):
+    """A ChatPort that holds something about people outside the database (caches, a page the
+    platform shows them) and can drop it when a member is forgotten (`/align forget`)."""
+
+    async def forget(self, to: MemberRef) -> None:
+        """Best effort: drop cached ids and clear what the platform shows them from the bot."""
         ...

@@ -9,11 +9,13 @@ one), echoed in the response and carried by every log line written while handlin
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from pydantic import SecretStr
 
 from bot import logs
 from bot.context import BotContext
@@ -48,6 +50,9 @@ def mount_ops_routes(app: web.Application, ctx: BotContext) -> None:
         return web.json_response(report.body(), status=200 if report.ready else 503)
 
     async def metrics(request: web.Request) -> web.Response:
+        if not _bearer_ok(request, ctx.settings.metrics_token):
+            return web.Response(status=401, headers={"WWW-Authenticate": "Bearer"},
+                                text="GET /metrics needs Authorization: Bearer <ALIGNBOT_METRICS_TOKEN>")
         response = web.Response(body=ctx.metrics.exposition())
         response.headers["Content-Type"] = CONTENT_TYPE
         return response
@@ -55,6 +60,14 @@ def mount_ops_routes(app: web.Application, ctx: BotContext) -> None:
     app.router.add_get("/readyz", ready)
     app.router.add_get("/metrics", metrics)
     app.middlewares.append(_request_context(ctx))
+
+
+def _bearer_ok(request: web.Request, token: SecretStr | None) -> bool:
+    """No token configured: open. Else the request must carry it (compared in constant time)."""
+    if token is None:
+        return True
+    given = request.headers.get("Authorization", "")
+    return hmac.compare_digest(given.encode(), f"Bearer {token.get_secret_value()}".encode())
 
 
 def _request_context(ctx: BotContext) -> Middleware:

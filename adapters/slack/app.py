@@ -60,11 +60,13 @@ from bot.events import (
     ActionInvoked,
     CommandInvoked,
     MemberJoined,
+    MemberRef,
     MemberUnreachable,
     Message,
     MessageRef,
     UserMessage,
 )
+from bot.home import home
 from bot.installations import Installations
 from bot.port import DeliveryError
 from bot.web import HttpSite, mount_core_routes
@@ -265,9 +267,16 @@ class SlackAdapter(SlackPort):
                                             body["trigger_id"], action_message(body)), "slack-open-form")
         await ack()
 
-    async def _on_action(self, ack: Ack, body: Json) -> None:
+    async def _on_action(self, ack: Ack, body: Json, respond: Respond) -> None:
         await self._enter(body, body["user"]["id"])
-        self.core.ctx.spawn(self._act(action_event(body)), "slack-action")
+        if (body.get("container") or {}).get("is_ephemeral"):
+            # A button on a slash command's reply (e.g. `/align forget`'s Confirm): only its
+            # reader may see the outcome, so it replaces that reply instead of being posted
+            # in the channel the command was typed in.
+            event = replace(action_event(body), message=None)
+            self.core.ctx.spawn(self._act_ephemeral(event, respond), "slack-action")
+        else:
+            self.core.ctx.spawn(self._act(action_event(body)), "slack-action")
         await ack()
 
     async def _on_form_submitted(self, ack: Ack, body: Json, view: Json) -> None:
@@ -367,6 +376,22 @@ class SlackAdapter(SlackPort):
         await self._reply(channel, replies, where.message_id if where else None, event.member.user_id)
         if event.values and where is not None:  # a check-in form was submitted
             await self._refresh_invitation(event.member.user_id, event.action_id, where)
+
+    async def _act_ephemeral(self, event: ActionInvoked, respond: Respond) -> None:
+        replies = await self.core.handle(event)
+        for number, reply in enumerate(replies):
+            await respond(text=fallback_text(reply), blocks=message_blocks(reply),
+                          response_type="ephemeral", replace_original=number == 0)
+
+    async def forget(self, to: MemberRef) -> None:
+        """A member is being forgotten: their Home tab showed their answers and feedback, so it
+        is replaced by the page for someone the bot does not know; their DM ids are dropped."""
+        client = await self.client_for(to.user_id)
+        await client.views_publish(user_id=to.user_id, view=home_view(await home(self.core.ctx, None)))
+        channel = self._dm.pop(to.user_id, None)
+        if channel is not None:
+            self._dm_user.pop(channel, None)
+        self._locks.pop(to.user_id, None)
 
     async def _refresh_invitation(self, user_id: str, form_id: str, where: MessageRef) -> None:
         """Update the invitation in place: its button now reads "Edit answers" (until it closes)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -58,7 +58,7 @@ class BotAuthConfig:
     or a fake connector only); with an app id every request needs a valid Bot Framework token."""
 
     APP_ID: str = ""
-    APP_PASSWORD: str = ""
+    APP_PASSWORD: str = field(default="", repr=False)  # a secret: never in a repr or a log
     APP_TYPE: str = "MultiTenant"
     APP_TENANTID: str | None = None
     # Who issues channel tokens and where its signing keys are published (botbuilder's public
@@ -66,6 +66,10 @@ class BotAuthConfig:
     # tokens: botbuilder then switches to its parameterized authentication.
     TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
     TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
+    # Where the bot gets its own token for the Bot Connector (Azure AD by default) and for which
+    # scope: set for a private cloud, or in tests with a local token endpoint.
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str | None = None
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str | None = None
 
 
 def bare_commands(core: BotCore) -> BareCommands:

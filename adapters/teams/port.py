@@ -132,6 +132,13 @@ class TeamsPort:
                 return profile_of(contact)
         return None
 
+    async def forget(self, to: MemberRef) -> None:
+        """A member is being forgotten: drop the conversation references held in memory that
+        name them (the stored ones go with their contact, in the core)."""
+        for conversation, reference in list(self._recent.items()):
+            if reference.user is not None and reference.user.id == to.user_id:
+                del self._recent[conversation]
+
     # --- helpers ------------------------------------------------------------------------
 
     def seen(self, reference: ConversationReference) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.context import CommandContext, PermissionDenied
-from bot.commands.registry import Args, CommandSpec, UsageError
+from bot.commands.registry import Args, CommandSpec, Reach, UsageError
 from bot.digest.personal import my_alignment
 from bot.digest.texts import DigestTexts
 from bot.events import Message
@@ -182,15 +182,19 @@ ME = CommandSpec(("me",), "me", "Your time zone, working days, status and latest
                  max_args=0)
 ME_TZ = CommandSpec(("me", "tz"), "me tz <zone>|auto [member=<name>]",
                     "Set your time zone (auto: follow your platform profile)",
-                    "me tz Europe/Berlin", me_tz, min_args=1, max_args=1, options=ADMIN_OPTIONS)
+                    "me tz Europe/Berlin", me_tz, min_args=1, max_args=1, options=ADMIN_OPTIONS,
+                    reach=(Reach("me tz Asia/Tokyo member={member}", "admins"),))
 ME_DAYS = CommandSpec(("me", "days"), "me days <days> [member=<name>|team=<manager>]",
                       "Set working days (default mon-fri); nobody is asked on other days",
-                      "me days sun-thu", me_days, min_args=1, options=("member", "team"))
+                      "me days sun-thu", me_days, min_args=1, options=("member", "team"),
+                      reach=(Reach("me days sun-thu member={member}", "admins"),
+                             Reach("me days sun-thu team={manager}", "admins")))
 AWAY = CommandSpec(("away",), "away until <YYYY-MM-DD> [member=<name>]",
                    "Pause your check-ins until a date (inclusive)", "away until 2026-12-31", away,
-                   min_args=2, max_args=2, options=ADMIN_OPTIONS)
+                   min_args=2, max_args=2, options=ADMIN_OPTIONS,
+                   reach=(Reach("away until 2030-01-31 member={member}", "admins"),))
 BACK = CommandSpec(("back",), "back [member=<name>]", "End your time away now", "back", back,
-                   max_args=0, options=ADMIN_OPTIONS)
+                   max_args=0, options=ADMIN_OPTIONS, reach=(Reach("back member={member}", "admins"),))
 HOLIDAY_ADD = CommandSpec(("holiday", "add"), "holiday add <YYYY-MM-DD> [name]",
                           "Add a workspace holiday: nobody is asked that day",
                           "holiday add 2026-12-25 Christmas Day", holiday_add, admin_only=True,

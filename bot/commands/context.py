@@ -8,6 +8,7 @@ from bot.checkins.service import CheckIns
 from bot.commands.registry import UsageError
 from bot.context import BotContext
 from bot.delivery import Outbox
+from bot.evaluation.base import Evaluator
 from bot.events import MemberRef
 from bot.members import MemberDirectory, is_admin
 from bot.storage.models import Member
@@ -28,6 +29,7 @@ class CommandContext:
     # The platform says the caller administers the workspace (e.g. a Slack owner), which makes
     # them an admin here even before they are on the team.
     platform_admin: bool = False
+    evaluator: Evaluator | None = None  # to drop cached verdicts on answers a command deletes
 
     @property
     def is_admin(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.commands.context import CommandContext, PermissionDenied
-from bot.commands.registry import Args, CommandSpec, UsageError
+from bot.commands.registry import Args, CommandSpec, Reach, UsageError
 from bot.digest.period import PERIOD_EXAMPLES, PeriodError, parse_period
 from bot.digest.service import DigestService
 from bot.digest.team import DigestRefused, scope_for
@@ -49,5 +49,6 @@ async def digest(cc: CommandContext, args: Args) -> list[Message]:
 DIGEST = CommandSpec(
     ("digest",), "digest [team:<manager>|team:all] [period]",
     f"Your team's alignment digest; period: {PERIOD_EXAMPLES}",
-    "digest team:Sam last 4 weeks", digest)
+    "digest team:Sam last 4 weeks", digest,
+    reach=(Reach("digest team:{manager}", "team"), Reach("digest team:all", "admins")))
 SPECS = (DIGEST,)

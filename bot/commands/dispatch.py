@@ -4,6 +4,7 @@ mistake into a short, specific reply (never a traceback)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from difflib import get_close_matches
 
 from bot.commands.context import CommandContext, PermissionDenied
@@ -23,6 +24,14 @@ def _unknown(registry: CommandRegistry, tokens: list[str]) -> str:
     guess = get_close_matches(tokens[0].lower(), names, n=1)
     hint = f" Did you mean `/align {guess[0]}`?" if guess else ""
     return f"I don't know the command '{tokens[0]}'.{hint} Type `/align help` for the list."
+
+
+async def run_guarded(work: Awaitable[list[Message]]) -> list[Message]:
+    """A handler started some other way (a button): user mistakes become replies, as for text."""
+    try:
+        return await work
+    except (UsageError, PermissionDenied) as exc:
+        return [Message.plain(str(exc))]
 
 
 async def run_command(registry: CommandRegistry, cc: CommandContext, text: str) -> list[Message]:

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.context import CommandContext
-from bot.commands.registry import Args, CommandSpec, UsageError
+from bot.commands.registry import Args, CommandSpec, Reach, UsageError
 from bot.events import Message
 from bot.leads.actions import LeadActionError, LeadActions
 from bot.leads.book import LeadBook
@@ -107,15 +107,19 @@ async def lead_qualify(cc: CommandContext, args: Args) -> list[Message]:
 
 LEADS = CommandSpec(("leads",), "leads [mine|overdue|<rep>]",
                     "Leads with their next follow-up (yours, overdue, or a rep's)", "leads overdue",
-                    leads_list, max_args=1)
+                    leads_list, max_args=1, reach=(Reach("leads {member}", "team"),))
 TOUCHED = CommandSpec(("lead", "touched"), "lead touched <lead> [note]",
                       "Log a follow-up touch on a lead (#id, external id or company)",
-                      'lead touched #12 "called, demo booked"', lead_touched, min_args=1)
+                      'lead touched #12 "called, demo booked"', lead_touched, min_args=1,
+                      reach=(Reach('lead touched {lead} "called"', "team"),))
 SNOOZE = CommandSpec(("lead", "snooze"), "lead snooze <lead> <1d|3d|until YYYY-MM-DD>",
-                     "Put a lead's follow-up off", "lead snooze #12 3d", lead_snooze, min_args=2)
+                     "Put a lead's follow-up off", "lead snooze #12 3d", lead_snooze, min_args=2,
+                     reach=(Reach("lead snooze {lead} 3d", "team"),))
 DISQUALIFY = CommandSpec(("lead", "disqualify"), "lead disqualify <lead> <reason>",
                          "Close a lead as not a fit, with the reason",
-                         "lead disqualify #12 no budget this year", lead_disqualify, min_args=2)
+                         "lead disqualify #12 no budget this year", lead_disqualify, min_args=2,
+                         reach=(Reach("lead disqualify {lead} no budget", "team"),))
 QUALIFY = CommandSpec(("lead", "qualify"), "lead qualify <lead>", "Mark a lead as qualified",
-                      "lead qualify #12", lead_qualify, min_args=1)
+                      "lead qualify #12", lead_qualify, min_args=1,
+                      reach=(Reach("lead qualify {lead}", "team"),))
 SPECS = (LEADS, TOUCHED, SNOOZE, DISQUALIFY, QUALIFY)

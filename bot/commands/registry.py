@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from bot.events import Message
 
@@ -35,6 +35,20 @@ class Args:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """One way a command can be about someone other than the caller, and who may use it:
+    `admins` only, or `team` - managers for people in their team (nested teams included), admins
+    for anyone. `example` is the command naming that someone, with `{member}` (a rep),
+    `{manager}` (a manager) or `{lead}` (a lead of theirs); the permission tests walk these."""
+
+    example: str
+    who: Literal["admins", "team"]
+
+    def describe(self) -> str:
+        return "admins" if self.who == "admins" else "managers for their own team, admins for anyone"
+
+
+@dataclass(frozen=True)
 class CommandSpec:
     words: tuple[str, ...]
     usage: str
@@ -45,6 +59,7 @@ class CommandSpec:
     min_args: int = 0
     max_args: int | None = None
     options: tuple[str, ...] = ()
+    reach: tuple[Reach, ...] = ()  # how it can name someone else; () = only about the caller
 
     @property
     def name(self) -> str:

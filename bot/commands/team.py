@@ -82,7 +82,7 @@ async def team_list(cc: CommandContext, args: Args) -> list[Message]:
     caller = cc.require_member()
     async with cc.ctx.db.session() as session:
         directory = MemberDirectory(session)
-        everyone = await directory.all()
+        everyone = [m for m in await directory.all() if m.forgotten_at is None]  # no tombstones
         failures = await _last_send_failed(session) if cc.is_admin else {}
     names = {m.id: m.name for m in everyone}
     if cc.is_admin:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.evaluation.result import Evaluation, Question
 from bot.strategy.schema import Strategy
@@ -15,4 +15,12 @@ class Evaluator(Protocol):
     version: str
 
     async def evaluate(self, question: Question, answer: str, strategy: Strategy) -> Evaluation:
+        ...
+
+
+@runtime_checkable
+class ForgetsAnswers(Protocol):
+    """An evaluator that keeps verdicts by answer text (a cache) and can drop one on request."""
+
+    async def forget(self, question: Question, answer: str, strategy_version: str) -> None:
         ...

@@ -31,6 +31,10 @@ class EvaluationCache(Protocol):
 
     async def set(self, key: str, evaluation: Evaluation) -> None: ...
 
+    async def delete(self, key: str) -> None:
+        """Drop an entry (its answer was deleted, e.g. `/align forget`)."""
+        ...
+
 
 class InMemoryLRUCache:
     """A bounded, least-recently-used cache local to one process (lost on restart, by design).
@@ -59,3 +63,6 @@ class InMemoryLRUCache:
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
+
+    async def delete(self, key: str) -> None:
+        self._entries.pop(key, None)

@@ -388,15 +388,17 @@ class LLMEvaluator:
         """Close the HTTP connection pool."""
         await self._client.close()
 
+    def _key(self, question: Question, answer: str, strategy_version: str) -> str:
+        return cache_key(answer=answer, question=question, strategy_version=strategy_version,
+                         model=self.model, evaluator_version=self.version)
+
+    async def forget(self, question: Question, answer: str, strategy_version: str) -> None:
+        """Drop the cached verdict on a deleted answer (its text is part of what is cached)."""
+        await self.cache.delete(self._key(question, answer, strategy_version))
+
     async def evaluate(self, question: Question, answer: str, strategy: Strategy) -> Evaluation:
         """The LLM's checked verdict, from cache when possible; the fallback's on any failure."""
-        key = cache_key(
-            answer=answer,
-            question=question,
-            strategy_version=strategy.version,
-            model=self.model,
-            evaluator_version=self.version,
-        )
+        key = self._key(question, answer, strategy.version)
         cached = await self.cache.get(key)
         if cached is not None:
             return cached

@@ -47,6 +47,9 @@ class Member(SQLModel, table=True):
     # Why the platform says this person cannot be reached (e.g. account_inactive), None when they
     # can: sends skip them until a profile update or a message from them clears it.
     unreachable: str | None = Field(default=None, max_length=64)
+    # Set by `/align forget`: the row is a tombstone (no name, email or platform id) kept only so
+    # anonymous facts (check-in counts, lead history) still point at someone.
+    forgotten_at: datetime | None = _utc(nullable=True)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -309,3 +312,18 @@ class Contact(SQLModel, table=True):
     personal: bool = False
     address: str | None = _text()
     updated_at: datetime = _utc()
+
+
+class Confirmation(SQLModel, table=True):
+    """A dangerous command waiting for its second step (e.g. `/align forget`): who asked, about
+    whom, and until when the Confirm button or the typed `confirm` is accepted. Used once."""
+
+    __tablename__ = "confirmations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    action: str = Field(max_length=32)
+    requested_by: int = Field(foreign_key="members.id", index=True)
+    subject_id: int = Field(foreign_key="members.id")
+    expires_at: datetime = _utc()
+    created_at: datetime = _utc()

@@ -113,3 +113,22 @@ def test_scheduled_checkins_in_the_console(db_url: str, tmp_path: Path) -> None:
                           " on m.id = c.member_id order by c.occurrence_at, m.name")
     assert states[:2] == [("Dana", "answered", None), ("Lee", "expired", None)]
     assert ("Dana", "skipped", "holiday: Company offsite") in states
+
+
+def test_forget_in_the_console_shows_the_plan_then_needs_the_typed_confirm(db_url: str,
+                                                                             tmp_path: Path) -> None:
+    """The console renders the preview's buttons as `/click` lines; a script confirms by text."""
+    script = "\n".join([
+        "/as Ada", "/align team add Ada admin", "/align team add Lee rep", "/align team add Dana rep",
+        "/align ask now", "/as Lee", "We sell compliance software.", "/as Dana", "We win fintech audits.",
+        "/as Ada", "/align forget Lee", "/align forget Lee confirm", "/align team list", "/quit"])
+    run = run_console(db_url, script, tmp_path)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "FORGET LEE? THIS DELETES THEIR PERSONAL DATA AND CANNOT BE UNDONE." in out
+    assert "their answers (1) with evaluations and feedback" in out
+    assert "[Confirm: forget Lee: /click forget:confirm " in out and "[Cancel: /click forget:cancel " in out
+    assert 'FORGOTTEN: LEE IS NOW "FORGOTTEN MEMBER #2"' in out
+    assert rows(db_url, "select name, platform_user_id, email from members where id = 2") == [
+        ("Forgotten member #2", "forgotten-2", None)]
+    assert rows(db_url, "select m.name from answers a join members m on m.id = a.member_id") == [("Dana",)]

@@ -5,18 +5,13 @@ OpenID server (botbuilder fetches them with `requests`, so it runs in its own th
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import aiohttp
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 from sqlmodel import select
 
 from adapters.teams.app import MESSAGES_PATH, BotAuthConfig, TeamsAdapter
@@ -24,16 +19,9 @@ from bot.core import BotCore
 from bot.storage.models import Contact
 from tests.adapters.teams import activities as act
 from tests.adapters.teams.conftest import DANA
+from tests.support.bot_framework_auth import APP_ID, ISSUER, SERVICE_URL, new_key, openid_server, token
 
-APP_ID = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
-SERVICE_URL = "https://smba.trafficmanager.net/amer/"
-ISSUER = "https://api.botframework.com"
-KID = "test-key-1"
 Json = dict[str, Any]
-
-
-def new_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @pytest.fixture(scope="module")
@@ -44,38 +32,8 @@ def channel_key() -> rsa.RSAPrivateKey:
 @pytest.fixture(scope="module")
 def openid(channel_key: rsa.RSAPrivateKey) -> Iterator[str]:
     """The metadata document and JWKS botbuilder reads (as login.botframework.com serves them)."""
-    jwk = json.loads(RSAAlgorithm.to_jwk(channel_key.public_key()))
-    jwk.update(kid=KID, use="sig", endorsements=["msteams"])
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
-            body = ({"issuer": ISSUER, "jwks_uri": f"{base}/keys",
-                     "id_token_signing_alg_values_supported": ["RS256"]}
-                    if self.path == "/openid" else {"keys": [jwk]})
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/openid"
-    server.shutdown()
-    server.server_close()
-
-
-def token(key: rsa.RSAPrivateKey, **claims: Any) -> str:
-    now = int(time.time())
-    payload = {"iss": ISSUER, "aud": APP_ID, "serviceurl": SERVICE_URL, "nbf": now - 10,
-               "exp": now + 600, **claims}
-    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": KID})
+    with openid_server(channel_key) as url:
+        yield url
 
 
 @pytest.fixture

@@ -475,6 +475,21 @@ async def test_cache_hit_makes_no_second_request(
     assert len(server.chat_requests) == 2
 
 
+async def test_a_forgotten_answer_leaves_the_cache(
+    make: Factory, server: FakeOpenAIServer, strategy: Strategy
+) -> None:
+    """`/align forget` drops the cached verdict: its answer text is part of what is cached."""
+    server.default = VALID_TASKS
+    evaluator = make()
+    await evaluator.evaluate("tasks", TASKS_ANSWER, strategy)
+    await evaluator.evaluate("tasks", "Someone else's answer: " + TASKS_ANSWER, strategy)
+    assert len(evaluator.cache) == 2  # type: ignore[arg-type]
+    await evaluator.forget("tasks", TASKS_ANSWER, strategy.version)
+    assert len(evaluator.cache) == 1  # type: ignore[arg-type]
+    await evaluator.evaluate("tasks", TASKS_ANSWER, strategy)
+    assert len(server.chat_requests) == 3  # asked again, not served from the cache
+
+
 async def test_failures_are_not_cached(make: Factory, server: FakeOpenAIServer, strategy: Strategy) -> None:
     server.script(Reply.server_error(500), VALID_TASKS)
     evaluator = make()

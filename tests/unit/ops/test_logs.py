@@ -11,8 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
 
 from bot import logs
+from bot.cli import app
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import BotContext
@@ -21,6 +24,7 @@ from bot.prompts import Prompts
 from bot.storage.database import Database
 from bot.strategy.loader import load_strategy
 from tests.conftest import EXAMPLE_STRATEGY, START
+from tests.support.databases import fresh_postgres
 from tests.support.ports import RecordingPort
 from tests.support.talk import say, setup_team
 
@@ -109,3 +113,88 @@ def test_log_format_and_level_come_from_settings(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("ALIGNBOT_LOG_FORMAT", "xml")
     with pytest.raises(ValueError, match="log_format"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+SHAPED = {  # credentials the bot learns at run time, so cannot list in advance
+    "an OAuth install's bot token": "{'ok': True, 'access_token': 'xoxb-9-8-Issued', 'team': 'T1'}",
+    "a user token": "user token xoxp-1-2-User-Token-Value",
+    "an app-level token": "connecting with xapp-1-A0-Socket-Token",
+    "a JWT": "token eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJl checked",
+    "a bearer header": "headers {'Authorization': 'Bearer abcdefgh12345678'}",
+    "a basic header": "Authorization: Basic MTExLjIyMjpjbGllbnQtc2VjcmV0",
+    "a URL password": "connecting to postgresql://alignbot:Pa55-word@db:5432/alignbot",
+    "a form field": "body: grant_type=client_credentials&client_secret=AAD-Secret-Value&scope=x",
+}
+
+
+def test_secrets_and_credential_shapes_are_masked_in_text_and_json(captured: io.StringIO) -> None:
+    """`captured` configures no secrets: the shapes alone must be caught."""
+    log = logging.getLogger("tests.redaction")
+    for what, message in SHAPED.items():
+        log.warning("%s: %s", what, message)
+    text = captured.getvalue()
+    for secret in ("xoxb-9-8-Issued", "xoxp-1-2-User-Token-Value", "xapp-1-A0-Socket-Token",
+                   "eyJhbGciOiJSUzI1NiJ9", "abcdefgh12345678", "MTExLjIyMjpjbGllbnQtc2VjcmV0",
+                   "Pa55-word", "AAD-Secret-Value"):
+        assert secret not in text
+    assert "postgresql://alignbot:***@db:5432/alignbot" in text  # what is not secret stays readable
+    assert "'team': 'T1'" in text and "grant_type=client_credentials" in text
+
+
+def test_configured_secrets_are_masked_in_messages_and_tracebacks() -> None:
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        for fmt in ("text", "json"):
+            stream = io.StringIO()
+            logs.configure("DEBUG", fmt, secrets=["plain-webhook-secret", "", "x"])
+            [ours] = [h for h in root.handlers if h not in handlers]
+            assert isinstance(ours, logging.StreamHandler)
+            ours.setStream(stream)
+            try:
+                raise ValueError("signature made with plain-webhook-secret did not match")
+            except ValueError:
+                logging.getLogger("tests.redaction").exception("webhook %s", "plain-webhook-secret")
+            out = stream.getvalue()
+            assert "plain-webhook-secret" not in out, fmt
+            assert "signature made with *** did not match" in out and "Traceback" in out, fmt
+            root.removeHandler(ours)
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def test_debug_lets_the_libraries_speak(captured: io.StringIO) -> None:
+    """ALIGNBOT_LOG_LEVEL=DEBUG must show openai's and httpx's debug lines (held at WARNING
+    otherwise): they are what one turns DEBUG on for."""
+    root = logging.getLogger()
+    before = [h for h in root.handlers]
+    logs.configure("DEBUG", "json")
+    try:
+        assert logging.getLogger("openai").getEffectiveLevel() == logging.DEBUG
+    finally:
+        for handler in [h for h in root.handlers if h not in before]:
+            root.removeHandler(handler)
+    logs.configure("INFO", "json")
+    try:
+        assert logging.getLogger("openai").getEffectiveLevel() == logging.WARNING
+        assert logging.getLogger("httpx2").getEffectiveLevel() == logging.WARNING
+    finally:
+        for handler in [h for h in root.handlers if h not in before]:
+            root.removeHandler(handler)
+
+
+def test_settings_list_every_secret_including_the_database_password() -> None:
+    settings = Settings(database_url="postgresql://bot:Db-Secret@db/alignbot", _env_file=None,
+                        **SECRETS)  # type: ignore[arg-type]
+    assert sorted(settings.secret_values()) == sorted([*SECRETS.values(), "Db-Secret"])
+    assert Settings(_env_file=None).secret_values() == []  # type: ignore[call-arg]
+
+
+def test_migrate_names_the_database_without_its_password() -> None:
+    with fresh_postgres() as url:
+        with_password = make_url(url).set(password="Db-Secret-42").render_as_string(hide_password=False)
+        result = CliRunner().invoke(app, ["migrate"], env={"ALIGNBOT_DATABASE_URL": with_password})
+    assert result.exit_code == 0, result.output
+    assert "is up to date" in result.output and "Db-Secret-42" not in result.output

@@ -1,0 +1,67 @@
+"""The Bot Framework channel's side of authentication, on 127.0.0.1: an OpenID metadata document
+and JWKS publishing a test signing key (as login.botframework.com does), and tokens signed with
+it - or with any other key, to forge one. botbuilder fetches the keys with `requests`, so the
+server runs in its own thread."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+APP_ID = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+SERVICE_URL = "https://smba.trafficmanager.net/amer/"
+ISSUER = "https://api.botframework.com"
+KID = "test-key-1"
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@contextmanager
+def openid_server(key: rsa.RSAPrivateKey) -> Iterator[str]:
+    """Serves the metadata (at the yielded URL) and the JWKS holding `key`'s public half."""
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    jwk.update(kid=KID, use="sig", endorsements=["msteams"])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            body = ({"issuer": ISSUER, "jwks_uri": f"{base}/keys",
+                     "id_token_signing_alg_values_supported": ["RS256"]}
+                    if self.path == "/openid" else {"keys": [jwk]})
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/openid"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def token(key: rsa.RSAPrivateKey, **claims: Any) -> str:
+    """A channel token for APP_ID signed with `key` (claims override the valid defaults)."""
+    now = int(time.time())
+    payload = {"iss": ISSUER, "aud": APP_ID, "serviceurl": SERVICE_URL, "nbf": now - 10,
+               "exp": now + 600, **claims}
+    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": KID})
