@@ -66,6 +66,9 @@ class BotAuthConfig:
     # tokens: botbuilder then switches to its parameterized authentication.
     TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
     TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
+    # Where the bot gets its own access token for outbound calls (msal authority; botbuilder's
+    # public cloud login when None): a sovereign cloud, or tests with a local login endpoint.
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str | None = None
 
 
 def bare_commands(core: BotCore) -> BareCommands:
