@@ -37,6 +37,7 @@ from adapters.teams.convert import (
     tenant_id,
     uninstalled_personally,
 )
+from adapters.teams.credentials import KeptCredentials
 from adapters.teams.port import TeamsPort, address_of, profile_of
 from bot.contacts import ContactBook
 from bot.core import BotCore
@@ -96,7 +97,8 @@ class TeamsAdapter(TeamsPort):
                  bot_adapter: BotAdapter | None = None) -> None:
         self.core = core
         self.auth = auth
-        self.cloud = bot_adapter or CloudAdapter(ConfigurationBotFrameworkAuthentication(auth))
+        self.cloud = bot_adapter or CloudAdapter(ConfigurationBotFrameworkAuthentication(
+            auth, credentials_factory=KeptCredentials(auth)))
         connector = Connector(self.cloud, auth.APP_ID, max_retries=max_retries, max_wait=max_wait,
                               sleep=sleep)
         super().__init__(connector, ContactBook(core.ctx.db, core.ctx.clock), report=self._report)

@@ -91,15 +91,6 @@ def _token_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def _close_login_session(credentials: object) -> None:
-    """Close the HTTP session of the msal app these credentials made (one per check), instead
-    of leaving its keep-alive connection to the garbage collector."""
-    msal_app = getattr(credentials, "app", None)
-    client = getattr(msal_app, "http_client", None)
-    if client is not None and hasattr(client, "close"):
-        client.close()
-
-
 def _no_retries(session: Any, config: Any, kwargs: Any, **requests_kwargs: Any) -> Any:
     """msrest's per-request session hook: whatever policy the (possibly reused) requests session
     was set up with, this request is not retried by urllib3."""
@@ -199,7 +190,8 @@ class Connector:
         for this app, then msal's client-credentials request to the login endpoint - so a wrong
         or expired secret, or an unreachable login endpoint, shows before any send fails.
         Raises ConnectorError (no secret in its message). msal is blocking, so it runs in a
-        thread; a fresh credentials object each time means a real request, not msal's cache."""
+        thread. The credentials are the ones sends use (see credentials.py): while their token
+        is valid msal answers from its cache; within five minutes of expiry it asks again."""
         if not isinstance(self.adapter, CloudAdapterBase):
             return  # a test adapter: no Bot Framework connection to check
         claims = self.adapter.create_claims_identity(self.app_id)
@@ -210,8 +202,6 @@ class Connector:
             await asyncio.to_thread(credentials.get_access_token)
         except Exception as exc:  # msal: PermissionError with its error code; requests: no answer
             raise ConnectorError(f"no Bot Framework access token: {_token_failure(exc)}") from exc
-        finally:
-            _close_login_session(credentials)
 
     async def _turn(self, reference: ConversationReference,
                     op: Callable[[TurnContext], Awaitable[T]], what: str) -> T:

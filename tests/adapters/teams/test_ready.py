@@ -7,16 +7,22 @@ counts as ready."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import aiohttp
 import pytest
+from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
 from adapters.teams.app import BotAuthConfig, TeamsAdapter
+from adapters.teams.port import card_activity
 from bot.clock import ManualClock
 from bot.core import BotCore
+from bot.events import Message
+from tests.adapters.teams.activities import personal
+from tests.adapters.teams.conftest import DANA
+from tests.support.bot_connector import BOT_ID, fake_bot_connector
 from tests.support.bot_login import SCOPE, FakeBotLogin, fake_bot_login
 from tests.unit.ops.support import silent_tcp_server
 
@@ -25,8 +31,8 @@ SECRET = "s3cr3t~app~password"
 
 
 @pytest.fixture
-async def login(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeBotLogin]:
-    async with fake_bot_login(APP_ID, SECRET) as server:
+def login(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotLogin]:
+    with fake_bot_login(APP_ID, SECRET) as server:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", server.ca_file)  # msal (requests) trusts the test CA
         yield server
 
@@ -49,6 +55,7 @@ def credentials(login_url: str, password: str = SECRET) -> BotAuthConfig:
 
 async def test_ready_when_the_login_endpoint_issues_a_token_and_the_result_is_reused(
         core: BotCore, login: FakeBotLogin, clock: ManualClock) -> None:
+    login.expires_in = 60  # too short-lived for msal to reuse: every check asks the endpoint
     teams, url = await serve(core, credentials(login.authority))
     try:
         status, body, _ = await ready(url)
@@ -67,6 +74,7 @@ async def test_ready_when_the_login_endpoint_issues_a_token_and_the_result_is_re
 
 async def test_503_naming_the_refusal_when_the_login_endpoint_answers_401(
         core: BotCore, login: FakeBotLogin, clock: ManualClock) -> None:
+    login.expires_in = 60
     teams, url = await serve(core, credentials(login.authority))
     try:
         assert (await ready(url))[0] == 200
@@ -92,7 +100,7 @@ async def test_503_with_a_wrong_secret(core: BotCore, login: FakeBotLogin) -> No
     assert "not-the-secret" not in text and login.tokens == 0
 
 
-async def test_503_when_the_login_endpoint_is_down(core: BotCore, login: FakeBotLogin) -> None:
+async def test_503_when_the_login_endpoint_is_down(core: BotCore) -> None:
     with silent_tcp_server() as port:
         closed = f"https://127.0.0.1:{port}/adfs"
     teams, url = await serve(core, credentials(closed))  # nothing listens there any more
@@ -125,3 +133,26 @@ async def test_without_app_credentials_it_says_so_and_is_ready(core: BotCore) ->
     assert status == 200 and body["status"] == "ready" and body["failed"] == []
     assert body["checks"]["teams"] == ("ok: no app credentials (local emulator mode): outbound calls"
                                        " are not authenticated")
+
+
+async def test_sends_carry_the_checked_token_and_reuse_it_while_it_is_valid(
+        core: BotCore, login: FakeBotLogin, clock: ManualClock) -> None:
+    """The readiness check and real sends share credentials: the Bot Connector receives the token
+    the login endpoint issued, and one token serves them all until it nears expiry (botbuilder
+    alone would fetch one per send, blocking the event loop each time)."""
+    async with fake_bot_connector() as connector:
+        teams, url = await serve(core, credentials(login.authority))
+        try:
+            assert (await ready(url))[0] == 200
+            reference = ConversationReference(
+                channel_id="msteams", service_url=connector.service_url,
+                conversation=ConversationAccount(id=personal(DANA)["id"]),
+                user=ChannelAccount(id=DANA), bot=ChannelAccount(id=BOT_ID))
+            for text in ("Hello Dana", "Hello again"):
+                await teams.connector.send(reference, card_activity(Message(text=text)))
+            clock.advance(timedelta(seconds=61))
+            assert (await ready(url))[0] == 200  # checked again: the valid token is still there
+        finally:
+            await teams.stop()
+    assert [c.headers["Authorization"] for c in connector.of("send")] == ["Bearer test-access-token-1"] * 2
+    assert login.tokens == 1
