@@ -25,7 +25,7 @@ from bot.leads.cli import leads_app
 from bot.process import operate
 from bot.prompts import PromptsError
 from bot.scheduling.runner import TickRunner
-from bot.storage.database import Database, DatabaseUrlError
+from bot.storage.database import Database, DatabaseUrlError, MigrationError
 from bot.strategy.loader import StrategyFileError, load_strategy
 from bot.web import WebServer
 
@@ -80,7 +80,7 @@ async def _console(settings: Settings) -> None:
         offset = start - SystemClock().now() if start else timedelta()
         core = build_core(settings, clock=OffsetClock(offset))
         await core.start()
-    except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
+    except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
     adapter = ConsoleAdapter(core, echo=not sys.stdin.isatty())
@@ -150,7 +150,7 @@ async def _slack(settings: Settings) -> None:
     try:
         core = build_core(settings)
         await core.start()
-    except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
+    except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
     adapter = SlackAdapter(core, None if oauth else build_client(token), signing_secret=secret,
@@ -204,7 +204,7 @@ async def _teams(settings: Settings) -> None:
     try:
         core = build_core(settings)
         await core.start()
-    except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
+    except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
     auth = BotAuthConfig(APP_ID=app_id, APP_PASSWORD=password, APP_TYPE=settings.microsoft_app_type,
@@ -246,10 +246,12 @@ def migrate() -> None:
     """Apply database migrations (the bot also does this on start)."""
     settings = _settings()
     try:
-        Database(settings.database_url).migrate_sync()
-    except DatabaseUrlError as exc:
+        database = Database(settings.database_url)
+        database.migrate_sync()
+    except (DatabaseUrlError, MigrationError) as exc:
         _fail(str(exc))
-    typer.echo(f"Database at {settings.database_url} is up to date.")
+        return
+    typer.echo(f"Database at {database.safe_url} is up to date.")  # no password on screen
 
 
 @strategy_app.command("check")
