@@ -34,7 +34,7 @@ COPY --from=builder /opt/venv /opt/venv
 COPY prompts /app/prompts
 COPY examples /app/examples
 WORKDIR /app
-USER alignbot
+USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 3000
 # /healthz answers while the process is alive (readiness, with the database and the platform,

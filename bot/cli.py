@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
 
 from bot.app import build_core, configure_logging
 from bot.config import Settings
@@ -26,7 +25,7 @@ from bot.leads.cli import leads_app
 from bot.process import operate
 from bot.prompts import PromptsError
 from bot.scheduling.runner import TickRunner
-from bot.storage.database import Database, DatabaseUrlError
+from bot.storage.database import Database, DatabaseUrlError, MigrationError
 from bot.strategy.loader import StrategyFileError, load_strategy
 from bot.web import WebServer
 
@@ -82,7 +81,7 @@ async def _console(settings: Settings) -> None:
         offset = start - SystemClock().now() if start else timedelta()
         core = build_core(settings, clock=OffsetClock(offset))
         await core.start()
-    except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
+    except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
     adapter = ConsoleAdapter(core, echo=not sys.stdin.isatty())
@@ -152,7 +151,7 @@ async def _slack(settings: Settings) -> None:
     try:
         core = build_core(settings)
         await core.start()
-    except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
+    except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
     adapter = SlackAdapter(core, None if oauth else build_client(token), signing_secret=secret,
@@ -206,7 +205,7 @@ async def _teams(settings: Settings) -> None:
     try:
         core = build_core(settings)
         await core.start()
-    except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
+    except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
     auth = BotAuthConfig(APP_ID=app_id, APP_PASSWORD=password, APP_TYPE=settings.microsoft_app_type,
@@ -248,11 +247,12 @@ def migrate() -> None:
     """Apply database migrations (the bot also does this on start)."""
     settings = _settings()
     try:
-        Database(settings.database_url).migrate_sync()
-    except DatabaseUrlError as exc:
+        database = Database(settings.database_url)
+        database.migrate_sync()
+    except (DatabaseUrlError, MigrationError) as exc:
         _fail(str(exc))
-    shown = make_url(settings.database_url).render_as_string(hide_password=True)
-    typer.echo(f"Database at {shown} is up to date.")  # never the password
+        return
+    typer.echo(f"Database at {database.safe_url} is up to date.")  # no password on screen
 
 
 @strategy_app.command("check")

@@ -31,6 +31,9 @@ class BotContext:
     strategy: Strategy
     ports: dict[str, ChatPort] = field(default_factory=dict)
     metrics: Metrics = field(default_factory=Metrics)
+    # Set when a graceful shutdown starts, so /readyz answers 503 at once and load balancers
+    # stop routing here while in-flight work finishes (/healthz stays 200 until the end).
+    stopping: bool = False
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def port_for(self, platform: str) -> ChatPort:

@@ -1,8 +1,11 @@
 """Liveness and readiness: `/healthz` says the process is alive; `/readyz` says it can do its
 work - the database answers `SELECT 1` in time and every attached platform connection passes its
-own check (Slack: `auth.test`, reused for `ready_cache_seconds`; the console has no check and is
-always ready). Load balancers and orchestrators route traffic by `/readyz` and restart by
-`/healthz`, so a database outage takes a process out of rotation without killing it.
+own check (Slack: `auth.test`; Teams: an access token from the Microsoft login endpoint; each
+reused for `ready_cache_seconds`; the console has no check and is always ready). Load balancers
+and orchestrators route traffic by `/readyz` and restart by `/healthz`, so a database outage
+takes a process out of rotation without killing it. From the moment a graceful shutdown starts,
+`/readyz` answers 503 "shutting down" without checking anything, so traffic moves away before
+the HTTP server closes.
 """
 
 from __future__ import annotations
@@ -22,8 +25,23 @@ class ConnectionCheck(Protocol):
     """A ChatPort that can tell whether its platform is reachable with its credentials."""
 
     async def check_connection(self) -> str | None:
-        """None when connected; else a short reason (no secrets) naming what failed."""
+        """None when connected; else a short reason (no secrets) naming what failed. A reason
+        starting with `ok: ` (see `ok_because`) is a note, not a failure: e.g. nothing to check."""
         ...
+
+
+OK = "ok"
+SHUTTING_DOWN = "shutting down"
+_NOTE = OK + ": "
+
+
+def ok_because(note: str) -> str:
+    """A passing check result that says something the operator should know."""
+    return _NOTE + note
+
+
+def passed(result: str) -> bool:
+    return result == OK or result.startswith(_NOTE)
 
 
 @dataclass(frozen=True)
@@ -32,11 +50,11 @@ class ReadyReport:
 
     @property
     def ready(self) -> bool:
-        return all(result == "ok" for result in self.checks.values())
+        return all(passed(result) for result in self.checks.values())
 
     @property
     def failed(self) -> list[str]:
-        return sorted(name for name, result in self.checks.items() if result != "ok")
+        return sorted(name for name, result in self.checks.items() if not passed(result))
 
     def body(self) -> dict[str, object]:
         return {"status": "ready" if self.ready else "not ready", "failed": self.failed,
@@ -56,6 +74,8 @@ class Readiness:
         self._platform_cache: dict[str, tuple[datetime, str]] = {}
 
     async def report(self) -> ReadyReport:
+        if self.ctx.stopping:  # nothing else matters: traffic must go elsewhere
+            return ReadyReport({"process": SHUTTING_DOWN})
         checks = {"database": await self._database()}
         for platform, port in sorted(self.ctx.ports.items()):
             if isinstance(port, ConnectionCheck):
@@ -84,7 +104,7 @@ class Readiness:
         try:
             async with asyncio.timeout(timeout):
                 problem = await port.check_connection()
-            result = "ok" if problem is None else problem
+            result = OK if problem is None else problem
         except TimeoutError:
             result = f"no answer within {timeout:g} s"
         except Exception as exc:  # reported, not raised: readiness must always answer

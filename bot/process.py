@@ -8,9 +8,10 @@
     all        both (the default; one process does everything).
 
 Several processes may share one PostgreSQL database in any roles: due work is claimed row by row,
-so even two schedulers never send anything twice. On SIGTERM the running tick and background work
-get ALIGNBOT_SHUTDOWN_GRACE seconds; what is still running then is cancelled and the sends it had
-claimed are released, so another process sends them at once.
+so even two schedulers never send anything twice. On SIGTERM /readyz answers 503 "shutting down"
+at once (load balancers stop routing here; /healthz stays 200), the running tick and background
+work get ALIGNBOT_SHUTDOWN_GRACE seconds; what is still running then is cancelled and the sends
+it had claimed are released, so another process sends them at once.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ class BotProcess:
 
     async def stop(self) -> None:
         """Graceful: the tick and background work get the grace, then are cancelled (their
-        claimed sends released); then the platform connection and HTTP close."""
+        claimed sends released); then the platform connection and HTTP close. /readyz says
+        "shutting down" (503) from the first moment, /healthz stays 200 until HTTP closes."""
+        self.core.ctx.stopping = True
         grace = self.core.ctx.settings.shutdown_grace
         await self.runner.shutdown(grace)
         await self.core.ctx.drain(grace=grace)

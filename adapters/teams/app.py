@@ -37,6 +37,7 @@ from adapters.teams.convert import (
     tenant_id,
     uninstalled_personally,
 )
+from adapters.teams.credentials import KeptCredentials
 from adapters.teams.port import TeamsPort, address_of, profile_of
 from bot.contacts import ContactBook
 from bot.core import BotCore
@@ -66,8 +67,8 @@ class BotAuthConfig:
     # tokens: botbuilder then switches to its parameterized authentication.
     TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
     TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
-    # Where the bot gets its own token for the Bot Connector (Azure AD by default) and for which
-    # scope: set for a private cloud, or in tests with a local token endpoint.
+    # Where the bot gets its own access token for outbound calls (msal authority; botbuilder's
+    # public cloud login when None): a sovereign cloud, or tests with a local login endpoint.
     TO_CHANNEL_FROM_BOT_LOGIN_URL: str | None = None
     TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str | None = None
 
@@ -97,7 +98,8 @@ class TeamsAdapter(TeamsPort):
                  bot_adapter: BotAdapter | None = None) -> None:
         self.core = core
         self.auth = auth
-        self.cloud = bot_adapter or CloudAdapter(ConfigurationBotFrameworkAuthentication(auth))
+        self.cloud = bot_adapter or CloudAdapter(ConfigurationBotFrameworkAuthentication(
+            auth, credentials_factory=KeptCredentials(auth)))
         connector = Connector(self.cloud, auth.APP_ID, max_retries=max_retries, max_wait=max_wait,
                               sleep=sleep)
         super().__init__(connector, ContactBook(core.ctx.db, core.ctx.clock), report=self._report)

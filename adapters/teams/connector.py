@@ -9,6 +9,8 @@ Microsoft documents as retryable (412, 502, 503, 504) and connection failures ar
 `max_retries` times, waiting `Retry-After` when given (else exponential backoff with jitter), each
 wait capped at `max_wait`; the sleep is injectable so tests do not wait. Anything else surfaces at
 once as `ConnectorError` with the HTTP status.
+
+`check_credentials` (readiness) gets the access token those calls carry, the same way they do.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
-from botbuilder.core import BotAdapter, TurnContext
+import requests
+from botbuilder.core import BotAdapter, CloudAdapterBase, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import (
     Activity,
@@ -34,6 +37,8 @@ from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
 RETRYABLE = frozenset({412, 429, 502, 503, 504})
+# Where a connector client made only to obtain credentials points; no request goes there.
+CHECK_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 Json = dict[str, Any]
@@ -71,6 +76,19 @@ def retry_after(exc: BaseException) -> float | None:
 
 NO_RETRIES = Retry(total=0, connect=0, read=0, status=0, redirect=3, status_forcelist=[],
                    raise_on_status=False, respect_retry_after_header=False)
+
+
+def _token_failure(exc: BaseException) -> str:
+    """A short reason for a failed token request: msal's error code (its description may be
+    long), or the kind of network failure (requests' messages repeat the URL and pool details)."""
+    text = str(exc)
+    if isinstance(exc, PermissionError) and "error: " in text:
+        return "the login endpoint refused the app's credentials (" + \
+            text.split("error: ", 1)[1].split(",", 1)[0] + ")"
+    if isinstance(exc, requests.RequestException):
+        return f"the login endpoint did not answer ({type(exc).__name__})"
+    first = text.splitlines()[0][:200] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _no_retries(session: Any, config: Any, kwargs: Any, **requests_kwargs: Any) -> Any:
@@ -166,6 +184,24 @@ class Connector:
                 self.app_id, callback, params, "msteams", service_url, None)
             return opened[0]
         return await self._retrying(attempt, "open 1:1 chat")
+
+    async def check_credentials(self) -> None:
+        """Get an access token exactly as an outbound call does - botbuilder's credential factory
+        for this app, then msal's client-credentials request to the login endpoint - so a wrong
+        or expired secret, or an unreachable login endpoint, shows before any send fails.
+        Raises ConnectorError (no secret in its message). msal is blocking, so it runs in a
+        thread. The credentials are the ones sends use (see credentials.py): while their token
+        is valid msal answers from its cache; within five minutes of expiry it asks again."""
+        if not isinstance(self.adapter, CloudAdapterBase):
+            return  # a test adapter: no Bot Framework connection to check
+        claims = self.adapter.create_claims_identity(self.app_id)
+        factory = self.adapter.bot_framework_authentication.create_connector_factory(claims)
+        client = await factory.create(CHECK_SERVICE_URL, None)  # builds credentials; calls nothing
+        credentials = client.config.credentials
+        try:
+            await asyncio.to_thread(credentials.get_access_token)
+        except Exception as exc:  # msal: PermissionError with its error code; requests: no answer
+            raise ConnectorError(f"no Bot Framework access token: {_token_failure(exc)}") from exc
 
     async def _turn(self, reference: ConversationReference,
                     op: Callable[[TurnContext], Awaitable[T]], what: str) -> T:

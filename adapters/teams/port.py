@@ -24,6 +24,7 @@ from adapters.teams.connector import Connector, ConnectorError
 from adapters.teams.convert import PLATFORM, contact_info
 from bot.contacts import ContactBook
 from bot.events import MemberProfile, MemberRef, Message, MessageRef
+from bot.health import ok_because
 from bot.members import valid_timezone
 from bot.port import DeliveryError
 from bot.storage.models import Contact
@@ -38,6 +39,7 @@ REFUSED = ("Teams refused the message (the app was removed or blocked for them, 
 NOT_INSTALLED_REASON = "teams: app not installed for them"  # Member.unreachable (<= 64 chars)
 REFUSED_REASON = "teams: app removed or blocked"
 MAX_ROSTER_LOOKUPS = 5
+NO_CREDENTIALS = "no app credentials (local emulator mode): outbound calls are not authenticated"
 Report = Callable[[MemberRef, str], Awaitable[None]]
 Json = dict[str, object]
 
@@ -109,6 +111,18 @@ class TeamsPort:
 
     async def find_sent(self, to: MemberRef, key: str) -> MessageRef | None:
         return None  # see the module docstring: Teams has no history the bot can search
+
+    async def check_connection(self) -> str | None:
+        """Readiness (/readyz): the app's credentials get an access token from the Microsoft
+        login endpoint, as every outbound call needs. Without an app id (a local emulator or
+        fake connector, authentication off) there is nothing to check: ok, and it says so."""
+        if not self.connector.app_id:
+            return ok_because(NO_CREDENTIALS)
+        try:
+            await self.connector.check_credentials()
+        except ConnectorError as exc:
+            return f"Teams: {exc}"
+        return None
 
     async def lookup(self, reference: str) -> MemberProfile | None:
         """A stored contact by user id, AAD object id, email or exact name; else the members of

@@ -14,8 +14,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, pool
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +27,11 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 class DatabaseUrlError(ValueError):
     """The configured database URL names a database we do not support."""
+
+
+class MigrationError(Exception):
+    """The schema cannot be brought up to date: the database does not answer, or a newer
+    version of the bot migrated it (this version would not know its tables)."""
 
 
 def _driver_urls(url: str) -> tuple[str, str]:
@@ -79,8 +87,37 @@ class Database:
         return config
 
     def migrate_sync(self) -> None:
-        """Bring the schema to the newest migration (idempotent)."""
-        command.upgrade(self.alembic_config(), "head")
+        """Bring the schema to the newest migration (idempotent). Refuses, with a message an
+        operator can act on, a database a newer version already migrated further (a rollback
+        without restoring the backup) or one it cannot reach."""
+        config = self.alembic_config()
+        try:
+            self._refuse_unknown_revisions(ScriptDirectory.from_config(config))
+            command.upgrade(config, "head")
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else ""
+            raise MigrationError(f"cannot reach the database at {self.safe_url}: {reason}") from exc
+
+    @property
+    def safe_url(self) -> str:
+        """The URL for messages and logs: the password hidden."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def _refuse_unknown_revisions(self, scripts: ScriptDirectory) -> None:
+        engine = create_engine(self.sync_url, poolclass=pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                current = MigrationContext.configure(connection).get_current_heads()
+        finally:
+            engine.dispose()
+        known = {script.revision for script in scripts.walk_revisions()}
+        unknown = sorted(set(current) - known)
+        if unknown:
+            raise MigrationError(
+                f"the database schema is at migration {', '.join(unknown)}, which this version of"
+                f" the bot does not know (its newest is {scripts.get_current_head()}): a newer"
+                " version migrated it. Run that version or a newer one, or restore the backup"
+                " taken before the upgrade.")
 
     async def migrate(self) -> None:
         await asyncio.to_thread(self.migrate_sync)

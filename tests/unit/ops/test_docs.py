@@ -3,6 +3,7 @@ fails here, with the command that fixes it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -10,6 +11,8 @@ from typer.testing import CliRunner
 from bot import docs
 from bot.cli import app
 from bot.commands import build_registry
+from bot.config import REPO_ROOT
+from bot.docs import known_env_names
 
 
 def test_generated_pages_are_current() -> None:
@@ -71,3 +74,30 @@ def test_links_between_the_docs_pages_resolve() -> None:
             if not (page.parent / target).exists():
                 broken.append(f"{page.name} -> {target}")
     assert broken == []
+
+
+_ENV_NAME = re.compile(r"\b((?:ALIGNBOT|SLACK|MICROSOFT|OPENAI)_[A-Z0-9_]+)\b")
+_COMMAND = re.compile(r"/align ([a-z]+)(?: ([a-z]+))?")
+NOT_SETTINGS = {"ALIGNBOT_TEST_POSTGRES_URL", "ALIGNBOT_REQUIRE_POSTGRES"}  # the test suite's
+
+
+def _hand_written() -> list[Path]:
+    generated = {"configuration.md", "commands.md", "strategy.md"}
+    return [REPO_ROOT / "README.md"] + [p for p in sorted((REPO_ROOT / "docs").glob("*.md"))
+                                         if p.name not in generated]
+
+
+def test_hand_written_docs_name_only_settings_and_commands_that_exist() -> None:
+    """README and the hand-written docs/ pages cannot be generated, but what they name can be
+    checked: every setting variable is one the settings model reads, every `/align` command
+    one the grammar has."""
+    settings = known_env_names() | NOT_SETTINGS
+    names = {spec.name for spec in build_registry().specs}
+    words = {name.split()[0] for name in names}
+    for page in _hand_written():
+        text = page.read_text()
+        unknown = set(_ENV_NAME.findall(text)) - settings
+        assert not unknown, f"{page.name} names settings that do not exist: {sorted(unknown)}"
+        for first, second in _COMMAND.findall(text):
+            assert f"{first} {second}" in names or first in names or (
+                first in words and not second), f"{page.name}: no command `/align {first} {second}`"

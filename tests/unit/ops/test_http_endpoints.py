@@ -4,18 +4,28 @@ messages flow."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+from pydantic import SecretStr
 
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import BotContext
 from bot.core import BotCore
+from bot.leads.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from bot.metrics import Metrics
 from bot.prompts import Prompts
+from bot.scheduling.runner import TickRunner
 from bot.storage.database import Database
 from bot.strategy.loader import load_strategy
 from tests.support.ports import RecordingPort
 from tests.support.talk import say, setup_team
+from tests.unit.leads.support import nudges
+from tests.unit.leads.test_nudges import team_with_leads
 from tests.unit.ops.support import get, get_json, serving, silent_tcp_server
 
 ANSWERS = ("We help mid-market fintechs pass audits in half the time, winning on audit readiness.",
@@ -143,8 +153,6 @@ async def test_failed_sends_are_counted_by_platform_kind_and_permanence(
 
 async def test_webhook_requests_are_counted_by_status(core: BotCore) -> None:
     async with serving(core.ctx) as base:
-        import aiohttp
-
         async with aiohttp.ClientSession() as session:
             for _ in range(2):
                 async with session.post(f"{base}/webhooks/leads", data=b"{}") as response:
@@ -160,3 +168,52 @@ async def test_each_core_has_its_own_registry(core: BotCore, settings: Settings,
     core.ctx.metrics.sent("test", "checkin")
     assert other.ctx.metrics.value("alignbot_messages_sent_total", platform="test", kind="checkin") == 0
     await other.ctx.db.dispose()
+
+
+async def test_nudges_are_counted_by_platform_as_they_go_out(
+        core: BotCore, port: RecordingPort, tmp_path: Path) -> None:
+    await team_with_leads(core, tmp_path)
+    async with serving(core.ctx) as base:
+        before = (await get(f"{base}/metrics"))[1]
+        assert sample(before, "alignbot_nudges_sent_total", platform="test") == 0
+        await core.advance(timedelta(hours=1))  # Mon 10:00: Dana's and Lee's leads are due
+        after = (await get(f"{base}/metrics"))[1]
+    assert len(nudges(port, "dana")) == len(nudges(port, "lee")) == 1
+    assert sample(after, "alignbot_nudges_sent_total", platform="test") == 2
+    assert sample(after, "alignbot_messages_sent_total", platform="test", kind="nudge") == 2
+
+
+async def test_webhook_requests_are_counted_by_the_status_they_got(core: BotCore) -> None:
+    core.ctx.settings.webhook_secret = SecretStr("s3cret")
+    await setup_team(core)
+    lead = json.dumps({"source": "crm", "external_id": "X-1", "company": "Ledgerly",
+                       "segment": "midmarket_fintech", "owner": "Dana",
+                       "engaged_at": "2026-03-02T13:30:00Z"}).encode()
+    stamp = str(int(core.ctx.clock.now().timestamp()))
+    signed = {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: sign("s3cret", stamp, lead),
+              "Content-Type": "application/json"}
+    async with serving(core.ctx) as base, aiohttp.ClientSession() as session:
+        for headers in (signed, signed, {"Content-Type": "application/json"}):
+            async with session.post(f"{base}/webhooks/leads", data=lead, headers=headers):
+                pass
+        text = (await get(f"{base}/metrics"))[1]
+    assert sample(text, "alignbot_webhook_requests_total", status="201") == 1  # created
+    assert sample(text, "alignbot_webhook_requests_total", status="200") == 1  # the same again
+    assert sample(text, "alignbot_webhook_requests_total", status="401") == 1  # unsigned
+
+
+async def test_a_failing_tick_is_counted_and_the_next_one_runs() -> None:
+    calls: list[int] = []
+
+    async def tick() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database restarting")
+
+    metrics = Metrics()
+    runner = TickRunner(tick, every_seconds=3600, metrics=metrics)
+    await runner.run_once()
+    assert metrics.value("alignbot_tick_failures_total") == 1
+    await runner.run_once()
+    assert len(calls) == 2 and metrics.value("alignbot_tick_failures_total") == 1
+    assert metrics.value("alignbot_tick_duration_seconds_count") == 2

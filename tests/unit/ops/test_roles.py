@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from bot.events import MemberRef, Message, MessageRef
 from bot.process import BotProcess, operate
 from tests.support.ports import RecordingPort
 from tests.support.talk import say, setup_team
-from tests.unit.ops.support import get
+from tests.unit.ops.support import get, get_json
 
 
 @dataclass
@@ -186,3 +187,49 @@ async def test_operate_runs_until_sigterm_then_stops_everything(core: BotCore, c
     assert running.result() is None and adapter.started == adapter.stopped == 1
     assert asks(adapter) == ["dana", "lee"]
     assert not asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)  # handler removed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _status(url: str) -> int | None:
+    """The status of a GET, None when nothing listens."""
+    try:
+        return (await get(url))[0]
+    except aiohttp.ClientConnectionError:
+        return None
+
+
+async def _until(url: str, status: int | None) -> None:
+    """Poll until `url` answers `status` (start-up and the signal are asynchronous), bounded."""
+    for _ in range(400):
+        if await _status(url) == status:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{url} never answered {status}")
+
+
+async def test_readyz_says_shutting_down_from_sigterm_while_healthz_stays_up_to_the_end(
+        core: BotCore) -> None:
+    """A load balancer routing by /readyz stops sending traffic as soon as the stop begins,
+    while in-flight work still has its grace and the HTTP server still answers."""
+    port = free_port()
+    core.ctx.settings = core.ctx.settings.model_copy(
+        update={"role": "all", "http_port": port, "shutdown_grace": 60.0})
+    base = f"http://127.0.0.1:{port}"
+    running = asyncio.create_task(operate(core, Adapter(core=core), serves_http=False))
+    await _until(f"{base}/readyz", 200)
+    in_flight = asyncio.Event()
+    core.ctx.spawn(in_flight.wait(), "a send in flight")  # holds the shutdown in its grace
+    os.kill(os.getpid(), signal.SIGTERM)
+    await _until(f"{base}/readyz", 503)
+    status, ready = await get_json(f"{base}/readyz")
+    assert status == 503
+    assert ready == {"status": "not ready", "failed": ["process"], "checks": {"process": "shutting down"}}
+    assert await _status(f"{base}/healthz") == 200 and not running.done()  # alive, draining
+    in_flight.set()
+    await asyncio.wait_for(running, timeout=20)
+    assert await _status(f"{base}/healthz") is None  # closed only at the very end
