@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,19 @@ from tests.support.ports import RecordingPort
 
 EXAMPLE_STRATEGY = REPO_ROOT / "examples" / "strategy.yaml"
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Code under test may run `bot.logs.configure` (the CLI does), which puts a handler on the root
+    logger writing to the stderr pytest captured for that test; put the root logger back after each
+    test so later tests do not log into a closed stream."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
