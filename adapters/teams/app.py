@@ -70,7 +70,6 @@ class BotAuthConfig:
     # Where the bot gets its own access token for outbound calls (msal authority; botbuilder's
     # public cloud login when None): a sovereign cloud, or tests with a local login endpoint.
     TO_CHANNEL_FROM_BOT_LOGIN_URL: str | None = None
-    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str | None = None
 
 
 def bare_commands(core: BotCore) -> BareCommands:

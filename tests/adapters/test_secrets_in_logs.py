@@ -35,9 +35,9 @@ from bot.strategy.loader import load_strategy
 from tests.adapters.slack.test_checkin_flow import button
 from tests.adapters.teams import activities as act
 from tests.conftest import EXAMPLE_STRATEGY, START
-from tests.support.aad_token_server import ISSUED_ACCESS_TOKEN, aad_token_server
 from tests.support.bot_connector import fake_bot_connector
 from tests.support.bot_framework_auth import APP_ID, ISSUER, new_key, openid_server, token
+from tests.support.bot_login import FakeBotLogin, fake_bot_login
 from tests.support.databases import fresh_postgres
 from tests.support.openai_server import FakeOpenAIServer, fake_openai_server
 from tests.support.slack_api import (
@@ -222,20 +222,20 @@ async def test_a_slack_oauth_install_at_debug_logs_neither_the_client_secret_nor
 
 
 async def test_a_teams_flow_with_authentication_at_debug_logs_no_password_and_no_token(
-        core: BotCore, captured: io.StringIO) -> None:
+        core: BotCore, captured: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
     """Inbound: channel tokens (JWTs) checked against a local OpenID server; outbound: the app
     password exchanged for a Bot Connector token at a local Azure AD-style token endpoint."""
     password = SECRETS["microsoft_app_password"]
     key = new_key()
-    with openid_server(key) as openid, aad_token_server(password) as aad:
+    with openid_server(key) as openid, fake_bot_login(APP_ID, password) as aad:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", aad.ca_file)  # msal (requests) trusts the test CA
         async with fake_bot_connector() as connector:
             for user_id, name in ((TEAMS_ADA, "Ada"), (TEAMS_DANA, "Dana")):
                 connector.add_user(user_id, name, email=f"{name.lower()}@acme.example")
             auth = BotAuthConfig(APP_ID=APP_ID, APP_PASSWORD=password,
                                  TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=ISSUER,
                                  TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=openid,
-                                 TO_CHANNEL_FROM_BOT_LOGIN_URL=aad.authority,
-                                 TO_CHANNEL_FROM_BOT_OAUTH_SCOPE="https://api.botframework.com")
+                                 TO_CHANNEL_FROM_BOT_LOGIN_URL=aad.authority)
             assert password not in repr(auth)
             teams = TeamsAdapter(core, auth, host="127.0.0.1", http_port=0)
             await teams.start()
@@ -261,7 +261,7 @@ async def test_a_teams_flow_with_authentication_at_debug_logs_no_password_and_no
             finally:
                 await teams.stop()
     sends = connector.of("send")
-    assert len(sends) >= 5 and aad.token_requests  # replies went out, with a token bought
-    assert all(call.headers.get("Authorization") == f"Bearer {ISSUED_ACCESS_TOKEN}" for call in sends)
-    assert_clean(captured, [*SECRETS.values(), DB_PASSWORD, ISSUED_ACCESS_TOKEN, channel_token],
+    assert len(sends) >= 5 and aad.tokens  # replies went out, with a token bought
+    assert all(call.headers.get("Authorization") == f"Bearer {FakeBotLogin.issued(1)}" for call in sends)
+    assert_clean(captured, [*SECRETS.values(), DB_PASSWORD, FakeBotLogin.issued(1), channel_token],
                  list(ANSWERS.values()))

@@ -40,6 +40,7 @@ import trustme
 
 TENANT = "adfs"
 SCOPE = "https://api.botframework.com/.default"
+TOKEN_PREFIX = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJib3RmcmFtZXdvcmsifQ."  # JWT-shaped, as Azure AD's are
 Json = dict[str, Any]
 
 
@@ -83,7 +84,12 @@ class FakeBotLogin:
             self.tokens += 1
             return 200, {"token_type": "Bearer", "expires_in": self.expires_in,
                          "ext_expires_in": self.expires_in,
-                         "access_token": f"test-access-token-{self.tokens}"}
+                         "access_token": self.issued(self.tokens)}
+
+    @staticmethod
+    def issued(number: int) -> str:
+        """The `number`th access token handed out (1-based)."""
+        return f"{TOKEN_PREFIX}test-access-token-{number}"
 
 
 def _error(code: str) -> Json:

@@ -154,5 +154,6 @@ async def test_sends_carry_the_checked_token_and_reuse_it_while_it_is_valid(
             assert (await ready(url))[0] == 200  # checked again: the valid token is still there
         finally:
             await teams.stop()
-    assert [c.headers["Authorization"] for c in connector.of("send")] == ["Bearer test-access-token-1"] * 2
+    sent_with = [c.headers["Authorization"] for c in connector.of("send")]
+    assert sent_with == [f"Bearer {FakeBotLogin.issued(1)}"] * 2
     assert login.tokens == 1
