@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         default="sqlite:///alignbot.db",
         description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql://user@host/db",
     )
+    database_timeout: float = Field(
+        default=10.0, gt=0, le=120,
+        description="Seconds to wait for the database (connecting, a free pooled connection, a "
+                    "locked SQLite file) before telling the person to try again later",
+    )
     strategy_file: Path = Field(
         default=REPO_ROOT / "examples" / "strategy.yaml", description="The strategy YAML file"
     )

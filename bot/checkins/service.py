@@ -23,7 +23,7 @@ from bot.delivery import Outbox, ref_to_json
 from bot.events import Message, QuestionForm
 from bot.port import DeliveryError
 from bot.storage.models import Answer, CheckIn, Member
-from bot.text import clean
+from bot.text import ANSWER_LIMIT, clean
 
 log = logging.getLogger(__name__)
 OPEN_STATES = ("asked", "reminded", "answered")  # answers can be edited until it closes
@@ -221,8 +221,8 @@ class CheckIns:
             for question, raw in values.items():
                 text, cut = clean(raw)
                 if cut:
-                    replies.append(Message.plain(
-                        f"Your answer was very long, so I kept the first {len(text):,} characters."))
+                    replies.append(Message.plain(self.ctx.prompts.say(
+                        "answer_cut", kept=f"{len(text):,}", limit=f"{ANSWER_LIMIT:,}")))
                 answer_id, edited = await self._upsert(session, row, member.id, question, text)
                 saved.append(answer_id)
                 number = questions.index_of(question) + 1  # type: ignore[arg-type]
