@@ -115,7 +115,7 @@ async def open_modal(slack: Slack, core: BotCore) -> tuple[Json, str]:
 async def test_a_form_submitted_while_the_database_is_down_stays_open_with_the_answers(
         slack: Slack, core: BotCore, outage: Outage) -> None:
     await team(slack)
-    view, ask_ts = await open_modal(slack, core)
+    view, _ = await open_modal(slack, core)
     await outage.begin()
     status, body = await slack.poster.interaction(view_submission(DANA, view, ANSWERS))
     await core.ctx.drain()
