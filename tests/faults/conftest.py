@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from tests.adapters.slack.conftest import adapter, api, slack  # noqa: F401 (fixtures)
 from tests.conftest import EXAMPLE_STRATEGY
 from tests.support.databases import fresh_postgres
 from tests.support.outage import Outage, database_outage
