@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot import logs
+from bot.alerts import FailureAlerts
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
@@ -98,6 +99,7 @@ class BotCore:
         self.checkins = CheckIns(self.ctx, self.outbox, feedback=self.reviewer.feedback)
         self.closer = CheckInCloser(self.ctx)
         self.engine = ScheduleEngine(self.ctx, self.checkins, self.outbox, self._jobs())
+        self.alerts = FailureAlerts(self.ctx, self.outbox)
         self.registry = build_registry()
         self._tick_lock = asyncio.Lock()  # the periodic tick and /advance take turns
 
@@ -119,7 +121,9 @@ class BotCore:
         member whose check-in closes at the next occurrence is asked the new one."""
         async with self._tick_lock:
             await self.closer.close_due()
-            return await self.engine.tick()
+            report = await self.engine.tick()
+            await self.alerts.tick()
+            return report
 
     async def next_due(self, after: datetime, until: datetime) -> datetime | None:
         """The earliest time in (after, until] at which something falls due."""

@@ -104,7 +104,7 @@ class SlackAdapter(SlackPort):
             records = Installations(core.ctx.db, core.ctx.clock, "slack")
             workspaces, oauth_settings = oauth_setup(oauth, records, build_client)
             super().__init__(workspaces)
-            client = build_client(None, base_url=oauth.base_url)
+            client = build_client(None, base_url=oauth.base_url, limits=oauth.limits)
         else:
             assert client is not None
             super().__init__(client)

@@ -93,12 +93,12 @@ class TeamsAdapter(TeamsPort):
 
     def __init__(self, core: BotCore, auth: BotAuthConfig, *, host: str = "0.0.0.0", http_port: int = 3978,
                  max_retries: int = 3, max_wait: float = 30.0, sleep: Sleep = asyncio.sleep,
-                 bot_adapter: BotAdapter | None = None) -> None:
+                 bot_adapter: BotAdapter | None = None, timeout: float = 15.0) -> None:
         self.core = core
         self.auth = auth
         self.cloud = bot_adapter or CloudAdapter(ConfigurationBotFrameworkAuthentication(auth))
         connector = Connector(self.cloud, auth.APP_ID, max_retries=max_retries, max_wait=max_wait,
-                              sleep=sleep)
+                              sleep=sleep, timeout=timeout)
         super().__init__(connector, ContactBook(core.ctx.db, core.ctx.clock), report=self._report)
         self.notices = UnreachableNotices(core.ctx, core.outbox)
         self.commands = bare_commands(core)
