@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
@@ -61,9 +61,22 @@ from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import InboundEvent as InboundEventRow
 from bot.storage.models import Member
 from bot.strategy.store import record_version
+from bot.text import strip_controls
 
 log = logging.getLogger(__name__)
 COMMAND_PREFIXES = ("/align", "align")
+
+
+def without_controls(event: InboundEvent) -> InboundEvent:
+    """The event with control characters (NUL, BEL, ...) taken out of everything a person typed,
+    before anything is parsed or stored: PostgreSQL refuses NUL in text, and no command or answer
+    needs them. Emoji, right-to-left text and combining marks stay."""
+    if isinstance(event, UserMessage | CommandInvoked):
+        return replace(event, text=strip_controls(event.text))
+    if isinstance(event, ActionInvoked):
+        return replace(event, value=strip_controls(event.value),
+                       values={k: strip_controls(v) for k, v in event.values.items()})
+    return event  # profiles are cleaned where they are stored (MemberDirectory.upsert_profile)
 
 
 def command_text(text: str) -> str | None:
@@ -122,6 +135,7 @@ class BotCore:
         async with self._tick_lock:
             await self.closer.close_due()
             report = await self.engine.tick()
+            await self.reviewer.catch_up()
             await self.alerts.tick()
             return report
 
@@ -147,6 +161,7 @@ class BotCore:
 
     async def handle(self, event: InboundEvent) -> list[Message]:
         """Process one inbound event; the returned messages go back to whoever acted."""
+        event = without_controls(event)
         event_id = getattr(event, "event_id", None)
         if event_id and logs.request_id.get() is None:  # no HTTP request (e.g. Socket Mode)
             with logs.bound(request=event_id):

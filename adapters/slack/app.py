@@ -32,6 +32,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import (
@@ -51,6 +52,7 @@ from adapters.slack.convert import (
     reply_thread,
     workspace_of,
 )
+from adapters.slack.intake import problem, signed
 from adapters.slack.oauth import (
     CURRENT_WORKSPACE,
     INSTALL_PATH,
@@ -117,6 +119,7 @@ class SlackAdapter(SlackPort):
                             process_before_response=True,  # listeners only spawn tracked work
                             logger=logging.getLogger("slack_bolt"))
         self._register(self.app)
+        self._verifier = SignatureVerifier(signing_secret) if app_token is None and signing_secret else None
         self._site = HttpSite()
         self._socket: Any = None
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -158,6 +161,17 @@ class SlackAdapter(SlackPort):
         return app
 
     async def _dispatch(self, request: web.Request) -> web.Response:
+        """Signed and well-formed requests go to bolt; others get 401 / 400 with the reason and
+        touch nothing (bodies over 1 MiB are refused by aiohttp with 413 before this)."""
+        if self._verifier is not None:
+            body = await request.read()
+            headers = {name.lower(): value for name, value in request.headers.items()}
+            if not signed(self._verifier, body, headers):
+                return web.json_response({"error": "invalid request"}, status=401)  # as bolt says
+            if (reason := problem(body, request.content_type)) is not None:
+                log.warning("rejected a malformed Slack request: %s", reason)
+                return web.json_response({"ok": False, "error": f"malformed Slack request: {reason}"},
+                                         status=400)
         bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 

@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import BotContext
@@ -31,6 +31,7 @@ from bot.leads.book import LeadBook
 from bot.leads.intake import LeadRejected, LeadResolver
 from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import Lead
+from bot.text import has_controls
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
@@ -42,6 +43,16 @@ Short = Annotated[str, Field(max_length=200)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        """Control characters (NUL, BEL, ...) are a sender's bug, and PostgreSQL refuses NUL in
+        text: say so (422 naming the field) rather than store them or fail half-way."""
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and has_controls(text) for text in texts):
+            raise ValueError("contains control characters (e.g. NUL); remove them")
+        return value
 
 
 class LeadPayload(_Strict):
