@@ -158,7 +158,7 @@ class CheckIns:
             if checkin.state not in OPEN_STATES or (
                     checkin.closes_at and checkin.closes_at <= self.ctx.clock.now()):
                 return [Message.plain("That check-in has closed; your earlier answers are kept.")]
-        known = {q.id for q in self.ctx.prompts.questions(checkin.audience).questions}
+        known: set[str] = {q.id for q in self.ctx.prompts.questions(checkin.audience).questions}
         answers = {q: v for q, v in values.items() if q in known and v and v.strip()}  # a forged or
         if not answers:  # stale form may carry fields that are no question: they are ignored
             return [Message.plain("Nothing to save: all answers were empty.")]
