@@ -34,7 +34,7 @@ def build_core(settings: Settings, clock: Clock | None = None) -> BotCore:
     sqlite_dir_ready(settings.database_url)
     ctx = BotContext(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database(settings.database_url, settings.database_timeout),
         clock=clock or SystemClock(),
         prompts=Prompts(settings.prompts_dir),
         strategy=load_strategy(settings.strategy_file),

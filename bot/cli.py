@@ -21,6 +21,7 @@ from bot.core import BotCore
 from bot.evaluation import cli as evaluation_cli
 from bot.evaluation.factory import EvaluatorConfigError
 from bot.evaluation.result import Question
+from bot.heartbeat import Heartbeats
 from bot.leads.cli import leads_app
 from bot.process import operate
 from bot.prompts import PromptsError
@@ -31,6 +32,7 @@ from bot.web import WebServer
 
 if TYPE_CHECKING:
     from adapters.slack.app import OAuthConfig
+    from adapters.slack.limits import WebApiLimits
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sales-align-bot: keep a B2B sales team aligned with its strategy.")
@@ -85,7 +87,8 @@ async def _console(settings: Settings) -> None:
         _fail(str(exc))
         return
     adapter = ConsoleAdapter(core, echo=not sys.stdin.isatty())
-    runner = TickRunner(core.tick, settings.tick_seconds, metrics=core.ctx.metrics)
+    runner = TickRunner(core.tick, settings.tick_seconds, metrics=core.ctx.metrics,
+                        on_tick=Heartbeats(core.ctx).tick)
     runner.start()  # scheduled check-ins arrive while you type, as on a platform
     web = await _webhook_server(core)
     try:
@@ -154,7 +157,8 @@ async def _slack(settings: Settings) -> None:
     except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
-    adapter = SlackAdapter(core, None if oauth else build_client(token), signing_secret=secret,
+    adapter = SlackAdapter(core, None if oauth else build_client(token, limits=_slack_limits(settings)),
+                           signing_secret=secret,
                            app_token=app_token, http_port=settings.http_port, oauth=oauth)
     await operate(core, adapter, serves_http=app_token is None)  # Socket Mode: own HTTP server
 
@@ -186,7 +190,14 @@ def _slack_oauth(settings: Settings) -> OAuthConfig | None:
     return OAuthConfig(client_id=settings.slack_client_id,
                   client_secret=settings.slack_client_secret.get_secret_value(), scopes=scopes,
                   state_expiration_seconds=settings.slack_state_expiration,
-                  redirect_uri=settings.slack_redirect_uri)
+                  redirect_uri=settings.slack_redirect_uri, limits=_slack_limits(settings))
+
+
+def _slack_limits(settings: Settings) -> WebApiLimits:
+    from adapters.slack.limits import WebApiLimits
+
+    return WebApiLimits(timeout=settings.slack_timeout, max_retries=settings.slack_max_retries,
+                        max_wait=settings.slack_max_retry_wait)
 
 
 async def _teams(settings: Settings) -> None:
@@ -211,7 +222,7 @@ async def _teams(settings: Settings) -> None:
     auth = BotAuthConfig(APP_ID=app_id, APP_PASSWORD=password, APP_TYPE=settings.microsoft_app_type,
                          APP_TENANTID=settings.microsoft_app_tenant_id)
     adapter = TeamsAdapter(core, auth, http_port=settings.http_port, max_retries=settings.teams_max_retries,
-                           max_wait=settings.teams_max_retry_wait)
+                           max_wait=settings.teams_max_retry_wait, timeout=settings.teams_timeout)
     await operate(core, adapter, serves_http=True)  # /api/messages and the core routes
 
 

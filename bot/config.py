@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         default="sqlite:///alignbot.db",
         description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql://user@host/db",
     )
+    database_timeout: float = Field(
+        default=10.0, gt=0, le=120,
+        description="Seconds to wait for the database (connecting, a free pooled connection, a "
+                    "locked SQLite file) before telling the person to try again later",
+    )
     strategy_file: Path = Field(
         default=REPO_ROOT / "examples" / "strategy.yaml", description="The strategy YAML file"
     )
@@ -94,6 +99,15 @@ class Settings(BaseSettings):
         default=600, ge=60, le=86400,
         description="Seconds an OAuth install link (its state) stays valid",
     )
+    slack_timeout: float = Field(
+        default=10.0, ge=1, le=120, description="Slack: seconds one Web API call may take")
+    slack_max_retries: int = Field(
+        default=2, ge=0, le=10,
+        description="Slack: retries of a rate-limited (429) or unavailable (502/503) Web API call")
+    slack_max_retry_wait: float = Field(
+        default=30.0, ge=0, le=600,
+        description="Slack: the longest Retry-After waited in place; longer ones are retried on a"
+                    " later pass")
     microsoft_app_id: str | None = Field(default=None, validation_alias=_plain("MICROSOFT_APP_ID"))
     microsoft_app_password: SecretStr | None = Field(
         default=None, validation_alias=_plain("MICROSOFT_APP_PASSWORD")
@@ -112,6 +126,8 @@ class Settings(BaseSettings):
     teams_max_retry_wait: float = Field(
         default=30.0, ge=0, le=600,
         description="Teams: the longest single wait before a retry, whatever Retry-After says")
+    teams_timeout: float = Field(
+        default=15.0, ge=1, le=120, description="Teams: seconds one Bot Connector call may take")
     teams_app_version: str = Field(default="1.0.0", description="Teams app package version")
     teams_developer_name: str = Field(default="sales-align-bot",
                                       description="Teams app package: developer name")

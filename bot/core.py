@@ -3,18 +3,27 @@
 Adapters call `handle(event)` and show the returned messages to the person who acted (ephemeral
 in Slack, a reply in Teams, a line in the console); messages for anyone else go out through the
 ChatPort. The core imports no platform SDK.
+
+When the database cannot be used, `handle` saves nothing and returns a message asking the person
+to try again in a few minutes (with a submitted form's text, so nothing typed is lost); the
+platform's event id is released, so a later delivery of the same event is processed, once.
+Adapters use `failure_reply` for the steps they take outside `handle`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 
 from bot import logs
+from bot.alerts import FailureAlerts
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
@@ -38,6 +47,7 @@ from bot.events import (
     Message,
     MessageRef,
     QuestionForm,
+    Text,
     UserMessage,
 )
 from bot.home import home
@@ -47,12 +57,26 @@ from bot.members import MemberDirectory
 from bot.port import ChatPort
 from bot.scheduling.engine import ScheduleEngine, TickReport
 from bot.scheduling.jobs import ScheduledJob
+from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import InboundEvent as InboundEventRow
 from bot.storage.models import Member
 from bot.strategy.store import record_version
+from bot.text import strip_controls
 
 log = logging.getLogger(__name__)
 COMMAND_PREFIXES = ("/align", "align")
+
+
+def without_controls(event: InboundEvent) -> InboundEvent:
+    """The event with control characters (NUL, BEL, ...) taken out of everything a person typed,
+    before anything is parsed or stored: PostgreSQL refuses NUL in text, and no command or answer
+    needs them. Emoji, right-to-left text and combining marks stay."""
+    if isinstance(event, UserMessage | CommandInvoked):
+        return replace(event, text=strip_controls(event.text))
+    if isinstance(event, ActionInvoked):
+        return replace(event, value=strip_controls(event.value),
+                       values={k: strip_controls(v) for k, v in event.values.items()})
+    return event  # profiles are cleaned where they are stored (MemberDirectory.upsert_profile)
 
 
 def command_text(text: str) -> str | None:
@@ -88,6 +112,7 @@ class BotCore:
         self.checkins = CheckIns(self.ctx, self.outbox, feedback=self.reviewer.feedback)
         self.closer = CheckInCloser(self.ctx)
         self.engine = ScheduleEngine(self.ctx, self.checkins, self.outbox, self._jobs())
+        self.alerts = FailureAlerts(self.ctx, self.outbox)
         self.registry = build_registry()
         self._tick_lock = asyncio.Lock()  # the periodic tick and /advance take turns
 
@@ -109,7 +134,10 @@ class BotCore:
         member whose check-in closes at the next occurrence is asked the new one."""
         async with self._tick_lock:
             await self.closer.close_due()
-            return await self.engine.tick()
+            report = await self.engine.tick()
+            await self.reviewer.catch_up()
+            await self.alerts.tick()
+            return report
 
     async def next_due(self, after: datetime, until: datetime) -> datetime | None:
         """The earliest time in (after, until] at which something falls due."""
@@ -133,11 +161,49 @@ class BotCore:
 
     async def handle(self, event: InboundEvent) -> list[Message]:
         """Process one inbound event; the returned messages go back to whoever acted."""
+        event = without_controls(event)
         event_id = getattr(event, "event_id", None)
         if event_id and logs.request_id.get() is None:  # no HTTP request (e.g. Socket Mode)
             with logs.bound(request=event_id):
-                return await self._handle(event)
-        return await self._handle(event)
+                return await self._handle_or_refuse(event)
+        return await self._handle_or_refuse(event)
+
+    async def _handle_or_refuse(self, event: InboundEvent) -> list[Message]:
+        try:
+            return await self._handle(event)
+        except DatabaseUnavailable as exc:
+            return [self.failure_reply(event, exc)]
+
+    def failure_reply(self, event: InboundEvent, exc: Exception) -> Message:
+        """What to tell the person whose input could not be processed: with the database
+        unavailable, that nothing was saved and to try again (a form's answers are quoted back);
+        for anything else, that it went wrong on our side and was logged."""
+        kind = type(event).__name__
+        if not isinstance(exc, DatabaseUnavailable):
+            return Message.plain(self.ctx.prompts.say("command_failed"))
+        platform = event.profile.ref.platform if isinstance(event, MemberJoined) else event.member.platform
+        self.ctx.metrics.inputs_refused.labels(platform, kind).inc()
+        log.warning("database unavailable: %s on %s not processed, the person is told to retry (%s)",
+                    kind, platform, exc)
+        say = self.ctx.prompts.say
+        if isinstance(event, CommandInvoked) or (
+                isinstance(event, UserMessage) and command_text(event.text) is not None):
+            return Message.plain(say("unavailable_command"))
+        if isinstance(event, UserMessage):
+            return Message.plain(say("unavailable_answer"))
+        if isinstance(event, ActionInvoked) and any(v.strip() for v in event.values.values()):
+            return self._quoted_back(say("unavailable_form"), event.values)
+        return Message.plain(say("unavailable_button"))
+
+    def _quoted_back(self, text: str, values: dict[str, str]) -> Message:
+        """The refusal plus every non-empty answer the person typed, labelled by question."""
+        labels: dict[str, str] = {q.id: q.label for variant in ("rep", "manager")
+                  for q in self.ctx.prompts.questions(variant).questions}
+        blocks: list[Text] = [Text(text)]
+        for field_id, value in values.items():
+            if value.strip():
+                blocks += [Text(labels.get(field_id, field_id), style="heading"), Text(value.strip())]
+        return Message(text="\n\n".join(b.text for b in blocks), blocks=tuple(blocks))
 
     async def _handle(self, event: InboundEvent) -> list[Message]:
         if isinstance(event, MemberJoined):
@@ -149,6 +215,14 @@ class BotCore:
         if event.event_id and not await self._first_delivery(event.member.platform, event.event_id):
             log.info("duplicate delivery of %s ignored", event.event_id)
             return []
+        try:
+            return await self._dispatch(event)
+        except DatabaseUnavailable:
+            if event.event_id:  # not processed: a redelivery must not be taken for a duplicate
+                await self._forget_delivery(event.member.platform, event.event_id)
+            raise
+
+    async def _dispatch(self, event: UserMessage | CommandInvoked | ActionInvoked) -> list[Message]:
         if isinstance(event, CommandInvoked):
             return await self.command(event.member, event.text, platform_admin=event.platform_admin)
         if isinstance(event, UserMessage):
@@ -184,6 +258,17 @@ class BotCore:
         if member is None or not member.active or kind != "checkin" or not target.isdigit():
             return None
         return await self.checkins.invitation(member, int(target))
+
+    async def database_ready(self, within: float = 1.5) -> bool:
+        """Whether the database answers a real read now (a locked SQLite file fails it too), for
+        adapters that can keep an input on the person's screen rather than lose it."""
+        try:
+            async with asyncio.timeout(min(within, self.ctx.db.timeout)):
+                async with self.ctx.db.session() as session:
+                    await session.exec(select(InboundEventRow.id).limit(1))
+        except (DatabaseUnavailable, TimeoutError):
+            return False
+        return True
 
     async def knows(self, ref: MemberRef) -> bool:
         """Whether this person is on the team (active or not)."""
@@ -268,6 +353,15 @@ class BotCore:
                 member.unreachable = event.reason[:64]
                 member.updated_at = self.ctx.clock.now()
                 session.add(member)
+
+    async def _forget_delivery(self, platform: str, event_id: str) -> None:
+        """Best effort: with the database still down the mark stays (and is harmless where, as
+        in Slack and Teams, the platform does not redeliver an acknowledged event)."""
+        with contextlib.suppress(DatabaseUnavailable):
+            async with self.ctx.db.session() as session:
+                await session.exec(delete(InboundEventRow).where(
+                    col(InboundEventRow.platform) == platform,
+                    col(InboundEventRow.event_id) == event_id[:200]))
 
     async def _first_delivery(self, platform: str, event_id: str) -> bool:
         """Record the platform's event id; False if it was seen before (a retry)."""

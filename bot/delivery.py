@@ -165,7 +165,8 @@ class Outbox:
                 OutboundMessage.key == key))).one()
             give_up = exc.permanent or row.attempts >= MAX_ATTEMPTS
             row.state = "failed" if give_up else "claimed"
-            row.claimed_at = row.claimed_at if give_up else _RELEASED  # retry on the next pass
+            # Retried on the next pass; after an ambiguous failure, asking the platform first.
+            row.claimed_at = row.claimed_at if give_up else _ABANDONED if exc.ambiguous else _RELEASED
             row.error = str(exc)[:2000]
             session.add(row)
         log.warning("delivery %s failed (%s): %s", key, "gave up" if give_up else "will retry", exc)

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.events import MemberProfile, MemberRef
 from bot.storage.models import Member
+from bot.text import strip_controls
 
 ROLES = ("rep", "manager", "admin")
 
@@ -82,15 +83,19 @@ class MemberDirectory:
         return list((await self.session.exec(query.order_by(Member.name))).all())
 
     async def upsert_profile(self, profile: MemberProfile, now: datetime) -> TeamChange:
-        """Record what a platform told us about someone, keeping admin-set fields."""
+        """Record what a platform told us about someone, keeping admin-set fields. Names and
+        emails are stored without control characters and within the columns' lengths (a
+        platform profile is input like any other)."""
+        name = strip_controls(profile.name).strip()[:200]
+        email = strip_controls(profile.email).strip()[:320] if profile.email else None
         member = await self.by_ref(profile.ref)
         created = member is None
         if member is None:
             member = Member(platform=profile.ref.platform, platform_user_id=profile.ref.user_id,
-                            name=profile.name, created_at=now, updated_at=now,
+                            name=name or profile.ref.user_id, created_at=now, updated_at=now,
                             timezone=valid_timezone(profile.timezone) or self.default_timezone)
-        member.name = profile.name or member.name
-        member.email = profile.email or member.email
+        member.name = name or member.name
+        member.email = email or member.email
         member.platform_admin = profile.is_platform_admin
         member.unreachable = None  # the platform just described them: reachable again
         zone = valid_timezone(profile.timezone)

@@ -48,6 +48,9 @@ class Metrics:
             buckets=_SCHEDULER_BUCKETS, registry=r)
         self.tick_failures = Counter(
             "alignbot_tick_failures", "Scheduler ticks that failed (retried on the next)", registry=r)
+        self.inputs_refused = Counter(
+            "alignbot_inputs_refused", "Inputs not processed because the database was unavailable"
+            " (the person was told to try again)", ["platform", "event"], registry=r)
         self.webhook_requests = Counter(
             "alignbot_webhook_requests", "Leads webhook requests by response status", ["status"],
             registry=r)

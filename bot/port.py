@@ -10,12 +10,16 @@ from bot.events import MemberProfile, MemberRef, Message, MessageRef
 class DeliveryError(Exception):
     """A send failed. `permanent` means retrying cannot help (deactivated user, closed DM);
     `unreachable` names why the person, not just this message, cannot be reached (e.g.
-    account_inactive), so the core marks them and stops trying until their profile changes."""
+    account_inactive), so the core marks them and stops trying until their profile changes;
+    `ambiguous` means the platform may have accepted the message anyway (a timeout, a 500), so a
+    retry first asks the platform (`ChatPort.find_sent`) whether it went through."""
 
-    def __init__(self, message: str, *, permanent: bool = False, unreachable: str | None = None) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, unreachable: str | None = None,
+                 ambiguous: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent or unreachable is not None
         self.unreachable = unreachable
+        self.ambiguous = ambiguous and not self.permanent
 
 
 class ChatPort(Protocol):

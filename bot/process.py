@@ -22,6 +22,7 @@ import signal
 from typing import Protocol
 
 from bot.core import BotCore
+from bot.heartbeat import Heartbeats
 from bot.port import ChatPort
 from bot.scheduling.runner import TickRunner
 from bot.web import WebServer
@@ -47,7 +48,8 @@ class BotProcess:
         self.core, self.adapter, self.serves_http, self.host = core, adapter, serves_http, host
         settings = core.ctx.settings
         self.role = settings.role
-        self.runner = TickRunner(core.tick, settings.tick_seconds, metrics=core.ctx.metrics)
+        self.runner = TickRunner(core.tick, settings.tick_seconds, metrics=core.ctx.metrics,
+                                 on_tick=Heartbeats(core.ctx).tick)
         self.web: WebServer | None = None
         self.taking_events = False
 

@@ -8,6 +8,18 @@ import unicodedata
 
 ANSWER_LIMIT = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+# Characters no input needs and some databases refuse (PostgreSQL rejects NUL in text): C0
+# controls except tab and newlines, and DEL. Emoji, right-to-left text and combining marks stay.
+_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters (tab and newlines kept): safe to store anywhere."""
+    return _BINARY.sub("", text)
+
+
+def has_controls(text: str) -> bool:
+    return _BINARY.search(text) is not None
 
 
 def clean(text: str, limit: int = ANSWER_LIMIT) -> tuple[str, bool]:

@@ -63,7 +63,8 @@ def port() -> RecordingPort:
 
 @pytest.fixture
 async def core(settings: Settings, clock: ManualClock, port: RecordingPort) -> AsyncIterator[BotCore]:
-    ctx = BotContext(settings=settings, db=Database(settings.database_url), clock=clock,
+    ctx = BotContext(settings=settings, db=Database(settings.database_url, settings.database_timeout),
+                     clock=clock,
                      prompts=Prompts(settings.prompts_dir),
                      strategy=load_strategy(settings.strategy_file))
     bot = BotCore(ctx)

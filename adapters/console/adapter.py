@@ -9,6 +9,7 @@ replayed and tested: `alignbot console < session.txt`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sys
 from collections.abc import AsyncIterator
@@ -31,8 +32,10 @@ from bot.events import (
 )
 from bot.leads.csv_import import LeadFileError, import_csv
 from bot.members import MemberDirectory, valid_timezone
+from bot.storage.database import DatabaseUnavailable
 from bot.strategy.durations import Duration, DurationError
 
+log = logging.getLogger(__name__)
 PLATFORM = "console"
 HELP = """Console commands:
   /as <name>            speak as this member (e.g. /as Dana)
@@ -122,6 +125,14 @@ class ConsoleAdapter:
         text = line.strip()
         if not text or text.startswith("#"):
             return True
+        try:
+            return await self._line(text)
+        except DatabaseUnavailable as exc:  # e.g. /advance or /import-leads; answers are refused in the core
+            log.warning("console line not processed: %s", exc)
+            self.out.write(self.core.ctx.prompts.say("unavailable_command") + "\n")
+            return True
+
+    async def _line(self, text: str) -> bool:
         word, _, rest = text.partition(" ")
         match word.lower():
             case "/quit" | "/exit":

@@ -9,6 +9,11 @@ Every listener acknowledges at once and hands the work to a tracked task (`BotCo
 Slack wants an ack within 3 s, and the core then records, evaluates and replies. Retried Events
 API deliveries carry the same `event_id`, which the core records before doing anything, so a retry
 never stores an answer twice.
+
+Nothing a person sends is dropped silently: when the work fails (the database is unavailable, or
+a bug) they are told in the same place - nothing was saved, try again in a few minutes, or it
+went wrong on our side. A submitted check-in form is first checked against the database, so while
+it is down the modal stays open with the answers in it and a note to submit again later.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import json
 import logging
 import re
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -26,6 +32,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import (
@@ -38,7 +45,6 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.convert import (
     action_event,
-    action_message,
     command_event,
     form_values,
     member,
@@ -46,6 +52,7 @@ from adapters.slack.convert import (
     reply_thread,
     workspace_of,
 )
+from adapters.slack.intake import is_ssl_check, problem, signed
 from adapters.slack.oauth import (
     CURRENT_WORKSPACE,
     INSTALL_PATH,
@@ -59,6 +66,7 @@ from bot.core import BotCore
 from bot.events import (
     ActionInvoked,
     CommandInvoked,
+    InboundEvent,
     MemberJoined,
     MemberRef,
     MemberUnreachable,
@@ -69,6 +77,7 @@ from bot.events import (
 from bot.home import home
 from bot.installations import Installations
 from bot.port import DeliveryError
+from bot.storage.database import DatabaseUnavailable
 from bot.web import HttpSite, mount_core_routes
 
 log = logging.getLogger(__name__)
@@ -99,7 +108,7 @@ class SlackAdapter(SlackPort):
             records = Installations(core.ctx.db, core.ctx.clock, "slack")
             workspaces, oauth_settings = oauth_setup(oauth, records, build_client)
             super().__init__(workspaces)
-            client = build_client(None, base_url=oauth.base_url)
+            client = build_client(None, base_url=oauth.base_url, limits=oauth.limits)
         else:
             assert client is not None
             super().__init__(client)
@@ -112,6 +121,7 @@ class SlackAdapter(SlackPort):
                             process_before_response=True,  # listeners only spawn tracked work
                             logger=logging.getLogger("slack_bolt"))
         self._register(self.app)
+        self._verifier = SignatureVerifier(signing_secret) if app_token is None and signing_secret else None
         self._site = HttpSite()
         self._socket: Any = None
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -153,6 +163,17 @@ class SlackAdapter(SlackPort):
         return app
 
     async def _dispatch(self, request: web.Request) -> web.Response:
+        """Signed and well-formed requests go to bolt; others get 401 / 400 with the reason and
+        touch nothing (bodies over 1 MiB are refused by aiohttp with 413 before this)."""
+        body = await request.read()
+        if self._verifier is not None and not is_ssl_check(body, request.content_type):
+            headers = {name.lower(): value for name, value in request.headers.items()}
+            if not signed(self._verifier, body, headers):
+                return web.json_response({"error": "invalid request"}, status=401)  # as bolt says
+            if (reason := problem(body, request.content_type)) is not None:
+                log.warning("rejected a malformed Slack request: %s", reason)
+                return web.json_response({"ok": False, "error": f"malformed Slack request: {reason}"},
+                                         status=400)
         bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 
@@ -205,7 +226,10 @@ class SlackAdapter(SlackPort):
         remember which workspace the user is in (multi-workspace installs)."""
         where = workspace_of(body)
         CURRENT_WORKSPACE.set(where)
-        await self.workspaces.remember(user_id, where)
+        try:
+            await self.workspaces.remember(user_id, where)
+        except DatabaseUnavailable as exc:  # a cache of who is where: learned again next time
+            log.warning("could not note the workspace of %s: %s", user_id, exc)
 
     async def _on_command(self, ack: Ack, body: Json, respond: Respond) -> None:
         event = command_event(body)
@@ -261,22 +285,28 @@ class SlackAdapter(SlackPort):
         log.info("forgot the installation of workspace %s", where.workspace_id)
 
     async def _on_open_form(self, ack: Ack, body: Json, client: AsyncWebClient) -> None:
-        action: Json = body["actions"][0]
-        await self._enter(body, body["user"]["id"])
-        self.core.ctx.spawn(self._open_form(client, body["user"]["id"], action.get("value") or "",
-                                            body["trigger_id"], action_message(body)), "slack-open-form")
+        event = action_event(body)
+        await self._enter(body, event.member.user_id)
+        where = event.message
+
+        async def tell(message: Message) -> None:
+            await self._reply(where.channel if where else await self.dm_channel(event.member.user_id),
+                              [message], where.message_id if where else None, event.member.user_id)
+        self.core.ctx.spawn(self._guard(event, self._open_form(
+            client, event.member.user_id, event.value, body.get("trigger_id") or "", where), tell),
+            "slack-open-form")
         await ack()
 
     async def _on_action(self, ack: Ack, body: Json, respond: Respond) -> None:
-        await self._enter(body, body["user"]["id"])
+        event = action_event(body)
+        await self._enter(body, event.member.user_id)
         if (body.get("container") or {}).get("is_ephemeral"):
             # A button on a slash command's reply (e.g. `/align forget`'s Confirm): only its
             # reader may see the outcome, so it replaces that reply instead of being posted
             # in the channel the command was typed in.
-            event = replace(action_event(body), message=None)
-            self.core.ctx.spawn(self._act_ephemeral(event, respond), "slack-action")
+            self.core.ctx.spawn(self._act_ephemeral(replace(event, message=None), respond), "slack-action")
         else:
-            self.core.ctx.spawn(self._act(action_event(body)), "slack-action")
+            self.core.ctx.spawn(self._act(event), "slack-action")
         await ack()
 
     async def _on_form_submitted(self, ack: Ack, body: Json, view: Json) -> None:
@@ -286,6 +316,11 @@ class SlackAdapter(SlackPort):
             # Nothing typed: keep the modal open with a note on the first input, as Slack users expect.
             first = next(iter(values))
             await ack(response_action="errors", errors={first: self.core.ctx.prompts.say("form_empty")})
+            return
+        if values and not await self.core.database_ready():
+            # Closing the modal now would lose what was typed: keep it open, saying why.
+            await ack(response_action="errors",
+                      errors={next(iter(values)): self.core.ctx.prompts.say("form_unavailable")})
             return
         await self._enter(body, body["user"]["id"])
         thread = (MessageRef("slack", meta["channel"], meta["ts"])
@@ -297,20 +332,37 @@ class SlackAdapter(SlackPort):
 
     # --- the work -------------------------------------------------------------------------
 
-    async def _command(self, event: CommandInvoked, respond: Respond) -> None:
+    async def _guard(self, event: InboundEvent, work: Awaitable[None],
+                     tell: Callable[[Message], Awaitable[None]]) -> None:
+        """Run the work one input started; if it fails, tell the person (nothing saved, try again
+        later; or our fault) instead of leaving them waiting. A bug is re-raised, so the task's
+        failure is logged with its traceback."""
         try:
-            replies = await self.core.handle(await self._with_admin_flag(event))
-        except Exception:
-            # Our fault, not the user's: say so (ephemerally) instead of leaving them waiting,
-            # and let the task's failure be logged with its traceback.
-            await respond(text=self.core.ctx.prompts.say("command_failed"), response_type="ephemeral",
-                          replace_original=False)
-            raise
-        for reply in replies:
+            await work
+        except Exception as exc:
+            try:
+                await tell(self.core.failure_reply(event, exc))
+            except Exception as told:  # Slack failing too: the log is all that is left
+                log.warning("could not tell %s that their input failed: %s", event, told)
+            if not isinstance(exc, DatabaseUnavailable):
+                raise
+
+    async def _command(self, event: CommandInvoked, respond: Respond) -> None:
+        async def tell(reply: Message) -> None:
             await respond(text=fallback_text(reply), blocks=message_blocks(reply),
                           response_type="ephemeral", replace_original=False)
 
+        async def work() -> None:
+            for reply in await self.core.handle(await self._with_admin_flag(event)):
+                await tell(reply)
+        await self._guard(event, work(), tell)
+
     async def _message(self, event: UserMessage, thread_ts: str | None) -> None:
+        async def tell(reply: Message) -> None:
+            await self._reply(event.channel, [reply], thread_ts, event.member.user_id)
+        await self._guard(event, self._answer(event, thread_ts), tell)
+
+    async def _answer(self, event: UserMessage, thread_ts: str | None) -> None:
         """A DM: replies go in the thread the person wrote in, else in their check-in's thread
         (asked before the answer is recorded: answering the last question closes nothing, but
         the thread must be the one the person was answering)."""
@@ -370,18 +422,29 @@ class SlackAdapter(SlackPort):
         await client.views_open(trigger_id=trigger_id, view=form_view(form, meta))
 
     async def _act(self, event: ActionInvoked) -> None:
-        replies = await self.core.handle(event)
         where = event.message
-        channel = where.channel if where else await self.dm_channel(event.member.user_id)
-        await self._reply(channel, replies, where.message_id if where else None, event.member.user_id)
-        if event.values and where is not None:  # a check-in form was submitted
-            await self._refresh_invitation(event.member.user_id, event.action_id, where)
+
+        async def tell(reply: Message) -> None:
+            channel = where.channel if where else await self.dm_channel(event.member.user_id)
+            await self._reply(channel, [reply], where.message_id if where else None, event.member.user_id)
+
+        async def work() -> None:
+            replies = await self.core.handle(event)
+            for reply in replies:
+                await tell(reply)
+            if event.values and where is not None:  # a check-in form was submitted
+                await self._refresh_invitation(event.member.user_id, event.action_id, where)
+        await self._guard(event, work(), tell)
 
     async def _act_ephemeral(self, event: ActionInvoked, respond: Respond) -> None:
-        replies = await self.core.handle(event)
-        for number, reply in enumerate(replies):
+        async def tell(reply: Message, first: bool = False) -> None:
             await respond(text=fallback_text(reply), blocks=message_blocks(reply),
-                          response_type="ephemeral", replace_original=number == 0)
+                          response_type="ephemeral", replace_original=first)
+
+        async def work() -> None:
+            for number, reply in enumerate(await self.core.handle(event)):
+                await tell(reply, first=number == 0)
+        await self._guard(event, work(), tell)
 
     async def forget(self, to: MemberRef) -> None:
         """A member is being forgotten: their Home tab showed their answers and feedback, so it
@@ -394,8 +457,13 @@ class SlackAdapter(SlackPort):
         self._locks.pop(to.user_id, None)
 
     async def _refresh_invitation(self, user_id: str, form_id: str, where: MessageRef) -> None:
-        """Update the invitation in place: its button now reads "Edit answers" (until it closes)."""
-        invitation = await self.core.invitation(member(user_id), form_id)
+        """Update the invitation in place: its button now reads "Edit answers" (until it closes).
+        Cosmetic: with the database unavailable it is left as it was."""
+        try:
+            invitation = await self.core.invitation(member(user_id), form_id)
+        except DatabaseUnavailable as exc:
+            log.warning("invitation of %s not refreshed: %s", form_id, exc)
+            return
         if invitation is not None:
             await self.update(where, invitation)
 

@@ -1,8 +1,9 @@
 """Core messages as Block Kit: message blocks, the text fallback and the question-form modal.
 
-Pure functions, no I/O. Everything is cut to Slack's documented limits (50 blocks per message,
-100 per modal, section text 3,000 characters, header 150, button text 75, ...) so a long core
-message degrades to shorter text rather than an `invalid_blocks` error.
+Pure functions, no I/O. Everything fits Slack's documented limits (50 blocks per message,
+100 per modal, section text 3,000 characters, header 150, button text 75, ...): a long text is
+split over several sections, anything else too long is cut, rather than an `invalid_blocks`
+error.
 """
 
 from __future__ import annotations
@@ -56,6 +57,22 @@ def _section(text: str) -> Json:
     return {"type": "section", "text": mrkdwn(text)}
 
 
+def pieces(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """`text` in consecutive pieces whose escaped form fits `limit`, split at a line break or
+    space where there is one: a long answer shown back is shown whole, not cut."""
+    out: list[str] = []
+    while len(escape(text)) > limit:
+        cut_at, size = 0, 0
+        while cut_at < len(text) and size + len(escape(text[cut_at])) <= limit:
+            size += len(escape(text[cut_at]))
+            cut_at += 1
+        space = max(text.rfind("\n", 0, cut_at), text.rfind(" ", 0, cut_at))
+        cut_at = space + 1 if space > cut_at // 2 else cut_at
+        out.append(text[:cut_at])
+        text = text[cut_at:]
+    return [*out, text]
+
+
 def _text(block: Text) -> list[Json]:
     if block.style == "heading" and len(block.text) <= MAX_HEADER and "\n" not in block.text:
         return [{"type": "header", "text": plain(block.text, MAX_HEADER)}]
@@ -63,7 +80,7 @@ def _text(block: Text) -> list[Json]:
         return [_section(f"*{block.text}*")]
     if block.style == "muted":
         return [{"type": "context", "elements": [mrkdwn(block.text)]}]
-    return [_section(block.text)]
+    return [_section(piece) for piece in pieces(block.text)]
 
 
 def _facts(block: FactList) -> list[Json]:

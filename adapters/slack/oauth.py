@@ -26,6 +26,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.limits import DEFAULT_LIMITS, WebApiLimits
 from bot.installations import Installations, Workspace
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ class OAuthConfig:
     state_expiration_seconds: int = 600
     redirect_uri: str | None = None
     base_url: str = AsyncWebClient.BASE_URL  # the Web API (tests point it at a local server)
+    limits: WebApiLimits = DEFAULT_LIMITS  # every workspace's client: timeout and retries
 
 
 class Workspaces:
@@ -190,7 +192,8 @@ def oauth_setup(config: OAuthConfig, records: Installations,
     """The per-workspace clients and bolt's OAuth settings, both over our database's records."""
     store = DatabaseInstallationStore(records, config.client_id)
     workspaces = Workspaces(records=records, store=store,
-                            client_factory=lambda token: build_client(token, base_url=config.base_url))
+                            client_factory=lambda token: build_client(token, base_url=config.base_url,
+                                                                      limits=config.limits))
     settings = AsyncOAuthSettings(
         client_id=config.client_id, client_secret=config.client_secret,
         scopes=list(config.scopes) or manifest_scopes(), redirect_uri=config.redirect_uri,

@@ -8,6 +8,10 @@ and those that say the person is gone (`user_not_found`, `account_inactive`) als
 so the core marks the member; everything else (rate limits left after slack_sdk's own retries,
 5xx, network) is transient.
 
+Calls and retries are bounded (`limits.py`). A 500, a 504, a timeout or a dropped connection may
+have posted the message anyway: such a failure is `ambiguous`, and the outbox asks the DM's
+history (`find_sent`) before sending again.
+
 Which Web API client (token) is used comes from `Workspaces`: the one bot token, or with OAuth the
 token of the workspace the user is in.
 """
@@ -21,14 +25,18 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import fallback_text, message_blocks
 from adapters.slack.convert import PLATFORM
+from adapters.slack.limits import (
+    AMBIGUOUS_STATUSES,
+    DEFAULT_LIMITS,
+    CappedRateLimitRetryHandler,
+    UnreachedServerRetryHandler,
+    WebApiLimits,
+)
 from adapters.slack.oauth import NoInstallation, Workspaces
 from bot.events import Image, MemberProfile, MemberRef, Message, MessageRef
 from bot.installations import Workspace
@@ -51,13 +59,15 @@ Json = dict[str, Any]
 
 
 def build_client(token: str | None, base_url: str = AsyncWebClient.BASE_URL,
-                 rate_limit_retries: int = 2) -> AsyncWebClient:
-    """A Web API client that honours 429 Retry-After and retries one 5xx, on top of slack_sdk's
-    default single retry of connection errors. No token: the OAuth flow's client (tokens come
-    per workspace from the installation store)."""
-    client = AsyncWebClient(token=token, base_url=base_url)
-    client.retry_handlers.extend([AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-                                  AsyncServerErrorRetryHandler(max_retry_count=1)])
+                 limits: WebApiLimits = DEFAULT_LIMITS) -> AsyncWebClient:
+    """A Web API client with bounded calls and retries (see the module docstring), on top of
+    slack_sdk's default single retry of connection errors. No token: the OAuth flow's client
+    (tokens come per workspace from the installation store)."""
+    client = AsyncWebClient(token=token, base_url=base_url, timeout=max(1, round(limits.timeout)))
+    client.retry_handlers.extend([
+        CappedRateLimitRetryHandler(limits.max_retries, limits.max_wait),
+        UnreachedServerRetryHandler(max_retry_count=limits.max_retries,
+                                    interval_calculator=BackoffRetryIntervalCalculator(0.5))])
     return client
 
 
@@ -75,10 +85,14 @@ def _error(exc: Exception, what: str) -> DeliveryError:
         status = exc.response.status_code
         return DeliveryError(f"Slack {what} failed: {code or f'HTTP {status}'}",
                              permanent=code in PERMANENT_ERRORS,
-                             unreachable=code if code in UNREACHABLE_ERRORS else None)
+                             unreachable=code if code in UNREACHABLE_ERRORS else None,
+                             ambiguous=code is None and status in AMBIGUOUS_STATUSES)
     if isinstance(exc, NoInstallation):
         return DeliveryError(f"Slack {what} failed: {exc}", permanent=False)
-    return DeliveryError(f"Slack {what} failed: {type(exc).__name__}: {exc}", permanent=False)
+    if isinstance(exc, TimeoutError):
+        return DeliveryError(f"Slack {what} failed: no answer in time", ambiguous=True)
+    return DeliveryError(f"Slack {what} failed: {type(exc).__name__}: {exc}", permanent=False,
+                         ambiguous=isinstance(exc, aiohttp.ServerDisconnectedError))
 
 
 _FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, NoInstallation)
@@ -225,4 +239,5 @@ def profile(user: Json) -> MemberProfile | None:
                          is_platform_admin=bool(user.get("is_admin") or user.get("is_owner")))
 
 
-__all__ = ["METADATA_EVENT", "PERMANENT_ERRORS", "UNREACHABLE_ERRORS", "SlackPort", "build_client", "profile"]
+__all__ = ["METADATA_EVENT", "PERMANENT_ERRORS", "UNREACHABLE_ERRORS", "SlackPort", "WebApiLimits",
+           "build_client", "profile"]

@@ -6,6 +6,8 @@ reference, saved on every activity as Bot Framework recommends), translate it wi
 functions in `convert`, then hand the work to a tracked task and answer the HTTP request at once.
 The task asks the core and replies in the same conversation. Teams redelivers an activity with the
 same id, which the core records before doing anything, so a retry never stores an answer twice.
+When the work fails (the database is unavailable, or a bug) the person is told so in the same
+conversation - nothing was saved, try again in a few minutes - rather than left waiting.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from adapters.teams.port import TeamsPort, address_of, profile_of
 from bot.contacts import ContactBook
 from bot.core import BotCore
 from bot.events import ActionInvoked, MemberJoined, MemberRef, Message, Text
+from bot.storage.database import DatabaseUnavailable
 from bot.unreachable import UnreachableNotices
 from bot.web import HttpSite, mount_core_routes
 
@@ -94,13 +97,13 @@ class TeamsAdapter(TeamsPort):
 
     def __init__(self, core: BotCore, auth: BotAuthConfig, *, host: str = "0.0.0.0", http_port: int = 3978,
                  max_retries: int = 3, max_wait: float = 30.0, sleep: Sleep = asyncio.sleep,
-                 bot_adapter: BotAdapter | None = None) -> None:
+                 bot_adapter: BotAdapter | None = None, timeout: float = 15.0) -> None:
         self.core = core
         self.auth = auth
         self.cloud = bot_adapter or CloudAdapter(ConfigurationBotFrameworkAuthentication(
             auth, credentials_factory=KeptCredentials(auth)))
         connector = Connector(self.cloud, auth.APP_ID, max_retries=max_retries, max_wait=max_wait,
-                              sleep=sleep)
+                              sleep=sleep, timeout=timeout)
         super().__init__(connector, ContactBook(core.ctx.db, core.ctx.clock), report=self._report)
         self.notices = UnreachableNotices(core.ctx, core.outbox)
         self.commands = bare_commands(core)
@@ -184,11 +187,16 @@ class TeamsAdapter(TeamsPort):
         if reference.conversation is not None and not reference.conversation.tenant_id:
             reference.conversation.tenant_id = tenant_id(activity)  # Teams puts it in channelData
         self.seen(reference)
-        if (removed := uninstalled_personally(activity)) is not None:
-            await self.contacts.forget_address(PLATFORM, removed)
-            log.info("Teams: %s removed the app; they are unreachable until they add it again", removed)
-            return
-        await self._remember_sender(activity, reference)
+        try:
+            if (removed := uninstalled_personally(activity)) is not None:
+                await self.contacts.forget_address(PLATFORM, removed)
+                log.info("Teams: %s removed the app; they are unreachable until they add it again",
+                         removed)
+                return
+            await self._remember_sender(activity, reference)
+        except DatabaseUnavailable as exc:  # saved from their next activity; the work still runs
+            log.warning("could not save how to reach the sender of activity %s: %s",
+                        activity.get("id"), exc)
         kind = activity.get("type")
         if kind in (ActivityTypes.conversation_update, ActivityTypes.installation_update):
             self.core.ctx.spawn(self._installed(activity, reference), "teams-install")
@@ -246,6 +254,19 @@ class TeamsAdapter(TeamsPort):
         return {**account, **(found or {})}
 
     async def _work(self, event: TeamsEvent, reference: ConversationReference) -> None:
+        """Handle one message or card submission; if that fails, tell the person (best effort)
+        and re-raise a bug so it is logged with its traceback."""
+        try:
+            await self._handle(event, reference)
+        except Exception as exc:
+            try:
+                await self.reply(reference, self.core.failure_reply(event, exc))
+            except Exception as told:  # Teams failing too: the log is all that is left
+                log.warning("could not tell the sender of %s that it failed: %s", event, told)
+            if not isinstance(exc, DatabaseUnavailable):
+                raise
+
+    async def _handle(self, event: TeamsEvent, reference: ConversationReference) -> None:
         replies = await self.core.handle(event)
         if not replies:
             return  # a redelivered activity (or nothing to say): change nothing
@@ -256,8 +277,13 @@ class TeamsAdapter(TeamsPort):
             await self.reply(reference, reply)
 
     async def _show_answers(self, event: ActionInvoked) -> None:
-        """Replace a submitted check-in card with the saved answers (editable behind a button)."""
-        form = await self.core.form(event.member, event.action_id)
+        """Replace a submitted check-in card with the saved answers (editable behind a button);
+        cosmetic, so with the database gone meanwhile the card stays as it was."""
+        try:
+            form = await self.core.form(event.member, event.action_id)
+        except DatabaseUnavailable as exc:
+            log.warning("card of %s not updated: %s", event.action_id, exc)
+            return
         if form is None or event.message is None:
             return  # closed or not theirs: the reply says so and the card stays as it was
         title = self.core.ctx.prompts.say("answers_saved_title")

@@ -8,7 +8,9 @@ as any `Retry-After` says and re-POST activities on 5xx. Here throttling (429) a
 Microsoft documents as retryable (412, 502, 503, 504) and connection failures are retried up to
 `max_retries` times, waiting `Retry-After` when given (else exponential backoff with jitter), each
 wait capped at `max_wait`; the sleep is injectable so tests do not wait. Anything else surfaces at
-once as `ConnectorError` with the HTTP status.
+once as `ConnectorError` with the HTTP status. Every HTTP call gives up after `timeout` seconds
+(msrest's own default is 100); a send that timed out may have been delivered, so it is not
+retried in place (`ConnectorError.ambiguous`): the outbox decides on its next pass.
 
 `check_credentials` (readiness) gets the access token those calls carry, the same way they do.
 """
@@ -45,11 +47,20 @@ Json = dict[str, Any]
 
 
 class ConnectorError(Exception):
-    """A Bot Connector call failed; `status` is the HTTP status (None: no HTTP answer)."""
+    """A Bot Connector call failed; `status` is the HTTP status (None: no HTTP answer);
+    `ambiguous`: the service may have carried it out (no answer in time)."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, ambiguous: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.ambiguous = ambiguous
+
+
+def timed_out(exc: BaseException) -> bool:
+    """Whether the call got no answer in time (as opposed to no connection at all)."""
+    inner = getattr(exc, "inner_exception", None)
+    return isinstance(exc, TimeoutError) or (isinstance(inner, requests.Timeout) and not isinstance(
+        inner, requests.ConnectTimeout))
 
 
 def http_status(exc: BaseException) -> int | None:
@@ -99,21 +110,26 @@ def _no_retries(session: Any, config: Any, kwargs: Any, **requests_kwargs: Any) 
     return requests_kwargs
 
 
-def _without_builtin_retries(context: TurnContext) -> None:
-    """Turn off urllib3's retries on this turn's connector client (see the module docstring)."""
+def _bounded(context: TurnContext, timeout: float) -> None:
+    """This turn's connector client: urllib3's retries off (see the module docstring) and every
+    HTTP call limited to `timeout` seconds."""
     client = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
     config = getattr(client, "config", None)
     if config is not None and hasattr(config, "session_configuration_callback"):
         config.session_configuration_callback = _no_retries
+    connection = getattr(config, "connection", None)
+    if connection is not None:
+        connection.timeout = timeout
 
 
 class Connector:
     """Send, update, open a 1:1 chat and read members, as the bot, with bounded retries."""
 
     def __init__(self, adapter: BotAdapter, app_id: str, *, max_retries: int = 3, max_wait: float = 30.0,
-                 base_delay: float = 1.0, sleep: Sleep = asyncio.sleep) -> None:
+                 base_delay: float = 1.0, sleep: Sleep = asyncio.sleep, timeout: float = 15.0) -> None:
         self.adapter = adapter
         self.app_id = app_id
+        self.timeout = timeout
         self.max_retries = max_retries
         self.max_wait = max_wait
         self.base_delay = base_delay
@@ -209,7 +225,7 @@ class Connector:
             result: list[T] = []
 
             async def callback(context: TurnContext) -> None:
-                _without_builtin_retries(context)
+                _bounded(context, self.timeout)
                 result.append(await op(context))
             await self.adapter.continue_conversation(reference, callback, self.app_id)
             return result[0]
@@ -221,11 +237,13 @@ class Connector:
                 return await attempt()
             except Exception as exc:  # classified here: retried, or re-raised as ConnectorError
                 status = http_status(exc)
-                retryable = status in RETRYABLE or (status is None and isinstance(exc, ClientRequestError))
+                ambiguous = status is None and timed_out(exc)
+                retryable = status in RETRYABLE or (
+                    status is None and isinstance(exc, ClientRequestError) and not ambiguous)
                 if not retryable or number == self.max_retries:
                     raise ConnectorError(f"Bot Connector {what} failed: "
                                          f"{f'HTTP {status}' if status else type(exc).__name__}: {exc}",
-                                         status) from exc
+                                         status, ambiguous=ambiguous) from exc
                 wait = retry_after(exc)
                 if wait is None:
                     wait = self.base_delay * 2 ** number * random.uniform(0.5, 1.5)

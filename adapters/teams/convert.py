@@ -21,6 +21,7 @@ from adapters.teams.cards import ACTION_KEY, INPUT_PREFIX, VALUE_KEY
 from bot.contacts import ContactInfo
 from bot.core import command_text
 from bot.events import ActionInvoked, CommandInvoked, MemberRef, MessageRef, UserMessage
+from bot.text import strip_controls
 
 PLATFORM = "teams"
 Json = dict[str, Any]
@@ -130,8 +131,8 @@ def contact_info(account: Json, timezone: str | None = None) -> ContactInfo:
     upn = account.get("userPrincipalName") or ""
     if not email and "@" in upn:
         email = upn
-    return ContactInfo(PLATFORM, str(account["id"]), name=str(account.get("name") or ""),
-                       email=email, timezone=timezone,
+    return ContactInfo(PLATFORM, str(account["id"]), name=strip_controls(str(account.get("name") or "")),
+                       email=strip_controls(str(email)) if email else None, timezone=timezone,
                        external_id=account.get("aadObjectId") or account.get("objectId") or None)
 
 

@@ -64,7 +64,8 @@ def _failure(exc: ConnectorError, what: str, person: bool = False) -> DeliveryEr
     message) is unreachable, so the core stops trying until they install the app again."""
     refused = exc.status in PERMANENT_STATUSES
     return DeliveryError(f"Teams {what} failed: {exc}", permanent=refused,
-                         unreachable=REFUSED_REASON if refused and person else None)
+                         unreachable=REFUSED_REASON if refused and person else None,
+                         ambiguous=exc.ambiguous)
 
 
 def profile_of(contact: Contact) -> MemberProfile:

@@ -23,7 +23,7 @@ from bot.delivery import Outbox, ref_to_json
 from bot.events import Message, QuestionForm
 from bot.port import DeliveryError
 from bot.storage.models import Answer, CheckIn, Member
-from bot.text import clean
+from bot.text import ANSWER_LIMIT, clean
 
 log = logging.getLogger(__name__)
 OPEN_STATES = ("asked", "reminded", "answered")  # answers can be edited until it closes
@@ -158,8 +158,9 @@ class CheckIns:
             if checkin.state not in OPEN_STATES or (
                     checkin.closes_at and checkin.closes_at <= self.ctx.clock.now()):
                 return [Message.plain("That check-in has closed; your earlier answers are kept.")]
-        answers = {q: v for q, v in values.items() if v and v.strip()}
-        if not answers:
+        known: set[str] = {q.id for q in self.ctx.prompts.questions(checkin.audience).questions}
+        answers = {q: v for q, v in values.items() if q in known and v and v.strip()}  # a forged or
+        if not answers:  # stale form may carry fields that are no question: they are ignored
             return [Message.plain("Nothing to save: all answers were empty.")]
         return await self._save(member, checkin, answers, chat=False)
 
@@ -221,8 +222,8 @@ class CheckIns:
             for question, raw in values.items():
                 text, cut = clean(raw)
                 if cut:
-                    replies.append(Message.plain(
-                        f"Your answer was very long, so I kept the first {len(text):,} characters."))
+                    replies.append(Message.plain(self.ctx.prompts.say(
+                        "answer_cut", kept=f"{len(text):,}", limit=f"{ANSWER_LIMIT:,}")))
                 answer_id, edited = await self._upsert(session, row, member.id, question, text)
                 saved.append(answer_id)
                 number = questions.index_of(question) + 1  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """The `/align` command grammar and its handlers (same on every platform)."""
 
-from bot.commands import availability, checkin, digest, forget, leads, schedule, strategy, team
+from bot.commands import availability, checkin, digest, forget, leads, schedule, status, strategy, team
 from bot.commands.help import make_spec as _help_spec
 from bot.commands.registry import CommandRegistry
 
@@ -10,6 +10,6 @@ def build_registry() -> CommandRegistry:
     registry = CommandRegistry()
     registry.add(_help_spec(registry))
     for spec in (*strategy.SPECS, *team.SPECS, *checkin.SPECS, *schedule.SPECS,
-                 *availability.SPECS, *leads.SPECS, *digest.SPECS, *forget.SPECS):
+                 *availability.SPECS, *leads.SPECS, *digest.SPECS, *forget.SPECS, *status.SPECS):
         registry.add(spec)
     return registry

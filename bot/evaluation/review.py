@@ -6,6 +6,11 @@ while (`feedback_wait`); the rules evaluator always makes it. A slow model does 
 conversation up: past the wait the review goes on in the background and its feedback is delivered
 once, through the outbox, in the check-in's thread. An edit made meanwhile wins (the stale verdict
 is dropped, the edit gets its own review).
+
+Nothing is lost when that background work fails: `catch_up` (on every tick) reviews answers left
+without a verdict (the process stopped mid-evaluation, the database was down when the verdict was
+to be stored) and sends again late feedback whose delivery failed for now; the outbox key keeps
+each feedback to one message, and gives up (recorded, shown to admins) after its attempts.
 """
 
 from __future__ import annotations
@@ -14,16 +19,23 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import col, select
 
 from bot.context import BotContext
 from bot.delivery import Outbox, ref_from_json
 from bot.evaluation.base import Evaluator
 from bot.evaluation.feedback import FeedbackWriter
-from bot.evaluation.result import QUESTIONS, Question
+from bot.evaluation.result import QUESTIONS, Evaluation, Question
 from bot.events import Message, MessageRef
-from bot.storage.models import Answer, CheckIn, Member
+from bot.port import DeliveryError
+from bot.storage.models import Answer, CheckIn, Member, OutboundMessage
 
 log = logging.getLogger(__name__)
+FEEDBACK_KIND = "feedback"
+PENDING_AFTER = timedelta(minutes=2)  # an answer this old without a verdict is not being judged
+CATCH_UP_BATCH = 50  # per tick, so a backlog never makes one tick long
 
 
 @dataclass(frozen=True)
@@ -90,8 +102,62 @@ class AnswerReviewer:
     async def _deliver_when_done(self, task: asyncio.Task[Review | None]) -> None:
         review = await task
         if review is not None:
-            await self.outbox.deliver(review.member, review.key, "feedback", review.message,
-                                      thread=review.thread)
+            await self._deliver_or_wait(review)
+
+    async def _deliver(self, review: Review) -> None:
+        await self.outbox.deliver(review.member, review.key, FEEDBACK_KIND, review.message,
+                                  thread=review.thread)
+
+    async def catch_up(self) -> int:
+        """Review answers left without a verdict and resend late feedback that failed for now
+        (see the module docstring); returns how many were handled. A platform still failing is
+        left for the next tick."""
+        handled = 0
+        for answer_id in await self._unjudged():
+            review = await self.review(answer_id)
+            handled += 1
+            if review is not None:
+                await self._deliver_or_wait(review)
+        for review in await self._undelivered():
+            handled += 1
+            await self._deliver_or_wait(review)
+        return handled
+
+    async def _deliver_or_wait(self, review: Review) -> None:
+        try:
+            await self._deliver(review)
+        except DeliveryError as exc:  # recorded by the outbox; tried again on the next tick
+            log.warning("feedback %s not delivered yet: %s", review.key, exc)
+
+    async def _unjudged(self) -> list[int]:
+        before = self.ctx.clock.now() - PENDING_AFTER
+        async with self.ctx.db.session() as session:
+            return [i for i in (await session.exec(select(Answer.id).where(
+                col(Answer.evaluation).is_(None), col(Answer.updated_at) <= before,
+                col(Answer.question).in_(QUESTIONS)).order_by(col(Answer.id))
+                .limit(CATCH_UP_BATCH))).all() if i is not None]
+
+    async def _undelivered(self) -> list[Review]:
+        """Late feedback whose send failed for now, rebuilt from the stored verdict (unless the
+        answer was edited since: the edit has its own feedback)."""
+        reviews: list[Review] = []
+        async with self.ctx.db.session() as session:
+            rows = (await session.exec(select(OutboundMessage).where(
+                OutboundMessage.kind == FEEDBACK_KIND, OutboundMessage.state == "claimed",
+                col(OutboundMessage.error).is_not(None)).limit(CATCH_UP_BATCH))).all()
+            for row in rows:
+                _, answer_id, edits = [*row.key.split(":"), "", ""][:3]
+                answer = await session.get(Answer, int(answer_id)) if answer_id.isdigit() else None
+                if answer is None or str(answer.edits) != edits or answer.evaluation is None:
+                    continue
+                checkin = await session.get(CheckIn, answer.checkin_id)
+                member = await session.get(Member, answer.member_id)
+                if checkin is None or member is None:
+                    continue
+                evaluation = Evaluation.model_validate_json(answer.evaluation)
+                reviews.append(Review(member, row.key, self.writer.message(evaluation, self.ctx.strategy),
+                                      ref_from_json(checkin.message_ref)))
+        return reviews
 
     async def _store(self, seen: Answer, evaluation: str, overall: float, feedback: str) -> bool:
         """Save the verdict unless the answer was edited since we read it."""
@@ -102,3 +168,4 @@ class AnswerReviewer:
             answer.evaluation, answer.overall_score, answer.feedback = evaluation, overall, feedback
             session.add(answer)
         return True
+

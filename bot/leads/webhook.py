@@ -7,6 +7,9 @@ Every request is signed: `X-Alignbot-Timestamp: <unix seconds>` and
 with a wrong or missing signature get 401 and store nothing. Bodies are validated strictly
 (unknown fields are errors, so a typo is not silently dropped) and answered with a JSON body that
 says what is wrong. An event carrying an `event_id` is stored once however often it is delivered.
+
+While the database is unavailable a request gets 503 with `Retry-After` and nothing is stored
+(each request is one transaction); the sender's retry is then stored once.
 """
 
 from __future__ import annotations
@@ -19,16 +22,20 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from aiohttp.typedefs import Handler
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import BotContext
 from bot.leads.book import LeadBook
 from bot.leads.intake import LeadRejected, LeadResolver
+from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import Lead
+from bot.text import has_controls
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
+RETRY_AFTER_SECONDS = 30  # what a 503 asks the sender to wait while the database is unavailable
 SIGNATURE_HEADER = "X-Alignbot-Signature"
 TIMESTAMP_HEADER = "X-Alignbot-Timestamp"
 Short = Annotated[str, Field(max_length=200)]
@@ -36,6 +43,16 @@ Short = Annotated[str, Field(max_length=200)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        """Control characters (NUL, BEL, ...) are a sender's bug, and PostgreSQL refuses NUL in
+        text: say so (422 naming the field) rather than store them or fail half-way."""
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and has_controls(text) for text in texts):
+            raise ValueError("contains control characters (e.g. NUL); remove them")
+        return value
 
 
 class LeadPayload(_Strict):
@@ -105,8 +122,9 @@ class LeadWebhook:
         self.ctx = ctx
 
     def add_to(self, app: web.Application) -> None:
-        app.router.add_post("/webhooks/leads", self.lead)
-        app.router.add_post("/webhooks/leads/{external_id}/events", self.event)
+        app.router.add_post("/webhooks/leads", _retry_later_when_unavailable(self.lead))
+        app.router.add_post("/webhooks/leads/{external_id}/events",
+                            _retry_later_when_unavailable(self.event))
 
     async def _verified_body(self, request: web.Request) -> bytes | web.Response:
         secret = self.ctx.settings.webhook_secret
@@ -206,6 +224,21 @@ class LeadWebhook:
                                     event.note, key=key)
         return await book.set_status(lead, event.status, event.reason, None, "webhook",
                                      _aware(event.at) if event.at else None, key=key)
+
+
+def _retry_later_when_unavailable(handler: Handler) -> Handler:
+    """503 + Retry-After instead of a 500 when the database cannot be used; the request's
+    transaction was rolled back, so the sender's retry is the first and only write."""
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except DatabaseUnavailable as exc:
+            log.warning("leads webhook: database unavailable, asked the sender to retry: %s", exc)
+            response = _error(503, "the database is unavailable right now; nothing was stored."
+                                   f" Retry in {RETRY_AFTER_SECONDS} seconds")
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+    return guarded
 
 
 def _aware(value: datetime) -> datetime:

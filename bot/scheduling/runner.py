@@ -5,7 +5,8 @@ the database on each tick, so restarts lose nothing and several processes may ti
 database (each with its own in-memory job store, never a shared one). Cron-style triggers are
 not used for check-ins because they run on wall-clock time and skip or double-run across DST.
 
-Each tick reports how late it started after it was due (scheduler lag) and how long it took;
+Each tick reports how late it started after it was due (scheduler lag) and how long it took
+(metrics, and `on_tick` - the database heartbeat admins see in `/align status`);
 `shutdown(grace)` lets a running tick finish for `grace` seconds, then cancels it, and the outbox
 releases the sends it had claimed so another process takes them over at once.
 """
@@ -25,15 +26,19 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.metrics import Metrics
+from bot.storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 TICK_JOB_ID = "alignbot-tick"
+# (lag in seconds or None, duration in seconds, the error or None), after every tick
+TickObserver = Callable[[float | None, float, BaseException | None], Awaitable[None]]
 
 
 class TickRunner:
     def __init__(self, tick: Callable[[], Awaitable[Any]], every_seconds: float,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, on_tick: TickObserver | None = None) -> None:
         self._tick = tick
+        self._on_tick = on_tick
         self.every_seconds = every_seconds
         self.metrics = metrics or Metrics()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -59,23 +64,34 @@ class TickRunner:
         """One tick; an error is logged and the next tick tries again (nothing is lost: due work
         stays in the database until done)."""
         due, self._due = self._due, None
-        if due is not None:
-            self.metrics.scheduler_lag.observe(max(0.0, (datetime.now(UTC) - due).total_seconds()))
+        lag = None if due is None else max(0.0, (datetime.now(UTC) - due).total_seconds())
+        if lag is not None:
+            self.metrics.scheduler_lag.observe(lag)
         self._running = asyncio.current_task()
         started = time.perf_counter()
+        error: BaseException | None = None
         try:
             await self._tick()
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
             log.warning("tick stopped by shutdown; its unsent work stays due for the next process")
-        except Exception:
+        except DatabaseUnavailable as exc:  # expected while the database is down: no traceback
+            error = exc
+            self.failures += 1
+            self.metrics.tick_failures.inc()
+            log.warning("scheduled tick failed, database unavailable (%s); retrying on the next one", exc)
+        except Exception as exc:
+            error = exc
             self.failures += 1
             self.metrics.tick_failures.inc()
             log.exception("scheduled tick failed; retrying on the next one")
         finally:
             self._running = None
-            self.metrics.tick_seconds.observe(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self.metrics.tick_seconds.observe(seconds)
+        if self._on_tick is not None and not self._stopping:
+            await self._on_tick(lag, seconds, error)
 
     @property
     def ticking(self) -> bool:

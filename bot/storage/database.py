@@ -2,11 +2,17 @@
 
 Users give one URL (`sqlite:///alignbot.db` or `postgresql://...`); the async driver the app uses
 and the sync driver Alembic uses are derived from it, so nobody has to know driver names.
+
+Every wait on the database is bounded by one `timeout`: connecting to PostgreSQL, waiting for a
+pooled connection, and waiting on a locked SQLite file. A database that is down, unreachable,
+locked or too slow surfaces from `session()` as `DatabaseUnavailable`, one exception the callers
+can answer with "try again in a few minutes" instead of a driver-specific error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +23,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, pool
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -32,6 +39,27 @@ class DatabaseUrlError(ValueError):
 class MigrationError(Exception):
     """The schema cannot be brought up to date: the database does not answer, or a newer
     version of the bot migrated it (this version would not know its tables)."""
+class DatabaseUnavailable(Exception):
+    """The database cannot be used right now (down, unreachable, locked, too slow); trying again
+    later can work. The message names the driver's error without any statement or data."""
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached or used right now, as opposed to a bug
+    or bad data (an IntegrityError, a DataError): connection refused or lost, a locked SQLite
+    file, a pool or connect timeout."""
+    if isinstance(exc, DatabaseUnavailable | sa_exc.TimeoutError | ConnectionError):
+        return True
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's first line, without the SQL statement SQLAlchemy appends."""
+    inner = getattr(exc, "orig", None) or exc
+    first = (str(inner).strip().splitlines() or [""])[0]
+    return f"{type(inner).__name__}: {first}"[:300] if first else type(inner).__name__
 
 
 def _driver_urls(url: str) -> tuple[str, str]:
@@ -50,35 +78,52 @@ def _driver_urls(url: str) -> tuple[str, str]:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+def _sqlite_pragmas(timeout: float) -> Any:
+    def connected(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        cursor.close()
+    return connected
 
 
 class Database:
-    """Owns the engine; hands out sessions; applies migrations."""
+    """Owns the engine; hands out sessions; applies migrations. `timeout` (seconds) bounds
+    connecting, waiting for a pooled connection and waiting on a SQLite lock."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url
+        self.timeout = timeout
         self.async_url, self.sync_url = _driver_urls(url)
         self.is_sqlite = self.async_url.startswith("sqlite")
-        self.engine: AsyncEngine = create_async_engine(self.async_url, pool_pre_ping=True)
+        options: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": timeout}
+        if not self.is_sqlite:
+            options["connect_args"] = {"connect_timeout": max(1, round(timeout))}
+        self.engine: AsyncEngine = create_async_engine(self.async_url, **options)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(timeout))
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work: committed on success, rolled back on error."""
-        async with self._sessions() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        """A unit of work: committed on success, rolled back on error. Raises
+        DatabaseUnavailable when the database cannot be used right now."""
+        try:
+            async with self._sessions() as session:
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException as exc:
+                    # On a lost connection the rollback fails too; the first error is the news.
+                    with contextlib.suppress(sa_exc.SQLAlchemyError, OSError):
+                        await session.rollback()
+                    if is_unavailable(exc) and not isinstance(exc, DatabaseUnavailable):
+                        raise DatabaseUnavailable(_reason(exc)) from exc
+                    raise
+        except (sa_exc.SQLAlchemyError, OSError) as exc:  # e.g. closing a session on a dead link
+            if is_unavailable(exc):
+                raise DatabaseUnavailable(_reason(exc)) from exc
+            raise
 
     def alembic_config(self) -> Config:
         config = Config()

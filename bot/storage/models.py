@@ -327,3 +327,17 @@ class Confirmation(SQLModel, table=True):
     subject_id: int = Field(foreign_key="members.id")
     expires_at: datetime = _utc()
     created_at: datetime = _utc()
+class Heartbeat(SQLModel, table=True):
+    """The latest run of a periodic job (the scheduler's tick), whichever process ran it: admins
+    see from `/align status` whether the scheduler is alive, late or failing."""
+
+    __tablename__ = "heartbeats"
+
+    name: str = Field(max_length=64, primary_key=True)
+    process: str = Field(default="", max_length=200)  # host:pid of the process that ran it last
+    beat_at: datetime = _utc()  # when the last run finished (bot clock)
+    ok_at: datetime | None = _utc(nullable=True)  # when a run last succeeded
+    lag_seconds: float = 0.0  # how late the last run started after it was due
+    duration_seconds: float = 0.0
+    failures: int = 0  # runs failed in a row
+    error: str | None = _text()  # why the last run failed (no secrets: the exception's first line)

@@ -3,6 +3,7 @@
     async with fake_bot_connector() as connector:
         connector.add_user(DANA)                      # someone Teams knows (roster, get_member)
         connector.fail("send", 429, retry_after=2)   # the next activity POST is throttled
+        connector.slow("send", 3.0)                   # the next one goes through, answered late
         ... activities posted to our /api/messages carry serviceUrl=connector.service_url
 
 It implements the REST calls the bot makes (POST /v3/conversations, POST .../activities,
@@ -14,6 +15,7 @@ limits (`problems`).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -60,6 +62,7 @@ class Call:
 class Failure:
     status: int
     retry_after: int | None = None
+    delay: float = 0.0  # > 0: not a failure but a late answer (the call is carried out)
 
 
 @dataclass
@@ -87,6 +90,11 @@ class FakeBotConnector:
         """The next `times` calls of `kind` (send, update, create, member, members) fail."""
         for _ in range(times):
             self._failures[kind].append(Failure(status, retry_after))
+
+    def slow(self, kind: str, delay: float) -> None:
+        """The next call of `kind` is carried out but answered only after `delay` seconds: a
+        client that gives up first cannot tell whether it went through."""
+        self._failures[kind].append(Failure(200, delay=delay))
 
     # --- reading what happened ---------------------------------------------------------
 
@@ -119,8 +127,13 @@ class FakeBotConnector:
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged)
         return app
 
+    async def _late(self, kind: str) -> None:
+        """Wait out a scripted slow answer (the call then proceeds normally)."""
+        if self._failures[kind] and self._failures[kind][0].delay:
+            await asyncio.sleep(self._failures[kind].popleft().delay)
+
     def _scripted(self, kind: str) -> web.Response | None:
-        if not self._failures[kind]:
+        if not self._failures[kind] or self._failures[kind][0].delay:
             return None
         failure = self._failures[kind].popleft()
         headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
@@ -169,6 +182,7 @@ class FakeBotConnector:
         self._record("send", request, body)
         activity_id = f"1:act-{next(self._ids)}"
         self.activities[(request.match_info["cid"], activity_id)] = body
+        await self._late("send")
         return web.json_response({"id": activity_id}, status=201)
 
     async def _reply(self, request: web.Request) -> web.Response:

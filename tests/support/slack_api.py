@@ -8,7 +8,8 @@
 It binds port 0, records every call (method, arguments from the query string, form or JSON body,
 headers), keeps a little state so answers look real (DM channels, posted messages with their
 metadata, users), answers scripted failures first (`ratelimited` + Retry-After, `user_not_found`,
-`account_inactive`, HTTP 500, ...) and also receives `response_url` posts (`/respond/<id>`).
+`account_inactive`, HTTP 500, a slow answer, ...) and also receives `response_url` posts
+(`/respond/<id>`).
 
 It also holds the checks every recorded call is put through: the Slack Web API OpenAPI spec in
 `../shared/specs/` (method exists, required arguments present, no unknown arguments except the
@@ -70,6 +71,7 @@ class SlackReply:
     status: int = 200
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # a slow answer: the call is carried out, the answer comes this late
 
     @classmethod
     def error_code(cls, error: str) -> SlackReply:
@@ -82,6 +84,12 @@ class SlackReply:
     @classmethod
     def server_error(cls, status: int = 500) -> SlackReply:
         return cls(status=status)
+
+    @classmethod
+    def slow(cls, delay: float) -> SlackReply:
+        """The call succeeds (a message is posted) but its answer takes `delay` seconds: a
+        client that times out first cannot tell whether it went through."""
+        return cls(delay=delay)
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,11 @@ class FakeSlackApi:
         self._authorization = request.headers.get("Authorization", "")
         if self._script[method]:
             reply = self._script[method].popleft()
+            if reply.delay:
+                handler = getattr(self, "_" + method.replace(".", "_"))
+                body = handler(args)
+                await asyncio.sleep(reply.delay)
+                return web.json_response(body)
             body = {"ok": False, "error": reply.error} if reply.error else None
             if body is None:
                 return web.Response(status=reply.status, text="Internal Server Error", headers=reply.headers)

@@ -70,3 +70,13 @@ def test_payloads_become_core_events() -> None:
     view = {"state": {"values": {"strategy": {"answer": {"value": "s"}},
                                  "scope": {"answer": {"value": None}}}}}
     assert form_values(view) == {"strategy": "s", "scope": ""}
+
+
+def test_a_long_text_is_split_over_sections_at_spaces_never_cut() -> None:
+    text = " ".join(f"word{i} & <more>" for i in range(900))  # escaping makes it longer still
+    blocks = message_blocks(Message.plain(text))
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(sections) > 1 and all(len(s) <= 3000 for s in sections)
+    assert all(s.endswith(" ") for s in sections[:-1])  # split at a space, not inside a word
+    unescaped = "".join(sections).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert unescaped == text and block_problems(blocks, 50) == []

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from adapters.slack.app import OAuthConfig, SlackAdapter
+from adapters.slack.limits import WebApiLimits
 from bot.clock import ManualClock
 from bot.core import BotCore
 from tests.adapters.slack.conftest import ADA, DANA, SECRET, Slack
@@ -60,9 +61,10 @@ async def test_metrics_on_the_slack_port_count_the_checkin_dm(
 async def test_oauth_installs_check_that_the_web_api_is_reachable(
         core: BotCore, api: FakeSlackApi) -> None:
     adapter = SlackAdapter(core, signing_secret=SECRET, oauth=OAuthConfig(
-        client_id="111.222", client_secret="oauth-secret", base_url=api.base_url))
+        client_id="111.222", client_secret="oauth-secret", base_url=api.base_url,
+        limits=WebApiLimits(max_retries=1)))
     assert await adapter.check_connection() is None
-    api.fail("api.test", SlackReply.server_error(503), SlackReply.server_error(503))
+    api.fail("api.test", SlackReply.server_error(503), SlackReply.server_error(503))  # 1 + 1 retry
     assert await adapter.check_connection() == "Slack api.test failed: SlackApiError"
 
 

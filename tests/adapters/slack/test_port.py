@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from adapters.slack.limits import WebApiLimits
 from adapters.slack.port import SlackPort, build_client
 from bot.core import BotCore
 from bot.events import MemberRef, Message, MessageRef
@@ -61,12 +62,18 @@ async def test_unreachable_people_fail_permanently(port: SlackPort, api: FakeSla
 
 async def test_server_errors_and_exhausted_rate_limits_are_transient(port: SlackPort,
                                                                     api: FakeSlackApi) -> None:
-    api.fail("chat.postMessage", SlackReply.server_error(500), SlackReply.server_error(500))
+    api.fail("chat.postMessage", SlackReply.server_error(500))
     with pytest.raises(DeliveryError) as failed:
         await port.send(DANA_REF, Message.plain("hi"))
-    assert not failed.value.permanent
-    assert len(api.calls_to("chat.postMessage")) == 2  # slack_sdk retried the 500 once
-    impatient = SlackPort(build_client("xoxb-test-token", base_url=api.base_url, rate_limit_retries=1))
+    assert not failed.value.permanent and failed.value.ambiguous  # it may have been posted
+    assert len(api.calls_to("chat.postMessage")) == 1  # so not re-posted blindly: the outbox asks
+    api.fail("chat.postMessage", *[SlackReply.server_error(503)] * 3)
+    with pytest.raises(DeliveryError) as unavailable:
+        await port.send(DANA_REF, Message.plain("hi"))
+    assert not unavailable.value.permanent and not unavailable.value.ambiguous
+    assert len(api.calls_to("chat.postMessage")) == 1 + 3  # a 503 is retried twice, then given up
+    impatient = SlackPort(build_client("xoxb-test-token", base_url=api.base_url,
+                                       limits=WebApiLimits(max_retries=1)))
     api.fail("chat.update", SlackReply.rate_limited(0), SlackReply.rate_limited(0))
     with pytest.raises(DeliveryError) as limited:
         await impatient.update(MessageRef("slack", DANA_DM, "1.0"), Message.plain("x"))

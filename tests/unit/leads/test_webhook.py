@@ -123,3 +123,27 @@ async def test_the_webhook_is_off_without_a_secret(client: Client) -> None:
     client.core.ctx.settings.webhook_secret = None
     status, body = await client.post("/webhooks/leads", LEAD)
     assert status == 503 and "ALIGNBOT_WEBHOOK_SECRET" in body["error"]
+
+
+async def test_an_oversized_body_gets_413_and_control_characters_422_naming_the_field(
+        client: Client) -> None:
+    status, body = await client.post("/webhooks/leads", {**LEAD, "contact_name": "x" * 70_000})
+    assert status == 413 and "larger than" in body["error"]
+    status, body = await client.post("/webhooks/leads", {**LEAD, "company": "Ledger\x00ly"})
+    assert status == 422 and body["details"] == [
+        {"field": "company", "problem": "Value error, contains control characters (e.g. NUL); remove them"}]
+    status, body = await client.post("/webhooks/leads", {**LEAD, "content": ["soc2_checklist", "x\x07"]})
+    assert status == 422 and body["details"][0]["field"] == "content"
+    await client.post("/webhooks/leads", LEAD)
+    note = {"event": {"type": "touch", "at": "2026-03-02T14:20:00Z", "source": "marketo",
+                      "note": "called\x00 back"}}
+    status, body = await client.post("/webhooks/leads/M-1/events", note)
+    assert status == 422 and body["details"][0]["field"] == "event.touch.note"
+    assert list(await leads(client.core)) == ["M-1"] and await events(client.core, "touch") == []
+
+
+async def test_unicode_names_are_stored_as_sent(client: Client) -> None:
+    company, contact = "Ledgerly 🚀 صرافة", "Zoë Ångström"
+    status, _ = await client.post("/webhooks/leads", {**LEAD, "company": company, "contact_name": contact})
+    lead = (await leads(client.core))["M-1"]
+    assert status == 201 and (lead.company, lead.contact_name) == (company, contact)

@@ -1,6 +1,6 @@
 """forgetting members: a tombstone mark on members, and pending confirmations
 
-Revision ID: 0009_security
+Revision ID: 0007_security
 Revises: 0006_digest
 Create Date: 2026-11-24
 
@@ -15,7 +15,7 @@ from alembic import op
 
 import bot.storage.types
 
-revision: str = '0009_security'
+revision: str = '0007_security'
 down_revision: str | None = '0006_digest'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

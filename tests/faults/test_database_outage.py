@@ -1,0 +1,87 @@
+"""The database unavailable for a while on the inputs that are not chat platforms: the leads
+webhook (real HTTP on the bot's own server) answers 503 with Retry-After and stores nothing, and
+the sender's retry is stored once; the console says to try again and keeps running."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import aiohttp
+from sqlmodel import select
+
+from adapters.console.adapter import ConsoleAdapter
+from bot.core import BotCore
+from bot.leads.webhook import RETRY_AFTER_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from bot.storage.models import Answer
+from tests.faults.conftest import WEBHOOK_SECRET
+from tests.support.outage import Outage
+from tests.support.talk import setup_team
+from tests.unit.leads.support import events, leads
+from tests.unit.ops.support import serving
+
+LEAD = {"source": "marketo", "external_id": "M-1", "company": "Ledgerly", "segment":
+        "midmarket_fintech", "owner": "dana@example.com", "engaged_at": "2026-03-02T13:30:00Z"}
+TOUCH = {"event": {"type": "touch", "at": "2026-03-02T14:20:00Z", "by": "Dana", "channel": "email",
+                   "source": "marketo", "event_id": "evt-9"}}
+
+
+async def post(core: BotCore, url: str, body: Any) -> tuple[int, dict[str, Any], str | None]:
+    data = json.dumps(body).encode()
+    timestamp = str(int(core.ctx.clock.now().timestamp()))
+    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
+               SIGNATURE_HEADER: sign(WEBHOOK_SECRET, timestamp, data)}
+    async with aiohttp.ClientSession() as session, session.post(url, data=data, headers=headers) as r:
+        return r.status, await r.json(), r.headers.get("Retry-After")
+
+
+async def test_webhook_leads_and_events_get_503_while_the_database_is_down_and_count_once_after(
+        core: BotCore, outage: Outage) -> None:
+    await setup_team(core)
+    async with serving(core.ctx) as base:
+        await outage.begin()
+        status, body, retry_after = await post(core, f"{base}/webhooks/leads", LEAD)
+        assert (status, retry_after) == (503, str(RETRY_AFTER_SECONDS))
+        assert body["ok"] is False and "nothing was stored" in body["error"]
+        await outage.end()
+        assert await leads(core) == {}
+
+        # The sender retries after Retry-After; a retry of a request that did go through changes nothing.
+        assert (await post(core, f"{base}/webhooks/leads", LEAD))[:2][0] == 201
+        status, body, _ = await post(core, f"{base}/webhooks/leads", LEAD)
+        assert status == 200 and body["result"] != "created"
+
+        await outage.begin()
+        status, _, retry_after = await post(core, f"{base}/webhooks/leads/M-1/events", TOUCH)
+        await outage.end()
+        assert (status, retry_after) == (503, str(RETRY_AFTER_SECONDS))
+        assert (await leads(core))["M-1"].touches == 0
+        results = [(await post(core, f"{base}/webhooks/leads/M-1/events", TOUCH))[1]["result"]
+                   for _ in range(2)]
+    assert results == ["stored", "duplicate"]
+    assert (await leads(core))["M-1"].touches == 1 and len(await events(core, "touch")) == 1
+    assert core.ctx.metrics.value("alignbot_webhook_requests_total", status="503") == 2
+
+
+async def test_the_console_says_to_try_again_and_keeps_running(core: BotCore, outage: Outage) -> None:
+    out = io.StringIO()
+    console = ConsoleAdapter(core, out)
+    await console.start()
+    for line in ("/as Ada", "/align team add Ada admin", "/align team add Dana rep",
+                 "/align ask now dana", "/as Dana"):
+        assert await console.handle_line(line)
+    answer = "We help mid-market fintechs pass audits in half the time."
+    await outage.begin()
+    assert await console.handle_line(answer)
+    assert await console.handle_line("/advance 1h")
+    await outage.end()
+    shown = out.getvalue()
+    assert "couldn't save that just now" in shown and "couldn't do that just now" in shown
+    async with core.ctx.db.session() as session:
+        assert (await session.exec(select(Answer))).all() == []
+
+    assert await console.handle_line(answer)
+    async with core.ctx.db.session() as session:
+        [stored] = (await session.exec(select(Answer))).all()
+    assert stored.text == answer and "saved your answer to question 1" in out.getvalue()
