@@ -183,8 +183,7 @@ class BotCore:
             return Message.plain(self.ctx.prompts.say("command_failed"))
         platform = event.profile.ref.platform if isinstance(event, MemberJoined) else event.member.platform
         self.ctx.metrics.inputs_refused.labels(platform, kind).inc()
-        log.warning("database unavailable: %s on %s not processed, the person is told to retry (%s)",
-                    kind, platform, exc)
+        log.warning("database unavailable: %s on %s not processed (%s)", kind, platform, exc)
         say = self.ctx.prompts.say
         if isinstance(event, CommandInvoked) or (
                 isinstance(event, UserMessage) and command_text(event.text) is not None):

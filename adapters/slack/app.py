@@ -397,7 +397,13 @@ class SlackAdapter(SlackPort):
         return lock
 
     async def _publish_home(self, client: AsyncWebClient, user_id: str) -> None:
-        home = await self.core.home(member(user_id))
+        """The Home tab; with the database unavailable the last published view stays (it is
+        published afresh the next time the tab is opened)."""
+        try:
+            home = await self.core.home(member(user_id))
+        except DatabaseUnavailable as exc:
+            log.warning("Home tab of %s not refreshed: %s", user_id, exc)
+            return
         await client.views_publish(user_id=user_id, view=home_view(home))
 
     async def _profile_changed(self, user: Json) -> None:

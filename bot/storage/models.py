@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel
 
 from bot.storage.types import UTCDateTime
@@ -141,7 +142,12 @@ class Answer(SQLModel, table=True):
     """A member's answer to one question of a check-in; editing updates it in place."""
 
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("checkin_id", "question"),)
+    __table_args__ = (
+        UniqueConstraint("checkin_id", "question"),
+        # The few answers still without a verdict, which each tick's catch-up looks for.
+        Index("ix_answers_unjudged", "updated_at", sqlite_where=sql("evaluation IS NULL"),
+              postgresql_where=sql("evaluation IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     checkin_id: int = Field(foreign_key="checkins.id", index=True)

@@ -1,11 +1,12 @@
-"""heartbeats: the scheduler's last tick, for admins' /align status
+"""heartbeats (the scheduler's last tick, for /align status); answers still without a verdict
 
 Revision ID: 0008_faults
 Revises: 0007_security
 Create Date: 2026-11-24
 
 Any process may run the tick, and any other may answer `/align status`: the last tick's time,
-lag, duration and failures live in the database, one row per periodic job.
+lag, duration and failures live in the database, one row per periodic job. Each tick also looks
+for answers left without a verdict; a partial index keeps that to the few such rows.
 """
 from collections.abc import Sequence
 
@@ -34,7 +35,11 @@ def upgrade() -> None:
         sa.Column('error', sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint('name'),
     )
+    op.create_index('ix_answers_unjudged', 'answers', ['updated_at'], unique=False,
+                    sqlite_where=sa.text('evaluation IS NULL'),
+                    postgresql_where=sa.text('evaluation IS NULL'))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_answers_unjudged', table_name='answers')
     op.drop_table('heartbeats')
