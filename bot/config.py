@@ -187,6 +187,22 @@ class Settings(BaseSettings):
         description="Seconds in-flight work may finish after SIGTERM before its sends are released"
                     " for another process",
     )
+    delivery_lease_seconds: float = Field(
+        default=300.0, ge=1, le=86400,
+        description="Seconds a claimed send stays with the process that claimed it; after that (the"
+                    " process died) another process takes it over, asking the platform first"
+                    " whether it arrived",
+    )
+    fanout_concurrency: int = Field(
+        default=8, ge=1, le=64,
+        description="Messages one process has in flight at once during a fan-out (check-ins,"
+                    " reminders)",
+    )
+    fanout_batch: int = Field(
+        default=100, ge=1, le=1000,
+        description="Sends one process claims at a time during a fan-out: smaller shares a fan-out"
+                    " more evenly between processes, larger costs less database work per message",
+    )
 
     def chosen_platform(self) -> Literal["console", "slack", "teams"]:
         """The adapter to run: explicit choice, else whichever platform has credentials."""

@@ -7,10 +7,13 @@
                no events; the bot's own server gives /healthz, /readyz and /metrics;
     all        both (the default; one process does everything).
 
-Several processes may share one PostgreSQL database in any roles: due work is claimed row by row,
-so even two schedulers never send anything twice. On SIGTERM the running tick and background work
-get ALIGNBOT_SHUTDOWN_GRACE seconds; what is still running then is cancelled and the sends it had
-claimed are released, so another process sends them at once.
+Several processes may share one PostgreSQL database in any roles: due sends are claimed a page at
+a time (each key by exactly one process), so several schedulers share a fan-out and never send
+anything twice, and a schedule's periodic work (turning occurrences into check-ins, digest and
+nudge runs) holds a per-schedule lock so it runs in one process at a time. On SIGTERM the running
+tick and background work get ALIGNBOT_SHUTDOWN_GRACE seconds; what is still running then is
+cancelled and the sends it had claimed are released, so another process sends them at once. A
+killed process's claims are taken over after ALIGNBOT_DELIVERY_LEASE_SECONDS.
 """
 
 from __future__ import annotations
