@@ -153,7 +153,8 @@ async def _slack(settings: Settings) -> None:
     except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
-    adapter = SlackAdapter(core, None if oauth else build_client(token), signing_secret=secret,
+    client = None if oauth else build_client(token, base_url=settings.slack_api_url)
+    adapter = SlackAdapter(core, client, signing_secret=secret,
                            app_token=app_token, http_port=settings.http_port, oauth=oauth)
     await operate(core, adapter, serves_http=app_token is None)  # Socket Mode: own HTTP server
 
@@ -185,7 +186,7 @@ def _slack_oauth(settings: Settings) -> OAuthConfig | None:
     return OAuthConfig(client_id=settings.slack_client_id,
                   client_secret=settings.slack_client_secret.get_secret_value(), scopes=scopes,
                   state_expiration_seconds=settings.slack_state_expiration,
-                  redirect_uri=settings.slack_redirect_uri)
+                  redirect_uri=settings.slack_redirect_uri, base_url=settings.slack_api_url)
 
 
 async def _teams(settings: Settings) -> None:

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         description="Comma-separated bot scopes an OAuth install asks for; empty: the manifest's",
     )
     slack_redirect_uri: str | None = Field(default=None, validation_alias=_plain("SLACK_REDIRECT_URI"))
+    slack_api_url: str = Field(
+        default="https://slack.com/api/",
+        description="Base URL of the Slack Web API (e.g. https://slack-gov.com/api/ for GovSlack, or"
+                    " a proxy); ends with /api/",
+    )
     slack_state_expiration: int = Field(
         default=600, ge=60, le=86400,
         description="Seconds an OAuth install link (its state) stays valid",
