@@ -109,14 +109,27 @@ class SlackPort:
 
     async def send(self, to: MemberRef, message: Message, *,
                    thread: MessageRef | None = None) -> MessageRef:
+        """A DM: in a thread of it, in the DM channel if known, else to the user id, which Slack
+        delivers to the app's DM with them (one call instead of conversations.open + post; the
+        answer names the DM channel, remembered for threads, updates and `find_sent`)."""
+        thread_ts = thread.message_id if thread else None
+        channel = thread.channel if thread else self._dm.get(to.user_id, to.user_id)
         try:
-            channel = thread.channel if thread else await self.dm_channel(to.user_id)
-            return await self.post(channel, message, thread_ts=thread.message_id if thread else None,
-                                   user_id=to.user_id)
+            try:
+                ref = await self.post(channel, message, thread_ts=thread_ts, user_id=to.user_id)
+            except SlackApiError as exc:
+                if channel != to.user_id or error_code(exc) != "channel_not_found":
+                    raise
+                # Slack took the user id for no channel: open the DM, which says why (user gone,
+                # deactivated...) or gives the channel to post to.
+                ref = await self.post(await self.dm_channel(to.user_id), message, user_id=to.user_id)
         except _FAILURES as exc:
             if error_code(exc) == "channel_not_found":
                 self._dm.pop(to.user_id, None)
             raise _error(exc, "send") from exc
+        if thread is None:
+            self.remember_dm(to.user_id, ref.channel)
+        return ref
 
     async def update(self, ref: MessageRef, message: Message) -> None:
         """chat.update with the re-rendered blocks (buttons pressed, a nudge done...)."""

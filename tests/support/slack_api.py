@@ -321,6 +321,8 @@ class FakeSlackApi:
         return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
 
     def _chat_postMessage(self, args: Json) -> Json:
+        if str(args["channel"])[:1] in ("U", "W") and self._user(str(args["channel"])) is None:
+            return {"ok": False, "error": "channel_not_found"}  # as Slack answers an unknown user id
         channel = self._channel(str(args["channel"]))
         ts = f"{1_772_460_000 + next(self._ts)}.000100"
         message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "ts": ts,
