@@ -133,7 +133,7 @@ async def _slack(settings: Settings) -> None:
     """Serve Slack until interrupted: Socket Mode with SLACK_APP_TOKEN, else HTTP on
     ALIGNBOT_HTTP_PORT; the periodic tick runs alongside."""
     from adapters.slack.app import SlackAdapter
-    from adapters.slack.port import build_client
+    from adapters.slack.port import build_client, web_session
 
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
@@ -153,10 +153,11 @@ async def _slack(settings: Settings) -> None:
     except (StrategyFileError, PromptsError, DatabaseUrlError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
-    client = None if oauth else build_client(token, base_url=settings.slack_api_url)
-    adapter = SlackAdapter(core, client, signing_secret=secret,
-                           app_token=app_token, http_port=settings.http_port, oauth=oauth)
-    await operate(core, adapter, serves_http=app_token is None)  # Socket Mode: own HTTP server
+    async with web_session() as http:  # kept-alive connections for every Web API call
+        client = None if oauth else build_client(token, base_url=settings.slack_api_url, session=http)
+        adapter = SlackAdapter(core, client, signing_secret=secret, app_token=app_token,
+                               http_port=settings.http_port, oauth=oauth, session=http)
+        await operate(core, adapter, serves_http=app_token is None)  # Socket Mode: own HTTP server
 
 
 async def _webhook_server(core: BotCore) -> WebServer | None:

@@ -23,7 +23,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
@@ -47,7 +47,7 @@ _ABANDONED = datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)  # interrupted: retake, a
 
 
 def ref_to_json(ref: MessageRef) -> str:
-    return json.dumps(asdict(ref))
+    return json.dumps({"platform": ref.platform, "channel": ref.channel, "message_id": ref.message_id})
 
 
 def ref_from_json(text: str | None) -> MessageRef | None:
@@ -139,9 +139,9 @@ class Outbox:
             insert = sqlite_insert if self.ctx.db.is_sqlite else pg_insert
             rows = [{"key": i.key, "member_id": i.member.id, "kind": i.kind, "state": "claimed",
                      "claimed_at": now, "attempts": 1} for i in fresh.values()]
-            statement = insert(_OUTBOX).values(rows).on_conflict_do_nothing(
-                index_elements=["key"]).returning(_OUTBOX.c.key)
-            for key in (await session.exec(statement)).scalars():
+            statement = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(
+                _OUTBOX.c.key)  # executemany: compiled once, sent as one multi-row INSERT
+            for key in (await session.exec(statement, params=rows)).scalars():
                 fresh[key].claim = Claim(now, 1, retaken=False)
                 won.append(fresh[key])
         if old:

@@ -14,6 +14,7 @@ never stores an answer twice.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -85,7 +86,8 @@ class SlackAdapter(SlackPort):
 
     def __init__(self, core: BotCore, client: AsyncWebClient | None = None, *,
                  signing_secret: str | None = None, app_token: str | None = None,
-                 host: str = "0.0.0.0", http_port: int = 3000, oauth: OAuthConfig | None = None) -> None:
+                 host: str = "0.0.0.0", http_port: int = 3000, oauth: OAuthConfig | None = None,
+                 session: aiohttp.ClientSession | None = None) -> None:
         if app_token is None and not signing_secret:
             raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
         if (client is None) == (oauth is None):
@@ -95,9 +97,10 @@ class SlackAdapter(SlackPort):
         oauth_settings = None
         if oauth is not None:
             records = Installations(core.ctx.db, core.ctx.clock, "slack")
-            workspaces, oauth_settings = oauth_setup(oauth, records, build_client)
+            workspaces, oauth_settings = oauth_setup(oauth, records,
+                                                     functools.partial(build_client, session=session))
             super().__init__(workspaces)
-            client = build_client(None, base_url=oauth.base_url)
+            client = build_client(None, base_url=oauth.base_url, session=session)
         else:
             assert client is not None
             super().__init__(client)

@@ -50,12 +50,21 @@ _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 Json = dict[str, Any]
 
 
+def web_session(timeout: float = 30.0) -> aiohttp.ClientSession:
+    """One HTTP session for all of a process's Web API calls, so connections to Slack are kept
+    alive (slack_sdk otherwise opens a new session, connection and TLS handshake per call).
+    Create it inside the running loop; close it at shutdown. `timeout`: seconds per call, as
+    slack_sdk's own default."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
+
+
 def build_client(token: str | None, base_url: str = AsyncWebClient.BASE_URL,
-                 rate_limit_retries: int = 2) -> AsyncWebClient:
+                 rate_limit_retries: int = 2,
+                 session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
     """A Web API client that honours 429 Retry-After and retries one 5xx, on top of slack_sdk's
     default single retry of connection errors. No token: the OAuth flow's client (tokens come
-    per workspace from the installation store)."""
-    client = AsyncWebClient(token=token, base_url=base_url)
+    per workspace from the installation store). `session`: a shared `web_session()`."""
+    client = AsyncWebClient(token=token, base_url=base_url, session=session)
     client.retry_handlers.extend([AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
                                   AsyncServerErrorRetryHandler(max_retry_count=1)])
     return client
@@ -238,4 +247,5 @@ def profile(user: Json) -> MemberProfile | None:
                          is_platform_admin=bool(user.get("is_admin") or user.get("is_owner")))
 
 
-__all__ = ["METADATA_EVENT", "PERMANENT_ERRORS", "UNREACHABLE_ERRORS", "SlackPort", "build_client", "profile"]
+__all__ = ["METADATA_EVENT", "PERMANENT_ERRORS", "UNREACHABLE_ERRORS", "SlackPort", "build_client",
+           "profile", "web_session"]
