@@ -61,6 +61,8 @@ class FakeSlack:
         self.keys: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.history: dict[str, list[Json]] = defaultdict(list)
         self.accepted = self.rejected = self.opened = self.history_calls = 0
+        self.times: list[float] = []  # when each post was accepted
+        self.refused: list[float] = []  # when each 429 was answered
         self.first = self.last = 0.0
         self.ts = itertools.count(1)
 
@@ -81,12 +83,14 @@ class FakeSlack:
         channel = "D" + channel[1:] if channel[:1] in ("U", "W") else channel
         if (wait := self.limited(channel)) > 0:
             self.rejected += 1
+            self.refused.append(time.monotonic())
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                      headers={"Retry-After": str(max(1, math.ceil(wait)))})
         now = time.monotonic()
         self.first = self.first or now
         self.last = now
         self.accepted += 1
+        self.times.append(now)
         metadata = args.get("metadata")
         if isinstance(metadata, str):
             metadata = json.loads(metadata)
@@ -107,7 +111,12 @@ class FakeSlack:
                 "keys": len(counts), "duplicates": sum(n - 1 for n in counts if n > 1),
                 "first": self.first, "last": self.last,
                 "allowed_rate": self.workspace_limit / self.window if self.workspace_limit else None,
-                "burst": self.workspace_limit}
+                "burst": self.workspace_limit, "idle": self.idle()}
+
+    def idle(self) -> list[list[float]]:
+        """Gaps of over 50 ms between accepted posts: (start after the first post, length)."""
+        return [[round(a - self.first, 3), round(b - a, 3)]
+                for a, b in zip(self.times, self.times[1:], strict=False) if b - a > 0.05]
 
     # --- HTTP -----------------------------------------------------------------------------
 

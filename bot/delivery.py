@@ -166,9 +166,13 @@ class Outbox:
         outcomes: dict[int, Outcome[T]] = {}
         started: set[int] = set()
         queue = iter(enumerate(items))
+        deadline = min((i.claim.at for i in items if i.claim is not None),
+                       default=self.ctx.clock.now()) + self.lease / 2
 
         async def worker() -> None:
             for index, item in queue:  # shared: each worker takes the next item
+                if self.ctx.clock.now() >= deadline:  # e.g. long rate-limit waits: never send on
+                    return  # a claim near its end; the rest are given back below
                 started.add(index)
                 outcomes[index] = await self._attempt(item)
 
@@ -183,8 +187,8 @@ class Outbox:
         except BaseException:
             await asyncio.shield(self._abandon(items, outcomes, started, record))
             raise
-        done = [outcomes[i] for i in range(len(items))]
-        await self._record(done, record)
+        done = [outcomes[i] for i in range(len(items)) if i in outcomes]
+        await self._record(done, record, unsent=[i for n, i in enumerate(items) if n not in started])
         return done
 
     async def _attempt(self, item: Outgoing[T]) -> Outcome[T]:
@@ -203,13 +207,18 @@ class Outbox:
             return Outcome(item, error=exc)
         return Outcome(item, ref=ref)
 
-    async def _record(self, outcomes: list[Outcome[T]], record: RecordHook[T] | None) -> None:
-        """Every result of a page in one transaction, with the caller's changes."""
+    async def _record(self, outcomes: list[Outcome[T]], record: RecordHook[T] | None,
+                      unsent: Sequence[Outgoing[T]] = ()) -> None:
+        """Every result of a page in one transaction, with the caller's changes; claims that
+        were never used are given back."""
         async with self.ctx.db.session() as session:
             await self._write(session, outcomes)
+            await self._give_back(session, unsent)
             if record is not None:
                 await record(session, outcomes)
         self._count(outcomes)
+        if unsent:
+            log.warning("%d claimed sends not started before half their lease: given back", len(unsent))
 
     async def _write(self, session: AsyncSession, outcomes: list[Outcome[T]]) -> None:
         now = self.ctx.clock.now()
@@ -255,20 +264,24 @@ class Outbox:
             await self._write(session, finished)
             if record is not None and finished:
                 await record(session, finished)
-            for item in unsent:
-                assert item.claim is not None
-                if item.claim.retaken:  # the claimant before us may have sent it
-                    await self._hand_on(session, item, _ABANDONED)
-                elif item.claim.attempts > 1:  # a retry: keep its count
-                    await self._hand_on(session, item, _RELEASED)
-                else:  # as if never claimed
-                    await session.exec(delete(_OUTBOX).where(
-                        _OUTBOX.c.key == item.key, _OUTBOX.c.claimed_at == item.claim.at))
+            await self._give_back(session, unsent)
             for item in in_flight:
                 await self._hand_on(session, item, _ABANDONED)
         self._count(finished)
         log.info("fan-out interrupted: %d results recorded, %d claims given back unsent, %d in"
                  " flight released", len(finished), len(unsent), len(in_flight))
+
+    async def _give_back(self, session: AsyncSession, unsent: Sequence[Outgoing[Any]]) -> None:
+        """Claims this process took but never started to send, for another to take at once."""
+        for item in unsent:
+            assert item.claim is not None
+            if item.claim.retaken:  # the claimant before us may have sent it
+                await self._hand_on(session, item, _ABANDONED)
+            elif item.claim.attempts > 1:  # a retry: keep its count
+                await self._hand_on(session, item, _RELEASED)
+            else:  # as if never claimed
+                await session.exec(delete(_OUTBOX).where(
+                    _OUTBOX.c.key == item.key, _OUTBOX.c.claimed_at == item.claim.at))
 
     async def _hand_on(self, session: AsyncSession, item: Outgoing[Any], mark: datetime) -> None:
         assert item.claim is not None

@@ -21,15 +21,13 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncServerErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import fallback_text, message_blocks
 from adapters.slack.convert import PLATFORM
 from adapters.slack.oauth import NoInstallation, Workspaces
+from adapters.slack.ratelimit import RateLimits, SharedRateLimitRetryHandler, limits_of
 from bot.events import Image, MemberProfile, MemberRef, Message, MessageRef
 from bot.installations import Workspace
 from bot.port import DeliveryError
@@ -59,13 +57,14 @@ def web_session(timeout: float = 30.0) -> aiohttp.ClientSession:
 
 
 def build_client(token: str | None, base_url: str = AsyncWebClient.BASE_URL,
-                 rate_limit_retries: int = 2,
+                 rate_limit_retries: int = 5,
                  session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
-    """A Web API client that honours 429 Retry-After and retries one 5xx, on top of slack_sdk's
-    default single retry of connection errors. No token: the OAuth flow's client (tokens come
+    """A Web API client that honours 429 Retry-After for all its calls of the method at once
+    (adapters/slack/ratelimit.py) and retries one 5xx, on top of slack_sdk's default single retry
+    of connection errors. No token: the OAuth flow's client (tokens come
     per workspace from the installation store). `session`: a shared `web_session()`."""
     client = AsyncWebClient(token=token, base_url=base_url, session=session)
-    client.retry_handlers.extend([AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+    client.retry_handlers.extend([SharedRateLimitRetryHandler(RateLimits(), rate_limit_retries),
                                   AsyncServerErrorRetryHandler(max_retry_count=1)])
     return client
 
@@ -213,6 +212,8 @@ class SlackPort:
             kwargs["thread_ts"] = thread_ts
         if message.key:
             kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": message.key}}
+        if (limits := limits_of(client)) is not None:
+            await limits.wait("chat.postMessage")  # another call was just told to wait
         sent = await client.chat_postMessage(**kwargs)
         ref = MessageRef(PLATFORM, sent["channel"], sent["ts"])
         for image in (b for b in message.blocks if isinstance(b, Image)):

@@ -3,10 +3,20 @@ errors become permanent or transient DeliveryErrors (after slack_sdk's own retri
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from slack_sdk.http_retry.response import HttpResponse
 from sqlmodel import select
 
 from adapters.slack.port import SlackPort, build_client
+from adapters.slack.ratelimit import (
+    RateLimits,
+    SharedRateLimitRetryHandler,
+    limits_of,
+    method_of,
+    retry_after,
+)
 from bot.core import BotCore
 from bot.events import MemberRef, Message, MessageRef
 from bot.port import DeliveryError
@@ -116,3 +126,40 @@ async def test_a_deactivated_member_is_marked_not_retried(slack: Slack, core: Bo
         [outbound] = (await session.exec(select(OutboundMessage))).all()
     assert outbound.state == "failed" and "account_inactive" in (outbound.error or "")
     assert outbound.attempts == 1  # given up at once, not retried on every tick
+
+
+class NotedLimits(RateLimits):
+    """Sets `closed` when a 429 closes a gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = asyncio.Event()
+
+    def hold(self, method: str, seconds: float) -> None:
+        super().hold(method, seconds)
+        self.closed.set()
+
+
+async def test_a_429_holds_every_post_of_the_workspace_until_retry_after(
+        port: SlackPort, api: FakeSlackApi) -> None:
+    """Not only the refused call waits: a post started meanwhile waits for the same gate, so a
+    fan-out does not keep hitting the limit (adapters/slack/ratelimit.py)."""
+    [handler] = [h for h in port.client.retry_handlers if isinstance(h, SharedRateLimitRetryHandler)]
+    handler.limits = noted = NotedLimits()
+    assert limits_of(port.client) is noted
+    api.fail("chat.postMessage", SlackReply.rate_limited(retry_after=1))
+    first = asyncio.create_task(port.send(DANA_REF, Message.plain("one")))
+    await asyncio.wait_for(noted.closed.wait(), 5)  # the 429 has come back
+    await port.send(MemberRef("slack", LEE), Message.plain("two"))
+    await first
+    refused, *after = api.calls_to("chat.postMessage")
+    assert len(after) == 2 and all(call.at - refused.at >= 1.0 for call in after)
+    assert [m["text"] for m in api.messages[DANA_DM]] == ["one"]
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"Retry-After": ["3"]}, 3.0), ({"retry-after": "0"}, 0.0), ({}, 1.0), ({"Retry-After": ["soon"]}, 1.0)])
+def test_retry_after_is_read_in_seconds(headers: dict[str, object], seconds: float) -> None:
+    response = HttpResponse(status_code=429, headers=headers, body={})  # type: ignore[arg-type]
+    assert retry_after(response) == seconds
+    assert method_of("http://127.0.0.1:1/api/chat.postMessage") == "chat.postMessage"

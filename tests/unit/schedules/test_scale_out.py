@@ -15,7 +15,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import BotCore
-from bot.events import Message
+from bot.events import MemberRef, Message, MessageRef
 from bot.storage.database import Database
 from bot.storage.locks import exclusive
 from bot.storage.models import CheckIn, Member, OutboundMessage, Schedule
@@ -156,3 +156,43 @@ async def test_a_dead_process_claims_are_taken_over_once_the_configured_lease_en
     assert set(Counter(s.to.user_id for s, _ in port.asks()).values()) == {1}
     assert {c.state for c in checkins} == {"asked"}
     assert {(o.state, o.attempts) for o in outbound} == {("sent", 2)}
+
+
+@dataclass
+class SlowPort(TimedPort):
+    """Each send takes `each` of the bot's time (a platform holding us back with rate limits)."""
+
+    each: timedelta = timedelta(0)
+
+    async def send(self, to: MemberRef, message: Message, *,
+                   thread: MessageRef | None = None) -> MessageRef:
+        assert self.clock is not None
+        self.clock.advance(self.each)
+        return await super().send(to, message, thread=thread)
+
+
+async def test_a_page_slower_than_half_the_lease_gives_the_rest_back_unsent(
+        core: BotCore, settings: Settings, clock: ManualClock) -> None:
+    """Never send on a claim that may be about to pass to another process: after half the lease
+    the page's remaining claims are given back, and the next tick (any process) sends them."""
+    core.ctx.settings = settings.model_copy(update={"fanout_concurrency": 1,
+                                                    "delivery_lease_seconds": 300})
+    port = SlowPort(clock=clock, each=timedelta(seconds=60))
+    core.attach(port)
+    await add_reps(core, 6)
+    assert "Scheduled #1" in await say(
+        core, "ada", '/align schedule add checkin "weekdays 15:00" to=reps remind=off')
+    clock.set(OCCURRENCE)
+
+    first = await core.tick()
+    claimed_at = OCCURRENCE
+    assert first.asked == 3  # sends started at +0, +60 and +120 s; +180 s is past half the lease
+    assert all(t - timedelta(seconds=60) < claimed_at + timedelta(seconds=150) for _, t in port.timed())
+    left = await all_rows(core, OutboundMessage)
+    assert Counter(o.state for o in left) == {"sent": 3}  # the other three were given back
+    second = await core.tick()
+    outbound = await all_rows(core, OutboundMessage)
+
+    assert second.asked == 3 and len(port.sent) == 6
+    assert set(Counter(s.to.user_id for s, _ in port.asks()).values()) == {1}
+    assert {(o.state, o.attempts) for o in outbound} == {("sent", 1)}
