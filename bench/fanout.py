@@ -101,6 +101,7 @@ async def run_bot(api: str, database_url: str, members: int, extra: dict[str, st
     from bot.app import build_core
     from bot.clock import ManualClock
     from bot.config import Settings
+    from bot.process import settle_heap
     from bot.storage.database import Database
     from bot.storage.models import CheckIn
 
@@ -114,6 +115,7 @@ async def run_bot(api: str, database_url: str, members: int, extra: dict[str, st
     http = web_session()  # as `alignbot run` builds its Slack client
     core.attach(SlackPort(build_client(TOKEN, base_url=api, session=http)))
 
+    settle_heap()  # as `alignbot run` does once started
     cpu, started, ticks = cpu_seconds(), time.perf_counter(), 0
     while True:
         await core.tick()

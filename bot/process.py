@@ -19,6 +19,7 @@ killed process's claims are taken over after ALIGNBOT_DELIVERY_LEASE_SECONDS.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from typing import Protocol
@@ -91,6 +92,14 @@ class BotProcess:
         return server
 
 
+def settle_heap() -> None:
+    """Move what start-up allocated (modules, the strategy, settings, clients) out of the
+    garbage collector's way: a long-running process otherwise re-scans those objects in every
+    full collection (about 8% of a 10,000-member fan-out's CPU, bench/fanout.py)."""
+    gc.collect()
+    gc.freeze()
+
+
 async def operate(core: BotCore, adapter: Intake, *, serves_http: bool) -> None:
     """Run this process in its role (ALIGNBOT_ROLE / --role) until SIGINT or SIGTERM."""
     process = BotProcess(core, adapter, serves_http=serves_http)
@@ -99,6 +108,7 @@ async def operate(core: BotCore, adapter: Intake, *, serves_http: bool) -> None:
         loop.add_signal_handler(signum, stop.set)
     try:
         await process.start()
+        settle_heap()
         await stop.wait()
         log.info("shutting down: in-flight work has %.0f s", core.ctx.settings.shutdown_grace)
     finally:
