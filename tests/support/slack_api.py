@@ -114,6 +114,8 @@ class FakeSlackApi:
         self._authorization = ""
         self.delays: dict[str, float] = {}  # method -> seconds to hold the answer (see `slow`)
         self.in_flight: Counter[int] = Counter()  # caller port -> calls accepted, not yet answered
+        self.hold_if: Callable[[Call], bool] | None = None  # calls acted on, answered on `released`
+        self.released = asyncio.Event()
 
     # --- setup ----------------------------------------------------------------------------
 
@@ -194,7 +196,8 @@ class FakeSlackApi:
         peer = request.transport.get_extra_info("peername") if request.transport else None
         call = Call(method, args, dict(request.headers), time.monotonic(), peer=peer[1] if peer else 0)
         delay = self.delays.get(method, 0.0)
-        if delay:
+        held = self.hold_if is not None and self.hold_if(call)
+        if delay or held:
             self.in_flight[call.peer] += 1
         try:
             await self._record(call)
@@ -202,9 +205,11 @@ class FakeSlackApi:
             response = self._answer(method, args)
             if delay:
                 await asyncio.sleep(delay)
+            if held:
+                await self.released.wait()
             return response
         finally:
-            if delay:
+            if delay or held:
                 self.in_flight[call.peer] -= 1
 
     def _answer(self, method: str, args: Json) -> web.Response:
