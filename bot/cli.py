@@ -137,7 +137,7 @@ async def _slack(settings: Settings) -> None:
     """Serve Slack until interrupted: Socket Mode with SLACK_APP_TOKEN, else HTTP on
     ALIGNBOT_HTTP_PORT; the periodic tick runs alongside."""
     from adapters.slack.app import SlackAdapter
-    from adapters.slack.port import build_client
+    from adapters.slack.port import build_client, web_session
 
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
@@ -157,10 +157,13 @@ async def _slack(settings: Settings) -> None:
     except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
         _fail(str(exc))
         return
-    adapter = SlackAdapter(core, None if oauth else build_client(token, limits=_slack_limits(settings)),
-                           signing_secret=secret,
-                           app_token=app_token, http_port=settings.http_port, oauth=oauth)
-    await operate(core, adapter, serves_http=app_token is None)  # Socket Mode: own HTTP server
+    limits = _slack_limits(settings)
+    async with web_session(limits.timeout) as http:  # kept-alive connections for every Web API call
+        client = None if oauth else build_client(token, base_url=settings.slack_api_url, limits=limits,
+                                                 session=http)
+        adapter = SlackAdapter(core, client, signing_secret=secret, app_token=app_token,
+                               http_port=settings.http_port, oauth=oauth, session=http)
+        await operate(core, adapter, serves_http=app_token is None)  # Socket Mode: own HTTP server
 
 
 async def _webhook_server(core: BotCore) -> WebServer | None:
@@ -190,7 +193,8 @@ def _slack_oauth(settings: Settings) -> OAuthConfig | None:
     return OAuthConfig(client_id=settings.slack_client_id,
                   client_secret=settings.slack_client_secret.get_secret_value(), scopes=scopes,
                   state_expiration_seconds=settings.slack_state_expiration,
-                  redirect_uri=settings.slack_redirect_uri, limits=_slack_limits(settings))
+                  redirect_uri=settings.slack_redirect_uri, base_url=settings.slack_api_url,
+                  limits=_slack_limits(settings))
 
 
 def _slack_limits(settings: Settings) -> WebApiLimits:

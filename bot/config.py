@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         description="Comma-separated bot scopes an OAuth install asks for; empty: the manifest's",
     )
     slack_redirect_uri: str | None = Field(default=None, validation_alias=_plain("SLACK_REDIRECT_URI"))
+    slack_api_url: str = Field(
+        default="https://slack.com/api/",
+        description="Base URL of the Slack Web API (e.g. https://slack-gov.com/api/ for GovSlack, or"
+                    " a proxy); ends with /api/",
+    )
     slack_state_expiration: int = Field(
         default=600, ge=60, le=86400,
         description="Seconds an OAuth install link (its state) stays valid",
@@ -213,6 +218,22 @@ class Settings(BaseSettings):
         default=8.0, ge=0, le=300,
         description="Seconds in-flight work may finish after SIGTERM before its sends are released"
                     " for another process",
+    )
+    delivery_lease_seconds: float = Field(
+        default=300.0, ge=1, le=86400,
+        description="Seconds a claimed send stays with the process that claimed it; after that (the"
+                    " process died) another process takes it over, asking the platform first"
+                    " whether it arrived",
+    )
+    fanout_concurrency: int = Field(
+        default=8, ge=1, le=64,
+        description="Messages one process has in flight at once during a fan-out (check-ins,"
+                    " reminders)",
+    )
+    fanout_batch: int = Field(
+        default=100, ge=1, le=1000,
+        description="Sends one process claims at a time during a fan-out: smaller shares a fan-out"
+                    " more evenly between processes, larger costs less database work per message",
     )
 
     @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret",

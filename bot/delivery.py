@@ -2,11 +2,18 @@
 
 A unique key per intended message (e.g. check-in ask for member M at occurrence T) means a retry,
 a restart or a second process never sends the same message twice. A claim left behind by a
-process that died is taken over after `LEASE`; since that process may have died after the
-platform accepted the message but before we recorded it, the taker first asks the platform
-(`ChatPort.find_sent`, by the key carried in the message) and sends only if it was not. A process
-that shuts down mid-send (SIGTERM, after its grace) abandons its claims instead, so they are
-taken over at once, with the same check.
+process that died is taken over after the lease (ALIGNBOT_DELIVERY_LEASE_SECONDS); since that
+process may have died after the platform accepted the message but before we recorded it, the
+taker first asks the platform (`ChatPort.find_sent`, by the key carried in the message) and sends
+only if it was not. A process that shuts down mid-send (SIGTERM, after its grace) abandons its
+claims instead, so they are taken over at once, with the same check.
+
+Fan-outs (check-ins, reminders) use the batch form: `claim` takes a page of keys in one
+statement (INSERT ... ON CONFLICT DO NOTHING RETURNING; stale claims by UPDATE ... RETURNING), so
+of several processes each key goes to exactly one; `send` sends the page with a bounded number in
+flight and records every result in one transaction, together with the caller's own state changes.
+A claim belongs to whoever wrote its `claimed_at`: a retake always writes a later one (at least a
+lease later), so "claimed_at is still mine" is how a holder checks it still holds a claim.
 """
 
 from __future__ import annotations
@@ -14,13 +21,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import asdict, replace
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Generic, Literal, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import BotContext
 from bot.events import MemberRef, Message, MessageRef
@@ -28,18 +40,87 @@ from bot.port import DeliveryError
 from bot.storage.models import Member, OutboundMessage
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=5)  # the default of ALIGNBOT_DELIVERY_LEASE_SECONDS
 MAX_ATTEMPTS = 5
 _RELEASED = datetime(1970, 1, 1, tzinfo=UTC)  # failed transiently, not sent: retake as new
 _ABANDONED = datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)  # interrupted: retake, asking the platform
 
 
+def _retry_mark(claimed_at: datetime, exc: DeliveryError, *, given_up: bool) -> datetime:
+    """The `claimed_at` a failed send leaves: kept when it failed for good; else released for the
+    next pass, which first asks the platform when the failure was ambiguous (a timeout or a 500:
+    the message may have arrived)."""
+    if given_up:
+        return claimed_at
+    return _ABANDONED if exc.ambiguous else _RELEASED
+
+
 def ref_to_json(ref: MessageRef) -> str:
-    return json.dumps(asdict(ref))
+    return json.dumps({"platform": ref.platform, "channel": ref.channel, "message_id": ref.message_id})
 
 
 def ref_from_json(text: str | None) -> MessageRef | None:
     return MessageRef(**json.loads(text)) if text else None
+
+
+T = TypeVar("T")
+_OUTBOX: Table = OutboundMessage.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A key's outbox row as a fan-out's query read it (None when there was none)."""
+
+    state: str
+    claimed_at: datetime
+    platform_ref: str | None = None
+
+    def stale(self, before: datetime) -> bool:
+        """A claim nobody holds any more: its holder died, failed transiently or shut down."""
+        return self.state == "claimed" and self.claimed_at < before
+
+
+@dataclass(frozen=True)
+class Claim:
+    """This process holds the key: it wrote `at` as the claim's claimed_at."""
+
+    at: datetime
+    attempts: int
+    retaken: bool  # from a holder that may have sent it before dying: ask the platform first
+
+
+@dataclass
+class Outgoing(Generic[T]):
+    """One send of a fan-out: to whom, under which key; `subject` is the caller's (e.g. the
+    check-in), handed back with the result. `message` is built only once the key is claimed."""
+
+    member: Member
+    key: str
+    kind: str
+    subject: T
+    seen: Seen | None = None
+    message: Message | None = None
+    thread: MessageRef | None = None
+    claim: Claim | None = None
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """What became of one send: `ref` when the platform has it, else the `error`."""
+
+    item: Outgoing[T]
+    ref: MessageRef | None = None
+    error: DeliveryError | None = None
+
+    @property
+    def given_up(self) -> bool:
+        """Failed for good: permanently, or transiently too many times."""
+        assert self.item.claim is not None
+        return self.error is not None and (
+            self.error.permanent or self.item.claim.attempts >= MAX_ATTEMPTS)
+
+
+RecordHook = Callable[[AsyncSession, list[Outcome[T]]], Awaitable[None]]
 
 
 class Outbox:
@@ -47,6 +128,178 @@ class Outbox:
 
     def __init__(self, ctx: BotContext) -> None:
         self.ctx = ctx
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim stays with its holder before another process may take it over."""
+        return timedelta(seconds=self.ctx.settings.delivery_lease_seconds)
+
+    # --- fan-outs: claim a page, send it, record it -------------------------------------
+
+    async def claim(self, session: AsyncSession, items: Sequence[Outgoing[T]]) -> list[Outgoing[T]]:
+        """Claim the keys of `items` in `session` (one statement for new keys, one for stale
+        claims); returns the items this process now holds, with their `claim` set. Keys another
+        process holds, or that were sent or failed for good, are left out."""
+        now, stale = self.ctx.clock.now(), self.ctx.clock.now() - self.lease
+        fresh = {i.key: i for i in items if i.seen is None}
+        old = {i.key: i for i in items if i.seen is not None and i.seen.stale(stale)}
+        won: list[Outgoing[T]] = []
+        if fresh:
+            insert = sqlite_insert if self.ctx.db.is_sqlite else pg_insert
+            rows = [{"key": i.key, "member_id": i.member.id, "kind": i.kind, "state": "claimed",
+                     "claimed_at": now, "attempts": 1} for i in fresh.values()]
+            statement = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(
+                _OUTBOX.c.key)  # executemany: compiled once, sent as one multi-row INSERT
+            for key in (await session.exec(statement, params=rows)).scalars():
+                fresh[key].claim = Claim(now, 1, retaken=False)
+                won.append(fresh[key])
+        if old:
+            retake = update(_OUTBOX).where(
+                _OUTBOX.c.key.in_(list(old)), _OUTBOX.c.state == "claimed",
+                _OUTBOX.c.claimed_at < stale).values(
+                claimed_at=now, attempts=_OUTBOX.c.attempts + 1).returning(
+                _OUTBOX.c.key, _OUTBOX.c.attempts)
+            for key, attempts in (await session.exec(retake)).all():
+                seen = old[key].seen
+                assert seen is not None
+                old[key].claim = Claim(now, attempts, retaken=seen.claimed_at != _RELEASED)
+                won.append(old[key])
+        return won
+
+    async def send(self, items: Sequence[Outgoing[T]],
+                   record: RecordHook[T] | None = None) -> list[Outcome[T]]:
+        """Send claimed items, at most ALIGNBOT_FANOUT_CONCURRENCY at a time, then record every
+        result in one transaction, in which `record` makes the caller's own changes (e.g. mark
+        the check-ins asked). Interrupted (shutdown), it records what went through and hands the
+        rest on (`_abandon`)."""
+        outcomes: dict[int, Outcome[T]] = {}
+        started: set[int] = set()
+        queue = iter(enumerate(items))
+        deadline = min((i.claim.at for i in items if i.claim is not None),
+                       default=self.ctx.clock.now()) + self.lease / 2
+
+        async def worker() -> None:
+            for index, item in queue:  # shared: each worker takes the next item
+                if self.ctx.clock.now() >= deadline:  # e.g. long rate-limit waits: never send on
+                    return  # a claim near its end; the rest are given back below
+                started.add(index)
+                outcomes[index] = await self._attempt(item)
+
+        lanes = min(self.ctx.settings.fanout_concurrency, len(items))
+        try:
+            if lanes <= 1:
+                await worker()
+            else:
+                async with asyncio.TaskGroup() as group:
+                    for _ in range(lanes):
+                        group.create_task(worker())
+        except BaseException:
+            await asyncio.shield(self._abandon(items, outcomes, started, record))
+            raise
+        done = [outcomes[i] for i in range(len(items)) if i in outcomes]
+        await self._record(done, record, unsent=[i for n, i in enumerate(items) if n not in started])
+        return done
+
+    async def _attempt(self, item: Outgoing[T]) -> Outcome[T]:
+        """One send (or, for a claim taken over, first the platform's word that it was sent)."""
+        member, claim = item.member, item.claim
+        assert claim is not None and item.message is not None
+        try:
+            if member.unreachable:
+                raise DeliveryError(f"member unreachable: {member.unreachable}", permanent=True)
+            port = self.ctx.port_for(member.platform)
+            to = MemberRef(member.platform, member.platform_user_id)
+            if claim.retaken and (earlier := await port.find_sent(to, item.key)) is not None:
+                return Outcome(item, ref=earlier)  # the dead claimant's send went through
+            ref = await port.send(to, replace(item.message, key=item.key), thread=item.thread)
+        except DeliveryError as exc:
+            return Outcome(item, error=exc)
+        return Outcome(item, ref=ref)
+
+    async def _record(self, outcomes: list[Outcome[T]], record: RecordHook[T] | None,
+                      unsent: Sequence[Outgoing[T]] = ()) -> None:
+        """Every result of a page in one transaction, with the caller's changes; claims that
+        were never used are given back."""
+        async with self.ctx.db.session() as session:
+            await self._write(session, outcomes)
+            await self._give_back(session, unsent)
+            if record is not None:
+                await record(session, outcomes)
+        self._count(outcomes)
+        if unsent:
+            log.warning("%d claimed sends not started before half their lease: given back", len(unsent))
+
+    async def _write(self, session: AsyncSession, outcomes: list[Outcome[T]]) -> None:
+        now = self.ctx.clock.now()
+        sent = [{"k": o.item.key, "ref": ref_to_json(o.ref)} for o in outcomes if o.ref is not None]
+        if sent:
+            await session.exec(update(_OUTBOX).where(_OUTBOX.c.key == bindparam("k")).values(
+                state="sent", sent_at=now, platform_ref=bindparam("ref"), error=None),
+                params=sent)
+        for outcome in (o for o in outcomes if o.error is not None):
+            claim, exc = outcome.item.claim, outcome.error
+            assert claim is not None and exc is not None
+            await session.exec(update(_OUTBOX).where(
+                _OUTBOX.c.key == outcome.item.key, _OUTBOX.c.claimed_at == claim.at).values(
+                state="failed" if outcome.given_up else "claimed",
+                claimed_at=_retry_mark(claim.at, exc, given_up=outcome.given_up),
+                error=str(exc)[:2000]))
+            if exc.unreachable:
+                await session.exec(update(Member).where(col(Member.id) == outcome.item.member.id)
+                                   .values(unreachable=exc.unreachable[:64], updated_at=now))
+                log.warning("member %s marked unreachable: %s", outcome.item.member.id, exc.unreachable)
+            log.warning("delivery %s failed (%s): %s", outcome.item.key,
+                        "gave up" if outcome.given_up else "will retry", exc)
+
+    def _count(self, outcomes: list[Outcome[T]]) -> None:
+        sent = Counter((o.item.member.platform, o.item.kind) for o in outcomes if o.ref is not None)
+        for (platform, kind), count in sent.items():
+            self.ctx.metrics.messages_sent.labels(platform, kind).inc(count)
+            if kind == "nudge":
+                self.ctx.metrics.nudges_sent.labels(platform).inc(count)
+        for o in outcomes:
+            if o.error is not None:
+                self._count_failure(o.item.member.platform, o.item.kind, permanent=o.error.permanent)
+
+    async def _abandon(self, items: Sequence[Outgoing[T]], outcomes: dict[int, Outcome[T]],
+                       started: set[int], record: RecordHook[T] | None) -> None:
+        """A page interrupted by shutdown: record what finished, give back the claims never
+        started (as if never claimed), and mark those in flight abandoned, so another process
+        takes them over at once, asking the platform first whether they arrived. Only claims
+        still ours (claimed_at as we wrote it) are touched."""
+        finished = list(outcomes.values())
+        unsent = [i for n, i in enumerate(items) if n not in started]
+        in_flight = [i for n, i in enumerate(items) if n in started and n not in outcomes]
+        async with self.ctx.db.session() as session:
+            await self._write(session, finished)
+            if record is not None and finished:
+                await record(session, finished)
+            await self._give_back(session, unsent)
+            for item in in_flight:
+                await self._hand_on(session, item, _ABANDONED)
+        self._count(finished)
+        log.info("fan-out interrupted: %d results recorded, %d claims given back unsent, %d in"
+                 " flight released", len(finished), len(unsent), len(in_flight))
+
+    async def _give_back(self, session: AsyncSession, unsent: Sequence[Outgoing[Any]]) -> None:
+        """Claims this process took but never started to send, for another to take at once."""
+        for item in unsent:
+            assert item.claim is not None
+            if item.claim.retaken:  # the claimant before us may have sent it
+                await self._hand_on(session, item, _ABANDONED)
+            elif item.claim.attempts > 1:  # a retry: keep its count
+                await self._hand_on(session, item, _RELEASED)
+            else:  # as if never claimed
+                await session.exec(delete(_OUTBOX).where(
+                    _OUTBOX.c.key == item.key, _OUTBOX.c.claimed_at == item.claim.at))
+
+    async def _hand_on(self, session: AsyncSession, item: Outgoing[Any], mark: datetime) -> None:
+        assert item.claim is not None
+        await session.exec(update(_OUTBOX).where(
+            _OUTBOX.c.key == item.key, _OUTBOX.c.state == "claimed",
+            _OUTBOX.c.claimed_at == item.claim.at).values(claimed_at=mark))
+
+    # --- one message ----------------------------------------------------------------------
 
     async def deliver(self, member: Member, key: str, kind: str, message: Message,
                       thread: MessageRef | None = None) -> MessageRef | None:
@@ -58,7 +311,7 @@ class Outbox:
         try:
             return await self._send(member, key, kind, message, thread, outcome)
         except asyncio.CancelledError:  # shutdown: hand the claim on rather than hold the lease
-            await asyncio.shield(self._abandon(key))
+            await asyncio.shield(self._abandon_one(key))
             raise
 
     async def _send(self, member: Member, key: str, kind: str, message: Message,
@@ -118,7 +371,7 @@ class Outbox:
                 return ref_from_json(existing.platform_ref)
             if existing.state == "failed":
                 return None
-            stale, released = now - LEASE, existing.claimed_at == _RELEASED
+            stale, released = now - self.lease, existing.claimed_at == _RELEASED
             result = await session.exec(
                 update(OutboundMessage)
                 .where(col(OutboundMessage.key) == key, col(OutboundMessage.state) == "claimed",
@@ -129,7 +382,7 @@ class Outbox:
                 return None
             return "new" if released else "retaken"
 
-    async def _abandon(self, key: str) -> None:
+    async def _abandon_one(self, key: str) -> None:
         """Give up a claim this process holds (it is shutting down mid-send): another process
         retakes it at once instead of after the lease, and, since the platform may have accepted
         the message already, asks the platform before sending it."""
@@ -166,7 +419,7 @@ class Outbox:
             give_up = exc.permanent or row.attempts >= MAX_ATTEMPTS
             row.state = "failed" if give_up else "claimed"
             # Retried on the next pass; after an ambiguous failure, asking the platform first.
-            row.claimed_at = row.claimed_at if give_up else _ABANDONED if exc.ambiguous else _RELEASED
+            row.claimed_at = _retry_mark(row.claimed_at, exc, given_up=give_up)
             row.error = str(exc)[:2000]
             session.add(row)
         log.warning("delivery %s failed (%s): %s", key, "gave up" if give_up else "will retry", exc)

@@ -19,6 +19,7 @@ it is down the modal stays open with the answers in it and a note to submit agai
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -96,7 +97,8 @@ class SlackAdapter(SlackPort):
 
     def __init__(self, core: BotCore, client: AsyncWebClient | None = None, *,
                  signing_secret: str | None = None, app_token: str | None = None,
-                 host: str = "0.0.0.0", http_port: int = 3000, oauth: OAuthConfig | None = None) -> None:
+                 host: str = "0.0.0.0", http_port: int = 3000, oauth: OAuthConfig | None = None,
+                 session: aiohttp.ClientSession | None = None) -> None:
         if app_token is None and not signing_secret:
             raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
         if (client is None) == (oauth is None):
@@ -106,9 +108,10 @@ class SlackAdapter(SlackPort):
         oauth_settings = None
         if oauth is not None:
             records = Installations(core.ctx.db, core.ctx.clock, "slack")
-            workspaces, oauth_settings = oauth_setup(oauth, records, build_client)
+            workspaces, oauth_settings = oauth_setup(oauth, records,
+                                                     functools.partial(build_client, session=session))
             super().__init__(workspaces)
-            client = build_client(None, base_url=oauth.base_url, limits=oauth.limits)
+            client = build_client(None, base_url=oauth.base_url, limits=oauth.limits, session=session)
         else:
             assert client is not None
             super().__init__(client)

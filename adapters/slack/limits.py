@@ -3,19 +3,17 @@ bot builds gets (see `port.build_client`).
 
 slack_sdk retries only connection errors by default, and its 429 handler waits whatever
 Retry-After says. Here a 429 is retried after Retry-After only when that wait is at most
-`max_wait`, and a 502 or 503 (the request never reached Slack's application) with exponential
-backoff and jitter, each at most `max_retries` times. A 500 or 504 is not retried in place: the
-message may have been posted (see `AMBIGUOUS_STATUSES`).
+`max_wait`, holding the method's other calls meanwhile (adapters/slack/ratelimit.py), and a 502
+or 503 (the request never reached Slack's application) with exponential backoff and jitter, each
+at most `max_retries` times. A 500 or 504 is not retried in place: the message may have been
+posted (see `AMBIGUOUS_STATUSES`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncServerErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -37,34 +35,6 @@ class WebApiLimits:
 DEFAULT_LIMITS = WebApiLimits()
 
 
-def retry_after(response: HttpResponse) -> float | None:
-    """The Retry-After seconds of a response, if it gave a number."""
-    for name, values in response.headers.items():
-        if name.lower() == "retry-after" and values:
-            try:
-                return max(0.0, float(values[0]))
-            except ValueError:
-                return None
-    return None
-
-
-class CappedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
-    """slack_sdk's 429 handler (waits Retry-After), except that a wait longer than `max_wait` is
-    not waited in place: the call fails and the outbox retries on a later pass."""
-
-    def __init__(self, max_retry_count: int, max_wait: float) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.max_wait = max_wait
-
-    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
-                               response: HttpResponse | None = None,
-                               error: Exception | None = None) -> bool:
-        if response is None or response.status_code != 429:
-            return False
-        wait = retry_after(response)
-        return wait is None or wait <= self.max_wait
-
-
 class UnreachedServerRetryHandler(AsyncServerErrorRetryHandler):
     """502 and 503 retried with exponential backoff and jitter (0.5 s, 1 s, 2 s, ...)."""
 
@@ -74,5 +44,5 @@ class UnreachedServerRetryHandler(AsyncServerErrorRetryHandler):
         return response is not None and response.status_code in RETRIED_STATUSES
 
 
-__all__ = ["AMBIGUOUS_STATUSES", "DEFAULT_LIMITS", "RETRIED_STATUSES", "CappedRateLimitRetryHandler",
-           "UnreachedServerRetryHandler", "WebApiLimits", "retry_after"]
+__all__ = ["AMBIGUOUS_STATUSES", "DEFAULT_LIMITS", "RETRIED_STATUSES", "UnreachedServerRetryHandler",
+           "WebApiLimits"]

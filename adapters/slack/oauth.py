@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -139,11 +140,17 @@ class OAuthConfig:
 
 class Workspaces:
     """The Web API client to use for a user: one bot token, or (OAuth) the token of the workspace
-    the user is in, from the installation store."""
+    the user is in, from the installation store.
+
+    With OAuth, who is in which workspace and each workspace's bot token are kept for
+    `remember_for` seconds, so a fan-out does not read both from the database for every message;
+    an uninstall (`forget_clients`) drops them at once in this process, other processes within
+    that time (their sends then fail and are retried)."""
 
     def __init__(self, client: AsyncWebClient | None = None, *, records: Installations | None = None,
                  store: DatabaseInstallationStore | None = None,
-                 client_factory: ClientFactory | None = None) -> None:
+                 client_factory: ClientFactory | None = None, remember_for: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if client is None and (records is None or store is None or client_factory is None):
             raise ValueError("give a bot-token client, or the installation records, store and a factory")
         self.single = client
@@ -151,6 +158,9 @@ class Workspaces:
         self.store = store
         self.client_factory = client_factory
         self._clients: dict[str, AsyncWebClient] = {}
+        self._remember_for, self._clock = remember_for, clock
+        self._where: dict[str, tuple[float, Workspace | None]] = {}  # user -> (until, workspace)
+        self._tokens: dict[Workspace, tuple[float, str]] = {}  # workspace -> (until, bot token)
 
     @property
     def multi(self) -> bool:
@@ -160,31 +170,53 @@ class Workspaces:
         if self.single is not None:
             return self.single
         assert self.records is not None and self.store is not None and self.client_factory is not None
-        where = (await self.records.workspace_of(user_id) if user_id else None) or CURRENT_WORKSPACE.get()
+        where = (await self._workspace_of(user_id) if user_id else None) or CURRENT_WORKSPACE.get()
         if where is None:
             installed = await self.records.workspaces()
             if len(installed) != 1:
                 raise NoInstallation(f"cannot tell which workspace {user_id or 'this'} is in"
                                      f" ({len(installed)} installed)")
             where = installed[0]
+        token = await self._token_of(where)
+        if token not in self._clients:
+            self._clients[token] = self.client_factory(token)
+        return self._clients[token]
+
+    async def _workspace_of(self, user_id: str) -> Workspace | None:
+        assert self.records is not None
+        now = self._clock()
+        until, where = self._where.get(user_id, (0.0, None))
+        if until <= now:
+            where = await self.records.workspace_of(user_id)
+            self._where[user_id] = (now + self._remember_for, where)
+        return where
+
+    async def _token_of(self, where: Workspace) -> str:
+        assert self.store is not None
+        now = self._clock()
+        until, token = self._tokens.get(where, (0.0, ""))
+        if until > now:
+            return token
         bot = await self.store.async_find_bot(enterprise_id=where.org_id, team_id=where.workspace_id)
         if bot is None and where.org_id:  # an org-wide install serves every workspace of the org
             bot = await self.store.async_find_bot(enterprise_id=where.org_id, team_id=None,
                                                   is_enterprise_install=True)
-        if bot is None:
+        if bot is None or not bot.bot_token:
             raise NoInstallation(f"the app is not installed in workspace {where.workspace_id}")
-        if bot.bot_token not in self._clients:
-            self._clients[bot.bot_token] = self.client_factory(bot.bot_token)
-        return self._clients[bot.bot_token]
+        self._tokens[where] = (now + self._remember_for, bot.bot_token)
+        return bot.bot_token
 
     def forget_clients(self) -> None:
-        """Drop cached clients (an installation was removed; its token no longer works)."""
+        """Drop cached clients and tokens (an installation was removed; its token no longer works)."""
         self._clients.clear()
+        self._tokens.clear()
+        self._where.clear()
 
     async def remember(self, user_id: str | None, where: Workspace | None) -> None:
         """Learn a user's workspace from a request or a profile (multi-workspace only)."""
         if self.records is not None and user_id and where is not None:
             await self.records.remember(user_id, where)
+            self._where[user_id] = (self._clock() + self._remember_for, where)
 
 
 def oauth_setup(config: OAuthConfig, records: Installations,

@@ -33,11 +33,11 @@ from adapters.slack.convert import PLATFORM
 from adapters.slack.limits import (
     AMBIGUOUS_STATUSES,
     DEFAULT_LIMITS,
-    CappedRateLimitRetryHandler,
     UnreachedServerRetryHandler,
     WebApiLimits,
 )
 from adapters.slack.oauth import NoInstallation, Workspaces
+from adapters.slack.ratelimit import RateLimits, SharedRateLimitRetryHandler, limits_of
 from bot.events import Image, MemberProfile, MemberRef, Message, MessageRef
 from bot.installations import Workspace
 from bot.port import DeliveryError
@@ -58,14 +58,27 @@ _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 Json = dict[str, Any]
 
 
+def web_session(timeout: float = 30.0) -> aiohttp.ClientSession:
+    """One HTTP session for all of a process's Web API calls, so connections to Slack are kept
+    alive (slack_sdk otherwise opens a new session, connection and TLS handshake per call).
+    Create it inside the running loop; close it at shutdown. `timeout`: seconds per call, as
+    slack_sdk's own default."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
+
+
 def build_client(token: str | None, base_url: str = AsyncWebClient.BASE_URL,
-                 limits: WebApiLimits = DEFAULT_LIMITS) -> AsyncWebClient:
-    """A Web API client with bounded calls and retries (see the module docstring), on top of
+                 limits: WebApiLimits = DEFAULT_LIMITS,
+                 session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """A Web API client with bounded calls and retries (see adapters/slack/limits.py): a 429 holds
+    every call of the method for the whole client until Retry-After has passed, when that wait is
+    at most the max (adapters/slack/ratelimit.py); 502/503 are retried with backoff. On top of
     slack_sdk's default single retry of connection errors. No token: the OAuth flow's client
-    (tokens come per workspace from the installation store)."""
-    client = AsyncWebClient(token=token, base_url=base_url, timeout=max(1, round(limits.timeout)))
+    (tokens come per workspace from the installation store). `session`: a shared `web_session()`
+    (its timeout then bounds each call)."""
+    client = AsyncWebClient(token=token, base_url=base_url, timeout=max(1, round(limits.timeout)),
+                            session=session)
     client.retry_handlers.extend([
-        CappedRateLimitRetryHandler(limits.max_retries, limits.max_wait),
+        SharedRateLimitRetryHandler(RateLimits(), limits.max_retries, limits.max_wait),
         UnreachedServerRetryHandler(max_retry_count=limits.max_retries,
                                     interval_calculator=BackoffRetryIntervalCalculator(0.5))])
     return client
@@ -123,14 +136,27 @@ class SlackPort:
 
     async def send(self, to: MemberRef, message: Message, *,
                    thread: MessageRef | None = None) -> MessageRef:
+        """A DM: in a thread of it, in the DM channel if known, else to the user id, which Slack
+        delivers to the app's DM with them (one call instead of conversations.open + post; the
+        answer names the DM channel, remembered for threads, updates and `find_sent`)."""
+        thread_ts = thread.message_id if thread else None
+        channel = thread.channel if thread else self._dm.get(to.user_id, to.user_id)
         try:
-            channel = thread.channel if thread else await self.dm_channel(to.user_id)
-            return await self.post(channel, message, thread_ts=thread.message_id if thread else None,
-                                   user_id=to.user_id)
+            try:
+                ref = await self.post(channel, message, thread_ts=thread_ts, user_id=to.user_id)
+            except SlackApiError as exc:
+                if channel != to.user_id or error_code(exc) != "channel_not_found":
+                    raise
+                # Slack took the user id for no channel: open the DM, which says why (user gone,
+                # deactivated...) or gives the channel to post to.
+                ref = await self.post(await self.dm_channel(to.user_id), message, user_id=to.user_id)
         except _FAILURES as exc:
             if error_code(exc) == "channel_not_found":
                 self._dm.pop(to.user_id, None)
             raise _error(exc, "send") from exc
+        if thread is None:
+            self.remember_dm(to.user_id, ref.channel)
+        return ref
 
     async def update(self, ref: MessageRef, message: Message) -> None:
         """chat.update with the re-rendered blocks (buttons pressed, a nudge done...)."""
@@ -205,6 +231,8 @@ class SlackPort:
             kwargs["thread_ts"] = thread_ts
         if message.key:
             kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": message.key}}
+        if (limits := limits_of(client)) is not None:
+            await limits.wait("chat.postMessage")  # another call was just told to wait
         sent = await client.chat_postMessage(**kwargs)
         ref = MessageRef(PLATFORM, sent["channel"], sent["ts"])
         for image in (b for b in message.blocks if isinstance(b, Image)):
@@ -240,4 +268,4 @@ def profile(user: Json) -> MemberProfile | None:
 
 
 __all__ = ["METADATA_EVENT", "PERMANENT_ERRORS", "UNREACHABLE_ERRORS", "SlackPort", "WebApiLimits",
-           "build_client", "profile"]
+           "build_client", "profile", "web_session"]

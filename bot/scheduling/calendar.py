@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.scheduling.when import DayError, local_to_utc, parse_day_set
@@ -24,6 +25,7 @@ class WorkingDaysError(ValueError):
     """A list of working days the user wrote that we cannot read."""
 
 
+@lru_cache(maxsize=256)  # a fan-out reads every member's days; most share a few spellings
 def parse_working_days(text: str) -> frozenset[int]:
     """Read "mon-fri", "sun-thu", "mon,tue,wed" (also "weekdays", "daily") into 0 = Monday days."""
     try:

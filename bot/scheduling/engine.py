@@ -6,6 +6,11 @@ and occurrence (skipped, missed or scheduled) with an idempotency key that a uni
 enforces. Rows are then asked through the outbox (claim -> send -> record), so a retry, a restart
 mid-fan-out or a second engine on the same database never sends anything twice.
 
+With several processes on one PostgreSQL database, turning a schedule's occurrences into rows
+(and running a digest/nudges schedule) happens in one process at a time under a per-schedule
+advisory lock, and asking and reminding go page by page: each process claims the next page of
+due sends nobody holds, so the processes share the fan-out.
+
 After downtime, occurrences missed by less than the grace period are still asked; older ones are
 recorded as missed. `next_due` lets a moved clock (the console's /advance, tests) stop at each due
 instant so nothing falls into that rule just because time jumped.
@@ -21,27 +26,33 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import String, Table, and_, bindparam, cast, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.checkins.messages import question_line
+from bot.checkins.messages import ask_message, question_line
 from bot.checkins.service import AWAITING_STATES, OPEN_STATES, CheckIns, audience_of
 from bot.context import BotContext
-from bot.delivery import Outbox, ref_from_json
-from bot.events import Message
+from bot.delivery import Outbox, Outcome, Outgoing, Seen, ref_from_json, ref_to_json
+from bot.events import Message, MessageRef
 from bot.port import DeliveryError
 from bot.scheduling.availability import unavailable_reason
 from bot.scheduling.jobs import ScheduledJob, job_key
 from bot.scheduling.targets import members_of
 from bot.scheduling.when import Recurrence, parse_when
-from bot.storage.models import Answer, CheckIn, Holiday, Member, Schedule
+from bot.storage.locks import exclusive
+from bot.storage.models import Answer, CheckIn, Holiday, Member, OutboundMessage, Schedule
 from bot.strategy.durations import Duration
 
 log = logging.getLogger(__name__)
 TICK_RESOLUTION = timedelta(microseconds=1)
+MATERIALISE_WAIT = 10.0  # seconds a tick waits while another process materialises a schedule
+_CHECKINS: Table = CheckIn.__table__  # type: ignore[attr-defined]
+_Ask = tuple[CheckIn, Schedule]
+_Reminder = tuple[CheckIn, Schedule, int]  # the reminder's number
 
 
 def checkin_key(schedule_id: int, member_id: int, occurrence: datetime) -> str:
@@ -154,13 +165,28 @@ class ScheduleEngine:
                                        col(Schedule.kind).in_(self.kinds))
         return list((await session.exec(query.order_by(col(Schedule.id)))).all())
 
+    async def _reread(self, schedule: Schedule) -> Schedule | None:
+        """The schedule as it is now (another process may have moved its mark)."""
+        async with self.ctx.db.session() as session:
+            current = await session.get(Schedule, schedule.id)
+        return current if current is not None and current.active else None
+
     async def _run_jobs(self, schedule: Schedule, now: datetime, report: TickReport) -> None:
-        """Run a digest/nudges schedule for every recipient and due occurrence, then move the mark.
+        """Run a digest/nudges schedule in one process at a time (the others skip it while it
+        runs; if the holder dies, the next tick elsewhere repeats what it did not finish)."""
+        if now <= schedule.processed_until:
+            return
+        assert schedule.id is not None
+        async with exclusive(self.ctx.db, schedule.id) as held:
+            current = await self._reread(schedule) if held else None
+            if current is not None and now > current.processed_until:
+                await self._run_jobs_held(current, now, report)
+
+    async def _run_jobs_held(self, schedule: Schedule, now: datetime, report: TickReport) -> None:
+        """Run the job for every recipient and due occurrence, then move the mark.
 
         The mark only moves once every run went through: a crash or a transient failure leaves it,
         so the next tick repeats the occurrence and the job's outbox key drops what was sent."""
-        if now <= schedule.processed_until:
-            return
         job, recurrence = self.jobs[schedule.kind], recurrence_of(schedule)
         async with self.ctx.db.session() as session:
             members = await members_of(session, schedule.target)
@@ -199,9 +225,18 @@ class ScheduleEngine:
         return True
 
     async def _materialise(self, schedule: Schedule, now: datetime, report: TickReport) -> None:
-        """One row per member and occurrence in (processed_until, now], then move the mark."""
+        """Turn the schedule's due occurrences into rows in one process at a time; the others
+        wait for it (briefly), find the mark moved and go on to share the asking."""
         if now <= schedule.processed_until:
             return
+        assert schedule.id is not None
+        async with exclusive(self.ctx.db, schedule.id, wait=MATERIALISE_WAIT) as held:
+            current = await self._reread(schedule) if held else None
+            if current is not None and now > current.processed_until:
+                await self._materialise_held(current, now, report)
+
+    async def _materialise_held(self, schedule: Schedule, now: datetime, report: TickReport) -> None:
+        """One row per member and occurrence in (processed_until, now], then move the mark."""
         recurrence = recurrence_of(schedule)
         async with self.ctx.db.session() as session:
             members = await members_of(session, schedule.target)
@@ -262,11 +297,10 @@ class ScheduleEngine:
         if not rows:
             return
         dialect_insert = sqlite_insert if self.ctx.db.is_sqlite else pg_insert
+        statement = dialect_insert(_CHECKINS).on_conflict_do_nothing(index_elements=["key"])
         async with self.ctx.db.session() as session:
-            for chunk in _chunks(rows, 500):
-                statement = dialect_insert(CheckIn).values(chunk).on_conflict_do_nothing(
-                    index_elements=["key"])
-                await session.exec(statement)
+            for chunk in _chunks(rows, 1000):  # executemany: compiled once, however many rows
+                await session.exec(statement, params=chunk)
 
     async def _holidays(self, session: AsyncSession) -> dict[date, str]:
         return {h.day: h.name for h in (await session.exec(select(Holiday))).all()}
@@ -282,37 +316,116 @@ class ScheduleEngine:
     # --- asking -----------------------------------------------------------------------
 
     async def _ask_scheduled(self, now: datetime, report: TickReport) -> None:
-        """Ask every scheduled row that is due and not past its window or the grace period.
+        """Ask every scheduled row that is due and not past its window or the grace period, a
+        page at a time.
 
-        Picks up rows a stopped process created but never asked; the outbox makes sure a row
-        another engine is asking right now is not asked twice."""
-        async with self.ctx.db.session() as session:
-            due = (await session.exec(select(CheckIn, Member, Schedule)
-                   .join(Member, col(Member.id) == CheckIn.member_id)
-                   .join(Schedule, col(Schedule.id) == CheckIn.schedule_id)
-                   .where(CheckIn.state == "scheduled", col(CheckIn.occurrence_at) <= now)
-                   .order_by(col(CheckIn.occurrence_at), col(CheckIn.id)))).all()
-        for checkin, member, schedule in due:
+        A page's rows are locked while their sends are claimed (FOR UPDATE SKIP LOCKED on
+        PostgreSQL) and rows whose send another process holds are not read at all, so processes
+        asking at once take different pages and share the fan-out. Picks up rows a stopped
+        process created but never asked, and sends a dead process claimed once its lease ran out."""
+        after: tuple[datetime, int] | None = None
+        while True:
+            async with self.ctx.db.session() as session:
+                rows = await self._due_asks(session, now, after)
+                if not rows:
+                    return
+                last = rows[-1][0]
+                assert last.id is not None
+                after = (last.occurrence_at, last.id)
+                wanted = await self._settle_asks(session, rows, now, report)
+                claimed = await self.outbox.claim(session, wanted)
+            strategy_name = self.ctx.strategy.strategy.name
+            for item in claimed:
+                item.message = ask_message(self.ctx.prompts, item.subject[0], item.member.name,
+                                           strategy_name)
+            if claimed:
+                outcomes = await self.outbox.send(claimed, self._record_asks)
+                report.asked += sum(o.ref is not None for o in outcomes)
+                self._note_failures(outcomes, report)
+
+    async def _due_asks(self, session: AsyncSession, now: datetime,
+                        after: tuple[datetime, int] | None) -> list[Any]:
+        """The next page of due rows (after `after`), each with its invitation's outbox row."""
+        stale = now - self.outbox.lease
+        query = (sa_select(CheckIn, Member, Schedule, col(OutboundMessage.state),
+                           col(OutboundMessage.claimed_at), col(OutboundMessage.platform_ref))
+                 .join(Member, col(Member.id) == CheckIn.member_id)
+                 .join(Schedule, col(Schedule.id) == CheckIn.schedule_id)
+                 .outerjoin(OutboundMessage, col(OutboundMessage.key) == col(CheckIn.key).concat(":ask"))
+                 .where(col(CheckIn.state) == "scheduled", col(CheckIn.occurrence_at) <= now,
+                        _unclaimed(stale)))
+        if after is not None:
+            query = query.where(_after(col(CheckIn.occurrence_at), after))
+        return await self._page(session, query.order_by(col(CheckIn.occurrence_at), col(CheckIn.id)))
+
+    async def _page(self, session: AsyncSession, query: Any) -> list[Any]:
+        query = query.limit(self.ctx.settings.fanout_batch)
+        if not self.ctx.db.is_sqlite:
+            query = query.with_for_update(of=CheckIn, skip_locked=True)
+        return list((await session.exec(query)).all())
+
+    async def _settle_asks(self, session: AsyncSession, rows: list[Any], now: datetime,
+                           report: TickReport) -> list[Outgoing[_Ask]]:
+        """Close what needs no send (too late; sent or failed for good earlier, e.g. before a
+        crash); the rest are to be claimed and sent."""
+        late: list[int | None] = []
+        failed: list[int | None] = []
+        sent: list[tuple[_Ask, MessageRef]] = []
+        wanted: list[Outgoing[_Ask]] = []
+        for checkin, member, schedule, state, claimed_at, platform_ref in rows:
+            seen = Seen(state, claimed_at, platform_ref) if state is not None else None
             if now - checkin.occurrence_at > self.grace or (
                     checkin.closes_at is not None and checkin.closes_at <= now):
-                await self._set_state(checkin, "missed", "not asked in time", only_from="scheduled")
-                report.missed += 1
-                continue
-            await self._ask_one(checkin, member, schedule, report)
+                late.append(checkin.id)
+            elif seen is not None and seen.state == "failed":
+                failed.append(checkin.id)
+            elif seen is not None and seen.state == "sent":
+                ref = ref_from_json(seen.platform_ref)
+                assert ref is not None
+                sent.append(((checkin, schedule), ref))
+            else:
+                wanted.append(Outgoing(member, f"{checkin.key}:ask", "checkin", (checkin, schedule),
+                                       seen=seen))
+        await self._close_unasked(session, late, "missed", "not asked in time")
+        await self._close_unasked(session, failed, "failed", "could not be reached")
+        await self._mark_asked(session, sent)
+        report.missed += len(late)
+        report.failed += len(failed)
+        report.asked += len(sent)
+        return wanted
 
-    async def _ask_one(self, checkin: CheckIn, member: Member, schedule: Schedule,
-                       report: TickReport) -> None:
-        try:
-            asked = await self.checkins.ask(checkin, member, self._first_reminder(checkin, schedule))
-        except DeliveryError as exc:
-            report.failed += 1
-            report.notes.append(f"{member.name}: {exc}")
-            return  # transient: the row stays scheduled and the next tick retries
-        if asked:
-            report.asked += 1
-        elif await self.outbox.state_of(f"{checkin.key}:ask") == "failed":
-            await self._set_state(checkin, "failed", "could not be reached", only_from="scheduled")
-            report.failed += 1
+    async def _record_asks(self, session: AsyncSession, outcomes: list[Outcome[_Ask]]) -> None:
+        """In the outbox's transaction: the check-ins sent are asked, those given up failed."""
+        await self._mark_asked(session, [(o.item.subject, o.ref) for o in outcomes if o.ref is not None])
+        await self._close_unasked(session, [o.item.subject[0].id for o in outcomes if o.given_up],
+                                  "failed", "could not be reached")
+
+    async def _mark_asked(self, session: AsyncSession, sent: list[tuple[_Ask, MessageRef]]) -> None:
+        if not sent:
+            return
+        now = self.ctx.clock.now()
+        params = [{"cid": checkin.id, "ref": ref_to_json(ref),
+                   "remind": self._first_reminder(checkin, schedule)}
+                  for (checkin, schedule), ref in sent]
+        await session.exec(update(_CHECKINS).where(
+            _CHECKINS.c.id == bindparam("cid"), _CHECKINS.c.state == "scheduled").values(
+            state="asked", asked_at=now, current_question=0, message_ref=bindparam("ref"),
+            next_reminder_at=bindparam("remind")), params=params)
+        for (checkin, _), _ in sent:
+            self.ctx.metrics.checkins_asked.labels(checkin.audience).inc()
+
+    async def _close_unasked(self, session: AsyncSession, ids: list[int | None], state: str,
+                             note: str) -> None:
+        if ids:
+            await session.exec(update(CheckIn).where(
+                col(CheckIn.id).in_(ids), col(CheckIn.state) == "scheduled")
+                .values(state=state, note=note, closed_at=self.ctx.clock.now()))
+
+    def _note_failures(self, outcomes: list[Outcome[Any]], report: TickReport) -> None:
+        for outcome in outcomes:
+            if outcome.error is not None:
+                report.failed += 1
+                report.notes.append(f"{outcome.item.member.name}: {outcome.error}")
 
     def _first_reminder(self, checkin: CheckIn, schedule: Schedule) -> datetime | None:
         if not schedule.remind_after or schedule.reminders < 1:
@@ -321,67 +434,122 @@ class ScheduleEngine:
         at = asked + Duration.parse(schedule.remind_after).as_timedelta()
         return at if checkin.closes_at is None or at < checkin.closes_at else None
 
-    async def _set_state(self, checkin: CheckIn, state: str, note: str, only_from: str) -> None:
-        async with self.ctx.db.session() as session:
-            await session.exec(update(CheckIn).where(
-                col(CheckIn.id) == checkin.id, col(CheckIn.state) == only_from)
-                .values(state=state, note=note, closed_at=self.ctx.clock.now()))
-
     # --- reminding --------------------------------------------------------------------
 
     async def _remind_due(self, now: datetime, report: TickReport) -> None:
-        """Remind members whose check-in is still incomplete, once per reminder slot."""
-        async with self.ctx.db.session() as session:
-            due = (await session.exec(select(CheckIn, Member, Schedule)
-                   .join(Member, col(Member.id) == CheckIn.member_id)
-                   .join(Schedule, col(Schedule.id) == CheckIn.schedule_id)
-                   .where(col(CheckIn.state).in_(AWAITING_STATES),
-                          col(CheckIn.next_reminder_at) <= now,
-                          col(Schedule.active).is_(True))  # paused: no reminders either
-                   .order_by(col(CheckIn.next_reminder_at), col(CheckIn.id)))).all()
-        for checkin, member, schedule in due:
+        """Remind members whose check-in is still incomplete, once per reminder slot, a page at a
+        time as check-ins are asked (processes share the pages)."""
+        after: tuple[datetime, int] | None = None
+        while True:
+            async with self.ctx.db.session() as session:
+                rows = await self._due_reminders(session, now, after)
+                if not rows:
+                    return
+                last = rows[-1][0]
+                assert last.id is not None and last.next_reminder_at is not None
+                after = (last.next_reminder_at, last.id)
+                wanted = await self._settle_reminders(session, rows, now)
+                claimed = await self.outbox.claim(session, wanted)
+                answered = await self._answered(session, [i.subject[0].id for i in claimed
+                                                          if i.subject[0].id is not None])
+            for item in claimed:
+                checkin = item.subject[0]
+                item.message = self._reminder(checkin, item.member, answered[checkin.id or 0])
+            if claimed:
+                outcomes = await self.outbox.send(claimed, self._record_reminders)
+                report.reminded += sum(o.ref is not None for o in outcomes)
+                self._note_failures(outcomes, report)
+
+    async def _due_reminders(self, session: AsyncSession, now: datetime,
+                             after: tuple[datetime, int] | None) -> list[Any]:
+        stale = now - self.outbox.lease
+        key = col(CheckIn.key).concat(":remind:").concat(cast(col(CheckIn.reminders_sent) + 1, String))
+        query = (sa_select(CheckIn, Member, Schedule, col(OutboundMessage.state),
+                           col(OutboundMessage.claimed_at), col(OutboundMessage.platform_ref))
+                 .join(Member, col(Member.id) == CheckIn.member_id)
+                 .join(Schedule, col(Schedule.id) == CheckIn.schedule_id)
+                 .outerjoin(OutboundMessage, col(OutboundMessage.key) == key)
+                 .where(col(CheckIn.state).in_(AWAITING_STATES), col(CheckIn.next_reminder_at) <= now,
+                        col(Schedule.active).is_(True),  # paused: no reminders either
+                        _unclaimed(stale)))
+        if after is not None:
+            query = query.where(_after(col(CheckIn.next_reminder_at), after))
+        return await self._page(session, query.order_by(col(CheckIn.next_reminder_at), col(CheckIn.id)))
+
+    async def _settle_reminders(self, session: AsyncSession, rows: list[Any],
+                                now: datetime) -> list[Outgoing[_Reminder]]:
+        settled: list[_Reminder] = []
+        wanted: list[Outgoing[_Reminder]] = []
+        for checkin, member, schedule, state, claimed_at, platform_ref in rows:
             if checkin.closes_at is not None and checkin.closes_at <= now:
                 continue  # the closer expires it; a reminder for a closed check-in is noise
             number = checkin.reminders_sent + 1
-            try:
-                ref = await self.outbox.deliver(
-                    member, f"{checkin.key}:remind:{number}", "reminder",
-                    await self._reminder(checkin, member), thread=ref_from_json(checkin.message_ref))
-            except DeliveryError as exc:
-                report.failed += 1
-                report.notes.append(f"{member.name}: {exc}")
-                continue
-            await self._reminded(checkin, schedule, number, now)
-            report.reminded += ref is not None
+            seen = Seen(state, claimed_at, platform_ref) if state is not None else None
+            if seen is not None and seen.state in ("sent", "failed"):
+                settled.append((checkin, schedule, number))  # done before a crash, not recorded
+            else:
+                wanted.append(Outgoing(member, f"{checkin.key}:remind:{number}", "reminder",
+                                       (checkin, schedule, number), seen=seen,
+                                       thread=ref_from_json(checkin.message_ref)))
+        await self._mark_reminded(session, settled)
+        return wanted
 
-    async def _reminded(self, checkin: CheckIn, schedule: Schedule, number: int,
-                        now: datetime) -> None:
+    async def _record_reminders(self, session: AsyncSession,
+                                outcomes: list[Outcome[_Reminder]]) -> None:
+        """Reminders sent, or failed for good, are done; a transient failure is retried."""
+        await self._mark_reminded(session, [o.item.subject for o in outcomes
+                                            if o.ref is not None or o.given_up])
+
+    async def _mark_reminded(self, session: AsyncSession, done: list[_Reminder]) -> None:
         """Record reminder `number` and plan the next one, unless another engine already did."""
-        following: datetime | None = None
-        if number < schedule.reminders and schedule.remind_after:
-            following = (checkin.asked_at or checkin.occurrence_at) + Duration.parse(
-                schedule.remind_after).as_timedelta() * (number + 1)
-            if checkin.closes_at is not None and following >= checkin.closes_at:
-                following = None
-        async with self.ctx.db.session() as session:
-            await session.exec(update(CheckIn).where(
-                col(CheckIn.id) == checkin.id, col(CheckIn.reminders_sent) == number - 1,
-                col(CheckIn.state).in_(AWAITING_STATES))
-                .values(state="reminded", reminded_at=now, reminders_sent=number,
-                        next_reminder_at=following))
+        if not done:
+            return
+        params = [{"cid": checkin.id, "number": number, "before": number - 1,
+                   "following": self._following(checkin, schedule, number)}
+                  for checkin, schedule, number in done]
+        await session.exec(update(_CHECKINS).where(
+            _CHECKINS.c.id == bindparam("cid"), _CHECKINS.c.reminders_sent == bindparam("before"),
+            or_(*(_CHECKINS.c.state == state for state in AWAITING_STATES))).values(  # no IN: executemany
+            state="reminded", reminded_at=self.ctx.clock.now(), reminders_sent=bindparam("number"),
+            next_reminder_at=bindparam("following")), params=params)
 
-    async def _reminder(self, checkin: CheckIn, member: Member) -> Message:
+    def _following(self, checkin: CheckIn, schedule: Schedule, number: int) -> datetime | None:
+        """When reminder `number + 1` is due, if the schedule has one and it comes before the close."""
+        if number >= schedule.reminders or not schedule.remind_after:
+            return None
+        following = (checkin.asked_at or checkin.occurrence_at) + Duration.parse(
+            schedule.remind_after).as_timedelta() * (number + 1)
+        return None if checkin.closes_at is not None and following >= checkin.closes_at else following
+
+    async def _answered(self, session: AsyncSession, checkin_ids: list[int]) -> dict[int, set[str]]:
+        """The questions answered so far in each of these check-ins."""
+        answered: dict[int, set[str]] = defaultdict(set)
+        if checkin_ids:
+            for checkin_id, question in (await session.exec(select(Answer.checkin_id, Answer.question)
+                                                          .where(col(Answer.checkin_id).in_(checkin_ids)))).all():
+                answered[checkin_id].add(question)
+        return answered
+
+    def _reminder(self, checkin: CheckIn, member: Member, answered: set[str]) -> Message:
         prompts = self.ctx.prompts
         questions = prompts.questions(checkin.audience)
-        async with self.ctx.db.session() as session:
-            answered = set((await session.exec(select(Answer.question).where(
-                Answer.checkin_id == checkin.id))).all())
         pending = [i for i, q in enumerate(questions.questions) if q.id not in answered]
         remaining = f"{len(pending)} of {len(questions.questions)} questions"
         closes = _local(checkin.closes_at, member) if checkin.closes_at else "soon"
         text = prompts.say("reminder", remaining=remaining, closes=closes,
                            question=question_line(prompts, questions, pending[0]) if pending else "")
         return Message.plain(text.strip())
+
+
+def _unclaimed(stale: datetime) -> Any:
+    """No send for the row yet, a settled one, or a claim nobody holds any more."""
+    return or_(col(OutboundMessage.id).is_(None), col(OutboundMessage.state) != "claimed",
+               col(OutboundMessage.claimed_at) < stale)
+
+
+def _after(at: Any, after: tuple[datetime, int]) -> Any:
+    """Rows past the keyset cursor (time, id): a fan-out reads each row at most once a tick."""
+    return or_(at > after[0], and_(at == after[0], col(CheckIn.id) > after[1]))
 
 
 def _local(instant: datetime, member: Member) -> str:

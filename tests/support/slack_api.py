@@ -24,7 +24,7 @@ import hmac
 import itertools
 import json
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -98,6 +98,7 @@ class Call:
     args: Json
     headers: dict[str, str]
     at: float = 0.0  # time.monotonic() when received (to check Retry-After was waited)
+    peer: int = 0  # the caller's TCP port (which process called, when several do)
 
 
 class FakeSlackApi:
@@ -119,6 +120,10 @@ class FakeSlackApi:
         self.socket_acks: list[Json] = []  # what the Socket Mode client sent back
         self._sockets: list[web.WebSocketResponse] = []
         self._authorization = ""
+        self.delays: dict[str, float] = {}  # method -> seconds to hold the answer (see `slow`)
+        self.in_flight: Counter[int] = Counter()  # caller port -> calls accepted, not yet answered
+        self.hold_if: Callable[[Call], bool] | None = None  # calls acted on, answered on `released`
+        self.released = asyncio.Event()
 
     # --- setup ----------------------------------------------------------------------------
 
@@ -142,6 +147,11 @@ class FakeSlackApi:
     def fail(self, method: str, *replies: SlackReply) -> None:
         """The next calls of `method` get these replies, in order, before normal service."""
         self._script[method].extend(replies)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer `method` only `seconds` after acting on it (a slow platform: the message is
+        posted at once, the caller learns it later)."""
+        self.delays[method] = seconds
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -191,8 +201,26 @@ class FakeSlackApi:
             args.update(await request.json())
         elif request.can_read_body:
             args.update(dict(parse_qsl(await request.text())))
-        await self._record(Call(method, args, dict(request.headers), time.monotonic()))
-        self._authorization = request.headers.get("Authorization", "")
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        call = Call(method, args, dict(request.headers), time.monotonic(), peer=peer[1] if peer else 0)
+        delay = self.delays.get(method, 0.0)
+        held = self.hold_if is not None and self.hold_if(call)
+        if delay or held:
+            self.in_flight[call.peer] += 1
+        try:
+            await self._record(call)
+            self._authorization = request.headers.get("Authorization", "")
+            response = await self._answer(method, args)
+            if delay:
+                await asyncio.sleep(delay)
+            if held:
+                await self.released.wait()
+            return response
+        finally:
+            if delay or held:
+                self.in_flight[call.peer] -= 1
+
+    async def _answer(self, method: str, args: Json) -> web.Response:
         if self._script[method]:
             reply = self._script[method].popleft()
             if reply.delay:
@@ -311,6 +339,8 @@ class FakeSlackApi:
         return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
 
     def _chat_postMessage(self, args: Json) -> Json:
+        if str(args["channel"])[:1] in ("U", "W") and self._user(str(args["channel"])) is None:
+            return {"ok": False, "error": "channel_not_found"}  # as Slack answers an unknown user id
         channel = self._channel(str(args["channel"]))
         ts = f"{1_772_460_000 + next(self._ts)}.000100"
         message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "ts": ts,

@@ -3,11 +3,21 @@ errors become permanent or transient DeliveryErrors (after slack_sdk's own retri
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from slack_sdk.http_retry.response import HttpResponse
 from sqlmodel import select
 
 from adapters.slack.limits import WebApiLimits
 from adapters.slack.port import SlackPort, build_client
+from adapters.slack.ratelimit import (
+    RateLimits,
+    SharedRateLimitRetryHandler,
+    limits_of,
+    method_of,
+    retry_after,
+)
 from bot.core import BotCore
 from bot.events import MemberRef, Message, MessageRef
 from bot.port import DeliveryError
@@ -24,16 +34,18 @@ def port(api: FakeSlackApi) -> SlackPort:  # overrides the core's recording port
     return SlackPort(build_client("xoxb-test-token", base_url=api.base_url))
 
 
-async def test_send_opens_the_dm_once_and_find_sent_finds_it_by_key(port: SlackPort,
-                                                                   api: FakeSlackApi) -> None:
+async def test_send_posts_to_the_user_id_then_to_the_dm_it_learned_and_find_sent_finds_it(
+        port: SlackPort, api: FakeSlackApi) -> None:
     first = await port.send(DANA_REF, Message("hello <there> & welcome", key="k-1"))
     second = await port.send(DANA_REF, Message.plain("again"))
     assert first.channel == second.channel == DANA_DM
-    assert len(api.calls_to("conversations.open")) == 1  # the DM channel is cached
+    assert [p["channel"] for p in api.posts()] == [DANA, DANA_DM]  # Slack opened the DM itself
+    assert api.calls_to("conversations.open") == []  # one call per message, not two
     assert api.posts()[0]["text"] == "hello &lt;there&gt; &amp; welcome"
     assert await port.find_sent(DANA_REF, "k-1") == first
     assert await port.find_sent(DANA_REF, "k-2") is None
     assert api.calls_to("conversations.history")[0].args["include_all_metadata"] in ("1", 1, True)
+    assert api.calls_to("conversations.open") == []  # the DM channel came with the first answer
 
 
 async def test_thread_replies_and_updates(port: SlackPort, api: FakeSlackApi) -> None:
@@ -54,10 +66,27 @@ async def test_rate_limit_is_retried_after_retry_after(port: SlackPort, api: Fak
                                    "channel_not_found"])
 async def test_unreachable_people_fail_permanently(port: SlackPort, api: FakeSlackApi,
                                                    error: str) -> None:
+    # Slack refuses the user id as a channel; opening the DM says why
+    api.fail("chat.postMessage", SlackReply.error_code("channel_not_found"))
     api.fail("conversations.open", SlackReply.error_code(error))
     with pytest.raises(DeliveryError) as failed:
         await port.send(DANA_REF, Message.plain("hi"))
     assert failed.value.permanent and error in str(failed.value)
+    assert [c.method for c in api.calls] == ["chat.postMessage", "conversations.open"]
+
+
+async def test_someone_slack_does_not_know_is_unreachable(port: SlackPort, api: FakeSlackApi) -> None:
+    with pytest.raises(DeliveryError) as failed:
+        await port.send(MemberRef("slack", "U0NOBODY1"), Message.plain("hi"))
+    assert failed.value.unreachable == "user_not_found" and api.messages == {}
+
+
+async def test_when_the_user_id_is_refused_but_the_dm_opens_the_message_goes_there(
+        port: SlackPort, api: FakeSlackApi) -> None:
+    api.fail("chat.postMessage", SlackReply.error_code("channel_not_found"))
+    ref = await port.send(DANA_REF, Message.plain("hi"))
+    assert ref.channel == DANA_DM and [p["channel"] for p in api.posts()] == [DANA, DANA_DM]
+    assert api.messages[DANA_DM][0]["text"] == "hi"
 
 
 async def test_server_errors_and_exhausted_rate_limits_are_transient(port: SlackPort,
@@ -95,11 +124,49 @@ async def test_lookup_by_mention_id_email_and_name(port: SlackPort) -> None:
 
 async def test_a_deactivated_member_is_marked_not_retried(slack: Slack, core: BotCore) -> None:
     await team(slack)
+    slack.api.fail("chat.postMessage", SlackReply.error_code("channel_not_found"))
     slack.api.fail("conversations.open", SlackReply.error_code("account_inactive"))
     reply = (await slack.command(ADA, "ask now dana"))[0]
     assert "Dana (could not be reached)" in reply
-    assert slack.api.posts(DANA_DM) == []
+    assert slack.api.messages[DANA_DM] == []  # nothing reached her
     async with core.ctx.db.session() as session:
         [outbound] = (await session.exec(select(OutboundMessage))).all()
     assert outbound.state == "failed" and "account_inactive" in (outbound.error or "")
     assert outbound.attempts == 1  # given up at once, not retried on every tick
+
+
+class NotedLimits(RateLimits):
+    """Sets `closed` when a 429 closes a gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = asyncio.Event()
+
+    def hold(self, method: str, seconds: float) -> None:
+        super().hold(method, seconds)
+        self.closed.set()
+
+
+async def test_a_429_holds_every_post_of_the_workspace_until_retry_after(
+        port: SlackPort, api: FakeSlackApi) -> None:
+    """Not only the refused call waits: a post started meanwhile waits for the same gate, so a
+    fan-out does not keep hitting the limit (adapters/slack/ratelimit.py)."""
+    [handler] = [h for h in port.client.retry_handlers if isinstance(h, SharedRateLimitRetryHandler)]
+    handler.limits = noted = NotedLimits()
+    assert limits_of(port.client) is noted
+    api.fail("chat.postMessage", SlackReply.rate_limited(retry_after=1))
+    first = asyncio.create_task(port.send(DANA_REF, Message.plain("one")))
+    await asyncio.wait_for(noted.closed.wait(), 5)  # the 429 has come back
+    await port.send(MemberRef("slack", LEE), Message.plain("two"))
+    await first
+    refused, *after = api.calls_to("chat.postMessage")
+    assert len(after) == 2 and all(call.at - refused.at >= 1.0 for call in after)
+    assert [m["text"] for m in api.messages[DANA_DM]] == ["one"]
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"Retry-After": ["3"]}, 3.0), ({"retry-after": "0"}, 0.0), ({}, 1.0), ({"Retry-After": ["soon"]}, 1.0)])
+def test_retry_after_is_read_in_seconds(headers: dict[str, object], seconds: float) -> None:
+    response = HttpResponse(status_code=429, headers=headers, body={})  # type: ignore[arg-type]
+    assert retry_after(response) == seconds
+    assert method_of("http://127.0.0.1:1/api/chat.postMessage") == "chat.postMessage"

@@ -86,6 +86,7 @@ async def test_a_deactivated_member_is_marked_and_not_tried_again_until_reactiva
     api = slack.api
     await team(slack)
     for error in ("account_inactive", "user_not_found"):
+        api.fail("chat.postMessage", SlackReply.error_code("channel_not_found"))
         api.fail("conversations.open", SlackReply.error_code(error))
         assert "Dana (could not be reached)" in (await slack.command(ADA, "ask now dana"))[0]
         assert (await member(core, DANA)).unreachable == error
@@ -101,7 +102,7 @@ async def test_a_deactivated_member_is_marked_and_not_tried_again_until_reactiva
         assert (await member(core, DANA)).unreachable is None
         clock.advance(timedelta(minutes=5))
     assert "Asked 1: Dana" in (await slack.command(ADA, "ask now dana"))[0]
-    assert len(api.posts(DANA_DM)) == 1
+    assert len(api.messages[DANA_DM]) == 1  # the one that reached her
 
 
 async def test_profiles_follow_user_change_and_team_join(slack: Slack, core: BotCore) -> None:

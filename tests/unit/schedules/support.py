@@ -28,7 +28,8 @@ from tests.support.talk import say
 class TimedPort(RecordingPort):
     """A RecordingPort that also notes the bot's clock at every send (`times`, parallel to
     `sent`). With `stop_after=n` it cancels the task that is sending right after the platform
-    accepted send number n: the process "dies" after a send and before the bot records it."""
+    accepted send number n: the process "dies" after a send and before the bot records it (with
+    one send in flight at a time, ALIGNBOT_FANOUT_CONCURRENCY=1, that task is the tick)."""
 
     clock: ManualClock | None = None
     times: list[datetime] = field(default_factory=list)
@@ -37,6 +38,7 @@ class TimedPort(RecordingPort):
 
     async def send(self, to: MemberRef, message: Message, *,
                    thread: MessageRef | None = None) -> MessageRef:
+        await asyncio.sleep(0)  # a platform call yields to the loop, as real I/O does
         ref = await super().send(to, message, thread=thread)
         assert self.clock is not None
         self.times.append(self.clock.now())

@@ -46,10 +46,13 @@ async def all_rows(core: BotCore, model: type[Row]) -> list[Row]:
 async def test_a_fanout_interrupted_after_a_send_and_restarted_asks_everyone_exactly_once(
         core: BotCore, settings: Settings, clock: ManualClock, port: TimedPort,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    async def killed(key: str) -> None:
-        """A killed process runs no clean-up: its claim is not handed on (see test_shutdown.py
-        for a graceful stop, which does hand it on)."""
+    async def killed(*_: object) -> None:
+        """A killed process runs no clean-up: its claims are not handed on (see test_shutdown.py
+        for a graceful stop, which does hand them on)."""
 
+    one_at_a_time = settings.model_copy(update={"fanout_concurrency": 1})
+    core.ctx.settings = one_at_a_time  # so the kill lands right after send 250
+    batch = settings.fanout_batch
     monkeypatch.setattr(core.outbox, "_abandon", killed)
     await add_reps(core, MEMBERS)
     assert "Scheduled #1" in await say(
@@ -64,17 +67,19 @@ async def test_a_fanout_interrupted_after_a_send_and_restarted_asks_everyone_exa
     assert len(port.sent) == MEMBERS // 2
     port.stop_after = None
 
-    async with running_core(settings, clock, port) as restarted:  # same database, same platform
-        # what the dead process left: 249 recorded sends, send 250 claimed but not recorded
+    async with running_core(one_at_a_time, clock, port) as restarted:  # same database and platform
+        # What the dead process left: the pages it finished recorded; its page in progress
+        # (sends 201-300) claimed but not recorded, though the platform has sends 201-250.
+        done = MEMBERS // 2 // batch * batch
         left = {o.key: o.state for o in await all_rows(restarted, OutboundMessage)}
-        assert Counter(left.values()) == {"sent": MEMBERS // 2 - 1, "claimed": 1}
+        assert Counter(left.values()) == {"sent": done, "claimed": batch}
         assert left[str(port.sent[-1].message.key)] == "claimed"
         assert Counter(c.state for c in await all_rows(restarted, CheckIn)) == {
-            "asked": MEMBERS // 2 - 1, "scheduled": MEMBERS // 2 + 1}
+            "asked": done, "scheduled": MEMBERS - done}
 
         clock.advance(timedelta(seconds=30))
-        await restarted.tick()  # the rest go out; the unrecorded one is still claimed (lease)
-        assert len(port.sent) == MEMBERS
+        await restarted.tick()  # the rest go out; the dead process's page is still claimed (lease)
+        assert len(port.sent) == MEMBERS - (done + batch - MEMBERS // 2)
         assert Counter(s.to.user_id for s, _ in port.asks()).most_common(1)[0][1] == 1
         await restarted.advance(LEASE + timedelta(minutes=1))  # the lease runs out
         checkins = await all_rows(restarted, CheckIn)
@@ -83,11 +88,12 @@ async def test_a_fanout_interrupted_after_a_send_and_restarted_asks_everyone_exa
     asks = Counter(s.to.user_id for s, _ in port.asks())
     assert len(asks) == MEMBERS and set(asks.values()) == {1}
     assert all(str(s.message.key).endswith("20260302T150000Z:ask") for s, _ in port.asks())
-    assert len(port.sent) == MEMBERS  # the platform's copy of send 250 was found, not resent
+    assert len(port.sent) == MEMBERS  # the platform's copies of sends 201-250 were found, not resent
     assert len(checkins) == MEMBERS and {c.state for c in checkins} == {"asked"}
     assert {c.occurrence_at for c in checkins} == {occurrence}
     assert {o.state for o in outbound} == {"sent"} and len(outbound) == MEMBERS
-    assert sorted(o.attempts for o in outbound)[-2:] == [1, 2]  # only send 250 was taken over
+    # only the dead process's page was taken over
+    assert Counter(o.attempts for o in outbound) == {1: MEMBERS - batch, 2: batch}
 
 
 @pytest.fixture

@@ -1,0 +1,377 @@
+"""Check-in fan-out to many members against a local fake Slack Web API, in separate processes.
+
+    .venv/bin/python bench/fanout.py                      # (a), (b) and (f) on SQLite
+    .venv/bin/python bench/fanout.py --db postgres        # the same on a fresh PostgreSQL database
+
+(a) Fan-out to 10,000 members with no rate limit: delivered per second, and CPU time per
+    delivered message of the bot process next to a bare slack_sdk `AsyncWebClient.chat_postMessage`
+    loop posting the same message (blocks, text, metadata) to the same server with the same number
+    of requests in flight (ratio; target <= 1.5).
+(b) The same fan-out with the server enforcing Slack's chat.postMessage limits (one message per
+    second per channel; a workspace-wide limit, answered with 429 and Retry-After): the share of
+    the allowed rate the bot achieved (target >= 95%) and that nobody was lost or asked twice.
+(f) Peak memory (maximum RSS) of the bot process doing (a) (target < 300 MB).
+
+Every party runs in its own process: the fake Slack server (bench/fake_slack.py), the bare
+loop, the bot. The bot process builds the real core (database, schedule engine, outbox) with a
+manual clock set just after a "daily 15:00" check-in schedule's occurrence, attaches the real
+SlackPort (slack_sdk client) pointed at the fake server, and runs ticks until every check-in is
+asked. Its CPU (user + system, all threads) is measured around the ticks only, the same way as
+the bare loop's around its loop; members are written to the database before the clock starts.
+
+Slack documents chat.postMessage as "1 message per second per channel" plus a workspace-wide
+limit of "several hundred messages per minute" (docs.slack.dev/apis/web-api/rate-limits and the
+method page). (b) takes 300 per minute and shrinks the minute to `--window` seconds (default 1:
+300 messages per second, so 10,000 members take about half a minute); the server's Retry-After
+stays in whole seconds, as Slack's. The allowed number of messages between the first and the
+last accepted post is the bucket (300) plus 300 per window elapsed; the share is delivered / that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PYTHON = sys.executable
+TOKEN = "xoxb-bench-token"
+OCCURRENCE = datetime(2026, 3, 2, 15, tzinfo=UTC)  # a Monday, 15:00 UTC
+STRATEGY = ROOT / "examples" / "strategy.yaml"
+PG_ADMIN = os.environ.get("ALIGNBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+Json = dict[str, Any]
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+# --- the bot process -------------------------------------------------------------------------
+
+
+def populate(sync_url: str, members: int) -> None:
+    """`members` reps (UTC, Slack user ids U00000000...) and a daily 15:00 check-in schedule
+    whose occurrence on OCCURRENCE has not been processed yet."""
+    from sqlalchemy import create_engine, insert
+
+    from bot.storage.models import Member, Schedule
+
+    engine = create_engine(sync_url)
+    made = OCCURRENCE - timedelta(days=1)
+    rows = [{"platform": "slack", "platform_user_id": f"U{i:08d}", "name": f"Rep {i:05d}",
+             "timezone": "UTC", "timezone_overridden": False, "role": "rep", "admin": False,
+             "platform_admin": False, "working_days": "mon-fri", "active": True,
+             "created_at": made, "updated_at": made} for i in range(members)]
+    with engine.begin() as conn:
+        for start in range(0, len(rows), 1000):
+            conn.execute(insert(Member), rows[start:start + 1000])
+        conn.execute(insert(Schedule), [{
+            "kind": "checkin", "when_text": "daily 15:00", "anchor_date": made.date(),
+            "target": "reps", "timezone": "UTC", "remind_after": None, "reminders": 0,
+            "close_after": None, "active": True, "processed_until": OCCURRENCE - timedelta(minutes=1),
+            "created_at": made, "updated_at": made}])
+    engine.dispose()
+
+
+async def run_bot(api: str, database_url: str, members: int, extra: dict[str, str]) -> Json:
+    from sqlmodel import func, select
+
+    from adapters.slack.port import SlackPort, build_client, web_session
+    from bot.app import build_core
+    from bot.clock import ManualClock
+    from bot.config import Settings
+    from bot.process import settle_heap
+    from bot.storage.database import Database
+    from bot.storage.models import CheckIn
+
+    settings = Settings(database_url=database_url, strategy_file=STRATEGY, _env_file=None,  # type: ignore[call-arg]
+                        **extra)
+    Database(database_url).migrate_sync()
+    populate(Database(database_url).sync_url, members)
+    clock = ManualClock(OCCURRENCE + timedelta(seconds=30))
+    core = build_core(settings, clock=clock)
+    await core.start()
+    http = web_session()  # as `alignbot run` builds its Slack client
+    core.attach(SlackPort(build_client(TOKEN, base_url=api, session=http)))
+
+    settle_heap()  # as `alignbot run` does once started
+    cpu, started, ticks = cpu_seconds(), time.perf_counter(), 0
+    while True:
+        await core.tick()
+        ticks += 1
+        async with core.ctx.db.session() as session:
+            left = (await session.exec(select(func.count()).select_from(CheckIn).where(
+                CheckIn.state == "scheduled"))).one()
+        if not left or ticks >= 200:
+            break
+        clock.advance(timedelta(seconds=1))
+    wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    async with core.ctx.db.session() as session:
+        states = dict((await session.exec(select(CheckIn.state, func.count()).group_by(
+            CheckIn.state))).all())
+    await core.ctx.db.dispose()
+    await http.close()
+    return {"cpu": cpu, "wall": wall, "ticks": ticks, "states": states, "rss_mb": peak_rss_mb()}
+
+
+# --- the bare slack_sdk loop ------------------------------------------------------------------
+
+
+def sample_payload() -> Json:
+    """The arguments the bot posts for one check-in invitation (blocks, text), from the real
+    renderer, so the bare loop sends exactly as much."""
+    from adapters.slack.blocks import fallback_text, message_blocks
+    from bot.checkins.messages import ask_message
+    from bot.prompts import Prompts
+    from bot.storage.models import CheckIn
+    from bot.strategy.loader import load_strategy
+
+    prompts, strategy = Prompts(ROOT / "prompts"), load_strategy(STRATEGY)
+    checkin = CheckIn(id=12345, key="s1:m1:x", member_id=1, occurrence_at=OCCURRENCE,
+                      audience="rep", strategy_version="v", created_at=OCCURRENCE)
+    message = ask_message(prompts, checkin, "Rep 00001", strategy.strategy.name)
+    return {"text": fallback_text(message), "blocks": message_blocks(message)}
+
+
+async def run_bare(api: str, members: int, concurrency: int, keep_alive: bool) -> Json:
+    """`members` chat_postMessage calls, `concurrency` in flight. slack_sdk's client opens a new
+    HTTP session (and connection) per call unless given one: `keep_alive` gives it one."""
+    import aiohttp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    payload = sample_payload()
+    session = aiohttp.ClientSession() if keep_alive else None
+    client = AsyncWebClient(token=TOKEN, base_url=api, session=session)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await client.chat_postMessage(
+                channel=f"U{i:08d}", **payload,
+                metadata={"event_type": "alignbot_message",
+                          "event_payload": {"key": f"s1:m{i}:20260302T150000Z:ask"}})
+
+    cpu, started = cpu_seconds(), time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(members)))
+    result = {"cpu": cpu_seconds() - cpu, "wall": time.perf_counter() - started,
+              "rss_mb": peak_rss_mb()}
+    if session is not None:
+        await session.close()
+    return result
+
+
+# --- orchestration ----------------------------------------------------------------------------
+
+
+@contextmanager
+def fake_slack(*limits: str) -> Any:
+    """The fake Slack Web API in its own process; yields its base URL."""
+    with tempfile.TemporaryDirectory() as folder:
+        port_file = Path(folder) / "port"
+        server = subprocess.Popen([PYTHON, str(ROOT / "bench" / "fake_slack.py"),
+                                   "--port-file", str(port_file), *limits])
+        try:
+            base = ""
+            for _ in range(200):
+                if port_file.exists() and port_file.read_text():
+                    base = f"http://127.0.0.1:{port_file.read_text()}"
+                    try:
+                        call(base, "/stats")
+                        break
+                    except OSError:
+                        pass
+                time.sleep(0.05)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+def call(base: str, path: str, post: bool = False) -> Json:
+    request = urllib.request.Request(base + path, data=b"" if post else None)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        data: Json = json.loads(response.read())
+        return data
+
+
+def worker(mode: str, base: str, args: argparse.Namespace, database_url: str = "",
+           extra: dict[str, str] | None = None) -> Json:
+    """Run the bot or the bare loop in a fresh process; its JSON result."""
+    command = [PYTHON, __file__, "--worker", mode, "--api", base + "/api/",
+               "--members", str(args.members), "--concurrency", str(args.concurrency),
+               "--database-url", database_url, "--extra", json.dumps(extra or {})]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} worker failed:\n{done.stderr[-4000:]}")
+    result: Json = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@contextmanager
+def database(kind: str) -> Any:
+    """A fresh database URL: a SQLite file in a temporary folder, or a new PostgreSQL database."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(PG_ADMIN)
+    conninfo = f"host={admin.host} port={admin.port or 5432} user={admin.username} dbname={admin.database}"
+    name = f"alignbot_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bot_run(base: str, args: argparse.Namespace) -> tuple[Json, Json]:
+    call(base, "/reset", post=True)
+    with database(args.db) as url:
+        bot = worker("bot", base, args, url, extra={})
+    return bot, call(base, "/stats")
+
+
+def check(stats: Json, bot: Json, members: int) -> str:
+    """'ok' when every member got exactly one check-in and every row is asked."""
+    problems = []
+    if stats["keys"] != members or stats["channels"] != members:
+        problems.append(f"{stats['keys']} of {members} members got a check-in")
+    if stats["duplicates"]:
+        problems.append(f"{stats['duplicates']} duplicates")
+    if bot["states"] != {"asked": members}:
+        problems.append(f"check-in states {bot['states']}")
+    return "ok" if not problems else "; ".join(problems)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def scenario_a(args: argparse.Namespace, rows: list[list[str]]) -> None:
+    """Bare loop (new connection per call, as slack_sdk does by default), bare loop with one
+    kept-alive session, and the bot, in turn, `--repeat` times; medians."""
+    runs: dict[str, list[Json]] = {"bare": [], "bare-keepalive": [], "bot": []}
+    verdicts: list[str] = []
+    with fake_slack() as base:
+        for _ in range(args.repeat):
+            for mode in ("bare", "bare-keepalive"):
+                call(base, "/reset", post=True)
+                runs[mode].append(worker(mode, base, args))
+                assert call(base, "/stats")["keys"] == args.members
+            bot, stats = bot_run(base, args)
+            runs["bot"].append(bot | {"delivered": stats["keys"], "opened": stats["opened"]})
+            verdicts.append(check(stats, bot, args.members))
+    per = {mode: [r["cpu"] / args.members * 1000 for r in results] for mode, results in runs.items()}
+    rate = {mode: [args.members / r["wall"] for r in results] for mode, results in runs.items()}
+    spread = {mode: f"runs: {', '.join(f'{v:.2f}' for v in values)}" for mode, values in per.items()}
+    bot_runs = runs["bot"]
+    rows.append(["(a) bare slack_sdk loop: msgs/s", f"{median(rate['bare']):,.0f}",
+                 "new HTTP connection per call (slack_sdk default)"])
+    rows.append(["(a) bare loop: CPU ms per message", f"{median(per['bare']):.2f}", spread["bare"]])
+    rows.append(["(a) bare loop, kept-alive session: msgs/s", f"{median(rate['bare-keepalive']):,.0f}", ""])
+    rows.append(["(a) bare loop, kept-alive: CPU ms per message", f"{median(per['bare-keepalive']):.2f}",
+                 spread["bare-keepalive"]])
+    rows.append(["(a) bot fan-out: delivered/s", f"{median(rate['bot']):,.0f}",
+                 "; ".join(sorted(set(verdicts)))])
+    rows.append(["(a) bot: CPU ms per message", f"{median(per['bot']):.2f}",
+                 f"{spread['bot']}; {bot_runs[0]['ticks']} tick(s), {bot_runs[0]['opened']}"
+                 " conversations.open"])
+    for mode, label in (("bare", "bare"), ("bare-keepalive", "kept-alive bare")):
+        ratio = median(per["bot"]) / median(per[mode])
+        rows.append([f"(a) CPU ratio bot / {label} (target <= 1.5)", f"{ratio:.2f}",
+                     "PASS" if ratio <= 1.5 else "FAIL"])
+    rss = max(r["rss_mb"] for r in bot_runs)
+    rows.append(["(f) bot peak RSS MB (target < 300)", f"{rss:.0f}", "PASS" if rss < 300 else "FAIL"])
+
+
+def scenario_b(args: argparse.Namespace, rows: list[list[str]]) -> None:
+    limit = ["--workspace-limit", str(args.workspace_limit), "--window", str(args.window),
+             "--per-channel", "1"]
+    with fake_slack(*limit) as base:
+        bot, stats = bot_run(base, args)
+    span = stats["last"] - stats["first"]
+    allowed = args.workspace_limit + span * args.workspace_limit / args.window
+    share = stats["accepted"] / allowed
+    rows.append([f"(b) allowed: {args.workspace_limit} per {args.window:g} s, burst"
+                 f" {args.workspace_limit}; got msgs/s", f"{stats['accepted'] / span:,.0f}" if span else "-",
+                 f"{stats['rejected']} answered 429"])
+    rows.append(["(b) share of the allowed rate (target >= 95%)", f"{share:.1%}",
+                 "PASS" if share >= 0.95 else "FAIL"])
+    verdict = check(stats, bot, args.members)
+    rows.append(["(b) lost or duplicated (target: none)", "none" if verdict == "ok" else verdict,
+                 "PASS" if verdict == "ok" else "FAIL"])
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join([lines[0], "-+-".join("-" * w for w in widths), *lines[1:]])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Check-in fan-out benchmark (see the docstring).")
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--only", default="a,b", help="which of a (with f) and b to run")
+    parser.add_argument("--concurrency", type=int, default=0,
+                        help="requests in flight (default: the bot's ALIGNBOT_FANOUT_CONCURRENCY)")
+    parser.add_argument("--workspace-limit", type=int, default=300)
+    parser.add_argument("--window", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of (a), alternating; medians")
+    parser.add_argument("--worker", choices=("bot", "bare", "bare-keepalive"), help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--extra", default="{}", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not args.concurrency:
+        from bot.config import Settings
+
+        args.concurrency = getattr(Settings(_env_file=None), "fanout_concurrency", 1)  # type: ignore[call-arg]
+    if args.worker == "bot":
+        print(json.dumps(asyncio.run(run_bot(args.api, args.database_url, args.members,
+                                             json.loads(args.extra)))))
+        return
+    if args.worker in ("bare", "bare-keepalive"):
+        print(json.dumps(asyncio.run(run_bare(args.api, args.members, args.concurrency,
+                                              keep_alive=args.worker == "bare-keepalive"))))
+        return
+    rows = [["measure", "value", "note"]]
+    load = os.getloadavg()
+    print(f"{args.members:,} members, {args.db}, {args.concurrency} request(s) in flight;"
+          f" load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs",
+          flush=True)
+    if "a" in args.only:
+        scenario_a(args, rows)
+    if "b" in args.only:
+        scenario_b(args, rows)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
