@@ -3,28 +3,32 @@ open check-in at the same moment (issue 9, benchmark c; target p99 under 100 ms)
 
 Three processes, so the load never shares an event loop (or a core's time slice) with the bot:
 
-    this process    the load generator (raw asyncio streams, one fresh connection per request,
-                    so the client adds as little as possible) and the orchestrator;
+    this process    the load generator (a blocking selector loop over raw sockets, so the client
+                    adds as little as possible) and the orchestrator;
     bot             the real bot: BotCore + SlackAdapter (bolt AsyncApp on aiohttp, signature
                     checked), on a SQLite file or a fresh PostgreSQL database;
     fake Slack      tests/support/slack_api.py's Web API, which the bot's replies go to.
 
 What a rep really sends, each as a burst of N concurrent signed requests into /slack/events:
 
-    dm              a DM message event answering the current question (Events API);
-    dm retry        the same N events again with X-Slack-Retry-Num (Slack's redelivery);
+    dm answer       a DM message event answering the current question (Events API); round r
+                    answers question r;
+    dm, retried     the same N events again with X-Slack-Retry-Num (Slack's redelivery);
     answer button   block_actions: the invitation's Answer button (the bot opens the modal);
-    modal submit    view_submission of that modal with all three answers.
+    modal submit    view_submission of that modal with all three answers (later rounds edit).
+
+With --oauth the bot runs as a multi-workspace (OAuth) install, its token in the database.
 
 After each burst the bench waits for the bot's background work and checks what a rep would:
 every answer stored exactly once with its text, feedback posted in each rep's check-in thread,
 the retried events changing nothing, every Web API call valid against Slack's spec.
 
-With --teams it also runs the Teams equivalent: Bot Framework activities signed with a JWT (keys
-served by a local OpenID endpoint) into /api/messages, replies going to the local Bot Connector.
+CPU-to-ack (the bot's CPU time from the burst's start to each ack) is its latency on a core of
+its own; the wall-clock figures also carry whatever else the machine runs (the load average is
+printed). The floor row is a bare aiohttp app on the bot's own HttpSite: this machine and client.
 
-Run: .venv/bin/python bench/ack_latency.py [--members 200] [--postgres [URL]] [--teams]
-     [--oauth] [--profile DIR]
+Run: .venv/bin/python bench/ack_latency.py [--members 200] [--rounds 3] [--postgres [ADMIN_URL]]
+     [--oauth] [--fresh-connections] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -208,12 +212,7 @@ def _serve_in_child(target: Callable[[Json, Connection], Awaitable[None]], args:
 
 def _run_child(target: Callable[[Json, Connection], Awaitable[None]], args: Json, conn: Connection) -> None:
     try:
-        if args.get("uvloop"):
-            import uvloop
-
-            uvloop.run(target(args, conn))
-        else:
-            asyncio.run(target(args, conn))
+        asyncio.run(target(args, conn))
     except Exception as exc:  # tell the parent instead of leaving it waiting
         import traceback
 
@@ -584,8 +583,6 @@ async def run_slack(bench: Bench, database: str, url_of_db: str, oauth: bool) ->
     label = database + (" OAuth" if oauth else "")
     print(f"  slack/{label}: setup ({2 * reps} reps added and asked) took {bot_ready['setup_s']:.1f} s;"
           f" bot pid {bot_ready['pid']}", flush=True)
-    if os.environ.get("BENCH_PAUSE"):
-        await asyncio.sleep(float(os.environ["BENCH_PAUSE"]))
     try:
         # Warm up as a running bot is warm: bolt's authorization, code paths, connections.
         respond = api_ready["base_url"].removesuffix("api/") + "respond/warm-up"
@@ -746,11 +743,6 @@ async def main_async(args: argparse.Namespace) -> int:
     if args.postgres:
         with FreshPostgres(args.postgres) as url:
             await run_slack(bench, "PostgreSQL", url, args.oauth)
-    if args.teams:
-        await run_teams(bench, "SQLite", f"sqlite:///{workdir / 'teams.db'}")
-        if args.postgres:
-            with FreshPostgres(args.postgres) as url:
-                await run_teams(bench, "PostgreSQL", url)
     print_table(bench)
     if bench.checks.failures:
         print(f"{len(bench.checks.failures)} check(s) FAILED")
@@ -766,7 +758,6 @@ def main() -> None:
     parser.add_argument("--postgres", nargs="?", const=admin_url, default=None, metavar="ADMIN_URL",
                         help="also run on a fresh PostgreSQL database created through this admin URL"
                              f" (default $ALIGNBOT_TEST_POSTGRES_URL or {DEFAULT_PG})")
-    parser.add_argument("--teams", action="store_true", help="also run the Teams equivalent")
     parser.add_argument("--oauth", action="store_true",
                         help="Slack as a multi-workspace (OAuth) install: tokens from the database")
     parser.add_argument("--fresh-connections", action="store_true",
@@ -777,7 +768,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-async def run_teams(bench: Bench, database: str, url_of_db: str) -> None:
-    raise NotImplementedError
