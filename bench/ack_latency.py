@@ -296,6 +296,7 @@ async def slack_bot_process(args: Json, conn: Connection) -> None:
     from bot.app import build_core
     from bot.config import Settings
     from bot.events import MemberRef
+    from bot.process import settle_heap
 
     logging.basicConfig(filename=args["log"], level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -319,7 +320,8 @@ async def slack_bot_process(args: Json, conn: Connection) -> None:
     await core.command(admin, "ask now reps")
     await core.ctx.drain()
     setup_s = time.perf_counter() - started
-    routes = {**_bot_routes(core, "slack", args), "acks": acks.take}
+    settle_heap()  # as BotProcess.start() does
+    routes = {**_bot_routes(core, "slack", args), "acks": acks.take, "gc": _gc_watch()}
     runner, control = await _start_app(_control_app(routes))
     conn.send({"url": f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}", "control": control,
                "setup_s": setup_s, "pid": os.getpid()})
@@ -480,9 +482,11 @@ class Bench:
         if self.profile_dir is not None:
             await bot("profile_start")
         await bot("acks")
+        await bot("gc")
         before = (await bot("cpu"))["seconds"]
         outcomes = burst(url, requests, self.fresh)
         stamps = (await bot("acks"))["stamps"]
+        collected = await bot("gc")
         drained = (await bot("drain"))["seconds"]
         cpu = (await bot("cpu"))["seconds"] - before
         row.cpu_to_ack += [(stamp - before) * 1000 for stamp in stamps]
@@ -495,7 +499,8 @@ class Bench:
         print(f"  {row.platform}/{row.database}: {row.scenario} round {len(row.cpu_ms)}:"
               f" p50 {percentile(ms, 50):.0f} p99 {percentile(ms, 99):.0f} max {ms[-1]:.0f} ms;"
               f" bot CPU before the ack p99 {percentile(on_cpu, 99):.0f} ms; background work done"
-              f" {drained:.1f} s after the acks; bot CPU {cpu * 1000 / len(requests):.1f} ms per request",
+              f" {drained:.1f} s after the acks; bot CPU {cpu * 1000 / len(requests):.1f} ms per request;"
+              f" GC during the acks {collected['seconds'] * 1000:.0f} ms ({collected['collections']})",
               flush=True)
 
 
@@ -515,7 +520,8 @@ async def floor_process(args: Json, conn: Connection) -> None:
     app.router.add_post("/slack/events", ok)
     site = HttpSite()
     await site.start(app, "127.0.0.1", 0)
-    runner, control = await _start_app(_control_app({"cpu": _cpu, "drain": _no_work, "acks": acks.take}))
+    runner, control = await _start_app(_control_app({"cpu": _cpu, "drain": _no_work, "acks": acks.take,
+                                                     "gc": _gc_watch()}))
     conn.send({"url": f"http://127.0.0.1:{site.port}/slack/events", "control": control})
     await _until_told_to_stop(conn)
     await runner.cleanup()
@@ -525,6 +531,29 @@ async def floor_process(args: Json, conn: Connection) -> None:
 async def _cpu(data: Json) -> Json:
     """This process's CPU time so far (all threads: the event loop and the database's)."""
     return {"seconds": time.process_time()}
+
+
+def _gc_watch() -> Callable[[Any], Awaitable[Any]]:
+    """Time spent in the garbage collector since the last call (it stops the event loop)."""
+    import gc
+
+    spent = {"seconds": 0.0, "collections": 0, "started": 0.0}
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            spent["started"] = time.perf_counter()
+        else:
+            spent["seconds"] += time.perf_counter() - spent["started"]
+            spent["collections"] += 1
+
+    gc.callbacks.append(callback)
+
+    async def take(data: Json) -> Json:
+        taken = dict(spent)
+        spent["seconds"], spent["collections"] = 0.0, 0
+        return taken
+
+    return take
 
 
 class AckClock:

@@ -51,11 +51,12 @@ class BotContext:
         task.add_done_callback(self._finished)
         return task
 
-    def spawn_inbound(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
+    def spawn_inbound(self, coro: Coroutine[Any, Any, Any], what: str, *,
+                      urgent: bool = False) -> asyncio.Task[Any]:
         """Work an inbound request started: runs after the acks of a burst, a few at a time
-        (see `bot.intake`)."""
+        (see `bot.intake`); `urgent` work does not wait for a slot, only for the acks."""
         self.intake.arrived()
-        return self.spawn(self.intake.in_turn(coro), what)
+        return self.spawn((self.intake.after_lull if urgent else self.intake.in_turn)(coro), what)
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

@@ -50,6 +50,15 @@ class Intake:
         finally:
             coro.close()  # cancelled before its turn: never started, so no "never awaited" warning
 
+    async def after_lull(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run `coro` once the arrivals have paused, without waiting for a slot: for work that
+        must not queue behind others (a Slack trigger id for a modal lives 3 s)."""
+        try:
+            await self._lull()
+            return await coro
+        finally:
+            coro.close()
+
     async def _lull(self) -> None:
         deadline = self._now() + self.max_defer
         while True:

@@ -267,9 +267,10 @@ class SlackAdapter(SlackPort):
     async def _on_open_form(self, ack: Ack, body: Json, client: AsyncWebClient) -> None:
         action: Json = body["actions"][0]
         self._enter(body, body["user"]["id"])
-        # Not in turn with other inbound work: Slack's trigger id for the modal lives 3 s.
-        self.core.ctx.spawn(self._open_form(client, body["user"]["id"], action.get("value") or "",
-                                            body["trigger_id"], action_message(body)), "slack-open-form")
+        # Urgent: not queued behind other work, as Slack's trigger id for the modal lives 3 s.
+        opening = self._open_form(client, body["user"]["id"], action.get("value") or "", body["trigger_id"],
+                                  action_message(body))
+        self.core.ctx.spawn_inbound(opening, "slack-open-form", urgent=True)
         await ack()
 
     async def _on_action(self, ack: Ack, body: Json) -> None:

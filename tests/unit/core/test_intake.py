@@ -96,3 +96,20 @@ async def test_work_cancelled_before_its_turn_never_runs_and_leaves_no_warning()
         waiting.cancel()
         await asyncio.gather(waiting, return_exceptions=True)
     assert waiting.cancelled() and work.started == []
+
+
+async def test_urgent_work_waits_for_the_acks_but_not_for_a_slot() -> None:
+    clock = FakeTime()
+    intake = Intake(limit=1, quiet=0.005, now=clock, sleep=clock.sleep)
+    work = Work(clock)
+    release = asyncio.Event()
+
+    async def long_job() -> None:
+        await release.wait()
+
+    intake.arrived()
+    busy = asyncio.create_task(intake.in_turn(long_job()))  # holds the only slot
+    urgent = asyncio.create_task(intake.after_lull(work(1)))
+    assert await urgent == 1 and work.started[0][1] >= 100.005 - 1e-9
+    release.set()
+    await busy
