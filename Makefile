@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-.PHONY: setup run console test lint
+.PHONY: setup run console test lint bench
 setup: $(VENV)/.installed
 
 run: setup
@@ -27,3 +27,12 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# The benchmarks, one after the other, each printing its table (see bench/README.md; the ack
+# latency bench also runs on PostgreSQL at $(ALIGNBOT_TEST_POSTGRES_URL)). About 10 minutes.
+bench: setup
+	$(VENV)/bin/python bench/evaluator_throughput.py
+	$(VENV)/bin/python bench/digest_time.py
+	$(VENV)/bin/python bench/leads_import.py
+	$(VENV)/bin/python bench/ack_latency.py --postgres
+	$(VENV)/bin/python bench/fanout.py

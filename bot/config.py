@@ -151,6 +151,11 @@ class Settings(BaseSettings):
     openai_max_retries: int = Field(default=2, ge=0, le=10,
                                     description="Retries on timeouts, 429 and 5xx before the fallback")
     openai_concurrency: int = Field(default=4, ge=1, le=64, description="LLM requests in flight at once")
+    inbound_concurrency: int = Field(
+        default=8, ge=1, le=256,
+        description="Inbound requests whose work (store, evaluate, reply) runs at once in a process;"
+                    " the rest wait their turn after being acknowledged, so a burst is acked first",
+    )
     feedback_wait: float = Field(
         default=3.0, ge=0, le=60,
         description="Seconds a conversation waits for feedback before the next question; slower "

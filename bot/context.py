@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.intake import Intake
 from bot.metrics import Metrics
 from bot.port import ChatPort, DeliveryError
 from bot.prompts import Prompts
@@ -35,6 +36,10 @@ class BotContext:
     # stop routing here while in-flight work finishes (/healthz stays 200 until the end).
     stopping: bool = False
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    intake: Intake = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.intake = Intake(self.settings.inbound_concurrency)
 
     def port_for(self, platform: str) -> ChatPort:
         try:
@@ -48,6 +53,13 @@ class BotContext:
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         return task
+
+    def spawn_inbound(self, coro: Coroutine[Any, Any, Any], what: str, *,
+                      urgent: bool = False) -> asyncio.Task[Any]:
+        """Work an inbound request started: runs after the acks of a burst, a few at a time
+        (see `bot.intake`); `urgent` work does not wait for a slot, only for the acks."""
+        self.intake.arrived()
+        return self.spawn((self.intake.after_lull if urgent else self.intake.in_turn)(coro), what)
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

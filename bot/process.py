@@ -68,6 +68,7 @@ class BotProcess:
                 self.web = await self._own_server(intake=True)
         if self.role != "web":
             self.runner.start()
+        settle_heap()
         log.info("running as %s on %s", self.role, self.adapter.platform)
 
     async def stop(self) -> None:
@@ -98,9 +99,10 @@ class BotProcess:
 
 
 def settle_heap() -> None:
-    """Move what start-up allocated (modules, the strategy, settings, clients) out of the
-    garbage collector's way: a long-running process otherwise re-scans those objects in every
-    full collection (about 8% of a 10,000-member fan-out's CPU, bench/fanout.py)."""
+    """Move everything start-up made (modules, SDK clients, the strategy, settings) out of the
+    garbage collector's reach: it lives as long as the process, yet every full collection walks it
+    all - about 8% of a 10,000-member fan-out's CPU (bench/fanout.py), and a stop of the event
+    loop of a few hundred milliseconds in the middle of a burst of acks (bench/ack_latency.py)."""
     gc.collect()
     gc.freeze()
 

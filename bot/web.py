@@ -93,6 +93,12 @@ def _request_context(ctx: BotContext) -> Middleware:
     return middleware
 
 
+# Connections the kernel queues before the event loop accepts them. aiohttp's default (128) is
+# less than one burst of Slack deliveries (200 reps answering at once): the excess SYNs are
+# dropped and the sender retries after 1 s, then 3 s - past Slack's 3 s ack deadline.
+LISTEN_BACKLOG = 1024
+
+
 class HttpSite:
     """One aiohttp app listening on a host and port: the start/stop/port plumbing every HTTP
     endpoint of the bot shares (the bot's own server, Slack's HTTP mode, Teams)."""
@@ -103,7 +109,7 @@ class HttpSite:
     async def start(self, app: web.Application, host: str, port: int) -> None:
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
+        await web.TCPSite(self._runner, host, port, backlog=LISTEN_BACKLOG).start()
 
     @property
     def port(self) -> int:

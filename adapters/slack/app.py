@@ -5,10 +5,10 @@ Two ways to be installed: one workspace with a bot token, or many through OAuth
 (`/slack/install`, `/slack/oauth_redirect`; installations and states in our database, see
 `oauth.py`), where every request's workspace picks the token its work uses.
 
-Every listener acknowledges at once and hands the work to a tracked task (`BotContext.spawn`):
-Slack wants an ack within 3 s, and the core then records, evaluates and replies. Retried Events
-API deliveries carry the same `event_id`, which the core records before doing anything, so a retry
-never stores an answer twice.
+Every listener acknowledges at once and hands the work to a tracked task that runs in turn
+(`BotContext.spawn_inbound`): Slack wants an ack within 3 s, and the core then records, evaluates
+and replies. Retried Events API deliveries carry the same `event_id`, which the core records before
+doing anything, so a retry never stores an answer twice.
 
 Nothing a person sends is dropped silently: when the work fails (the database is unavailable, or
 a bug) they are told in the same place - nothing was saved, try again in a few minutes, or it
@@ -76,7 +76,7 @@ from bot.events import (
     UserMessage,
 )
 from bot.home import home
-from bot.installations import Installations
+from bot.installations import Installations, Workspace
 from bot.port import DeliveryError
 from bot.storage.database import DatabaseUnavailable
 from bot.web import HttpSite, mount_core_routes
@@ -214,21 +214,30 @@ class SlackAdapter(SlackPort):
     # --- listeners: ack at once, work in a tracked task ----------------------------------
 
     def _register(self, app: AsyncApp) -> None:
+        """Bolt tries listeners in this order, each match costing about as much as the rest of
+        the ack: what reps send most often (answers in the modal or a DM, the Answer button)
+        comes first."""
+        app.view_submission(FORM_CALLBACK)(self._on_form_submitted)
+        app.action(OPEN_FORM_ACTION)(self._on_open_form)
+        app.event("message")(self._on_message)
+        app.action(re.compile(r"^(?!" + re.escape(OPEN_FORM_ACTION) + r"$).+"))(self._on_action)
         app.command(COMMAND)(self._on_command)
-        listeners = {"message": self._on_message, "app_home_opened": self._on_home_opened,
+        listeners = {"app_home_opened": self._on_home_opened,
                      "team_join": self._on_profile_changed, "user_change": self._on_profile_changed,
                      "app_uninstalled": self._on_uninstalled, "tokens_revoked": self._on_tokens_revoked}
-        for event in EVENTS:
+        for event in EVENTS[1:]:
             app.event(event)(listeners[event])
-        app.action(OPEN_FORM_ACTION)(self._on_open_form)
-        app.action(re.compile(r"^(?!" + re.escape(OPEN_FORM_ACTION) + r"$).+"))(self._on_action)
-        app.view_submission(FORM_CALLBACK)(self._on_form_submitted)
 
-    async def _enter(self, body: Json, user_id: str | None) -> None:
+    def _enter(self, body: Json, user_id: str | None) -> None:
         """Note the request's workspace for the work it starts (tasks copy the context) and
-        remember which workspace the user is in (multi-workspace installs)."""
+        remember which workspace the user is in (multi-workspace installs) - after the ack, as
+        the work it starts does: a first request from each of 200 reps is 200 database writes."""
         where = workspace_of(body)
         CURRENT_WORKSPACE.set(where)
+        if self.workspaces.is_new(user_id, where):
+            self.core.ctx.spawn_inbound(self._note_workspace(user_id, where), "slack-workspace")
+
+    async def _note_workspace(self, user_id: str | None, where: Workspace | None) -> None:
         try:
             await self.workspaces.remember(user_id, where)
         except DatabaseUnavailable as exc:  # a cache of who is where: learned again next time
@@ -236,31 +245,31 @@ class SlackAdapter(SlackPort):
 
     async def _on_command(self, ack: Ack, body: Json, respond: Respond) -> None:
         event = command_event(body)
-        await self._enter(body, event.member.user_id)
-        self.core.ctx.spawn(self._command(event, respond), "slack-command")
+        self._enter(body, event.member.user_id)
+        self.core.ctx.spawn_inbound(self._command(event, respond), "slack-command")
         await ack()
 
     async def _on_message(self, ack: Ack, body: Json) -> None:
         event = message_event(body)
         if event is not None:
-            await self._enter(body, event.member.user_id)
+            self._enter(body, event.member.user_id)
             self.remember_dm(event.member.user_id, event.channel)
-            self.core.ctx.spawn(self._message(event, reply_thread(body)), "slack-message")
+            self.core.ctx.spawn_inbound(self._message(event, reply_thread(body)), "slack-message")
         await ack()
 
     async def _on_home_opened(self, ack: Ack, body: Json, client: AsyncWebClient) -> None:
         event: Json = body.get("event") or {}
         if event.get("tab") == "home" and event.get("user"):
-            await self._enter(body, event["user"])
-            self.core.ctx.spawn(self._publish_home(client, event["user"]), "slack-home")
+            self._enter(body, event["user"])
+            self.core.ctx.spawn_inbound(self._publish_home(client, event["user"]), "slack-home")
         await ack()
 
     async def _on_profile_changed(self, ack: Ack, body: Json) -> None:
         """team_join / user_change: refresh the cached profile (time zone, email, admin)."""
         user: Json = (body.get("event") or {}).get("user") or {}
         if user.get("id"):
-            await self._enter(body, user["id"])
-            self.core.ctx.spawn(self._profile_changed(user), "slack-profile")
+            self._enter(body, user["id"])
+            self.core.ctx.spawn_inbound(self._profile_changed(user), "slack-profile")
         await ack()
 
     async def _on_uninstalled(self, ack: Ack, body: Json) -> None:
@@ -289,27 +298,29 @@ class SlackAdapter(SlackPort):
 
     async def _on_open_form(self, ack: Ack, body: Json, client: AsyncWebClient) -> None:
         event = action_event(body)
-        await self._enter(body, event.member.user_id)
+        self._enter(body, event.member.user_id)
         where = event.message
 
         async def tell(message: Message) -> None:
             await self._reply(where.channel if where else await self.dm_channel(event.member.user_id),
                               [message], where.message_id if where else None, event.member.user_id)
-        self.core.ctx.spawn(self._guard(event, self._open_form(
-            client, event.member.user_id, event.value, body.get("trigger_id") or "", where), tell),
-            "slack-open-form")
+        # Urgent: not queued behind other work, as Slack's trigger id for the modal lives 3 s.
+        opening = self._open_form(client, event.member.user_id, event.value, body.get("trigger_id") or "",
+                                  where)
+        self.core.ctx.spawn_inbound(self._guard(event, opening, tell), "slack-open-form", urgent=True)
         await ack()
 
     async def _on_action(self, ack: Ack, body: Json, respond: Respond) -> None:
         event = action_event(body)
-        await self._enter(body, event.member.user_id)
+        self._enter(body, event.member.user_id)
         if (body.get("container") or {}).get("is_ephemeral"):
             # A button on a slash command's reply (e.g. `/align forget`'s Confirm): only its
             # reader may see the outcome, so it replaces that reply instead of being posted
             # in the channel the command was typed in.
-            self.core.ctx.spawn(self._act_ephemeral(replace(event, message=None), respond), "slack-action")
+            self.core.ctx.spawn_inbound(self._act_ephemeral(replace(event, message=None), respond),
+                                        "slack-action")
         else:
-            self.core.ctx.spawn(self._act(event), "slack-action")
+            self.core.ctx.spawn_inbound(self._act(event), "slack-action")
         await ack()
 
     async def _on_form_submitted(self, ack: Ack, body: Json, view: Json) -> None:
@@ -325,12 +336,12 @@ class SlackAdapter(SlackPort):
             await ack(response_action="errors",
                       errors={next(iter(values)): self.core.ctx.prompts.say("form_unavailable")})
             return
-        await self._enter(body, body["user"]["id"])
+        self._enter(body, body["user"]["id"])
         thread = (MessageRef("slack", meta["channel"], meta["ts"])
                   if meta.get("channel") and meta.get("ts") else None)
         event = ActionInvoked(member(body["user"]["id"]), str(meta.get("form", "")),
                               values=values, message=thread, raw=body)
-        self.core.ctx.spawn(self._act(event), "slack-form-submitted")
+        self.core.ctx.spawn_inbound(self._act(event), "slack-form-submitted")
         await ack()  # closes the modal; the saved answers and feedback follow in the DM thread
 
     # --- the work -------------------------------------------------------------------------

@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -45,11 +46,18 @@ class NoInstallation(LookupError):
 
 
 class DatabaseInstallationStore(AsyncInstallationStore):
-    """Installations in our database; the newest install of a workspace wins."""
+    """Installations in our database; the newest install of a workspace wins.
 
-    def __init__(self, records: Installations, client_id: str) -> None:
+    Bolt looks the installation up for every request it authorizes, so what was found is kept
+    for `cache_seconds`: a burst of answers then costs no query per ack. This process's own
+    saves and deletes clear it at once; another process's install or uninstall is seen within
+    `cache_seconds`."""
+
+    def __init__(self, records: Installations, client_id: str, cache_seconds: float = 30.0) -> None:
         self.records = records
         self.client_id = client_id
+        self.cache_seconds = cache_seconds
+        self._found: dict[tuple[Any, ...], tuple[datetime, dict[str, Any] | None]] = {}
         self._logger = log
 
     @property
@@ -57,6 +65,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         return self._logger
 
     async def async_save(self, installation: Installation) -> None:
+        self._found.clear()
         data = {**installation.to_dict_for_copying(), "client_id": self.client_id}
         await self.records.save(data, org_id=installation.enterprise_id, workspace_id=installation.team_id,
                                 installer_id=installation.user_id,
@@ -65,6 +74,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     async def async_save_bot(self, bot: Bot) -> None:
         """A bot-only record (bolt's `installation_store_bot_only`): stored like an installation
         without an installer, so both finders see it."""
+        self._found.clear()
         data = {**bot.to_dict_for_copying(), "user_id": None, "client_id": self.client_id}
         await self.records.save(data, org_id=bot.enterprise_id, workspace_id=bot.team_id, installer_id=None,
                                 is_org_install=bool(bot.is_enterprise_install))
@@ -72,12 +82,22 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
                                       user_id: str | None = None,
                                       is_enterprise_install: bool | None = False) -> Installation | None:
-        data = await self.records.find(org_id=enterprise_id, workspace_id=team_id, installer_id=user_id,
-                                       is_org_install=bool(is_enterprise_install))
+        data = await self._find(org_id=enterprise_id, workspace_id=team_id, installer_id=user_id,
+                                is_org_install=bool(is_enterprise_install))
         if data is None:
             return None
-        data.pop("client_id", None)
+        data = {k: v for k, v in data.items() if k != "client_id"}
         return Installation(**data)
+
+    async def _find(self, **key: Any) -> dict[str, Any] | None:
+        now = self.records.clock.now()
+        cache_key = tuple(sorted(key.items()))
+        cached = self._found.get(cache_key)
+        if cached is not None and now - cached[0] < timedelta(seconds=self.cache_seconds):
+            return cached[1]
+        data = await self.records.find(**key)
+        self._found[cache_key] = (now, data)
+        return data
 
     async def async_find_bot(self, *, enterprise_id: str | None, team_id: str | None,
                              is_enterprise_install: bool | None = False) -> Bot | None:
@@ -89,9 +109,11 @@ class DatabaseInstallationStore(AsyncInstallationStore):
 
     async def async_delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
                                         user_id: str | None = None) -> None:
+        self._found.clear()
         await self.records.delete(org_id=enterprise_id, workspace_id=team_id, installer_id=user_id)
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self._found.clear()
         await self.records.delete(org_id=enterprise_id, workspace_id=team_id)
 
 
@@ -161,6 +183,9 @@ class Workspaces:
         self._remember_for, self._clock = remember_for, clock
         self._where: dict[str, tuple[float, Workspace | None]] = {}  # user -> (until, workspace)
         self._tokens: dict[Workspace, tuple[float, str]] = {}  # workspace -> (until, bot token)
+        # Users whose workspace this process has already recorded: every request names the
+        # user's workspace, and checking the database on each would put a query in every ack.
+        self._known: dict[str, Workspace] = {}
 
     @property
     def multi(self) -> bool:
@@ -212,11 +237,19 @@ class Workspaces:
         self._tokens.clear()
         self._where.clear()
 
+    def is_new(self, user_id: str | None, where: Workspace | None) -> bool:
+        """Whether `remember` would record something (multi-workspace, not yet known here)."""
+        return (self.records is not None and bool(user_id) and where is not None
+                and self._known.get(user_id or "") != where)
+
     async def remember(self, user_id: str | None, where: Workspace | None) -> None:
-        """Learn a user's workspace from a request or a profile (multi-workspace only)."""
-        if self.records is not None and user_id and where is not None:
+        """Learn a user's workspace from a request or a profile (multi-workspace only); the
+        database is written once per user and process, and again only if it changes."""
+        if self.is_new(user_id, where):
+            assert self.records is not None and user_id and where is not None
             await self.records.remember(user_id, where)
             self._where[user_id] = (self._clock() + self._remember_for, where)
+            self._known[user_id] = where
 
 
 def oauth_setup(config: OAuthConfig, records: Installations,
@@ -232,6 +265,15 @@ def oauth_setup(config: OAuthConfig, records: Installations,
         install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH, installation_store=store,
         state_store=DatabaseStateStore(records, config.state_expiration_seconds),
         state_expiration_seconds=config.state_expiration_seconds)
+    # Bolt authorizes every request before its listener can ack: by default it looks up the
+    # installation of the workspace and of the requesting user (for a user token, which the bot
+    # never uses) and calls auth.test on Slack - a rate-limited Web API round trip per request.
+    # Bot-only, with its cache of the auth.test result per token, it costs one store lookup
+    # (cached there). A revoked token leaves the store (tokens_revoked), so it is not reused.
+    settings.authorize = AsyncInstallationStoreAuthorize(
+        logger=log, client_id=config.client_id, client_secret=config.client_secret,
+        token_rotation_expiration_minutes=settings.token_rotation_expiration_minutes,
+        installation_store=store, bot_only=True, cache_enabled=True)
     return workspaces, settings
 
 

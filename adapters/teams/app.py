@@ -199,11 +199,11 @@ class TeamsAdapter(TeamsPort):
                         activity.get("id"), exc)
         kind = activity.get("type")
         if kind in (ActivityTypes.conversation_update, ActivityTypes.installation_update):
-            self.core.ctx.spawn(self._installed(activity, reference), "teams-install")
+            self.core.ctx.spawn_inbound(self._installed(activity, reference), "teams-install")
         elif kind == ActivityTypes.message:
             event = message_event(activity, self.commands)
             if event is not None:
-                self.core.ctx.spawn(self._work(event, reference), "teams-message")
+                self.core.ctx.spawn_inbound(self._work(event, reference), "teams-message")
 
     async def _remember_sender(self, activity: Json, reference: ConversationReference) -> None:
         """Save how to reach the sender; when their client reports a new time zone (they

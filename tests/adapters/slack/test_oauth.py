@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import aiohttp
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from adapters.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, OAuthConfig, SlackAdapter
@@ -155,3 +156,29 @@ async def test_uninstalling_forgets_the_workspace(oauth_adapter: SlackAdapter, a
     await slack.poster.form(command)
     await core.ctx.drain()
     assert "reinstall" in api.responses[-1][1]["text"]  # bolt refuses: no installation any more
+
+
+async def test_a_burst_of_requests_is_authorized_without_a_web_api_call_or_a_query_each(
+        oauth_adapter: SlackAdapter, api: FakeSlackApi, core: BotCore) -> None:
+    """Bolt authorizes every request before its listener can ack: the installation comes from
+    the store's cache and auth.test from bolt's, so acks wait for neither Slack nor the database;
+    a reinstall (new token) is used from the next request on."""
+    await install(oauth_adapter, api, ACME, "xoxb-acme-token")
+    slack = Slack(core, api, SignedPoster(base(oauth_adapter) + EVENTS_PATH, SECRET))
+    statements: list[str] = []
+    event.listen(core.ctx.db.engine.sync_engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: statements.append(statement))
+    checked = len(api.calls_to("auth.test"))  # the install's own
+    assert await slack.command(ADA, "help", team=ACME)  # the first: looked up and noted
+    assert len(api.calls_to("auth.test")) == checked + 1
+    assert any("FROM installations" in s for s in statements)
+    assert any("member_workspaces" in s for s in statements)  # Ada's workspace
+    first = len(statements)
+    for _ in range(4):
+        assert await slack.command(ADA, "help", team=ACME)
+    assert len(api.calls_to("auth.test")) == checked + 1
+    assert not [s for s in statements[first:] if "installations" in s or "member_workspaces" in s]
+
+    await install(oauth_adapter, api, ACME, "xoxb-acme-token-2")
+    assert await slack.command(ADA, "help", team=ACME)
+    assert api.calls_to("auth.test")[-1].headers["Authorization"] == "Bearer xoxb-acme-token-2"

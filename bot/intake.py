@@ -1,0 +1,77 @@
+"""Inbound work runs after the acks: in turn, a few at a time, and not while requests arrive.
+
+Slack and Teams wait for the bot's HTTP answer (Slack retries what it has not had acknowledged
+within 3 s); the work a request starts (store, evaluate, reply) can wait a moment. When many
+requests arrive at once - 200 reps answering the same check-in - the acks still to send would
+otherwise share the one event loop with every piece of work already started, each a chain of
+database and Web API calls. So at most `limit` pieces run at once, and each waits for a lull
+first: no request for `quiet` seconds (at most `max_defer`, so a steady stream cannot starve
+the work). Real (monotonic) time, not the bot's clock: this is about the process, not the domain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Intake:
+    def __init__(self, limit: int, *, quiet: float = 0.005, max_defer: float = 1.0,
+                 now: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+        self.limit = limit
+        self.quiet = quiet
+        self.max_defer = max_defer
+        self._now = now
+        self._sleep = sleep
+        self._last_arrival = float("-inf")
+        self._slots: asyncio.Semaphore | None = None
+        self._gate: asyncio.Lock | None = None
+
+    def arrived(self) -> None:
+        """A request came in (called while acknowledging it)."""
+        self._last_arrival = self._now()
+
+    async def in_turn(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run `coro` once a slot is free and the arrivals have paused. Pieces start in the
+        order they arrived (slots and gate are both first come, first served), so one person's
+        two quick messages are still handled in the order they were written."""
+        if self._slots is None:
+            self._slots, self._gate = asyncio.Semaphore(self.limit), asyncio.Lock()
+        assert self._gate is not None
+        try:
+            async with self._slots:
+                async with self._gate:
+                    await self._lull()
+                return await coro
+        finally:
+            coro.close()  # cancelled before its turn: never started, so no "never awaited" warning
+
+    async def after_lull(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run `coro` once the arrivals have paused, without waiting for a slot: for work that
+        must not queue behind others (a Slack trigger id for a modal lives 3 s)."""
+        try:
+            await self._lull()
+            return await coro
+        finally:
+            coro.close()
+
+    async def _lull(self) -> None:
+        deadline = self._now() + self.max_defer
+        while True:
+            wait = min(self._last_arrival + self.quiet, deadline) - self._now()
+            if wait > 0:
+                await self._sleep(wait)
+                continue
+            if self._now() >= deadline:
+                return
+            # Quiet for a while - or was this process just not running (a busy machine)? Requests
+            # read meanwhile reach their listener within two turns of the loop: let them.
+            seen = self._last_arrival
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            if self._last_arrival == seen:
+                return
