@@ -6,17 +6,20 @@
 (a) Fan-out to 10,000 members with no rate limit: delivered per second, and CPU time per
     delivered message of the bot process next to a bare slack_sdk `AsyncWebClient.chat_postMessage`
     loop posting the same message (blocks, text, metadata) to the same server with the same number
-    of requests in flight (ratio; target <= 1.5).
+    of requests in flight (ratio; target <= 1.5). Two bare loops: slack_sdk as it comes (a new HTTP
+    session and connection per call) and with one kept-alive session, as the bot uses. Each of
+    the three runs `--repeat` times (default 3), in turn; the table shows medians and each run.
 (b) The same fan-out with the server enforcing Slack's chat.postMessage limits (one message per
     second per channel; a workspace-wide limit, answered with 429 and Retry-After): the share of
     the allowed rate the bot achieved (target >= 95%) and that nobody was lost or asked twice.
 (f) Peak memory (maximum RSS) of the bot process doing (a) (target < 300 MB).
 
 Every party runs in its own process: the fake Slack server (bench/fake_slack.py), the bare
-loop, the bot. The bot process builds the real core (database, schedule engine, outbox) with a
-manual clock set just after a "daily 15:00" check-in schedule's occurrence, attaches the real
-SlackPort (slack_sdk client) pointed at the fake server, and runs ticks until every check-in is
-asked. Its CPU (user + system, all threads) is measured around the ticks only, the same way as
+loop, the bot (and PostgreSQL's server, whose CPU is not counted, like the fake Slack's). The
+bot process builds the real core (database, schedule engine, outbox) with a manual clock set
+just after a "daily 15:00" check-in schedule's occurrence, attaches the real SlackPort
+(slack_sdk client, kept-alive session) pointed at the fake server, and runs ticks until every
+check-in is asked. Its CPU (user + system, all threads) is measured around the ticks only, the same way as
 the bare loop's around its loop; members are written to the database before the clock starts.
 
 Slack documents chat.postMessage as "1 message per second per channel" plus a workspace-wide
