@@ -74,6 +74,7 @@ class TickRunner:
             await self._tick()
         except asyncio.CancelledError:
             if not self._stopping:
+                self._running = None
                 raise
             log.warning("tick stopped by shutdown; its unsent work stays due for the next process")
         except DatabaseUnavailable as exc:  # expected while the database is down: no traceback
@@ -86,12 +87,15 @@ class TickRunner:
             self.failures += 1
             self.metrics.tick_failures.inc()
             log.exception("scheduled tick failed; retrying on the next one")
+        seconds = time.perf_counter() - started
+        self.metrics.tick_seconds.observe(seconds)
+        try:  # still "running" while the heartbeat is written, so shutdown waits for it too
+            if self._on_tick is not None and not self._stopping:
+                await self._on_tick(lag, seconds, error)
+        except Exception as exc:  # the heartbeat is a report; the tick itself is done
+            log.warning("could not record the tick's heartbeat: %s", exc)
         finally:
             self._running = None
-            seconds = time.perf_counter() - started
-            self.metrics.tick_seconds.observe(seconds)
-        if self._on_tick is not None and not self._stopping:
-            await self._on_tick(lag, seconds, error)
 
     @property
     def ticking(self) -> bool:
