@@ -53,7 +53,7 @@ from adapters.slack.convert import (
     reply_thread,
     workspace_of,
 )
-from adapters.slack.intake import is_ssl_check, problem, signed
+from adapters.slack.intake import Malformed, bolt_request, is_ssl_check, read_body, signed
 from adapters.slack.oauth import (
     CURRENT_WORKSPACE,
     INSTALL_PATH,
@@ -169,16 +169,19 @@ class SlackAdapter(SlackPort):
         """Signed and well-formed requests go to bolt; others get 401 / 400 with the reason and
         touch nothing (bodies over 1 MiB are refused by aiohttp with 413 before this)."""
         body = await request.read()
-        if self._verifier is not None and not is_ssl_check(body, request.content_type):
-            headers = {name.lower(): value for name, value in request.headers.items()}
-            if not signed(self._verifier, body, headers):
-                return web.json_response({"error": "invalid request"}, status=401)  # as bolt says
-            if (reason := problem(body, request.content_type)) is not None:
-                log.warning("rejected a malformed Slack request: %s", reason)
-                return web.json_response({"ok": False, "error": f"malformed Slack request: {reason}"},
-                                         status=400)
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        if self._verifier is None or is_ssl_check(body, request.content_type):
+            bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(bolt_response)
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        if not signed(self._verifier, body, headers):
+            return web.json_response({"error": "invalid request"}, status=401)  # as bolt says
+        try:
+            text, parsed = read_body(body, request.content_type)
+        except Malformed as exc:
+            log.warning("rejected a malformed Slack request: %s", exc)
+            return web.json_response({"ok": False, "error": f"malformed Slack request: {exc}"}, status=400)
+        request_for_bolt = bolt_request(text, parsed, headers, request.query_string)
+        return await to_aiohttp_response(await self.app.async_dispatch(request_for_bolt))
 
     async def _install(self, request: web.Request) -> web.Response:
         """The "Add to Slack" page: a fresh OAuth state (stored and set as a cookie)."""

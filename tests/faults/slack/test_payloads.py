@@ -155,3 +155,13 @@ async def test_unicode_goes_through_answer_evaluation_feedback_storage_and_diges
 
     [digest] = await slack.command(ADA, "digest team:all 2026-03")
     assert "digest" in digest.lower() and "תערוכה" in digest  # the off-strategy effort, quoted intact
+
+
+async def test_a_command_that_says_payload_is_answered(slack: Slack, core: BotCore) -> None:
+    """bolt reads any form containing the word "payload" as an interaction and drops a command
+    that says it; the bot parses Slack's body itself, so the command gets its answer."""
+    await team(slack)
+    [reply] = await slack.command(ADA, "payload")
+    assert "I don't know the command" in reply and "payload" in reply
+    [reply] = await slack.command(ADA, "team add <@U0PAYLOAD1> rep payload")
+    assert reply.startswith("Usage: `/align team add")
