@@ -22,7 +22,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, pool
+from sqlalchemy import Engine, create_engine, event, pool, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -103,6 +103,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(timeout))
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._reader: Engine | None = None  # readable()'s own connection, made on first use
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -167,5 +168,36 @@ class Database:
     async def migrate(self) -> None:
         await asyncio.to_thread(self.migrate_sync)
 
+    async def readable(self) -> bool:
+        """Whether a read of the schema's own table succeeds now (a database that is down,
+        unreachable or locked fails it). One trip to a worker thread, on a connection kept for
+        this: in front of an ack, an async session's several hops through a busy event loop
+        took as long as the whole burst of requests it was answering."""
+        return await asyncio.to_thread(self._read_sync)
+
+    def _read_sync(self) -> bool:
+        if self._reader is None:
+            self._reader = self._reader_engine()
+        try:
+            with self._reader.connect() as connection:
+                connection.execute(text("SELECT 1 FROM alembic_version LIMIT 1"))
+        except (sa_exc.SQLAlchemyError, OSError) as exc:
+            if is_unavailable(exc):
+                return False
+            raise
+        return True
+
+    def _reader_engine(self) -> Engine:
+        options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 1, "max_overflow": 0,
+                                   "pool_timeout": self.timeout}
+        if not self.is_sqlite:
+            options["connect_args"] = {"connect_timeout": max(1, round(self.timeout))}
+        engine = create_engine(self.sync_url, **options)
+        if self.is_sqlite:
+            event.listen(engine, "connect", _sqlite_pragmas(self.timeout))
+        return engine
+
     async def dispose(self) -> None:
+        if self._reader is not None:
+            self._reader.dispose()
         await self.engine.dispose()

@@ -4,6 +4,7 @@ the sender's retry is stored once; the console says to try again and keeps runni
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from typing import Any
@@ -85,3 +86,24 @@ async def test_the_console_says_to_try_again_and_keeps_running(core: BotCore, ou
     async with core.ctx.db.session() as session:
         [stored] = (await session.exec(select(Answer))).all()
     assert stored.text == answer and "saved your answer to question 1" in out.getvalue()
+
+
+async def test_readiness_checks_at_once_share_one_read_and_see_an_outage(
+        core: BotCore, outage: Outage) -> None:
+    """Slack's modal waits on `database_ready` before it closes: 50 reps pressing Save together
+    cost one read, and a check that starts after the database went away says so."""
+    reads = 0
+    read = core.ctx.db.readable
+
+    async def counted() -> bool:
+        nonlocal reads
+        reads += 1
+        return await read()
+    core.ctx.db.readable = counted  # type: ignore[method-assign]
+    assert await asyncio.gather(*(core.database_ready() for _ in range(50))) == [True] * 50
+    assert reads == 1
+    await outage.begin()
+    assert await asyncio.gather(*(core.database_ready() for _ in range(50))) == [False] * 50
+    assert reads == 2
+    await outage.end()
+    assert await core.database_ready()  # the read still waiting on SQLite's lock, or a new one
