@@ -369,8 +369,6 @@ def _bot_routes(core: Any, platform: str, args: Json) -> dict[str, Callable[[Any
 
     from bot.storage.models import Answer, InboundEvent, Member
 
-    profile: Json = {}
-
     async def drain(data: Json) -> Json:
         started = time.perf_counter()
         await core.ctx.drain()
@@ -387,6 +385,13 @@ def _bot_routes(core: Any, platform: str, args: Json) -> dict[str, Callable[[Any
             found.setdefault(user, []).append([question, text])
         return {"answers": found, "inbound_events": events}
 
+    return {"drain": drain, "answers": answers, "cpu": _cpu, **_profiling()}
+
+
+def _profiling() -> dict[str, Callable[[Any], Awaitable[Any]]]:
+    """cProfile this process between two control calls (--profile)."""
+    profile: Json = {}
+
     async def profile_start(data: Json) -> Json:
         import cProfile
 
@@ -400,8 +405,7 @@ def _bot_routes(core: Any, platform: str, args: Json) -> dict[str, Callable[[Any
         p.dump_stats(data["file"])
         return {}
 
-    return {"drain": drain, "answers": answers, "cpu": _cpu, "profile_start": profile_start,
-            "profile_stop": profile_stop}
+    return {"profile_start": profile_start, "profile_stop": profile_stop}
 
 
 # --- orchestration ------------------------------------------------------------------------
@@ -491,12 +495,12 @@ class Bench:
         before = (await bot("cpu"))["seconds"]
         outcomes = burst(url, requests, self.fresh)
         stamps = (await bot("acks"))["stamps"]
+        if self.profile_dir is not None:  # the acks only: the work they start has its own benches
+            await bot("profile_stop", file=str(self.profile_dir / f"{tag}-{len(row.cpu_ms) + 1}.prof"))
         collected = await bot("gc")
         drained = (await bot("drain"))["seconds"]
         cpu = (await bot("cpu"))["seconds"] - before
         row.cpu_to_ack += [(stamp - before) * 1000 for stamp in stamps]
-        if self.profile_dir is not None:
-            await bot("profile_stop", file=str(self.profile_dir / f"{tag}-{len(row.cpu_ms) + 1}.prof"))
         row.outcomes += outcomes
         row.cpu_ms.append(cpu * 1000 / len(requests))
         ms = sorted(o.seconds * 1000 for o in outcomes)
@@ -526,7 +530,7 @@ async def floor_process(args: Json, conn: Connection) -> None:
     site = HttpSite()
     await site.start(app, "127.0.0.1", 0)
     runner, control = await _start_app(_control_app({"cpu": _cpu, "drain": _no_work, "acks": acks.take,
-                                                     "gc": _gc_watch()}))
+                                                     "gc": _gc_watch(), **_profiling()}))
     conn.send({"url": f"http://127.0.0.1:{site.port}/slack/events", "control": control})
     await _until_told_to_stop(conn)
     await runner.cleanup()
@@ -796,7 +800,8 @@ def main() -> None:
                         help="Slack as a multi-workspace (OAuth) install: tokens from the database")
     parser.add_argument("--fresh-connections", action="store_true",
                         help="open each request's connection as it starts (default: opened beforehand)")
-    parser.add_argument("--profile", metavar="DIR", help="cProfile the bot during each burst into DIR")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="cProfile the bot while it acks each burst, into DIR")
     sys.exit(asyncio.run(main_async(parser.parse_args())))
 
 
