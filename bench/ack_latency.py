@@ -44,7 +44,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -701,42 +700,6 @@ def _thread_texts(posted: Json, invitation: Json) -> str:
     return "\n".join(m["text"] for m in messages if m["thread_ts"] == invitation["ts"])
 
 
-# --- databases ----------------------------------------------------------------------------
-
-
-def _conninfo(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    parts = {"host": parsed.host or "127.0.0.1", "port": parsed.port or 5432,
-             "user": parsed.username or "postgres", "dbname": parsed.database or "postgres"}
-    if parsed.password:
-        parts["password"] = parsed.password
-    return " ".join(f"{k}={v}" for k, v in parts.items())
-
-
-class FreshPostgres:
-    """An empty database for one run, dropped afterwards."""
-
-    def __init__(self, admin_url: str) -> None:
-        self.admin = admin_url
-        self.name = f"alignbot_bench_{uuid.uuid4().hex[:10]}"
-
-    def __enter__(self) -> str:
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        with psycopg.connect(_conninfo(self.admin), autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{self.name}"')
-        return make_url(self.admin).set(database=self.name).render_as_string(hide_password=False)
-
-    def __exit__(self, *exc: object) -> None:
-        import psycopg
-
-        with psycopg.connect(_conninfo(self.admin), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
 # --- report -------------------------------------------------------------------------------
 
 
@@ -779,7 +742,9 @@ async def main_async(args: argparse.Namespace) -> int:
     await run_floor(bench)
     await run_slack(bench, "SQLite", f"sqlite:///{workdir / 'slack.db'}", args.oauth)
     if args.postgres:
-        with FreshPostgres(args.postgres) as url:
+        from tests.support.databases import new_postgres_database
+
+        with new_postgres_database(args.postgres, "alignbot_bench") as url:
             await run_slack(bench, "PostgreSQL", url, args.oauth)
     print_table(bench)
     if bench.checks.failures:

@@ -43,7 +43,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -238,19 +237,10 @@ def database(kind: str) -> Any:
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{Path(folder) / 'bench.db'}"
         return
-    import psycopg
-    from sqlalchemy.engine import make_url
+    from tests.support.databases import new_postgres_database
 
-    admin = make_url(PG_ADMIN)
-    conninfo = f"host={admin.host} port={admin.port or 5432} user={admin.username} dbname={admin.database}"
-    name = f"alignbot_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_postgres_database(PG_ADMIN, "alignbot_bench") as url:
+        yield url
 
 
 def bot_run(base: str, args: argparse.Namespace) -> tuple[Json, Json]:

@@ -16,7 +16,7 @@ from bot.core import BotCore
 from bot.prompts import Prompts
 from bot.storage.database import Database
 from bot.strategy.loader import load_strategy
-from tests.support.databases import fresh_postgres
+from tests.support.databases import DATABASES, empty_database
 from tests.support.ports import RecordingPort
 
 EXAMPLE_STRATEGY = REPO_ROOT / "examples" / "strategy.yaml"
@@ -36,14 +36,11 @@ def restore_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each test using this runs twice: on a SQLite file and on a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bot.db'}"
-    else:
-        with fresh_postgres() as url:
-            yield url
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,19 +10,17 @@ import pytest
 
 from bot.config import Settings
 from tests.conftest import EXAMPLE_STRATEGY
-from tests.support.databases import fresh_postgres
+from tests.support.databases import DATABASES, empty_database
 from tests.support.outage import Outage, database_outage
 
 WEBHOOK_SECRET = "whsec-faults"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def real_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bot.db'}"
-    else:
-        with fresh_postgres() as url:
-            yield url
+    """The database itself; the bot reaches it through `outage`."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -32,6 +33,21 @@ def _conninfo(url: str) -> str:
 
 
 @contextmanager
+def new_postgres_database(admin_url: str, prefix: str = "alignbot_t") -> Iterator[str]:
+    """An empty database created through `admin_url` and dropped afterwards (connections and
+    all); yields its URL. Raises psycopg.OperationalError when the server is unreachable. Plain,
+    without pytest, so the benchmarks use it too."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_conninfo(admin_url), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(_conninfo(admin_url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
 def fresh_postgres() -> Iterator[str]:
     """Create an empty database for one test and drop it afterwards; yields its URL."""
     admin = postgres_admin_url()
@@ -39,14 +55,24 @@ def fresh_postgres() -> Iterator[str]:
         if os.environ.get("ALIGNBOT_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"{POSTGRES_ENV} is not set but PostgreSQL tests are required")
         pytest.skip(f"set {POSTGRES_ENV} to run PostgreSQL tests")
-    name = f"alignbot_t_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(_conninfo(admin), autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at {admin} is unreachable: {exc}")
-    try:
-        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(_conninfo(admin), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(new_postgres_database(admin))
+        except psycopg.OperationalError as exc:
+            pytest.fail(f"PostgreSQL at {admin} is unreachable: {exc}")
+        yield url
+
+
+# Fixtures that take every database: `@pytest.fixture(params=DATABASES)`.
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def empty_database(kind: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database of this kind: a SQLite file in `folder`, or a fresh
+    PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'bot.db'}"
+    else:
+        with fresh_postgres() as url:
+            yield url

@@ -5,6 +5,7 @@ slow disk would dominate their runtime without testing anything more)."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,23 +13,21 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from tests.support.databases import fresh_postgres
+from tests.support.databases import DATABASES, empty_database
 from tests.unit.schedules.support import TimedPort
 
 SHM = Path("/dev/shm")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """As tests/conftest.py: each test runs on a SQLite file and on a fresh PostgreSQL database."""
-    if request.param == "postgres":
-        with fresh_postgres() as url:
-            yield url
-    elif SHM.is_dir():
-        with tempfile.TemporaryDirectory(dir=SHM, prefix="alignbot-") as folder:
-            yield f"sqlite:///{Path(folder) / 'bot.db'}"
-    else:
-        yield f"sqlite:///{tmp_path / 'bot.db'}"
+    """As tests/conftest.py, with the SQLite file in memory-backed /dev/shm where there is one
+    (these tests write thousands of rows)."""
+    folder = tmp_path
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite" and SHM.is_dir():
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=SHM, prefix="alignbot-")))
+        yield stack.enter_context(empty_database(request.param, folder))
 
 
 @pytest.fixture
