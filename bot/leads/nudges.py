@@ -6,9 +6,10 @@ Rules a rep can rely on:
 - a lead is in a nudge once per cadence step (`Lead.nudged_step`); Done moves it to the next step,
   a snooze brings the same step back when it ends;
 - a lead overdue by more than `lead_escalate_after` (owner's business time) is escalated to the
-  owner's manager, inside the manager's working hours: from the owner's run, or from the
-  manager's own run, which also picks up the due leads of reports who are away. Each step is
-  escalated once (`Lead.escalated_step`).
+  owner's manager, inside the manager's working hours: from the manager's own run when the
+  schedule is theirs too - one message listing every report's overdue leads and the due leads of
+  reports who are away - else from each owner's run. Each step is escalated once
+  (`Lead.escalated_step`).
 
 Sending goes through the outbox with the engine's key, so a re-run of an occurrence (crash,
 second process) sends nothing twice; leads are marked nudged only after the send is recorded.
@@ -30,6 +31,7 @@ from bot.leads.book import LeadBook
 from bot.leads.cadence import OPEN_STATUSES
 from bot.leads.render import LeadCard, escalation_message, nudge_message
 from bot.scheduling.business_time import add_business_time, business_minutes_between
+from bot.scheduling.targets import includes
 from bot.scheduling.when import local_to_utc
 from bot.storage.models import Lead, LeadEvent, Member, OutboundMessage, Schedule
 
@@ -60,7 +62,7 @@ class NudgeJob:
             cards = await self._due_cards(book, member, now)
         if cards:
             sent |= await self._nudge(member, cards, key, now)
-        sent |= await self._escalate_overdue(member, key, now)
+        sent |= await self._escalate_overdue(member, schedule, key, now)
         return sent
 
     # --- the rep's own nudge ----------------------------------------------------------
@@ -101,12 +103,15 @@ class NudgeJob:
 
     # --- escalations ------------------------------------------------------------------
 
-    async def _escalate_overdue(self, owner: Member, key: str, now: datetime) -> bool:
-        """From the owner's run: tell their manager about leads overdue beyond the threshold,
-        if the manager is at work now (else the manager's own run or a later one does)."""
+    async def _escalate_overdue(self, owner: Member, schedule: Schedule, key: str, now: datetime) -> bool:
+        """From the owner's run: tell their manager about leads overdue beyond the threshold, if
+        the manager is at work now and this schedule does not run for them too (then their own
+        run sends one message for the whole team rather than one per report)."""
         if owner.manager_id is None:
             return False
         async with self.ctx.db.session() as session:
+            if await includes(session, schedule.target, owner.manager_id):
+                return False
             manager = await session.get(Member, owner.manager_id)
             if manager is None or not manager.active or not await self._at_work(
                     LeadBook(self.ctx, session), manager, now):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.storage.models import Member
 
@@ -18,17 +19,25 @@ GROUPS: dict[str, tuple[str, ...]] = {"reps": ("rep",), "managers": ("manager",)
 
 async def members_of(session: AsyncSession, target: str) -> list[Member]:
     """The active members a target names (admins-only members are never asked)."""
+    return list((await session.exec(_members(target).order_by(col(Member.id)))).all())
+
+
+async def includes(session: AsyncSession, target: str, member_id: int) -> bool:
+    """Whether `member_id` is one of the members the target names now."""
+    found = await session.exec(_members(target).where(Member.id == member_id))
+    return found.first() is not None
+
+
+def _members(target: str) -> SelectOfScalar[Member]:
     query = select(Member).where(col(Member.active).is_(True))
     kind, _, ident = target.partition(":")
     if target in GROUPS:
-        query = query.where(col(Member.role).in_(GROUPS[target]))
-    elif kind == "member" and ident.isdigit():
-        query = query.where(Member.id == int(ident))
-    elif kind == "team" and ident.isdigit():
-        query = query.where(Member.manager_id == int(ident), col(Member.role).in_(GROUPS["all"]))
-    else:
-        raise ValueError(f"unknown schedule target {target!r}")
-    return list((await session.exec(query.order_by(col(Member.id)))).all())
+        return query.where(col(Member.role).in_(GROUPS[target]))
+    if kind == "member" and ident.isdigit():
+        return query.where(Member.id == int(ident))
+    if kind == "team" and ident.isdigit():
+        return query.where(Member.manager_id == int(ident), col(Member.role).in_(GROUPS["all"]))
+    raise ValueError(f"unknown schedule target {target!r}")
 
 
 async def describe(session: AsyncSession, target: str) -> str:

@@ -133,13 +133,24 @@ async def test_overdue_leads_escalate_to_the_manager_once_per_step(
     assert escalations(port) == []
     await core.advance(timedelta(hours=6))  # Tue 14:00 run: more than 1 business day overdue
 
-    texts = [e.message.text for e in escalations(port, "sam")]  # one per overdue rep's run
-    assert all("lead(s) on Sam's team need attention" in text for text in texts)
-    (lee,) = [text for text in texts if "Paynode" in text]
-    assert "owner Lee" in lee and "business hours late" in lee
-    assert any("Ledgerly" in text and "owner Dana" in text for text in texts)
+    (escalation,) = escalations(port, "sam")  # Sam gets the schedule too: one for the team
+    text = escalation.message.text
+    assert "lead(s) on Sam's team need attention" in text
+    assert "Paynode" in text and "owner Lee" in text and "business hours late" in text
+    assert "Ledgerly" in text and "owner Dana" in text
     await core.advance(timedelta(days=1))
     assert len([e for e in escalations(port, "sam") if "Paynode" in e.message.text]) == 1
+
+
+async def test_without_the_schedule_the_manager_hears_from_each_reps_run(
+        core: BotCore, port: RecordingPort, tmp_path: Path) -> None:
+    await team_with_leads(core, tmp_path)
+    assert "Removed" in await say(core, "ada", "/align schedule remove 1")
+    await say(core, "ada", '/align schedule add nudges "0 10,14 * * 1-5" to=reps')
+    await core.advance(timedelta(hours=30))  # Tue 14:00: Dana's and Lee's leads overdue
+    texts = sorted(e.message.text for e in escalations(port, "sam"))
+    assert len(texts) == 2 and "owner Dana" in texts[0] + texts[1] and "owner Lee" in texts[0] + texts[1]
+    assert all(("owner Dana" in t) != ("owner Lee" in t) for t in texts)  # one per rep's run
 
 
 async def test_leads_of_an_away_owner_go_to_their_manager(
