@@ -326,9 +326,36 @@ def _join_phrases(toks: list[Tok]) -> list[Tok]:
     return out
 
 
+# "fed" is the past of "feed" next to these words ("we fed the CRM", "fed back"), else the
+# federal government ("not the feds", "fed agencies").
+_FED_VERB_AFTER = frozenset({"we", "i", "they", "he", "she", "you", "who", "was", "were", "be", "been",
+                             "being", "is", "are", "get", "got", "gets", "getting", "had", "have",
+                             "has", "and"})
+_FED_VERB_BEFORE = frozenset({"back", "into", "in", "up", "through", "them", "it", "us", "him", "her",
+                              "me", "our", "their", "his", "its", "the", "a", "an", "all", "everything",
+                              "off", "data", "leads", "information", "info", "that", "this", "those"})
+
+
+def _verb_fed(raws: list[Tok]) -> list[Tok]:
+    """`raws` with "fed" as a verb left a plain word (not expanded to "federal")."""
+    out = list(raws)
+    for i, tok in enumerate(raws):
+        if tok.word != "fed" or tok.kind != WORD:
+            continue
+        before = raws[i - 1].word if i and raws[i - 1].kind == WORD else ""
+        after = raws[i + 1].word if i + 1 < len(raws) and raws[i + 1].kind == WORD else ""
+        if before in _FED_VERB_AFTER or after in _FED_VERB_BEFORE:
+            out[i] = tok._replace(word="feed")
+    return out
+
+
 def tokenize(text: str) -> list[Tok]:
     """Words (normalised, shorthand expanded) and separators of `text`, capped in length."""
-    toks = [t for raw in _raw_tokens(text[:MAX_ANSWER_CHARS]) for t in _expand(raw)]
+    text = text[:MAX_ANSWER_CHARS]
+    raws = list(_raw_tokens(text))
+    if "fed" in text.lower():
+        raws = _verb_fed(raws)
+    toks = [t for raw in raws for t in _expand(raw)]
     return _join_phrases(toks) if len(toks) > 1 else toks
 
 

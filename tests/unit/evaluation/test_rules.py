@@ -587,6 +587,9 @@ cadence:
         ("mfg and univs, not the feds", {"makers": True, "colleges": True, "federal": False}),
         ("Kessler Mfg went live", {"makers": True}),
         ("we don't sell to the fed", {"federal": False}),
+        ("fed agencies and mfg", {"federal": True, "makers": True}),
+        ("we fed the Kessler Mfg leads into Salesforce", {"makers": True}),
+        ("Kessler Mfg fed back on the pilot; I fed them the ROI model", {"makers": True}),
     ],
 )
 def test_common_business_abbreviations_name_segments(
