@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -116,6 +117,9 @@ class CheckIns:
                 if await self.open_for(session, member.id):
                     report.skipped.append(f"{member.name} (already has an open check-in)")
                     continue
+                if await self._retrying(session, member.id):
+                    report.skipped.append(f"{member.name} (an earlier ask is being retried)")
+                    continue
             key = f"adhoc:{member.id}:{now.isoformat(timespec='seconds')}"
             checkin = await self.create(member, key=key, occurrence=now, schedule_id=None,
                                         closes_at=now + close_after)
@@ -124,12 +128,30 @@ class CheckIns:
                 continue
             try:
                 asked = await self.ask(checkin, member)
-            except DeliveryError as exc:
-                report.failed.append(f"{member.name} ({exc})")
+            except DeliveryError as exc:  # transient: the scheduler's next pass retries it
+                report.failed.append(f"{member.name} ({exc}; the bot will try again in a minute)")
                 continue
+            if not asked:
+                await self._close_unreachable(checkin)
             (report.asked if asked else report.failed).append(
                 member.name if asked else f"{member.name} (could not be reached)")
         return report
+
+    async def _close_unreachable(self, checkin: CheckIn) -> None:
+        """The invitation failed for good (the member is unreachable): nothing will ask it."""
+        async with self.ctx.db.session() as session:
+            await session.exec(update(CheckIn).where(
+                col(CheckIn.id) == checkin.id, col(CheckIn.state) == "scheduled").values(
+                state="failed", note="could not be reached", closed_at=self.ctx.clock.now()))
+
+    async def _retrying(self, session: AsyncSession, member_id: int) -> bool:
+        """An ad-hoc check-in whose invitation failed for now and is still to be sent (by the
+        scheduler's next pass): asking again would send a second one."""
+        rows = (await session.exec(select(CheckIn.closes_at).where(
+            CheckIn.member_id == member_id, col(CheckIn.schedule_id).is_(None),
+            CheckIn.state == "scheduled"))).all()
+        now = self.ctx.clock.now()
+        return any(closes_at is None or closes_at > now for closes_at in rows)
 
     # --- answering ----------------------------------------------------------------------
 

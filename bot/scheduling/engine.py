@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 TICK_RESOLUTION = timedelta(microseconds=1)
 MATERIALISE_WAIT = 10.0  # seconds a tick waits while another process materialises a schedule
 _CHECKINS: Table = CheckIn.__table__  # type: ignore[attr-defined]
-_Ask = tuple[CheckIn, Schedule]
+_Ask = tuple[CheckIn, Schedule | None]  # None: an ad-hoc check-in (`/align ask now`)
 _Reminder = tuple[CheckIn, Schedule, int]  # the reminder's number
 
 
@@ -322,7 +322,8 @@ class ScheduleEngine:
         A page's rows are locked while their sends are claimed (FOR UPDATE SKIP LOCKED on
         PostgreSQL) and rows whose send another process holds are not read at all, so processes
         asking at once take different pages and share the fan-out. Picks up rows a stopped
-        process created but never asked, and sends a dead process claimed once its lease ran out."""
+        process created but never asked, sends a dead process claimed once its lease ran out, and
+        `/align ask now` invitations whose send failed for now (a timeout, a 500)."""
         after: tuple[datetime, int] | None = None
         while True:
             async with self.ctx.db.session() as session:
@@ -350,10 +351,13 @@ class ScheduleEngine:
         query = (sa_select(CheckIn, Member, Schedule, col(OutboundMessage.state),
                            col(OutboundMessage.claimed_at), col(OutboundMessage.platform_ref))
                  .join(Member, col(Member.id) == CheckIn.member_id)
-                 .join(Schedule, col(Schedule.id) == CheckIn.schedule_id)
+                 .outerjoin(Schedule, col(Schedule.id) == CheckIn.schedule_id)
                  .outerjoin(OutboundMessage, col(OutboundMessage.key) == col(CheckIn.key).concat(":ask"))
                  .where(col(CheckIn.state) == "scheduled", col(CheckIn.occurrence_at) <= now,
-                        _unclaimed(stale)))
+                        _unclaimed(stale),
+                        # `ask now` sends its own at once: only the ones it could not, or left
+                        or_(col(CheckIn.schedule_id).is_not(None), col(OutboundMessage.id).is_not(None),
+                            col(CheckIn.created_at) < stale)))
         if after is not None:
             query = query.where(_after(col(CheckIn.occurrence_at), after))
         return await self._page(session, query.order_by(col(CheckIn.occurrence_at), col(CheckIn.id)))
@@ -427,8 +431,8 @@ class ScheduleEngine:
                 report.failed += 1
                 report.notes.append(f"{outcome.item.member.name}: {outcome.error}")
 
-    def _first_reminder(self, checkin: CheckIn, schedule: Schedule) -> datetime | None:
-        if not schedule.remind_after or schedule.reminders < 1:
+    def _first_reminder(self, checkin: CheckIn, schedule: Schedule | None) -> datetime | None:
+        if schedule is None or not schedule.remind_after or schedule.reminders < 1:
             return None
         asked = max(checkin.occurrence_at, self.ctx.clock.now())  # late after downtime: from then
         at = asked + Duration.parse(schedule.remind_after).as_timedelta()
@@ -467,7 +471,7 @@ class ScheduleEngine:
         query = (sa_select(CheckIn, Member, Schedule, col(OutboundMessage.state),
                            col(OutboundMessage.claimed_at), col(OutboundMessage.platform_ref))
                  .join(Member, col(Member.id) == CheckIn.member_id)
-                 .join(Schedule, col(Schedule.id) == CheckIn.schedule_id)
+                 .outerjoin(Schedule, col(Schedule.id) == CheckIn.schedule_id)
                  .outerjoin(OutboundMessage, col(OutboundMessage.key) == key)
                  .where(col(CheckIn.state).in_(AWAITING_STATES), col(CheckIn.next_reminder_at) <= now,
                         col(Schedule.active).is_(True),  # paused: no reminders either

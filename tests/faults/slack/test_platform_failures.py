@@ -18,7 +18,7 @@ from bot.delivery import MAX_ATTEMPTS
 from bot.storage.models import CheckIn, OutboundMessage
 from tests.adapters.slack.conftest import ADA, DANA, Slack
 from tests.adapters.slack.test_checkin_flow import DANA_DM, team
-from tests.support.slack_api import SlackReply
+from tests.support.slack_api import SlackReply, dm_event
 
 ADA_DM = "D" + ADA[1:]
 SCHEDULE = 'schedule add checkin "weekdays 09:00" to=reps remind=off'
@@ -106,3 +106,27 @@ async def test_a_503_is_retried_in_place_with_backoff(slack: Slack, core: BotCor
     first, second = api.calls_to("chat.postMessage")
     assert second.at - first.at >= 0.5  # slack_sdk's exponential backoff (0.5 s, then 1 s)
     assert len(api.messages[DANA_DM]) == 1
+
+
+@pytest.mark.parametrize("failure", ["500", "timed out after posting"])
+async def test_ask_now_that_failed_for_now_is_sent_once_by_the_next_pass_and_can_be_answered(
+        slack: Slack, core: BotCore, clock: ManualClock, failure: str) -> None:
+    api = slack.api
+    await team(slack)
+    api.fail("chat.postMessage", SlackReply.server_error(500) if failure == "500" else SlackReply.slow(1.5))
+    [reply] = await slack.command(ADA, "ask now dana")
+    assert "Could not reach 1: Dana" in reply and "the bot will try again in a minute" in reply
+    [again] = await slack.command(ADA, "ask now dana")  # the admin tries again meanwhile
+    assert "Skipped 1: Dana (an earlier ask is being retried)" in again
+    assert len(api.calls_to("chat.postMessage")) == 1
+
+    await next_pass(core, clock)  # the scheduler's pass: history first, then at most one send
+    assert api.calls_to("conversations.history")
+    invitations = [m for m in api.messages[DANA_DM] if "check-in" in m["text"]]
+    assert len(invitations) == 1 and await checkin_state(core) == "asked"
+    await next_pass(core, clock)
+    assert len([m for m in api.messages[DANA_DM] if "check-in" in m["text"]]) == 1
+
+    await slack.poster.event(dm_event(DANA, "We make mid-market fintechs audit-ready.", "Ev0001", DANA_DM))
+    await core.ctx.drain()
+    assert any("saved your answer to question 1" in m["text"] for m in api.messages[DANA_DM])
