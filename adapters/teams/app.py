@@ -1,5 +1,6 @@
 """The running Teams connection: botbuilder's CloudAdapter (authenticating every request with
-ConfigurationBotFrameworkAuthentication) served by aiohttp at `/api/messages`, plus `/healthz`.
+ConfigurationBotFrameworkAuthentication, its clients kept: see `credentials`) served by aiohttp at
+`/api/messages`, plus `/healthz`.
 
 Each inbound activity is translated with the pure functions in `convert`, handed to a tracked task
 and answered at once: nothing before the HTTP answer waits for the database. The task, run after
@@ -21,7 +22,7 @@ from typing import Any
 import requests
 from aiohttp import web
 from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference
 
 from adapters.teams.cards import answered_card
@@ -40,7 +41,7 @@ from adapters.teams.convert import (
     tenant_id,
     uninstalled_personally,
 )
-from adapters.teams.credentials import KeptCredentials
+from adapters.teams.credentials import KeptAuthentication
 from adapters.teams.port import TeamsPort, address_of, profile_of
 from bot.contacts import ContactBook
 from bot.core import BotCore
@@ -101,8 +102,7 @@ class TeamsAdapter(TeamsPort):
                  bot_adapter: BotAdapter | None = None, timeout: float = 15.0) -> None:
         self.core = core
         self.auth = auth
-        self.cloud = bot_adapter or CloudAdapter(ConfigurationBotFrameworkAuthentication(
-            auth, credentials_factory=KeptCredentials(auth)))
+        self.cloud = bot_adapter or CloudAdapter(KeptAuthentication(auth))
         connector = Connector(self.cloud, auth.APP_ID, max_retries=max_retries, max_wait=max_wait,
                               sleep=sleep, timeout=timeout)
         super().__init__(connector, ContactBook(core.ctx.db, core.ctx.clock), report=self._report)

@@ -1,19 +1,38 @@
-"""The bot's own Bot Framework credentials, made once and kept.
+"""The bot's own Bot Framework credentials and clients, made once and kept.
 
 botbuilder's credential factory makes new credentials for every outbound call (each proactive
 turn builds a connector client), and each new credentials object starts with an empty msal token
 cache: every send would then request a fresh access token from the Microsoft login endpoint - a
 blocking HTTPS round trip, on the event loop, before each message. Keeping the credentials per
 (app id, scope, login endpoint) lets msal reuse the token until five minutes before it expires.
+
+botbuilder's CloudAdapter also builds two clients for every turn, inbound or proactive: a connector
+client and a user-token client. Each takes about 3 ms of CPU, nearly all of it msrest computing
+the same retry policy again - so 200 activities arriving together waited over a second for their
+acks on client construction alone. `KeptAuthentication` keeps what does not change from turn to
+turn: the user-token client (it depends only on the app id; the bot does no user sign-in), and
+the connector client of inbound turns (per app id, service URL and audience; the bot never calls
+out through an inbound turn - replies go through proactive turns, see connector.py). Proactive
+turns still get a connector client of their own: connector.py bounds each one's timeout.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from botbuilder.integration.aiohttp import ConfigurationServiceClientCredentialFactory
-from botframework.connector.auth import ServiceClientCredentialsFactory
+from botbuilder.integration.aiohttp import (
+    ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
+)
+from botframework.connector.auth import (
+    AuthenticationConstants,
+    ClaimsIdentity,
+    ConnectorFactory,
+    ServiceClientCredentialsFactory,
+)
 from msrest.authentication import Authentication
+
+MAX_KEPT_CONNECTORS = 64  # service URLs are Microsoft's (checked against the token): a handful
 
 
 class KeptCredentials(ServiceClientCredentialsFactory):  # type: ignore[misc]  # untyped base
@@ -36,3 +55,57 @@ class KeptCredentials(ServiceClientCredentialsFactory):  # type: ignore[misc]  #
             self._made[key] = await self._inner.create_credentials(
                 app_id, oauth_scope, login_endpoint, validate_authority)
         return self._made[key]
+
+
+def app_id_of(claims: ClaimsIdentity) -> str:
+    """The bot's app id as botbuilder reads it from a request's claims: the audience of a
+    channel's token, else the appid claim (the emulator)."""
+    value = claims.get_claim_value(AuthenticationConstants.AUDIENCE_CLAIM)
+    if value is None:
+        value = claims.get_claim_value(AuthenticationConstants.APP_ID_CLAIM)
+    return str(value or "")
+
+
+class KeptConnectors(ConnectorFactory):  # type: ignore[misc]  # untyped base
+    """An inbound turn's connector factory that hands out the client made for the same app id,
+    service URL and audience before."""
+
+    def __init__(self, inner: ConnectorFactory, app_id: str, kept: dict[tuple[str, str, str], Any]) -> None:
+        self._inner = inner
+        self._app_id = app_id
+        self._kept = kept
+
+    async def create(self, service_url: str, audience: str | None = None) -> Any:
+        key = (self._app_id, service_url or "", audience or "")
+        client = self._kept.get(key)
+        if client is None:
+            client = await self._inner.create(service_url, audience)
+            if len(self._kept) >= MAX_KEPT_CONNECTORS:
+                self._kept.clear()
+            self._kept[key] = client
+        return client
+
+
+class KeptAuthentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]  # untyped base
+    """botbuilder's configuration-driven authentication with kept credentials, and the clients
+    every turn would otherwise build anew kept too (see the module docstring)."""
+
+    def __init__(self, configuration: Any) -> None:
+        super().__init__(configuration, credentials_factory=KeptCredentials(configuration))
+        self._connectors: dict[tuple[str, str, str], Any] = {}
+        self._token_clients: dict[str, Any] = {}
+
+    async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
+        result = await super().authenticate_request(activity, auth_header)
+        if result.connector_factory is not None and result.claims_identity is not None:
+            result.connector_factory = KeptConnectors(
+                result.connector_factory, app_id_of(result.claims_identity), self._connectors)
+        return result
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> Any:
+        app_id = app_id_of(claims_identity)
+        client = self._token_clients.get(app_id)
+        if client is None:
+            client = await super().create_user_token_client(claims_identity)
+            self._token_clients[app_id] = client
+        return client

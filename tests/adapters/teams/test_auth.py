@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
+import msrest
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import select
@@ -103,3 +104,23 @@ async def test_default_public_cloud_settings_refuse_without_a_token(core: BotCor
     finally:
         await teams.stop()
     assert await contacts(core) == 0
+
+
+async def test_acks_build_no_bot_framework_clients_after_the_first(
+        secured: str, core: BotCore, channel_key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch) -> None:
+    """botbuilder builds a connector client and a user-token client for every turn, each an
+    msrest configuration costing ~3 ms of CPU before the ack: the first request's are kept."""
+    header = "Bearer " + token(channel_key)
+    assert await post(secured, typing(), header) == 200
+    built: list[str] = []
+    original = msrest.Configuration.__init__
+
+    def counted(self: msrest.Configuration, *args: Any, **kwargs: Any) -> None:
+        built.append(type(self).__name__)
+        original(self, *args, **kwargs)
+    monkeypatch.setattr(msrest.Configuration, "__init__", counted)
+    for _ in range(3):
+        assert await post(secured, typing(), header) == 200
+    await core.ctx.drain()
+    assert built == []
+    assert await contacts(core) == 1
