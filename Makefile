@@ -29,7 +29,8 @@ lint: setup
 	$(VENV)/bin/mypy
 
 # The benchmarks, one after the other, each printing its table (see bench/README.md; the ack
-# latency bench also runs on PostgreSQL at $(ALIGNBOT_TEST_POSTGRES_URL)). About 10 minutes.
+# latency bench runs Slack and Teams, also on PostgreSQL at $(ALIGNBOT_TEST_POSTGRES_URL)).
+# About 15 minutes.
 bench: setup
 	$(VENV)/bin/python bench/evaluator_throughput.py
 	$(VENV)/bin/python bench/digest_time.py

@@ -1,34 +1,49 @@
-"""Inbound ack latency: how long Slack waits for the bot's HTTP answer when 200 reps answer an
-open check-in at the same moment (issue 9, benchmark c; target p99 under 100 ms).
+"""Inbound ack latency: how long Slack or Teams waits for the bot's HTTP answer when 200 reps
+answer an open check-in at the same moment (issue 9, benchmark c; target p99 under 100 ms).
 
-Three processes, so the load never shares an event loop (or a core's time slice) with the bot:
+Three processes per platform, so the load never shares an event loop (or a core's time slice)
+with the bot:
 
     this process    the load generator (a blocking selector loop over raw sockets, so the client
                     adds as little as possible) and the orchestrator;
-    bot             the real bot: BotCore + SlackAdapter (bolt AsyncApp on aiohttp, signature
-                    checked), on a SQLite file or a fresh PostgreSQL database;
-    fake Slack      tests/support/slack_api.py's Web API, which the bot's replies go to.
+    bot             the real bot on a SQLite file or a fresh PostgreSQL database: BotCore +
+                    SlackAdapter (bolt AsyncApp on aiohttp, signature checked), or BotCore +
+                    TeamsAdapter (botbuilder's CloudAdapter, every request's JWT checked against
+                    the channel's published signing keys, outbound calls with an access token);
+    fake platform   Slack: tests/support/slack_api.py's Web API, which the bot's replies go to.
+                    Teams: tests/support/bot_connector.py's Bot Connector, plus the channel's
+                    OpenID metadata and keys (bot_framework_auth.py), whose key signs the channel
+                    token the load generator sends, and the login endpoint (bot_login.py).
 
-What a rep really sends, each as a burst of N concurrent signed requests into /slack/events:
+What a rep really sends, each as a burst of N concurrent requests:
 
+  Slack, signed, into /slack/events:
     dm answer       a DM message event answering the current question (Events API); round r
                     answers question r;
     dm, retried     the same N events again with X-Slack-Retry-Num (Slack's redelivery);
     answer button   block_actions: the invitation's Answer button (the bot opens the modal);
     modal submit    view_submission of that modal with all three answers (later rounds edit).
+  Teams, with `Authorization: Bearer <channel JWT>` (one token for all, as Bot Framework reuses
+  it), into /api/messages:
+    dm answer       a message in the rep's 1:1 chat answering the current question;
+    dm, retried     the same activities again (same ids: Teams' redelivery);
+    card submit     the check-in card's Action.Submit (a message activity whose `value` holds the
+                    card's three inputs, `replyToId` the card) - later rounds edit the answers.
 
-With --oauth the bot runs as a multi-workspace (OAuth) install, its token in the database.
+With --oauth the Slack bot runs as a multi-workspace (OAuth) install, its token in the database.
 
 After each burst the bench waits for the bot's background work and checks what a rep would:
-every answer stored exactly once with its text, feedback posted in each rep's check-in thread,
-the retried events changing nothing, every Web API call valid against Slack's spec.
+every answer stored exactly once with its text, feedback sent to each rep (Slack: in the check-in
+thread; Teams: in the 1:1 chat, and the check-in card turned into the saved answers), the
+redeliveries storing and sending nothing, every Slack Web API call valid against Slack's spec and
+every Teams card valid against the Adaptive Card 1.5 schema and Teams' size limits.
 
 CPU-to-ack (the bot's CPU time from the burst's start to each ack) is its latency on a core of
 its own; the wall-clock figures also carry whatever else the machine runs (the load average is
 printed). The floor row is a bare aiohttp app on the bot's own HttpSite: this machine and client.
 
-Run: .venv/bin/python bench/ack_latency.py [--members 200] [--rounds 3] [--postgres [ADMIN_URL]]
-     [--oauth] [--fresh-connections] [--profile DIR]
+Run: .venv/bin/python bench/ack_latency.py [--platform slack|teams|both] [--members 200]
+     [--rounds 3] [--postgres [ADMIN_URL]] [--oauth] [--fresh-connections] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -700,6 +715,270 @@ def _thread_texts(posted: Json, invitation: Json) -> str:
     return "\n".join(m["text"] for m in messages if m["thread_ts"] == invitation["ts"])
 
 
+# --- Teams --------------------------------------------------------------------------------
+
+
+TEAMS_PASSWORD = "bench-app-password"
+TEAMS_TZ = "America/New_York"
+
+
+def teams_rep(i: int) -> str:
+    return f"29:rep-{i:05d}"
+
+
+TEAMS_ADMIN = "29:admin-0001"
+
+
+async def fake_teams_process(args: Json, conn: Connection) -> None:
+    """What the bot talks to in Teams, in one process: the Bot Connector its replies go to
+    (every card checked against the Adaptive Card 1.5 schema), the channel's OpenID metadata and
+    signing keys its JWT check reads, and the Azure AD-style login its outbound token comes from.
+    Hands out one channel token for the load generator (Bot Framework reuses a token for an hour)
+    and a control API to read what the bot sent."""
+    from tests.support.bot_connector import card_text, fake_bot_connector
+    from tests.support.bot_framework_auth import APP_ID, new_key, openid_server, token
+    from tests.support.bot_login import fake_bot_login
+
+    key = new_key()
+    with openid_server(key) as openid, fake_bot_login(APP_ID, TEAMS_PASSWORD) as login:
+        async with fake_bot_connector() as connector:
+            connector.add_user(TEAMS_ADMIN, "Ada Admin", email="ada@acme.example")
+            for i in range(args["reps"]):
+                connector.add_user(teams_rep(i), f"Rep {i}", email=f"rep{i}@acme.example")
+
+            def sent(conversation: str) -> list[tuple[str, Json]]:
+                """(activity id, body) of every activity the bot posted there, in order."""
+                return [(aid, body) for (cid, aid), body in connector.activities.items()
+                        if cid == conversation]
+
+            async def invitations(data: Json) -> Json:
+                found = {}
+                for user in data["users"]:
+                    conversation = f"a:dm-{user}"
+                    card_id, body = sent(conversation)[0]
+                    card = body["attachments"][0]["content"]
+                    submit = next(a for e in card["body"] if e["type"] == "ActionSet" for a in e["actions"])
+                    found[user] = {"conversation": conversation, "card_id": card_id, "data": submit["data"]}
+                return found
+
+            async def posts(data: Json) -> Json:
+                """Calls that change what people see, and the text of each conversation's
+                replies (all it posted after the invitation) and of its invitation card now."""
+                texts: dict[str, Json] = {}
+                for cid in {c.conversation for c in connector.of("send update")}:
+                    [(_, first), *replies] = sent(cid)
+                    texts[cid] = {"card": card_text(first["attachments"][0]["content"]),
+                                  "replies": [card_text(a["content"]) for _, body in replies
+                                              for a in body.get("attachments") or []]}
+                return {"calls": len(connector.of("send update create")), "texts": texts,
+                        "updates": len(connector.of("update"))}
+
+            async def problems(data: Json) -> Json:
+                return {"problems": connector.problems[:20]}
+
+            runner, control = await _start_app(_control_app(
+                {"invitations": invitations, "posts": posts, "problems": problems}))
+            now = int(time.time())
+            conn.send({"service_url": connector.service_url, "openid": openid, "authority": login.authority,
+                       "ca_file": login.ca_file, "control": control,
+                       "token": token(key, serviceurl=connector.service_url, exp=now + 7200)})
+            await _until_told_to_stop(conn)
+            await runner.cleanup()
+
+
+async def teams_bot_process(args: Json, conn: Connection) -> None:
+    """The bot as `alignbot run` builds it for Teams: BotCore + TeamsAdapter (botbuilder's
+    CloudAdapter, every request's JWT checked against the channel's published keys, outbound
+    calls with an access token from the login endpoint), plus the bench's setup (everyone has the
+    app installed, the team, open check-ins) and the control API."""
+    import logging
+
+    os.environ["REQUESTS_CA_BUNDLE"] = args["ca_file"]  # msal trusts the fake login's certificate
+
+    from adapters.teams.app import MESSAGES_PATH, BotAuthConfig, TeamsAdapter
+    from adapters.teams.convert import contact_info
+    from adapters.teams.port import address_of
+    from bot.app import build_core
+    from bot.config import Settings
+    from bot.events import MemberRef
+    from tests.support.bot_framework_auth import APP_ID, ISSUER
+
+    try:
+        from bot.process import settle_heap
+    except ImportError:
+        def settle_heap() -> None:
+            pass
+
+    logging.basicConfig(filename=args["log"], level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings(database_url=args["db"], strategy_file=STRATEGY, evaluator="rules", _env_file=None)
+    core = build_core(settings)
+    await core.start()
+    auth = BotAuthConfig(APP_ID=APP_ID, APP_PASSWORD=TEAMS_PASSWORD, TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=ISSUER,
+                         TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=args["openid"],
+                         TO_CHANNEL_FROM_BOT_LOGIN_URL=args["authority"])
+    adapter = TeamsAdapter(core, auth, host="127.0.0.1", http_port=0)
+    acks = stamp_acks(adapter)
+    await adapter.start()
+    started = time.perf_counter()
+    # Everyone installed the app personally: their 1:1 chat's reference and profile stored as an
+    # install stores them (the roster look-ups an install makes are not what is measured here).
+    people = [(TEAMS_ADMIN, "Ada Admin", "ada@acme.example")] + [
+        (teams_rep(i), f"Rep {i}", f"rep{i}@acme.example") for i in range(args["reps"])]
+    for user_id, name, email in people:
+        reference = teams_reference(args["service_url"], user_id, name)
+        await adapter.contacts.remember(
+            contact_info({"id": user_id, "name": name, "email": email, "aadObjectId": f"aad-{user_id}"},
+                         TEAMS_TZ), address=address_of(reference), personal=True,
+            conversation_id=reference.conversation.id)
+    admin = MemberRef("teams", TEAMS_ADMIN)
+    await core.command(admin, f"team add {TEAMS_ADMIN} admin", platform_admin=True)
+    for i in range(args["reps"]):
+        await core.command(admin, f"team add {teams_rep(i)} rep")
+    await core.command(admin, "ask now reps")
+    await core.ctx.drain()
+    setup_s = time.perf_counter() - started
+    settle_heap()
+    routes = {**_bot_routes(core, "teams", args), "acks": acks.take, "gc": _gc_watch()}
+    runner, control = await _start_app(_control_app(routes))
+    conn.send({"url": f"http://127.0.0.1:{adapter.bound_port}{MESSAGES_PATH}", "control": control,
+               "setup_s": setup_s, "pid": os.getpid()})
+    await _until_told_to_stop(conn)
+    await runner.cleanup()
+    await adapter.stop()
+    await core.ctx.db.dispose()
+
+
+def teams_account(user_id: str, name: str) -> Json:
+    return {"id": user_id, "name": name, "aadObjectId": f"aad-{user_id}"}
+
+
+def teams_activity(service_url: str, user_id: str, name: str, activity_id: str, **fields: Any) -> Json:
+    """A message activity in the person's 1:1 chat as Teams posts it, with the clientInfo entity
+    (and its time zone) Teams' clients put on every message."""
+    from tests.adapters.teams import activities as act
+
+    body = act.activity("message", service_url, teams_account(user_id, name), act.personal(user_id),
+                        timezone=TEAMS_TZ, **fields)
+    body["id"] = activity_id
+    return body
+
+
+def teams_reference(service_url: str, user_id: str, name: str) -> Any:
+    """The conversation reference the adapter keeps for someone's 1:1 chat."""
+    from botbuilder.core import TurnContext
+    from botbuilder.schema import Activity
+
+    from adapters.teams.convert import tenant_id
+
+    activity = teams_activity(service_url, user_id, name, "f:install")
+    reference = TurnContext.get_conversation_reference(Activity().deserialize(activity))
+    reference.conversation.tenant_id = tenant_id(activity)
+    return reference
+
+
+def teams_request(activity: Json, channel_token: str) -> Request:
+    from adapters.teams.app import MESSAGES_PATH
+
+    return Request(MESSAGES_PATH, json.dumps(activity).encode(),
+                   {"Content-Type": "application/json", "Authorization": f"Bearer {channel_token}"})
+
+
+async def run_teams(bench: Bench, database: str, url_of_db: str) -> None:
+    reps, rounds, check = bench.reps, bench.rounds, bench.checks
+    group_dm = [teams_rep(i) for i in range(reps)]
+    group_form = [teams_rep(i) for i in range(reps, 2 * reps)]
+    names = {teams_rep(i): f"Rep {i}" for i in range(2 * reps)}
+    fake_proc, fake_conn, fake = _serve_in_child(fake_teams_process, {"reps": 2 * reps})
+    bot_proc, bot_conn, bot_ready = _serve_in_child(teams_bot_process, {
+        "reps": 2 * reps, "db": url_of_db, "service_url": fake["service_url"], "openid": fake["openid"],
+        "authority": fake["authority"], "ca_file": fake["ca_file"],
+        "log": str(bench.workdir / f"bot-teams-{database}.log")})
+    api, bot, url = Control(fake["control"]), Control(bot_ready["control"]), bot_ready["url"]
+    service, channel_token = fake["service_url"], fake["token"]
+
+    def request(activity: Json) -> Request:
+        return teams_request(activity, channel_token)
+
+    print(f"  teams/{database}: setup ({2 * reps} reps added and asked) took {bot_ready['setup_s']:.1f} s;"
+          f" bot pid {bot_ready['pid']}", flush=True)
+    try:
+        # Warm up as a running bot is warm: the channel's signing keys fetched, the bot's access
+        # token bought, code paths and connections.
+        warm = [request(teams_activity(service, TEAMS_ADMIN, "Ada Admin", f"f:warm-{i}", text="help"))
+                for i in range(3)]
+        check(bench.row("teams", database, "dm answer"), all(o.status == 200 for o in burst(url, warm)),
+              "warm-up: a valid channel token accepted (200)")
+        await bot("drain")
+        invitations = await api("invitations", users=group_dm + group_form)
+        questions = list(ANSWERS)
+
+        # Messages in the 1:1 chat, each answering the current question; then Teams redelivers the
+        # same activities (same ids).
+        dm = bench.row("teams", database, "dm answer")
+        again = bench.row("teams", database, "dm answer, retried")
+        texts: dict[str, dict[str, str]] = {u: {} for u in group_dm}
+        for r in range(rounds):
+            question = questions[r % len(questions)]
+            for u in group_dm:
+                texts[u][question] = f"{ANSWERS[question]} (rep {u}, round {r + 1})"
+            activities = [teams_activity(service, u, names[u], f"f:dm-{r}-{u}", text=texts[u][question],
+                                         textFormat="plain") for u in group_dm]
+            await bench.measure(dm, bot, url, [request(a) for a in activities])
+            stored, posted = (await bot("answers"))["answers"], await api("posts")
+            check(dm, all(_same(stored.get(u, []), texts[u]) for u in group_dm),
+                  f"round {r + 1}: {reps} answers stored exactly once, with their text")
+            feedback = sum(1 for u in group_dm if _feedbacks(posted, u) == len(texts[u]))
+            check(dm, feedback == reps, f"round {r + 1}: feedback sent once per answer in each rep's"
+                                        f" 1:1 chat ({feedback} of {reps})")
+            await bench.measure(again, bot, url, [request(a) for a in activities])
+            stored_again, posted_again = (await bot("answers"))["answers"], await api("posts")
+            check(again, stored_again == stored and posted_again["calls"] == posted["calls"],
+                  f"round {r + 1}: {reps} redeliveries stored nothing and sent nothing")
+        check(dm, dm.errors == 0, f"all {len(dm.outcomes)} acked 200")
+        check(again, again.errors == 0, f"all {len(again.outcomes)} acked 200")
+
+        # The check-in card's Answer button (Action.Submit: a message activity carrying the card's
+        # inputs in `value`, `replyToId` the card) with all three answers; later rounds edit them
+        # on the card the bot turned into the saved answers ("Change answers").
+        card = bench.row("teams", database, "card submit (3 answers)")
+        typed: dict[str, dict[str, str]] = {}
+        for r in range(rounds):
+            typed = {u: {q: f"{a} (rep {u}, round {r + 1})" for q, a in ANSWERS.items()} for u in group_form}
+            presses = [teams_activity(service, u, names[u], f"f:card-{r}-{u}",
+                                      replyToId=invitations[u]["card_id"],
+                                      value={**invitations[u]["data"],
+                                             **{f"answer:{q}": t for q, t in typed[u].items()}})
+                       for u in group_form]
+            await bench.measure(card, bot, url, [request(p) for p in presses])
+            stored = (await bot("answers"))["answers"]
+            check(card, all(_same(stored.get(u, []), typed[u]) for u in group_form),
+                  f"round {r + 1}: {reps} x 3 card answers stored exactly once, with their text")
+        posted = await api("posts")
+        shown = sum(1 for u in group_form if all(t in posted["texts"][f"a:dm-{u}"]["card"]
+                                                 for t in typed[u].values()))
+        check(card, shown == reps, f"each rep's check-in card shows their saved answers ({shown} of {reps})")
+        confirmed = sum(1 for u in group_form if any("saved your answer to question 3" in t for t in
+                                                     posted["texts"][f"a:dm-{u}"]["replies"])
+                        and _feedbacks(posted, u) >= 3 * rounds)
+        check(card, confirmed == reps, f"saved + feedback in each rep's 1:1 chat ({confirmed} of {reps})")
+        check(card, card.errors == 0 and all(o.body == "" for o in card.outcomes),
+              f"all {len(card.outcomes)} acked 200")
+        problems = (await api("problems"))["problems"]
+        check(card, not problems, "every card sent or updated valid against the Adaptive Card 1.5 schema"
+              " and Teams' size limits" + (f": {problems}" if problems else ""))
+    finally:
+        for proc, conn in ((bot_proc, bot_conn), (fake_proc, fake_conn)):
+            conn.send("stop")
+            proc.join(60)
+
+
+def _feedbacks(posted: Json, user: str) -> int:
+    """How many answers' feedback the bot sent to `user` (each has a "Feedback on ..." heading)."""
+    replies = posted["texts"].get(f"a:dm-{user}", {}).get("replies", [])
+    return sum(t.upper().count("FEEDBACK ON") for t in replies)
+
+
 # --- report -------------------------------------------------------------------------------
 
 
@@ -739,13 +1018,21 @@ async def main_async(args: argparse.Namespace) -> int:
         profile_dir.mkdir(parents=True, exist_ok=True)
     bench = Bench(args.members, args.rounds, workdir, profile_dir, Checks(), fresh=args.fresh_connections)
     print(f"bench work dir (bot logs): {workdir}", flush=True)
+    slack, teams = args.platform in ("slack", "both"), args.platform in ("teams", "both")
     await run_floor(bench)
-    await run_slack(bench, "SQLite", f"sqlite:///{workdir / 'slack.db'}", args.oauth)
+    if slack:
+        await run_slack(bench, "SQLite", f"sqlite:///{workdir / 'slack.db'}", args.oauth)
+    if teams:
+        await run_teams(bench, "SQLite", f"sqlite:///{workdir / 'teams.db'}")
     if args.postgres:
         from tests.support.databases import new_postgres_database
 
-        with new_postgres_database(args.postgres, "alignbot_bench") as url:
-            await run_slack(bench, "PostgreSQL", url, args.oauth)
+        if slack:
+            with new_postgres_database(args.postgres, "alignbot_bench") as url:
+                await run_slack(bench, "PostgreSQL", url, args.oauth)
+        if teams:
+            with new_postgres_database(args.postgres, "alignbot_bench") as url:
+                await run_teams(bench, "PostgreSQL", url)
     print_table(bench)
     if bench.checks.failures:
         print(f"{len(bench.checks.failures)} check(s) FAILED")
@@ -761,6 +1048,8 @@ def main() -> None:
     parser.add_argument("--postgres", nargs="?", const=admin_url, default=None, metavar="ADMIN_URL",
                         help="also run on a fresh PostgreSQL database created through this admin URL"
                              f" (default $ALIGNBOT_TEST_POSTGRES_URL or {DEFAULT_PG})")
+    parser.add_argument("--platform", choices=("slack", "teams", "both"), default="both",
+                        help="whose requests to send (default both; the floor row always runs)")
     parser.add_argument("--oauth", action="store_true",
                         help="Slack as a multi-workspace (OAuth) install: tokens from the database")
     parser.add_argument("--fresh-connections", action="store_true",

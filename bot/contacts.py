@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.clock import Clock
@@ -40,7 +41,18 @@ class ContactBook:
     async def remember(self, info: ContactInfo, *, address: str | None = None,
                        conversation_id: str | None = None, personal: bool = False) -> Contact:
         """Insert or update a contact. A personal address is never replaced by a shared one:
-        a team conversation only reaches someone the bot cannot already message privately."""
+        a team conversation only reaches someone the bot cannot already message privately.
+
+        Someone new is often seen by several requests at once (Teams sends an install as two
+        activities; a burst of messages is saved together after the acks): the writers that
+        lose the race to insert them find the row inserted meanwhile and update it."""
+        try:
+            return await self._remember(info, address, conversation_id, personal)
+        except IntegrityError:  # inserted by a concurrent request (or process) since we looked
+            return await self._remember(info, address, conversation_id, personal)
+
+    async def _remember(self, info: ContactInfo, address: str | None, conversation_id: str | None,
+                        personal: bool) -> Contact:
         async with self.db.session() as session:
             row = (await session.exec(select(Contact).where(
                 Contact.platform == info.platform, Contact.user_id == info.user_id))).first()

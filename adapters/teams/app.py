@@ -1,13 +1,15 @@
 """The running Teams connection: botbuilder's CloudAdapter (authenticating every request with
-ConfigurationBotFrameworkAuthentication) served by aiohttp at `/api/messages`, plus `/healthz`.
+ConfigurationBotFrameworkAuthentication, its clients kept: see `credentials`) served by aiohttp at
+`/api/messages`, plus `/healthz`.
 
-Each inbound activity is handled in three steps: remember how to reach the sender (the conversation
-reference, saved on every activity as Bot Framework recommends), translate it with the pure
-functions in `convert`, then hand the work to a tracked task and answer the HTTP request at once.
-The task asks the core and replies in the same conversation. Teams redelivers an activity with the
-same id, which the core records before doing anything, so a retry never stores an answer twice.
-When the work fails (the database is unavailable, or a bug) the person is told so in the same
-conversation - nothing was saved, try again in a few minutes - rather than left waiting.
+Each inbound activity is translated with the pure functions in `convert`, handed to a tracked task
+and answered at once: nothing before the HTTP answer waits for the database. The task, run after
+the acks in arrival order (`BotContext.spawn_inbound`), first remembers how to reach the sender
+(the conversation reference, saved on every activity as Bot Framework recommends), then asks the
+core and replies in the same conversation. Teams redelivers an activity with the same id, which
+the core records before doing anything, so a retry never stores an answer twice. When the work
+fails (the database is unavailable, or a bug) the person is told so in the same conversation -
+nothing was saved, try again in a few minutes - rather than left waiting.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 import requests
 from aiohttp import web
 from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference
 
 from adapters.teams.cards import answered_card
@@ -39,7 +41,7 @@ from adapters.teams.convert import (
     tenant_id,
     uninstalled_personally,
 )
-from adapters.teams.credentials import KeptCredentials
+from adapters.teams.credentials import KeptAuthentication
 from adapters.teams.port import TeamsPort, address_of, profile_of
 from bot.contacts import ContactBook
 from bot.core import BotCore
@@ -100,8 +102,7 @@ class TeamsAdapter(TeamsPort):
                  bot_adapter: BotAdapter | None = None, timeout: float = 15.0) -> None:
         self.core = core
         self.auth = auth
-        self.cloud = bot_adapter or CloudAdapter(ConfigurationBotFrameworkAuthentication(
-            auth, credentials_factory=KeptCredentials(auth)))
+        self.cloud = bot_adapter or CloudAdapter(KeptAuthentication(auth))
         connector = Connector(self.cloud, auth.APP_ID, max_retries=max_retries, max_wait=max_wait,
                               sleep=sleep, timeout=timeout)
         super().__init__(connector, ContactBook(core.ctx.db, core.ctx.clock), report=self._report)
@@ -187,6 +188,16 @@ class TeamsAdapter(TeamsPort):
         if reference.conversation is not None and not reference.conversation.tenant_id:
             reference.conversation.tenant_id = tenant_id(activity)  # Teams puts it in channelData
         self.seen(reference)
+        kind = activity.get("type")
+        event = message_event(activity, self.commands) if kind == ActivityTypes.message else None
+        self.core.ctx.spawn_inbound(self._inbound(activity, reference, event), f"teams-{kind}")
+
+    async def _inbound(self, activity: Json, reference: ConversationReference,
+                       event: TeamsEvent | None) -> None:
+        """An activity's work, after its ack and in arrival order: first remember how to reach
+        the sender (or forget it, when they removed the app), then the install or the message.
+        Nothing here runs before the HTTP answer: under a burst every ack would otherwise wait
+        for the database work of the activities ahead of it."""
         try:
             if (removed := uninstalled_personally(activity)) is not None:
                 await self.contacts.forget_address(PLATFORM, removed)
@@ -197,13 +208,10 @@ class TeamsAdapter(TeamsPort):
         except DatabaseUnavailable as exc:  # saved from their next activity; the work still runs
             log.warning("could not save how to reach the sender of activity %s: %s",
                         activity.get("id"), exc)
-        kind = activity.get("type")
-        if kind in (ActivityTypes.conversation_update, ActivityTypes.installation_update):
-            self.core.ctx.spawn_inbound(self._installed(activity, reference), "teams-install")
-        elif kind == ActivityTypes.message:
-            event = message_event(activity, self.commands)
-            if event is not None:
-                self.core.ctx.spawn_inbound(self._work(event, reference), "teams-message")
+        if activity.get("type") in (ActivityTypes.conversation_update, ActivityTypes.installation_update):
+            await self._installed(activity, reference)
+        elif event is not None:
+            await self._work(event, reference)
 
     async def _remember_sender(self, activity: Json, reference: ConversationReference) -> None:
         """Save how to reach the sender; when their client reports a new time zone (they

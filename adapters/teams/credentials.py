@@ -1,19 +1,52 @@
-"""The bot's own Bot Framework credentials, made once and kept.
+"""The bot's own Bot Framework credentials and clients, made once and kept.
 
 botbuilder's credential factory makes new credentials for every outbound call (each proactive
 turn builds a connector client), and each new credentials object starts with an empty msal token
 cache: every send would then request a fresh access token from the Microsoft login endpoint - a
 blocking HTTPS round trip, on the event loop, before each message. Keeping the credentials per
 (app id, scope, login endpoint) lets msal reuse the token until five minutes before it expires.
+
+botbuilder's CloudAdapter also builds two clients for every turn, inbound or proactive: a connector
+client and a user-token client. Each takes about 3 ms of CPU, nearly all of it msrest computing
+the same retry policy again - so 200 activities arriving together waited over a second for their
+acks on client construction alone. `KeptAuthentication` keeps what does not change from turn to
+turn: the user-token client (it depends only on the app id; the bot does no user sign-in), and
+the connector client of inbound turns (per app id, service URL and audience; the bot never calls
+out through an inbound turn - replies go through proactive turns, see connector.py). Proactive
+turns still get a connector client of their own: connector.py bounds each one's timeout.
+
+The Bot Framework channel signs a token and reuses it on every request for its lifetime (about an
+hour); botbuilder checks it again each time (five JWT parses, the signing key rebuilt from its
+JWK, the signature: 0.2 ms, a third of an ack). `KeptAuthentication` keeps the outcome of a
+successful check for that exact `Authorization` header together with the activity's channel and
+service URL (the only parts of an activity the check reads), until the token's own `exp` - sooner
+than botbuilder, which accepts a token for five minutes past it. A different or altered header, a
+different channel or service URL, a refused token or an expired one goes through botbuilder's
+full check as before.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.integration.aiohttp import ConfigurationServiceClientCredentialFactory
-from botframework.connector.auth import ServiceClientCredentialsFactory
+from botbuilder.integration.aiohttp import (
+    ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
+)
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    AuthenticationConstants,
+    ClaimsIdentity,
+    ConnectorFactory,
+    ServiceClientCredentialsFactory,
+)
 from msrest.authentication import Authentication
+
+MAX_KEPT_CONNECTORS = 64  # service URLs are Microsoft's (checked against the token): a handful
+MAX_KEPT_TOKENS = 1024  # valid tokens at once: one per channel region and key, renewed hourly
 
 
 class KeptCredentials(ServiceClientCredentialsFactory):  # type: ignore[misc]  # untyped base
@@ -36,3 +69,96 @@ class KeptCredentials(ServiceClientCredentialsFactory):  # type: ignore[misc]  #
             self._made[key] = await self._inner.create_credentials(
                 app_id, oauth_scope, login_endpoint, validate_authority)
         return self._made[key]
+
+
+def app_id_of(claims: ClaimsIdentity) -> str:
+    """The bot's app id as botbuilder reads it from a request's claims: the audience of a
+    channel's token, else the appid claim (the emulator)."""
+    value = claims.get_claim_value(AuthenticationConstants.AUDIENCE_CLAIM)
+    if value is None:
+        value = claims.get_claim_value(AuthenticationConstants.APP_ID_CLAIM)
+    return str(value or "")
+
+
+class KeptConnectors(ConnectorFactory):  # type: ignore[misc]  # untyped base
+    """An inbound turn's connector factory that hands out the client made for the same app id,
+    service URL and audience before."""
+
+    def __init__(self, inner: ConnectorFactory, app_id: str, kept: dict[tuple[str, str, str], Any]) -> None:
+        self._inner = inner
+        self._app_id = app_id
+        self._kept = kept
+
+    async def create(self, service_url: str, audience: str | None = None) -> Any:
+        key = (self._app_id, service_url or "", audience or "")
+        client = self._kept.get(key)
+        if client is None:
+            client = await self._inner.create(service_url, audience)
+            if len(self._kept) >= MAX_KEPT_CONNECTORS:
+                self._kept.clear()
+            self._kept[key] = client
+        return client
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What botbuilder concluded from a valid token, and until when it may be reused."""
+
+    claims_identity: ClaimsIdentity
+    audience: str | None
+    caller_id: str | None
+    connector_factory: ConnectorFactory | None
+    expires: float  # the token's exp (seconds since the epoch)
+
+    def result(self) -> AuthenticateRequestResult:
+        result = AuthenticateRequestResult()
+        result.claims_identity, result.audience = self.claims_identity, self.audience
+        result.caller_id, result.connector_factory = self.caller_id, self.connector_factory
+        return result
+
+
+class KeptAuthentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]  # untyped base
+    """botbuilder's configuration-driven authentication with kept credentials, the clients
+    every turn would otherwise build anew, and the outcome of checking a reused channel token
+    (see the module docstring). `now` is the real clock tokens are checked against."""
+
+    def __init__(self, configuration: Any, *, now: Callable[[], float] = time.time) -> None:
+        super().__init__(configuration, credentials_factory=KeptCredentials(configuration))
+        self._now = now
+        self._connectors: dict[tuple[str, str, str], Any] = {}
+        self._token_clients: dict[str, Any] = {}
+        self._checked: dict[tuple[str, str, str], Checked] = {}
+
+    async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
+        key = (auth_header or "", str(activity.channel_id or ""), str(activity.service_url or ""))
+        checked = self._checked.get(key) if auth_header else None
+        if checked is not None and self._now() < checked.expires:
+            return checked.result()
+        result = await super().authenticate_request(activity, auth_header)  # raises when refused
+        if result.connector_factory is not None and result.claims_identity is not None:
+            result.connector_factory = KeptConnectors(
+                result.connector_factory, app_id_of(result.claims_identity), self._connectors)
+        self._keep(key, result)
+        return result
+
+    def _keep(self, key: tuple[str, str, str], result: Any) -> None:
+        """Keep a token's accepted check until the token expires (one without `exp` is not kept)."""
+        identity = result.claims_identity
+        expires = (identity.claims or {}).get("exp") if identity is not None else None
+        if not key[0] or not getattr(identity, "is_authenticated", False) or not isinstance(expires, int):
+            return
+        if len(self._checked) >= MAX_KEPT_TOKENS:
+            now = self._now()
+            self._checked = {k: c for k, c in self._checked.items() if now < c.expires}
+            if len(self._checked) >= MAX_KEPT_TOKENS:
+                self._checked.clear()
+        self._checked[key] = Checked(identity, result.audience, result.caller_id, result.connector_factory,
+                                     float(expires))
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> Any:
+        app_id = app_id_of(claims_identity)
+        client = self._token_clients.get(app_id)
+        if client is None:
+            client = await super().create_user_token_client(claims_identity)
+            self._token_clients[app_id] = client
+        return client

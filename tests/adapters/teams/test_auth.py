@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import jwt
+import msrest
 import pytest
+from botbuilder.schema import Activity
+from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import select
 
 from adapters.teams.app import MESSAGES_PATH, BotAuthConfig, TeamsAdapter
+from adapters.teams.credentials import KeptAuthentication
 from bot.core import BotCore
 from bot.storage.models import Contact
 from tests.adapters.teams import activities as act
@@ -103,3 +109,72 @@ async def test_default_public_cloud_settings_refuse_without_a_token(core: BotCor
     finally:
         await teams.stop()
     assert await contacts(core) == 0
+
+
+async def test_acks_build_no_bot_framework_clients_after_the_first(
+        secured: str, core: BotCore, channel_key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch) -> None:
+    """botbuilder builds a connector client and a user-token client for every turn, each an
+    msrest configuration costing ~3 ms of CPU before the ack: the first request's are kept."""
+    header = "Bearer " + token(channel_key)
+    assert await post(secured, typing(), header) == 200
+    built: list[str] = []
+    original = msrest.Configuration.__init__
+
+    def counted(self: msrest.Configuration, *args: Any, **kwargs: Any) -> None:
+        built.append(type(self).__name__)
+        original(self, *args, **kwargs)
+    monkeypatch.setattr(msrest.Configuration, "__init__", counted)
+    for _ in range(3):
+        assert await post(secured, typing(), header) == 200
+    await core.ctx.drain()
+    assert built == []
+    assert await contacts(core) == 1
+
+
+@dataclass
+class Clock:
+    now: float = field(default_factory=time.time)
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_reused_channel_token_is_checked_once_until_it_expires(
+        openid: str, channel_key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bot Framework reuses one token for an hour: botbuilder's full check (five JWT parses, the
+    key rebuilt, the signature) runs once per token, channel and service URL, until its exp."""
+    checks: list[JwtTokenExtractor] = []
+    check = JwtTokenExtractor.get_identity
+
+    async def counted(self: JwtTokenExtractor, *args: Any, **kwargs: Any) -> Any:
+        checks.append(self)
+        return await check(self, *args, **kwargs)
+    monkeypatch.setattr(JwtTokenExtractor, "get_identity", counted)
+    clock = Clock()
+    auth = KeptAuthentication(BotAuthConfig(APP_ID=APP_ID, APP_PASSWORD="not-a-real-secret",
+                                            TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=ISSUER,
+                                            TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=openid), now=clock)
+    expires = int(clock.now) + 600
+    header = "Bearer " + token(channel_key, exp=expires)
+    activity = Activity().deserialize(typing())
+    for _ in range(3):
+        result = await auth.authenticate_request(activity, header)
+        assert result.claims_identity.get_claim_value("aud") == APP_ID
+        assert await result.connector_factory.create(SERVICE_URL, result.audience) is not None
+    assert len(checks) == 1
+
+    elsewhere = Activity().deserialize({**typing(), "serviceUrl": "https://evil.example/"})
+    webchat = Activity().deserialize({**typing(), "channelId": "webchat"})
+    for other, why in ((elsewhere, "serviceurl"), (webchat, "endorsement")):  # same token: refused
+        with pytest.raises(Exception, match=why):
+            await auth.authenticate_request(other, header)
+    assert len(checks) == 3
+
+    clock.now = expires  # expired for the cache (botbuilder allows five more minutes): checked again
+    await auth.authenticate_request(activity, header)
+    assert len(checks) == 4
+    forged = "Bearer " + token(new_key())
+    for _ in range(2):  # a refused token is never kept
+        with pytest.raises(jwt.InvalidSignatureError):
+            await auth.authenticate_request(activity, forged)
+    assert len(checks) == 6

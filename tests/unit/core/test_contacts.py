@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.contacts import ContactBook, ContactInfo
 from bot.core import BotCore
 
@@ -29,3 +31,20 @@ async def test_contacts_keep_the_private_address_and_are_found_many_ways(core: B
     row = await book.get("teams", "29:dana")
     assert row is not None and row.address is None and not row.personal and row.email
     assert await book.by_conversation("teams", "a:dm") is None
+
+
+async def test_someone_new_seen_by_several_requests_at_once_is_stored_once(core: BotCore) -> None:
+    """Teams sends an install as two activities at once (conversationUpdate, installationUpdate),
+    and a burst of messages from someone new is saved together: every writer but the first finds
+    the row inserted meanwhile and updates it, instead of failing on the unique key."""
+    book = ContactBook(core.ctx.db, core.ctx.clock)
+    sightings = [ContactInfo("teams", "29:kim", name="Kim", timezone="Asia/Tokyo"),
+                 ContactInfo("teams", "29:kim", email="kim@acme.example"),
+                 ContactInfo("teams", "29:kim", external_id="aad-kim")] * 2
+    saved = await asyncio.gather(*(book.remember(info, address=f'{{"chat": {i}}}', conversation_id="a:kim",
+                                                 personal=True) for i, info in enumerate(sightings)))
+    assert {row.id for row in saved} == {saved[0].id}
+    row = await book.get("teams", "29:kim")
+    assert row is not None and row.personal and row.conversation_id == "a:kim"
+    assert (row.name, row.email, row.timezone, row.external_id) == (
+        "Kim", "kim@acme.example", "Asia/Tokyo", "aad-kim")

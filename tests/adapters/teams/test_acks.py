@@ -1,0 +1,64 @@
+"""What /api/messages does before its HTTP answer: nothing that waits for the database. How to
+reach the sender is saved after the ack, before their activity is handled; a burst of activities
+is acknowledged while the database is still busy with the first."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlmodel import select
+
+from adapters.teams.app import TeamsAdapter
+from bot.contacts import ContactBook
+from bot.core import BotCore
+from bot.storage.models import Contact
+from tests.adapters.teams import activities as act
+from tests.adapters.teams.conftest import DANA, Teams
+
+
+class HeldContacts:
+    """The adapter's contact book with every write held until `release()`: a database that is
+    slow to answer, without time passing."""
+
+    def __init__(self, book: ContactBook) -> None:
+        self.write = book.remember
+        self.gate = asyncio.Event()
+        self.waiting = 0
+
+    async def remember(self, *args: Any, **kwargs: Any) -> Contact:
+        self.waiting += 1
+        await self.gate.wait()
+        return await self.write(*args, **kwargs)
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+async def contacts(core: BotCore) -> list[Contact]:
+    async with core.ctx.db.session() as session:
+        return list((await session.exec(select(Contact))).all())
+
+
+async def test_activities_are_acknowledged_before_the_sender_is_saved(
+        teams: Teams, core: BotCore, adapter: TeamsAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
+    held = HeldContacts(adapter.contacts)
+    monkeypatch.setattr(adapter.contacts, "remember", held.remember)
+    hellos = [act.message(teams.connector.service_url, teams.user(DANA), "help", timezone="Europe/Berlin")
+              for _ in range(3)]
+    try:
+        async with aiohttp.ClientSession() as session, asyncio.timeout(10):
+            for hello in hellos:  # each answered while the contact write is still held
+                async with session.post(teams.url, json=hello) as response:
+                    assert response.status == 200
+        assert await contacts(core) == [] and teams.connector.calls == []
+    finally:
+        held.release()
+    await core.ctx.drain()
+    [dana] = await contacts(core)  # saved after the acks, before her messages were handled
+    assert (dana.user_id, dana.timezone, dana.conversation_id) == (DANA, "Europe/Berlin", teams.dm(DANA))
+    assert held.waiting == 3
+    replies = teams.connector.card_texts(conversation=teams.dm(DANA))
+    assert len(replies) == 3 and all("sales-align-bot commands" in reply for reply in replies)
