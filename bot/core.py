@@ -96,6 +96,9 @@ class OpenCheckIn:
     thread: MessageRef | None  # the invitation message
 
 
+READY_FRESH_SECONDS = 2.0  # how long a database that answered counts as up (real time)
+
+
 @dataclass
 class BotCore:
     ctx: BotContext
@@ -260,14 +263,16 @@ class BotCore:
         return await self.checkins.invitation(member, int(target))
 
     async def database_ready(self, within: float = 1.5) -> bool:
-        """Whether the database answers a real read now (a locked SQLite file fails it too), for
-        adapters that can keep an input on the person's screen rather than lose it.
+        """Whether the database answers now, for adapters that can keep an input on the person's
+        screen rather than lose it (a locked SQLite file counts as not answering).
 
-        Callers that arrive while a read is under way share it: it is in front of an ack, and 200
-        reps pressing Save together would otherwise queue 200 reads for the pool's few
-        connections (bench/ack_latency.py: p99 230 ms). A shared read began at most one read's
-        time before the caller asked; the database failing after it passed is handled later
-        (the reply quotes the answers back)."""
+        It is in front of an ack, so it asks the database only when the bot has not heard from
+        it lately (`READY_FRESH_SECONDS`): 200 reps pressing Save together would otherwise wait
+        for reads behind their own requests (bench/ack_latency.py: p99 230 ms). Callers that
+        arrive while a read is under way share it. Should the database fail after it answered,
+        the input is not lost either: the reply quotes the answers back."""
+        if self.ctx.db.answered_lately(READY_FRESH_SECONDS):
+            return True
         if self._readiness is None or self._readiness.done():
             self._readiness = asyncio.ensure_future(self.ctx.db.readable())
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, pool, text
+from sqlalchemy import Engine, create_engine, event, pool
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -104,16 +105,31 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(timeout))
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._reader: Engine | None = None  # readable()'s own connection, made on first use
+        # When (time.monotonic()) a unit of work or readable() last succeeded, and last failed
+        # as unavailable.
+        self.last_answered = self.last_refused = float("-inf")
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: committed on success, rolled back on error. Raises
         DatabaseUnavailable when the database cannot be used right now."""
         try:
+            async with self._unit_of_work() as session:
+                yield session
+        except DatabaseUnavailable:
+            self.last_refused = time.monotonic()
+            raise
+
+    @asynccontextmanager
+    async def _unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        try:
             async with self._sessions() as session:
                 try:
                     yield session
+                    used = session.in_transaction()  # a statement ran: this one talked to it
                     await session.commit()
+                    if used:
+                        self.last_answered = time.monotonic()
                 except BaseException as exc:
                     # On a lost connection the rollback fails too; the first error is the news.
                     with contextlib.suppress(sa_exc.SQLAlchemyError, OSError):
@@ -125,6 +141,11 @@ class Database:
             if is_unavailable(exc):
                 raise DatabaseUnavailable(_reason(exc)) from exc
             raise
+
+    def answered_lately(self, within: float) -> bool:
+        """Whether the database answered within the last `within` seconds (real time) and has
+        not failed since: a busy bot knows its database works without asking it again."""
+        return self.last_answered > self.last_refused and time.monotonic() - self.last_answered < within
 
     def alembic_config(self) -> Config:
         config = Config()
@@ -178,18 +199,28 @@ class Database:
     def _read_sync(self) -> bool:
         if self._reader is None:
             self._reader = self._reader_engine()
-        try:
-            with self._reader.connect() as connection:
-                connection.execute(text("SELECT 1 FROM alembic_version LIMIT 1"))
-        except (sa_exc.SQLAlchemyError, OSError) as exc:
-            if is_unavailable(exc):
-                return False
-            raise
-        return True
+        for attempt in (1, 2):
+            try:
+                with self._reader.connect() as connection:
+                    connection.exec_driver_sql("SELECT 1 FROM alembic_version LIMIT 1")
+                self.last_answered = time.monotonic()
+                return True
+            except (sa_exc.SQLAlchemyError, OSError) as exc:
+                # A pooled connection the server dropped (a restart): once more on a new one.
+                if attempt == 1 and getattr(exc, "connection_invalidated", False):
+                    continue
+                if is_unavailable(exc):
+                    self.last_refused = time.monotonic()
+                    return False
+                raise
+        return False
 
     def _reader_engine(self) -> Engine:
-        options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 1, "max_overflow": 0,
-                                   "pool_timeout": self.timeout}
+        """As few calls as can be, each a wait for the GIL while the event loop is busy: no ping
+        before the read (a dead connection fails the read, then it is tried once more), no
+        transaction to roll back after it."""
+        options: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": self.timeout,
+                                   "isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
         if not self.is_sqlite:
             options["connect_args"] = {"connect_timeout": max(1, round(self.timeout))}
         engine = create_engine(self.sync_url, **options)

@@ -10,11 +10,13 @@ import json
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlmodel import select
 
 from adapters.console.adapter import ConsoleAdapter
 from bot.core import BotCore
 from bot.leads.webhook import RETRY_AFTER_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import Answer
 from tests.faults.conftest import WEBHOOK_SECRET
 from tests.support.outage import Outage
@@ -88,10 +90,12 @@ async def test_the_console_says_to_try_again_and_keeps_running(core: BotCore, ou
     assert stored.text == answer and "saved your answer to question 1" in out.getvalue()
 
 
-async def test_readiness_checks_at_once_share_one_read_and_see_an_outage(
+async def test_readiness_asks_the_database_only_when_not_heard_from_and_shares_the_read(
         core: BotCore, outage: Outage) -> None:
-    """Slack's modal waits on `database_ready` before it closes: 50 reps pressing Save together
-    cost one read, and a check that starts after the database went away says so."""
+    """Slack's modal waits on `database_ready` before it closes. A database that answered a
+    moment ago is taken as up; once it failed, 50 reps pressing Save together share one read,
+    which says it is down until it answers again."""
+    await setup_team(core)
     reads = 0
     read = core.ctx.db.readable
 
@@ -101,9 +105,15 @@ async def test_readiness_checks_at_once_share_one_read_and_see_an_outage(
         return await read()
     core.ctx.db.readable = counted  # type: ignore[method-assign]
     assert await asyncio.gather(*(core.database_ready() for _ in range(50))) == [True] * 50
-    assert reads == 1
+    assert reads == 0  # it answered setting the team up
+
     await outage.begin()
+    with pytest.raises(DatabaseUnavailable):
+        async with core.ctx.db.session() as session:
+            await session.exec(select(Answer))
     assert await asyncio.gather(*(core.database_ready() for _ in range(50))) == [False] * 50
-    assert reads == 2
+    assert reads == 1
     await outage.end()
-    assert await core.database_ready()  # the read still waiting on SQLite's lock, or a new one
+    assert await asyncio.gather(*(core.database_ready() for _ in range(50))) == [True] * 50
+    assert reads <= 2  # the read still waiting on SQLite's lock, or one new one
+    assert await core.database_ready() and reads <= 2  # answered: taken as up again

@@ -117,6 +117,10 @@ async def test_a_form_submitted_while_the_database_is_down_stays_open_with_the_a
     await team(slack)
     view, _ = await open_modal(slack, core)
     await outage.begin()
+    # The bot has found the database down (here: Dana's message in the DM meanwhile).
+    await slack.poster.event(dm_event(DANA, "Still there?", "Ev0DOWN01", DANA_DM))
+    await core.ctx.drain()
+    assert "couldn't" in slack.api.posts(DANA_DM)[-1]["text"]
     status, body = await slack.poster.interaction(view_submission(DANA, view, ANSWERS))
     await core.ctx.drain()
     assert status == 200
@@ -133,22 +137,17 @@ async def test_a_form_submitted_while_the_database_is_down_stays_open_with_the_a
         q: (text, 0) for q, text in ANSWERS.items()}
 
 
-async def test_a_form_that_fails_after_it_was_accepted_quotes_the_answers_back(
+async def test_a_form_submitted_as_the_database_goes_down_quotes_the_answers_back(
         slack: Slack, core: BotCore, outage: Outage) -> None:
-    """The check before closing the modal passed, then the database went away: the answers
-    cannot stay in the modal, so the reply in the DM thread carries them."""
+    """The database answered a moment ago (the Answer button), so the modal closes without
+    asking it again; the save then fails, and the reply in the DM thread carries the answers."""
     await team(slack)
     view, ask_ts = await open_modal(slack, core)
-    ready = core.database_ready
-
-    async def ready_then_down(within: float = 1.5) -> bool:
-        result = await ready(within)
-        await outage.begin()
-        return result
-    core.database_ready = ready_then_down  # type: ignore[method-assign]
-    await slack.poster.interaction(view_submission(DANA, view, ANSWERS))
+    await outage.begin()
+    status, body = await slack.poster.interaction(view_submission(DANA, view, ANSWERS))
     await core.ctx.drain()
     await outage.end()
+    assert (status, body) == (200, "")
     reply = slack.api.posts(DANA_DM)[-1]
     assert reply["thread_ts"] == ask_ts and "couldn't save your answers" in reply["text"]
     shown = json.dumps(reply["blocks"])
