@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.limits import DEFAULT_LIMITS, WebApiLimits
 from bot.installations import Installations, Workspace
+from bot.storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 INSTALL_PATH = "/slack/install"
@@ -51,7 +52,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     Bolt looks the installation up for every request it authorizes, so what was found is kept
     for `cache_seconds`: a burst of answers then costs no query per ack. This process's own
     saves and deletes clear it at once; another process's install or uninstall is seen within
-    `cache_seconds`."""
+    `cache_seconds`. While the database is unavailable, what was found before is used."""
 
     def __init__(self, records: Installations, client_id: str, cache_seconds: float = 30.0) -> None:
         self.records = records
@@ -95,7 +96,12 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         cached = self._found.get(cache_key)
         if cached is not None and now - cached[0] < timedelta(seconds=self.cache_seconds):
             return cached[1]
-        data = await self.records.find(**key)
+        try:
+            data = await self.records.find(**key)
+        except DatabaseUnavailable:
+            if cached is None:
+                raise
+            return cached[1]  # the database is down: what was found before (uninstalls drop it)
         self._found[cache_key] = (now, data)
         return data
 
@@ -167,7 +173,8 @@ class Workspaces:
     With OAuth, who is in which workspace and each workspace's bot token are kept for
     `remember_for` seconds, so a fan-out does not read both from the database for every message;
     an uninstall (`forget_clients`) drops them at once in this process, other processes within
-    that time (their sends then fail and are retried)."""
+    that time (their sends then fail and are retried). While the database is unavailable, what
+    was known before is used, expired or not: replies saying "nothing was saved" still go out."""
 
     def __init__(self, client: AsyncWebClient | None = None, *, records: Installations | None = None,
                  store: DatabaseInstallationStore | None = None,
@@ -212,7 +219,15 @@ class Workspaces:
         now = self._clock()
         until, where = self._where.get(user_id, (0.0, None))
         if until <= now:
-            where = await self.records.workspace_of(user_id)
+            try:
+                found = await self.records.workspace_of(user_id)
+            except DatabaseUnavailable:
+                # What this process last knew still reaches them: telling someone that their
+                # input was not saved must not need the database that lost it.
+                if (known := where or self._known.get(user_id) or CURRENT_WORKSPACE.get()) is None:
+                    raise
+                return known
+            where = found
             self._where[user_id] = (now + self._remember_for, where)
         return where
 
@@ -222,10 +237,15 @@ class Workspaces:
         until, token = self._tokens.get(where, (0.0, ""))
         if until > now:
             return token
-        bot = await self.store.async_find_bot(enterprise_id=where.org_id, team_id=where.workspace_id)
-        if bot is None and where.org_id:  # an org-wide install serves every workspace of the org
-            bot = await self.store.async_find_bot(enterprise_id=where.org_id, team_id=None,
-                                                  is_enterprise_install=True)
+        try:
+            bot = await self.store.async_find_bot(enterprise_id=where.org_id, team_id=where.workspace_id)
+            if bot is None and where.org_id:  # an org-wide install serves every workspace of the org
+                bot = await self.store.async_find_bot(enterprise_id=where.org_id, team_id=None,
+                                                      is_enterprise_install=True)
+        except DatabaseUnavailable:
+            if not token:  # the last token known here (an uninstall would have dropped it)
+                raise
+            return token
         if bot is None or not bot.bot_token:
             raise NoInstallation(f"the app is not installed in workspace {where.workspace_id}")
         self._tokens[where] = (now + self._remember_for, bot.bot_token)

@@ -5,14 +5,17 @@ once when an installation is removed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.oauth import NoInstallation, Workspaces
+from adapters.slack.oauth import DatabaseInstallationStore, NoInstallation, Workspaces
+from bot.clock import ManualClock
 from bot.installations import Workspace
+from bot.storage.database import DatabaseUnavailable
 
 ACME, GLOBEX = Workspace("T0ACME001"), Workspace("T0GLOBEX1")
 
@@ -23,9 +26,12 @@ class Records:
 
     where: dict[str, Workspace]
     lookups: int = 0
+    down: bool = False
 
     async def workspace_of(self, user_id: str) -> Workspace | None:
         self.lookups += 1
+        if self.down:
+            raise DatabaseUnavailable("OperationalError: connection refused")
         return self.where.get(user_id)
 
     async def workspaces(self) -> list[Workspace]:
@@ -39,10 +45,13 @@ class Records:
 class Store:
     tokens: dict[str, str]
     lookups: int = 0
+    down: bool = False
 
     async def async_find_bot(self, *, enterprise_id: str | None, team_id: str | None,
                              is_enterprise_install: bool | None = False) -> Bot | None:
         self.lookups += 1
+        if self.down:
+            raise DatabaseUnavailable("OperationalError: connection refused")
         token = self.tokens.get(team_id or "")
         return Bot(bot_token=token, bot_id="B1", bot_user_id="U0BOT", installed_at=0.0,
                    team_id=team_id) if token else None
@@ -104,3 +113,48 @@ async def test_an_uninstall_is_forgotten_at_once_and_a_move_is_followed(setup: S
         await setup.workspaces.client_for("U0GREG001")
     await setup.workspaces.remember("U0GREG001", ACME)  # seen in a request from Acme now
     assert (await setup.workspaces.client_for("U0GREG001")).token == "xoxb-acme"
+
+
+async def test_with_the_database_down_replies_still_go_out_with_what_was_known(setup: Setup) -> None:
+    """A rep's answers could not be saved: the reply telling them so (and quoting the answers)
+    must not need the database, even after the minute the lookups are kept for."""
+    assert (await setup.workspaces.client_for("U0DANA001")).token == "xoxb-acme"
+    setup.clock.now += 3600
+    setup.records.down = setup.store.down = True
+    assert (await setup.workspaces.client_for("U0DANA001")).token == "xoxb-acme"
+    with pytest.raises(DatabaseUnavailable):  # never known here: nothing to fall back on
+        await setup.workspaces.client_for("U0GREG001")
+    setup.records.down = setup.store.down = False
+    setup.store.tokens[ACME.workspace_id] = "xoxb-acme-2"
+    assert (await setup.workspaces.client_for("U0DANA001")).token == "xoxb-acme-2"  # looked up again
+
+
+@dataclass
+class InstallRecords:
+    """The installations' records as DatabaseInstallationStore reads them."""
+
+    clock: ManualClock
+    rows: dict[str, dict[str, Any]]
+    down: bool = False
+
+    async def find(self, **key: Any) -> dict[str, Any] | None:
+        if self.down:
+            raise DatabaseUnavailable("OperationalError: connection refused")
+        return self.rows.get(key["workspace_id"])
+
+
+async def test_the_installation_store_answers_from_what_it_found_while_the_database_is_down() -> None:
+    """bolt authorizes every request through the store: during an outage, the acks (and the
+    replies saying nothing was saved) still find the workspace's installation."""
+    clock = ManualClock(datetime(2026, 3, 2, 14, tzinfo=UTC))
+    row = {"client_id": "cid", "app_id": "A0APP0001", "team_id": ACME.workspace_id, "bot_token": "xoxb-acme",
+           "bot_id": "B1", "bot_user_id": "U0BOT", "user_id": "U0ADA0001", "installed_at": 0.0}
+    records = InstallRecords(clock, {ACME.workspace_id: row})
+    store = DatabaseInstallationStore(records, "cid", cache_seconds=30)  # type: ignore[arg-type]
+    assert (await store.async_find_bot(enterprise_id=None, team_id=ACME.workspace_id)) is not None
+    clock.advance(timedelta(hours=1))
+    records.down = True
+    bot = await store.async_find_bot(enterprise_id=None, team_id=ACME.workspace_id)
+    assert bot is not None and bot.bot_token == "xoxb-acme"
+    with pytest.raises(DatabaseUnavailable):
+        await store.async_find_bot(enterprise_id=None, team_id=GLOBEX.workspace_id)
