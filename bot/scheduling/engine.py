@@ -355,9 +355,11 @@ class ScheduleEngine:
                  .outerjoin(OutboundMessage, col(OutboundMessage.key) == col(CheckIn.key).concat(":ask"))
                  .where(col(CheckIn.state) == "scheduled", col(CheckIn.occurrence_at) <= now,
                         _unclaimed(stale),
-                        # `ask now` sends its own at once: only the ones it could not, or left
-                        or_(col(CheckIn.schedule_id).is_not(None), col(OutboundMessage.id).is_not(None),
-                            col(CheckIn.created_at) < stale)))
+                        # A schedule's rows while it exists (a removed one asks nothing more);
+                        # `ask now`'s only once it failed to send them itself, or left them.
+                        or_(col(Schedule.id).is_not(None), and_(
+                            col(CheckIn.schedule_id).is_(None),
+                            or_(col(OutboundMessage.id).is_not(None), col(CheckIn.created_at) < stale)))))
         if after is not None:
             query = query.where(_after(col(CheckIn.occurrence_at), after))
         return await self._page(session, query.order_by(col(CheckIn.occurrence_at), col(CheckIn.id)))
@@ -374,13 +376,17 @@ class ScheduleEngine:
         crash); the rest are to be claimed and sent."""
         late: list[int | None] = []
         failed: list[int | None] = []
+        superseded: list[int | None] = []
         sent: list[tuple[_Ask, MessageRef]] = []
         wanted: list[Outgoing[_Ask]] = []
+        busy = await self._with_open_checkin(session, [r[1].id for r in rows if r[2] is None], now)
         for checkin, member, schedule, state, claimed_at, platform_ref in rows:
             seen = Seen(state, claimed_at, platform_ref) if state is not None else None
             if now - checkin.occurrence_at > self.grace or (
                     checkin.closes_at is not None and checkin.closes_at <= now):
                 late.append(checkin.id)
+            elif schedule is None and member.id in busy and (seen is None or seen.state != "sent"):
+                superseded.append(checkin.id)  # an `ask now` retried after they were asked again
             elif seen is not None and seen.state == "failed":
                 failed.append(checkin.id)
             elif seen is not None and seen.state == "sent":
@@ -392,11 +398,21 @@ class ScheduleEngine:
                                        seen=seen))
         await self._close_unasked(session, late, "missed", "not asked in time")
         await self._close_unasked(session, failed, "failed", "could not be reached")
+        await self._close_unasked(session, superseded, "skipped", "another check-in is open")
         await self._mark_asked(session, sent)
         report.missed += len(late)
         report.failed += len(failed)
         report.asked += len(sent)
         return wanted
+
+    async def _with_open_checkin(self, session: AsyncSession, member_ids: list[int | None],
+                                 now: datetime) -> set[int]:
+        """Which of these members have a check-in open now."""
+        if not member_ids:
+            return set()
+        rows = (await session.exec(select(CheckIn.member_id, CheckIn.closes_at).where(
+            col(CheckIn.member_id).in_(member_ids), col(CheckIn.state).in_(OPEN_STATES)))).all()
+        return {member_id for member_id, closes_at in rows if closes_at is None or closes_at > now}
 
     async def _record_asks(self, session: AsyncSession, outcomes: list[Outcome[_Ask]]) -> None:
         """In the outbox's transaction: the check-ins sent are asked, those given up failed."""

@@ -208,6 +208,37 @@ async def test_remove_stops_a_schedule(core: BotCore, port: TimedPort) -> None:
     assert kept.state == "expired"  # the one already sent stayed open until it closed
 
 
+async def test_remove_stops_invitations_waiting_for_a_retry(core: BotCore, port: TimedPort) -> None:
+    await add_members(core, ("Dana", NY))
+    await say(core, "ada", f'{ADD} "weekdays 09:00" to=reps remind=off')
+    port.fail_for["dana"] = False  # the send fails for now: the next pass would retry it
+    await core.advance(timedelta(days=1))
+    assert port.asks() == []
+    assert "Removed schedule #1" in await say(core, "ada", "/align schedule remove 1")
+    del port.fail_for["dana"]
+    await core.advance(timedelta(minutes=10))
+    assert port.asks() == []  # the admin removed it: nothing more goes out
+
+
+async def test_an_ask_now_left_unsent_is_dropped_once_the_rep_has_another_check_in_open(
+        core: BotCore, port: TimedPort) -> None:
+    """An `ask now` whose send failed is retried by the scheduler - unless the rep has been asked
+    again meanwhile (e.g. a row an earlier version left unsent before the admin asked again)."""
+    await add_members(core, ("Dana", NY))
+    assert "Asked 1: Dana" in await say(core, "ada", "/align ask now dana")
+    (open_one,) = await rows(core, "Dana")
+    async with core.ctx.db.session() as session:
+        session.add(CheckIn(key="adhoc:left-unsent", member_id=open_one.member_id, schedule_id=None,
+                            occurrence_at=core.ctx.clock.now() - timedelta(minutes=30),
+                            audience="rep", strategy_version=open_one.strategy_version,
+                            closes_at=open_one.closes_at,
+                            created_at=core.ctx.clock.now() - timedelta(minutes=30)))
+    await core.advance(timedelta(minutes=1))
+    assert len(port.asks("dana")) == 1  # no second invitation
+    left = next(r for r in await rows(core, "Dana") if r.key == "adhoc:left-unsent")
+    assert (left.state, left.note) == ("skipped", "another check-in is open")
+
+
 async def test_a_paused_schedule_sends_no_reminders_for_its_open_check_ins(
         core: BotCore, port: TimedPort) -> None:
     await add_members(core, ("Dana", NY))
