@@ -326,14 +326,12 @@ def _join_phrases(toks: list[Tok]) -> list[Tok]:
     return out
 
 
-# "fed" is the past of "feed" next to these words ("we fed the CRM", "fed back"), else the
-# federal government ("not the feds", "fed agencies").
-_FED_VERB_AFTER = frozenset({"we", "i", "they", "he", "she", "you", "who", "was", "were", "be", "been",
-                             "being", "is", "are", "get", "got", "gets", "getting", "had", "have",
-                             "has", "and"})
-_FED_VERB_BEFORE = frozenset({"back", "into", "in", "up", "through", "them", "it", "us", "him", "her",
-                              "me", "our", "their", "his", "its", "the", "a", "an", "all", "everything",
-                              "off", "data", "leads", "information", "info", "that", "this", "those"})
+# "fed" is the past of "feed" right after a person ("we fed", "I fed") or before what is fed
+# or where ("fed back", "fed them", "fed the CRM"); otherwise the federal government ("not the
+# feds", "state and fed agencies", "two fed leads", "most deals were fed").
+_FED_VERB_AFTER = frozenset({"we", "i", "they", "he", "she", "you", "who"})
+_FED_VERB_BEFORE = frozenset({"back", "into", "up", "off", "them", "it", "us", "him", "her", "me", "our",
+                              "their", "his", "its", "the", "everything"})
 
 
 def _verb_fed(raws: list[Tok]) -> list[Tok]:

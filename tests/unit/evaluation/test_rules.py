@@ -590,6 +590,11 @@ cadence:
         ("fed agencies and mfg", {"federal": True, "makers": True}),
         ("we fed the Kessler Mfg leads into Salesforce", {"makers": True}),
         ("Kessler Mfg fed back on the pilot; I fed them the ROI model", {"makers": True}),
+        ("we sell to state and fed agencies", {"federal": True}),
+        ("SLED and fed are out of scope", {"federal": False}),
+        ("two fed leads from the expo", {"federal": True}),
+        ("we have fed and state deals", {"federal": True}),
+        ("most deals were fed", {"federal": True}),
     ],
 )
 def test_common_business_abbreviations_name_segments(
