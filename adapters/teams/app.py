@@ -208,6 +208,8 @@ class TeamsAdapter(TeamsPort):
         except DatabaseUnavailable as exc:  # saved from their next activity; the work still runs
             log.warning("could not save how to reach the sender of activity %s: %s",
                         activity.get("id"), exc)
+        except Exception:  # a bug here must not cost the person their answer: after the ack,
+            log.exception("could not save the sender of activity %s", activity.get("id"))  # no retry
         if activity.get("type") in (ActivityTypes.conversation_update, ActivityTypes.installation_update):
             await self._installed(activity, reference)
         elif event is not None:

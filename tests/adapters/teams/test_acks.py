@@ -62,3 +62,21 @@ async def test_activities_are_acknowledged_before_the_sender_is_saved(
     assert held.waiting == 3
     replies = teams.connector.card_texts(conversation=teams.dm(DANA))
     assert len(replies) == 3 and all("sales-align-bot commands" in reply for reply in replies)
+
+
+async def test_a_failure_saving_the_sender_still_answers_the_message(
+        teams: Teams, core: BotCore, adapter: TeamsAdapter, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """After the 200 Teams sends nothing again: whatever goes wrong noting how to reach someone,
+    their message is still handled (and the failure logged with its traceback)."""
+    async def broken(*args: Any, **kwargs: Any) -> Contact:
+        raise RuntimeError("a bug in the contact book")
+    monkeypatch.setattr(adapter.contacts, "remember", broken)
+    async with aiohttp.ClientSession() as session:
+        hello = act.message(teams.connector.service_url, teams.user(DANA), "help")
+        async with session.post(teams.url, json=hello) as response:
+            assert response.status == 200
+    await core.ctx.drain()
+    [reply] = teams.connector.card_texts(conversation=teams.dm(DANA))
+    assert "sales-align-bot commands" in reply
+    assert any("could not save the sender" in r.message and r.exc_info for r in caplog.records)
