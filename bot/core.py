@@ -17,6 +17,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from time import monotonic
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -99,6 +100,13 @@ class OpenCheckIn:
 READY_FRESH_SECONDS = 2.0  # how long a database that answered counts as up (real time)
 
 
+def _log_unexpected(read: asyncio.Future[bool]) -> None:
+    """A readiness read that failed other than "unavailable" (a bug, a schema not migrated), even
+    when every caller had stopped waiting for it."""
+    if not read.cancelled() and (exc := read.exception()) is not None:
+        log.error("the database readiness check failed", exc_info=exc)
+
+
 @dataclass
 class BotCore:
     ctx: BotContext
@@ -119,6 +127,7 @@ class BotCore:
         self.registry = build_registry()
         self._tick_lock = asyncio.Lock()  # the periodic tick and /advance take turns
         self._readiness: asyncio.Future[bool] | None = None  # the database read under way, shared
+        self._readiness_at = 0.0  # when it started (monotonic())
 
     def _jobs(self) -> list[ScheduledJob]:
         """What `digest` and `nudges` schedules do; a kind without a job cannot be scheduled."""
@@ -273,8 +282,11 @@ class BotCore:
         the input is not lost either: the reply quotes the answers back."""
         if self.ctx.db.answered_lately(READY_FRESH_SECONDS):
             return True
-        if self._readiness is None or self._readiness.done():
-            self._readiness = asyncio.ensure_future(self.ctx.db.readable())
+        now = monotonic()
+        stuck = now - self._readiness_at > self.ctx.db.timeout  # past the database's own bound
+        if self._readiness is None or self._readiness.done() or stuck:
+            self._readiness, self._readiness_at = asyncio.ensure_future(self.ctx.db.readable()), now
+            self._readiness.add_done_callback(_log_unexpected)
         try:
             async with asyncio.timeout(min(within, self.ctx.db.timeout)):
                 return await asyncio.shield(self._readiness)

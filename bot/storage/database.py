@@ -191,38 +191,34 @@ class Database:
 
     async def readable(self) -> bool:
         """Whether a read of the schema's own table succeeds now (a database that is down,
-        unreachable or locked fails it). One trip to a worker thread, on a connection kept for
-        this: in front of an ack, an async session's several hops through a busy event loop
-        took as long as the whole burst of requests it was answering."""
+        unreachable or locked fails it). One trip to a worker thread: in front of an ack, an
+        async session's several hops through a busy event loop took as long as the whole burst
+        of requests it was answering."""
         return await asyncio.to_thread(self._read_sync)
 
     def _read_sync(self) -> bool:
         if self._reader is None:
             self._reader = self._reader_engine()
-        for attempt in (1, 2):
-            try:
-                with self._reader.connect() as connection:
-                    connection.exec_driver_sql("SELECT 1 FROM alembic_version LIMIT 1")
-                self.last_answered = time.monotonic()
-                return True
-            except (sa_exc.SQLAlchemyError, OSError) as exc:
-                # A pooled connection the server dropped (a restart): once more on a new one.
-                if attempt == 1 and getattr(exc, "connection_invalidated", False):
-                    continue
-                if is_unavailable(exc):
-                    self.last_refused = time.monotonic()
-                    return False
-                raise
-        return False
+        try:
+            with self._reader.connect() as connection:
+                connection.exec_driver_sql("SELECT 1 FROM alembic_version LIMIT 1")
+        except (sa_exc.SQLAlchemyError, OSError) as exc:
+            if is_unavailable(exc):
+                self.last_refused = time.monotonic()
+                return False
+            raise
+        self.last_answered = time.monotonic()
+        return True
 
     def _reader_engine(self) -> Engine:
-        """As few calls as can be, each a wait for the GIL while the event loop is busy: no ping
-        before the read (a dead connection fails the read, then it is tried once more), no
-        transaction to roll back after it."""
-        options: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": self.timeout,
-                                   "isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
+        """A new connection per read (it is rare: only when the bot has not heard from the
+        database lately), so no pooled connection a failover silently dropped can hang it; on
+        PostgreSQL every step is bounded by `timeout`, unanswered packets included."""
+        options: dict[str, Any] = {"poolclass": pool.NullPool, "isolation_level": "AUTOCOMMIT"}
         if not self.is_sqlite:
-            options["connect_args"] = {"connect_timeout": max(1, round(self.timeout))}
+            ms = max(1, round(self.timeout * 1000))
+            options["connect_args"] = {"connect_timeout": max(1, round(self.timeout)),
+                                       "tcp_user_timeout": ms, "options": f"-c statement_timeout={ms}"}
         engine = create_engine(self.sync_url, **options)
         if self.is_sqlite:
             event.listen(engine, "connect", _sqlite_pragmas(self.timeout))

@@ -117,3 +117,32 @@ async def test_readiness_asks_the_database_only_when_not_heard_from_and_shares_t
     assert await asyncio.gather(*(core.database_ready() for _ in range(50))) == [True] * 50
     assert reads <= 2  # the read still waiting on SQLite's lock, or one new one
     assert await core.database_ready() and reads <= 2  # answered: taken as up again
+
+
+async def test_a_readiness_read_that_hangs_is_not_joined_past_the_database_timeout(
+        core: BotCore, outage: Outage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read stuck on a connection nobody answers (a failover that dropped it silently) must not
+    keep refusing every Save once the database is back."""
+    await setup_team(core)
+    await outage.begin()
+    with pytest.raises(DatabaseUnavailable):
+        async with core.ctx.db.session() as session:
+            await session.exec(select(Answer))
+    await outage.end()
+    never = asyncio.Event()
+    reads = 0
+    read = core.ctx.db.readable
+
+    async def first_hangs() -> bool:
+        nonlocal reads
+        reads += 1
+        if reads == 1:
+            await never.wait()
+        return await read()
+    core.ctx.db.readable = first_hangs  # type: ignore[method-assign]
+    now = [1000.0]
+    monkeypatch.setattr("bot.core.monotonic", lambda: now[0])
+    assert await core.database_ready(within=0.05) is False
+    assert await core.database_ready(within=0.05) is False and reads == 1  # joined, still stuck
+    now[0] += core.ctx.db.timeout + 0.1
+    assert await core.database_ready() is True and reads == 2  # a new read
