@@ -62,9 +62,11 @@ def test_a_command_that_says_payload_keeps_its_fields() -> None:
     assert AsyncBoltRequest(body=text, headers={"content-type": FORM}).body == {}
 
 
-def test_only_a_form_naming_ssl_check_is_parsed_for_it() -> None:
+def test_ssl_check_is_recognised_only_as_its_own_field() -> None:
     assert is_ssl_check(b"ssl_check=1&token=x", FORM)
+    assert is_ssl_check(b"token=x&ssl_check=1", FORM)
     assert not is_ssl_check(b"ssl_check=0&token=x", FORM)
+    assert not is_ssl_check(b"xssl_check=1&token=x", FORM)  # the text alone is not the field
     assert not is_ssl_check(urlencode({"payload": '{"text": "ssl_check=1"}'}).encode(), FORM)
     assert not is_ssl_check(b"ssl_check=1", JSON)
 

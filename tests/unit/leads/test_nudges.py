@@ -18,8 +18,19 @@ from tests.unit.leads.support import escalations, lead_row, leads, nudges, write
 NUDGE_TIMES = '/align schedule add nudges "0 10,14 * * 1-5" to=all'
 
 
-async def team_with_leads(core: BotCore, tmp_path: Path) -> None:
-    await setup_team(core)
+async def manager_added_last(core: BotCore) -> None:
+    """setup_team's people, with Sam added after his reps: in a run, members go in the order
+    they were added, so the reps' runs come before his."""
+    assert "Added Ada" in await say(core, "ada", "/align team add Ada admin")
+    for rep in ("Dana", "Lee"):
+        assert f"Added {rep}" in await say(core, "ada", f"/align team add {rep} rep")
+    assert "Added Sam" in await say(core, "ada", "/align team add Sam manager")
+    for rep in ("Dana", "Lee"):
+        assert f"Updated {rep}" in await say(core, "ada", f"/align team add {rep} rep manager=Sam")
+
+
+async def team_with_leads(core: BotCore, tmp_path: Path, manager_last: bool = False) -> None:
+    await (manager_added_last(core) if manager_last else setup_team(core))
     rows = [lead_row("L1", "Ledgerly", "Dana", "2026-03-02T13:30:00Z"),  # 08:30: due 10:00
             lead_row("L2", "Acme Bank", "dana@example.com", "2026-03-02T13:45:00Z",
                      segment="regional_banks", content="ffiec_exam_playbook"),  # 4h SLA: 13:00
@@ -128,7 +139,7 @@ async def test_the_daily_cap_and_working_hours_limit_nudges(
 
 async def test_overdue_leads_escalate_to_the_manager_once_per_step(
         core: BotCore, port: RecordingPort, tmp_path: Path) -> None:
-    await team_with_leads(core, tmp_path)
+    await team_with_leads(core, tmp_path, manager_last=True)  # the reps' runs come first
     await core.advance(timedelta(hours=24))  # through Tue 09:00: L3 due Mon 10:00, 1d not passed
     assert escalations(port) == []
     await core.advance(timedelta(hours=6))  # Tue 14:00 run: more than 1 business day overdue
