@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from alembic import command
@@ -105,7 +105,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(timeout))
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._reader: Engine | None = None  # readable()'s own connection, made on first use
-        # When (time.monotonic()) a unit of work or readable() last succeeded, and last failed
+        # When (monotonic()) a unit of work or readable() last succeeded, and last failed
         # as unavailable.
         self.last_answered = self.last_refused = float("-inf")
 
@@ -117,7 +117,7 @@ class Database:
             async with self._unit_of_work() as session:
                 yield session
         except DatabaseUnavailable:
-            self.last_refused = time.monotonic()
+            self.last_refused = monotonic()
             raise
 
     @asynccontextmanager
@@ -129,7 +129,7 @@ class Database:
                     used = session.in_transaction()  # a statement ran: this one talked to it
                     await session.commit()
                     if used:
-                        self.last_answered = time.monotonic()
+                        self.last_answered = monotonic()
                 except BaseException as exc:
                     # On a lost connection the rollback fails too; the first error is the news.
                     with contextlib.suppress(sa_exc.SQLAlchemyError, OSError):
@@ -145,7 +145,7 @@ class Database:
     def answered_lately(self, within: float) -> bool:
         """Whether the database answered within the last `within` seconds (real time) and has
         not failed since: a busy bot knows its database works without asking it again."""
-        return self.last_answered > self.last_refused and time.monotonic() - self.last_answered < within
+        return self.last_answered > self.last_refused and monotonic() - self.last_answered < within
 
     def alembic_config(self) -> Config:
         config = Config()
@@ -204,10 +204,10 @@ class Database:
                 connection.exec_driver_sql("SELECT 1 FROM alembic_version LIMIT 1")
         except (sa_exc.SQLAlchemyError, OSError) as exc:
             if is_unavailable(exc):
-                self.last_refused = time.monotonic()
+                self.last_refused = monotonic()
                 return False
             raise
-        self.last_answered = time.monotonic()
+        self.last_answered = monotonic()
         return True
 
     def _reader_engine(self) -> Engine:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.core import BotCore
@@ -138,9 +139,10 @@ async def test_a_form_submitted_while_the_database_is_down_stays_open_with_the_a
 
 
 async def test_a_form_submitted_as_the_database_goes_down_quotes_the_answers_back(
-        slack: Slack, core: BotCore, outage: Outage) -> None:
+        slack: Slack, core: BotCore, outage: Outage, monkeypatch: pytest.MonkeyPatch) -> None:
     """The database answered a moment ago (the Answer button), so the modal closes without
     asking it again; the save then fails, and the reply in the DM thread carries the answers."""
+    monkeypatch.setattr("bot.storage.database.monotonic", lambda: 1000.0)  # "a moment ago", however slow
     await team(slack)
     view, ask_ts = await open_modal(slack, core)
     await outage.begin()
