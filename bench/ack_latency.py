@@ -302,26 +302,12 @@ async def fake_slack_process(args: Json, conn: Connection) -> None:
 async def slack_bot_process(args: Json, conn: Connection) -> None:
     """The bot as `alignbot run` builds it for Slack over HTTP, plus the bench's setup (team,
     open check-ins) and a control API (drain, answers, profiling)."""
-    import logging
-
     from adapters.slack.app import EVENTS_PATH, SlackAdapter
     from adapters.slack.oauth import OAuthConfig
     from adapters.slack.port import build_client
-    from bot.app import build_core
-    from bot.config import Settings
     from bot.events import MemberRef
 
-    try:
-        from bot.process import settle_heap
-    except ImportError:  # a bot from before it (measuring before and after a change)
-        def settle_heap() -> None:
-            pass
-
-    logging.basicConfig(filename=args["log"], level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = Settings(database_url=args["db"], strategy_file=STRATEGY, evaluator="rules", _env_file=None)
-    core = build_core(settings)
-    await core.start()
+    core = await _started_core(args)
     if args["oauth"]:
         await _install_workspace(core)
         adapter = SlackAdapter(core, None, signing_secret=SECRET, host="127.0.0.1", http_port=0,
@@ -339,7 +325,7 @@ async def slack_bot_process(args: Json, conn: Connection) -> None:
     await core.command(admin, "ask now reps")
     await core.ctx.drain()
     setup_s = time.perf_counter() - started
-    settle_heap()  # as BotProcess.start() does
+    _settle_heap()  # as BotProcess.start() does
     routes = {**_bot_routes(core, "slack", args), "acks": acks.take, "gc": _gc_watch()}
     runner, control = await _start_app(_control_app(routes))
     conn.send({"url": f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}", "control": control,
@@ -348,6 +334,31 @@ async def slack_bot_process(args: Json, conn: Connection) -> None:
     await runner.cleanup()
     await adapter.stop()
     await core.ctx.db.dispose()
+
+
+async def _started_core(args: Json) -> Any:
+    """The bot's core as `alignbot run` builds it (rules evaluator, the example strategy), logging
+    to the bench's file, migrated and started."""
+    import logging
+
+    from bot.app import build_core
+    from bot.config import Settings
+
+    logging.basicConfig(filename=args["log"], level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings(database_url=args["db"], strategy_file=STRATEGY, evaluator="rules", _env_file=None)
+    core = build_core(settings)
+    await core.start()
+    return core
+
+
+def _settle_heap() -> None:
+    """As BotProcess.start() does, if the bot measured has it (measuring before and after)."""
+    try:
+        from bot.process import settle_heap
+    except ImportError:
+        return
+    settle_heap()
 
 
 def stamp_acks(adapter: Any) -> AckClock:
@@ -791,29 +802,16 @@ async def teams_bot_process(args: Json, conn: Connection) -> None:
     CloudAdapter, every request's JWT checked against the channel's published keys, outbound
     calls with an access token from the login endpoint), plus the bench's setup (everyone has the
     app installed, the team, open check-ins) and the control API."""
-    import logging
 
     os.environ["REQUESTS_CA_BUNDLE"] = args["ca_file"]  # msal trusts the fake login's certificate
 
     from adapters.teams.app import MESSAGES_PATH, BotAuthConfig, TeamsAdapter
     from adapters.teams.convert import contact_info
     from adapters.teams.port import address_of
-    from bot.app import build_core
-    from bot.config import Settings
     from bot.events import MemberRef
     from tests.support.bot_framework_auth import APP_ID, ISSUER
 
-    try:
-        from bot.process import settle_heap
-    except ImportError:
-        def settle_heap() -> None:
-            pass
-
-    logging.basicConfig(filename=args["log"], level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = Settings(database_url=args["db"], strategy_file=STRATEGY, evaluator="rules", _env_file=None)
-    core = build_core(settings)
-    await core.start()
+    core = await _started_core(args)
     auth = BotAuthConfig(APP_ID=APP_ID, APP_PASSWORD=TEAMS_PASSWORD, TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=ISSUER,
                          TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=args["openid"],
                          TO_CHANNEL_FROM_BOT_LOGIN_URL=args["authority"])
@@ -838,7 +836,7 @@ async def teams_bot_process(args: Json, conn: Connection) -> None:
     await core.command(admin, "ask now reps")
     await core.ctx.drain()
     setup_s = time.perf_counter() - started
-    settle_heap()
+    _settle_heap()
     routes = {**_bot_routes(core, "teams", args), "acks": acks.take, "gc": _gc_watch()}
     runner, control = await _start_app(_control_app(routes))
     conn.send({"url": f"http://127.0.0.1:{adapter.bound_port}{MESSAGES_PATH}", "control": control,
