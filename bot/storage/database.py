@@ -122,6 +122,8 @@ class Database:
 
     @asynccontextmanager
     async def _unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """The session itself; apart from `session()`, whose handler must also see the
+        DatabaseUnavailable raised here from driver errors."""
         try:
             async with self._sessions() as session:
                 try:
