@@ -324,12 +324,18 @@ async def slack_bot_process(args: Json, conn: Connection) -> None:
         await core.command(admin, f"team add <@{rep_id(i)}> rep")
     await core.command(admin, "ask now reps")
     await core.ctx.drain()
-    setup_s = time.perf_counter() - started
-    _settle_heap()  # as BotProcess.start() does
-    routes = {**_bot_routes(core, "slack", args), "acks": acks.take, "gc": _gc_watch()}
+    await _serve_until_stopped(core, adapter, acks, f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}",
+                               time.perf_counter() - started, "slack", args, conn)
+
+
+async def _serve_until_stopped(core: Any, adapter: Any, acks: AckClock, url: str, setup_s: float,
+                               platform: str, args: Json, conn: Connection) -> None:
+    """Set up and ready: settle the heap as BotProcess.start() does, report where to send and
+    the control API, serve until the orchestrator says stop, then shut down."""
+    _settle_heap()
+    routes = {**_bot_routes(core, platform, args), "acks": acks.take, "gc": _gc_watch()}
     runner, control = await _start_app(_control_app(routes))
-    conn.send({"url": f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}", "control": control,
-               "setup_s": setup_s, "pid": os.getpid()})
+    conn.send({"url": url, "control": control, "setup_s": setup_s, "pid": os.getpid()})
     await _until_told_to_stop(conn)
     await runner.cleanup()
     await adapter.stop()
@@ -835,16 +841,8 @@ async def teams_bot_process(args: Json, conn: Connection) -> None:
         await core.command(admin, f"team add {teams_rep(i)} rep")
     await core.command(admin, "ask now reps")
     await core.ctx.drain()
-    setup_s = time.perf_counter() - started
-    _settle_heap()
-    routes = {**_bot_routes(core, "teams", args), "acks": acks.take, "gc": _gc_watch()}
-    runner, control = await _start_app(_control_app(routes))
-    conn.send({"url": f"http://127.0.0.1:{adapter.bound_port}{MESSAGES_PATH}", "control": control,
-               "setup_s": setup_s, "pid": os.getpid()})
-    await _until_told_to_stop(conn)
-    await runner.cleanup()
-    await adapter.stop()
-    await core.ctx.db.dispose()
+    await _serve_until_stopped(core, adapter, acks, f"http://127.0.0.1:{adapter.bound_port}{MESSAGES_PATH}",
+                               time.perf_counter() - started, "teams", args, conn)
 
 
 def teams_account(user_id: str, name: str) -> Json:

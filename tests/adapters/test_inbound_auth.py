@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,6 @@ from tests.support.bot_framework_auth import (
     ISSUER,
     SERVICE_URL,
     new_key,
-    openid_server,
     token,
 )
 from tests.support.slack_api import (
@@ -80,17 +79,6 @@ def settings(db_url: str) -> Settings:
     return Settings(database_url=db_url, strategy_file=EXAMPLE_STRATEGY, evaluator="rules",
                     webhook_secret=WEBHOOK_SECRET, metrics_token=METRICS_TOKEN,
                     _env_file=None)  # type: ignore[call-arg]
-
-
-@pytest.fixture(scope="module")
-def channel_key() -> rsa.RSAPrivateKey:
-    return new_key()
-
-
-@pytest.fixture(scope="module")
-def openid(channel_key: rsa.RSAPrivateKey) -> Iterator[str]:
-    with openid_server(channel_key) as url:
-        yield url
 
 
 @dataclass

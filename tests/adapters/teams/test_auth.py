@@ -6,7 +6,7 @@ OpenID server (botbuilder fetches them with `requests`, so it runs in its own th
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,21 +25,9 @@ from bot.core import BotCore
 from bot.storage.models import Contact
 from tests.adapters.teams import activities as act
 from tests.adapters.teams.conftest import DANA
-from tests.support.bot_framework_auth import APP_ID, ISSUER, SERVICE_URL, new_key, openid_server, token
+from tests.support.bot_framework_auth import APP_ID, ISSUER, SERVICE_URL, new_key, token
 
 Json = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def channel_key() -> rsa.RSAPrivateKey:
-    return new_key()
-
-
-@pytest.fixture(scope="module")
-def openid(channel_key: rsa.RSAPrivateKey) -> Iterator[str]:
-    """The metadata document and JWKS botbuilder reads (as login.botframework.com serves them)."""
-    with openid_server(channel_key) as url:
-        yield url
 
 
 @pytest.fixture
