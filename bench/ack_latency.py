@@ -347,8 +347,8 @@ async def _started_core(args: Json) -> Any:
     to the bench's file, migrated and started."""
     import logging
 
-    from bot.app import build_core
     from bot.config import Settings
+    from bot.runtime.app import build_core
 
     logging.basicConfig(filename=args["log"], level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -361,7 +361,7 @@ async def _started_core(args: Json) -> Any:
 def _settle_heap() -> None:
     """As BotProcess.start() does, if the bot measured has it (measuring before and after)."""
     try:
-        from bot.process import settle_heap
+        from bot.runtime.process import settle_heap
     except ImportError:
         return
     settle_heap()
@@ -385,7 +385,7 @@ async def _install_workspace(core: Any) -> None:
     from slack_sdk.oauth.installation_store.models.installation import Installation
 
     from adapters.slack.oauth import DatabaseInstallationStore
-    from bot.installations import Installations
+    from bot.people.installations import Installations
     from tests.support.slack_api import BOT_ID, BOT_USER, TEAM
 
     store = DatabaseInstallationStore(Installations(core.ctx.db, core.ctx.clock, "slack"), "bench-client")
@@ -549,7 +549,7 @@ async def floor_process(args: Json, conn: Connection) -> None:
     machine, this client and our HTTP stack cost before bolt and the bot do anything."""
     from aiohttp import web
 
-    from bot.web import HttpSite
+    from bot.runtime.web import HttpSite
 
     async def ok(request: web.Request) -> web.Response:
         await request.read()

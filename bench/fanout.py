@@ -100,10 +100,10 @@ async def run_bot(api: str, database_url: str, members: int, extra: dict[str, st
     from sqlmodel import func, select
 
     from adapters.slack.port import SlackPort, build_client, web_session
-    from bot.app import build_core
     from bot.clock import ManualClock
     from bot.config import Settings
-    from bot.process import settle_heap
+    from bot.runtime.app import build_core
+    from bot.runtime.process import settle_heap
     from bot.storage.database import Database
     from bot.storage.models import CheckIn
 

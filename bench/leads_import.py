@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.app import build_core
 from bot.config import REPO_ROOT, Settings
 from bot.leads.csv_import import COLUMNS, import_csv
+from bot.runtime.app import build_core
 from bot.storage.models import Member
 
 

@@ -13,22 +13,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from bot.app import build_core, configure_logging
 from bot.config import Settings
 from bot.core import BotCore
 from bot.evaluation import cli as evaluation_cli
 from bot.evaluation.factory import EvaluatorConfigError
 from bot.evaluation.result import Question
-from bot.heartbeat import Heartbeats
 from bot.leads.cli import leads_app
-from bot.process import operate
+from bot.ops.heartbeat import Heartbeats
 from bot.prompts import PromptsError
+from bot.runtime.app import build_core
+from bot.runtime.process import operate
+from bot.runtime.startup import fail, load_settings, settings_for_command
+from bot.runtime.web import WebServer
 from bot.scheduling.runner import TickRunner
 from bot.storage.database import Database, DatabaseUrlError, MigrationError
 from bot.strategy.loader import StrategyFileError, load_strategy
-from bot.web import WebServer
 
 if TYPE_CHECKING:
     from adapters.slack.app import OAuthConfig
@@ -43,34 +43,10 @@ teams_app = typer.Typer(no_args_is_help=True, help="Microsoft Teams: the app pac
 app.add_typer(teams_app, name="teams")
 
 
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
-
-
-def _load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        _fail(f"Invalid settings (environment or .env): {problems}")
-        raise
-
-
-def _settings(quiet: bool = False) -> Settings:
-    """Settings from the environment and .env, logging configured; `quiet` keeps INFO logs out
-    of a terminal conversation unless ALIGNBOT_LOG_LEVEL asks for them."""
-    settings = _load_settings()
-    quiet = quiet and "log_level" not in settings.model_fields_set
-    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format,
-                      settings.secret_values())
-    return settings
-
-
 @app.command()
 def console() -> None:
     """Talk to the bot in this terminal (the console adapter, no platform account needed)."""
-    settings = _settings(quiet=True)
+    settings = settings_for_command(quiet=True)
     asyncio.run(_console(settings))
 
 
@@ -84,7 +60,7 @@ async def _console(settings: Settings) -> None:
         core = build_core(settings, clock=OffsetClock(offset))
         await core.start()
     except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     adapter = ConsoleAdapter(core, echo=not sys.stdin.isatty())
     runner = TickRunner(core.tick, settings.tick_seconds, metrics=core.ctx.metrics,
@@ -110,14 +86,14 @@ def run(role: Annotated[str | None, typer.Option(
                        " sends; scheduler: the periodic tick and /healthz, /readyz, /metrics,"
                        " no platform events. Default: ALIGNBOT_ROLE.")] = None) -> None:
     """Run the bot on the platform its settings point to (the console when no tokens are set)."""
-    platform = _load_settings().chosen_platform()
-    settings = _settings(quiet=platform == "console")
+    platform = load_settings().chosen_platform()
+    settings = settings_for_command(quiet=platform == "console")
     if role is not None and role not in ROLES:
-        _fail(f"--role must be one of {', '.join(ROLES)}, not {role!r}.")
+        fail(f"--role must be one of {', '.join(ROLES)}, not {role!r}.")
     settings = settings.model_copy(update={"role": role or settings.role})
     if platform == "console":
         if settings.role != "all":
-            _fail("The console runs everything in one process; --role web|scheduler is for Slack"
+            fail("The console runs everything in one process; --role web|scheduler is for Slack"
                   " and Teams deployments.")
         typer.echo("No SLACK_* or MICROSOFT_* settings found: starting the console adapter"
                    f" on {settings.database_url} with {settings.strategy_file}.", err=True)
@@ -129,7 +105,7 @@ def run(role: Annotated[str | None, typer.Option(
     if platform == "teams":
         asyncio.run(_teams(settings))
         return
-    _fail(f"The {platform} adapter is not in this build yet; unset the {platform} settings to"
+    fail(f"The {platform} adapter is not in this build yet; unset the {platform} settings to"
           " use the console, or see README.md for what is available.")
 
 
@@ -144,18 +120,18 @@ async def _slack(settings: Settings) -> None:
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     oauth = _slack_oauth(settings)
     if oauth is not None and (token or app_token):
-        _fail("Set either SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth, many workspaces, HTTP mode) or"
+        fail("Set either SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth, many workspaces, HTTP mode) or"
               " SLACK_BOT_TOKEN (one workspace), not both.")
     if oauth is None and not token:
-        _fail("SLACK_BOT_TOKEN is not set: the Slack adapter needs the app's bot token (xoxb-...),"
+        fail("SLACK_BOT_TOKEN is not set: the Slack adapter needs the app's bot token (xoxb-...),"
               " or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs.")
     if app_token is None and not secret:
-        _fail("Set SLACK_APP_TOKEN (xapp-..., Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).")
+        fail("Set SLACK_APP_TOKEN (xapp-..., Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).")
     try:
         core = build_core(settings)
         await core.start()
     except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     limits = _slack_limits(settings)
     async with web_session(limits.timeout) as http:  # kept-alive connections for every Web API call
@@ -185,7 +161,7 @@ def _slack_oauth(settings: Settings) -> OAuthConfig | None:
     if not settings.slack_client_id:
         return None
     if not settings.slack_client_secret:
-        _fail("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not: OAuth installs need both.")
+        fail("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not: OAuth installs need both.")
         raise AssertionError
     from adapters.slack.app import OAuthConfig
 
@@ -212,16 +188,16 @@ async def _teams(settings: Settings) -> None:
     app_id = settings.microsoft_app_id or ""
     password = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else ""
     if not app_id:
-        _fail("MICROSOFT_APP_ID is not set: the Teams adapter needs the Azure Bot's Microsoft App ID.")
+        fail("MICROSOFT_APP_ID is not set: the Teams adapter needs the Azure Bot's Microsoft App ID.")
     if settings.microsoft_app_type != "UserAssignedMSI" and not password:
-        _fail("MICROSOFT_APP_PASSWORD is not set: add the client secret of the bot's app registration.")
+        fail("MICROSOFT_APP_PASSWORD is not set: add the client secret of the bot's app registration.")
     if settings.microsoft_app_type != "MultiTenant" and not settings.microsoft_app_tenant_id:
-        _fail(f"MICROSOFT_APP_TENANT_ID is not set: a {settings.microsoft_app_type} bot needs its tenant id.")
+        fail(f"MICROSOFT_APP_TENANT_ID is not set: a {settings.microsoft_app_type} bot needs its tenant id.")
     try:
         core = build_core(settings)
         await core.start()
     except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     auth = BotAuthConfig(APP_ID=app_id, APP_PASSWORD=password, APP_TYPE=settings.microsoft_app_type,
                          APP_TENANTID=settings.microsoft_app_tenant_id)
@@ -239,9 +215,9 @@ def teams_package(
     from adapters.teams.manifest import ManifestError, PackageSettings, write_package
     from bot.commands import build_registry
 
-    settings = _settings(quiet=True)
+    settings = settings_for_command(quiet=True)
     if not settings.microsoft_app_id:
-        _fail("MICROSOFT_APP_ID is not set: put the Azure Bot's Microsoft App ID in the environment or"
+        fail("MICROSOFT_APP_ID is not set: put the Azure Bot's Microsoft App ID in the environment or"
               " .env (see README.md, 'Run it in Microsoft Teams').")
         return
     package = PackageSettings(settings.microsoft_app_id, settings.teams_app_version,
@@ -250,7 +226,7 @@ def teams_package(
     try:
         data = write_package(out, package, build_registry().specs)
     except ManifestError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     typer.echo(f"Wrote {out}: Teams app {data['version']} for bot {data['id']} (manifest"
                f" {data['manifestVersion']}, {len(data['bots'][0]['commandLists'][0]['commands'])}"
@@ -260,12 +236,12 @@ def teams_package(
 @app.command()
 def migrate() -> None:
     """Apply database migrations (the bot also does this on start)."""
-    settings = _settings()
+    settings = settings_for_command()
     try:
         database = Database(settings.database_url)
         database.migrate_sync()
     except (DatabaseUrlError, MigrationError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     typer.echo(f"Database at {database.safe_url} is up to date.")  # no password on screen
 
@@ -276,7 +252,7 @@ def strategy_check(file: Annotated[Path, typer.Argument(help="The strategy YAML 
     try:
         strategy = load_strategy(file)
     except StrategyFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     typer.echo(f"{file}: OK - '{strategy.strategy.name}', {len(strategy.segments)} segments,"
                f" {len(strategy.sales_tasks)} sales tasks, version {strategy.version}.")
@@ -291,7 +267,7 @@ def evaluate(
     as_json: evaluation_cli.JsonOption = False,
 ) -> None:
     """Judge one answer against the strategy; print the verdict and the feedback a person gets."""
-    evaluation_cli.evaluate(_settings(quiet=True), text, question, strategy, evaluator, as_json)
+    evaluation_cli.evaluate(settings_for_command(quiet=True), text, question, strategy, evaluator, as_json)
 
 
 @app.command("eval")
@@ -302,7 +278,7 @@ def eval_dataset(
     as_json: evaluation_cli.JsonOption = False,
 ) -> None:
     """Measure an evaluator on a labeled dataset: per-item predictions, then precision, recall and F1."""
-    evaluation_cli.eval_dataset(_settings(quiet=True), dataset, strategy, evaluator, as_json)
+    evaluation_cli.eval_dataset(settings_for_command(quiet=True), dataset, strategy, evaluator, as_json)
 
 
 @app.command()
@@ -318,19 +294,19 @@ def export(
 
     from bot.digest.export import ExportError, export_from, write_csv, write_json
 
-    settings = _settings(quiet=True)
+    settings = settings_for_command(quiet=True)
     if fmt not in ("csv", "json"):
-        _fail(f"--format {fmt}: use csv or json.")
+        fail(f"--format {fmt}: use csv or json.")
     try:
         start = datetime.combine(date.fromisoformat(since), datetime.min.time(), tzinfo=UTC)
     except ValueError:
-        _fail(f"--since {since}: write the date as YYYY-MM-DD, e.g. --since 2026-01-01")
+        fail(f"--since {since}: write the date as YYYY-MM-DD, e.g. --since 2026-01-01")
         return
     try:
         data = asyncio.run(export_from(settings.database_url, load_strategy(settings.strategy_file),
                                        start, team))
     except (ExportError, StrategyFileError, DatabaseUrlError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     counts = f"{len(data.answers)} answers, {len(data.leads)} leads, {len(data.touches)} touches"
     if fmt == "json":
@@ -350,7 +326,7 @@ def docs(check: Annotated[bool, typer.Option("--check", help="Only say whether t
          = False) -> None:
     """Regenerate docs/configuration.md and docs/commands.md from the settings model and the
     command registry (--check: exit 1 if they are out of date)."""
-    from bot import docs as generated
+    from bot.ops import docs as generated
 
     raise typer.Exit(generated.main(["--check"] if check else []))
 

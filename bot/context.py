@@ -13,10 +13,10 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.intake import Intake
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.port import ChatPort, DeliveryError
 from bot.prompts import Prompts
+from bot.runtime.intake import Intake
 from bot.storage.database import Database
 from bot.strategy.schema import Strategy
 
@@ -57,7 +57,7 @@ class BotContext:
     def spawn_inbound(self, coro: Coroutine[Any, Any, Any], what: str, *,
                       urgent: bool = False) -> asyncio.Task[Any]:
         """Work an inbound request started: runs after the acks of a burst, a few at a time
-        (see `bot.intake`); `urgent` work does not wait for a slot, only for the acks."""
+        (see `bot.runtime.intake`); `urgent` work does not wait for a slot, only for the acks."""
         self.intake.arrived()
         return self.spawn((self.intake.after_lull if urgent else self.intake.in_turn)(coro), what)
 

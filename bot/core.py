@@ -23,8 +23,6 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from bot import logs
-from bot.alerts import FailureAlerts
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
@@ -51,10 +49,12 @@ from bot.events import (
     Text,
     UserMessage,
 )
-from bot.home import home
 from bot.leads.actions import LeadActionError, LeadActions
 from bot.leads.nudges import NudgeJob
-from bot.members import MemberDirectory
+from bot.ops import logs
+from bot.ops.alerts import FailureAlerts
+from bot.people.home import home
+from bot.people.members import MemberDirectory
 from bot.port import ChatPort
 from bot.scheduling.engine import ScheduleEngine, TickReport
 from bot.scheduling.jobs import ScheduledJob

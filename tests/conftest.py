@@ -25,7 +25,7 @@ START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # a Monday
 
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
-    """Code under test may run `bot.logs.configure` (the CLI does), which puts a handler on the root
+    """Code under test may run `bot.ops.logs.configure` (the CLI does), which puts a handler on the root
     logger writing to the stderr pytest captured for that test; put the root logger back after each
     test so later tests do not log into a closed stream."""
     root = logging.getLogger()

@@ -31,7 +31,7 @@ from bot.events import (
     UserMessage,
 )
 from bot.leads.csv_import import LeadFileError, import_csv
-from bot.members import MemberDirectory, valid_timezone
+from bot.people.members import MemberDirectory, valid_timezone
 from bot.storage.database import DatabaseUnavailable
 from bot.strategy.durations import Duration, DurationError
 

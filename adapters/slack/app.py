@@ -75,11 +75,11 @@ from bot.events import (
     MessageRef,
     UserMessage,
 )
-from bot.home import home
-from bot.installations import Installations, Workspace
+from bot.people.home import home
+from bot.people.installations import Installations, Workspace
 from bot.port import DeliveryError
+from bot.runtime.web import HttpSite, mount_core_routes
 from bot.storage.database import DatabaseUnavailable
-from bot.web import HttpSite, mount_core_routes
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"

@@ -8,7 +8,7 @@ from typing import Any
 
 from adapters.slack.blocks import ANSWER_ACTION
 from bot.events import ActionInvoked, CommandInvoked, MemberRef, MessageRef, UserMessage
-from bot.installations import Workspace
+from bot.people.installations import Workspace
 
 PLATFORM = "slack"
 Json = dict[str, Any]

@@ -1,5 +1,5 @@
 """Multi-workspace install: slack_sdk's installation and OAuth state store interfaces over the
-bot's own database (through `bot.installations`), and the per-workspace Web API clients.
+bot's own database (through `bot.people.installations`), and the per-workspace Web API clients.
 
 slack_sdk ships SQLAlchemy stores, but they are synchronous (a blocking engine on the event loop)
 and bring their own MetaData outside our Alembic history; these async stores keep Slack's record
@@ -29,7 +29,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.limits import DEFAULT_LIMITS, WebApiLimits
-from bot.installations import Installations, Workspace
+from bot.people.installations import Installations, Workspace
 from bot.storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)

@@ -39,7 +39,7 @@ from adapters.slack.limits import (
 from adapters.slack.oauth import NoInstallation, Workspaces
 from adapters.slack.ratelimit import RateLimits, SharedRateLimitRetryHandler, limits_of
 from bot.events import Image, MemberProfile, MemberRef, Message, MessageRef
-from bot.installations import Workspace
+from bot.people.installations import Workspace
 from bot.port import DeliveryError
 
 log = logging.getLogger(__name__)

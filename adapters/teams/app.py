@@ -43,12 +43,12 @@ from adapters.teams.convert import (
 )
 from adapters.teams.credentials import KeptAuthentication
 from adapters.teams.port import TeamsPort, address_of, profile_of
-from bot.contacts import ContactBook
 from bot.core import BotCore
 from bot.events import ActionInvoked, MemberJoined, MemberRef, Message, Text
+from bot.people.contacts import ContactBook
+from bot.people.unreachable import UnreachableNotices
+from bot.runtime.web import HttpSite, mount_core_routes
 from bot.storage.database import DatabaseUnavailable
-from bot.unreachable import UnreachableNotices
-from bot.web import HttpSite, mount_core_routes
 
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"

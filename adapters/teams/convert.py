@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.teams.cards import ACTION_KEY, INPUT_PREFIX, VALUE_KEY
-from bot.contacts import ContactInfo
 from bot.core import command_text
 from bot.events import ActionInvoked, CommandInvoked, MemberRef, MessageRef, UserMessage
+from bot.people.contacts import ContactInfo
 from bot.text import strip_controls
 
 PLATFORM = "teams"

@@ -22,13 +22,13 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationR
 from adapters.teams.cards import CONTENT_TYPE, fallback_text, message_card
 from adapters.teams.connector import Connector, ConnectorError
 from adapters.teams.convert import PLATFORM, contact_info
-from bot.contacts import ContactBook
 from bot.events import MemberProfile, MemberRef, Message, MessageRef
-from bot.health import ok_because
-from bot.members import valid_timezone
+from bot.ops.health import ok_because
+from bot.people.contacts import ContactBook
+from bot.people.members import valid_timezone
+from bot.people.unreachable import NOTICE_PREFIX
 from bot.port import DeliveryError
 from bot.storage.models import Contact
-from bot.unreachable import NOTICE_PREFIX
 
 log = logging.getLogger(__name__)
 PERMANENT_STATUSES = frozenset({403, 404})  # blocked by the user / app removed, chat gone

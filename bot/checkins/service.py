@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import logs
 from bot.checkins.messages import answers_message, ask_message, question_line
 from bot.context import BotContext
 from bot.delivery import Outbox, ref_to_json
 from bot.events import Message, QuestionForm
+from bot.ops import logs
 from bot.port import DeliveryError
 from bot.storage.models import Answer, CheckIn, Member
 from bot.text import ANSWER_LIMIT, clean

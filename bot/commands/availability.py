@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.commands.context import CommandContext, PermissionDenied
-from bot.commands.registry import Args, CommandSpec, Reach, UsageError
+from bot.commands.context import CommandContext
+from bot.commands.errors import PermissionDenied, UsageError
+from bot.commands.registry import Args, CommandSpec, Reach
 from bot.digest.personal import my_alignment
 from bot.digest.texts import DigestTexts
 from bot.events import Message
-from bot.members import MemberDirectory, valid_timezone
+from bot.people.members import MemberDirectory, valid_timezone
 from bot.scheduling.calendar import WorkingDaysError, parse_working_days
 from bot.storage.models import Holiday, Member
 

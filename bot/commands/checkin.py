@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.commands.context import CommandContext
-from bot.commands.registry import Args, CommandSpec, UsageError
+from bot.commands.errors import UsageError
+from bot.commands.registry import Args, CommandSpec
 from bot.events import Message
-from bot.members import MemberDirectory
+from bot.people.members import MemberDirectory
 from bot.storage.models import Member
 
 GROUPS = {"reps": ("rep",), "managers": ("manager",), "all": ("rep", "manager"),

@@ -5,17 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.checkins.service import CheckIns
-from bot.commands.registry import UsageError
+from bot.commands.errors import PermissionDenied, UsageError
 from bot.context import BotContext
 from bot.delivery import Outbox
 from bot.evaluation.base import Evaluator
 from bot.events import MemberRef
-from bot.members import MemberDirectory, is_admin
+from bot.people.members import MemberDirectory, is_admin
 from bot.storage.models import Member
-
-
-class PermissionDenied(Exception):
-    """The caller may not run this command; the message says who can."""
 
 
 @dataclass

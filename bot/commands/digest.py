@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.commands.context import CommandContext, PermissionDenied
-from bot.commands.registry import Args, CommandSpec, Reach, UsageError
+from bot.commands.context import CommandContext
+from bot.commands.errors import PermissionDenied, UsageError
+from bot.commands.registry import Args, CommandSpec, Reach
 from bot.digest.period import PERIOD_EXAMPLES, PeriodError, parse_period
 from bot.digest.service import DigestService
 from bot.digest.team import DigestRefused, scope_for
 from bot.events import Message
-from bot.members import MemberDirectory, valid_timezone
+from bot.people.members import MemberDirectory, valid_timezone
 from bot.storage.models import Member
 
 WHOLE_ORG = ("all", "everyone", "org", "organisation", "organization")

@@ -7,8 +7,9 @@ import logging
 from collections.abc import Awaitable
 from difflib import get_close_matches
 
-from bot.commands.context import CommandContext, PermissionDenied
-from bot.commands.registry import CommandRegistry, UsageError, tokenize
+from bot.commands.context import CommandContext
+from bot.commands.errors import PermissionDenied, UsageError
+from bot.commands.registry import CommandRegistry, tokenize
 from bot.events import Message
 
 log = logging.getLogger(__name__)

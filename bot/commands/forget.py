@@ -1,7 +1,7 @@
 """`/align forget <member>`: delete a member's answers and personal data, in two steps.
 
 The first step only shows what will be deleted, kept anonymously and handed on (see
-`bot.forget`) and issues a confirmation; the second - the Confirm button (`forget:confirm`, its
+`bot.people.forget`) and issues a confirmation; the second - the Confirm button (`forget:confirm`, its
 value the confirmation's token) or the typed `/align forget <member> confirm` - carries it out,
 if the same admin gives it before it expires. Nobody triggers it by one slip of the hand.
 """
@@ -14,13 +14,14 @@ from datetime import timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.commands.context import CommandContext, PermissionDenied
-from bot.commands.registry import Args, CommandSpec, UsageError
-from bot.confirmations import ConfirmationExpired, ConfirmationMissing, Confirmations
+from bot.commands.confirmations import ConfirmationExpired, ConfirmationMissing, Confirmations
+from bot.commands.context import CommandContext
+from bot.commands.errors import PermissionDenied, UsageError
+from bot.commands.registry import Args, CommandSpec
 from bot.evaluation.base import ForgetsAnswers
 from bot.events import Button, Buttons, MemberRef, Message, Text
-from bot.forget import ForgetPlan, Forgetting, tombstone_id
-from bot.members import MemberDirectory, is_admin
+from bot.people.forget import ForgetPlan, Forgetting, tombstone_id
+from bot.people.members import MemberDirectory, is_admin
 from bot.port import ForgetsMembers
 from bot.storage.models import Member
 

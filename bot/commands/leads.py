@@ -10,13 +10,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.context import CommandContext
-from bot.commands.registry import Args, CommandSpec, Reach, UsageError
+from bot.commands.errors import UsageError
+from bot.commands.registry import Args, CommandSpec, Reach
 from bot.events import Message
 from bot.leads.actions import LeadActionError, LeadActions
 from bot.leads.book import LeadBook
 from bot.leads.cadence import OPEN_STATUSES
 from bot.leads.render import LeadCard, list_lines
-from bot.members import MemberDirectory, is_admin
+from bot.people.members import MemberDirectory, is_admin
 from bot.storage.models import Lead, Member
 
 MAX_LISTED = 30

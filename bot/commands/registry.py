@@ -9,18 +9,13 @@ from __future__ import annotations
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from bot.commands.context import CommandContext
+from bot.commands.errors import UsageError
 from bot.events import Message
 
-if TYPE_CHECKING:
-    from bot.commands.context import CommandContext
-
-Handler = Callable[["CommandContext", "Args"], Awaitable[list[Message]]]
-
-
-class UsageError(Exception):
-    """The user typed something we can't act on; the message says what to type instead."""
+Handler = Callable[[CommandContext, "Args"], Awaitable[list[Message]]]
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.context import CommandContext
-from bot.commands.registry import Args, CommandSpec, UsageError
+from bot.commands.errors import UsageError
+from bot.commands.registry import Args, CommandSpec
 from bot.events import Message
-from bot.members import MemberDirectory, valid_timezone
+from bot.people.members import MemberDirectory, valid_timezone
 from bot.scheduling.engine import recurrence_of
 from bot.scheduling.targets import GROUPS, describe
 from bot.scheduling.when import Recurrence, WhenError, parse_when

@@ -1,4 +1,4 @@
-"""`/align status`: for admins, what failed and whether the bot is healthy (see `bot.status`)."""
+"""`/align status`: for admins, what failed and whether the bot is healthy (see `bot.ops.status`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 from bot.commands.context import CommandContext
 from bot.commands.registry import Args, CommandSpec
 from bot.events import Message
-from bot.members import valid_timezone
-from bot.status import StatusReport, gather
+from bot.ops.status import StatusReport, gather
+from bot.people.members import valid_timezone
 
 
 async def status(cc: CommandContext, args: Args) -> list[Message]:

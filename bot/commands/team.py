@@ -6,10 +6,11 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.commands.context import CommandContext, PermissionDenied
-from bot.commands.registry import Args, CommandSpec, UsageError
+from bot.commands.context import CommandContext
+from bot.commands.errors import PermissionDenied, UsageError
+from bot.commands.registry import Args, CommandSpec
 from bot.events import Fact, FactList, Message, Text
-from bot.members import ROLES, MemberDirectory, is_admin
+from bot.people.members import ROLES, MemberDirectory, is_admin
 from bot.storage.models import Member, OutboundMessage
 from bot.text import clean
 

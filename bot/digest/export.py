@@ -148,7 +148,7 @@ async def export_from(db_url: str, strategy: Strategy, since: datetime,
                       team: str | None = None) -> Export:
     """Open the database, resolve `--team` to a manager's team tree, and collect the rows."""
     from bot.digest.team import team_tree
-    from bot.members import MemberDirectory
+    from bot.people.members import MemberDirectory
     from bot.storage.database import Database
 
     db = Database(db_url)

@@ -19,7 +19,7 @@ from bot.digest.team import DigestScope
 from bot.digest.texts import DigestTexts
 from bot.events import Message
 from bot.leads.metrics import load_leads
-from bot.members import is_admin, valid_timezone
+from bot.people.members import is_admin, valid_timezone
 from bot.storage.models import Member
 
 

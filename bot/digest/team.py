@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.members import is_admin
+from bot.people.members import is_admin
 from bot.storage.models import Member
 
 MAX_DEPTH = 20  # a cycle in manager_id (bad data) must not loop forever

@@ -19,7 +19,7 @@ from bot.delivery import ref_to_json
 from bot.events import Button, Buttons, Message, MessageRef, Text
 from bot.leads.book import LeadBook
 from bot.leads.render import LeadCard, local, nudge_message
-from bot.members import is_admin
+from bot.people.members import is_admin
 from bot.port import DeliveryError
 from bot.scheduling.business_time import add_business_time
 from bot.scheduling.calendar import WorkCalendar

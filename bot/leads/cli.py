@@ -10,6 +10,7 @@ import typer
 
 from bot.config import Settings
 from bot.leads.csv_import import COLUMNS, ImportReport, LeadFileError, import_csv, parse_mapping
+from bot.runtime.startup import fail, settings_for_command
 
 leads_app = typer.Typer(no_args_is_help=True, help="Import and manage leads.")
 
@@ -24,14 +25,13 @@ def import_command(
 ) -> None:
     """Import leads: good rows go in, bad rows are listed with their line; re-importing changes
     nothing. Exit code 1 when some rows had errors."""
-    from bot.cli import _fail, _settings
 
-    settings = _settings(quiet=True)
+    settings = settings_for_command(quiet=True)
     try:
         columns = parse_mapping(mapping or [])
         report = asyncio.run(_import(settings, file, columns, source))
     except LeadFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     typer.echo(f"{file.name}: {report.summary()}")
     if report.errors:
@@ -40,7 +40,7 @@ def import_command(
 
 async def _import(settings: Settings, file: Path, columns: dict[str, str],
                   source: str) -> ImportReport:
-    from bot.app import build_core
+    from bot.runtime.app import build_core
 
     core = build_core(settings)
     try:

@@ -25,7 +25,7 @@ from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ from adapters.teams.app import BotAuthConfig, TeamsAdapter
 from bot.config import Settings
 from bot.core import BotCore
 from bot.leads.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from bot.web import HttpSite, WebServer
+from bot.runtime.web import HttpSite, WebServer
 from tests.adapters.teams import activities as act
 from tests.conftest import EXAMPLE_STRATEGY
 from tests.support.bot_framework_auth import (

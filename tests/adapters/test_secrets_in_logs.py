@@ -3,7 +3,7 @@ checked on whole flows through the real libraries (bolt, slack_sdk, botbuilder, 
 SQLAlchemy), with every secret set: Slack's signing secret, bot token, app-level token and OAuth
 client secret (and the bot token an install hands out), the Teams app password (and the access
 token it buys), the OpenAI key, the leads webhook secret, the metrics token and the password in
-the database URL. Logs are captured through the bot's own handler set-up (`bot.logs.configure`),
+the database URL. Logs are captured through the bot's own handler set-up (`bot.ops.logs.configure`),
 as `alignbot run` installs it."""
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from sqlalchemy.engine import make_url
 from adapters.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, OAuthConfig, SlackAdapter
 from adapters.slack.port import build_client
 from adapters.teams.app import MESSAGES_PATH, BotAuthConfig, TeamsAdapter
-from bot import logs
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import BotContext
 from bot.core import BotCore
 from bot.leads.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from bot.ops import logs
 from bot.prompts import Prompts
 from bot.storage.database import Database
 from bot.strategy.loader import load_strategy

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.clock import ManualClock
 from bot.core import BotCore
-from bot.heartbeat import Heartbeats
+from bot.ops.heartbeat import Heartbeats
 from bot.scheduling.runner import TickRunner
 from tests.support.outage import Outage
 from tests.support.talk import say, setup_team

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.oauth import DatabaseInstallationStore, NoInstallation, Workspaces
 from bot.clock import ManualClock
-from bot.installations import Workspace
+from bot.people.installations import Workspace
 from bot.storage.database import DatabaseUnavailable
 
 ACME, GLOBEX = Workspace("T0ACME001"), Workspace("T0GLOBEX1")

@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import select
 
 from adapters.teams.app import TeamsAdapter
-from bot.contacts import ContactBook
 from bot.core import BotCore
+from bot.people.contacts import ContactBook
 from bot.storage.models import Contact
 from tests.adapters.teams import activities as act
 from tests.adapters.teams.conftest import DANA, Teams

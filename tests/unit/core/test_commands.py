@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.commands import build_registry
 from bot.core import BotCore
-from bot.members import MemberDirectory
+from bot.people.members import MemberDirectory
 from bot.storage.models import Member
 from tests.support.ports import RecordingPort
 from tests.support.talk import say, setup_team

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.contacts import ContactBook, ContactInfo
 from bot.core import BotCore
+from bot.people.contacts import ContactBook, ContactInfo
 
 
 async def test_contacts_keep_the_private_address_and_are_found_many_ways(core: BotCore) -> None:

@@ -13,11 +13,12 @@ from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, col, select
 
 from bot.clock import ManualClock
-from bot.contacts import ContactBook, ContactInfo
 from bot.core import BotCore
 from bot.events import ActionInvoked, Buttons, MemberRef, Message
-from bot.installations import Installations, Workspace
 from bot.leads.csv_import import import_csv
+from bot.people.contacts import ContactBook, ContactInfo
+from bot.people.installations import Installations, Workspace
+from bot.people.unreachable import UnreachableNotices
 from bot.storage.models import (
     Answer,
     CheckIn,
@@ -31,7 +32,6 @@ from bot.storage.models import (
     PlatformInstallation,
     Schedule,
 )
-from bot.unreachable import UnreachableNotices
 from tests.support.talk import say, setup_team
 from tests.unit.leads.support import lead_row, write_csv
 

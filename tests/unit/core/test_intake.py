@@ -8,7 +8,7 @@ import asyncio
 import warnings
 from dataclasses import dataclass, field
 
-from bot.intake import Intake
+from bot.runtime.intake import Intake
 
 
 @dataclass

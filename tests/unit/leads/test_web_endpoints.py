@@ -13,7 +13,7 @@ from adapters.slack.app import SlackAdapter
 from adapters.slack.port import build_client
 from bot.core import BotCore
 from bot.leads.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from bot.web import WebServer
+from bot.runtime.web import WebServer
 from tests.support.talk import setup_team
 from tests.unit.leads.support import leads
 

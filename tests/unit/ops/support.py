@@ -12,7 +12,7 @@ import aiohttp
 from multidict import CIMultiDict
 
 from bot.context import BotContext
-from bot.web import WebServer
+from bot.runtime.web import WebServer
 
 
 @asynccontextmanager

@@ -17,7 +17,7 @@ import yaml
 from dockerfile_parse import DockerfileParser
 
 from bot.config import REPO_ROOT, Settings
-from bot.docs import known_env_names, settings_info
+from bot.ops.docs import known_env_names, settings_info
 
 _ENV_LINE = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 

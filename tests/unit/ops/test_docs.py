@@ -8,11 +8,11 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot import docs
 from bot.cli import app
 from bot.commands import build_registry
 from bot.config import REPO_ROOT
-from bot.docs import known_env_names
+from bot.ops import docs
+from bot.ops.docs import known_env_names
 
 
 def test_generated_pages_are_current() -> None:

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.context import BotContext
 from bot.core import BotCore
 from bot.leads.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.prompts import Prompts
 from bot.scheduling.runner import TickRunner
 from bot.storage.database import Database

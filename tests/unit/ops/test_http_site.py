@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
-from bot.web import HttpSite
+from bot.runtime.web import HttpSite
 
 BURST = 300
 

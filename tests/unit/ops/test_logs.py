@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from bot import logs
 from bot.cli import app
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import BotContext
 from bot.core import BotCore
+from bot.ops import logs
 from bot.prompts import Prompts
 from bot.storage.database import Database
 from bot.strategy.loader import load_strategy

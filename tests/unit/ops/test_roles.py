@@ -21,7 +21,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import BotCore
 from bot.events import MemberRef, Message, MessageRef
-from bot.process import BotProcess, operate
+from bot.runtime.process import BotProcess, operate
 from tests.support.ports import RecordingPort
 from tests.support.talk import say, setup_team
 from tests.unit.ops.support import get, get_json

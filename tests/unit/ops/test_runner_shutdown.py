@@ -7,7 +7,7 @@ import asyncio
 
 from apscheduler.schedulers.base import STATE_PAUSED
 
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.scheduling.runner import TickRunner
 
 

@@ -10,7 +10,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from adapters.slack.oauth import DatabaseInstallationStore, DatabaseStateStore
 from bot.clock import ManualClock
 from bot.core import BotCore
-from bot.installations import Installations, Workspace
+from bot.people.installations import Installations, Workspace
 
 
 def installation(team: str | None, token: str, *, org: str | None = None,

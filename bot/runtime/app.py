@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from bot import logs
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotContext
 from bot.core import BotCore
+from bot.ops import logs
 from bot.prompts import Prompts
 from bot.storage.database import Database
 from bot.strategy.loader import load_strategy
@@ -19,7 +19,7 @@ from bot.strategy.loader import load_strategy
 def configure_logging(level: str, fmt: Literal["text", "json"] = "text",
                       secrets: Iterable[str] = ()) -> None:
     """Log level and format (ALIGNBOT_LOG_LEVEL, ALIGNBOT_LOG_FORMAT), masking `secrets`; see
-    bot/logs.py."""
+    bot/ops/logs.py."""
     logs.configure(level, fmt, secrets)
 
 

@@ -26,10 +26,10 @@ import signal
 from typing import Protocol
 
 from bot.core import BotCore
-from bot.heartbeat import Heartbeats
+from bot.ops.heartbeat import Heartbeats
 from bot.port import ChatPort
+from bot.runtime.web import WebServer
 from bot.scheduling.runner import TickRunner
-from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 SIGNALS = (signal.SIGINT, signal.SIGTERM)

@@ -19,7 +19,7 @@ from bot.context import BotContext
 from bot.events import Block, Fact, FactList, Message, QuestionForm, Text
 from bot.leads.cadence import OPEN_STATUSES, DueStep
 from bot.leads.render import due_text
-from bot.members import MemberDirectory, is_admin
+from bot.people.members import MemberDirectory, is_admin
 from bot.scheduling.targets import describe
 from bot.storage.models import Answer, CheckIn, Lead, Member, Schedule
 

@@ -12,7 +12,7 @@ import logging
 from bot.context import BotContext
 from bot.delivery import Outbox
 from bot.events import MemberRef, Message
-from bot.members import MemberDirectory, is_admin
+from bot.people.members import MemberDirectory, is_admin
 from bot.port import DeliveryError
 
 log = logging.getLogger(__name__)

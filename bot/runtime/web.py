@@ -17,11 +17,11 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 from pydantic import SecretStr
 
-from bot import logs
 from bot.context import BotContext
-from bot.health import Readiness
 from bot.leads.webhook import LeadWebhook
-from bot.metrics import CONTENT_TYPE
+from bot.ops import logs
+from bot.ops.health import Readiness
+from bot.ops.metrics import CONTENT_TYPE
 
 log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-Id"

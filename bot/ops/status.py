@@ -3,7 +3,7 @@ or failed for now and waiting to be retried) by kind and platform, people the bo
 answers the LLM could not judge, and whether the scheduler is ticking, late or failing.
 
 Everything is read from the database, so any process answers for all of them. `/align status`
-shows it; `bot.alerts` messages admins once a day when deliveries failed for good.
+shows it; `bot.ops.alerts` messages admins once a day when deliveries failed for good.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlmodel import col, func, select
 
 from bot.context import BotContext
 from bot.events import Fact, FactList, Message, Text
-from bot.heartbeat import Heartbeats
+from bot.ops.heartbeat import Heartbeats
 from bot.prompts import Prompts
 from bot.storage.models import Answer, Heartbeat, Member, OutboundMessage
 from bot.text import shorten

@@ -16,10 +16,10 @@ from sqlmodel import col, select
 from bot.context import BotContext
 from bot.delivery import Outbox
 from bot.events import Message
-from bot.members import MemberDirectory, is_admin
+from bot.ops.status import ALERT_KIND, WINDOW, failed_sends
+from bot.people.members import MemberDirectory, is_admin
 from bot.port import DeliveryError
 from bot.scheduling.engine import member_zone
-from bot.status import ALERT_KIND, WINDOW, failed_sends
 from bot.storage.models import Member, OutboundMessage
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,2 @@
+"""Operations: logs, metrics, health and readiness, the scheduler's heartbeat, status, alerts
+and the reference pages generated from the code."""
