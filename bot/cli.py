@@ -24,7 +24,7 @@ from bot.ops.heartbeat import Heartbeats
 from bot.prompts import PromptsError
 from bot.runtime.app import build_core
 from bot.runtime.process import operate
-from bot.runtime.startup import fail, load_settings, settings_for_command
+from bot.runtime.startup import fail, load_settings, settings_for_command, settings_for_console
 from bot.runtime.web import WebServer
 from bot.scheduling.runner import TickRunner
 from bot.storage.database import Database, DatabaseUrlError, MigrationError
@@ -43,14 +43,19 @@ teams_app = typer.Typer(no_args_is_help=True, help="Microsoft Teams: the app pac
 app.add_typer(teams_app, name="teams")
 
 
+Verbose = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="Console: show log lines in the terminal too, instead of only in"
+                            " ALIGNBOT_CONSOLE_LOG")]
+
+
 @app.command()
-def console() -> None:
+def console(verbose: Verbose = False) -> None:
     """Talk to the bot in this terminal (the console adapter, no platform account needed)."""
-    settings = settings_for_command(quiet=True)
-    asyncio.run(_console(settings))
+    settings = settings_for_console(verbose)
+    asyncio.run(_console(settings, verbose))
 
 
-async def _console(settings: Settings) -> None:
+async def _console(settings: Settings, verbose: bool = False) -> None:
     from adapters.console.adapter import ConsoleAdapter, stdin_lines
     from bot.clock import OffsetClock, SystemClock
 
@@ -62,7 +67,8 @@ async def _console(settings: Settings) -> None:
     except (StrategyFileError, PromptsError, DatabaseUrlError, MigrationError, EvaluatorConfigError) as exc:
         fail(str(exc))
         return
-    adapter = ConsoleAdapter(core, echo=not sys.stdin.isatty())
+    logs_at = "shown here (--verbose)" if verbose else f"in {settings.console_log}"
+    adapter = ConsoleAdapter(core, echo=not sys.stdin.isatty(), logs_at=logs_at)
     runner = TickRunner(core.tick, settings.tick_seconds, metrics=core.ctx.metrics,
                         on_tick=Heartbeats(core.ctx).tick)
     runner.start()  # scheduled check-ins arrive while you type, as on a platform
@@ -84,10 +90,11 @@ ROLES = ("all", "web", "scheduler")
 def run(role: Annotated[str | None, typer.Option(
         "--role", help="all (default): everything; web: platform events and HTTP, no scheduled"
                        " sends; scheduler: the periodic tick and /healthz, /readyz, /metrics,"
-                       " no platform events. Default: ALIGNBOT_ROLE.")] = None) -> None:
+                       " no platform events. Default: ALIGNBOT_ROLE.")] = None,
+        verbose: Verbose = False) -> None:
     """Run the bot on the platform its settings point to (the console when no tokens are set)."""
     platform = load_settings().chosen_platform()
-    settings = settings_for_command(quiet=platform == "console")
+    settings = settings_for_console(verbose) if platform == "console" else settings_for_command()
     if role is not None and role not in ROLES:
         fail(f"--role must be one of {', '.join(ROLES)}, not {role!r}.")
     settings = settings.model_copy(update={"role": role or settings.role})
@@ -97,7 +104,7 @@ def run(role: Annotated[str | None, typer.Option(
                   " and Teams deployments.")
         typer.echo("No SLACK_* or MICROSOFT_* settings found: starting the console adapter"
                    f" on {settings.database_url} with {settings.strategy_file}.", err=True)
-        asyncio.run(_console(settings))
+        asyncio.run(_console(settings, verbose))
         return
     if platform == "slack":
         asyncio.run(_slack(settings))

@@ -7,15 +7,20 @@ deployment secrets work unchanged.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from bot.strategy.durations import Duration, DurationField
+
+# A duration in the environment is text ("2h"), never JSON: without NoDecode pydantic-settings
+# would json-decode it (Duration is a dataclass) and refuse ALIGNBOT_REMIND_AFTER=4h.
+SettingDuration = Annotated[DurationField, NoDecode]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +30,19 @@ def _plain(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 
 
+ENV_FILE_VARIABLE = "ALIGNBOT_ENV_FILE"
+
+
+def env_file() -> str | None:
+    """The dotenv file settings are read from: `.env` in the working directory, or the file
+    ALIGNBOT_ENV_FILE names; ALIGNBOT_ENV_FILE set but empty reads none (what the test suite
+    does, so a developer's own `.env` cannot change its results)."""
+    chosen = os.environ.get(ENV_FILE_VARIABLE)
+    if chosen is None:
+        return ".env"
+    return chosen or None
+
+
 class Settings(BaseSettings):
     """Everything configurable about a running bot. See `.env.example` for each variable."""
 
@@ -32,6 +50,10 @@ class Settings(BaseSettings):
         env_prefix="ALIGNBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
         populate_by_name=True,
     )
+
+    def __init__(self, **values: Any) -> None:
+        values.setdefault("_env_file", env_file())
+        super().__init__(**values)
 
     database_url: str = Field(
         default="sqlite:///alignbot.db",
@@ -53,18 +75,18 @@ class Settings(BaseSettings):
     evaluator: Literal["auto", "rules", "llm"] = Field(
         default="auto", description="auto uses the LLM when OPENAI_API_KEY is set, else the rules"
     )
-    checkin_close_after: DurationField = Field(
+    checkin_close_after: SettingDuration = Field(
         default=Duration(1, "d"), description="How long an ad-hoc check-in stays open (e.g. 1d)"
     )
     default_timezone: str = Field(
         default="UTC", description="IANA zone for members whose platform gives none"
     )
-    missed_grace: DurationField = Field(
+    missed_grace: SettingDuration = Field(
         default=Duration(2, "h"),
         description="After downtime, occurrences missed by less than this are still sent; older "
                     "ones are recorded as missed",
     )
-    remind_after: DurationField = Field(
+    remind_after: SettingDuration = Field(
         default=Duration(4, "h"), description="Default delay of a check-in reminder (schedule remind=)"
     )
     tick_seconds: float = Field(
@@ -77,6 +99,11 @@ class Settings(BaseSettings):
     )
     console_start: datetime | None = Field(
         default=None, description="Console only: start the bot's clock at this instant (ISO 8601)"
+    )
+    console_log: Path = Field(
+        default=Path("alignbot-console.log"),
+        description="Console only: the file its log lines go to, so the terminal shows only the"
+                    " conversation (`alignbot console --verbose` shows them in the terminal instead)",
     )
 
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_plain("SLACK_BOT_TOKEN"))
@@ -171,7 +198,7 @@ class Settings(BaseSettings):
     nudges_per_day: int = Field(
         default=3, ge=1, le=24, description="Most lead follow-up nudges one rep gets in a day"
     )
-    lead_escalate_after: DurationField = Field(
+    lead_escalate_after: SettingDuration = Field(
         default=Duration(1, "d"),
         description="A lead overdue by more than this (owner's business time) is escalated to the"
                     " owner's manager",

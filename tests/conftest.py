@@ -1,4 +1,8 @@
-"""Shared fixtures: real databases (SQLite and PostgreSQL), a core with a manual clock."""
+"""Shared fixtures: real databases (SQLite and PostgreSQL), a core with a manual clock.
+
+First of all, the environment is made the suite's own (tests/support/hermetic.py): nothing the
+caller exported or keeps in `.env` reaches a test.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,14 @@ from bot.prompts import Prompts
 from bot.storage.database import Database
 from bot.strategy.loader import load_strategy
 from tests.support.databases import DATABASES, empty_database
+from tests.support.hermetic import make_this_process_hermetic
 from tests.support.ports import RecordingPort
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test module is collected (nothing reads settings at import time)."""
+    make_this_process_hermetic()
+
 
 EXAMPLE_STRATEGY = REPO_ROOT / "examples" / "strategy.yaml"
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # a Monday

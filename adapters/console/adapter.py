@@ -58,10 +58,12 @@ class ConsoleAdapter:
     platform = PLATFORM
     supports_forms = False
 
-    def __init__(self, core: BotCore, out: TextIO | None = None, echo: bool = False) -> None:
+    def __init__(self, core: BotCore, out: TextIO | None = None, echo: bool = False,
+                 logs_at: str | None = None) -> None:
         self.core = core
         self.out = out or sys.stdout
         self.echo = echo
+        self.logs_at = logs_at  # where log lines go, named once at the start
         self.speaker: str | None = None
         self._names: dict[str, str] = {}
         self._ids = count(1)
@@ -111,7 +113,8 @@ class ConsoleAdapter:
 
     async def run(self, lines: AsyncIterator[str]) -> None:
         await self.start()
-        self.out.write("sales-align-bot console. Type /as <your name> to begin, /help for help.\n")
+        logs = f" Logs are {self.logs_at}." if self.logs_at else ""
+        self.out.write(f"sales-align-bot console. Type /as <your name> to begin, /help for help.{logs}\n")
         async for raw in lines:
             line = raw.rstrip("\n")
             if self.echo and line.strip() and not line.lstrip().startswith("#"):

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import AliasChoices
 from pydantic.fields import FieldInfo
 
-from bot.config import REPO_ROOT, Settings
+from bot.config import ENV_FILE_VARIABLE, REPO_ROOT, Settings
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,9 @@ def settings_info() -> list[SettingInfo]:
 
 
 def known_env_names() -> set[str]:
-    """Every environment variable name the settings model accepts (case as documented)."""
-    return {env for setting in settings_info() for env in setting.env}
+    """Every environment variable name the settings model accepts (case as documented), and the
+    one that says which dotenv file to read."""
+    return {env for setting in settings_info() for env in setting.env} | {ENV_FILE_VARIABLE}
 
 
 DOCS_DIR = REPO_ROOT / "docs"
@@ -126,7 +127,8 @@ def configuration_page() -> str:
     return "\n".join([
         header, "", "# Configuration reference", "",
         "Every setting, read from the environment or a `.env` file in the working directory",
-        "(environment wins). Variable names are case-insensitive; un-prefixed platform and model",
+        f"(environment wins; `{ENV_FILE_VARIABLE}=path` reads another file, `{ENV_FILE_VARIABLE}=`",
+        "reads none). Variable names are case-insensitive; un-prefixed platform and model",
         "settings keep their ecosystems' names. `.env.example` has the same list with examples.",
         "Durations are written `30m`, `4h`, `2d`, `1w`; times `HH:MM`.", "",
         "| variable | default | what it does |", "| --- | --- | --- |", *rows, ""])

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Literal
 
 from pythonjsonlogger.json import JsonFormatter
@@ -124,19 +125,31 @@ def formatter(fmt: Literal["text", "json"]) -> logging.Formatter:
     return _JsonLines() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
 
 
-def configure(level: str, fmt: Literal["text", "json"] = "text", secrets: Iterable[str] = ()) -> None:
-    """One stderr handler on the root logger with the chosen format, masking `secrets` (the
-    settings' secret values) and credential-shaped text; libraries that chatter at INFO are held
-    to WARNING unless DEBUG is asked for."""
+def configure(level: str, fmt: Literal["text", "json"] = "text", secrets: Iterable[str] = (),
+              file: Path | None = None) -> None:
+    """One handler on the root logger with the chosen format, masking `secrets` (the settings'
+    secret values) and credential-shaped text: on stderr, or appended to `file` when the terminal
+    belongs to a conversation (the console). Libraries that chatter at INFO are held to WARNING
+    unless DEBUG is asked for, and Python's warnings are logged rather than printed."""
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "_alignbot", False)]:
-        root.removeHandler(handler)
-    handler = logging.StreamHandler()
+    for old in [h for h in root.handlers if getattr(h, "_alignbot", False)]:
+        root.removeHandler(old)
+        old.close()
+    handler = _destination(file)
     handler.setFormatter(RedactingFormatter(formatter(fmt), Redactor(secrets)))
     handler.addFilter(ContextIds())
-    handler._alignbot = True  # type: ignore[attr-defined]
+    setattr(handler, "_alignbot", True)  # noqa: B010 - marks ours, for the next configure()
     root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(True)
     for noisy in NOISY:  # max(WARNING, DEBUG) would silence them at DEBUG too
         logging.getLogger(noisy).setLevel(logging.DEBUG if level == "DEBUG"
                                           else max(logging.WARNING, logging.getLevelName(level)))
+
+
+def _destination(file: Path | None) -> logging.Handler:
+    if file is None:
+        return logging.StreamHandler()
+    path = file.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return logging.FileHandler(path, encoding="utf-8", delay=True)

@@ -17,10 +17,10 @@ from bot.strategy.loader import load_strategy
 
 
 def configure_logging(level: str, fmt: Literal["text", "json"] = "text",
-                      secrets: Iterable[str] = ()) -> None:
-    """Log level and format (ALIGNBOT_LOG_LEVEL, ALIGNBOT_LOG_FORMAT), masking `secrets`; see
-    bot/ops/logs.py."""
-    logs.configure(level, fmt, secrets)
+                      secrets: Iterable[str] = (), file: Path | None = None) -> None:
+    """Log level and format (ALIGNBOT_LOG_LEVEL, ALIGNBOT_LOG_FORMAT), masking `secrets`, on
+    stderr or into `file`; see bot/ops/logs.py."""
+    logs.configure(level, fmt, secrets, file)
 
 
 def sqlite_dir_ready(url: str) -> None:

@@ -34,3 +34,12 @@ def settings_for_command(quiet: bool = False) -> Settings:
     configure_logging("WARNING" if quiet else settings.log_level, settings.log_format,
                       settings.secret_values())
     return settings
+
+
+def settings_for_console(verbose: bool = False) -> Settings:
+    """Settings for a terminal conversation: log lines go to ALIGNBOT_CONSOLE_LOG so only the
+    conversation shows, unless `verbose` asks to see them on stderr as well as the chat."""
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format, settings.secret_values(),
+                      file=None if verbose else settings.console_log)
+    return settings

@@ -132,3 +132,40 @@ def test_forget_in_the_console_shows_the_plan_then_needs_the_typed_confirm(db_ur
     assert rows(db_url, "select name, platform_user_id, email from members where id = 2") == [
         ("Forgotten member #2", "forgotten-2", None)]
     assert rows(db_url, "select m.name from answers a join members m on m.id = a.member_id") == [("Dana",)]
+
+
+NOISY_SCRIPT = ("/as Ada\n/align team add Ada admin\n/click nonsense\n/align frobnicate\n"
+                "/advance 1d\n/click lead:done:999\n/quit\n")
+
+
+def test_the_terminal_shows_only_the_conversation_and_logs_go_to_the_named_file(
+        tmp_path: Path) -> None:
+    """An unknown button logs a WARNING: it goes to the log file the console names when it starts,
+    never between the bot's messages, on stdout or stderr - whatever the log level."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    result = run_console(url, NOISY_SCRIPT, tmp_path, ALIGNBOT_LOG_LEVEL="DEBUG")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    first_line = result.stdout.splitlines()[0]
+    assert "Logs are in alignbot-console.log." in first_line
+    conversation = result.stdout.splitlines()[1:]
+    assert all(line.startswith(("[bot → ", "ada> ", "?> ", "You are now", "Bot clock", "    "))
+               for line in conversation), conversation
+    assert "That button is no longer active" in result.stdout
+    log = (tmp_path / "alignbot-console.log").read_text()
+    assert "WARNING bot.core: unknown action nonsense" in log
+    assert " DEBUG " in log  # the level asked for reaches the file
+
+
+def test_verbose_shows_the_log_lines_on_stderr_and_writes_no_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
+    env.update(ALIGNBOT_DATABASE_URL=url)
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "console", "--verbose"],
+                            input=NOISY_SCRIPT, text=True, capture_output=True, env=env,
+                            cwd=tmp_path, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING bot.core: unknown action nonsense" in result.stderr
+    assert "WARNING" not in result.stdout
+    assert "Logs are shown here (--verbose)." in result.stdout.splitlines()[0]
+    assert not (tmp_path / "alignbot-console.log").exists()

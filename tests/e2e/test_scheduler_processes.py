@@ -29,7 +29,10 @@ LEASE = 2  # seconds (ALIGNBOT_DELIVERY_LEASE_SECONDS)
 
 async def prepare(url: str, api: FakeSlackApi) -> datetime:
     """Schema, MEMBERS reps known to Slack, and a daily check-in whose run two minutes ago has
-    not been asked yet (the processes run on the real clock). Returns that run's time."""
+    not been asked yet (the processes run on the real clock). Returns that run's time.
+
+    The reps work every day of the week: the processes' clock is the machine's, so on a weekend
+    reps on the default Monday-Friday would have the day off and nobody would be asked."""
     database = Database(url)
     await database.migrate()
     now = datetime.now(UTC)
@@ -39,7 +42,8 @@ async def prepare(url: str, api: FakeSlackApi) -> datetime:
             user = f"U{i:07d}9"
             api.add_user(user, f"Rep {i:03d}")
             session.add(Member(platform="slack", platform_user_id=user, name=f"Rep {i:03d}",
-                               role="rep", created_at=now, updated_at=now))
+                               role="rep", working_days="mon-sun", created_at=now,
+                               updated_at=now))
         session.add(Schedule(kind="checkin", when_text=f"daily {run:%H:%M}", anchor_date=run.date(),
                              target="reps", timezone="UTC", remind_after=None, reminders=0,
                              processed_until=run - timedelta(minutes=1), created_at=now,

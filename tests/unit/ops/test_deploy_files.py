@@ -66,6 +66,19 @@ def test_env_example_documents_every_setting_and_nothing_unknown() -> None:
     assert not unknown, f".env.example documents variables no setting reads: {unknown}"
 
 
+def test_env_example_copied_to_env_is_read_as_written(tmp_path: Path) -> None:
+    """`cp .env.example .env` is the documented first step: every value in it, the commented-out
+    examples included, must be one the settings accept, with the meaning written there."""
+    lines = (REPO_ROOT / ".env.example").read_text().splitlines()
+    uncommented = [re.sub(r"^#\s*(?=[A-Z][A-Z0-9_]*=)", "", line).split("  ")[0] for line in lines]
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("\n".join(line for line in uncommented if _ENV_LINE.match(line)) + "\n")
+    settings = Settings(_env_file=dotenv)  # type: ignore[call-arg]
+    assert str(settings.remind_after) == "4h" and str(settings.checkin_close_after) == "1d"
+    assert str(settings.lead_escalate_after) == "1d" and str(settings.missed_grace) == "2h"
+    assert settings.console_log == Path("alignbot-console.log")
+
+
 def test_settings_env_names_include_prefixed_names_and_plain_aliases() -> None:
     names = known_env_names()
     assert {"ALIGNBOT_DATABASE_URL", "ALIGNBOT_ROLE", "SLACK_BOT_TOKEN", "OPENAI_API_KEY"} <= names

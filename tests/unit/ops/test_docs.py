@@ -101,3 +101,25 @@ def test_hand_written_docs_name_only_settings_and_commands_that_exist() -> None:
         for first, second in _COMMAND.findall(text):
             assert f"{first} {second}" in names or first in names or (
                 first in words and not second), f"{page.name}: no command `/align {first} {second}`"
+
+
+_ALIGNBOT_LINE = re.compile(
+    r"(?:^|[`$;(]\s*|\| `)(?:[A-Z_]+=\S+ )*alignbot ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)?)", re.M)
+
+
+def test_every_alignbot_command_the_readme_uses_exists() -> None:
+    """The README's `alignbot ...` examples work as typed: each (sub)command it names is one the
+    CLI has (its --help answers 0), and the README says how to put `alignbot` on the PATH."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    head = readme[:readme.index("## What it does")]
+    assert ". .venv/bin/activate" in head and "make console" in head
+    used = set(_ALIGNBOT_LINE.findall(readme))
+    assert {"console", "eval", "leads import", "strategy check", "evaluate"} <= {
+        u if u.split()[0] in {"leads", "strategy", "teams"} else u.split()[0] for u in used}
+    runner = CliRunner()
+    for command in sorted(used):
+        words = command.split()
+        if words[0] not in {"leads", "strategy", "teams"}:
+            words = words[:1]
+        result = runner.invoke(app, [*words, "--help"])
+        assert result.exit_code == 0, f"README uses `alignbot {' '.join(words)}`: {result.output}"
