@@ -31,7 +31,7 @@ def strategy_message(strategy: Strategy, today: date) -> Message:
     out_scope = [s.name for s in strategy.segments if not s.in_scope]
     tasks = [f"{t.name}{' (critical)' if t.critical else ''}" for t in strategy.sales_tasks]
     facts = (
-        Fact("Objectives", "; ".join(core.objectives)),
+        Fact("Objectives", "; ".join(o.text for o in core.objectives)),
         Fact("Advantage", core.advantage),
         Fact("We play in", ", ".join(in_scope)),
         Fact("We do not play in", ", ".join(out_scope) or "-"),

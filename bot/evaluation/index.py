@@ -20,6 +20,7 @@ from itertools import pairwise
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.evaluation.descriptors import Descriptors
 from bot.evaluation.text import (
     CLAUSE,
     COMMON_ACRONYMS,
@@ -261,6 +262,7 @@ class StrategyIndex:
                 self._endings[stem(word)].add(ending)
         self._factors: dict[str, float] = {}
         self._prefixes = self._build_prefixes()
+        self.descriptors = Descriptors.of(strategy).with_vocabulary(self.words)
 
     def _add_task_text(self, entry: TaskEntry, text: str, weight: float) -> None:
         for clause in _clauses(self._learn(text)):
@@ -277,7 +279,7 @@ class StrategyIndex:
     def _background_counts(self, strategy: Strategy) -> dict[str, int]:
         """In how many non-task fields (roles, stages, statement, ...) each stem appears."""
         core = strategy.strategy
-        fields = [core.name, core.statement, core.advantage, *core.objectives]
+        fields = [core.name, core.statement, core.advantage, *(o.text for o in core.objectives)]
         for segment in strategy.segments:
             fields.append(segment.description)
             if segment.buying_process is not None:
@@ -411,8 +413,8 @@ class StrategyIndex:
 
     def _build_statement(self, strategy: Strategy) -> None:
         for objective in strategy.strategy.objectives:
-            stems = {s for s in _content_stems(self._words(objective)) if s not in GENERIC_STEMS}
-            self.objectives.append((objective, stems))
+            stems = {s for s in _content_stems(self._words(objective.text)) if s not in GENERIC_STEMS}
+            self.objectives.append((objective.text, stems))
         elsewhere = set(self.postings) | self.context_stems
         for _, stems in self.objectives:
             elsewhere |= stems

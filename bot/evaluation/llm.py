@@ -269,7 +269,7 @@ def strategy_block(strategy: Strategy) -> str:
     core = strategy.strategy
     block = {
         "statement": core.statement,
-        "objectives": core.objectives,
+        "objectives": [o.text for o in core.objectives],
         "advantage": core.advantage,
         "segments": [s.model_dump(mode="json", exclude_none=True) for s in strategy.segments],
         "sales_tasks": [

@@ -16,7 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from bot.evaluation.descriptors import Found, Size
 from bot.evaluation.index import KIND_NOUNS, Doc, StrategyIndex, index_for
+from bot.evaluation.places import Place
 from bot.evaluation.result import (
     Component,
     ComponentCoverage,
@@ -88,6 +90,9 @@ class _Reading:
     roles: list[tuple[int, str]] = field(default_factory=list)
     stages: list[tuple[int, str]] = field(default_factory=list)
     sentence_segments: list[list[str]] = field(default_factory=list)
+    accounts: list[Found] = field(default_factory=list)
+    sizes: list[Size] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
 
     def span(self, toks: Sequence[int]) -> Evidence:
         start, end = self.doc.toks[toks[0]].start, self.doc.toks[toks[-1]].end
@@ -132,6 +137,7 @@ def _read(index: StrategyIndex, answer: str) -> _Reading:
     if injected:
         kept = [s for s in kept if not _echoes(doc, s, injected)]
     reading = _Reading(index, doc, kept)
+    reading.accounts, reading.sizes, reading.places = index.descriptors.find(doc.text)
     for sentence in kept:
         reading.sentence_segments.append(_find_segments(reading, sentence))
         _find_process_terms(reading, sentence)
@@ -175,19 +181,80 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
         if owner is not None and doc.stems[j] in KIND_NOUNS:
             hits.append(([i, j], owner, 0.7))
             covered.update((i, j))
+    hits = _described(reading, sentence, hits)
     not_played = _not_played_toks(reading, sentence, {t for h in hits for t in h[0]})
+    marks = _marks(reading, sorted(hits, key=lambda h: h[0][0]))
     for toks, segment_id, confidence in sorted(hits, key=lambda h: h[0][0]):
         reading.context_toks.update(toks)
+        mark = marks.get(toks[0])
         reading.segments.append(
             SegmentMention(
                 segment_id=segment_id,
                 in_scope=index.segment_in_scope[segment_id],
                 confidence=confidence,
                 evidence=reading.span(toks),
-                stated_as_played=toks[0] not in not_played,
+                stated_as_played=mark if mark is not None else toks[0] not in not_played,
             )
         )
     return [h[1] for h in hits]
+
+
+Hit = tuple[list[int], str, float]
+
+
+def _toks_in(reading: _Reading, sentence: Sentence, start: int, end: int) -> list[int]:
+    toks = reading.doc.toks
+    return [i for i in _words(sentence) if toks[i].start < end and start < toks[i].end]
+
+
+def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[Hit]:
+    """Segments named by account, size or place in this sentence, with those named by alias:
+    a size that contradicts an alias's segment replaces it ("a 60-person bakery")."""
+    index = reading.index
+    descriptors = index.descriptors
+    for account in reading.accounts:
+        toks = _toks_in(reading, sentence, account.start, account.end)
+        if toks and not any(set(toks) & set(h[0]) for h in hits):
+            hits.append((toks, account.segment_id, 0.9))
+    named = list(dict.fromkeys(h[1] for h in hits))
+    for size in reading.sizes:
+        toks = _toks_in(reading, sentence, size.start, size.end)
+        if not toks:
+            continue
+        contradicted = descriptors.contradicted_by_size(size, named)
+        fitting = descriptors.for_size(size, named)
+        if contradicted and fitting:
+            hits = [h for h in hits if h[1] not in contradicted]
+        hits.extend((toks, segment_id, 0.8) for segment_id in fitting
+                    if segment_id not in {h[1] for h in hits})
+    named = list(dict.fromkeys(h[1] for h in hits))
+    for place in reading.places:
+        toks = _toks_in(reading, sentence, place.start, place.end)
+        if not toks:
+            continue
+        hits.extend((toks, segment_id, 0.75) for segment_id in descriptors.for_place(place, named)
+                    if segment_id not in {h[1] for h in hits})
+    return hits
+
+
+_PLAYED_MARKS = frozenset("✅✔☑👍")
+_NOT_PLAYED_MARKS = frozenset("❌✖✗✘🚫👎⛔")
+
+
+def _marks(reading: _Reading, hits: list[Hit]) -> dict[int, bool]:
+    """Emoji written right after a segment, before the next one ("fintech ✅ government ❌"):
+    played or not, whatever the words say."""
+    text, toks = reading.doc.text, reading.doc.toks
+    found: dict[int, bool] = {}
+    for n, (hit_toks, _, _) in enumerate(hits):
+        start = toks[hit_toks[-1]].end
+        end = toks[hits[n + 1][0][0]].start if n + 1 < len(hits) else len(text)
+        after = text[start:end].split("\n", 1)[0][:12]
+        if any(c in _NOT_PLAYED_MARKS for c in after):
+            found[hit_toks[0]] = False
+        elif any(c in _PLAYED_MARKS for c in after):
+            found[hit_toks[0]] = True
+    return found
 
 
 def _not_played_toks(reading: _Reading, sentence: Sentence, segment_toks: set[int]) -> set[int]:

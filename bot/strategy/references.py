@@ -45,17 +45,6 @@ def _segment_refs(
             yield (*path, i), f"{what} refers to unknown segment '{ref}'; use one of: {choices}"
 
 
-def _stages(data: dict[str, Any], segment_ids: list[str]) -> set[str]:
-    stages: set[str] = set()
-    for _, seg in _items(data, "segments"):
-        if seg.get("id") not in segment_ids:
-            continue
-        process = seg.get("buying_process")
-        if isinstance(process, dict) and isinstance(process.get("stages"), list):
-            stages.update(str(s).strip().lower() for s in process["stages"])
-    return stages
-
-
 def cross_reference_problems(data: Any) -> list[Problem]:
     """Every cross-section problem in the raw strategy data, with the path where it occurs."""
     if not isinstance(data, dict):
@@ -75,13 +64,6 @@ def cross_reference_problems(data: Any) -> list[Problem]:
             _segment_refs(refs, segment_ids, ("content", index, "segments"),
                           f"content '{item.get('id')}'")
         )
-        stage = item.get("stage")
-        if isinstance(stage, str) and isinstance(refs, list):
-            known = _stages(data, [r for r in refs if isinstance(r, str)])
-            if known and stage.strip().lower() not in known:
-                problems.append((("content", index, "stage"),
-                                 f"stage '{stage}' is not a buying-process stage of its segments;"
-                                 f" use one of: {', '.join(sorted(known))}"))
     cadence = data.get("cadence")
     if isinstance(cadence, dict) and isinstance(cadence.get("segments"), dict):
         for seg_id in cadence["segments"]:

@@ -14,7 +14,16 @@ from datetime import date
 from functools import cached_property
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
 
 from bot.strategy.durations import DurationField
 
@@ -27,13 +36,46 @@ Id = Annotated[
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+_WORD = re.compile(r"[\w'’]+(?:[-‐‑][\w'’]+)*")
+
+
 def count_words(text: str) -> int:
-    """Words as a reader counts them: runs of letters/digits, hyphenated words counting once."""
-    return len(re.findall(r"[\w'’\-]+", text))
+    """Words as a reader counts them: runs of letters and digits, a hyphenated word once, and
+    nothing for punctuation - a spaced dash (" - "), an ampersand or a bullet is not a word."""
+    return sum(1 for match in _WORD.finditer(text) if any(c.isalnum() for c in match.group()))
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Objective(_Strict):
+    """One objective, optionally with an id (for digests and labels) and what contradicts it:
+    `counter_examples` are ways of working against it ("gave a discount to close" against a
+    margin objective), so an answer that matches one is reported as working against it."""
+
+    id: Id | None = None
+    text: Text
+    counter_examples: list[Text] = Field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.text
+
+    @model_serializer(mode="wrap")
+    def _short_form(self, handler: SerializerFunctionWrapHandler) -> object:
+        """A plain objective serialises as its text, as it was written: exports stay tidy and
+        the version hash of a file that uses no new field does not change."""
+        if self.id is None and not self.counter_examples:
+            return self.text
+        return handler(self)
+
+
+def _objective(value: object) -> object:
+    """A plain string is an objective's text (the short form most files use)."""
+    return {"text": value} if isinstance(value, str) else value
+
+
+ObjectiveField = Annotated[Objective, BeforeValidator(_objective)]
 
 
 class StrategyCore(_Strict):
@@ -41,7 +83,7 @@ class StrategyCore(_Strict):
 
     name: Text
     statement: Text
-    objectives: list[Text] = Field(min_length=1)
+    objectives: list[ObjectiveField] = Field(min_length=1)
     advantage: Text
     review_by: date
 
@@ -64,14 +106,42 @@ class BuyingProcess(_Strict):
     roles: list[Text] = Field(min_length=1)
 
 
+def _country(value: object) -> object:
+    """YAML 1.1 reads an unquoted NO (Norway) as false; in a country list it can only mean NO."""
+    return "NO" if value is False else value
+
+
+Country = Annotated[str, BeforeValidator(_country),
+                    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")]
+
+
+class Employees(_Strict):
+    """Company size by headcount, either bound optional ({max: 49} is "under 50 staff")."""
+
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+    def contains(self, count: int) -> bool:
+        return (self.min is None or count >= self.min) and (self.max is None or count <= self.max)
+
+
 class Segment(_Strict):
-    """A market segment the strategy plays in (in_scope) or deliberately does not."""
+    """A market segment the strategy plays in (in_scope) or deliberately does not.
+
+    Besides its name and aliases a segment can be described the way reps describe customers:
+    by size (`employees`), place (`countries`: ISO 3166-1 alpha-2; `regions`: ISO 3166-2 codes
+    such as US-TX, or named regions such as DACH, Benelux, Nordics, EMEA) and by named accounts.
+    """
 
     id: Id
     name: Text
     in_scope: bool
     aliases: list[Text] = Field(default_factory=list)
     description: str = ""
+    employees: Employees | None = None
+    countries: list[Country] = Field(default_factory=list)
+    regions: list[Text] = Field(default_factory=list)
+    accounts: list[Text] = Field(default_factory=list)
     buying_process: BuyingProcess | None = None
 
 
@@ -82,6 +152,8 @@ class SalesTask(_Strict):
     name: Text
     description: Text
     examples: list[Text] = Field(min_length=1)
+    counter_examples: list[Text] = Field(
+        default_factory=list, description="what working against this task looks like")
     critical: bool = False
     segments: list[Id] = Field(
         default_factory=list, description="segment ids this task applies to; empty means all"
@@ -119,10 +191,19 @@ class ContentItem(_Strict):
     stage: Text
 
 
+BUYERS_JOURNEY = ("awareness", "consideration", "decision")
+"""The common buyer's-journey stages a content library may use instead of a segment's own
+buying-process stages; suggestions map one onto the other."""
+
+
 class Strategy(_Strict):
     """The whole strategy file, validated."""
 
     strategy: StrategyCore
+    glossary: dict[str, Text] = Field(
+        default_factory=dict,
+        description="this team's shorthand -> plain words (EB: economic buyer); overrides the"
+                    " built-in sales shorthand")
     segments: list[Segment] = Field(min_length=1)
     sales_tasks: list[SalesTask] = Field(min_length=1)
     cadence: Cadence
@@ -131,7 +212,8 @@ class Strategy(_Strict):
     @cached_property
     def version(self) -> str:
         """Content hash: the same strategy always has the same version, whatever the file layout."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        canonical = json.dumps(_without_unset_extensions(self.model_dump(mode="json")),
+                               sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def segment(self, segment_id: str) -> Segment:
@@ -167,3 +249,18 @@ class Strategy(_Strict):
         if stage:
             items.sort(key=lambda c: c.stage.lower() != stage.lower())
         return items
+
+
+_EXTENSIONS: dict[str, object] = {"glossary": {}, "counter_examples": [], "employees": None, "countries": [],
+               "regions": [], "accounts": []}
+
+
+def _without_unset_extensions(value: object) -> object:
+    """The dump with optional fields added after the first schema left out while unset, so a
+    strategy that does not use them keeps the version it always had."""
+    if isinstance(value, dict):
+        return {k: _without_unset_extensions(v) for k, v in value.items()
+                if not (k in _EXTENSIONS and v == _EXTENSIONS[k])}
+    if isinstance(value, list):
+        return [_without_unset_extensions(v) for v in value]
+    return value

@@ -1,0 +1,279 @@
+"""Segments named the way reps describe customers: by size ("a 12-person agency", "<50 staff",
+"1000+ emp"), by place ("a wholesaler in Texas", "CH and AT") and by name ("mostly JPMorgan and
+Citi").
+
+A segment's `employees`, `countries`, `regions` and `accounts` say what to look for; a segment
+without them is read from its prose description ("Companies under 50 employees", "Labs outside
+DACH") so a strategy written before those fields existed still works. How a size or a place
+combines with a segment named by its alias in the same sentence ("a 60-person bakery" when food
+processors start at 100 staff) is decided in `resolve`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.evaluation.places import REGIONS, Place, gazetteer, region_codes
+from bot.evaluation.text import wordset
+from bot.strategy.schema import Employees, Segment, Strategy
+
+_PEOPLE = (r"(?:person|people|ppl|pax|employees?|emps?|staff(?:ers)?|headcount|heads|fte?s?|"
+           r"mitarbeiter(?:innen|n)?|mitarbeitende[n]?|ma|beschäftigte[n]?|angestellte[n]?|"
+           r"empleados?|trabajadores|personas|colaboradores|funcionários|salariés|employés|"
+           r"personnes|medewerkers|werknemers|man|mensen|vets|vet)")
+_NUMBER = r"(\d{1,3}(?:[.,\s]\d{3})+|\d+(?:[.,]\d+)?)\s*(k)?"
+_BELOW = r"(?:under|below|less than|fewer than|<|up to|max\.?|unter|weniger als|bis|bis zu|" \
+         r"menos de|hasta|moins de|jusqu'à|minder dan|tot|onder)"
+_ABOVE = r"(?:over|above|more than|>|at least|min\.?|über|mehr als|ab|más de|mas de|" \
+         r"plus de|au moins|meer dan|boven)"
+SIZE = re.compile(
+    rf"(?:(?P<below>{_BELOW})\s*{_NUMBER}(?P<plus1>\+)?\s*[-‐ ]?\s*{_PEOPLE}\b"
+    rf"|(?P<above>{_ABOVE})\s*{_NUMBER}\s*[-‐ ]?\s*{_PEOPLE}\b"
+    rf"|{_NUMBER}\s*(?:[-–‐]|to|bis|a|à|tot)\s*{_NUMBER}\s*[-‐ ]?\s*{_PEOPLE}\b"
+    rf"|{_NUMBER}\s*(?P<plus>\+)?\s*[-‐ ]?\s*{_PEOPLE}\b)",
+    re.I,
+)
+_LEGAL = re.compile(
+    r"\b(?:gmbh|ag|se|kg|ohg|gbr|inc|llc|ltd|limited|plc|co|corp|corporation|company|sa|s\.a|sl|"
+    r"s\.l|srl|bv|b\.v|nv|n\.v|oy|ab|as|spa|s\.p\.a|pty|& sohn|& co)\.?$", re.I)
+_GENERIC_TAIL = wordset("""foods food group groups brands brand packing packaging co company
+    holdings holding vets veterinary vet practice partners solutions services labs lab bau
+    logistics systems industries manufacturing hotels hotel resort""")
+_OUTSIDE = re.compile(r"\b(?:outside|beyond|except|außerhalb|ausserhalb|fuera de|hors de|"
+                      r"buiten)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Size:
+    """A headcount someone wrote: a single figure or a range; `start`/`end` index the text."""
+
+    low: int
+    high: int
+    start: int
+    end: int
+
+    def fits(self, employees: Employees) -> bool:
+        """The size lies within the segment's range (a range must fit as a whole)."""
+        return employees.contains(self.low) and employees.contains(self.high)
+
+
+def _number(text: str, k: str | None) -> int:
+    digits = re.sub(r"[.,\s](?=\d{3}\b)", "", text).replace(",", ".")
+    value = float(digits)
+    return int(value * 1000) if k else int(value)
+
+
+def find_sizes(text: str) -> list[Size]:
+    """Every headcount in `text`."""
+    found: list[Size] = []
+    if not any(c.isdigit() for c in text):
+        return found
+    for m in SIZE.finditer(text):
+        groups = [g for g in m.groups()]
+        numbers = [(groups[i], groups[i + 1]) for i in range(len(groups) - 1)
+                   if groups[i] and re.fullmatch(r"[\d.,\s]+", groups[i])]
+        if not numbers:
+            continue
+        values = [_number(n, k) for n, k in numbers]
+        if m.group("below"):
+            low, high = 0, max(0, values[0] - (0 if m.group("plus1") else 1))
+        elif m.group("above"):
+            low, high = values[0] + 1, 10**9
+        elif m.group("plus"):
+            low, high = values[0], 10**9
+        elif len(values) >= 2:
+            low, high = min(values[:2]), max(values[:2])
+        else:
+            low = high = values[0]
+        found.append(Size(low, high, m.start(), m.end()))
+    return found
+
+
+def prose_employees(description: str) -> Employees | None:
+    """The size range a description states ("Companies under 50 employees" -> max 49)."""
+    sizes = find_sizes(description)
+    if not sizes:
+        return None
+    size = sizes[0]
+    return Employees(min=size.low or None, max=size.high if size.high < 10**9 else None)
+
+
+_ACCOUNT_WORD = re.compile(r"[\w&'+-]+")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _account_keys(name: str) -> list[str]:
+    """The ways a rep names an account: in full, without its legal form, and by its leading
+    distinctive words ("Ridgeway Packing Co." -> "ridgeway packing", "ridgeway")."""
+    words = _ACCOUNT_WORD.findall(name)
+    while words and _LEGAL.fullmatch(words[-1]):
+        words.pop()
+    if not words:
+        return []
+    keys = [" ".join(words)]
+    while len(words) > 1 and words[-1].lower() in _GENERIC_TAIL:
+        words.pop()
+        keys.append(" ".join(words))
+    if len(words) > 1 and len(words[0]) >= 5 and words[1].lower() in _GENERIC_TAIL | {"&", "+"}:
+        keys.append(words[0])
+    return [_fold(k) for k in dict.fromkeys(keys) if len(k) >= 4]
+
+
+@dataclass
+class SegmentShape:
+    """What identifies one segment besides its name and aliases."""
+
+    id: str
+    in_scope: bool
+    employees: Employees | None = None
+    places: frozenset[str] = frozenset()
+    outside: bool = False  # the places are where this segment is NOT ("labs outside DACH")
+    place_defined: bool = False  # named by a place alone: explicit countries/regions, "outside X"
+
+    @property
+    def by_place(self) -> bool:
+        return bool(self.places)
+
+    def at(self, country: str) -> bool:
+        return (country in self.places) != self.outside
+
+
+@dataclass
+class Found:
+    """A segment named by size, place or account: where in the text, and how."""
+
+    segment_id: str
+    start: int
+    end: int
+    how: str  # "account", "size" or "place"
+
+
+@dataclass
+class Descriptors:
+    """The size, place and account descriptions of one strategy's segments."""
+
+    shapes: dict[str, SegmentShape] = field(default_factory=dict)
+    accounts: dict[str, str] = field(default_factory=dict)  # folded name -> segment id
+    account_words: int = 1
+    account_first: frozenset[str] = frozenset()  # first words of account names, to skip fast
+    codes: frozenset[str] = frozenset()
+    common: frozenset[str] = frozenset()  # the strategy's own words: never read as a town
+
+    @property
+    def by_place(self) -> bool:
+        return any(s.place_defined for s in self.shapes.values())
+
+    @classmethod
+    def of(cls, strategy: Strategy) -> Descriptors:
+        found = cls()
+        for segment in strategy.segments:
+            shape = _shape(segment)
+            found.shapes[segment.id] = shape
+            for account in segment.accounts:
+                for key in _account_keys(account):
+                    found.accounts.setdefault(key, segment.id)
+                    found.account_words = max(found.account_words, len(key.split()))
+        found.codes = frozenset(c for s in found.shapes.values() for c in s.places)
+        found.account_first = frozenset(k.split()[0] for k in found.accounts)
+        return found
+
+    def with_vocabulary(self, words: Iterable[str]) -> Descriptors:
+        self.common = frozenset(_fold(w) for w in words)
+        return self
+
+    def find(self, text: str) -> tuple[list[Found], list[Size], list[Place]]:
+        """Accounts named in `text`, and its sizes and places (matched to segments later, in
+        the context of the sentence they are in)."""
+        accounts = self._accounts(text) if self.accounts else []
+        sizes = find_sizes(text) if any(s.employees for s in self.shapes.values()) else []
+        places = list(gazetteer().find(text, self.codes, self.common)) if self.by_place else []
+        return accounts, sizes, places
+
+    def _accounts(self, text: str) -> list[Found]:
+        spans = [(m.start(), m.end()) for m in _ACCOUNT_WORD.finditer(text)]
+        folded = [_fold(text[a:b]) for a, b in spans]
+        found: list[Found] = []
+        i = 0
+        while i < len(spans):
+            if folded[i] not in self.account_first:
+                i += 1
+                continue
+            for size in range(min(self.account_words, len(spans) - i), 0, -1):
+                owner = self.accounts.get(" ".join(folded[i:i + size]))
+                if owner is not None and (size > 1 or text[spans[i][0]].isupper()):
+                    found.append(Found(owner, spans[i][0], spans[i + size - 1][1], "account"))
+                    i += size
+                    break
+            else:
+                i += 1
+        return found
+
+    def for_size(self, size: Size, named: Iterable[str]) -> list[str]:
+        """The segments a size names in a sentence that also names `named` by alias: none when
+        it agrees with them, the segments it does fit when it contradicts one ("a 60-person
+        bakery" and food processors start at 100), and on its own the one segment it fits."""
+        named = list(named)
+        ranged = [s for s in self.shapes.values() if s.employees is not None]
+        fitting = [s.id for s in ranged if s.employees is not None and size.fits(s.employees)]
+        if named:
+            contradicted = [n for n in named if (shape := self.shapes.get(n)) is not None
+                            and shape.employees is not None and not size.fits(shape.employees)]
+            return fitting if contradicted and fitting else []
+        return fitting if len(fitting) == 1 else []
+
+    def contradicted_by_size(self, size: Size, named: Iterable[str]) -> list[str]:
+        """Segments named by alias whose size range the stated size falls outside of."""
+        return [n for n in named if (shape := self.shapes.get(n)) is not None
+                and shape.employees is not None and not size.fits(shape.employees)]
+
+    def for_place(self, place: Place, named: Iterable[str]) -> list[str]:
+        """The segments defined by place that a place names: only when the segments named by
+        alias in the same sentence do not already place it ("an environmental lab in Rotterdam"
+        names labs and, when labs are in DACH, the outside-DACH segment too)."""
+        named = list(named)
+        if any((shape := self.shapes.get(n)) is not None and shape.by_place
+               and shape.at(place.country) for n in named):
+            return []
+        return [s.id for s in self.shapes.values()
+                if s.place_defined and s.employees is None and s.at(place.country)]
+
+
+def _shape(segment: Segment) -> SegmentShape:
+    places: set[str] = set(segment.countries)
+    for region in segment.regions:
+        places |= region_codes(region)
+    outside, defined = False, bool(places)
+    if not places:
+        places, outside = _prose_places(segment.description)
+        defined = outside
+    employees = segment.employees or prose_employees(segment.description)
+    return SegmentShape(segment.id, segment.in_scope, employees, frozenset(places), outside,
+                        defined)
+
+
+def _prose_places(description: str) -> tuple[set[str], bool]:
+    """Countries a description names ("Labs outside DACH", "US banks"), and whether it says
+    the segment is outside them."""
+    if not description:
+        return set(), False
+    places: set[str] = set()
+    lowered = description.lower()
+    for name, codes in REGIONS.items():
+        if re.search(rf"\b{re.escape(name)}\b", lowered):
+            places |= codes
+    for place in gazetteer().find(description, frozenset()):
+        if place.subdivision is None:
+            places.add(place.country)
+    if not places:
+        return set(), False
+    return places, bool(_OUTSIDE.search(description))
+
+
+__all__ = ["Descriptors", "Found", "SegmentShape", "Size", "find_sizes", "prose_employees"]

