@@ -21,6 +21,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.evaluation.descriptors import Descriptors
+from bot.evaluation.language import detect
 from bot.evaluation.text import (
     CLAUSE,
     COMMON_ACRONYMS,
@@ -29,9 +30,11 @@ from bot.evaluation.text import (
     STOP_WORDS,
     WORD,
     Tok,
+    current_language,
     is_content,
     is_number,
     negation_at,
+    reading,
     stem,
     tokenize,
     wordset,
@@ -221,9 +224,11 @@ class StrategyIndex:
         self.context_stems: set[str] = set()
         self.objectives: list[tuple[str, set[str]]] = []
         self.advantage: dict[str, float] = {}
-        self._resolved: dict[str, str] = {}
+        self._resolved: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
-        self._build(strategy)
+        self.language = strategy_language(strategy)
+        with reading(self.language):
+            self._build(strategy)
 
     # ----- building -------------------------------------------------------------------------
 
@@ -443,7 +448,8 @@ class StrategyIndex:
 
     def resolve(self, word: str) -> str:
         """The strategy stem a word of an answer stands for (inflection, typo), else its stem."""
-        hit = self._resolved.get(word)
+        key = (current_language(), word)
+        hit = self._resolved.get(key)
         if hit is not None:
             return hit
         s = stem(word)
@@ -452,7 +458,7 @@ class StrategyIndex:
         with self._lock:
             if len(self._resolved) >= _MAX_CACHE:
                 self._resolved.clear()
-            self._resolved[word] = s
+            self._resolved[key] = s
         return s
 
     def derivation_factor(self, word: str) -> float:
@@ -511,6 +517,14 @@ class StrategyIndex:
         toks = self._fix_compounds(tokenize(text))
         stems = [self.resolve(t.word) if t.kind == WORD else "" for t in toks]
         return Doc(text, toks, stems)
+
+
+def strategy_language(strategy: Strategy) -> str:
+    """The language a strategy's own wording (task examples, aliases, descriptions) is in."""
+    texts = [example for task in strategy.sales_tasks for example in task.examples]
+    texts += [task.description for task in strategy.sales_tasks]
+    texts += [segment.description for segment in strategy.segments]
+    return detect(". ".join(texts), "en").code if texts else "en"
 
 
 _INDEXES: dict[str, StrategyIndex] = {}

@@ -114,3 +114,7 @@ class Evaluation(_Model):
     fallback_reason: str | None = Field(
         default=None, description="set when another evaluator failed and this result replaced it"
     )
+    language: str | None = Field(default=None, description="the answer's language (ISO 639-1)")
+    language_supported: bool = Field(
+        default=True, description="False when the evaluator does not read that language: nothing"
+                                  " was judged, and the feedback says so")

@@ -18,6 +18,7 @@ from itertools import pairwise
 
 from bot.evaluation.descriptors import Found, Size
 from bot.evaluation.index import KIND_NOUNS, Doc, StrategyIndex, index_for
+from bot.evaluation.language import detect
 from bot.evaluation.places import Place
 from bot.evaluation.result import (
     Component,
@@ -36,6 +37,7 @@ from bot.evaluation.scoring import compute_scores, critical_missing
 from bot.evaluation.text import (
     CLAUSE,
     CONJ,
+    MAX_ANSWER_CHARS,
     SENT,
     avoids,
     is_content,
@@ -47,6 +49,7 @@ from bot.evaluation.text import (
     stem,
     wordset,
 )
+from bot.evaluation.text import reading as reading_language
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
 
 RULES_VERSION = "1.0.0"
@@ -540,10 +543,14 @@ class RulesEvaluator:
         """Judge one answer to one question against the strategy."""
         text = answer if isinstance(answer, str) else ""
         index = index_for(strategy)
-        reading = _read(index, text)
-        scope = ScopeResult(segments=reading.segments, processes=_processes(reading))
-        tasks = _tasks(reading, strategy) if question == "tasks" else None
-        statement = _statement(reading, text) if question == "strategy" else None
+        language = detect(text[:MAX_ANSWER_CHARS], index.language)
+        if not language.covered:
+            return self._not_read(question, strategy, text, language.code)
+        with reading_language(language.code):
+            reading = _read(index, text)
+            scope = ScopeResult(segments=reading.segments, processes=_processes(reading))
+            tasks = _tasks(reading, strategy) if question == "tasks" else None
+            statement = _statement(reading, text) if question == "strategy" else None
         scores, overall = compute_scores(
             question, strategy, tasks=tasks, scope=scope, statement=statement
         )
@@ -557,4 +564,20 @@ class RulesEvaluator:
             statement=statement,
             scores=scores,
             overall=overall,
+            language=language.code,
         )
+
+    def _not_read(self, question: Question, strategy: Strategy, text: str,
+                  language: str) -> Evaluation:
+        """An answer in a language we have no pack for: nothing judged, rather than misjudged
+        (the feedback says so; with an LLM configured the LLM evaluator reads it)."""
+        words = count_words(text[:WORD_COUNT_MAX_CHARS])
+        return Evaluation(
+            question=question, evaluator=self.name, evaluator_version=self.version,
+            strategy_version=strategy.version, language=language, language_supported=False,
+            tasks=TasksResult() if question == "tasks" else None,
+            scope=ScopeResult(),
+            statement=StatementResult(word_count=words, word_limit=STATEMENT_WORD_LIMIT,
+                                      within_limit=words <= STATEMENT_WORD_LIMIT, components=[])
+            if question == "strategy" else None,
+            scores={}, overall=0.0)

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import snowballstemmer
+import yaml
 
 MAX_ANSWER_CHARS = 5000
 """Only this many characters of an answer are analysed; the rest is ignored (work is capped)."""
@@ -216,11 +221,13 @@ REJECT_PHRASES: tuple[tuple[str, ...], ...] = (
 )
 """Said after a segment ("ports - not for us", "X is out of scope"): we do not play there."""
 
-_STEMMER = snowballstemmer.stemmer("english")
-
-
-@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
+    """The snowball stem of a lower-case word in the language being read (see `reading`)."""
+    return _stem(_CURRENT.get().code, word)
+
+
+@lru_cache(maxsize=131072)
+def _stem(language: str, word: str) -> str:
     """The snowball stem of a lower-case word (cached: stemming is the hot path).
 
     A code that starts with digits ("3pl", "b2b" aside) only loses a plural "s" ("3pls").
@@ -231,12 +238,17 @@ def stem(word: str) -> str:
         return word
     if len(word) > 2 and word[-1] == "s" and not any(c in "aeiouy" for c in word[:-1]):
         return word[:-1]  # an acronym's plural ("SMBs", "DCs"), which snowball leaves alone
-    return str(_STEMMER.stemWord(word))
+    return str(_stemmer(language).stemWord(word))
+
+
+@lru_cache(maxsize=16)
+def _stemmer(language: str) -> Any:
+    return snowballstemmer.stemmer(PACKS[language].stemmer if language in PACKS else "english")
 
 
 def is_content(word: str) -> bool:
     """A word that can carry meaning for matching: not a stop word nor a lone letter."""
-    return (len(word) > 1 or word.isdigit()) and word not in STOP_WORDS
+    return (len(word) > 1 or word.isdigit()) and word not in _CURRENT.get().stop_words
 
 
 def is_number(word: str) -> bool:
@@ -291,10 +303,11 @@ def _expand(tok: Tok) -> Iterator[Tok]:
     word = tok.word.replace("’", "'")
     if word.endswith("'s") and len(word) > 2 and word not in SHORTHAND:
         word = word[:-2]
-    if word in _CLAUSE_WORDS:
+    pack = _CURRENT.get()
+    if word in pack.clause_words:
         yield tok._replace(word=word, kind=CLAUSE)
         return
-    if word in _CONJ_WORDS:
+    if word in pack.conj_words:
         yield tok._replace(word="and", kind=CONJ)
         return
     if tok.upper and word in _LOWER_ONLY:
@@ -386,15 +399,97 @@ def _has_phrase(words: Sequence[str], phrases: PhraseIndex) -> bool:
     )
 
 
-_NEGATION_INDEX = _by_first(_NEGATION_PHRASES)
-_NEGATION_FUTURE_INDEX = _by_first(_NEGATION_PHRASES, _FUTURE_PHRASES)
-_POST_NEGATION_INDEX = _by_first([(w,) for w in sorted(_POST_NEGATION)], _POST_NEGATION_PHRASES)
-_AVOID_INDEX = _by_first([(w,) for w in sorted(AVOID_WORDS)], AVOID_PHRASES)
-_REJECT_INDEX = _by_first(REJECT_PHRASES)
+# ----- languages ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LanguagePack:
+    """The words of one language the reading above depends on, built once."""
+
+    code: str
+    name: str
+    stemmer: str
+    stop_words: frozenset[str]
+    negation_words: frozenset[str]
+    clause_words: frozenset[str]
+    conj_words: frozenset[str]
+    negation: PhraseIndex
+    negation_future: PhraseIndex
+    post_negation: PhraseIndex
+    avoid: PhraseIndex
+    reject: PhraseIndex
+
+
+ENGLISH = LanguagePack(
+    code="en", name="English", stemmer="english", stop_words=STOP_WORDS,
+    negation_words=_NEGATION_WORDS, clause_words=_CLAUSE_WORDS, conj_words=_CONJ_WORDS,
+    negation=_by_first(_NEGATION_PHRASES),
+    negation_future=_by_first(_NEGATION_PHRASES, _FUTURE_PHRASES),
+    post_negation=_by_first([(w,) for w in sorted(_POST_NEGATION)], _POST_NEGATION_PHRASES),
+    avoid=_by_first([(w,) for w in sorted(AVOID_WORDS)], AVOID_PHRASES),
+    reject=_by_first(REJECT_PHRASES),
+)
+# English sales words reps type whatever language they write in ("Follow-up pending", "demo
+# next week"): every other language reads these cues too.
+_LOANED_FUTURE = tuple(p for p in _FUTURE_PHRASES if len(p) > 1 or p[0] in {
+    "tomorrow", "later", "planned", "rescheduled", "ghosted", "todo"})
+_LOANED_POST = tuple((w,) for w in sorted(_POST_NEGATION))
+
+
+def _phrases(items: object) -> list[tuple[str, ...]]:
+    return [tuple(str(item).lower().split()) for item in items or []] if isinstance(
+        items, list) else []
+
+
+def _pack(code: str, path: Path) -> LanguagePack:
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    words = {key: frozenset(str(data.get(key, "")).lower().split()) for key in (
+        "stop_words", "negation_words", "clause_words", "conj_words", "avoid_words")}
+    negation = _phrases(data.get("negation_phrases"))
+    future = _phrases(data.get("future_phrases"))
+    post = _phrases(data.get("post_negation_phrases"))
+    avoid = _phrases(data.get("avoid_phrases"))
+    return LanguagePack(
+        code=code, name=str(data.get("name", code)), stemmer=str(data.get("stemmer", "english")),
+        stop_words=words["stop_words"] | STOP_WORDS - _CONTENT_IN_OTHERS,
+        negation_words=words["negation_words"] | (_NEGATION_WORDS - words["stop_words"]),
+        clause_words=words["clause_words"] | _CLAUSE_WORDS,
+        conj_words=words["conj_words"] | {"and", "n"},
+        negation=_by_first(negation, _NEGATION_PHRASES),
+        negation_future=_by_first(negation, future, _NEGATION_PHRASES, _LOANED_FUTURE),
+        post_negation=_by_first(post, _LOANED_POST, _POST_NEGATION_PHRASES),
+        avoid=_by_first([(w,) for w in sorted(words["avoid_words"] | AVOID_WORDS)], avoid,
+                        AVOID_PHRASES),
+        reject=_by_first(avoid, REJECT_PHRASES),
+    )
+
+
+_CONTENT_IN_OTHERS = wordset("die war hat man also")
+"""English stop words that are content words elsewhere never matter; kept for clarity."""
+LANGUAGES_DIR = Path(__file__).resolve().parent.parent.parent / "prompts" / "languages"
+PACKS: dict[str, LanguagePack] = {"en": ENGLISH}
+for _file in sorted(LANGUAGES_DIR.glob("*.yaml")):
+    PACKS[_file.stem] = _pack(_file.stem, _file)
+
+_CURRENT: ContextVar[LanguagePack] = ContextVar("alignbot_reading_language", default=ENGLISH)
+
+
+@contextmanager
+def reading(language: str) -> Iterator[LanguagePack]:
+    """Read text in `language` (a covered code; anything else reads as English) while inside."""
+    token = _CURRENT.set(PACKS.get(language, ENGLISH))
+    try:
+        yield _CURRENT.get()
+    finally:
+        _CURRENT.reset(token)
+
+
+def current_language() -> str:
+    return _CURRENT.get().code
 
 
 def _is_negation_word(word: str) -> bool:
-    return word in _NEGATION_WORDS or word.endswith("n't")
+    return word in _CURRENT.get().negation_words or word.endswith("n't")
 
 
 _ATTEMPT_WORDS = wordset("try tries tried trying")
@@ -432,7 +527,8 @@ def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int]
     With `future`, plans, attempts and postponements ("will", "was gonna", "tried to",
     "tried calling", "pushed to next week") count too: they are not done yet.
     """
-    phrases = _NEGATION_FUTURE_INDEX if future else _NEGATION_INDEX
+    pack = _CURRENT.get()
+    phrases = pack.negation_future if future else pack.negation
     for i, word in enumerate(words):
         if _is_negation_word(word):
             return i, i + 1
@@ -449,19 +545,19 @@ def post_negated(words: Sequence[str]) -> bool:
     """The clause reports its activity as not happening after naming it ("pilot cancelled",
     "disco got pushed", "emailed 3 prospects, no replies", "demo booked for Tues",
     "tabletop scheduled for the 14th")."""
-    return _has_phrase(words, _POST_NEGATION_INDEX) or any(
+    return _has_phrase(words, _CURRENT.get().post_negation) or any(
         _future_date_at(words, i) for i, w in enumerate(words) if w == "for"
     )
 
 
 def avoids(words: Sequence[str]) -> bool:
     """The clause says we do not (or should not) play somewhere: negation or avoidance."""
-    return any(_is_negation_word(w) for w in words) or _has_phrase(words, _AVOID_INDEX)
+    return any(_is_negation_word(w) for w in words) or _has_phrase(words, _CURRENT.get().avoid)
 
 
 def rejects(words: Sequence[str]) -> bool:
     """The clause is a verdict against what came before it ("not for us", "out of scope")."""
-    return _has_phrase(words, _REJECT_INDEX)
+    return _has_phrase(words, _CURRENT.get().reject)
 
 
 _INJECTION_RE = re.compile(

@@ -1,0 +1,73 @@
+"""Which language an answer (or a strategy) is written in, offline.
+
+European sales teams answer in their own language; the rules evaluator reads the languages it has
+a pack for (`COVERED`: English built in, the others from prompts/languages/). py3langid's model is
+loaded once, on first use, and asked to choose among those and a few neighbours, so a German
+answer is German and a Portuguese one is recognised as a language we do not read - in which case
+the feedback says so instead of judging it wrongly. Short or ambiguous text (a rep's "disco w/
+EB, sent SOC2 report") is read in the strategy's own language.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from bot.evaluation.text import PACKS
+
+COVERED = frozenset(PACKS)
+NEIGHBOURS = ("it", "pt", "pl", "sv", "da", "no", "cs")
+"""Languages we do not read but must recognise rather than mistake for one we do."""
+SURE = 0.9
+"""Probability above which an answer is taken to be in a language we do not read."""
+LIKELY = 0.7
+"""Probability above which an answer is read in the detected (covered) language."""
+MIN_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Detected:
+    code: str
+    covered: bool
+    probability: float
+
+    @property
+    def name(self) -> str:
+        return PACKS[self.code].name if self.code in PACKS else NAMES.get(self.code, self.code)
+
+
+NAMES = {"it": "Italian", "pt": "Portuguese", "pl": "Polish", "sv": "Swedish", "da": "Danish",
+         "no": "Norwegian", "cs": "Czech"}
+
+_IDENTIFIER: Any = None
+_LOCK = threading.Lock()
+
+
+def _identifier() -> Any:
+    global _IDENTIFIER
+    if _IDENTIFIER is None:
+        with _LOCK:
+            if _IDENTIFIER is None:
+                from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+                identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                identifier.set_languages(sorted(COVERED) + list(NEIGHBOURS))
+                _IDENTIFIER = identifier
+    return _IDENTIFIER
+
+
+def detect(text: str, default: str = "en") -> Detected:
+    """The language to read `text` in; `default` (the strategy's) when unsure."""
+    if len(text.split()) < MIN_WORDS:
+        return Detected(default, True, 0.0)
+    code, probability = _identifier().classify(text[:2000])
+    code, probability = str(code), float(probability)
+    if code in COVERED and probability >= LIKELY:
+        return Detected(code, True, probability)
+    if code not in COVERED and probability >= SURE:
+        return Detected(code, False, probability)
+    return Detected(default, True, probability)
+
+
+__all__ = ["COVERED", "Detected", "detect"]
