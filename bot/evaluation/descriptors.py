@@ -165,6 +165,7 @@ class Descriptors:
     account_first: frozenset[str] = frozenset()  # first words of account names, to skip fast
     codes: frozenset[str] = frozenset()
     common: frozenset[str] = frozenset()  # the strategy's own words: never read as a town
+    home: frozenset[str] = frozenset()  # where in-scope segments are: a town's name there wins
 
     @property
     def by_place(self) -> bool:
@@ -182,6 +183,8 @@ class Descriptors:
                     found.account_words = max(found.account_words, len(key.split()))
         found.codes = frozenset(c for s in found.shapes.values() for c in s.places)
         found.account_first = frozenset(k.split()[0] for k in found.accounts)
+        found.home = frozenset(c for s in found.shapes.values() if s.in_scope and not s.outside
+                               for c in s.places)
         return found
 
     def with_vocabulary(self, words: Iterable[str]) -> Descriptors:
@@ -193,7 +196,8 @@ class Descriptors:
         the context of the sentence they are in)."""
         accounts = self._accounts(text) if self.accounts else []
         sizes = find_sizes(text) if any(s.employees for s in self.shapes.values()) else []
-        places = list(gazetteer().find(text, self.codes, self.common)) if self.by_place else []
+        places = (list(gazetteer().find(text, self.codes, self.common, self.home))
+                  if self.by_place else [])
         return accounts, sizes, places
 
     def _accounts(self, text: str) -> list[Found]:

@@ -194,6 +194,22 @@ class TaskEntry:
 
 
 @dataclass
+class AgainstEntry:
+    """One way of working against a task or an objective: the stems of a counter-example (or
+    of what an objective or a task's text rules out, "no discount-led deals") and their weights."""
+
+    kind: str  # "task" or "objective"
+    target: str
+    name: str
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+AGAINST_SHARE = 1.5
+"""A counter-example's weight, spread over its words: matching about two thirds of them (or a
+word an objective rules out on its own) is enough."""
+
+
+@dataclass
 class Doc:
     """An answer read against one strategy: tokens and, per token, its resolved stem."""
 
@@ -223,6 +239,8 @@ class StrategyIndex:
         self.processes: dict[str, tuple[list[str], list[str]]] = {}
         self.context_stems: set[str] = set()
         self.objectives: list[tuple[str, set[str]]] = []
+        self.against: list[AgainstEntry] = []
+        self.against_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self.advantage: dict[str, float] = {}
         self._resolved: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
@@ -258,6 +276,7 @@ class StrategyIndex:
             self.tasks.append(entry)
         self._build_postings()
         self._build_statement(strategy)
+        self._build_against(strategy)
         self.segment_words = self._distinctive_segment_words(strategy)
         self._fuzzy_pool = self._build_fuzzy_pool()
         self._endings: dict[str, set[str]] = defaultdict(set)
@@ -426,6 +445,48 @@ class StrategyIndex:
         for s in _content_stems(self._words(strategy.strategy.advantage)):
             if not is_number(s) and s not in GENERIC_STEMS:
                 self.advantage[s] = 0.5 if s in elsewhere else 1.0
+
+    def _build_against(self, strategy: Strategy) -> None:
+        for task in strategy.sales_tasks:
+            for example in task.counter_examples:
+                self._add_against("task", task.id, task.name, example)
+        for entry in self.tasks:
+            if entry.anti:
+                name = strategy.task(entry.id).name
+                self.against.append(AgainstEntry("task", entry.id, name,
+                                                 {s: 1.0 for s in entry.anti}))
+        for number, objective in enumerate(strategy.strategy.objectives, start=1):
+            target = objective.id or str(number)
+            for example in objective.counter_examples:
+                self._add_against("objective", target, objective.text, example)
+            ruled_out = self._ruled_out(objective.text)
+            if ruled_out:
+                self.against.append(AgainstEntry("objective", target, objective.text,
+                                                 {s: 1.0 for s in ruled_out}))
+        for i, against in enumerate(self.against):
+            for s, weight in against.weights.items():
+                self.against_postings[s].append((i, weight))
+
+    def _add_against(self, kind: str, target: str, name: str, example: str) -> None:
+        stems = list(dict.fromkeys(s for s in _content_stems(self._words(example))
+                                   if not is_number(s)))
+        if not stems:
+            return
+        share = AGAINST_SHARE / len(stems)
+        weights = {s: share * (GENERIC_WEIGHT if s in GENERIC_STEMS else 1.0) for s in stems}
+        self.against.append(AgainstEntry(kind, target, name, weights))
+
+    def _ruled_out(self, text: str) -> set[str]:
+        """What an objective's own words rule out: the words after a negation ("no
+        discount-led deals", "sensors are never free")."""
+        found: set[str] = set()
+        for clause in _clauses(self._learn(text)):
+            words = [t.word for t in clause]
+            cue = negation_at(words, future=False)
+            if cue is not None:
+                found.update(s for s in _content_stems(words[cue[1]:cue[1] + 2])
+                             if not is_number(s) and s not in GENERIC_STEMS)
+        return found
 
     def _words(self, text: str) -> list[str]:
         return [t.word for t in self._learn(text) if t.kind == WORD]

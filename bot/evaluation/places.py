@@ -89,6 +89,7 @@ class Gazetteer:
 
     def __init__(self) -> None:
         self.names: dict[str, tuple[str, str | None]] = {}
+        self.also: dict[str, list[tuple[str, str | None]]] = {}  # other places of the same name
         self.max_words = 1
         self._countries()
         self._subdivisions()
@@ -103,6 +104,8 @@ class Gazetteer:
         if keep or key not in self.names:
             self.names[key] = (country, subdivision)
             self.max_words = max(self.max_words, len(key.split()))
+        elif self.names[key][0] != country:
+            self.also.setdefault(key, []).append((country, subdivision))
 
     def _countries(self) -> None:
         translations = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang],
@@ -144,7 +147,8 @@ class Gazetteer:
                     self._add(alternate, country, subdivision)
 
     def find(self, text: str, known_codes: frozenset[str],
-             common: frozenset[str] = frozenset()) -> Iterator[Place]:
+             common: frozenset[str] = frozenset(),
+             home: frozenset[str] = frozenset()) -> Iterator[Place]:
         """Places in `text`: names written with a capital letter (a city is a proper noun), and
         two-letter country codes in capitals that a segment of the strategy uses (`known_codes`:
         "CH and AT", never the pronoun "us" or "IT" the department). Longest names first."""
@@ -172,6 +176,9 @@ class Gazetteer:
                     i += size
                     break
                 hit = self.names.get(key)
+                if hit is not None and hit[0] not in home:
+                    # Córdoba in Spain before Córdoba in Argentina, for a team selling in Spain
+                    hit = next((h for h in self.also.get(key, ()) if h[0] in home), hit)
                 if hit is not None and not (size == 1 and key in common):
                     yield Place(hit[0], hit[1], start, last, text[start:last])
                     i += size

@@ -27,11 +27,27 @@ class Evidence(_Model):
     end: int = Field(ge=0)
 
 
+TaskState = Literal["done", "planned", "not_done"]
+"""Done counts as coverage; planned ("will send the proposal Mon") and not done or stalled
+("couldn't reach the CISO, security review still stuck") are shown, stored and never counted."""
+
+
 class TaskMatch(_Model):
     """One activity the person mentioned, mapped to a strategy-defined sales task."""
 
     task_id: str
     confidence: float = Field(ge=0.0, le=1.0)
+    evidence: Evidence
+    state: TaskState = "done"
+
+
+class Against(_Model):
+    """Work that goes against the strategy: the opposite of a sales task ("gave an extra 15%
+    discount" against "defend price with value") or of an objective ("no discount-led deals")."""
+
+    kind: Literal["task", "objective"]
+    target: str = Field(description="the task id, or the objective's id (or its 1-based number)")
+    name: str = Field(description="the task's name or the objective's text, for feedback")
     evidence: Evidence
 
 
@@ -46,11 +62,23 @@ class TasksResult(_Model):
         default_factory=list, description="activities the person said they did not do"
     )
     critical_missing: list[str] = Field(default_factory=list, description="critical task ids")
+    against: list[Against] = Field(
+        default_factory=list, description="work that goes against a task or an objective")
 
     @property
     def task_ids(self) -> list[str]:
-        """Distinct mapped task ids, in order of first mention."""
-        return list(dict.fromkeys(m.task_id for m in self.matches))
+        """Distinct task ids done (the only state that counts), in order of first mention."""
+        return list(dict.fromkeys(m.task_id for m in self.matches if m.state == "done"))
+
+    def ids_in(self, state: TaskState) -> list[str]:
+        """Distinct task ids in `state` that are not also done in this answer."""
+        done = set(self.task_ids)
+        return list(dict.fromkeys(m.task_id for m in self.matches
+                                  if m.state == state and m.task_id not in done))
+
+    def against_ids(self) -> list[str]:
+        """`task:<id>` / `objective:<id>` for everything worked against, as datasets label it."""
+        return list(dict.fromkeys(f"{a.kind}:{a.target}" for a in self.against))
 
 
 class SegmentMention(_Model):

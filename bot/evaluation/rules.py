@@ -21,6 +21,7 @@ from bot.evaluation.index import KIND_NOUNS, Doc, StrategyIndex, index_for
 from bot.evaluation.language import detect
 from bot.evaluation.places import Place
 from bot.evaluation.result import (
+    Against,
     Component,
     ComponentCoverage,
     Evaluation,
@@ -39,12 +40,15 @@ from bot.evaluation.text import (
     CONJ,
     MAX_ANSWER_CHARS,
     SENT,
+    WORD,
     avoids,
+    cue_state,
     is_content,
     is_number,
     looks_like_injection,
     negation_at,
     post_negated,
+    post_state,
     rejects,
     stem,
     wordset,
@@ -346,8 +350,10 @@ class _Fragment:
     toks: Fragment
     positive: list[int]
     negative: list[int]
+    state: str = "not_done"  # of the negative part: "planned" or "not_done"
     scores: dict[int, float] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
+    against: dict[int, float] = field(default_factory=dict)
 
 
 def _score(reading: _Reading, frag: _Fragment) -> None:
@@ -373,6 +379,11 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
         for task, weight in index.anti_postings.get(stems[i], ()):
             scores[task] += weight
     frag.scores = scores
+    against: dict[int, float] = defaultdict(float)
+    for s in seen:
+        for entry, weight in index.against_postings.get(s, ()):
+            against[entry] += weight
+    frag.against = {e: w for e, w in against.items() if w >= MATCH_THRESHOLD}
 
 
 def _negated_task(reading: _Reading, frag: _Fragment) -> int | None:
@@ -410,10 +421,66 @@ def _confidence(score: float) -> float:
     return round(min(1.0, 1.0 - 0.5 * math.exp(-(score - MATCH_THRESHOLD) / MATCH_THRESHOLD)), 3)
 
 
-def _fragments(reading: _Reading, clause: Clause) -> list[_Fragment]:
-    """The clause's fragments, each split at the clause's negation (if any)."""
+Polarity = tuple[tuple[int, int] | None, str]
+
+
+def _polarity(reading: _Reading, clause: Clause) -> Polarity:
+    """Where the clause's negation, stall or plan starts and ends, and what it says."""
     words = [reading.doc.toks[i].word for i in _clause_words(clause)]
-    cue = (0, 0) if post_negated(words) else negation_at(words)
+    if _marked_not_done(reading, clause):
+        return (0, 0), "not_done"
+    if post_negated(words):
+        return (0, 0), post_state(words)
+    cue = negation_at(words)
+    return (cue, cue_state(words, cue)) if cue is not None else (None, "done")
+
+
+def _carried(reading: _Reading, clause: Clause, previous: Polarity) -> bool:
+    """A clause with no cue of its own that continues one governed by a leading negation or
+    plan ("haven't called the webinar leads, the ROI model or the reference"; "will send the
+    proposal Mon, then book the reference call") - unless it reports something done."""
+    cue, state = previous
+    if cue is None or state == "done" or cue[0] > 2:
+        return False
+    words = [reading.doc.toks[i].word for i in _clause_words(clause)]
+    return not any(_looks_done(w) for w in words)
+
+
+_DONE_IRREGULAR = wordset("""sent met ran did had got built took gave made held spoke wrote went
+    saw set put brought bought told found kept led paid said sold won lost rang shadowed
+    booked closed signed""")
+
+
+def _looks_done(word: str) -> bool:
+    """A verb form that reports something done (English past tense, a German, Dutch or Spanish
+    participle, a French participle)."""
+    if word in _DONE_IRREGULAR:
+        return True
+    if len(word) > 4 and word.endswith("ed"):
+        return True
+    if len(word) > 5 and word.startswith("ge") and word.endswith(("t", "en", "d")):
+        return True
+    return len(word) > 4 and word.endswith(("ado", "ido", "é", "ó"))
+
+
+_NOT_DONE_MARKS = frozenset("❌✖✗✘🚫⛔")
+
+
+def _marked_not_done(reading: _Reading, clause: Clause) -> bool:
+    """A ❌ right after the clause's words, before the next separator ("walkdown @ Sunfield ❌")."""
+    toks = reading.doc.toks
+    words = _clause_words(clause)
+    if not words:
+        return False
+    end = toks[words[-1]].end
+    following = next((t.start for t in toks[words[-1] + 1:] if t.kind != WORD), len(reading.doc.text))
+    region = reading.doc.text[toks[words[0]].start:max(end, following)]
+    return any(c in _NOT_DONE_MARKS for c in region)
+
+
+def _fragments(reading: _Reading, clause: Clause, polarity: Polarity) -> list[_Fragment]:
+    """The clause's fragments, each split at the clause's negation (if any)."""
+    cue, state = polarity
     out: list[_Fragment] = []
     position = 0
     for fragment in clause:
@@ -426,14 +493,21 @@ def _fragments(reading: _Reading, clause: Clause) -> list[_Fragment]:
             positive = [i for i in content if i in before]
             negative = [i for i in content if i not in cue_toks]
         position += len(fragment)
-        frag = _Fragment(fragment, positive, negative)
+        frag = _Fragment(fragment, positive, negative, state)
         _score(reading, frag)
         out.append(frag)
     return out
 
 
 def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> None:
-    clauses = [_fragments(reading, clause) for clause in sentence]
+    polarities: list[Polarity] = []
+    for clause in sentence:
+        polarity = _polarity(reading, clause)
+        if polarity[0] is None and polarities and _carried(reading, clause, polarities[-1]):
+            polarity = ((0, 0), polarities[-1][1])
+        polarities.append(polarity)
+    clauses = [_fragments(reading, clause, polarity)
+               for clause, polarity in zip(sentence, polarities, strict=True)]
     context: dict[int, float] = defaultdict(float)
     for frag in (f for clause in clauses for f in clause):
         for task, score in frag.scores.items():
@@ -441,20 +515,43 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
     for frags in clauses:
         unmatched: list[_Fragment] = []
         for frag in frags:
+            against = _against(reading, frag, out)
             decision = _decide(frag, context)
             if decision is not None:
                 task, score = decision
                 out.matches.append(TaskMatch(task_id=reading.index.tasks[task].id,
                                              confidence=_confidence(score),
                                              evidence=reading.span(frag.toks)))
-            elif _negated_task(reading, frag) is not None:
+            elif (negated := _negated_task(reading, frag)) is not None:
                 out.negated.append(reading.span(frag.toks))
-            elif _is_activity(reading, frag.positive):
+                out.matches.append(TaskMatch(task_id=reading.index.tasks[negated].id,
+                                             confidence=0.7, evidence=reading.span(frag.toks),
+                                             state=frag.state))
+            elif not against and _is_activity(reading, frag.positive):
                 unmatched.append(frag)
         matched_here = len(unmatched) < len(frags)
         for frag in unmatched:
             if not (matched_here and len(frag.positive) <= ABSORB_MAX_WORDS):
                 out.unmapped.append(reading.span(frag.toks))
+
+
+def _against(reading: _Reading, frag: _Fragment, out: TasksResult) -> bool:
+    """Record what the fragment's positive words do against a task or an objective; a task
+    worked against is never credited as done in the same fragment."""
+    index = reading.index
+    found = False
+    for entry_index in sorted(frag.against, key=lambda e: -frag.against[e]):
+        entry = index.against[entry_index]
+        target = f"{entry.kind}:{entry.target}"
+        if target in {f"{a.kind}:{a.target}" for a in out.against}:
+            found = True
+            continue
+        out.against.append(Against(kind=entry.kind, target=entry.target,
+                                   name=entry.name, evidence=reading.span(frag.toks)))
+        found = True
+        if entry.kind == "task":
+            frag.blocked.update(i for i, t in enumerate(index.tasks) if t.id == entry.target)
+    return found
 
 
 def _is_activity(reading: _Reading, positive: list[int]) -> bool:

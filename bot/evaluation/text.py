@@ -194,12 +194,15 @@ _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
 )
 """Plans, attempts and postponements: the activity after them has not happened (yet)."""
 _POST_NEGATION = frozenset({"cancelled", "canceled", "postponed", "pending", "none", "slipped",
-                            "rescheduled", "ghosted", "delayed"})
+                            "rescheduled", "ghosted", "delayed", "stuck", "stalled", "blocked",
+                            "unused", "nada"})
 _POST_NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
     ("didn't", "happen"), ("fell", "through"), ("pushed", "to"), ("got", "pushed"),
     ("was", "pushed"), ("pushed", "out"), ("no", "reply"), ("no", "replies"),
     ("no", "response"), ("no", "responses"), ("no", "answer"), ("no", "show"), ("noshow",),
-    ("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
+    ("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",), ("on", "hold"),
+    ("still", "waiting"), ("not", "yet"), ("sitting", "there"), ("went", "cold"),
+    ("gone", "cold"), ("pushed", "again"),
     *(("for", day) for day in sorted(_WEEKDAYS)),
     *(("next", day) for day in sorted(_WEEKDAYS)),
 )
@@ -539,6 +542,45 @@ def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int]
             if phrase is not None:
                 return i, i + len(phrase)
     return None
+
+
+_ATTEMPTS = wordset("""tried try trying attempted attempting failed versucht versuche versuchen
+    intenté intente intentando intentamos essayé essaye tenté geprobeerd proberen probeerde""")
+_STALLS = wordset("""rescheduled pushed fell reply replies response responses answer ghosted
+    cancelled canceled postponed pending slipped delayed stuck""")
+_PLAN_AFTER = frozenset({("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
+                         *(("for", day) for day in sorted(_WEEKDAYS)),
+                         *(("next", day) for day in sorted(_WEEKDAYS))})
+
+
+def cue_state(words: Sequence[str], cue: tuple[int, int]) -> str:
+    """What a cue says about the activity after it: "planned" (will, next week, tmrw, voy a,
+    morgen) or "not_done" (not, couldn't, tried to, pushed, no reply, still stuck)."""
+    phrase = words[cue[0]:cue[1]]
+    if not phrase:
+        return "not_done"
+    if _is_negation_word(phrase[0]) or any(w in _ATTEMPTS or w in _STALLS for w in phrase):
+        return "not_done"
+    if (phrase[0], *phrase[1:]) in _NEGATION_PHRASES:
+        return "not_done"
+    pack = _CURRENT.get()
+    if pack.code != "en" and _phrase_at(phrase, 0, pack.negation) is not None:
+        return "not_done"
+    return "planned"
+
+
+def post_state(words: Sequence[str]) -> str:
+    """For a clause that reports its activity as not happening after naming it: planned when
+    it is booked for later ("demo booked for Tues", "tabletop scheduled for the 14th"),
+    otherwise not done ("pilot cancelled", "no replies", "still stuck")."""
+    stalled = any(w in _STALLS or _is_negation_word(w) for w in words) or _has_phrase(
+        words, _by_first([p for p in _POST_NEGATION_PHRASES if p not in _PLAN_AFTER]))
+    if stalled:
+        return "not_done"
+    planned = any(tuple(words[i:i + len(p)]) == p for i in range(len(words))
+                  for p in _PLAN_AFTER) or any(_future_date_at(words, i)
+                                               for i, w in enumerate(words) if w == "for")
+    return "planned" if planned else "not_done"
 
 
 def post_negated(words: Sequence[str]) -> bool:
