@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.evaluation.places import REGIONS, Place, gazetteer, region_codes
+from bot.evaluation.places import REGIONS, Place, countries, gazetteer, region_codes
 from bot.evaluation.text import wordset
 from bot.strategy.schema import Employees, Segment, Strategy
 
@@ -272,7 +272,7 @@ def _prose_places(description: str) -> tuple[set[str], bool]:
     for name, codes in REGIONS.items():
         if re.search(rf"\b{re.escape(name)}\b", lowered):
             places |= codes
-    for place in gazetteer().find(description, frozenset()):
+    for place in countries().find(description, frozenset()):
         if place.subdivision is None:
             places.add(place.country)
     if not places:

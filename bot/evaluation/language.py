@@ -57,9 +57,23 @@ def _identifier() -> Any:
     return _IDENTIFIER
 
 
+def _plainly_english(text: str, default: str) -> bool:
+    """An English answer to an English strategy needs no model: no letter beyond ASCII and no
+    word that only another covered language uses as a function word."""
+    if default != "en" or not text.isascii():
+        return False
+    words = set(text.lower().split())
+    return not any(words & _FOREIGN_ONLY[code] for code in _FOREIGN_ONLY)
+
+
+_FOREIGN_ONLY = {code: pack.stop_words - PACKS["en"].stop_words
+                 - frozenset({"a", "an", "die", "man", "also", "hat", "war", "bin", "son", "door"})
+                 for code, pack in PACKS.items() if code != "en"}
+
+
 def detect(text: str, default: str = "en") -> Detected:
     """The language to read `text` in; `default` (the strategy's) when unsure."""
-    if len(text.split()) < MIN_WORDS:
+    if len(text.split()) < MIN_WORDS or _plainly_english(text, default):
         return Detected(default, True, 0.0)
     code, probability = _identifier().classify(text[:2000])
     code, probability = str(code), float(probability)

@@ -87,13 +87,14 @@ def _fold(text: str) -> str:
 class Gazetteer:
     """Name -> (country, subdivision) for countries, subdivisions, cities and named regions."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, countries_only: bool = False) -> None:
         self.names: dict[str, tuple[str, str | None]] = {}
         self.also: dict[str, list[tuple[str, str | None]]] = {}  # other places of the same name
         self.max_words = 1
         self._countries()
-        self._subdivisions()
-        self._cities()
+        if not countries_only:
+            self._subdivisions()
+            self._cities()
         self.codes = frozenset(c.alpha_2 for c in pycountry.countries)
 
     def _add(self, name: str, country: str, subdivision: str | None = None, *,
@@ -192,7 +193,19 @@ _WORDS = re.compile(r"[^\W\d_][\w&'.-]*[^\W_]|[^\W\d_]", re.UNICODE)
 
 
 _GAZETTEER: Gazetteer | None = None
+_COUNTRIES: Gazetteer | None = None
 _LOCK = threading.Lock()
+
+
+def countries() -> Gazetteer:
+    """Country and region names only: quick to build, enough to read a segment's description
+    ("Labs outside DACH", "US banks")."""
+    global _COUNTRIES
+    if _COUNTRIES is None:
+        with _LOCK:
+            if _COUNTRIES is None:
+                _COUNTRIES = Gazetteer(countries_only=True)
+    return _COUNTRIES
 
 
 def gazetteer() -> Gazetteer:

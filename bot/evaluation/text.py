@@ -64,7 +64,7 @@ _TOKEN_RE = re.compile(
 )
 
 _CLAUSE_WORDS = frozenset({"but", "though", "although", "however", "while", "whereas", "tho"})
-_CONJ_WORDS = frozenset({"and", "then", "also", "plus", "n"})
+_CONJ_WORDS = frozenset({"and", "then", "also", "plus", "n", "or", "nor"})
 
 SHORTHAND: dict[str, tuple[str, ...]] = {
     # generic sales and chat shorthand -> plain words; applied to strategies and answers alike

@@ -119,11 +119,36 @@ def test_typos_in_task_words_still_map(answer: str, task: str) -> None:
 # ----- tasks: negation and off-strategy work -------------------------------------------------
 
 
-def test_negated_activity_is_not_a_match_but_is_reported_as_negated() -> None:
+def test_negated_activity_is_not_done_and_is_reported_as_negated() -> None:
     tasks = judge("didn't get to the discovery calls this week").tasks
     assert tasks is not None
-    assert tasks.matches == []
+    assert tasks.task_ids == []
+    assert [(m.task_id, m.state) for m in tasks.matches] == [("compliance_discovery", "not_done")]
     assert [n.text for n in tasks.negated] == ["didn't get to the discovery calls this week"]
+
+
+@pytest.mark.parametrize(("answer", "done", "planned", "not_done"), [
+    ("couldn't reach the CISO, security questionnaire still stuck", [], [], ["security_review"]),
+    ("haven't called the webinar leads yet, will do Monday", [], [], ["content_followup"]),
+    ("demo done; will complete the security questionnaire Mon", [], ["security_review"], []),
+    ("will map the buying committee next week, then the ROI model with the CFO", [],
+     ["map_buying_committee", "business_case"], []),
+    ("haven't had time for the ROI model, the peer reference or the pilot scoping", [], [],
+     ["business_case", "peer_reference", "proof_of_value"]),
+    ("- mapped the committee at Acme ✅\n- security questionnaire ❌ (CISO out)",
+     ["map_buying_committee"], [], ["security_review"]),
+    ("sent our SOC 2 report, then mapped the buying committee", ["security_review",
+                                                                 "map_buying_committee"], [], []),
+])
+def test_every_activity_is_done_planned_or_not_done(answer: str, done: list[str],
+                                                    planned: list[str], not_done: list[str]) -> None:
+    """Negations, stalls and plans - across commas where a leading cue governs a list - are
+    never credited as done; only done counts."""
+    tasks = judge(answer).tasks
+    assert tasks is not None
+    assert tasks.task_ids == done
+    assert tasks.ids_in("planned") == planned
+    assert sorted(tasks.ids_in("not_done")) == sorted(not_done)
 
 
 def test_negation_stops_at_but() -> None:
@@ -149,8 +174,10 @@ def test_a_task_phrased_in_contrast_counts_when_negated_and_not_when_done() -> N
     assert task_ids("discounted the price 30% to close") == set()
     tasks = judge("gave Finlo a 25% discount to get it signed").tasks
     assert tasks is not None
-    assert tasks.matches == []
-    assert [u.text for u in tasks.unmapped] == ["gave Finlo a 25% discount to get it signed"]
+    assert tasks.matches == [] and tasks.unmapped == []
+    # working against the task and against the objective "no discount-led deals"
+    assert set(tasks.against_ids()) == {"task:value_pricing", "objective:2"}
+    assert {a.evidence.text for a in tasks.against} == {"gave Finlo a 25% discount to get it signed"}
 
 
 def test_activity_mapping_to_no_task_is_unmapped_effort() -> None:
