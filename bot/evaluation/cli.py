@@ -24,12 +24,13 @@ from bot.evaluation.metrics import (
     LabeledItem,
     check_ids,
     evaluate_items,
+    first_runs,
     item_record,
     load_dataset,
     report_dict,
     score,
 )
-from bot.evaluation.report import evaluation_lines, record_line, summary_lines
+from bot.evaluation.report import evaluation_lines, first_run_lines, record_line, summary_lines
 from bot.evaluation.result import Evaluation, Question
 from bot.strategy.loader import StrategyFileError, load_strategy
 from bot.strategy.schema import Strategy
@@ -113,10 +114,12 @@ def eval_dataset(
             typer.echo(json.dumps(record, ensure_ascii=False))
         summary["evaluator"] = evaluations[0].evaluator_version if evaluations else None
         summary["fallbacks"] = fallbacks
+        summary["first_run"] = first_runs(dataset)
         typer.echo(json.dumps({"summary": summary}, ensure_ascii=False))
         return
     for record in records:
         typer.echo(record_line(record))
     typer.echo("\n".join(summary_lines(summary)))
+    typer.echo("\n".join(first_run_lines(first_runs(dataset), summary.get("all", {}))))
     if fallbacks:
         typer.echo(f"\n{fallbacks} of {len(items)} answers fell back to the rules evaluator.")

@@ -10,10 +10,12 @@ from typing import Any
 
 import yaml
 
+from bot.evaluation.language import NAMES
 from bot.evaluation.result import Evaluation, ScopeResult, StatementResult, TasksResult
+from bot.evaluation.text import PACKS
 from bot.events import Message, Text
 from bot.prompts import PromptsError
-from bot.strategy.schema import Strategy
+from bot.strategy.schema import SalesTask, Strategy
 from bot.text import shorten
 
 
@@ -47,6 +49,10 @@ def _quoted(texts: Iterable[str]) -> str:
     return _list(f'"{shorten(t, 60)}"' for t in texts)
 
 
+MAX_MISSING = 2
+"""Critical tasks named as missing in one feedback: a list of five reads as a template."""
+
+
 class FeedbackWriter:
     """Builds feedback messages for one strategy's vocabulary."""
 
@@ -60,6 +66,9 @@ class FeedbackWriter:
                        blocks=(Text(title, style="heading"), *(Text(line) for line in lines)))
 
     def lines(self, evaluation: Evaluation, strategy: Strategy) -> list[str]:
+        if not evaluation.language_supported:
+            return [self.t.say("language_not_read", language=_language_name(evaluation.language),
+                               languages=_list(p.name for p in PACKS.values()))]
         lines: list[str] = []
         coaching: str | None = None
         if evaluation.question == "tasks" and evaluation.tasks is not None:
@@ -67,7 +76,9 @@ class FeedbackWriter:
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
                 lines += warning
-                coaching = coaching or advice
+                # working against a task or objective comes first; out of scope next
+                against = coaching if evaluation.tasks.against else None
+                coaching = against or advice or coaching
         elif evaluation.question == "scope" and evaluation.scope is not None:
             lines, coaching = self._scope(evaluation.scope, strategy)
         elif evaluation.question == "strategy" and evaluation.statement is not None:
@@ -79,21 +90,33 @@ class FeedbackWriter:
 
     def _tasks(self, tasks: TasksResult, strategy: Strategy) -> tuple[list[str], str | None]:
         lines: list[str] = []
-        if tasks.matches:
-            by_task: dict[str, list[str]] = {}
-            for match in tasks.matches:
-                by_task.setdefault(match.task_id, []).append(match.evidence.text)
-            lines.append(self.t.say("tasks", "mapped", items=_list(
-                f"{strategy.task(tid).name} ({_quoted(ev[:1])})" for tid, ev in by_task.items())))
+        for state, key in (("done", "mapped"), ("planned", "planned"), ("not_done", "not_done")):
+            ids = tasks.task_ids if state == "done" else tasks.ids_in(state)  # type: ignore[arg-type]
+            if ids:
+                quotes = {m.task_id: m.evidence.text for m in reversed(tasks.matches)
+                          if m.state == state}
+                lines.append(self.t.say("tasks", key, items=_list(
+                    f"{strategy.task(tid).name} ({_quoted([quotes[tid]])})" for tid in ids)))
+        if tasks.against:
+            by_quote: dict[str, list[str]] = {}
+            for item in tasks.against:
+                by_quote.setdefault(item.evidence.text, []).append(f'"{item.name}"')
+            lines.append(self.t.say("tasks", "against", items=_list(
+                self.t.say("tasks", "against_item", quote=_quoted([quote]),
+                           names=" and ".join(names)) for quote, names in by_quote.items())))
         if tasks.unmapped:
             lines.append(self.t.say("tasks", "unmapped", items=_quoted(e.text for e in tasks.unmapped)))
-        if tasks.negated:
-            lines.append(self.t.say("tasks", "negated", items=_quoted(e.text for e in tasks.negated)))
-        if not tasks.matches and not tasks.unmapped:
+        if not tasks.matches and not tasks.unmapped and not tasks.against:
             lines.append(self.t.say("tasks", "nothing", example=strategy.sales_tasks[0].examples[0]))
+        if tasks.against:
+            return lines, self._against_coaching(tasks, strategy)
+        stalled = tasks.ids_in("not_done")
+        if stalled:
+            lines += self._missing_line(tasks, strategy)
+            return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy)
         missing = [strategy.task(tid) for tid in tasks.critical_missing]
         if missing:
-            lines.append(self.t.say("tasks", "critical_missing", items=_list(t.name for t in missing)))
+            lines += self._missing_line(tasks, strategy)
             task = missing[0]
             return lines, self.t.say("coaching", "critical_missing", task=task.name,
                                      description=task.description, example=task.examples[0])
@@ -101,6 +124,44 @@ class FeedbackWriter:
             return lines, self.t.say("coaching", "off_strategy", activity=shorten(
                 tasks.unmapped[0].text, 60), segments=_in_scope_names(strategy))
         return lines, None
+
+    def _missing_line(self, tasks: TasksResult, strategy: Strategy) -> list[str]:
+        """At most two critical tasks not mentioned at all (planned or stalled ones are
+        mentioned), so the line stays readable."""
+        mentioned = {m.task_id for m in tasks.matches}
+        missing = [strategy.task(tid).name for tid in tasks.critical_missing if tid not in mentioned]
+        if not missing:
+            return []
+        if len(missing) > MAX_MISSING:
+            return [self.t.say("tasks", "critical_missing_more", items=_list(missing[:MAX_MISSING]),
+                               more=len(missing) - MAX_MISSING)]
+        return [self.t.say("tasks", "critical_missing", items=_list(missing))]
+
+    def _against_coaching(self, tasks: TasksResult, strategy: Strategy) -> str:
+        """Working against the strategy matters more than anything missing: quote our own words."""
+        first = next((a for a in tasks.against if a.kind == "task"), tasks.against[0])
+        quote = shorten(first.evidence.text, 60)
+        if first.kind == "task":
+            task = strategy.task(first.target)
+            return self.t.say("coaching", "against_task", quote=quote, task=task.name,
+                              description=task.description, example=task.examples[0])
+        return self.t.say("coaching", "against_objective", quote=quote, objective=first.name)
+
+    def _stalled_coaching(self, task: SalesTask, strategy: Strategy) -> str:
+        """The next step to unblock a stalled task, from the buying process of the segment the
+        task belongs to (who to reach, which stage comes next)."""
+        segments = [s for s in strategy.segments if s.in_scope and s.buying_process is not None
+                    and (not task.segments or s.id in task.segments)]
+        process = segments[0].buying_process if segments else None
+        if process is None:
+            return self.t.say("coaching", "stalled", task=task.name,
+                              next_step=self.t.say("coaching", "stalled_generic"))
+        words = set(task.name.lower().split()) | set(task.description.lower().split())
+        stage = next((st for st in process.stages if set(st.lower().split()) & words),
+                     process.stages[min(1, len(process.stages) - 1)])
+        following = process.stages[process.stages.index(stage) + 1:] or [stage]
+        return self.t.say("coaching", "stalled", task=task.name, next_step=self.t.say(
+            "coaching", "stalled_next", roles=_list(process.roles[:2]), stage=following[0]))
 
     def _scope(self, scope: ScopeResult, strategy: Strategy) -> tuple[list[str], str | None]:
         lines: list[str] = []
@@ -174,6 +235,10 @@ class FeedbackWriter:
         if not statement.within_limit:
             return lines, self.t.say("coaching", "statement_long", limit=limit)
         return lines, None
+
+
+def _language_name(code: str | None) -> str:
+    return NAMES.get(code or "", code or "this language")
 
 
 def _in_scope_names(strategy: Strategy) -> str:

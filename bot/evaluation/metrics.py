@@ -50,6 +50,9 @@ class LabeledItem:
     expected_not_played: tuple[str, ...] | None = None
     expected_within_limit: bool | None = None
     expected_components: tuple[str, ...] | None = None
+    expected_planned: tuple[str, ...] | None = None
+    expected_not_done: tuple[str, ...] | None = None
+    expected_against: tuple[str, ...] | None = None  # "task:<id>" / "objective:<id>"
     split: str = ALL
     line: int = 0
 
@@ -64,6 +67,9 @@ class Prediction:
     not_played: tuple[str, ...]
     within_limit: bool | None
     components: tuple[str, ...]
+    planned: tuple[str, ...] = ()
+    not_done: tuple[str, ...] = ()
+    against: tuple[str, ...] = ()
 
 
 @dataclass
@@ -103,6 +109,8 @@ class SplitReport:
     limit_correct: int = 0
     component_items: int = 0
     component_correct: int = 0
+    state_items: int = 0
+    false_done: int = 0  # items where something negated, planned or worked against is credited
 
     @property
     def macro_f1(self) -> float:
@@ -151,6 +159,8 @@ class SplitReport:
             "word_limit_items": self.limit_items,
             "component_accuracy": round(self.component_accuracy, 4),
             "component_items": self.component_items,
+            "state_items": self.state_items,
+            "false_done": self.false_done,
             "per_task": {
                 task: {"precision": round(f.precision, 4), "recall": round(f.recall, 4),
                        "f1": round(f.f1, 4), "tp": f.tp, "fp": f.fp, "fn": f.fn}
@@ -203,16 +213,23 @@ def parse_item(data: Any, where: str = "<item>", line: int = 0) -> LabeledItem:
         expected_not_played=optional("expected_not_played"),
         expected_within_limit=within,
         expected_components=optional("expected_components"),
+        expected_planned=optional("expected_planned"),
+        expected_not_done=optional("expected_not_done"),
+        expected_against=optional("expected_against"),
         split=str(data.get("split", ALL)),
         line=line,
     )
 
 
+FIRST_RUN = "# first-run:"
+
+
 def load_dataset(path: str | Path) -> list[LabeledItem]:
-    """Read a JSONL dataset; blank lines are skipped, problems name the line."""
+    """Read a JSONL dataset; blank lines and `#` comment lines are skipped, problems name the
+    line."""
     items: list[LabeledItem] = []
     for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip():
+        if not raw.strip() or raw.lstrip().startswith("#"):
             continue
         where = f"{path}:{number}"
         try:
@@ -221,6 +238,21 @@ def load_dataset(path: str | Path) -> list[LabeledItem]:
             raise DatasetError(f"{where}: not valid JSON ({exc.msg})") from None
         items.append(parse_item(data, where, number))
     return items
+
+
+def first_runs(path: str | Path) -> list[dict[str, Any]]:
+    """The figures recorded in a dataset's header the first time an evaluator ran on it
+    (`# first-run: {...}` lines), so a report can put today's figures next to them."""
+    runs = []
+    for raw in Path(path).read_text(encoding="utf-8").splitlines():
+        if not raw.startswith("#"):
+            break
+        if raw.startswith(FIRST_RUN):
+            try:
+                runs.append(json.loads(raw[len(FIRST_RUN):]))
+            except json.JSONDecodeError:
+                continue
+    return runs
 
 
 def check_ids(items: Iterable[LabeledItem], strategy: Strategy) -> list[str]:
@@ -252,7 +284,11 @@ def prediction(evaluation: Evaluation) -> Prediction:
             said[mention.segment_id].append(mention.stated_as_played)
         not_played = tuple(sorted(s for s, flags in said.items() if not any(flags)))
     statement = evaluation.statement
+    tasks = evaluation.tasks
     return Prediction(
+        planned=tuple(sorted(tasks.ids_in("planned"))) if tasks else (),
+        not_done=tuple(sorted(tasks.ids_in("not_done"))) if tasks else (),
+        against=tuple(sorted(tasks.against_ids())) if tasks else (),
         tasks=tuple(sorted(evaluation.tasks.task_ids)) if evaluation.tasks else (),
         segments_in=segments_in,
         segments_out=segments_out,
@@ -274,6 +310,10 @@ def item_record(item: LabeledItem, evaluation: Evaluation) -> dict[str, Any]:
         "predicted_tasks": list(pred.tasks),
         "predicted_segments": {"in": list(pred.segments_in), "out": list(pred.segments_out)},
         "predicted_not_played": list(pred.not_played),
+        "predicted_planned": list(pred.planned),
+        "predicted_not_done": list(pred.not_done),
+        "predicted_against": list(pred.against),
+        "language": evaluation.language,
         "overall": evaluation.overall,
     }
     if item.expected_tasks is not None:
@@ -320,6 +360,20 @@ def _add(report: SplitReport, item: LabeledItem, pred: Prediction, task_ids: Ite
     if item.expected_components is not None and item.question == "strategy":
         report.component_items += 1
         report.component_correct += set(item.expected_components) == set(pred.components)
+    _add_states(report, item, pred)
+
+
+def _add_states(report: SplitReport, item: LabeledItem, pred: Prediction) -> None:
+    """Items that say something was not done, only planned, or worked against a task: the
+    evaluator must never credit that task as done (unless the same answer also did it)."""
+    if item.expected_planned is None and item.expected_not_done is None and (
+            item.expected_against is None):
+        return
+    report.state_items += 1
+    never = {*(item.expected_planned or ()), *(item.expected_not_done or ()),
+             *(a.split(":", 1)[1] for a in item.expected_against or () if a.startswith("task:"))}
+    never -= set(item.expected_tasks or ())
+    report.false_done += bool(never & set(pred.tasks))
 
 
 def _add_tasks(report: SplitReport, expected: set[str], predicted: set[str],

@@ -93,3 +93,17 @@ def summary_lines(summary: dict[str, dict[str, Any]]) -> list[str]:
         lines += [f"{task:<34}{f['precision']:>10.3f}{f['recall']:>8.3f}{f['f1']:>7.3f}"
                   f"{f['tp']:>5}{f['fp']:>5}{f['fn']:>5}" for task, f in per_task.items()]
     return lines
+
+
+def first_run_lines(runs: list[dict[str, Any]], now: dict[str, Any]) -> list[str]:
+    """The figures recorded the first time an evaluator ran on this set, next to today's: the
+    honest measure of how the evaluator does on answers nobody tuned it on."""
+    if not runs or not now:
+        return []
+    lines = ["", "first run vs now (task macro F1, segment in/out exact):"]
+    for run in runs:
+        lines.append(f"  {run.get('date', '?')} {run.get('evaluator', '?'):<14}"
+                     f" {run.get('macro_f1', 0):.3f}  {run.get('segment_accuracy', 0):.3f}")
+    lines.append(f"  {'now':<10} {'':<14} {now.get('macro_f1', 0):.3f}  {now.get('segment_accuracy', 0):.3f}"
+                 f"  (false done: {now.get('false_done', 0)} of {now.get('state_items', 0)})")
+    return lines
