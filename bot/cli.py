@@ -255,14 +255,21 @@ def migrate() -> None:
 
 @strategy_app.command("check")
 def strategy_check(file: Annotated[Path, typer.Argument(help="The strategy YAML file")]) -> None:
-    """Validate a strategy file and list every problem with its line."""
+    """Validate a strategy file: every error with its line (exit 2), then the strategy doctor's
+    warnings - what the evaluator will misread, with a suggested fix (exit 0 when only those)."""
+    from bot.evaluation.doctor import diagnose
+
     try:
         strategy = load_strategy(file)
     except StrategyFileError as exc:
         fail(str(exc))
         return
-    typer.echo(f"{file}: OK - '{strategy.strategy.name}', {len(strategy.segments)} segments,"
-               f" {len(strategy.sales_tasks)} sales tasks, version {strategy.version}.")
+    advice = diagnose(strategy, file.read_text(encoding="utf-8"))
+    for item in advice:
+        typer.echo(item.render(str(file)))
+    warnings = f", {len(advice)} warning{'s' if len(advice) != 1 else ''}" if advice else ""
+    typer.echo(f"{file}: OK{warnings} - '{strategy.strategy.name}', {len(strategy.segments)}"
+               f" segments, {len(strategy.sales_tasks)} sales tasks, version {strategy.version}.")
 
 
 @app.command()

@@ -6,12 +6,14 @@ from datetime import date
 
 from bot.commands.context import CommandContext
 from bot.commands.registry import Args, CommandSpec
+from bot.evaluation.doctor import diagnose
 from bot.events import Fact, FactList, Message, Text
 from bot.strategy.loader import StrategyFileError, load_strategy
 from bot.strategy.schema import Strategy
 from bot.strategy.store import record_version
 
 SELL_BY_WARNING_DAYS = 30
+MAX_ADVICE = 8  # doctor's warnings shown in chat; the rest with `alignbot strategy check`
 
 
 def sell_by_note(strategy: Strategy, today: date) -> str | None:
@@ -63,8 +65,16 @@ async def strategy_reload(cc: CommandContext, args: Args) -> list[Message]:
         return [Message.plain(f"{path} is unchanged (version {strategy.version}).")]
     await record_version(cc.ctx.db, strategy, str(path), cc.ctx.clock.now())
     cc.ctx.strategy = strategy
-    return [Message.plain(f"Loaded strategy '{strategy.strategy.name}' version {strategy.version}"
-                          f" from {path}. New check-ins use it.")]
+    loaded = (f"Loaded strategy '{strategy.strategy.name}' version {strategy.version} from {path}."
+              " New check-ins use it.")
+    advice = diagnose(strategy, path.read_text(encoding="utf-8"))
+    if not advice:
+        return [Message.plain(loaded)]
+    shown = [a.render(path.name) for a in advice[:MAX_ADVICE]]
+    more = f"\n(and {len(advice) - MAX_ADVICE} more: `alignbot strategy check`)" if len(
+        advice) > MAX_ADVICE else ""
+    return [Message.plain(f"{loaded}\nThe strategy doctor has {len(advice)} warning(s):\n"
+                          + "\n".join(f"• {line}" for line in shown) + more)]
 
 
 SPECS = (

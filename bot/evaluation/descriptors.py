@@ -113,7 +113,7 @@ def _account_keys(name: str) -> list[str]:
     """The ways a rep names an account: in full, without its legal form, and by its leading
     distinctive words ("Ridgeway Packing Co." -> "ridgeway packing", "ridgeway")."""
     words = _ACCOUNT_WORD.findall(name)
-    while words and _LEGAL.fullmatch(words[-1]):
+    while words and (_LEGAL.fullmatch(words[-1]) or len(words[-1]) == 1):
         words.pop()
     if not words:
         return []
@@ -123,6 +123,8 @@ def _account_keys(name: str) -> list[str]:
         keys.append(" ".join(words))
     if len(words) > 1 and len(words[0]) >= 5 and words[1].lower() in _GENERIC_TAIL | {"&", "+"}:
         keys.append(words[0])
+    if len(words) >= 3:
+        keys.append(" ".join(words[:2]))  # "Gebr. Huber", "Van Dijk"
     return [_fold(k) for k in dict.fromkeys(keys) if len(k) >= 4]
 
 

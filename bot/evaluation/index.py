@@ -25,6 +25,7 @@ from bot.evaluation.language import detect
 from bot.evaluation.text import (
     CLAUSE,
     COMMON_ACRONYMS,
+    PACKS,
     SENT,
     SHORTHAND,
     STOP_WORDS,
@@ -66,6 +67,8 @@ _GENERIC_WORDS = wordset(
 )
 GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC_WORDS)
 
+_COMMON_ALIAS_WORDS = wordset("""company companies business businesses customer customers client
+    clients firm firms account accounts deal deals lead leads prospect prospects""")
 _COLLECTIVE_HEADS = wordset(
     "group groups company companies firm firms organization organizations organisation"
     " organisations platform platforms"
@@ -286,6 +289,7 @@ class StrategyIndex:
                 self._endings[stem(word)].add(ending)
         self._factors: dict[str, float] = {}
         self._prefixes = self._build_prefixes()
+        self._cross = self._build_cross()
         self.descriptors = Descriptors.of(strategy).with_vocabulary(self.words)
 
     def _add_task_text(self, entry: TaskEntry, text: str, weight: float) -> None:
@@ -346,7 +350,11 @@ class StrategyIndex:
         given: list[list[str]] = []
         for text in (segment.name, *segment.aliases):
             words = [t.word for t in self._learn(text) if t.kind == WORD]
-            given.append([w for w in words if is_content(w)])
+            content = [w for w in words if is_content(w)]
+            if len(content) == 1 and len(words) > 1 and (
+                    content[0] in _COMMON_ALIAS_WORDS or stem(content[0]) in GENERIC_STEMS):
+                continue  # "US company" is not "company": the strategy doctor says so
+            given.append(content)
         derived: list[list[str]] = []
         name = given[0]
         if len(name) >= 3:
@@ -498,6 +506,21 @@ class StrategyIndex:
                 pool[word[0]].append(word)
         return dict(pool)
 
+    def _build_cross(self) -> dict[str, dict[str, str]]:
+        """For each other language, its stem of a strategy word -> the strategy's stem: a
+        Spanish answer's "llamada" meets the example "llamada de descubrimiento" in a strategy
+        whose wording is mostly English."""
+        cross: dict[str, dict[str, str]] = {}
+        for code in PACKS:
+            if code == self.language:
+                continue
+            with reading(code):
+                mapping: dict[str, str] = {}
+                for word in self.words:
+                    mapping.setdefault(stem(word), word)
+            cross[code] = {k: stem(v) for k, v in mapping.items()}
+        return cross
+
     def _build_prefixes(self) -> dict[str, str]:
         seen: dict[str, set[str]] = defaultdict(set)
         for s in self.vocab:
@@ -514,6 +537,8 @@ class StrategyIndex:
         if hit is not None:
             return hit
         s = stem(word)
+        if s not in self.vocab:
+            s = self._cross.get(key[0], {}).get(s, s)
         if s not in self.vocab and len(word) >= 5 and is_content(word) and word.isalpha():
             s = self._near(s, word) or s
         with self._lock:

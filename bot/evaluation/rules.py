@@ -432,7 +432,14 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
     if post_negated(words):
         return (0, 0), post_state(words)
     cue = negation_at(words)
-    return (cue, cue_state(words, cue)) if cue is not None else (None, "done")
+    if cue is None:
+        return None, "done"
+    state = cue_state(words, cue)
+    if state == "not_done" and cue[0] > 0 and not any(_looks_done(w) for w in words[:cue[0]]):
+        # the negation comes after what it negates: "the pilot hasn't started", "el piloto
+        # todavía no arrancó" - nothing before it reports anything done
+        return (0, 0), state
+    return cue, state
 
 
 def _carried(reading: _Reading, clause: Clause, previous: Polarity) -> bool:

@@ -48,6 +48,7 @@ _TOKEN_RE = re.compile(
     r"""
      (?P<bullet>^[ \t]*(?:[-*•·▪‣◦>]|\d{1,2}[.)])(?=\s))
     |(?P<abbr>\b(?:w/o|f/u|b/c|n/a|re:)(?!\w)|\bw/)
+    |(?P<amp>\b[^\W\d_]{1,2}&[^\W\d_]{1,2}\b)
     |(?P<prefixed>\b[^\W\d_]-(?=[^\W\d_]{3,}))
     |(?P<snake>\b[^\W\d_][^\W_]*(?:_[^\W_]+)+\b)
     |(?P<alnum>\d+[^\W\d_][^\W_]*)
@@ -267,12 +268,55 @@ _UNITS = wordset(
 """Letters written straight after a number that are a unit or ordinal ("3d", "40k", "2nd")."""
 
 
+def _abbreviations() -> dict[str, frozenset[str]]:
+    """Per language, words that end with a full stop without ending the sentence ("Dr. Okafor",
+    "St. Luke's", "approx. 3 wks", "z.B.", "p.ej."): pysbd's well-kept lists, plus what sales
+    notes abbreviate. English ones count in every language (reps borrow them)."""
+    from pysbd.lang.deutsch import Deutsch
+    from pysbd.lang.dutch import Dutch
+    from pysbd.lang.english import English
+    from pysbd.lang.french import French
+    from pysbd.lang.spanish import Spanish
+
+    common = wordset("""approx appx est incl excl vs mgmt dept gebr str nr tel ca bzw evtl ggf
+        inkl sr sra srta dr dra lic ing mr mrs ms st corp inc ltd jr wk wks yr yrs hr hrs qty
+        ref mtg pts""") | {a.lower() for a in English.Abbreviation.PREPOSITIVE_ABBREVIATIONS}
+    # a word that also ends sentences ("it.", "am.", "no.", "ago.") is not an abbreviation
+    ends = STOP_WORDS | wordset("am is it no on in at as be do go so up us we ago")
+    lists = {"en": English, "de": Deutsch, "es": Spanish, "fr": French, "nl": Dutch}
+    english = {a.lower() for a in English.Abbreviation.ABBREVIATIONS} | common
+    return {code: frozenset((english | {a.lower() for a in lang.Abbreviation.ABBREVIATIONS})
+                            - ends) for code, lang in lists.items()}
+
+
+ABBREVIATIONS = _abbreviations()
+
+
+def _ends_sentence(text: str, start: int, value: str, previous: str) -> bool:
+    """A full stop after an abbreviation or an initial ("J. Smith") does not end a sentence,
+    unless a line break follows it."""
+    if value != "." or not previous:
+        return True
+    if text[start + 1:start + 2] == "\n" or start + 1 >= len(text):
+        return True
+    if previous[-1].isdigit() and text[start + 1:start + 2].isdigit():
+        return False  # a version or a decimal: "v2.5"
+    word = previous.lower().rstrip(".")
+    known = ABBREVIATIONS.get(_CURRENT.get().code, ABBREVIATIONS["en"])
+    return not (word in known or len(previous) == 1)
+
+
 def _raw_tokens(text: str) -> Iterator[Tok]:
     depth = 0
     glue = -1
+    previous = ""
     for m in _TOKEN_RE.finditer(text):
         kind, value = m.lastgroup, m.group()
         start, end = m.start(), m.end()
+        if kind == "sent" and not _ends_sentence(text, start, value, previous):
+            previous = ""
+            continue
+        previous = value if kind in ("word", "alnum") else ""
         if kind == "prefixed":
             glue = start
             continue
@@ -287,7 +331,7 @@ def _raw_tokens(text: str) -> Iterator[Tok]:
                 yield Tok(value[split:].lower(), start + split, end, WORD, False)
             else:
                 yield Tok(value.lower(), start, end, WORD, value[split:].isupper())
-        elif kind in ("word", "num", "abbr"):
+        elif kind in ("word", "num", "abbr", "amp"):
             yield Tok(value.lower(), start, end, WORD, value.isupper() and len(value) > 1)
         elif kind in ("bullet", "sent"):
             depth = 0
@@ -421,8 +465,12 @@ class LanguagePack:
     post_negation: PhraseIndex
     avoid: PhraseIndex
     reject: PhraseIndex
+    later: PhraseIndex  # said after an activity: it is booked for later ("Demo nächste Woche")
 
 
+_PLAN_AFTER_EN = frozenset({("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
+                           *(("for", day) for day in sorted(_WEEKDAYS)),
+                           *(("next", day) for day in sorted(_WEEKDAYS))})
 ENGLISH = LanguagePack(
     code="en", name="English", stemmer="english", stop_words=STOP_WORDS,
     negation_words=_NEGATION_WORDS, clause_words=_CLAUSE_WORDS, conj_words=_CONJ_WORDS,
@@ -431,6 +479,7 @@ ENGLISH = LanguagePack(
     post_negation=_by_first([(w,) for w in sorted(_POST_NEGATION)], _POST_NEGATION_PHRASES),
     avoid=_by_first([(w,) for w in sorted(AVOID_WORDS)], AVOID_PHRASES),
     reject=_by_first(REJECT_PHRASES),
+    later=_by_first(sorted(_PLAN_AFTER_EN)),
 )
 # English sales words reps type whatever language they write in ("Follow-up pending", "demo
 # next week"): every other language reads these cues too.
@@ -452,6 +501,7 @@ def _pack(code: str, path: Path) -> LanguagePack:
     future = _phrases(data.get("future_phrases"))
     post = _phrases(data.get("post_negation_phrases"))
     avoid = _phrases(data.get("avoid_phrases"))
+    later = _phrases(data.get("later_phrases"))
     return LanguagePack(
         code=code, name=str(data.get("name", code)), stemmer=str(data.get("stemmer", "english")),
         stop_words=words["stop_words"] | STOP_WORDS - _CONTENT_IN_OTHERS,
@@ -460,10 +510,11 @@ def _pack(code: str, path: Path) -> LanguagePack:
         conj_words=words["conj_words"] | {"and", "n"},
         negation=_by_first(negation, _NEGATION_PHRASES),
         negation_future=_by_first(negation, future, _NEGATION_PHRASES, _LOANED_FUTURE),
-        post_negation=_by_first(post, _LOANED_POST, _POST_NEGATION_PHRASES),
+        post_negation=_by_first(post, later, _LOANED_POST, _POST_NEGATION_PHRASES),
         avoid=_by_first([(w,) for w in sorted(words["avoid_words"] | AVOID_WORDS)], avoid,
                         AVOID_PHRASES),
         reject=_by_first(avoid, REJECT_PHRASES),
+        later=_by_first(later, sorted(_PLAN_AFTER_EN)),
     )
 
 
@@ -548,9 +599,7 @@ _ATTEMPTS = wordset("""tried try trying attempted attempting failed versucht ver
     intenté intente intentando intentamos essayé essaye tenté geprobeerd proberen probeerde""")
 _STALLS = wordset("""rescheduled pushed fell reply replies response responses answer ghosted
     cancelled canceled postponed pending slipped delayed stuck""")
-_PLAN_AFTER = frozenset({("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
-                         *(("for", day) for day in sorted(_WEEKDAYS)),
-                         *(("next", day) for day in sorted(_WEEKDAYS))})
+_PLAN_AFTER = _PLAN_AFTER_EN
 
 
 def cue_state(words: Sequence[str], cue: tuple[int, int]) -> str:
@@ -569,17 +618,19 @@ def cue_state(words: Sequence[str], cue: tuple[int, int]) -> str:
     return "planned"
 
 
+_STALL_AFTER = _by_first([p for p in _POST_NEGATION_PHRASES if p not in _PLAN_AFTER_EN])
+
+
 def post_state(words: Sequence[str]) -> str:
     """For a clause that reports its activity as not happening after naming it: planned when
     it is booked for later ("demo booked for Tues", "tabletop scheduled for the 14th"),
     otherwise not done ("pilot cancelled", "no replies", "still stuck")."""
     stalled = any(w in _STALLS or _is_negation_word(w) for w in words) or _has_phrase(
-        words, _by_first([p for p in _POST_NEGATION_PHRASES if p not in _PLAN_AFTER]))
+        words, _STALL_AFTER)
     if stalled:
         return "not_done"
-    planned = any(tuple(words[i:i + len(p)]) == p for i in range(len(words))
-                  for p in _PLAN_AFTER) or any(_future_date_at(words, i)
-                                               for i, w in enumerate(words) if w == "for")
+    planned = _has_phrase(words, _CURRENT.get().later) or any(
+        _future_date_at(words, i) for i, w in enumerate(words) if w == "for")
     return "planned" if planned else "not_done"
 
 

@@ -131,3 +131,13 @@ def load_strategy(path: str | Path) -> Strategy:
     except (OSError, UnicodeDecodeError) as exc:
         raise StrategyFileError([StrategyIssue(file, None, "", f"cannot be read ({exc})")]) from None
     return parse_strategy(text, file)
+
+
+def line_of(text: str, where: Loc) -> int | None:
+    """The line of a key path (`("segments", 2, "aliases")`) in valid strategy YAML text, for
+    advice that points at the place to change."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    return _line_for(_line_index(root), where) if root is not None else None

@@ -1,0 +1,208 @@
+"""First-day judgement on a strategy the evaluator was never tuned on: sentences that run past
+abbreviations, segments named by size, place, account or emoji, other languages, what the
+strategy doctor warns about, and the word count (issue 18). Strategies here are written inline,
+so each test shows the whole of what it relies on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.evaluation.doctor import diagnose
+from bot.evaluation.rules import RulesEvaluator
+from bot.evaluation.text import SENT, tokenize
+from bot.strategy.loader import StrategyFileError, parse_strategy
+from bot.strategy.schema import count_words
+
+STRATEGY = """
+strategy:
+  name: Fieldwise FY27
+  statement: >-
+    Be the scheduling platform for mid-size HVAC and plumbing contractors in DACH and the
+    Benelux, growing ARR 40% at 70% margin, because crews go live in one week.
+  objectives:
+    - Grow ARR 40%
+    - id: margin
+      text: Keep gross margin at or above 70% (no discount-led deals)
+      counter_examples: [threw in free licences to close]
+  advantage: Crews go live in one week, without an IT project.
+  review_by: 2027-06-30
+glossary:
+  GF: Geschäftsführer
+segments:
+  - id: contractors
+    name: Mid-size HVAC and plumbing contractors
+    in_scope: true
+    aliases: [hvac contractor, hvac contractors, plumbing contractor, plumbers, Heizungsbauer,
+              Sanitärbetrieb, instaladores]
+    description: Contractors with 20 to 500 employees.
+    employees: {min: 20, max: 500}
+    countries: [DE, AT, CH, BE, NL, LU]
+    accounts: [Gebr. Huber Haustechnik GmbH, Van Dijk Installatie B.V.]
+    buying_process:
+      stages: [missed jobs, discovery, pilot crew, business case, contract]
+      roles: [owner, operations manager, office manager]
+  - id: small_shops
+    name: One-person and small shops
+    in_scope: false
+    aliases: [sole trader, sole traders]
+    description: Shops under 20 employees cost more to serve than they pay.
+    employees: {max: 19}
+  - id: abroad
+    name: Contractors outside DACH and Benelux
+    in_scope: false
+    aliases: [abroad]
+    countries: [FR, IT, ES, PL, GB]
+  - id: public
+    name: Municipal works departments
+    in_scope: false
+    aliases: [municipality, municipalities, city works, Stadtwerke]
+sales_tasks:
+  - id: discovery
+    name: Run a missed-jobs discovery call
+    description: Find how many jobs the contractor misses because of scheduling.
+    critical: true
+    examples: [ran a discovery call on missed jobs, disco on their scheduling pain,
+               Bedarfsanalyse zu verpassten Aufträgen gemacht, llamada de descubrimiento]
+  - id: pilot
+    name: Run a one-crew pilot
+    description: One crew on the app for two weeks with agreed success criteria.
+    critical: true
+    examples: [kicked off a one-crew pilot, pilot with one crew, Pilot mit einer Kolonne gestartet,
+               piloto con una cuadrilla]
+  - id: value_pricing
+    name: Defend price with value, not discounts
+    description: Tie the price to jobs won back instead of discounting.
+    examples: [held the price by showing jobs won back, no discount - showed the ROI,
+               Preis gehalten mit ROI]
+cadence:
+  default: {first_touch_within: 1d, steps: [2d, 5d], max_touches: 4}
+content:
+  - {id: guide, title: Missed jobs guide, url: "https://example.com/g", segments: [contractors],
+     stage: awareness}
+"""
+
+
+@pytest.fixture(scope="module")
+def strategy():  # type: ignore[no-untyped-def]
+    return parse_strategy(STRATEGY)
+
+
+def judge(strategy, question: str, answer: str):  # type: ignore[no-untyped-def]
+    return RulesEvaluator().evaluate_sync(question, answer, strategy)  # type: ignore[arg-type]
+
+
+def segments(evaluation) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+    scope = evaluation.scope
+    return sorted(scope.ids(in_scope=True)), sorted(scope.ids(in_scope=False))
+
+
+def sentences(text: str) -> list[str]:
+    out, current = [], []
+    for tok in tokenize(text):
+        if tok.kind == SENT:
+            out.append(" ".join(current))
+            current = []
+        else:
+            current.append(tok.word)
+    return [s for s in [*out, " ".join(current)] if s]
+
+
+def test_abbreviations_initials_and_versions_do_not_end_a_sentence() -> None:
+    assert sentences("met Dr. Okafor at St. Luke's, she'll champion it. Sent v2.5 approx. "
+                     "3 wks ago") == ["met dr okafor at st luke , she'll champion it",
+                                      "sent v2 5 approx 3 weeks ago"]
+    assert sentences("J. Smith signed. Then we met") == ["j smith signed", "and we met"]
+    assert sentences("Termin z.B. am Montag. Angebot raus") == ["termin z b am montag",
+                                                                "angebot raus"]
+
+
+@pytest.mark.parametrize(("answer", "inside", "outside"), [
+    ("demo for a 12-person plumbing shop", [], ["small_shops"]),  # size beats the alias
+    ("disco with a 120-person hvac contractor", ["contractors"], []),  # size agrees
+    ("cold called firms under 10 staff", [], ["small_shops"]),
+    ("pilot at Gebr. Huber, great crew", ["contractors"], []),  # an account
+    ("met Van Dijk Installatie about the pilot", ["contractors"], []),
+    ("two prospects in Lyon and one in Milano", [], ["abroad"]),  # cities
+    ("leads from FR and IT this week", [], ["abroad"]),  # capitals codes the strategy uses
+    ("a plumbers' co-op in Rotterdam", ["contractors"], []),  # place agrees with the segment
+    ("an hvac contractor near Lyon", ["contractors"], ["abroad"]),  # place contradicts it
+])
+def test_segments_named_by_size_account_and_place(strategy, answer: str, inside: list[str],  # type: ignore[no-untyped-def]
+                                                  outside: list[str]) -> None:
+    assert segments(judge(strategy, "tasks", answer)) == (inside, outside)
+
+
+def test_emoji_say_played_or_not_played(strategy) -> None:  # type: ignore[no-untyped-def]
+    scope = judge(strategy, "scope", "hvac contractors ✅ municipalities ❌").scope
+    played = {m.segment_id: m.stated_as_played for m in scope.segments}
+    assert played == {"contractors": True, "public": False}
+
+
+def test_answers_in_german_and_spanish_are_read_in_their_language(strategy) -> None:  # type: ignore[no-untyped-def]
+    german = judge(strategy, "tasks", "Bedarfsanalyse beim Heizungsbauer Müller gemacht, "
+                                      "Pilot mit einer Kolonne kommt nächste Woche")
+    assert german.language == "de"
+    assert german.tasks.task_ids == ["discovery"]
+    assert german.tasks.ids_in("planned") == ["pilot"]
+    spanish = judge(strategy, "tasks", "hice la llamada de descubrimiento con los instaladores, "
+                                       "el piloto con una cuadrilla todavía no arrancó")
+    assert spanish.language == "es"
+    assert spanish.tasks.task_ids == ["discovery"]
+    assert spanish.tasks.ids_in("not_done") == ["pilot"]
+
+
+def test_an_answer_in_a_language_without_a_pack_is_not_judged(strategy) -> None:  # type: ignore[no-untyped-def]
+    verdict = judge(strategy, "tasks", "Ho fatto la chiamata con il titolare e mandato la "
+                                       "proposta ieri sera, tutto bene")
+    assert verdict.language == "it" and not verdict.language_supported
+    assert verdict.tasks.matches == [] and verdict.tasks.unmapped == []
+
+
+def test_working_against_an_objective_is_reported_never_credited(strategy) -> None:  # type: ignore[no-untyped-def]
+    tasks = judge(strategy, "tasks", "threw in free licences to close the Huber deal").tasks
+    assert tasks.task_ids == []
+    assert tasks.against_ids() == ["objective:margin"]
+
+
+def test_a_spaced_dash_is_not_a_word() -> None:
+    assert count_words("We win - always - on speed & trust") == 6
+    assert count_words("mid-market fintechs, 49 words") == 4
+
+
+def test_buyers_journey_stages_are_accepted(strategy) -> None:  # type: ignore[no-untyped-def]
+    assert strategy.content[0].stage == "awareness"
+
+
+def test_a_country_list_with_norway_is_norway_not_false() -> None:
+    text = STRATEGY.replace("countries: [FR, IT, ES, PL, GB]", "countries: [FR, NO]")
+    assert parse_strategy(text).segment("abroad").countries == ["FR", "NO"]
+
+
+def test_the_doctor_warns_with_lines_and_fixes(tmp_path: Path) -> None:
+    text = STRATEGY.replace("aliases: [abroad]", "aliases: [abroad, US-only, company]").replace(
+        "    examples: [held the price by showing jobs won back, no discount - showed the ROI,\n"
+        "               Preis gehalten mit ROI]", "    examples: [held the price]").replace(
+        "    description: Shops under 20 employees cost more to serve than they pay.\n"
+        "    employees: {max: 19}", "    description: Shops under 20 employees cost more to serve.")
+    advice = diagnose(parse_strategy(text), text)
+    messages = {a.where: a for a in advice}
+    assert "can never name" in messages["segments[2].aliases[1]"].message  # US-only
+    assert "common word 'company'" in messages["segments[2].aliases[2]"].message
+    assert "fewer than 3" in messages["sales_tasks[2].examples"].message
+    assert "employees: {max: 19}" in messages["segments[1].description"].fix
+    assert all(a.line for a in advice)
+    file = tmp_path / "s.yaml"
+    file.write_text(text)
+    result = CliRunner().invoke(app, ["strategy", "check", str(file)])
+    assert result.exit_code == 0, result.output  # warnings only
+    assert "warning: segments[2].aliases[1]" in result.output and "Fix:" in result.output
+
+
+def test_errors_still_stop_the_file_and_name_the_line() -> None:
+    with pytest.raises(StrategyFileError) as error:
+        parse_strategy(STRATEGY.replace("employees: {min: 20, max: 500}", "employees: {min: -3}"))
+    assert "segments[0].employees.min" in str(error.value)
