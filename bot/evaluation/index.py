@@ -11,6 +11,7 @@ valid strategy, and `index_for` caches the result by `Strategy.version`.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -248,13 +249,14 @@ class StrategyIndex:
         self._resolved: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self.language = strategy_language(strategy)
+        self.glossary = glossary_of(strategy)
         with reading(self.language):
             self._build(strategy)
 
     # ----- building -------------------------------------------------------------------------
 
     def _learn(self, text: str) -> list[Tok]:
-        toks = tokenize(text)
+        toks = tokenize(text, self.glossary)
         words = [t for t in toks if t.kind == WORD]
         for tok in words:
             self.words.add(tok.word)
@@ -600,9 +602,28 @@ class StrategyIndex:
 
     def read(self, text: str) -> Doc:
         """Tokenise an answer and resolve each word against this strategy's vocabulary."""
-        toks = self._fix_compounds(tokenize(text))
+        toks = self._fix_compounds(tokenize(text, self.glossary))
         stems = [self.resolve(t.word) if t.kind == WORD else "" for t in toks]
         return Doc(text, toks, stems)
+
+
+def glossary_of(strategy: Strategy) -> dict[str, tuple[str, ...]]:
+    """The strategy's shorthand, read safely: a key written in capitals ("AL", "DNA") expands
+    only where it is written in capitals (so Spanish "al" stays "al"); the expansion is the
+    definition's first phrase without its function words and negations ("did not attend (a
+    no-show)" -> attend), added to the word rather than replacing it."""
+    found: dict[str, tuple[str, ...]] = {}
+    for key, value in strategy.glossary.items():
+        key = key.strip()
+        if " " in key or not key:
+            continue
+        first = re.split(r"[(,;]| - ", value, maxsplit=1)[0]
+        words = [t.word for t in tokenize(first) if t.kind == WORD and is_content(t.word)
+                 and negation_at([t.word], future=False) is None]
+        if words:
+            found[("^" if key.isupper() else "") + key.lower()] = tuple(
+                dict.fromkeys([key.lower(), *words]))
+    return found
 
 
 def strategy_language(strategy: Strategy) -> str:

@@ -9,7 +9,7 @@ strategy's own wording lives in `index.py`, so this module can stay the same for
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -67,55 +67,21 @@ _TOKEN_RE = re.compile(
 _CLAUSE_WORDS = frozenset({"but", "though", "although", "however", "while", "whereas", "tho"})
 _CONJ_WORDS = frozenset({"and", "then", "also", "plus", "n", "or", "nor"})
 
-SHORTHAND: dict[str, tuple[str, ...]] = {
-    # generic sales and chat shorthand -> plain words; applied to strategies and answers alike
-    "w/": ("with",), "w/o": ("without",), "f/u": ("followup",), "b/c": ("because",),
-    "n/a": (), "re:": ("about",), "fu": ("followup",), "fup": ("followup",),
-    "followup": ("followup",), "followups": ("followup",),
-    "disco": ("discovery",), "discos": ("discovery",), "discover": ("discovery",),
-    "discovered": ("discovery",), "discovering": ("discovery",),
-    "poc": ("pilot",), "pocs": ("pilot",), "pov": ("pilot",), "povs": ("pilot",),
-    "mtg": ("meeting",), "mtgs": ("meeting",), "mtng": ("meeting",),
-    "demo'd": ("demo",), "demoed": ("demo",), "demos": ("demo",),
-    "qbr": ("quarterly", "business", "review"), "qbrs": ("quarterly", "business", "review"),
-    "biz": ("business",), "exec": ("executive",), "execs": ("executives",),
-    "ref": ("reference",), "refs": ("reference",), "ref'd": ("reference",),
-    "referenced": ("reference",), "referencing": ("reference",), "references": ("reference",),
-    "dq": ("disqualify",), "dq'd": ("disqualify",), "dqd": ("disqualify",),
-    "dq'ed": ("disqualify",), "dqed": ("disqualify",), "dqs": ("disqualify",),
-    "disqualified": ("disqualify",), "disqualifying": ("disqualify",),
-    "infosec": ("security",), "sec": ("security",), "cybersecurity": ("security",),
-    "cs": ("customer", "success"), "csm": ("customer", "success", "manager"),
-    "kickoff": ("kickoff",), "kickoffs": ("kickoff",),
-    "eb": ("economic", "buyer"), "champ": ("champion",),
-    "opp": ("opportunity",), "opps": ("opportunity",), "oppty": ("opportunity",),
-    "acct": ("account",), "accts": ("accounts",), "mgmt": ("management",),
-    "mgr": ("manager",), "mgrs": ("managers",), "govt": ("government",), "gov": ("government",),
-    "co": ("company",), "cos": ("companies",), "hrs": ("hours",), "hr": ("hour",),
-    "wk": ("week",), "wks": ("weeks",), "yr": ("year",), "yrs": ("years",),
-    "qtr": ("quarter",), "yday": ("yesterday",), "tmrw": ("tomorrow",), "tmr": ("tomorrow",),
-    "intro": ("introduction",), "intro'd": ("introduced",), "introd": ("introduced",),
-    "prez": ("presentation",), "prop": ("proposal",), "dl": ("download",),
-    "dls": ("downloads",), "info": ("information",), "docs": ("documents",),
-    "ppl": ("people",), "cust": ("customer",), "custs": ("customers",), "thru": ("through",),
-    "sfdc": ("salesforce",), "eval": ("evaluation",), "evals": ("evaluation",),
-    "dd": ("due", "diligence"), "prep": ("preparation",), "prepping": ("preparing",),
-    "growth": ("grow",), "pw": ("password",), "mins": ("minutes",), "min": ("minute",),
-    "one": ("1",), "two": ("2",), "three": ("3",), "four": ("4",), "five": ("5",),
-    "six": ("6",), "seven": ("7",), "eight": ("8",), "nine": ("9",), "ten": ("10",),
-    "twice": ("2",), "half": ("halve",), "halved": ("halve",), "halving": ("halve",),
-    "ecom": ("ecommerce",), "ecomm": ("ecommerce",), "calc": ("calculation",),
-    "calcs": ("calculation",), "convo": ("conversation",), "convos": ("conversation",),
-    "rollouts": ("rollout",), "integ": ("integration",), "reqs": ("requests",),
-    "req": ("request",), "appt": ("appointment",), "appts": ("appointments",),
-    "gonna": ("going", "to"), "wanna": ("want", "to"), "gotta": ("got", "to"),
-    # ordinary business abbreviations for kinds of organisation
-    "mfg": ("manufacturing",), "mfr": ("manufacturer",), "mfrs": ("manufacturers",),
-    "fed": ("federal",), "feds": ("federal",), "edu": ("education",),
-    "svc": ("service",), "svcs": ("services",),
-    "finserv": ("financial", "services"), "ent": ("enterprise",), "univ": ("university",),
-    "univs": ("universities",),
-}
+SHORTHAND_FILE = Path(__file__).resolve().parent.parent.parent / "prompts" / "shorthand.yaml"
+
+
+def _shorthand(path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """prompts/shorthand.yaml: (any case, capitals only) shorthand -> plain words."""
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def table(key: str) -> dict[str, tuple[str, ...]]:
+        return {str(k).lower(): tuple(str(v or "").lower().split())
+                for k, v in (data.get(key) or {}).items()}
+
+    return table("shorthand"), table("upper_only")
+
+
+SHORTHAND, UPPER_SHORTHAND = _shorthand(SHORTHAND_FILE)
 _LOWER_ONLY = frozenset({"ent"})
 """Shorthand that is another acronym when written in capitals ("ENT" clinics)."""
 
@@ -346,7 +312,10 @@ def _raw_tokens(text: str) -> Iterator[Tok]:
             yield Tok(value, start, end, CONJ)
 
 
-def _expand(tok: Tok) -> Iterator[Tok]:
+Glossary = Mapping[str, tuple[str, ...]]
+
+
+def _expand(tok: Tok, glossary: Glossary) -> Iterator[Tok]:
     word = tok.word.replace("’", "'")
     if word.endswith("'s") and len(word) > 2 and word not in SHORTHAND:
         word = word[:-2]
@@ -357,8 +326,18 @@ def _expand(tok: Tok) -> Iterator[Tok]:
     if word in pack.conj_words:
         yield tok._replace(word="and", kind=CONJ)
         return
+    expansion = glossary.get("^" + word) if tok.upper else None
+    expansion = expansion or glossary.get(word)
+    if expansion:  # the strategy's own shorthand wins
+        for part in expansion:
+            yield tok._replace(word=part, upper=tok.upper and part == word)
+        return
     if tok.upper and word in _LOWER_ONLY:
         yield tok._replace(word=word)
+        return
+    if tok.upper and word in UPPER_SHORTHAND:
+        for part in UPPER_SHORTHAND[word]:
+            yield tok._replace(word=part, upper=False)
         return
     for part in SHORTHAND.get(word, (word,)):
         yield tok._replace(word=part)
@@ -407,13 +386,14 @@ def _verb_fed(raws: list[Tok]) -> list[Tok]:
     return out
 
 
-def tokenize(text: str) -> list[Tok]:
-    """Words (normalised, shorthand expanded) and separators of `text`, capped in length."""
+def tokenize(text: str, glossary: Glossary | None = None) -> list[Tok]:
+    """Words (normalised, shorthand expanded - the strategy's `glossary` first) and separators
+    of `text`, capped in length."""
     text = text[:MAX_ANSWER_CHARS]
     raws = list(_raw_tokens(text))
     if "fed" in text.lower():
         raws = _verb_fed(raws)
-    toks = [t for raw in raws for t in _expand(raw)]
+    toks = [t for raw in raws for t in _expand(raw, glossary or {})]
     return _join_phrases(toks) if len(toks) > 1 else toks
 
 
