@@ -83,7 +83,7 @@ def test_strategy_check_command(tmp_path: Path) -> None:
     good = subprocess.run([sys.executable, "-m", "bot.cli", "strategy", "check",
                            str(REPO_ROOT / "examples" / "strategy.yaml")],
                           capture_output=True, text=True, timeout=60, check=False)
-    assert good.returncode == 0 and "OK - 'Northbeam Compliance FY27'" in good.stdout
+    assert good.returncode == 0 and "OK - 'Northbeam Compliance FY27'" in good.stdout, good.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text((REPO_ROOT / "examples" / "strategy.yaml").read_text().replace(
         "- id: exec_sponsor", "- id: business_case").replace("max_touches: 6", "max_touches: 0"))
