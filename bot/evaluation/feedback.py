@@ -4,6 +4,7 @@ strategy. Wording lives in prompts/feedback.yaml."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -81,14 +82,24 @@ class FeedbackWriter:
                 coaching = against or advice or coaching
         elif evaluation.question == "scope" and evaluation.scope is not None:
             lines, coaching = self._scope(evaluation.scope, strategy)
+            if not evaluation.scope.segments:
+                coaching = self.t.say("coaching", "no_segment", segments=_in_scope_names(strategy))
         elif evaluation.question == "strategy" and evaluation.statement is not None:
-            lines, coaching = self._statement(evaluation.statement)
+            lines, coaching = self._statement(evaluation.statement, evaluation, strategy)
+        if coaching is None and not _shows_work(evaluation):
+            coaching = self.t.say("coaching", "need_detail",
+                                  example=strategy.sales_tasks[0].examples[0])
         lines.append(coaching or self.t.say("coaching", "well_done"))
         if evaluation.fallback_reason:
             lines.append(self.t.say("fallback_note", reason=evaluation.fallback_reason))
         return lines
 
     def _tasks(self, tasks: TasksResult, strategy: Strategy) -> tuple[list[str], str | None]:
+        if not tasks.matches and not tasks.against and all(
+                len(u.text.split()) <= 1 for u in tasks.unmapped):
+            # "calls", "idk", an emoji: ask for detail rather than list what is missing
+            example = strategy.sales_tasks[0].examples[0]
+            return [], self.t.say("coaching", "need_detail", example=example)
         lines: list[str] = []
         for state, key in (("done", "mapped"), ("planned", "planned"), ("not_done", "not_done")):
             ids = tasks.task_ids if state == "done" else tasks.ids_in(state)  # type: ignore[arg-type]
@@ -220,21 +231,64 @@ class FeedbackWriter:
                           why=segment.description or "not in our scope",
                           segments=_in_scope_names(strategy))
 
-    def _statement(self, statement: StatementResult) -> tuple[list[str], str | None]:
+    def _statement(self, statement: StatementResult, evaluation: Evaluation,
+                   strategy: Strategy) -> tuple[list[str], str | None]:
         limit, words = statement.word_limit, statement.word_count
         lines = [self.t.say("strategy", "length_ok", words=words, limit=limit) if statement.within_limit
                  else self.t.say("strategy", "length_over", words=words, limit=limit,
                                  over=words - limit)]
-        covered = [self.t.say("components", c.component) for c in statement.components if c.covered]
-        missing = [self.t.say("components", c.component) for c in statement.components if not c.covered]
+        wrong_scope = [strategy.segment(m.segment_id).name for m in (
+            evaluation.scope.segments if evaluation.scope else []) if m.stated_as_played
+                       and not m.in_scope]
+        wrong_advantage = _claims_price(evaluation.statement_text) and not _claims_price(
+            strategy.strategy.advantage)
+        wrong = {"scope": bool(wrong_scope), "advantage": wrong_advantage}
+        covered = [self.t.say("components", c.component) for c in statement.components
+                   if c.covered and not wrong.get(c.component)]
+        missing = [self.t.say("components", c.component) for c in statement.components
+                   if not c.covered and not wrong.get(c.component)]
         if covered:
             lines.append(self.t.say("strategy", "covered", items=_list(covered)))
+        if wrong_scope or wrong_advantage:
+            named = _list(dict.fromkeys(wrong_scope))
+            items = [self.t.say("wrong", "scope", named=named)] if wrong_scope else []
+            items += [self.t.say("wrong", "advantage")] if wrong_advantage else []
+            lines.append(self.t.say("strategy", "wrong", items=_list(items)))
+            if missing:
+                lines.append(self.t.say("strategy", "missing", items=_list(missing)))
+            if wrong_scope:
+                return lines, self.t.say("coaching", "statement_wrong_scope", named=named,
+                                         ours=_in_scope_names(strategy))
+            return lines, self.t.say("coaching", "statement_wrong_advantage",
+                                     advantage=strategy.strategy.advantage)
         if missing:
             lines.append(self.t.say("strategy", "missing", items=_list(missing)))
             return lines, self.t.say("coaching", "statement_missing", component=missing[0])
         if not statement.within_limit:
             return lines, self.t.say("coaching", "statement_long", limit=limit)
         return lines, None
+
+
+_PRICE = re.compile(r"\b(?:cheap\w*|lowest price\w*|low[- ]cost|lower prices?|price leader\w*|"
+                    r"best prices?|undercut\w*|günstig\w*|billig\w*|barato\w*|más barato\w*|"
+                    r"moins cher|goedkoop\w*)\b", re.I)
+
+
+def _claims_price(text: str) -> bool:
+    """Winning on price: the advantage most strategies are built to avoid."""
+    return bool(_PRICE.search(text or ""))
+
+
+def _shows_work(evaluation: Evaluation) -> bool:
+    """Whether there is anything to praise: a task done, a segment named, a statement that
+    covers something. "idk", an emoji or a bare "calls" is never praised."""
+    if evaluation.tasks is not None:
+        return bool(evaluation.tasks.task_ids)
+    if evaluation.question == "scope":
+        return bool(evaluation.scope and evaluation.scope.segments)
+    if evaluation.statement is not None:
+        return any(c.covered for c in evaluation.statement.components)
+    return False
 
 
 def _language_name(code: str | None) -> str:

@@ -143,6 +143,9 @@ class Evaluation(_Model):
         default=None, description="set when another evaluator failed and this result replaced it"
     )
     language: str | None = Field(default=None, description="the answer's language (ISO 639-1)")
+    statement_text: str = Field(
+        default="", description="for strategy answers: the statement as written (feedback reads"
+                                " which advantage it claims)")
     language_supported: bool = Field(
         default=True, description="False when the evaluator does not read that language: nothing"
                                   " was judged, and the feedback says so")

@@ -669,6 +669,7 @@ class RulesEvaluator:
             scores=scores,
             overall=overall,
             language=language.code,
+            statement_text=text[:WORD_COUNT_MAX_CHARS] if question == "strategy" else "",
         )
 
     def _not_read(self, question: Question, strategy: Strategy, text: str,

@@ -1,0 +1,77 @@
+"""The feedback a rep reads: what went against the strategy first, states apart, never praise
+for an answer that says nothing, and a statement told which part is wrong (issues 18 and 19).
+Feedback is built from the real rules evaluator and the shipped wording."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import REPO_ROOT
+from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter
+from bot.evaluation.result import Question
+from bot.evaluation.rules import RulesEvaluator
+from bot.strategy.loader import load_strategy
+
+EXAMPLE = load_strategy(REPO_ROOT / "examples" / "strategy.yaml")
+WRITER = FeedbackWriter(FeedbackTexts(REPO_ROOT / "prompts" / "feedback.yaml"))
+PRAISE = "Nice - that maps cleanly"
+
+
+def feedback(question: Question, answer: str) -> str:
+    evaluation = RulesEvaluator().evaluate_sync(question, answer, EXAMPLE)
+    return "\n".join(WRITER.lines(evaluation, EXAMPLE))
+
+
+def test_a_discount_is_reported_as_working_against_and_coached_first() -> None:
+    text = feedback("tasks", "gave the startup a 30% discount to close, mapped the committee")
+    assert '⛔ Works against our strategy: "gave the startup a 30% discount to close"' in text
+    assert "Keep gross margin at or above 75% (no discount-led deals)" in text
+    coaching = text.splitlines()[-1]
+    assert coaching.startswith("Coaching:") and "opposite of \"Defend price with value" in coaching
+    assert "make time for" not in text and PRAISE not in text
+
+
+def test_planned_and_stalled_are_shown_apart_and_the_stall_is_coached() -> None:
+    text = feedback("tasks", "couldn't reach the CISO, security questionnaire still stuck. "
+                             "will map the buying committee next week")
+    assert '⏸ Not done or stalled: Prepare the security review' in text
+    assert "🗓 Planned, not done yet: Map the buying committee" in text
+    assert "✅" not in text
+    assert "Coaching: Prepare the security review is stuck - find who can unblock it" in text
+    assert "Map the buying committee" not in text.split("Critical tasks you did not mention")[-1]
+
+
+@pytest.mark.parametrize("answer", ["👍", "idk", "calls", "", "-"])
+def test_an_answer_that_says_nothing_gets_a_request_for_detail_never_praise(answer: str) -> None:
+    text = feedback("tasks", answer)
+    assert PRAISE not in text and "✅" not in text
+    assert "Coaching: tell me what you did, for whom and what happened" in text
+    assert "Not one of our sales tasks" not in text  # "calls" is not off-strategy effort
+
+
+@pytest.mark.parametrize("answer", ["mostly JPMorgan and Citi", "whoever has budget", "?"])
+def test_a_scope_answer_with_no_segment_is_never_praised(answer: str) -> None:
+    text = feedback("scope", answer)
+    assert PRAISE not in text
+    assert "name the segments you are actually selling into - ours are Mid-market fintech" in text
+
+
+def test_a_statement_with_the_wrong_scope_and_advantage_is_told_which_part_is_wrong() -> None:
+    text = feedback("strategy", "We grow revenue 50% by being the cheapest option for startups "
+                                "and government.")
+    assert "⛔ Not our strategy: scope (Small businesses, Government and public sector: not where"\
+           " we play), advantage (we don't win on price)" in text
+    assert "Missing: advantage" not in text and "add advantage" not in text
+    assert "Ours: Mid-market fintech, Regional and community banks" in text
+
+
+def test_at_most_two_critical_tasks_are_listed_as_missing() -> None:
+    text = feedback("tasks", "built an ROI model with the CFO at Ledgerly")
+    line = next(t for t in text.splitlines() if "Critical tasks you did not mention" in t)
+    assert line.endswith("(and 2 more)") and line.count(",") == 1
+
+
+def test_an_answer_in_a_language_we_do_not_read_says_so_and_judges_nothing() -> None:
+    text = feedback("tasks", "Ho fatto la demo con il titolare e mandato la proposta ieri sera")
+    assert text.startswith("I can't read answers in Italian yet, so I haven't judged it")
+    assert "Critical" not in text and PRAISE not in text
