@@ -244,11 +244,29 @@ class Strategy(_Strict):
         return CadencePolicy.model_validate(merged)
 
     def content_for(self, segment_id: str, stage: str | None = None) -> list[ContentItem]:
-        """Content for a segment, the given buying stage first."""
+        """Content for a segment, the given stage first, then content for the same step of the
+        buyer's journey: a buying-process stage and a journey stage (awareness, consideration,
+        decision) meet by where the stage sits in the segment's buying process."""
         items = [c for c in self.content if segment_id in c.segments]
         if stage:
-            items.sort(key=lambda c: c.stage.lower() != stage.lower())
+            wanted = self.journey_stage(segment_id, stage)
+            items.sort(key=lambda c: (c.stage.lower() != stage.lower(),
+                                      self.journey_stage(segment_id, c.stage) != wanted))
         return items
+
+    def journey_stage(self, segment_id: str, stage: str) -> str | None:
+        """The buyer's-journey stage a stage belongs to: itself for a journey stage; for a
+        buying-process stage, the first, middle or last third of the segment's process."""
+        lower = stage.strip().lower()
+        if lower in BUYERS_JOURNEY:
+            return lower
+        segment = next((s for s in self.segments if s.id == segment_id), None)
+        process = segment.buying_process if segment else None
+        stages = [s.lower() for s in process.stages] if process else []
+        if lower not in stages:
+            return None
+        third = stages.index(lower) * len(BUYERS_JOURNEY) // len(stages)
+        return BUYERS_JOURNEY[third]
 
 
 _EXTENSIONS: dict[str, object] = {"glossary": {}, "counter_examples": [], "employees": None, "countries": [],

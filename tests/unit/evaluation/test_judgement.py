@@ -206,3 +206,30 @@ def test_errors_still_stop_the_file_and_name_the_line() -> None:
     with pytest.raises(StrategyFileError) as error:
         parse_strategy(STRATEGY.replace("employees: {min: 20, max: 500}", "employees: {min: -3}"))
     assert "segments[0].employees.min" in str(error.value)
+
+
+def test_a_misspelt_alias_still_names_the_segment_but_a_short_word_does_not() -> None:
+    text = STRATEGY.replace("aliases: [hvac contractor,",
+                            "aliases: [beverage distributor, hvac contractor,")
+    strategy = parse_strategy(text)
+    assert segments(judge(strategy, "tasks", "met a bevrage distributer in Ghent")) == (
+        ["contractors"], [])
+    assert segments(judge(strategy, "tasks", "call with the city about a plumer")) == ([], [])
+
+
+def test_content_in_journey_stages_is_suggested_at_the_matching_buying_stage() -> None:
+    text = STRATEGY.replace(
+        """  - {id: guide, title: Missed jobs guide, url: "https://example.com/g", segments: [contractors],
+     stage: awareness}""",
+        """  - {id: roi, title: ROI sheet, url: "https://example.com/r", segments: [contractors],
+     stage: decision}
+  - {id: guide, title: Missed jobs guide, url: "https://example.com/g", segments: [contractors],
+     stage: awareness}
+  - {id: crew, title: Pilot checklist, url: "https://example.com/c", segments: [contractors],
+     stage: pilot crew}""")
+    strategy = parse_strategy(text)
+    assert strategy.journey_stage("contractors", "missed jobs") == "awareness"
+    assert strategy.journey_stage("contractors", "contract") == "decision"
+    first = {stage: strategy.content_for("contractors", stage)[0].id
+             for stage in ("discovery", "contract", "pilot crew")}
+    assert first == {"discovery": "guide", "contract": "roi", "pilot crew": "crew"}
