@@ -80,3 +80,23 @@ def test_a_snooze_moves_the_due_time_later_never_earlier() -> None:
 def test_step_labels_say_where_the_lead_is() -> None:
     assert DueStep(0, ny(2, 9)).label(POLICY) == "first touch"
     assert DueStep(2, ny(2, 9)).label(POLICY) == "follow-up 2 of 3"
+
+
+@pytest.mark.parametrize(("steps", "max_touches", "labels"), [
+    # four steps written, but three touches in all: the first touch and two follow-ups
+    ((1, 3, 7, 14), 3, ["first touch", "follow-up 1 of 2", "follow-up 2 of 2"]),
+    # two steps written, touches to spare: the steps run out first
+    ((1, 3), 6, ["first touch", "follow-up 1 of 2", "follow-up 2 of 2"]),
+    ((2,), 2, ["first touch", "follow-up 1 of 1"]),
+])
+def test_the_follow_up_label_counts_the_follow_ups_the_rep_will_really_be_asked_for(
+        steps: tuple[int, ...], max_touches: int, labels: list[str]) -> None:
+    """What a rep reads in a nudge ("follow-up 2 of 2"), touch after touch, until nothing is due:
+    the last label shown is always "n of n"."""
+    policy = CadencePolicy(first_touch_within=Duration(1, "h"),
+                           steps=[Duration(d, "d") for d in steps], max_touches=max_touches)
+    engaged, touches, shown = ny(2, 9), [], []
+    while (step := due(engaged, touches, policy=policy)) is not None:
+        shown.append(step.label(policy))
+        touches.append(step.due_at)  # the rep follows up right on time
+    assert shown == labels

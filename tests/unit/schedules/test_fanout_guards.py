@@ -17,9 +17,9 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import BotCore
 from bot.storage.models import CheckIn, Member, Schedule
+from tests.support.talk import say
 from tests.unit.schedules.support import TimedPort, add_members, rows, running_core
 from tests.unit.schedules.test_fanout import all_rows
-from tests.support.talk import say
 
 SIX_PM = datetime(2026, 3, 2, 18, tzinfo=UTC)  # Monday
 
