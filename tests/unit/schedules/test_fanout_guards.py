@@ -16,8 +16,11 @@ from sqlmodel import col
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import BotCore
-from bot.storage.models import CheckIn, Member, Schedule
+from bot.delivery import LEASE
+from bot.port import DeliveryError
+from bot.storage.models import CheckIn, Member, OutboundMessage, Schedule
 from tests.support.talk import say
+from tests.unit.core.test_outbox import HeldPort
 from tests.unit.schedules.support import TimedPort, add_members, rows, running_core
 from tests.unit.schedules.test_fanout import all_rows
 
@@ -73,3 +76,34 @@ async def test_a_run_that_died_after_saving_its_rows_and_before_moving_the_mark_
     assert sorted(c.key for c in again) == sorted(c.key for c in saved)  # no second set of rows
     assert Counter(s.to.user_id for s, _ in port.asks()) == {"dana": 1, "lee": 1, "sam": 1}
     assert len(final) == 3 and {c.state for c in final} == {"asked"}
+
+
+@pytest.mark.parametrize("failure", [DeliveryError("rate limited"),
+                                     DeliveryError("channel_not_found", permanent=True)],
+                         ids=["transient", "permanent"])
+async def test_a_late_failure_of_an_engine_whose_ask_was_taken_over_leaves_it_sent(
+        core: BotCore, settings: Settings, clock: ManualClock, port: TimedPort,
+        failure: DeliveryError) -> None:
+    """Engine A's ask hangs at the platform past its lease; engine B takes it over and Dana gets
+    it; then A hears its send failed. The outbox keeps B's "sent" (a "failed" there would tell
+    admins a check-in did not arrive when it did; a released claim would be sent again)."""
+    await add_members(core, ("Dana", "UTC"))
+    assert "Scheduled #1" in await say(
+        core, "ada", '/align schedule add checkin "daily 18:00" to=reps remind=off')
+    clock.set(SIX_PM)
+    stuck = HeldPort(sent=port.sent, _ids=port._ids, fail=failure)
+    async with running_core(settings, clock, stuck) as a:
+        first = asyncio.create_task(a.tick())
+        await stuck.reached.wait()
+        clock.advance(LEASE + LEASE / 10)
+        await core.tick()  # B: takes the claim over, asks the platform (nothing), sends
+        assert [s.to.user_id for s, _ in port.asks()] == ["dana"]
+        stuck.release.set()
+        await first
+        clock.advance(timedelta(minutes=1))
+        await core.tick()
+
+    assert [s.to.user_id for s, _ in port.asks()] == ["dana"]
+    (sent,) = await all_rows(core, OutboundMessage)
+    assert (sent.state, sent.attempts) == ("sent", 2)
+    assert [c.state for c in await rows(core, "Dana")] == ["asked"]
