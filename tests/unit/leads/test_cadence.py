@@ -60,11 +60,27 @@ def test_a_step_that_fell_behind_is_due_one_first_step_after_the_latest_touch() 
     assert due(ny(2, 9), [ny(2, 9, 40), ny(6, 11)]) == DueStep(2, ny(9, 11))
 
 
+def test_a_touch_made_right_when_the_step_was_due_still_moves_the_next_one_on() -> None:
+    # step 2 (3d after the first touch) is due Thursday 09:40; the second touch came at exactly
+    # that moment, so step 2 is one first step after it: Friday 09:40, not due the instant it
+    # was done
+    assert due(ny(2, 9), [ny(2, 9, 40), ny(5, 9, 40)]) == DueStep(2, ny(6, 9, 40))
+
+
+def test_only_the_latest_touch_says_whether_a_step_fell_behind() -> None:
+    # step 3 (7d) is due Wednesday 11 March 09:40: before the latest touch (Friday 13 March
+    # 10:00), though after the second one (Tuesday 3 March), so it is due a day after Friday's
+    assert due(ny(2, 9), [ny(2, 9, 40), ny(3, 10), ny(13, 10)]) == DueStep(3, ny(16, 10))
+
+
 def test_max_touches_and_the_end_of_the_steps_stop_the_cadence() -> None:
     touches = [ny(2, 10), ny(3, 10), ny(5, 10)]
     capped = POLICY.model_copy(update={"max_touches": 3})
     assert due(ny(2, 9), touches, policy=capped) is None
     assert due(ny(2, 9), [*touches, ny(11, 10)]) is None  # three steps, all done
+    # more touches logged than the cadence asks for (the rep kept at it): still nothing due
+    four_steps = capped.model_copy(update={"steps": [*POLICY.steps, Duration(14, "d")]})
+    assert due(ny(2, 9), [*touches, ny(11, 10)], policy=four_steps) is None
 
 
 @pytest.mark.parametrize("status", ["qualified", "disqualified"])
@@ -88,6 +104,8 @@ def test_step_labels_say_where_the_lead_is() -> None:
     # two steps written, touches to spare: the steps run out first
     ((1, 3), 6, ["first touch", "follow-up 1 of 2", "follow-up 2 of 2"]),
     ((2,), 2, ["first touch", "follow-up 1 of 1"]),
+    # an even number of touches: the first and three follow-ups, though five steps are written
+    ((1, 3, 7, 14, 21), 4, ["first touch", "follow-up 1 of 3", "follow-up 2 of 3", "follow-up 3 of 3"]),
 ])
 def test_the_follow_up_label_counts_the_follow_ups_the_rep_will_really_be_asked_for(
         steps: tuple[int, ...], max_touches: int, labels: list[str]) -> None:
