@@ -14,6 +14,14 @@ of several processes each key goes to exactly one; `send` sends the page with a 
 flight and records every result in one transaction, together with the caller's own state changes.
 A claim belongs to whoever wrote its `claimed_at`: a retake always writes a later one (at least a
 lease later), so "claimed_at is still mine" is how a holder checks it still holds a claim.
+
+Lock order (PostgreSQL, several processes): a transaction that writes both the caller's rows (a
+fan-out's check-ins, locked by its page query) and outbox rows takes the caller's rows first, and
+outbox rows in key order. A fan-out's page query may lock a check-in whose send another process
+has just claimed (its snapshot predates that claim) and then try to claim the same key; that
+insert waits for whoever last wrote the key. Were the recorder to write the outbox row before the
+check-in, each would wait for the other (DeadlockDetected); this way the recorder waits for the
+page to commit, whose insert meets a settled row and does nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -141,8 +149,9 @@ class Outbox:
         claims); returns the items this process now holds, with their `claim` set. Keys another
         process holds, or that were sent or failed for good, are left out."""
         now, stale = self.ctx.clock.now(), self.ctx.clock.now() - self.lease
-        fresh = {i.key: i for i in items if i.seen is None}
-        old = {i.key: i for i in items if i.seen is not None and i.seen.stale(stale)}
+        ordered = sorted(items, key=lambda i: i.key)  # rows locked in key order (lock order)
+        fresh = {i.key: i for i in ordered if i.seen is None}
+        old = {i.key: i for i in ordered if i.seen is not None and i.seen.stale(stale)}
         won: list[Outgoing[T]] = []
         if fresh:
             insert = sqlite_insert if self.ctx.db.is_sqlite else pg_insert
@@ -164,7 +173,8 @@ class Outbox:
                 assert seen is not None
                 old[key].claim = Claim(now, attempts, retaken=seen.claimed_at != _RELEASED)
                 won.append(old[key])
-        return won
+        taken = {id(i) for i in won}
+        return [i for i in items if id(i) in taken]  # sent in the caller's order
 
     async def send(self, items: Sequence[Outgoing[T]],
                    record: RecordHook[T] | None = None) -> list[Outcome[T]]:
@@ -221,16 +231,17 @@ class Outbox:
         """Every result of a page in one transaction, with the caller's changes; claims that
         were never used are given back."""
         async with self.ctx.db.session() as session:
+            if record is not None:  # the caller's rows first: see "Lock order" above
+                await record(session, outcomes)
             await self._write(session, outcomes)
             await self._give_back(session, unsent)
-            if record is not None:
-                await record(session, outcomes)
         self._count(outcomes)
         if unsent:
             log.warning("%d claimed sends not started before half their lease: given back", len(unsent))
 
     async def _write(self, session: AsyncSession, outcomes: list[Outcome[T]]) -> None:
         now = self.ctx.clock.now()
+        outcomes = sorted(outcomes, key=lambda o: o.item.key)  # rows locked in key order
         sent = [{"k": o.item.key, "ref": ref_to_json(o.ref)} for o in outcomes if o.ref is not None]
         if sent:
             await session.exec(update(_OUTBOX).where(_OUTBOX.c.key == bindparam("k")).values(
@@ -271,9 +282,9 @@ class Outbox:
         unsent = [i for n, i in enumerate(items) if n not in started]
         in_flight = [i for n, i in enumerate(items) if n in started and n not in outcomes]
         async with self.ctx.db.session() as session:
-            await self._write(session, finished)
-            if record is not None and finished:
+            if record is not None and finished:  # the caller's rows first (lock order)
                 await record(session, finished)
+            await self._write(session, finished)
             await self._give_back(session, unsent)
             for item in in_flight:
                 await self._hand_on(session, item, _ABANDONED)
@@ -305,31 +316,32 @@ class Outbox:
                       thread: MessageRef | None = None) -> MessageRef | None:
         """Send once for `key`. Returns the message ref, or None if another worker owns the key
         or the member cannot be reached. Raises DeliveryError for transient failures."""
-        outcome = await self._claim(member, key, kind)
-        if isinstance(outcome, MessageRef) or outcome is None:
-            return outcome
+        claim = await self._claim(member, key, kind)
+        if not isinstance(claim, Claim):
+            return claim
         try:
-            return await self._send(member, key, kind, message, thread, outcome)
+            return await self._send(member, key, kind, message, thread, claim)
         except asyncio.CancelledError:  # shutdown: hand the claim on rather than hold the lease
-            await asyncio.shield(self._abandon_one(key))
+            await asyncio.shield(self._abandon_one(key, claim))
             raise
 
     async def _send(self, member: Member, key: str, kind: str, message: Message,
-                    thread: MessageRef | None, outcome: Literal["new", "retaken"]) -> MessageRef | None:
+                    thread: MessageRef | None, claim: Claim) -> MessageRef | None:
         if reason := await self._unreachable(member):
-            await self._record_failure(key, DeliveryError(f"member unreachable: {reason}", permanent=True))
+            await self._record_failure(key, claim, DeliveryError(f"member unreachable: {reason}",
+                                                                 permanent=True))
             self._count_failure(member.platform, kind, permanent=True)
             return None
         port = self.ctx.port_for(member.platform)
         to = MemberRef(member.platform, member.platform_user_id)
-        if outcome == "retaken" and (earlier := await port.find_sent(to, key)) is not None:
+        if claim.retaken and (earlier := await port.find_sent(to, key)) is not None:
             await self._record_sent(key, earlier)  # the dead claimant's send went through
             self.ctx.metrics.sent(member.platform, kind)
             return earlier
         try:
             ref = await port.send(to, replace(message, key=key), thread=thread)
         except DeliveryError as exc:
-            await self._record_failure(key, exc)
+            await self._record_failure(key, claim, exc)
             self._count_failure(member.platform, kind, permanent=exc.permanent)
             if exc.unreachable:
                 await self._mark_unreachable(member, exc.unreachable)
@@ -349,10 +361,10 @@ class Outbox:
             return (await session.exec(select(OutboundMessage.state).where(
                 OutboundMessage.key == key))).first()
 
-    async def _claim(self, member: Member, key: str,
-                     kind: str) -> MessageRef | Literal["new", "retaken"] | None:
-        """"new" or "retaken" when this caller now owns the send; the earlier ref if it was
-        sent; None if it failed for good or another worker holds a live claim."""
+    async def _claim(self, member: Member, key: str, kind: str) -> MessageRef | Claim | None:
+        """The claim when this caller now owns the send (`retaken` from a holder that may have
+        sent it); the earlier ref if it was sent; None if it failed for good or another worker
+        holds a live claim."""
         now = self.ctx.clock.now()
         async with self.ctx.db.session() as session:
             existing = (await session.exec(select(OutboundMessage).where(
@@ -366,7 +378,7 @@ class Outbox:
                 except IntegrityError:
                     await session.rollback()
                     return None  # another worker claimed it between our read and insert
-                return "new"
+                return Claim(now, 1, retaken=False)
             if existing.state == "sent":
                 return ref_from_json(existing.platform_ref)
             if existing.state == "failed":
@@ -380,15 +392,16 @@ class Outbox:
             )
             if result.rowcount != 1:
                 return None
-            return "new" if released else "retaken"
+            return Claim(now, existing.attempts + 1, retaken=not released)
 
-    async def _abandon_one(self, key: str) -> None:
+    async def _abandon_one(self, key: str, claim: Claim) -> None:
         """Give up a claim this process holds (it is shutting down mid-send): another process
         retakes it at once instead of after the lease, and, since the platform may have accepted
         the message already, asks the platform before sending it."""
         async with self.ctx.db.session() as session:
             await session.exec(update(OutboundMessage).where(
-                col(OutboundMessage.key) == key, col(OutboundMessage.state) == "claimed")
+                col(OutboundMessage.key) == key, col(OutboundMessage.state) == "claimed",
+                col(OutboundMessage.claimed_at) == claim.at)  # not one taken over meanwhile
                 .values(claimed_at=_ABANDONED))
         log.info("delivery %s interrupted by shutdown; claim released", key)
 
@@ -412,14 +425,19 @@ class Outbox:
                 state="sent", sent_at=self.ctx.clock.now(), platform_ref=ref_to_json(ref),
                 error=None))
 
-    async def _record_failure(self, key: str, exc: DeliveryError) -> None:
+    async def _record_failure(self, key: str, claim: Claim, exc: DeliveryError) -> None:
+        """A failed send, on a claim still ours: once another process took it over (this send
+        outlived the lease), the row is the taker's - it may have sent the message by now - and a
+        late failure here must neither release nor fail it."""
+        give_up = exc.permanent or claim.attempts >= MAX_ATTEMPTS
         async with self.ctx.db.session() as session:
-            row = (await session.exec(select(OutboundMessage).where(
-                OutboundMessage.key == key))).one()
-            give_up = exc.permanent or row.attempts >= MAX_ATTEMPTS
-            row.state = "failed" if give_up else "claimed"
-            # Retried on the next pass; after an ambiguous failure, asking the platform first.
-            row.claimed_at = _retry_mark(row.claimed_at, exc, given_up=give_up)
-            row.error = str(exc)[:2000]
-            session.add(row)
+            result = await session.exec(update(OutboundMessage).where(
+                col(OutboundMessage.key) == key, col(OutboundMessage.state) == "claimed",
+                col(OutboundMessage.claimed_at) == claim.at).values(
+                state="failed" if give_up else "claimed",
+                # Retried on the next pass; after an ambiguous failure, asking the platform first.
+                claimed_at=_retry_mark(claim.at, exc, given_up=give_up), error=str(exc)[:2000]))
+        if result.rowcount != 1:
+            log.warning("delivery %s failed after another process took it over: %s", key, exc)
+            return
         log.warning("delivery %s failed (%s): %s", key, "gave up" if give_up else "will retry", exc)

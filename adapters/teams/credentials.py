@@ -45,6 +45,8 @@ from botframework.connector.auth import (
 )
 from msrest.authentication import Authentication
 
+from adapters.teams.signing_keys import use_checked_keys
+
 MAX_KEPT_CONNECTORS = 64  # service URLs are Microsoft's (checked against the token): a handful
 MAX_KEPT_TOKENS = 1024  # valid tokens at once: one per channel region and key, renewed hourly
 
@@ -124,6 +126,7 @@ class KeptAuthentication(ConfigurationBotFrameworkAuthentication):  # type: igno
 
     def __init__(self, configuration: Any, *, now: Callable[[], float] = time.time) -> None:
         super().__init__(configuration, credentials_factory=KeptCredentials(configuration))
+        use_checked_keys(configuration)  # 503, not 401, when the keys cannot be read
         self._now = now
         self._connectors: dict[tuple[str, str, str], Any] = {}
         self._token_clients: dict[str, Any] = {}

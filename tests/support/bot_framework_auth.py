@@ -28,19 +28,29 @@ def new_key() -> rsa.RSAPrivateKey:
 
 
 @contextmanager
-def openid_server(key: rsa.RSAPrivateKey) -> Iterator[str]:
-    """Serves the metadata (at the yielded URL) and the JWKS holding `key`'s public half."""
+def openid_server(key: rsa.RSAPrivateKey, trouble: dict[str, str] | None = None) -> Iterator[str]:
+    """Serves the metadata (at the yielded URL) and the JWKS holding `key`'s public half.
+
+    `trouble` (changed by the caller while it runs) breaks a path ("/openid" or "/keys"): "500"
+    answers an error, "not json" a page that is not JSON, "empty" a JSON object without the
+    expected field."""
     jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
     jwk.update(kid=KID, use="sig", endorsements=["msteams"])
+    broken = trouble if trouble is not None else {}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             base = f"http://127.0.0.1:{self.server.server_address[1]}"
-            body = ({"issuer": ISSUER, "jwks_uri": f"{base}/keys",
-                     "id_token_signing_alg_values_supported": ["RS256"]}
-                    if self.path == "/openid" else {"keys": [jwk]})
-            data = json.dumps(body).encode()
-            self.send_response(200)
+            body: object = ({"issuer": ISSUER, "jwks_uri": f"{base}/keys",
+                             "id_token_signing_alg_values_supported": ["RS256"]}
+                            if self.path == "/openid" else {"keys": [jwk]})
+            status, mode = 200, broken.get(self.path)
+            if mode == "500":
+                status, body = 500, {"error": "internal"}
+            elif mode == "empty":
+                body = {}
+            data = b"<html>maintenance</html>" if mode == "not json" else json.dumps(body).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -17,7 +17,8 @@ from collections.abc import MutableMapping
 from bot.config import ENV_FILE_VARIABLE
 
 SETTING_PREFIXES = ("ALIGNBOT_", "SLACK_", "MICROSOFT_", "OPENAI_")
-KEPT = frozenset({"ALIGNBOT_TEST_POSTGRES_URL", "ALIGNBOT_REQUIRE_POSTGRES"})
+KEPT = frozenset({"ALIGNBOT_TEST_POSTGRES_URL", "ALIGNBOT_REQUIRE_POSTGRES",
+                  "ALIGNBOT_TEST_FANOUT_RUNS"})  # the last: how often a stress test repeats
 PROXIES = ("http_proxy", "https_proxy", "all_proxy", "ws_proxy", "wss_proxy")
 
 

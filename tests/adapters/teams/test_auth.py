@@ -5,6 +5,7 @@ OpenID server (botbuilder fetches them with `requests`, so it runs in its own th
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -25,7 +26,14 @@ from bot.core import BotCore
 from bot.storage.models import Contact
 from tests.adapters.teams import activities as act
 from tests.adapters.teams.conftest import DANA
-from tests.support.bot_framework_auth import APP_ID, ISSUER, SERVICE_URL, new_key, token
+from tests.support.bot_framework_auth import (
+    APP_ID,
+    ISSUER,
+    SERVICE_URL,
+    new_key,
+    openid_server,
+    token,
+)
 
 Json = dict[str, Any]
 
@@ -166,3 +174,42 @@ async def test_a_reused_channel_token_is_checked_once_until_it_expires(
         with pytest.raises(jwt.InvalidSignatureError):
             await auth.authenticate_request(activity, forged)
     assert len(checks) == 6
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, then let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("trouble", [
+    {"down": "refused"}, {"/openid": "500"}, {"/openid": "not json"}, {"/openid": "empty"},
+    {"/keys": "500"}, {"/keys": "not json"}, {"/keys": "empty"}])
+async def test_signing_keys_that_cannot_be_fetched_mean_503_and_a_retry_later_gets_through(
+        core: BotCore, channel_key: rsa.RSAPrivateKey, trouble: dict[str, str]) -> None:
+    """The channel's token is fine, our view of its keys is not: Bot Framework retries a 503 (a
+    401 would say the token is bad and the message would be lost). Once the keys can be read,
+    the same activity gets through."""
+    broken = dict(trouble)
+    with openid_server(channel_key, broken) as url:
+        if "down" in broken:  # nothing listens there: connection refused
+            url = url.replace(url.split("/")[2], f"127.0.0.1:{free_port()}")
+        auth = BotAuthConfig(APP_ID=APP_ID, APP_PASSWORD="not-a-real-secret",
+                             TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=ISSUER,
+                             TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=url)
+        teams = TeamsAdapter(core, auth, host="127.0.0.1", http_port=0)
+        await teams.start()
+        try:
+            endpoint = f"http://127.0.0.1:{teams.bound_port}{MESSAGES_PATH}"
+            header = "Bearer " + token(channel_key)
+            assert await post(endpoint, typing(), header) == 503
+            await core.ctx.drain()
+            assert await contacts(core) == 0
+            if "down" not in broken:
+                broken.clear()  # the key server is back
+                assert await post(endpoint, typing(), header) == 200
+                await core.ctx.drain()
+                assert await contacts(core) == 1
+        finally:
+            await teams.stop()

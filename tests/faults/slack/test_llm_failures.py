@@ -5,7 +5,6 @@ admins see the fallbacks in `/align status`."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -49,11 +48,9 @@ async def test_the_llm_failing_still_gives_feedback_and_admins_see_the_fallbacks
     await team(slack)
     await slack.command(ADA, "ask now dana")
 
-    started = time.monotonic()
     await slack.poster.event(dm_event(DANA, ANSWERS["strategy"], "Ev0LLM001", DANA_DM))
     await core.ctx.drain()
     await llm.aclose()
-    assert time.monotonic() - started < 3.0  # bounded: timeout x (1 + retries), then the rules
     requests = len(server.chat_requests)
     assert requests == 2 if failure != "timeout" else 1 <= requests <= 2  # one retry at most
     thread = "\n".join(p["text"] for p in slack.api.posts(DANA_DM))

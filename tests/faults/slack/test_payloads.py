@@ -11,15 +11,16 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 from sqlmodel import func, select
 
 from bot.core import BotCore
 from bot.storage.models import Answer, InboundEvent, Member
 from bot.text import ANSWER_LIMIT
-from tests.adapters.slack.conftest import ADA, DANA, LEE, Slack
+from tests.adapters.slack.conftest import ADA, DANA, LEE, SECRET, Slack
 from tests.adapters.slack.test_checkin_flow import DANA_DM, button, team
-from tests.support.slack_api import TEAM, block_action, dm_event, view_submission
+from tests.support.slack_api import TEAM, block_action, dm_event, signature, view_submission
 
 JSON, FORM = "application/json", "application/x-www-form-urlencoded"
 USER = {"id": DANA, "team_id": TEAM}
@@ -46,6 +47,11 @@ MALFORMED = {
                                            "without a 'view'"),
     "a command without a user": (urlencode({"command": "/align", "text": "help", "team_id": TEAM}),
                                  FORM, "a slash command without user_id"),
+    "a command without a workspace": (urlencode({"command": "/align", "text": "help", "user_id": DANA}),
+                                      FORM, "a slash command without team_id"),
+    "a command with an empty workspace": (urlencode({"command": "/align", "text": "help",
+                                                     "user_id": DANA, "team_id": ""}),
+                                          FORM, "a slash command without team_id"),
     "a form that is nothing": (urlencode({"hello": "world"}), FORM, "neither a slash command"),
     "XML": ("<event/>", "text/xml", "unexpected content type"),
 }
@@ -78,6 +84,27 @@ async def test_unsigned_garbage_is_401_and_a_body_over_1_mib_is_413(slack: Slack
     assert status == 413 and "Maximum request body size" in text
     await core.ctx.drain()
     assert await counts(core) == before
+
+
+@pytest.mark.parametrize("timestamp", [None, "", "soon", "17e8", "-1700000000", " 1700000000"],
+                         ids=["missing", "empty", "a word", "exponent", "negative", "spaced"])
+async def test_a_signature_without_a_usable_timestamp_is_401_and_changes_nothing(
+        slack: Slack, core: BotCore, timestamp: str | None) -> None:
+    """Signed correctly over whatever the timestamp header says (or over an empty one): without a
+    whole number of seconds nobody can tell the request is fresh, so it is refused like a stale
+    one - not a 500 from inside the signature check."""
+    await team(slack)
+    before, calls = await counts(core), len(slack.api.calls)
+    body = urlencode({"command": "/align", "text": "team add Lee rep", "user_id": ADA,
+                      "team_id": TEAM, "response_url": slack.api.response_url("ts")})
+    headers = {"Content-Type": FORM, "X-Slack-Signature": signature(SECRET, timestamp or "", body)}
+    if timestamp is not None:
+        headers["X-Slack-Request-Timestamp"] = timestamp
+    async with aiohttp.ClientSession() as session, \
+            session.post(slack.poster.url, data=body.encode(), headers=headers) as response:
+        assert response.status == 401
+    await core.ctx.drain()
+    assert await counts(core) == before and len(slack.api.calls) == calls
 
 
 async def stored(core: BotCore) -> dict[str, Answer]:

@@ -5,7 +5,6 @@ a Bot Connector that does not answer is given up on after the timeout, not waite
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from sqlmodel import select
@@ -59,10 +58,8 @@ async def test_a_bot_connector_that_does_not_answer_is_given_up_on_after_the_tim
     connector = teams.connector
     await setup_team(teams)
     await teams.say(ADA, SCHEDULE)
-    connector.slow("send", 1.5)
-    started = time.monotonic()
+    connector.slow("send", 1.5)  # answered after the 1 s timeout (msrest's own is 100 s)
     await tick_after(core, clock, timedelta(days=1))
-    assert time.monotonic() - started < 1.5 + 0.5  # the 1 s timeout, not msrest's 100 s
     assert sleeps.waits == []  # a send that timed out may have arrived: not repeated in place
     row = await ask_row(core)
     assert row.state == "claimed" and "timed out" in (row.error or "")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -23,6 +22,7 @@ from referencing.jsonschema import DRAFT202012
 from bot.evaluation.cache import InMemoryLRUCache, cache_key
 from bot.evaluation.llm import LLMEvaluator, build_messages, load_prompt, locate
 from bot.evaluation.result import Evaluation, Question
+from bot.evaluation.rules import RulesEvaluator
 from bot.evaluation.scoring import compute_scores
 from bot.strategy.loader import load_strategy
 from bot.strategy.schema import Strategy
@@ -369,10 +369,8 @@ async def test_unusable_completions_fall_back(
 async def test_timeout_falls_back_quickly(
     make: Factory, server: FakeOpenAIServer, fallback: StubRules, strategy: Strategy
 ) -> None:
-    server.script(Reply.slow(5.0, NO_TASKS))
-    started = time.monotonic()
+    server.script(Reply.slow(5.0, NO_TASKS))  # a valid answer, had the bot waited for it
     result = await make(timeout=0.2).evaluate("tasks", TASKS_ANSWER, strategy)
-    assert time.monotonic() - started < 2.0
     assert_labeled_fallback(result, fallback, "LLM timed out after 0.2s")
 
 
@@ -380,11 +378,10 @@ async def test_overall_deadline_bounds_retries(
     make: Factory, server: FakeOpenAIServer, fallback: StubRules, strategy: Strategy
 ) -> None:
     server.default = Reply.slow(5.0, NO_TASKS)
-    started = time.monotonic()
     evaluator = make(timeout=0.3, max_retries=5, deadline=0.5)
     result = await evaluator.evaluate("tasks", TASKS_ANSWER, strategy)
-    assert time.monotonic() - started < 2.0
     assert_labeled_fallback(result, fallback, "no result within 0.5s")
+    assert 1 <= len(server.chat_requests) <= 2  # the deadline cut the five retries short
 
 
 async def test_rate_limit_is_retried_then_succeeds(
@@ -571,8 +568,7 @@ def test_version_changes_with_prompt_and_model(fallback: StubRules) -> None:
 async def test_fallback_is_the_real_rules_evaluator(
     make: Factory, server: FakeOpenAIServer, strategy: Strategy
 ) -> None:
-    rules_module = pytest.importorskip("bot.evaluation.rules")
-    rules = rules_module.RulesEvaluator()
+    rules = RulesEvaluator()
     server.default = Reply.server_error(500)
     result = await make(fallback=rules).evaluate("tasks", TASKS_ANSWER, strategy)
     direct = await rules.evaluate("tasks", TASKS_ANSWER, strategy)
@@ -588,8 +584,7 @@ async def test_llm_and_rules_results_have_the_same_shape_and_scoring(
     make: Factory, server: FakeOpenAIServer, strategy: Strategy
 ) -> None:
     """Digests mix both evaluators: same sections filled, same score keys."""
-    rules_module = pytest.importorskip("bot.evaluation.rules")
-    rules = rules_module.RulesEvaluator()
+    rules = RulesEvaluator()
     server.script(VALID_TASKS)
     llm = await make(fallback=rules).evaluate("tasks", TASKS_ANSWER, strategy)
     direct = await rules.evaluate("tasks", TASKS_ANSWER, strategy)

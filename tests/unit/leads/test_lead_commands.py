@@ -43,3 +43,26 @@ async def test_typed_actions_touch_snooze_disqualify_and_qualify(core: BotCore,
     assert "qualified - nice work" in await say(core, "dana", "/align lead qualify L1")
     stored = await leads(core)
     assert [stored[k].status for k in ("L1", "L2", "L3")] == ["qualified", "new", "disqualified"]
+
+
+async def test_a_manager_of_managers_sees_and_works_the_leads_of_their_whole_tree(
+        core: BotCore, tmp_path: Path) -> None:
+    """Val manages Sam, who manages Dana and Lee: Val sees (and may log work on) Dana's and
+    Lee's leads two levels down; Mia, a manager beside Sam, sees none of them."""
+    await team_with_leads(core, tmp_path)
+    assert "Added Val" in await say(core, "ada", "/align team add Val manager")
+    assert "Updated Sam" in await say(core, "ada", "/align team add Sam manager manager=Val")
+    assert "Added Mia" in await say(core, "ada", "/align team add Mia manager manager=Val")
+
+    dana = await say(core, "val", "/align leads Dana")
+    assert "Dana's open leads" in dana and "Ledgerly" in dana and "Acme Bank" in dana
+    assert "Paynode" in await say(core, "val", "/align leads Lee")
+    await core.advance(timedelta(hours=2))  # Mon 11:00: L1 and L3 overdue
+    overdue = await say(core, "val", "/align leads overdue")
+    assert "Ledgerly" in overdue and "Paynode" in overdue
+    assert "Logged a touch on *Ledgerly*" in await say(
+        core, "val", '/align lead touched Ledgerly "covered for Dana, called Maya"')
+
+    assert "only, not Dana's" in await say(core, "mia", "/align leads Dana")
+    assert "Paynode" not in await say(core, "mia", "/align leads overdue")
+    assert "can't find a lead" in await say(core, "mia", "/align lead touched Paynode called")

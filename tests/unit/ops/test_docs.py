@@ -78,7 +78,8 @@ def test_links_between_the_docs_pages_resolve() -> None:
 
 _ENV_NAME = re.compile(r"\b((?:ALIGNBOT|SLACK|MICROSOFT|OPENAI)_[A-Z0-9_]+)\b")
 _COMMAND = re.compile(r"/align ([a-z]+)(?: ([a-z]+))?")
-NOT_SETTINGS = {"ALIGNBOT_TEST_POSTGRES_URL", "ALIGNBOT_REQUIRE_POSTGRES"}  # the test suite's
+NOT_SETTINGS = {"ALIGNBOT_TEST_POSTGRES_URL", "ALIGNBOT_REQUIRE_POSTGRES",  # the test suite's
+                "ALIGNBOT_TEST_FANOUT_RUNS"}
 
 
 def _hand_written() -> list[Path]:

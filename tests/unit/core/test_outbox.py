@@ -1,0 +1,136 @@
+"""One message at a time through the outbox (digests, nudges, feedback, alerts), with two bot
+processes on one database and one platform: whatever the timing, a person gets the message once.
+
+Process A's send is held at the platform (`HeldPort`) while the clock passes A's lease, so
+process B takes the claim over, as it would from a process that hung or died mid-send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pytest
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.core import BotCore
+from bot.delivery import LEASE
+from bot.events import MemberRef, Message, MessageRef
+from bot.port import DeliveryError
+from bot.storage.models import Member, OutboundMessage
+from tests.support.ports import RecordingPort
+from tests.support.talk import say
+from tests.unit.schedules.support import running_core
+
+KEY = "digest:m2:20260302"
+
+
+@dataclass
+class HeldPort(RecordingPort):
+    """The same platform as another RecordingPort (`sent` shared), whose sends wait at the
+    platform until `release` is set: accepted first when `accept` (the platform has the message,
+    the bot never hears back), then failing with `fail` if given."""
+
+    accept: bool = False
+    fail: DeliveryError | None = None
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send(self, to: MemberRef, message: Message, *,
+                   thread: MessageRef | None = None) -> MessageRef:
+        ref = await super().send(to, message, thread=thread) if self.accept else None
+        self.reached.set()
+        await self.release.wait()
+        if self.fail is not None:
+            raise self.fail
+        assert ref is not None
+        return ref
+
+
+async def dana(core: BotCore) -> Member:
+    assert "Added Ada" in await say(core, "ada", "/align team add Ada admin")
+    assert "Added Dana" in await say(core, "ada", "/align team add Dana rep")
+    async with core.ctx.db.session() as session:
+        return (await session.exec(select(Member).where(Member.name == "Dana"))).one()
+
+
+async def row(core: BotCore) -> OutboundMessage:
+    async with core.ctx.db.session() as session:
+        return (await session.exec(select(OutboundMessage).where(OutboundMessage.key == KEY))).one()
+
+
+def copies(port: RecordingPort) -> int:
+    return sum(s.message.key == KEY for s in port.sent)
+
+
+async def test_a_message_taken_over_from_a_sender_that_hung_after_the_platform_took_it_is_not_sent_again(
+        core: BotCore, settings: Settings, clock: ManualClock, port: RecordingPort) -> None:
+    member = await dana(core)
+    hung = HeldPort(sent=port.sent, _ids=port._ids, accept=True)
+    async with running_core(settings, clock, hung) as a:
+        first = asyncio.create_task(a.outbox.deliver(member, KEY, "digest", Message.plain("Digest")))
+        await hung.reached.wait()  # Dana has it; A never hears back
+        clock.advance(LEASE + LEASE / 10)
+        ref = await core.outbox.deliver(member, KEY, "digest", Message.plain("Digest"))  # B
+        assert ref == port.sent[0].ref  # the platform's word: already there
+        assert copies(port) == 1
+        assert (await row(core)).state == "sent"
+        first.cancel()  # A gives up (shutdown): the row stays B's
+        with pytest.raises(asyncio.CancelledError):
+            await first
+    assert (await row(core)).state == "sent"
+    assert await core.outbox.deliver(member, KEY, "digest", Message.plain("Digest")) == ref
+    assert copies(port) == 1
+
+
+@pytest.mark.parametrize("failure", [DeliveryError("timed out", ambiguous=True),
+                                     DeliveryError("rate limited"),
+                                     DeliveryError("channel_not_found", permanent=True)],
+                         ids=["ambiguous", "transient", "permanent"])
+async def test_a_late_failure_of_the_first_sender_does_not_undo_the_takeover(
+        core: BotCore, settings: Settings, clock: ManualClock, port: RecordingPort,
+        failure: DeliveryError) -> None:
+    member = await dana(core)
+    slow = HeldPort(sent=port.sent, _ids=port._ids, fail=failure)
+    async with running_core(settings, clock, slow) as a:
+        first = asyncio.create_task(a.outbox.deliver(member, KEY, "digest", Message.plain("Digest")))
+        await slow.reached.wait()  # A's send is stuck at the platform (not delivered)
+        clock.advance(LEASE + LEASE / 10)
+        ref = await core.outbox.deliver(member, KEY, "digest", Message.plain("Digest"))  # B
+        assert ref is not None and copies(port) == 1
+        slow.release.set()  # now A hears its send failed
+        if failure.permanent:
+            assert await first is None
+        else:
+            with pytest.raises(DeliveryError):
+                await first
+    stored = await row(core)
+    assert (stored.state, stored.platform_ref is not None) == ("sent", True)
+    clock.advance(LEASE * 3)  # the next run (whichever process) does not send it again
+    assert await core.outbox.deliver(member, KEY, "digest", Message.plain("Digest")) == ref
+    assert copies(port) == 1
+
+
+async def test_a_late_failure_does_not_release_a_claim_the_taker_still_holds(
+        core: BotCore, settings: Settings, clock: ManualClock, port: RecordingPort) -> None:
+    """B took the claim over and is still sending when A's stale send fails: a third process must
+    not get the message as "released" and send a second copy."""
+    member = await dana(core)
+    slow = HeldPort(sent=port.sent, _ids=port._ids, fail=DeliveryError("rate limited"))
+    taker = HeldPort(sent=port.sent, _ids=port._ids, accept=True)
+    async with running_core(settings, clock, slow) as a, running_core(settings, clock, taker) as b:
+        first = asyncio.create_task(a.outbox.deliver(member, KEY, "digest", Message.plain("Digest")))
+        await slow.reached.wait()
+        clock.advance(LEASE + LEASE / 10)
+        second = asyncio.create_task(b.outbox.deliver(member, KEY, "digest", Message.plain("Digest")))
+        await taker.reached.wait()  # B's copy is at the platform, B not yet told
+        slow.release.set()
+        with pytest.raises(DeliveryError):
+            await first
+        assert await core.outbox.deliver(member, KEY, "digest", Message.plain("Digest")) is None
+        taker.release.set()
+        assert await second is not None
+    assert copies(port) == 1
+    assert (await row(core)).state == "sent"

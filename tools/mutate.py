@@ -1,0 +1,247 @@
+"""Mutation testing of the core: does the suite notice when the code is changed?
+
+`make mutate` (or `python -m tools.mutate [MODULE ...]`) runs cosmic-ray over each module listed
+in tools/mutation.toml against the tests listed for it, then prints each module's kill rate. A
+mutant that survives is either a missing test (write it) or an equivalent mutant (the program
+behaves the same); equivalents are listed, with the reason, under `[[equivalent]]` in the same
+file and do not count against the rate (nor do mutants of function annotations, which are never
+evaluated: see `signature_annotations`). The survivors are written, with their diffs, to
+.mutation/survivors.txt.
+
+cosmic-ray changes the module on disk while its tests run; this driver puts the original text
+back afterwards whatever happens (Ctrl-C included), and refuses to start on a module with
+uncommitted changes, so nothing of a mutant can end up in a commit. It is slow (one test run per
+mutant: minutes for a small module, hours for the whole list) and runs one test process at a
+time: run it for the module you changed, e.g. `make mutate MODULES=bot/leads/cadence.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import fnmatch
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cosmic_ray.work_db import WorkDB, use_db
+from cosmic_ray.work_item import TestOutcome, WorkResult
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "tools" / "mutation.toml"
+WORK = ROOT / ".mutation"
+TARGET = 90.0  # percent of (non-equivalent) mutants killed, per module
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    module: str
+    operator: str
+    line: str
+    why: str
+
+
+@dataclass
+class Tally:
+    module: str
+    mutants: int = 0
+    killed: int = 0
+    equivalent: int = 0
+    survivors: list[str] | None = None
+    skipped: str | None = None  # why it was not measured
+
+    @property
+    def rate(self) -> float | None:
+        judged = self.mutants - self.equivalent
+        return 100.0 * self.killed / judged if judged else None
+
+
+def load() -> tuple[dict[str, list[str]], list[Equivalent]]:
+    data = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    modules = {name: list(entry["tests"]) for name, entry in data.get("modules", {}).items()}
+    equivalents = [Equivalent(e["module"], e["operator"], e["line"].strip(), e["why"])
+                   for e in data.get("equivalent", [])]
+    return modules, equivalents
+
+
+def test_command(tests: list[str]) -> str:
+    """One test process, stopping at the first failure: a mutant is killed by any failing test."""
+    return (f"{sys.executable} -m pytest -x -q -p no:randomly -p no:cacheprovider -n 0 "
+            f"--timeout 300 {' '.join(tests)}")
+
+
+def uncommitted(module: str) -> bool:
+    status = subprocess.run(["git", "status", "--porcelain", "--", module], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    return bool(status.stdout.strip())
+
+
+def baseline(tests: list[str]) -> float | None:
+    """Seconds the unmutated tests take, or None when they fail (a mutant could not be judged)."""
+    started = time.monotonic()
+    run = subprocess.run(test_command(tests), shell=True, cwd=ROOT, capture_output=True, text=True,
+                         check=False)
+    if run.returncode != 0:
+        print(run.stdout[-3000:], run.stderr[-2000:], sep="\n", file=sys.stderr)
+        return None
+    return time.monotonic() - started
+
+
+def session_config(module: str, tests: list[str], timeout: float) -> str:
+    return "\n".join([
+        "[cosmic-ray]",
+        f'module-path = "{module}"',
+        f"timeout = {timeout:.0f}",
+        "excluded-modules = []",
+        f"test-command = '{test_command(tests)}'",
+        "",
+        "[cosmic-ray.distributor]",
+        'name = "local"',
+        "",
+    ])
+
+
+def cosmic_ray(*args: str) -> None:
+    subprocess.run([str(Path(sys.executable).parent / args[0]), *args[1:]], cwd=ROOT, check=True)
+
+
+def forget_survivors(session: Path) -> int:
+    """Drop the results of the mutants that survived, so `cosmic-ray exec` runs them again (after
+    new tests were written); returns how many."""
+    with sqlite3.connect(session) as db:
+        return db.execute("DELETE FROM work_results WHERE test_outcome = 'survived'").rowcount
+
+
+def mutate(module: str, tests: list[str], equivalents: list[Equivalent],
+           survivors_only: bool = False) -> Tally:
+    tally = Tally(module)
+    if uncommitted(module):
+        tally.skipped = "uncommitted changes (commit or stash them first)"
+        return tally
+    took = baseline(tests)
+    if took is None:
+        tally.skipped = "its tests fail without any mutant"
+        return tally
+    WORK.mkdir(exist_ok=True)
+    stem = module.replace("/", "_").removesuffix(".py")
+    config, session = WORK / f"{stem}.toml", WORK / f"{stem}.sqlite"
+    config.write_text(session_config(module, tests, max(60.0, 5 * took)), encoding="utf-8")
+    source = (ROOT / module).read_bytes()
+    digest, seen = hashlib.sha256(source).hexdigest(), WORK / f"{stem}.sha256"
+    if survivors_only and not (session.exists() and seen.exists() and seen.read_text() == digest):
+        tally.skipped = "no earlier session of this exact source to take the survivors from"
+        return tally
+    try:
+        if survivors_only:
+            print(f"{module}: running the {forget_survivors(session)} survivors again")
+        else:
+            cosmic_ray("cosmic-ray", "init", str(config), str(session))
+            cosmic_ray("cr-filter-pragma", str(session))  # lines marked `# pragma: no mutate`
+            seen.write_text(digest)
+        cosmic_ray("cosmic-ray", "exec", str(config), str(session))
+    finally:
+        (ROOT / module).write_bytes(source)  # whatever happened, the real code is back
+    text_of_module = source.decode("utf-8")
+    lines = text_of_module.splitlines()
+    in_signature = signature_annotations(text_of_module)
+    tally.survivors = []
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item, result in db.completed_work_items:
+            if result.worker_outcome == "skipped":
+                continue
+            tally.mutants += 1
+            if _killed(result):
+                tally.killed += 1
+                continue
+            spec = item.mutations[0]
+            text = lines[spec.start_pos[0] - 1].strip()
+            if in_signature(spec.start_pos) or any(
+                    e.module == module and fnmatch.fnmatchcase(spec.operator_name, e.operator)
+                    and e.line == text for e in equivalents):
+                tally.equivalent += 1
+            else:
+                tally.survivors.append(f"{module}:{spec.start_pos[0]} {spec.operator_name}\n"
+                                       f"{result.diff or text}")
+    return tally
+
+
+def signature_annotations(source: str) -> Callable[[tuple[int, int]], bool]:
+    """Whether a position lies in a function's parameter or return annotation, in a module with
+    `from __future__ import annotations`: there an annotation is a string nobody evaluates at
+    run time (`datetime | None` mutated to `datetime % None` changes nothing), so such mutants are
+    equivalent by construction. Annotations of classes and variables are not included: pydantic
+    and SQLModel do evaluate those."""
+    tree = ast.parse(source)
+    future = any(isinstance(node, ast.ImportFrom) and node.module == "__future__"
+                 and any(alias.name == "annotations" for alias in node.names) for node in tree.body)
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    if future:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                arguments = node.args
+                every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                         *(a for a in (arguments.vararg, arguments.kwarg) if a is not None)]
+                notes = [a.annotation for a in every if a.annotation is not None]
+                if node.returns is not None:
+                    notes.append(node.returns)
+                spans += [((n.lineno, n.col_offset), (n.end_lineno or n.lineno, n.end_col_offset or 0))
+                          for n in notes]
+
+    def inside(position: tuple[int, int]) -> bool:
+        return any(start <= tuple(position) < end for start, end in spans)
+
+    return inside
+
+
+def _killed(result: WorkResult) -> bool:
+    return result.test_outcome in (TestOutcome.KILLED, TestOutcome.INCOMPETENT)
+
+
+def report(tallies: list[Tally]) -> bool:
+    """Print the table; whether every measured module reached the target."""
+    print(f"\n{'module':<34} {'mutants':>7} {'killed':>6} {'equiv':>5} {'rate':>6}")
+    ok = True
+    for t in tallies:
+        if t.skipped:
+            print(f"{t.module:<34} skipped: {t.skipped}")
+            ok = False
+            continue
+        rate = t.rate
+        shown = "-" if rate is None else f"{rate:.1f}%"
+        print(f"{t.module:<34} {t.mutants:>7} {t.killed:>6} {t.equivalent:>5} {shown:>6}")
+        ok &= rate is None or rate >= TARGET
+    survivors = [s for t in tallies for s in (t.survivors or [])]
+    WORK.mkdir(exist_ok=True)
+    (WORK / "survivors.txt").write_text("\n\n".join(survivors) + "\n", encoding="utf-8")
+    if survivors:
+        print(f"\n{len(survivors)} surviving mutants (diffs in .mutation/survivors.txt): kill them"
+              " with a test, or list them under [[equivalent]] in tools/mutation.toml with why.")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="modules to mutate (default: all in the list)")
+    parser.add_argument("--survivors", action="store_true",
+                        help="run only the mutants that survived the last run (the module's code"
+                             " unchanged since), e.g. after writing the tests that kill them")
+    args = parser.parse_args(argv)
+    modules, equivalents = load()
+    chosen = args.modules or list(modules)
+    unknown = [m for m in chosen if m not in modules]
+    if unknown:
+        parser.error(f"not in tools/mutation.toml: {', '.join(unknown)}")
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")  # no stale .pyc of a mutant
+    tallies = [mutate(m, modules[m], equivalents, args.survivors) for m in chosen]
+    return 0 if report(tallies) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
