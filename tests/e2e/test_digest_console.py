@@ -32,7 +32,7 @@ def test_the_console_prints_the_digest_and_writes_the_chart(db_url: str, tmp_pat
     (chart,) = charts.iterdir()
     assert f"(chart saved to {chart}" in out
     with PILImage.open(chart) as image:
-        assert image.format == "PNG" and image.size == (1000, 600)
+        assert image.format == "PNG" and image.size == (1200, 675)
     # Dana is a rep: no team digest, but her own alignment in /align me
     assert "Digests are for managers" in out
     assert "Your alignment (check-in of" in out and "Strategy statement 1.00" in out
