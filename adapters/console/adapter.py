@@ -71,6 +71,7 @@ class ConsoleAdapter:
         self._sent: dict[tuple[str, str], MessageRef] = {}
         self._buttons: dict[tuple[str, str, str], MessageRef] = {}  # (user, action, value) -> msg
         self._details: dict[tuple[str, str], Details] = {}  # (user, n) -> what /click details n shows
+        self._last_details: dict[str, str] = {}  # user -> n of the latest, for a bare /click details
 
     # --- ChatPort -----------------------------------------------------------------------
 
@@ -185,7 +186,8 @@ class ConsoleAdapter:
             self.out.write("Usage: /click <action> [value]\n")
             return
         if action == DETAILS_ACTION:  # unfolded here, like Teams' ShowCard: no round trip
-            kept = self._details.get((self.speaker, value.strip()))
+            number = value.strip() or self._last_details.get(self.speaker, "")  # the latest
+            kept = self._details.get((self.speaker, number))
             self.out.write((render_details(kept) if kept else "Those details are no longer"
                             " available; ask for the message again.") + "\n")
             return
@@ -231,6 +233,7 @@ class ConsoleAdapter:
             if isinstance(block, Details):
                 number = str(next(self._ids))
                 self._details[(user_id, number)] = block
+                self._last_details[user_id] = number
                 details[index] = number
         return render(message, saved, details)
 

@@ -144,9 +144,15 @@ class DigestRenderer:
 
     def _mismatch(self, m: Mismatch) -> str:
         reps = "; ".join(self.t.say("consistency.rep", name=q.name, said=q.text) for q in m.reps)
+        differ = []
+        if m.manager_only:
+            differ.append(self.t.say("consistency.manager_only", manager=m.manager.name,
+                                     items=", ".join(m.manager_only)))
+        if m.reps_only:
+            differ.append(self.t.say("consistency.reps_only", items=", ".join(m.reps_only)))
         return self.t.say("consistency.line", manager=m.manager.name,
                           kind=self.t.say(f"consistency.kinds.{m.kind}"), said=m.manager.text,
-                          reps=reps)
+                          reps=reps, differ=" ".join(differ))
 
     def _details(self, digest: Digest) -> list[Text | FactList]:
         f = digest.figures

@@ -118,6 +118,7 @@ async def test_a_managers_answers_are_set_against_their_reps(core: BotCore) -> N
     line = next(li for li in text.splitlines() if li.startswith("Sam (segments) says"))
     assert '"We only play in healthcare provider groups."' in line
     assert any(f'{q.name} says "{q.text}"' in line for q in m.reps)
+    assert "Only Sam names Healthcare provider groups." in line
 
 
 async def test_managers_who_agree_with_their_reps_get_no_line(core: BotCore) -> None:
