@@ -19,6 +19,7 @@ from datetime import timedelta
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.digest.figures import DigestFigures, Effort
 from bot.digest.texts import DigestTexts
@@ -45,7 +46,7 @@ def render_chart(figures: DigestFigures, texts: DigestTexts) -> bytes:
                            start=figures.period.start.strftime("%d %b"),
                            end=last_day.strftime("%d %b %Y")),
                  fontsize=FONT + 3)
-    grid = fig.add_gridspec(2, 2, width_ratios=(1.15, 1), height_ratios=(1, 1))
+    grid = fig.add_gridspec(2, 2, width_ratios=(1, 1.1), height_ratios=(1, 1))
     _effort(fig.add_subplot(grid[:, 0]), figures, texts)
     _tasks(fig.add_subplot(grid[0, 1]), figures, texts)
     _trend(fig.add_subplot(grid[1, 1]), figures, texts)
@@ -58,7 +59,8 @@ def render_chart(figures: DigestFigures, texts: DigestTexts) -> bytes:
 def _effort(ax: Axes, figures: DigestFigures, texts: DigestTexts) -> None:
     """Two bars per row (this period on top, last period below), each stacked on/off task."""
     rows = [(where, now, before) for (where, *now), (_, *before)
-            in zip(figures.effort.rows(), figures.effort_before.rows(), strict=True)]
+            in zip(figures.effort.rows(), figures.effort_before.rows(), strict=True)
+            if where != "none" or sum(now) + sum(before)]  # "no segment" only when it happens
     labels: list[str] = []
     positions: list[float] = []
     for index, (where, now, before) in enumerate(rows[::-1]):
@@ -78,6 +80,7 @@ def _effort(ax: Axes, figures: DigestFigures, texts: DigestTexts) -> None:
     top = max((_total(e) for e in (figures.effort, figures.effort_before)), default=0)
     ax.set_xlim(0, max(top, 1) * 1.2)
     ax.tick_params(axis="x", labelsize=FONT - 2)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # activities are counted, not measured
     ax.set_title(texts.say("chart.effort_title"), fontsize=FONT)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=FONT - 2, loc="lower right")
@@ -120,17 +123,18 @@ def _trend(ax: Axes, figures: DigestFigures, texts: DigestTexts) -> None:
         if points:
             values += [v for _, v in points]
             ax.plot([i for i, _ in points], [v for _, v in points], marker="o",
-                    linewidth=2.5, color=COLOURS[name], label=texts.say(f"trend.names.{name}"))
+                    linewidth=2.5, color=COLOURS[name])
+            last_x, last_y = points[-1]  # labelled at its end: no legend over the lines
+            ax.text(last_x + 0.15, last_y, texts.say(f"chart.short.{name}"), color=COLOURS[name],
+                    va="center", fontsize=FONT - 2, fontweight="bold")
     ax.set_title(texts.say("chart.trend_title"), fontsize=FONT)
-    ax.set_xticks(range(len(labels)), labels, fontsize=FONT - 2)
-    ax.set_xlim(-0.3, max(len(labels) - 1, 0) + 0.3)
+    ax.set_xticks(range(len(labels)), labels, fontsize=FONT - 3, rotation=30, ha="right")
+    ax.set_xlim(-0.3, max(len(labels) - 1, 0) + 1.6)  # room for the line labels
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     pad = max(0.05, (high - low) * 0.15)
     ax.set_ylim(max(0.0, low - pad), min(1.05, high + pad))
     ax.tick_params(axis="y", labelsize=FONT - 2)
     ax.grid(alpha=0.3)
-    if values:
-        ax.legend(fontsize=FONT - 3, loc="best", framealpha=0.85)
-    else:
+    if not values:
         ax.text(0.5, 0.5, texts.say("chart.no_data"), ha="center", fontsize=FONT,
                 transform=ax.transAxes)
