@@ -1,6 +1,7 @@
 """How long a digest takes: one 10-rep team and the whole organisation, as the organisation
 grows from 100 to 1,000 reps with a year of weekly check-ins each (3 evaluated answers per
-check-in) and leads with touches, on a SQLite file.
+check-in) and leads with touches, on a SQLite file. A 50-rep team is added too: its digest must
+still be one screen - the same blocks and lines before "Details" as the 10-rep team's.
 
 The point it checks: one team's digest reads only that team's rows (indexed by member and time,
 migration 0006_digest), so its time stays flat while the organisation grows tenfold. It also
@@ -37,9 +38,11 @@ from bot.digest.chart import render_chart  # noqa: E402
 from bot.digest.figures import CHART_POINTS  # noqa: E402
 from bot.digest.history import load_history  # noqa: E402
 from bot.digest.period import ending  # noqa: E402
+from bot.digest.render import DigestRenderer  # noqa: E402
 from bot.digest.service import DigestService  # noqa: E402
 from bot.digest.team import DigestScope, organisation, team_tree  # noqa: E402
 from bot.evaluation.rules import RulesEvaluator  # noqa: E402
+from bot.events import Details, FactList, Message, Text  # noqa: E402
 from bot.leads.metrics import load_leads  # noqa: E402
 from bot.prompts import Prompts  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
@@ -48,6 +51,7 @@ from bot.strategy.loader import load_strategy  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 14, tzinfo=UTC)
 TEAM_SIZE = 10
+WIDE_TEAM = 50  # "Manager 9999": the one-screen case
 STRATEGY = ROOT / "examples" / "strategy.yaml"
 TEXTS = {
     "strategy": ["We make mid-market fintechs, regional banks and healthcare provider groups audit-ready"
@@ -73,8 +77,9 @@ def _evaluations() -> dict[str, list[tuple[str, str, float]]]:
             for q, texts in TEXTS.items()}
 
 
-def populate(sync_url: str, first_manager: int, managers: int, weeks: int, seed: int) -> None:
-    """Add `managers` teams of TEAM_SIZE reps, each with `weeks` weekly check-ins and leads."""
+def populate(sync_url: str, first_manager: int, managers: int, weeks: int, seed: int,
+             team_size: int = TEAM_SIZE) -> None:
+    """Add `managers` teams of `team_size` reps, each with `weeks` weekly check-ins and leads."""
     rng = random.Random(seed)
     pool = _evaluations()
     engine = create_engine(sync_url)
@@ -86,7 +91,7 @@ def populate(sync_url: str, first_manager: int, managers: int, weeks: int, seed:
             manager_id = next_id
             next_id += 1
             member_rows.append(_member(manager_id, f"Manager {m}", "manager", None))
-            for r in range(TEAM_SIZE):
+            for r in range(team_size):
                 member_rows.append(_member(next_id, f"Rep {m}-{r}", "rep", manager_id))
                 reps.append(next_id)
                 next_id += 1
@@ -142,15 +147,33 @@ def _member(ident: int, name: str, role: str, manager: int | None) -> dict[str, 
             "active": True, "created_at": NOW, "updated_at": NOW}
 
 
-async def _scopes(service: DigestService) -> tuple[DigestScope, DigestScope]:
+async def _team(service: DigestService, name: str) -> DigestScope:
     async with service.ctx.db.session() as session:
         manager = (await session.exec(text(  # type: ignore[call-overload]
-            "select id from members where name = 'Manager 0'"))).one()[0]
+            f"select id from members where name = '{name}'"))).one()[0]
         first = await session.get(Member, manager)
         assert first is not None
-        team = DigestScope(first, await team_tree(session, first))
+        return DigestScope(first, await team_tree(session, first))
+
+
+async def _scopes(service: DigestService) -> tuple[DigestScope, DigestScope, DigestScope]:
+    async with service.ctx.db.session() as session:
         org = DigestScope(None, await organisation(session))
-    return team, org
+    return await _team(service, "Manager 0"), await _team(service, "Manager 9999"), org
+
+
+def first_screen(message: Message) -> tuple[int, int]:
+    """Blocks and lines before the Details: what a reader sees without a click."""
+    shown = [b for b in message.blocks if not isinstance(b, Details)]
+    lines = sum(b.text.count("\n") + 1 if isinstance(b, Text) else len(b.facts)
+                if isinstance(b, FactList) else 1 for b in shown)
+    return len(shown), lines
+
+
+async def _screen(service: DigestService, scope: DigestScope) -> tuple[int, int]:
+    assert scope.manager is not None
+    digest = await service.build(scope, ending(NOW), scope.manager, chart=False)
+    return first_screen(DigestRenderer(service.texts, service.ctx.strategy).message(digest))
 
 
 async def _time(service: DigestService, scope: DigestScope, runs: int) -> tuple[float, float, int]:
@@ -188,8 +211,11 @@ async def measure(url: str, runs: int) -> dict[str, tuple[float, float, int]]:
                      prompts=Prompts(settings.prompts_dir), strategy=load_strategy(STRATEGY))
     service = DigestService(ctx)
     try:
-        team, org = await _scopes(service)
+        team, wide, org = await _scopes(service)
+        small, large = await _screen(service, team), await _screen(service, wide)
+        assert small == large, f"a {WIDE_TEAM}-rep digest is not one screen: {large} vs {small}"
         return {"team": await _time(service, team, runs * 2),
+                "wide": await _time(service, wide, runs * 2),
                 "org": await _time(service, org, max(1, runs // 2))}
     finally:
         await ctx.db.dispose()
@@ -220,6 +246,7 @@ def main() -> None:
         db.migrate_sync()
         rows: list[tuple[str, ...]] = []
         teams = 0
+        populate(db.sync_url, 9999, 1, args.weeks, seed=50, team_size=WIDE_TEAM)
         for size in sizes:
             start = time.perf_counter()
             populate(db.sync_url, teams, size // TEAM_SIZE - teams, args.weeks, seed=size)
@@ -227,7 +254,8 @@ def main() -> None:
             load = time.perf_counter() - start
             result = asyncio.run(measure(url, args.runs))
             for label, (figures, chart, read) in result.items():
-                who = f"one {TEAM_SIZE}-rep team" if label == "team" else "whole organisation"
+                who = {"team": f"one {TEAM_SIZE}-rep team", "wide": f"one {WIDE_TEAM}-rep team"
+                       }.get(label, "whole organisation")
                 rows.append((f"{size:,}", who, f"{read:,}", f"{figures * 1000:.1f}",
                              f"{chart * 1000:.0f}", f"{load:.1f}"))
         plan = _plan(db.sync_url)
@@ -243,7 +271,9 @@ def main() -> None:
     header = ("reps", "digest of", "rows read", "figures ms", "chart ms", "load s")
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     print(f"Digest time, SQLite file, {args.weeks} weekly check-ins per rep, median of"
-          f" {args.runs * 2} runs (team) and {max(1, args.runs // 2)} (organisation)")
+          f" {args.runs * 2} runs (team) and {max(1, args.runs // 2)} (organisation); the"
+          f" organisation includes the {WIDE_TEAM}-rep team, whose first screen matched the"
+          f" {TEAM_SIZE}-rep team's")
     for row in (header, *rows):
         print("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
     print(f"Check-in query plan with the 0006 index: {plan}")

@@ -162,7 +162,16 @@ class Image:
     filename: str = "chart.png"
 
 
-Block = Text | FactList | Buttons | QuestionForm | Image
+@dataclass(frozen=True)
+class Details:
+    """Content one click away, so a message's first screen stays short: Slack posts it in the
+    message's thread, Teams behind an `Action.ShowCard` button, the console behind `/click`."""
+
+    label: str
+    blocks: tuple[Text | FactList, ...]
+
+
+Block = Text | FactList | Buttons | QuestionForm | Image | Details
 
 
 @dataclass(frozen=True)

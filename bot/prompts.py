@@ -38,6 +38,14 @@ class QuestionSet:
         return next(i for i, q in enumerate(self.questions) if q.id == question)
 
 
+def plural_form(node: Any, values: dict[str, Any]) -> Any:
+    """A text written as `{one: ..., other: ...}` becomes the form for `values["count"]`, so
+    the wording says "1 lead" and "3 leads", never "1 lead(s)"; any other node is returned as is."""
+    if isinstance(node, dict) and "other" in node:
+        return node.get("one", node["other"]) if values.get("count") == 1 else node["other"]
+    return node
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -75,9 +83,10 @@ class Prompts:
             audience: _question_set(directory / "questions.yaml", audience, questions.get(audience))
             for audience in ("rep", "manager")
         }
-        self._messages: dict[str, str] = {}
+        self._messages: dict[str, Any] = {}
         for name in MESSAGE_FILES:
-            self._messages.update({k: str(v) for k, v in _read_yaml(directory / name).items()})
+            self._messages.update({k: v if isinstance(v, dict) and "other" in v else str(v)
+                                   for k, v in _read_yaml(directory / name).items()})
 
     def questions(self, audience: str) -> QuestionSet:
         return self.question_sets["manager" if audience == "manager" else "rep"]
@@ -85,7 +94,7 @@ class Prompts:
     def say(self, key: str, **values: Any) -> str:
         """A message template from messages.yaml with its placeholders filled."""
         try:
-            template = self._messages[key]
+            template = str(plural_form(self._messages[key], values))
         except KeyError:
             raise PromptsError(f"{self.directory / 'messages.yaml'}: missing key '{key}'") from None
         return " ".join(template.split()).format(**values)

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.digest_time import NOW, STRATEGY, _scopes, populate  # noqa: E402
+from bench.digest_time import NOW, STRATEGY, _team, populate  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.context import BotContext  # noqa: E402
@@ -35,7 +35,7 @@ async def _chart(url: str) -> bytes:
                      prompts=Prompts(settings.prompts_dir), strategy=load_strategy(STRATEGY))
     service = DigestService(ctx)
     try:
-        team, _ = await _scopes(service)
+        team = await _team(service, "Manager 0")
         return render_chart(await service.figures(team, ending(NOW)), service.texts)
     finally:
         await ctx.db.dispose()

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.console.render import render
+from adapters.console.render import DETAILS_ACTION, render, render_details
 from bot.core import BotCore
 from bot.events import (
     ActionInvoked,
     Buttons,
+    Details,
     Image,
     MemberProfile,
     MemberRef,
@@ -69,6 +70,8 @@ class ConsoleAdapter:
         self._ids = count(1)
         self._sent: dict[tuple[str, str], MessageRef] = {}
         self._buttons: dict[tuple[str, str, str], MessageRef] = {}  # (user, action, value) -> msg
+        self._details: dict[tuple[str, str], Details] = {}  # (user, n) -> what /click details n shows
+        self._last_details: dict[str, str] = {}  # user -> n of the latest, for a bare /click details
 
     # --- ChatPort -----------------------------------------------------------------------
 
@@ -182,10 +185,16 @@ class ConsoleAdapter:
         if not action:
             self.out.write("Usage: /click <action> [value]\n")
             return
+        if action == DETAILS_ACTION:  # unfolded here, like Teams' ShowCard: no round trip
+            number = value.strip() or self._last_details.get(self.speaker, "")  # the latest
+            kept = self._details.get((self.speaker, number))
+            self.out.write((render_details(kept) if kept else "Those details are no longer"
+                            " available; ask for the message again.") + "\n")
+            return
         on = self._buttons.get((self.speaker, action, value.strip()))
         event = ActionInvoked(MemberRef(PLATFORM, self.speaker), action, value.strip(), message=on)
         for reply in await self.core.handle(event):
-            self._print(self.speaker, render(reply))
+            self._print(self.speaker, self._show(self.speaker, reply))
 
     async def _import_leads(self, path: str) -> None:
         """What `alignbot leads import` does, from inside a console session."""
@@ -219,7 +228,14 @@ class ConsoleAdapter:
                 path = folder / f"{user_id.replace(' ', '-')}-{block.filename}"
                 path.write_bytes(block.data)
                 saved[index] = path
-        return render(message, saved)
+        details: dict[int, str] = {}
+        for index, block in enumerate(message.blocks):
+            if isinstance(block, Details):
+                number = str(next(self._ids))
+                self._details[(user_id, number)] = block
+                self._last_details[user_id] = number
+                details[index] = number
+        return render(message, saved, details)
 
     async def _their_time(self, to: MemberRef) -> str:
         """The recipient's local time, so /advance shows who was asked when, in their zone."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.events import Block, Buttons, FactList, Image, Message, QuestionForm, Text
+from bot.events import Block, Buttons, Details, FactList, Image, Message, QuestionForm, Text
 
 OPEN_FORM_ACTION = "alignbot_open_form"  # the "Answer" button; its value is the form id
 FORM_CALLBACK = "alignbot_form"  # the modal's callback_id
@@ -119,7 +119,16 @@ def _image(block: Image) -> list[Json]:
     return [{"type": "context", "elements": [mrkdwn(f"(image: {block.alt})")]}]
 
 
-def _block(block: Block, images: bool) -> list[Json]:
+def _details_pointer(block: Details) -> list[Json]:
+    """In a message, details go to its thread (`details_message`); this line says where."""
+    return [{"type": "context", "elements": [mrkdwn(f"{block.label}: in the thread ↓")]}]
+
+
+def _block(block: Block, images: bool, details: bool = False) -> list[Json]:
+    if isinstance(block, Details):
+        if details:  # inline (a Home tab has no thread)
+            return [b for inner in block.blocks for b in _block(inner, images)]
+        return _details_pointer(block)
     if isinstance(block, Text):
         return _text(block)
     if isinstance(block, FactList):
@@ -132,18 +141,33 @@ def _block(block: Block, images: bool) -> list[Json]:
 
 
 def message_blocks(message: Message, *, limit: int = MAX_MESSAGE_BLOCKS,
-                   image_alt: bool = False) -> list[Json]:
+                   image_alt: bool = False, inline_details: bool = False) -> list[Json]:
     """The message's blocks, at most `limit` (the last says that the rest was cut). Images are
-    left out (the port uploads them as files) unless `image_alt` puts their alt text instead."""
-    blocks = [b for block in message.blocks for b in _block(block, image_alt)]
+    left out (the port uploads them as files) unless `image_alt` puts their alt text instead.
+    `Details` are a pointer to the thread (see `details_message`) unless `inline_details`."""
+    blocks = [b for block in message.blocks for b in _block(block, image_alt, inline_details)]
     if len(blocks) > limit:
         blocks = [*blocks[: limit - 1], {"type": "context", "elements": [mrkdwn("(message shortened)")]}]
     return blocks
 
 
 def home_view(message: Message) -> Json:
-    """An App Home tab view of a core message (at most 100 blocks; images as their alt text)."""
-    return {"type": "home", "blocks": message_blocks(message, limit=MAX_VIEW_BLOCKS, image_alt=True)}
+    """An App Home tab view of a core message (at most 100 blocks; images as their alt text;
+    details inline, since a tab has no thread)."""
+    return {"type": "home", "blocks": message_blocks(message, limit=MAX_VIEW_BLOCKS, image_alt=True,
+                                                     inline_details=True)}
+
+
+def details_message(message: Message) -> Message | None:
+    """The message's `Details` as a message of their own, for the port to post in the thread of
+    the first one: the first screen stays short, the rest is one click ("N replies") away."""
+    details = [block for block in message.blocks if isinstance(block, Details)]
+    if not details:
+        return None
+    blocks = tuple(inner for d in details for inner in (Text(d.label, style="heading"), *d.blocks))
+    text = "\n".join(b.text if isinstance(b, Text) else "\n".join(f"{f.label}: {f.value}" for f in b.facts)
+                     for b in blocks if isinstance(b, Text | FactList))
+    return Message(text=text, blocks=blocks)
 
 
 def fallback_text(message: Message) -> str:
@@ -172,5 +196,5 @@ def form_view(form: QuestionForm, private_metadata: Json) -> Json:
             "private_metadata": metadata, "blocks": inputs}
 
 
-__all__ = ["ANSWER_ACTION", "FORM_CALLBACK", "OPEN_FORM_ACTION", "fallback_text", "form_view",
-           "home_view", "message_blocks"]
+__all__ = ["ANSWER_ACTION", "FORM_CALLBACK", "OPEN_FORM_ACTION", "details_message", "fallback_text",
+           "form_view", "home_view", "message_blocks"]

@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import fallback_text, message_blocks
+from adapters.slack.blocks import details_message, fallback_text, message_blocks
 from adapters.slack.convert import PLATFORM
 from adapters.slack.limits import (
     AMBIGUOUS_STATUSES,
@@ -237,6 +237,9 @@ class SlackPort:
         ref = MessageRef(PLATFORM, sent["channel"], sent["ts"])
         for image in (b for b in message.blocks if isinstance(b, Image)):
             await self.upload(client, ref.channel, image, thread_ts)
+        if (details := details_message(message)) is not None:  # one click away: the thread
+            await self.post(ref.channel, details, thread_ts=thread_ts or ref.message_id,
+                            user_id=user_id)
         return ref
 
     async def upload(self, client: AsyncWebClient, channel: str, image: Image,

@@ -18,7 +18,7 @@ import json
 import re
 from typing import Any
 
-from bot.events import Block, Buttons, FactList, FormField, Image, Message, QuestionForm, Text
+from bot.events import Block, Buttons, Details, FactList, FormField, Image, Message, QuestionForm, Text
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -113,6 +113,8 @@ def _mime(block: Image) -> str:
 
 
 def _block(block: Block) -> list[Json]:
+    if isinstance(block, Details):
+        return []  # an Action.ShowCard of the card (see `message_card`)
     if isinstance(block, Text):
         return _text(block)
     if isinstance(block, FactList):
@@ -149,10 +151,24 @@ def message_card(message: Message) -> Json:
     size limits."""
     blocks = [_fits(block) for block in message.blocks or (Text(message.text),)]
     card = _card([element for block in blocks for element in _block(block)])
+    shows = [_show_card(block) for block in blocks if isinstance(block, Details)]
+    if shows:
+        card["actions"] = shows
+    while card_size(card) > MAX_CARD_BYTES and shows and len(shows[-1]["card"]["body"]) > 1:
+        inner = shows[-1]["card"]  # the details give way first: the first screen stays whole
+        inner["body"] = [*inner["body"][:-2], {"type": "TextBlock", "text": "(details shortened)",
+                                                "isSubtle": True, "wrap": True}]
     while card_size(card) > MAX_CARD_BYTES and len(card["body"]) > 1:
         card["body"] = [*card["body"][:-2], {"type": "TextBlock", "text": "(message shortened)",
                                               "isSubtle": True, "wrap": True}]
     return card
+
+
+def _show_card(block: Details) -> Json:
+    """Details one click away: a button that unfolds a card inside the card."""
+    inner = _card([element for b in block.blocks for element in _block(b)])
+    inner.pop("$schema")
+    return {"type": "Action.ShowCard", "title": cut(block.label, 100), "card": inner}
 
 
 def answered_card(form: QuestionForm, title: str, note: str = "") -> Json:

@@ -1,7 +1,10 @@
 """`/align schedule ...`: recurring check-ins that admins create, list, pause, resume and remove.
 
 A schedule is stored as the admin typed it (`when`, durations), so `list` reads back in their own
-words; its next runs are shown in the caller's time zone.
+words. Its next runs: a schedule with a fixed zone (tz=) runs at one instant, shown in the caller's
+time zone; a local-time schedule runs at the same wall-clock time in every zone its members live
+in, so it is shown in those zones' own time (one zone), or as the local times with the zones it
+reaches and the earliest run in the caller's time - never as if it ran at the caller's 09:00.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from bot.commands.registry import Args, CommandSpec
 from bot.events import Message
 from bot.people.members import MemberDirectory, valid_timezone
 from bot.scheduling.engine import recurrence_of
-from bot.scheduling.targets import GROUPS, describe
+from bot.scheduling.targets import GROUPS, describe, members_of
 from bot.scheduling.when import Recurrence, WhenError, parse_when
 from bot.storage.models import Schedule
 from bot.strategy.durations import Duration, DurationError
@@ -27,6 +30,7 @@ KINDS = ("checkin", "digest", "nudges")
 LATER_KINDS = {"digest": "manager digests", "nudges": "lead follow-up nudges"}  # jobs a build may lack
 MAX_REMINDERS = 5
 SHOWN_RUNS = 3
+SHOWN_ZONES = 3
 WHEN_EXAMPLES = ('"weekdays 09:00", "mon,thu 16:30", "fri 15:00 every 2 weeks", '
                  '"1st mon of month 10:00" or a cron like "0 9 * * 1-5"')
 
@@ -139,17 +143,46 @@ async def _describe(cc: CommandContext, session: AsyncSession, schedule: Schedul
     line = (f"#{schedule.id} {schedule.kind} \"{schedule.when_text}\" ({recurrence.describe()})"
             f" for {who}, {where}{lifecycle}{state}")
     if schedule.active and runs:
-        line += "\n    next: " + _next_runs(cc, schedule, recurrence, runs)
+        zones = await _zones_reached(cc, session, schedule)
+        line += "\n    next: " + _next_runs(cc, schedule, recurrence, runs, zones)
     return line
 
 
-def _next_runs(cc: CommandContext, schedule: Schedule, recurrence: Recurrence, count: int) -> str:
-    """In the caller's zone: a local schedule's runs at the caller's own local times."""
+async def _zones_reached(cc: CommandContext, session: AsyncSession, schedule: Schedule) -> list[ZoneInfo]:
+    """The time zones a local-time schedule runs in: its members' (the default for those who
+    set none). Empty for a schedule with a fixed zone."""
+    if schedule.timezone:
+        return []
+    default = cc.ctx.settings.default_timezone
+    names = {valid_timezone(m.timezone) or valid_timezone(default) or "UTC"
+             for m in await members_of(session, schedule.target)}
+    return [ZoneInfo(name) for name in sorted(names)]
+
+
+def _next_runs(cc: CommandContext, schedule: Schedule, recurrence: Recurrence, count: int,
+               zones: list[ZoneInfo]) -> str:
+    """A fixed-zone schedule's runs in the caller's zone; a local-time schedule's in the zones
+    it reaches (see the module docstring)."""
     mine = _caller_zone(cc)
-    zone = ZoneInfo(schedule.timezone) if schedule.timezone else mine
     after = max(cc.ctx.clock.now(), schedule.processed_until)
-    runs = recurrence.next_occurrences(after, zone, count)
-    return ", ".join(_fmt(r, mine) for r in runs) + f" ({mine.key})"
+    if schedule.timezone or not zones:
+        zone = ZoneInfo(schedule.timezone) if schedule.timezone else mine
+        runs = recurrence.next_occurrences(after, zone, count)
+        return ", ".join(_fmt(r, mine) for r in runs) + f" ({mine.key})"
+    per_zone = {zone: recurrence.next_occurrences(after, zone, count) for zone in zones}
+    per_zone = dict(sorted(((zone, runs) for zone, runs in per_zone.items() if runs),
+                           key=lambda item: (item[1][0], item[0].key)))  # earliest first
+    if not per_zone:
+        return "none"
+    first_zone = next(iter(per_zone))
+    local = ", ".join(_fmt(r, first_zone) for r in per_zone[first_zone])
+    if len(per_zone) == 1:
+        return f"{local} ({first_zone.key})"
+    names = ", ".join(z.key for z in list(per_zone)[:SHOWN_ZONES])
+    more = len(per_zone) - SHOWN_ZONES
+    names += f" and {more} more" if more > 0 else ""
+    return (f"{local} (local time in each of {len(per_zone)} zones: {names}); earliest"
+            f" {_fmt(per_zone[first_zone][0], mine)} ({mine.key}, in {first_zone.key})")
 
 
 async def _get(cc: CommandContext, session: AsyncSession, text: str) -> Schedule:
@@ -167,7 +200,8 @@ async def schedule_list(cc: CommandContext, args: Args) -> list[Message]:
             return [Message.plain("No schedules yet. An admin can add one: "
                                   "`/align schedule add checkin \"weekdays 09:00\" to=reps`")]
         lines = [await _describe(cc, session, s) for s in schedules]
-    return [Message.plain("Schedules (times in your time zone):\n" + "\n".join(lines))]
+    return [Message.plain("Schedules (fixed-zone times in your time zone, local-time schedules in"
+                          " their members' zones):\n" + "\n".join(lines))]
 
 
 async def _set_active(cc: CommandContext, args: Args, active: bool) -> list[Message]:
@@ -206,8 +240,9 @@ async def schedule_remove(cc: CommandContext, args: Args) -> list[Message]:
 async def schedule_next(cc: CommandContext, args: Args) -> list[Message]:
     async with cc.ctx.db.session() as session:
         schedule = await _get(cc, session, args.positional[0])
+        zones = await _zones_reached(cc, session, schedule)
     recurrence = recurrence_of(schedule)
-    runs = _next_runs(cc, schedule, recurrence, 5).replace(", ", "\n  ")
+    runs = _next_runs(cc, schedule, recurrence, 5, zones).replace(", ", "\n  ", 4)
     paused = " (paused: nothing is sent until it is resumed)" if not schedule.active else ""
     local = "" if schedule.timezone else "\nEach member is asked at these times in their own zone."
     return [Message.plain(f"Next 5 runs of #{schedule.id} \"{schedule.when_text}\"{paused}:\n  "

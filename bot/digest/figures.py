@@ -3,7 +3,10 @@ leads and trends. Pure functions of their inputs, so tests can check every numbe
 
 Definitions (each figure counts check-ins whose occurrence falls in the period):
 - participation: asked = check-ins sent; answered = all questions answered; late = answered after
-  a reminder; missed = asked, closed unanswered; open = asked and still open.
+  a reminder; missed = asked, closed unanswered; open = asked and still open. The rate is over
+  closed check-ins only (answered + missed): one still open is neither a yes nor a no yet.
+- effort: only substantive answers (bot.evaluation.substance) count - keyboard mash, emoji or a
+  single word is no evidence of work - and only substantive fragments of them.
 - articulation: a member's latest statement answer; they can articulate the strategy when it is
   within the word limit and covers objectives, scope and advantage.
 - scope: segments named as played in any answer, with the members naming them and how often.
@@ -19,11 +22,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from statistics import fmean
 
 from bot.digest.history import AnswerFacts, CheckInFacts, History, ScoreFacts
 from bot.digest.period import Period
 from bot.evaluation.result import QUESTIONS, Evaluation
+from bot.evaluation.substance import assess
 from bot.leads.metrics import FollowUp, LeadBook
 from bot.storage.models import Member
 from bot.strategy.schema import Strategy
@@ -44,8 +49,13 @@ class Participation:
     open: int = 0
 
     @property
+    def closed(self) -> int:
+        return self.answered + self.missed
+
+    @property
     def rate(self) -> float | None:
-        return self.answered / self.asked if self.asked else None
+        """Answered over closed check-ins; None while none has closed."""
+        return self.answered / self.closed if self.closed else None
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,48 @@ class Trend:
 
 
 @dataclass(frozen=True)
+class Effort:
+    """Reported activities by where they were aimed (segments in scope, out of scope, none
+    named) and whether they map to a sales task (on task) or not (off task)."""
+
+    in_on: int = 0
+    in_off: int = 0
+    out_on: int = 0
+    out_off: int = 0
+    none_on: int = 0
+    none_off: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.in_on + self.in_off + self.out_on + self.out_off + self.none_on + self.none_off
+
+    def rows(self) -> list[tuple[str, int, int]]:
+        """(where, on task, off task) per row, in scope first."""
+        return [("in", self.in_on, self.in_off), ("out", self.out_on, self.out_off),
+                ("none", self.none_on, self.none_off)]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Someone's answer, quoted: who, which question, and what they wrote."""
+
+    name: str
+    question: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A manager's answer and their reps' that describe different strategies."""
+
+    manager: Quote
+    reps: tuple[Quote, ...]
+    kind: str  # segments | tasks
+    manager_only: tuple[str, ...]  # named by the manager, by none of the reps
+    reps_only: tuple[str, ...]  # named by reps, not by the manager
+
+
+@dataclass(frozen=True)
 class DigestFigures:
     title: str
     period: Period
@@ -119,6 +171,19 @@ class DigestFigures:
     series: list[tuple[str, dict[str, float | None]]] = field(default_factory=list)
     activities: int = 0  # activities reported in tasks answers (mapped + unmapped)
     unmapped_total: int = 0
+    answers: int = 0  # substantive answers in the period
+    said_nothing: list[Quote] = field(default_factory=list)  # answers with no substance
+    effort: Effort = field(default_factory=Effort)
+    effort_before: Effort = field(default_factory=Effort)
+    untouched: list[tuple[str, str, float]] = field(default_factory=list)  # owner, segment, age d
+    mismatches: list[Mismatch] = field(default_factory=list)
+    managers_compared: int = 0  # managers whose answers could be set against their reps'
+    out_of_scope_leads: list[tuple[str, str, int]] = field(default_factory=list)  # seg, source, n
+
+    @property
+    def has_data(self) -> bool:
+        """Anything to judge alignment on: a substantive answer in the period."""
+        return self.answers > 0
 
     @property
     def unmapped_share(self) -> float | None:
@@ -222,7 +287,7 @@ def unmapped_activities(answers: Iterable[AnswerFacts], top: int = TOP_UNMAPPED)
     for a in answers:
         for evidence in a.evaluation.tasks.unmapped if a.evaluation.tasks else []:
             text = " ".join(evidence.text.split()).strip(" .;,-")
-            if text:
+            if text and assess(text, allow_one_word=True).substantive:
                 key = text.lower()
                 counts[key] += 1
                 shown.setdefault(key, text)
@@ -243,19 +308,134 @@ def _r(value: float | None) -> float | None:
     return round(value, 3) if value is not None else None
 
 
+def effort(strategy: Strategy, answers: Iterable[AnswerFacts]) -> Effort:
+    """Activities of each check-in's tasks answer, placed by the segments the same check-in's
+    scope answer names as played: any out of scope -> out, else any in scope -> in, else none."""
+    where: dict[tuple[int, datetime], str] = {}
+    tasks: list[tuple[tuple[int, datetime], int, int]] = []
+    for a in answers:
+        key = (a.member_id, a.occurrence_at)
+        if a.evaluation.scope is not None:
+            played = [m for m in a.evaluation.scope.segments
+                      if m.stated_as_played and m.segment_id in strategy.segment_ids]
+            if any(not m.in_scope for m in played):
+                where[key] = "out"
+            elif played:
+                where[key] = "in"
+        if a.evaluation.tasks is not None:
+            off = sum(assess(e.text, allow_one_word=True).substantive
+                      for e in a.evaluation.tasks.unmapped)
+            tasks.append((key, len(a.evaluation.tasks.matches), off))
+    cells: Counter[str] = Counter()
+    for key, on, off in tasks:
+        place = where.get(key, "none")
+        cells[f"{place}_on"] += on
+        cells[f"{place}_off"] += off
+    return Effort(**cells)
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _played(answers: Iterable[AnswerFacts], strategy: Strategy) -> dict[str, str]:
+    """Segment id -> name, for segments named as played in these answers."""
+    names = {s.id: s.name for s in strategy.segments}
+    return {m.segment_id: names[m.segment_id] for a in answers if a.evaluation.scope
+            for m in a.evaluation.scope.segments if m.stated_as_played and m.segment_id in names}
+
+
+def _task_names(answers: Iterable[AnswerFacts], strategy: Strategy) -> dict[str, str]:
+    names = {t.id: t.name for t in strategy.sales_tasks}
+    return {tid: names[tid] for a in answers if a.evaluation.tasks
+            for tid in a.evaluation.tasks.task_ids if tid in names}
+
+
+def mismatches(strategy: Strategy, managers: dict[str, list[AnswerFacts]],
+               reports: dict[str, dict[str, list[AnswerFacts]]]) -> tuple[list[Mismatch], int]:
+    """Per manager, the first way their answers and their direct reports' differ: segments
+    named as played, then sales tasks reported. Only substantive answers count on either side.
+    Also returns how many managers could be compared at all (both sides answered)."""
+    found: list[Mismatch] = []
+    compared: set[str] = set()
+    for manager, own in managers.items():
+        team = reports.get(manager, {})
+        if not own or not team:
+            continue
+        for kind, question, named in (("segments", "scope", _played), ("tasks", "tasks", _task_names)):
+            mine_answers = [a for a in own if a.evaluation.question == question and a.substantive]
+            theirs = {rep: [a for a in answers if a.evaluation.question == question and a.substantive]
+                      for rep, answers in team.items()}
+            theirs = {rep: answers for rep, answers in theirs.items() if answers}
+            if not mine_answers or not theirs:
+                continue
+            compared.add(manager)
+            mine = named(mine_answers, strategy)
+            reps_named = {rep: named(answers, strategy) for rep, answers in theirs.items()}
+            union = {k: v for names in reps_named.values() for k, v in names.items()}
+            manager_only = tuple(v for k, v in mine.items() if k not in union)
+            reps_only = tuple(v for k, v in union.items() if k not in mine)
+            if not manager_only and not reps_only:
+                continue
+            latest = max(mine_answers, key=lambda a: a.occurrence_at)
+            differing = [rep for rep, names in sorted(reps_named.items())
+                         if set(names) - set(mine) or not set(names) & set(mine)] or sorted(theirs)
+            quotes = tuple(Quote(rep, question, _short(max(
+                theirs[rep], key=lambda a: a.occurrence_at).text)) for rep in differing[:2])
+            found.append(Mismatch(Quote(manager, question, _short(latest.text)), quotes, kind,
+                                  manager_only, reps_only))
+            break
+    return found, len(compared)
+
+
+def _series(period: Period, history: History) -> list[tuple[str, dict[str, float | None]]]:
+    """Mean overall per question for each of the last CHART_POINTS periods, labelled with the
+    period's last day (answers of 2 Mar are drawn at 2 Mar, not at the start of the week),
+    from the first period that has any score: the axis fits the data."""
+    series = []
+    for p in period.back(CHART_POINTS):
+        means = overall_means([s for s in history.scores if p.contains(s.occurrence_at)])
+        series.append(((p.end - timedelta(seconds=1)).strftime("%d %b"), means))
+    while len(series) > 1 and all(v is None for v in series[0][1].values()):
+        series.pop(0)
+    return series
+
+
+def _untouched(leads: LeadBook, names: dict[int, str]) -> list[tuple[str, str, float]]:
+    """Open leads never touched, oldest first: owner, segment id and age in days."""
+    rows = [(names.get(lead.owner_id, "?"), lead.segment,
+             round((leads.as_of - lead.engaged_at) / timedelta(days=1), 1))
+            for lead in leads.open if lead.untouched]
+    return sorted(rows, key=lambda row: -row[2])
+
+
+def _out_of_scope_sources(strategy: Strategy, leads: LeadBook) -> list[tuple[str, str, int]]:
+    """New leads in segments we do not play, by segment and source, most first."""
+    out = {s.id: s.name for s in strategy.segments if not s.in_scope}
+    counts = Counter((out[lead.segment], lead.source or "?") for lead in leads.cohort
+                     if lead.segment in out)
+    return [(segment, source, n) for (segment, source), n in
+            sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
 def compute(strategy: Strategy, title: str, members: Sequence[Member], period: Period,
-            history: History, leads: LeadBook) -> DigestFigures:
+            history: History, leads: LeadBook,
+            managers: dict[int, tuple[str, list[AnswerFacts]]] | None = None) -> DigestFigures:
     """Every figure of one digest. `history` must hold scores for `period.back(CHART_POINTS)` and
-    evaluations for this period and the previous one; `leads` must cover both periods."""
+    evaluations for this period and the previous one; `leads` must cover both periods.
+    `managers` maps the id of a manager who is not a member (the digest's own manager) to their
+    name and answers, for the consistency check."""
     previous = period.previous()
     names = {m.id: m.name for m in members if m.id is not None}
     checkins = [c for c in history.checkins if period.contains(c.occurrence_at)]
     answers = [a for a in history.answers if period.contains(a.occurrence_at)]
+    substantive = [a for a in answers if a.substantive]
     by_member_checkins: dict[int, list[CheckInFacts]] = defaultdict(list)
     by_member_answers: dict[int, list[AnswerFacts]] = defaultdict(list)
     for c in checkins:
         by_member_checkins[c.member_id].append(c)
-    for a in answers:
+    for a in substantive:
         by_member_answers[a.member_id].append(a)
     current_leads = leads.engaged_in(period.start, period.end)
     follow_by_owner = current_leads.by_owner()
@@ -267,22 +447,50 @@ def compute(strategy: Strategy, title: str, members: Sequence[Member], period: P
     per_member_tasks = {r.member_id: r.tasks for r in reps
                         if any(a.evaluation.tasks is not None for a in by_member_answers[r.member_id])}
     before_checkins = [c for c in history.checkins if previous.contains(c.occurrence_at)]
-    before_answers = [a.evaluation for a in history.answers if previous.contains(a.occurrence_at)]
+    before = [a for a in history.answers if previous.contains(a.occurrence_at) and a.substantive]
     now_part, before_part = participation(checkins), participation(before_checkins)
     follow_now = current_leads.total()
     follow_before = leads.engaged_in(previous.start, previous.end).total()
-    series = [(p.start.strftime("%d %b"), overall_means(
-        [s for s in history.scores if p.contains(s.occurrence_at)]))
-        for p in period.back(CHART_POINTS)]
+    outside = managers or {}
+    by_manager = _reports_by_manager(members, by_member_answers,
+                                     {mid: name for mid, (name, _) in outside.items()})
+    own = {name: [a for a in answers_ if period.contains(a.occurrence_at)]
+           for name, answers_ in outside.values()}
+    own.update({names[mid]: by_member_answers[mid] for mid in names
+                if names[mid] in by_manager and names[mid] not in own})
+    found, compared = mismatches(strategy, own, by_manager)
     return DigestFigures(
         title=title, period=period, previous=previous, reps=reps, participation=now_part,
-        segments=_segments(strategy, answers, names, current_leads),
+        segments=_segments(strategy, substantive, names, current_leads),
         tasks=_tasks(strategy, per_member_tasks, len(per_member_tasks)),
-        task_reporters=len(per_member_tasks), unmapped=unmapped_activities(answers),
+        task_reporters=len(per_member_tasks), unmapped=unmapped_activities(substantive),
         follow_up=follow_now, follow_up_by_segment=current_leads.by_segment(),
-        trends=_trends(score_means([a.evaluation for a in answers]), score_means(before_answers),
+        trends=_trends(score_means([a.evaluation for a in substantive]),
+                       score_means([a.evaluation for a in before]),
                        now_part, before_part, follow_now, follow_before),
-        series=series,
+        series=_series(period, history),
         activities=sum(len(a.evaluation.tasks.matches) + len(a.evaluation.tasks.unmapped)
-                       for a in answers if a.evaluation.tasks),
-        unmapped_total=sum(len(a.evaluation.tasks.unmapped) for a in answers if a.evaluation.tasks))
+                       for a in substantive if a.evaluation.tasks),
+        unmapped_total=sum(len(a.evaluation.tasks.unmapped) for a in substantive if a.evaluation.tasks),
+        answers=len(substantive),
+        said_nothing=[Quote(names.get(a.member_id, "?"), a.evaluation.question, _short(a.text, 40))
+                      for a in answers if not a.substantive],
+        effort=effort(strategy, substantive), effort_before=effort(strategy, before),
+        untouched=_untouched(leads, names),
+        mismatches=found, managers_compared=compared,
+        out_of_scope_leads=_out_of_scope_sources(strategy, current_leads))
+
+
+def _reports_by_manager(members: Sequence[Member], answers: dict[int, list[AnswerFacts]],
+                        outside: dict[int, str]) -> dict[str, dict[str, list[AnswerFacts]]]:
+    """Manager name -> each direct report's answers, for managers with reports in `members`
+    (`outside` names managers who are not members themselves)."""
+    by_id = {m.id: m.name for m in members if m.id is not None} | outside
+    out: dict[str, dict[str, list[AnswerFacts]]] = defaultdict(dict)
+    for m in members:
+        if m.manager_id is None or m.id is None:
+            continue
+        boss = by_id.get(m.manager_id)
+        if boss is not None:
+            out[boss][m.name] = answers.get(m.id, [])
+    return out

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.evaluation.result import Evaluation
+from bot.evaluation.substance import is_substantive
 from bot.storage.models import Answer, CheckIn
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,12 @@ class AnswerFacts:
     member_id: int
     occurrence_at: datetime
     evaluation: Evaluation
+    text: str = ""  # what the person wrote: quoted by the digest, and checked for substance
+
+    @property
+    def substantive(self) -> bool:
+        """False for keyboard mash, emoji, one word...: such an answer is no evidence of effort."""
+        return is_substantive(self.text)
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,8 @@ class History:
     scores: list[ScoreFacts]  # every evaluated answer in the window
 
 
-def _parse_all(rows: Sequence[tuple[int, datetime, str | None]]) -> list[AnswerFacts]:
-    return [AnswerFacts(member_id, at, evaluation) for member_id, at, text in rows
+def _parse_all(rows: Sequence[tuple[int, datetime, str | None, str]]) -> list[AnswerFacts]:
+    return [AnswerFacts(member_id, at, evaluation, answer) for member_id, at, text, answer in rows
             if (evaluation := parse_evaluation(text)) is not None]
 
 
@@ -96,7 +103,8 @@ async def load_history(session: AsyncSession, member_ids: Sequence[int] | None, 
                          Answer.overall_score).join(
         Answer, col(Answer.checkin_id) == col(CheckIn.id)).where(col(Answer.overall_score).is_not(None))
     scores = (await session.exec(_bounded(score_query, member_ids, start, end))).all()  # type: ignore[call-overload]
-    answer_query = select(CheckIn.member_id, CheckIn.occurrence_at, Answer.evaluation).join(
+    answer_query = select(CheckIn.member_id, CheckIn.occurrence_at, Answer.evaluation,
+                          Answer.text).join(
         Answer, col(Answer.checkin_id) == col(CheckIn.id)).where(col(Answer.evaluation).is_not(None))
     answers = (await session.exec(_bounded(answer_query, member_ids, detail_start, end))).all()  # type: ignore[call-overload]
     return History(

@@ -1,25 +1,34 @@
-"""A digest as a core `Message`: a heading, sections of text and fact lists, and the chart image.
+"""A digest as a core `Message`, built for a VP's minute: one screen first - a headline (the
+biggest change since the last period), at most one ranked action per lever, where managers and
+reps disagree, five figures and the chart - and everything else (per-rep lines, segments, tasks,
+leads, trends, the other actions) in a `Details` block one click away.
+
+The first screen has a fixed number of blocks and lines whatever the team's size: a 50-rep team
+gets the same screen as a 5-rep one, with names cut to a few and "and N more".
 
 Adapters render the blocks natively (Block Kit, Adaptive Cards, terminal text); `Message.text`
-is the same content as plain text for platforms or notifications that show only that.
+is the whole digest as plain text for platforms or notifications that show only that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.digest.actions import Action
-from bot.digest.figures import DigestFigures, RepFigures, Trend
+from bot.digest.actions import LEVERS, Action
+from bot.digest.figures import DigestFigures, Mismatch, RepFigures, Trend
 from bot.digest.texts import DigestTexts
-from bot.events import Block, Fact, FactList, Image, Message, Text
+from bot.events import Block, Details, Fact, FactList, Image, Message, Text
 from bot.leads.metrics import FollowUp
 from bot.strategy.schema import Strategy
 
 COVERED_SHARE = 0.5
 MAX_MEMBERS = 15  # per-member lines shown in a section
+MAX_MISMATCHES = 1  # on the first screen; the rest are in the details
+MAX_CRITICAL_SHOWN = 3
+PERCENT_TRENDS = ("answer_rate", "leads_within_24h")
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,8 @@ class Digest:
     warning: str | None
     chart: bytes | None
     zone: ZoneInfo
+    generated_at: datetime  # when it was built (the injected clock): names the chart file
+    more_actions: list[Action] = field(default_factory=list)  # supported, but not the lever's first
 
 
 def pct(value: float | None) -> str:
@@ -69,18 +80,101 @@ class DigestRenderer:
         blocks: list[Block] = [Text(title, style="heading"), Text(subtitle, style="muted")]
         if digest.warning:
             blocks.append(Text(digest.warning))
+        blocks.append(Text(self.headline(f)))
+        blocks += self._section("actions", self._actions(f, digest.actions))
+        if f.mismatches:
+            blocks.append(Text("\n".join(self._mismatch(m) for m in f.mismatches[:MAX_MISMATCHES])))
+        blocks += self._section("figures", [self._figures(f)])
+        if digest.chart:
+            run_day = digest.generated_at.astimezone(zone)
+            blocks.append(Image(digest.chart, self.t.say("chart.alt", team=f.title),
+                                filename=f"digest-{run_day:%Y-%m-%d}.png"))
+        details = self._details(digest)
+        blocks.append(Details(self.t.say("details"), tuple(details)))
+        # the plain text is for where blocks are not shown (search, notifications, plain-text
+        # clients): there nothing is one click away, so it holds the details too
+        return Message(text=_plain([*blocks[:-1], Text(self.t.say("details"), style="heading"),
+                                    *details]), blocks=tuple(blocks))
+
+    def headline(self, f: DigestFigures) -> str:
+        """The biggest change since the last period in one sentence - or, with no substantive
+        answer at all, that there is no data (never a reassurance)."""
+        if not f.has_data:
+            return self.t.say("headline.no_data", open=f.participation.open)
+        changed = [t for t in f.trends if t.delta]
+        if changed:
+            biggest = max(changed, key=lambda t: abs(t.delta or 0))
+            show = pct if biggest.name in PERCENT_TRENDS else score
+            return self.t.say("headline.change", previous=f.previous.label,
+                              name=self.t.say(f"trend.names.{biggest.name}"),
+                              direction=self.t.say("headline.up" if (biggest.delta or 0) > 0
+                                                   else "headline.down"),
+                              before=show(biggest.previous), now=show(biggest.current))
+        known = [t for t in f.trends if t.current is not None and t.name in ("strategy", "scope", "tasks")]
+        if not known:
+            return self.t.say("headline.no_data", open=f.participation.open)
+        lowest = min(known, key=lambda t: t.current or 0.0)
+        key = "headline.steady" if lowest.previous is not None else "headline.first"
+        return self.t.say(key, previous=f.previous.label,
+                          name=self.t.say(f"trend.names.{lowest.name}"), now=score(lowest.current))
+
+    def _figures(self, f: DigestFigures) -> FactList:
+        """Five lines, whatever the team's size."""
+        p, lead = f.participation, f.follow_up
+        critical = [t for t in f.tasks if t.critical]
+        tasks = ", ".join(f"{t.name} {pct(t.share or 0.0)}" for t in critical[:MAX_CRITICAL_SHOWN])
+        if len(critical) > MAX_CRITICAL_SHOWN:
+            tasks += f" (+{len(critical) - MAX_CRITICAL_SHOWN})"
+        effort = f.effort
+        in_scope = (effort.in_on + effort.in_off) / effort.total if effort.total else None
+        lines = [
+            self.t.say("figures.answers", answered=p.answered, closed=p.closed, rate=pct(p.rate),
+                       open=p.open),
+            self.t.say("figures.statement", count=len(f.articulating), stated=len(f.stated)),
+            self.t.say("figures.scope", share=pct(in_scope), out=effort.out_on + effort.out_off),
+            self.t.say("figures.tasks", items=tasks if f.task_reporters else "n/a"),
+            self.t.say("figures.leads", leads=lead.leads, within_1h=pct(lead.within_1h),
+                       overdue=lead.overdue, never=lead.never_touched),
+        ]
+        facts = []
+        for line in lines:
+            label, _, value = line.partition(": ")
+            facts.append(Fact(label, value))
+        return FactList(tuple(facts))
+
+    def _mismatch(self, m: Mismatch) -> str:
+        reps = "; ".join(self.t.say("consistency.rep", name=q.name, said=q.text) for q in m.reps)
+        differ = []
+        if m.manager_only:
+            differ.append(self.t.say("consistency.manager_only", manager=m.manager.name,
+                                     items=", ".join(m.manager_only)))
+        if m.reps_only:
+            differ.append(self.t.say("consistency.reps_only", items=", ".join(m.reps_only)))
+        return self.t.say("consistency.line", manager=m.manager.name,
+                          kind=self.t.say(f"consistency.kinds.{m.kind}"), said=m.manager.text,
+                          reps=reps, differ=" ".join(differ))
+
+    def _details(self, digest: Digest) -> list[Text | FactList]:
+        f = digest.figures
+        blocks: list[Block] = []
+        if digest.more_actions:
+            blocks += self._section("more_actions", [Text("\n".join(
+                self._action_line(i, a) for i, a in enumerate(digest.more_actions, 1)))])
         blocks += self._section("participation", self._participation(f))
         blocks += self._section("articulation", self._articulation(f))
         blocks += self._section("scope", self._scope(f))
         blocks += self._section("tasks", self._tasks(f))
         blocks += self._section("unmapped", self._unmapped(f))
         blocks += self._section("leads", self._leads(f))
+        blocks += self._section("consistency", [Text(
+            "\n".join(self._mismatch(m) for m in f.mismatches) if f.mismatches
+            else self.t.say("consistency.none" if f.managers_compared else "consistency.no_data"))])
+        if f.said_nothing:
+            blocks += self._section("said_nothing", [Text("\n".join(
+                self.t.say("said_nothing.item", name=q.name, question=q.question, text=q.text)
+                for q in f.said_nothing[:MAX_MEMBERS]))])
         blocks += self._section("trend", [Text("\n".join(self._trend(t) for t in f.trends))])
-        blocks += self._section("actions", self._actions(digest.actions))
-        if digest.chart:
-            blocks.append(Image(digest.chart, self.t.say("chart.alt", team=f.title),
-                                filename=f"digest-{f.period.end.astimezone(zone):%Y-%m-%d}.png"))
-        return Message(text=_plain(blocks), blocks=tuple(blocks))
+        return [b for b in blocks if isinstance(b, Text | FactList)]
 
     def _section(self, name: str, body: list[Block]) -> list[Block]:
         return [Text(self.t.say(f"sections.{name}"), style="heading"), *body]
@@ -99,7 +193,7 @@ class DigestRenderer:
         p = f.participation
         if not p.asked:
             return [Text(self.t.say("participation.none"))]
-        total = self.t.say("participation.total", answered=p.answered, asked=p.asked,
+        total = self.t.say("participation.total", answered=p.answered, closed=p.closed,
                            rate=pct(p.rate), late=p.late, missed=p.missed, open=p.open)
         return [Text(total), *self._facts(f.reps, lambda r: self.t.say(
             "participation.rep", answered=r.participation.answered, asked=r.participation.asked,
@@ -128,7 +222,7 @@ class DigestRenderer:
             return [Text(self.t.say("scope.none"))]
         return [Text("\n".join(self.t.say(
             "scope.in" if s.in_scope else "scope.out", segment=s.name,
-            members=", ".join(s.members) or self.t.say("scope.nobody"), mentions=s.mentions,
+            members=", ".join(s.members) or self.t.say("scope.nobody"), count=s.mentions,
             leads=s.leads) for s in f.segments))]
 
     def _tasks(self, f: DigestFigures) -> list[Block]:
@@ -150,6 +244,8 @@ class DigestRenderer:
         return "⚠" if critical else "➖"
 
     def _unmapped(self, f: DigestFigures) -> list[Block]:
+        if not f.activities:
+            return [Text(self.t.say("unmapped.no_data"))]
         if not f.unmapped:
             return [Text(self.t.say("unmapped.none"))]
         return [Text("\n".join(self.t.say("unmapped.item", text=text, count=count)
@@ -157,10 +253,18 @@ class DigestRenderer:
 
     def _leads(self, f: DigestFigures) -> list[Block]:
         lead = f.follow_up
-        if not lead.leads and not lead.overdue:
+        if not lead.leads and not lead.overdue and not lead.never_touched:
             return [Text(self.t.say("leads.none"))]
         blocks: list[Block] = [Text(self._lead_total(lead))]
-        owners = [r for r in f.reps if r.follow_up.leads or r.follow_up.overdue]
+        if f.untouched:
+            items = "; ".join(self.t.say("leads.untouched_item", owner=owner,
+                                         segment=self._segment_name(segment), days=round(days))
+                              for owner, segment, days in f.untouched[:MAX_MEMBERS])
+            more = len(f.untouched) - MAX_MEMBERS
+            blocks.append(Text(self.t.say("leads.untouched", items=items)
+                               + (f" (+{more})" if more > 0 else "")))
+        owners = [r for r in f.reps if r.follow_up.leads or r.follow_up.overdue
+                  or r.follow_up.never_touched]
         if owners:
             blocks.extend(self._facts(owners, lambda r: self.t.say(
                 "leads.rep", leads=r.follow_up.leads, median=duration(r.follow_up.median_first_touch),
@@ -184,7 +288,7 @@ class DigestRenderer:
         return next((s.name for s in self.strategy.segments if s.id == segment_id), segment_id)
 
     def _trend(self, trend: Trend) -> str:
-        percent = trend.name in ("answer_rate", "leads_within_24h")
+        percent = trend.name in PERCENT_TRENDS
         show = pct if percent else score
         if trend.previous is None:
             change = self.t.say("trend.new")
@@ -197,11 +301,17 @@ class DigestRenderer:
         return self.t.say("trend.line", name=self.t.say(f"trend.names.{trend.name}"),
                           current=show(trend.current), change=change)
 
-    def _actions(self, actions: list[Action]) -> list[Block]:
+    def _actions(self, f: DigestFigures, actions: list[Action]) -> list[Block]:
         if not actions:
-            return [Text(self.t.say("actions.none"))]
-        return [Text("\n".join(self.t.say("actions.line", lever=self.t.say(f"levers.{a.lever}"),
-                                          text=a.text, evidence=a.evidence) for a in actions))]
+            return [Text(self.t.say("actions.none" if f.has_data else "actions.no_data"))]
+        return [Text("\n".join(self._action_line(i, a) for i, a in enumerate(actions, 1)))]
+
+    def _action_line(self, rank: int, action: Action) -> str:
+        return self.t.say("actions.line", rank=rank, lever=self.t.say(f"levers.{action.lever}"),
+                          text=action.text, evidence=action.evidence)
+
+
+assert set(LEVERS) == {"people", "control", "environment"}  # one levers.<name> text each
 
 
 def _plain(blocks: list[Block]) -> str:

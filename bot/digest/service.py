@@ -9,7 +9,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.context import BotContext
-from bot.digest.actions import suggest
+from bot.digest.actions import candidates, suggest
 from bot.digest.chart import render_chart
 from bot.digest.figures import CHART_POINTS, DigestFigures, compute
 from bot.digest.history import load_history
@@ -40,8 +40,13 @@ class DigestService:
                                          detail_start=period.previous().start)
             leads = await load_leads(session, ids, period.previous().start, period.end,
                                      self.ctx.clock.now())
+            managers = {}
+            if scope.manager is not None and scope.manager.id is not None:
+                # the digest's own manager answers too: their answers against their reps'
+                own = await load_history(session, [scope.manager.id], period.start, period.end)
+                managers[scope.manager.id] = (scope.manager.name, own.answers)
         return await asyncio.to_thread(compute, self.ctx.strategy, scope.title, scope.members,
-                                       period, history, leads)  # CPU work: off the event loop
+                                       period, history, leads, managers)  # CPU work: off the loop
 
     def sell_by_warning(self, today: date) -> str | None:
         """For admins: the strategy's review date is within the warning window, or past."""
@@ -60,7 +65,9 @@ class DigestService:
         warning = (self.sell_by_warning(self.ctx.clock.now().astimezone(zone).date())
                    if is_admin(reader) else None)
         png = await asyncio.to_thread(render_chart, figures, self.texts) if chart else None
-        return Digest(figures, suggest(figures, self.texts), warning, png, zone)
+        shown = suggest(figures, self.texts)
+        more = [a for a in candidates(figures, self.texts) if a not in shown]
+        return Digest(figures, shown, warning, png, zone, self.ctx.clock.now(), more)
 
     async def message_for(self, scope: DigestScope, period: Period, reader: Member) -> Message:
         digest = await self.build(scope, period, reader)

@@ -7,13 +7,14 @@ from typing import Any
 
 import yaml
 
-from bot.prompts import PromptsError
+from bot.prompts import PromptsError, plural_form
 
 FILE = "digest.yaml"
 
 
 class DigestTexts:
-    """Texts addressed by dotted path ("actions.articulation.text"), placeholders filled."""
+    """Texts addressed by dotted path ("actions.articulation.text"), placeholders filled; a text
+    with `one:`/`other:` forms is chosen by the `count` value."""
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / FILE
@@ -29,6 +30,7 @@ class DigestTexts:
         node: Any = self.data
         for part in path.split("."):
             node = node.get(part) if isinstance(node, dict) else None
+        node = plural_form(node, values)
         if not isinstance(node, str):
             raise PromptsError(f"{self.path}: missing text {path}")
         try:

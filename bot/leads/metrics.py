@@ -3,9 +3,11 @@
 Measured the way the HBR study of online leads does (Oldroyd et al., 2011): time to first touch
 is real elapsed time from the first engagement, and the shares within 1 hour and 24 hours count
 every lead of the cohort (a lead never touched is not within either). The cohort is the leads
-that first engaged in the period; `overdue` is a snapshot of open leads whose next follow-up is
-past due at `as_of`. Queries are bounded by the owners asked about, so one team's figures cost
-the same however large the organisation is.
+that first engaged in the period; `overdue` and `never_touched` are snapshots at `as_of`: open
+leads whose next follow-up is past due, and open leads nobody has touched yet - whatever period
+they arrived in, because a lead from last month still untouched is the worst black hole, not
+history - with the age of the oldest. Queries are bounded by the owners asked about, so one
+team's figures cost the same however large the organisation is.
 """
 
 from __future__ import annotations
@@ -38,10 +40,16 @@ class LeadFacts:
     touches: int
     first_touch_at: datetime | None
     next_due_at: datetime | None
+    source: str = ""  # where the lead came from (CRM, webhook, campaign): routing evidence
 
     @property
     def first_touch_delay(self) -> timedelta | None:
         return self.first_touch_at - self.engaged_at if self.first_touch_at else None
+
+    @property
+    def untouched(self) -> bool:
+        """Open and nobody has touched it yet."""
+        return self.status in OPEN_STATUSES and self.touches == 0
 
     def overdue(self, as_of: datetime) -> bool:
         return (self.status in OPEN_STATUSES and self.next_due_at is not None
@@ -54,22 +62,26 @@ class FollowUp:
 
     leads: int = 0
     touched: int = 0
-    never_touched: int = 0
+    never_touched: int = 0  # open leads never touched now, whatever period they arrived in
     median_first_touch: timedelta | None = None
     within_1h: float | None = None
     within_24h: float | None = None
     touches_per_lead: float | None = None
     overdue: int = 0
+    oldest_untouched: timedelta | None = None  # age of the oldest open lead never touched
 
 
 def follow_up(cohort: Sequence[LeadFacts], open_leads: Iterable[LeadFacts], as_of: datetime) -> FollowUp:
-    """Figures for the leads that engaged in the period (`cohort`) and the open leads overdue now."""
+    """Figures for the leads that engaged in the period (`cohort`) and the open leads now
+    (overdue, or never touched)."""
     delays = [d for d in (lead.first_touch_delay for lead in cohort) if d is not None]
     count = len(cohort)
+    untouched = [lead for lead in open_leads if lead.untouched]
     return FollowUp(
         leads=count,
         touched=sum(lead.touches > 0 for lead in cohort),
-        never_touched=sum(lead.touches == 0 for lead in cohort),
+        never_touched=len(untouched),
+        oldest_untouched=max((as_of - lead.engaged_at for lead in untouched), default=None),
         median_first_touch=_median(delays),
         within_1h=sum(d <= ONE_HOUR for d in delays) / count if count else None,
         within_24h=sum(d <= ONE_DAY for d in delays) / count if count else None,
@@ -88,7 +100,8 @@ def _median(values: Sequence[timedelta]) -> timedelta | None:
 
 @dataclass(frozen=True)
 class LeadBook:
-    """The leads a digest looks at: the period's cohort and the open ones, as of one instant."""
+    """The leads a digest looks at: the period's cohort and the open ones that need a touch
+    (overdue or never touched), as of one instant."""
 
     cohort: list[LeadFacts]
     open: list[LeadFacts]
@@ -122,14 +135,16 @@ class LeadBook:
 async def load_leads(session: AsyncSession, owner_ids: Sequence[int] | None, start: datetime,
                      end: datetime, as_of: datetime) -> LeadBook:
     """Leads owned by `owner_ids` (None: everyone) that engaged in [start, end), plus open ones
-    overdue at `as_of`; one query, using the (owner, engaged) and (owner, status) indexes."""
+    overdue at `as_of` or never touched (any age); one query, using the (owner, engaged) and
+    (owner, status) indexes."""
     columns = (Lead.owner_id, Lead.segment, Lead.engaged_at, Lead.status, Lead.touches,
-               Lead.first_touch_at, Lead.next_due_at)
+               Lead.first_touch_at, Lead.next_due_at, Lead.source)
     in_period = and_(col(Lead.engaged_at) >= start, col(Lead.engaged_at) < end)
-    overdue = and_(col(Lead.status).in_(OPEN_STATUSES), col(Lead.next_due_at) < as_of)
-    query = select(*columns).where(or_(in_period, overdue))  # type: ignore[call-overload]
+    needs_touch = and_(col(Lead.status).in_(OPEN_STATUSES),
+                       or_(col(Lead.next_due_at) < as_of, col(Lead.touches) == 0))
+    query = select(*columns).where(or_(in_period, needs_touch))  # type: ignore[call-overload]
     if owner_ids is not None:
         query = query.where(col(Lead.owner_id).in_(list(owner_ids)))
     rows = [LeadFacts(*row) for row in (await session.exec(query)).all()]
     return LeadBook(cohort=[r for r in rows if start <= r.engaged_at < end],
-                    open=[r for r in rows if r.overdue(as_of)], as_of=as_of)
+                    open=[r for r in rows if r.overdue(as_of) or r.untouched], as_of=as_of)

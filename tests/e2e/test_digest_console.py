@@ -20,19 +20,23 @@ from tests.unit.digest.support import LEADS, PLAN, TEAMS, build_org
 def test_the_console_prints_the_digest_and_writes_the_chart(db_url: str, tmp_path: Path) -> None:
     charts = tmp_path / "charts"
     script = SESSION.replace("/quit", "") + (
-        "/as Sam\n/align digest\n/as Dana\n/align digest\n/align me\n/quit\n")
+        "/as Sam\n/align digest\n/click details\n/as Dana\n/align digest\n/align me\n/quit\n")
     result = run_console(db_url, script, tmp_path, ALIGNBOT_CHARTS_DIR=str(charts))
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Traceback" not in out + result.stderr
     assert "ALIGNMENT DIGEST: SAM'S TEAM, THE LAST WEEK" in out
-    assert "2 of 2 check-ins answered (100%)" in out
-    assert "Out of scope - Global tier-1 banks: Lee" in out
-    assert "[Control systems]" in out and "[People]" in out
+    first_screen, details = out.split("/click details\n", 1)
+    assert "Check-ins: 2 of 2 closed answered (100%)" in first_screen
+    assert "[People]" in first_screen and "[Environment]" in first_screen
+    assert 'Sam (sales tasks) says "coached Dana' in first_screen  # the manager against the reps
+    assert "[Details: /click details " in first_screen and "PARTICIPATION" not in first_screen
+    assert "Out of scope - Global tier-1 banks: Lee" in details  # one click away
+    assert "2 of 2 closed check-ins answered (100%)" in details
     (chart,) = charts.iterdir()
     assert f"(chart saved to {chart}" in out
     with PILImage.open(chart) as image:
-        assert image.format == "PNG" and image.size == (1000, 600)
+        assert image.format == "PNG" and image.size == (1200, 675)
     # Dana is a rep: no team digest, but her own alignment in /align me
     assert "Digests are for managers" in out
     assert "Your alignment (check-in of" in out and "Strategy statement 1.00" in out

@@ -149,3 +149,10 @@ async def test_a_scheduled_digest_arrives_in_slack_with_its_chart_uploaded(
     digest_posts = [p for p in api.posts(channel) if "digest" in p["text"].lower()]
     assert digest_posts, [p["text"][:80] for p in api.posts(channel)]
     assert channel != DANA_DM  # only the admin it was scheduled for
+    # the first screen in the DM, the details one click away in its thread
+    [digest] = [c for c in api.calls_to("chat.postMessage")
+                if "Alignment digest" in c.args["text"] and "thread_ts" not in c.args]
+    [details] = [c for c in api.calls_to("chat.postMessage") if c.args.get("thread_ts")]
+    digest_ts = next(m["ts"] for m in api.messages[channel] if m["text"] == digest.args["text"])
+    assert details.args["thread_ts"] == digest_ts and "Participation" in details.args["text"]
+    assert "Participation" not in str(digest.args["blocks"])

@@ -85,6 +85,8 @@ LEADS = [
              "working", START + timedelta(days=3)),  # the week before: only in the trend
     LeadSpec("L6", "Zed", "midmarket_fintech", D + timedelta(days=1), (), "new",
              D + timedelta(days=1, hours=4)),  # another team's black hole
+    LeadSpec("L7", "Ravi", "regional_banks", D - timedelta(days=30), (), "new", None),
+    # a month old, never touched, nothing due: in no period's cohort, still in the black hole
 ]
 
 

@@ -1,53 +1,78 @@
-"""Suggested actions: each names one of the three levers and the evidence from the figures;
-admins (only) are warned when the strategy's sell-by date is near or past."""
+"""Suggested actions: at most one per lever on the first screen, ranked; the lever follows who
+shows the problem (one rep: people; the team: control systems; a lead source: environment);
+evidence is never blank. Admins (only) are warned when the strategy's sell-by date is near or
+past."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
 from bot.core import BotCore
-from bot.digest.actions import suggest
+from bot.digest.actions import candidates, suggest
 from bot.digest.service import DigestService
 from tests.support.talk import say
-from tests.unit.digest.support import build_org
+from tests.unit.digest.support import SCOPE_OUT, build_org
 from tests.unit.digest.test_figures import figures_for
+from tests.unit.digest.test_honest import add_checkin
 
 
-async def test_each_action_names_its_lever_and_evidence(core: BotCore) -> None:
+async def test_one_ranked_action_per_lever_each_naming_its_evidence(core: BotCore) -> None:
     built = await build_org(core)
     _, figures = await figures_for(core, built, "Sam")
-    actions = suggest(figures, DigestService(core.ctx).texts)
-    by_lever = {(a.lever, a.text.split()[0]): a for a in actions}
+    texts = DigestService(core.ctx).texts
+    shown = suggest(figures, texts)
+    assert sorted(a.lever for a in shown) == ["control", "environment", "people"]  # one each
+    assert [a.weight for a in shown] == sorted((a.weight for a in shown), reverse=True)
+    every = candidates(figures, texts)
+    assert all(a.evidence.strip() and " - (" not in a.evidence and ": -" not in a.evidence
+               for a in every)
+    by_lever = {(a.lever, a.text.split()[0]): a for a in every}
 
-    assert [a.lever for a in actions] == ["people", "people", "control", "control",
-                                          "environment", "environment"]
-    coach = by_lever[("people", "Coach")]
-    assert "Coach Lee on stating the strategy" in coach.text
+    coach = next(a for a in every if "stating the strategy" in a.text)
+    assert coach.lever == "people" and "Coach Lee" in coach.text
     assert "1 of 2 cannot state it (Lee: 7 words, missing: objectives, advantage)" in coach.evidence
-    train = by_lever[("people", "Train")]
-    assert '"Run a compliance discovery call"' in train.text and "0 of 2 reported it" in train.evidence
-    scope = by_lever[("control", "Review")]
-    assert "Global tier-1 banks, Small businesses" in scope.text
-    assert "Global tier-1 banks named as played by Lee (1x), new leads: 1" in scope.evidence
+    train = by_lever[("people", "Train")]  # one action for all neglected critical tasks
+    assert '"Run a compliance discovery call"' in train.text
+    assert '"Run a compliance discovery call" reported by 0 of 2' in train.evidence
+    assert sum(a.text.startswith("Train") for a in every) == 1
+    # one rep naming out-of-scope segments is a coaching matter, not the comp plan
+    where = next(a for a in every if "where we play" in a.text)
+    assert where.lever == "people" and "Coach Lee" in where.text
+    assert "Global tier-1 banks named as played by Lee (1 mention)" in where.evidence
     leads = by_lever[("control", "Make")]
-    assert "25% of 4 new leads touched within 1 h, 2 overdue, 1 never touched" in leads.evidence
+    assert "25% of 4 new leads touched within 1 h; 2 leads overdue now" in leads.evidence
+    assert "2 open leads never touched, the oldest 38 days old (Lee, Ravi)" in leads.evidence
     answers = by_lever[("environment", "Use")]
-    assert "2 of 3 check-ins answered (67%); missed: Ravi" in answers.evidence
+    assert "2 of 3 closed check-ins answered (67%); 1 missed: Ravi" in answers.evidence
     effort = by_lever[("environment", "Agree")]
     assert '40% of reported activities map to no task, most often "cold calling dentists all week"' \
         in effort.evidence
+    routing = by_lever[("environment", "Ask")]  # L3, a tier-1 bank lead the source sent Lee
+    assert "1 of 4 new leads is out of scope: 1 Global tier-1 banks lead from test" in routing.evidence
 
 
-async def test_no_evidence_no_action_except_leads_overdue_now(core: BotCore) -> None:
+async def test_out_of_scope_choices_across_the_team_point_at_control_systems(core: BotCore) -> None:
+    built = await build_org(core)
+    at = core.ctx.clock.now() - timedelta(days=3)
+    for name in ("Dana", "Ravi"):
+        await add_checkin(core, built.members[name], at, {"scope": SCOPE_OUT})
+    _, figures = await figures_for(core, built, "Sam")
+    scope = next(a for a in candidates(figures, DigestService(core.ctx).texts)
+                 if "where we do not play" in a.text)
+    assert scope.lever == "control" and "3 reps are putting effort into" in scope.text
+    assert "Global tier-1 banks named as played by Dana, Lee, Ravi" in scope.evidence
+
+
+async def test_no_evidence_no_action_except_leads_needing_a_touch_now(core: BotCore) -> None:
     built = await build_org(core)
     # June 2025: no check-ins and no new leads, so nothing to coach, train or review...
     _, empty = await figures_for(core, built, "Sam", period="2025-06")
     assert empty.participation.asked == 0 and empty.follow_up.leads == 0
     (action,) = suggest(empty, DigestService(core.ctx).texts)
-    # ...except the leads overdue right now (L2, L3), which are a snapshot, not a history
-    assert action.lever == "control" and "0 of 0 new leads" not in action.evidence
-    assert "2 overdue, 0 never touched" in action.evidence
+    # ...except the leads overdue or untouched right now (L2, L3, L7): a snapshot, not a history
+    assert action.lever == "control" and "new lead" not in action.evidence
+    assert "2 leads overdue now; 2 open leads never touched" in action.evidence
     # Kim's team has no leads at all: a quiet period there suggests nothing
     _, quiet = await figures_for(core, built, "Kim", period="2025-06")
     assert suggest(quiet, DigestService(core.ctx).texts) == []

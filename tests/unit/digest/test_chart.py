@@ -1,4 +1,4 @@
-"""The chart is a real PNG of chat size (1000x600 px) that Pillow can decode, for a team with
+"""The chart is a real PNG of chat size (1200x675 px) that Pillow can decode, for a team with
 history and for one with none."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def check_png(data: bytes) -> PILImage.Image:
     assert data.startswith(PNG_SIGNATURE)
     PILImage.open(io.BytesIO(data)).verify()  # a truncated or corrupt file raises here
     image = PILImage.open(io.BytesIO(data))
-    assert image.format == "PNG" and image.size == (1000, 600)
+    assert image.format == "PNG" and image.size == (1200, 675)
     assert 10_000 < len(data) < 400_000  # something drawn, small enough for chat
     return image
 

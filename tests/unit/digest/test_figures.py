@@ -114,7 +114,12 @@ async def test_lead_follow_up_figures_per_team_rep_and_segment(core: BotCore) ->
     delays = sorted(s.touch_delays[0] for s in cohort if s.touch_delays)
     lead = f.follow_up
     assert lead.leads == len(cohort) == 4
-    assert (lead.touched, lead.never_touched) == (3, 1)
+    assert lead.touched == 3
+    # never touched: every open lead nobody touched, whatever period it arrived in - L3 of last
+    # week and L7 from a month ago (in no cohort, nothing due, still a black hole)
+    assert lead.never_touched == 2
+    assert [(owner, segment, round(days)) for owner, segment, days in f.untouched] == [
+        ("Ravi", "regional_banks", 38), ("Lee", "tier1_banks", 4)]
     assert lead.median_first_touch == delays[1] == timedelta(hours=5)
     assert lead.within_1h == 1 / 4 and lead.within_24h == 2 / 4
     assert lead.touches_per_lead == sum(len(s.touch_delays) for s in cohort) / 4 == 1.0
@@ -128,6 +133,7 @@ async def test_lead_follow_up_figures_per_team_rep_and_segment(core: BotCore) ->
     assert (reps["Lee"].never_touched, reps["Lee"].within_24h, reps["Lee"].overdue) == (1, 0.0, 1)
     assert reps["Ravi"].leads == 0  # L5 engaged the week before
     assert f.follow_up_by_segment["tier1_banks"].never_touched == 1
+    assert f.follow_up_by_segment["regional_banks"].never_touched == 1  # L7
     assert f.follow_up_by_segment["midmarket_fintech"].leads == 2
 
     trends = {t.name: t for t in f.trends}

@@ -42,9 +42,19 @@ def test_overdue_is_open_leads_past_due_now() -> None:
 def test_a_book_groups_by_owner_and_segment_and_narrows_to_a_period() -> None:
     early = LeadFacts(1, "banks", T0 - timedelta(days=8), "working", 1,
                       T0 - timedelta(days=8) + timedelta(minutes=10), None)
-    book = LeadBook([lead(1, timedelta(minutes=5)), lead(2, None, status="new", segment="banks"),
-                     early], [], NOW)
+    untouched = lead(2, None, status="new", segment="banks")
+    book = LeadBook([lead(1, timedelta(minutes=5)), untouched, early], [untouched], NOW)
     assert set(book.by_owner()) == {1, 2} and book.by_owner()[2].never_touched == 1
     assert book.by_segment()["banks"].leads == 2
     this_week = book.engaged_in(T0 - timedelta(days=1), NOW)
     assert this_week.total().leads == 2 and this_week.total().within_1h == 1 / 2
+
+
+def test_never_touched_is_every_open_untouched_lead_whatever_its_age() -> None:
+    old = LeadFacts(1, "banks", T0 - timedelta(days=40), "new", 0, None, None)  # nothing due
+    fresh = lead(2, None, status="new")
+    closed = LeadFacts(1, "banks", T0 - timedelta(days=9), "disqualified", 0, None, None)
+    figures = follow_up([fresh], [old, fresh, closed], NOW)
+    assert figures.never_touched == 2  # the old one too, though it arrived in no recent period
+    assert figures.oldest_untouched == NOW - old.engaged_at
+    assert figures.overdue == 0

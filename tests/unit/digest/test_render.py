@@ -1,40 +1,84 @@
-"""The digest as a Message: sections in order, members needing attention listed first, long
-lists cut so a whole organisation's digest stays readable in chat, and the chart attached."""
+"""The digest as a Message: one screen first - headline, at most one ranked action per lever,
+five figures, the chart - and everything else in a Details block one click away; members
+needing attention listed first there, long lists cut; the same first screen for a 50-rep team."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core import BotCore
-from bot.events import FactList, Image, MemberRef, Text
-from bot.storage.models import Member
+from bot.events import Block, Details, FactList, Image, MemberRef, Message, Text
+from bot.storage.models import CheckIn, Member
+from tests.conftest import START
 from tests.unit.digest.support import build_org
 
 
-async def test_sections_and_who_needs_attention_first(core: BotCore) -> None:
+def first_screen(message: Message) -> list[Block]:
+    return [b for b in message.blocks if not isinstance(b, Details)]
+
+
+def details(message: Message) -> Details:
+    (found,) = [b for b in message.blocks if isinstance(b, Details)]
+    return found
+
+
+def lines(blocks: list[Block]) -> int:
+    return sum(b.text.count("\n") + 1 if isinstance(b, Text) else len(b.facts)
+               if isinstance(b, FactList) else 1 for b in blocks)
+
+
+async def test_one_screen_first_then_details(core: BotCore) -> None:
     await build_org(core)
     (message,) = await core.command(MemberRef("test", "sam"), "digest")
-    headings = [b.text for b in message.blocks if isinstance(b, Text) and b.style == "heading"]
-    assert headings[0] == "Alignment digest: Sam's team, the last week"
-    assert [h.split()[0] for h in headings[1:]] == ["Participation", "Can", "Where", "Sales",
-                                                    "Effort", "Lead", "Trend", "Suggested"]
-    participation, articulation, leads = [b for b in message.blocks if isinstance(b, FactList)]
-    assert [f.label for f in participation.facts] == ["Ravi", "Lee", "Dana"]  # missed, late-ish, ok
-    assert [f.label for f in articulation.facts] == ["Lee", "Ravi", "Dana"]  # can't, no answer, can
-    assert [f.label for f in leads.facts] == ["Lee", "Dana"]  # overdue and never touched first
-    assert isinstance(message.blocks[-1], Image)
+    top = first_screen(message)
+    headings = [b.text for b in top if isinstance(b, Text) and b.style == "heading"]
+    assert headings == ["Alignment digest: Sam's team, the last week", "Suggested actions", "Figures"]
+    headline = top[2]
+    assert isinstance(headline, Text) and headline.text.startswith("Biggest change since the week")
+    actions = top[4]
+    assert isinstance(actions, Text)
+    ranked = actions.text.splitlines()
+    assert [line[:3] for line in ranked] == ["1. ", "2. ", "3. "]
+    assert sorted(line.split("]")[0].split("[")[1] for line in ranked) == [
+        "Control systems", "Environment", "People"]  # one per lever
+    (figures,) = [b for b in top if isinstance(b, FactList)]
+    assert len(figures.facts) == 5 and figures.facts[0].label == "Check-ins"
+    assert isinstance(top[-1], Image)
+    assert isinstance(message.blocks[-1], Details) and details(message).label == "Details"
+
+    inner = details(message).blocks
+    sections = [b.text.split()[0] for b in inner if isinstance(b, Text) and b.style == "heading"]
+    assert sections == ["Other", "Participation", "Can", "Where", "Sales", "Effort", "Lead", "Do",
+                        "Trend"]
+    participation, articulation, leads = [b for b in inner if isinstance(b, FactList)]
+    assert [f.label for f in participation.facts] == ["Ravi", "Lee", "Dana"]  # missed, late, ok
+    assert [f.label for f in articulation.facts] == ["Lee", "Ravi", "Dana"]  # can't, none, can
+    assert [f.label for f in leads.facts][:2] == ["Lee", "Dana"]  # overdue and never touched first
     assert message.text.startswith("*Alignment digest: Sam's team, the last week*")
+    assert "*Details*" in message.text and "Ravi: 0/1 answered" in message.text  # plain: all of it
 
 
-async def test_a_large_organisation_is_cut_to_fifteen_members_per_list(core: BotCore) -> None:
+async def test_a_50_rep_team_still_gets_one_screen(core: BotCore) -> None:
     built = await build_org(core)
+    (small,) = await core.command(MemberRef("test", "pat"), "digest")  # Pat has one rep, Zed
     now = core.ctx.clock.now()
     async with core.ctx.db.session() as session:
-        for number in range(20):
-            session.add(Member(platform="test", platform_user_id=f"extra{number}",
-                               name=f"Extra {number:02}", role="rep",
-                               manager_id=built.members["Pat"].id, created_at=now, updated_at=now))
-    (message,) = await core.command(MemberRef("test", "ada"), "digest team:all")
-    participation = next(b for b in message.blocks if isinstance(b, FactList))
-    assert len(participation.facts) == 15
-    everyone = len(built.members) - 1 + 20  # all but Ada
-    assert f"…and {everyone - 15} more" in message.text
-    assert participation.facts[0].label in ("Ravi", "Lee")  # a missed check-in comes first
+        for number in range(50):
+            rep = Member(platform="test", platform_user_id=f"extra{number}", name=f"Extra {number:02}",
+                         role="rep", manager_id=built.members["Pat"].id, created_at=now, updated_at=now)
+            session.add(rep)
+            await session.flush()
+            at = START - timedelta(days=5)
+            session.add(CheckIn(key=f"extra:{number}", member_id=rep.id, occurrence_at=at,
+                                state="expired", strategy_version=core.ctx.strategy.version,
+                                asked_at=at, closes_at=at + timedelta(days=1), created_at=at))
+    (large,) = await core.command(MemberRef("test", "pat"), "digest")
+    small_top, large_top = first_screen(small), first_screen(large)
+    assert [type(b) for b in large_top] == [type(b) for b in small_top]
+    assert lines(large_top) == lines(small_top) <= 14
+    missed = next(line for line in large.text.splitlines() if "closed check-ins answered" in line
+                  and "missed:" in line)
+    assert "50 missed: Extra 00, Extra 01, Extra 02, Extra 03, Extra 04 and 45 more" in missed
+    inner = details(large).blocks
+    cut = next(b for b in inner if isinstance(b, FactList))
+    assert len(cut.facts) == 15 and "…and 36 more" in large.text  # 51 reps, 15 shown

@@ -50,7 +50,7 @@ async def test_one_nudge_per_rep_per_run_listing_what_is_due_each_step_once(
 
     await core.advance(timedelta(hours=1))  # Mon 10:00: L1 and L3 are due, L2 only at 13:00
     (dana,) = nudges(port, "dana")
-    assert "1 lead(s) to follow up, Dana" in dana.message.text and "Ledgerly" in dana.message.text
+    assert "1 lead to follow up, Dana" in dana.message.text and "Ledgerly" in dana.message.text
     assert "Acme Bank" not in dana.message.text
     assert "Paynode" in nudges(port, "lee")[0].message.text
     blocks = " ".join(str(b) for b in dana.message.blocks)
@@ -146,7 +146,7 @@ async def test_overdue_leads_escalate_to_the_manager_once_per_step(
 
     (escalation,) = escalations(port, "sam")  # Sam gets the schedule too: one for the team
     text = escalation.message.text
-    assert "lead(s) on Sam's team need attention" in text
+    assert "leads on Sam's team need attention" in text
     assert "Paynode" in text and "owner Lee" in text and "business hours late" in text
     assert "Ledgerly" in text and "owner Dana" in text
     await core.advance(timedelta(days=1))

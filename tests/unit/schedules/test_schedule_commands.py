@@ -143,9 +143,12 @@ async def test_list_shows_next_runs_in_the_callers_zone(core: BotCore) -> None:
     await say(core, "ada", f'{ADD} "weekdays 09:00" to=reps tz=Europe/Berlin')
 
     ada = await say(core, "ada", "/align schedule list")  # Monday 19:30 in Kolkata
-    assert ada.startswith("Schedules (times in your time zone):")
+    assert ada.startswith("Schedules (fixed-zone times in your time zone, local-time schedules in"
+                          " their members' zones):")
+    # a local-time schedule reaches Dana only: 09:00 in New York, not Ada's own 09:00
     assert ("next: Tue 03 Mar 2026 09:00, Wed 04 Mar 2026 09:00, Thu 05 Mar 2026 09:00"
-            " (Asia/Kolkata)") in ada  # her own 09:00
+            f" ({NY})") in ada
+    assert "(Asia/Kolkata)" in ada  # the fixed-zone one, in her time
     assert ("next: Tue 03 Mar 2026 13:30, Wed 04 Mar 2026 13:30, Thu 05 Mar 2026 13:30"
             " (Asia/Kolkata)") in ada  # 09:00 in Berlin
     dana = await say(core, "dana", "/align schedule list")  # Monday 09:00 in New York
@@ -153,6 +156,24 @@ async def test_list_shows_next_runs_in_the_callers_zone(core: BotCore) -> None:
         in dana
     assert f"next: Tue 03 Mar 2026 03:00, Wed 04 Mar 2026 03:00, Thu 05 Mar 2026 03:00 ({NY})" \
         in dana
+
+
+@PARSING_ONLY
+async def test_a_local_time_schedule_shows_each_zone_it_reaches_and_the_earliest(
+        core: BotCore) -> None:
+    await add_members(core, ("Dana", NY), ("Lee", "Europe/Berlin"))
+    await say(core, "ada", "/align me tz Asia/Kolkata")
+    await say(core, "ada", f'{ADD} "weekdays 09:00" to=reps')
+    listed = await say(core, "ada", "/align schedule list")  # Monday 19:30 in Kolkata
+    assert ("next: Tue 03 Mar 2026 09:00, Wed 04 Mar 2026 09:00, Thu 05 Mar 2026 09:00 (local time"
+            f" in each of 2 zones: Europe/Berlin, {NY}); earliest Tue 03 Mar 2026 13:30"
+            " (Asia/Kolkata, in Europe/Berlin)") in listed
+    upcoming = await say(core, "ada", "/align schedule next 1")
+    assert upcoming.splitlines()[1:6] == [
+        "  Tue 03 Mar 2026 09:00", "  Wed 04 Mar 2026 09:00", "  Thu 05 Mar 2026 09:00",
+        "  Fri 06 Mar 2026 09:00",
+        f"  Mon 09 Mar 2026 09:00 (local time in each of 2 zones: Europe/Berlin, {NY}); earliest"
+        " Tue 03 Mar 2026 13:30 (Asia/Kolkata, in Europe/Berlin)"]
 
 
 @PARSING_ONLY

@@ -1,0 +1,123 @@
+"""Is there anything in this text? A cheap, dependency-free gate before any judgement.
+
+Check-in answers are free text, and people in a hurry type "asdf", "🙂", "-", "idk" or a single
+word ("calls"). Counted as effort, such text ranks as the team's de facto strategy; scored, it
+drags or props up averages. `assess` says whether a text carries content and, if not, why, so
+the digest can leave it out of effort and evaluators can skip or flag it.
+
+Language-neutral by construction: it looks at Unicode categories, word counts and keyboard
+layout, not at an English vocabulary (the short list of placeholders is the only words it knows,
+and they are the ones people type in any language: "n/a", "idk", "tbd", "-"). Scripts written
+without spaces (Chinese, Japanese, Thai...) count characters instead of words. It runs in
+microseconds: no regex backtracking, no model, no I/O.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+Reason = Literal["empty", "punctuation", "emoji", "placeholder", "one_word", "keyboard_mash",
+                 "repetition"]
+
+# What people type when they have nothing to say; compared after lower-casing and removing
+# punctuation and spaces, so "N/A", "n.a." and "n / a" are one entry.
+PLACEHOLDERS = frozenset({
+    "na", "idk", "dunno", "tbd", "tba", "none", "nothing", "nil", "null", "nope", "no",
+    "yes", "ok", "okay", "k", "x", "xx", "xxx", "test", "testing", "asdf", "todo", "same",
+    "sameaslastweek", "seeabove", "nocomment", "pass", "skip", "lol", "hmm", "meh", "whatever",
+    "nichts", "keineahnung", "rien", "nada", "niente", "无", "なし",
+})
+# Keyboard rows of the common Latin layouts (QWERTY, QWERTZ, AZERTY), both directions.
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "yxcvbnm", "azertyuiop",
+         "qsdfghjklm", "wxcvbn", "1234567890")
+_ROW_PAIRS = frozenset(pair for row in _ROWS for i in range(len(row) - 1)
+                       for pair in (row[i:i + 2], row[i + 1] + row[i]))
+_VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ")
+MASH_RUN_SHARE = 0.8  # of a word's letter pairs that sit side by side on a keyboard row
+MIN_CONTINUOUS_CHARS = 4
+MAX_CHARS_LOOKED_AT = 200  # a substantive answer in a script written without spaces
+_CONTINUOUS_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
+
+
+@dataclass(frozen=True)
+class Substance:
+    """The verdict: `reason` says why a text is not substantive (None when it is)."""
+
+    reason: Reason | None
+
+    @property
+    def substantive(self) -> bool:
+        return self.reason is None
+
+    def __bool__(self) -> bool:
+        return self.substantive
+
+
+def is_substantive(text: str) -> bool:
+    """True when `text` says something: at least two real words (or, in a script written
+    without spaces, a few characters), not a placeholder, emoji, punctuation or keyboard mash."""
+    return assess(text).substantive
+
+
+def assess(text: str, *, allow_one_word: bool = False) -> Substance:
+    """Why `text` is not substantive, or Substance(None) when it is. `allow_one_word` is for
+    fragments already cut out of a longer answer (one item of a list: "demos"), where a single
+    word is normal; whole answers need more than one."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return Substance("empty")
+    has_letters = any(ch.isalnum() for ch in text)
+    if not has_letters:
+        symbols = any(_is_symbol(ch) for ch in text)
+        return Substance("emoji" if symbols else "punctuation")
+    head = text[:MAX_CHARS_LOOKED_AT]  # the verdict never needs more: long text is not one word
+    squashed = "".join(ch for ch in head.casefold() if ch.isalnum())
+    if squashed in PLACEHOLDERS:
+        return Substance("placeholder")
+    if len(set(squashed)) <= 2 and len(squashed) >= 3:
+        return Substance("repetition")  # "aaaa", "lol lol lol" is caught by the word rules
+    words = "".join(ch if ch.isalnum() else " " for ch in head).split()
+    if _is_mash(words):
+        return Substance("keyboard_mash")
+    if len({w.casefold() for w in words}) == 1 and len(words) > 1:
+        return Substance("repetition")
+    if len(words) < 2 and not allow_one_word and not _continuous(head):
+        return Substance("one_word")
+    return Substance(None)
+
+
+def _is_symbol(ch: str) -> bool:
+    return unicodedata.category(ch) in ("So", "Sk", "Sm", "Sc", "Cs") or ord(ch) > 0x1F000
+
+
+def _continuous(text: str) -> bool:
+    """Enough characters of a script written without spaces to be more than one word."""
+    if text.isascii():
+        return False
+    return sum(_is_continuous(ch) for ch in text) >= MIN_CONTINUOUS_CHARS
+
+
+def _is_continuous(ch: str) -> bool:
+    if ord(ch) < 0x0E00:  # below Thai: every script there is written with spaces
+        return False
+    return unicodedata.name(ch, "").startswith(_CONTINUOUS_SCRIPTS)
+
+
+def _is_mash(words: list[str]) -> bool:
+    """Most Latin-letter words are runs along a keyboard row ("asdfgh", "qwerty") or long
+    strings with no vowel ("jkdfslkj"). Acronyms (upper case) and digits are not mash."""
+    latin = [w for w in words if w.isascii() and w.isalpha() and not w.isupper()]
+    if not latin or len(latin) * 2 < len(words):
+        return False
+    mashed = sum(_mashed_word(w.lower()) for w in latin)
+    return mashed * 2 >= len(latin)
+
+
+def _mashed_word(word: str) -> bool:
+    pairs = [word[i:i + 2] for i in range(len(word) - 1)]
+    if len(word) < 5:
+        return False
+    return (sum(p in _ROW_PAIRS for p in pairs) >= MASH_RUN_SHARE * len(pairs)
+            or not any(ch in _VOWELS for ch in word))
