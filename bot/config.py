@@ -203,6 +203,11 @@ class Settings(BaseSettings):
         description="A lead overdue by more than this (owner's business time) is escalated to the"
                     " owner's manager",
     )
+    lead_touch_merge_minutes: int = Field(
+        default=10, ge=0, le=240,
+        description="Touches of one lead within this many minutes of each other count once for its"
+                    " follow-up cadence (a call and the email recapping it are one touch)",
+    )
     webhook_secret: SecretStr | None = Field(
         default=None, description="Shared secret that signs POST /webhooks/leads requests (HMAC-SHA256)"
     )

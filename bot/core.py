@@ -337,14 +337,20 @@ class BotCore:
         return [Message.plain("That button is no longer active. Type `/align help` for options.")]
 
     async def _lead_action(self, member: Member, event: ActionInvoked) -> list[Message]:
-        """A nudge button: done / snooze / disqualify; the nudge is updated to show what was done."""
+        """A nudge button: done / snooze / disqualify, and an escalation's reassign; the nudge is
+        updated to show what was done."""
         verb, _, lead_id = event.action_id.split(":", 1)[1].partition(":")
-        if not lead_id.isdigit() or verb not in ("done", "snooze", "disqualify"):
+        if not lead_id.isdigit() or verb not in ("done", "snooze", "disqualify", "reassign"):
             return [Message.plain("That button is no longer active. Type `/align help` for options.")]
         actions = LeadActions(self.ctx)
         try:
             if verb == "done":
                 outcome = await actions.touched(member, int(lead_id), "nudge")
+            elif verb == "reassign":  # an escalation's "Give to ..." / "Take it myself"
+                if not event.value.isdigit():
+                    return [Message.plain("That button is no longer active.")]
+                return [Message.plain(await actions.reassign(member, int(lead_id), int(event.value),
+                                                             "escalation"))]
             elif verb == "snooze":
                 outcome = await actions.snooze(member, int(lead_id), event.value or "1d", "nudge")
             elif not event.value:

@@ -75,8 +75,15 @@ async def leads_list(cc: CommandContext, args: Args) -> list[Message]:
 async def _act(cc: CommandContext, args: Args, verb: str) -> list[Message]:
     caller = cc.require_member()
     actions = LeadActions(cc.ctx)
-    reference, rest = args.positional[0], " ".join(args.positional[1:]).strip()
     try:
+        # "Acme Bank 3d": the company may be several words; the rest is the note, time or reason
+        reference, rest = await actions.pick(caller, args.positional,
+                                             rest_required=verb in ("snooze", "disqualify",
+                                                                    "reassign"))
+        if verb == "reassign":
+            async with cc.ctx.db.session() as session:
+                member = await cc.resolve(MemberDirectory(session), rest)
+            return [Message.plain(await actions.reassign(caller, reference, member, "command"))]
         if verb == "touched":
             return [Message.plain(await actions.touched(caller, reference, "command", rest or None))]
         if verb == "snooze":  # min_args=2: the spec guarantees a reference and a time
@@ -102,6 +109,10 @@ async def lead_disqualify(cc: CommandContext, args: Args) -> list[Message]:
     return await _act(cc, args, "disqualify")
 
 
+async def lead_reassign(cc: CommandContext, args: Args) -> list[Message]:
+    return await _act(cc, args, "reassign")
+
+
 async def lead_qualify(cc: CommandContext, args: Args) -> list[Message]:
     return await _act(cc, args, "qualify")
 
@@ -123,4 +134,8 @@ DISQUALIFY = CommandSpec(("lead", "disqualify"), "lead disqualify <lead> <reason
 QUALIFY = CommandSpec(("lead", "qualify"), "lead qualify <lead>", "Mark a lead as qualified",
                       "lead qualify #12", lead_qualify, min_args=1,
                       reach=(Reach("lead qualify {lead}", "team"),))
-SPECS = (LEADS, TOUCHED, SNOOZE, DISQUALIFY, QUALIFY)
+REASSIGN = CommandSpec(("lead", "reassign"), "lead reassign <lead> <member>",
+                       "Give a lead to someone on your team (managers and admins)",
+                       "lead reassign Acme Bank Dana", lead_reassign, min_args=2,
+                       reach=(Reach("lead reassign {lead} {member}", "team"),))
+SPECS = (LEADS, TOUCHED, SNOOZE, DISQUALIFY, QUALIFY, REASSIGN)

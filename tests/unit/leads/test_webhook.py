@@ -147,3 +147,13 @@ async def test_unicode_names_are_stored_as_sent(client: Client) -> None:
     status, _ = await client.post("/webhooks/leads", {**LEAD, "company": company, "contact_name": contact})
     lead = (await leads(client.core))["M-1"]
     assert status == 201 and (lead.company, lead.contact_name) == (company, contact)
+
+
+async def test_a_touch_before_the_lead_engaged_gets_422_with_the_reason(client: Client) -> None:
+    assert (await client.post("/webhooks/leads", LEAD))[0] == 201
+    early = {"event": {"type": "touch", "at": "2026-03-02T13:00:00Z", "source": "marketo",
+                       "event_id": "t-early"}}
+    status, body = await client.post("/webhooks/leads/M-1/events", early)
+    assert status == 422
+    assert "before the lead first engaged (2026-03-02 13:30 UTC)" in body["error"]
+    assert await events(client.core, "touch") == []
