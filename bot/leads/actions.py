@@ -64,8 +64,11 @@ class LeadActions:
         """The lead the first words of a command name, and the words after it (a note, a time,
         a member). The longest run of words naming a lead wins, but only if no shorter run
         names a different one ("Acme Bank called" with leads "Acme" and "Acme Bank" is
-        ambiguous: the caller is asked for quotes or the #id)."""
+        ambiguous: the caller is asked for the #id, or quotes around a company of several
+        words - a first word with a space in it was quoted, and is taken whole)."""
         longest = min(len(words) - (1 if rest_required else 0), MAX_WORDS)
+        if words and " " in words[0].strip():
+            longest = 1  # "Acme Bank" was quoted: the quotes say where the company ends
         async with self.ctx.db.session() as session:
             readings: list[tuple[int, list[Lead]]] = []
             for count in range(longest, 0, -1):
