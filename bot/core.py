@@ -51,6 +51,7 @@ from bot.events import (
 )
 from bot.leads.actions import LeadActionError, LeadActions
 from bot.leads.nudges import NudgeJob
+from bot.leads.sync_job import LeadsSyncJob
 from bot.ops import logs
 from bot.ops.alerts import FailureAlerts
 from bot.people.home import home
@@ -131,7 +132,8 @@ class BotCore:
 
     def _jobs(self) -> list[ScheduledJob]:
         """What `digest` and `nudges` schedules do; a kind without a job cannot be scheduled."""
-        return [NudgeJob(self.ctx, self.outbox), DigestJob(self.ctx, self.outbox)]
+        return [NudgeJob(self.ctx, self.outbox), DigestJob(self.ctx, self.outbox),
+                LeadsSyncJob(self.ctx)]
 
     def attach(self, port: ChatPort) -> None:
         self.ctx.ports[port.platform] = port

@@ -17,6 +17,8 @@ from bot.leads.actions import LeadActionError, LeadActions
 from bot.leads.book import LeadBook
 from bot.leads.cadence import OPEN_STATUSES
 from bot.leads.render import LeadCard, list_lines
+from bot.leads.sources import configured
+from bot.leads.sync_job import sync_sources
 from bot.people.members import MemberDirectory, is_admin
 from bot.storage.models import Lead, Member
 
@@ -113,6 +115,16 @@ async def lead_reassign(cc: CommandContext, args: Args) -> list[Message]:
     return await _act(cc, args, "reassign")
 
 
+async def leads_sync(cc: CommandContext, args: Args) -> list[Message]:
+    """Sync now: the same run as the `leads-sync` schedule, for one source or all configured."""
+    source = args.get(0)
+    if source is None and not configured(cc.ctx):
+        raise UsageError("No CRM is set up: set HUBSPOT_ACCESS_TOKEN or SALESFORCE_USERNAME and"
+                         " its login (see the README's Leads section), then `/align leads sync`.")
+    reports = await sync_sources(cc.ctx, [source.lower()] if source else None)
+    return [Message.plain("\n".join(r.summary() for r in reports))]
+
+
 async def lead_qualify(cc: CommandContext, args: Args) -> list[Message]:
     return await _act(cc, args, "qualify")
 
@@ -138,4 +150,7 @@ REASSIGN = CommandSpec(("lead", "reassign"), "lead reassign <lead> <member>",
                        "Give a lead to someone on your team (managers and admins)",
                        "lead reassign Acme Bank Dana", lead_reassign, min_args=2,
                        reach=(Reach("lead reassign {lead} {member}", "team"),))
-SPECS = (LEADS, TOUCHED, SNOOZE, DISQUALIFY, QUALIFY, REASSIGN)
+SYNC = CommandSpec(("leads", "sync"), "leads sync [hubspot|salesforce]",
+                   "Sync leads from the CRM now and write back what reps did (admins)",
+                   "leads sync", leads_sync, admin_only=True, max_args=1)
+SPECS = (LEADS, TOUCHED, SNOOZE, DISQUALIFY, QUALIFY, REASSIGN, SYNC)

@@ -12,7 +12,8 @@ quotes when only one reading of the words names a lead (`pick`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -24,6 +25,8 @@ from bot.delivery import ref_to_json
 from bot.events import Button, Buttons, Message, MessageRef, Text
 from bot.leads.book import LeadBook, TouchRefused
 from bot.leads.render import LeadCard, local, nudge_message
+from bot.leads.sources import CRM_SOURCES
+from bot.leads.writeback import WriteBacks
 from bot.people.members import is_admin
 from bot.port import DeliveryError
 from bot.scheduling.business_time import add_business_time
@@ -121,7 +124,7 @@ class LeadActions:
 
     async def touched(self, actor: Member, reference: str | int, via: str,
                       note: str | None = None) -> str:
-        async with self.ctx.db.session() as session:
+        async with self._changing() as (session, changed):
             lead = await self._lead(session, reference, actor)
             book = LeadBook(self.ctx, session)
             counted = lead.touches
@@ -131,9 +134,21 @@ class LeadActions:
                 raise LeadActionError(str(exc)) from None
             reader_next = await self._next_text(book, lead, actor)
             merged = lead.touches == counted  # within minutes of the last: one touch for the cadence
+            changed.append(lead)
             return self.ctx.prompts.say("lead_touch_merged" if merged else "lead_touched",
                                         company=lead.company, touches=lead.touches,
                                         next=reader_next)
+
+    @asynccontextmanager
+    async def _changing(self) -> AsyncIterator[tuple[AsyncSession, list[Lead]]]:
+        """A session for an action; once it committed, leads from a CRM that the action changed
+        are written back in the background (the write is queued with the change, so if this
+        attempt fails the next sync run retries it)."""
+        changed: list[Lead] = []
+        async with self.ctx.db.session() as session:
+            yield session, changed
+        if any(lead.source in CRM_SOURCES for lead in changed):
+            self.ctx.spawn(WriteBacks(self.ctx).drain(), "CRM write-back")
 
     async def _next_text(self, book: LeadBook, lead: Lead, reader: Member) -> str:
         due = await book.due_step(lead)
@@ -146,7 +161,7 @@ class LeadActions:
     async def reassign(self, actor: Member, reference: str | int, new_owner: Member | int,
                        via: str) -> str:
         """Give a lead to another member (a manager's escalation button or typed command)."""
-        async with self.ctx.db.session() as session:
+        async with self._changing() as (session, changed):
             lead = await self._lead(session, reference, actor)
             owner = await session.get(Member, new_owner) if isinstance(new_owner, int) else (
                 await session.get(Member, new_owner.id))
@@ -163,6 +178,7 @@ class LeadActions:
             if not await book.reassign(lead, owner, actor, via):
                 return self.ctx.prompts.say("lead_reassign_same", company=lead.company,
                                             owner=owner.name)
+            changed.append(lead)
             return self.ctx.prompts.say("lead_reassigned", company=lead.company, owner=owner.name,
                                         next=await self._next_text(book, lead, actor))
 
@@ -177,9 +193,10 @@ class LeadActions:
 
     async def set_status(self, actor: Member, reference: str | int, status: str,
                          reason: str | None, via: str) -> str:
-        async with self.ctx.db.session() as session:
+        async with self._changing() as (session, changed):
             lead = await self._lead(session, reference, actor)
             await LeadBook(self.ctx, session).set_status(lead, status, reason, actor, via)
+            changed.append(lead)
             if status == "disqualified":
                 return self.ctx.prompts.say("lead_disqualified", company=lead.company,
                                             reason=reason or "no reason given")

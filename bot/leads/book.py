@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import BotContext
+from bot.leads import writeback
 from bot.leads.cadence import CLOSED_STATUSES, DueStep, merge_touches, next_step
 from bot.scheduling.availability import member_calendar
 from bot.scheduling.calendar import WorkCalendar
@@ -196,10 +197,13 @@ class LeadBook:
                     LeadEvent.event_key == key[:200]))).first() is not None):
             return False
         assert lead.id is not None
-        self.session.add(LeadEvent(lead_id=lead.id, kind=kind, at=at, member_id=member_id, via=via,
-                                   detail=detail[:500], note=note[:MAX_NOTE] if note else None,
-                                   event_key=key[:200] if key else None))
+        event = LeadEvent(lead_id=lead.id, kind=kind, at=at, member_id=member_id, via=via,
+                          detail=detail[:500], note=note[:MAX_NOTE] if note else None,
+                          event_key=key[:200] if key else None)
+        self.session.add(event)
         await self.session.flush()
+        if await writeback.queue(self.session, lead, event, self.ctx.clock.now()):
+            await self.session.flush()  # the CRM write commits with the event, or neither does
         return True
 
     async def touch(self, lead: Lead, by: Member | None, at: datetime, via: str,
@@ -247,7 +251,7 @@ class LeadBook:
             return False
         previous = await self.owner(lead)
         await self.record(lead, "reassigned", self.ctx.clock.now(), by.id if by else None, via,
-                          f"{previous.name} -> {owner.name}")
+                          f"{previous.name} -> {owner.name}", note=owner.email or "")
         lead.owner_id = owner.id
         self._owners[owner.id] = owner
         lead.nudged_step = None
