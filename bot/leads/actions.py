@@ -25,7 +25,7 @@ from bot.delivery import ref_to_json
 from bot.events import Button, Buttons, Message, MessageRef, Text
 from bot.leads.book import LeadBook, TouchRefused
 from bot.leads.render import LeadCard, local, nudge_message
-from bot.leads.sources import CRM_SOURCES
+from bot.leads.sources import configured
 from bot.leads.writeback import WriteBacks
 from bot.people.members import is_admin
 from bot.port import DeliveryError
@@ -147,7 +147,7 @@ class LeadActions:
         changed: list[Lead] = []
         async with self.ctx.db.session() as session:
             yield session, changed
-        if any(lead.source in CRM_SOURCES for lead in changed):
+        if any(lead.source in configured(self.ctx) for lead in changed):
             self.ctx.spawn(WriteBacks(self.ctx).drain(), "CRM write-back")
 
     async def _next_text(self, book: LeadBook, lead: Lead, reader: Member) -> str:

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.context import BotContext
 from bot.leads import writeback
 from bot.leads.cadence import CLOSED_STATUSES, DueStep, merge_touches, next_step
+from bot.leads.sources import configured
 from bot.scheduling.availability import member_calendar
 from bot.scheduling.calendar import WorkCalendar
 from bot.storage.models import Holiday, Lead, LeadEvent, Member
@@ -202,7 +203,8 @@ class LeadBook:
                           event_key=key[:200] if key else None)
         self.session.add(event)
         await self.session.flush()
-        if await writeback.queue(self.session, lead, event, self.ctx.clock.now()):
+        if lead.source in configured(self.ctx) and await writeback.queue(
+                self.session, lead, event, self.ctx.clock.now()):
             await self.session.flush()  # the CRM write commits with the event, or neither does
         return True
 

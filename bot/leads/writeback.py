@@ -38,7 +38,8 @@ def write_key(source: str, event_id: int) -> str:
 
 
 async def queue(session: AsyncSession, lead: Lead, event: LeadEvent, now: datetime) -> bool:
-    """Queue the CRM write for `event` if it is a person's action on a CRM lead."""
+    """Queue the CRM write for `event` if it is a person's action on a CRM lead (the caller
+    checks the CRM is set up: a CSV row that merely says "hubspot" writes nothing back)."""
     if (lead.source not in CRM_SOURCES or event.via not in ACTION_VIAS
             or event.kind not in WRITTEN_KINDS or event.id is None):
         return False

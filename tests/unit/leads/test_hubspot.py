@@ -263,3 +263,18 @@ def test_the_cli_dry_run_reads_hubspot_and_refuses_an_unknown_source(
         assert "101: owner 'dana@example.com' is not a member" in result.output  # empty team
         bad = CliRunner().invoke(app, ["leads", "sync", "--source", "pipedrive"], env=env)
         assert bad.exit_code != 0 and "not a CRM I can sync" in bad.output
+
+
+async def test_a_csv_lead_that_says_hubspot_writes_nothing_back_while_hubspot_is_not_set_up(
+        core: BotCore, tmp_path: Path) -> None:
+    from bot.leads.csv_import import import_csv
+    from tests.unit.leads.support import lead_row, write_csv
+
+    await setup_team(core)
+    rows = [lead_row("hs-1", "Ledgerly", "Dana", "2026-03-02T13:30:00Z")]  # source: hubspot
+    assert (await import_csv(core.ctx, write_csv(tmp_path / "l.csv", rows))).created == 1
+    assert "Logged a touch" in await say(core, "dana", "/align lead touched Ledgerly called")
+    await core.ctx.drain()
+    async with core.ctx.db.session() as session:
+        assert (await session.exec(select(OutboundMessage).where(
+            OutboundMessage.kind == "crm_hubspot"))).all() == []
