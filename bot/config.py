@@ -203,6 +203,111 @@ class Settings(BaseSettings):
         description="A lead overdue by more than this (owner's business time) is escalated to the"
                     " owner's manager",
     )
+    lead_touch_merge_minutes: int = Field(
+        default=10, ge=0, le=240,
+        description="Touches of one lead within this many minutes of each other count once for its"
+                    " follow-up cadence (a call and the email recapping it are one touch)",
+    )
+    # --- CRM sync (HubSpot) ---
+    hubspot_access_token: SecretStr | None = Field(
+        default=None, validation_alias=_plain("HUBSPOT_ACCESS_TOKEN"),
+        description="HubSpot private app token (scopes: crm.objects.contacts.read/write,"
+                    " crm.objects.owners.read); unset: no HubSpot sync",
+    )
+    hubspot_base_url: str = Field(
+        default="https://api.hubapi.com", description="HubSpot's API address (a proxy, or a test"
+                                                      " server)",
+    )
+    hubspot_lifecycle_stages: Annotated[list[str], NoDecode] = Field(
+        default=["lead", "marketingqualifiedlead"],
+        description="Comma-separated lifecycle stages of the contacts synced as leads (empty: any)",
+    )
+    hubspot_lead_statuses: Annotated[list[str], NoDecode] = Field(
+        default=[], description="Comma-separated hs_lead_status values synced (empty: any)",
+    )
+    hubspot_segment_property: str = Field(
+        default="industry", description="Contact property holding the segment (matched to the"
+                                        " strategy's segment ids, names and aliases)",
+    )
+    hubspot_content_property: str = Field(
+        default="recent_conversion_event_name",
+        description="Contact property naming the content engaged with (content ids or titles"
+                    " from the strategy's library; other values are ignored)",
+    )
+    hubspot_engagement_properties: Annotated[list[str], NoDecode] = Field(
+        default=["recent_conversion_date", "hs_email_last_click_date",
+                 "hs_analytics_last_visit_timestamp"],
+        description="Comma-separated contact date properties that mark engagement (form"
+                    " submission, email click, page visit); the earliest one set is when the lead"
+                    " engaged, and a contact with none set is not a lead yet",
+    )
+    hubspot_disqualified_status: str = Field(
+        default="UNQUALIFIED", description="hs_lead_status a rep's Disqualify sets in HubSpot",
+    )
+    # --- CRM sync (Salesforce) ---
+    salesforce_username: str | None = Field(
+        default=None, validation_alias=_plain("SALESFORCE_USERNAME"),
+        description="Salesforce integration user; unset: no Salesforce sync",
+    )
+    salesforce_password: SecretStr | None = Field(
+        default=None, validation_alias=_plain("SALESFORCE_PASSWORD"),
+        description="Password login: the user's password (with SALESFORCE_SECURITY_TOKEN)",
+    )
+    salesforce_security_token: SecretStr | None = Field(
+        default=None, validation_alias=_plain("SALESFORCE_SECURITY_TOKEN"),
+        description="Password login: the user's security token",
+    )
+    salesforce_consumer_key: str | None = Field(
+        default=None, validation_alias=_plain("SALESFORCE_CONSUMER_KEY"),
+        description="JWT bearer login: the connected app's consumer key (instead of a password)",
+    )
+    salesforce_private_key_file: Path | None = Field(
+        default=None, validation_alias=_plain("SALESFORCE_PRIVATE_KEY_FILE"),
+        description="JWT bearer login: the private key (PEM) whose certificate the connected app"
+                    " holds",
+    )
+    salesforce_domain: str = Field(
+        default="login", validation_alias=_plain("SALESFORCE_DOMAIN"),
+        description="login (production), test (sandbox) or a My Domain prefix",
+    )
+    salesforce_login_url: str = Field(
+        default="", description="Password login at this URL instead of https://<domain>"
+                                ".salesforce.com (a My Domain URL, a test server)",
+    )
+    salesforce_api_version: str = Field(default="59.0", description="Salesforce REST API version")
+    salesforce_lead_statuses: Annotated[list[str], NoDecode] = Field(
+        default=["Open - Not Contacted", "Working - Contacted"],
+        description="Comma-separated Lead Status values synced (empty: any not converted)",
+    )
+    salesforce_segment_field: str = Field(
+        default="Industry", description="Lead field holding the segment (matched to the strategy's"
+                                        " segment ids, names and aliases)",
+    )
+    salesforce_engagement_fields: Annotated[list[str], NoDecode] = Field(
+        default=["CreatedDate"],
+        description="Comma-separated Lead date/time fields that mark engagement (e.g. a"
+                    " marketing automation field such as pi__last_activity__c); the earliest set"
+                    " is when the lead engaged",
+    )
+    salesforce_content_field: str = Field(
+        default="", description="Lead field naming the content engaged with (library ids or"
+                                " titles); empty: none",
+    )
+    salesforce_disqualified_status: str = Field(
+        default="Closed - Not Converted", description="Lead Status a rep's Disqualify sets",
+    )
+    salesforce_reason_field: str = Field(
+        default="", description="Lead field that gets a Disqualify's reason (e.g. a custom"
+                                " Disqualified_Reason__c); the reason is also logged as a Task",
+    )
+    crm_page_size: int = Field(
+        default=100, ge=1, le=200, description="Records a CRM sync reads per request",
+    )
+    crm_max_wait: float = Field(
+        default=10.0, ge=0, le=120,
+        description="Longest Retry-After (seconds) a CRM call waits out before trying again; a"
+                    " longer one ends the run, which resumes from its cursor next time",
+    )
     webhook_secret: SecretStr | None = Field(
         default=None, description="Shared secret that signs POST /webhooks/leads requests (HMAC-SHA256)"
     )
@@ -268,9 +373,20 @@ class Settings(BaseSettings):
                     " more evenly between processes, larger costs less database work per message",
     )
 
+    @field_validator("hubspot_lifecycle_stages", "hubspot_lead_statuses",
+                     "hubspot_engagement_properties", "salesforce_lead_statuses",
+                     "salesforce_engagement_fields", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        """`a, b,c` in the environment is a list; blank is the empty list."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret",
                      "slack_client_secret", "microsoft_app_password", "openai_api_key",
-                     "webhook_secret", "metrics_token", mode="before")
+                     "webhook_secret", "metrics_token", "hubspot_access_token",
+                     "salesforce_password", "salesforce_security_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """`WEBHOOK_SECRET=` (a blank line in .env) means no secret, never an empty one: an

@@ -51,6 +51,7 @@ from bot.events import (
 )
 from bot.leads.actions import LeadActionError, LeadActions
 from bot.leads.nudges import NudgeJob
+from bot.leads.sync_job import LeadsSyncJob
 from bot.ops import logs
 from bot.ops.alerts import FailureAlerts
 from bot.people.home import home
@@ -131,7 +132,8 @@ class BotCore:
 
     def _jobs(self) -> list[ScheduledJob]:
         """What `digest` and `nudges` schedules do; a kind without a job cannot be scheduled."""
-        return [NudgeJob(self.ctx, self.outbox), DigestJob(self.ctx, self.outbox)]
+        return [NudgeJob(self.ctx, self.outbox), DigestJob(self.ctx, self.outbox),
+                LeadsSyncJob(self.ctx)]
 
     def attach(self, port: ChatPort) -> None:
         self.ctx.ports[port.platform] = port
@@ -337,14 +339,20 @@ class BotCore:
         return [Message.plain("That button is no longer active. Type `/align help` for options.")]
 
     async def _lead_action(self, member: Member, event: ActionInvoked) -> list[Message]:
-        """A nudge button: done / snooze / disqualify; the nudge is updated to show what was done."""
+        """A nudge button: done / snooze / disqualify, and an escalation's reassign; the nudge is
+        updated to show what was done."""
         verb, _, lead_id = event.action_id.split(":", 1)[1].partition(":")
-        if not lead_id.isdigit() or verb not in ("done", "snooze", "disqualify"):
+        if not lead_id.isdigit() or verb not in ("done", "snooze", "disqualify", "reassign"):
             return [Message.plain("That button is no longer active. Type `/align help` for options.")]
         actions = LeadActions(self.ctx)
         try:
             if verb == "done":
                 outcome = await actions.touched(member, int(lead_id), "nudge")
+            elif verb == "reassign":  # an escalation's "Give to ..." / "Take it myself"
+                if not event.value.isdigit():
+                    return [Message.plain("That button is no longer active.")]
+                return [Message.plain(await actions.reassign(member, int(lead_id), int(event.value),
+                                                             "escalation"))]
             elif verb == "snooze":
                 outcome = await actions.snooze(member, int(lead_id), event.value or "1d", "nudge")
             elif not event.value:

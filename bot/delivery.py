@@ -52,6 +52,7 @@ LEASE = timedelta(minutes=5)  # the default of ALIGNBOT_DELIVERY_LEASE_SECONDS
 MAX_ATTEMPTS = 5
 _RELEASED = datetime(1970, 1, 1, tzinfo=UTC)  # failed transiently, not sent: retake as new
 _ABANDONED = datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)  # interrupted: retake, asking the platform
+RELEASED, ABANDONED = _RELEASED, _ABANDONED  # the same marks for other outbox users (CRM writes)
 
 
 def _retry_mark(claimed_at: datetime, exc: DeliveryError, *, given_up: bool) -> datetime:

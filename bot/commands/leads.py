@@ -17,6 +17,8 @@ from bot.leads.actions import LeadActionError, LeadActions
 from bot.leads.book import LeadBook
 from bot.leads.cadence import OPEN_STATUSES
 from bot.leads.render import LeadCard, list_lines
+from bot.leads.sources import configured
+from bot.leads.sync_job import sync_sources
 from bot.people.members import MemberDirectory, is_admin
 from bot.storage.models import Lead, Member
 
@@ -75,8 +77,15 @@ async def leads_list(cc: CommandContext, args: Args) -> list[Message]:
 async def _act(cc: CommandContext, args: Args, verb: str) -> list[Message]:
     caller = cc.require_member()
     actions = LeadActions(cc.ctx)
-    reference, rest = args.positional[0], " ".join(args.positional[1:]).strip()
     try:
+        # "Acme Bank 3d": the company may be several words; the rest is the note, time or reason
+        reference, rest = await actions.pick(caller, args.positional,
+                                             rest_required=verb in ("snooze", "disqualify",
+                                                                    "reassign"))
+        if verb == "reassign":
+            async with cc.ctx.db.session() as session:
+                member = await cc.resolve(MemberDirectory(session), rest)
+            return [Message.plain(await actions.reassign(caller, reference, member, "command"))]
         if verb == "touched":
             return [Message.plain(await actions.touched(caller, reference, "command", rest or None))]
         if verb == "snooze":  # min_args=2: the spec guarantees a reference and a time
@@ -102,6 +111,20 @@ async def lead_disqualify(cc: CommandContext, args: Args) -> list[Message]:
     return await _act(cc, args, "disqualify")
 
 
+async def lead_reassign(cc: CommandContext, args: Args) -> list[Message]:
+    return await _act(cc, args, "reassign")
+
+
+async def leads_sync(cc: CommandContext, args: Args) -> list[Message]:
+    """Sync now: the same run as the `leads-sync` schedule, for one source or all configured."""
+    source = args.get(0)
+    if source is None and not configured(cc.ctx):
+        raise UsageError("No CRM is set up: set HUBSPOT_ACCESS_TOKEN or SALESFORCE_USERNAME and"
+                         " its login (see the README's Leads section), then `/align leads sync`.")
+    reports = await sync_sources(cc.ctx, [source.lower()] if source else None)
+    return [Message.plain("\n".join(r.summary() for r in reports))]
+
+
 async def lead_qualify(cc: CommandContext, args: Args) -> list[Message]:
     return await _act(cc, args, "qualify")
 
@@ -123,4 +146,11 @@ DISQUALIFY = CommandSpec(("lead", "disqualify"), "lead disqualify <lead> <reason
 QUALIFY = CommandSpec(("lead", "qualify"), "lead qualify <lead>", "Mark a lead as qualified",
                       "lead qualify #12", lead_qualify, min_args=1,
                       reach=(Reach("lead qualify {lead}", "team"),))
-SPECS = (LEADS, TOUCHED, SNOOZE, DISQUALIFY, QUALIFY)
+REASSIGN = CommandSpec(("lead", "reassign"), "lead reassign <lead> <member>",
+                       "Give a lead to someone on your team (managers and admins)",
+                       "lead reassign Acme Bank Dana", lead_reassign, min_args=2,
+                       reach=(Reach("lead reassign {lead} {member}", "team"),))
+SYNC = CommandSpec(("leads", "sync"), "leads sync [hubspot|salesforce]",
+                   "Sync leads from the CRM now and write back what reps did (admins)",
+                   "leads sync", leads_sync, admin_only=True, max_args=1)
+SPECS = (LEADS, TOUCHED, SNOOZE, DISQUALIFY, QUALIFY, REASSIGN, SYNC)

@@ -26,8 +26,9 @@ from bot.scheduling.when import Recurrence, WhenError, parse_when
 from bot.storage.models import Schedule
 from bot.strategy.durations import Duration, DurationError
 
-KINDS = ("checkin", "digest", "nudges")
-LATER_KINDS = {"digest": "manager digests", "nudges": "lead follow-up nudges"}  # jobs a build may lack
+KINDS = ("checkin", "digest", "nudges", "leads-sync")
+LATER_KINDS = {"digest": "manager digests", "nudges": "lead follow-up nudges",
+               "leads-sync": "the CRM lead sync"}  # jobs a build may lack
 MAX_REMINDERS = 5
 SHOWN_RUNS = 3
 SHOWN_ZONES = 3
@@ -93,7 +94,8 @@ def _zone_option(text: str | None) -> str | None:
 async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
     kind = args.positional[0].lower()
     if kind not in KINDS:
-        raise UsageError(f"'{kind}' is not something I can schedule; use checkin, digest or nudges. "
+        raise UsageError(f"'{kind}' is not something I can schedule; use checkin, digest, nudges or"
+                         " leads-sync. "
                          + ADD.usage_line())
     if kind not in cc.schedule_kinds:
         raise UsageError(f"Scheduling {LATER_KINDS.get(kind, kind)} is not in this version yet; check-ins"
@@ -116,7 +118,9 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
     now = cc.ctx.clock.now()
     schedule = Schedule(
         kind=kind, when_text=recurrence.text, anchor_date=now.date(),
-        target=await _target(cc, options.get("to", "all")), timezone=_zone_option(options.get("tz")),
+        target=(f"member:{cc.caller.id}" if kind == "leads-sync" and cc.caller  # once a run,
+                else await _target(cc, options.get("to", "all"))),  # not once per member
+        timezone=_zone_option(options.get("tz")),
         remind_after=remind_after, reminders=int(reminders) if remind_after else 0,
         close_after=close_after, processed_until=now,
         created_by=cc.caller.id if cc.caller else None, created_at=now, updated_at=now)
@@ -251,7 +255,7 @@ async def schedule_next(cc: CommandContext, args: Args) -> list[Message]:
 
 ADD = CommandSpec(
     ("schedule", "add"),
-    'schedule add checkin|digest|nudges "<when>" [to=reps|managers|all|<member>|team:<manager>]'
+    'schedule add checkin|digest|nudges|leads-sync "<when>" [to=reps|managers|all|<member>|team:<manager>]'
     " [tz=local|<zone>] [remind=<duration>|off] [reminders=<n>] [close=<duration>]",
     "Ask on a schedule, at each member's local time unless tz= says otherwise",
     'schedule add checkin "weekdays 09:00" to=reps remind=4h', schedule_add,

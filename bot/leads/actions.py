@@ -2,12 +2,18 @@
 typed command, with the nudge message updated in place so it shows what was done.
 
 Who may act: the owner, their manager (up the chain) and admins. Everyone else is told no, and
-nothing changes.
+nothing changes. Reassigning also needs the new owner to be the actor or on the actor's team
+(admins: anyone), so a rep cannot hand their leads to a peer.
+
+Typed commands name a lead by #id, external id or company; a company of several words needs no
+quotes when only one reading of the words names a lead (`pick`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,8 +23,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.context import BotContext
 from bot.delivery import ref_to_json
 from bot.events import Button, Buttons, Message, MessageRef, Text
-from bot.leads.book import LeadBook
+from bot.leads.book import LeadBook, TouchRefused
 from bot.leads.render import LeadCard, local, nudge_message
+from bot.leads.sources import configured
+from bot.leads.writeback import WriteBacks
 from bot.people.members import is_admin
 from bot.port import DeliveryError
 from bot.scheduling.business_time import add_business_time
@@ -29,6 +37,7 @@ from bot.strategy.durations import Duration, DurationError
 
 log = logging.getLogger(__name__)
 MAX_CHAIN = 20  # manager-of-manager levels checked before giving up (guards against loops)
+MAX_WORDS = 12  # words of a typed lead reference tried as a company name
 
 
 class LeadActionError(ValueError):
@@ -41,16 +50,53 @@ class LeadActions:
 
     # --- finding and permission -------------------------------------------------------
 
-    async def find(self, session: AsyncSession, reference: str, actor: Member) -> Lead:
-        """The lead `reference` names (#id, external id or company), among those `actor` may see."""
+    async def _named(self, session: AsyncSession, reference: str, actor: Member) -> list[Lead]:
+        """The leads `reference` names (#id, external id or company) that `actor` may act on."""
         ref = reference.strip().lstrip("#")
         candidates: list[Lead] = []
         if ref.isdigit() and (lead := await session.get(Lead, int(ref))) is not None:
             candidates = [lead]
-        if not candidates:
+        if not candidates and ref:
             candidates = list((await session.exec(select(Lead).where(
-                (col(Lead.external_id) == ref) | (col(Lead.company).ilike(ref))))).all())
-        visible = [lead for lead in candidates if await self.may_act(session, actor, lead)]
+                (col(Lead.external_id) == ref) | (col(Lead.company).ilike(
+                    ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"),
+                    escape="\\"))))).all())
+        return [lead for lead in candidates if await self.may_act(session, actor, lead)]
+
+    async def pick(self, actor: Member, words: Sequence[str], rest_required: bool) -> tuple[int, str]:
+        """The lead the first words of a command name, and the words after it (a note, a time,
+        a member). The longest run of words naming a lead wins, but only if no shorter run
+        names a different one ("Acme Bank called" with leads "Acme" and "Acme Bank" is
+        ambiguous: the caller is asked for the #id, or quotes around a company of several
+        words - a first word with a space in it was quoted, and is taken whole)."""
+        longest = min(len(words) - (1 if rest_required else 0), MAX_WORDS)
+        if words and " " in words[0].strip():
+            longest = 1  # "Acme Bank" was quoted: the quotes say where the company ends
+        async with self.ctx.db.session() as session:
+            readings: list[tuple[int, list[Lead]]] = []
+            for count in range(longest, 0, -1):
+                if found := await self._named(session, " ".join(words[:count]), actor):
+                    readings.append((count, found))
+        if not readings:
+            raise LeadActionError(f"I can't find a lead '{' '.join(words[:longest])[:60]}' among "
+                                  "yours. `/align leads mine` lists them with their numbers.")
+        count, found = readings[0]
+        if len(found) > 1:
+            listed = ", ".join(f"#{lead.id} {lead.company}" for lead in found[:5])
+            raise LeadActionError(f"'{' '.join(words[:count])[:60]}' matches several leads "
+                                  f"({listed}); use #id.")
+        others = {lead.id for _, leads in readings[1:] for lead in leads} - {found[0].id}
+        if others:
+            listed = ", ".join(f"#{i}" for i in sorted(i for i in [found[0].id, *others] if i))
+            raise LeadActionError(self.ctx.prompts.say(
+                "lead_ambiguous_words", words=" ".join(words[:count])[:60], listed=listed,
+                first=found[0].id))
+        assert found[0].id is not None
+        return found[0].id, " ".join(words[count:]).strip()
+
+    async def find(self, session: AsyncSession, reference: str, actor: Member) -> Lead:
+        """The lead `reference` names (#id, external id or company), among those `actor` may see."""
+        visible = await self._named(session, reference, actor)
         if not visible:
             raise LeadActionError(f"I can't find a lead '{reference[:60]}' among yours. "
                                   "`/align leads mine` lists them with their numbers.")
@@ -62,7 +108,10 @@ class LeadActions:
     async def may_act(self, session: AsyncSession, actor: Member, lead: Lead) -> bool:
         if is_admin(actor) or lead.owner_id == actor.id:
             return True
-        owner = await session.get(Member, lead.owner_id)
+        return await self.manages(session, actor, await session.get(Member, lead.owner_id))
+
+    async def manages(self, session: AsyncSession, actor: Member, owner: Member | None) -> bool:
+        """Whether `owner` is on `actor`'s team (a report, or a report's report, ...)."""
         for _ in range(MAX_CHAIN):
             if owner is None or owner.manager_id is None:
                 return False
@@ -75,16 +124,63 @@ class LeadActions:
 
     async def touched(self, actor: Member, reference: str | int, via: str,
                       note: str | None = None) -> str:
-        async with self.ctx.db.session() as session:
+        async with self._changing() as (session, changed):
             lead = await self._lead(session, reference, actor)
             book = LeadBook(self.ctx, session)
-            await book.touch(lead, actor, self.ctx.clock.now(), via, note=note)
-            due = await book.due_step(lead)
-            reader_next = (self.ctx.prompts.say(
-                "lead_next_due", step=due.label(self.ctx.strategy.cadence_for(lead.segment)),
-                due=local(due.due_at, actor)) if due else self.ctx.prompts.say("lead_no_more_due"))
-            return self.ctx.prompts.say("lead_touched", company=lead.company, touches=lead.touches,
+            counted = lead.touches
+            try:
+                await book.touch(lead, actor, self.ctx.clock.now(), via, note=note)
+            except TouchRefused as exc:
+                raise LeadActionError(str(exc)) from None
+            reader_next = await self._next_text(book, lead, actor)
+            merged = lead.touches == counted  # within minutes of the last: one touch for the cadence
+            changed.append(lead)
+            return self.ctx.prompts.say("lead_touch_merged" if merged else "lead_touched",
+                                        company=lead.company, touches=lead.touches,
                                         next=reader_next)
+
+    @asynccontextmanager
+    async def _changing(self) -> AsyncIterator[tuple[AsyncSession, list[Lead]]]:
+        """A session for an action; once it committed, leads from a CRM that the action changed
+        are written back in the background (the write is queued with the change, so if this
+        attempt fails the next sync run retries it)."""
+        changed: list[Lead] = []
+        async with self.ctx.db.session() as session:
+            yield session, changed
+        if any(lead.source in configured(self.ctx) for lead in changed):
+            self.ctx.spawn(WriteBacks(self.ctx).drain(), "CRM write-back")
+
+    async def _next_text(self, book: LeadBook, lead: Lead, reader: Member) -> str:
+        due = await book.due_step(lead)
+        if due is None:
+            return self.ctx.prompts.say("lead_no_more_due")
+        return self.ctx.prompts.say(
+            "lead_next_due", step=due.label(self.ctx.strategy.cadence_for(lead.segment)),
+            due=local(due.due_at, reader))
+
+    async def reassign(self, actor: Member, reference: str | int, new_owner: Member | int,
+                       via: str) -> str:
+        """Give a lead to another member (a manager's escalation button or typed command)."""
+        async with self._changing() as (session, changed):
+            lead = await self._lead(session, reference, actor)
+            owner = await session.get(Member, new_owner) if isinstance(new_owner, int) else (
+                await session.get(Member, new_owner.id))
+            if owner is None:
+                raise LeadActionError("That person is no longer known to the bot.")
+            if not (is_admin(actor) or owner.id == actor.id
+                    or await self.manages(session, actor, owner)):
+                raise LeadActionError(self.ctx.prompts.say("lead_reassign_refused",
+                                                           owner=owner.name))
+            if not owner.active:
+                raise LeadActionError(self.ctx.prompts.say(
+                    "lead_reassign_inactive", owner=owner.name, company=lead.company))
+            book = LeadBook(self.ctx, session)
+            if not await book.reassign(lead, owner, actor, via):
+                return self.ctx.prompts.say("lead_reassign_same", company=lead.company,
+                                            owner=owner.name)
+            changed.append(lead)
+            return self.ctx.prompts.say("lead_reassigned", company=lead.company, owner=owner.name,
+                                        next=await self._next_text(book, lead, actor))
 
     async def snooze(self, actor: Member, reference: str | int, until_text: str, via: str) -> str:
         async with self.ctx.db.session() as session:
@@ -97,9 +193,10 @@ class LeadActions:
 
     async def set_status(self, actor: Member, reference: str | int, status: str,
                          reason: str | None, via: str) -> str:
-        async with self.ctx.db.session() as session:
+        async with self._changing() as (session, changed):
             lead = await self._lead(session, reference, actor)
             await LeadBook(self.ctx, session).set_status(lead, status, reason, actor, via)
+            changed.append(lead)
             if status == "disqualified":
                 return self.ctx.prompts.say("lead_disqualified", company=lead.company,
                                             reason=reason or "no reason given")

@@ -11,19 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import BotContext
-from bot.leads.cadence import CLOSED_STATUSES, DueStep, next_step
+from bot.leads import writeback
+from bot.leads.cadence import CLOSED_STATUSES, DueStep, merge_touches, next_step
+from bot.leads.sources import configured
 from bot.scheduling.availability import member_calendar
 from bot.scheduling.calendar import WorkCalendar
 from bot.storage.models import Holiday, Lead, LeadEvent, Member
 
 STATUSES = ("new", "working", "qualified", "disqualified")
 MAX_NOTE = 2000
+
+
+class TouchRefused(ValueError):
+    """A touch that cannot have happened (before the lead engaged); the message says why."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +104,12 @@ class LeadBook:
         return member_calendar(member, self._holidays, settings.work_start, settings.work_end)
 
     async def touch_times(self, lead: Lead) -> list[datetime]:
-        return list((await self.session.exec(select(LeadEvent.at).where(
+        """The touches the cadence counts: a burst within ALIGNBOT_LEAD_TOUCH_MERGE_MINUTES is
+        one touch (every touch stays stored as its own event)."""
+        times = (await self.session.exec(select(LeadEvent.at).where(
             LeadEvent.lead_id == lead.id, LeadEvent.kind == "touch")
-            .order_by(col(LeadEvent.at)))).all())
+            .order_by(col(LeadEvent.at)))).all()
+        return merge_touches(times, timedelta(minutes=self.ctx.settings.lead_touch_merge_minutes))
 
     async def due_step(self, lead: Lead, ignore_away: bool = False) -> DueStep | None:
         """What the lead waits for now, derived from its touches (not from the cached column).
@@ -189,15 +198,25 @@ class LeadBook:
                     LeadEvent.event_key == key[:200]))).first() is not None):
             return False
         assert lead.id is not None
-        self.session.add(LeadEvent(lead_id=lead.id, kind=kind, at=at, member_id=member_id, via=via,
-                                   detail=detail[:500], note=note[:MAX_NOTE] if note else None,
-                                   event_key=key[:200] if key else None))
+        event = LeadEvent(lead_id=lead.id, kind=kind, at=at, member_id=member_id, via=via,
+                          detail=detail[:500], note=note[:MAX_NOTE] if note else None,
+                          event_key=key[:200] if key else None)
+        self.session.add(event)
         await self.session.flush()
+        if lead.source in configured(self.ctx) and await writeback.queue(
+                self.session, lead, event, self.ctx.clock.now()):
+            await self.session.flush()  # the CRM write commits with the event, or neither does
         return True
 
     async def touch(self, lead: Lead, by: Member | None, at: datetime, via: str,
                     channel: str = "", note: str | None = None, key: str | None = None) -> bool:
-        """Log a follow-up touch: the lead is being worked and its next step moves on."""
+        """Log a follow-up touch: the lead is being worked and its next step moves on. A touch
+        before the lead first engaged is refused (TouchRefused): it cannot be a follow-up, and
+        usually means a wrong time zone or date on the sender's side."""
+        if at < lead.engaged_at:
+            raise TouchRefused(self.ctx.prompts.say(
+                "lead_touch_before_engagement", company=lead.company, at=_utc(at),
+                engaged=_utc(lead.engaged_at)))
         if not await self.record(lead, "touch", at, by.id if by else None, via, channel, note, key):
             return False
         if lead.status == "new":
@@ -226,6 +245,22 @@ class LeadBook:
         await self.refresh(lead)
         return True
 
+    async def reassign(self, lead: Lead, owner: Member, by: Member | None, via: str) -> bool:
+        """Give the lead to `owner`: its follow-up moves to their calendar, and the current step
+        is nudged to them (and escalated to their manager) afresh. False if they own it already."""
+        assert owner.id is not None
+        if owner.id == lead.owner_id:
+            return False
+        previous = await self.owner(lead)
+        await self.record(lead, "reassigned", self.ctx.clock.now(), by.id if by else None, via,
+                          f"{previous.name} -> {owner.name}", note=owner.email or "")
+        lead.owner_id = owner.id
+        self._owners[owner.id] = owner
+        lead.nudged_step = None
+        lead.escalated_step = None
+        await self.refresh(lead)
+        return True
+
     async def refresh(self, lead: Lead, touches: list[datetime] | None = None) -> None:
         """Bring the counters and the cached due time in line with the events (`touches`: the
         touch times when the caller knows them, e.g. none for a lead just created)."""
@@ -240,3 +275,7 @@ class LeadBook:
         lead.next_due_at = due.due_at if due else None
         lead.updated_at = self.ctx.clock.now()
         self.session.add(lead)
+
+
+def _utc(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -13,14 +13,16 @@ days and hours, holidays, away periods):
   late) is due `steps[0]` after that latest touch instead, so touches never bunch up;
 - no step is due once `max_touches` touches were made or the steps run out, or when the lead is
   qualified or disqualified;
-- a snooze moves the due time to the end of the snooze, never earlier.
+- a snooze moves the due time to the end of the snooze, never earlier;
+- touches within a few minutes of each other (a call, then the email recapping it) are one touch
+  for the cadence (`merge_touches`): the rep worked the lead once, not twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.scheduling.business_time import add_business_time
 from bot.scheduling.calendar import WorkCalendar
@@ -43,6 +45,16 @@ class DueStep:
             return "first touch"
         total = min(len(policy.steps), policy.max_touches - 1)
         return f"follow-up {self.step} of {total}"
+
+
+def merge_touches(touches: Sequence[datetime], within: timedelta) -> list[datetime]:
+    """The touches the cadence counts: in time order, a touch less than `within` after the last
+    counted one belongs to it (a burst counts once, at its first touch)."""
+    counted: list[datetime] = []
+    for at in sorted(touches):
+        if not counted or at - counted[-1] >= within:
+            counted.append(at)
+    return counted
 
 
 def next_step(engaged_at: datetime, touches: Sequence[datetime], status: str,

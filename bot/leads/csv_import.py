@@ -4,6 +4,12 @@ Good rows go in, bad rows are reported with their line and reason, and importing
 again changes nothing (leads are keyed by source + external id, engagements by their time). Rows
 are committed in batches, so a 10,000-row file neither holds one huge transaction nor loses the
 batches before a failure.
+
+Forgiving of what spreadsheets do: the delimiter is sniffed from the header (European Excel
+writes `;`), segments may be given by name or alias, and what cannot be right is reported per
+line rather than guessed - a row with fewer or more cells than the header ("has 2 of 9
+columns"), an id already on an earlier line of the same file (only the first is imported), an
+engagement time in the future.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bot.context import BotContext
@@ -21,6 +28,8 @@ COLUMNS = ("external_id", "company", "contact_name", "contact_email", "segment",
            "engaged_at", "content")
 REQUIRED = ("external_id", "company", "segment", "owner", "engaged_at")
 BATCH = 500
+DELIMITERS = ",;\t|"
+FUTURE_SLACK = timedelta(minutes=5)  # clock skew between the exporting system and us
 
 
 class LeadFileError(ValueError):
@@ -59,18 +68,43 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _rows(path: Path, mapping: Mapping[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, {field: value}) per data row; checks the header first."""
+def _delimiter(header: str) -> str:
+    """The delimiter the file's header line uses most of `,` `;` tab `|` (European Excel writes
+    `;`), else the standard comma. The header alone decides: data cells may hold commas in
+    quotes, a header of field names seldom does."""
+    chosen = max(DELIMITERS, key=header.count)
+    return chosen if header.count(chosen) else ","
+
+
+def _rows(path: Path, mapping: Mapping[str, str]) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """(line number, {field: value}) per data row, or (line number, what is wrong with it) for
+    a row whose cells do not match the header; checks the header first."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        headers = set(reader.fieldnames or ())
+        delimiter = _delimiter(handle.readline())
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=delimiter)
+        names = [h.strip() for h in next(reader, [])]
+        headers = set(names)
         missing = [f for f in REQUIRED if mapping.get(f, f) not in headers]
         if missing:
             wanted = ", ".join(f"'{mapping.get(f, f)}'" for f in missing)
             raise LeadFileError(f"{path.name} has no column {wanted}; its columns are "
                                f"{', '.join(sorted(headers)) or 'none'}. Use --map FIELD=HEADER.")
-        for row in reader:
-            yield reader.line_num, {f: (row.get(mapping.get(f, f)) or "").strip() for f in COLUMNS}
+        index = {f: names.index(mapping.get(f, f)) for f in COLUMNS if mapping.get(f, f) in headers}
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line (spreadsheets leave them at the end)
+            if len(cells) > len(names) and not any(c.strip() for c in cells[len(names):]):
+                cells = cells[:len(names)]  # trailing empty cells, as spreadsheets write them
+            if len(cells) < len(names):
+                yield reader.line_num, f"has {len(cells)} of {len(names)} columns"
+                continue
+            if len(cells) > len(names):
+                yield reader.line_num, (f"has {len(cells)} columns, the header {len(names)} (a "
+                                        f"value with '{delimiter}' in it needs quotes)")
+                continue
+            yield reader.line_num, {f: cells[index[f]].strip() if f in index else ""
+                                    for f in COLUMNS}
 
 
 async def import_csv(ctx: BotContext, path: Path, mapping: Mapping[str, str] | None = None,
@@ -81,18 +115,34 @@ async def import_csv(ctx: BotContext, path: Path, mapping: Mapping[str, str] | N
         rows = list(_rows(path, mapping or {}))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise LeadFileError(f"cannot read {path}: {exc}") from None
+    latest = ctx.clock.now() + FUTURE_SLACK
+    first_line: dict[tuple[str, str], int] = {}  # (source, external id) -> its first line
     for start in range(0, len(rows), BATCH):
         async with ctx.db.session() as session:
             resolver = await LeadResolver.load(session, ctx.strategy)
             book = LeadBook(ctx, session)
             batch = rows[start:start + BATCH]
-            await book.preload((row["source"] or source, row["external_id"]) for _, row in batch)
+            await book.preload((row["source"] or source, row["external_id"])
+                               for _, row in batch if not isinstance(row, str))
             for line, row in batch:
+                if isinstance(row, str):
+                    report.errors.append((line, row))
+                    continue
+                key = (row["source"] or source, row["external_id"])
+                if row["external_id"] and key in first_line:
+                    report.errors.append((line, f"external_id '{key[1][:64]}' is also on line "
+                                                f"{first_line[key]}; only that row is imported"))
+                    continue
+                first_line.setdefault(key, line)
                 try:
+                    engaged_at = parse_time(row["engaged_at"])
+                    if engaged_at > latest:
+                        raise LeadRejected(f"engaged_at {row['engaged_at'][:40]} is in the future"
+                                           " (check the date and its time zone)")
                     data = resolver.lead(
                         source=row["source"] or source, external_id=row["external_id"],
                         company=row["company"], segment=row["segment"], owner=row["owner"],
-                        engaged_at=parse_time(row["engaged_at"]), contact_name=row["contact_name"],
+                        engaged_at=engaged_at, contact_name=row["contact_name"],
                         contact_email=row["contact_email"], content=row["content"].split(";"))
                 except LeadRejected as exc:
                     report.errors.append((line, str(exc)))

@@ -2,14 +2,15 @@
 
 Both intakes share these rules, so a lead is accepted or refused the same way whichever way it
 arrives: the owner is a known active member (by name or email), the segment is one of the
-strategy's, content ids are in the strategy's content library, the time is ISO 8601 (a time
-without a zone is read as UTC and the caller is told so by the docs, not guessed per row).
+strategy's (by id, name or alias), content ids are in the strategy's content library, the time
+is ISO 8601 (a time without a zone is read as UTC and the caller is told so by the docs, not
+guessed per row).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import func
@@ -44,6 +45,7 @@ class LeadResolver:
 
     strategy: Strategy
     members: dict[str, Member]
+    _segment_names: dict[str, set[str]] | None = field(default=None, repr=False)
 
     @classmethod
     async def load(cls, session: AsyncSession, strategy: Strategy,
@@ -69,12 +71,32 @@ class LeadResolver:
                                "name or email of someone added with /align team add)")
         return member
 
-    def segment(self, segment_id: str) -> str:
-        segment_id = segment_id.strip()
-        if segment_id not in self.strategy.segment_ids:
-            known = ", ".join(sorted(self.strategy.segment_ids))
-            raise LeadRejected(f"segment '{segment_id[:64]}' is not in the strategy ({known})")
-        return segment_id
+    def segment(self, segment: str) -> str:
+        """The strategy's segment id for what a sender calls it: the id, the segment's name or
+        one of its aliases, in any case ("Mid-market fintech", "fintech", "MIDMARKET_FINTECH"),
+        so a CRM's picklist values work without a mapping table."""
+        text = segment.strip()
+        if text in self.strategy.segment_ids:
+            return text
+        matches = self.segment_names().get(" ".join(text.lower().split()), set())
+        if len(matches) == 1:
+            return next(iter(matches))
+        if len(matches) > 1:
+            raise LeadRejected(f"segment '{text[:64]}' could be any of {', '.join(sorted(matches))}"
+                               "; use the segment id")
+        known = ", ".join(sorted(self.strategy.segment_ids))
+        raise LeadRejected(f"segment '{text[:64]}' is not in the strategy ({known}; their names"
+                           " and aliases work too)")
+
+    def segment_names(self) -> dict[str, set[str]]:
+        """Every lower-cased id, name and alias, with the segment ids it names."""
+        if self._segment_names is None:
+            names: dict[str, set[str]] = {}
+            for item in self.strategy.segments:
+                for name in (item.id, item.name, *item.aliases):
+                    names.setdefault(" ".join(name.lower().split()), set()).add(item.id)
+            self._segment_names = names
+        return self._segment_names
 
     def content(self, ids: Iterable[str]) -> tuple[str, ...]:
         known = {c.id for c in self.strategy.content}

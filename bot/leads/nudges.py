@@ -186,7 +186,12 @@ class NudgeJob:
 
     async def _send_escalation(self, manager: Member, items: list[tuple[LeadCard, str]],
                                key: str, now: datetime) -> bool:
-        message = escalation_message(self.ctx.prompts, self.ctx.strategy, items, manager, now)
+        async with self.ctx.db.session() as session:  # whom the manager can hand a lead to
+            team = list((await session.exec(select(Member).where(
+                Member.manager_id == manager.id, col(Member.active).is_(True))
+                .order_by(col(Member.id)))).all())
+        message = escalation_message(self.ctx.prompts, self.ctx.strategy, items, manager, now,
+                                     team)
         ref = await self.outbox.deliver(manager, key, ESCALATION_KIND, message)
         if ref is None:
             return False

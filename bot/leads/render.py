@@ -16,9 +16,10 @@ from bot.events import Block, Button, Buttons, Fact, FactList, Message, Text
 from bot.leads.cadence import DueStep
 from bot.prompts import Prompts
 from bot.storage.models import Lead, Member
-from bot.strategy.schema import ContentItem, Strategy
+from bot.strategy.schema import ContentItem, Segment, Strategy
 
 MAX_LEADS_PER_MESSAGE = 10
+MAX_REASSIGN_BUTTONS = 3  # "Give to ..." buttons per escalated lead, besides "Take it myself"
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,45 @@ def engaged_text(strategy: Strategy, lead: Lead, reader: Member) -> str:
     return f"{what} - {local(lead.engaged_at, reader)}"
 
 
+def out_of_scope(strategy: Strategy, lead: Lead) -> Segment | None:
+    """The lead's segment when the strategy deliberately does not play there: such a lead is to be
+    qualified out, not followed up (the strategy's qualify-out task)."""
+    segment = next((s for s in strategy.segments if s.id == lead.segment), None)
+    return segment if segment is not None and not segment.in_scope else None
+
+
+def out_of_scope_blocks(prompts: Prompts, strategy: Strategy, lead: Lead, segment: Segment,
+                        reader: Member, outcome: str | None) -> list[Block]:
+    """An out-of-scope lead: "disqualify?" with the strategy's reason, and no follow-up buttons."""
+    line = prompts.say("lead_out_of_scope_line", company=lead.company,
+                       contact=lead.contact_name or "no contact", segment=segment.name)
+    blocks: list[Block] = [Text(line), FactList((
+        Fact("Why", _out_of_scope_why(prompts, segment)),
+        Fact("Engaged with", engaged_text(strategy, lead, reader))))]
+    if outcome:
+        blocks.append(Text(outcome, style="muted"))
+    else:
+        blocks.append(_out_of_scope_buttons(prompts, lead, segment))
+    return blocks
+
+
+def _out_of_scope_why(prompts: Prompts, segment: Segment) -> str:
+    """The strategy's own reason for not playing in the segment (its description)."""
+    return prompts.say("lead_out_of_scope_why", segment=segment.name,
+                       reason=segment.description or "it is outside our scope")
+
+
+def _out_of_scope_buttons(prompts: Prompts, lead: Lead, segment: Segment) -> Buttons:
+    return Buttons((Button(
+        f"lead:disqualify:{lead.id}", prompts.say("lead_out_of_scope_button"), style="danger",
+        value=prompts.say("lead_out_of_scope_reason", segment=segment.name)),))
+
+
 def lead_blocks(prompts: Prompts, strategy: Strategy, card: LeadCard, reader: Member,
                 now: datetime, actions: bool = True, outcome: str | None = None) -> list[Block]:
     """One lead: a line, what it engaged with, suggested content, and buttons or the outcome."""
+    if (excluded := out_of_scope(strategy, card.lead)) is not None:
+        return out_of_scope_blocks(prompts, strategy, card.lead, excluded, reader, outcome)
     lead, policy = card.lead, strategy.cadence_for(card.lead.segment)
     segment = next((s.name for s in strategy.segments if s.id == lead.segment), lead.segment)
     step = card.due.label(policy) if card.due else ""
@@ -120,25 +157,53 @@ def nudge_message(prompts: Prompts, strategy: Strategy, cards: Sequence[LeadCard
                               outcome=outcomes.get(card.lead.id))
     if len(cards) > len(shown):
         blocks.append(Text(prompts.say("lead_nudge_more", count=len(cards) - len(shown))))
-    lines = [heading] + [f"- {c.lead.company}: {due_text(c.due, now, reader)}" for c in cards]
+    lines = [heading] + [f"- {c.lead.company}: " + (
+        prompts.say("lead_out_of_scope_text") if out_of_scope(strategy, c.lead)
+        else due_text(c.due, now, reader)) for c in cards]
     return Message(text="\n".join(lines), blocks=tuple(blocks))
+
+
+def reassign_buttons(prompts: Prompts, lead: Lead, manager: Member,
+                     team: Sequence[Member]) -> Buttons:
+    """Give the lead to someone else on the manager's team, or take it over."""
+    others = [m for m in team if m.id not in (lead.owner_id, manager.id)][:MAX_REASSIGN_BUTTONS]
+    buttons = [Button(f"lead:reassign:{lead.id}", prompts.say("lead_reassign_button", name=m.name),
+                      value=str(m.id)) for m in others]
+    if manager.id != lead.owner_id:
+        buttons.append(Button(f"lead:reassign:{lead.id}", prompts.say("lead_reassign_self_button"),
+                              value=str(manager.id)))
+    return Buttons(tuple(buttons))
 
 
 def escalation_message(prompts: Prompts, strategy: Strategy,
                        items: Sequence[tuple[LeadCard, str]], manager: Member,
-                       now: datetime) -> Message:
-    """What a manager gets when their reports' leads are overdue or the owner is away."""
+                       now: datetime, team: Sequence[Member] = ()) -> Message:
+    """What a manager gets when their reports' leads are overdue or the owner is away, with
+    buttons to give each lead to someone on `team` (their active reports) or take it over; an
+    out-of-scope lead says so, with the Disqualify button instead."""
     heading = prompts.say("lead_escalation_heading", count=len(items), name=manager.name)
     blocks: list[Block] = [Text(heading, style="heading"),
                            Text(prompts.say("lead_escalation_intro"))]
     lines = [heading]
     for card, why in items[:MAX_LEADS_PER_MESSAGE * 2]:
         policy = strategy.cadence_for(card.lead.segment)
-        line = prompts.say("lead_escalation_line", company=card.lead.company, owner=card.owner.name,
-                           step=card.due.label(policy) if card.due else "",
-                           due=due_text(card.due, now, manager), why=why)
-        blocks.append(Text(line))
+        excluded = out_of_scope(strategy, card.lead)
+        if excluded is not None:  # qualify it out rather than hand it on
+            line = prompts.say("lead_escalation_line", company=card.lead.company,
+                               owner=card.owner.name, step="",
+                               due=prompts.say("lead_out_of_scope_text"), why="; ".join((
+                                   why, _out_of_scope_why(prompts, excluded))))
+            buttons = _out_of_scope_buttons(prompts, card.lead, excluded)
+        else:
+            line = prompts.say("lead_escalation_line", company=card.lead.company,
+                               owner=card.owner.name,
+                               step=card.due.label(policy) if card.due else "",
+                               due=due_text(card.due, now, manager), why=why)
+            buttons = reassign_buttons(prompts, card.lead, manager, team)
+        blocks.append(Text(line))  # two blocks a lead: 20 leads stay inside Block Kit's 50
         lines.append(f"- {line}")
+        if buttons.buttons:
+            blocks.append(buttons)
     return Message(text="\n".join(lines), blocks=tuple(blocks))
 
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import BotContext
-from bot.leads.book import LeadBook
+from bot.leads.book import LeadBook, TouchRefused
 from bot.leads.intake import LeadRejected, LeadResolver
 from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import Lead
@@ -200,7 +200,7 @@ class LeadWebhook:
                                    " create it with POST /webhooks/leads first")
             try:
                 stored = await self._apply(book, session, lead, event)
-            except LeadRejected as exc:
+            except (LeadRejected, TouchRefused) as exc:
                 return _error(422, str(exc))
             out = {"ok": True, "lead_id": lead.id, "result": "stored" if stored else "duplicate",
                    "status": lead.status, "next_due_at": _iso(lead.next_due_at)}

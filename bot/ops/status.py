@@ -20,7 +20,7 @@ from bot.context import BotContext
 from bot.events import Fact, FactList, Message, Text
 from bot.ops.heartbeat import Heartbeats
 from bot.prompts import Prompts
-from bot.storage.models import Answer, Heartbeat, Member, OutboundMessage
+from bot.storage.models import Answer, CrmSync, Heartbeat, Member, OutboundMessage
 from bot.text import shorten
 
 WINDOW = timedelta(hours=24)
@@ -48,6 +48,7 @@ class SystemStatus:
     judged: int = 0
     fallbacks: Counter[str] = field(default_factory=Counter)  # reason -> answers
     tick: Heartbeat | None = None
+    crm: list[CrmSync] = field(default_factory=list)  # each CRM's last lead sync
 
 
 async def failed_sends(ctx: BotContext, since: datetime, state: str = "failed") -> list[FailedSend]:
@@ -79,6 +80,7 @@ async def gather(ctx: BotContext, window: timedelta = WINDOW) -> SystemStatus:
         status.judged = (await session.exec(select(func.count()).select_from(judged.subquery()))).one()
         fell_back = (await session.exec(judged.where(
             col(Answer.evaluation).contains('"fallback_reason":"')))).all()
+        status.crm = list((await session.exec(select(CrmSync).order_by(col(CrmSync.source)))).all())
     for evaluation in fell_back:
         reason = json.loads(evaluation or "{}").get("fallback_reason") or "unknown"
         status.fallbacks[reason.split("; used ")[0]] += 1
@@ -118,6 +120,8 @@ class StatusReport:
         if len(status.failed) > SHOWN:
             blocks.append(Text(self.say("status_more", count=len(status.failed) - SHOWN), style="muted"))
         blocks += [self._unreachable(status), self._evaluation(status), self._scheduler(status)]
+        if status.crm:
+            blocks.append(self._crm(status))
         text = "\n".join(b.text if isinstance(b, Text) else "\n".join(
             [b.title] + [f"{f.label}: {f.value}" for f in b.facts]) for b in blocks)
         return Message(text=text, blocks=tuple(blocks))
@@ -151,6 +155,23 @@ class StatusReport:
         value = (self.say("status_fallbacks", count=total, judged=status.judged, reasons=reasons)
                  if total else self.say("status_no_fallbacks", judged=status.judged))
         return FactList((Fact(self.say("status_llm"), value),), title=self.say("status_evaluation"))
+
+    def _crm(self, status: SystemStatus) -> FactList:
+        """Each CRM's last sync: when, what it took, how far behind we may be (the lag: time since
+        the last run without an error) and the error that stopped the last run, if any."""
+        facts = []
+        for sync in status.crm:
+            if sync.finished_at is None:
+                facts.append(Fact(sync.source, self.say("status_crm_never")))
+                continue
+            line = self.say("status_crm_run", ago=_ago(status.now - sync.finished_at),
+                            imported=sync.imported, rejected=sync.rejected,
+                            lag=_ago(status.now - sync.ok_at) if sync.ok_at
+                            else self.say("status_never"))
+            if sync.error:
+                line += " " + self.say("status_crm_error", error=shorten(sync.error, 200))
+            facts.append(Fact(sync.source, line))
+        return FactList(tuple(facts), title=self.say("status_crm"))
 
     def _scheduler(self, status: SystemStatus) -> FactList:
         tick = status.tick

@@ -198,7 +198,8 @@ class ScheduleEngine:
             zone = zone_of(schedule, member)
             for occurrence in recurrence.occurrences_between(start, end, zone):
                 local_day = occurrence.astimezone(member_zone(member)).date()
-                if unavailable_reason(member, local_day, holidays) is not None:
+                if not getattr(job, "every_day", False) and unavailable_reason(
+                        member, local_day, holidays) is not None:  # a sync is not a message
                     report.skipped += 1
                 elif now - occurrence > self.grace:
                     report.missed += 1

@@ -347,3 +347,20 @@ class Heartbeat(SQLModel, table=True):
     duration_seconds: float = 0.0
     failures: int = 0  # runs failed in a row
     error: str | None = _text()  # why the last run failed (no secrets: the exception's first line)
+
+
+class CrmSync(SQLModel, table=True):
+    """Where the incremental sync of one CRM stands: its cursor (resumed after a failure, so
+    nothing is imported twice) and how its last run went, for `/align status`."""
+
+    __tablename__ = "crm_syncs"
+
+    source: str = Field(primary_key=True, max_length=32)
+    cursor: str | None = _text()  # the source's own position (JSON): modified-since and page
+    started_at: datetime | None = _utc(nullable=True)
+    finished_at: datetime | None = _utc(nullable=True)
+    ok_at: datetime | None = _utc(nullable=True)  # the end of the last run without an error
+    newest_at: datetime | None = _utc(nullable=True)  # the latest change seen in the CRM
+    imported: int = 0  # leads created or updated by the last run
+    rejected: int = 0  # records the last run could not take (unknown owner, segment...)
+    error: str | None = _text()

@@ -149,7 +149,9 @@ async def test_buttons_with_someone_elses_ids_are_refused(core: BotCore, tmp_pat
                ("sam", f"checkin:{lee_checkin.id}", "", {"answer:strategy": "Sam overwrites Lee"}),
                ("sam", f"lead:done:{leads['Outsidely']}", "", {}),
                ("dana", f"lead:snooze:{leads['Outsidely']}", "3d", {}),
-               ("sam", f"lead:disqualify:{leads['Outsidely']}", "no budget", {})]
+               ("sam", f"lead:disqualify:{leads['Outsidely']}", "no budget", {}),
+               ("sam", f"lead:reassign:{leads['Outsidely']}", "2", {}),  # to Sam himself
+               ("dana", f"lead:reassign:{leads['Insidely']}", "5", {})]  # her own, to Lee
     for who, action, value, values in presses:
         replies = await core.handle(ActionInvoked(MemberRef("test", who), action, value, values=values))
         text = "\n".join(r.text for r in replies)

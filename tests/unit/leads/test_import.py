@@ -59,7 +59,8 @@ async def test_reimporting_the_same_file_changes_nothing_and_a_changed_row_updat
     assert (after.updated_at, len(await events(core))) == (before[0].updated_at, before[1])
     moved = write_csv(tmp_path / "moved.csv", [{**GOOD, "owner": "Lee"}, {**GOOD, "owner": "Lee"}])
     changed = await import_csv(core.ctx, moved)
-    assert (changed.updated, changed.unchanged) == (1, 1)  # a repeated row is a no-op too
+    assert changed.updated == 1 and changed.unchanged == 0
+    assert changed.errors == [(3, "external_id 'A1' is also on line 2; only that row is imported")]
     assert (await leads(core))["A1"].owner_id != before[0].owner_id
 
 
@@ -99,3 +100,50 @@ async def test_ten_thousand_rows_with_some_bad_then_a_no_op_reimport(
         assert (await session.exec(select(func.count()).select_from(Lead))).one() == 10_000 - bad
         engaged = select(func.count()).select_from(LeadEvent).where(LeadEvent.kind == "engaged")
         assert (await session.exec(engaged)).one() == 10_000 - bad
+
+
+async def test_a_semicolon_file_from_european_excel_with_segment_names_and_aliases(
+        core: BotCore, tmp_path: Path) -> None:
+    await setup_team(core)
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "external_id;company;contact_name;contact_email;segment;owner;source;engaged_at;content\n"
+        "E1;Ledgerly;Maya Chen;maya@ledgerly.example;Mid-market fintech;Dana;crm;"
+        "2026-03-02T13:30:00Z;soc2_checklist\n"
+        "E2;\"Acme Bank; Trust\";Raj;;credit unions;Lee;crm;2026-03-02T13:45:00Z;;\n"
+        "E3;Payfast;Li;;FINTECH;Lee;crm;2026-03-02T13:45:00Z;\n"
+        "E4;Nowhere;Ann;;mars;Lee;crm;2026-03-02T13:45:00Z;\n"
+        "\n", encoding="utf-8-sig")
+
+    report = await import_csv(core.ctx, path)
+
+    assert report.created == 3, report.summary()
+    stored = await leads(core)
+    assert stored["E1"].segment == "midmarket_fintech"  # by the segment's name
+    assert (stored["E2"].segment, stored["E2"].company) == ("regional_banks", "Acme Bank; Trust")
+    assert stored["E3"].segment == "midmarket_fintech"  # an alias, in any case
+    assert report.errors == [(5, "segment 'mars' is not in the strategy (healthcare_providers, "
+                                 "midmarket_fintech, public_sector, regional_banks, small_business,"
+                                 " tier1_banks; their names and aliases work too)")]
+
+
+async def test_short_rows_duplicates_and_future_dates_are_reported_by_line(
+        core: BotCore, tmp_path: Path) -> None:
+    await setup_team(core)
+    path = write_csv(tmp_path / "leads.csv", [
+        GOOD, lead_row("F1", "Later Inc", "Dana", "2026-03-09T13:30:00Z"),
+        {**GOOD, "company": "Ledgerly again"}])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("S1,Shorty\n")
+        handle.write("X1,Extra,a,b,midmarket_fintech,Dana,crm,2026-03-02T13:30:00Z,,surplus\n")
+
+    report = await import_csv(core.ctx, path)
+
+    assert report.created == 1
+    reasons = dict(report.errors)
+    assert "engaged_at 2026-03-09T13:30:00Z is in the future" in reasons[3]
+    assert reasons[4] == "external_id 'A1' is also on line 2; only that row is imported"
+    assert reasons[5] == "has 2 of 9 columns"
+    assert reasons[6].startswith("has 10 columns, the header 9")
+    assert set(await leads(core)) == {"A1"}
+    assert (await leads(core))["A1"].company == "Ledgerly"  # the first row, not the duplicate

@@ -6,8 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.core import BotCore
+from bot.leads.csv_import import import_csv
 from tests.support.talk import say
-from tests.unit.leads.support import leads
+from tests.unit.leads.support import lead_row, leads, write_csv
 from tests.unit.leads.test_nudges import team_with_leads
 
 
@@ -66,3 +67,21 @@ async def test_a_manager_of_managers_sees_and_works_the_leads_of_their_whole_tre
     assert "only, not Dana's" in await say(core, "mia", "/align leads Dana")
     assert "Paynode" not in await say(core, "mia", "/align leads overdue")
     assert "can't find a lead" in await say(core, "mia", "/align lead touched Paynode called")
+
+
+async def test_multi_word_companies_need_no_quotes_unless_two_readings_name_leads(
+        core: BotCore, tmp_path: Path) -> None:
+    await team_with_leads(core, tmp_path)  # Dana owns Ledgerly and Acme Bank
+    assert "Snoozed *Acme Bank* until" in await say(core, "dana", "/align lead snooze Acme Bank 3d")
+    assert "Logged a touch on *Acme Bank*" in await say(
+        core, "dana", "/align lead touched acme bank called Raj, demo Tuesday")
+    assert "Disqualified *Acme Bank*: no budget" in await say(
+        core, "sam", "/align lead disqualify Acme Bank no budget")
+    rows = [lead_row("L9", "Acme", "Dana", "2026-03-02T13:30:00Z")]
+    assert (await import_csv(core.ctx, write_csv(tmp_path / "more.csv", rows))).created == 1
+    ambiguous = await say(core, "dana", "/align lead touched Acme Bank called")
+    assert "could name more than one lead (#2, #4)" in ambiguous and "#id" in ambiguous
+    acme = (await leads(core))["L9"].id
+    assert "Logged a touch on *Acme*" in await say(core, "dana", f"/align lead touched #{acme} Bank")
+    assert "Logged a touch on *Acme Bank*" in await say(
+        core, "dana", '/align lead touched "Acme Bank" called')

@@ -122,6 +122,7 @@ async def test_only_the_owner_their_manager_and_admins_may_act_on_a_lead(
     assert "not one you can act on" in refused.text
     assert (await leads(core))["L1"].touches == 0
     assert "Logged a touch" in await say(core, "sam", f"/align lead touched #{lead_id} called")
+    await core.advance(timedelta(minutes=30))  # not a burst: both touches count
     assert "Logged a touch" in await say(core, "ada", "/align lead touched Ledgerly emailed")
     assert (await leads(core))["L1"].touches == 2
 
@@ -181,6 +182,7 @@ async def test_max_touches_ends_the_cadence_and_the_nudges(
     for number in range(6):
         reply = await say(core, "dana", f"/align lead touched Ledgerly touch {number + 1}")
         assert f"({number + 1} so far)" in reply
+        await core.advance(timedelta(minutes=11))  # apart enough to count as separate touches
     assert "No more follow-ups are due" in reply
     assert (await leads(core))["L1"].next_due_at is None
     await core.advance(timedelta(days=20))

@@ -5,7 +5,9 @@ a clear 4xx; the same event delivered twice is stored once."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,13 @@ from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
 from bot.core import BotCore
-from bot.leads.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, LeadWebhook, sign
+from bot.leads.webhook import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    LeadPayload,
+    LeadWebhook,
+    sign,
+)
 from tests.support.talk import setup_team
 from tests.unit.leads.support import events, leads
 
@@ -147,3 +155,27 @@ async def test_unicode_names_are_stored_as_sent(client: Client) -> None:
     status, _ = await client.post("/webhooks/leads", {**LEAD, "company": company, "contact_name": contact})
     lead = (await leads(client.core))["M-1"]
     assert status == 201 and (lead.company, lead.contact_name) == (company, contact)
+
+
+async def test_a_touch_before_the_lead_engaged_gets_422_with_the_reason(client: Client) -> None:
+    assert (await client.post("/webhooks/leads", LEAD))[0] == 201
+    early = {"event": {"type": "touch", "at": "2026-03-02T13:00:00Z", "source": "marketo",
+                       "event_id": "t-early"}}
+    status, body = await client.post("/webhooks/leads/M-1/events", early)
+    assert status == 422
+    assert "before the lead first engaged (2026-03-02 13:30 UTC)" in body["error"]
+    assert await events(client.core, "touch") == []
+
+
+async def test_the_readme_example_is_accepted_and_documents_every_field(client: Client) -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    body = re.search(r"BODY='(\{.*?\})'", readme, re.S)
+    assert body is not None, "the README's webhook example moved"
+    status, answer = await client.post("/webhooks/leads", json.loads(body.group(1)))
+    assert (status, answer["result"]) == (201, "created"), answer
+    table = readme[readme.index("`POST /webhooks/leads` - the lead"):]
+    documented = set(re.findall(r"^\| `(\w+)`(?:, `(\w+)`)?", table, re.M))
+    names = {name for pair in documented for name in pair if name}
+    assert set(LeadPayload.model_fields) <= names
+    required = {n for n, f in LeadPayload.model_fields.items() if f.is_required()}
+    assert all(f"| `{n}` | yes |" in table for n in required)

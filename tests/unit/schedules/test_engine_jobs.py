@@ -75,11 +75,11 @@ async def test_a_failed_run_is_retried_next_tick_without_resending_the_others(
     assert [name for name, _, _ in job.runs].count("Dana") >= 2  # re-run, but not re-sent
 
 
-async def test_both_job_kinds_can_be_scheduled_and_a_kind_without_a_job_cannot(
+async def test_every_job_kind_can_be_scheduled_and_a_kind_without_a_job_cannot(
         core: BotCore) -> None:
     await add_members(core)
-    assert set(core.engine.jobs) == {"digest", "nudges"}
-    for kind in ("digest", "nudges"):
+    assert set(core.engine.jobs) == {"digest", "nudges", "leads-sync"}
+    for kind in ("digest", "nudges", "leads-sync"):
         assert "Scheduled #" in await say(core, "ada", f'/align schedule add {kind} "mon 08:00"')
     del core.engine.jobs["nudges"]  # a build without the job refuses rather than stores it
     reply = await say(core, "ada", '/align schedule add nudges "mon 08:00"')

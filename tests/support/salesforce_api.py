@@ -1,0 +1,226 @@
+"""A fake Salesforce on 127.0.0.1 over TLS, for tests that drive the real `simple-salesforce`.
+
+It answers what the client sends, shaped after Salesforce's public SOAP and REST references:
+
+- `POST /services/Soap/u/{version}` - the SOAP `login` (username, password + security token);
+  a `loginResponse` with `sessionId` and `serverUrl` pointing back here, or a SOAP fault
+  `INVALID_LOGIN`;
+- `GET /services/data/v{version}/query/?q=SOQL` - the Lead query the connector builds (the
+  `LastModifiedDate >=`, `Status IN (...)` and `IsConverted` conditions are applied, rows ordered
+  by LastModifiedDate), `{"totalSize", "done", "records", "nextRecordsUrl"}` pages of `page_size`;
+  `GET .../query/<locator>-<offset>` for the next page; the User and Task queries;
+- `POST .../sobjects/Task/` (201 `{"id", "success", "errors"}`), `PATCH .../sobjects/Lead/<id>`
+  (204; 404 NOT_FOUND for an unknown id).
+
+Every REST request needs `Authorization: Bearer <session id>`; `expire()` makes the current
+session invalid (401 INVALID_SESSION_ID, as Salesforce answers), `fail(path, status, code)` makes
+the next request to a path fail once with Salesforce's error list. Requests are recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+import trustme
+
+USERNAME, PASSWORD, TOKEN = "bot@example.com", "pw", "tok"
+VERSION = "59.0"
+
+
+@dataclass
+class FakeSalesforce:
+    leads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)  # id -> email
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[tuple[str, str, Any]] = field(default_factory=list)
+    failures: list[tuple[str, int, str]] = field(default_factory=list)
+    logins: int = 0
+    page_size: int = 2
+    base_url: str = ""
+    ca_file: str = ""
+    _session: str = ""
+    _ids: int = 0
+
+    def lead(self, lead_id: str, **fields: Any) -> None:
+        self.leads[lead_id] = {"Id": lead_id, "IsConverted": False, **fields}
+
+    def user(self, user_id: str, email: str) -> None:
+        self.users[user_id] = email
+
+    def expire(self) -> None:
+        self._session = ""
+
+    def fail(self, path_part: str, status: int, code: str) -> None:
+        self.failures.append((path_part, status, code))
+
+    def queries(self) -> list[str]:
+        return [body for method, path, body in self.requests
+                if method == "GET" and "/query" in path and isinstance(body, str)]
+
+
+def _owner(state: FakeSalesforce, row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in row.items() if k not in ("OwnerId", "IsConverted")}
+    out["Owner"] = {"attributes": {"type": "User"}, "Email": state.users.get(row.get("OwnerId", ""))}
+    out["attributes"] = {"type": "Lead", "url": f"/services/data/v{VERSION}/sobjects/Lead/{row['Id']}"}
+    return out
+
+
+def _lead_query(state: FakeSalesforce, soql: str) -> list[dict[str, Any]]:
+    since = re.search(r"LastModifiedDate >= (\S+)", soql)
+    statuses = re.search(r"Status IN \(([^)]*)\)", soql)
+    wanted = re.findall(r"'((?:[^'\\]|\\.)*)'", statuses.group(1)) if statuses else None
+    rows = [r for r in state.leads.values() if not r.get("IsConverted")
+            and (since is None or r["LastModifiedDate"][:19] >= since.group(1)[:19])
+            and (wanted is None or r.get("Status") in wanted)]
+    return [_owner(state, r) for r in sorted(rows, key=lambda r: r["LastModifiedDate"])]
+
+
+def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _send(self, status: int, body: Any = None, content_type: str = "application/json") -> None:
+            data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+            self.send_response(status)
+            if data:
+                self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status: int, code: str, message: str) -> None:
+            self._send(status, [{"message": message, "errorCode": code}])
+
+        def _body(self) -> bytes:
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+
+        def do_POST(self) -> None:
+            url = urlparse(self.path)
+            raw = self._body()
+            if url.path.startswith("/services/Soap/u/"):
+                return self._login(raw.decode())
+            self._rest("POST", url, json.loads(raw) if raw else None)
+
+        def do_GET(self) -> None:
+            self._rest("GET", urlparse(self.path), None)
+
+        def do_PATCH(self) -> None:
+            url = urlparse(self.path)
+            raw = self._body()
+            self._rest("PATCH", url, json.loads(raw) if raw else None)
+
+        def _login(self, body: str) -> None:
+            user = re.search(r"<n1:username>(.*?)</n1:username>", body)
+            secret = re.search(r"<n1:password>(.*?)</n1:password>", body)
+            state.requests.append(("POST", "login", user.group(1) if user else None))
+            if not user or not secret or (user.group(1), secret.group(1)) != (USERNAME, PASSWORD + TOKEN):
+                fault = ("<?xml version=\"1.0\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas."
+                         "xmlsoap.org/soap/envelope/\" xmlns:sf=\"urn:fault.partner.soap.sforce.com\">"
+                         "<soapenv:Body><soapenv:Fault><faultcode>sf:INVALID_LOGIN</faultcode>"
+                         "<faultstring>INVALID_LOGIN: Invalid username, password, security token;"
+                         " or user locked out.</faultstring><detail><sf:LoginFault><sf:exceptionCode>"
+                         "INVALID_LOGIN</sf:exceptionCode><sf:exceptionMessage>Invalid username,"
+                         " password, security token; or user locked out.</sf:exceptionMessage>"
+                         "</sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>")
+                return self._send(500, fault.encode(), "text/xml")
+            state.logins += 1
+            state._session = f"00Dfake!session{state.logins}"
+            server = f"{state.base_url}/services/Soap/u/{VERSION}/00Dfake"
+            ok = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope xmlns:soapenv="
+                  "\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns=\"urn:partner.soap.sforce.com\">"
+                  "<soapenv:Body><loginResponse><result><metadataServerUrl>" + server +
+                  "</metadataServerUrl><passwordExpired>false</passwordExpired><sandbox>false"
+                  "</sandbox><serverUrl>" + server + "</serverUrl><sessionId>" + state._session +
+                  "</sessionId><userId>005fake</userId></result></loginResponse></soapenv:Body>"
+                  "</soapenv:Envelope>")
+            self._send(200, ok.encode(), "text/xml")
+
+        def _rest(self, method: str, url: Any, body: Any) -> None:
+            path = url.path
+            query = parse_qs(url.query)
+            soql = unquote(query["q"][0]) if "q" in query else None
+            state.requests.append((method, path, soql if soql is not None else body))
+            if not state._session or self.headers.get("Authorization") != f"Bearer {state._session}":
+                return self._error(401, "INVALID_SESSION_ID", "Session expired or invalid")
+            for failure in list(state.failures):
+                if failure[0] in path:
+                    state.failures.remove(failure)
+                    return self._error(failure[1], failure[2], "scripted failure")
+            base = f"/services/data/v{VERSION}"
+            if method == "GET" and path.startswith(f"{base}/query"):
+                return self._query(path, soql)
+            if method == "POST" and path == f"{base}/sobjects/Task/":
+                state._ids += 1
+                task_id = f"00T{state._ids:015d}"
+                state.tasks[task_id] = body
+                return self._send(201, {"id": task_id, "success": True, "errors": []})
+            if method == "PATCH" and path.startswith(f"{base}/sobjects/Lead/"):
+                lead_id = path.rstrip("/").rsplit("/", 1)[1]
+                if lead_id not in state.leads:
+                    return self._error(404, "NOT_FOUND", "The requested resource does not exist")
+                state.leads[lead_id].update(body)
+                return self._send(204)
+            self._error(404, "NOT_FOUND", f"no route {method} {path}")
+
+        def _query(self, path: str, soql: str | None) -> None:
+            locator = path.rstrip("/").rsplit("/", 1)[1]
+            if soql is None and "-" in locator:  # the next page of an earlier query
+                key, offset = locator.rsplit("-", 1)
+                soql, start = bytes.fromhex(key).decode(), int(offset)
+            else:
+                start = 0
+            assert soql is not None
+            if " FROM User " in soql:
+                email = re.search(r"Email = '([^']*)'", soql)
+                rows: list[dict[str, Any]] = [{"Id": i} for i, e in state.users.items()
+                                              if email and e == email.group(1)]
+            elif " FROM Task " in soql:
+                rows = [{"Id": i, "Description": t.get("Description")} for i, t in state.tasks.items()]
+            else:
+                rows = _lead_query(state, soql)
+            page = rows[start:start + state.page_size]
+            answer: dict[str, Any] = {"totalSize": len(rows), "done": True, "records": page}
+            if start + state.page_size < len(rows):
+                answer["done"] = False
+                answer["nextRecordsUrl"] = (f"/services/data/v{VERSION}/query/"
+                                            f"{soql.encode().hex()}-{start + state.page_size}")
+            self._send(200, answer)
+
+    return Handler
+
+
+@contextmanager
+def fake_salesforce() -> Iterator[FakeSalesforce]:
+    """The fake on a free port over TLS (a trustme CA; `ca_file` for REQUESTS_CA_BUNDLE)."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    state = FakeSalesforce()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    state.base_url = f"https://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    with TemporaryDirectory() as folder:
+        state.ca_file = str(Path(folder) / "ca.pem")
+        ca.cert_pem.write_to_path(state.ca_file)
+        try:
+            yield state
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join()

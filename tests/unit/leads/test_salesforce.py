@@ -1,0 +1,119 @@
+"""Salesforce over real HTTPS: `simple-salesforce` against a fake Salesforce on 127.0.0.1
+(tests/support/salesforce_api.py). SOAP login, Leads by SOQL since the cursor with paging, owner
+by email, segment from a field; Done writes a completed Task, Disqualify sets the Lead Status and
+the reason; an expired session logs in again; the API request limit ends the run, which resumes
+from its cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from bot.core import BotCore
+from bot.leads.salesforce import SalesforceConnector
+from bot.leads.sync import LeadSync
+from bot.leads.writeback import WriteBacks
+from tests.support.salesforce_api import PASSWORD, TOKEN, USERNAME, FakeSalesforce, fake_salesforce
+from tests.support.talk import say, setup_team
+from tests.unit.leads.support import events, leads
+
+
+@pytest.fixture
+def salesforce(core: BotCore, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSalesforce]:
+    with fake_salesforce() as api:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", api.ca_file)  # trust the fake's test CA
+        api.user("005D", "dana@example.com")
+        api.user("005L", "lee@example.com")
+        api.lead("00Q1", Company="Ledgerly", FirstName="Maya", LastName="Chen",
+                 Email="maya@ledgerly.example", OwnerId="005D", Status="Open - Not Contacted",
+                 Industry="Fintech", CreatedDate="2026-03-02T13:30:00.000+0000",
+                 LastModifiedDate="2026-03-02T13:31:00.000+0000")
+        api.lead("00Q2", Company="Acme Bank", LastName="Patel", OwnerId="005L",
+                 Status="Working - Contacted", Industry="Credit unions",
+                 CreatedDate="2026-03-02T13:45:00.000+0000",
+                 LastModifiedDate="2026-03-02T13:46:00.000+0000")
+        api.lead("00Q3", Company="Closed Co", LastName="X", OwnerId="005L",
+                 Status="Closed - Converted", Industry="Fintech",
+                 CreatedDate="2026-03-02T13:00:00.000+0000",
+                 LastModifiedDate="2026-03-02T13:47:00.000+0000")
+        api.lead("00Q4", Company="Paynode", LastName="Wei", OwnerId="005D",
+                 Status="Open - Not Contacted", Industry="payments company",
+                 CreatedDate="2026-03-02T13:50:00.000+0000",
+                 LastModifiedDate="2026-03-02T13:51:00.000+0000")
+        settings = core.ctx.settings
+        settings.salesforce_username = USERNAME
+        settings.salesforce_password = SecretStr(PASSWORD)
+        settings.salesforce_security_token = SecretStr(TOKEN)
+        settings.salesforce_login_url = api.base_url
+        yield api
+
+
+async def test_leads_sync_by_soql_with_paging_owner_by_email_and_segment_aliases(
+        core: BotCore, salesforce: FakeSalesforce) -> None:
+    await setup_team(core)
+    reply = await say(core, "ada", "/align leads sync salesforce")
+
+    assert "salesforce: 2 page(s) read; 3 new" in reply, reply
+    stored = await leads(core)
+    assert set(stored) == {"00Q1", "00Q2", "00Q4"}  # 00Q3's status is not one we sync
+    assert stored["00Q2"].segment == "regional_banks" and stored["00Q4"].segment == "midmarket_fintech"
+    assert stored["00Q1"].contact_name == "Maya Chen" and stored["00Q1"].source == "salesforce"
+    first = salesforce.queries()[0]
+    assert "FROM Lead WHERE LastModifiedDate >= 1970-01-01T00:00:00Z" in first
+    assert "Status IN ('Open - Not Contacted', 'Working - Contacted')" in first
+    assert "Owner.Email" in first and "ORDER BY LastModifiedDate ASC" in first
+
+    salesforce.leads["00Q2"]["Company"] = "Acme Bank & Trust"
+    salesforce.leads["00Q2"]["LastModifiedDate"] = "2026-03-02T14:05:00.000+0000"
+    again = await say(core, "ada", "/align leads sync salesforce")
+    assert "0 new, 1 updated" in again
+    assert "LastModifiedDate >= 2026-03-02T13:51:00Z" in salesforce.queries()[-1]
+    assert len(await events(core, "engaged")) == 3
+    assert salesforce.logins == 2  # one login per run (a new connector each run)
+
+
+async def test_an_expired_session_logs_in_again_and_the_api_limit_ends_the_run(
+        core: BotCore, salesforce: FakeSalesforce) -> None:
+    await setup_team(core)
+    crm = SalesforceConnector(core.ctx.settings, core.ctx.strategy)
+    salesforce.fail("/query", 403, "REQUEST_LIMIT_EXCEEDED")
+    stopped = await LeadSync(core.ctx, crm).run()
+    assert stopped.error is not None and "REQUEST_LIMIT_EXCEEDED" in stopped.error
+    assert await leads(core) == {}
+
+    salesforce.expire()  # the session the connector holds is no longer valid
+    resumed = await LeadSync(core.ctx, crm).run()
+    assert resumed.error is None and resumed.created == 3
+    assert salesforce.logins == 2
+
+
+async def test_done_and_disqualify_are_written_back_to_the_lead_once(
+        core: BotCore, salesforce: FakeSalesforce) -> None:
+    core.ctx.settings.salesforce_reason_field = "Disqualified_Reason__c"
+    await setup_team(core)
+    await say(core, "ada", "/align leads sync salesforce")
+    assert "Logged a touch on *Ledgerly*" in await say(
+        core, "dana", "/align lead touched Ledgerly called Maya")
+    await core.ctx.drain()
+    (task,) = salesforce.tasks.values()
+    assert (task["WhoId"], task["Status"]) == ("00Q1", "Completed")
+    assert task["ActivityDate"] == "2026-03-02" and "called Maya" in task["Description"]
+
+    assert "Disqualified *Paynode*" in await say(
+        core, "dana", "/align lead disqualify Paynode no budget this year")
+    await core.ctx.drain()
+    lead = salesforce.leads["00Q4"]
+    assert lead["Status"] == "Closed - Not Converted"
+    assert lead["Disqualified_Reason__c"] == "no budget this year"
+    assert len(salesforce.tasks) == 2
+    assert await WriteBacks(core.ctx).drain() == {"sent": 0, "retry": 0, "failed": 0}
+
+
+async def test_a_wrong_password_is_a_clear_error(core: BotCore,
+                                                 salesforce: FakeSalesforce) -> None:
+    await setup_team(core)
+    core.ctx.settings.salesforce_password = SecretStr("wrong")
+    reply = await say(core, "ada", "/align leads sync salesforce")
+    assert "Salesforce login failed" in reply and "INVALID_LOGIN" in reply
