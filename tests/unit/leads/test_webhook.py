@@ -4,8 +4,11 @@ a clear 4xx; the same event delivered twice is stored once."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -34,7 +37,8 @@ class Client:
         timestamp = str(int(self.core.ctx.clock.now().timestamp()) - age)
         headers = {"Content-Type": "application/json"}
         if signed:
-            headers |= {TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(secret, timestamp, data)}
+            headers |= {TIMESTAMP_HEADER: timestamp,
+                        SIGNATURE_HEADER: sign(secret, timestamp, "POST", path, data)}
         async with self.session.post(self.base + path, data=data, headers=headers) as response:
             return response.status, await response.json()
 
@@ -68,7 +72,7 @@ async def test_bad_signatures_are_refused_and_nothing_is_stored(client: Client,
                                                                 tamper: str) -> None:
     if tamper == "body-changed":
         timestamp = str(int(client.core.ctx.clock.now().timestamp()))
-        signature = sign(SECRET, timestamp, json.dumps(LEAD).encode())
+        signature = sign(SECRET, timestamp, "POST", "/webhooks/leads", json.dumps(LEAD).encode())
         forged = json.dumps({**LEAD, "owner": "Lee"}).encode()
         async with client.session.post(client.base + "/webhooks/leads", data=forged, headers={
                 TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: signature}) as response:
@@ -147,3 +151,73 @@ async def test_unicode_names_are_stored_as_sent(client: Client) -> None:
     status, _ = await client.post("/webhooks/leads", {**LEAD, "company": company, "contact_name": contact})
     lead = (await leads(client.core))["M-1"]
     assert status == 201 and (lead.company, lead.contact_name) == (company, contact)
+
+
+async def _send(client: Client, path: str, headers: dict[str, str], data: bytes) -> tuple[int, Any]:
+    async with client.session.post(client.base + path, data=data, headers={
+            "Content-Type": "application/json", **headers}) as response:
+        return response.status, await response.json()
+
+
+def _signed(client: Client, path: str, data: bytes) -> dict[str, str]:
+    stamp = str(int(client.core.ctx.clock.now().timestamp()))
+    return {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: sign(SECRET, stamp, "POST", path, data)}
+
+
+async def test_a_signed_event_for_one_lead_cannot_be_replayed_to_another_leads_url(
+        client: Client) -> None:
+    """The signature covers the method and path: v1 covered only timestamp and body."""
+    await client.post("/webhooks/leads", LEAD)
+    await client.post("/webhooks/leads", {**LEAD, "external_id": "M-2", "company": "Other"})
+    touch = json.dumps({"event": {"type": "touch", "at": "2026-03-02T14:20:00Z", "by": "Dana",
+                                  "source": "marketo"}}).encode()
+    headers = _signed(client, "/webhooks/leads/M-1/events", touch)
+    status, body = await _send(client, "/webhooks/leads/M-2/events", headers, touch)
+    assert status == 401 and "does not match" in body["error"]
+    assert (await leads(client.core))["M-2"].touches == 0
+
+
+async def test_a_v1_signature_is_refused_with_a_message_naming_v2(client: Client) -> None:
+    data = json.dumps(LEAD).encode()
+    stamp = str(int(client.core.ctx.clock.now().timestamp()))
+    v1 = hmac.new(SECRET.encode(), stamp.encode() + b"." + data, hashlib.sha256).hexdigest()
+    status, body = await _send(client, "/webhooks/leads",
+                               {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: f"v1={v1}"}, data)
+    assert status == 401 and "v2" in body["error"]
+    assert await leads(client.core) == {}
+
+
+async def test_a_touch_without_event_id_replayed_inside_the_window_is_stored_once(
+        client: Client) -> None:
+    await client.post("/webhooks/leads", LEAD)
+    touch = json.dumps({"event": {"type": "touch", "at": "2026-03-02T14:20:00Z", "by": "Dana",
+                                  "source": "marketo"}}).encode()
+    headers = _signed(client, "/webhooks/leads/M-1/events", touch)
+    first = await _send(client, "/webhooks/leads/M-1/events", headers, touch)
+    client.core.ctx.clock.advance(timedelta(minutes=4))  # still inside the 5-minute window
+    again = await _send(client, "/webhooks/leads/M-1/events", headers, touch)
+    assert (first[0], first[1]["result"], again[0], again[1]["result"]) == (
+        200, "stored", 200, "duplicate")
+    assert (await leads(client.core))["M-1"].touches == 1
+    assert len(await events(client.core, "touch")) == 1
+    # An old lead body replayed cannot undo a later update either.
+    old = json.dumps(LEAD).encode()
+    old_headers = _signed(client, "/webhooks/leads", old)
+    assert (await _send(client, "/webhooks/leads", old_headers, old))[0] == 200
+    await client.post("/webhooks/leads", {**LEAD, "contact_name": "Maya C."})
+    status, body = await _send(client, "/webhooks/leads", old_headers, old)
+    assert (status, body["result"]) == (200, "duplicate")
+    assert (await leads(client.core))["M-1"].contact_name == "Maya C."
+
+
+async def test_the_same_event_id_on_two_leads_is_two_events(client: Client) -> None:
+    """Event ids are the sender's, per lead: a CRM numbering each lead's events from 1 is fine."""
+    await client.post("/webhooks/leads", LEAD)
+    await client.post("/webhooks/leads", {**LEAD, "external_id": "M-2", "company": "Other"})
+    touch = {"event": {"type": "touch", "at": "2026-03-02T14:20:00Z", "by": "Dana",
+                       "source": "marketo", "event_id": "1"}}
+    one = await client.post("/webhooks/leads/M-1/events", touch)
+    two = await client.post("/webhooks/leads/M-2/events", touch)
+    assert (one[1]["result"], two[1]["result"]) == ("stored", "stored")
+    both = await leads(client.core)
+    assert (both["M-1"].touches, both["M-2"].touches) == (1, 1)
