@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.bounds import DATE_RANGE, date_in_range
 from bot.context import BotContext
 from bot.leads.book import LeadBook
 from bot.leads.intake import LeadRejected, LeadResolver
@@ -60,6 +61,8 @@ class _Strict(BaseModel):
         texts = value if isinstance(value, list) else [value]
         if any(isinstance(text, str) and has_controls(text) for text in texts):
             raise ValueError("contains control characters (e.g. NUL); remove them")
+        if isinstance(value, datetime) and not date_in_range(_aware(value)):
+            raise ValueError(f"is outside the dates the bot keeps ({DATE_RANGE})")
         return value
 
 

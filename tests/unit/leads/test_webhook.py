@@ -221,3 +221,18 @@ async def test_the_same_event_id_on_two_leads_is_two_events(client: Client) -> N
     assert (one[1]["result"], two[1]["result"]) == ("stored", "stored")
     both = await leads(client.core)
     assert (both["M-1"].touches, both["M-2"].touches) == (1, 1)
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59Z", "9999-12-31T23:59:59-12:00",
+                                  "0001-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00"])
+async def test_dates_at_the_ends_of_the_calendar_get_a_422_naming_the_field(
+        client: Client, when: str) -> None:
+    status, body = await client.post("/webhooks/leads", {**LEAD, "engaged_at": when})
+    assert status == 422 and body["details"][0]["field"] == "engaged_at", body
+    await client.post("/webhooks/leads", LEAD)
+    for kind in ({"type": "touch"}, {"type": "engagement"}, {"type": "status", "status": "working"}):
+        event = {"event": {**kind, "at": when, "source": "marketo"}}
+        status, body = await client.post("/webhooks/leads/M-1/events", event)
+        assert status == 422 and body["details"][0]["field"].endswith(".at"), body
+    lead = (await leads(client.core))["M-1"]
+    assert (lead.touches, lead.status) == (0, "new")
