@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from bot.bounds import parse_id
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
@@ -260,18 +261,20 @@ class BotCore:
         adapters that open forms on demand (a Slack modal); None if not theirs or closed."""
         member = await self._member(ref)
         kind, _, target = form_id.partition(":")
-        if member is None or not member.active or kind != "checkin" or not target.isdigit():
+        number = parse_id(target)
+        if member is None or not member.active or kind != "checkin" or number is None:
             return None
-        return await self.checkins.form(member, int(target))
+        return await self.checkins.form(member, number)
 
     async def invitation(self, ref: MemberRef, form_id: str) -> Message | None:
         """The check-in invitation behind `form_id` as it stands now, for adapters that update
         the sent one in place after an answer (the button then reads "Edit answers")."""
         member = await self._member(ref)
         kind, _, target = form_id.partition(":")
-        if member is None or not member.active or kind != "checkin" or not target.isdigit():
+        number = parse_id(target)
+        if member is None or not member.active or kind != "checkin" or number is None:
             return None
-        return await self.checkins.invitation(member, int(target))
+        return await self.checkins.invitation(member, number)
 
     async def database_ready(self, within: float = 1.5) -> bool:
         """Whether the database answers now, for adapters that can keep an input on the person's
@@ -328,8 +331,8 @@ class BotCore:
         if member is None or not member.active:
             return [Message.plain(self.ctx.prompts.say("unknown_member"))]
         kind, _, target = event.action_id.partition(":")
-        if kind == "checkin" and target.isdigit():
-            return await self.checkins.submit(member, int(target), event.values)
+        if kind == "checkin" and (number := parse_id(target)) is not None:
+            return await self.checkins.submit(member, number, event.values)
         if kind == "lead":
             return await self._lead_action(member, event)
         if event.action_id in (forget.CONFIRM_ACTION, forget.CANCEL_ACTION):
@@ -342,28 +345,29 @@ class BotCore:
         """A nudge button: done / snooze / disqualify, and an escalation's reassign; the nudge is
         updated to show what was done."""
         verb, _, lead_id = event.action_id.split(":", 1)[1].partition(":")
-        if not lead_id.isdigit() or verb not in ("done", "snooze", "disqualify", "reassign"):
+        number = parse_id(lead_id)
+        if number is None or verb not in ("done", "snooze", "disqualify", "reassign"):
             return [Message.plain("That button is no longer active. Type `/align help` for options.")]
         actions = LeadActions(self.ctx)
         try:
             if verb == "done":
-                outcome = await actions.touched(member, int(lead_id), "nudge")
+                outcome = await actions.touched(member, number, "nudge")
             elif verb == "reassign":  # an escalation's "Give to ..." / "Take it myself"
-                if not event.value.isdigit():
+                to = parse_id(event.value)
+                if to is None:
                     return [Message.plain("That button is no longer active.")]
-                return [Message.plain(await actions.reassign(member, int(lead_id), int(event.value),
-                                                             "escalation"))]
+                return [Message.plain(await actions.reassign(member, number, to, "escalation"))]
             elif verb == "snooze":
-                outcome = await actions.snooze(member, int(lead_id), event.value or "1d", "nudge")
+                outcome = await actions.snooze(member, number, event.value or "1d", "nudge")
             elif not event.value:
-                return [await actions.ask_reason(member, int(lead_id))]
+                return [await actions.ask_reason(member, number)]
             else:
-                outcome = await actions.set_status(member, int(lead_id), "disqualified",
+                outcome = await actions.set_status(member, number, "disqualified",
                                                    event.value, "nudge")
         except LeadActionError as exc:
             return [Message.plain(str(exc))]
         if event.message is not None:
-            await actions.refresh_nudge(member, event.message, int(lead_id), outcome)
+            await actions.refresh_nudge(member, event.message, number, outcome)
         return [Message.plain(outcome)]
 
     async def _member(self, ref: MemberRef) -> Member | None:

@@ -294,22 +294,29 @@ class Outbox:
                  " flight released", len(finished), len(unsent), len(in_flight))
 
     async def _give_back(self, session: AsyncSession, unsent: Sequence[Outgoing[Any]]) -> None:
-        """Claims this process took but never started to send, for another to take at once."""
+        """Claims this process took but never started to send, for another to take at once.
+        Not a delivery attempt: the count the claim added is taken back, or a 429 storm that
+        keeps pages running past half their lease would use up MAX_ATTEMPTS unsent."""
         for item in unsent:
             assert item.claim is not None
             if item.claim.retaken:  # the claimant before us may have sent it
-                await self._hand_on(session, item, _ABANDONED)
-            elif item.claim.attempts > 1:  # a retry: keep its count
-                await self._hand_on(session, item, _RELEASED)
+                await self._hand_on(session, item, _ABANDONED, uncount=True)
+            elif item.claim.attempts > 1:  # a retry: back to the count it had
+                await self._hand_on(session, item, _RELEASED, uncount=True)
             else:  # as if never claimed
                 await session.exec(delete(_OUTBOX).where(
                     _OUTBOX.c.key == item.key, _OUTBOX.c.claimed_at == item.claim.at))
 
-    async def _hand_on(self, session: AsyncSession, item: Outgoing[Any], mark: datetime) -> None:
+    async def _hand_on(self, session: AsyncSession, item: Outgoing[Any], mark: datetime, *,
+                       uncount: bool = False) -> None:
+        """Release our claim with `mark`; `uncount` when nothing was sent on it."""
         assert item.claim is not None
+        values: dict[str, Any] = {"claimed_at": mark}
+        if uncount:
+            values["attempts"] = max(1, item.claim.attempts - 1)
         await session.exec(update(_OUTBOX).where(
             _OUTBOX.c.key == item.key, _OUTBOX.c.state == "claimed",
-            _OUTBOX.c.claimed_at == item.claim.at).values(claimed_at=mark))
+            _OUTBOX.c.claimed_at == item.claim.at).values(**values))
 
     # --- one message ----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,10 +48,13 @@ from bot.core import BotCore
 from bot.events import ActionInvoked, MemberJoined, MemberRef, Message, Text
 from bot.people.contacts import ContactBook
 from bot.people.unreachable import UnreachableNotices
+from bot.runtime.limits import parse_json
 from bot.runtime.web import HttpSite, mount_core_routes
 from bot.storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+# What a Bot Framework Authorization header looks like: a JWT (three base64url parts).
+BEARER_JWT = re.compile(r"Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 MESSAGES_PATH = "/api/messages"
 TEAMS_CHANNEL = "msteams"
 Json = dict[str, Any]
@@ -138,24 +142,28 @@ class TeamsAdapter(TeamsPort):
         return web.Response(text="ok")
 
     async def _messages(self, request: web.Request) -> web.StreamResponse:
-        """Bot Framework posts activities here; botbuilder checks the JWT (401 when missing or
-        invalid) and runs `on_turn`. Malformed bodies get a 400 with a reason, never a 500."""
+        """Bot Framework posts activities here. With authentication on, a request without a
+        bearer token is refused (401) before its body is read; the body (at most 1 MiB, and
+        `bot.runtime.limits.MAX_DEPTH` levels deep) is then parsed only as far as the token check
+        needs (channel and service URL), botbuilder checks the JWT (401 when invalid), and only
+        then is the activity built and `on_turn` run. Malformed bodies get a 400 with a reason,
+        never a 500."""
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.Response(status=415, text="expected an application/json Bot Framework activity")
+        header = request.headers.get("Authorization", "")
+        if self.auth.APP_ID and not BEARER_JWT.fullmatch(header):
+            log.info("rejected a request without a valid Bot Framework token: no bearer token")
+            return web.Response(status=401, text="missing or invalid Bot Framework token")
         try:
-            body = await request.json()
-        except ValueError:
-            return web.Response(status=400, text="the body is not valid JSON")
-        if not isinstance(body, dict) or not body.get("type"):
-            return web.Response(status=400, text="the body is not a Bot Framework activity (no type)")
+            body = parse_json(await request.read())
+        except ValueError as exc:
+            return web.Response(status=400, text=str(exc))
+        if not isinstance(body, dict):
+            return web.Response(status=400, text="the body is not a Bot Framework activity")
+        routing = Activity(channel_id=_text(body.get("channelId")),
+                           service_url=_text(body.get("serviceUrl")))
         try:
-            activity = Activity().deserialize(body)
-        except (TypeError, ValueError, AttributeError) as exc:  # msrest raises ValueErrors
-            log.warning("rejected a malformed activity: %s: %s", type(exc).__name__, exc)
-            return web.Response(status=400, text="malformed activity")
-        try:
-            auth = await self.cloud.bot_framework_authentication.authenticate_request(
-                activity, request.headers.get("Authorization", ""))
+            auth = await self.cloud.bot_framework_authentication.authenticate_request(routing, header)
         except requests.RequestException as exc:  # the signing keys could not be fetched
             log.error("could not check a request's token (OpenID metadata unreachable): %s", exc)
             return web.Response(status=503, text="cannot verify tokens right now")
@@ -163,6 +171,13 @@ class TeamsAdapter(TeamsPort):
             log.warning("rejected a request without a valid Bot Framework token: %s: %s",
                         type(exc).__name__, exc)
             return web.Response(status=401, text="missing or invalid Bot Framework token")
+        if not body.get("type"):
+            return web.Response(status=400, text="the body is not a Bot Framework activity (no type)")
+        try:
+            activity = Activity().deserialize(body)
+        except (TypeError, ValueError, AttributeError) as exc:  # msrest raises ValueErrors
+            log.warning("rejected a malformed activity: %s: %s", type(exc).__name__, exc)
+            return web.Response(status=400, text="malformed activity")
 
         async def logic(context: TurnContext) -> None:
             await self.turn(context, body)  # the wire JSON: botbuilder's models drop entity fields
@@ -301,6 +316,10 @@ class TeamsAdapter(TeamsPort):
 
     async def _report(self, to: MemberRef, reason: str) -> None:
         self.core.ctx.spawn(self.notices.report(to, reason), "teams-unreachable-notice")
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def wire_json(activity: Activity) -> Json:

@@ -20,7 +20,8 @@ hour); botbuilder checks it again each time (five JWT parses, the signing key re
 JWK, the signature: 0.2 ms, a third of an ack). `KeptAuthentication` keeps the outcome of a
 successful check for that exact `Authorization` header together with the activity's channel and
 service URL (the only parts of an activity the check reads), until the token's own `exp` - sooner
-than botbuilder, which accepts a token for five minutes past it. A different or altered header, a
+than botbuilder, which accepts a token for five minutes past it (and one without `exp`: both are
+refused here). A different or altered header, a
 different channel or service URL, a refused token or an expired one goes through botbuilder's
 full check as before.
 """
@@ -138,11 +139,26 @@ class KeptAuthentication(ConfigurationBotFrameworkAuthentication):  # type: igno
         if checked is not None and self._now() < checked.expires:
             return checked.result()
         result = await super().authenticate_request(activity, auth_header)  # raises when refused
+        self._refuse_expired(auth_header, result)
         if result.connector_factory is not None and result.claims_identity is not None:
             result.connector_factory = KeptConnectors(
                 result.connector_factory, app_id_of(result.claims_identity), self._connectors)
         self._keep(key, result)
         return result
+
+    def _refuse_expired(self, auth_header: str, result: Any) -> None:
+        """botbuilder accepts a token without `exp`, and one up to five minutes past it (its
+        clock tolerance): a token that was checked (a header, claims) must carry an `exp` still
+        in the future. Raises PermissionError, which the caller answers with 401."""
+        identity = result.claims_identity
+        claims = (identity.claims or {}) if identity is not None else {}
+        if not auth_header or not claims:  # authentication off: no token was checked
+            return
+        expires = claims.get("exp")
+        if not isinstance(expires, int | float) or isinstance(expires, bool):
+            raise PermissionError("the token has no expiry (exp)")
+        if self._now() >= expires:
+            raise PermissionError("the token has expired")
 
     def _keep(self, key: tuple[str, str, str], result: Any) -> None:
         """Keep a token's accepted check until the token expires (one without `exp` is not kept)."""

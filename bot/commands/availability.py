@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.bounds import DATE_RANGE, date_in_range
 from bot.commands.context import CommandContext
 from bot.commands.errors import PermissionDenied, UsageError
 from bot.commands.registry import Args, CommandSpec, Reach
@@ -23,13 +24,17 @@ from bot.scheduling.calendar import WorkingDaysError, parse_working_days
 from bot.storage.models import Holiday, Member
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MAX_DAYS_TEXT = 200  # "mon,tue,wed,thu,fri,sat,sun" and any sensible spelling of it
 
 
 def _date(text: str, example: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"'{text}' is not a date; write it as YYYY-MM-DD, e.g. {example}") from None
+    if not date_in_range(day):
+        raise UsageError(f"{day.isoformat()} is outside the dates I keep ({DATE_RANGE}).")
+    return day
 
 
 async def _subjects(cc: CommandContext, session: AsyncSession, args: Args) -> list[Member]:
@@ -103,10 +108,14 @@ async def me_tz(cc: CommandContext, args: Args) -> list[Message]:
 
 async def me_days(cc: CommandContext, args: Args) -> list[Message]:
     text = "".join(args.positional)
+    if len(text) > MAX_DAYS_TEXT:
+        raise UsageError(f"That is a long list of days; name at most seven, e.g. {ME_DAYS.example}.")
     try:
         days = parse_working_days(text)
     except WorkingDaysError as exc:
         raise UsageError(str(exc)) from None
+    if len(text) > 64:  # the column's width: the same days, spelled shortest
+        text = ",".join(DAY_NAMES[d].lower() for d in sorted(days))
     async with cc.ctx.db.session() as session:
         members = await _subjects(cc, session, args)
         for member in members:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.bounds import parse_id
 from bot.commands.context import CommandContext
 from bot.commands.errors import UsageError
 from bot.commands.registry import Args, CommandSpec
@@ -45,12 +46,13 @@ async def ask_now(cc: CommandContext, args: Args) -> list[Message]:
 async def answer(cc: CommandContext, args: Args) -> list[Message]:
     member = cc.require_member()
     number_text = args.positional[0]
-    if not number_text.isdigit():
+    number = parse_id(number_text)
+    if number is None:
         raise UsageError(ANSWER.usage_line())
     text = " ".join(args.positional[1:])
     if args.options:  # "key=value" inside an answer is just text
         text = " ".join([text, *(f"{k}={v}" for k, v in args.options.items())]).strip()
-    return await cc.checkins.edit(member, int(number_text), text)
+    return await cc.checkins.edit(member, number, text)
 
 
 async def answers(cc: CommandContext, args: Args) -> list[Message]:

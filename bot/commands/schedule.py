@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.bounds import parse_id
 from bot.commands.context import CommandContext
 from bot.commands.errors import UsageError
 from bot.commands.registry import Args, CommandSpec
@@ -190,8 +191,8 @@ def _next_runs(cc: CommandContext, schedule: Schedule, recurrence: Recurrence, c
 
 
 async def _get(cc: CommandContext, session: AsyncSession, text: str) -> Schedule:
-    number = text.lstrip("#")
-    schedule = await session.get(Schedule, int(number)) if number.isdigit() else None
+    number = parse_id(text)
+    schedule = await session.get(Schedule, number) if number is not None else None
     if schedule is None:
         raise UsageError(f"There is no schedule {text}. `/align schedule list` shows them.")
     return schedule

@@ -11,6 +11,7 @@ from bot.commands.errors import PermissionDenied, UsageError
 from bot.commands.registry import Args, CommandSpec
 from bot.events import Fact, FactList, Message, Text
 from bot.people.members import ROLES, MemberDirectory, is_admin
+from bot.storage.locks import TEAM_BOOTSTRAP, serialized
 from bot.storage.models import Member, OutboundMessage
 from bot.text import clean
 
@@ -39,7 +40,9 @@ async def team_add(cc: CommandContext, args: Args) -> list[Message]:
     if role not in ROLES:
         raise UsageError(f"'{role}' is not a role; use rep, manager or admin. "
                          + TEAM_ADD.usage_line())
-    async with cc.ctx.db.session() as session:
+    # One `team add` at a time across all processes: the count that decides the first admin, the
+    # platform look-up and the insert are one step, so two strangers cannot both be "first".
+    async with serialized(cc.ctx.db, TEAM_BOOTSTRAP) as session:
         directory = MemberDirectory(session, cc.ctx.settings.default_timezone)
         bootstrap = await directory.count() == 0
         if not bootstrap and not cc.is_admin:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.bounds import DATE_RANGE, EARLIEST, LATEST, date_in_range
+
 MAX_DAYS = 366
 PERIOD_EXAMPLES = ('"last week" (default), "last 4 weeks", "last 10 days", "2026-03" or '
                    '"2026-03-01..2026-03-15"')
@@ -71,13 +73,18 @@ def parse_period(text: str, now: datetime, zone: ZoneInfo) -> Period:
     if not words:
         return ending(now)
     if match := _LAST.match(words):
-        count = int(match.group(1) or 1)
+        count = int(match.group(1)) if match.group(1) and len(match.group(1)) <= 4 else (
+            1 if not match.group(1) else MAX_DAYS + 1)  # thousands of weeks: refused below
         days = count * (7 if match.group(2).startswith("week") else 1)
+        if days > MAX_DAYS:
+            raise PeriodError(f"A digest covers 1 to {MAX_DAYS} days; try {PERIOD_EXAMPLES}.")
         return _checked(ending(now, days, f"the last {words.split(maxsplit=1)[1]}"))
     if match := _MONTH.match(words):
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
             raise PeriodError(f"'{text}' is not a month; write it as YYYY-MM, e.g. 2026-03")
+        if not EARLIEST.year <= year <= LATEST.year:
+            raise PeriodError(f"'{text}' is outside the dates a digest covers ({DATE_RANGE})")
         first = date(year, month, 1)
         following = date(year + (month == 12), month % 12 + 1, 1)
         return Period(_local_midnight(first, zone), _local_midnight(following, zone),
@@ -89,6 +96,8 @@ def parse_period(text: str, now: datetime, zone: ZoneInfo) -> Period:
             raise PeriodError(f"'{text}' has a date that does not exist") from None
         if last < first:
             raise PeriodError(f"'{text}' ends before it starts")
+        if not (date_in_range(first) and date_in_range(last)):
+            raise PeriodError(f"'{text}' is outside the dates a digest covers ({DATE_RANGE})")
         return _checked(Period(_local_midnight(first, zone),
                                _local_midnight(last + timedelta(days=1), zone),
                                f"{first.isoformat()} to {last.isoformat()}"))

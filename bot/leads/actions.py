@@ -20,6 +20,7 @@ from datetime import date, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.bounds import DATE_RANGE, date_in_range, parse_id
 from bot.context import BotContext
 from bot.delivery import ref_to_json
 from bot.events import Button, Buttons, Message, MessageRef, Text
@@ -54,7 +55,8 @@ class LeadActions:
         """The leads `reference` names (#id, external id or company) that `actor` may act on."""
         ref = reference.strip().lstrip("#")
         candidates: list[Lead] = []
-        if ref.isdigit() and (lead := await session.get(Lead, int(ref))) is not None:
+        number = parse_id(ref)
+        if number is not None and (lead := await session.get(Lead, number)) is not None:
             candidates = [lead]
         if not candidates and ref:
             candidates = list((await session.exec(select(Lead).where(
@@ -229,6 +231,8 @@ class LeadActions:
         except ValueError:
             pass
         else:
+            if not date_in_range(day):
+                raise LeadActionError(f"{day.isoformat()} is outside the dates I keep ({DATE_RANGE}).")
             until = local_to_utc(datetime.combine(day, calendar.work_start), calendar.tz)
             if until <= now:
                 raise LeadActionError(f"{day.isoformat()} has already passed.")

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.bounds import DATE_RANGE, date_in_range
 from bot.leads.book import STATUSES, LeadData
 from bot.storage.models import Member
 from bot.strategy.schema import Strategy
@@ -36,6 +37,8 @@ def parse_time(text: str, what: str = "engaged_at") -> datetime:
     except ValueError:
         raise LeadRejected(f"{what} '{text[:40]}' is not an ISO 8601 time like "
                            "2026-03-02T09:15:00Z") from None
+    if not date_in_range(value):
+        raise LeadRejected(f"{what} '{text[:40]}' is outside the dates the bot keeps ({DATE_RANGE})")
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

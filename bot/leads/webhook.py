@@ -1,12 +1,17 @@
 """`POST /webhooks/leads` and `POST /webhooks/leads/{external_id}/events`: leads from marketing
 automation and CRMs.
 
-Every request is signed: `X-Alignbot-Timestamp: <unix seconds>` and
-`X-Alignbot-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with the shared secret>`
-(the scheme Slack and Stripe use, so senders have code for it). Requests outside the replay window,
-with a wrong or missing signature get 401 and store nothing. Bodies are validated strictly
-(unknown fields are errors, so a typo is not silently dropped) and answered with a JSON body that
-says what is wrong. An event carrying an `event_id` is stored once however often it is delivered.
+Every request is signed (scheme v2): `X-Alignbot-Timestamp: <unix seconds>` and
+`X-Alignbot-Signature: v2=<hex HMAC-SHA256, with the shared secret, of
+"<timestamp>\n<METHOD>\n<path>\n<raw body>">`, where path is the request target as sent
+(e.g. `/webhooks/leads/123/events`). The method and path are signed so an event signed for one
+lead cannot be replayed to another lead's URL; v1 (timestamp and body only) is refused with a
+message saying so. Requests outside the replay window, with a wrong or missing signature get 401
+and store nothing. Inside the window, a signature is accepted once: the signatures of stored
+requests are kept in the database (shared by every process), and the same signed request again is
+answered "duplicate" and changes nothing. Bodies are validated strictly (unknown fields are
+errors, so a typo is not silently dropped) and answered with a JSON body that says what is wrong.
+An event carrying an `event_id` is stored once per lead however often it is delivered.
 
 While the database is unavailable a request gets 503 with `Retry-After` and nothing is stored
 (each request is one transaction); the sender's retry is then stored once.
@@ -24,13 +29,15 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.bounds import DATE_RANGE, date_in_range
 from bot.context import BotContext
 from bot.leads.book import LeadBook, TouchRefused
 from bot.leads.intake import LeadRejected, LeadResolver
 from bot.storage.database import DatabaseUnavailable
-from bot.storage.models import Lead
+from bot.storage.models import InboundEvent, Lead
 from bot.text import has_controls
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,8 @@ MAX_BODY = 64 * 1024
 RETRY_AFTER_SECONDS = 30  # what a 503 asks the sender to wait while the database is unavailable
 SIGNATURE_HEADER = "X-Alignbot-Signature"
 TIMESTAMP_HEADER = "X-Alignbot-Timestamp"
+SCHEME = "v2"  # what `sign` produces; v1 signed neither method nor path
+REPLAY_SCOPE = "leads-webhook"  # the `inbound_events` rows holding the signatures already used
 Short = Annotated[str, Field(max_length=200)]
 
 
@@ -52,6 +61,8 @@ class _Strict(BaseModel):
         texts = value if isinstance(value, list) else [value]
         if any(isinstance(text, str) and has_controls(text) for text in texts):
             raise ValueError("contains control characters (e.g. NUL); remove them")
+        if isinstance(value, datetime) and not date_in_range(_aware(value)):
+            raise ValueError(f"is outside the dates the bot keeps ({DATE_RANGE})")
         return value
 
 
@@ -102,10 +113,11 @@ class EventPayload(_Strict):
     event: Annotated[EngagementEvent | TouchEvent | StatusEvent, Field(discriminator="type")]
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature header value a sender computes (also used by tests and docs)."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "v1=" + digest.hexdigest()
+def sign(secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:
+    """The signature header value a sender computes (scheme v2; also used by tests and docs).
+    Newlines separate the parts: none can occur in a timestamp, a method or a request target."""
+    signed = f"{timestamp}\n{method.upper()}\n{path}\n".encode() + body
+    return SCHEME + "=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def _error(status: int, message: str, details: Any = None) -> web.Response:
@@ -137,14 +149,33 @@ class LeadWebhook:
             return _error(413, f"body larger than {MAX_BODY} bytes")
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
         given = request.headers.get(SIGNATURE_HEADER, "")
-        if not timestamp.isdigit() or not given:
+        if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12 or not given:
             return _error(401, f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header")
         age = abs(self.ctx.clock.now().timestamp() - int(timestamp))
         if age > self.ctx.settings.webhook_tolerance:
             return _error(401, "stale timestamp: sign each request when you send it")
-        if not hmac.compare_digest(sign(secret.get_secret_value(), timestamp, body), given):
+        if given.startswith("v1="):
+            return _error(401, "v1 signatures (timestamp and body only) are no longer accepted:"
+                               " sign v2, which covers the method and path (see the README)")
+        expected = sign(secret.get_secret_value(), timestamp, request.method, request.raw_path, body)
+        if not hmac.compare_digest(expected.encode(), given.encode()):
             return _error(401, "signature does not match")
         return body
+
+    async def _first_use(self, session: AsyncSession, request: web.Request) -> bool:
+        """Record this request's signature in the unit of work that stores it; False (and the
+        unit of work rolled back) if a request with the same signature was stored before. On
+        PostgreSQL a concurrent twin waits on the unique index and then finds this one."""
+        session.add(InboundEvent(platform=REPLAY_SCOPE,
+                                 event_id=request.headers.get(SIGNATURE_HEADER, "")[:200],
+                                 received_at=self.ctx.clock.now()))
+        try:
+            await session.flush()
+        except IntegrityError:
+            await session.rollback()
+            log.info("leads webhook: a signed request received again was ignored")
+            return False
+        return True
 
     def _parse(self, body: bytes, model: type[BaseModel]) -> BaseModel | web.Response:
         try:
@@ -178,6 +209,8 @@ class LeadWebhook:
             except LeadRejected as exc:
                 return _error(422, str(exc))
             lead, outcome = await LeadBook(self.ctx, session).upsert(data, via="webhook")
+            if not await self._first_use(session, request):
+                return web.json_response({"ok": True, "result": "duplicate"})
             body_out = {"ok": True, "lead_id": lead.id, "result": outcome,
                         "next_due_at": _iso(lead.next_due_at)}
         return web.json_response(body_out, status=201 if outcome == "created" else 200)
@@ -198,17 +231,21 @@ class LeadWebhook:
             if lead is None:
                 return _error(404, f"no lead '{external_id[:128]}' from source '{event.source}';"
                                    " create it with POST /webhooks/leads first")
+            lead_id = lead.id  # the rollback of a replay below expires `lead`
             try:
                 stored = await self._apply(book, session, lead, event)
             except (LeadRejected, TouchRefused) as exc:
                 return _error(422, str(exc))
+            if not await self._first_use(session, request):
+                return web.json_response({"ok": True, "lead_id": lead_id, "result": "duplicate"})
             out = {"ok": True, "lead_id": lead.id, "result": "stored" if stored else "duplicate",
                    "status": lead.status, "next_due_at": _iso(lead.next_due_at)}
         return web.json_response(out)
 
     async def _apply(self, book: LeadBook, session: AsyncSession, lead: Lead,
                      event: EngagementEvent | TouchEvent | StatusEvent) -> bool:
-        key = f"webhook:{event.source}:{event.event_id}" if event.event_id else None
+        # Per lead: two leads' senders may well number their events alike.
+        key = f"webhook:{lead.id}:{event.source}:{event.event_id}" if event.event_id else None
         if isinstance(event, EngagementEvent):
             content = LeadResolver(self.ctx.strategy, {}).content(event.content)
             stored = await book.record(lead, "engaged", _aware(event.at), None, "webhook",

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from bot.bounds import parse_id
 from bot.storage.models import Member
 
 GROUPS: dict[str, tuple[str, ...]] = {"reps": ("rep",), "managers": ("manager",),
@@ -33,18 +34,20 @@ def _members(target: str) -> SelectOfScalar[Member]:
     kind, _, ident = target.partition(":")
     if target in GROUPS:
         return query.where(col(Member.role).in_(GROUPS[target]))
-    if kind == "member" and ident.isdigit():
-        return query.where(Member.id == int(ident))
-    if kind == "team" and ident.isdigit():
-        return query.where(Member.manager_id == int(ident), col(Member.role).in_(GROUPS["all"]))
+    number = parse_id(ident)
+    if kind == "member" and number is not None:
+        return query.where(Member.id == number)
+    if kind == "team" and number is not None:
+        return query.where(Member.manager_id == number, col(Member.role).in_(GROUPS["all"]))
     raise ValueError(f"unknown schedule target {target!r}")
 
 
 async def describe(session: AsyncSession, target: str) -> str:
     """How a target reads in a list: "reps", "Dana", "Sam's team"."""
     kind, _, ident = target.partition(":")
-    if kind in ("member", "team") and ident.isdigit():
-        member = await session.get(Member, int(ident))
+    number = parse_id(ident)
+    if kind in ("member", "team") and number is not None:
+        member = await session.get(Member, number)
         name = member.name if member else f"member #{ident} (removed)"
         return name if kind == "member" else f"{name}'s team"
     return target

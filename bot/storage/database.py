@@ -105,6 +105,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(timeout))
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._reader: Engine | None = None  # readable()'s own connection, made on first use
+        self._local_locks: dict[tuple[int, int], asyncio.Lock] = {}  # see local_lock()
         # When (monotonic()) a unit of work or readable() last succeeded, and last failed
         # as unavailable.
         self.last_answered = self.last_refused = float("-inf")
@@ -143,6 +144,11 @@ class Database:
             if is_unavailable(exc):
                 raise DatabaseUnavailable(_reason(exc)) from exc
             raise
+
+    def local_lock(self, key: tuple[int, int]) -> asyncio.Lock:
+        """This process's lock for `key`: what serializes work on SQLite, where one process
+        owns the database (PostgreSQL uses advisory locks, see `bot.storage.locks`)."""
+        return self._local_locks.setdefault(key, asyncio.Lock())
 
     def answered_lately(self, within: float) -> bool:
         """Whether the database answered within the last `within` seconds (real time) and has

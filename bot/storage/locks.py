@@ -1,5 +1,9 @@
 """Work that must run in one process at a time, across every process sharing the database.
 
+Two kinds: `exclusive` for long work (a schedule's run) that should not hold a transaction open,
+and `serialized` for one short unit of work whose read-then-write must not interleave with
+another's (deciding the very first admin).
+
 On PostgreSQL this is a session-level advisory lock (`pg_try_advisory_lock`) held on a
 connection of its own for as long as the work runs: a process that dies loses its connection and
 with it the lock, so nothing is left to expire. SQLite is the single-process database: the lock
@@ -19,12 +23,31 @@ from contextlib import asynccontextmanager
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 SCHEDULE_LOCKS = 0x416C6967  # "Alig": the namespace (first key) of the per-schedule locks
+TEAM_LOCKS = 0x5465616D  # "Team": changes to who is on the team
+TEAM_BOOTSTRAP = 1  # deciding the first member (who becomes admin)
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out
+
+
+@asynccontextmanager
+async def serialized(db: Database, ident: int,
+                     namespace: int = TEAM_LOCKS) -> AsyncIterator[AsyncSession]:
+    """A unit of work (`db.session()`) that runs alone among all holders of (namespace, ident):
+    on PostgreSQL a transaction-level advisory lock taken as its first statement, released at
+    commit or rollback, so every statement after it (READ COMMITTED) sees what the previous
+    holder committed; on SQLite, the single-process database, a lock of this process."""
+    if db.is_sqlite:
+        async with db.local_lock((namespace, ident)), db.session() as session:
+            yield session
+        return
+    async with db.session() as session:
+        await session.exec(select(func.pg_advisory_xact_lock(namespace, ident)))  # type: ignore[call-overload]
+        yield session
 
 
 @asynccontextmanager

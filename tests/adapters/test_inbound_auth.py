@@ -11,13 +11,15 @@ Inside `/slack/events`, bolt answers Slack's `ssl_check` pings with an empty 200
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import pytest
@@ -244,15 +246,21 @@ async def leads_webhook(world: World, method: str, base: str, path: str) -> Refu
                        "owner": "ada@example.com", "engaged_at": "2026-03-02T09:00:00Z"})
     now = str(int(world.core.ctx.clock.now().timestamp()))  # the bot's clock judges freshness
 
-    def signed(secret: str, stamp: str = now, over: str = body) -> dict[str, str]:
+    def signed(secret: str, stamp: str = now, over: str = body,
+               at: str = urlsplit(url).path) -> dict[str, str]:
         return {"Content-Type": "application/json", TIMESTAMP_HEADER: stamp,
-                SIGNATURE_HEADER: sign(secret, stamp, over.encode())}
+                SIGNATURE_HEADER: sign(secret, stamp, method, at, over.encode())}
+    v1 = hmac.new(WEBHOOK_SECRET.encode(), f"{now}.{body}".encode(), hashlib.sha256).hexdigest()
     forgeries = {
         "no signature": {"Content-Type": "application/json"},
         "wrong secret": signed("not-the-secret"),
         "empty secret": signed(""),
         "stale timestamp": signed(WEBHOOK_SECRET, str(int(now) - 3600)),
         "another body's signature": signed(WEBHOOK_SECRET, over=body + " "),
+        "another path's signature": signed(WEBHOOK_SECRET, at=urlsplit(url).path + "x"),
+        "v1 (timestamp and body only)": {"Content-Type": "application/json",
+                                         TIMESTAMP_HEADER: now, SIGNATURE_HEADER: f"v1={v1}"},
+        "a 5000-digit timestamp": signed(WEBHOOK_SECRET, "9" * 5000),
     }
     refused = [(case, (await request(method, url, body, headers))[0]) for case, headers in forgeries.items()]
     status, _ = await request(method, url, "{}", signed(WEBHOOK_SECRET, over="{}"))
@@ -374,7 +382,7 @@ async def test_a_blank_webhook_secret_keeps_the_webhook_off(core: BotCore) -> No
     try:
         status, text = await request("POST", f"http://127.0.0.1:{site.port}/webhooks/leads", body, {
             "Content-Type": "application/json", TIMESTAMP_HEADER: stamp,
-            SIGNATURE_HEADER: sign("", stamp, body)})
+            SIGNATURE_HEADER: sign("", stamp, "POST", "/webhooks/leads", body)})
     finally:
         await site.stop()
     assert status == 503 and "ALIGNBOT_WEBHOOK_SECRET" in text

@@ -182,7 +182,8 @@ async def test_a_slack_checkin_flow_at_debug_logs_no_secret_and_no_answer_above_
             async with aiohttp.ClientSession() as session, session.post(
                     base + "/webhooks/leads", data=body, headers={
                         "Content-Type": "application/json", TIMESTAMP_HEADER: stamp,
-                        SIGNATURE_HEADER: sign(secrets["webhook_secret"], stamp, body)}) as response:
+                        SIGNATURE_HEADER: sign(secrets["webhook_secret"], stamp, "POST",
+                                                "/webhooks/leads", body)}) as response:
                 assert response.status == 201
             bearer = f"Bearer {secrets['metrics_token']}"
             assert (await get(base + "/metrics", Authorization=bearer))[0] == 200

@@ -8,6 +8,7 @@ import asyncio
 import io
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -34,7 +35,7 @@ async def post(core: BotCore, url: str, body: Any) -> tuple[int, dict[str, Any],
     data = json.dumps(body).encode()
     timestamp = str(int(core.ctx.clock.now().timestamp()))
     headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
-               SIGNATURE_HEADER: sign(WEBHOOK_SECRET, timestamp, data)}
+               SIGNATURE_HEADER: sign(WEBHOOK_SECRET, timestamp, "POST", urlsplit(url).path, data)}
     async with aiohttp.ClientSession() as session, session.post(url, data=data, headers=headers) as r:
         return r.status, await r.json(), r.headers.get("Retry-After")
 

@@ -5,6 +5,8 @@ OpenID server (botbuilder fetches them with `requests`, so it runs in its own th
 
 from __future__ import annotations
 
+import json
+import logging
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -29,6 +31,7 @@ from tests.adapters.teams.conftest import DANA
 from tests.support.bot_framework_auth import (
     APP_ID,
     ISSUER,
+    KID,
     SERVICE_URL,
     new_key,
     openid_server,
@@ -166,8 +169,9 @@ async def test_a_reused_channel_token_is_checked_once_until_it_expires(
             await auth.authenticate_request(other, header)
     assert len(checks) == 3
 
-    clock.now = expires  # expired for the cache (botbuilder allows five more minutes): checked again
-    await auth.authenticate_request(activity, header)
+    clock.now = expires  # expired: checked again, and refused (botbuilder allows five more minutes)
+    with pytest.raises(PermissionError, match="expired"):
+        await auth.authenticate_request(activity, header)
     assert len(checks) == 4
     forged = "Bearer " + token(new_key())
     for _ in range(2):  # a refused token is never kept
@@ -213,3 +217,47 @@ async def test_signing_keys_that_cannot_be_fetched_mean_503_and_a_retry_later_ge
                 assert await contacts(core) == 1
         finally:
             await teams.stop()
+
+
+async def raw(url: str, data: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.post(
+            url, data=data, headers={"Content-Type": "application/json", **headers}) as response:
+        return response.status, await response.text()
+
+
+DEEP = b'{"type": "message", "value": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+
+async def test_anonymous_junk_is_refused_before_its_body_is_read_with_no_error_logged(
+        secured: str, core: BotCore, channel_key: rsa.RSAPrivateKey,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A deeply nested body without a token was parsed first: a 500 and a 2 KB ERROR
+    traceback per request. Now no token means 401 before the body is read, and a signed
+    but too deeply nested body is a 400."""
+    caplog.set_level(logging.INFO)
+    assert (await raw(secured, DEEP, {}))[0] == 401
+    # Shaped like a token: the body is parsed as far as the check needs, and too deep to.
+    assert (await raw(secured, DEEP, {"Authorization": "Bearer not.a.jwt"}))[0] in (400, 401)
+    assert (await raw(secured, b"x" * 2_000_000, {}))[0] in (401, 413)
+    status, text = await raw(secured, DEEP, {"Authorization": "Bearer " + token(channel_key)})
+    assert status == 400 and "nested" in text
+    shallow = json.dumps({**typing(), "value": json.loads("[" * 80 + "]" * 80)}).encode()
+    status, text = await raw(secured, shallow, {"Authorization": "Bearer " + token(channel_key)})
+    assert status == 400 and "nested" in text
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    await core.ctx.drain()
+    assert await contacts(core) == 0
+
+
+async def test_a_token_without_exp_or_past_it_is_refused(
+        secured: str, core: BotCore, channel_key: rsa.RSAPrivateKey) -> None:
+    """botbuilder accepts a token with no `exp`, and one up to 5 minutes past it."""
+    now = int(time.time())
+    without_exp = jwt.encode({"iss": ISSUER, "aud": APP_ID, "serviceurl": SERVICE_URL,
+                              "nbf": now - 10}, channel_key, algorithm="RS256",
+                             headers={"kid": KID})
+    assert await post(secured, typing(), "Bearer " + without_exp) == 401
+    just_expired = token(channel_key, exp=now - 60, nbf=now - 3600)
+    assert await post(secured, typing(), "Bearer " + just_expired) == 401
+    await core.ctx.drain()
+    assert await contacts(core) == 0

@@ -147,3 +147,13 @@ async def test_short_rows_duplicates_and_future_dates_are_reported_by_line(
     assert reasons[6].startswith("has 10 columns, the header 9")
     assert set(await leads(core)) == {"A1"}
     assert (await leads(core))["A1"].company == "Ledgerly"  # the first row, not the duplicate
+
+
+async def test_dates_at_the_ends_of_the_calendar_are_bad_rows(core: BotCore, tmp_path: Path) -> None:
+    await setup_team(core)
+    rows = [GOOD, lead_row("E1", "End Co", "Dana", "9999-12-31T23:59:59-12:00"),
+            lead_row("E2", "Start Co", "Dana", "0001-01-01T00:00:00Z")]
+    report = await import_csv(core.ctx, write_csv(tmp_path / "leads.csv", rows))
+    reasons = dict(report.errors)
+    assert sorted(reasons) == [3, 4] and all("outside the dates" in r for r in reasons.values())
+    assert set(await leads(core)) == {"A1"}

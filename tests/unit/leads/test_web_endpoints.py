@@ -28,7 +28,8 @@ async def post_lead(core: BotCore, port: int) -> tuple[int, str]:
         health = await session.get(f"http://127.0.0.1:{port}/healthz")
         assert (health.status, await health.text()) == (200, "ok")
         async with session.post(f"http://127.0.0.1:{port}/webhooks/leads", data=body, headers={
-                TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: sign("k", stamp, body)}) as response:
+                TIMESTAMP_HEADER: stamp,
+                SIGNATURE_HEADER: sign("k", stamp, "POST", "/webhooks/leads", body)}) as response:
             return response.status, (await response.json())["result"]
 
 

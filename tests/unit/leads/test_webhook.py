@@ -4,9 +4,12 @@ a clear 4xx; the same event delivered twice is stored once."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +45,8 @@ class Client:
         timestamp = str(int(self.core.ctx.clock.now().timestamp()) - age)
         headers = {"Content-Type": "application/json"}
         if signed:
-            headers |= {TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(secret, timestamp, data)}
+            headers |= {TIMESTAMP_HEADER: timestamp,
+                        SIGNATURE_HEADER: sign(secret, timestamp, "POST", path, data)}
         async with self.session.post(self.base + path, data=data, headers=headers) as response:
             return response.status, await response.json()
 
@@ -76,7 +80,7 @@ async def test_bad_signatures_are_refused_and_nothing_is_stored(client: Client,
                                                                 tamper: str) -> None:
     if tamper == "body-changed":
         timestamp = str(int(client.core.ctx.clock.now().timestamp()))
-        signature = sign(SECRET, timestamp, json.dumps(LEAD).encode())
+        signature = sign(SECRET, timestamp, "POST", "/webhooks/leads", json.dumps(LEAD).encode())
         forged = json.dumps({**LEAD, "owner": "Lee"}).encode()
         async with client.session.post(client.base + "/webhooks/leads", data=forged, headers={
                 TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: signature}) as response:
@@ -179,3 +183,88 @@ async def test_the_readme_example_is_accepted_and_documents_every_field(client: 
     assert set(LeadPayload.model_fields) <= names
     required = {n for n, f in LeadPayload.model_fields.items() if f.is_required()}
     assert all(f"| `{n}` | yes |" in table for n in required)
+
+
+async def _send(client: Client, path: str, headers: dict[str, str], data: bytes) -> tuple[int, Any]:
+    async with client.session.post(client.base + path, data=data, headers={
+            "Content-Type": "application/json", **headers}) as response:
+        return response.status, await response.json()
+
+
+def _signed(client: Client, path: str, data: bytes) -> dict[str, str]:
+    stamp = str(int(client.core.ctx.clock.now().timestamp()))
+    return {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: sign(SECRET, stamp, "POST", path, data)}
+
+
+async def test_a_signed_event_for_one_lead_cannot_be_replayed_to_another_leads_url(
+        client: Client) -> None:
+    """The signature covers the method and path: v1 covered only timestamp and body."""
+    await client.post("/webhooks/leads", LEAD)
+    await client.post("/webhooks/leads", {**LEAD, "external_id": "M-2", "company": "Other"})
+    touch = json.dumps({"event": {"type": "touch", "at": "2026-03-02T14:20:00Z", "by": "Dana",
+                                  "source": "marketo"}}).encode()
+    headers = _signed(client, "/webhooks/leads/M-1/events", touch)
+    status, body = await _send(client, "/webhooks/leads/M-2/events", headers, touch)
+    assert status == 401 and "does not match" in body["error"]
+    assert (await leads(client.core))["M-2"].touches == 0
+
+
+async def test_a_v1_signature_is_refused_with_a_message_naming_v2(client: Client) -> None:
+    data = json.dumps(LEAD).encode()
+    stamp = str(int(client.core.ctx.clock.now().timestamp()))
+    v1 = hmac.new(SECRET.encode(), stamp.encode() + b"." + data, hashlib.sha256).hexdigest()
+    status, body = await _send(client, "/webhooks/leads",
+                               {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: f"v1={v1}"}, data)
+    assert status == 401 and "v2" in body["error"]
+    assert await leads(client.core) == {}
+
+
+async def test_a_touch_without_event_id_replayed_inside_the_window_is_stored_once(
+        client: Client) -> None:
+    await client.post("/webhooks/leads", LEAD)
+    touch = json.dumps({"event": {"type": "touch", "at": "2026-03-02T14:20:00Z", "by": "Dana",
+                                  "source": "marketo"}}).encode()
+    headers = _signed(client, "/webhooks/leads/M-1/events", touch)
+    first = await _send(client, "/webhooks/leads/M-1/events", headers, touch)
+    client.core.ctx.clock.advance(timedelta(minutes=4))  # still inside the 5-minute window
+    again = await _send(client, "/webhooks/leads/M-1/events", headers, touch)
+    assert (first[0], first[1]["result"], again[0], again[1]["result"]) == (
+        200, "stored", 200, "duplicate")
+    assert (await leads(client.core))["M-1"].touches == 1
+    assert len(await events(client.core, "touch")) == 1
+    # An old lead body replayed cannot undo a later update either.
+    old = json.dumps(LEAD).encode()
+    old_headers = _signed(client, "/webhooks/leads", old)
+    assert (await _send(client, "/webhooks/leads", old_headers, old))[0] == 200
+    await client.post("/webhooks/leads", {**LEAD, "contact_name": "Maya C."})
+    status, body = await _send(client, "/webhooks/leads", old_headers, old)
+    assert (status, body["result"]) == (200, "duplicate")
+    assert (await leads(client.core))["M-1"].contact_name == "Maya C."
+
+
+async def test_the_same_event_id_on_two_leads_is_two_events(client: Client) -> None:
+    """Event ids are the sender's, per lead: a CRM numbering each lead's events from 1 is fine."""
+    await client.post("/webhooks/leads", LEAD)
+    await client.post("/webhooks/leads", {**LEAD, "external_id": "M-2", "company": "Other"})
+    touch = {"event": {"type": "touch", "at": "2026-03-02T14:20:00Z", "by": "Dana",
+                       "source": "marketo", "event_id": "1"}}
+    one = await client.post("/webhooks/leads/M-1/events", touch)
+    two = await client.post("/webhooks/leads/M-2/events", touch)
+    assert (one[1]["result"], two[1]["result"]) == ("stored", "stored")
+    both = await leads(client.core)
+    assert (both["M-1"].touches, both["M-2"].touches) == (1, 1)
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59Z", "9999-12-31T23:59:59-12:00",
+                                  "0001-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00"])
+async def test_dates_at_the_ends_of_the_calendar_get_a_422_naming_the_field(
+        client: Client, when: str) -> None:
+    status, body = await client.post("/webhooks/leads", {**LEAD, "engaged_at": when})
+    assert status == 422 and body["details"][0]["field"] == "engaged_at", body
+    await client.post("/webhooks/leads", LEAD)
+    for kind in ({"type": "touch"}, {"type": "engagement"}, {"type": "status", "status": "working"}):
+        event = {"event": {**kind, "at": when, "source": "marketo"}}
+        status, body = await client.post("/webhooks/leads/M-1/events", event)
+        assert status == 422 and body["details"][0]["field"].endswith(".at"), body
+    lead = (await leads(client.core))["M-1"]
+    assert (lead.touches, lead.status) == (0, "new")

@@ -190,7 +190,8 @@ async def test_webhook_requests_are_counted_by_the_status_they_got(core: BotCore
                        "segment": "midmarket_fintech", "owner": "Dana",
                        "engaged_at": "2026-03-02T13:30:00Z"}).encode()
     stamp = str(int(core.ctx.clock.now().timestamp()))
-    signed = {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: sign("s3cret", stamp, lead),
+    signed = {TIMESTAMP_HEADER: stamp,
+              SIGNATURE_HEADER: sign("s3cret", stamp, "POST", "/webhooks/leads", lead),
               "Content-Type": "application/json"}
     async with serving(core.ctx) as base, aiohttp.ClientSession() as session:
         for headers in (signed, signed, {"Content-Type": "application/json"}):
