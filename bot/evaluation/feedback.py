@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,25 @@ def _quoted(texts: Iterable[str]) -> str:
     return _list(f'"{shorten(t, 60)}"' for t in texts)
 
 
+@dataclass(frozen=True)
+class TaskHistory:
+    """When this person last did each task (from their earlier answers), and since when the
+    bot has known them: coaching picks the critical task they have gone longest without."""
+
+    now: datetime
+    last_done: dict[str, datetime] = field(default_factory=dict)
+    since: datetime | None = None
+
+    def longest_without(self, task_ids: list[str]) -> tuple[str, int | None]:
+        """The task (of `task_ids`) not done for longest, and for how many days (None: never,
+        as far back as the bot knows)."""
+        never = [t for t in task_ids if t not in self.last_done]
+        if never:
+            return never[0], None
+        task = min(task_ids, key=lambda t: self.last_done[t])
+        return task, max(0, (self.now - self.last_done[task]).days)
+
+
 MAX_MISSING = 2
 """Critical tasks named as missing in one feedback: a list of five reads as a template."""
 
@@ -60,20 +81,22 @@ class FeedbackWriter:
     def __init__(self, texts: FeedbackTexts) -> None:
         self.t = texts
 
-    def message(self, evaluation: Evaluation, strategy: Strategy) -> Message:
-        lines = self.lines(evaluation, strategy)
+    def message(self, evaluation: Evaluation, strategy: Strategy,
+                history: TaskHistory | None = None) -> Message:
+        lines = self.lines(evaluation, strategy, history)
         title = self.t.say("title", evaluation.question)
         return Message(text="\n".join([title, *lines]),
                        blocks=(Text(title, style="heading"), *(Text(line) for line in lines)))
 
-    def lines(self, evaluation: Evaluation, strategy: Strategy) -> list[str]:
+    def lines(self, evaluation: Evaluation, strategy: Strategy,
+              history: TaskHistory | None = None) -> list[str]:
         if not evaluation.language_supported:
             return [self.t.say("language_not_read", language=_language_name(evaluation.language),
                                languages=_list(p.name for p in PACKS.values()))]
         lines: list[str] = []
         coaching: str | None = None
         if evaluation.question == "tasks" and evaluation.tasks is not None:
-            lines, coaching = self._tasks(evaluation.tasks, strategy)
+            lines, coaching = self._tasks(evaluation.tasks, strategy, history)
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
                 lines += warning
@@ -94,7 +117,8 @@ class FeedbackWriter:
             lines.append(self.t.say("fallback_note", reason=evaluation.fallback_reason))
         return lines
 
-    def _tasks(self, tasks: TasksResult, strategy: Strategy) -> tuple[list[str], str | None]:
+    def _tasks(self, tasks: TasksResult, strategy: Strategy,
+               history: TaskHistory | None = None) -> tuple[list[str], str | None]:
         if not tasks.matches and not tasks.against and all(
                 len(u.text.split()) <= 1 for u in tasks.unmapped):
             # "calls", "idk", an emoji: ask for detail rather than list what is missing
@@ -125,16 +149,31 @@ class FeedbackWriter:
         if stalled:
             lines += self._missing_line(tasks, strategy)
             return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy)
-        missing = [strategy.task(tid) for tid in tasks.critical_missing]
+        mentioned = {m.task_id for m in tasks.matches}
+        missing = [tid for tid in tasks.critical_missing if tid not in mentioned]
         if missing:
             lines += self._missing_line(tasks, strategy)
-            task = missing[0]
-            return lines, self.t.say("coaching", "critical_missing", task=task.name,
-                                     description=task.description, example=task.examples[0])
+            return lines, self._missing_coaching(missing, strategy, history)
         if tasks.unmapped:
             return lines, self.t.say("coaching", "off_strategy", activity=shorten(
                 tasks.unmapped[0].text, 60), segments=_in_scope_names(strategy))
         return lines, None
+
+    def _missing_coaching(self, missing: list[str], strategy: Strategy,
+                          history: TaskHistory | None) -> str:
+        """One critical task, chosen for this person: the one they have gone longest without
+        (with how long), not the first one in the file."""
+        if history is None or history.since is None:
+            task = strategy.task(missing[0])
+            return self.t.say("coaching", "critical_missing", task=task.name,
+                              description=task.description, example=task.examples[0])
+        task_id, days = history.longest_without(missing)
+        task = strategy.task(task_id)
+        since = (history.now - history.since).days
+        how_long = (self.t.say("coaching", "not_since", days=days) if days is not None
+                    else self.t.say("coaching", "never_since", days=max(since, 1)))
+        return self.t.say("coaching", "critical_longest", task=task.name, how_long=how_long,
+                          description=task.description, example=task.examples[0])
 
     def _missing_line(self, tasks: TasksResult, strategy: Strategy) -> list[str]:
         """At most two critical tasks not mentioned at all (planned or stalled ones are

@@ -19,14 +19,14 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
 from bot.context import BotContext
 from bot.delivery import Outbox, ref_from_json
 from bot.evaluation.base import Evaluator
-from bot.evaluation.feedback import FeedbackWriter
+from bot.evaluation.feedback import FeedbackWriter, TaskHistory
 from bot.evaluation.result import QUESTIONS, Evaluation, Question
 from bot.events import Message, MessageRef
 from bot.port import DeliveryError
@@ -35,6 +35,7 @@ from bot.storage.models import Answer, CheckIn, Member, OutboundMessage
 log = logging.getLogger(__name__)
 FEEDBACK_KIND = "feedback"
 PENDING_AFTER = timedelta(minutes=2)  # an answer this old without a verdict is not being judged
+HISTORY_ANSWERS = 26  # about half a year of weekly check-ins
 CATCH_UP_BATCH = 50  # per tick, so a backlog never makes one tick long
 
 
@@ -91,13 +92,34 @@ class AnswerReviewer:
             time.perf_counter() - started)
         if evaluation.fallback_reason is not None:  # the LLM failed; the rules judged it
             metrics.evaluation_fallbacks.labels(self.evaluator.name).inc()
-        message = self.writer.message(evaluation, strategy)
+        history = await self._history(answer) if question == "tasks" else None
+        message = self.writer.message(evaluation, strategy, history)
         if not await self._store(answer, evaluation.model_dump_json(), evaluation.overall, message.text):
             return None
         log.info("answer %s evaluated by %s: overall %.2f", answer_id, evaluation.evaluator,
                  evaluation.overall)
         return Review(member, f"feedback:{answer.id}:{answer.edits}", message,
                       ref_from_json(checkin.message_ref))
+
+    async def _history(self, answer: Answer) -> TaskHistory:
+        """When this person last did each task, from their earlier tasks answers' verdicts, so
+        coaching names the critical task *they* have gone longest without."""
+        async with self.ctx.db.session() as session:
+            rows = (await session.exec(
+                select(Answer.created_at, Answer.evaluation)
+                .where(Answer.member_id == answer.member_id, Answer.question == "tasks",
+                       col(Answer.id) != answer.id, col(Answer.evaluation).is_not(None))
+                .order_by(col(Answer.created_at).desc()).limit(HISTORY_ANSWERS))).all()
+        last: dict[str, datetime] = {}
+        for created_at, verdict in rows:
+            try:
+                tasks = Evaluation.model_validate_json(verdict or "{}").tasks
+            except ValueError:
+                continue  # a verdict from an older version that no longer parses
+            for task_id in tasks.task_ids if tasks else []:
+                last.setdefault(task_id, created_at)
+        first = rows[-1][0] if rows else None
+        return TaskHistory(self.ctx.clock.now(), last, first)
 
     async def _deliver_when_done(self, task: asyncio.Task[Review | None]) -> None:
         review = await task

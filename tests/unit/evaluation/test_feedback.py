@@ -142,3 +142,33 @@ async def test_a_failing_evaluator_loses_no_answer(core: BotCore) -> None:
     assert answer.text == STATEMENT and answer.evaluation is None
     async with core.ctx.db.session() as session:
         assert (await session.exec(select(CheckIn.state))).one() == "asked"
+
+
+async def _week_of_answers(core: BotCore, tasks: str) -> str:
+    await say(core, "ada", "/align ask now dana")
+    await say(core, "dana", STATEMENT)
+    await say(core, "dana", "we play in mid-market fintech, not tier-1 banks")
+    return await say(core, "dana", tasks)
+
+
+async def test_coaching_names_the_critical_task_this_rep_has_gone_longest_without(
+        core: BotCore) -> None:
+    """Dana mapped committees and ran discovery two weeks ago, followed up on content a week ago,
+    and has never reported a security review: that is the one she is coached on, with how long -
+    not the first critical task in the strategy file."""
+    from datetime import timedelta
+
+    await setup_team(core)
+    await _week_of_answers(core, "mapped the buying committee at Acme, ran disco on SOC2 gaps")
+    await core.advance(timedelta(days=7))
+    await _week_of_answers(core, "followed up on a whitepaper download the same day")
+    await core.advance(timedelta(days=7))
+    reply = await _week_of_answers(core, "built an ROI model with the CFO at Ledgerly")
+    coaching = next(line for line in reply.splitlines() if line.startswith("Coaching:"))
+    assert 'you haven\'t reported "Prepare the security review" in any check-in so far' in coaching
+    assert "Map the buying committee" not in coaching
+
+    await core.advance(timedelta(days=7))
+    reply = await _week_of_answers(core, "sent our SOC 2 report, built an ROI model with the CFO")
+    coaching = next(line for line in reply.splitlines() if line.startswith("Coaching:"))
+    assert 'you haven\'t reported "Map the buying committee" for 21 days' in coaching
