@@ -178,6 +178,10 @@ class Settings(BaseSettings):
     openai_max_retries: int = Field(default=2, ge=0, le=10,
                                     description="Retries on timeouts, 429 and 5xx before the fallback")
     openai_concurrency: int = Field(default=4, ge=1, le=64, description="LLM requests in flight at once")
+    openai_budget: float = Field(
+        default=20.0, gt=0, le=300,
+        description="Seconds the LLM may take for one answer, retries included; after that the"
+                    " rules judge it and the feedback says so")
     inbound_concurrency: int = Field(
         default=8, ge=1, le=256,
         description="Inbound requests whose work (store, evaluate, reply) runs at once in a process;"

@@ -34,4 +34,5 @@ def build_evaluator(settings: Settings, choice: EvaluatorChoice | None = None) -
                         model=settings.openai_model, timeout=settings.openai_timeout,
                         max_retries=settings.openai_max_retries,
                         concurrency=settings.openai_concurrency,
+                        deadline=settings.openai_budget,
                         prompt=load_prompt(PROMPT_NAME, settings.prompts_dir))

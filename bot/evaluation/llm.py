@@ -308,6 +308,8 @@ def describe_failure(exc: BaseException, *, timeout: float, deadline: float) -> 
             return "LLM output was cut off at the length limit"
         case openai.ContentFilterFinishReasonError():
             return "LLM output was blocked by a content filter"
+        case json.JSONDecodeError():
+            return f"LLM service sent a malformed body ({exc.msg})"
         case pydantic.ValidationError() if any(e["type"] == "json_invalid" for e in exc.errors()):
             return "LLM returned invalid JSON"
         case pydantic.ValidationError():
@@ -321,6 +323,7 @@ def describe_failure(exc: BaseException, *, timeout: float, deadline: float) -> 
 _EXPECTED_FAILURES = (
     openai.OpenAIError,
     TimeoutError,
+    json.JSONDecodeError,  # a malformed body from the model service: a warning, not a trace
     pydantic.ValidationError,
     _NoUsableOutput,
     RejectedOutput,

@@ -49,6 +49,7 @@ class SystemStatus:
     fallbacks: Counter[str] = field(default_factory=Counter)  # reason -> answers
     tick: Heartbeat | None = None
     crm: list[CrmSync] = field(default_factory=list)  # each CRM's last lead sync
+    evaluator: str = ""  # the evaluator actually in use ("rules", "llm (gpt-4o-mini) ...")
 
 
 async def failed_sends(ctx: BotContext, since: datetime, state: str = "failed") -> list[FailedSend]:
@@ -152,9 +153,12 @@ class StatusReport:
     def _evaluation(self, status: SystemStatus) -> FactList:
         total = sum(status.fallbacks.values())
         reasons = "; ".join(f"{reason} ({n})" for reason, n in status.fallbacks.most_common(3))
-        value = (self.say("status_fallbacks", count=total, judged=status.judged, reasons=reasons)
-                 if total else self.say("status_no_fallbacks", judged=status.judged))
-        return FactList((Fact(self.say("status_llm"), value),), title=self.say("status_evaluation"))
+        facts = [Fact(self.say("status_evaluator"), status.evaluator)] if status.evaluator else []
+        if status.evaluator.startswith("llm") or total:
+            value = (self.say("status_fallbacks", count=total, judged=status.judged, reasons=reasons)
+                     if total else self.say("status_no_fallbacks", judged=status.judged))
+            facts.append(Fact(self.say("status_llm"), value))
+        return FactList(tuple(facts), title=self.say("status_evaluation"))
 
     def _crm(self, status: SystemStatus) -> FactList:
         """Each CRM's last sync: when, what it took, how far behind we may be (the lag: time since

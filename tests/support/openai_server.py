@@ -41,6 +41,7 @@ class Reply:
     finish_reason: str = "stop"
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # a body sent as it is (a broken proxy, a half-written response)
 
     @classmethod
     def json(cls, payload: Any, **kwargs: Any) -> Reply:
@@ -69,6 +70,11 @@ class Reply:
     @classmethod
     def server_error(cls, status: int = 500) -> Reply:
         return cls(status=status)
+
+    @classmethod
+    def malformed(cls, body: bytes = b'{"id": "chatcmpl-1", "choices": [') -> Reply:
+        """HTTP 200 with a body that is not JSON at all."""
+        return cls(raw=body)
 
 
 Responder = Reply | Callable[[dict[str, Any]], Reply]
@@ -208,6 +214,13 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 return
             if reply.status != 200:
                 self._send(reply.status, error_body(reply.status, "scripted error"), reply.headers)
+                return
+            if reply.raw is not None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply.raw)))
+                self.end_headers()
+                self.wfile.write(reply.raw)
                 return
             model = str((request.body or {}).get("model", "unknown"))
             completion = completion_body(reply, model, number)

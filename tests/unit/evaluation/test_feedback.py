@@ -172,3 +172,10 @@ async def test_coaching_names_the_critical_task_this_rep_has_gone_longest_withou
     reply = await _week_of_answers(core, "sent our SOC 2 report, built an ROI model with the CFO")
     coaching = next(line for line in reply.splitlines() if line.startswith("Coaching:"))
     assert 'you haven\'t reported "Map the buying committee" for 21 days' in coaching
+
+
+async def test_status_names_the_evaluator_actually_in_use(core: BotCore) -> None:
+    await setup_team(core)
+    reply = await say(core, "ada", "/align status")
+    assert "Evaluator in use: rules 2.0.0 (offline, no LLM configured)" in reply
+    assert "LLM:" not in reply  # no LLM line when there is no LLM

@@ -593,3 +593,27 @@ async def test_llm_and_rules_results_have_the_same_shape_and_scoring(
     filled = ("tasks", "scope", "statement")
     assert [getattr(llm, f) is None for f in filled] == [getattr(direct, f) is None for f in filled]
     assert llm.scores.keys() == direct.scores.keys()
+
+
+async def test_a_malformed_body_from_the_service_is_a_warning_with_its_reason(
+        make: Factory, server: FakeOpenAIServer, strategy: Strategy,
+        caplog: pytest.LogCaptureFixture) -> None:
+    server.script(Reply.malformed())
+    with caplog.at_level("WARNING"):
+        result = await make().evaluate("tasks", "ran disco", strategy)
+    assert result.fallback_reason is not None and "malformed body" in result.fallback_reason
+    assert [r.levelname for r in caplog.records if r.name.startswith("bot")] == ["WARNING"]
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_one_time_budget_per_answer_comes_from_the_settings() -> None:
+    """ALIGNBOT_OPENAI_BUDGET (20 s by default) bounds an answer, retries included - not the
+    per-request timeout times the attempts (about 45-60 s)."""
+    from bot.config import Settings
+    from bot.evaluation.factory import build_evaluator
+
+    default = build_evaluator(Settings(openai_api_key="sk-x", _env_file=None))  # type: ignore[call-arg]
+    assert isinstance(default, LLMEvaluator) and default.deadline == 20
+    chosen = build_evaluator(Settings(openai_api_key="sk-x", openai_budget=7,  # type: ignore[call-arg]
+                                      _env_file=None))
+    assert isinstance(chosen, LLMEvaluator) and chosen.deadline == 7
