@@ -82,8 +82,11 @@ class FeedbackWriter:
         self.t = texts
 
     def message(self, evaluation: Evaluation, strategy: Strategy,
-                history: TaskHistory | None = None) -> Message:
+                history: TaskHistory | None = None, current: Strategy | None = None) -> Message:
         lines = self.lines(evaluation, strategy, history)
+        if current is not None and current.version != strategy.version:
+            lines.append(self.t.say("older_version", version=strategy.version,
+                                    current=current.version))
         title = self.t.say("title", evaluation.question)
         return Message(text="\n".join([title, *lines]),
                        blocks=(Text(title, style="heading"), *(Text(line) for line in lines)))

@@ -31,6 +31,8 @@ from bot.evaluation.result import QUESTIONS, Evaluation, Question
 from bot.events import Message, MessageRef
 from bot.port import DeliveryError
 from bot.storage.models import Answer, CheckIn, Member, OutboundMessage
+from bot.strategy.schema import Strategy
+from bot.strategy.store import load_version
 
 log = logging.getLogger(__name__)
 FEEDBACK_KIND = "feedback"
@@ -84,7 +86,7 @@ class AnswerReviewer:
         if checkin is None or member is None:
             return None
         question: Question = answer.question
-        strategy = self.ctx.strategy
+        strategy = await self._strategy_for(checkin)
         started = time.perf_counter()
         evaluation = await self.evaluator.evaluate(question, answer.text, strategy)
         metrics = self.ctx.metrics
@@ -93,13 +95,23 @@ class AnswerReviewer:
         if evaluation.fallback_reason is not None:  # the LLM failed; the rules judged it
             metrics.evaluation_fallbacks.labels(self.evaluator.name).inc()
         history = await self._history(answer) if question == "tasks" else None
-        message = self.writer.message(evaluation, strategy, history)
+        message = self.writer.message(evaluation, strategy, history,
+                                      current=self.ctx.strategy)
         if not await self._store(answer, evaluation.model_dump_json(), evaluation.overall, message.text):
             return None
         log.info("answer %s evaluated by %s: overall %.2f", answer_id, evaluation.evaluator,
                  evaluation.overall)
         return Review(member, f"feedback:{answer.id}:{answer.edits}", message,
                       ref_from_json(checkin.message_ref))
+
+    async def _strategy_for(self, checkin: CheckIn) -> Strategy:
+        """The strategy the check-in was asked under: an answer is judged against the strategy
+        the person was asked about, not one an admin loaded since (re-judging a period under
+        the current version is a deliberate admin act)."""
+        current = self.ctx.strategy
+        if checkin.strategy_version == current.version:
+            return current
+        return await load_version(self.ctx.db, checkin.strategy_version) or current
 
     async def _history(self, answer: Answer) -> TaskHistory:
         """When this person last did each task, from their earlier tasks answers' verdicts, so

@@ -37,3 +37,28 @@ async def list_versions(db: Database) -> list[StrategyVersion]:
     async with db.session() as session:
         return list((await session.exec(select(StrategyVersion).order_by(
             StrategyVersion.id))).all())  # type: ignore[arg-type]
+
+
+_LOADED: dict[str, Strategy] = {}
+_MAX_LOADED = 16
+
+
+async def load_version(db: Database, version: str) -> Strategy | None:
+    """The strategy as it was at `version` (kept in memory once read), or None when it was never
+    stored or no longer reads under today's schema."""
+    found = _LOADED.get(version)
+    if found is not None:
+        return found
+    async with db.session() as session:
+        row = (await session.exec(select(StrategyVersion).where(
+            StrategyVersion.version == version))).first()
+    if row is None:
+        return None
+    try:
+        strategy = Strategy.model_validate(json.loads(row.content))
+    except (ValueError, TypeError):
+        return None
+    if len(_LOADED) >= _MAX_LOADED:
+        _LOADED.pop(next(iter(_LOADED)))
+    _LOADED[version] = strategy
+    return strategy

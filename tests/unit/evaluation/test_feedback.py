@@ -9,6 +9,7 @@ import json
 import pytest
 from sqlmodel import select
 
+from bot.config import REPO_ROOT
 from bot.core import BotCore
 from bot.evaluation.result import Evaluation, Question
 from bot.evaluation.rules import RulesEvaluator
@@ -179,3 +180,26 @@ async def test_status_names_the_evaluator_actually_in_use(core: BotCore) -> None
     reply = await say(core, "ada", "/align status")
     assert "Evaluator in use: rules 2.0.0 (offline, no LLM configured)" in reply
     assert "LLM:" not in reply  # no LLM line when there is no LLM
+
+
+async def test_an_answer_is_judged_by_the_strategy_its_checkin_was_asked_under(
+        core: BotCore) -> None:
+    """Dana was asked under the first version; an admin loads a changed strategy before she
+    answers. Her answer is judged against the version she was asked about, and says so."""
+    from bot.strategy.loader import parse_strategy
+
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    asked_under = core.ctx.strategy
+    text = (REPO_ROOT / "examples" / "strategy.yaml").read_text().replace(
+        "name: Map the buying committee", "name: Map every stakeholder")
+    core.ctx.strategy = parse_strategy(text)
+    await say(core, "dana", STATEMENT)
+    await say(core, "dana", "we play in mid-market fintech, not tier-1 banks")
+    reply = await say(core, "dana", "mapped the buying committee at Acme Bank")
+    assert 'Map the buying committee ("mapped the buying committee at Acme Bank")' in reply
+    assert "Map every stakeholder" not in reply
+    assert (f"Judged against the strategy you were asked about, version {asked_under.version};"
+            f" the current one is {core.ctx.strategy.version}.") in reply
+    verdict = Evaluation.model_validate_json((await stored_answers(core))[-1].evaluation or "{}")
+    assert verdict.strategy_version == asked_under.version
