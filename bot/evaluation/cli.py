@@ -18,7 +18,7 @@ import typer
 from bot.config import Settings
 from bot.evaluation.base import Evaluator
 from bot.evaluation.factory import EvaluatorChoice, EvaluatorConfigError, build_evaluator
-from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter
+from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter, coaching_about
 from bot.evaluation.metrics import (
     DatasetError,
     LabeledItem,
@@ -80,10 +80,16 @@ def evaluate(
     answer = sys.stdin.read() if text == "-" else text
     item = LabeledItem(question=question, answer=answer)
     evaluation = asyncio.run(_evaluate_all(evaluator, [item], strategy))[0]
-    if as_json:
-        typer.echo(evaluation.model_dump_json(indent=2))
-        return
     writer = FeedbackWriter(FeedbackTexts(settings.prompts_dir / "feedback.yaml"))
+    if as_json:
+        lines = writer.lines(evaluation, strategy)
+        coaching = next((line for line in reversed(lines) if line.startswith("Coaching:")), None)
+        verdict = evaluation.model_dump(mode="json")
+        verdict["feedback"] = {"title": writer.t.say("title", question), "lines": lines,
+                               "coaching": coaching,
+                               "coaching_about": coaching_about(evaluation, strategy)}
+        typer.echo(json.dumps(verdict, indent=2, ensure_ascii=False))
+        return
     typer.echo("\n".join(evaluation_lines(evaluation, strategy)))
     typer.echo("\nFeedback the person gets:\n" + writer.message(evaluation, strategy).text)
 

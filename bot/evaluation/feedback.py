@@ -333,6 +333,52 @@ def _shows_work(evaluation: Evaluation) -> bool:
     return False
 
 
+def coaching_about(evaluation: Evaluation, strategy: Strategy,
+                   history: TaskHistory | None = None) -> dict[str, str] | None:
+    """What the coaching line is about, for integrations (`alignbot evaluate --json`): the same
+    order of importance the writer follows - working against the strategy, an out-of-scope deal,
+    a stalled task, the critical task missing longest, then the scope or the statement."""
+    if not evaluation.language_supported:
+        return {"kind": "language", "id": evaluation.language or ""}
+    tasks, scope, statement = evaluation.tasks, evaluation.scope, evaluation.statement
+    out_of_scope = [m.segment_id for m in (scope.segments if scope else [])
+                    if m.stated_as_played and not m.in_scope]
+    if tasks is not None:
+        if not tasks.matches and not tasks.against and all(
+                len(u.text.split()) <= 1 for u in tasks.unmapped):
+            return {"kind": "detail", "id": ""}
+        if tasks.against:
+            first = next((a for a in tasks.against if a.kind == "task"), tasks.against[0])
+            return {"kind": first.kind, "id": first.target, "state": "against"}
+        if out_of_scope:
+            return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"}
+        stalled = tasks.ids_in("not_done")
+        if stalled:
+            return {"kind": "task", "id": stalled[0], "state": "not_done"}
+        mentioned = {m.task_id for m in tasks.matches}
+        missing = [t for t in tasks.critical_missing if t not in mentioned]
+        if missing:
+            chosen = (history.longest_without(missing)[0] if history and history.since
+                      else missing[0])
+            return {"kind": "task", "id": chosen, "state": "missing"}
+        return {"kind": "activity", "id": ""} if tasks.unmapped else None
+    if evaluation.question == "scope":
+        if not scope or not scope.segments:
+            return {"kind": "segments", "id": ""}
+        return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"} \
+            if out_of_scope else None
+    if statement is not None:
+        if out_of_scope:
+            return {"kind": "statement", "id": "scope", "state": "wrong"}
+        if _claims_price(evaluation.statement_text) and not _claims_price(
+                strategy.strategy.advantage):
+            return {"kind": "statement", "id": "advantage", "state": "wrong"}
+        missing_parts = [c.component for c in statement.components if not c.covered]
+        if missing_parts:
+            return {"kind": "statement", "id": missing_parts[0], "state": "missing"}
+    return None
+
+
 def _language_name(code: str | None) -> str:
     return NAMES.get(code or "", code or "this language")
 

@@ -48,6 +48,22 @@ def test_evaluate_json_is_the_result_type_and_reads_stdin() -> None:
     assert 0 <= data["overall"] <= 1
 
 
+def test_evaluate_json_carries_the_feedback_and_what_the_coaching_is_about() -> None:
+    result = alignbot("evaluate", "-q", "tasks", "--json",
+                      "gave them a 20% discount to close; couldn't reach the CISO, security"
+                      " questionnaire still stuck")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    feedback = data["feedback"]
+    assert feedback["title"] == "Feedback on your sales tasks"
+    assert feedback["coaching"].startswith('Coaching: "gave them a 20% discount to close" is the'
+                                           ' opposite of "Defend price with value')
+    assert feedback["coaching"] == feedback["lines"][-1]
+    assert feedback["coaching_about"] == {"kind": "task", "id": "value_pricing", "state": "against"}
+    assert [m["state"] for m in data["tasks"]["matches"]] == ["not_done"]
+    assert {a["target"] for a in data["tasks"]["against"]} == {"value_pricing", "2"}
+
+
 def test_eval_json_gives_one_object_per_line_then_the_summary() -> None:
     result = alignbot("eval", str(DATASET), "--strategy", str(STRATEGY), "--json")
     assert result.returncode == 0, result.stderr
