@@ -113,10 +113,10 @@ def cosmic_ray(*args: str) -> None:
 
 
 def forget_survivors(session: Path) -> int:
-    """Drop the results of the mutants that survived, so `cosmic-ray exec` runs them again (after
-    new tests were written); returns how many."""
+    """Drop the results of the mutants that survived (stored by enum name), so `cosmic-ray
+    exec` runs them again (after new tests were written); returns how many."""
     with sqlite3.connect(session) as db:
-        return db.execute("DELETE FROM work_results WHERE test_outcome = 'survived'").rowcount
+        return db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'").rowcount
 
 
 def mutate(module: str, tests: list[str], equivalents: list[Equivalent],
