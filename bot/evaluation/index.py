@@ -64,7 +64,7 @@ _GENERIC_WORDS = wordset(
     helped talk talked email emails review reviews did do done have had with our their them they
     year years month months hour hours quarter spent spend sign signs signed signing close
     closed report reports request requests demo demos quote quotes quoted quoting order orders
-    ordered sell sells sold selling"""
+    ordered sell sells sold selling plan plans planned planning update updates updated"""
 )
 GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC_WORDS)
 
@@ -561,6 +561,8 @@ class StrategyIndex:
                 ending in _INFLECTIONS and endings & _INFLECTIONS
             ):
                 factor = DERIVED_FACTOR
+            elif endings and ending is None and word.isalpha() and not endings & _INFLECTIONS:
+                factor = DERIVED_FACTOR  # "busy" only shares "business"'s stem
             with self._lock:
                 if len(self._factors) >= _MAX_CACHE:
                     self._factors.clear()
