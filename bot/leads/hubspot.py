@@ -52,6 +52,7 @@ T = TypeVar("T")
 TASK_TO_CONTACT = 204  # HubSpot-defined association type ids
 NOTE_TO_CONTACT = 202
 MAX_TRIES = 3
+SEARCH_CAP = 10_000  # results one CRM search query pages through at most
 Sleep = Callable[[float], Awaitable[None]]
 CONTACT_PROPERTIES = ("firstname", "lastname", "email", "company", "hubspot_owner_id",
                       "hs_lastmodifieddate", "lifecyclestage", "hs_lead_status")
@@ -183,6 +184,13 @@ class HubSpotConnector:
                    for item in result.results or []]
         token = result.paging.next.after if result.paging and result.paging.next else None
         newest = max((r.modified_at for r in records), default=None)
+        if (token is not None and newest is not None and token.isdigit()
+                and int(token) + self.settings.crm_page_size > SEARCH_CAP
+                and int(_ms(newest)) > since):  # (a new query from `since` would loop)
+            # HubSpot's search stops at 10,000 results a query: go on with a new query from the
+            # newest change read (records sharing that instant are read again, unchanged)
+            return Page(records, json.dumps({"since": int(_ms(newest)), "after": None}),
+                        done=False)
         if token is not None:
             return Page(records, json.dumps({"since": since, "after": token}), done=False)
         next_since = int(_ms(newest)) if newest else since

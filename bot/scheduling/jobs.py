@@ -18,6 +18,8 @@ class ScheduledJob(Protocol):
     """One kind of schedule's work for one recipient at one occurrence."""
 
     kind: str
+    # A job may also set `every_day = True` (e.g. the CRM sync): it then runs on its recipient's
+    # days off and time away too, which only make sense to respect for messages to people.
 
     async def run(self, schedule: Schedule, member: Member, occurrence: datetime, key: str) -> bool:
         """Do the work; True if something was sent. Raise `DeliveryError` for a transient failure

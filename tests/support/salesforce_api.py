@@ -44,7 +44,7 @@ class FakeSalesforce:
     users: dict[str, str] = field(default_factory=dict)  # id -> email
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
-    failures: list[tuple[str, int, str]] = field(default_factory=list)
+    failures: list[tuple[str, int, str, bool]] = field(default_factory=list)
     logins: int = 0
     page_size: int = 2
     base_url: str = ""
@@ -61,8 +61,10 @@ class FakeSalesforce:
     def expire(self) -> None:
         self._session = ""
 
-    def fail(self, path_part: str, status: int, code: str) -> None:
-        self.failures.append((path_part, status, code))
+    def fail(self, path_part: str, status: int, code: str, after_processing: bool = False) -> None:
+        """The next request whose path contains `path_part` fails once (`after_processing`: it
+        is carried out first, and its answer lost)."""
+        self.failures.append((path_part, status, code, after_processing))
 
     def queries(self) -> list[str]:
         return [body for method, path, body in self.requests
@@ -155,27 +157,34 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
             state.requests.append((method, path, soql if soql is not None else body))
             if not state._session or self.headers.get("Authorization") != f"Bearer {state._session}":
                 return self._error(401, "INVALID_SESSION_ID", "Session expired or invalid")
-            for failure in list(state.failures):
-                if failure[0] in path:
-                    state.failures.remove(failure)
-                    return self._error(failure[1], failure[2], "scripted failure")
+            failure = next((f for f in state.failures if f[0] in path), None)
+            if failure is not None:
+                state.failures.remove(failure)
+                if failure[3]:  # carry it out, then lose the answer
+                    self._route(method, path, soql, body)
+                return self._error(failure[1], failure[2], "scripted failure")
+            status, answer = self._route(method, path, soql, body)
+            self._send(status, answer)
+
+        def _route(self, method: str, path: str, soql: str | None, body: Any) -> tuple[int, Any]:
             base = f"/services/data/v{VERSION}"
             if method == "GET" and path.startswith(f"{base}/query"):
-                return self._query(path, soql)
+                return 200, self._query(path, soql)
             if method == "POST" and path == f"{base}/sobjects/Task/":
                 state._ids += 1
                 task_id = f"00T{state._ids:015d}"
                 state.tasks[task_id] = body
-                return self._send(201, {"id": task_id, "success": True, "errors": []})
+                return 201, {"id": task_id, "success": True, "errors": []}
             if method == "PATCH" and path.startswith(f"{base}/sobjects/Lead/"):
                 lead_id = path.rstrip("/").rsplit("/", 1)[1]
                 if lead_id not in state.leads:
-                    return self._error(404, "NOT_FOUND", "The requested resource does not exist")
+                    return 404, [{"message": "The requested resource does not exist",
+                                  "errorCode": "NOT_FOUND"}]
                 state.leads[lead_id].update(body)
-                return self._send(204)
-            self._error(404, "NOT_FOUND", f"no route {method} {path}")
+                return 204, None
+            return 404, [{"message": f"no route {method} {path}", "errorCode": "NOT_FOUND"}]
 
-        def _query(self, path: str, soql: str | None) -> None:
+        def _query(self, path: str, soql: str | None) -> dict[str, Any]:
             locator = path.rstrip("/").rsplit("/", 1)[1]
             if soql is None and "-" in locator:  # the next page of an earlier query
                 key, offset = locator.rsplit("-", 1)
@@ -197,7 +206,7 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
                 answer["done"] = False
                 answer["nextRecordsUrl"] = (f"/services/data/v{VERSION}/query/"
                                             f"{soql.encode().hex()}-{start + state.page_size}")
-            self._send(200, answer)
+            return answer
 
     return Handler
 

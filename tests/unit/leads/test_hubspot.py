@@ -278,3 +278,15 @@ async def test_a_csv_lead_that_says_hubspot_writes_nothing_back_while_hubspot_is
     async with core.ctx.db.session() as session:
         assert (await session.exec(select(OutboundMessage).where(
             OutboundMessage.kind == "crm_hubspot"))).all() == []
+
+
+async def test_a_sync_longer_than_the_search_cap_starts_a_new_query_from_the_newest_change(
+        core: BotCore, hubspot: FakeHubSpot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.leads.hubspot.SEARCH_CAP", 3)  # HubSpot's is 10,000 results
+    await setup_team(core)
+    (report,) = await sync_sources(core.ctx, ["hubspot"])
+    assert report.error is None and report.created == 2 and report.pages == 3
+    second = searches(hubspot)[1]
+    assert second.get("after") is None  # a new query, not page 2 of the first
+    assert second["filterGroups"][0]["filters"][0]["value"] == ms(  # type: ignore[index]
+        "2026-03-02T12:01:00+00:00")

@@ -117,3 +117,17 @@ async def test_a_wrong_password_is_a_clear_error(core: BotCore,
     core.ctx.settings.salesforce_password = SecretStr("wrong")
     reply = await say(core, "ada", "/align leads sync salesforce")
     assert "Salesforce login failed" in reply and "INVALID_LOGIN" in reply
+
+
+async def test_a_task_whose_answer_was_lost_is_not_written_twice(
+        core: BotCore, salesforce: FakeSalesforce) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align leads sync salesforce")
+    salesforce.fail("/sobjects/Task/", 503, "SERVER_UNAVAILABLE", after_processing=True)
+    await say(core, "dana", "/align lead touched Ledgerly called Maya")
+    await core.ctx.drain()
+    assert len(salesforce.tasks) == 1  # created, but the bot was told 503
+
+    assert await WriteBacks(core.ctx).drain() == {"sent": 1, "retry": 0, "failed": 0}
+    assert len(salesforce.tasks) == 1  # the retry found its marker instead of writing again
+    assert any(" FROM Task " in q for q in salesforce.queries())
