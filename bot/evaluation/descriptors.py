@@ -138,6 +138,7 @@ class SegmentShape:
     places: frozenset[str] = frozenset()
     outside: bool = False  # the places are where this segment is NOT ("labs outside DACH")
     place_defined: bool = False  # named by a place alone: explicit countries/regions, "outside X"
+    head_stems: frozenset[str] = frozenset()  # its name's words: "hotel" of "Hoteles independientes"
 
     @property
     def by_place(self) -> bool:
@@ -239,7 +240,8 @@ class Descriptors:
         return [n for n in named if (shape := self.shapes.get(n)) is not None
                 and shape.employees is not None and not size.fits(shape.employees)]
 
-    def for_place(self, place: Place, named: Iterable[str]) -> list[str]:
+    def for_place(self, place: Place, named: Iterable[str],
+                  sentence_stems: frozenset[str] = frozenset()) -> list[str]:
         """The segments defined by place that a place names: only when the segments named by
         alias in the same sentence do not already place it ("an environmental lab in Rotterdam"
         names labs and, when labs are in DACH, the outside-DACH segment too)."""
@@ -248,7 +250,8 @@ class Descriptors:
                and shape.at(place.country) for n in named):
             return []
         return [s.id for s in self.shapes.values()
-                if s.place_defined and s.employees is None and s.at(place.country)]
+                if s.place_defined and s.employees is None and s.at(place.country)
+                and (not s.in_scope or s.outside or s.head_stems & sentence_stems)]
 
 
 def _shape(segment: Segment) -> SegmentShape:

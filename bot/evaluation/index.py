@@ -293,6 +293,10 @@ class StrategyIndex:
         self._prefixes = self._build_prefixes()
         self._cross = self._build_cross()
         self.descriptors = Descriptors.of(strategy).with_vocabulary(self.words)
+        for segment in strategy.segments:
+            shape = self.descriptors.shapes[segment.id]
+            shape.head_stems = frozenset(stem(w) for w in self._words(segment.name)
+                                         if is_content(w) and w not in _QUALIFIERS)
 
     def _add_task_text(self, entry: TaskEntry, text: str, weight: float) -> None:
         for clause in _clauses(self._learn(text)):

