@@ -15,6 +15,7 @@ import yaml
 
 from bot.evaluation.language import NAMES
 from bot.evaluation.result import Evaluation, ScopeResult, StatementResult, TasksResult
+from bot.evaluation.substance import assess
 from bot.evaluation.text import PACKS
 from bot.events import Message, Text
 from bot.prompts import PromptsError
@@ -142,9 +143,11 @@ class FeedbackWriter:
             lines.append(self.t.say("tasks", "against", items=_list(
                 self.t.say("tasks", "against_item", quote=_quoted([quote]),
                            names=" and ".join(names)) for quote, names in by_quote.items())))
-        if tasks.unmapped:
-            lines.append(self.t.say("tasks", "unmapped", items=_quoted(e.text for e in tasks.unmapped)))
-        if not tasks.matches and not tasks.unmapped and not tasks.against:
+        # off-strategy effort is what says something: never fragments, mash, emoji or one word
+        effort = [e for e in tasks.unmapped if _is_effort(e.text)]
+        if effort:
+            lines.append(self.t.say("tasks", "unmapped", items=_quoted(e.text for e in effort)))
+        if not tasks.matches and not effort and not tasks.against:
             lines.append(self.t.say("tasks", "nothing", example=strategy.sales_tasks[0].examples[0]))
         if tasks.against:
             return lines, self._against_coaching(tasks, strategy)
@@ -157,9 +160,9 @@ class FeedbackWriter:
         if missing:
             lines += self._missing_line(tasks, strategy)
             return lines, self._missing_coaching(missing, strategy, history)
-        if tasks.unmapped:
+        if effort:
             return lines, self.t.say("coaching", "off_strategy", activity=shorten(
-                tasks.unmapped[0].text, 60), segments=_in_scope_names(strategy))
+                effort[0].text, 60), segments=_in_scope_names(strategy))
         return lines, None
 
     def _missing_coaching(self, missing: list[str], strategy: Strategy,
@@ -377,6 +380,13 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
         if missing_parts:
             return {"kind": "statement", "id": missing_parts[0], "state": "missing"}
     return None
+
+
+def _is_effort(text: str) -> bool:
+    """An activity worth naming as off-strategy effort: more than one word, something a person
+    wrote (not mash or emoji), and at least one real word ("got Dr" is sentence debris)."""
+    words = re.findall(r"[^\W\d_]{4,}", text)
+    return len(text.split()) > 1 and bool(words) and assess(text).substantive
 
 
 def _language_name(code: str | None) -> str:

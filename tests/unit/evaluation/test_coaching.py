@@ -75,3 +75,10 @@ def test_an_answer_in_a_language_we_do_not_read_says_so_and_judges_nothing() -> 
     text = feedback("tasks", "Ho fatto la demo con il titolare e mandato la proposta ieri sera")
     assert text.startswith("I can't read answers in Italian yet, so I haven't judged it")
     assert "Critical" not in text and PRAISE not in text
+
+
+def test_off_strategy_effort_lists_only_what_says_something() -> None:
+    text = feedback("tasks", "got Dr, big, asdfghjkl qwerty, mapped the buying committee,"
+                             " reorganised my inbox")
+    line = next(t for t in text.splitlines() if "Not one of our sales tasks" in t)
+    assert line.endswith(': "reorganised my inbox"')
