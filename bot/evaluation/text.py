@@ -156,6 +156,8 @@ _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("was", "pushed"), ("were", "pushed"), ("moved", "to", "next"), ("fell", "through"),
     ("no", "reply"), ("no", "replies"), ("no", "response"), ("no", "responses"),
     ("no", "answer"), ("ghosted",), ("todo",), ("to", "do"),
+    ("booked",), ("scheduled",), ("lined", "up"), ("teed", "up"), ("pushing", "for"),
+    ("push", "for"), ("set", "a", "call"), ("set", "up", "a", "call"),
     *(("for", day) for day in sorted(_WEEKDAYS)),
     *(("next", day) for day in sorted(_WEEKDAYS)),
 )

@@ -506,10 +506,12 @@ def test_plans_attempts_and_postponements_are_not_done(answer: str) -> None:
     assert small_tasks(answer) == set()
 
 
-def test_booking_a_meeting_still_counts_as_the_activity() -> None:
-    assert task_ids("followed up w/ webinar attendees same day, booked 2 discos") == {
-        "content_followup", "compliance_discovery",
-    }
+def test_booking_a_meeting_is_planning_it_not_doing_it() -> None:
+    """'booked 2 discos' puts two discovery calls in the calendar; none was run yet."""
+    tasks = judge("followed up w/ webinar attendees same day, booked 2 discos").tasks
+    assert tasks is not None
+    assert tasks.task_ids == ["content_followup"]
+    assert tasks.ids_in("planned") == ["compliance_discovery"]
 
 
 def test_an_injected_rule_and_the_keyword_it_plants_are_not_activities() -> None:
