@@ -77,7 +77,10 @@ def _critical_tasks(f: DigestFigures, t: DigestTexts) -> list[Action]:
     if not neglected:
         return []
     details = "; ".join(t.say("actions.critical_task.detail", task=task.name, count=task.members,
-                              reporters=f.task_reporters) for task in neglected)
+                              reporters=f.task_reporters, names=_names(sorted(
+                                  name for name, ids in f.task_answers.items()
+                                  if task.task_id not in ids)))
+                        for task in neglected)
     return [Action("people", t.say("actions.critical_task.text", count=len(neglected),
                                    tasks=", ".join(f'"{task.name}"' for task in neglected)),
                    t.say("actions.critical_task.evidence", details=details),

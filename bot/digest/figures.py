@@ -178,6 +178,7 @@ class DigestFigures:
     untouched: list[tuple[str, str, float]] = field(default_factory=list)  # owner, segment, age d
     mismatches: list[Mismatch] = field(default_factory=list)
     managers_compared: int = 0  # managers whose answers could be set against their reps'
+    task_answers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> task ids
     out_of_scope_leads: list[tuple[str, str, int]] = field(default_factory=list)  # seg, source, n
 
     @property
@@ -478,6 +479,7 @@ def compute(strategy: Strategy, title: str, members: Sequence[Member], period: P
         effort=effort(strategy, substantive), effort_before=effort(strategy, before),
         untouched=_untouched(leads, names),
         mismatches=found, managers_compared=compared,
+        task_answers={names[mid]: tasks for mid, tasks in per_member_tasks.items()},
         out_of_scope_leads=_out_of_scope_sources(strategy, current_leads))
 
 

@@ -25,12 +25,12 @@ def test_importing_leads_and_advancing_the_clock_shows_nudges_and_actions(
     assert result.returncode == 0 and "Traceback" not in out + result.stderr, result.stderr
     assert "6 rows: 5 new, 0 updated, 0 unchanged, 1 with errors." in out
     assert "line 7: segment 'federal_agencies' is not in the strategy" in out
-    assert "[bot → Dana @ Mon 02 Mar 10:00 America/New_York] 1 LEAD(S) TO FOLLOW UP, DANA" in out
+    assert "[bot → Dana @ Mon 02 Mar 10:00 America/New_York] 1 LEAD TO FOLLOW UP, DANA" in out
     assert "[Done: /click lead:done:1]" in out
-    assert "(updated) 1 LEAD(S) TO FOLLOW UP" in out  # Done updated the nudge in place
+    assert "(updated) 1 LEAD TO FOLLOW UP" in out  # Done updated the nudge in place
     assert "Logged a touch on Ledgerly (1 so far)" in out
     assert "Snoozed Acme Bank until Tue 03 Mar 10:00" in out
-    assert "LEAD(S) ON SAM'S TEAM NEED ATTENTION" in out
+    assert "LEADS ON SAM'S TEAM NEED ATTENTION" in out
     touches = rows(db_url, "select l.company, e.via from lead_events e join leads l on"
                            " l.id = e.lead_id where e.kind = 'touch'")
     assert touches == [("Ledgerly", "nudge")]
