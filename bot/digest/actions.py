@@ -9,6 +9,8 @@ reviews, links with marketing). Which lever fits depends on who shows the proble
   systems (what is being rewarded);
 - out-of-scope leads arriving from a source -> Environment (marketing's routing), named with the
   source and the count - the reps did not choose them;
+- work against a task or an objective (a discount against "no discount-led deals"): one or two
+  reps -> People, team-wide -> Control systems (what pay and targets reward), with their words;
 - slow or missing lead follow-up -> Control systems (make it a tracked metric);
 - check-ins missed (closed unanswered only) and effort mapping to no task -> Environment.
 
@@ -171,9 +173,28 @@ def _unmapped(f: DigestFigures, t: DigestTexts) -> list[Action]:
                    t.say("actions.unmapped.evidence", share=_pct(share), top=top), share)]
 
 
+def _working_against(f: DigestFigures, t: DigestTexts) -> list[Action]:
+    """Work against the strategy, in the reps' words: coached one by one when one or two reps
+    do it, a question for what pay and targets reward when it is team-wide."""
+    if not f.against:
+        return []
+    reps = list(dict.fromkeys(a.name for a in f.against))
+    target = max({a.target for a in f.against}, key=lambda x: sum(a.target == x for a in f.against))
+    quotes = "; ".join(f'{a.name}: "{a.quote}"' for a in f.against[:3])
+    evidence = t.say("actions.against.evidence", quotes=quotes)
+    answered = max(1, sum(1 for r in f.reps if r.tasks or r.articulation))
+    weight = len(reps) / answered
+    if len(reps) <= FEW_REPS and weight <= TEAM_WIDE_SHARE:
+        return [Action("people", t.say("actions.against.people", names=_names(reps),
+                                       target=target), evidence, weight)]
+    return [Action("control", t.say("actions.against.control", count=len(reps), target=target),
+                   evidence, weight)]
+
+
 def candidates(figures: DigestFigures, texts: DigestTexts) -> list[Action]:
     """Every action the figures support, heaviest first."""
-    found = [*_articulation(figures, texts), *_critical_tasks(figures, texts),
+    found = [*_working_against(figures, texts), *_articulation(figures, texts),
+             *_critical_tasks(figures, texts),
              *_out_of_scope_choices(figures, texts), *_routing(figures, texts),
              *_lead_response(figures, texts), *_participation(figures, texts),
              *_unmapped(figures, texts)]

@@ -113,6 +113,15 @@ class Trend:
 
 
 @dataclass(frozen=True)
+class Against:
+    """One rep's work against a task or an objective, in their words."""
+
+    name: str
+    target: str
+    quote: str
+
+
+@dataclass(frozen=True)
 class Effort:
     """Reported activities by where they were aimed (segments in scope, out of scope, none
     named) and whether they map to a sales task (on task) or not (off task)."""
@@ -177,6 +186,7 @@ class DigestFigures:
     effort_before: Effort = field(default_factory=Effort)
     untouched: list[tuple[str, str, float]] = field(default_factory=list)  # owner, segment, age d
     mismatches: list[Mismatch] = field(default_factory=list)
+    against: list[Against] = field(default_factory=list)  # work against a task or objective
     managers_compared: int = 0  # managers whose answers could be set against their reps'
     task_answers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> task ids
     out_of_scope_leads: list[tuple[str, str, int]] = field(default_factory=list)  # seg, source, n
@@ -326,13 +336,23 @@ def effort(strategy: Strategy, answers: Iterable[AnswerFacts]) -> Effort:
         if a.evaluation.tasks is not None:
             off = sum(assess(e.text, allow_one_word=True).substantive
                       for e in a.evaluation.tasks.unmapped)
-            tasks.append((key, len(a.evaluation.tasks.matches), off))
+            tasks.append((key, len(a.evaluation.tasks.task_ids), off))  # done only counts
     cells: Counter[str] = Counter()
     for key, on, off in tasks:
         place = where.get(key, "none")
         cells[f"{place}_on"] += on
         cells[f"{place}_off"] += off
     return Effort(**cells)
+
+
+def working_against(answers: Iterable[AnswerFacts], names: dict[int, str]) -> list[Against]:
+    """Work reported against a task or an objective ("gave an extra 15% discount" against "no
+    discount-led deals"): who, against what, and their words - never counted as done."""
+    found: list[Against] = []
+    for a in answers:
+        for item in a.evaluation.tasks.against if a.evaluation.tasks else []:
+            found.append(Against(names.get(a.member_id, "?"), item.name, _short(item.evidence.text, 80)))
+    return found
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -470,8 +490,9 @@ def compute(strategy: Strategy, title: str, members: Sequence[Member], period: P
                        score_means([a.evaluation for a in before]),
                        now_part, before_part, follow_now, follow_before),
         series=_series(period, history),
-        activities=sum(len(a.evaluation.tasks.matches) + len(a.evaluation.tasks.unmapped)
+        activities=sum(len(a.evaluation.tasks.task_ids) + len(a.evaluation.tasks.unmapped)
                        for a in substantive if a.evaluation.tasks),
+        against=working_against(substantive, names),
         unmapped_total=sum(len(a.evaluation.tasks.unmapped) for a in substantive if a.evaluation.tasks),
         answers=len(substantive),
         said_nothing=[Quote(names.get(a.member_id, "?"), a.evaluation.question, _short(a.text, 40))

@@ -90,3 +90,25 @@ async def test_admins_are_warned_near_and_after_the_sell_by_date(core: BotCore, 
 
     clock.set(datetime(2027, 5, 30, 14, tzinfo=UTC))  # 31 days away: no warning yet
     assert "sell-by" not in await say(core, "ada", "/align digest team:Sam")
+
+
+async def test_work_against_the_strategy_is_shown_with_the_reps_words(core: BotCore) -> None:
+    """One rep discounting is coached (people); when most of the team does, the question is
+    what pay and targets reward (control systems). Either way their words are the evidence,
+    and the discount never counts as 'defend price with value' done."""
+    built = await build_org(core)
+    at = core.ctx.clock.now() - timedelta(days=3)
+    discount = "gave them an extra 15% discount to close the renewal"
+    await add_checkin(core, built.members["Dana"], at, {"tasks": discount})
+    _, figures = await figures_for(core, built, "Sam")
+    texts = DigestService(core.ctx).texts
+    against = next(a for a in candidates(figures, texts) if "hold the line" in a.text)
+    assert against.lever == "people" and against.text.startswith("Coach Dana to hold the line")
+    assert f'Dana: "{discount}"' in against.evidence
+    assert "value_pricing" not in dict(figures.task_answers).get("Dana", ())
+
+    for name in ("Lee", "Ravi"):
+        await add_checkin(core, built.members[name], at, {"tasks": "dropped the price 20% to win"})
+    _, figures = await figures_for(core, built, "Sam")
+    team = next(a for a in candidates(figures, texts) if "pay and targets" in a.text)
+    assert team.lever == "control" and "3 reps reported work against" in team.text
