@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.evaluation.places import REGIONS, Place, countries, gazetteer, region_codes
 from bot.evaluation.text import wordset
@@ -104,6 +105,7 @@ def prose_employees(description: str) -> Employees | None:
 _ACCOUNT_WORD = re.compile(r"[\w&'+-]+")
 
 
+@lru_cache(maxsize=65536)  # the same words come back in every answer
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -80,6 +80,7 @@ class Place:
     text: str
 
 
+@lru_cache(maxsize=65536)  # the same words come back in every answer
 def _fold(text: str) -> str:
     """Lower case without accents ("Zürich" = "zurich"), so spelling variants meet."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
