@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         description="After downtime, occurrences missed by less than this are still sent; older "
                     "ones are recorded as missed",
     )
+    schedule_min_interval: SettingDuration = Field(
+        default=Duration(1, "h"),
+        description="Shortest time between two runs of one schedule: /align schedule add refuses"
+                    " a schedule that would message people more often (e.g. every minute)",
+    )
     remind_after: SettingDuration = Field(
         default=Duration(4, "h"), description="Default delay of a check-in reminder (schedule remind=)"
     )
