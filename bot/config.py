@@ -208,6 +208,12 @@ class Settings(BaseSettings):
         description="A lead overdue by more than this (owner's business time) is escalated to the"
                     " owner's manager",
     )
+    organisation: str = Field(
+        default="",
+        description="The one organisation this deployment serves, comma-separated ids: Slack"
+                    " Enterprise Grid org (E...) or workspace (T...) ids, Teams tenant ids. Empty:"
+                    " the first install (or first request) fixes it; anything else is refused",
+    )
     webhook_secret: SecretStr | None = Field(
         default=None, description="Shared secret that signs POST /webhooks/leads requests (HMAC-SHA256)"
     )
