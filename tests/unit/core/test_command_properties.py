@@ -34,7 +34,7 @@ WORD = st.one_of(st.sampled_from(EDGES), st.text(max_size=20),
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
-@settings(max_examples=20, deadline=None, derandomize=True,
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(words=st.lists(WORD, max_size=4), who=st.sampled_from(["ada", "dana", "sam", "stranger"]))
 async def test_any_arguments_to_any_command_get_a_clear_answer(

@@ -49,7 +49,7 @@ PATH = st.one_of(st.just("/webhooks/leads"), st.just("/webhooks/leads/M-1/events
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-@settings(max_examples=250, deadline=None, derandomize=True,
+@settings(max_examples=250, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(body=BODY, path=PATH)
 async def test_any_signed_body_gets_a_clear_answer(client: Client, caplog: pytest.LogCaptureFixture,  # noqa: F811
