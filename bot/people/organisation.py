@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.context import BotContext
+from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import Organisation
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,15 @@ class Organisations:
         configured = self.configured()
         if configured:
             return any(i in configured for i in named)
-        fixed = self._fixed.get(platform) or await self._fix(platform, named[0] if named else None)
+        fixed = self._fixed.get(platform)
+        if fixed is None:
+            try:
+                fixed = await self._fix(platform, named[0] if named else None)
+            except DatabaseUnavailable as exc:
+                # Not known yet and cannot be read: let the request on - with the database down
+                # it stores nothing anyway, and the next request asks again.
+                log.warning("could not read which organisation this deployment serves: %s", exc)
+                return True
         return fixed is not None and fixed in named
 
     async def _fix(self, platform: str, first: str | None) -> str | None:
