@@ -23,7 +23,7 @@ from bot.leads.cli import leads_app
 from bot.ops.heartbeat import Heartbeats
 from bot.prompts import PromptsError
 from bot.runtime.app import build_core
-from bot.runtime.process import operate
+from bot.runtime.process import PortInUse, operate
 from bot.runtime.startup import fail, load_settings, settings_for_command, settings_for_console
 from bot.runtime.web import WebServer
 from bot.scheduling.runner import TickRunner
@@ -146,7 +146,10 @@ async def _slack(settings: Settings) -> None:
                                                  session=http)
         adapter = SlackAdapter(core, client, signing_secret=secret, app_token=app_token,
                                http_port=settings.http_port, oauth=oauth, session=http)
-        await operate(core, adapter, serves_http=app_token is None)  # Socket Mode: own HTTP server
+        try:
+            await operate(core, adapter, serves_http=app_token is None)  # Socket Mode: own HTTP server
+        except PortInUse as exc:
+            fail(str(exc))
 
 
 async def _webhook_server(core: BotCore) -> WebServer | None:
@@ -210,7 +213,10 @@ async def _teams(settings: Settings) -> None:
                          APP_TENANTID=settings.microsoft_app_tenant_id)
     adapter = TeamsAdapter(core, auth, http_port=settings.http_port, max_retries=settings.teams_max_retries,
                            max_wait=settings.teams_max_retry_wait, timeout=settings.teams_timeout)
-    await operate(core, adapter, serves_http=True)  # /api/messages and the core routes
+    try:
+        await operate(core, adapter, serves_http=True)  # /api/messages and the core routes
+    except PortInUse as exc:
+        fail(str(exc))
 
 
 @teams_app.command("package")

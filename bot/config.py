@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         description="After downtime, occurrences missed by less than this are still sent; older "
                     "ones are recorded as missed",
     )
+    schedule_min_interval: SettingDuration = Field(
+        default=Duration(1, "h"),
+        description="Shortest time between two runs of one schedule: /align schedule add refuses"
+                    " a schedule that would message people more often (e.g. every minute)",
+    )
     remind_after: SettingDuration = Field(
         default=Duration(4, "h"), description="Default delay of a check-in reminder (schedule remind=)"
     )
@@ -311,6 +316,12 @@ class Settings(BaseSettings):
         default=10.0, ge=0, le=120,
         description="Longest Retry-After (seconds) a CRM call waits out before trying again; a"
                     " longer one ends the run, which resumes from its cursor next time",
+    )
+    organisation: str = Field(
+        default="",
+        description="The one organisation this deployment serves, comma-separated ids: Slack"
+                    " Enterprise Grid org (E...) or workspace (T...) ids, Teams tenant ids. Empty:"
+                    " the first install (or first request) fixes it; anything else is refused",
     )
     webhook_secret: SecretStr | None = Field(
         default=None, description="Shared secret that signs POST /webhooks/leads requests (HMAC-SHA256)"

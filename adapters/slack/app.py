@@ -45,6 +45,7 @@ from adapters.slack.blocks import (
     message_blocks,
 )
 from adapters.slack.convert import (
+    PLATFORM,
     action_event,
     command_event,
     form_values,
@@ -77,6 +78,7 @@ from bot.events import (
 )
 from bot.people.home import home
 from bot.people.installations import Installations, Workspace
+from bot.people.organisation import Organisations
 from bot.port import DeliveryError
 from bot.runtime.web import HttpSite, mount_core_routes
 from bot.storage.database import DatabaseUnavailable
@@ -106,16 +108,19 @@ class SlackAdapter(SlackPort):
         if oauth is not None and app_token is not None:
             raise ValueError("OAuth installs are served over HTTP: drop SLACK_APP_TOKEN (Socket Mode)")
         oauth_settings = None
+        organisations = Organisations(core.ctx)
         if oauth is not None:
             records = Installations(core.ctx.db, core.ctx.clock, "slack")
             workspaces, oauth_settings = oauth_setup(oauth, records,
-                                                     functools.partial(build_client, session=session))
+                                                     functools.partial(build_client, session=session),
+                                                     organisations, core.ctx.prompts)
             super().__init__(workspaces)
             client = build_client(None, base_url=oauth.base_url, limits=oauth.limits, session=session)
         else:
             assert client is not None
             super().__init__(client)
         self.core = core
+        self.organisations = organisations
         self.app_token = app_token
         self.host = host
         self.http_port = http_port
@@ -180,6 +185,14 @@ class SlackAdapter(SlackPort):
         except Malformed as exc:
             log.warning("rejected a malformed Slack request: %s", exc)
             return web.json_response({"ok": False, "error": f"malformed Slack request: {exc}"}, status=400)
+        where = workspace_of(parsed)
+        if where is not None and not await self.organisations.admits(
+                PLATFORM, (where.org_id, where.workspace_id)):
+            log.warning("refused a request from Slack workspace %s (org %s): this deployment serves"
+                        " another organisation", where.workspace_id, where.org_id)
+            # 200 so Slack does not retry an event; a slash command shows the text to its sender.
+            return web.json_response({"response_type": "ephemeral",
+                                      "text": self.core.ctx.prompts.say("other_organisation")})
         request_for_bolt = bolt_request(text, parsed, headers, request.query_string)
         return await to_aiohttp_response(await self.app.async_dispatch(request_for_bolt))
 

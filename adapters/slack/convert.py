@@ -34,9 +34,14 @@ def normalize_text(text: str) -> str:
 
 
 def command_event(body: Json) -> CommandInvoked:
-    """A slash command (form-encoded fields, parsed by bolt) as the core's CommandInvoked."""
+    """A slash command (form-encoded fields, parsed by bolt) as the core's CommandInvoked. Its
+    `trigger_id` (unique per invocation) is the event id, so the core runs a signed request
+    replayed inside Slack's 5-minute window once."""
+    trigger = body.get("trigger_id")
     return CommandInvoked(member(body["user_id"]), normalize_text(body.get("text") or ""),
-                          channel=body.get("channel_id") or "", raw=body)
+                          channel=body.get("channel_id") or "",
+                          event_id=f"command:{trigger}"[:200] if isinstance(trigger, str) and trigger
+                          else None, raw=body)
 
 
 def message_event(body: Json) -> UserMessage | None:

@@ -9,6 +9,7 @@ everything else and shared by every bot process on one PostgreSQL database.
 
 from __future__ import annotations
 
+import html
 import logging
 import secrets
 import time
@@ -21,7 +22,10 @@ from typing import Any
 
 import yaml
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.error import BoltError
+from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
@@ -30,9 +34,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.limits import DEFAULT_LIMITS, WebApiLimits
 from bot.people.installations import Installations, Workspace
+from bot.people.organisation import Organisations
+from bot.prompts import Prompts
 from bot.storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+
+
+class InstallRefused(BoltError):  # bolt hands only its own errors to `failure`
+    """An install into a workspace outside the organisation this deployment serves."""
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 MANIFEST = Path(__file__).resolve().parent / "manifest.yaml"
@@ -54,10 +64,12 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     saves and deletes clear it at once; another process's install or uninstall is seen within
     `cache_seconds`. While the database is unavailable, what was found before is used."""
 
-    def __init__(self, records: Installations, client_id: str, cache_seconds: float = 30.0) -> None:
+    def __init__(self, records: Installations, client_id: str, cache_seconds: float = 30.0,
+                 organisations: Organisations | None = None) -> None:
         self.records = records
         self.client_id = client_id
         self.cache_seconds = cache_seconds
+        self.organisations = organisations
         self._found: dict[tuple[Any, ...], tuple[datetime, dict[str, Any] | None]] = {}
         self._logger = log
 
@@ -66,6 +78,14 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         return self._logger
 
     async def async_save(self, installation: Installation) -> None:
+        """Store an install - of the organisation this deployment serves only (the first install
+        fixes it when none is configured); another's raises OrganisationRefused, stores nothing."""
+        if self.organisations is not None and not await self.organisations.admits(
+                "slack", (installation.enterprise_id, installation.team_id)):
+            log.warning("refused an install into Slack workspace %s (org %s): this deployment"
+                        " serves another organisation", installation.team_id,
+                        installation.enterprise_id)
+            raise InstallRefused(f"workspace {installation.team_id} is outside the organisation")
         self._found.clear()
         data = {**installation.to_dict_for_copying(), "client_id": self.client_id}
         await self.records.save(data, org_id=installation.enterprise_id, workspace_id=installation.team_id,
@@ -272,10 +292,27 @@ class Workspaces:
             self._known[user_id] = where
 
 
+def _callbacks(prompts: Prompts) -> AsyncCallbackOptions:
+    """Bolt's install pages, but an install refused for being another organisation's gets a
+    page that says so (bolt's own says only "storage_error")."""
+    async def success(args: AsyncSuccessArgs) -> BoltResponse:
+        return await args.default.success(args)
+
+    async def failure(args: AsyncFailureArgs) -> BoltResponse:
+        if isinstance(args.error, InstallRefused):
+            text = html.escape(prompts.say("install_refused"))
+            return BoltResponse(status=403, headers={"Content-Type": "text/html; charset=utf-8"},
+                                body=f"<html><body><h1>Not installed</h1><p>{text}</p></body></html>")
+        return await args.default.failure(args)
+    return AsyncCallbackOptions(success=success, failure=failure)
+
+
 def oauth_setup(config: OAuthConfig, records: Installations,
-                build_client: Callable[..., AsyncWebClient]) -> tuple[Workspaces, AsyncOAuthSettings]:
-    """The per-workspace clients and bolt's OAuth settings, both over our database's records."""
-    store = DatabaseInstallationStore(records, config.client_id)
+                build_client: Callable[..., AsyncWebClient], organisations: Organisations | None = None,
+                prompts: Prompts | None = None) -> tuple[Workspaces, AsyncOAuthSettings]:
+    """The per-workspace clients and bolt's OAuth settings, both over our database's records;
+    with `organisations`, installs from outside the organisation are refused."""
+    store = DatabaseInstallationStore(records, config.client_id, organisations=organisations)
     workspaces = Workspaces(records=records, store=store,
                             client_factory=lambda token: build_client(token, base_url=config.base_url,
                                                                       limits=config.limits))
@@ -284,7 +321,8 @@ def oauth_setup(config: OAuthConfig, records: Installations,
         scopes=list(config.scopes) or manifest_scopes(), redirect_uri=config.redirect_uri,
         install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH, installation_store=store,
         state_store=DatabaseStateStore(records, config.state_expiration_seconds),
-        state_expiration_seconds=config.state_expiration_seconds)
+        state_expiration_seconds=config.state_expiration_seconds,
+        callback_options=_callbacks(prompts) if prompts is not None else None)
     # Bolt authorizes every request before its listener can ack: by default it looks up the
     # installation of the workspace and of the requesting user (for a user token, which the bot
     # never uses) and calls auth.test on Slack - a rate-limited Web API round trip per request.

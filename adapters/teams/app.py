@@ -47,6 +47,7 @@ from adapters.teams.port import TeamsPort, address_of, profile_of
 from bot.core import BotCore
 from bot.events import ActionInvoked, MemberJoined, MemberRef, Message, Text
 from bot.people.contacts import ContactBook
+from bot.people.organisation import Organisations
 from bot.people.unreachable import UnreachableNotices
 from bot.runtime.limits import parse_json
 from bot.runtime.web import HttpSite, mount_core_routes
@@ -105,6 +106,7 @@ class TeamsAdapter(TeamsPort):
                  max_retries: int = 3, max_wait: float = 30.0, sleep: Sleep = asyncio.sleep,
                  bot_adapter: BotAdapter | None = None, timeout: float = 15.0) -> None:
         self.core = core
+        self.organisations = Organisations(core.ctx)
         self.auth = auth
         self.cloud = bot_adapter or CloudAdapter(KeptAuthentication(auth))
         connector = Connector(self.cloud, auth.APP_ID, max_retries=max_retries, max_wait=max_wait,
@@ -178,6 +180,13 @@ class TeamsAdapter(TeamsPort):
         except (TypeError, ValueError, AttributeError) as exc:  # msrest raises ValueErrors
             log.warning("rejected a malformed activity: %s: %s", type(exc).__name__, exc)
             return web.Response(status=400, text="malformed activity")
+
+        tenant = tenant_id(body)
+        if body.get("channelId") == TEAMS_CHANNEL and tenant and not await self.organisations.admits(
+                PLATFORM, (tenant,)):
+            log.warning("refused an activity from Teams tenant %s: this deployment serves another"
+                        " organisation", tenant)
+            return web.Response(status=200)  # acknowledged (no retries); nothing stored or run
 
         async def logic(context: TurnContext) -> None:
             await self.turn(context, body)  # the wire JSON: botbuilder's models drop entity fields

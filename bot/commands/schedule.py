@@ -9,7 +9,8 @@ reaches and the earliest run in the caller's time - never as if it ran at the ca
 
 from __future__ import annotations
 
-from datetime import datetime
+import itertools
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -33,6 +34,7 @@ LATER_KINDS = {"digest": "manager digests", "nudges": "lead follow-up nudges",
 MAX_REMINDERS = 5
 SHOWN_RUNS = 3
 SHOWN_ZONES = 3
+INTERVAL_RUNS = 200  # runs looked at for the shortest gap: a week of hourly runs and more
 WHEN_EXAMPLES = ('"weekdays 09:00", "mon,thu 16:30", "fri 15:00 every 2 weeks", '
                  '"1st mon of month 10:00" or a cron like "0 9 * * 1-5"')
 
@@ -62,6 +64,23 @@ def _when(text: str, cc: CommandContext) -> Recurrence:
     except WhenError as exc:
         raise UsageError(f"I can't read the schedule \"{text}\": {exc}\nExamples: {WHEN_EXAMPLES}."
                          ) from None
+
+
+def _often_enough(recurrence: Recurrence, cc: CommandContext, zone: str | None) -> None:
+    """Refuse a schedule whose runs come closer together than ALIGNBOT_SCHEDULE_MIN_INTERVAL
+    (judged over its next runs): one admin command must not message everyone every minute."""
+    shortest = cc.ctx.settings.schedule_min_interval.as_timedelta()
+    runs = recurrence.next_occurrences(cc.ctx.clock.now(), ZoneInfo(zone or "UTC"), INTERVAL_RUNS)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(runs)]
+    if gaps and min(gaps) < shortest:
+        raise UsageError(f"\"{recurrence.text}\" runs every {_minutes(min(gaps))}; a schedule may run"
+                         f" at most every {_minutes(shortest)} (ALIGNBOT_SCHEDULE_MIN_INTERVAL)."
+                         f" Examples: {WHEN_EXAMPLES}.")
+
+
+def _minutes(gap: timedelta) -> str:
+    minutes = int(gap.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} min"
 
 
 async def _target(cc: CommandContext, text: str) -> str:
@@ -106,6 +125,7 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
         raise UsageError(f"Say when, e.g. {WHEN_EXAMPLES}. " + ADD.usage_line())
     recurrence = _when(when_text, cc)
     options = args.options
+    _often_enough(recurrence, cc, _zone_option(options.get("tz")))
     remind = options.get("remind", str(cc.ctx.settings.remind_after))
     remind_after = None if remind.lower() in ("off", "none", "0") else _duration("remind", remind)
     close_after = _duration("close", options["close"]) if "close" in options else None
@@ -114,7 +134,7 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
         raise UsageError(f"The reminder (remind={remind_after}) must come before the check-in"
                          f" closes (close={close_after}).")
     reminders = options.get("reminders", "1")
-    if not reminders.isdigit() or int(reminders) > MAX_REMINDERS:
+    if not (reminders.isascii() and reminders.isdigit()) or int(reminders) > MAX_REMINDERS:
         raise UsageError(f"reminders= takes a number from 0 to {MAX_REMINDERS}, e.g. reminders=2")
     now = cc.ctx.clock.now()
     schedule = Schedule(

@@ -87,6 +87,12 @@ class _JsonLines(JsonFormatter):
             log_record.pop("checkin_id", None)
 
 
+# A PostgreSQL error's DETAIL line (e.g. `Key (event_id)=(what someone typed) already exists`):
+# the values are people's input. (The engine keeps statement parameters out of errors itself:
+# `hide_parameters`, see bot.storage.database.)
+_DB_DETAIL = re.compile(r"(DETAIL:\s+).*")
+
+
 class Redactor:
     """Masks known secret values and anything shaped like a credential in a log line."""
 
@@ -97,6 +103,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         if self._known is not None:
             text = self._known.sub(MASK, text)
+        text = _DB_DETAIL.sub(rf"\g<1>{MASK}", text)  # PostgreSQL quotes the offending values
         return _URL_PASSWORD.sub(rf"\g<1>{MASK}\g<2>", _CREDENTIALS.sub(MASK, text))
 
 

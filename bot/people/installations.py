@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.storage.database import Database
 from bot.storage.models import MemberWorkspace, OAuthState, PlatformInstallation
 
@@ -98,14 +98,14 @@ class Installations:
             session.add(OAuthState(platform=self.platform, state=state, expires_at=expires_at))
 
     async def consume_state(self, state: str) -> bool:
-        """True once for a state that was issued and has not expired; it is deleted either way."""
+        """True once for a state that was issued and has not expired; it is deleted either way.
+        One statement (DELETE ... RETURNING): of two callbacks carrying the same state at once,
+        in any processes, only the one whose delete removed the row may go on."""
         async with self.db.session() as session:
-            row = (await session.exec(select(OAuthState).where(
-                OAuthState.platform == self.platform, OAuthState.state == state))).first()
-            if row is None:
-                return False
-            await session.delete(row)
-            return row.expires_at > self.clock.now()
+            expires = (await session.exec(delete(OAuthState).where(
+                col(OAuthState.platform) == self.platform, col(OAuthState.state) == state)
+                .returning(col(OAuthState.expires_at)))).scalars().first()
+        return expires is not None and as_utc(expires) > self.clock.now()
 
     # --- which workspace a user is in ---------------------------------------------------
 

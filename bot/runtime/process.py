@@ -20,6 +20,7 @@ killed process's claims are taken over after ALIGNBOT_DELIVERY_LEASE_SECONDS.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import logging
 import signal
@@ -44,6 +45,11 @@ class Intake(ChatPort, Protocol):
     async def stop(self) -> None: ...
 
 
+class PortInUse(Exception):
+    """The process's HTTP port cannot be bound (taken, or not allowed); the message says which
+    port and what to do."""
+
+
 class BotProcess:
     """The parts a role runs; `start()` and `stop()` are separate so tests can look in between."""
 
@@ -62,7 +68,15 @@ class BotProcess:
             self.core.attach(self.adapter)  # sends only: the adapter takes no events
             self.web = await self._own_server(intake=False)
         else:
-            await self.adapter.start()
+            try:
+                await self.adapter.start()
+            except OSError as exc:
+                if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+                    raise
+                port = self.core.ctx.settings.http_port
+                raise PortInUse(f"cannot serve the {self.adapter.platform} endpoint on port {port}:"
+                                f" {exc}. Stop what uses it or set ALIGNBOT_HTTP_PORT to a free"
+                                " port.") from exc
             self.taking_events = True
             if not self.serves_http:  # e.g. Slack Socket Mode: HTTP endpoints get their own server
                 self.web = await self._own_server(intake=True)
@@ -86,15 +100,17 @@ class BotProcess:
             await self.web.stop()
             self.web = None
 
-    async def _own_server(self, *, intake: bool) -> WebServer | None:
-        """The bot's own HTTP server on ALIGNBOT_HTTP_PORT; a busy port is logged, not fatal."""
+    async def _own_server(self, *, intake: bool) -> WebServer:
+        """The bot's own HTTP server on ALIGNBOT_HTTP_PORT. A port that cannot be bound stops
+        the process (PortInUse): running on without /healthz, it would be killed by its
+        orchestrator's probe again and again - or the probe would ask whatever holds the port."""
         port = self.core.ctx.settings.http_port
         server = WebServer(self.core.ctx, host=self.host, port=port, intake=intake)
         try:
             await server.start()
         except OSError as exc:
-            log.error("HTTP endpoints (/healthz, /readyz, /metrics) not started: port %s: %s", port, exc)
-            return None
+            raise PortInUse(f"cannot serve /healthz, /readyz and /metrics on port {port}: {exc}."
+                            " Stop what uses it or set ALIGNBOT_HTTP_PORT to a free port.") from exc
         return server
 
 

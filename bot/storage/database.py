@@ -97,7 +97,10 @@ class Database:
         self.timeout = timeout
         self.async_url, self.sync_url = _driver_urls(url)
         self.is_sqlite = self.async_url.startswith("sqlite")
-        options: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": timeout}
+        # hide_parameters: a statement's parameters are what people typed (answers, notes,
+        # names); an error names the statement without them, so they never reach a log.
+        options: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": timeout,
+                                   "hide_parameters": True}
         if not self.is_sqlite:
             options["connect_args"] = {"connect_timeout": max(1, round(timeout))}
         self.engine: AsyncEngine = create_async_engine(self.async_url, **options)

@@ -269,6 +269,18 @@ class PlatformInstallation(SQLModel, table=True):
     installed_at: datetime = _utc()
 
 
+class Organisation(SQLModel, table=True):
+    """The one organisation a deployment serves on a platform (a Slack Enterprise Grid org or
+    workspace, a Teams tenant), fixed by the first install or request when the operator set
+    none (ALIGNBOT_ORGANISATION). One row per platform: the primary key makes "first" atomic."""
+
+    __tablename__ = "organisations"
+
+    platform: str = Field(max_length=32, primary_key=True)
+    org_id: str = Field(max_length=64)
+    fixed_at: datetime = _utc()
+
+
 class OAuthState(SQLModel, table=True):
     """A one-time OAuth `state` handed to an installer's browser; consumed on the redirect."""
 

@@ -332,7 +332,9 @@ async def test_every_route_refuses_missing_and_forged_credentials(world: World) 
     assert tried > 150  # every kind of Slack request, on both Slack apps, and every other route
     after = await stored_rows(world)
     changed = {t: n - before[t] for t, n in after.items() if n != before[t]}
-    assert changed == {"contacts": 1}  # only the accepted Teams control request's sender
+    # Only the accepted Teams control request: its sender, and its tenant as the organisation
+    # this deployment serves (none was configured; forged requests never get that far).
+    assert changed == {"contacts": 1, "organisations": 1}
     assert world.api.calls == [] and world.api.responses == []  # nothing was sent to Slack
 
 

@@ -450,7 +450,10 @@ def slash_command(user_id: str, text: str, response_url: str, channel: str = "C0
     return {"token": "legacy", "team_id": TEAM, "team_domain": "acme", "channel_id": channel,
             "channel_name": "general", "user_id": user_id, "user_name": user_id.lower(),
             "command": "/align", "text": text, "api_app_id": "A0APP0001", "is_enterprise_install": "false",
-            "response_url": response_url, "trigger_id": f"trigger-{user_id}"}
+            "response_url": response_url, "trigger_id": f"trigger-{user_id}-{next(_TRIGGERS)}"}
+
+
+_TRIGGERS = itertools.count(1)  # Slack's trigger_id is unique per invocation
 
 
 def dm_event(user_id: str, text: str, event_id: str, channel: str, ts: str = "1772460999.000200") -> Json:

@@ -32,6 +32,8 @@ async def oauth_adapter(core: BotCore, api: FakeSlackApi) -> AsyncIterator[Slack
     api.users.clear()
     api.add_user(ADA, "Ada", tz="Europe/Berlin", is_owner=True, team=ACME)
     api.add_user(GREG, "Greg", tz="Asia/Tokyo", team=GLOBEX)
+    # One company's two workspaces: the deployment serves that organisation (an allow-list).
+    core.ctx.settings = core.ctx.settings.model_copy(update={"organisation": f"{ACME}, {GLOBEX}"})
     config = OAuthConfig(client_id="111.222", client_secret="oauth-secret", base_url=api.base_url)
     slack = SlackAdapter(core, signing_secret=SECRET, host="127.0.0.1", http_port=0, oauth=config)
     await slack.start()
@@ -105,11 +107,11 @@ async def test_a_request_from_a_workspace_that_never_installed_is_refused(
     slack = Slack(core, api, SignedPoster(base(oauth_adapter) + EVENTS_PATH, SECRET))
     command = slash_command(GREG, "help", api.response_url("stranger"))
     command["team_id"] = "T0NOBODY1"
-    status, _ = await slack.poster.form(command)
+    status, body = await slack.poster.form(command)
     await core.ctx.drain()
-    assert status == 200
-    [(_, note)] = api.responses  # bolt's own "please reinstall" note; the core never ran
-    assert "reinstall" in note["text"]
+    # Outside the organisation: refused before bolt (and the core) see it, with a note.
+    assert status == 200 and "serves another organisation" in body
+    assert api.responses == []
     assert [c.method for c in api.calls if c.method not in ("oauth.v2.access", "auth.test")] == []
 
 
@@ -182,3 +184,31 @@ async def test_a_burst_of_requests_is_authorized_without_a_web_api_call_or_a_que
     await install(oauth_adapter, api, ACME, "xoxb-acme-token-2")
     assert await slack.command(ADA, "help", team=ACME)
     assert api.calls_to("auth.test")[-1].headers["Authorization"] == "Bearer xoxb-acme-token-2"
+
+
+async def test_with_no_organisation_set_the_first_install_fixes_it_and_others_are_refused(
+        oauth_adapter: SlackAdapter, api: FakeSlackApi, core: BotCore,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Every workspace that installed shared one team directory, strategy and schedules: a
+    second company's install landed in the first one's data."""
+    core.ctx.settings = core.ctx.settings.model_copy(update={"organisation": ""})
+    await install(oauth_adapter, api, ACME, "xoxb-acme-token")
+    state = await start_install(oauth_adapter)
+    api.install_code(f"code-{GLOBEX}", GLOBEX, "xoxb-globex-token")
+    status, page, _ = await get(f"{base(oauth_adapter)}{REDIRECT_PATH}?code=code-{GLOBEX}&state={state}",
+                                state)
+    assert status == 403 and "serves another organisation" in page
+    async with core.ctx.db.session() as session:
+        stored = (await session.exec(select(PlatformInstallation))).all()
+    assert [row.workspace_id for row in stored] == [ACME]
+    assert "refused an install into Slack workspace T0GLOBEX1" in caplog.text
+
+    poster = SignedPoster(base(oauth_adapter) + EVENTS_PATH, SECRET)
+    calls = len(api.calls)
+    command = slash_command(GREG, f"team add <@{GREG}> admin", api.response_url("greg"))
+    command["team_id"] = GLOBEX
+    status, body = await poster.form(command)
+    assert status == 200 and "serves another organisation" in body
+    await core.ctx.drain()
+    assert len(api.calls) == calls and api.responses == []  # the core never ran
+    assert "refused a request from Slack workspace T0GLOBEX1" in caplog.text

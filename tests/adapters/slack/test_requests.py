@@ -75,3 +75,22 @@ async def test_url_verification_and_health(slack: Slack) -> None:
     health = slack.poster.url.replace("/slack/events", "/healthz")
     async with aiohttp.ClientSession() as session, session.get(health) as response:
         assert response.status == 200 and await response.text() == "ok"
+
+
+async def test_an_identical_signed_slash_command_replayed_inside_the_window_runs_once(
+        slack: Slack, core: BotCore) -> None:
+    """A captured request (same body, timestamp and signature: same trigger_id) sent again
+    within Slack's 5 minutes passes the signature check; its trigger_id is seen before."""
+    await team(slack)
+    command = slash_command(ADA, "holiday add 2026-12-24 Christmas Eve", slack.api.response_url("h"))
+    stamp = int(time.time())
+    for _ in range(2):
+        assert (await slack.poster.form(command, timestamp=stamp))[0] == 200
+        await core.ctx.drain()
+    replies = [body["text"] for key, body in slack.api.responses if key == "h"]
+    assert len(replies) == 1 and "Added holiday" in replies[0], replies
+    # Another invocation (a new trigger_id) of the same text runs again, as typed twice.
+    again = slash_command(ADA, "holiday add 2026-12-24 Christmas Eve", slack.api.response_url("h2"))
+    assert (await slack.poster.form(again))[0] == 200
+    await core.ctx.drain()
+    assert next(b["text"] for k, b in slack.api.responses if k == "h2").startswith("Renamed holiday")

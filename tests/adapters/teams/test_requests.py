@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import aiohttp
+import pytest
 from sqlmodel import select
 
 from adapters.teams.app import MESSAGES_PATH, TeamsAdapter
 from bot.core import BotCore
-from bot.storage.models import Contact, InboundEvent
+from bot.storage.models import Contact, InboundEvent, Member
 from tests.adapters.teams import activities as act
 from tests.adapters.teams.conftest import DANA, Teams
 
@@ -64,3 +65,18 @@ async def test_the_leads_webhook_shares_the_teams_port(adapter: TeamsAdapter) ->
     async with aiohttp.ClientSession() as session, session.post(
             f"http://127.0.0.1:{adapter.bound_port}/webhooks/leads", json={}) as response:
         assert response.status == 503 and "ALIGNBOT_WEBHOOK_SECRET" in await response.text()
+
+
+async def test_another_tenant_is_refused_once_the_first_fixed_the_organisation(
+        teams: Teams, core: BotCore, caplog: pytest.LogCaptureFixture) -> None:
+    """A deployment serves one organisation: with none configured, the first tenant fixes it."""
+    await teams.install(DANA)
+    other = act.message(teams.connector.service_url, teams.user(DANA), "/align team add Mal admin")
+    other["conversation"] = {**other["conversation"], "tenantId": "tenant-9999"}
+    other["channelData"] = {"tenant": {"id": "tenant-9999"}}
+    before = len(teams.connector.calls)
+    assert await teams.post(other) == 200
+    assert len(teams.connector.calls) == before
+    assert "refused an activity from Teams tenant tenant-9999" in caplog.text
+    async with core.ctx.db.session() as session:
+        assert (await session.exec(select(Member))).all() == []

@@ -21,7 +21,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import BotCore
 from bot.events import MemberRef, Message, MessageRef
-from bot.runtime.process import BotProcess, operate
+from bot.runtime.process import BotProcess, PortInUse, operate
 from tests.support.ports import RecordingPort
 from tests.support.talk import say, setup_team
 from tests.unit.ops.support import get, get_json
@@ -233,3 +233,20 @@ async def test_readyz_says_shutting_down_from_sigterm_while_healthz_stays_up_to_
     in_flight.set()
     await asyncio.wait_for(running, timeout=20)
     assert await _status(f"{base}/healthz") is None  # closed only at the very end
+
+
+async def test_a_scheduler_whose_health_port_is_taken_stops_with_a_clear_error(
+        core: BotCore, clock: ManualClock) -> None:
+    """It kept running without /healthz: an orchestrator's probe then kills it again and again,
+    or, worse, probes whatever holds the port."""
+    adapter = Adapter(core=core)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bot = process(core, adapter, "scheduler")
+        core.ctx.settings = core.ctx.settings.model_copy(
+            update={"http_port": taken.getsockname()[1]})
+        with pytest.raises(PortInUse, match=f"port {taken.getsockname()[1]}.*ALIGNBOT_HTTP_PORT"):
+            await bot.start()
+        await bot.stop()
+    assert not bot.runner.scheduler.running  # no ticks from a process that could not start

@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from bot.core import BotCore
 from bot.storage.models import CheckIn, Schedule
-from tests.support.talk import say
+from bot.strategy.durations import Duration
+from tests.support.talk import say, setup_team
 from tests.unit.schedules.support import TimedPort, add_members, rows
 
 NY = "America/New_York"
@@ -272,3 +273,15 @@ async def test_a_paused_schedule_sends_no_reminders_for_its_open_check_ins(
     await say(core, "ada", "/align schedule resume 1")
     await core.advance(timedelta(minutes=30))  # resumed inside the window: the reminder goes
     assert len(port.reminders("dana")) == 1
+
+
+async def test_a_schedule_cannot_run_more_often_than_the_minimum_interval(core: BotCore) -> None:
+    """An admin could schedule a check-in to everyone every minute."""
+    await setup_team(core)
+    for when in ('"* * * * *"', '"*/30 9-17 * * 1-5"', '"0,59 9 * * *"'):
+        reply = await say(core, "ada", f"{ADD} {when} to=all")
+        assert "at most every 1 h" in reply and "ALIGNBOT_SCHEDULE_MIN_INTERVAL" in reply, reply
+    assert "Scheduled #1" in await say(core, "ada", f'{ADD} "0 * * * *" to=all remind=off')
+    core.ctx.settings = core.ctx.settings.model_copy(
+        update={"schedule_min_interval": Duration(15, "m")})
+    assert "Scheduled #2" in await say(core, "ada", f'{ADD} "*/15 9-17 * * 1-5" to=reps remind=off')

@@ -3,6 +3,7 @@ store interfaces as bolt calls them (find by team, by org for org-wide installs,
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from slack_sdk.oauth.installation_store.models.installation import Installation
@@ -11,6 +12,7 @@ from adapters.slack.oauth import DatabaseInstallationStore, DatabaseStateStore
 from bot.clock import ManualClock
 from bot.core import BotCore
 from bot.people.installations import Installations, Workspace
+from bot.storage.database import Database
 
 
 def installation(team: str | None, token: str, *, org: str | None = None,
@@ -70,3 +72,20 @@ async def test_bot_only_records_are_found_by_both_finders(core: BotCore, clock: 
     assert found is not None and found.bot_token == "xoxb-bot-only" and found.user_id is None
     await store.async_delete_bot(enterprise_id=None, team_id="T3")
     assert await store.async_find_bot(enterprise_id=None, team_id="T3") is None
+
+
+async def test_a_state_consumed_by_two_requests_at_once_is_accepted_once(
+        core: BotCore, clock: ManualClock) -> None:
+    """Read, then delete, were two steps: two callbacks with one state could both pass. Two
+    processes (each its own engine and connections) race on the same state, many times."""
+    other = Database(core.ctx.settings.database_url)
+    try:
+        mine = DatabaseStateStore(Installations(core.ctx.db, clock, "slack"), expiration_seconds=600)
+        theirs = DatabaseStateStore(Installations(other, clock, "slack"), expiration_seconds=600)
+        for _ in range(20):
+            state = await mine.async_issue()
+            results = await asyncio.gather(mine.async_consume(state), theirs.async_consume(state),
+                                           mine.async_consume(state))
+            assert sorted(results) == [False, False, True]
+    finally:
+        await other.dispose()
