@@ -83,8 +83,11 @@ def action_event(body: Json) -> ActionInvoked:
     """A button press (block_actions) as the core's ActionInvoked, with the message it was on,
     so the core can update that message in place (a nudge marked done, snoozed...)."""
     action: Json = body["actions"][0]
+    trigger = body.get("trigger_id")  # unique per press: a replayed request is run once
     return ActionInvoked(member(body["user"]["id"]), action["action_id"], action.get("value") or "",
-                         message=action_message(body), raw=body)
+                         message=action_message(body),
+                         event_id=f"action:{trigger}"[:200] if isinstance(trigger, str) and trigger
+                         else None, raw=body)
 
 
 def form_values(view: Json) -> dict[str, str]:

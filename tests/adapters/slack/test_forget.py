@@ -4,6 +4,7 @@ tab (it showed their answers and feedback) and deletes their data."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -16,13 +17,14 @@ from tests.adapters.slack.test_checkin_flow import DANA_DM, team
 from tests.support.slack_api import TEAM, dm_event
 
 Json = dict[str, Any]
+CLICKS = itertools.count(1)  # Slack's trigger_id is unique per press
 
 
 def ephemeral_click(user_id: str, action: Json, response_url: str) -> Json:
     """A button pressed on an ephemeral message, as Slack sends it (no `message`, a response_url)."""
     return {"type": "block_actions", "team": {"id": TEAM, "domain": "acme"},
             "user": {"id": user_id, "team_id": TEAM}, "api_app_id": "A0APP0001",
-            "token": "legacy", "trigger_id": "trigger-x", "response_url": response_url,
+            "token": "legacy", "trigger_id": f"trigger-{next(CLICKS)}", "response_url": response_url,
             "container": {"type": "message", "message_ts": "1772461000.000100",
                           "channel_id": "C0GENERAL", "is_ephemeral": True},
             "channel": {"id": "C0GENERAL", "name": "general"},

@@ -87,7 +87,8 @@ def test_a_button_press_becomes_an_action_with_the_message_ref() -> None:
                         DANA_DM, "1772460001.000100", "trigger-9")
     event = action_event(body)
     assert event == ActionInvoked(MemberRef("slack", DANA), "lead:snooze:7", "1d",
-                                  message=MessageRef("slack", DANA_DM, "1772460001.000100"), raw=body)
+                                  message=MessageRef("slack", DANA_DM, "1772460001.000100"),
+                                  event_id="action:trigger-9", raw=body)  # a replay runs once
 
 
 async def test_a_real_lead_nudge_done_in_slack_updates_the_nudge_in_place(
@@ -118,6 +119,11 @@ async def test_a_real_lead_nudge_done_in_slack_updates_the_nudge_in_place(
     assert not any(b["type"] == "actions" for b in stored["blocks"])  # its only lead was handled
     reply = api.posts(DANA_DM)[-1]
     assert "Logged a touch on *Ledgerly*" in reply["text"] and reply["thread_ts"] == nudge_ts
+
+    # The same press delivered again (a replay of the signed request, same trigger_id): once.
+    await slack.poster.interaction(block_action(DANA, done, DANA_DM, nudge_ts, "trigger-7"))
+    await core.ctx.drain()
+    assert (await leads(core))["L1"].touches == 1 and api.posts(DANA_DM)[-1] == reply
 
 
 async def test_an_unknown_button_gets_a_clear_reply_in_the_thread(adapter: SlackPort, slack: Slack,
