@@ -23,8 +23,8 @@ from tests.support.slack_api import dm_event
 FAILURES = {
     "500": (Reply.server_error(500), "LLM service error (HTTP 500)"),
     "429": (Reply.rate_limited(retry_after=0.01), "LLM rate-limited (HTTP 429) after retries"),
-    # 0.3 s per attempt; the evaluation's own deadline (0.3 s x (1 retry + 2)) ends it first
-    "timeout": (Reply.slow(2.0, {}), "LLM gave no result within 0.9s"),
+    # 0.3 s per attempt, 1 retry; the answer's time budget (ALIGNBOT_OPENAI_BUDGET) ends it first
+    "timeout": (Reply.slow(2.0, {}), "LLM gave no result within 0.5s"),
 }
 
 
@@ -40,7 +40,9 @@ async def test_the_llm_failing_still_gives_feedback_and_admins_see_the_fallbacks
     reply, reason = FAILURES[failure]
     settings = core.ctx.settings.model_copy(update={
         "evaluator": "llm", "openai_api_key": SecretStr("sk-test"), "openai_base_url": server.base_url,
-        "openai_timeout": 0.3, "openai_max_retries": 1})
+        "openai_timeout": 0.3, "openai_max_retries": 1,
+        # the answer's budget ends a hanging model early, and leaves room for a retry otherwise
+        "openai_budget": 0.5 if failure == "timeout" else 10.0})
     llm = build_evaluator(settings)
     assert isinstance(llm, LLMEvaluator)
     core.reviewer.evaluator = llm
