@@ -1,8 +1,9 @@
 """The digest chart: stated against actual strategy, in one picture a VP reads at chat size.
 
 Left, the picture that matters most: where the team's reported effort goes - activities aimed at
-segments in scope, out of scope or at no named segment, split into on task (maps to a sales task)
-and off task - this period against the last, side by side. Right, critical-task coverage, where a
+segments in scope, out of scope or at no named segment, split into on task (maps to a sales task),
+off task and against the strategy (a discount against "no discount-led deals") - this period
+against the last, side by side. Right, critical-task coverage, where a
 task nobody covers shows a visible "0%" rather than no bar at all; below it, the alignment trend,
 each point at the end of its period and the axis fitted to the periods that have data.
 
@@ -28,6 +29,7 @@ WIDTH_PX, HEIGHT_PX, DPI = 1200, 675, 100
 DIMENSIONS = ("strategy", "scope", "tasks")
 COLOURS = {"strategy": "#1f77b4", "scope": "#2ca02c", "tasks": "#d62728"}
 ON_TASK, OFF_TASK = "#2ca02c", "#ff7f0e"
+AGAINST = "#8c1c13"  # work against the strategy: the darkest, last in each bar
 MAX_TASKS = 6
 FONT = 13
 COVERED = 0.5
@@ -65,14 +67,18 @@ def _effort(ax: Axes, figures: DigestFigures, texts: DigestTexts) -> None:
     positions: list[float] = []
     for index, (where, now, before) in enumerate(rows[::-1]):
         base = index * 3.0
-        for offset, (on, off), alpha, period in ((1.0, now, 1.0, "this_period"),
-                                                  (0.0, before, 0.45, "last_period")):
+        for offset, (on, off, against), alpha, period in ((1.0, now, 1.0, "this_period"),
+                                                           (0.0, before, 0.45, "last_period")):
             y = base + offset
+            first = (index, offset) == (0, 1.0)
             ax.barh(y, on, color=ON_TASK, alpha=alpha, height=0.9,
-                    label=texts.say("chart.on_task") if (index, offset) == (0, 1.0) else None)
+                    label=texts.say("chart.on_task") if first else None)
             ax.barh(y, off, left=on, color=OFF_TASK, alpha=alpha, height=0.9,
-                    label=texts.say("chart.off_task") if (index, offset) == (0, 1.0) else None)
-            ax.text(on + off, y, f"  {on + off}", va="center", fontsize=FONT - 2)
+                    label=texts.say("chart.off_task") if first else None)
+            ax.barh(y, against, left=on + off, color=AGAINST, alpha=alpha, height=0.9,
+                    label=texts.say("chart.against") if first else None)
+            ax.text(on + off + against, y, f"  {on + off + against}", va="center",
+                    fontsize=FONT - 2)
             labels.append(f"{texts.say(f'chart.rows.{where}')}\n{texts.say(f'chart.{period}')}"
                           if offset else texts.say(f"chart.{period}"))
             positions.append(y)
@@ -90,7 +96,7 @@ def _effort(ax: Axes, figures: DigestFigures, texts: DigestTexts) -> None:
 
 
 def _total(effort: Effort) -> int:
-    return max(on + off for _, on, off in effort.rows())
+    return max(on + off + against for _, on, off, against in effort.rows())
 
 
 def _tasks(ax: Axes, figures: DigestFigures, texts: DigestTexts) -> None:

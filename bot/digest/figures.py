@@ -132,15 +132,19 @@ class Effort:
     out_off: int = 0
     none_on: int = 0
     none_off: int = 0
+    in_against: int = 0  # work against a task or an objective (a discount against "no discounts")
+    out_against: int = 0
+    none_against: int = 0
 
     @property
     def total(self) -> int:
-        return self.in_on + self.in_off + self.out_on + self.out_off + self.none_on + self.none_off
+        return sum(on + off + against for _, on, off, against in self.rows())
 
-    def rows(self) -> list[tuple[str, int, int]]:
-        """(where, on task, off task) per row, in scope first."""
-        return [("in", self.in_on, self.in_off), ("out", self.out_on, self.out_off),
-                ("none", self.none_on, self.none_off)]
+    def rows(self) -> list[tuple[str, int, int, int]]:
+        """(where, on task, off task, against the strategy) per row, in scope first."""
+        return [("in", self.in_on, self.in_off, self.in_against),
+                ("out", self.out_on, self.out_off, self.out_against),
+                ("none", self.none_on, self.none_off, self.none_against)]
 
 
 @dataclass(frozen=True)
@@ -323,7 +327,7 @@ def effort(strategy: Strategy, answers: Iterable[AnswerFacts]) -> Effort:
     """Activities of each check-in's tasks answer, placed by the segments the same check-in's
     scope answer names as played: any out of scope -> out, else any in scope -> in, else none."""
     where: dict[tuple[int, datetime], str] = {}
-    tasks: list[tuple[tuple[int, datetime], int, int]] = []
+    tasks: list[tuple[tuple[int, datetime], int, int, int]] = []
     for a in answers:
         key = (a.member_id, a.occurrence_at)
         if a.evaluation.scope is not None:
@@ -336,12 +340,14 @@ def effort(strategy: Strategy, answers: Iterable[AnswerFacts]) -> Effort:
         if a.evaluation.tasks is not None:
             off = sum(assess(e.text, allow_one_word=True).substantive
                       for e in a.evaluation.tasks.unmapped)
-            tasks.append((key, len(a.evaluation.tasks.task_ids), off))  # done only counts
+            against = len({(x.kind, x.target) for x in a.evaluation.tasks.against})
+            tasks.append((key, len(a.evaluation.tasks.task_ids), off, against))  # done only
     cells: Counter[str] = Counter()
-    for key, on, off in tasks:
+    for key, on, off, against in tasks:
         place = where.get(key, "none")
         cells[f"{place}_on"] += on
         cells[f"{place}_off"] += off
+        cells[f"{place}_against"] += against
     return Effort(**cells)
 
 

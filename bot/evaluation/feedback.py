@@ -242,10 +242,11 @@ class FeedbackWriter:
             lines.append(self.t.say("scope", "missing_in_scope", items=_list(missing)))
         for process in scope.processes:
             if process.stages_mentioned or process.roles_mentioned:
+                named = _list(process.stages_mentioned + process.roles_mentioned)
                 lines.append(self.t.say(
-                    "scope", "process", segment=names[process.segment_id],
-                    named=_list(process.stages_mentioned + process.roles_mentioned),
-                    missing=_list(process.roles_missing) or "-"))
+                    "scope", "process", segment=names[process.segment_id], named=named,
+                    missing=_list(process.roles_missing)) if process.roles_missing else self.t.say(
+                    "scope", "process_complete", segment=names[process.segment_id], named=named))
         if working_out:
             return lines, self._out_of_scope_coaching(working_out[0], strategy)
         described = [p for p in scope.processes if p.stages_mentioned or p.roles_mentioned]

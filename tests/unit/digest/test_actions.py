@@ -106,6 +106,7 @@ async def test_work_against_the_strategy_is_shown_with_the_reps_words(core: BotC
     assert against.lever == "people" and against.text.startswith("Coach Dana to hold the line")
     assert f'Dana: "{discount}"' in against.evidence
     assert "value_pricing" not in dict(figures.task_answers).get("Dana", ())
+    assert sum(against for *_, against in figures.effort.rows()) == 2  # the task and the objective
 
     for name in ("Lee", "Ravi"):
         await add_checkin(core, built.members[name], at, {"tasks": "dropped the price 20% to win"})
