@@ -29,6 +29,7 @@ from bot.storage.models import Schedule
 from bot.strategy.durations import Duration, DurationError
 
 KINDS = ("checkin", "digest", "nudges", "leads-sync")
+SILENT_KINDS = frozenset({"leads-sync"})  # runs that message nobody: no minimum interval
 LATER_KINDS = {"digest": "manager digests", "nudges": "lead follow-up nudges",
                "leads-sync": "the CRM lead sync"}  # jobs a build may lack
 MAX_REMINDERS = 5
@@ -125,7 +126,8 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
         raise UsageError(f"Say when, e.g. {WHEN_EXAMPLES}. " + ADD.usage_line())
     recurrence = _when(when_text, cc)
     options = args.options
-    _often_enough(recurrence, cc, _zone_option(options.get("tz")))
+    if kind not in SILENT_KINDS:  # the limit guards people's inboxes, not a background sync
+        _often_enough(recurrence, cc, _zone_option(options.get("tz")))
     remind = options.get("remind", str(cc.ctx.settings.remind_after))
     remind_after = None if remind.lower() in ("off", "none", "0") else _duration("remind", remind)
     close_after = _duration("close", options["close"]) if "close" in options else None

@@ -44,8 +44,11 @@ BODY = st.one_of(one_edge(LEAD).map(json.dumps), one_edge(EVENT).map(lambda e: j
                  mutated(LEAD).map(json.dumps), mutated(EVENT).map(lambda e: json.dumps({"event": e})),
                  JSON.map(json.dumps), st.binary(max_size=200).map(lambda b: b.decode("latin-1")))
 PATH = st.one_of(st.just("/webhooks/leads"), st.just("/webhooks/leads/M-1/events"),
-                 st.text(alphabet="abcXYZ-_.%20", min_size=1, max_size=20).map(
-                     lambda ident: f"/webhooks/leads/{ident}/events"))
+                 st.text(alphabet="abcXYZ-_.%20", min_size=1, max_size=20)
+                 # "." and ".." are path steps the HTTP client resolves before sending: the
+                 # request then goes to a URL that is not ours, and gets the server's plain 404
+                 .filter(lambda ident: ident.strip(".") != "")
+                 .map(lambda ident: f"/webhooks/leads/{ident}/events"))
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
