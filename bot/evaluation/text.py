@@ -8,6 +8,7 @@ strategy's own wording lives in `index.py`, so this module can stay the same for
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -67,11 +68,24 @@ _TOKEN_RE = re.compile(
 _CLAUSE_WORDS = frozenset({"but", "though", "although", "however", "while", "whereas", "tho"})
 _CONJ_WORDS = frozenset({"and", "then", "also", "plus", "n", "or", "nor"})
 
-SHORTHAND_FILE = Path(__file__).resolve().parent.parent.parent / "prompts" / "shorthand.yaml"
+def _prompts_dir() -> Path:
+    """Where the wording and vocabulary files are: ALIGNBOT_PROMPTS_DIR when it names a folder
+    (an installed package, such as the container image, has no checkout beside it), else the
+    checkout's prompts/. Read once, at import: the language data is the same for every bot."""
+    configured = os.environ.get("ALIGNBOT_PROMPTS_DIR")
+    if configured and Path(configured).is_dir():
+        return Path(configured)
+    return Path(__file__).resolve().parent.parent.parent / "prompts"
+
+
+SHORTHAND_FILE = _prompts_dir() / "shorthand.yaml"
 
 
 def _shorthand(path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """prompts/shorthand.yaml: (any case, capitals only) shorthand -> plain words."""
+    if not path.is_file():
+        raise RuntimeError(f"{path} is missing: the rules evaluator needs the prompts folder"
+                           " (set ALIGNBOT_PROMPTS_DIR to where it is)")
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
 
     def table(key: str) -> dict[str, tuple[str, ...]]:
@@ -502,7 +516,7 @@ def _pack(code: str, path: Path) -> LanguagePack:
 
 _CONTENT_IN_OTHERS = wordset("die war hat man also")
 """English stop words that are content words elsewhere never matter; kept for clarity."""
-LANGUAGES_DIR = Path(__file__).resolve().parent.parent.parent / "prompts" / "languages"
+LANGUAGES_DIR = _prompts_dir() / "languages"
 PACKS: dict[str, LanguagePack] = {"en": ENGLISH}
 for _file in sorted(LANGUAGES_DIR.glob("*.yaml")):
     PACKS[_file.stem] = _pack(_file.stem, _file)
