@@ -69,13 +69,14 @@ _CLAUSE_WORDS = frozenset({"but", "though", "although", "however", "while", "whe
 _CONJ_WORDS = frozenset({"and", "then", "also", "plus", "n", "or", "nor"})
 
 def _prompts_dir() -> Path:
-    """Where the wording and vocabulary files are: ALIGNBOT_PROMPTS_DIR when it names a folder
-    (an installed package, such as the container image, has no checkout beside it), else the
-    checkout's prompts/. Read once, at import: the language data is the same for every bot."""
+    """Where the vocabulary files are: the checkout's prompts/, or - for an installed package
+    with no checkout beside it, such as the container image - ALIGNBOT_PROMPTS_DIR. Read once,
+    at import: the language data is the same for every bot."""
+    beside = Path(__file__).resolve().parent.parent.parent / "prompts"
     configured = os.environ.get("ALIGNBOT_PROMPTS_DIR")
-    if configured and Path(configured).is_dir():
+    if not beside.is_dir() and configured and Path(configured).is_dir():
         return Path(configured)
-    return Path(__file__).resolve().parent.parent.parent / "prompts"
+    return beside
 
 
 SHORTHAND_FILE = _prompts_dir() / "shorthand.yaml"
