@@ -12,12 +12,10 @@ processors start at 100 staff) is decided in `resolve`.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from bot.evaluation.places import REGIONS, Place, countries, gazetteer, region_codes
+from bot.evaluation.places import REGIONS, Place, countries, fold, gazetteer, region_codes
 from bot.evaluation.text import wordset
 from bot.strategy.schema import Employees, Segment, Strategy
 
@@ -105,12 +103,6 @@ def prose_employees(description: str) -> Employees | None:
 _ACCOUNT_WORD = re.compile(r"[\w&'+-]+")
 
 
-@lru_cache(maxsize=65536)  # the same words come back in every answer
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _account_keys(name: str) -> list[str]:
     """The ways a rep names an account: in full, without its legal form, and by its leading
     distinctive words ("Ridgeway Packing Co." -> "ridgeway packing", "ridgeway")."""
@@ -127,7 +119,7 @@ def _account_keys(name: str) -> list[str]:
         keys.append(words[0])
     if len(words) >= 3:
         keys.append(" ".join(words[:2]))  # "Gebr. Huber", "Van Dijk"
-    return [_fold(k) for k in dict.fromkeys(keys) if len(k) >= 4]
+    return [fold(k) for k in dict.fromkeys(keys) if len(k) >= 4]
 
 
 @dataclass
@@ -193,7 +185,7 @@ class Descriptors:
         return found
 
     def with_vocabulary(self, words: Iterable[str]) -> Descriptors:
-        self.common = frozenset(_fold(w) for w in words)
+        self.common = frozenset(fold(w) for w in words)
         return self
 
     def find(self, text: str) -> tuple[list[Found], list[Size], list[Place]]:
@@ -207,7 +199,7 @@ class Descriptors:
 
     def _accounts(self, text: str) -> list[Found]:
         spans = [(m.start(), m.end()) for m in _ACCOUNT_WORD.finditer(text)]
-        folded = [_fold(text[a:b]) for a, b in spans]
+        folded = [fold(text[a:b]) for a, b in spans]
         found: list[Found] = []
         i = 0
         while i < len(spans):

@@ -19,7 +19,7 @@ from bot.evaluation.index import GENERIC_STEMS, strategy_language
 from bot.evaluation.places import REGIONS, countries
 from bot.evaluation.rules import RulesEvaluator
 from bot.evaluation.text import WORD, is_content, reading, stem, tokenize
-from bot.strategy.loader import Loc, line_of
+from bot.strategy.loader import Loc, dotted, line_of
 from bot.strategy.schema import BUYERS_JOURNEY, Strategy
 
 MIN_EXAMPLES = 3
@@ -55,15 +55,8 @@ def diagnose(strategy: Strategy, text: str | None = None) -> list[Advice]:
     found += _few_examples(strategy)
     found += _indistinct_tasks(strategy)
     found += _content_stages(strategy)
-    return [Advice(line_of(text, where) if text else None, _dotted(where), message, fix)
+    return [Advice(line_of(text, where) if text else None, dotted(where), message, fix)
             for where, message, fix in found]
-
-
-def _dotted(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _words(text: str) -> list[str]:

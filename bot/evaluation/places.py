@@ -81,7 +81,7 @@ class Place:
 
 
 @lru_cache(maxsize=65536)  # the same words come back in every answer
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case without accents ("Zürich" = "zurich"), so spelling variants meet."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -103,7 +103,7 @@ class Gazetteer:
 
     def _add(self, name: str, country: str, subdivision: str | None = None, *,
              keep: bool = False) -> None:
-        key = _fold(name.strip())
+        key = fold(name.strip())
         if (len(key) < 4 and not key.isupper()) or key in NOT_PLACES or len(key.split()) > MAX_WORDS:
             return
         if keep or key not in self.names:
@@ -144,7 +144,7 @@ class Gazetteer:
             country = str(city["countrycode"])
             subdivision = f"US-{city['admin1code']}" if country == "US" else None
             self._add(str(city["name"]), country, subdivision)
-            self.towns.setdefault(_fold(str(city["name"])), int(city["population"]))
+            self.towns.setdefault(fold(str(city["name"])), int(city["population"]))
             if int(city["population"]) < 200_000:
                 continue
             for alternate in city.get("alternatenames", ()):
@@ -159,7 +159,7 @@ class Gazetteer:
         two-letter country codes in capitals that a segment of the strategy uses (`known_codes`:
         "CH and AT", never the pronoun "us" or "IT" the department). Longest names first."""
         words = [(m.start(), m.end(), m.group()) for m in _WORDS.finditer(text)]
-        folded = [_fold(w) for _, _, w in words]
+        folded = [fold(w) for _, _, w in words]
         i = 0
         while i < len(words):
             start, end, word = words[i]

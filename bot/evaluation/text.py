@@ -501,7 +501,7 @@ def _pack(code: str, path: Path) -> LanguagePack:
     later = _phrases(data.get("later_phrases"))
     return LanguagePack(
         code=code, name=str(data.get("name", code)), stemmer=str(data.get("stemmer", "english")),
-        stop_words=words["stop_words"] | STOP_WORDS - _CONTENT_IN_OTHERS,
+        stop_words=words["stop_words"] | STOP_WORDS,  # reps borrow English function words
         negation_words=words["negation_words"] | (_NEGATION_WORDS - words["stop_words"]),
         clause_words=words["clause_words"] | _CLAUSE_WORDS,
         conj_words=words["conj_words"] | {"and", "n"},
@@ -515,8 +515,6 @@ def _pack(code: str, path: Path) -> LanguagePack:
     )
 
 
-_CONTENT_IN_OTHERS = wordset("die war hat man also")
-"""English stop words that are content words elsewhere never matter; kept for clarity."""
 LANGUAGES_DIR = _prompts_dir() / "languages"
 PACKS: dict[str, LanguagePack] = {"en": ENGLISH}
 for _file in sorted(LANGUAGES_DIR.glob("*.yaml")):
@@ -607,7 +605,7 @@ def cue_state(words: Sequence[str], cue: tuple[int, int]) -> str:
         return "not_done"
     if _is_negation_word(phrase[0]) or any(w in _ATTEMPTS or w in _STALLS for w in phrase):
         return "not_done"
-    if (phrase[0], *phrase[1:]) in _NEGATION_PHRASES:
+    if tuple(phrase) in _NEGATION_PHRASES:
         return "not_done"
     pack = _CURRENT.get()
     if pack.code != "en" and _phrase_at(phrase, 0, pack.negation) is not None:

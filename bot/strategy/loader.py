@@ -63,7 +63,7 @@ def _line_for(lines: dict[Loc, int], loc: Loc) -> int | None:
     return None
 
 
-def _dotted(loc: Loc) -> str:
+def dotted(loc: Loc) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -84,7 +84,7 @@ def _schema_issues(exc: ValidationError, file: str, lines: dict[Loc, int]) -> li
     issues = []
     for error in exc.errors():
         loc: Loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-        issues.append(StrategyIssue(file, _line_for(lines, loc), _dotted(loc), _schema_message(error)))
+        issues.append(StrategyIssue(file, _line_for(lines, loc), dotted(loc), _schema_message(error)))
     return issues
 
 
@@ -106,7 +106,7 @@ def parse_strategy(text: str, file: str = "<strategy>") -> Strategy:
                                                " strategy, segments, sales_tasks and cadence")])
     lines = _line_index(root)
     issues = [
-        StrategyIssue(file, _line_for(lines, loc), _dotted(loc), message)
+        StrategyIssue(file, _line_for(lines, loc), dotted(loc), message)
         for loc, message in cross_reference_problems(data)
     ]
     strategy: Strategy | None = None
