@@ -39,6 +39,7 @@ from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter
 from bot.evaluation.review import AnswerReviewer
 from bot.events import (
     ActionInvoked,
+    ChoiceForm,
     CommandInvoked,
     InboundEvent,
     MemberJoined,
@@ -53,6 +54,8 @@ from bot.events import (
 from bot.leads.actions import LeadActionError, LeadActions
 from bot.leads.nudges import NudgeJob
 from bot.leads.sync_job import LeadsSyncJob
+from bot.learning.form import FORM_KIND as CORRECTION_FORM
+from bot.learning.service import CorrectionDesk
 from bot.ops import logs
 from bot.ops.alerts import FailureAlerts
 from bot.people.home import home
@@ -123,6 +126,7 @@ class BotCore:
         self.reviewer = AnswerReviewer(self.ctx, self.outbox, self.evaluator, writer,
                                        feedback_wait=self.ctx.settings.feedback_wait)
         self.checkins = CheckIns(self.ctx, self.outbox, feedback=self.reviewer.feedback)
+        self.corrections = CorrectionDesk(self.ctx, self.reviewer, writer.t)
         self.closer = CheckInCloser(self.ctx)
         self.engine = ScheduleEngine(self.ctx, self.checkins, self.outbox, self._jobs())
         self.alerts = FailureAlerts(self.ctx, self.outbox)
@@ -256,13 +260,18 @@ class BotCore:
         return CommandContext(self.ctx, ref, caller, self.checkins, self.outbox, self.engine.kinds,
                               platform_admin=platform_admin, evaluator=self.evaluator)
 
-    async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | None:
-        """A form as it stands now (e.g. a check-in pre-filled with the current answers), for
-        adapters that open forms on demand (a Slack modal); None if not theirs or closed."""
+    async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | ChoiceForm | None:
+        """A form as it stands now (a check-in pre-filled with the current answers, a "Not
+        right?" with what the bot read), for adapters that open forms on demand (a Slack modal);
+        None if not theirs or closed."""
         member = await self._member(ref)
         kind, _, target = form_id.partition(":")
         number = parse_id(target)
-        if member is None or not member.active or kind != "checkin" or number is None:
+        if member is None or not member.active or number is None:
+            return None
+        if kind == CORRECTION_FORM:
+            return await self.corrections.form(member, number)
+        if kind != "checkin":
             return None
         return await self.checkins.form(member, number)
 
@@ -335,6 +344,8 @@ class BotCore:
             return await self.checkins.submit(member, number, event.values)
         if kind == "lead":
             return await self._lead_action(member, event)
+        if kind == CORRECTION_FORM and (number := parse_id(target)) is not None:
+            return await self.corrections.submit(member, number, event.values)
         if event.action_id in (forget.CONFIRM_ACTION, forget.CANCEL_ACTION):
             return await run_guarded(forget.on_button(
                 self._command_context(event.member, member), event.action_id, event.value))

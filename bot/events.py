@@ -156,6 +156,38 @@ class QuestionForm:
 
 
 @dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ChoiceField:
+    """A pick-list; submitted as the chosen values joined by commas ("" when none)."""
+
+    field_id: str
+    label: str
+    options: tuple[Choice, ...]
+    initial: tuple[str, ...] = ()
+    multi: bool = True
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class ChoiceForm:
+    """Choices one click away, such as "Not right?" under feedback: Slack opens them in a modal
+    from a button, Teams unfolds them with `Action.ShowCard`, the console lists them for `/click`.
+    Submitting sends an `ActionInvoked` whose `action_id` is `form_id` and whose `values` hold each
+    field's choices."""
+
+    form_id: str
+    title: str
+    open_label: str
+    fields: tuple[ChoiceField, ...]
+    submit_label: str = "Save"
+
+
+@dataclass(frozen=True)
 class Image:
     data: bytes
     alt: str
@@ -171,7 +203,7 @@ class Details:
     blocks: tuple[Text | FactList, ...]
 
 
-Block = Text | FactList | Buttons | QuestionForm | Image | Details
+Block = Text | FactList | Buttons | QuestionForm | ChoiceForm | Image | Details
 
 
 @dataclass(frozen=True)

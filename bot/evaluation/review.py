@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
@@ -29,6 +29,9 @@ from bot.evaluation.base import Evaluator
 from bot.evaluation.feedback import FeedbackWriter, TaskHistory
 from bot.evaluation.result import QUESTIONS, Evaluation, Question
 from bot.events import Message, MessageRef
+from bot.learning.corrections import teaching_for
+from bot.learning.form import correction_form
+from bot.learning.judge import judge
 from bot.port import DeliveryError
 from bot.storage.models import Answer, CheckIn, Member, OutboundMessage
 from bot.strategy.schema import Strategy
@@ -87,22 +90,30 @@ class AnswerReviewer:
             return None
         question: Question = answer.question
         strategy = await self._strategy_for(checkin)
+        teaching = await teaching_for(self.ctx.db, answer.member_id, strategy)
         started = time.perf_counter()
-        evaluation = await self.evaluator.evaluate(question, answer.text, strategy)
+        evaluation = await judge(self.evaluator, question, answer.text, strategy, teaching)
         metrics = self.ctx.metrics
         metrics.evaluation_seconds.labels(evaluation.evaluator, question).observe(
             time.perf_counter() - started)
         if evaluation.fallback_reason is not None:  # the LLM failed; the rules judged it
             metrics.evaluation_fallbacks.labels(self.evaluator.name).inc()
         history = await self._history(answer) if question == "tasks" else None
-        message = self.writer.message(evaluation, strategy, history,
-                                      current=self.ctx.strategy)
+        message = self._with_form(self.writer.message(evaluation, strategy, history,
+                                                      current=self.ctx.strategy),
+                                  answer_id, evaluation, strategy)
         if not await self._store(answer, evaluation.model_dump_json(), evaluation.overall, message.text):
             return None
         log.info("answer %s evaluated by %s: overall %.2f", answer_id, evaluation.evaluator,
                  evaluation.overall)
         return Review(member, f"feedback:{answer.id}:{answer.edits}", message,
                       ref_from_json(checkin.message_ref))
+
+    def _with_form(self, message: Message, answer_id: int, evaluation: Evaluation,
+                   strategy: Strategy) -> Message:
+        """Feedback ends with "Not right?", so a misreading can be corrected where it is seen."""
+        form = correction_form(self.writer.t, answer_id, evaluation, strategy)
+        return replace(message, blocks=(*message.blocks, form)) if form else message
 
     async def _strategy_for(self, checkin: CheckIn) -> Strategy:
         """The strategy the check-in was asked under: an answer is judged against the strategy
@@ -189,8 +200,11 @@ class AnswerReviewer:
                 if checkin is None or member is None:
                     continue
                 evaluation = Evaluation.model_validate_json(answer.evaluation)
-                reviews.append(Review(member, row.key, self.writer.message(evaluation, self.ctx.strategy),
-                                      ref_from_json(checkin.message_ref)))
+                strategy = await self._strategy_for(checkin)
+                message = self._with_form(self.writer.message(evaluation, strategy,
+                                                              current=self.ctx.strategy),
+                                          int(answer_id), evaluation, strategy)
+                reviews.append(Review(member, row.key, message, ref_from_json(checkin.message_ref)))
         return reviews
 
     async def _store(self, seen: Answer, evaluation: str, overall: float, feedback: str) -> bool:

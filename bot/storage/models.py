@@ -376,3 +376,28 @@ class CrmSync(SQLModel, table=True):
     imported: int = 0  # leads created or updated by the last run
     rejected: int = 0  # records the last run could not take (unknown owner, segment...)
     error: str | None = _text()
+
+
+class Correction(SQLModel, table=True):
+    """A person's "Not right?" on one answer's verdict: what the bot read, what they said it should
+    have read, and the lessons drawn from the difference (examples and aliases per task or
+    segment, JSON). `status`: `own` teaches only the author's answers (a rep's, until a manager or
+    admin confirms it or a second person makes the same correction), `taught` teaches everyone,
+    `undone` is kept for the record and teaches nothing."""
+
+    __tablename__ = "corrections"
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int | None = Field(default=None, foreign_key="answers.id", index=True)
+    author_id: int = Field(foreign_key="members.id", index=True)
+    question: str = Field(max_length=16)
+    strategy_version: str = Field(max_length=64)
+    answer_text: str = Field(sa_column=Column(Text, nullable=False))
+    read: str = Field(sa_column=Column(Text, nullable=False))  # JSON labels the bot read
+    corrected: str = Field(sa_column=Column(Text, nullable=False))  # JSON labels the person gave
+    lessons: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of lessons
+    status: str = Field(default="own", max_length=16, index=True)  # own | taught | undone
+    confirmed_by: int | None = Field(default=None, foreign_key="members.id")
+    undone_by: int | None = Field(default=None, foreign_key="members.id")
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()

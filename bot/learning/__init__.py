@@ -1,0 +1,1 @@
+"""Learning from people's corrections of the evaluator ("Not right?")."""

@@ -1,0 +1,74 @@
+"""A person's "Not right?": the form as it stands, and saving a correction, which re-judges the
+answer at once and replies with the corrected feedback."""
+
+from __future__ import annotations
+
+from bot.context import BotContext
+from bot.evaluation.feedback import FeedbackTexts
+from bot.evaluation.result import QUESTIONS, Evaluation
+from bot.evaluation.review import AnswerReviewer
+from bot.events import ChoiceForm, Message
+from bot.learning import corrections
+from bot.learning.form import SEGMENTS_FIELD, TASKS_FIELD, chosen, correction_form
+from bot.learning.lessons import Labels
+from bot.storage.models import Answer, CheckIn, Member
+from bot.strategy.schema import Strategy
+from bot.strategy.store import load_version
+
+
+class CorrectionDesk:
+    def __init__(self, ctx: BotContext, reviewer: AnswerReviewer, texts: FeedbackTexts) -> None:
+        self.ctx = ctx
+        self.reviewer = reviewer
+        self.t = texts
+
+    async def _judged(self, member: Member, answer_id: int) -> tuple[Answer, Evaluation, Strategy] | str:
+        """The answer, its stored verdict and the strategy it was judged by, or why not."""
+        async with self.ctx.db.session() as session:
+            answer = await session.get(Answer, answer_id)
+            checkin = await session.get(CheckIn, answer.checkin_id) if answer else None
+        if answer is None or checkin is None or answer.evaluation is None or answer.question not in QUESTIONS:
+            return self.t.say("correction", "gone")
+        if answer.member_id != member.id:
+            return self.t.say("correction", "not_yours")
+        try:
+            evaluation = Evaluation.model_validate_json(answer.evaluation)
+        except ValueError:
+            return self.t.say("correction", "gone")
+        strategy = self.ctx.strategy
+        if checkin.strategy_version != strategy.version:
+            strategy = await load_version(self.ctx.db, checkin.strategy_version) or strategy
+        return answer, evaluation, strategy
+
+    async def form(self, member: Member, answer_id: int) -> ChoiceForm | None:
+        judged = await self._judged(member, answer_id)
+        if isinstance(judged, str):
+            return None
+        _, evaluation, strategy = judged
+        return correction_form(self.t, answer_id, evaluation, strategy)
+
+    async def submit(self, member: Member, answer_id: int, values: dict[str, str]) -> list[Message]:
+        judged = await self._judged(member, answer_id)
+        if isinstance(judged, str):
+            return [Message.plain(judged)]
+        answer, evaluation, strategy = judged
+        read = Labels.of(evaluation)
+        tasks = chosen(values, TASKS_FIELD) if evaluation.question == "tasks" else None
+        segments = chosen(values, SEGMENTS_FIELD)
+        unknown = [i for i in (tasks or ()) if i not in strategy.task_ids] + [
+            i for i in (segments or ()) if i not in strategy.segment_ids]
+        if unknown:
+            return [Message.plain(self.t.say("correction", "unknown", what=", ".join(unknown)))]
+        corrected = Labels(read.tasks if tasks is None else tasks,
+                           read.segments if segments is None else segments)
+        saved = await corrections.save(
+            self.ctx.db, author=member, answer_id=answer_id, question=evaluation.question,
+            answer=answer.text, evaluation=evaluation, corrected=corrected, strategy=strategy,
+            now=self.ctx.clock.now())
+        if saved is None:
+            return [Message.plain(self.t.say("correction", "unchanged"))]
+        note = ("saved_shared" if saved.shared else
+                "saved_taught" if saved.correction.status == corrections.TAUGHT else "saved_own")
+        review = await self.reviewer.review(answer_id)
+        replies = [Message.plain(self.t.say("correction", note))]
+        return replies + ([review.message] if review else [])
