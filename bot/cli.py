@@ -296,9 +296,11 @@ def eval_dataset(
     strategy: evaluation_cli.StrategyOption = None,
     evaluator: evaluation_cli.EvaluatorOption = None,
     as_json: evaluation_cli.JsonOption = False,
+    learn_from: evaluation_cli.LearnFromOption = None,
 ) -> None:
     """Measure an evaluator on a labeled dataset: per-item predictions, then precision, recall and F1."""
-    evaluation_cli.eval_dataset(settings_for_command(quiet=True), dataset, strategy, evaluator, as_json)
+    evaluation_cli.eval_dataset(settings_for_command(quiet=True), dataset, strategy, evaluator, as_json,
+                                learn_from)
 
 
 @app.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,6 +33,7 @@ from bot.evaluation.metrics import (
 )
 from bot.evaluation.report import evaluation_lines, first_run_lines, record_line, summary_lines
 from bot.evaluation.result import Evaluation, Question
+from bot.learning.from_labels import LabelTeacher
 from bot.strategy.loader import StrategyFileError, load_strategy
 from bot.strategy.schema import Strategy
 
@@ -40,6 +42,12 @@ StrategyOption = Annotated[Path | None, typer.Option(
 EvaluatorOption = Annotated[EvaluatorChoice | None, typer.Option(
     "--evaluator", help="rules, llm, or auto (default: ALIGNBOT_EVALUATOR)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+LearnFromOption = Annotated[Path | None, typer.Option(
+    "--learn-from", help="Labeled answers (JSONL) to learn from first, exactly as from"
+                         " corrections in chat")]
+
+
+LEARNED_AT = datetime(2000, 1, 1, tzinfo=UTC)  # scratch corrections' date: never read
 
 
 def _fail(message: str) -> None:
@@ -100,18 +108,16 @@ def eval_dataset(
     strategy_file: StrategyOption = None,
     evaluator_choice: EvaluatorOption = None,
     as_json: JsonOption = False,
+    learn_from: LearnFromOption = None,
 ) -> None:
     """Run an evaluator over a labeled dataset: per-item predictions, then the figures."""
     strategy, evaluator = _setup(settings, strategy_file, evaluator_choice)
-    try:
-        items = load_dataset(dataset)
-    except (DatasetError, OSError) as exc:
-        _fail(str(exc))
-    problems = check_ids(items, strategy)
-    if problems:
-        _fail(f"{dataset}: labels name ids the strategy does not define:\n  "
-              + "\n  ".join(problems[:20]))
-    evaluations = asyncio.run(_evaluate_all(evaluator, items, strategy))
+    items = _labeled(dataset, strategy)
+    training = _labeled(learn_from, strategy) if learn_from else None
+    if training is None:
+        evaluations = asyncio.run(_evaluate_all(evaluator, items, strategy))
+    else:
+        evaluations, learned = asyncio.run(_learn_then_evaluate(evaluator, training, items, strategy))
     records = [item_record(i, e) for i, e in zip(items, evaluations, strict=True)]
     summary: dict[str, Any] = report_dict(score(items, evaluations, strategy))
     fallbacks = sum(1 for e in evaluations if e.fallback_reason)
@@ -121,6 +127,9 @@ def eval_dataset(
         summary["evaluator"] = evaluations[0].evaluator_version if evaluations else None
         summary["fallbacks"] = fallbacks
         summary["first_run"] = first_runs(dataset)
+        if training is not None:
+            summary["learned_from"] = {"file": str(learn_from), "answers": len(training),
+                                       "corrections": learned}
         typer.echo(json.dumps({"summary": summary}, ensure_ascii=False))
         return
     for record in records:
@@ -129,3 +138,33 @@ def eval_dataset(
     typer.echo("\n".join(first_run_lines(first_runs(dataset), summary.get("all", {}))))
     if fallbacks:
         typer.echo(f"\n{fallbacks} of {len(items)} answers fell back to the rules evaluator.")
+    if training is not None:
+        typer.echo(f"\nLearned from {learn_from}: {learned} corrections of {len(training)} answers"
+                   " (as an admin correcting each in chat).")
+
+
+def _labeled(path: Path, strategy: Strategy) -> list[LabeledItem]:
+    try:
+        items = load_dataset(path)
+    except (DatasetError, OSError) as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    problems = check_ids(items, strategy)
+    if problems:
+        _fail(f"{path}: labels name ids the strategy does not define:\n  "
+              + "\n  ".join(problems[:20]))
+    return items
+
+
+async def _learn_then_evaluate(evaluator: Evaluator, training: list[LabeledItem],
+                               items: list[LabeledItem],
+                               strategy: Strategy) -> tuple[list[Evaluation], int]:
+    """Corrections from TRAIN's labels first, then DATA judged with what they taught."""
+    try:
+        async with LabelTeacher(evaluator, strategy, LEARNED_AT) as teacher:
+            learned = await teacher.learn(training)
+            return await teacher.judge_all(items), learned
+    finally:
+        close = getattr(evaluator, "aclose", None)
+        if close is not None:
+            await close()

@@ -340,6 +340,7 @@ class LLMEvaluator:
     """
 
     name = "llm"
+    reads_examples = True  # learned examples and aliases go into its prompt (bot/learning/judge.py)
 
     def __init__(
         self,

@@ -11,7 +11,10 @@ from bot.strategy.schema import Strategy
 
 async def judge(evaluator: Evaluator, question: Question, answer: str, strategy: Strategy,
                 teaching: Teaching) -> Evaluation:
-    """The evaluator reads the strategy with learned examples and aliases (so an LLM sees them in
-    its prompt too); the lessons then correct what it still reads the way people corrected."""
-    evaluation = await evaluator.evaluate(question, answer, teaching.strategy(strategy))
+    """An evaluator that reads examples as examples (the LLM: `reads_examples`) gets the strategy
+    with learned examples and aliases in its prompt. The rules evaluator does not: a new example
+    shifts its word weights for every task, which on the development sets cost more than it
+    taught. The lessons then correct what either still reads the way people corrected it."""
+    read_as = teaching.strategy(strategy) if getattr(evaluator, "reads_examples", False) else strategy
+    evaluation = await evaluator.evaluate(question, answer, read_as)
     return teaching.adjust(question, answer, evaluation, strategy)

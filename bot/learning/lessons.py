@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -36,14 +37,16 @@ from bot.evaluation.result import (
     TasksResult,
 )
 from bot.evaluation.scoring import compute_scores, critical_missing
-from bot.evaluation.text import STOP_WORDS, stem
+from bot.evaluation.text import PACKS, stem
 from bot.strategy.schema import Strategy
 
 LessonKind = Literal["task", "not_task", "segment", "not_segment", "answer"]
 MAX_PHRASE = 200
-MAX_ALIAS_WORDS = 4
+MAX_SENTENCE_WORDS = 25  # a longer sentence is not one thing said about one segment
 SAME_SENTENCE = 0.6  # word overlap (Jaccard) at which a sentence counts as the one corrected
-HOLDS_PHRASE = 0.75  # share of a learned phrase's words a sentence must hold to match it
+KEYWORD_SUPPORT = 2  # corrections that must use a word for one task before it names the task
+HOLDS_PHRASE = 0.75
+MIN_PHRASE_WORDS = 2  # share of a learned phrase's words a sentence must hold to match it
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
@@ -102,11 +105,15 @@ def lessons_from_json(raw: str) -> list[Lesson]:
 # --- words -----------------------------------------------------------------------------------
 
 
+_FUNCTION_WORDS = frozenset().union(*(pack.stop_words for pack in PACKS.values()))
+
+
 @lru_cache(maxsize=8192)
 def words(text: str) -> frozenset[str]:
-    """Stems of the meaningful words, for comparing phrases however they are inflected."""
+    """Stems of the meaningful words (function words of every language we read left out), for
+    comparing phrases however they are inflected."""
     return frozenset(stem(w) for w in _WORD.findall(text.lower())
-                     if (len(w) > 1 or w.isdigit()) and w not in STOP_WORDS)
+                     if (len(w) > 1 or w.isdigit()) and w not in _FUNCTION_WORDS)
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -156,9 +163,10 @@ def draw(question: Question, answer: str, evaluation: Evaluation, corrected: Lab
     tasks = evaluation.tasks or TasksResult()
     kept = {m.evidence.start for m in tasks.matches if m.task_id in corrected.tasks}
     free = [e for e in tasks.unmapped if e.start not in kept] or _unused_sentences(answer, tasks, kept)
-    for task_id in corrected.tasks:
-        if task_id not in read.tasks and task_id in strategy.task_ids:
-            phrase = _best_phrase(free, _task_words(strategy, task_id)) or answer
+    added = [t for t in corrected.tasks if t not in read.tasks and t in strategy.task_ids]
+    for task_id in added:
+        phrase = _best_phrase(free, _task_words(strategy, task_id), alone=len(added) == 1)
+        if phrase:
             lessons.append(Lesson("task", task_id, phrase[:MAX_PHRASE]))
     for match in tasks.matches:
         if match.task_id in read.tasks and match.task_id not in corrected.tasks:
@@ -166,10 +174,11 @@ def draw(question: Question, answer: str, evaluation: Evaluation, corrected: Lab
                                   _sentence_of(answer, match.evidence)[:MAX_PHRASE * 2]))
     scope = evaluation.scope or ScopeResult()
     named = {s.evidence.start for s in scope.segments if s.segment_id in corrected.segments}
-    for segment_id in corrected.segments:
-        if segment_id not in read.segments and segment_id in strategy.segment_ids:
-            for alias in _aliases(answer, named, strategy):
-                lessons.append(Lesson("segment", segment_id, alias))
+    new_segments = [s for s in corrected.segments
+                    if s not in read.segments and s in strategy.segment_ids]
+    if len(new_segments) == 1:  # with several, which words meant which is anyone's guess
+        for phrase in _segment_phrases(answer, named, evaluation.language):
+            lessons.append(Lesson("segment", new_segments[0], phrase))
     for mention in scope.segments:
         if mention.segment_id in read.segments and mention.segment_id not in corrected.segments:
             lessons.append(Lesson("not_segment", mention.segment_id, mention.evidence.text[:MAX_PHRASE],
@@ -196,30 +205,58 @@ def _unused_sentences(answer: str, tasks: TasksResult, kept: set[int]) -> list[E
             if not any(s <= a < e for a, _ in used)]
 
 
-def _best_phrase(candidates: Sequence[Evidence], about: frozenset[str]) -> str | None:
-    """The candidate sharing most words with the task (the first when none does)."""
-    if not candidates:
-        return None
-    return max(candidates, key=lambda e: (len(words(e.text) & about), -e.start)).text.strip()
+def _best_phrase(candidates: Sequence[Evidence], about: frozenset[str], *, alone: bool) -> str | None:
+    """The candidate sharing most words with the task; with none sharing any, the only
+    candidate when this is the only task added (else nothing: a wrong example teaches harm)."""
+    scored = [(len(words(e.text) & about), -e.start, e) for e in candidates]
+    best = max(scored, key=lambda s: s[:2], default=None)
+    if best is not None and best[0] > 0:
+        return best[2].text.strip()
+    return candidates[0].text.strip() if alone and len(candidates) == 1 else None
 
 
-def _aliases(answer: str, named: set[int], strategy: Strategy) -> list[str]:
-    """Short runs of meaningful words from the sentences that name no kept segment: the words
-    the person used for the segment ("regional credit unions"), learned as aliases."""
-    known = words(" ".join(s.name + " " + " ".join(s.aliases) for s in strategy.segments))
-    runs: list[str] = []
-    for start, end in sentences(answer):
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:&\s+|of\s+|de\s+)?[A-Z0-9][\w'’.-]*)*")
+_COMPANY = re.compile(r"(?i)\b(?:inc|llc|ltd|gmbh|ag|kg|sa|sl|bv|nv|plc|corp|co|group|holding|"
+                      r"bank|partners)\b\.?|&")
+_CAPITALISED_NOUNS = frozenset({"de"})  # every noun starts with a capital: a name needs more
+
+
+def _names(sentence: str, language: str | None) -> list[str]:
+    """Company-like names in a sentence: several capitalised words ("Pacific Crest Beverage"),
+    or a legal form or "&" ("Hollis & Kane", "Feldmann GmbH"); never the capital a sentence
+    starts with, nor shorthand such as GM or RFP."""
+    found = []
+    for match in _NAME.finditer(sentence):
+        name = match.group().strip(" .")
+        words_in = name.split()
+        at_start = match.start() == len(sentence) - len(sentence.lstrip())
+        if at_start:
+            words_in = words_in[1:]
+            name = " ".join(words_in)
+        company = bool(_COMPANY.search(name))
+        if not words_in or (len(words_in) < 2 and not company) or (name.isupper() and len(name) <= 4):
+            continue
+        if language in _CAPITALISED_NOUNS and not company:
+            continue
+        found.append(name[:MAX_PHRASE])
+    return found
+
+
+def _segment_phrases(answer: str, named: set[int], language: str | None) -> list[str]:
+    """From the sentences that name no kept segment: company names (an account belongs to its
+    segment every week) and, for a one-sentence answer ("mostly regional credit unions"), the
+    sentence itself, matched again only by a sentence that says nearly the same. In a longer
+    answer which sentence meant the segment is a guess, and guesses taught wrong segments."""
+    phrases: list[str] = []
+    spans = sentences(answer)
+    for start, end in spans:
         if any(start <= n < end for n in named):
             continue
-        current: list[str] = []
-        for word in [*_WORD.findall(answer[start:end]), ""]:
-            if word and word.lower() not in STOP_WORDS and (len(word) > 1 or word.isdigit()):
-                current.append(word)
-                continue
-            if current and not words(" ".join(current)) <= known:
-                runs.append(" ".join(current[:MAX_ALIAS_WORDS]))
-            current = []
-    return runs[:3]
+        sentence = answer[start:end]
+        phrases += [name for name in _names(sentence, language) if words(name)]
+        if len(spans) == 1 and len(words(sentence)) <= MAX_SENTENCE_WORDS:
+            phrases.append(sentence.strip()[:MAX_PHRASE * 2])
+    return phrases[:6]
 
 
 # --- using lessons -----------------------------------------------------------------------------
@@ -288,13 +325,35 @@ class Teaching:
         scope.segments = [s for s in scope.segments
                           if not corrected("not_segment", s.segment_id, s.evidence)]
 
+    def keywords(self, strategy: Strategy) -> dict[str, str]:
+        """Words people's corrections kept using for one task and no other, at least twice, that
+        the strategy itself never uses (rep shorthand such as "disco" or "walkdown"): word ->
+        task id. They name the task in an activity the evaluator could not map."""
+        known = _strategy_words(strategy)
+        seen: dict[str, Counter[str]] = defaultdict(Counter)
+        for lesson in self.lessons:
+            if lesson.kind == "task":
+                for word in words(lesson.phrase) - known:
+                    if not word.isdigit():
+                        seen[word][lesson.target] += 1
+        return {word: next(iter(tasks)) for word, tasks in seen.items()
+                if len(tasks) == 1 and sum(tasks.values()) >= KEYWORD_SUPPORT}
+
     def _add_learned(self, answer: str, tasks: TasksResult | None, scope: ScopeResult,
                      strategy: Strategy) -> None:
+        if tasks is not None and tasks.unmapped:
+            keywords = self.keywords(strategy)
+            for activity in list(tasks.unmapped):
+                named = {keywords[w] for w in words(activity.text) if w in keywords}
+                if len(named) == 1 and (task_id := named.pop()) in strategy.task_ids:
+                    _add_task(tasks, task_id, activity)
         spans = [(s, e, words(answer[s:e])) for s, e in sentences(answer)]
         for lesson in self.lessons:
             if lesson.kind not in ("task", "segment"):
                 continue
             phrase = words(lesson.phrase)
+            if len(phrase) < MIN_PHRASE_WORDS:
+                continue  # one word is not a phrase: it would match far too much
             for start, end, held in spans:
                 if not _holds(held, phrase):
                     continue
@@ -304,6 +363,26 @@ class Teaching:
                 elif lesson.kind == "segment" and lesson.target in strategy.segment_ids:
                     _add_segment(scope, lesson.target, evidence, strategy)
                 break
+
+
+_STRATEGY_WORDS: dict[str, frozenset[str]] = {}
+
+
+def _strategy_words(strategy: Strategy) -> frozenset[str]:
+    found = _STRATEGY_WORDS.get(strategy.version)
+    if found is None:
+        found = _STRATEGY_WORDS[strategy.version] = _words_of(strategy)
+    return found
+
+
+def _words_of(strategy: Strategy) -> frozenset[str]:
+    texts = [strategy.strategy.statement, strategy.strategy.advantage,
+             *(o.text for o in strategy.strategy.objectives)]
+    for task in strategy.sales_tasks:
+        texts += [task.name, task.description, *task.examples, *task.counter_examples]
+    for segment in strategy.segments:
+        texts += [segment.name, segment.description, *segment.aliases]
+    return words(" ".join(texts))
 
 
 def _add_task(tasks: TasksResult, task_id: str, evidence: Evidence) -> None:
