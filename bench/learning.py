@@ -2,7 +2,7 @@
 half is judged without learning and after learning from the other half's labels - through
 `LabelTeacher`, the path `alignbot eval --learn-from` and a "Not right?" in chat take.
 
-    python bench/learning.py tests/data/alignment_eval_plantsense.jsonl:tests/data/strategy_plantsense.yaml ...
+    python bench/learning.py DATA.jsonl:STRATEGY.yaml [DATA2.jsonl:STRATEGY2.yaml ...]
 
 Prints task macro-F1 and segment exact for each half, before and after, and the change.
 """
