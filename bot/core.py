@@ -27,7 +27,7 @@ from bot.bounds import parse_id
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
-from bot.commands import build_registry, forget
+from bot.commands import build_registry, forget, learning
 from bot.commands.context import CommandContext
 from bot.commands.dispatch import run_command, run_guarded
 from bot.context import BotContext
@@ -258,7 +258,8 @@ class BotCore:
     def _command_context(self, ref: MemberRef, caller: Member | None,
                          platform_admin: bool = False) -> CommandContext:
         return CommandContext(self.ctx, ref, caller, self.checkins, self.outbox, self.engine.kinds,
-                              platform_admin=platform_admin, evaluator=self.evaluator)
+                              platform_admin=platform_admin, evaluator=self.evaluator,
+                              reviewer=self.reviewer)
 
     async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | ChoiceForm | None:
         """A form as it stands now (a check-in pre-filled with the current answers, a "Not
@@ -346,6 +347,9 @@ class BotCore:
             return await self._lead_action(member, event)
         if kind == CORRECTION_FORM and (number := parse_id(target)) is not None:
             return await self.corrections.submit(member, number, event.values)
+        if kind == learning.ACTION:  # a digest's Undo / Confirm of a correction
+            return await run_guarded(learning.on_button(
+                self._command_context(event.member, member), target))
         if event.action_id in (forget.CONFIRM_ACTION, forget.CANCEL_ACTION):
             return await run_guarded(forget.on_button(
                 self._command_context(event.member, member), event.action_id, event.value))

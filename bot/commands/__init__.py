@@ -1,6 +1,17 @@
 """The `/align` command grammar and its handlers (same on every platform)."""
 
-from bot.commands import availability, checkin, digest, forget, leads, schedule, status, strategy, team
+from bot.commands import (
+    availability,
+    checkin,
+    digest,
+    forget,
+    leads,
+    learning,
+    schedule,
+    status,
+    strategy,
+    team,
+)
 from bot.commands.help import make_spec as _help_spec
 from bot.commands.registry import CommandRegistry
 
@@ -9,7 +20,7 @@ def build_registry() -> CommandRegistry:
     """Every command the bot understands, in the order `help` lists them."""
     registry = CommandRegistry()
     registry.add(_help_spec(registry))
-    for spec in (*strategy.SPECS, *team.SPECS, *checkin.SPECS, *schedule.SPECS,
+    for spec in (*strategy.SPECS, *learning.SPECS, *team.SPECS, *checkin.SPECS, *schedule.SPECS,
                  *availability.SPECS, *leads.SPECS, *digest.SPECS, *forget.SPECS, *status.SPECS):
         registry.add(spec)
     return registry

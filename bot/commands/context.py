@@ -9,6 +9,7 @@ from bot.commands.errors import PermissionDenied, UsageError
 from bot.context import BotContext
 from bot.delivery import Outbox
 from bot.evaluation.base import Evaluator
+from bot.evaluation.review import AnswerReviewer
 from bot.events import MemberRef
 from bot.people.members import MemberDirectory, is_admin
 from bot.storage.models import Member
@@ -26,6 +27,7 @@ class CommandContext:
     # them an admin here even before they are on the team.
     platform_admin: bool = False
     evaluator: Evaluator | None = None  # to drop cached verdicts on answers a command deletes
+    reviewer: AnswerReviewer | None = None  # to judge stored answers again (undo, rejudge)
 
     @property
     def is_admin(self) -> bool:

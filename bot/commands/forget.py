@@ -49,7 +49,7 @@ def _admin(cc: CommandContext) -> Member:
 def plan_lines(cc: CommandContext, plan: ForgetPlan, platform: str) -> list[str]:
     say = cc.ctx.prompts.say
     lines = [say("forget_deleted", platform=platform, answers=plan.answers, contacts=plan.contacts,
-                 sends=plan.sends),
+                 sends=plan.sends, corrections=plan.corrections),
              say("forget_kept", checkins=plan.checkins, lead_events=plan.lead_events),
              say("forget_leads", leads=plan.leads, heir=plan.heir)]
     if plan.reports:

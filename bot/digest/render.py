@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.digest.actions import LEVERS, Action
+from bot.digest.corrections import CorrectionNote
 from bot.digest.figures import DigestFigures, Mismatch, RepFigures, Trend
 from bot.digest.texts import DigestTexts
-from bot.events import Block, Details, Fact, FactList, Image, Message, Text
+from bot.events import Block, Button, Buttons, Details, Fact, FactList, Image, Message, Text
 from bot.leads.metrics import FollowUp
 from bot.strategy.schema import Strategy
 
@@ -28,6 +29,7 @@ COVERED_SHARE = 0.5
 MAX_MEMBERS = 15  # per-member lines shown in a section
 MAX_MISMATCHES = 1  # on the first screen; the rest are in the details
 MAX_CRITICAL_SHOWN = 3
+MAX_CORRECTION_BUTTONS = 2  # corrections with buttons on the first screen (Slack: 25 per block)
 PERCENT_TRENDS = ("answer_rate", "leads_within_24h")
 
 
@@ -42,6 +44,9 @@ class Digest:
     zone: ZoneInfo
     generated_at: datetime  # when it was built (the injected clock): names the chart file
     more_actions: list[Action] = field(default_factory=list)  # supported, but not the lever's first
+    corrections: list[CorrectionNote] = field(default_factory=list)  # the team's "Not right?"s
+    rejudged: int = 0  # answers re-judged under a newer strategy version on purpose
+    strategy_version: str = ""
 
 
 def pct(value: float | None) -> str:
@@ -85,6 +90,7 @@ class DigestRenderer:
         if f.mismatches:
             blocks.append(Text("\n".join(self._mismatch(m) for m in f.mismatches[:MAX_MISMATCHES])))
         blocks += self._section("figures", [self._figures(f)])
+        blocks += self._corrections_first(digest)
         if digest.chart:
             run_day = digest.generated_at.astimezone(zone)
             blocks.append(Image(digest.chart, self.t.say("chart.alt", team=f.title),
@@ -174,7 +180,31 @@ class DigestRenderer:
                 self.t.say("said_nothing.item", name=q.name, question=q.question, text=q.text)
                 for q in f.said_nothing[:MAX_MEMBERS]))])
         blocks += self._section("trend", [Text("\n".join(self._trend(t) for t in f.trends))])
+        if digest.corrections:
+            blocks += self._section("corrections", [Text("\n".join(
+                [*(c.line for c in digest.corrections), self.t.say("corrections.how")]))])
         return [b for b in blocks if isinstance(b, Text | FactList)]
+
+    def _corrections_first(self, digest: Digest) -> list[Block]:
+        """One line and the latest few Undo / Confirm buttons; the list is in the details."""
+        blocks: list[Block] = []
+        if digest.rejudged:
+            blocks.append(Text(self.t.say("corrections.rejudged", count=digest.rejudged,
+                                          version=digest.strategy_version)))
+        if not digest.corrections:
+            return blocks
+        waiting = sum(c.waiting for c in digest.corrections)
+        blocks.append(Text(self.t.say("corrections.line", count=len(digest.corrections),
+                                      waiting=waiting)))
+        buttons = []
+        for note in digest.corrections[:MAX_CORRECTION_BUTTONS]:
+            if note.waiting:
+                buttons.append(Button(f"correction:confirm:{note.id}",
+                                      self.t.say("corrections.confirm", id=note.id, name=note.name)))
+            buttons.append(Button(f"correction:undo:{note.id}",
+                                  self.t.say("corrections.undo", id=note.id, name=note.name),
+                                  style="danger"))
+        return [*blocks, Buttons(tuple(buttons))]
 
     def _section(self, name: str, body: list[Block]) -> list[Block]:
         return [Text(self.t.say(f"sections.{name}"), style="heading"), *body]

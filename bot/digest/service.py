@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.context import BotContext
 from bot.digest.actions import candidates, suggest
 from bot.digest.chart import render_chart
+from bot.digest.corrections import corrections_in, rejudged_in
 from bot.digest.figures import CHART_POINTS, DigestFigures, compute
 from bot.digest.history import load_history
 from bot.digest.period import Period
@@ -67,7 +68,12 @@ class DigestService:
         png = await asyncio.to_thread(render_chart, figures, self.texts) if chart else None
         shown = suggest(figures, self.texts)
         more = [a for a in candidates(figures, self.texts) if a not in shown]
-        return Digest(figures, shown, warning, png, zone, self.ctx.clock.now(), more)
+        async with self.ctx.db.session() as session:
+            notes = await corrections_in(session, scope.member_ids, period, self.ctx.strategy)
+            rejudged = await rejudged_in(session, scope.member_ids, period)
+        return Digest(figures, shown, warning, png, zone, self.ctx.clock.now(), more,
+                      corrections=notes, rejudged=rejudged,
+                      strategy_version=self.ctx.strategy.version)
 
     async def message_for(self, scope: DigestScope, period: Period, reader: Member) -> Message:
         digest = await self.build(scope, period, reader)

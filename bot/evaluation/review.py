@@ -78,8 +78,10 @@ class AnswerReviewer:
             return None
         return review.message if review else None
 
-    async def review(self, answer_id: int) -> Review | None:
-        """Evaluate the answer and store verdict and feedback; None if it changed meanwhile."""
+    async def review(self, answer_id: int, under_current: bool = False) -> Review | None:
+        """Evaluate the answer and store verdict and feedback; None if it changed meanwhile.
+        `under_current`: judge it under the current strategy version instead of the one it was
+        asked under (an admin's `/align strategy rejudge`)."""
         async with self.ctx.db.session() as session:
             answer = await session.get(Answer, answer_id)
             if answer is None or answer.question not in QUESTIONS:
@@ -89,7 +91,7 @@ class AnswerReviewer:
         if checkin is None or member is None:
             return None
         question: Question = answer.question
-        strategy = await self._strategy_for(checkin)
+        strategy = self.ctx.strategy if under_current else await self._strategy_for(checkin)
         teaching = await teaching_for(self.ctx.db, answer.member_id, strategy)
         started = time.perf_counter()
         evaluation = await judge(self.evaluator, question, answer.text, strategy, teaching)

@@ -29,6 +29,7 @@ from bot.storage.models import (
     CheckIn,
     Confirmation,
     Contact,
+    Correction,
     Lead,
     LeadEvent,
     Member,
@@ -63,6 +64,7 @@ class ForgetPlan:
     schedules: int  # paused
     heir: str
     reports_to: str | None
+    corrections: int = 0  # deleted: "Not right?" corrections they made or that quote their answers
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,12 @@ class Forgetting:
             same_person.append(func.lower(Contact.email) == member.email.lower())
         return select(Contact.id).where(Contact.platform == member.platform, or_(*same_person))
 
+    def _corrections(self, member: Member) -> Any:
+        """Corrections they made, and any that quote one of their answers."""
+        return select(Correction.id).where(or_(
+            col(Correction.author_id) == member.id,
+            col(Correction.answer_id).in_(select(Answer.id).where(Answer.member_id == member.id))))
+
     def _workspaces(self, member: Member) -> Any:
         return select(MemberWorkspace.id).where(MemberWorkspace.platform == member.platform,
                                                 MemberWorkspace.user_id == member.platform_user_id)
@@ -132,7 +140,8 @@ class Forgetting:
             lead_events=await self._number(select(LeadEvent.id).where(
                 LeadEvent.member_id == member.id)),
             reports=tuple(reports), schedules=await self._number(self._schedules(member)),
-            heir=heir.name, reports_to=manager.name if manager else None)
+            heir=heir.name, reports_to=manager.name if manager else None,
+            corrections=await self._number(self._corrections(member)))
 
     async def forget(self, member: Member, by: Member) -> ForgetPlan:
         """Carry it out; returns what was done (the same counts as the preview, fresh)."""
@@ -143,6 +152,11 @@ class Forgetting:
         answers = (await self.session.exec(select(Answer.question, Answer.text, CheckIn.strategy_version)
                                            .join(CheckIn, col(CheckIn.id) == col(Answer.checkin_id))
                                            .where(Answer.member_id == member.id))).all()
+        await self.session.exec(delete(Correction).where(col(Correction.id).in_(self._corrections(member))))
+        await self.session.exec(update(Correction).where(col(Correction.confirmed_by) == member.id)
+                                .values(confirmed_by=None))
+        await self.session.exec(update(Correction).where(col(Correction.undone_by) == member.id)
+                                .values(undone_by=None))
         await self.session.exec(delete(Answer).where(col(Answer.member_id) == member.id))
         await self._scrub_checkins(member.id)
         await self._scrub_sends(member)

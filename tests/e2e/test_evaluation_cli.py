@@ -129,3 +129,48 @@ def test_eval_with_the_llm_over_a_local_openai_compatible_server() -> None:
         assert second["evaluator"] == "llm" and second["fallback_reason"] is None
         assert [m["task_id"] for m in second["tasks"]["matches"]] == ["compliance_discovery"]
         assert len(server.chat_requests) == 2
+
+
+MISREAD = "Walked the treasury team at Finlo through our audit trail sandbox for two weeks"
+LIKE_IT = "walked the treasury team at Kestrel through our audit trail sandbox for 2 weeks"
+
+
+def _labeled(path: Path, *items: tuple[str, list[str]]) -> Path:
+    path.write_text("".join(json.dumps({"question": "tasks", "answer": answer, "expected_tasks": tasks})
+                            + "\n" for answer, tasks in items))
+    return path
+
+
+def test_eval_learn_from_judges_after_learning_the_training_labels(tmp_path: Path) -> None:
+    train = _labeled(tmp_path / "train.jsonl", (MISREAD, ["proof_of_value"]),
+                     ("Ran a compliance discovery call with Ledgerly", ["compliance_discovery"]))
+    data = _labeled(tmp_path / "data.jsonl", (LIKE_IT, ["proof_of_value"]),
+                    ("sent the SOC 2 report to Brightpay's CISO", ["security_review"]))
+    before = alignbot("eval", str(data), "--strategy", str(STRATEGY), "--json")
+    after = alignbot("eval", str(data), "--strategy", str(STRATEGY), "--json",
+                     "--learn-from", str(train))
+    assert after.returncode == 0, after.stderr
+    first, learned = ([json.loads(line) for line in r.stdout.splitlines()] for r in (before, after))
+    assert first[0]["predicted_tasks"] == [] and learned[0]["predicted_tasks"] == ["proof_of_value"]
+    assert learned[1]["predicted_tasks"] == first[1]["predicted_tasks"]  # nothing else moved
+    assert learned[-1]["summary"]["learned_from"] == {"file": str(train), "answers": 2,
+                                                      "corrections": 1}
+    text = alignbot("eval", str(data), "--strategy", str(STRATEGY), "--learn-from", str(train))
+    assert "Learned from" in text.stdout and "1 corrections of 2 answers" in text.stdout
+
+
+def test_eval_learn_from_puts_learned_examples_in_the_llm_prompt(tmp_path: Path) -> None:
+    train = _labeled(tmp_path / "train.jsonl", (MISREAD, ["proof_of_value"]))
+    data = _labeled(tmp_path / "data.jsonl", (LIKE_IT, ["proof_of_value"]))
+    with fake_openai_server() as server:
+        server.default = lambda body: Reply.json(
+            {"segments": [], "processes": [], "tasks": [], "unmapped": []})
+        env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "test"}
+        result = alignbot("eval", str(data), "--strategy", str(STRATEGY), "--evaluator", "llm",
+                          "--json", "--learn-from", str(train), env=env)
+        assert result.returncode == 0, result.stderr
+        prompts = [r.body["messages"][0]["content"] for r in server.chat_requests]
+    assert len(prompts) == 2 and MISREAD not in prompts[0]  # the training answer, before learning
+    assert MISREAD in prompts[1]  # DATA's answer: the learned example is in the prompt
+    summary = json.loads(result.stdout.splitlines()[-1])["summary"]
+    assert summary["learned_from"]["corrections"] == 1

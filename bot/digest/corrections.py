@@ -1,0 +1,58 @@
+"""What a digest says about "Not right?": the team's corrections in the period (the manager
+confirms or undoes them from there) and answers re-judged under a newer strategy on purpose."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.digest.period import Period
+from bot.learning.describe import describe
+from bot.storage.models import Answer, CheckIn, Correction, Member
+from bot.strategy.schema import Strategy
+
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class CorrectionNote:
+    id: int
+    name: str
+    line: str  # who, which answer, what changed (see commands/learning.describe)
+    waiting: bool  # applies to its author only until confirmed
+
+
+async def corrections_in(session: AsyncSession, member_ids: Sequence[int], period: Period,
+                         strategy: Strategy) -> list[CorrectionNote]:
+    rows = (await session.exec(select(Correction, Member.name)
+                               .join(Member, col(Member.id) == col(Correction.author_id))
+                               .where(col(Correction.author_id).in_(member_ids),
+                                      col(Correction.created_at) >= period.start,
+                                      col(Correction.created_at) < period.end,
+                                      Correction.status != "undone")
+                               .order_by(col(Correction.id).desc()).limit(MAX_LISTED))).all()
+    return [CorrectionNote(row.id or 0, name, describe(row, name, strategy), row.status == "own")
+            for row, name in rows]
+
+
+async def rejudged_in(session: AsyncSession, member_ids: Sequence[int], period: Period) -> int:
+    """Answers whose verdict is under another version than the one they were asked under: only
+    `/align strategy rejudge` does that."""
+    rows = (await session.exec(select(Answer.evaluation, CheckIn.strategy_version)
+                               .join(CheckIn, col(CheckIn.id) == col(Answer.checkin_id))
+                               .where(col(Answer.member_id).in_(member_ids),
+                                      col(CheckIn.occurrence_at) >= period.start,
+                                      col(CheckIn.occurrence_at) < period.end,
+                                      col(Answer.evaluation).is_not(None)))).all()
+    count = 0
+    for verdict, asked_under in rows:
+        try:
+            judged_under = json.loads(verdict or "{}").get("strategy_version")
+        except ValueError:
+            continue
+        count += judged_under is not None and judged_under != asked_under
+    return count
