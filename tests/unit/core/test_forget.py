@@ -66,6 +66,11 @@ async def busy_dana(core: BotCore, tmp_path: Path) -> None:
     for answer in DANA_ANSWERS:
         await say(core, "dana", answer)
     await say(core, "lee", LEE_ANSWER)
+    async with core.ctx.db.session() as session:  # Dana says the bot misread her tasks answer
+        tasks_answer = (await session.exec(select(Answer).where(Answer.question == "tasks"))).one()
+    corrected = await core.handle(ActionInvoked(MemberRef("test", "dana"), f"correct:{tasks_answer.id}",
+                                                values={"tasks": "business_case"}))
+    assert "re-read your answer" in corrected[0].text
     report = await import_csv(core.ctx, write_csv(tmp_path / "leads.csv", [
         lead_row("L-1", "Ledgerly", "dana@example.com", "2026-03-02T09:00:00Z"),
         lead_row("L-2", "Fintrex", "dana@example.com", "2026-03-02T09:30:00Z"),
@@ -96,6 +101,8 @@ def about(table: str, row: dict[str, Any], dana_id: int, checkins: set[int]) -> 
     """Whether a row is Dana's (or, for leads, owned by her) - the rows forgetting may change."""
     if table == "members":
         return bool(row["id"] == dana_id)
+    if table == "corrections":
+        return bool(row["author_id"] == dana_id)
     if table in ("checkins", "answers", "outbound_messages"):
         return bool(row["member_id"] == dana_id or ":dana:" in str(row.get("key")))
     if table in ("contacts", "member_workspaces"):
@@ -120,7 +127,8 @@ async def test_forgetting_leaves_nothing_personal_and_touches_nobody_else(
 
     preview = await say(core, "ada", "/align forget Dana")
     assert "Forget Dana? This deletes their personal data and cannot be undone." in preview
-    assert "their answers (3) with evaluations and feedback; contact records (2)" in preview
+    assert "their answers (3) with evaluations and feedback;" in preview
+    assert "corrections they made or that quote their answers (1); contact records (2)" in preview
     assert "check-ins (1) as anonymous counts" in preview and "lead events they recorded (1)" in preview
     assert "Leads they own (2) go to Sam." in preview
     assert "Schedules aimed at them or their team (1) are paused." in preview
@@ -144,6 +152,7 @@ async def test_forgetting_leaves_nothing_personal_and_touches_nobody_else(
     assert (tombstone["timezone"], tombstone["manager_id"], tombstone["active"]) == ("UTC", None, False)
     assert tombstone["forgotten_at"] is not None and not tombstone["admin"]
     assert [r for r in after["answers"] if r["member_id"] == dana.id] == []
+    assert len(before["corrections"]) == 1 and after["corrections"] == []
     kept = [r for r in after["checkins"] if r["member_id"] == dana.id]
     assert {r["id"] for r in kept} == dana_checkins  # anonymous counts stay
     assert all(r["message_ref"] is None and r["note"] is None and r["closed_at"] for r in kept)
