@@ -135,7 +135,8 @@ class FeedbackWriter:
                 quotes = {m.task_id: m.evidence.text for m in reversed(tasks.matches)
                           if m.state == state}
                 lines.append(self.t.say("tasks", key, items=_list(
-                    f"{strategy.task(tid).name} ({_quoted([quotes[tid]])})" for tid in ids)))
+                    f"{strategy.task(tid).name} ({_quoted([quotes[tid]])})" if quotes[tid].strip()
+                    else strategy.task(tid).name for tid in ids)))  # no quote: a person said so
         if tasks.against:
             by_quote: dict[str, list[str]] = {}
             for item in tasks.against:

@@ -291,7 +291,7 @@ class Teaching:
         scope = (evaluation.scope or ScopeResult()).model_copy(deep=True)
         remembered = self._remembered(question, answer)
         if remembered is not None:
-            tasks, scope = _relabel(answer, tasks, scope, remembered, strategy)
+            tasks, scope = _relabel(answer, tasks, scope, remembered, strategy, self.lessons)
         else:
             self._drop_corrected(answer, tasks, scope)
             self._add_learned(answer, tasks, scope, strategy)
@@ -402,20 +402,29 @@ def _add_segment(scope: ScopeResult, segment_id: str, evidence: Evidence, strate
 
 
 def _relabel(answer: str, tasks: TasksResult | None, scope: ScopeResult, labels: Labels,
-             strategy: Strategy) -> tuple[TasksResult | None, ScopeResult]:
-    """The verdict a person gave these exact words: their labels, the evaluator's evidence
-    where it found the same, the whole answer where it did not."""
-    whole = Evidence(text=answer[:MAX_PHRASE], start=0, end=min(len(answer), MAX_PHRASE))
+             strategy: Strategy, lessons: Sequence[Lesson]) -> tuple[TasksResult | None, ScopeResult]:
+    """The verdict a person gave these exact words: their labels, with the evaluator's evidence
+    where it found the same, the learned phrase where it is in the answer, and no quote at all
+    where neither is (quoting another sentence would credit the wrong words)."""
     if tasks is not None:
         tasks.matches = [m for m in tasks.matches if m.task_id in labels.tasks]
         for task_id in labels.tasks:
             if task_id in strategy.task_ids:
-                _add_task(tasks, task_id, whole)
+                _add_task(tasks, task_id, _phrase_in(answer, "task", task_id, lessons))
     scope.segments = [s for s in scope.segments if s.segment_id in labels.segments]
     for segment_id in labels.segments:
         if segment_id in strategy.segment_ids:
-            _add_segment(scope, segment_id, whole, strategy)
+            _add_segment(scope, segment_id, _phrase_in(answer, "segment", segment_id, lessons), strategy)
     return tasks, scope
+
+
+def _phrase_in(answer: str, kind: str, target: str, lessons: Sequence[Lesson]) -> Evidence:
+    for lesson in lessons:
+        if lesson.kind == kind and lesson.target == target and lesson.phrase:
+            start = answer.find(lesson.phrase)
+            if start >= 0:
+                return Evidence(text=lesson.phrase, start=start, end=start + len(lesson.phrase))
+    return Evidence(text="", start=0, end=0)
 
 
 _TAUGHT: dict[tuple[str, str], Strategy] = {}
