@@ -221,7 +221,10 @@ class ConsoleAdapter:
         kept = self._forms.get((user_id, action))
         if kept is not None:
             return kept
-        found = await self.core.form(MemberRef(PLATFORM, user_id), action)
+        try:
+            found = await self.core.form(MemberRef(PLATFORM, user_id), action)
+        except DatabaseUnavailable:  # a plain button then, answered as before (nothing changed)
+            return None
         if isinstance(found, ChoiceForm):
             self._forms[(user_id, action)] = found
             return found
