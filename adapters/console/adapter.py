@@ -18,11 +18,19 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.console.render import DETAILS_ACTION, render, render_details
+from adapters.console.render import (
+    DETAILS_ACTION,
+    PickError,
+    parse_picks,
+    render,
+    render_choices,
+    render_details,
+)
 from bot.core import BotCore
 from bot.events import (
     ActionInvoked,
     Buttons,
+    ChoiceForm,
     Details,
     Image,
     MemberProfile,
@@ -43,6 +51,9 @@ HELP = """Console commands:
   /align <command>      a bot command (try /align help)
   /advance <duration>   move the bot's clock forward and run what falls due (e.g. 4h, 3d)
   /click <action> [v]   press a button shown as [label: /click ...]
+  /click <form>         show a form such as "Not right?" with numbered choices, [x] = chosen
+  /click <form> tasks=1,3 segments=-
+                        save it: numbers or ids per field, - (or nothing) for none
   /import-leads <csv>   import leads (as `alignbot leads import` does)
   /time                 show the bot's clock
   /quit                 leave
@@ -72,6 +83,7 @@ class ConsoleAdapter:
         self._buttons: dict[tuple[str, str, str], MessageRef] = {}  # (user, action, value) -> msg
         self._details: dict[tuple[str, str], Details] = {}  # (user, n) -> what /click details n shows
         self._last_details: dict[str, str] = {}  # user -> n of the latest, for a bare /click details
+        self._forms: dict[tuple[str, str], ChoiceForm] = {}  # (user, form id) -> the last one shown
 
     # --- ChatPort -----------------------------------------------------------------------
 
@@ -191,10 +203,44 @@ class ConsoleAdapter:
             self.out.write((render_details(kept) if kept else "Those details are no longer"
                             " available; ask for the message again.") + "\n")
             return
+        form = await self._choice_form(self.speaker, action)
+        if form is not None:
+            await self._choose(self.speaker, form, value)
+            return
         on = self._buttons.get((self.speaker, action, value.strip()))
-        event = ActionInvoked(MemberRef(PLATFORM, self.speaker), action, value.strip(), message=on)
+        await self._act(ActionInvoked(MemberRef(PLATFORM, self.speaker), action, value.strip(), message=on))
+
+    async def _act(self, event: ActionInvoked) -> None:
         for reply in await self.core.handle(event):
-            self._print(self.speaker, self._show(self.speaker, reply))
+            self._print(event.member.user_id, self._show(event.member.user_id, reply))
+
+    async def _choice_form(self, user_id: str, action: str) -> ChoiceForm | None:
+        """The ChoiceForm `action` names: the one last shown to this person (its numbers are the
+        ones they saw), else the core's as it stands now (e.g. after a restart). None for a
+        plain button, or a form that is gone or not theirs: the core then says which."""
+        kept = self._forms.get((user_id, action))
+        if kept is not None:
+            return kept
+        try:
+            found = await self.core.form(MemberRef(PLATFORM, user_id), action)
+        except DatabaseUnavailable:  # a plain button then, answered as before (nothing changed)
+            return None
+        if isinstance(found, ChoiceForm):
+            self._forms[(user_id, action)] = found
+            return found
+        return None
+
+    async def _choose(self, user_id: str, form: ChoiceForm, picks: str) -> None:
+        """`/click <form>` alone shows it; with `field=...` it is submitted."""
+        if not picks.strip():
+            self.out.write(render_choices(form) + "\n")
+            return
+        try:
+            values = parse_picks(form, picks)
+        except PickError as exc:
+            self.out.write(f"{exc}\n")
+            return
+        await self._act(ActionInvoked(MemberRef(PLATFORM, user_id), form.form_id, values=values))
 
     async def _import_leads(self, path: str) -> None:
         """What `alignbot leads import` does, from inside a console session."""
@@ -230,6 +276,8 @@ class ConsoleAdapter:
                 saved[index] = path
         details: dict[int, str] = {}
         for index, block in enumerate(message.blocks):
+            if isinstance(block, ChoiceForm):  # what `/click <form id>` shows and submits
+                self._forms[(user_id, block.form_id)] = block
             if isinstance(block, Details):
                 number = str(next(self._ids))
                 self._details[(user_id, number)] = block

@@ -47,11 +47,14 @@ from adapters.slack.blocks import (
 from adapters.slack.convert import (
     PLATFORM,
     action_event,
+    action_thread,
     command_event,
     form_values,
     member,
     message_event,
     reply_thread,
+    typed_fields,
+    view_event_id,
     workspace_of,
 )
 from adapters.slack.intake import Malformed, bolt_request, is_ssl_check, read_body, signed
@@ -315,7 +318,7 @@ class SlackAdapter(SlackPort):
     async def _on_open_form(self, ack: Ack, body: Json, client: AsyncWebClient) -> None:
         event = action_event(body)
         self._enter(body, event.member.user_id)
-        where = event.message
+        where = action_thread(body)  # a "Not right?" on feedback: its check-in's thread
 
         async def tell(message: Message) -> None:
             await self._reply(where.channel if where else await self.dm_channel(event.member.user_id),
@@ -342,10 +345,10 @@ class SlackAdapter(SlackPort):
     async def _on_form_submitted(self, ack: Ack, body: Json, view: Json) -> None:
         meta = _metadata(view)
         values = form_values(view)
-        if values and not any(v.strip() for v in values.values()):
+        typed = [f for f in typed_fields(view) if f in values]
+        if typed and not any(values[f].strip() for f in typed):
             # Nothing typed: keep the modal open with a note on the first input, as Slack users expect.
-            first = next(iter(values))
-            await ack(response_action="errors", errors={first: self.core.ctx.prompts.say("form_empty")})
+            await ack(response_action="errors", errors={typed[0]: self.core.ctx.prompts.say("form_empty")})
             return
         if values and not await self.core.database_ready():
             # Closing the modal now would lose what was typed: keep it open, saying why.
@@ -356,9 +359,9 @@ class SlackAdapter(SlackPort):
         thread = (MessageRef("slack", meta["channel"], meta["ts"])
                   if meta.get("channel") and meta.get("ts") else None)
         event = ActionInvoked(member(body["user"]["id"]), str(meta.get("form", "")),
-                              values=values, message=thread, raw=body)
+                              values=values, message=thread, event_id=view_event_id(body), raw=body)
         self.core.ctx.spawn_inbound(self._act(event), "slack-form-submitted")
-        await ack()  # closes the modal; the saved answers and feedback follow in the DM thread
+        await ack()  # closes the modal; what was saved and the feedback follow in the DM thread
 
     # --- the work -------------------------------------------------------------------------
 
@@ -450,7 +453,9 @@ class SlackAdapter(SlackPort):
                          where: MessageRef | None) -> None:
         form = await self.core.form(member(user_id), form_id)
         if form is None:
-            closed = Message.plain("That check-in has closed or is not yours; your earlier answers are kept.")
+            closed = Message.plain(
+                "That check-in has closed or is not yours; your earlier answers are kept."
+                if form_id.startswith("checkin:") else self.core.ctx.prompts.say("form_gone"))
             channel = where.channel if where else await self.dm_channel(user_id)
             await self._reply(channel, [closed], where.message_id if where else None, user_id)
             return

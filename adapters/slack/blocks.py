@@ -1,4 +1,5 @@
-"""Core messages as Block Kit: message blocks, the text fallback and the question-form modal.
+"""Core messages as Block Kit: message blocks, the text fallback and the form modals (a check-in's
+questions as text inputs, a "Not right?" form's choices as multi-selects).
 
 Pure functions, no I/O. Everything fits Slack's documented limits (50 blocks per message,
 100 per modal, section text 3,000 characters, header 150, button text 75, ...): a long text is
@@ -11,11 +12,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.events import Block, Buttons, Details, FactList, Image, Message, QuestionForm, Text
+from bot.events import (
+    Block,
+    Buttons,
+    ChoiceField,
+    ChoiceForm,
+    Details,
+    FactList,
+    FormField,
+    Image,
+    Message,
+    QuestionForm,
+    Text,
+)
 
 OPEN_FORM_ACTION = "alignbot_open_form"  # the "Answer" button; its value is the form id
 FORM_CALLBACK = "alignbot_form"  # the modal's callback_id
-ANSWER_ACTION = "answer"  # action_id of each modal input; the block_id is the field id
+ANSWER_ACTION = "answer"  # action_id of each modal text input; the block_id is the field id
+CHOOSE_ACTION = "choose"  # action_id of each modal multi-select; the block_id is the field id
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -32,6 +46,9 @@ MAX_INPUT_LABEL = 2000
 MAX_INPUT_LENGTH = 3000
 MAX_FALLBACK_TEXT = 39_000
 MAX_METADATA = 3000
+MAX_OPTIONS = 100  # per select menu, and option groups per menu
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
 
 Json = dict[str, Any]
 
@@ -114,6 +131,13 @@ def _form(block: QuestionForm) -> list[Json]:
              "elements": [_button(OPEN_FORM_ACTION, block.submit_label, block.form_id, "primary")]}]
 
 
+def _choice_form(block: ChoiceForm) -> list[Json]:
+    """A "Not right?" is a plain button too (not primary: feedback is read, rarely corrected);
+    the modal (`form_view`) opens with the choices as they stand then."""
+    return [{"type": "actions", "block_id": f"form:{block.form_id}"[:MAX_ID],
+             "elements": [_button(OPEN_FORM_ACTION, block.open_label, block.form_id)]}]
+
+
 def _image(block: Image) -> list[Json]:
     """Where the bytes cannot be uploaded (a Home tab view), the alt text stands in."""
     return [{"type": "context", "elements": [mrkdwn(f"(image: {block.alt})")]}]
@@ -137,6 +161,8 @@ def _block(block: Block, images: bool, details: bool = False) -> list[Json]:
         return _buttons(block)
     if isinstance(block, QuestionForm):
         return _form(block)
+    if isinstance(block, ChoiceForm):
+        return _choice_form(block)
     return _image(block) if images else []
 
 
@@ -175,26 +201,63 @@ def fallback_text(message: Message) -> str:
     return cut(escape(message.text), MAX_FALLBACK_TEXT) or " "
 
 
-def form_view(form: QuestionForm, private_metadata: Json) -> Json:
-    """The modal: one multiline input per question, pre-filled with the current answers."""
-    inputs: list[Json] = []
-    for f in form.fields[:MAX_VIEW_BLOCKS]:
-        element: Json = {"type": "plain_text_input", "action_id": ANSWER_ACTION, "multiline": f.multiline,
-                         "max_length": min(f.max_length, MAX_INPUT_LENGTH)}
-        if f.initial:
-            element["initial_value"] = f.initial[:MAX_INPUT_LENGTH]
-        block: Json = {"type": "input", "block_id": f.field_id[:MAX_ID], "optional": True,
-                       "label": plain(f.label, MAX_INPUT_LABEL), "element": element}
-        if f.hint:
-            block["hint"] = plain(f.hint, MAX_INPUT_LABEL)
-        inputs.append(block)
+def _text_input(f: FormField) -> Json:
+    element: Json = {"type": "plain_text_input", "action_id": ANSWER_ACTION, "multiline": f.multiline,
+                     "max_length": min(f.max_length, MAX_INPUT_LENGTH)}
+    if f.initial:
+        element["initial_value"] = f.initial[:MAX_INPUT_LENGTH]
+    return _input(f.field_id, f.label, f.hint, element)
+
+
+def _select(f: ChoiceField) -> Json | None:
+    """A multi-select (a static select for a single choice); None when there is nothing to pick.
+    Over 100 options they go in groups of 100, as Slack allows 100 per menu and per group.
+    Optional: choosing none of them is an answer ("none of these")."""
+    options = [{"text": plain(c.label, MAX_OPTION_TEXT), "value": c.value}
+               for c in f.options if 0 < len(c.value) <= MAX_OPTION_VALUE]
+    if not options:
+        return None
+    element: Json = {"type": "multi_static_select" if f.multi else "static_select",
+                     "action_id": CHOOSE_ACTION}
+    if len(options) <= MAX_OPTIONS:
+        element["options"] = options
+    else:
+        element["option_groups"] = [
+            {"label": plain(f"{start + 1}-{min(start + MAX_OPTIONS, len(options))}", MAX_OPTION_TEXT),
+             "options": options[start:start + MAX_OPTIONS]}
+            for start in range(0, min(len(options), MAX_OPTIONS * MAX_OPTIONS), MAX_OPTIONS)]
+    initial = [o for o in options if o["value"] in f.initial]  # exactly as in the menu, as Slack wants
+    if initial and f.multi:
+        element["initial_options"] = initial
+    elif initial:
+        element["initial_option"] = initial[0]
+    return _input(f.field_id, f.label, f.hint, element)
+
+
+def _input(field_id: str, label: str, hint: str, element: Json) -> Json:
+    block: Json = {"type": "input", "block_id": field_id[:MAX_ID], "optional": True,
+                   "label": plain(label, MAX_INPUT_LABEL), "element": element}
+    if hint:
+        block["hint"] = plain(hint, MAX_INPUT_LABEL)
+    return block
+
+
+def form_view(form: QuestionForm | ChoiceForm, private_metadata: Json) -> Json:
+    """The modal: a check-in's questions as multiline inputs pre-filled with the current answers,
+    or a ChoiceForm's fields as multi-selects pre-selected with the current choices."""
+    if isinstance(form, ChoiceForm):
+        inputs = [b for b in (_select(f) for f in form.fields) if b is not None]
+        submit = form.submit_label
+    else:
+        inputs = [_text_input(f) for f in form.fields]
+        submit = "Save"
     metadata = json.dumps(private_metadata, separators=(",", ":"))
     if len(metadata) > MAX_METADATA:
         raise ValueError("private_metadata is longer than Slack allows")
     return {"type": "modal", "callback_id": FORM_CALLBACK, "title": plain(form.title, MAX_VIEW_TITLE),
-            "submit": plain("Save", MAX_VIEW_TITLE), "close": plain("Cancel", MAX_VIEW_TITLE),
-            "private_metadata": metadata, "blocks": inputs}
+            "submit": plain(submit, MAX_VIEW_TITLE), "close": plain("Cancel", MAX_VIEW_TITLE),
+            "private_metadata": metadata, "blocks": inputs[:MAX_VIEW_BLOCKS]}
 
 
-__all__ = ["ANSWER_ACTION", "FORM_CALLBACK", "OPEN_FORM_ACTION", "details_message", "fallback_text",
-           "form_view", "home_view", "message_blocks"]
+__all__ = ["ANSWER_ACTION", "CHOOSE_ACTION", "FORM_CALLBACK", "OPEN_FORM_ACTION", "details_message",
+           "fallback_text", "form_view", "home_view", "message_blocks"]

@@ -6,7 +6,7 @@ import html
 import re
 from typing import Any
 
-from adapters.slack.blocks import ANSWER_ACTION
+from adapters.slack.blocks import ANSWER_ACTION, CHOOSE_ACTION
 from bot.events import ActionInvoked, CommandInvoked, MemberRef, MessageRef, UserMessage
 from bot.people.installations import Workspace
 
@@ -90,14 +90,48 @@ def action_event(body: Json) -> ActionInvoked:
                          else None, raw=body)
 
 
+def action_thread(body: Json) -> MessageRef | None:
+    """Where replies to a button press belong: the thread of the message it was on (a button on
+    feedback in a check-in's thread), else under that message (a check-in invitation)."""
+    where = action_message(body)
+    if where is None:
+        return None
+    thread = (body.get("message") or {}).get("thread_ts") or (body.get("container") or {}).get("thread_ts")
+    return MessageRef(PLATFORM, where.channel, str(thread)) if thread else where
+
+
+def view_event_id(body: Json) -> str | None:
+    """A view submission's `trigger_id` is unique per submission: as the event id it makes a
+    signed request replayed inside Slack's 5-minute window run once."""
+    trigger = body.get("trigger_id")
+    return f"view:{trigger}"[:200] if isinstance(trigger, str) and trigger else None
+
+
 def form_values(view: Json) -> dict[str, str]:
-    """A submitted modal's inputs by field id (the block_id); empty inputs as ""."""
+    """A submitted modal's inputs by field id (the block_id): typed text, or the chosen options'
+    values joined by commas; an empty input or no choice as ""."""
     values: dict[str, str] = {}
     for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
-        answer = (actions or {}).get(ANSWER_ACTION) or {}
-        values[block_id] = answer.get("value") or ""
+        actions = actions or {}
+        if CHOOSE_ACTION in actions:
+            chosen = actions[CHOOSE_ACTION] or {}
+            options = chosen.get("selected_options")
+            if options is None:  # a single-choice menu
+                options = [chosen["selected_option"]] if chosen.get("selected_option") else []
+            values[block_id] = ",".join(str(o.get("value") or "") for o in options if o)
+        else:
+            answer = actions.get(ANSWER_ACTION) or {}
+            values[block_id] = answer.get("value") or ""
     return values
 
 
-__all__ = ["PLATFORM", "action_event", "action_message", "command_event", "form_values", "member",
-           "message_event", "normalize_text", "reply_thread", "workspace_of"]
+def typed_fields(view: Json) -> list[str]:
+    """The modal's free-text inputs (a check-in's questions), in order: only those must not all
+    be left empty - choosing nothing in a pick-list is an answer ("none of these")."""
+    return [str(b.get("block_id")) for b in view.get("blocks") or []
+            if b.get("type") == "input" and (b.get("element") or {}).get("type") == "plain_text_input"]
+
+
+__all__ = ["PLATFORM", "action_event", "action_message", "action_thread", "command_event", "form_values",
+           "member", "message_event", "normalize_text", "reply_thread", "typed_fields", "view_event_id",
+           "workspace_of"]

@@ -45,7 +45,7 @@ from adapters.teams.convert import (
 from adapters.teams.credentials import KeptAuthentication
 from adapters.teams.port import TeamsPort, address_of, profile_of
 from bot.core import BotCore
-from bot.events import ActionInvoked, MemberJoined, MemberRef, Message, Text
+from bot.events import ActionInvoked, MemberJoined, MemberRef, Message, QuestionForm, Text
 from bot.people.contacts import ContactBook
 from bot.people.organisation import Organisations
 from bot.people.unreachable import UnreachableNotices
@@ -318,7 +318,7 @@ class TeamsAdapter(TeamsPort):
         except DatabaseUnavailable as exc:
             log.warning("card of %s not updated: %s", event.action_id, exc)
             return
-        if form is None or event.message is None:
+        if not isinstance(form, QuestionForm) or event.message is None:
             return  # closed or not theirs: the reply says so and the card stays as it was
         title = self.core.ctx.prompts.say("answers_saved_title")
         await self.update_card(event.message, Message(text=title), answered_card(form, title))

@@ -2,9 +2,12 @@
 
 Every block has a rendering: Text -> TextBlock, FactList -> FactSet, Buttons -> ActionSet of
 Action.Submit, QuestionForm -> one Input.Text per question plus a submit button, Image -> an Image
-with the PNG as a data URI. A button's or form's `Action.Submit` data carries our action id (and
-value) under namespaced keys, so a submission comes back as the core's `ActionInvoked`; input ids
-are prefixed so a question id can never collide with those keys.
+with the PNG as a data URI, Details and ChoiceForm -> an Action.ShowCard of the card (a ChoiceForm's
+inner card holds one multi-select Input.ChoiceSet per field and its Save). A button's or form's
+`Action.Submit` data carries our action id (and value) under namespaced keys, so a submission comes
+back as the core's `ActionInvoked`; input ids are prefixed so a question id can never collide with
+those keys, and a ChoiceForm's input ids also name the form, since one card can carry several
+(feedback on three answers, combined) and a submit sends every input of the card it is in.
 
 Teams refuses bot messages over 100 KB (413 MessageSizeTooBig; counted as UTF-16, base64 images
 excluded; Microsoft recommends staying under 80 KB) and card images over 1 MB: a larger image is
@@ -18,7 +21,19 @@ import json
 import re
 from typing import Any
 
-from bot.events import Block, Buttons, Details, FactList, FormField, Image, Message, QuestionForm, Text
+from bot.events import (
+    Block,
+    Buttons,
+    ChoiceField,
+    ChoiceForm,
+    Details,
+    FactList,
+    FormField,
+    Image,
+    Message,
+    QuestionForm,
+    Text,
+)
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -26,6 +41,11 @@ VERSION = "1.5"
 ACTION_KEY = "alignbot_action"  # Action.Submit data: which core action
 VALUE_KEY = "alignbot_value"  # Action.Submit data: the button's value
 INPUT_PREFIX = "answer:"  # Input.Text ids: "answer:<field id>"
+CHOICE_PREFIX = "pick:"  # Input.ChoiceSet ids: "pick:<form id>|<field id>"
+FIELDS_KEY = "alignbot_fields"  # a ChoiceForm's Action.Submit data: its field ids (Teams leaves
+# out an Input.ChoiceSet with nothing chosen, and "none of these" is an answer)
+MAX_EXPANDED = 15  # choices shown as check boxes; more become a drop-down
+MAX_CHOICE_TITLE = 150  # a choice is a name, not a paragraph: 200 of them stay well inside 80 KB
 MAX_CARD_BYTES = 80_000  # UTF-16 bytes without data URIs; Teams' limit is 100 KB for the whole message
 MAX_IMAGE_BYTES = 1_000_000
 MAX_TEXT = 5_000
@@ -112,8 +132,55 @@ def _mime(block: Image) -> str:
     return "image/png"
 
 
+def choice_input_id(form_id: str, field_id: str) -> str:
+    return f"{CHOICE_PREFIX}{form_id}|{field_id}"
+
+
+def _choice_set(form_id: str, f: ChoiceField) -> list[Json]:
+    """Teams posts a multi-select back as its values joined by commas, as the core wants them."""
+    element: Json = {"type": "Input.ChoiceSet", "id": choice_input_id(form_id, f.field_id),
+                     "label": cut(f.label, 1000), "isMultiSelect": f.multi, "wrap": True,
+                     "style": "expanded" if len(f.options) <= MAX_EXPANDED else "compact",
+                     "choices": [{"title": cut(c.label, MAX_CHOICE_TITLE) or c.value, "value": c.value}
+                                 for c in f.options]}
+    offered = {c.value for c in f.options}
+    initial = [v for v in f.initial if v in offered]
+    if initial:
+        element["value"] = ",".join(initial if f.multi else initial[:1])
+    hint = [{"type": "TextBlock", "text": cut(f.hint, MAX_TEXT), "isSubtle": True, "size": "Small",
+             "wrap": True, "spacing": "None"}] if f.hint else []
+    return [element, *hint] if f.options else []
+
+
+def _choice_card(block: ChoiceForm, title: str) -> Json:
+    """A ChoiceForm one click away: a button that unfolds its pick-lists and Save."""
+    data = {**submit_data(block.form_id), FIELDS_KEY: [f.field_id for f in block.fields if f.options]}
+    inner = _card([
+        {"type": "TextBlock", "text": cut(block.title, MAX_TEXT), "weight": "Bolder", "wrap": True},
+        *(element for f in block.fields for element in _choice_set(block.form_id, f))])
+    inner.pop("$schema")
+    inner["actions"] = [{"type": "Action.Submit", "title": cut(block.submit_label, 100), "style": "positive",
+                         "data": data}]
+    return {"type": "Action.ShowCard", "title": cut(title, 100), "card": inner}
+
+
+def _choice_cards(blocks: list[Block]) -> list[Json]:
+    """Each ChoiceForm's button; when one card carries several (replies combined), each is named
+    after the heading above it ("Not right? (Feedback on your sales tasks)")."""
+    forms: list[tuple[ChoiceForm, str]] = []
+    heading = ""
+    for block in blocks:
+        if isinstance(block, Text) and block.style == "heading":
+            heading = block.text
+        elif isinstance(block, ChoiceForm):
+            forms.append((block, heading))
+    several = len(forms) > 1
+    return [_choice_card(form, f"{form.open_label} ({above})" if several and above else form.open_label)
+            for form, above in forms]
+
+
 def _block(block: Block) -> list[Json]:
-    if isinstance(block, Details):
+    if isinstance(block, Details | ChoiceForm):
         return []  # an Action.ShowCard of the card (see `message_card`)
     if isinstance(block, Text):
         return _text(block)
@@ -152,8 +219,8 @@ def message_card(message: Message) -> Json:
     blocks = [_fits(block) for block in message.blocks or (Text(message.text),)]
     card = _card([element for block in blocks for element in _block(block)])
     shows = [_show_card(block) for block in blocks if isinstance(block, Details)]
-    if shows:
-        card["actions"] = shows
+    if shows or any(isinstance(block, ChoiceForm) for block in blocks):
+        card["actions"] = [*shows, *_choice_cards(blocks)]  # pick-lists are never shortened
     while card_size(card) > MAX_CARD_BYTES and shows and len(shows[-1]["card"]["body"]) > 1:
         inner = shows[-1]["card"]  # the details give way first: the first screen stays whole
         inner["body"] = [*inner["body"][:-2], {"type": "TextBlock", "text": "(details shortened)",
@@ -195,5 +262,6 @@ def fallback_text(message: Message) -> str:
     return cut(message.text, 1000) or " "
 
 
-__all__ = ["ACTION_KEY", "CONTENT_TYPE", "INPUT_PREFIX", "MAX_CARD_BYTES", "MAX_IMAGE_BYTES", "VALUE_KEY",
-           "answered_card", "card_size", "fallback_text", "message_card", "submit_data"]
+__all__ = ["ACTION_KEY", "CHOICE_PREFIX", "CONTENT_TYPE", "FIELDS_KEY", "INPUT_PREFIX", "MAX_CARD_BYTES",
+           "MAX_IMAGE_BYTES", "VALUE_KEY", "answered_card", "card_size", "choice_input_id", "fallback_text",
+           "message_card", "submit_data"]

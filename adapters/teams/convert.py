@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.teams.cards import ACTION_KEY, INPUT_PREFIX, VALUE_KEY
+from adapters.teams.cards import ACTION_KEY, CHOICE_PREFIX, FIELDS_KEY, INPUT_PREFIX, VALUE_KEY
 from bot.core import command_text
 from bot.events import ActionInvoked, CommandInvoked, MemberRef, MessageRef, UserMessage
 from bot.people.contacts import ContactInfo
@@ -60,7 +60,18 @@ def normalize_text(text: str, entities: list[Json] | None, bot_id: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def _values(value: Json) -> dict[str, str]:
+def _values(value: Json, action_id: str) -> dict[str, str]:
+    """The submitted inputs by field id. A ChoiceForm's Save (its data lists its fields) sends only
+    its own pick-lists, each as the chosen values joined by commas ("" for one left with nothing
+    chosen, which Teams leaves out); any other submit the card's text inputs."""
+    fields = value.get(FIELDS_KEY)
+    if isinstance(fields, list):
+        picks = {str(f): "" for f in fields}
+        for key, v in value.items():
+            form, _, field = key.removeprefix(CHOICE_PREFIX).rpartition("|")
+            if key.startswith(CHOICE_PREFIX) and form == action_id and field in picks:
+                picks[field] = "" if v is None else str(v)
+        return picks
     return {key[len(INPUT_PREFIX):]: "" if v is None else str(v)
             for key, v in value.items() if key.startswith(INPUT_PREFIX)}
 
@@ -75,7 +86,8 @@ def card_action(activity: Json) -> ActionInvoked | None:
     card_id = activity.get("replyToId")
     where = MessageRef(PLATFORM, conversation, str(card_id)) if conversation and card_id else None
     return ActionInvoked(member(_sender(activity)), value[ACTION_KEY], str(value.get(VALUE_KEY) or ""),
-                         values=_values(value), message=where, event_id=activity.get("id"), raw=activity)
+                         values=_values(value, value[ACTION_KEY]), message=where,
+                         event_id=activity.get("id"), raw=activity)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import itertools
 import json
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -482,17 +482,34 @@ def block_action(user_id: str, action: Json, channel: str, message_ts: str, trig
             "actions": [{"type": "button", "block_id": "b", "action_ts": "1772461000.1", **action}]}
 
 
-def view_submission(user_id: str, view: Json, answers: dict[str, str]) -> Json:
-    """The submission of `view` (as views.open received it) with these inputs typed in."""
-    state = {block["block_id"]: {block["element"]["action_id"]: {
-        "type": "plain_text_input", "value": answers.get(block["block_id"])}}
-        for block in view["blocks"] if block["type"] == "input"}
+def view_submission(user_id: str, view: Json, answers: Mapping[str, str | list[str]],
+                    trigger_id: str | None = None) -> Json:
+    """The submission of `view` (as views.open received it) with these inputs typed in, or for a
+    select menu these option values chosen (a list); each submission has its own trigger_id, as
+    in Slack."""
+    state = {block["block_id"]: {block["element"]["action_id"]: _input_state(block["element"],
+                                                                             answers.get(block["block_id"]))}
+             for block in view["blocks"] if block["type"] == "input"}
     return {"type": "view_submission", "team": {"id": TEAM, "domain": "acme"},
             "user": {"id": user_id, "team_id": TEAM}, "api_app_id": "A0APP0001", "token": "legacy",
-            "trigger_id": "trigger-submit",
+            "trigger_id": trigger_id or f"trigger-submit-{next(_TRIGGERS)}",
             "view": {**view, "id": "V0VIEW001", "team_id": TEAM, "state": {"values": state},
                      "hash": "1.abc", "app_id": "A0APP0001", "bot_id": BOT_ID},
             "response_urls": []}
+
+
+def _input_state(element: Json, answer: str | list[str] | None) -> Json:
+    """An input's state as Slack reports it: a text input's `value`; a select's chosen options
+    (text and value, as they were offered), `selected_options: []` when none is chosen."""
+    kind = element["type"]
+    if kind == "plain_text_input":
+        return {"type": kind, "value": answer}
+    offered = [o for group in element.get("option_groups", [{"options": element.get("options", [])}])
+               for o in group["options"]]
+    chosen = [next(o for o in offered if o["value"] == value) for value in answer or []]
+    if kind == "static_select":
+        return {"type": kind, "selected_option": chosen[0] if chosen else None}
+    return {"type": kind, "selected_options": chosen}
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -562,10 +579,42 @@ def block_problems(blocks: list[Json], limit: int) -> list[str]:
             el = block["element"]
             if len(block["label"]["text"]) > 2000:
                 problems.append(f"block {i}: input label longer than 2000")
+            if len((block.get("hint") or {}).get("text", "")) > 2000:
+                problems.append(f"block {i}: input hint longer than 2000")
+            problems += [f"block {i}: {p}" for p in _select_problems(el)]
             if el.get("max_length", 0) > 3000 or len(el.get("initial_value", "")) > 3000:
                 problems.append(f"block {i}: input longer than 3000")
             if len(el.get("action_id", "")) > 255:
                 problems.append(f"block {i}: action_id longer than 255")
+    return problems
+
+
+def _select_problems(element: Json) -> list[str]:
+    """A static select menu: 1-100 options (or 1-100 groups of 1-100), option text <= 75 and
+    value <= 150, initial options exactly among those offered."""
+    if element["type"] not in ("static_select", "multi_static_select"):
+        return []
+    groups = element.get("option_groups")
+    if ("options" in element) == (groups is not None):
+        return ["a select menu needs options or option_groups, not both"]
+    problems = []
+    if groups is not None and not 0 < len(groups) <= 100:
+        problems.append(f"{len(groups)} option groups")
+    offered = []
+    for group in groups or [{"options": element["options"]}]:
+        if not 0 < len(group["options"]) <= 100:
+            problems.append(f"{len(group['options'])} options in a menu or group")
+        if len((group.get("label") or {}).get("text", "")) > 75:
+            problems.append("option group label longer than 75")
+        offered += group["options"]
+    for option in offered:
+        if option["text"]["type"] != "plain_text" or len(option["text"]["text"]) > 75:
+            problems.append(f"option text {option['text']['text'][:20]!r}: not plain_text of <= 75")
+        if not 0 < len(option["value"]) <= 150:
+            problems.append(f"option value {option['value'][:20]!r}: not 1-150 characters")
+    initial = element.get("initial_options", []) + (
+        [element["initial_option"]] if element.get("initial_option") else [])
+    problems += [f"initial option {o['value']!r} is not one offered" for o in initial if o not in offered]
     return problems
 
 

@@ -1,0 +1,195 @@
+""""Not right?" on Slack end to end, through the real bolt app and slack_sdk with a real core on
+SQLite: a rep answers, the feedback in the check-in's thread ends with a "Not right?" button, the
+button opens a modal of multi-selects pre-filled with what the bot read, saving a changed set
+re-judges the answer and the corrected feedback follows in the same thread. Every call is checked
+against the Web API spec and Block Kit's limits (conftest), every modal also by slack_sdk."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+from sqlmodel import select
+
+from adapters.slack.blocks import CHOOSE_ACTION, OPEN_FORM_ACTION, form_view, message_blocks
+from adapters.slack.convert import form_values
+from bot.core import BotCore
+from bot.evaluation.result import Evaluation
+from bot.events import Choice, ChoiceField, ChoiceForm, Message
+from bot.learning.lessons import Labels
+from bot.storage.models import Answer
+from tests.adapters.slack.conftest import DANA, LEE, Slack
+from tests.adapters.slack.test_checkin_flow import ANSWERS, DANA_DM, team
+from tests.support.slack_api import block_action, block_problems, dm_event, view_problems, view_submission
+
+Json = dict[str, Any]
+LEE_DM = "D" + LEE[1:]
+CORRECTED = ["map_buying_committee", "business_case"]
+
+
+def blocks_of(post: Json) -> list[Json]:
+    blocks = post.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+def not_right(post: Json) -> Json | None:
+    """The "Not right?" button on a posted message, if it has one."""
+    return next((el for b in blocks_of(post) if b["type"] == "actions" for el in b["elements"]
+                 if el["action_id"] == OPEN_FORM_ACTION and el["value"].startswith("correct:")), None)
+
+
+async def tasks_answer(core: BotCore) -> Answer:
+    async with core.ctx.db.session() as session:
+        return (await session.exec(select(Answer).where(Answer.question == "tasks"))).one()
+
+
+def read(answer: Answer) -> Labels:
+    """What the stored verdict says the answer names."""
+    return Labels.of(Evaluation.model_validate_json(answer.evaluation or ""))
+
+
+async def answered(slack: Slack) -> tuple[Json, Json, str]:
+    """Dana answers all three questions by DM; the tasks feedback post, its button, the thread."""
+    await team(slack)
+    await slack.command("U0ADA0001", "ask now dana")
+    for number, text in enumerate(ANSWERS.values()):
+        await slack.poster.event(dm_event(DANA, text, f"Ev{number}", DANA_DM, ts=f"1772461000.{number}"))
+    await slack.core.ctx.drain()
+    answer = await tasks_answer(slack.core)
+    post, button = next((p, b) for p in slack.api.posts(DANA_DM)
+                        if (b := not_right(p)) and b["value"] == f"correct:{answer.id}")
+    return post, button, slack.api.messages[DANA_DM][0]["ts"]
+
+
+def press(slack: Slack, post: Json, button: Json, user: str, channel: str, trigger: str) -> Json:
+    """The button pressed on the posted message (in the check-in's thread, as Slack says)."""
+    sent = next(m for m in slack.api.messages[channel] if m["text"] == post["text"])
+    payload = block_action(user, button, channel, sent["ts"], trigger)
+    payload["message"]["thread_ts"] = payload["container"]["thread_ts"] = sent["thread_ts"]
+    return payload
+
+
+async def test_not_right_opens_the_choices_and_saving_sends_corrected_feedback(
+        slack: Slack, core: BotCore) -> None:
+    api = slack.api
+    post, button, ask_ts = await answered(slack)
+    assert post["thread_ts"] == ask_ts  # feedback in the check-in's thread
+    assert button["text"]["text"] == "Not right?" and "style" not in button
+    before = await tasks_answer(core)
+
+    status, _ = await slack.poster.interaction(press(slack, post, button, DANA, DANA_DM, "trigger-open"))
+    assert status == 200
+    await core.ctx.drain()
+    [opened] = api.calls_to("views.open")
+    assert opened.args["trigger_id"] == "trigger-open"
+    view = opened.args["view"]
+    View(**view).validate_json()
+    assert view["title"]["text"] == "Correct what I read" and view["submit"]["text"] == "Save"
+    assert json.loads(view["private_metadata"]) == {"form": button["value"], "channel": DANA_DM,
+                                                    "ts": ask_ts}
+    tasks, segments = view["blocks"]
+    assert (tasks["block_id"], segments["block_id"]) == ("tasks", "segments")
+    assert tasks["element"]["type"] == "multi_static_select" and tasks["optional"]
+    assert len(tasks["element"]["options"]) == len(core.ctx.strategy.sales_tasks)
+    picked = [o["value"] for o in tasks["element"]["initial_options"]]
+    assert picked and set(picked) != set(CORRECTED)  # pre-filled with what the bot read
+    assert "Build an ROI business case" not in post["text"].split("Critical")[0]
+
+    posts = len(api.posts(DANA_DM))
+    status, body = await slack.poster.interaction(view_submission(
+        DANA, view, {"tasks": CORRECTED, "segments": ["midmarket_fintech", "regional_banks"]}))
+    assert (status, body) == (200, "")  # the modal closes at once
+    await core.ctx.drain()
+    note, corrected = api.posts(DANA_DM)[posts:]
+    assert {note["thread_ts"], corrected["thread_ts"]} == {ask_ts}
+    assert "re-read your answer" in note["text"]
+    maps = next(line for line in corrected["text"].splitlines() if "Maps to our sales tasks" in line)
+    assert "Map the buying committee" in maps and "Build an ROI business case with finance" in maps
+    assert "Prepare the security review" not in maps and "Prepare the security review" in corrected["text"]
+    assert not_right(corrected) is not None  # the corrected feedback can be corrected again
+    after = await tasks_answer(core)
+    assert after.evaluation != before.evaluation
+    assert sorted(read(after).tasks) == sorted(CORRECTED) != sorted(read(before).tasks)
+    assert sorted(read(after).segments) == ["midmarket_fintech", "regional_banks"]
+
+    # Opening it again shows the correction as the current choice.
+    await slack.poster.interaction(press(slack, corrected, not_right(corrected) or {}, DANA, DANA_DM,
+                                         "trigger-again"))
+    await core.ctx.drain()
+    again = api.calls_to("views.open")[-1].args["view"]
+    assert sorted(o["value"] for o in again["blocks"][0]["element"]["initial_options"]) == sorted(CORRECTED)
+
+
+async def test_choosing_nothing_is_a_correction_not_an_empty_form(slack: Slack, core: BotCore) -> None:
+    post, button, ask_ts = await answered(slack)
+    await slack.poster.interaction(press(slack, post, button, DANA, DANA_DM, "trigger-open"))
+    await core.ctx.drain()
+    view = slack.api.calls_to("views.open")[0].args["view"]
+    status, body = await slack.poster.interaction(view_submission(DANA, view, {"tasks": [], "segments": []}))
+    assert (status, body) == (200, "")  # no "write at least one answer": none of these is an answer
+    await core.ctx.drain()
+    assert read(await tasks_answer(core)) == Labels((), ())
+    last = slack.api.posts(DANA_DM)[-1]
+    assert last["thread_ts"] == ask_ts and "Maps to our sales tasks" not in last["text"]
+
+
+async def test_a_replayed_submission_is_saved_once(slack: Slack, core: BotCore) -> None:
+    post, button, _ = await answered(slack)
+    await slack.poster.interaction(press(slack, post, button, DANA, DANA_DM, "trigger-open"))
+    await core.ctx.drain()
+    view = slack.api.calls_to("views.open")[0].args["view"]
+    submission = view_submission(DANA, view, {"tasks": CORRECTED}, trigger_id="trigger-save")
+    await slack.poster.interaction(submission)
+    await core.ctx.drain()
+    posts = len(slack.api.posts(DANA_DM))
+    status, _ = await slack.poster.interaction(submission)  # the same signed request again
+    assert status == 200
+    await core.ctx.drain()
+    assert len(slack.api.posts(DANA_DM)) == posts
+
+
+async def test_someone_elses_answer_is_refused(slack: Slack, core: BotCore) -> None:
+    post, button, _ = await answered(slack)
+    assert "Added Lee" in (await slack.command("U0ADA0001", "team add Lee rep"))[0]
+    before = (await tasks_answer(core)).evaluation
+    # Lee presses Dana's button (say it was forwarded): no modal, a note in Lee's DM.
+    await slack.poster.interaction(block_action(LEE, button, LEE_DM, "1772469999.000100", "trigger-lee"))
+    await core.ctx.drain()
+    assert slack.api.calls_to("views.open") == []
+    assert "no longer there to change, or it is not yours" in slack.api.posts(LEE_DM)[-1]["text"]
+    # A submission in Lee's name for Dana's answer (Dana's modal, as if Lee had it): refused.
+    await slack.poster.interaction(press(slack, post, button, DANA, DANA_DM, "trigger-open"))
+    await core.ctx.drain()
+    view = {**slack.api.calls_to("views.open")[0].args["view"],
+            "private_metadata": json.dumps({"form": button["value"]})}
+    await slack.poster.interaction(view_submission(LEE, view, {"tasks": CORRECTED}))
+    await core.ctx.drain()
+    assert "Only the person who answered" in slack.api.posts(LEE_DM)[-1]["text"]
+    assert (await tasks_answer(core)).evaluation == before
+
+
+def test_the_choice_form_renders_within_block_kits_limits() -> None:
+    many = tuple(Choice(f"task_{i:03d}", f"Task number {i} " + "x" * 80) for i in range(230))
+    form = ChoiceForm("correct:9", "Correct what I read and more " * 3, "Not right? " * 10, (
+        ChoiceField("tasks", "Tasks " * 500, many, initial=("task_001", "task_150", "gone"),
+                    hint="hint " * 500),
+        ChoiceField("segments", "Segments", (Choice("a", "A"),)),
+        ChoiceField("none", "Nothing to pick", ())), submit_label="Save")
+    blocks = message_blocks(Message("feedback", blocks=(form,)))
+    assert block_problems(blocks, 50) == []
+    for block in blocks:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+    [element] = blocks[0]["elements"]
+    assert (element["action_id"], element["value"]) == (OPEN_FORM_ACTION, "correct:9")
+    view = form_view(form, {"form": "correct:9"})
+    assert view_problems(view) == []
+    View(**view).validate_json()
+    tasks, segments = view["blocks"]  # a field with no options is left out
+    groups = tasks["element"]["option_groups"]
+    assert [len(g["options"]) for g in groups] == [100, 100, 30]
+    assert [o["value"] for o in tasks["element"]["initial_options"]] == ["task_001", "task_150"]
+    assert segments["element"]["action_id"] == CHOOSE_ACTION and "initial_options" not in segments["element"]
+    state = view_submission(DANA, view, {"tasks": ["task_001", "task_229"]})["view"]
+    assert form_values(state) == {"tasks": "task_001,task_229", "segments": ""}
