@@ -280,8 +280,9 @@ class Settings(BaseSettings):
         description="login (production), test (sandbox) or a My Domain prefix",
     )
     salesforce_login_url: str = Field(
-        default="", description="Password login at this URL instead of https://<domain>"
-                                ".salesforce.com (a My Domain URL, a test server)",
+        default="", description="Send the login requests (password and JWT bearer) meant for"
+                                " https://<SALESFORCE_DOMAIN>.salesforce.com to this URL instead"
+                                " (a proxy, a test server); empty: that address",
     )
     salesforce_api_version: str = Field(default="59.0", description="Salesforce REST API version")
     salesforce_lead_statuses: Annotated[list[str], NoDecode] = Field(

@@ -12,10 +12,11 @@ a reassignment sets `OwnerId` to the active User with the new owner's email. Eac
 description carries a marker with its write-back key, so a write whose answer was lost is found
 (by SOQL) rather than written twice.
 
-Login: username, password and security token (SOAP login; `ALIGNBOT_SALESFORCE_LOGIN_URL` points
-it at a My Domain or sandbox URL), or the OAuth JWT bearer flow with a connected app's consumer
-key and private key. An expired session logs in again once; the org's API request limit
-(REQUEST_LIMIT_EXCEEDED) is a transient error that ends the run until the next.
+Login (`bot.leads.salesforce_login`): username, password and security token (SOAP login), or the
+OAuth JWT bearer flow with a connected app's consumer key and private key, at
+`https://<SALESFORCE_DOMAIN>.salesforce.com` (or ALIGNBOT_SALESFORCE_LOGIN_URL). An expired
+session logs in again once; the org's API request limit (REQUEST_LIMIT_EXCEEDED) is a transient
+error that ends the run until the next.
 """
 
 from __future__ import annotations
@@ -28,17 +29,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
-from pydantic import SecretStr
 from simple_salesforce.api import Salesforce, SFType
-from simple_salesforce.exceptions import (
-    SalesforceAuthenticationFailed,
-    SalesforceError,
-    SalesforceExpiredSession,
-)
-from simple_salesforce.login import SalesforceLogin
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
 from bot.config import Settings
 from bot.leads.crm import CrmError, CrmRecord, Page, WriteBack
+from bot.leads.salesforce_login import login, route_logins
 from bot.strategy.schema import Strategy
 
 log = logging.getLogger(__name__)
@@ -87,36 +83,15 @@ class SalesforceConnector:
                            transient=False)
         self.settings, self.strategy = settings, strategy
         self.http = http or requests.Session()
+        route_logins(settings, self.http)
         self._client: Salesforce | None = None
 
     # --- session ------------------------------------------------------------------------
 
     def _login(self) -> Salesforce:
-        settings = self.settings
-        def secret(value: SecretStr | None) -> str | None:
-            return value.get_secret_value() if value else None
-
-        try:
-            if settings.salesforce_consumer_key and settings.salesforce_private_key_file:
-                session_id, instance = SalesforceLogin(
-                    username=settings.salesforce_username,
-                    consumer_key=settings.salesforce_consumer_key,
-                    privatekey_file=str(settings.salesforce_private_key_file),
-                    domain=settings.salesforce_domain, session=self.http)
-            else:
-                session_id, instance = SalesforceLogin(
-                    username=settings.salesforce_username,
-                    password=secret(settings.salesforce_password),
-                    security_token=secret(settings.salesforce_security_token) or "",
-                    domain=settings.salesforce_domain,
-                    scratch_url=settings.salesforce_login_url or None, session=self.http)
-        except SalesforceAuthenticationFailed as exc:
-            raise CrmError(f"Salesforce login failed: {exc}"[:300], transient=False) from None
-        except requests.RequestException as exc:
-            raise CrmError(f"Salesforce login: cannot reach Salesforce: {type(exc).__name__}",
-                           transient=True) from None
+        session_id, instance = login(self.settings, self.http)
         return Salesforce(session_id=session_id, instance=instance, session=self.http,
-                          version=settings.salesforce_api_version)
+                          version=self.settings.salesforce_api_version)
 
     def _run(self, what: str, call: Callable[[Salesforce], T]) -> T:
         """One call, logged in (again, once, when the session expired)."""

@@ -5,6 +5,11 @@ It answers what the client sends, shaped after Salesforce's public SOAP and REST
 - `POST /services/Soap/u/{version}` - the SOAP `login` (username, password + security token);
   a `loginResponse` with `sessionId` and `serverUrl` pointing back here, or a SOAP fault
   `INVALID_LOGIN`;
+- `POST /services/oauth2/token` - the OAuth 2.0 JWT bearer flow: a form with `grant_type`
+  `urn:ietf:params:oauth:grant-type:jwt-bearer` and an `assertion` whose RS256 signature is
+  verified with `jwt_public_key` (and its `iss` = `consumer_key`, `sub` = the username, `aud` =
+  `audience`, an `exp` not passed); `{"access_token", "instance_url", ...}` pointing back here,
+  or 400 `{"error": "invalid_grant", "error_description": ...}` as Salesforce answers;
 - `GET /services/data/v{version}/query/?q=SOQL` - the Lead query the connector builds (the
   `LastModifiedDate >=`, `Status IN (...)` and `IsConverted` conditions are applied, rows ordered
   by LastModifiedDate), `{"totalSize", "done", "records", "nextRecordsUrl"}` pages of `page_size`;
@@ -14,7 +19,8 @@ It answers what the client sends, shaped after Salesforce's public SOAP and REST
 
 Every REST request needs `Authorization: Bearer <session id>`; `expire()` makes the current
 session invalid (401 INVALID_SESSION_ID, as Salesforce answers), `fail(path, status, code)` makes
-the next request to a path fail once with Salesforce's error list. Requests are recorded.
+the next request to a path fail once with Salesforce's error list (`skip=n`: the one after n
+more), `refuse_sessions` answers every REST request 401. Requests are recorded.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+import jwt
 import trustme
 
 USERNAME, PASSWORD, TOKEN = "bot@example.com", "pw", "tok"
@@ -44,8 +51,13 @@ class FakeSalesforce:
     users: dict[str, str] = field(default_factory=dict)  # id -> email
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
-    failures: list[tuple[str, int, str, bool]] = field(default_factory=list)
+    failures: list[list[Any]] = field(default_factory=list)  # path, status, code, after, skip
     logins: int = 0
+    jwt_public_key: bytes = b""
+    consumer_key: str = "3MVG9fake.consumer.key"
+    audience: str = "https://login.salesforce.com"
+    assertions: list[dict[str, Any]] = field(default_factory=list)  # verified JWT claims
+    refuse_sessions: bool = False
     page_size: int = 2
     base_url: str = ""
     ca_file: str = ""
@@ -61,10 +73,17 @@ class FakeSalesforce:
     def expire(self) -> None:
         self._session = ""
 
-    def fail(self, path_part: str, status: int, code: str, after_processing: bool = False) -> None:
+    def fail(self, path_part: str, status: int, code: str, after_processing: bool = False,
+             skip: int = 0) -> None:
         """The next request whose path contains `path_part` fails once (`after_processing`: it
-        is carried out first, and its answer lost)."""
-        self.failures.append((path_part, status, code, after_processing))
+        is carried out first, and its answer lost; `skip`: that many matching requests first
+        go through)."""
+        self.failures.append([path_part, status, code, after_processing, skip])
+
+    def _new_session(self) -> str:
+        self.logins += 1
+        self._session = f"00Dfake!session{self.logins}"
+        return self._session
 
     def queries(self) -> list[str]:
         return [body for method, path, body in self.requests
@@ -114,6 +133,8 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
             raw = self._body()
             if url.path.startswith("/services/Soap/u/"):
                 return self._login(raw.decode())
+            if url.path == "/services/oauth2/token":
+                return self._token(parse_qs(raw.decode()))
             self._rest("POST", url, json.loads(raw) if raw else None)
 
         def do_GET(self) -> None:
@@ -138,8 +159,7 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
                          " password, security token; or user locked out.</sf:exceptionMessage>"
                          "</sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>")
                 return self._send(500, fault.encode(), "text/xml")
-            state.logins += 1
-            state._session = f"00Dfake!session{state.logins}"
+            state._new_session()
             server = f"{state.base_url}/services/Soap/u/{VERSION}/00Dfake"
             ok = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope xmlns:soapenv="
                   "\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns=\"urn:partner.soap.sforce.com\">"
@@ -150,14 +170,42 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
                   "</soapenv:Envelope>")
             self._send(200, ok.encode(), "text/xml")
 
+        def _token(self, form: dict[str, list[str]]) -> None:
+            state.requests.append(("POST", "token", form.get("grant_type", [""])[0]))
+            if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"]:
+                return self._send(400, {"error": "unsupported_grant_type",
+                                        "error_description": "grant type not supported"})
+            try:
+                claims = jwt.decode(form.get("assertion", [""])[0], state.jwt_public_key,
+                                    algorithms=["RS256"], audience=state.audience,
+                                    options={"require": ["iss", "sub", "aud", "exp"]})
+            except (jwt.PyJWTError, ValueError) as exc:
+                return self._send(400, {"error": "invalid_grant",
+                                        "error_description": f"invalid assertion: {exc}"})
+            if claims["iss"] != state.consumer_key:
+                return self._send(400, {"error": "invalid_client_id",
+                                        "error_description": "client identifier invalid"})
+            if claims["sub"] != USERNAME:
+                return self._send(400, {"error": "invalid_grant",
+                                        "error_description": "user hasn't approved this consumer"})
+            state.assertions.append(claims)
+            self._send(200, {"access_token": state._new_session(), "instance_url": state.base_url,
+                             "id": f"{state.base_url}/id/00Dfake/005fake", "token_type": "Bearer",
+                             "scope": "api", "issued_at": "1772458200000",
+                             "signature": "c2lnbmF0dXJl"})
+
         def _rest(self, method: str, url: Any, body: Any) -> None:
             path = url.path
             query = parse_qs(url.query)
             soql = unquote(query["q"][0]) if "q" in query else None
             state.requests.append((method, path, soql if soql is not None else body))
-            if not state._session or self.headers.get("Authorization") != f"Bearer {state._session}":
+            if (state.refuse_sessions or not state._session
+                    or self.headers.get("Authorization") != f"Bearer {state._session}"):
                 return self._error(401, "INVALID_SESSION_ID", "Session expired or invalid")
             failure = next((f for f in state.failures if f[0] in path), None)
+            if failure is not None and failure[4]:
+                failure[4] -= 1
+                failure = None
             if failure is not None:
                 state.failures.remove(failure)
                 if failure[3]:  # carry it out, then lose the answer

@@ -1,21 +1,35 @@
 """Salesforce over real HTTPS: `simple-salesforce` against a fake Salesforce on 127.0.0.1
 (tests/support/salesforce_api.py). SOAP login, Leads by SOQL since the cursor with paging, owner
 by email, segment from a field; Done writes a completed Task, Disqualify sets the Lead Status and
-the reason; an expired session logs in again; the API request limit ends the run, which resumes
-from its cursor."""
+the reason; username-password and JWT bearer login (an RS256 assertion the fake verifies with
+the test key's public half) at the configured login host; an expired session logs in again and
+retries once; the API request limit ends the run, which resumes from its cursor."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
 from bot.core import BotCore
 from bot.leads.salesforce import SalesforceConnector
+from bot.leads.salesforce_login import login_address
 from bot.leads.sync import LeadSync
 from bot.leads.writeback import WriteBacks
-from tests.support.salesforce_api import PASSWORD, TOKEN, USERNAME, FakeSalesforce, fake_salesforce
+from bot.storage.models import CrmSync
+from tests.support.salesforce_api import (
+    PASSWORD,
+    TOKEN,
+    USERNAME,
+    VERSION,
+    FakeSalesforce,
+    fake_salesforce,
+)
 from tests.support.talk import say, setup_team
 from tests.unit.leads.support import events, leads
 
@@ -74,19 +88,103 @@ async def test_leads_sync_by_soql_with_paging_owner_by_email_and_segment_aliases
     assert salesforce.logins == 2  # one login per run (a new connector each run)
 
 
-async def test_an_expired_session_logs_in_again_and_the_api_limit_ends_the_run(
-        core: BotCore, salesforce: FakeSalesforce) -> None:
+def key_pair(folder: Path) -> tuple[Path, bytes]:
+    """A fresh RSA key pair: the private key's PEM file (for the bot) and the public key (the
+    connected app's certificate, for the fake's token endpoint)."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = folder / "salesforce.key"
+    path.write_bytes(private.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    public = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    return path, public
+
+
+def use_jwt(core: BotCore, salesforce: FakeSalesforce, folder: Path) -> None:
+    key_file, salesforce.jwt_public_key = key_pair(folder)
+    settings = core.ctx.settings
+    settings.salesforce_password = settings.salesforce_security_token = None
+    settings.salesforce_consumer_key = salesforce.consumer_key
+    settings.salesforce_private_key_file = key_file
+
+
+@pytest.mark.parametrize("domain", ["login", "acme--uat.sandbox.my"])
+async def test_jwt_bearer_login_signs_an_assertion_the_token_endpoint_verifies(
+        core: BotCore, salesforce: FakeSalesforce, tmp_path: Path, domain: str) -> None:
+    use_jwt(core, salesforce, tmp_path)
+    core.ctx.settings.salesforce_domain = domain
+    salesforce.audience = f"https://{domain}.salesforce.com"  # what Salesforce checks `aud` against
+    await setup_team(core)
+
+    reply = await say(core, "ada", "/align leads sync salesforce")
+
+    assert "3 new" in reply, reply
+    (claims,) = salesforce.assertions  # signed with the test key, verified with its public half
+    assert (claims["iss"], claims["sub"]) == (salesforce.consumer_key, USERNAME)
+    assert [r[1] for r in salesforce.requests[:2]] == ["token", f"/services/data/v{VERSION}/query/"]
+    assert ("POST", "login", USERNAME) not in salesforce.requests  # no password login
+    assert login_address(core.ctx.settings) == f"https://{domain}.salesforce.com"
+
+
+async def test_a_key_the_connected_app_does_not_hold_is_a_clear_login_error(
+        core: BotCore, salesforce: FakeSalesforce, tmp_path: Path) -> None:
+    use_jwt(core, salesforce, tmp_path)
+    _, salesforce.jwt_public_key = key_pair(tmp_path / "..")  # the app holds another certificate
+    await setup_team(core)
+    reply = await say(core, "ada", "/align leads sync salesforce")
+    assert "Salesforce login failed" in reply and "invalid_grant" in reply, reply
+    assert salesforce.logins == 0 and await leads(core) == {}
+
+    core.ctx.settings.salesforce_private_key_file = tmp_path / "missing.key"
+    assert "cannot read SALESFORCE_PRIVATE_KEY_FILE" in await say(
+        core, "ada", "/align leads sync salesforce")
+
+
+async def test_an_expired_session_logs_in_again_and_retries_the_call_once(
+        core: BotCore, salesforce: FakeSalesforce, tmp_path: Path) -> None:
+    use_jwt(core, salesforce, tmp_path)
     await setup_team(core)
     crm = SalesforceConnector(core.ctx.settings, core.ctx.strategy)
-    salesforce.fail("/query", 403, "REQUEST_LIMIT_EXCEEDED")
-    stopped = await LeadSync(core.ctx, crm).run()
-    assert stopped.error is not None and "REQUEST_LIMIT_EXCEEDED" in stopped.error
-    assert await leads(core) == {}
+    await crm.changes(None)
+    assert salesforce.logins == 1
 
     salesforce.expire()  # the session the connector holds is no longer valid
-    resumed = await LeadSync(core.ctx, crm).run()
-    assert resumed.error is None and resumed.created == 3
-    assert salesforce.logins == 2
+    page = await crm.changes(None)
+
+    assert len(page.records) == 2 and salesforce.logins == 2
+    asked = [r[1] for r in salesforce.requests]
+    assert asked[-3:] == [f"/services/data/v{VERSION}/query/", "token",
+                          f"/services/data/v{VERSION}/query/"]  # 401, log in, the same again
+
+    salesforce.refuse_sessions = True  # a new session is refused too: one retry, then an error
+    stopped = await LeadSync(core.ctx, crm).run()
+    assert stopped.error is not None and "expired again right after logging in" in stopped.error
+    assert salesforce.logins == 3
+
+
+async def test_the_api_request_limit_ends_the_run_keeps_the_cursor_and_status_says_so(
+        core: BotCore, salesforce: FakeSalesforce) -> None:
+    await setup_team(core)
+    salesforce.fail("/query", 403, "REQUEST_LIMIT_EXCEEDED", skip=1)  # page 1 goes through
+    stopped = await LeadSync(core.ctx, SalesforceConnector(core.ctx.settings,
+                                                           core.ctx.strategy)).run()
+
+    assert stopped.error is not None and "REQUEST_LIMIT_EXCEEDED" in stopped.error
+    assert "the org's API limit" in stopped.error
+    assert set(await leads(core)) == {"00Q1", "00Q2"}  # page 1 was stored, page 2 was not
+    async with core.ctx.db.session() as session:
+        state = await session.get(CrmSync, "salesforce")
+        assert state is not None and state.error and "REQUEST_LIMIT_EXCEEDED" in state.error
+        cursor = json.loads(state.cursor or "{}")
+    assert cursor["since"] == "1970-01-01T00:00:00Z" and cursor["next"]  # not past page 2
+    status = await say(core, "ada", "/align status")
+    assert "salesforce" in status and "REQUEST_LIMIT_EXCEEDED" in status, status
+
+    resumed = await LeadSync(core.ctx, SalesforceConnector(core.ctx.settings,
+                                                           core.ctx.strategy)).run()
+    assert resumed.error is None and resumed.pages == 1 and resumed.created == 1
+    assert len(await events(core, "engaged")) == 3  # nothing imported twice
 
 
 async def test_done_and_disqualify_are_written_back_to_the_lead_once(
