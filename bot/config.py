@@ -253,6 +253,18 @@ class Settings(BaseSettings):
     hubspot_disqualified_status: str = Field(
         default="UNQUALIFIED", description="hs_lead_status a rep's Disqualify sets in HubSpot",
     )
+    hubspot_rate_reserve: float = Field(
+        default=0.1, ge=0, le=0.5,
+        description="Share of HubSpot's rate limits left to others: the sync slows down when a"
+                    " 10-second window has no more than this share left, and stops for the day"
+                    " (resuming next run) when the account's daily calls are down to it",
+    )
+    hubspot_searches_per_second: float = Field(
+        default=4, ge=0, le=5,
+        description="CRM searches a second the sync keeps under (HubSpot allows 5 per account and"
+                    " sends no rate headers for them; lower it when other integrations search the"
+                    " same account; 0: no spacing)",
+    )
     # --- CRM sync (Salesforce) ---
     salesforce_username: str | None = Field(
         default=None, validation_alias=_plain("SALESFORCE_USERNAME"),
