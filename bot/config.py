@@ -315,6 +315,16 @@ class Settings(BaseSettings):
         default="", description="Lead field naming the content engaged with (library ids or"
                                 " titles); empty: none",
     )
+    salesforce_sync_contacts: bool = Field(
+        default=False,
+        description="Also sync Contacts (after the Leads, with their own cursor): owner by email,"
+                    " company from the Account; the engagement and content fields must exist on"
+                    " Contact too. Disqualify on a Contact only logs a Task with the reason",
+    )
+    salesforce_contact_segment_field: str = Field(
+        default="Account.Industry", description="Contact field (or Account.<field>) holding the"
+                                                " segment when Contacts are synced",
+    )
     salesforce_disqualified_status: str = Field(
         default="Closed - Not Converted", description="Lead Status a rep's Disqualify sets",
     )

@@ -47,7 +47,7 @@ from hubspot.crm.objects.tasks import SimplePublicObjectInputForCreate as TaskIn
 from urllib3.exceptions import HTTPError as TransportError
 
 from bot.config import Settings
-from bot.leads.crm import CrmError, CrmRecord, Page, WriteBack
+from bot.leads.crm import CrmError, CrmRecord, Page, WriteBack, content_ids
 from bot.leads.hubspot_pace import HubSpotPace, Monotonic, Sleep
 from bot.strategy.schema import Strategy
 
@@ -226,15 +226,8 @@ class HubSpotConnector:
             engaged_at=min(engaged) if engaged else None,
             modified_at=_parse_time(props.get("hs_lastmodifieddate")) or datetime.now(UTC),
             contact_name=name, contact_email=props.get("email") or None,
-            content=self._content(str(props.get(settings.hubspot_content_property) or "")))
-
-    def _content(self, value: str) -> tuple[str, ...]:
-        """Content ids named by the property (by id or title); other values (a form's name
-        that is not in the library) are dropped rather than refusing the lead."""
-        by_name = {c.id.lower(): c.id for c in self.strategy.content}
-        by_name |= {c.title.lower(): c.id for c in self.strategy.content}
-        found = [by_name.get(part.strip().lower()) for part in value.split(";")]
-        return tuple(dict.fromkeys(c for c in found if c))
+            content=content_ids(self.strategy,
+                                str(props.get(settings.hubspot_content_property) or "")))
 
     # --- writing ----------------------------------------------------------------------------
 

@@ -15,7 +15,9 @@ It answers what the client sends, shaped after Salesforce's public SOAP and REST
   by LastModifiedDate), `{"totalSize", "done", "records", "nextRecordsUrl"}` pages of `page_size`;
   `GET .../query/<locator>-<offset>` for the next page; the User and Task queries;
 - `POST .../sobjects/Task/` (201 `{"id", "success", "errors"}`), `PATCH .../sobjects/Lead/<id>`
-  (204; 404 NOT_FOUND for an unknown id).
+  and `.../sobjects/Contact/<id>` (204; 404 NOT_FOUND for an unknown id; a Contact has no
+  Status: 400 INVALID_FIELD);
+- the Contact query (`FROM Contact`), with the `Account` relationship of each Contact.
 
 Every REST request needs `Authorization: Bearer <session id>`; `expire()` makes the current
 session invalid (401 INVALID_SESSION_ID, as Salesforce answers), `fail(path, status, code)` makes
@@ -48,6 +50,8 @@ VERSION = "59.0"
 @dataclass
 class FakeSalesforce:
     leads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: dict[str, str] = field(default_factory=dict)  # id -> email
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
@@ -66,6 +70,12 @@ class FakeSalesforce:
 
     def lead(self, lead_id: str, **fields: Any) -> None:
         self.leads[lead_id] = {"Id": lead_id, "IsConverted": False, **fields}
+
+    def contact(self, contact_id: str, **fields: Any) -> None:
+        self.contacts[contact_id] = {"Id": contact_id, **fields}
+
+    def account(self, account_id: str, **fields: Any) -> None:
+        self.accounts[account_id] = {"Id": account_id, **fields}
 
     def user(self, user_id: str, email: str) -> None:
         self.users[user_id] = email
@@ -90,21 +100,34 @@ class FakeSalesforce:
                 if method == "GET" and "/query" in path and isinstance(body, str)]
 
 
-def _owner(state: FakeSalesforce, row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k not in ("OwnerId", "IsConverted")}
+def _row(state: FakeSalesforce, sobject: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A record as the REST query answers it: relationships (Owner, a Contact's Account) as
+    nested records."""
+    out = {k: v for k, v in row.items() if k not in ("OwnerId", "IsConverted", "AccountId")}
     out["Owner"] = {"attributes": {"type": "User"}, "Email": state.users.get(row.get("OwnerId", ""))}
-    out["attributes"] = {"type": "Lead", "url": f"/services/data/v{VERSION}/sobjects/Lead/{row['Id']}"}
+    if sobject == "Contact":
+        account = state.accounts.get(row.get("AccountId", ""))
+        out["AccountId"] = row.get("AccountId")
+        out["Account"] = {"attributes": {"type": "Account"}, **{
+            k: v for k, v in account.items() if k != "Id"}} if account else None
+    out["attributes"] = {"type": sobject,
+                         "url": f"/services/data/v{VERSION}/sobjects/{sobject}/{row['Id']}"}
     return out
 
 
-def _lead_query(state: FakeSalesforce, soql: str) -> list[dict[str, Any]]:
+def _record_query(state: FakeSalesforce, soql: str) -> list[dict[str, Any]]:
+    sobject = re.search(r" FROM (\w+) ", soql)
+    assert sobject and sobject.group(1) in ("Lead", "Contact"), soql
+    records = state.leads if sobject.group(1) == "Lead" else state.contacts
     since = re.search(r"LastModifiedDate >= (\S+)", soql)
     statuses = re.search(r"Status IN \(([^)]*)\)", soql)
     wanted = re.findall(r"'((?:[^'\\]|\\.)*)'", statuses.group(1)) if statuses else None
-    rows = [r for r in state.leads.values() if not r.get("IsConverted")
+    converted = "IsConverted = false" in soql
+    rows = [r for r in records.values() if not (converted and r.get("IsConverted"))
             and (since is None or r["LastModifiedDate"][:19] >= since.group(1)[:19])
             and (wanted is None or r.get("Status") in wanted)]
-    return [_owner(state, r) for r in sorted(rows, key=lambda r: r["LastModifiedDate"])]
+    return [_row(state, sobject.group(1), r)
+            for r in sorted(rows, key=lambda r: r["LastModifiedDate"])]
 
 
 def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
@@ -223,13 +246,18 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
                 task_id = f"00T{state._ids:015d}"
                 state.tasks[task_id] = body
                 return 201, {"id": task_id, "success": True, "errors": []}
-            if method == "PATCH" and path.startswith(f"{base}/sobjects/Lead/"):
-                lead_id = path.rstrip("/").rsplit("/", 1)[1]
-                if lead_id not in state.leads:
-                    return 404, [{"message": "The requested resource does not exist",
-                                  "errorCode": "NOT_FOUND"}]
-                state.leads[lead_id].update(body)
-                return 204, None
+            for sobject, records in (("Lead", state.leads), ("Contact", state.contacts)):
+                if method == "PATCH" and path.startswith(f"{base}/sobjects/{sobject}/"):
+                    record_id = path.rstrip("/").rsplit("/", 1)[1]
+                    if record_id not in records:
+                        return 404, [{"message": "The requested resource does not exist",
+                                      "errorCode": "NOT_FOUND"}]
+                    unknown = [k for k in body if sobject == "Contact" and k == "Status"]
+                    if unknown:
+                        return 400, [{"message": f"No such column '{unknown[0]}' on sobject of"
+                                      " type Contact", "errorCode": "INVALID_FIELD"}]
+                    records[record_id].update(body)
+                    return 204, None
             return 404, [{"message": f"no route {method} {path}", "errorCode": "NOT_FOUND"}]
 
         def _query(self, path: str, soql: str | None) -> dict[str, Any]:
@@ -247,7 +275,7 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
             elif " FROM Task " in soql:
                 rows = [{"Id": i, "Description": t.get("Description")} for i, t in state.tasks.items()]
             else:
-                rows = _lead_query(state, soql)
+                rows = _record_query(state, soql)
             page = rows[start:start + state.page_size]
             answer: dict[str, Any] = {"totalSize": len(rows), "done": True, "records": page}
             if start + state.page_size < len(rows):

@@ -229,3 +229,46 @@ async def test_a_task_whose_answer_was_lost_is_not_written_twice(
     assert await WriteBacks(core.ctx).drain() == {"sent": 1, "retry": 0, "failed": 0}
     assert len(salesforce.tasks) == 1  # the retry found its marker instead of writing again
     assert any(" FROM Task " in q for q in salesforce.queries())
+
+
+async def test_contacts_sync_after_leads_with_their_own_cursor_and_take_write_backs(
+        core: BotCore, salesforce: FakeSalesforce) -> None:
+    salesforce.account("001A", Name="Northwind Credit Union", Industry="Credit unions")
+    salesforce.contact("0031", AccountId="001A", FirstName="Ana", LastName="Ruiz",
+                       Email="ana@northwind.example", OwnerId="005L",
+                       CreatedDate="2026-03-02T13:20:00.000+0000",
+                       LastModifiedDate="2026-03-02T13:21:00.000+0000")
+    salesforce.contact("0032", FirstName="No", LastName="Account", OwnerId="005D",  # no segment
+                       CreatedDate="2026-03-02T13:22:00.000+0000",
+                       LastModifiedDate="2026-03-02T13:23:00.000+0000")
+    await setup_team(core)
+    without = await say(core, "ada", "/align leads sync salesforce")
+    assert "3 new" in without and not any("FROM Contact" in q for q in salesforce.queries())
+
+    core.ctx.settings.salesforce_sync_contacts = True
+    reply = await say(core, "ada", "/align leads sync salesforce")
+
+    assert "1 new, 0 updated" in reply and "0032:" in reply, reply  # 0032 has no segment
+    contact_query = next(q for q in salesforce.queries() if "FROM Contact" in q)
+    assert "Account.Name" in contact_query and "Account.Industry" in contact_query
+    assert "LastModifiedDate >= 1970-01-01T00:00:00Z" in contact_query  # its own cursor
+    ana = (await leads(core))["0031"]
+    assert (ana.company, ana.segment, ana.contact_name) == (
+        "Northwind Credit Union", "regional_banks", "Ana Ruiz")
+
+    salesforce.contacts["0031"]["LastName"] = "Ruiz-Ortega"
+    salesforce.contacts["0031"]["LastModifiedDate"] = "2026-03-02T14:10:00.000+0000"
+    again = await say(core, "ada", "/align leads sync salesforce")
+    assert "0 new, 1 updated" in again
+    lead_query, contact_query = salesforce.queries()[-2:]
+    assert "FROM Lead WHERE LastModifiedDate >= 2026-03-02T13:51:00Z" in lead_query
+    assert "FROM Contact WHERE LastModifiedDate >= 2026-03-02T13:23:00Z" in contact_query
+
+    await say(core, "lee", "/align lead touched Northwind Credit Union called Ana")
+    assert "Disqualified *Northwind Credit Union*" in await say(
+        core, "lee", "/align lead disqualify Northwind Credit Union already a customer")
+    await core.ctx.drain()
+    touch, disqualified = salesforce.tasks.values()
+    assert (touch["WhoId"], touch["Status"]) == ("0031", "Completed")
+    assert disqualified["WhoId"] == "0031" and "already a customer" in disqualified["Description"]
+    assert "Status" not in salesforce.contacts["0031"]  # a Contact has no Lead Status to set
