@@ -52,8 +52,10 @@ class SyncReport:
         lines += [f"  {external_id}: {reason}" for external_id, reason in self.rejected[:limit]]
         if len(self.rejected) > limit:
             lines.append(f"  ... and {len(self.rejected) - limit} more")
-        if self.error:
+        if self.error and self.pages:
             lines.append(f"Stopped: {self.error}. The next run resumes where this one stopped.")
+        elif self.error:  # nothing was read (not set up, a login refused): nothing to resume
+            lines.append(f"Stopped: {self.error}.")
         return "\n".join(lines)
 
 

@@ -218,6 +218,8 @@ async def test_leads_sync_without_a_token_says_how_to_set_it_up(core: BotCore,
     await setup_team(core)
     reply = await say(core, "ada", "/align leads sync")
     assert "set HUBSPOT_ACCESS_TOKEN" in reply
+    named = await say(core, "ada", "/align leads sync hubspot")
+    assert "set HUBSPOT_ACCESS_TOKEN" in named and "resumes" not in named  # nothing to resume
     assert "for admins" in await say(core, "dana", "/align leads sync")
 
 
@@ -225,7 +227,7 @@ async def test_the_leads_sync_schedule_runs_every_quarter_hour_weekends_included
         core: BotCore, hubspot: FakeHubSpot, clock: ManualClock) -> None:
     await setup_team(core)
     clock.set(datetime(2026, 3, 7, 16, 0, tzinfo=UTC))  # a Saturday: nobody's working day
-    reply = await say(core, "ada", '/align schedule add leads-sync "*/15 * * * *"')
+    reply = await say(core, "ada", '/align schedule add leads-sync "every 15m"')
     assert "leads-sync" in reply and "for Ada" in reply, reply
     await core.advance(timedelta(minutes=15))
     assert set(await leads(core)) == {"101", "102"}  # a sync is not a message: no days off
