@@ -15,13 +15,17 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
+from typer.testing import CliRunner
 
+from bot.cli import app
 from bot.core import BotCore
 from bot.leads.salesforce import SalesforceConnector
 from bot.leads.salesforce_login import login_address
 from bot.leads.sync import LeadSync
 from bot.leads.writeback import WriteBacks
 from bot.storage.models import CrmSync
+from tests.conftest import EXAMPLE_STRATEGY
+from tests.e2e.test_console_session import rows
 from tests.support.salesforce_api import (
     PASSWORD,
     TOKEN,
@@ -272,3 +276,26 @@ async def test_contacts_sync_after_leads_with_their_own_cursor_and_take_write_ba
     assert (touch["WhoId"], touch["Status"]) == ("0031", "Completed")
     assert disqualified["WhoId"] == "0031" and "already a customer" in disqualified["Description"]
     assert "Status" not in salesforce.contacts["0031"]  # a Contact has no Lead Status to set
+
+
+def test_the_cli_dry_run_logs_in_by_jwt_from_the_environment_and_stores_nothing(
+        db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with fake_salesforce() as api:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", api.ca_file)
+        api.user("005D", "dana@example.com")
+        api.lead("00Q1", Company="Ledgerly", LastName="Chen", OwnerId="005D",
+                 Status="Open - Not Contacted", Industry="Fintech",
+                 CreatedDate="2026-03-02T13:30:00.000+0000",
+                 LastModifiedDate="2026-03-02T13:31:00.000+0000")
+        key_file, api.jwt_public_key = key_pair(tmp_path)
+        api.audience = "https://test.salesforce.com"
+        env = {"ALIGNBOT_DATABASE_URL": db_url, "ALIGNBOT_STRATEGY_FILE": str(EXAMPLE_STRATEGY),
+               "SALESFORCE_USERNAME": USERNAME, "SALESFORCE_CONSUMER_KEY": api.consumer_key,
+               "SALESFORCE_PRIVATE_KEY_FILE": str(key_file), "SALESFORCE_DOMAIN": "test",
+               "ALIGNBOT_SALESFORCE_LOGIN_URL": api.base_url}
+        result = CliRunner().invoke(app, ["leads", "sync", "--source", "salesforce",
+                                          "--dry-run"], env=env)
+        assert result.exit_code == 0, result.output
+        assert "salesforce: 1 page(s) read; 0 new" in result.output and "would be" in result.output
+        assert "00Q1: owner 'dana@example.com' is not a member" in result.output  # empty team
+        assert len(api.assertions) == 1 and rows(db_url, "select count(*) from leads") == [(0,)]
