@@ -15,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -23,7 +24,7 @@ from bot.leads.salesforce import SalesforceConnector
 from bot.leads.salesforce_login import login_address
 from bot.leads.sync import LeadSync
 from bot.leads.writeback import WriteBacks
-from bot.storage.models import CrmSync
+from bot.storage.models import CrmSync, OutboundMessage
 from tests.conftest import EXAMPLE_STRATEGY
 from tests.e2e.test_console_session import rows
 from tests.support.salesforce_api import (
@@ -299,3 +300,24 @@ def test_the_cli_dry_run_logs_in_by_jwt_from_the_environment_and_stores_nothing(
         assert "salesforce: 1 page(s) read; 0 new" in result.output and "would be" in result.output
         assert "00Q1: owner 'dana@example.com' is not a member" in result.output  # empty team
         assert len(api.assertions) == 1 and rows(db_url, "select count(*) from leads") == [(0,)]
+
+
+async def test_a_reassignment_sets_the_owner_to_the_user_with_the_members_email(
+        core: BotCore, salesforce: FakeSalesforce) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align leads sync salesforce")
+    assert "is now Lee's lead" in await say(core, "sam", "/align lead reassign Ledgerly Lee")
+    await core.ctx.drain()
+    assert salesforce.leads["00Q1"]["OwnerId"] == "005L"
+    assert any("FROM User WHERE Email = 'lee@example.com' AND IsActive = true" in q
+               for q in salesforce.queries())
+
+    assert "is now Sam's lead" in await say(core, "sam", "/align lead reassign Paynode Sam")
+    await core.ctx.drain()  # Sam has no Salesforce user: the write fails for good, clearly
+    assert salesforce.leads["00Q4"]["OwnerId"] == "005D"
+    async with core.ctx.db.session() as session:
+        failed = (await session.exec(select(OutboundMessage).where(
+            OutboundMessage.kind == "crm_salesforce", OutboundMessage.state == "failed"))).all()
+    assert [f.error for f in failed] == [
+        "Salesforce has no active user with the email 'sam@example.com': reassign to someone"
+        " who has one"]
