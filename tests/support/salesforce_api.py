@@ -17,7 +17,8 @@ It answers what the client sends, shaped after Salesforce's public SOAP and REST
 - `POST .../sobjects/Task/` (201 `{"id", "success", "errors"}`), `PATCH .../sobjects/Lead/<id>`
   and `.../sobjects/Contact/<id>` (204; 404 NOT_FOUND for an unknown id; a Contact has no
   Status: 400 INVALID_FIELD);
-- the Contact query (`FROM Contact`), with the `Account` relationship of each Contact.
+- the Contact query (`FROM Contact`), with the `Account` relationship of each Contact; a Lead-only
+  field in it (Company, Status, Industry, IsConverted) gets 400 INVALID_FIELD.
 
 Every REST request needs `Authorization: Bearer <session id>`; `expire()` makes the current
 session invalid (401 INVALID_SESSION_ID, as Salesforce answers), `fail(path, status, code)` makes
@@ -113,6 +114,18 @@ def _row(state: FakeSalesforce, sobject: str, row: dict[str, Any]) -> dict[str, 
     out["attributes"] = {"type": sobject,
                          "url": f"/services/data/v{VERSION}/sobjects/{sobject}/{row['Id']}"}
     return out
+
+
+LEAD_ONLY_FIELDS = ("Company", "Status", "Industry", "IsConverted")
+
+
+def _lead_only_field(soql: str) -> str | None:
+    """A Lead field a Contact query names (Contacts have none of these)."""
+    found = re.match(r"SELECT (.*) FROM Contact WHERE (.*)", soql)
+    if not found:
+        return None
+    names = re.findall(r"[\w.]+", found.group(1) + " " + found.group(2))
+    return next((n for n in names if n in LEAD_ONLY_FIELDS), None)
 
 
 def _record_query(state: FakeSalesforce, soql: str) -> list[dict[str, Any]]:
@@ -240,6 +253,9 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
         def _route(self, method: str, path: str, soql: str | None, body: Any) -> tuple[int, Any]:
             base = f"/services/data/v{VERSION}"
             if method == "GET" and path.startswith(f"{base}/query"):
+                if soql and (wrong := _lead_only_field(soql)):  # as Salesforce refuses them
+                    return 400, [{"message": f"No such column '{wrong}' on entity 'Contact'.",
+                                  "errorCode": "INVALID_FIELD"}]
                 return 200, self._query(path, soql)
             if method == "POST" and path == f"{base}/sobjects/Task/":
                 state._ids += 1
