@@ -253,6 +253,18 @@ class Settings(BaseSettings):
     hubspot_disqualified_status: str = Field(
         default="UNQUALIFIED", description="hs_lead_status a rep's Disqualify sets in HubSpot",
     )
+    hubspot_rate_reserve: float = Field(
+        default=0.1, ge=0, le=0.5,
+        description="Share of HubSpot's rate limits left to others: the sync slows down when a"
+                    " 10-second window has no more than this share left, and stops for the day"
+                    " (resuming next run) when the account's daily calls are down to it",
+    )
+    hubspot_searches_per_second: float = Field(
+        default=4, ge=0, le=5,
+        description="CRM searches a second the sync keeps under (HubSpot allows 5 per account and"
+                    " sends no rate headers for them; lower it when other integrations search the"
+                    " same account; 0: no spacing)",
+    )
     # --- CRM sync (Salesforce) ---
     salesforce_username: str | None = Field(
         default=None, validation_alias=_plain("SALESFORCE_USERNAME"),
@@ -280,8 +292,9 @@ class Settings(BaseSettings):
         description="login (production), test (sandbox) or a My Domain prefix",
     )
     salesforce_login_url: str = Field(
-        default="", description="Password login at this URL instead of https://<domain>"
-                                ".salesforce.com (a My Domain URL, a test server)",
+        default="", description="Send the login requests (password and JWT bearer) meant for"
+                                " https://<SALESFORCE_DOMAIN>.salesforce.com to this URL instead"
+                                " (a proxy, a test server); empty: that address",
     )
     salesforce_api_version: str = Field(default="59.0", description="Salesforce REST API version")
     salesforce_lead_statuses: Annotated[list[str], NoDecode] = Field(
@@ -301,6 +314,16 @@ class Settings(BaseSettings):
     salesforce_content_field: str = Field(
         default="", description="Lead field naming the content engaged with (library ids or"
                                 " titles); empty: none",
+    )
+    salesforce_sync_contacts: bool = Field(
+        default=False,
+        description="Also sync Contacts (after the Leads, with their own cursor): owner by email,"
+                    " company from the Account; the engagement and content fields must exist on"
+                    " Contact too. Disqualify on a Contact only logs a Task with the reason",
+    )
+    salesforce_contact_segment_field: str = Field(
+        default="Account.Industry", description="Contact field (or Account.<field>) holding the"
+                                                " segment when Contacts are synced",
     )
     salesforce_disqualified_status: str = Field(
         default="Closed - Not Converted", description="Lead Status a rep's Disqualify sets",

@@ -60,6 +60,9 @@ HELP = """Console commands:
 Anything else is a message to the bot from the current member."""
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 def user_id_for(name: str) -> str:
     return " ".join(name.split()).lower()
 
@@ -110,11 +113,17 @@ class ConsoleAdapter:
         self._print(ref.channel, "(updated) " + render(message))
 
     async def lookup(self, reference: str) -> MemberProfile | None:
+        """A console person is their name; an email (`/align team add dana@example.com rep`)
+        names "Dana" and carries that email, as a Slack or Teams profile would - so CRM owners
+        and webhook leads that name people by email can be tried here."""
         name = " ".join(reference.strip().lstrip("@").split())
         if not name:
             return None
+        email = None
+        if _EMAIL.fullmatch(name):
+            email, name = name, " ".join(re.split(r"[._-]+", name.split("@")[0])).title()
         self._names[user_id_for(name)] = name
-        return MemberProfile(ref=MemberRef(PLATFORM, user_id_for(name)), name=name)
+        return MemberProfile(ref=MemberRef(PLATFORM, user_id_for(name)), name=name, email=email)
 
     # --- lifecycle ----------------------------------------------------------------------
 

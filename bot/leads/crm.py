@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
+from bot.strategy.schema import Strategy
+
 
 class CrmError(Exception):
     """A CRM call failed. `transient`: worth retrying later (rate limit, 5xx, network);
@@ -59,6 +61,16 @@ class WriteBack:
     at: datetime | None = None
     owner_email: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def content_ids(strategy: Strategy, value: str) -> tuple[str, ...]:
+    """Content ids a CRM field names (`;`-separated library ids or titles, as multi-select
+    fields hold them); other values (a form's name that is not in the library) are dropped
+    rather than refusing the lead."""
+    by_name = {c.id.lower(): c.id for c in strategy.content}
+    by_name |= {c.title.lower(): c.id for c in strategy.content}
+    found = [by_name.get(part.strip().lower()) for part in value.split(";")]
+    return tuple(dict.fromkeys(c for c in found if c))
 
 
 class CrmConnector(Protocol):

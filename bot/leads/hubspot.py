@@ -12,9 +12,11 @@ Writing: Done creates a completed task associated with the contact, Disqualify s
 task and note carries a marker with its write-back key, so a write whose answer was lost is found
 (by search) rather than written twice.
 
-HubSpot's client is synchronous (urllib3), so calls run in a worker thread. A 429 is waited out
-when its Retry-After is short (ALIGNBOT_CRM_MAX_WAIT), else it ends the call as a transient
-error for the caller to retry later.
+HubSpot's client is synchronous (urllib3), so calls run in a worker thread. Every call goes
+through a pace (`bot.leads.hubspot_pace`) that reads HubSpot's rate limit headers and slows down
+before the limits are reached. A 429 that happens anyway is waited out when its Retry-After (or
+the limit's interval) is short (ALIGNBOT_CRM_MAX_WAIT), else it ends the call as a transient
+error for the caller to retry later; the daily limit's 429 is never waited out.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from hubspot import HubSpot
 from hubspot.crm.contacts import (
@@ -44,16 +47,15 @@ from hubspot.crm.objects.tasks import SimplePublicObjectInputForCreate as TaskIn
 from urllib3.exceptions import HTTPError as TransportError
 
 from bot.config import Settings
-from bot.leads.crm import CrmError, CrmRecord, Page, WriteBack
+from bot.leads.crm import CrmError, CrmRecord, Page, WriteBack, content_ids
+from bot.leads.hubspot_pace import HubSpotPace, Monotonic, Sleep
 from bot.strategy.schema import Strategy
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 TASK_TO_CONTACT = 204  # HubSpot-defined association type ids
 NOTE_TO_CONTACT = 202
 MAX_TRIES = 3
 SEARCH_CAP = 10_000  # results one CRM search query pages through at most
-Sleep = Callable[[float], Awaitable[None]]
 CONTACT_PROPERTIES = ("firstname", "lastname", "email", "company", "hubspot_owner_id",
                       "hs_lastmodifieddate", "lifecyclestage", "hs_lead_status")
 
@@ -81,7 +83,7 @@ class HubSpotConnector:
     source = "hubspot"
 
     def __init__(self, settings: Settings, strategy: Strategy, sleep: Sleep = asyncio.sleep,
-                 client: HubSpot | None = None) -> None:
+                 client: HubSpot | None = None, monotonic: Monotonic = time.monotonic) -> None:
         token = settings.hubspot_access_token
         if token is None and client is None:
             raise CrmError("HubSpot is not set up: set HUBSPOT_ACCESS_TOKEN (a private app token)",
@@ -91,18 +93,24 @@ class HubSpotConnector:
             access_token=token.get_secret_value() if token else None,
             host=settings.hubspot_base_url.rstrip("/"))
         self._owner_emails: dict[str, str] | None = None
+        self.pace = HubSpotPace(monotonic, sleep, settings.hubspot_rate_reserve,
+                                settings.hubspot_searches_per_second)
 
     # --- calling the client ---------------------------------------------------------------
 
-    async def _call(self, what: str, call: Callable[[], T]) -> T:
-        """Run one client call in a thread; wait out a short 429 and try again."""
+    async def _call(self, what: str, call: Callable[[], Any], *, read: bool = True,
+                    search: bool = False) -> Any:
+        """Run one client call (its `*_with_http_info` form, whose answer carries the rate limit
+        headers) in a thread, paced; wait out a short 429 and try again."""
         for attempt in range(1, MAX_TRIES + 1):
+            await self.pace.before(search=search, read=read)
             try:
-                return await asyncio.to_thread(call)
+                data, _, headers = await asyncio.to_thread(call)
             except TransportError as exc:
                 raise CrmError(f"HubSpot {what}: cannot reach {self.settings.hubspot_base_url}:"
                                f" {type(exc).__name__}", transient=True) from None
             except Exception as exc:  # the client's ApiException differs per API package
+                self.pace.after(dict(getattr(exc, "headers", None) or {}))
                 error = self._error(what, exc)
                 wait = error.retry_after
                 if (error.transient and wait is not None and wait <= self.settings.crm_max_wait
@@ -111,6 +119,8 @@ class HubSpotConnector:
                     await self.sleep(wait)
                     continue
                 raise error from None
+            self.pace.after(dict(headers or {}))
+            return data
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -123,13 +133,20 @@ class HubSpotConnector:
         headers = dict(getattr(exc, "headers", None) or {})
         body = getattr(exc, "body", None) or b""
         try:
-            message = json.loads(body).get("message", "") if body else ""
+            answer = json.loads(body) if body else {}
+            message, policy = str(answer.get("message", "")), str(answer.get("policyName", ""))
         except (ValueError, AttributeError):
-            message = ""
+            message = policy = ""
         detail = f"HubSpot {what}: HTTP {status}" + (f" - {message[:200]}" if message else "")
+        if status == 429 and policy == "DAILY":
+            return CrmError(detail + " (the account's daily API limit; the next run tries"
+                                     " again)", transient=True)
         if status == 429:
-            retry = headers.get("Retry-After") or headers.get("retry-after")
-            wait = float(retry) if retry and retry.replace(".", "", 1).isdigit() else 10.0
+            lower = {str(k).lower(): str(v) for k, v in headers.items()}
+            retry = lower.get("retry-after")
+            interval = lower.get("x-hubspot-ratelimit-interval-milliseconds", "")
+            wait = (float(retry) if retry and retry.replace(".", "", 1).isdigit()
+                    else int(interval) / 1000 if interval.isdigit() else 10.0)
             return CrmError(detail + f" (rate limited; retry after {wait:g} s)", transient=True,
                             retry_after=wait)
         if status in (401, 403):
@@ -146,8 +163,8 @@ class HubSpotConnector:
             after: str | None = None
             api = self.client.crm.owners.owners_api
             while True:
-                page = await self._call("owners", lambda a=after: api.get_page(  # type: ignore[misc]
-                    limit=100, after=a, archived=False))
+                page = await self._call("owners", lambda a=after: (  # type: ignore[misc]
+                    api.get_page_with_http_info(limit=100, after=a, archived=False)))
                 owners.update({str(o.id): (o.email or "") for o in page.results or []})
                 after = page.paging.next.after if page.paging and page.paging.next else None
                 if after is None:
@@ -177,8 +194,8 @@ class HubSpotConnector:
         since, after = int(state.get("since") or 0), state.get("after")
         request = self._request(since, after)
         api = self.client.crm.contacts.search_api
-        result = await self._call("contact search", lambda: api.do_search(
-            public_object_search_request=request))
+        result = await self._call("contact search", lambda: api.do_search_with_http_info(
+            public_object_search_request=request), search=True)
         owners = await self.owner_emails()
         records = [self._record(item.id, item.properties or {}, owners)
                    for item in result.results or []]
@@ -209,15 +226,8 @@ class HubSpotConnector:
             engaged_at=min(engaged) if engaged else None,
             modified_at=_parse_time(props.get("hs_lastmodifieddate")) or datetime.now(UTC),
             contact_name=name, contact_email=props.get("email") or None,
-            content=self._content(str(props.get(settings.hubspot_content_property) or "")))
-
-    def _content(self, value: str) -> tuple[str, ...]:
-        """Content ids named by the property (by id or title); other values (a form's name
-        that is not in the library) are dropped rather than refusing the lead."""
-        by_name = {c.id.lower(): c.id for c in self.strategy.content}
-        by_name |= {c.title.lower(): c.id for c in self.strategy.content}
-        found = [by_name.get(part.strip().lower()) for part in value.split(";")]
-        return tuple(dict.fromkeys(c for c in found if c))
+            content=content_ids(self.strategy,
+                                str(props.get(settings.hubspot_content_property) or "")))
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -236,8 +246,8 @@ class HubSpotConnector:
                     TaskAssociation(association_category="HUBSPOT_DEFINED",
                                     association_type_id=TASK_TO_CONTACT)])])
             api = self.client.crm.objects.tasks.basic_api
-            created = await self._call("task create", lambda: api.create(
-                simple_public_object_input_for_create=task))
+            created = await self._call("task create", lambda: api.create_with_http_info(
+                simple_public_object_input_for_create=task), read=False)
             return f"task:{created.id}"
         if action.kind == "disqualify":
             await self._update_contact({"hs_lead_status":
@@ -253,9 +263,9 @@ class HubSpotConnector:
 
     async def _update_contact(self, properties: dict[str, str], contact_id: str) -> None:
         api = self.client.crm.contacts.basic_api
-        await self._call("contact update", lambda: api.update(
+        await self._call("contact update", lambda: api.update_with_http_info(
             contact_id=contact_id, simple_public_object_input=SimplePublicObjectInput(
-                properties=properties)))
+                properties=properties)), read=False)
 
     async def _note(self, action: WriteBack, body: str, when: str, look_for: str | None) -> str:
         if look_for and (found := await self._find("notes", "hs_note_body", look_for)):
@@ -264,8 +274,8 @@ class HubSpotConnector:
             NoteLink(to=NoteTarget(id=action.external_id), types=[NoteAssociation(
                 association_category="HUBSPOT_DEFINED", association_type_id=NOTE_TO_CONTACT)])])
         api = self.client.crm.objects.notes.basic_api
-        created = await self._call("note create", lambda: api.create(
-            simple_public_object_input_for_create=note))
+        created = await self._call("note create", lambda: api.create_with_http_info(
+            simple_public_object_input_for_create=note), read=False)
         return f"note:{created.id}"
 
     async def _find(self, kind: str, body_property: str, marker: str) -> str | None:
@@ -276,8 +286,8 @@ class HubSpotConnector:
         request = module.PublicObjectSearchRequest(filter_groups=[module.FilterGroup(filters=[
             module.Filter(property_name=body_property, operator="CONTAINS_TOKEN",
                           value=marker)])], limit=1, properties=[body_property])
-        found = await self._call(f"{kind} search", lambda: api.do_search(
-            public_object_search_request=request))
+        found = await self._call(f"{kind} search", lambda: api.do_search_with_http_info(
+            public_object_search_request=request), search=True, read=False)
         results = found.results or []
         return f"{kind[:-1]}:{results[0].id}" if results else None
 

@@ -2,20 +2,25 @@
 
 Reading: Leads (not converted, in the chosen statuses) changed since the cursor, by SOQL ordered
 by `LastModifiedDate` and paged with `nextRecordsUrl`; the owner's email through the `Owner`
-relationship; segment, engagement dates and content from the configured fields. The cursor is
-JSON `{"since": "<ISO time>", "next": <nextRecordsUrl or null>}` (see `bot.leads.sync` for how a
-stopped run resumes).
+relationship; segment, engagement dates and content from the configured fields. With
+ALIGNBOT_SALESFORCE_SYNC_CONTACTS, Contacts follow the same way after the Leads (company from the
+Account, segment from ALIGNBOT_SALESFORCE_CONTACT_SEGMENT_FIELD, by default the Account's
+Industry). The cursor is JSON `{"since": "<ISO time>", "next": <nextRecordsUrl or null>,
+"phase": "leads"|"contacts", "contacts": {"since", "next"}}`: each object has its own (see
+`bot.leads.sync` for how a stopped run resumes).
 
-Writing: Done creates a completed Task on the Lead (`WhoId`), Disqualify sets the chosen Lead
-Status (and the reason field when one is configured) and logs the reason as a completed Task,
-a reassignment sets `OwnerId` to the active User with the new owner's email. Each Task's
+Writing: Done creates a completed Task on the Lead or Contact (`WhoId`), Disqualify sets the
+chosen Lead Status (and the reason field when one is configured) and logs the reason as a
+completed Task - on a Contact, which has no Lead Status, only the Task - and a reassignment sets
+`OwnerId` to the active User with the new owner's email. Each Task's
 description carries a marker with its write-back key, so a write whose answer was lost is found
 (by SOQL) rather than written twice.
 
-Login: username, password and security token (SOAP login; `ALIGNBOT_SALESFORCE_LOGIN_URL` points
-it at a My Domain or sandbox URL), or the OAuth JWT bearer flow with a connected app's consumer
-key and private key. An expired session logs in again once; the org's API request limit
-(REQUEST_LIMIT_EXCEEDED) is a transient error that ends the run until the next.
+Login (`bot.leads.salesforce_login`): username, password and security token (SOAP login), or the
+OAuth JWT bearer flow with a connected app's consumer key and private key, at
+`https://<SALESFORCE_DOMAIN>.salesforce.com` (or ALIGNBOT_SALESFORCE_LOGIN_URL). An expired
+session logs in again once; the org's API request limit (REQUEST_LIMIT_EXCEEDED) is a transient
+error that ends the run until the next.
 """
 
 from __future__ import annotations
@@ -28,17 +33,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
-from pydantic import SecretStr
 from simple_salesforce.api import Salesforce, SFType
-from simple_salesforce.exceptions import (
-    SalesforceAuthenticationFailed,
-    SalesforceError,
-    SalesforceExpiredSession,
-)
-from simple_salesforce.login import SalesforceLogin
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
 from bot.config import Settings
-from bot.leads.crm import CrmError, CrmRecord, Page, WriteBack
+from bot.leads.crm import CrmError, CrmRecord, Page, WriteBack, content_ids
+from bot.leads.salesforce_login import login, route_logins
 from bot.strategy.schema import Strategy
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,18 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+CONTACT_PREFIX = "003"  # the key prefix of every Contact id (Leads' is 00Q)
+
+
+def _field(row: dict[str, Any], path: str) -> Any:
+    """A field of a query row by its SOQL path: `Industry`, or `Account.Industry` through a
+    relationship (None when the relationship is empty)."""
+    value: Any = row
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def _sobject(sf: Salesforce, name: str) -> SFType:
     """The REST resource of one sObject type on `sf`'s session (what `sf.Lead` returns)."""
     return SFType(name, sf.session_id, sf.sf_instance, sf_version=sf.sf_version,
@@ -87,36 +99,15 @@ class SalesforceConnector:
                            transient=False)
         self.settings, self.strategy = settings, strategy
         self.http = http or requests.Session()
+        route_logins(settings, self.http)
         self._client: Salesforce | None = None
 
     # --- session ------------------------------------------------------------------------
 
     def _login(self) -> Salesforce:
-        settings = self.settings
-        def secret(value: SecretStr | None) -> str | None:
-            return value.get_secret_value() if value else None
-
-        try:
-            if settings.salesforce_consumer_key and settings.salesforce_private_key_file:
-                session_id, instance = SalesforceLogin(
-                    username=settings.salesforce_username,
-                    consumer_key=settings.salesforce_consumer_key,
-                    privatekey_file=str(settings.salesforce_private_key_file),
-                    domain=settings.salesforce_domain, session=self.http)
-            else:
-                session_id, instance = SalesforceLogin(
-                    username=settings.salesforce_username,
-                    password=secret(settings.salesforce_password),
-                    security_token=secret(settings.salesforce_security_token) or "",
-                    domain=settings.salesforce_domain,
-                    scratch_url=settings.salesforce_login_url or None, session=self.http)
-        except SalesforceAuthenticationFailed as exc:
-            raise CrmError(f"Salesforce login failed: {exc}"[:300], transient=False) from None
-        except requests.RequestException as exc:
-            raise CrmError(f"Salesforce login: cannot reach Salesforce: {type(exc).__name__}",
-                           transient=True) from None
+        session_id, instance = login(self.settings, self.http)
         return Salesforce(session_id=session_id, instance=instance, session=self.http,
-                          version=settings.salesforce_api_version)
+                          version=self.settings.salesforce_api_version)
 
     def _run(self, what: str, call: Callable[[Salesforce], T]) -> T:
         """One call, logged in (again, once, when the session expired)."""
@@ -153,57 +144,84 @@ class SalesforceConnector:
 
     # --- reading ----------------------------------------------------------------------------
 
-    def _soql(self, since: str) -> str:
+    def _soql(self, sobject: str, since: str) -> str:
         settings = self.settings
-        fields = ["Id", "Company", "FirstName", "LastName", "Email", "Owner.Email", "Status",
-                  "LastModifiedDate", settings.salesforce_segment_field,
-                  *settings.salesforce_engagement_fields]
+        if sobject == "Lead":
+            fields = ["Id", "Company", "FirstName", "LastName", "Email", "Owner.Email", "Status",
+                      "LastModifiedDate", settings.salesforce_segment_field]
+            where = [f"LastModifiedDate >= {since}", "IsConverted = false"]
+            if settings.salesforce_lead_statuses:
+                statuses = ", ".join(f"'{_soql_text(s)}'" for s in settings.salesforce_lead_statuses)
+                where.append(f"Status IN ({statuses})")
+        else:
+            fields = ["Id", "Account.Name", "FirstName", "LastName", "Email", "Owner.Email",
+                      "LastModifiedDate", settings.salesforce_contact_segment_field]
+            where = [f"LastModifiedDate >= {since}"]
+        fields += settings.salesforce_engagement_fields
         if settings.salesforce_content_field:
             fields.append(settings.salesforce_content_field)
-        where = [f"LastModifiedDate >= {since}", "IsConverted = false"]
-        if settings.salesforce_lead_statuses:
-            statuses = ", ".join(f"'{_soql_text(s)}'" for s in settings.salesforce_lead_statuses)
-            where.append(f"Status IN ({statuses})")
-        return (f"SELECT {', '.join(dict.fromkeys(fields))} FROM Lead WHERE "
+        return (f"SELECT {', '.join(dict.fromkeys(fields))} FROM {sobject} WHERE "
                 f"{' AND '.join(where)} ORDER BY LastModifiedDate ASC")
 
     async def changes(self, cursor: str | None) -> Page:
+        """Leads, then (when enabled) Contacts, each read from its own `since` and paged on
+        its own; the page that finishes the Leads hands over to the Contacts."""
         state: dict[str, Any] = json.loads(cursor) if cursor else {}
-        since = state.get("since") or "1970-01-01T00:00:00Z"
-        following = state.get("next")
+        leads = {"since": state.get("since"), "next": state.get("next")}
+        contacts: dict[str, Any] = state.get("contacts") or {}
+        with_contacts = self.settings.salesforce_sync_contacts
+        if with_contacts and state.get("phase") == "contacts":
+            records, contacts, finished = await self._read("Contact", contacts)
+            phase, done = ("leads", True) if finished else ("contacts", False)
+        else:
+            records, leads, finished = await self._read("Lead", leads)
+            phase = "contacts" if finished and with_contacts else "leads"
+            done = finished and not with_contacts
+        out: dict[str, Any] = {**leads, "phase": phase}
+        if contacts:
+            out["contacts"] = contacts
+        return Page(records, json.dumps(out), done=done)
+
+    async def _read(self, sobject: str, part: dict[str, Any]
+                    ) -> tuple[list[CrmRecord], dict[str, Any], bool]:
+        """One page of `sobject` changes: the records, the part's next cursor, and whether
+        this was its last page."""
+        since = part.get("since") or "1970-01-01T00:00:00Z"
+        following = part.get("next")
+        what = f"{sobject.lower()} query"
         if following:
-            result = await self._call("lead query", lambda sf: sf.query_more(
+            result = await self._call(what, lambda sf: sf.query_more(
                 following, identifier_is_url=True))
         else:
-            soql = self._soql(since)
-            result = await self._call("lead query", lambda sf: sf.query(soql))
-        records = [self._record(row) for row in result.get("records", [])]
-        newest = max((r.modified_at for r in records), default=None)
+            soql = self._soql(sobject, since)
+            result = await self._call(what, lambda sf: sf.query(soql))
+        records = [self._record(sobject, row) for row in result.get("records", [])]
         if not result.get("done", True) and result.get("nextRecordsUrl"):
-            return Page(records, json.dumps({"since": since, "next": result["nextRecordsUrl"]}),
-                        done=False)
-        next_since = _soql_time(newest) if newest else since
-        return Page(records, json.dumps({"since": next_since, "next": None}), done=True)
+            return records, {"since": since, "next": result["nextRecordsUrl"]}, False
+        newest = max((r.modified_at for r in records), default=None)
+        return records, {"since": _soql_time(newest) if newest else since, "next": None}, True
 
-    def _record(self, row: dict[str, Any]) -> CrmRecord:
+    def _record(self, sobject: str, row: dict[str, Any]) -> CrmRecord:
         settings = self.settings
         engaged = [t for t in (_parse_time(row.get(f)) for f in settings.salesforce_engagement_fields)
                    if t]
         owner = row.get("Owner") or {}
         name = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
-        content = str(row.get(settings.salesforce_content_field) or "") if (
+        content = str(_field(row, settings.salesforce_content_field) or "") if (
             settings.salesforce_content_field) else ""
-        by_name = {c.id.lower(): c.id for c in self.strategy.content}
-        by_name |= {c.title.lower(): c.id for c in self.strategy.content}
-        found = [by_name.get(part.strip().lower()) for part in content.split(";")]
+        if sobject == "Lead":
+            company, segment = row.get("Company"), _field(row, settings.salesforce_segment_field)
+        else:
+            company = _field(row, "Account.Name")
+            segment = _field(row, settings.salesforce_contact_segment_field)
         return CrmRecord(
-            external_id=str(row["Id"]), company=str(row.get("Company") or name),
-            segment=str(row.get(settings.salesforce_segment_field) or ""),
+            external_id=str(row["Id"]), company=str(company or name),
+            segment=str(segment or ""),
             owner_email=str(owner.get("Email") or "") if isinstance(owner, dict) else "",
             engaged_at=min(engaged) if engaged else None,
             modified_at=_parse_time(row.get("LastModifiedDate")) or datetime.now(UTC),
             contact_name=name, contact_email=row.get("Email") or None,
-            content=tuple(dict.fromkeys(c for c in found if c)))
+            content=content_ids(self.strategy, content))
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -212,6 +230,7 @@ class SalesforceConnector:
         retaken = action.extra.get("retaken") == "1"
         when = (action.at or datetime.now(UTC)).astimezone(UTC).date().isoformat()
         lead_id = action.external_id
+        sobject = "Contact" if lead_id.startswith(CONTACT_PREFIX) else "Lead"
         if action.kind == "owner":
             email = _soql_text(action.owner_email or "")
             users = await self._call("user query", lambda sf: sf.query(
@@ -221,10 +240,14 @@ class SalesforceConnector:
                                f"{action.owner_email!r}: reassign to someone who has one",
                                transient=False)
             user_id = users["records"][0]["Id"]
-            await self._call("lead update", lambda sf: _sobject(sf, "Lead").update(
+            await self._call(f"{sobject.lower()} update", lambda sf: _sobject(sf, sobject).update(
                 lead_id, {"OwnerId": user_id}))
             return f"owner:{user_id}"
-        if action.kind == "disqualify":
+        if action.kind == "disqualify" and sobject == "Contact":
+            # A Contact has no Lead Status (it may well be a customer's person): its record is
+            # left as it is, and the disqualification and its reason are logged on it as a Task
+            subject, body = "Contact disqualified as a lead (alignbot)", f"Disqualified: {action.note}"
+        elif action.kind == "disqualify":
             fields = {"Status": self.settings.salesforce_disqualified_status}
             if self.settings.salesforce_reason_field:
                 fields[self.settings.salesforce_reason_field] = action.note[:255]

@@ -52,8 +52,11 @@ class SyncReport:
         lines += [f"  {external_id}: {reason}" for external_id, reason in self.rejected[:limit]]
         if len(self.rejected) > limit:
             lines.append(f"  ... and {len(self.rejected) - limit} more")
-        if self.error:
-            lines.append(f"Stopped: {self.error}. The next run resumes where this one stopped.")
+        error = (self.error or "").rstrip(".")  # a CRM's message may end with its own period
+        if error and self.pages:
+            lines.append(f"Stopped: {error}. The next run resumes where this one stopped.")
+        elif error:  # nothing was read (not set up, a login refused): nothing to resume
+            lines.append(f"Stopped: {error}.")
         return "\n".join(lines)
 
 

@@ -13,7 +13,10 @@ Accepted forms (case-insensitive, extra spaces tolerated, an optional "at" befor
   ``last fri of month 16:00`` (1st to 4th, or last);
 - a standard 5-field cron expression: ``0 9 * * 1-5`` (minute hour day-of-month month
   day-of-week; day-of-week 0 and 7 are Sunday, as in crontab(5); when both day fields are
-  restricted a day matching either fires, as in Vixie cron).
+  restricted a day matching either fires, as in Vixie cron);
+- a short interval, for jobs such as the lead sync: ``every 15m``, ``every 30 minutes``,
+  ``every hour``, ``every 2h`` - read as the cron ``*/15 * * * *`` or ``0 */2 * * *`` (the
+  interval divides an hour or a day, so the runs stay on the clock's marks).
 
 Daylight saving (wall-clock semantics):
 
@@ -536,6 +539,8 @@ def parse_when(text: str, anchor_date: date | None = None) -> Recurrence:
         raise WhenError(f"the schedule needs a when, e.g. {EXAMPLE_DAYS} or {EXAMPLE_CRON}")
     if _CRON_START.match(normal.split()[0]):  # a time of day has ':' or am/pm; cron has neither
         return parse_cron(normal)
+    if every := _EVERY.match(normal):
+        return parse_cron(_every_as_cron(every))
     every_weeks, rest = _split_interval(normal)
     if re.search(r"\bmonth\b", rest):
         if every_weeks != 1:
@@ -544,6 +549,23 @@ def parse_when(text: str, anchor_date: date | None = None) -> Recurrence:
             )
         return _parse_monthly(rest)
     return _parse_weekly(rest, every_weeks, anchor_date)
+
+
+_EVERY = re.compile(r"^every\s*(\d+)?\s*(m|mins?|minutes?|h|hrs?|hours?)$")
+
+
+def _every_as_cron(match: re.Match[str]) -> str:
+    """"every 15m" as "*/15 * * * *", "every 2h" as "0 */2 * * *"."""
+    amount = int(match.group(1) or 1)
+    if match.group(2).startswith("m"):
+        if amount >= 60 or 60 % amount:
+            raise WhenError(f"every {amount} minutes does not divide an hour; use 5, 10, 15, 20"
+                            f" or 30 minutes, or a cron - e.g. {EXAMPLE_CRON}")
+        return f"*/{amount} * * * *"
+    if amount >= 24 or 24 % amount:
+        raise WhenError(f"every {amount} hours does not divide a day; use 1, 2, 3, 4, 6, 8 or 12"
+                        f" hours, or a cron - e.g. {EXAMPLE_CRON}")
+    return f"0 */{amount} * * *" if amount > 1 else "0 * * * *"
 
 
 def _normalise(text: str) -> str:

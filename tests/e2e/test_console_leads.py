@@ -1,5 +1,6 @@
 """The leads story in the real `alignbot console`: import examples/leads.csv, schedule nudges,
-advance the clock, press the buttons; and `alignbot leads import` as an operator runs it."""
+advance the clock, press the buttons; `alignbot leads import` as an operator runs it; and a
+HubSpot sync (a fake HubSpot on 127.0.0.1) with owners added by email, written back."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from bot.config import REPO_ROOT
 from tests.e2e.test_console_session import rows, run_console
+from tests.support.hubspot_api import TOKEN, fake_hubspot
 
 SCRIPT = (REPO_ROOT / "examples" / "console-leads.txt").read_text()
 START = "2026-03-02T14:00:00Z"  # Monday 09:00 in New York
@@ -52,3 +54,44 @@ def test_the_import_command_reports_bad_rows_and_a_reimport_changes_nothing(
     assert "leads.csv: 6 rows: 5 new, 0 updated, 0 unchanged, 1 with errors." in first.stdout
     assert "5 unchanged" in second.stdout
     assert rows(db_url, "select count(*) from leads") == [(5,)]
+
+
+HUBSPOT_SCRIPT = """/as Ada
+/align team add Ada admin
+/align team add Sam manager
+/align team add dana@example.com rep manager=Sam
+/align leads sync
+/as Dana
+/align leads mine
+/align lead touched Ledgerly Bank Group called Maya
+/align lead disqualify Bankhaus Global out of scope for us
+/as Ada
+/align status
+/quit
+"""
+
+
+def test_a_hubspot_sync_in_the_console_maps_owners_by_email_and_writes_back(
+        db_url: str, tmp_path: Path) -> None:
+    with fake_hubspot() as api:
+        api.owner("7", "dana@example.com")
+        for contact_id, company, segment, engaged in (
+                ("101", "Ledgerly Bank Group", "fintech", "2026-03-02T13:30:00Z"),
+                ("102", "Bankhaus Global", "Global tier-1 banks", "2026-03-02T13:40:00Z")):
+            api.contact(contact_id, company=company, hubspot_owner_id="7", lifecyclestage="lead",
+                        industry=segment, hs_lastmodifieddate="1772452800000",
+                        recent_conversion_date=engaged)
+        result = run_console(db_url, HUBSPOT_SCRIPT, tmp_path, ALIGNBOT_CONSOLE_START=START,
+                             HUBSPOT_ACCESS_TOKEN=TOKEN, ALIGNBOT_HUBSPOT_BASE_URL=api.base_url)
+        out = result.stdout
+        assert result.returncode == 0 and "Traceback" not in out + result.stderr, result.stderr
+        assert "Added Dana as rep, reporting to Sam" in out  # named from the email
+        assert "hubspot: 1 page(s) read; 2 new" in out, out
+        assert "Logged a touch on Ledgerly Bank Group" in out, out
+        assert "Disqualified Bankhaus Global" in out, out
+        assert "hubspot: last run" in out
+        (task,) = api.tasks.values()
+        assert "called Maya" in task["properties"]["hs_task_body"]
+        assert api.contacts["102"]["hs_lead_status"] == "UNQUALIFIED"
+        (note,) = api.notes.values()
+        assert "out of scope for us" in note["properties"]["hs_note_body"]

@@ -10,7 +10,13 @@ It answers what the client sends, shaped after HubSpot's public API reference (C
   `POST /crm/v3/objects/{tasks,notes}/search` for the marker search;
 - `PATCH /crm/v3/objects/contacts/{id}` - properties, 200 with the object, 404 for an unknown id.
 
-Every request needs `Authorization: Bearer <token>` (401 otherwise). Failures are scripted per
+Every request needs `Authorization: Bearer <token>` (401 otherwise). `limit(...)` turns on
+HubSpot's rate limits, counted on the test's clock: a rolling window of `per_window` requests
+per `interval_ms` and a daily budget, reported on every answer except searches'
+(`X-HubSpot-RateLimit-Max/-Remaining/-Interval-Milliseconds/-Daily/-Daily-Remaining`, as
+HubSpot's usage guidelines list them), searches limited to `search_per_second`; a request over
+a limit gets HubSpot's 429 (`policyName` TEN_SECONDLY_ROLLING, SECONDLY or DAILY) and is
+counted in `throttled`. Failures are scripted per
 path: `server.fail("/crm/v3/objects/tasks", 429, {"Retry-After": "2"})` makes the next
 matching request fail once with HubSpot's error body (`skip=n`: the one after n more;
 `after_processing`: the work is done, then the error is answered - a lost answer). Every request is recorded.
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +57,49 @@ class Failure:
 
 
 @dataclass
+class Limits:
+    """HubSpot's rate limits as the fake enforces them, on the test's clock (seconds)."""
+
+    now: Callable[[], float]
+    per_window: int
+    interval_ms: int = 10_000
+    daily: int = 250_000
+    daily_used: int = 0
+    search_per_second: int = 5
+    calls: list[float] = field(default_factory=list)  # times of non-search requests
+    searches: list[float] = field(default_factory=list)
+
+    def admit(self, search: bool) -> tuple[str | None, dict[str, str]]:
+        """The 429 policy this request breaks (None: admitted), and the headers to answer."""
+        now = self.now()
+        if self.daily_used >= self.daily:
+            return "DAILY", self.headers(now)
+        if search:
+            recent = [t for t in self.searches if t > now - 1.0]
+            if len(recent) >= self.search_per_second:
+                return "SECONDLY", {}
+            self.searches.append(now)
+            self.daily_used += 1
+            return None, {}  # the search endpoints send no rate limit headers
+        if len(self.in_window(now)) >= self.per_window:
+            return "TEN_SECONDLY_ROLLING", self.headers(now)
+        self.calls.append(now)
+        self.daily_used += 1
+        return None, self.headers(now)
+
+    def in_window(self, now: float) -> list[float]:
+        return [t for t in self.calls if t > now - self.interval_ms / 1000]
+
+    def headers(self, now: float) -> dict[str, str]:
+        return {"X-HubSpot-RateLimit-Interval-Milliseconds": str(self.interval_ms),
+                "X-HubSpot-RateLimit-Max": str(self.per_window),
+                "X-HubSpot-RateLimit-Remaining": str(max(0, self.per_window
+                                                         - len(self.in_window(now)))),
+                "X-HubSpot-RateLimit-Daily": str(self.daily),
+                "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, self.daily - self.daily_used))}
+
+
+@dataclass
 class FakeHubSpot:
     """The server's state; tests add contacts and owners and read what was written."""
 
@@ -61,6 +110,8 @@ class FakeHubSpot:
     requests: list[Request] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     base_url: str = ""
+    limits: Limits | None = None
+    throttled: list[str] = field(default_factory=list)  # paths answered 429 by `limits`
     _ids: int = 1000
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -78,6 +129,11 @@ class FakeHubSpot:
         self.failures += [Failure(path, status, headers or {}, method, after_processing, skip)
                           for _ in range(times)]
 
+    def limit(self, now: Callable[[], float], per_window: int, *, daily: int = 250_000,
+              daily_used: int = 0) -> Limits:
+        self.limits = Limits(now, per_window, daily=daily, daily_used=daily_used)
+        return self.limits
+
     def calls(self, method: str, prefix: str) -> list[Request]:
         return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
 
@@ -91,7 +147,7 @@ def _matches(props: dict[str, str], flt: dict[str, Any]) -> bool:
     name, op = flt["propertyName"], flt["operator"]
     value = props.get(name)
     if op == "EQ":
-        return value == flt["value"]
+        return bool(value == flt["value"])
     if op == "IN":
         return value in flt["values"]
     if op == "GTE":
@@ -112,8 +168,12 @@ def _search(items: dict[str, dict[str, Any]], body: dict[str, Any], base: str,
     found = [(i, p) for i, p in items.items()
              if any(all(_matches(p, f) for f in g["filters"]) for g in groups)]
     for sort in body.get("sorts") or []:
-        key = sort["propertyName"] if isinstance(sort, dict) else sort
-        found.sort(key=lambda item, k=key: int(item[1].get(k) or 0))
+        key: str = sort["propertyName"] if isinstance(sort, dict) else sort
+
+        def by_key(item: tuple[str, dict[str, Any]], k: str = key) -> int:
+            return int(item[1].get(k) or 0)
+
+        found.sort(key=by_key)
     limit, start = int(body.get("limit") or 10), int(body.get("after") or 0)
     page = found[start:start + limit]
     wanted = body.get("properties")
@@ -155,6 +215,16 @@ def _handler(state: FakeHubSpot) -> type[BaseHTTPRequestHandler]:
                                           dict(self.headers)))
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                 return self._error(401, "Authentication credentials not found.", "INVALID_AUTHENTICATION")
+            rate: dict[str, str] = {}
+            if state.limits is not None:
+                policy, rate = state.limits.admit(url.path.endswith("/search"))
+                if policy is not None:
+                    state.throttled.append(url.path)
+                    return self._answer(429, {
+                        "status": "error", "message": "You have reached your "
+                        + ("daily" if policy == "DAILY" else "secondly") + " limit.",
+                        "errorType": "RATE_LIMIT", "correlationId": "c0ffee",
+                        "policyName": policy}, rate)
             failure = next((f for f in state.failures if url.path == f.path
                             and (f.method is None or f.method == method)), None)
             if failure is not None and failure.skip:
@@ -167,7 +237,7 @@ def _handler(state: FakeHubSpot) -> type[BaseHTTPRequestHandler]:
             status, answer = self._route(method, url.path, url.query, body)
             if failure is not None:
                 return self._fail(failure)
-            self._answer(status, answer)
+            self._answer(status, answer, rate)
 
         def _fail(self, failure: Failure) -> None:
             category = "RATE_LIMITS" if failure.status == 429 else "INTERNAL_ERROR"

@@ -5,16 +5,25 @@ It answers what the client sends, shaped after Salesforce's public SOAP and REST
 - `POST /services/Soap/u/{version}` - the SOAP `login` (username, password + security token);
   a `loginResponse` with `sessionId` and `serverUrl` pointing back here, or a SOAP fault
   `INVALID_LOGIN`;
+- `POST /services/oauth2/token` - the OAuth 2.0 JWT bearer flow: a form with `grant_type`
+  `urn:ietf:params:oauth:grant-type:jwt-bearer` and an `assertion` whose RS256 signature is
+  verified with `jwt_public_key` (and its `iss` = `consumer_key`, `sub` = the username, `aud` =
+  `audience`, an `exp` not passed); `{"access_token", "instance_url", ...}` pointing back here,
+  or 400 `{"error": "invalid_grant", "error_description": ...}` as Salesforce answers;
 - `GET /services/data/v{version}/query/?q=SOQL` - the Lead query the connector builds (the
   `LastModifiedDate >=`, `Status IN (...)` and `IsConverted` conditions are applied, rows ordered
   by LastModifiedDate), `{"totalSize", "done", "records", "nextRecordsUrl"}` pages of `page_size`;
   `GET .../query/<locator>-<offset>` for the next page; the User and Task queries;
 - `POST .../sobjects/Task/` (201 `{"id", "success", "errors"}`), `PATCH .../sobjects/Lead/<id>`
-  (204; 404 NOT_FOUND for an unknown id).
+  and `.../sobjects/Contact/<id>` (204; 404 NOT_FOUND for an unknown id; a Contact has no
+  Status: 400 INVALID_FIELD);
+- the Contact query (`FROM Contact`), with the `Account` relationship of each Contact; a Lead-only
+  field in it (Company, Status, Industry, IsConverted) gets 400 INVALID_FIELD.
 
 Every REST request needs `Authorization: Bearer <session id>`; `expire()` makes the current
 session invalid (401 INVALID_SESSION_ID, as Salesforce answers), `fail(path, status, code)` makes
-the next request to a path fail once with Salesforce's error list. Requests are recorded.
+the next request to a path fail once with Salesforce's error list (`skip=n`: the one after n
+more), `refuse_sessions` answers every REST request 401. Requests are recorded.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+import jwt
 import trustme
 
 USERNAME, PASSWORD, TOKEN = "bot@example.com", "pw", "tok"
@@ -41,11 +51,18 @@ VERSION = "59.0"
 @dataclass
 class FakeSalesforce:
     leads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: dict[str, str] = field(default_factory=dict)  # id -> email
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
-    failures: list[tuple[str, int, str, bool]] = field(default_factory=list)
+    failures: list[list[Any]] = field(default_factory=list)  # path, status, code, after, skip
     logins: int = 0
+    jwt_public_key: bytes = b""
+    consumer_key: str = "3MVG9fake.consumer.key"
+    audience: str = "https://login.salesforce.com"
+    assertions: list[dict[str, Any]] = field(default_factory=list)  # verified JWT claims
+    refuse_sessions: bool = False
     page_size: int = 2
     base_url: str = ""
     ca_file: str = ""
@@ -55,37 +72,75 @@ class FakeSalesforce:
     def lead(self, lead_id: str, **fields: Any) -> None:
         self.leads[lead_id] = {"Id": lead_id, "IsConverted": False, **fields}
 
+    def contact(self, contact_id: str, **fields: Any) -> None:
+        self.contacts[contact_id] = {"Id": contact_id, **fields}
+
+    def account(self, account_id: str, **fields: Any) -> None:
+        self.accounts[account_id] = {"Id": account_id, **fields}
+
     def user(self, user_id: str, email: str) -> None:
         self.users[user_id] = email
 
     def expire(self) -> None:
         self._session = ""
 
-    def fail(self, path_part: str, status: int, code: str, after_processing: bool = False) -> None:
+    def fail(self, path_part: str, status: int, code: str, after_processing: bool = False,
+             skip: int = 0) -> None:
         """The next request whose path contains `path_part` fails once (`after_processing`: it
-        is carried out first, and its answer lost)."""
-        self.failures.append((path_part, status, code, after_processing))
+        is carried out first, and its answer lost; `skip`: that many matching requests first
+        go through)."""
+        self.failures.append([path_part, status, code, after_processing, skip])
+
+    def _new_session(self) -> str:
+        self.logins += 1
+        self._session = f"00Dfake!session{self.logins}"
+        return self._session
 
     def queries(self) -> list[str]:
         return [body for method, path, body in self.requests
                 if method == "GET" and "/query" in path and isinstance(body, str)]
 
 
-def _owner(state: FakeSalesforce, row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k not in ("OwnerId", "IsConverted")}
+def _row(state: FakeSalesforce, sobject: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A record as the REST query answers it: relationships (Owner, a Contact's Account) as
+    nested records."""
+    out = {k: v for k, v in row.items() if k not in ("OwnerId", "IsConverted", "AccountId")}
     out["Owner"] = {"attributes": {"type": "User"}, "Email": state.users.get(row.get("OwnerId", ""))}
-    out["attributes"] = {"type": "Lead", "url": f"/services/data/v{VERSION}/sobjects/Lead/{row['Id']}"}
+    if sobject == "Contact":
+        account = state.accounts.get(row.get("AccountId", ""))
+        out["AccountId"] = row.get("AccountId")
+        out["Account"] = {"attributes": {"type": "Account"}, **{
+            k: v for k, v in account.items() if k != "Id"}} if account else None
+    out["attributes"] = {"type": sobject,
+                         "url": f"/services/data/v{VERSION}/sobjects/{sobject}/{row['Id']}"}
     return out
 
 
-def _lead_query(state: FakeSalesforce, soql: str) -> list[dict[str, Any]]:
+LEAD_ONLY_FIELDS = ("Company", "Status", "Industry", "IsConverted")
+
+
+def _lead_only_field(soql: str) -> str | None:
+    """A Lead field a Contact query names (Contacts have none of these)."""
+    found = re.match(r"SELECT (.*) FROM Contact WHERE (.*)", soql)
+    if not found:
+        return None
+    names = re.findall(r"[\w.]+", found.group(1) + " " + found.group(2))
+    return next((n for n in names if n in LEAD_ONLY_FIELDS), None)
+
+
+def _record_query(state: FakeSalesforce, soql: str) -> list[dict[str, Any]]:
+    sobject = re.search(r" FROM (\w+) ", soql)
+    assert sobject and sobject.group(1) in ("Lead", "Contact"), soql
+    records = state.leads if sobject.group(1) == "Lead" else state.contacts
     since = re.search(r"LastModifiedDate >= (\S+)", soql)
     statuses = re.search(r"Status IN \(([^)]*)\)", soql)
     wanted = re.findall(r"'((?:[^'\\]|\\.)*)'", statuses.group(1)) if statuses else None
-    rows = [r for r in state.leads.values() if not r.get("IsConverted")
+    converted = "IsConverted = false" in soql
+    rows = [r for r in records.values() if not (converted and r.get("IsConverted"))
             and (since is None or r["LastModifiedDate"][:19] >= since.group(1)[:19])
             and (wanted is None or r.get("Status") in wanted)]
-    return [_owner(state, r) for r in sorted(rows, key=lambda r: r["LastModifiedDate"])]
+    return [_row(state, sobject.group(1), r)
+            for r in sorted(rows, key=lambda r: r["LastModifiedDate"])]
 
 
 def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
@@ -114,6 +169,8 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
             raw = self._body()
             if url.path.startswith("/services/Soap/u/"):
                 return self._login(raw.decode())
+            if url.path == "/services/oauth2/token":
+                return self._token(parse_qs(raw.decode()))
             self._rest("POST", url, json.loads(raw) if raw else None)
 
         def do_GET(self) -> None:
@@ -138,8 +195,7 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
                          " password, security token; or user locked out.</sf:exceptionMessage>"
                          "</sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>")
                 return self._send(500, fault.encode(), "text/xml")
-            state.logins += 1
-            state._session = f"00Dfake!session{state.logins}"
+            state._new_session()
             server = f"{state.base_url}/services/Soap/u/{VERSION}/00Dfake"
             ok = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope xmlns:soapenv="
                   "\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns=\"urn:partner.soap.sforce.com\">"
@@ -150,14 +206,42 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
                   "</soapenv:Envelope>")
             self._send(200, ok.encode(), "text/xml")
 
+        def _token(self, form: dict[str, list[str]]) -> None:
+            state.requests.append(("POST", "token", form.get("grant_type", [""])[0]))
+            if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"]:
+                return self._send(400, {"error": "unsupported_grant_type",
+                                        "error_description": "grant type not supported"})
+            try:
+                claims = jwt.decode(form.get("assertion", [""])[0], state.jwt_public_key,
+                                    algorithms=["RS256"], audience=state.audience,
+                                    options={"require": ["iss", "sub", "aud", "exp"]})
+            except (jwt.PyJWTError, ValueError) as exc:
+                return self._send(400, {"error": "invalid_grant",
+                                        "error_description": f"invalid assertion: {exc}"})
+            if claims["iss"] != state.consumer_key:
+                return self._send(400, {"error": "invalid_client_id",
+                                        "error_description": "client identifier invalid"})
+            if claims["sub"] != USERNAME:
+                return self._send(400, {"error": "invalid_grant",
+                                        "error_description": "user hasn't approved this consumer"})
+            state.assertions.append(claims)
+            self._send(200, {"access_token": state._new_session(), "instance_url": state.base_url,
+                             "id": f"{state.base_url}/id/00Dfake/005fake", "token_type": "Bearer",
+                             "scope": "api", "issued_at": "1772458200000",
+                             "signature": "c2lnbmF0dXJl"})
+
         def _rest(self, method: str, url: Any, body: Any) -> None:
             path = url.path
             query = parse_qs(url.query)
             soql = unquote(query["q"][0]) if "q" in query else None
             state.requests.append((method, path, soql if soql is not None else body))
-            if not state._session or self.headers.get("Authorization") != f"Bearer {state._session}":
+            if (state.refuse_sessions or not state._session
+                    or self.headers.get("Authorization") != f"Bearer {state._session}"):
                 return self._error(401, "INVALID_SESSION_ID", "Session expired or invalid")
             failure = next((f for f in state.failures if f[0] in path), None)
+            if failure is not None and failure[4]:
+                failure[4] -= 1
+                failure = None
             if failure is not None:
                 state.failures.remove(failure)
                 if failure[3]:  # carry it out, then lose the answer
@@ -169,19 +253,27 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
         def _route(self, method: str, path: str, soql: str | None, body: Any) -> tuple[int, Any]:
             base = f"/services/data/v{VERSION}"
             if method == "GET" and path.startswith(f"{base}/query"):
+                if soql and (wrong := _lead_only_field(soql)):  # as Salesforce refuses them
+                    return 400, [{"message": f"No such column '{wrong}' on entity 'Contact'.",
+                                  "errorCode": "INVALID_FIELD"}]
                 return 200, self._query(path, soql)
             if method == "POST" and path == f"{base}/sobjects/Task/":
                 state._ids += 1
                 task_id = f"00T{state._ids:015d}"
                 state.tasks[task_id] = body
                 return 201, {"id": task_id, "success": True, "errors": []}
-            if method == "PATCH" and path.startswith(f"{base}/sobjects/Lead/"):
-                lead_id = path.rstrip("/").rsplit("/", 1)[1]
-                if lead_id not in state.leads:
-                    return 404, [{"message": "The requested resource does not exist",
-                                  "errorCode": "NOT_FOUND"}]
-                state.leads[lead_id].update(body)
-                return 204, None
+            for sobject, records in (("Lead", state.leads), ("Contact", state.contacts)):
+                if method == "PATCH" and path.startswith(f"{base}/sobjects/{sobject}/"):
+                    record_id = path.rstrip("/").rsplit("/", 1)[1]
+                    if record_id not in records:
+                        return 404, [{"message": "The requested resource does not exist",
+                                      "errorCode": "NOT_FOUND"}]
+                    unknown = [k for k in body if sobject == "Contact" and k == "Status"]
+                    if unknown:
+                        return 400, [{"message": f"No such column '{unknown[0]}' on sobject of"
+                                      " type Contact", "errorCode": "INVALID_FIELD"}]
+                    records[record_id].update(body)
+                    return 204, None
             return 404, [{"message": f"no route {method} {path}", "errorCode": "NOT_FOUND"}]
 
         def _query(self, path: str, soql: str | None) -> dict[str, Any]:
@@ -199,7 +291,7 @@ def _handler(state: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
             elif " FROM Task " in soql:
                 rows = [{"Id": i, "Description": t.get("Description")} for i, t in state.tasks.items()]
             else:
-                rows = _lead_query(state, soql)
+                rows = _record_query(state, soql)
             page = rows[start:start + state.page_size]
             answer: dict[str, Any] = {"totalSize": len(rows), "done": True, "records": page}
             if start + state.page_size < len(rows):

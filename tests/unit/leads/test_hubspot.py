@@ -2,13 +2,15 @@
 127.0.0.1 (tests/support/hubspot_api.py). The sync is incremental (cursor, paging, resumes after
 a failure without importing anything twice), owners map by email, segments by the strategy's
 names and aliases; reps' Done / Disqualify / reassignment are written back once through the
-outbox, Snooze writes nothing; 429s are waited out or end the run."""
+outbox, Snooze writes nothing; 429s are waited out or end the run; HubSpot's rate limit headers
+slow the calls down before a limit is reached (on an injected clock: nothing really sleeps)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.clock import ManualClock
 from bot.core import BotCore
+from bot.leads.crm import CrmError, WriteBack
 from bot.leads.hubspot import HubSpotConnector
 from bot.leads.sync import LeadSync
 from bot.leads.sync_job import sync_sources
@@ -65,6 +68,7 @@ def hubspot(core: BotCore) -> Iterator[FakeHubSpot]:
         settings.hubspot_access_token = SecretStr(TOKEN)
         settings.hubspot_base_url = api.base_url
         settings.crm_page_size = 2
+        settings.hubspot_searches_per_second = 0  # real time here; the pace tests use a fake clock
         yield api
 
 
@@ -214,6 +218,8 @@ async def test_leads_sync_without_a_token_says_how_to_set_it_up(core: BotCore,
     await setup_team(core)
     reply = await say(core, "ada", "/align leads sync")
     assert "set HUBSPOT_ACCESS_TOKEN" in reply
+    named = await say(core, "ada", "/align leads sync hubspot")
+    assert "set HUBSPOT_ACCESS_TOKEN" in named and "resumes" not in named  # nothing to resume
     assert "for admins" in await say(core, "dana", "/align leads sync")
 
 
@@ -221,7 +227,7 @@ async def test_the_leads_sync_schedule_runs_every_quarter_hour_weekends_included
         core: BotCore, hubspot: FakeHubSpot, clock: ManualClock) -> None:
     await setup_team(core)
     clock.set(datetime(2026, 3, 7, 16, 0, tzinfo=UTC))  # a Saturday: nobody's working day
-    reply = await say(core, "ada", '/align schedule add leads-sync "*/15 * * * *"')
+    reply = await say(core, "ada", '/align schedule add leads-sync "every 15m"')
     assert "leads-sync" in reply and "for Ada" in reply, reply
     await core.advance(timedelta(minutes=15))
     assert set(await leads(core)) == {"101", "102"}  # a sync is not a message: no days off
@@ -290,3 +296,80 @@ async def test_a_sync_longer_than_the_search_cap_starts_a_new_query_from_the_new
     assert second.get("after") is None  # a new query, not page 2 of the first
     assert second["filterGroups"][0]["filters"][0]["value"] == ms(  # type: ignore[index]
         "2026-03-02T12:01:00+00:00")
+
+
+class Ticks:
+    """A monotonic clock that moves only when the code under test sleeps on it."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(round(seconds, 3))
+        self.t += seconds
+
+
+def paced(core: BotCore, ticks: Ticks) -> HubSpotConnector:
+    return HubSpotConnector(core.ctx.settings, core.ctx.strategy, sleep=ticks.sleep,
+                            monotonic=ticks)
+
+
+async def test_writes_slow_down_before_the_ten_second_limit_and_never_get_a_429(
+        core: BotCore, hubspot: FakeHubSpot) -> None:
+    ticks = Ticks()
+    hubspot.limit(ticks, per_window=5)  # 5 calls per rolling 10 s, reported in the headers
+    crm = paced(core, ticks)
+    for n in range(12):
+        await crm.write(WriteBack("touch", "101", note=f"call {n}", extra={"key": f"k{n}"}))
+
+    assert len(hubspot.tasks) == 12 and hubspot.throttled == []
+    # one call of each window kept in reserve (10%, at least one): 4 calls, then the window
+    # is waited out (from the answer that left 1), three times over
+    assert ticks.waits == [10.0, 10.0]
+
+
+async def test_searches_are_spaced_under_hubspots_per_second_search_limit(
+        core: BotCore, hubspot: FakeHubSpot) -> None:
+    ticks = Ticks()
+    hubspot.limit(ticks, per_window=100)
+    for n in range(6, 10):
+        contact(hubspot, f"1{n:02d}", f"Company {n}", "1", f"2026-03-02T12:{n:02d}:00+00:00",
+                recent_conversion_date="2026-03-02T13:00:00Z")
+    core.ctx.settings.crm_page_size = 1
+    core.ctx.settings.hubspot_searches_per_second = 4
+    await setup_team(core)
+
+    report = await LeadSync(core.ctx, paced(core, ticks)).run()
+
+    assert report.error is None and report.pages == 8 and hubspot.throttled == []
+    assert hubspot.limits is not None
+    gaps = [b - a for a, b in pairwise(hubspot.limits.searches)]
+    assert len(gaps) == 7 and min(gaps) >= 0.25  # 4 a second; HubSpot refuses a 6th in one
+
+
+async def test_the_sync_stops_before_the_daily_limit_and_leaves_the_rest_to_write_backs(
+        core: BotCore, hubspot: FakeHubSpot) -> None:
+    ticks = Ticks()
+    limits = hubspot.limit(ticks, per_window=100, daily=100, daily_used=89)
+    await setup_team(core)
+
+    stopped = await LeadSync(core.ctx, paced(core, ticks)).run()
+
+    # page 1: a search and the owners (whose answer says 9 of 100 left, under the 10% reserve)
+    assert stopped.error is not None and "daily API limit is nearly used up (9 of 100" in stopped.error
+    assert stopped.created == 2 and len(searches(hubspot)) == 1 and hubspot.throttled == []
+    async with core.ctx.db.session() as session:
+        state = await session.get(CrmSync, "hubspot")
+        assert state is not None and json.loads(state.cursor or "{}")["after"] == "2"
+    crm = paced(core, ticks)
+    assert (await crm.write(WriteBack("touch", "101", extra={"key": "k"}))).startswith("task:")
+
+    limits.daily_used = limits.daily  # HubSpot's own daily 429: never waited out
+    with pytest.raises(CrmError, match="the account's daily API limit") as refused:
+        await crm.write(WriteBack("touch", "101", extra={"key": "k2"}))
+    assert refused.value.transient and refused.value.retry_after is None
+    assert ticks.waits == []

@@ -15,6 +15,7 @@ from bot.scheduling.when import (
     WeeklyRecurrence,
     WhenError,
     local_to_utc,
+    parse_cron,
     parse_time_of_day,
     parse_when,
 )
@@ -107,6 +108,26 @@ def test_a_description_reads_back_as_the_same_recurrence(text: str) -> None:
 )
 def test_each_form_parses_to_its_kind(text: str, kind: type[Recurrence]) -> None:
     assert isinstance(parse_when(text), kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "cron"),
+    [
+        ("every 15m", "*/15 * * * *"),
+        ("Every 30 minutes", "*/30 * * * *"),
+        ("every 5 min", "*/5 * * * *"),
+        ("every hour", "0 * * * *"),
+        ("every 2h", "0 */2 * * *"),
+    ],
+)
+def test_a_short_interval_reads_as_the_cron_it_means(text: str, cron: str) -> None:
+    assert parse_when(text) == parse_cron(cron)
+
+
+@pytest.mark.parametrize("text", ["every 7m", "every 90 minutes", "every 5h", "every 24h"])
+def test_an_interval_off_the_clocks_marks_is_refused_with_the_ones_that_work(text: str) -> None:
+    with pytest.raises(WhenError, match="does not divide"):
+        parse_when(text)
 
 
 @pytest.mark.parametrize(
