@@ -386,6 +386,9 @@ def _words_of(strategy: Strategy) -> frozenset[str]:
 
 
 def _add_task(tasks: TasksResult, task_id: str, evidence: Evidence) -> None:
+    """The task done, as a person said; and so not worked against in the same answer (the
+    evaluator's "against" reading of it was the very misreading corrected)."""
+    tasks.against = [a for a in tasks.against if not (a.kind == "task" and a.target == task_id)]
     if task_id in tasks.task_ids or any(m.task_id == task_id for m in tasks.matches):
         return
     tasks.matches.append(TaskMatch(task_id=task_id, confidence=0.9, evidence=evidence))

@@ -76,9 +76,12 @@ async def test_feedback_offers_not_right_prefilled_with_what_was_read(core: BotC
 
 async def test_a_correction_rejudges_the_answer_at_once(core: BotCore) -> None:
     await setup_team(core)
-    form = form_of(await answer_tasks(core, "dana", MISREAD))
-    assert form.fields[0].initial == ()  # nothing read
+    first = await answer_tasks(core, "dana", MISREAD)
+    assert "Works against our strategy" in first[-2].text  # "for two weeks": an open-ended trial?
+    form = form_of(first)
+    assert form.fields[0].initial == ()  # nothing read as done
     replies = await correct(core, "dana", form, tasks="proof_of_value", segments="")
+    assert "Works against" not in replies[1].text  # the person says it was the task itself
     assert "re-read your answer" in replies[0].text and "once your manager confirms" in replies[0].text
     assert "Run a scoped proof of value" in replies[1].text  # the corrected feedback
     assert form_of(replies[1:]).fields[0].initial == ("proof_of_value",)  # can be corrected again
