@@ -22,6 +22,7 @@ import ast
 import fnmatch
 import hashlib
 import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cosmic_ray.work_db import WorkDB, use_db
-from cosmic_ray.work_item import TestOutcome, WorkResult
+from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tools" / "mutation.toml"
@@ -48,6 +49,20 @@ class Equivalent:
     why: str
 
 
+@dataclass(frozen=True)
+class Target:
+    """One module and how to judge its mutants: the tests (files or folders), extra pytest
+    arguments that narrow them (`-k "not postgres"`), and, for a module too big to run whole on
+    this machine, a sample: that many of its mutants drawn at random with a fixed seed, so the
+    same sample is drawn again until the code changes."""
+
+    module: str
+    tests: list[str]
+    args: str = ""
+    sample: int | None = None
+    seed: int = 25
+
+
 @dataclass
 class Tally:
     module: str
@@ -56,6 +71,7 @@ class Tally:
     equivalent: int = 0
     survivors: list[str] | None = None
     skipped: str | None = None  # why it was not measured
+    population: int | None = None  # all mutants of the module, when only a sample was run
 
     @property
     def rate(self) -> float | None:
@@ -63,18 +79,20 @@ class Tally:
         return 100.0 * self.killed / judged if judged else None
 
 
-def load() -> tuple[dict[str, list[str]], list[Equivalent]]:
+def load() -> tuple[dict[str, Target], list[Equivalent]]:
     data = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
-    modules = {name: list(entry["tests"]) for name, entry in data.get("modules", {}).items()}
+    modules = {name: Target(name, list(entry["tests"]), entry.get("args", ""),
+                            entry.get("sample"), entry.get("seed", 25))
+               for name, entry in data.get("modules", {}).items()}
     equivalents = [Equivalent(e["module"], e["operator"], e["line"].strip(), e["why"])
                    for e in data.get("equivalent", [])]
     return modules, equivalents
 
 
-def test_command(tests: list[str]) -> str:
+def test_command(target: Target) -> str:
     """One test process, stopping at the first failure: a mutant is killed by any failing test."""
     return (f"{sys.executable} -m pytest -x -q -p no:randomly -p no:cacheprovider -n 0 "
-            f"--timeout 300 {' '.join(tests)}")
+            f"--timeout 300 {target.args} {' '.join(target.tests)}")
 
 
 def uncommitted(module: str) -> bool:
@@ -83,10 +101,10 @@ def uncommitted(module: str) -> bool:
     return bool(status.stdout.strip())
 
 
-def baseline(tests: list[str]) -> float | None:
+def baseline(target: Target) -> float | None:
     """Seconds the unmutated tests take, or None when they fail (a mutant could not be judged)."""
     started = time.monotonic()
-    run = subprocess.run(test_command(tests), shell=True, cwd=ROOT, capture_output=True, text=True,
+    run = subprocess.run(test_command(target), shell=True, cwd=ROOT, capture_output=True, text=True,
                          check=False)
     if run.returncode != 0:
         print(run.stdout[-3000:], run.stderr[-2000:], sep="\n", file=sys.stderr)
@@ -94,13 +112,13 @@ def baseline(tests: list[str]) -> float | None:
     return time.monotonic() - started
 
 
-def session_config(module: str, tests: list[str], timeout: float) -> str:
+def session_config(target: Target, timeout: float) -> str:
     return "\n".join([
         "[cosmic-ray]",
-        f'module-path = "{module}"',
+        f'module-path = "{target.module}"',
         f"timeout = {timeout:.0f}",
         "excluded-modules = []",
-        f"test-command = '{test_command(tests)}'",
+        f"test-command = '{test_command(target)}'",
         "",
         "[cosmic-ray.distributor]",
         'name = "local"',
@@ -119,20 +137,36 @@ def forget_survivors(session: Path) -> int:
         return db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'").rowcount
 
 
-def mutate(module: str, tests: list[str], equivalents: list[Equivalent],
-           survivors_only: bool = False) -> Tally:
+def draw_sample(session: Path, target: Target) -> int:
+    """Mark all but `target.sample` of the pending mutants as skipped, the kept ones drawn with
+    `random.Random(target.seed)` from the mutants in order of position and operator (stable for
+    one source); returns how many mutants there were to draw from."""
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        pending = sorted(db.pending_work_items, key=lambda item: (
+            item.mutations[0].start_pos, item.mutations[0].operator_name,
+            item.mutations[0].occurrence))
+        if target.sample is not None and target.sample < len(pending):
+            kept = {item.job_id for item in random.Random(target.seed).sample(pending,
+                                                                              target.sample)}
+            db.set_multiple_results([i.job_id for i in pending if i.job_id not in kept], WorkResult(
+                output=None, test_outcome=None, diff=None, worker_outcome=WorkerOutcome.SKIPPED))
+    return len(pending)
+
+
+def mutate(target: Target, equivalents: list[Equivalent], survivors_only: bool = False) -> Tally:
+    module = target.module
     tally = Tally(module)
     if uncommitted(module):
         tally.skipped = "uncommitted changes (commit or stash them first)"
         return tally
-    took = baseline(tests)
+    took = baseline(target)
     if took is None:
         tally.skipped = "its tests fail without any mutant"
         return tally
     WORK.mkdir(exist_ok=True)
     stem = module.replace("/", "_").removesuffix(".py")
     config, session = WORK / f"{stem}.toml", WORK / f"{stem}.sqlite"
-    config.write_text(session_config(module, tests, max(60.0, 5 * took)), encoding="utf-8")
+    config.write_text(session_config(target, max(60.0, 5 * took)), encoding="utf-8")
     source = (ROOT / module).read_bytes()
     digest, seen = hashlib.sha256(source).hexdigest(), WORK / f"{stem}.sha256"
     if survivors_only and not (session.exists() and seen.exists() and seen.read_text() == digest):
@@ -144,6 +178,7 @@ def mutate(module: str, tests: list[str], equivalents: list[Equivalent],
         else:
             cosmic_ray("cosmic-ray", "init", str(config), str(session))
             cosmic_ray("cr-filter-pragma", str(session))  # lines marked `# pragma: no mutate`
+            (WORK / f"{stem}.population").write_text(str(draw_sample(session, target)))
             seen.write_text(digest)
         cosmic_ray("cosmic-ray", "exec", str(config), str(session))
     finally:
@@ -152,6 +187,8 @@ def mutate(module: str, tests: list[str], equivalents: list[Equivalent],
     lines = text_of_module.splitlines()
     in_signature = signature_annotations(text_of_module)
     tally.survivors = []
+    if target.sample is not None:
+        tally.population = int((WORK / f"{stem}.population").read_text())
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item, result in db.completed_work_items:
             if result.worker_outcome == "skipped":
@@ -206,7 +243,8 @@ def _killed(result: WorkResult) -> bool:
 
 def report(tallies: list[Tally]) -> bool:
     """Print the table; whether every measured module reached the target."""
-    print(f"\n{'module':<34} {'mutants':>7} {'killed':>6} {'equiv':>5} {'rate':>6}")
+    print(f"\n{'module':<34} {'mutants':>7} {'killed':>6} {'equiv':>5} {'survived':>8} "
+          f"{'rate':>6}  sample")
     ok = True
     for t in tallies:
         if t.skipped:
@@ -215,7 +253,10 @@ def report(tallies: list[Tally]) -> bool:
             continue
         rate = t.rate
         shown = "-" if rate is None else f"{rate:.1f}%"
-        print(f"{t.module:<34} {t.mutants:>7} {t.killed:>6} {t.equivalent:>5} {shown:>6}")
+        sample = "all" if t.population is None else f"{t.mutants} of {t.population}"
+        survived = t.mutants - t.killed - t.equivalent
+        print(f"{t.module:<34} {t.mutants:>7} {t.killed:>6} {t.equivalent:>5} {survived:>8} "
+              f"{shown:>6}  {sample}")
         ok &= rate is None or rate >= TARGET
     survivors = [s for t in tallies for s in (t.survivors or [])]
     WORK.mkdir(exist_ok=True)
@@ -239,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"not in tools/mutation.toml: {', '.join(unknown)}")
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")  # no stale .pyc of a mutant
-    tallies = [mutate(m, modules[m], equivalents, args.survivors) for m in chosen]
+    tallies = [mutate(modules[m], equivalents, args.survivors) for m in chosen]
     return 0 if report(tallies) else 1
 
 
