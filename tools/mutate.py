@@ -134,17 +134,28 @@ def forget_survivors(session: Path) -> int:
     """Drop the results of the mutants that survived (stored by enum name), so `cosmic-ray
     exec` runs them again (after new tests were written); returns how many."""
     with sqlite3.connect(session) as db:
-        return db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'").rowcount
+        return db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'"
+                          " AND worker_outcome != 'SKIPPED'"
+                          " AND coalesce(output, '') NOT LIKE 'not run:%'").rowcount
 
 
-def draw_sample(session: Path, target: Target) -> int:
-    """Mark all but `target.sample` of the pending mutants as skipped, the kept ones drawn with
-    `random.Random(target.seed)` from the mutants in order of position and operator (stable for
-    one source); returns how many mutants there were to draw from."""
+def draw_sample(session: Path, target: Target, in_signature: Callable[[tuple[int, int]], bool]
+                ) -> int:
+    """Set aside the mutants of function annotations without running them (equivalent by
+    construction; left out altogether from a sample), then mark all but `target.sample` of the
+    other pending mutants as skipped, the kept ones drawn with `random.Random(target.seed)` from
+    the mutants in order of position and operator (stable for one source); returns how many
+    mutants there were to draw from."""
     with use_db(str(session), WorkDB.Mode.open) as db:
         pending = sorted(db.pending_work_items, key=lambda item: (
             item.mutations[0].start_pos, item.mutations[0].operator_name,
             item.mutations[0].occurrence))
+        notes = [i.job_id for i in pending if in_signature(i.mutations[0].start_pos)]
+        pending = [i for i in pending if i.job_id not in set(notes)]
+        db.set_multiple_results(notes, WorkResult(
+            output="not run: a function annotation", test_outcome=TestOutcome.SURVIVED, diff=None,
+            worker_outcome=WorkerOutcome.SKIPPED if target.sample is not None
+            else WorkerOutcome.NORMAL))
         if target.sample is not None and target.sample < len(pending):
             kept = {item.job_id for item in random.Random(target.seed).sample(pending,
                                                                               target.sample)}
@@ -178,7 +189,8 @@ def mutate(target: Target, equivalents: list[Equivalent], survivors_only: bool =
         else:
             cosmic_ray("cosmic-ray", "init", str(config), str(session))
             cosmic_ray("cr-filter-pragma", str(session))  # lines marked `# pragma: no mutate`
-            (WORK / f"{stem}.population").write_text(str(draw_sample(session, target)))
+            drawn_from = draw_sample(session, target, signature_annotations(source.decode()))
+            (WORK / f"{stem}.population").write_text(str(drawn_from))
             seen.write_text(digest)
         cosmic_ray("cosmic-ray", "exec", str(config), str(session))
     finally:
