@@ -187,7 +187,7 @@ def mutate(target: Target, equivalents: list[Equivalent], survivors_only: bool =
         if survivors_only:
             print(f"{module}: running the {forget_survivors(session)} survivors again")
         else:
-            cosmic_ray("cosmic-ray", "init", str(config), str(session))
+            cosmic_ray("cosmic-ray", "init", "--force", str(config), str(session))  # a fresh run
             cosmic_ray("cr-filter-pragma", str(session))  # lines marked `# pragma: no mutate`
             drawn_from = draw_sample(session, target, signature_annotations(source.decode()))
             (WORK / f"{stem}.population").write_text(str(drawn_from))
