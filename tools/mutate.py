@@ -21,15 +21,17 @@ import argparse
 import ast
 import fnmatch
 import hashlib
+import json
 import os
 import random
+import shlex
 import sqlite3
 import subprocess
 import sys
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cosmic_ray.work_db import WorkDB, use_db
@@ -54,13 +56,17 @@ class Target:
     """One module and how to judge its mutants: the tests (files or folders), extra pytest
     arguments that narrow them (`-k "not postgres"`), and, for a module too big to run whole on
     this machine, a sample: that many of its mutants drawn at random with a fixed seed, so the
-    same sample is drawn again until the code changes."""
+    same sample is drawn again until the code changes. `first` (with `first_args`) are quick
+    tests run before the others: most mutants die there in seconds, and the slow tests (a real
+    database) run only for the mutants that survive them."""
 
     module: str
     tests: list[str]
     args: str = ""
     sample: int | None = None
     seed: int = 25
+    first: list[str] = field(default_factory=list)
+    first_args: str = ""
 
 
 @dataclass
@@ -82,7 +88,8 @@ class Tally:
 def load() -> tuple[dict[str, Target], list[Equivalent]]:
     data = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
     modules = {name: Target(name, list(entry["tests"]), entry.get("args", ""),
-                            entry.get("sample"), entry.get("seed", 25))
+                            entry.get("sample"), entry.get("seed", 25),
+                            list(entry.get("first", [])), entry.get("first_args", ""))
                for name, entry in data.get("modules", {}).items()}
     equivalents = [Equivalent(e["module"], e["operator"], e["line"].strip(), e["why"])
                    for e in data.get("equivalent", [])]
@@ -90,9 +97,16 @@ def load() -> tuple[dict[str, Target], list[Equivalent]]:
 
 
 def test_command(target: Target) -> str:
-    """One test process, stopping at the first failure: a mutant is killed by any failing test."""
-    return (f"{sys.executable} -m pytest -x -q -p no:randomly -p no:cacheprovider -n 0 "
-            f"--timeout 300 {target.args} {' '.join(target.tests)}")
+    """One test process (two with `first`), stopping at the first failure: a mutant is killed by
+    any failing test."""
+    def pytest(args: str, tests: list[str]) -> str:
+        return (f"{sys.executable} -m pytest -x -q -p no:randomly -p no:cacheprovider -n 0 "
+                f"--timeout 300 {args} {' '.join(tests)}")
+
+    if not target.first:
+        return pytest(target.args, target.tests)
+    return shlex.join(["sh", "-c", f"{pytest(target.first_args, target.first)} && "
+                                   f"{pytest(target.args, target.tests)}"])
 
 
 def uncommitted(module: str) -> bool:
@@ -118,7 +132,7 @@ def session_config(target: Target, timeout: float) -> str:
         f'module-path = "{target.module}"',
         f"timeout = {timeout:.0f}",
         "excluded-modules = []",
-        f"test-command = '{test_command(target)}'",
+        f"test-command = {json.dumps(test_command(target))}",  # a TOML basic string
         "",
         "[cosmic-ray.distributor]",
         'name = "local"',

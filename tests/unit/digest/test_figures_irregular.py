@@ -1,0 +1,175 @@
+"""Digest figures on an irregular week, with every expected value worked out by hand.
+
+The shared history (tests/unit/digest/support.py) is regular: one check-in a week per rep, every
+check-in asked, each activity named as often as the next. Mistakes that only show on uneven data
+slip through it, so this week is uneven on purpose:
+
+- Ben and Cy each have a check-in that was never sent (Ben was away, Cy's is still scheduled):
+  a manager must not read those as asked and missed.
+- Ana answered twice (Monday's check-in and an extra one on Thursday), and her Thursday
+  statement is both the better one and listed first: the digest shows her latest statement.
+- Activities outside the strategy are named 3, 2, 1 and 1 times (with different case and
+  punctuation): the most frequent comes first, ties alphabetically.
+
+Team of four (no manager among them): Ana, Ben, Cy, Dee. The week is Mon 23 Feb - Sun 1 Mar 2026.
+`compute` is the pure function the digest service calls with the history it loaded.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.digest.figures import Articulation, DigestFigures, Participation, compute
+from bot.digest.history import AnswerFacts, CheckInFacts, History, ScoreFacts
+from bot.digest.period import ending
+from bot.evaluation.result import (
+    ComponentCoverage,
+    Evaluation,
+    Evidence,
+    Question,
+    StatementResult,
+    TaskMatch,
+    TasksResult,
+    TaskState,
+)
+from bot.leads.metrics import LeadBook
+from bot.storage.models import Member
+from bot.strategy.loader import load_strategy
+
+STRATEGY = load_strategy(Path(__file__).resolve().parents[3] / "examples" / "strategy.yaml")
+WEEK = ending(datetime(2026, 3, 2, tzinfo=UTC))  # [Mon 23 Feb, Mon 2 Mar)
+ANA, BEN, CY, DEE = 1, 2, 3, 4
+MEMBERS = [Member(id=i, platform="slack", platform_user_id=f"U{i}", name=name)
+           for i, name in ((ANA, "Ana"), (BEN, "Ben"), (CY, "Cy"), (DEE, "Dee"))]
+
+
+def at(day: int, hour: int, month: int = 2) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=UTC)
+
+
+MON, TUE, THU, FRI, PREVIOUS_FRI = at(23, 9), at(24, 9), at(26, 9), at(27, 9), at(20, 9)
+
+
+def checkin(member: int, when: datetime, state: str, *, asked: bool = True,
+            reminded: bool = False, answered_after: timedelta | None = None) -> CheckInFacts:
+    return CheckInFacts(member, when, state, when if asked else None,
+                        when + timedelta(hours=4) if reminded else None,
+                        when + answered_after if answered_after is not None else None)
+
+
+CHECKINS = [
+    checkin(ANA, MON, "answered", answered_after=timedelta(hours=1)),  # on time
+    checkin(ANA, THU, "answered", reminded=True, answered_after=timedelta(hours=6)),  # late
+    checkin(BEN, MON, "expired", reminded=True),  # missed
+    checkin(BEN, THU, "scheduled", asked=False),  # never sent: Ben was away
+    checkin(CY, MON, "reminded", reminded=True),  # still open
+    checkin(CY, FRI, "scheduled", asked=False),  # never sent yet
+    checkin(DEE, TUE, "answered", answered_after=timedelta(minutes=30)),  # on time
+    checkin(ANA, PREVIOUS_FRI, "answered", answered_after=timedelta(hours=1)),  # week before
+]
+
+
+def evaluation(question: Question, overall: float, scores: dict[str, float], *,
+               tasks: TasksResult | None = None,
+               statement: StatementResult | None = None) -> Evaluation:
+    return Evaluation(question=question, evaluator="rules", evaluator_version="test",
+                      strategy_version=STRATEGY.version, tasks=tasks, statement=statement,
+                      scores=scores, overall=overall)
+
+
+def said(text: str) -> Evidence:
+    return Evidence(text=text, start=0, end=len(text))
+
+
+def tasks_answer(member: int, when: datetime, overall: float, done: list[str],
+                 unmapped: list[str], other: tuple[str, TaskState] | None = None) -> AnswerFacts:
+    matches = [TaskMatch(task_id=t, confidence=0.9, evidence=said(t)) for t in done]
+    if other:
+        matches.append(TaskMatch(task_id=other[0], confidence=0.9, evidence=said(other[0]),
+                                 state=other[1]))
+    result = TasksResult(matches=matches, unmapped=[said(u) for u in unmapped])
+    return AnswerFacts(member, when, evaluation("tasks", overall, {"focus": overall}, tasks=result),
+                       text=", ".join(done + unmapped))
+
+
+def statement_answer(member: int, when: datetime, overall: float, words: int,
+                     covered: tuple[bool, bool, bool]) -> AnswerFacts:
+    statement = StatementResult(word_count=words, within_limit=words <= 50, components=[
+        ComponentCoverage(component=c, covered=v)
+        for c, v in zip(("objectives", "scope", "advantage"), covered, strict=True)])
+    return AnswerFacts(member, when, evaluation("strategy", overall, {"brevity": overall},
+                                                statement=statement),
+                       text="We help mid-market fintechs pass audits in half the time")
+
+
+ANSWERS = [
+    # Ana's Thursday statement first: "the first in the list" is not "the latest"
+    statement_answer(ANA, THU, 1.0, 30, (True, True, True)),
+    statement_answer(ANA, MON, 0.4, 62, (True, False, False)),
+    tasks_answer(ANA, MON, 0.5, ["map_buying_committee"], ["CRM cleanup", "internal forecast meeting"]),
+    tasks_answer(ANA, THU, 0.6, ["security_review"], ["crm cleanup.", "award dinner"],
+                 other=("business_case", "planned")),
+    tasks_answer(DEE, TUE, 0.7, ["map_buying_committee"],
+                 ["CRM  Cleanup", "trade show booth", "internal forecast meeting"],
+                 other=("content_followup", "not_done")),
+    tasks_answer(ANA, PREVIOUS_FRI, 0.9, ["security_review"], []),
+]
+SCORES = [ScoreFacts(a.member_id, a.occurrence_at, a.evaluation.question, a.evaluation.overall)
+          for a in ANSWERS]
+
+
+def figures() -> DigestFigures:
+    history = History(checkins=CHECKINS, answers=ANSWERS, scores=SCORES)
+    return compute(STRATEGY, "Team", MEMBERS, WEEK, history, LeadBook([], [], at(2, 9, month=3)))
+
+
+def test_check_ins_never_sent_are_not_counted_as_asked() -> None:
+    f = figures()
+    # asked: Ana twice, Ben, Cy and Dee once each; the two never sent are nowhere
+    assert f.participation == Participation(asked=5, answered=3, late=1, missed=1, open=1)
+    assert f.participation.rate == 0.75  # 3 answered of the 4 closed; Cy's is still open
+    by_name = {r.name: r.participation for r in f.reps}
+    assert by_name == {"Ana": Participation(2, 2, 1, 0, 0), "Ben": Participation(1, 0, 0, 1, 0),
+                       "Cy": Participation(1, 0, 0, 0, 1), "Dee": Participation(1, 1, 0, 0, 0)}
+    rate = {t.name: (t.current, t.previous) for t in f.trends}["answer_rate"]
+    assert rate == (0.75, 1.0)  # the week before: Ana's one check-in, answered
+
+
+def test_the_latest_statement_is_shown_not_the_earliest() -> None:
+    f = figures()
+    ana = next(r for r in f.reps if r.name == "Ana")
+    assert ana.articulation == Articulation(30, True, ("objectives", "scope", "advantage"), ())
+    assert [r.name for r in f.articulating] == ["Ana"] and [r.name for r in f.stated] == ["Ana"]
+
+
+def test_activities_outside_the_strategy_most_frequent_first_ties_alphabetically() -> None:
+    f = figures()
+    assert f.unmapped == [("CRM cleanup", 3), ("internal forecast meeting", 2),
+                          ("award dinner", 1), ("trade show booth", 1)]
+    # Ana Mon 1 + 2, Thu 1 + 2, Dee 1 + 3: planned and not-done tasks are not activities done
+    assert (f.unmapped_total, f.activities) == (7, 10)
+
+
+def test_task_coverage_counts_done_tasks_per_person_least_covered_critical_first() -> None:
+    f = figures()
+    assert f.task_reporters == 2  # Ana and Dee answered the tasks question
+    assert f.task_answers == {"Ana": ("map_buying_committee", "security_review"),
+                              "Dee": ("map_buying_committee",)}
+    shown = [(t.task_id, t.critical, t.members, t.share) for t in f.tasks[:5]]
+    assert shown == [("compliance_discovery", True, 0, 0.0), ("content_followup", True, 0, 0.0),
+                     ("security_review", True, 1, 0.5), ("map_buying_committee", True, 2, 1.0),
+                     ("business_case", False, 0, 0.0)]
+
+
+def test_trends_and_chart_use_the_answers_of_each_week() -> None:
+    f = figures()
+    trends = {t.name: (t.current, t.previous) for t in f.trends}
+    assert trends["strategy"] == (0.7, None)  # (1.0 + 0.4) / 2; no statement the week before
+    assert trends["tasks"] == (0.6, 0.9)  # (0.5 + 0.6 + 0.7) / 3; Ana's 0.9 the week before
+    assert trends["brevity"] == (0.7, None) and trends["focus"] == (0.6, 0.9)
+    assert trends["scope"] == (None, None)
+    # the chart starts at the first week with any score and labels each week by its last day
+    assert f.series == [("22 Feb", {"strategy": None, "scope": None, "tasks": 0.9}),
+                        ("01 Mar", {"strategy": 0.7, "scope": None, "tasks": 0.6})]
+    assert f.answers == 5 and f.has_data
