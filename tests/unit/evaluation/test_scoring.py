@@ -130,6 +130,10 @@ def test_buying_process_is_zero_with_no_segment_played_or_nothing_defined() -> N
     all_named = ScopeResult(segments=played, processes=[ProcessCoverage(
         segment_id="midmarket_fintech", stages_mentioned=["a"], roles_mentioned=["cfo"])])
     assert compute_scores("scope", EXAMPLE, scope=all_named)[0]["buying_process"] == 1.0
+    one_of_each = ScopeResult(segments=played, processes=[ProcessCoverage(
+        segment_id="midmarket_fintech", stages_mentioned=["a"], stages_missing=["b"],
+        roles_mentioned=["cfo"])])  # one stage and one role named of three defined
+    assert compute_scores("scope", EXAMPLE, scope=one_of_each)[0]["buying_process"] == 0.667
 
 
 def test_no_segment_named_is_no_scope_clarity() -> None:
