@@ -20,7 +20,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.digest.figures import Articulation, DigestFigures, Participation, compute
+from bot.digest.figures import (
+    Articulation,
+    DigestFigures,
+    Mismatch,
+    Participation,
+    Quote,
+    compute,
+)
 from bot.digest.history import AnswerFacts, CheckInFacts, History, ScoreFacts
 from bot.digest.period import ending
 from bot.evaluation.result import (
@@ -39,9 +46,10 @@ from bot.strategy.loader import load_strategy
 
 STRATEGY = load_strategy(Path(__file__).resolve().parents[3] / "examples" / "strategy.yaml")
 WEEK = ending(datetime(2026, 3, 2, tzinfo=UTC))  # [Mon 23 Feb, Mon 2 Mar)
-ANA, BEN, CY, DEE = 1, 2, 3, 4
-MEMBERS = [Member(id=i, platform="slack", platform_user_id=f"U{i}", name=name)
-           for i, name in ((ANA, "Ana"), (BEN, "Ben"), (CY, "Cy"), (DEE, "Dee"))]
+ANA, BEN, CY, DEE, MO = 1, 2, 3, 4, 5
+MEMBERS = [Member(id=i, platform="slack", platform_user_id=f"U{i}", name=name, manager_id=boss)
+           for i, name, boss in ((ANA, "Ana", MO), (BEN, "Ben", None), (CY, "Cy", None),
+                                 (DEE, "Dee", MO))]
 
 
 def at(day: int, hour: int, month: int = 2) -> datetime:
@@ -115,13 +123,18 @@ ANSWERS = [
                  other=("content_followup", "not_done")),
     tasks_answer(ANA, PREVIOUS_FRI, 0.9, ["security_review"], []),
 ]
+# Mo, Ana's and Dee's manager, is not in the team the digest is about: his own answers, this
+# week's naming a task none of his reps did, last week's one they did
+MO_ANSWERS = [tasks_answer(MO, MON, 0.5, ["map_buying_committee", "proof_of_value"], []),
+              tasks_answer(MO, PREVIOUS_FRI, 0.5, ["security_review"], [])]
 SCORES = [ScoreFacts(a.member_id, a.occurrence_at, a.evaluation.question, a.evaluation.overall)
           for a in ANSWERS]
 
 
 def figures() -> DigestFigures:
     history = History(checkins=CHECKINS, answers=ANSWERS, scores=SCORES)
-    return compute(STRATEGY, "Team", MEMBERS, WEEK, history, LeadBook([], [], at(2, 9, month=3)))
+    return compute(STRATEGY, "Team", MEMBERS, WEEK, history, LeadBook([], [], at(2, 9, month=3)),
+                   managers={MO: ("Mo", MO_ANSWERS)})
 
 
 def test_check_ins_never_sent_are_not_counted_as_asked() -> None:
@@ -173,3 +186,14 @@ def test_trends_and_chart_use_the_answers_of_each_week() -> None:
     assert f.series == [("22 Feb", {"strategy": None, "scope": None, "tasks": 0.9}),
                         ("01 Mar", {"strategy": 0.7, "scope": None, "tasks": 0.6})]
     assert f.answers == 5 and f.has_data
+
+
+def test_a_manager_and_reps_naming_different_tasks_is_shown_with_their_words() -> None:
+    f = figures()
+    assert f.managers_compared == 1
+    # this week Mo named the committee and a proof of value; Ana and Dee the committee and the
+    # security review; Ana is the one who differs (Dee's only task is one Mo named too)
+    assert f.mismatches == [Mismatch(
+        Quote("Mo", "tasks", "map_buying_committee, proof_of_value"),
+        (Quote("Ana", "tasks", "security_review, crm cleanup., award dinner"),),
+        "tasks", ("Run a scoped proof of value",), ("Prepare the security review",))]
