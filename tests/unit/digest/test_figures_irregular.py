@@ -40,7 +40,7 @@ from bot.evaluation.result import (
     TasksResult,
     TaskState,
 )
-from bot.leads.metrics import LeadBook
+from bot.leads.metrics import LeadBook, LeadFacts
 from bot.storage.models import Member
 from bot.strategy.loader import load_strategy
 
@@ -131,9 +131,27 @@ SCORES = [ScoreFacts(a.member_id, a.occurrence_at, a.evaluation.question, a.eval
           for a in ANSWERS]
 
 
+AS_OF = at(2, 9, month=3)
+
+
+def lead(owner: int, segment: str, engaged: datetime, touches: int = 0, source: str = "webinar"
+         ) -> LeadFacts:
+    first = engaged + timedelta(hours=1) if touches else None
+    return LeadFacts(owner, segment, engaged, "working" if touches else "new", touches, first,
+                     None, source)
+
+
+# leads engaged this week: three in segments we do not play (two from the same webinar), two
+# never touched; and one from January nobody ever touched
+COHORT = [lead(DEE, "tier1_banks", at(24, 9)), lead(ANA, "tier1_banks", at(25, 9), 1),
+          lead(ANA, "small_business", at(28, 21)), lead(BEN, "public_sector", at(26, 9), 2, ""),
+          lead(BEN, "midmarket_fintech", at(27, 9), 1, "crm")]
+LEADS = LeadBook(COHORT, [*COHORT, lead(CY, "regional_banks", at(30, 9, month=1))], AS_OF)
+
+
 def figures() -> DigestFigures:
     history = History(checkins=CHECKINS, answers=ANSWERS, scores=SCORES)
-    return compute(STRATEGY, "Team", MEMBERS, WEEK, history, LeadBook([], [], at(2, 9, month=3)),
+    return compute(STRATEGY, "Team", MEMBERS, WEEK, history, LEADS,
                    managers={MO: ("Mo", MO_ANSWERS)})
 
 
@@ -197,3 +215,16 @@ def test_a_manager_and_reps_naming_different_tasks_is_shown_with_their_words() -
         Quote("Mo", "tasks", "map_buying_committee, proof_of_value"),
         (Quote("Ana", "tasks", "security_review, crm cleanup., award dinner"),),
         "tasks", ("Run a scoped proof of value",), ("Prepare the security review",))]
+
+
+def test_leads_from_segments_we_do_not_play_most_first_and_the_oldest_untouched_first() -> None:
+    f = figures()
+    assert f.out_of_scope_leads == [("Global tier-1 banks", "webinar", 2),
+                                    ("Government and public sector", "?", 1),  # no source known
+                                    ("Small businesses", "webinar", 1)]
+    # age in days on Mon 2 Mar 09:00: since 30 Jan 09:00, 24 Feb 09:00 and 28 Feb 21:00
+    assert f.untouched == [("Cy", "regional_banks", 31.0), ("Dee", "tier1_banks", 6.0),
+                           ("Ana", "small_business", 1.5)]
+    assert [(s.segment_id, s.in_scope, s.leads) for s in f.segments] == [
+        ("midmarket_fintech", True, 1), ("tier1_banks", False, 2), ("public_sector", False, 1),
+        ("small_business", False, 1)]
