@@ -8,6 +8,7 @@ rounding or default shows up as a failure.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from bot.evaluation.result import (
@@ -107,7 +108,8 @@ def test_buying_process_is_the_mean_share_of_stages_and_roles_named_per_segment(
     scope = ScopeResult(
         segments=[mention("midmarket_fintech", in_scope=True, played=True),
                   mention("small_business", in_scope=False, played=False),
-                  mention("regional_banks", in_scope=True, played=False)],
+                  mention("regional_banks", in_scope=True, played=False),
+                  mention("tier1_banks", in_scope=False, played=True)],
         processes=[
             ProcessCoverage(segment_id="midmarket_fintech", stages_mentioned=["a", "b"],
                             stages_missing=["c"], roles_mentioned=["cfo"],
@@ -115,9 +117,10 @@ def test_buying_process_is_the_mean_share_of_stages_and_roles_named_per_segment(
             ProcessCoverage(segment_id="regional_banks", stages_mentioned=["a"],
                             stages_missing=["b", "c"])])
     scores, overall = compute_scores("scope", EXAMPLE, scope=scope)
-    # scope: played in-scope and avoided out-of-scope agree, leaving an in-scope one does not: 2/3
-    assert scores == {"scope_clarity": 0.667, "buying_process": 0.417}  # (1/2 + 1/3) / 2
-    assert overall == 0.542  # (0.667 + 0.417) / 2
+    # scope: playing in scope and avoiding out of scope agree; leaving an in-scope segment and
+    # playing an out-of-scope one do not: 2/4
+    assert scores == {"scope_clarity": 0.5, "buying_process": 0.417}  # (1/2 + 1/3) / 2
+    assert overall == 0.459  # (0.5 + 0.417) / 2 = 0.4585
 
 
 def test_buying_process_is_zero_with_no_segment_played_or_nothing_defined() -> None:
@@ -134,6 +137,10 @@ def test_buying_process_is_zero_with_no_segment_played_or_nothing_defined() -> N
         segment_id="midmarket_fintech", stages_mentioned=["a"], stages_missing=["b"],
         roles_mentioned=["cfo"])])  # one stage and one role named of three defined
     assert compute_scores("scope", EXAMPLE, scope=one_of_each)[0]["buying_process"] == 0.667
+    roles_missing_too = ScopeResult(segments=played, processes=[ProcessCoverage(
+        segment_id="midmarket_fintech", stages_mentioned=["a"], stages_missing=["b", "c"],
+        roles_missing=["cfo"])])  # one named of four defined
+    assert compute_scores("scope", EXAMPLE, scope=roles_missing_too)[0]["buying_process"] == 0.25
 
 
 def test_no_segment_named_is_no_scope_clarity() -> None:
@@ -158,6 +165,9 @@ def test_a_section_without_its_findings_has_no_scores() -> None:
     assert compute_scores("scope", EXAMPLE, tasks=answer) == ({}, 0.0)
     assert compute_scores("tasks", EXAMPLE, scope=ScopeResult()) == ({}, 0.0)
     assert compute_scores("strategy", EXAMPLE, tasks=answer) == ({}, 0.0)
+    brief = statement(20, within=True, covered=(True, True, True))
+    assert compute_scores("scope", EXAMPLE, statement=brief) == ({}, 0.0)
+    assert compute_scores("tasks", EXAMPLE, statement=brief) == ({}, 0.0)
 
 
 def test_rescore_replaces_stale_scores_with_ones_from_the_findings() -> None:
@@ -169,3 +179,10 @@ def test_rescore_replaces_stale_scores_with_ones_from_the_findings() -> None:
     assert fresh.scores == {"critical_coverage": 0.25, "focus": 0.5}
     assert fresh.overall == 0.375
     assert fresh.tasks == stale.tasks
+
+
+def test_a_question_read_from_storage_is_scored_like_one_written_in_code() -> None:
+    """An answer row's question comes back from the database or JSON as a fresh string."""
+    question = json.loads('{"question": "tasks"}')["question"]
+    assert compute_scores(question, EXAMPLE, tasks=tasks(match("security_review"), unmapped=1)) \
+        == ({"critical_coverage": 0.25, "focus": 0.5}, 0.375)
