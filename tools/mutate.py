@@ -239,8 +239,8 @@ def signature_annotations(source: str) -> Callable[[tuple[int, int]], bool]:
     """Whether a position lies in a function's parameter or return annotation, in a module with
     `from __future__ import annotations`: there an annotation is a string nobody evaluates at
     run time (`datetime | None` mutated to `datetime % None` changes nothing), so such mutants are
-    equivalent by construction. Annotations of classes and variables are not included: pydantic
-    and SQLModel do evaluate those."""
+    equivalent by construction; so are the field annotations of a plain `@dataclass`. Other
+    class and variable annotations are not included: pydantic and SQLModel do evaluate those."""
     tree = ast.parse(source)
     future = any(isinstance(node, ast.ImportFrom) and node.module == "__future__"
                  and any(alias.name == "annotations" for alias in node.names) for node in tree.body)
@@ -256,11 +256,24 @@ def signature_annotations(source: str) -> Callable[[tuple[int, int]], bool]:
                     notes.append(node.returns)
                 spans += [((n.lineno, n.col_offset), (n.end_lineno or n.lineno, n.end_col_offset or 0))
                           for n in notes]
+            elif isinstance(node, ast.ClassDef) and any(_is_dataclass(d) for d in node.decorator_list):
+                # a plain dataclass reads its fields' annotations as strings, only to spot
+                # ClassVar and InitVar: a mutated `float | None` changes nothing
+                spans += [((n.annotation.lineno, n.annotation.col_offset),
+                           (n.annotation.end_lineno or n.annotation.lineno,
+                            n.annotation.end_col_offset or 0))
+                          for n in node.body if isinstance(n, ast.AnnAssign)]
 
     def inside(position: tuple[int, int]) -> bool:
         return any(start <= tuple(position) < end for start, end in spans)
 
     return inside
+
+
+def _is_dataclass(decorator: ast.expr) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return (isinstance(target, ast.Name) and target.id == "dataclass") or (
+        isinstance(target, ast.Attribute) and target.attr == "dataclass")
 
 
 def _killed(result: WorkResult) -> bool:
