@@ -183,6 +183,10 @@ def test_rescore_replaces_stale_scores_with_ones_from_the_findings() -> None:
 
 def test_a_question_read_from_storage_is_scored_like_one_written_in_code() -> None:
     """An answer row's question comes back from the database or JSON as a fresh string."""
-    question = json.loads('{"question": "tasks"}')["question"]
-    assert compute_scores(question, EXAMPLE, tasks=tasks(match("security_review"), unmapped=1)) \
+    stored = json.loads('["tasks", "scope", "strategy"]')
+    assert compute_scores(stored[0], EXAMPLE, tasks=tasks(match("security_review"), unmapped=1)) \
         == ({"critical_coverage": 0.25, "focus": 0.5}, 0.375)
+    assert compute_scores(stored[1], EXAMPLE, scope=ScopeResult()) == (
+        {"scope_clarity": 0.0, "buying_process": 0.0}, 0.0)
+    assert compute_scores(stored[2], EXAMPLE, statement=statement(
+        50, within=True, covered=(True, True, True))) == ({"brevity": 1.0, "components": 1.0}, 1.0)
