@@ -254,6 +254,9 @@ def signature_annotations(source: str) -> Callable[[tuple[int, int]], bool]:
                 notes = [a.annotation for a in every if a.annotation is not None]
                 if node.returns is not None:
                     notes.append(node.returns)
+                # a local variable's annotation (`means: dict[str, float | None] = {}`) is never
+                # evaluated at all
+                notes += [n.annotation for n in ast.walk(node) if isinstance(n, ast.AnnAssign)]
                 spans += [((n.lineno, n.col_offset), (n.end_lineno or n.lineno, n.end_col_offset or 0))
                           for n in notes]
             elif isinstance(node, ast.ClassDef) and any(_is_dataclass(d) for d in node.decorator_list):

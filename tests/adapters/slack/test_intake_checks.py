@@ -68,6 +68,7 @@ def test_ssl_check_only_as_a_form_field_set_to_one() -> None:
     assert is_ssl_check(b"ssl_check=1&token=x", FORM)
     assert not is_ssl_check(b"ssl_check=0", FORM)
     assert not is_ssl_check(b"ssl_check=1", JSON)
+    assert not is_ssl_check(b"ssl_check=1", "text/plain")
     assert not is_ssl_check(b"text=ssl_check%3D1", FORM)
     assert not is_ssl_check(b"ssl_check=1&\xff", FORM)
 
@@ -86,6 +87,10 @@ COMMAND = {"command": "/align", "user_id": "U0DANA001", "team_id": "T0TEAM001", 
 
 @pytest.mark.parametrize(("body", "content_type", "reason"), [
     (b"<xml/>", "text/xml", "unexpected content type 'text/xml' (Slack sends JSON or a form)"),
+    (b"{}", "application/ecmascript",
+     "unexpected content type 'application/ecmascript' (Slack sends JSON or a form)"),
+    (b"a=1", "application/octet-stream",
+     "unexpected content type 'application/octet-stream' (Slack sends JSON or a form)"),
     (b"{not json", JSON, "the body is not valid JSON"),
     (b"[1, 2]", JSON, "the body is not a JSON object"),
     (b'{"event": {}}', JSON, "no 'type' in the event envelope"),
@@ -133,3 +138,9 @@ def test_well_formed_bodies_are_read(body: bytes, content_type: str) -> None:
     text, data = read_body(body, content_type)
     assert text == body.decode()
     assert isinstance(data, dict) and data
+
+
+def test_a_slash_command_with_no_text_keeps_its_empty_text() -> None:
+    """`/align` alone: the listeners read the command's text, empty rather than missing."""
+    _, data = read_body(form(**{**COMMAND, "text": ""}), FORM)
+    assert data["text"] == ""

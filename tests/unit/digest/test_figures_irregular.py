@@ -21,8 +21,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.digest.figures import (
+    Against,
     Articulation,
     DigestFigures,
+    Effort,
     Mismatch,
     Participation,
     Quote,
@@ -30,11 +32,14 @@ from bot.digest.figures import (
 )
 from bot.digest.history import AnswerFacts, CheckInFacts, History, ScoreFacts
 from bot.digest.period import ending
+from bot.evaluation.result import Against as WorkAgainst
 from bot.evaluation.result import (
     ComponentCoverage,
     Evaluation,
     Evidence,
     Question,
+    ScopeResult,
+    SegmentMention,
     StatementResult,
     TaskMatch,
     TasksResult,
@@ -79,24 +84,32 @@ CHECKINS = [
 
 
 def evaluation(question: Question, overall: float, scores: dict[str, float], *,
-               tasks: TasksResult | None = None,
-               statement: StatementResult | None = None) -> Evaluation:
+               tasks: TasksResult | None = None, statement: StatementResult | None = None,
+               scope: ScopeResult | None = None) -> Evaluation:
     return Evaluation(question=question, evaluator="rules", evaluator_version="test",
                       strategy_version=STRATEGY.version, tasks=tasks, statement=statement,
-                      scores=scores, overall=overall)
+                      scope=scope, scores=scores, overall=overall)
 
 
 def said(text: str) -> Evidence:
     return Evidence(text=text, start=0, end=len(text))
 
 
+DISCOUNT = ("gave Pinecrest an extra 15% discount on the three-year deal so that they would sign"
+            " before the end of the quarter")  # 113 characters
+
+
 def tasks_answer(member: int, when: datetime, overall: float, done: list[str],
-                 unmapped: list[str], other: tuple[str, TaskState] | None = None) -> AnswerFacts:
+                 unmapped: list[str], other: tuple[str, TaskState] | None = None,
+                 against: str | None = None) -> AnswerFacts:
     matches = [TaskMatch(task_id=t, confidence=0.9, evidence=said(t)) for t in done]
     if other:
         matches.append(TaskMatch(task_id=other[0], confidence=0.9, evidence=said(other[0]),
                                  state=other[1]))
-    result = TasksResult(matches=matches, unmapped=[said(u) for u in unmapped])
+    worked_against = [WorkAgainst(kind="task", target="value_pricing", evidence=said(against),
+                                  name="Defend price with value, not discounts")] if against else []
+    result = TasksResult(matches=matches, unmapped=[said(u) for u in unmapped],
+                         against=worked_against)
     return AnswerFacts(member, when, evaluation("tasks", overall, {"focus": overall}, tasks=result),
                        text=", ".join(done + unmapped))
 
@@ -111,6 +124,15 @@ def statement_answer(member: int, when: datetime, overall: float, words: int,
                        text="We help mid-market fintechs pass audits in half the time")
 
 
+def scope_answer(member: int, when: datetime, overall: float, segment: str,
+                 in_scope: bool) -> AnswerFacts:
+    mention = SegmentMention(segment_id=segment, in_scope=in_scope, confidence=0.9,
+                             evidence=said(segment))
+    return AnswerFacts(member, when, evaluation("scope", overall, {"scope_clarity": overall},
+                                                scope=ScopeResult(segments=[mention])),
+                       text=f"we play in {segment} mostly")
+
+
 ANSWERS = [
     # Ana's Thursday statement first: "the first in the list" is not "the latest"
     statement_answer(ANA, THU, 1.0, 30, (True, True, True)),
@@ -120,7 +142,10 @@ ANSWERS = [
                  other=("business_case", "planned")),
     tasks_answer(DEE, TUE, 0.7, ["map_buying_committee"],
                  ["CRM  Cleanup", "trade show booth", "internal forecast meeting"],
-                 other=("content_followup", "not_done")),
+                 other=("content_followup", "not_done"), against=DISCOUNT),
+    # Ana's Thursday work was aimed at a tier-1 bank (out of scope), Dee's at fintechs (in scope)
+    scope_answer(ANA, THU, 0.0, "tier1_banks", in_scope=False),
+    scope_answer(DEE, TUE, 1.0, "midmarket_fintech", in_scope=True),
     tasks_answer(ANA, PREVIOUS_FRI, 0.9, ["security_review"], []),
 ]
 # Mo, Ana's and Dee's manager, is not in the team the digest is about: his own answers, this
@@ -199,11 +224,11 @@ def test_trends_and_chart_use_the_answers_of_each_week() -> None:
     assert trends["strategy"] == (0.7, None)  # (1.0 + 0.4) / 2; no statement the week before
     assert trends["tasks"] == (0.6, 0.9)  # (0.5 + 0.6 + 0.7) / 3; Ana's 0.9 the week before
     assert trends["brevity"] == (0.7, None) and trends["focus"] == (0.6, 0.9)
-    assert trends["scope"] == (None, None)
+    assert trends["scope"] == (0.5, None)  # (0.0 + 1.0) / 2
     # the chart starts at the first week with any score and labels each week by its last day
     assert f.series == [("22 Feb", {"strategy": None, "scope": None, "tasks": 0.9}),
-                        ("01 Mar", {"strategy": 0.7, "scope": None, "tasks": 0.6})]
-    assert f.answers == 5 and f.has_data
+                        ("01 Mar", {"strategy": 0.7, "scope": 0.5, "tasks": 0.6})]
+    assert f.answers == 7 and f.has_data
 
 
 def test_a_manager_and_reps_naming_different_tasks_is_shown_with_their_words() -> None:
@@ -228,3 +253,19 @@ def test_leads_from_segments_we_do_not_play_most_first_and_the_oldest_untouched_
     assert [(s.segment_id, s.in_scope, s.leads) for s in f.segments] == [
         ("midmarket_fintech", True, 1), ("tier1_banks", False, 2), ("public_sector", False, 1),
         ("small_business", False, 1)]
+
+
+def test_effort_is_placed_by_the_segments_each_check_in_names() -> None:
+    f = figures()
+    # Ana Mon: no segment named (1 task, 2 off); Ana Thu: a tier-1 bank, out of scope (1 task -
+    # the planned one does not count - and 2 off); Dee: fintech, in scope (1 task, 3 off, and a
+    # discount against "defend price with value")
+    assert f.effort == Effort(in_on=1, in_off=3, in_against=1, out_on=1, out_off=2,
+                              none_on=1, none_off=2)
+    assert f.effort.total == 11
+    assert f.effort_before == Effort(none_on=1) and f.effort_before.total == 1
+    assert f.against == [Against("Dee", "Defend price with value, not discounts",
+                                 "gave Pinecrest an extra 15% discount on the three-year deal so"
+                                 " that they would…")]
+    # cut to 80 characters with the ellipsis: the first 79 end in a space, which goes too
+    assert len(f.against[0].quote) == 79
