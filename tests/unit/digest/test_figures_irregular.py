@@ -95,8 +95,8 @@ def said(text: str) -> Evidence:
     return Evidence(text=text, start=0, end=len(text))
 
 
-DISCOUNT = ("gave Pinecrest an extra 15% discount on the three-year deal so that they would sign"
-            " before the end of the quarter")  # 113 characters
+DISCOUNT = ("gave Pinecrest an extra 15% discount on the three-year contract so that they would"
+            " sign before the end of the quarter")  # 117 characters
 
 
 def tasks_answer(member: int, when: datetime, overall: float, done: list[str],
@@ -140,7 +140,7 @@ ANSWERS = [
     tasks_answer(ANA, MON, 0.5, ["map_buying_committee"], ["CRM cleanup", "internal forecast meeting"]),
     tasks_answer(ANA, THU, 0.6, ["security_review"], ["crm cleanup.", "award dinner"],
                  other=("business_case", "planned")),
-    tasks_answer(DEE, TUE, 0.7, ["map_buying_committee"],
+    tasks_answer(DEE, TUE, 0.8, ["map_buying_committee"],
                  ["CRM  Cleanup", "trade show booth", "internal forecast meeting"],
                  other=("content_followup", "not_done"), against=DISCOUNT),
     # Ana's Thursday work was aimed at a tier-1 bank (out of scope), Dee's at fintechs (in scope)
@@ -222,12 +222,12 @@ def test_trends_and_chart_use_the_answers_of_each_week() -> None:
     f = figures()
     trends = {t.name: (t.current, t.previous) for t in f.trends}
     assert trends["strategy"] == (0.7, None)  # (1.0 + 0.4) / 2; no statement the week before
-    assert trends["tasks"] == (0.6, 0.9)  # (0.5 + 0.6 + 0.7) / 3; Ana's 0.9 the week before
-    assert trends["brevity"] == (0.7, None) and trends["focus"] == (0.6, 0.9)
+    assert trends["tasks"] == (0.633, 0.9)  # (0.5 + 0.6 + 0.8) / 3; Ana's 0.9 the week before
+    assert trends["brevity"] == (0.7, None) and trends["focus"] == (0.633, 0.9)
     assert trends["scope"] == (0.5, None)  # (0.0 + 1.0) / 2
     # the chart starts at the first week with any score and labels each week by its last day
     assert f.series == [("22 Feb", {"strategy": None, "scope": None, "tasks": 0.9}),
-                        ("01 Mar", {"strategy": 0.7, "scope": 0.5, "tasks": 0.6})]
+                        ("01 Mar", {"strategy": 0.7, "scope": 0.5, "tasks": 0.633})]
     assert f.answers == 7 and f.has_data
 
 
@@ -265,7 +265,6 @@ def test_effort_is_placed_by_the_segments_each_check_in_names() -> None:
     assert f.effort.total == 11
     assert f.effort_before == Effort(none_on=1) and f.effort_before.total == 1
     assert f.against == [Against("Dee", "Defend price with value, not discounts",
-                                 "gave Pinecrest an extra 15% discount on the three-year deal so"
-                                 " that they would…")]
-    # cut to 80 characters with the ellipsis: the first 79 end in a space, which goes too
-    assert len(f.against[0].quote) == 79
+                                 "gave Pinecrest an extra 15% discount on the three-year contract"
+                                 " so that they wo…")]  # cut to 80 characters with the ellipsis
+    assert len(f.against[0].quote) == 80
