@@ -205,6 +205,7 @@ def test_activities_outside_the_strategy_most_frequent_first_ties_alphabetically
                           ("award dinner", 1), ("trade show booth", 1)]
     # Ana Mon 1 + 2, Thu 1 + 2, Dee 1 + 3: planned and not-done tasks are not activities done
     assert (f.unmapped_total, f.activities) == (7, 10)
+    assert f.unmapped_share == 0.7  # of all activities reported, outside the strategy
 
 
 def test_task_coverage_counts_done_tasks_per_person_least_covered_critical_first() -> None:
