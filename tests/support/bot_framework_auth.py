@@ -34,7 +34,8 @@ def openid_server(key: rsa.RSAPrivateKey, trouble: dict[str, str] | None = None)
     `trouble` (changed by the caller while it runs) breaks a path ("/openid" or "/keys"): "500"
     answers an error, "not json" a page that is not JSON, "empty" a JSON object without the
     expected field, "list" a JSON array, "no kid" (on "/keys") a key without its id, "not a
-    list" (on "/keys") a key set whose keys are one object."""
+    list" (on "/keys") a key set whose keys are one object, "odd jwks_uri" (on "/openid") a
+    metadata document naming its key set in a list."""
     jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
     jwk.update(kid=KID, use="sig", endorsements=["msteams"])
     broken = trouble if trouble is not None else {}
@@ -56,6 +57,8 @@ def openid_server(key: rsa.RSAPrivateKey, trouble: dict[str, str] | None = None)
                 body = {"keys": [jwk, {k: v for k, v in jwk.items() if k != "kid"}]}
             elif mode == "not a list":
                 body = {"keys": jwk}
+            elif mode == "odd jwks_uri":
+                body = {"issuer": ISSUER, "jwks_uri": [f"{base}/keys"]}
             data = b"<html>maintenance</html>" if mode == "not json" else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

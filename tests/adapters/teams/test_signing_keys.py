@@ -62,6 +62,16 @@ async def test_keys_that_cannot_be_read_are_unavailable_and_tried_again_next_tim
     assert await keys.get(KID) is not None
 
 
+@pytest.mark.parametrize("mode", ["empty", "odd jwks_uri"])
+async def test_metadata_without_a_key_set_address_says_so(
+        url: str, trouble: dict[str, str], mode: str) -> None:
+    """The reason is logged with the 503: "names no jwks_uri" points at the metadata document,
+    not at the network."""
+    trouble["/openid"] = mode
+    with pytest.raises(KeysUnavailable, match=r"/openid names no jwks_uri$"):
+        await SigningKeys(url).get(KID)
+
+
 async def test_a_key_server_that_is_down_is_unavailable() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
