@@ -10,11 +10,13 @@ import pytest
 
 from bot.scheduling.when import (
     CronRecurrence,
+    DayError,
     MonthlyRecurrence,
     Recurrence,
     WeeklyRecurrence,
     WhenError,
     local_to_utc,
+    parse_day_set,
     parse_time_of_day,
     parse_when,
 )
@@ -579,3 +581,10 @@ def test_error_messages_name_the_bad_part_and_show_an_example(text: str, message
 
 def test_when_error_is_a_value_error() -> None:
     assert issubclass(WhenError, ValueError)
+
+
+def test_days_may_be_written_in_the_plural() -> None:
+    assert parse_day_set("mondays, fridays") == {0, 4}
+    assert parse_day_set("tuesdays-thursdays") == {1, 2, 3}
+    with pytest.raises(DayError, match="ms"):
+        parse_day_set("ms")
