@@ -588,3 +588,11 @@ def test_days_may_be_written_in_the_plural() -> None:
     assert parse_day_set("tuesdays-thursdays") == {1, 2, 3}
     with pytest.raises(DayError, match="ms"):
         parse_day_set("ms")
+
+
+def test_a_weekly_recurrence_built_without_an_interval_is_every_week() -> None:
+    monday_9 = WeeklyRecurrence(days=frozenset({0}), at=time(9))
+    assert monday_9.text == "mon 09:00"
+    # from Tuesday 3 March 2026: the next two Mondays, a week apart
+    assert monday_9.next_occurrences(datetime(2026, 3, 3, tzinfo=UTC), UTC_ZONE, 2) == [
+        datetime(2026, 3, 9, 9, tzinfo=UTC), datetime(2026, 3, 16, 9, tzinfo=UTC)]
