@@ -66,4 +66,4 @@ bench: setup
 MODULES ?=
 MUTATE_ARGS ?=
 mutate: setup
-	$(VENV)/bin/python -m tools.mutate $(MUTATE_ARGS) $(MODULES)
+	nice -n 15 $(VENV)/bin/python -m tools.mutate $(MUTATE_ARGS) $(MODULES)

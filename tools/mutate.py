@@ -21,18 +21,21 @@ import argparse
 import ast
 import fnmatch
 import hashlib
+import json
 import os
+import random
+import shlex
 import sqlite3
 import subprocess
 import sys
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cosmic_ray.work_db import WorkDB, use_db
-from cosmic_ray.work_item import TestOutcome, WorkResult
+from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tools" / "mutation.toml"
@@ -48,6 +51,24 @@ class Equivalent:
     why: str
 
 
+@dataclass(frozen=True)
+class Target:
+    """One module and how to judge its mutants: the tests (files or folders), extra pytest
+    arguments that narrow them (`-k "not postgres"`), and, for a module too big to run whole on
+    this machine, a sample: that many of its mutants drawn at random with a fixed seed, so the
+    same sample is drawn again until the code changes. `first` (with `first_args`) are quick
+    tests run before the others: most mutants die there in seconds, and the slow tests (a real
+    database) run only for the mutants that survive them."""
+
+    module: str
+    tests: list[str]
+    args: str = ""
+    sample: int | None = None
+    seed: int = 25
+    first: list[str] = field(default_factory=list)
+    first_args: str = ""
+
+
 @dataclass
 class Tally:
     module: str
@@ -56,6 +77,7 @@ class Tally:
     equivalent: int = 0
     survivors: list[str] | None = None
     skipped: str | None = None  # why it was not measured
+    population: int | None = None  # all mutants of the module, when only a sample was run
 
     @property
     def rate(self) -> float | None:
@@ -63,18 +85,28 @@ class Tally:
         return 100.0 * self.killed / judged if judged else None
 
 
-def load() -> tuple[dict[str, list[str]], list[Equivalent]]:
+def load() -> tuple[dict[str, Target], list[Equivalent]]:
     data = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
-    modules = {name: list(entry["tests"]) for name, entry in data.get("modules", {}).items()}
+    modules = {name: Target(name, list(entry["tests"]), entry.get("args", ""),
+                            entry.get("sample"), entry.get("seed", 25),
+                            list(entry.get("first", [])), entry.get("first_args", ""))
+               for name, entry in data.get("modules", {}).items()}
     equivalents = [Equivalent(e["module"], e["operator"], e["line"].strip(), e["why"])
                    for e in data.get("equivalent", [])]
     return modules, equivalents
 
 
-def test_command(tests: list[str]) -> str:
-    """One test process, stopping at the first failure: a mutant is killed by any failing test."""
-    return (f"{sys.executable} -m pytest -x -q -p no:randomly -p no:cacheprovider -n 0 "
-            f"--timeout 300 {' '.join(tests)}")
+def test_command(target: Target) -> str:
+    """One test process (two with `first`), stopping at the first failure: a mutant is killed by
+    any failing test."""
+    def pytest(args: str, tests: list[str]) -> str:
+        return (f"{sys.executable} -m pytest -x -q -p no:randomly -p no:cacheprovider -n 0 "
+                f"--timeout 300 {args} {' '.join(tests)}")
+
+    if not target.first:
+        return pytest(target.args, target.tests)
+    return shlex.join(["sh", "-c", f"{pytest(target.first_args, target.first)} && "
+                                   f"{pytest(target.args, target.tests)}"])
 
 
 def uncommitted(module: str) -> bool:
@@ -83,10 +115,10 @@ def uncommitted(module: str) -> bool:
     return bool(status.stdout.strip())
 
 
-def baseline(tests: list[str]) -> float | None:
+def baseline(target: Target) -> float | None:
     """Seconds the unmutated tests take, or None when they fail (a mutant could not be judged)."""
     started = time.monotonic()
-    run = subprocess.run(test_command(tests), shell=True, cwd=ROOT, capture_output=True, text=True,
+    run = subprocess.run(test_command(target), shell=True, cwd=ROOT, capture_output=True, text=True,
                          check=False)
     if run.returncode != 0:
         print(run.stdout[-3000:], run.stderr[-2000:], sep="\n", file=sys.stderr)
@@ -94,13 +126,13 @@ def baseline(tests: list[str]) -> float | None:
     return time.monotonic() - started
 
 
-def session_config(module: str, tests: list[str], timeout: float) -> str:
+def session_config(target: Target, timeout: float) -> str:
     return "\n".join([
         "[cosmic-ray]",
-        f'module-path = "{module}"',
+        f'module-path = "{target.module}"',
         f"timeout = {timeout:.0f}",
         "excluded-modules = []",
-        f"test-command = '{test_command(tests)}'",
+        f"test-command = {json.dumps(test_command(target))}",  # a TOML basic string
         "",
         "[cosmic-ray.distributor]",
         'name = "local"',
@@ -116,23 +148,50 @@ def forget_survivors(session: Path) -> int:
     """Drop the results of the mutants that survived (stored by enum name), so `cosmic-ray
     exec` runs them again (after new tests were written); returns how many."""
     with sqlite3.connect(session) as db:
-        return db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'").rowcount
+        return db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'"
+                          " AND worker_outcome != 'SKIPPED'"
+                          " AND coalesce(output, '') NOT LIKE 'not run:%'").rowcount
 
 
-def mutate(module: str, tests: list[str], equivalents: list[Equivalent],
-           survivors_only: bool = False) -> Tally:
+def draw_sample(session: Path, target: Target, in_signature: Callable[[tuple[int, int]], bool]
+                ) -> int:
+    """Set aside the mutants of function annotations without running them (equivalent by
+    construction; left out altogether from a sample), then mark all but `target.sample` of the
+    other pending mutants as skipped, the kept ones drawn with `random.Random(target.seed)` from
+    the mutants in order of position and operator (stable for one source); returns how many
+    mutants there were to draw from."""
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        pending = sorted(db.pending_work_items, key=lambda item: (
+            item.mutations[0].start_pos, item.mutations[0].operator_name,
+            item.mutations[0].occurrence))
+        notes = [i.job_id for i in pending if in_signature(i.mutations[0].start_pos)]
+        pending = [i for i in pending if i.job_id not in set(notes)]
+        db.set_multiple_results(notes, WorkResult(
+            output="not run: a function annotation", test_outcome=TestOutcome.SURVIVED, diff=None,
+            worker_outcome=WorkerOutcome.SKIPPED if target.sample is not None
+            else WorkerOutcome.NORMAL))
+        if target.sample is not None and target.sample < len(pending):
+            kept = {item.job_id for item in random.Random(target.seed).sample(pending,
+                                                                              target.sample)}
+            db.set_multiple_results([i.job_id for i in pending if i.job_id not in kept], WorkResult(
+                output=None, test_outcome=None, diff=None, worker_outcome=WorkerOutcome.SKIPPED))
+    return len(pending)
+
+
+def mutate(target: Target, equivalents: list[Equivalent], survivors_only: bool = False) -> Tally:
+    module = target.module
     tally = Tally(module)
     if uncommitted(module):
         tally.skipped = "uncommitted changes (commit or stash them first)"
         return tally
-    took = baseline(tests)
+    took = baseline(target)
     if took is None:
         tally.skipped = "its tests fail without any mutant"
         return tally
     WORK.mkdir(exist_ok=True)
     stem = module.replace("/", "_").removesuffix(".py")
     config, session = WORK / f"{stem}.toml", WORK / f"{stem}.sqlite"
-    config.write_text(session_config(module, tests, max(60.0, 5 * took)), encoding="utf-8")
+    config.write_text(session_config(target, max(60.0, 5 * took)), encoding="utf-8")
     source = (ROOT / module).read_bytes()
     digest, seen = hashlib.sha256(source).hexdigest(), WORK / f"{stem}.sha256"
     if survivors_only and not (session.exists() and seen.exists() and seen.read_text() == digest):
@@ -142,8 +201,10 @@ def mutate(module: str, tests: list[str], equivalents: list[Equivalent],
         if survivors_only:
             print(f"{module}: running the {forget_survivors(session)} survivors again")
         else:
-            cosmic_ray("cosmic-ray", "init", str(config), str(session))
+            cosmic_ray("cosmic-ray", "init", "--force", str(config), str(session))  # a fresh run
             cosmic_ray("cr-filter-pragma", str(session))  # lines marked `# pragma: no mutate`
+            drawn_from = draw_sample(session, target, signature_annotations(source.decode()))
+            (WORK / f"{stem}.population").write_text(str(drawn_from))
             seen.write_text(digest)
         cosmic_ray("cosmic-ray", "exec", str(config), str(session))
     finally:
@@ -152,6 +213,8 @@ def mutate(module: str, tests: list[str], equivalents: list[Equivalent],
     lines = text_of_module.splitlines()
     in_signature = signature_annotations(text_of_module)
     tally.survivors = []
+    if target.sample is not None:
+        tally.population = int((WORK / f"{stem}.population").read_text())
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item, result in db.completed_work_items:
             if result.worker_outcome == "skipped":
@@ -176,8 +239,8 @@ def signature_annotations(source: str) -> Callable[[tuple[int, int]], bool]:
     """Whether a position lies in a function's parameter or return annotation, in a module with
     `from __future__ import annotations`: there an annotation is a string nobody evaluates at
     run time (`datetime | None` mutated to `datetime % None` changes nothing), so such mutants are
-    equivalent by construction. Annotations of classes and variables are not included: pydantic
-    and SQLModel do evaluate those."""
+    equivalent by construction; so are the field annotations of a plain `@dataclass`. Other
+    class and variable annotations are not included: pydantic and SQLModel do evaluate those."""
     tree = ast.parse(source)
     future = any(isinstance(node, ast.ImportFrom) and node.module == "__future__"
                  and any(alias.name == "annotations" for alias in node.names) for node in tree.body)
@@ -191,13 +254,29 @@ def signature_annotations(source: str) -> Callable[[tuple[int, int]], bool]:
                 notes = [a.annotation for a in every if a.annotation is not None]
                 if node.returns is not None:
                     notes.append(node.returns)
+                # a local variable's annotation (`means: dict[str, float | None] = {}`) is never
+                # evaluated at all
+                notes += [n.annotation for n in ast.walk(node) if isinstance(n, ast.AnnAssign)]
                 spans += [((n.lineno, n.col_offset), (n.end_lineno or n.lineno, n.end_col_offset or 0))
                           for n in notes]
+            elif isinstance(node, ast.ClassDef) and any(_is_dataclass(d) for d in node.decorator_list):
+                # a plain dataclass reads its fields' annotations as strings, only to spot
+                # ClassVar and InitVar: a mutated `float | None` changes nothing
+                spans += [((n.annotation.lineno, n.annotation.col_offset),
+                           (n.annotation.end_lineno or n.annotation.lineno,
+                            n.annotation.end_col_offset or 0))
+                          for n in node.body if isinstance(n, ast.AnnAssign)]
 
     def inside(position: tuple[int, int]) -> bool:
         return any(start <= tuple(position) < end for start, end in spans)
 
     return inside
+
+
+def _is_dataclass(decorator: ast.expr) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return (isinstance(target, ast.Name) and target.id == "dataclass") or (
+        isinstance(target, ast.Attribute) and target.attr == "dataclass")
 
 
 def _killed(result: WorkResult) -> bool:
@@ -206,7 +285,8 @@ def _killed(result: WorkResult) -> bool:
 
 def report(tallies: list[Tally]) -> bool:
     """Print the table; whether every measured module reached the target."""
-    print(f"\n{'module':<34} {'mutants':>7} {'killed':>6} {'equiv':>5} {'rate':>6}")
+    print(f"\n{'module':<34} {'mutants':>7} {'killed':>6} {'equiv':>5} {'survived':>8} "
+          f"{'rate':>6}  sample")
     ok = True
     for t in tallies:
         if t.skipped:
@@ -215,7 +295,10 @@ def report(tallies: list[Tally]) -> bool:
             continue
         rate = t.rate
         shown = "-" if rate is None else f"{rate:.1f}%"
-        print(f"{t.module:<34} {t.mutants:>7} {t.killed:>6} {t.equivalent:>5} {shown:>6}")
+        sample = "all" if t.population is None else f"{t.mutants} of {t.population}"
+        survived = t.mutants - t.killed - t.equivalent
+        print(f"{t.module:<34} {t.mutants:>7} {t.killed:>6} {t.equivalent:>5} {survived:>8} "
+              f"{shown:>6}  {sample}")
         ok &= rate is None or rate >= TARGET
     survivors = [s for t in tallies for s in (t.survivors or [])]
     WORK.mkdir(exist_ok=True)
@@ -239,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"not in tools/mutation.toml: {', '.join(unknown)}")
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")  # no stale .pyc of a mutant
-    tallies = [mutate(m, modules[m], equivalents, args.survivors) for m in chosen]
+    tallies = [mutate(modules[m], equivalents, args.survivors) for m in chosen]
     return 0 if report(tallies) else 1
 
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -33,14 +33,16 @@ def openid_server(key: rsa.RSAPrivateKey, trouble: dict[str, str] | None = None)
 
     `trouble` (changed by the caller while it runs) breaks a path ("/openid" or "/keys"): "500"
     answers an error, "not json" a page that is not JSON, "empty" a JSON object without the
-    expected field."""
+    expected field, "list" a JSON array, "no kid" (on "/keys") a key without its id, "not a
+    list" (on "/keys") a key set whose keys are one object, "odd jwks_uri" (on "/openid") a
+    metadata document naming its key set in a list."""
     jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
     jwk.update(kid=KID, use="sig", endorsements=["msteams"])
     broken = trouble if trouble is not None else {}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            base = f"http://127.0.0.1:{cast(ThreadingHTTPServer, self.server).server_port}"
             body: object = ({"issuer": ISSUER, "jwks_uri": f"{base}/keys",
                              "id_token_signing_alg_values_supported": ["RS256"]}
                             if self.path == "/openid" else {"keys": [jwk]})
@@ -49,6 +51,14 @@ def openid_server(key: rsa.RSAPrivateKey, trouble: dict[str, str] | None = None)
                 status, body = 500, {"error": "internal"}
             elif mode == "empty":
                 body = {}
+            elif mode == "list":
+                body = [body]
+            elif mode == "no kid":
+                body = {"keys": [jwk, {k: v for k, v in jwk.items() if k != "kid"}]}
+            elif mode == "not a list":
+                body = {"keys": jwk}
+            elif mode == "odd jwks_uri":
+                body = {"issuer": ISSUER, "jwks_uri": [f"{base}/keys"]}
             data = b"<html>maintenance</html>" if mode == "not json" else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

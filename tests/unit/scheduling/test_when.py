@@ -10,12 +10,14 @@ import pytest
 
 from bot.scheduling.when import (
     CronRecurrence,
+    DayError,
     MonthlyRecurrence,
     Recurrence,
     WeeklyRecurrence,
     WhenError,
     local_to_utc,
     parse_cron,
+    parse_day_set,
     parse_time_of_day,
     parse_when,
 )
@@ -58,6 +60,10 @@ def in_march(text: str, tz: ZoneInfo = NEW_YORK, count: int = 4) -> list[str]:
         ("1st mon of month 10:00", "1st Mon of the month at 10:00", "1st mon of month 10:00"),
         ("last fri of month 16:00", "last Fri of the month at 16:00", "last fri of month 16:00"),
         ("2nd tue of month 9:00", "2nd Tue of the month at 09:00", "2nd tue of month 09:00"),
+        ("3rd wed of month 9:00", "3rd Wed of the month at 09:00", "3rd wed of month 09:00"),
+        ("4th thu of month 9:00", "4th Thu of the month at 09:00", "4th thu of month 09:00"),
+        ("weekends 10:00", "weekends at 10:00", "weekends 10:00"),
+        ("weekend 10:00", "weekends at 10:00", "weekends 10:00"),
         ("0 9 * * 1-5", 'weekdays at 09:00 (cron "0 9 * * 1-5")', "0 9 * * 1-5"),
         ("  MON , Thu   4:30 PM ", "Mon, Thu at 16:30", "mon,thu 16:30"),
         ("Weekdays AT 9:00", "weekdays at 09:00", "weekdays 09:00"),
@@ -600,3 +606,18 @@ def test_error_messages_name_the_bad_part_and_show_an_example(text: str, message
 
 def test_when_error_is_a_value_error() -> None:
     assert issubclass(WhenError, ValueError)
+
+
+def test_days_may_be_written_in_the_plural() -> None:
+    assert parse_day_set("mondays, fridays") == {0, 4}
+    assert parse_day_set("tuesdays-thursdays") == {1, 2, 3}
+    with pytest.raises(DayError, match="ms"):
+        parse_day_set("ms")
+
+
+def test_a_weekly_recurrence_built_without_an_interval_is_every_week() -> None:
+    monday_9 = WeeklyRecurrence(days=frozenset({0}), at=time(9))
+    assert monday_9.text == "mon 09:00"
+    # from Tuesday 3 March 2026: the next two Mondays, a week apart
+    assert monday_9.next_occurrences(datetime(2026, 3, 3, tzinfo=UTC), UTC_ZONE, 2) == [
+        datetime(2026, 3, 9, 9, tzinfo=UTC), datetime(2026, 3, 16, 9, tzinfo=UTC)]
