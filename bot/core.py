@@ -62,8 +62,9 @@ from bot.scheduling.engine import ScheduleEngine, TickReport
 from bot.scheduling.jobs import ScheduledJob
 from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import InboundEvent as InboundEventRow
-from bot.storage.models import Member
-from bot.strategy.store import record_version
+from bot.storage.models import Member, StrategyVersion
+from bot.strategy.follower import StrategyFollower
+from bot.strategy.store import boot
 from bot.text import strip_controls
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,8 @@ class BotCore:
         self._tick_lock = asyncio.Lock()  # the periodic tick and /advance take turns
         self._readiness: asyncio.Future[bool] | None = None  # the database read under way, shared
         self._readiness_at = 0.0  # when it started (monotonic())
+        self.follower = StrategyFollower(self.ctx)
+        self.file_proposal: StrategyVersion | None = None  # the file's new content, at start
 
     def _jobs(self) -> list[ScheduledJob]:
         """What `digest` and `nudges` schedules do; a kind without a job cannot be scheduled."""
@@ -140,15 +143,20 @@ class BotCore:
         self.ctx.ports[port.platform] = port
 
     async def start(self) -> None:
-        """Apply migrations and record the strategy version the bot runs with."""
+        """Apply migrations and serve the database's current strategy: the file seeds it on the
+        first start; a file with new content becomes a proposal admins confirm or cancel."""
         await self.ctx.db.migrate()
-        await record_version(self.ctx.db, self.ctx.strategy, str(self.ctx.settings.strategy_file),
+        started = await boot(self.ctx.db, self.ctx.strategy, str(self.ctx.settings.strategy_file),
                              self.ctx.clock.now())
+        self.ctx.strategy = started.current
+        self.file_proposal = started.proposed
+        await self.follower.refresh(force=True)
 
     async def tick(self) -> TickReport:
         """Run whatever is due at the clock's current time: close windows that ended first, so a
         member whose check-in closes at the next occurrence is asked the new one."""
         async with self._tick_lock:
+            await self.follower.refresh()
             await self.closer.close_due()
             report = await self.engine.tick()
             await self.reviewer.catch_up()
@@ -227,6 +235,7 @@ class BotCore:
         if isinstance(event, MemberUnreachable):
             await self._member_unreachable(event)
             return []
+        await self.follower.refresh()
         if event.event_id and not await self._first_delivery(event.member.platform, event.event_id):
             log.info("duplicate delivery of %s ignored", event.event_id)
             return []
