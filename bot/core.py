@@ -27,7 +27,8 @@ from bot.bounds import parse_id
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
-from bot.commands import build_registry, forget
+from bot.commands import build_registry, forget, strategy_proposals
+from bot.commands import strategy as strategy_commands
 from bot.commands.context import CommandContext
 from bot.commands.dispatch import run_command, run_guarded
 from bot.context import BotContext
@@ -161,6 +162,7 @@ class BotCore:
             report = await self.engine.tick()
             await self.reviewer.catch_up()
             await self.alerts.tick()
+            await strategy_proposals.Proposals(self.ctx, self.evaluator).announce_open(self.outbox)
             return report
 
     async def next_due(self, after: datetime, until: datetime) -> datetime | None:
@@ -346,6 +348,9 @@ class BotCore:
             return await self._lead_action(member, event)
         if event.action_id in (forget.CONFIRM_ACTION, forget.CANCEL_ACTION):
             return await run_guarded(forget.on_button(
+                self._command_context(event.member, member), event.action_id, event.value))
+        if event.action_id in (strategy_proposals.CONFIRM_ACTION, strategy_proposals.CANCEL_ACTION):
+            return await run_guarded(strategy_commands.on_button(
                 self._command_context(event.member, member), event.action_id, event.value))
         log.warning("unknown action %s", event.action_id)
         return [Message.plain("That button is no longer active. Type `/align help` for options.")]

@@ -1,19 +1,32 @@
-"""`/align strategy ...`: show the strategy everyone is aligning to; reload it after edits."""
+"""`/align strategy ...`: show the strategy everyone is aligning to, and own it in chat: propose a
+change (from the file, an import, a rollback), review it, confirm or cancel it, read its history.
+
+Every change goes through `bot.commands.strategy_proposals`: nothing becomes current without an
+admin's Confirm.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from bot.commands.context import CommandContext
+from bot.commands.errors import PermissionDenied, UsageError
 from bot.commands.registry import Args, CommandSpec
-from bot.evaluation.doctor import diagnose
+from bot.commands.strategy_proposals import (
+    CANCEL_ACTION,
+    Confirmed,
+    ProposalError,
+    Proposals,
+)
 from bot.events import Fact, FactList, Message, Text
+from bot.storage.models import Member, StrategyVersion
+from bot.strategy import store
 from bot.strategy.loader import StrategyFileError, load_strategy
 from bot.strategy.schema import Strategy
-from bot.strategy.store import record_version
 
 SELL_BY_WARNING_DAYS = 30
-MAX_ADVICE = 8  # doctor's warnings shown in chat; the rest with `alignbot strategy check`
+MAX_HISTORY = 15  # versions `strategy history` lists, newest first
 
 
 def sell_by_note(strategy: Strategy, today: date) -> str | None:
@@ -54,34 +67,170 @@ async def strategy_show(cc: CommandContext, args: Args) -> list[Message]:
     return [strategy_message(cc.ctx.strategy, cc.ctx.clock.now().date())]
 
 
+def _admin(cc: CommandContext, name: str) -> Member:
+    caller = cc.require_member()
+    if not cc.is_admin:
+        raise PermissionDenied(f"`/align strategy {name}` is for admins.")
+    return caller
+
+
+def _proposals(cc: CommandContext) -> Proposals:
+    return Proposals(cc.ctx, cc.evaluator)
+
+
+def _reason(args: Args) -> str | None:
+    reason = " ".join(args.options.get("reason", "").split())
+    return reason[:500] or None
+
+
+async def _row(cc: CommandContext, word: str) -> StrategyVersion:
+    """A version by its number (`3`, `v3`) or `current`."""
+    say = cc.ctx.prompts.say
+    if word.lower() == "current":
+        pointer = await store.current_pointer(cc.ctx.db)
+        number = pointer[0] if pointer else 0
+    else:
+        digits = word.lower().removeprefix("v")
+        if not digits.isdigit() or len(digits) > 9:
+            raise UsageError(say("strategy_unknown_version", number=word))
+        number = int(digits)
+    row = await store.get_row(cc.ctx.db, number)
+    if row is None:
+        raise UsageError(say("strategy_unknown_version", number=word))
+    return row
+
+
+async def propose(cc: CommandContext, strategy: Strategy, source: str,
+                  reason: str | None) -> list[Message]:
+    """Store `strategy` as a proposal by the caller and show them its preview."""
+    caller = cc.require_member()
+    if strategy.version == cc.ctx.strategy.version:
+        return [Message.plain(cc.ctx.prompts.say("strategy_changes_none"))]
+    proposals = _proposals(cc)
+    row = await proposals.propose(strategy, source, caller, reason)
+    return [await proposals.preview(row, caller)]
+
+
 async def strategy_reload(cc: CommandContext, args: Args) -> list[Message]:
+    """The file as a proposal (never swapped in): a file admins edit on the server still works."""
+    _admin(cc, "reload")
     path = cc.ctx.settings.strategy_file
+    return await _propose_file(cc, path, _reason(args) or f"{path} changed")
+
+
+async def _propose_file(cc: CommandContext, path: Path, reason: str) -> list[Message]:
+    say = cc.ctx.prompts.say
     try:
         strategy = load_strategy(path)
     except StrategyFileError as exc:
-        return [Message.plain(f"The strategy file was NOT reloaded; the bot keeps the current"
-                              f" version. {exc}")]
-    if strategy.version == cc.ctx.strategy.version:
-        return [Message.plain(f"{path} is unchanged (version {strategy.version}).")]
-    await record_version(cc.ctx.db, strategy, str(path), cc.ctx.clock.now())
-    cc.ctx.strategy = strategy
-    loaded = (f"Loaded strategy '{strategy.strategy.name}' version {strategy.version} from {path}."
-              " New check-ins use it.")
-    advice = diagnose(strategy, path.read_text(encoding="utf-8"))
-    if not advice:
-        return [Message.plain(loaded)]
-    shown = [a.render(path.name) for a in advice[:MAX_ADVICE]]
-    more = f"\n(and {len(advice) - MAX_ADVICE} more: `alignbot strategy check`)" if len(
-        advice) > MAX_ADVICE else ""
-    return [Message.plain(f"{loaded}\nThe strategy doctor has {len(advice)} warning(s):\n"
-                          + "\n".join(f"• {line}" for line in shown) + more)]
+        return [Message.plain(say("strategy_file_broken", problems=str(exc)))]
+    pointer = await store.current_pointer(cc.ctx.db)
+    if pointer is not None and strategy.version == pointer[1]:
+        return [Message.plain(say("strategy_file_unchanged", path=path, number=pointer[0]))]
+    known = [r for r in await store.list_versions(cc.ctx.db) if r.version == strategy.version
+             and r.status != store.PROPOSED]
+    if known:
+        return [Message.plain(say("strategy_file_known", path=path, number=known[-1].id,
+                                  status=known[-1].status))]
+    return await propose(cc, strategy, str(path), reason)
+
+
+async def strategy_import(cc: CommandContext, args: Args) -> list[Message]:
+    """A whole new version from a YAML file on this machine: the console's file upload (in
+    Slack and Teams, admins send the file to the bot instead; a path there would read the
+    server's disk)."""
+    _admin(cc, "import")
+    if cc.caller_ref.platform != "console":
+        raise UsageError(cc.ctx.prompts.say("strategy_import_console_only"))
+    path = Path(args.positional[0])
+    return await _propose_file(cc, path, _reason(args) or f"imported from {path.name}")
+
+
+async def strategy_proposals(cc: CommandContext, args: Args) -> list[Message]:
+    _admin(cc, "proposals")
+    say = cc.ctx.prompts.say
+    rows = await store.open_proposals(cc.ctx.db)
+    if not rows:
+        pointer = await store.current_pointer(cc.ctx.db)
+        return [Message.plain(say("strategy_no_proposals", number=pointer[0] if pointer else "-"))]
+    lines = [f"v{r.id}: {r.name} - {r.source}, {r.loaded_at.date()}"
+             f" (`/align strategy proposal {r.id}`)" for r in rows]
+    title = say("strategy_proposals_title")
+    return [Message(text="\n".join([title, *lines]),
+                    blocks=(Text(title, style="heading"), Text("\n".join(lines))))]
+
+
+async def strategy_proposal(cc: CommandContext, args: Args) -> list[Message]:
+    """An open proposal's preview again, with a fresh confirmation for the caller."""
+    caller = _admin(cc, "proposal")
+    row = await _row(cc, args.positional[0])
+    if row.status != store.PROPOSED:
+        raise UsageError(cc.ctx.prompts.say("strategy_not_open", number=row.id, status=row.status))
+    return [await _proposals(cc).preview(row, caller)]
+
+
+async def strategy_confirm(cc: CommandContext, args: Args) -> list[Message]:
+    caller = _admin(cc, "confirm")
+    row = await _row(cc, args.positional[0])
+    try:
+        done = await _proposals(cc).confirm(caller, number=row.id, reason=_reason(args))
+    except ProposalError as exc:
+        raise UsageError(str(exc)) from None
+    return await _confirmed(cc, done)
+
+
+async def strategy_cancel(cc: CommandContext, args: Args) -> list[Message]:
+    caller = _admin(cc, "cancel")
+    row = await _row(cc, args.positional[0])
+    try:
+        number = await _proposals(cc).cancel(caller, number=row.id)
+    except ProposalError as exc:
+        raise UsageError(str(exc)) from None
+    return [Message.plain(cc.ctx.prompts.say("strategy_cancelled", number=number))]
+
+
+async def on_button(cc: CommandContext, action_id: str, token: str) -> list[Message]:
+    """A preview's Confirm or Cancel: only the admin it was shown to, once, before it expires."""
+    caller = _admin(cc, "confirm")
+    proposals = _proposals(cc)
+    try:
+        if action_id == CANCEL_ACTION:
+            number = await proposals.cancel(caller, token=token)
+            return [Message.plain(cc.ctx.prompts.say("strategy_cancelled", number=number))]
+        done = await proposals.confirm(caller, token=token)
+    except ProposalError as exc:
+        return [Message.plain(str(exc))]
+    return await _confirmed(cc, done)
+
+
+async def _confirmed(cc: CommandContext, done: Confirmed) -> list[Message]:
+    say = cc.ctx.prompts.say
+    return [Message.plain(say("strategy_confirmed", number=done.row.id,
+                              name=done.after.strategy.name))]
 
 
 SPECS = (
     CommandSpec(("strategy", "show"), "strategy show",
                 "Show the strategy: statement, objectives, segments, sales tasks, review date",
                 "strategy show", strategy_show, max_args=0),
-    CommandSpec(("strategy", "reload"), "strategy reload",
-                "Re-read the strategy file after editing it (keeps the old one if it has errors)",
-                "strategy reload", strategy_reload, admin_only=True, max_args=0),
+    CommandSpec(("strategy", "reload"), "strategy reload [reason=...]",
+                "Propose the strategy file's content as a new version (you review, then confirm)",
+                "strategy reload", strategy_reload, admin_only=True, max_args=0, options=("reason",)),
+    CommandSpec(("strategy", "import"), "strategy import <path.yaml> [reason=...]",
+                "Console: propose a whole new version from a YAML file (Slack, Teams: send me the"
+                " file)", "strategy import new-strategy.yaml reason=\"FY28 plan\"", strategy_import,
+                admin_only=True, min_args=1, max_args=1, options=("reason",)),
+    CommandSpec(("strategy", "proposals"), "strategy proposals",
+                "List the strategy changes waiting for an admin's confirmation",
+                "strategy proposals", strategy_proposals, admin_only=True, max_args=0),
+    CommandSpec(("strategy", "proposal"), "strategy proposal <version>",
+                "Review a proposed change: what changes, doctor warnings, effect on recent answers",
+                "strategy proposal 4", strategy_proposal, admin_only=True, min_args=1, max_args=1),
+    CommandSpec(("strategy", "confirm"), "strategy confirm <version> [reason=...]",
+                "Make a proposed version current for everyone", "strategy confirm 4 reason=\"new"
+                " segment\"", strategy_confirm, admin_only=True, min_args=1, max_args=1,
+                options=("reason",)),
+    CommandSpec(("strategy", "cancel"), "strategy cancel <version>",
+                "Drop a proposed version", "strategy cancel 4", strategy_cancel, admin_only=True,
+                min_args=1, max_args=1),
 )
