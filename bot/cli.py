@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -34,9 +35,11 @@ if TYPE_CHECKING:
     from adapters.slack.app import OAuthConfig
     from adapters.slack.limits import WebApiLimits
 
+T = TypeVar("T")
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sales-align-bot: keep a B2B sales team aligned with its strategy.")
-strategy_app = typer.Typer(no_args_is_help=True, help="Check and inspect strategy files.")
+strategy_app = typer.Typer(no_args_is_help=True,
+                           help="Check strategy files; export and import strategy versions.")
 app.add_typer(strategy_app, name="strategy")
 app.add_typer(leads_app, name="leads")
 teams_app = typer.Typer(no_args_is_help=True, help="Microsoft Teams: the app package to sideload.")
@@ -276,6 +279,65 @@ def strategy_check(file: Annotated[Path, typer.Argument(help="The strategy YAML 
     warnings = f", {len(advice)} warning{'s' if len(advice) != 1 else ''}" if advice else ""
     typer.echo(f"{file}: OK{warnings} - '{strategy.strategy.name}', {len(strategy.segments)}"
                f" segments, {len(strategy.sales_tasks)} sales tasks, version {strategy.version}.")
+
+
+@strategy_app.command("export")
+def strategy_export(
+    version: Annotated[str | None, typer.Option("--version", help="A version number from"
+                                                " `/align strategy history` (default: current)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write here (default: stdout)")] = None,
+) -> None:
+    """Write a stored strategy version as YAML: a backup, or a file to edit and import."""
+    from bot.strategy.shell import ShellError, export_version
+
+    settings = settings_for_command(quiet=True)
+    try:
+        row, text = asyncio.run(_with_database(settings, lambda db: export_version(db, version)))
+    except (ShellError, DatabaseUrlError, MigrationError) as exc:
+        fail(str(exc))
+        return
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"Wrote strategy version {row.id} ({row.status}, '{row.name}') to {out}.", err=True)
+
+
+@strategy_app.command("import")
+def strategy_import(
+    file: Annotated[Path, typer.Argument(help="The strategy YAML file")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why: kept in the history")] = None,
+) -> None:
+    """Propose a strategy file as a new version; admins get it in chat to confirm or cancel."""
+    from bot.strategy.shell import ShellError, import_file
+
+    settings = settings_for_command(quiet=True)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{file}: cannot be read ({exc})")
+        return
+    try:
+        done = asyncio.run(_with_database(settings, lambda db: import_file(db, file, text, reason)))
+    except (ShellError, StrategyFileError, DatabaseUrlError, MigrationError) as exc:
+        fail(str(exc))
+        return
+    for line in done.changes.lines:
+        typer.echo(f"  {line}")
+    for item in done.advice:
+        typer.echo(item.render(str(file)))
+    typer.echo(f"Proposed as strategy version {done.row.id}: admins get it in chat to confirm"
+               f" (or `/align strategy proposal {done.row.id}`). Nothing changes until then.")
+
+
+async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` on the bot's database, migrated first (as the bot would on start)."""
+    database = Database(settings.database_url, settings.database_timeout)
+    try:
+        await database.migrate()
+        return await work(database)
+    finally:
+        await database.dispose()
 
 
 @app.command()

@@ -20,13 +20,16 @@ from bot.commands.strategy_proposals import (
     Proposals,
 )
 from bot.events import Fact, FactList, Message, Text
+from bot.people.members import MemberDirectory
 from bot.storage.models import Member, StrategyVersion
 from bot.strategy import store
+from bot.strategy.changes import changes
 from bot.strategy.loader import StrategyFileError, load_strategy
 from bot.strategy.schema import Strategy
 
 SELL_BY_WARNING_DAYS = 30
 MAX_HISTORY = 15  # versions `strategy history` lists, newest first
+HISTORY_CHANGES = 3  # changes named per version there; `strategy diff` has them all
 
 
 def sell_by_note(strategy: Strategy, today: date) -> str | None:
@@ -209,6 +212,58 @@ async def _confirmed(cc: CommandContext, done: Confirmed) -> list[Message]:
                               name=done.after.strategy.name))]
 
 
+async def strategy_history(cc: CommandContext, args: Args) -> list[Message]:
+    """Who changed the strategy, when, what and why - newest first."""
+    _admin(cc, "history")
+    say = cc.ctx.prompts.say
+    rows = list(reversed(await store.list_versions(cc.ctx.db)))[:MAX_HISTORY]
+    async with cc.ctx.db.session() as session:
+        names = {m.id: m.name for m in await MemberDirectory(session).all()}
+    lines = []
+    for row in rows:
+        lines.append(say(
+            "strategy_history_line", number=row.id, status=row.status, name=row.name,
+            when=(row.confirmed_at or row.loaded_at).strftime("%Y-%m-%d %H:%M UTC"),
+            author=names.get(row.author_id, row.source) if row.author_id else row.source,
+            what=await _what(cc, row), reason=row.reason or say("strategy_history_empty_reason")))
+    title = say("strategy_history_title")
+    return [Message(text="\n".join([title, *lines]),
+                    blocks=(Text(title, style="heading"), *(Text(line) for line in lines)))]
+
+
+async def _what(cc: CommandContext, row: StrategyVersion) -> str:
+    """The version's changes against the one it was proposed on, briefly."""
+    before = await store.load_version(cc.ctx.db, row.parent_version) if row.parent_version else None
+    if before is None:
+        return cc.ctx.prompts.say("strategy_history_first")
+    found = changes(before, store.strategy_of(row)).lines
+    if not found:
+        return cc.ctx.prompts.say("strategy_history_same")
+    shown = "; ".join(found[:HISTORY_CHANGES])
+    return shown + (f" (+{len(found) - HISTORY_CHANGES} more)" if len(found) > HISTORY_CHANGES else "")
+
+
+async def strategy_diff(cc: CommandContext, args: Args) -> list[Message]:
+    """Every change from version a to version b."""
+    _admin(cc, "diff")
+    first, second = await _row(cc, args.positional[0]), await _row(cc, args.positional[1])
+    found = changes(store.strategy_of(first), store.strategy_of(second))
+    title = cc.ctx.prompts.say("strategy_diff_title", a=first.id, b=second.id)
+    body = "\n".join(f"• {line}" for line in found.lines) or cc.ctx.prompts.say(
+        "strategy_changes_none")
+    return [Message(text=f"{title}\n{body}", blocks=(Text(title, style="heading"), Text(body)))]
+
+
+async def strategy_rollback(cc: CommandContext, args: Args) -> list[Message]:
+    """Propose an old version again: confirmed, it is a new version equal to the old one."""
+    _admin(cc, "rollback")
+    row = await _row(cc, args.positional[0])
+    if row.status == store.PROPOSED:
+        raise UsageError(cc.ctx.prompts.say("strategy_rollback_proposed", number=row.id))
+    reason = _reason(args) or cc.ctx.prompts.say("strategy_rollback_reason", number=row.id)
+    return await propose(cc, store.strategy_of(row), f"rollback to version {row.id}", reason)
+
+
 SPECS = (
     CommandSpec(("strategy", "show"), "strategy show",
                 "Show the strategy: statement, objectives, segments, sales tasks, review date",
@@ -233,4 +288,14 @@ SPECS = (
     CommandSpec(("strategy", "cancel"), "strategy cancel <version>",
                 "Drop a proposed version", "strategy cancel 4", strategy_cancel, admin_only=True,
                 min_args=1, max_args=1),
+    CommandSpec(("strategy", "history"), "strategy history",
+                "Who changed the strategy, when, what and why", "strategy history",
+                strategy_history, admin_only=True, max_args=0),
+    CommandSpec(("strategy", "diff"), "strategy diff <version> <version>",
+                "What changed between two versions (numbers from history, or current)",
+                "strategy diff 2 current", strategy_diff, admin_only=True, min_args=2, max_args=2),
+    CommandSpec(("strategy", "rollback"), "strategy rollback <version> [reason=...]",
+                "Propose going back to an earlier version (you confirm it like any change)",
+                "strategy rollback 2 reason=\"new segment did not work\"", strategy_rollback,
+                admin_only=True, min_args=1, max_args=1, options=("reason",)),
 )
