@@ -271,6 +271,8 @@ class BotCore:
         """A form as it stands now (e.g. a check-in pre-filled with the current answers), for
         adapters that open forms on demand (a Slack modal); None if not theirs or closed."""
         member = await self._member(ref)
+        if member is not None and member.active and form_id.startswith(strategy_commands.FORM_PREFIX):
+            return await strategy_commands.form_for(self._command_context(ref, member), form_id)
         kind, _, target = form_id.partition(":")
         number = parse_id(target)
         if member is None or not member.active or kind != "checkin" or number is None:
@@ -349,6 +351,9 @@ class BotCore:
         if event.action_id in (forget.CONFIRM_ACTION, forget.CANCEL_ACTION):
             return await run_guarded(forget.on_button(
                 self._command_context(event.member, member), event.action_id, event.value))
+        if event.action_id.startswith(strategy_commands.FORM_PREFIX):
+            return await run_guarded(strategy_commands.on_form(
+                self._command_context(event.member, member), event.action_id, event.values))
         if event.action_id in (strategy_proposals.CONFIRM_ACTION, strategy_proposals.CANCEL_ACTION):
             return await run_guarded(strategy_commands.on_button(
                 self._command_context(event.member, member), event.action_id, event.value))

@@ -153,6 +153,9 @@ class QuestionForm:
     title: str
     fields: tuple[FormField, ...]
     submit_label: str = "Submit"
+    # Without forms, the adapter asks the fields itself one by one and submits them (the
+    # console); otherwise (a check-in) the core's chat asks the questions.
+    prompted: bool = False
 
 
 @dataclass(frozen=True)

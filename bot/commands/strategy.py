@@ -19,16 +19,29 @@ from bot.commands.strategy_proposals import (
     ProposalError,
     Proposals,
 )
-from bot.events import Fact, FactList, Message, Text
+from bot.events import Fact, FactList, FormField, Message, QuestionForm, Text
 from bot.people.members import MemberDirectory
 from bot.storage.models import Member, StrategyVersion
 from bot.strategy import store
 from bot.strategy.changes import changes
+from bot.strategy.edits import (
+    CORE_FIELDS,
+    FIELDS,
+    SEGMENT_FIELDS,
+    TASK_FIELDS,
+    Edit,
+    EditError,
+    Part,
+    apply,
+    form_values,
+)
 from bot.strategy.loader import StrategyFileError, load_strategy
 from bot.strategy.schema import Strategy
 
 SELL_BY_WARNING_DAYS = 30
 MAX_HISTORY = 15  # versions `strategy history` lists, newest first
+EDIT_OPTIONS = (*CORE_FIELDS, *SEGMENT_FIELDS, *(f for f in TASK_FIELDS if f not in SEGMENT_FIELDS),
+                "reason")
 HISTORY_CHANGES = 3  # changes named per version there; `strategy diff` has them all
 
 
@@ -264,6 +277,113 @@ async def strategy_rollback(cc: CommandContext, args: Args) -> list[Message]:
     return await propose(cc, store.strategy_of(row), f"rollback to version {row.id}", reason)
 
 
+FORM_PREFIX = "strategy-edit:"  # form ids: strategy-edit:<action>:<part>[:<id>]
+FORM_TEXT_LIMIT = 3000
+
+
+def _edit_of(args: Args, action: str) -> Edit:
+    """`edit` (the core), `edit segment <id>`, `add task <id>`, ...; field=value options."""
+    values = {k: v for k, v in args.options.items() if k != "reason"}
+    if not args.positional:
+        if action != "change":
+            raise UsageError(f"Say what to {action}: `/align strategy {action} segment <id>` or"
+                             f" `/align strategy {action} task <id>`.")
+        return Edit("core", values)
+    kind = args.positional[0].lower()
+    if kind not in ("segment", "task") or len(args.positional) != 2:
+        raise UsageError("Usage: `/align strategy edit [segment <id>|task <id>] [field=value ...]`"
+                         " - e.g. `/align strategy edit task map_buying_committee critical=yes`")
+    part: Part = "segment" if kind == "segment" else "task"
+    return Edit(part, values, args.positional[1].lower(), action)  # type: ignore[arg-type]
+
+
+def _form(cc: CommandContext, edit: Edit) -> QuestionForm:
+    """The form for an edit, filled with the current values (Slack modal, Teams card, console
+    prompts); its id says what it edits, so whichever process gets the submission can apply it."""
+    say = cc.ctx.prompts.say
+    current = form_values(cc.ctx.strategy, edit.part, edit.item_id)
+    title = say(f"strategy_form_{edit.action}_{edit.part}", id=edit.item_id)
+    fields = [FormField(name, say(f"strategy_field_{name}"), hint=say(f"strategy_hint_{name}"),
+                        initial=current.get(name, "")[:FORM_TEXT_LIMIT],
+                        multiline=name in ("statement", "advantage", "description", "objectives",
+                                           "examples", "counter_examples"),
+                        max_length=FORM_TEXT_LIMIT)
+              for name in FIELDS[edit.part]]
+    fields.append(FormField("reason", say("strategy_field_reason"), hint=say("strategy_hint_reason"),
+                            multiline=False, max_length=500))
+    form_id = f"{FORM_PREFIX}{edit.action}:{edit.part}" + (f":{edit.item_id}" if edit.item_id else "")
+    return QuestionForm(form_id, title[:150], tuple(fields), submit_label=say("strategy_form_submit"),
+                        prompted=True)
+
+
+async def strategy_edit(cc: CommandContext, args: Args) -> list[Message]:
+    """`/align strategy edit ...`: with fields given, a proposal at once; without, the form."""
+    return await _edit(cc, args, "change")
+
+
+async def strategy_add(cc: CommandContext, args: Args) -> list[Message]:
+    return await _edit(cc, args, "add")
+
+
+async def strategy_remove(cc: CommandContext, args: Args) -> list[Message]:
+    return await _edit(cc, args, "remove")
+
+
+async def _edit(cc: CommandContext, args: Args, action: str) -> list[Message]:
+    _admin(cc, "edit" if action == "change" else action)
+    edit = _edit_of(args, action)
+    if edit.action == "change" and edit.part != "core" and edit.item_id not in (
+            cc.ctx.strategy.segment_ids if edit.part == "segment" else cc.ctx.strategy.task_ids):
+        raise UsageError(cc.ctx.prompts.say("strategy_no_item", part=edit.part, id=edit.item_id))
+    if edit.values or edit.action == "remove":
+        return await _propose_edit(cc, edit, _reason(args))
+    form = _form(cc, edit)
+    return [Message(text=form.title, blocks=(Text(cc.ctx.prompts.say("strategy_form_intro")), form))]
+
+
+async def _propose_edit(cc: CommandContext, edit: Edit, reason: str | None) -> list[Message]:
+    try:
+        strategy = apply(cc.ctx.strategy, edit)
+    except EditError as exc:
+        raise UsageError(cc.ctx.prompts.say("strategy_edit_refused", problems=str(exc))) from None
+    what = edit.part if edit.part == "core" else f"{edit.part} {edit.item_id}"
+    return await propose(cc, strategy, f"chat: {edit.action} {what}", reason)
+
+
+def form_edit(form_id: str) -> Edit | None:
+    """The edit a form id stands for; None when it is not one of ours."""
+    if not form_id.startswith(FORM_PREFIX):
+        return None
+    action, _, rest = form_id.removeprefix(FORM_PREFIX).partition(":")
+    part, _, item_id = rest.partition(":")
+    if action not in ("change", "add") or part not in FIELDS:
+        return None
+    return Edit(part, {}, item_id, action)  # type: ignore[arg-type]
+
+
+async def form_for(cc: CommandContext, form_id: str) -> QuestionForm | None:
+    """The form again (a Slack modal opens it on demand), for admins only."""
+    edit = form_edit(form_id)
+    if edit is None or not cc.is_admin:
+        return None
+    return _form(cc, edit)
+
+
+async def on_form(cc: CommandContext, form_id: str, values: dict[str, str]) -> list[Message]:
+    """A submitted edit form: the fields that changed become a proposal."""
+    _admin(cc, "edit")
+    edit = form_edit(form_id)
+    if edit is None:
+        raise UsageError(cc.ctx.prompts.say("strategy_form_gone"))
+    current = form_values(cc.ctx.strategy, edit.part, edit.item_id)
+    changed = {k: v for k, v in values.items() if k in FIELDS[edit.part]
+               and " ".join(v.split()) != " ".join(current.get(k, "").split())}
+    if not changed and edit.action == "change":
+        return [Message.plain(cc.ctx.prompts.say("strategy_changes_none"))]
+    reason = " ".join(values.get("reason", "").split())[:500] or None
+    return await _propose_edit(cc, Edit(edit.part, changed, edit.item_id, edit.action), reason)
+
+
 SPECS = (
     CommandSpec(("strategy", "show"), "strategy show",
                 "Show the strategy: statement, objectives, segments, sales tasks, review date",
@@ -298,4 +418,16 @@ SPECS = (
                 "Propose going back to an earlier version (you confirm it like any change)",
                 "strategy rollback 2 reason=\"new segment did not work\"", strategy_rollback,
                 admin_only=True, min_args=1, max_args=1, options=("reason",)),
+    CommandSpec(("strategy", "edit"), "strategy edit [segment <id>|task <id>] [field=value ...]",
+                "Change the statement, objectives, advantage and review date (a form), or one"
+                " segment or sales task; you review the proposal, then confirm",
+                "strategy edit task map_buying_committee critical=yes", strategy_edit,
+                admin_only=True, max_args=2, options=EDIT_OPTIONS),
+    CommandSpec(("strategy", "add"), "strategy add segment|task <id> [field=value ...]",
+                "Add a segment or sales task (a form, or the fields typed)",
+                "strategy add segment dach_insurers name=\"DACH insurers\" in_scope=yes",
+                strategy_add, admin_only=True, min_args=2, max_args=2, options=EDIT_OPTIONS),
+    CommandSpec(("strategy", "remove"), "strategy remove segment|task <id> [reason=...]",
+                "Propose removing a segment or sales task", "strategy remove task peer_reference",
+                strategy_remove, admin_only=True, min_args=2, max_args=2, options=("reason",)),
 )

@@ -37,7 +37,7 @@ from bot.strategy.impact import impact
 from bot.strategy.schema import Strategy
 
 log = logging.getLogger(__name__)
-ACTION = "strategy"
+ACTION = "strategy"  # confirmations' action: strategy:<version number>, subject the admin
 CONFIRM_ACTION = "strategy:confirm"
 CANCEL_ACTION = "strategy:cancel"
 KIND = "strategy"  # outbound messages about the strategy (proposals, announcements, reminders)
@@ -109,10 +109,12 @@ class Proposals:
         assert row.id is not None and admin.id is not None
         say = self.ctx.prompts.say
         async with self.ctx.db.session() as session:
-            token = (await self._confirmations(session).issue(ACTION, admin.id, row.id)).token
+            token = (await self._confirmations(session).issue(_action(row.id), admin.id,
+                                                              admin.id)).token
+        value = f"{row.id}:{token}"  # the version it confirms, and the one-use secret
         buttons = Buttons((Button(CONFIRM_ACTION, say("strategy_confirm_button", number=row.id),
-                                  token, style="primary"),
-                           Button(CANCEL_ACTION, say("strategy_cancel_button"), token)))
+                                  value, style="primary"),
+                           Button(CANCEL_ACTION, say("strategy_cancel_button"), value)))
         return Message(text="\n".join(b.text for b in body), blocks=(*body, buttons))
 
     async def announce_open(self, outbox: Outbox) -> int:
@@ -176,19 +178,22 @@ class Proposals:
 
     async def confirm(self, admin: Member, *, number: int | None = None, token: str | None = None,
                       reason: str | None = None) -> Confirmed:
-        """Take the admin's confirmation (by button token or typed version number) and make the
-        proposal current; raises ProposalError with the reason when it cannot."""
+        """Take the admin's confirmation (a button's value, or the typed version number) and
+        make the proposal current; raises ProposalError with the reason when it cannot."""
         assert admin.id is not None
         say = self.ctx.prompts.say
+        if token is not None:
+            number, token = _button_value(token)
+        if number is None:
+            raise ProposalError(say("strategy_nothing_to_confirm", number="?"))
         async with self.ctx.db.session() as session:
             try:
-                taken = await self._confirmations(session).take(ACTION, admin.id, token=token,
-                                                                 subject_id=number)
+                await self._confirmations(session).take(_action(number), admin.id, token=token,
+                                                        subject_id=admin.id)
             except ConfirmationMissing:
-                raise ProposalError(say("strategy_nothing_to_confirm", number=number or "?")) from None
+                raise ProposalError(say("strategy_nothing_to_confirm", number=number)) from None
             except ConfirmationExpired:
-                raise ProposalError(say("strategy_confirm_expired", number=number or "?")) from None
-        number = taken.subject_id
+                raise ProposalError(say("strategy_confirm_expired", number=number)) from None
         row = await store.get_row(self.ctx.db, number)
         if row is None or row.status != store.PROPOSED:
             raise ProposalError(say("strategy_not_open", number=number,
@@ -212,12 +217,12 @@ class Proposals:
         assert admin.id is not None
         say = self.ctx.prompts.say
         if token is not None:
+            number, token = _button_value(token)
+            if number is None:
+                raise ProposalError(say("strategy_nothing_to_confirm", number="?"))
             async with self.ctx.db.session() as session:
-                try:
-                    number = (await self._confirmations(session).take(
-                        ACTION, admin.id, token=token)).subject_id
-                except (ConfirmationMissing, ConfirmationExpired):
-                    raise ProposalError(say("strategy_nothing_to_confirm", number="?")) from None
+                if not await self._confirmations(session).cancel(_action(number), admin.id, token):
+                    raise ProposalError(say("strategy_nothing_to_confirm", number=number))
         assert number is not None
         if not await store.cancel(self.ctx.db, number):
             row = await store.get_row(self.ctx.db, number)
@@ -225,3 +230,13 @@ class Proposals:
                 raise ProposalError(say("strategy_unknown_version", number=number))
             raise ProposalError(say("strategy_not_open", number=number, status=row.status))
         return number
+
+
+def _action(number: int) -> str:
+    return f"{ACTION}:{number}"
+
+
+def _button_value(value: str) -> tuple[int | None, str]:
+    """A button's `<version number>:<token>`; (None, "") when it is not one."""
+    number, _, token = value.partition(":")
+    return (int(number), token) if number.isdigit() and len(number) <= 9 and token else (None, "")
