@@ -315,7 +315,9 @@ class SlackAdapter(SlackPort):
     async def _on_open_form(self, ack: Ack, body: Json, client: AsyncWebClient) -> None:
         event = action_event(body)
         self._enter(body, event.member.user_id)
-        where = event.message
+        # A form offered in an ephemeral reply (e.g. `/align strategy edit` in a channel): what
+        # follows its submission goes to the person's DM, never into that channel.
+        where = None if (body.get("container") or {}).get("is_ephemeral") else event.message
 
         async def tell(message: Message) -> None:
             await self._reply(where.channel if where else await self.dm_channel(event.member.user_id),

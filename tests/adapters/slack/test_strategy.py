@@ -10,6 +10,7 @@ from bot.strategy.store import CURRENT, SUPERSEDED, list_versions
 from tests.adapters.slack.conftest import ADA, DANA, Slack
 from tests.adapters.slack.test_checkin_flow import team
 from tests.adapters.slack.test_forget import buttons, ephemeral_click
+from tests.support.slack_api import view_submission
 from tests.unit.strategy.support import changed_file
 
 
@@ -38,3 +39,28 @@ async def test_a_proposal_is_confirmed_with_its_button(slack: Slack, core: BotCo
     assert done["text"].startswith("Strategy version 2") and "is current now" in done["text"]
     assert [r.status for r in await list_versions(core.ctx.db)] == [SUPERSEDED, CURRENT]
     assert core.ctx.strategy.strategy.statement.startswith("Be the audit-readiness")
+
+
+async def test_a_segment_is_edited_in_a_modal(slack: Slack, core: BotCore) -> None:
+    api = slack.api
+    await team(slack)
+    await slack.command(ADA, "strategy edit segment regional_banks")
+    opener = buttons(api.responses[-1][1])["alignbot_open_form"]
+    assert opener["value"] == "strategy-edit:change:segment:regional_banks"
+    await slack.poster.interaction(ephemeral_click(ADA, opener, api.response_url("open")))
+    await core.ctx.drain()
+    [opened] = api.calls_to("views.open")
+    view = opened.args["view"]
+    typed = {b["block_id"]: b["element"].get("initial_value", "") for b in view["blocks"]
+             if b["type"] == "input"}
+    assert typed["in_scope"] == "yes" and "credit union" in typed["aliases"]
+    typed.update(in_scope="no", reason="exam season stalls every deal")
+    status, body = await slack.poster.interaction(view_submission(ADA, view, typed))
+    assert (status, body) == (200, "")
+    await core.ctx.drain()
+    preview = [p for p in api.posts() if "Proposed: strategy version 2" in p["text"]]
+    assert len(preview) == 1 and preview[0]["channel"] != "C0GENERAL"  # in Ada's DM, not a channel
+    assert "Segment moved out of scope: Regional and community banks" in preview[0]["text"]
+    assert "Why: exam season stalls every deal" in preview[0]["text"]
+    await slack.command(DANA, "strategy edit")
+    assert len(api.calls_to("views.open")) == 1  # nothing opens for a rep

@@ -10,7 +10,7 @@ from bot.core import BotCore
 from bot.strategy.store import CURRENT, SUPERSEDED, list_versions
 from tests.adapters.teams import activities as act
 from tests.adapters.teams.conftest import ADA, Teams
-from tests.adapters.teams.test_flow import setup_team
+from tests.adapters.teams.test_flow import inputs, setup_team, submit_action
 from tests.adapters.teams.test_forget import actions
 from tests.unit.strategy.support import changed_file
 
@@ -34,3 +34,24 @@ async def test_a_proposal_is_confirmed_on_its_card(teams: Teams, core: BotCore, 
     [done] = connector.card_texts(conversation=teams.dm(ADA))[before:]
     assert "Strategy version 2" in done and "is current now" in done
     assert [r.status for r in await list_versions(core.ctx.db)] == [SUPERSEDED, CURRENT]
+
+
+async def test_the_strategy_is_edited_on_a_card(teams: Teams, core: BotCore) -> None:
+    connector = teams.connector
+    await setup_team(teams)
+    await teams.say(ADA, "align strategy edit")
+    sent = connector.of("send", teams.dm(ADA))[-1]
+    card = sent.body["attachments"][0]["content"]
+    fields = {e["id"]: e.get("value", "") for e in inputs(card)}
+    statement = next(k for k in fields if k.endswith("statement"))
+    assert fields[statement].startswith("Become the audit-readiness")
+    submit = submit_action(card)
+    card_id = next(aid for (cid, aid), body in connector.activities.items() if body is sent.body)
+    typed = {**fields, next(k for k in fields if k.endswith("review_by")): "2027-12-31",
+             next(k for k in fields if k.endswith("reason")): "board moved the review"}
+    before = len(connector.card_texts(conversation=teams.dm(ADA)))
+    assert await teams.post(act.submit(connector.service_url, teams.user(ADA), card_id,
+                                       {**submit["data"], **typed})) == 200
+    [preview] = connector.card_texts(conversation=teams.dm(ADA))[before:]
+    assert "Proposed: strategy version 2" in preview and "Review by: 2027-06-30 → 2027-12-31" in preview
+    assert "Why: board moved the review" in preview
