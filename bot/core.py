@@ -335,6 +335,9 @@ class BotCore:
         member = await self._member(event.member)
         if member is None or not member.active:
             return [Message.plain(self.ctx.prompts.say("unknown_member"))]
+        if event.attachments:  # a strategy file an admin sent: a proposal
+            return await run_guarded(strategy_commands.on_upload(
+                self._command_context(event.member, member), event.attachments))
         if not event.text.strip():
             return []
         return await self.checkins.on_text(member, event.text)

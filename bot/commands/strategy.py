@@ -19,7 +19,7 @@ from bot.commands.strategy_proposals import (
     ProposalError,
     Proposals,
 )
-from bot.events import Fact, FactList, FormField, Message, QuestionForm, Text
+from bot.events import Attachment, Fact, FactList, FormField, Message, QuestionForm, Text
 from bot.people.members import MemberDirectory
 from bot.storage.models import Member, StrategyVersion
 from bot.strategy import store
@@ -35,7 +35,7 @@ from bot.strategy.edits import (
     apply,
     form_values,
 )
-from bot.strategy.loader import StrategyFileError, load_strategy
+from bot.strategy.loader import StrategyFileError, load_strategy, parse_strategy
 from bot.strategy.schema import Strategy
 
 SELL_BY_WARNING_DAYS = 30
@@ -382,6 +382,35 @@ async def on_form(cc: CommandContext, form_id: str, values: dict[str, str]) -> l
         return [Message.plain(cc.ctx.prompts.say("strategy_changes_none"))]
     reason = " ".join(values.get("reason", "").split())[:500] or None
     return await _propose_edit(cc, Edit(edit.part, changed, edit.item_id, edit.action), reason)
+
+
+UPLOAD_SUFFIXES = (".yaml", ".yml")
+MAX_UPLOAD_CHARS = 200_000  # a strategy file is a few KB; adapters fetch no more than this
+
+
+def is_strategy_upload(name: str) -> bool:
+    """Whether a file sent to the bot is one it reads (adapters download only those)."""
+    return name.lower().endswith(UPLOAD_SUFFIXES)
+
+
+async def on_upload(cc: CommandContext, files: tuple[Attachment, ...]) -> list[Message]:
+    """A YAML file sent to the bot (Slack DM file share, Teams attachment): proposed as a whole
+    new version, for admins; anyone else is told who can."""
+    say = cc.ctx.prompts.say
+    wanted = [f for f in files if is_strategy_upload(f.name)]
+    if not wanted:
+        return [Message.plain(say("strategy_upload_not_yaml"))]
+    if not cc.is_admin:
+        raise PermissionDenied(say("strategy_upload_admins"))
+    replies = []
+    for upload in wanted:
+        try:
+            strategy = parse_strategy(upload.text[:MAX_UPLOAD_CHARS], upload.name)
+        except StrategyFileError as exc:
+            replies.append(Message.plain(say("strategy_file_broken", problems=str(exc))))
+            continue
+        replies += await propose(cc, strategy, f"upload: {upload.name}", None)
+    return replies
 
 
 SPECS = (

@@ -8,10 +8,12 @@ from pathlib import Path
 from bot.core import BotCore
 from bot.strategy.store import CURRENT, SUPERSEDED, list_versions
 from tests.adapters.slack.conftest import ADA, DANA, Slack
-from tests.adapters.slack.test_checkin_flow import team
+from tests.adapters.slack.test_checkin_flow import DANA_DM, team
 from tests.adapters.slack.test_forget import buttons, ephemeral_click
-from tests.support.slack_api import view_submission
+from tests.support.slack_api import dm_event, view_submission
 from tests.unit.strategy.support import changed_file
+
+ADA_DM = "D" + ADA[1:]  # as the fake's conversations.open names DMs
 
 
 async def test_a_proposal_is_confirmed_with_its_button(slack: Slack, core: BotCore,
@@ -64,3 +66,25 @@ async def test_a_segment_is_edited_in_a_modal(slack: Slack, core: BotCore) -> No
     assert "Why: exam season stalls every deal" in preview[0]["text"]
     await slack.command(DANA, "strategy edit")
     assert len(api.calls_to("views.open")) == 1  # nothing opens for a rep
+
+
+async def test_a_yaml_file_shared_in_the_dm_is_proposed(slack: Slack, core: BotCore, tmp_path: Path) -> None:
+    api = slack.api
+    await team(slack)
+    data = changed_file(tmp_path).read_bytes()
+    event = dm_event(ADA, "", "Ev0FILE1", ADA_DM)
+    event["event"].update(subtype="file_share", files=[api.share_file("F0STRAT1", "fy28.yaml", data)])
+    await slack.poster.event(event)
+    await core.ctx.drain()
+    [info] = api.calls_to("files.info")
+    assert info.args["file"] == "F0STRAT1"
+    [preview] = [p for p in api.posts(ADA_DM) if "Proposed: strategy version 2" in p["text"]]
+    assert "Proposed by Ada (upload: fy28.yaml)" in preview["text"]
+    assert "New statement: “Be the audit-readiness" in preview["text"]
+
+    event = dm_event(DANA, "", "Ev0FILE2", DANA_DM)
+    event["event"].update(subtype="file_share", files=[api.share_file("F0STRAT2", "mine.yaml", data)])
+    await slack.poster.event(event)
+    await core.ctx.drain()
+    assert "Only admins can propose a strategy" in api.posts(DANA_DM)[-1]["text"]
+    assert [r.status for r in await list_versions(core.ctx.db)] == ["current", "proposed"]
