@@ -55,3 +55,16 @@ async def test_the_strategy_is_edited_on_a_card(teams: Teams, core: BotCore) -> 
     [preview] = connector.card_texts(conversation=teams.dm(ADA))[before:]
     assert "Proposed: strategy version 2" in preview and "Review by: 2027-06-30 → 2027-12-31" in preview
     assert "Why: board moved the review" in preview
+
+
+async def test_a_yaml_file_attached_in_the_chat_is_proposed(teams: Teams, core: BotCore,
+                                                            tmp_path: Path) -> None:
+    connector = teams.connector
+    await setup_team(teams)
+    before = len(connector.cards(conversation=teams.dm(ADA)))
+    sent = act.message(connector.service_url, teams.user(ADA), "")
+    sent["attachments"] = [connector.share_file("fy28.yaml", changed_file(tmp_path).read_bytes())]
+    assert await teams.post(sent) == 200
+    [preview] = connector.card_texts(conversation=teams.dm(ADA))[before:]
+    assert "Proposed: strategy version 2" in preview and "Proposed by Ada (upload: fy28.yaml)" in preview
+    assert [r.status for r in await list_versions(core.ctx.db)] == [CURRENT, "proposed"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from bot.strategy.loader import load_strategy
 from bot.strategy.store import CURRENT, SUPERSEDED, list_versions
 from tests.conftest import EXAMPLE_STRATEGY
 from tests.support.talk import say, setup_team
+from tests.unit.strategy.support import changed_file
 
 EXAMPLE = load_strategy(EXAMPLE_STRATEGY)
 
@@ -103,3 +105,15 @@ async def test_the_console_asks_the_form_field_by_field(core: BotCore) -> None:
     await console.handle_line("/align strategy edit")
     await console.handle_line("/cancel")
     assert "Stopped; nothing was proposed." in out.getvalue()
+
+
+async def test_import_reads_a_path_in_the_console_only(core: BotCore, tmp_path: Path) -> None:
+    out = io.StringIO()
+    console = ConsoleAdapter(core, out=out)
+    core.attach(console)
+    path = changed_file(tmp_path)
+    for line in ("/as Ada", "/align team add Ada admin", f"/align strategy import {path} reason=FY28"):
+        await console.handle_line(line)
+    assert "PROPOSED: STRATEGY VERSION 2" in out.getvalue() and "Why: FY28" in out.getvalue()
+    await setup_team(core)  # on the test platform, like Slack or Teams
+    assert "works in the console" in await say(core, "ada", f"/align strategy import {path}")
