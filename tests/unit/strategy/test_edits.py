@@ -115,5 +115,9 @@ async def test_import_reads_a_path_in_the_console_only(core: BotCore, tmp_path: 
     for line in ("/as Ada", "/align team add Ada admin", f"/align strategy import {path} reason=FY28"):
         await console.handle_line(line)
     assert "PROPOSED: STRATEGY VERSION 2" in out.getvalue() and "Why: FY28" in out.getvalue()
+
+
+async def test_import_of_a_path_is_refused_in_chat(core: BotCore, tmp_path: Path) -> None:
     await setup_team(core)  # on the test platform, like Slack or Teams
-    assert "works in the console" in await say(core, "ada", f"/align strategy import {path}")
+    reply = await say(core, "ada", f"/align strategy import {changed_file(tmp_path)}")
+    assert "works in the console" in reply and "send me the YAML file" in reply
