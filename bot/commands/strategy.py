@@ -36,6 +36,7 @@ from bot.strategy.edits import (
     form_values,
 )
 from bot.strategy.loader import StrategyFileError, load_strategy, parse_strategy
+from bot.strategy.news import tell_managers
 from bot.strategy.schema import Strategy
 
 SELL_BY_WARNING_DAYS = 30
@@ -220,7 +221,11 @@ async def on_button(cc: CommandContext, action_id: str, token: str) -> list[Mess
 
 
 async def _confirmed(cc: CommandContext, done: Confirmed) -> list[Message]:
+    """The admin's reply; managers are told what changed in the background."""
     say = cc.ctx.prompts.say
+    if cc.outbox is not None and not done.changes.empty:
+        cc.ctx.spawn(tell_managers(cc.ctx, cc.outbox, done.row, done.changes),
+                     f"strategy-news-{done.row.id}")
     return [Message.plain(say("strategy_confirmed", number=done.row.id,
                               name=done.after.strategy.name))]
 
