@@ -65,6 +65,7 @@ from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import InboundEvent as InboundEventRow
 from bot.storage.models import Member, StrategyVersion
 from bot.strategy.follower import StrategyFollower
+from bot.strategy.sell_by import SellByReminders
 from bot.strategy.store import boot
 from bot.text import strip_controls
 
@@ -163,6 +164,7 @@ class BotCore:
             await self.reviewer.catch_up()
             await self.alerts.tick()
             await strategy_proposals.Proposals(self.ctx, self.evaluator).announce_open(self.outbox)
+            await SellByReminders(self.ctx, self.outbox).tick()
             return report
 
     async def next_due(self, after: datetime, until: datetime) -> datetime | None:
