@@ -39,7 +39,7 @@ T = TypeVar("T")
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sales-align-bot: keep a B2B sales team aligned with its strategy.")
 strategy_app = typer.Typer(no_args_is_help=True,
-                           help="Check strategy files; export and import strategy versions.")
+                           help="Check strategy files; export, import and draft strategy versions.")
 app.add_typer(strategy_app, name="strategy")
 app.add_typer(leads_app, name="leads")
 teams_app = typer.Typer(no_args_is_help=True, help="Microsoft Teams: the app package to sideload.")
@@ -328,6 +328,38 @@ def strategy_import(
         typer.echo(item.render(str(file)))
     typer.echo(f"Proposed as strategy version {done.row.id}: admins get it in chat to confirm"
                f" (or `/align strategy proposal {done.row.id}`). Nothing changes until then.")
+
+
+@strategy_app.command("draft")
+def strategy_draft(
+    file: Annotated[Path, typer.Argument(help="Your strategy as written: markdown or plain text")],
+) -> None:
+    """Draft a strategy in the bot's format from a document and propose it (with an LLM when
+    configured, else a skeleton with TODO markers); admins confirm it in chat."""
+    from bot.prompts import Prompts
+    from bot.strategy.draft import PROMPT_NAME
+    from bot.strategy.shell import ShellError, draft_file
+
+    settings = settings_for_command(quiet=True)
+    try:
+        document = file.read_text(encoding="utf-8")
+        prompt = Prompts(settings.prompts_dir).text(PROMPT_NAME)
+    except (OSError, UnicodeDecodeError, PromptsError) as exc:
+        fail(f"{file}: cannot be read ({exc})")
+        return
+    try:
+        done = asyncio.run(_with_database(settings, lambda db: draft_file(
+            db, settings, document, str(file), prompt)))
+    except (ShellError, StrategyFileError, DatabaseUrlError, MigrationError) as exc:
+        fail(str(exc))
+        return
+    typer.echo(done.text, nl=False)
+    for path in done.todos:
+        typer.echo(f"TODO: {path}", err=True)
+    for item in done.advice:
+        typer.echo(item.render("draft"), err=True)
+    typer.echo(f"Drafted ({done.by}) and proposed as strategy version {done.row.id}: admins get it"
+               " in chat to review and confirm. Nothing changes until then.", err=True)
 
 
 async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:

@@ -24,6 +24,8 @@ from bot.people.members import MemberDirectory
 from bot.storage.models import Member, StrategyVersion
 from bot.strategy import store
 from bot.strategy.changes import changes
+from bot.strategy.draft import PROMPT_NAME as DRAFT_PROMPT
+from bot.strategy.draft import draft, todos
 from bot.strategy.edits import (
     CORE_FIELDS,
     FIELDS,
@@ -282,7 +284,8 @@ async def strategy_rollback(cc: CommandContext, args: Args) -> list[Message]:
     return await propose(cc, store.strategy_of(row), f"rollback to version {row.id}", reason)
 
 
-FORM_PREFIX = "strategy-edit:"  # form ids: strategy-edit:<action>:<part>[:<id>]
+FORM_PREFIX = "strategy-"  # form ids: strategy-edit:<action>:<part>[:<id>], strategy-draft:...
+EDIT_PREFIX = "strategy-edit:"
 FORM_TEXT_LIMIT = 3000
 
 
@@ -316,7 +319,7 @@ def _form(cc: CommandContext, edit: Edit) -> QuestionForm:
               for name in FIELDS[edit.part]]
     fields.append(FormField("reason", say("strategy_field_reason"), hint=say("strategy_hint_reason"),
                             multiline=False, max_length=500))
-    form_id = f"{FORM_PREFIX}{edit.action}:{edit.part}" + (f":{edit.item_id}" if edit.item_id else "")
+    form_id = f"{EDIT_PREFIX}{edit.action}:{edit.part}" + (f":{edit.item_id}" if edit.item_id else "")
     return QuestionForm(form_id, title[:150], tuple(fields), submit_label=say("strategy_form_submit"),
                         prompted=True)
 
@@ -357,9 +360,9 @@ async def _propose_edit(cc: CommandContext, edit: Edit, reason: str | None) -> l
 
 def form_edit(form_id: str) -> Edit | None:
     """The edit a form id stands for; None when it is not one of ours."""
-    if not form_id.startswith(FORM_PREFIX):
+    if not form_id.startswith(EDIT_PREFIX):
         return None
-    action, _, rest = form_id.removeprefix(FORM_PREFIX).partition(":")
+    action, _, rest = form_id.removeprefix(EDIT_PREFIX).partition(":")
     part, _, item_id = rest.partition(":")
     if action not in ("change", "add") or part not in FIELDS:
         return None
@@ -368,6 +371,9 @@ def form_edit(form_id: str) -> Edit | None:
 
 async def form_for(cc: CommandContext, form_id: str) -> QuestionForm | None:
     """The form again (a Slack modal opens it on demand), for admins only."""
+    if form_id == DRAFT_FORM and cc.is_admin:
+        return next(b for b in (await strategy_draft(cc, Args((), {})))[0].blocks
+                    if isinstance(b, QuestionForm))
     edit = form_edit(form_id)
     if edit is None or not cc.is_admin:
         return None
@@ -377,6 +383,8 @@ async def form_for(cc: CommandContext, form_id: str) -> QuestionForm | None:
 async def on_form(cc: CommandContext, form_id: str, values: dict[str, str]) -> list[Message]:
     """A submitted edit form: the fields that changed become a proposal."""
     _admin(cc, "edit")
+    if form_id == DRAFT_FORM:
+        return await on_draft(cc, values.get("document", ""))
     edit = form_edit(form_id)
     if edit is None:
         raise UsageError(cc.ctx.prompts.say("strategy_form_gone"))
@@ -416,6 +424,46 @@ async def on_upload(cc: CommandContext, files: tuple[Attachment, ...]) -> list[M
             continue
         replies += await propose(cc, strategy, f"upload: {upload.name}", None)
     return replies
+
+
+DRAFT_FORM = "strategy-draft:document"
+
+
+async def strategy_draft(cc: CommandContext, args: Args) -> list[Message]:
+    """A form for the document (prose, a slide's text): pasted text does not survive a command
+    line's quoting, a form field keeps it whole."""
+    _admin(cc, "draft")
+    say = cc.ctx.prompts.say
+    form = QuestionForm(DRAFT_FORM, say("strategy_draft_title"), (
+        FormField("document", say("strategy_draft_field"), hint=say("strategy_draft_hint"),
+                  max_length=FORM_TEXT_LIMIT),), submit_label=say("strategy_form_submit"),
+        prompted=True)
+    return [Message(text=form.title, blocks=(Text(say("strategy_draft_intro")), form))]
+
+
+async def on_draft(cc: CommandContext, document: str) -> list[Message]:
+    """The document submitted: a drafted strategy, proposed (and its TODOs listed)."""
+    caller = _admin(cc, "draft")
+    say = cc.ctx.prompts.say
+    if not document.strip():
+        raise UsageError(say("strategy_draft_empty"))
+    try:
+        prompt = cc.ctx.prompts.text(DRAFT_PROMPT)
+        drafted = await draft(document, cc.ctx.strategy, cc.ctx.clock.now().date(),
+                              cc.ctx.settings, prompt)
+    except StrategyFileError as exc:
+        raise UsageError(say("strategy_draft_failed", problems=str(exc))) from None
+    if drafted.strategy.version == cc.ctx.strategy.version:
+        return [Message.plain(say("strategy_changes_none"))]
+    proposals = _proposals(cc)
+    row = await proposals.propose(drafted.strategy, f"draft ({drafted.by})", caller,
+                                  say("strategy_draft_reason"))
+    preview = await proposals.preview(row, caller)
+    missing = todos(drafted.strategy)
+    if not missing:
+        return [preview]
+    note = say("strategy_draft_todos", count=len(missing), paths=", ".join(missing[:20]))
+    return [Message(text=f"{note}\n{preview.text}", blocks=(Text(note), *preview.blocks))]
 
 
 SPECS = (
@@ -464,4 +512,8 @@ SPECS = (
     CommandSpec(("strategy", "remove"), "strategy remove segment|task <id> [reason=...]",
                 "Propose removing a segment or sales task", "strategy remove task peer_reference",
                 strategy_remove, admin_only=True, min_args=2, max_args=2, options=("reason",)),
+    CommandSpec(("strategy", "draft"), "strategy draft",
+                "Draft a strategy in our format from your document (prose or a slide's text);"
+                " you review the proposal, then confirm", "strategy draft", strategy_draft,
+                admin_only=True, max_args=0),
 )

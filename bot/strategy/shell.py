@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.config import Settings
 from bot.evaluation.doctor import Advice, diagnose
 from bot.storage.database import Database
 from bot.storage.models import StrategyVersion
 from bot.strategy import store
 from bot.strategy.changes import Changes, changes
+from bot.strategy.draft import draft, todos
 from bot.strategy.export import strategy_yaml
 from bot.strategy.loader import parse_strategy
 
@@ -60,3 +62,29 @@ async def import_file(db: Database, path: Path, text: str, reason: str | None,
                               reason=reason or f"imported from {path.name}",
                               parent=before.version)
     return Imported(row, changes(before, strategy), diagnose(strategy, text))
+
+
+@dataclass(frozen=True)
+class Drafted:
+    row: StrategyVersion
+    text: str  # the draft as YAML
+    by: str
+    todos: list[str]
+    advice: list[Advice]
+
+
+async def draft_file(db: Database, settings: Settings, document: str, source: str, prompt: str,
+                     now: datetime | None = None) -> Drafted:
+    """Draft a strategy from a document and propose it (admins confirm in chat)."""
+    now = now or datetime.now(UTC)
+    async with db.session() as session:
+        current = await store.current_row(session)
+    if current is None:
+        raise ShellError("No strategy is stored yet: start the bot once (it seeds the database from"
+                         " ALIGNBOT_STRATEGY_FILE), then draft the next one.")
+    before = store.strategy_of(current)
+    drafted = await draft(document, before, now.date(), settings, prompt)
+    text = strategy_yaml(drafted.strategy)
+    row = await store.propose(db, drafted.strategy, source, now, author_id=None,
+                              reason=f"drafted from {Path(source).name}", parent=before.version)
+    return Drafted(row, text, drafted.by, todos(drafted.strategy), diagnose(drafted.strategy, text))

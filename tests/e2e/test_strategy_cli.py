@@ -56,3 +56,19 @@ async def test_export_then_import_an_edited_file_proposes_it(tmp_path: Path) -> 
     broken.write_text("strategy:\n  name: x\n", encoding="utf-8")
     refused = alignbot(db_url, "strategy", "import", str(broken))
     assert refused.returncode == 2 and "broken.yaml" in refused.stderr and "required" in refused.stderr
+
+
+async def test_draft_from_a_document_proposes_a_skeleton_without_an_llm(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'bot.db'}"
+    settings = Settings(database_url=db_url, strategy_file=EXAMPLE_STRATEGY, _env_file=None)
+    async with process(settings, ManualClock(START)):
+        pass
+    document = tmp_path / "fy28.md"
+    document.write_text("# Harbor FY28\n\nWe will be the cold-chain partner of Nordic grocers.\n\n"
+                        "## Where we play\n- Regional grocers\n", encoding="utf-8")
+    drafted = alignbot(db_url, "strategy", "draft", str(document))
+    assert drafted.returncode == 0, drafted.stderr
+    assert "name: Harbor FY28" in drafted.stdout and "TODO: strategy.objectives[0]" in drafted.stderr
+    assert "Drafted (skeleton) and proposed as strategy version 2" in drafted.stderr
+    async with process(settings, ManualClock(START)) as core:
+        assert [r.status for r in await list_versions(core.ctx.db)] == [CURRENT, PROPOSED]
