@@ -183,7 +183,7 @@ class Proposals:
         assert admin.id is not None
         say = self.ctx.prompts.say
         if token is not None:
-            number, token = _button_value(token)
+            number, token = self._button(token)
         if number is None:
             raise ProposalError(say("strategy_nothing_to_confirm", number="?"))
         async with self.ctx.db.session() as session:
@@ -211,15 +211,20 @@ class Proposals:
         log.info("strategy version %s (row %s) confirmed by admin %s", after.version, number, admin.id)
         return Confirmed(confirmed, before, after, changes(before, after))
 
+    def _button(self, value: str) -> tuple[int, str]:
+        """A button's `<version number>:<token>`; ProposalError when it is not one."""
+        number, _, token = value.partition(":")
+        if not (number.isdigit() and len(number) <= 9 and token):
+            raise ProposalError(self.ctx.prompts.say("strategy_nothing_to_confirm", number="?"))
+        return int(number), token
+
     async def cancel(self, admin: Member, *, number: int | None = None,
                      token: str | None = None) -> int:
         """Drop a proposal (by button token, or by number for a typed cancel); its number."""
         assert admin.id is not None
         say = self.ctx.prompts.say
         if token is not None:
-            number, token = _button_value(token)
-            if number is None:
-                raise ProposalError(say("strategy_nothing_to_confirm", number="?"))
+            number, token = self._button(token)
             async with self.ctx.db.session() as session:
                 if not await self._confirmations(session).cancel(_action(number), admin.id, token):
                     raise ProposalError(say("strategy_nothing_to_confirm", number=number))
@@ -234,9 +239,3 @@ class Proposals:
 
 def _action(number: int) -> str:
     return f"{ACTION}:{number}"
-
-
-def _button_value(value: str) -> tuple[int | None, str]:
-    """A button's `<version number>:<token>`; (None, "") when it is not one."""
-    number, _, token = value.partition(":")
-    return (int(number), token) if number.isdigit() and len(number) <= 9 and token else (None, "")
