@@ -8,13 +8,15 @@ upgrade since the answers were first judged.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
 from bot.evaluation.base import Evaluator
-from bot.evaluation.result import Evaluation, Question
+from bot.evaluation.result import Evaluation
+from bot.evaluation.rules import RulesEvaluator
 from bot.storage.database import Database
 from bot.storage.models import Answer
 from bot.strategy.schema import Strategy
@@ -74,13 +76,24 @@ async def impact(db: Database, evaluator: Evaluator, current: Strategy, proposed
             select(Answer.question, Answer.text).where(col(Answer.created_at) >= now - WINDOW)
             .order_by(col(Answer.created_at).desc()).limit(MAX_ANSWERS + 1))).all()
     capped = len(rows) > MAX_ANSWERS
+    pairs = [(q, text) for q, text in rows[:MAX_ANSWERS]]
+    if isinstance(evaluator, RulesEvaluator):  # CPU only: judged off the event loop (~30 ms each)
+        verdicts = await asyncio.to_thread(_judge_sync, evaluator, pairs, current, proposed)
+    else:  # an LLM: network-bound, on the loop (cached by answer and version)
+        verdicts = [(await evaluator.evaluate(q, text, current),  # type: ignore[arg-type]
+                     await evaluator.evaluate(q, text, proposed)) for q, text in pairs]  # type: ignore[arg-type]
     changed, examples = 0, list[Example]()
-    for question, text in rows[:MAX_ANSWERS]:
-        q: Question = question  # type: ignore[assignment]
-        before, was_words = mapping(await evaluator.evaluate(q, text, current), current)
-        after, now_words = mapping(await evaluator.evaluate(q, text, proposed), proposed)
+    for (_, text), (old, new) in zip(pairs, verdicts, strict=True):
+        before, was_words = mapping(old, current)
+        after, now_words = mapping(new, proposed)
         if before != after:
             changed += 1
             if len(examples) < 2:
                 examples.append(Example(_quote(text), was_words, now_words))
-    return Impact(min(len(rows), MAX_ANSWERS), changed, tuple(examples), capped)
+    return Impact(len(pairs), changed, tuple(examples), capped)
+
+
+def _judge_sync(evaluator: RulesEvaluator, pairs: list[tuple[str, str]], current: Strategy,
+                proposed: Strategy) -> list[tuple[Evaluation, Evaluation]]:
+    return [(evaluator.evaluate_sync(q, text, current),  # type: ignore[arg-type]
+             evaluator.evaluate_sync(q, text, proposed)) for q, text in pairs]  # type: ignore[arg-type]
