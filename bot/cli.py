@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -34,9 +35,11 @@ if TYPE_CHECKING:
     from adapters.slack.app import OAuthConfig
     from adapters.slack.limits import WebApiLimits
 
+T = TypeVar("T")
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sales-align-bot: keep a B2B sales team aligned with its strategy.")
-strategy_app = typer.Typer(no_args_is_help=True, help="Check and inspect strategy files.")
+strategy_app = typer.Typer(no_args_is_help=True,
+                           help="Check strategy files; export, import and draft strategy versions.")
 app.add_typer(strategy_app, name="strategy")
 app.add_typer(leads_app, name="leads")
 teams_app = typer.Typer(no_args_is_help=True, help="Microsoft Teams: the app package to sideload.")
@@ -276,6 +279,97 @@ def strategy_check(file: Annotated[Path, typer.Argument(help="The strategy YAML 
     warnings = f", {len(advice)} warning{'s' if len(advice) != 1 else ''}" if advice else ""
     typer.echo(f"{file}: OK{warnings} - '{strategy.strategy.name}', {len(strategy.segments)}"
                f" segments, {len(strategy.sales_tasks)} sales tasks, version {strategy.version}.")
+
+
+@strategy_app.command("export")
+def strategy_export(
+    version: Annotated[str | None, typer.Option("--version", help="A version number from"
+                                                " `/align strategy history` (default: current)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write here (default: stdout)")] = None,
+) -> None:
+    """Write a stored strategy version as YAML: a backup, or a file to edit and import."""
+    from bot.strategy.shell import ShellError, export_version
+
+    settings = settings_for_command(quiet=True)
+    try:
+        row, text = asyncio.run(_with_database(settings, lambda db: export_version(db, version)))
+    except (ShellError, DatabaseUrlError, MigrationError) as exc:
+        fail(str(exc))
+        return
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"Wrote strategy version {row.id} ({row.status}, '{row.name}') to {out}.", err=True)
+
+
+@strategy_app.command("import")
+def strategy_import(
+    file: Annotated[Path, typer.Argument(help="The strategy YAML file")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why: kept in the history")] = None,
+) -> None:
+    """Propose a strategy file as a new version; admins get it in chat to confirm or cancel."""
+    from bot.strategy.shell import ShellError, import_file
+
+    settings = settings_for_command(quiet=True)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{file}: cannot be read ({exc})")
+        return
+    try:
+        done = asyncio.run(_with_database(settings, lambda db: import_file(db, file, text, reason)))
+    except (ShellError, StrategyFileError, DatabaseUrlError, MigrationError) as exc:
+        fail(str(exc))
+        return
+    for line in done.changes.lines:
+        typer.echo(f"  {line}")
+    for item in done.advice:
+        typer.echo(item.render(str(file)))
+    typer.echo(f"Proposed as strategy version {done.row.id}: admins get it in chat to confirm"
+               f" (or `/align strategy proposal {done.row.id}`). Nothing changes until then.")
+
+
+@strategy_app.command("draft")
+def strategy_draft(
+    file: Annotated[Path, typer.Argument(help="Your strategy as written: markdown or plain text")],
+) -> None:
+    """Draft a strategy in the bot's format from a document and propose it (with an LLM when
+    configured, else a skeleton with TODO markers); admins confirm it in chat."""
+    from bot.prompts import Prompts
+    from bot.strategy.draft import PROMPT_NAME
+    from bot.strategy.shell import ShellError, draft_file
+
+    settings = settings_for_command(quiet=True)
+    try:
+        document = file.read_text(encoding="utf-8")
+        prompt = Prompts(settings.prompts_dir).text(PROMPT_NAME)
+    except (OSError, UnicodeDecodeError, PromptsError) as exc:
+        fail(f"{file}: cannot be read ({exc})")
+        return
+    try:
+        done = asyncio.run(_with_database(settings, lambda db: draft_file(
+            db, settings, document, str(file), prompt)))
+    except (ShellError, StrategyFileError, DatabaseUrlError, MigrationError) as exc:
+        fail(str(exc))
+        return
+    typer.echo(done.text, nl=False)
+    for path in done.todos:
+        typer.echo(f"TODO: {path}", err=True)
+    for item in done.advice:
+        typer.echo(item.render("draft"), err=True)
+    typer.echo(f"Drafted ({done.by}) and proposed as strategy version {done.row.id}: admins get it"
+               " in chat to review and confirm. Nothing changes until then.", err=True)
+
+
+async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` on the bot's database, migrated first (as the bot would on start)."""
+    database = Database(settings.database_url, settings.database_timeout)
+    try:
+        await database.migrate()
+        return await work(database)
+    finally:
+        await database.dispose()
 
 
 @app.command()

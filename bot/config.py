@@ -364,6 +364,16 @@ class Settings(BaseSettings):
         description="How long the Confirm button (or typed `confirm`) of `/align forget` stays valid",
     )
 
+    strategy_poll_seconds: float = Field(
+        default=5, ge=0.5, le=300,
+        description="How often each bot process checks which strategy version is current, so a"
+                    " change confirmed in one process reaches all of them within this time",
+    )
+    strategy_confirm_seconds: int = Field(
+        default=86400, ge=60, le=7 * 86400,
+        description="How long a proposed strategy change's Confirm button stays valid",
+    )
+
     sell_by_warning_days: int = Field(
         default=30, ge=0, le=365,
         description="Admins' digests warn when the strategy's review_by date is this close, or past",

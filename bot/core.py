@@ -27,7 +27,8 @@ from bot.bounds import parse_id
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
-from bot.commands import build_registry, forget, learning
+from bot.commands import build_registry, forget, learning, strategy_proposals
+from bot.commands import strategy as strategy_commands
 from bot.commands.context import CommandContext
 from bot.commands.dispatch import run_command, run_guarded
 from bot.context import BotContext
@@ -65,8 +66,10 @@ from bot.scheduling.engine import ScheduleEngine, TickReport
 from bot.scheduling.jobs import ScheduledJob
 from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import InboundEvent as InboundEventRow
-from bot.storage.models import Member
-from bot.strategy.store import record_version
+from bot.storage.models import Member, StrategyVersion
+from bot.strategy.follower import StrategyFollower
+from bot.strategy.sell_by import SellByReminders
+from bot.strategy.store import boot
 from bot.text import strip_controls
 
 log = logging.getLogger(__name__)
@@ -134,6 +137,8 @@ class BotCore:
         self._tick_lock = asyncio.Lock()  # the periodic tick and /advance take turns
         self._readiness: asyncio.Future[bool] | None = None  # the database read under way, shared
         self._readiness_at = 0.0  # when it started (monotonic())
+        self.follower = StrategyFollower(self.ctx)
+        self.file_proposal: StrategyVersion | None = None  # the file's new content, at start
 
     def _jobs(self) -> list[ScheduledJob]:
         """What `digest` and `nudges` schedules do; a kind without a job cannot be scheduled."""
@@ -144,19 +149,26 @@ class BotCore:
         self.ctx.ports[port.platform] = port
 
     async def start(self) -> None:
-        """Apply migrations and record the strategy version the bot runs with."""
+        """Apply migrations and serve the database's current strategy: the file seeds it on the
+        first start; a file with new content becomes a proposal admins confirm or cancel."""
         await self.ctx.db.migrate()
-        await record_version(self.ctx.db, self.ctx.strategy, str(self.ctx.settings.strategy_file),
+        started = await boot(self.ctx.db, self.ctx.strategy, str(self.ctx.settings.strategy_file),
                              self.ctx.clock.now())
+        self.ctx.strategy = started.current
+        self.file_proposal = started.proposed
+        await self.follower.refresh(force=True)
 
     async def tick(self) -> TickReport:
         """Run whatever is due at the clock's current time: close windows that ended first, so a
         member whose check-in closes at the next occurrence is asked the new one."""
         async with self._tick_lock:
+            await self.follower.refresh()
             await self.closer.close_due()
             report = await self.engine.tick()
             await self.reviewer.catch_up()
             await self.alerts.tick()
+            await strategy_proposals.Proposals(self.ctx, self.evaluator).announce_open(self.outbox)
+            await SellByReminders(self.ctx, self.outbox).tick()
             return report
 
     async def next_due(self, after: datetime, until: datetime) -> datetime | None:
@@ -231,6 +243,7 @@ class BotCore:
         if isinstance(event, MemberUnreachable):
             await self._member_unreachable(event)
             return []
+        await self.follower.refresh()
         if event.event_id and not await self._first_delivery(event.member.platform, event.event_id):
             log.info("duplicate delivery of %s ignored", event.event_id)
             return []
@@ -266,6 +279,8 @@ class BotCore:
         right?" with what the bot read), for adapters that open forms on demand (a Slack modal);
         None if not theirs or closed."""
         member = await self._member(ref)
+        if member is not None and member.active and form_id.startswith(strategy_commands.FORM_PREFIX):
+            return await strategy_commands.form_for(self._command_context(ref, member), form_id)
         kind, _, target = form_id.partition(":")
         number = parse_id(target)
         if member is None or not member.active or number is None:
@@ -332,6 +347,9 @@ class BotCore:
         member = await self._member(event.member)
         if member is None or not member.active:
             return [Message.plain(self.ctx.prompts.say("unknown_member"))]
+        if event.attachments:  # a strategy file an admin sent: a proposal
+            return await run_guarded(strategy_commands.on_upload(
+                self._command_context(event.member, member), event.attachments))
         if not event.text.strip():
             return []
         return await self.checkins.on_text(member, event.text)
@@ -352,6 +370,12 @@ class BotCore:
                 self._command_context(event.member, member), target))
         if event.action_id in (forget.CONFIRM_ACTION, forget.CANCEL_ACTION):
             return await run_guarded(forget.on_button(
+                self._command_context(event.member, member), event.action_id, event.value))
+        if event.action_id.startswith(strategy_commands.FORM_PREFIX):
+            return await run_guarded(strategy_commands.on_form(
+                self._command_context(event.member, member), event.action_id, event.values))
+        if event.action_id in (strategy_proposals.CONFIRM_ACTION, strategy_proposals.CANCEL_ACTION):
+            return await run_guarded(strategy_commands.on_button(
                 self._command_context(event.member, member), event.action_id, event.value))
         log.warning("unknown action %s", event.action_id)
         return [Message.plain("That button is no longer active. Type `/align help` for options.")]

@@ -45,14 +45,25 @@ class MessageRef:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A text file a person sent the bot (e.g. a strategy YAML), already downloaded by the
+    adapter; files the core has no use for are not fetched."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
 class UserMessage:
-    """Free text a person sent the bot (a DM reply, a console line, a Teams message)."""
+    """Free text a person sent the bot (a DM reply, a console line, a Teams message), with any
+    text files they attached."""
 
     member: MemberRef
     text: str
     channel: str = ""
     event_id: str | None = None
     raw: Any = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +164,9 @@ class QuestionForm:
     title: str
     fields: tuple[FormField, ...]
     submit_label: str = "Submit"
+    # Without forms, the adapter asks the fields itself one by one and submits them (the
+    # console); otherwise (a check-in) the core's chat asks the questions.
+    prompted: bool = False
 
 
 @dataclass(frozen=True)

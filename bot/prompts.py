@@ -14,7 +14,8 @@ import yaml
 
 from bot.evaluation.result import QUESTIONS, Question
 
-MESSAGE_FILES = ("messages.yaml", "leads.yaml")  # keys of later files must not repeat earlier ones
+# Keys of later files must not repeat earlier ones.
+MESSAGE_FILES = ("messages.yaml", "leads.yaml", "strategy.yaml")
 
 
 class PromptsError(Exception):

@@ -13,6 +13,7 @@ import logging
 import re
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 from typing import TextIO
@@ -37,6 +38,7 @@ from bot.events import (
     MemberRef,
     Message,
     MessageRef,
+    QuestionForm,
     UserMessage,
 )
 from bot.leads.csv_import import LeadFileError, import_csv
@@ -87,6 +89,7 @@ class ConsoleAdapter:
         self._details: dict[tuple[str, str], Details] = {}  # (user, n) -> what /click details n shows
         self._last_details: dict[str, str] = {}  # user -> n of the latest, for a bare /click details
         self._forms: dict[tuple[str, str], ChoiceForm] = {}  # (user, form id) -> the last one shown
+        self._filling: dict[str, _Filling] = {}  # user -> the form being asked field by field
 
     # --- ChatPort -----------------------------------------------------------------------
 
@@ -161,6 +164,10 @@ class ConsoleAdapter:
 
     async def _line(self, text: str) -> bool:
         word, _, rest = text.partition(" ")
+        if self.speaker in self._filling and word.lower() not in ("/quit", "/exit"):
+            await self._fill(self.speaker, text)
+            await self.core.ctx.drain()
+            return True
         match word.lower():
             case "/quit" | "/exit":
                 return False
@@ -195,8 +202,40 @@ class ConsoleAdapter:
             self.out.write("Say who you are first: /as <your name>\n")
             return
         replies = await self.core.handle(UserMessage(MemberRef(PLATFORM, self.speaker), text))
+        self._replies(self.speaker, replies)
+
+    def _replies(self, user_id: str, replies: list[Message]) -> None:
+        """Print the replies; a form the core wants asked (`prompted`) is asked field by field."""
         for reply in replies:
-            self._print(self.speaker, self._show(self.speaker, reply))
+            self._print(user_id, self._show(user_id, reply))
+            form = next((b for b in reply.blocks if isinstance(b, QuestionForm) and b.prompted), None)
+            if form is not None and form.fields:
+                self._filling[user_id] = _Filling(form)
+                self._ask(user_id)
+
+    def _ask(self, user_id: str) -> None:
+        filling = self._filling[user_id]
+        asked = filling.form.fields[len(filling.values)]
+        now = asked.initial.replace("\n", " | ") if asked.initial else "-"
+        self._print(user_id, f"{asked.label}\nnow: {now}\n(type the new value - lists separated"
+                             " by | or commas as the label says; . keeps it; /cancel stops)")
+
+    async def _fill(self, user_id: str, text: str) -> None:
+        """One answer to the form being asked; after the last field it is submitted."""
+        filling = self._filling[user_id]
+        if text.lower() == "/cancel":
+            del self._filling[user_id]
+            self._print(user_id, "Stopped; nothing was proposed.")
+            return
+        asked = filling.form.fields[len(filling.values)]
+        filling.values[asked.field_id] = asked.initial if text == "." else text
+        if len(filling.values) < len(filling.form.fields):
+            self._ask(user_id)
+            return
+        del self._filling[user_id]
+        event = ActionInvoked(MemberRef(PLATFORM, user_id), filling.form.form_id,
+                              values=dict(filling.values))
+        self._replies(user_id, await self.core.handle(event))
 
     async def _click(self, rest: str) -> None:
         if self.speaker is None:
@@ -220,8 +259,7 @@ class ConsoleAdapter:
         await self._act(ActionInvoked(MemberRef(PLATFORM, self.speaker), action, value.strip(), message=on))
 
     async def _act(self, event: ActionInvoked) -> None:
-        for reply in await self.core.handle(event):
-            self._print(event.member.user_id, self._show(event.member.user_id, reply))
+        self._replies(event.member.user_id, await self.core.handle(event))
 
     async def _choice_form(self, user_id: str, action: str) -> ChoiceForm | None:
         """The ChoiceForm `action` names: the one last shown to this person (its numbers are the
@@ -306,6 +344,14 @@ class ConsoleAdapter:
         body = re.sub(r"\n", "\n    ", text)
         stamp = f" @ {when}" if when else ""
         self.out.write(f"[bot → {name}{stamp}] {body}\n")
+
+
+@dataclass
+class _Filling:
+    """A form asked in the terminal: the answers so far, in field order."""
+
+    form: QuestionForm
+    values: dict[str, str] = field(default_factory=dict)
 
 
 async def stdin_lines() -> AsyncIterator[str]:

@@ -67,9 +67,11 @@ from adapters.slack.oauth import (
     oauth_setup,
 )
 from adapters.slack.port import SlackPort, build_client, error_code, profile
+from bot.commands.strategy import MAX_UPLOAD_CHARS, is_strategy_upload
 from bot.core import BotCore
 from bot.events import (
     ActionInvoked,
+    Attachment,
     CommandInvoked,
     InboundEvent,
     MemberJoined,
@@ -89,6 +91,8 @@ from bot.storage.database import DatabaseUnavailable
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 COMMAND = "/align"
+MAX_FILES = 3  # strategy files fetched from one message
+FILE_TIMEOUT = 10.0  # seconds for one file download
 # The Events API events the app subscribes to, with the listener that handles each.
 EVENTS = ("message", "app_home_opened", "team_join", "user_change", "app_uninstalled", "tokens_revoked")
 Json = dict[str, Any]
@@ -318,7 +322,10 @@ class SlackAdapter(SlackPort):
     async def _on_open_form(self, ack: Ack, body: Json, client: AsyncWebClient) -> None:
         event = action_event(body)
         self._enter(body, event.member.user_id)
-        where = action_thread(body)  # a "Not right?" on feedback: its check-in's thread
+        # A form offered in an ephemeral reply (e.g. `/align strategy edit` in a channel): what
+        # follows its submission goes to the person's DM, never into that channel; a "Not
+        # right?" on feedback answers in its check-in's thread.
+        where = None if (body.get("container") or {}).get("is_ephemeral") else action_thread(body)
 
         async def tell(message: Message) -> None:
             await self._reply(where.channel if where else await self.dm_channel(event.member.user_id),
@@ -400,6 +407,7 @@ class SlackAdapter(SlackPort):
         (asked before the answer is recorded: answering the last question closes nothing, but
         the thread must be the one the person was answering)."""
         async with self._conversation(event.member.user_id):
+            event = await self._with_files(event)
             checkin = await self.core.open_checkin(event.member)
             replies = await self.core.handle(event)
         invitation = checkin.thread if checkin and checkin.thread else None
@@ -408,6 +416,33 @@ class SlackAdapter(SlackPort):
         await self._reply(event.channel, replies, thread_ts, event.member.user_id)
         if checkin is not None and invitation is not None and replies:
             await self._refresh_invitation(event.member.user_id, checkin.form_id, invitation)
+
+    async def _with_files(self, event: UserMessage) -> UserMessage:
+        """A DM with strategy YAML files attached (a file share): their text, fetched with the
+        bot token (files:read), so the core can propose them. The download URL comes from
+        files.info, never from the event, so the token only goes where Slack says."""
+        files = ((event.raw or {}).get("event") or {}).get("files") or []
+        wanted = [f for f in files if isinstance(f, dict) and f.get("id")
+                  and is_strategy_upload(str(f.get("name") or ""))][:MAX_FILES]
+        if not wanted:
+            return event
+        client = await self.client_for(event.member.user_id)
+        fetched = []
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=FILE_TIMEOUT)) as http:
+            for shared in wanted:
+                info: Json = (await client.files_info(file=str(shared["id"]))).get("file") or {}
+                url, size = info.get("url_private_download"), int(info.get("size") or 0)
+                if not url or size > MAX_UPLOAD_CHARS:
+                    log.warning("file %s not fetched (%s bytes)", shared["id"], size)
+                    continue
+                async with http.get(url, headers={"Authorization": f"Bearer {client.token}"}) as got:
+                    if got.status != 200:
+                        log.warning("file %s not fetched: HTTP %s", shared["id"], got.status)
+                        continue
+                    data = await got.content.read(MAX_UPLOAD_CHARS)
+                fetched.append(Attachment(str(info.get("name") or shared["name"]),
+                                          data.decode("utf-8", errors="replace")))
+        return replace(event, attachments=tuple(fetched))
 
     async def _with_admin_flag(self, event: CommandInvoked) -> CommandInvoked:
         """Someone not on the team yet: ask Slack (users.info) whether they are a workspace admin

@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import aiohttp
 import requests
 from aiohttp import web
 from botbuilder.core import BotAdapter, TurnContext
@@ -39,13 +40,24 @@ from adapters.teams.convert import (
     joined_accounts,
     message_event,
     sender_info,
+    shared_files,
     tenant_id,
     uninstalled_personally,
 )
 from adapters.teams.credentials import KeptAuthentication
 from adapters.teams.port import TeamsPort, address_of, profile_of
+from bot.commands.strategy import MAX_UPLOAD_CHARS
 from bot.core import BotCore
-from bot.events import ActionInvoked, MemberJoined, MemberRef, Message, QuestionForm, Text
+from bot.events import (
+    ActionInvoked,
+    Attachment,
+    MemberJoined,
+    MemberRef,
+    Message,
+    QuestionForm,
+    Text,
+    UserMessage,
+)
 from bot.people.contacts import ContactBook
 from bot.people.organisation import Organisations
 from bot.people.unreachable import UnreachableNotices
@@ -58,6 +70,8 @@ log = logging.getLogger(__name__)
 BEARER_JWT = re.compile(r"Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 MESSAGES_PATH = "/api/messages"
 TEAMS_CHANNEL = "msteams"
+MAX_FILES = 3  # strategy files fetched from one message
+FILE_TIMEOUT = 10.0  # seconds for one attachment download
 Json = dict[str, Any]
 
 
@@ -237,7 +251,30 @@ class TeamsAdapter(TeamsPort):
         if activity.get("type") in (ActivityTypes.conversation_update, ActivityTypes.installation_update):
             await self._installed(activity, reference)
         elif event is not None:
+            if isinstance(event, UserMessage):
+                event = await self._with_files(event)
             await self._work(event, reference)
+
+    async def _with_files(self, event: UserMessage) -> UserMessage:
+        """The text of strategy YAML files attached in the personal chat. Teams gives each a
+        short-lived, pre-authenticated download URL: no credential goes with the request."""
+        wanted = shared_files(event.raw or {})[:MAX_FILES]
+        if not wanted:
+            return event
+        fetched = []
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=FILE_TIMEOUT)) as http:
+            for name, url in wanted:
+                try:
+                    async with http.get(url) as got:
+                        if got.status != 200:
+                            log.warning("attachment %s not fetched: HTTP %s", name, got.status)
+                            continue
+                        data = await got.content.read(MAX_UPLOAD_CHARS)
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    log.warning("attachment %s not fetched: %s", name, type(exc).__name__)
+                    continue
+                fetched.append(Attachment(name, data.decode("utf-8", errors="replace")))
+        return replace(event, attachments=tuple(fetched))
 
     async def _remember_sender(self, activity: Json, reference: ConversationReference) -> None:
         """Save how to reach the sender; when their client reports a new time zone (they

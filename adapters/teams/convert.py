@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.teams.cards import ACTION_KEY, CHOICE_PREFIX, FIELDS_KEY, INPUT_PREFIX, VALUE_KEY
+from bot.commands.strategy import is_strategy_upload
 from bot.core import command_text
 from bot.events import ActionInvoked, CommandInvoked, MemberRef, MessageRef, UserMessage
 from bot.people.contacts import ContactInfo
@@ -117,9 +118,25 @@ def message_event(activity: Json, bare: BareCommands) -> TeamsEvent | None:
                               event_id=event_id, raw=activity)
     if bare.match(text):
         return CommandInvoked(who, text, channel=channel, event_id=event_id, raw=activity)
-    if not text:
+    if not text and not shared_files(activity):
         return None
     return UserMessage(who, text, channel=channel, event_id=event_id, raw=activity)
+
+
+FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
+
+
+def shared_files(activity: Json) -> list[tuple[str, str]]:
+    """(name, pre-authenticated download URL) of the strategy YAML files a person attached in
+    the personal chat; other attachments (cards, images) are not ours to fetch."""
+    found = []
+    for attachment in activity.get("attachments") or []:
+        if not isinstance(attachment, dict) or attachment.get("contentType") != FILE_DOWNLOAD_INFO:
+            continue
+        name, url = str(attachment.get("name") or ""), (attachment.get("content") or {}).get("downloadUrl")
+        if isinstance(url, str) and url.startswith(("https://", "http://")) and is_strategy_upload(name):
+            found.append((name, url))
+    return found
 
 
 def client_timezone(activity: Json) -> str | None:

@@ -24,6 +24,7 @@ from bot.events import Message, QuestionForm
 from bot.ops import logs
 from bot.port import DeliveryError
 from bot.storage.models import Answer, CheckIn, Member
+from bot.strategy.news import with_new_statement
 from bot.text import ANSWER_LIMIT, clean
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class CheckIns:
 
     async def _ask(self, checkin: CheckIn, member: Member, first_reminder_at: datetime | None) -> bool:
         message = ask_message(self.ctx.prompts, checkin, member.name, self.ctx.strategy.strategy.name)
+        message = await with_new_statement(self.ctx, checkin, message)  # the strategy changed
         ref = await self.outbox.deliver(member, f"{checkin.key}:ask", "checkin", message)
         if ref is None:
             return False

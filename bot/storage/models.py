@@ -56,17 +56,37 @@ class Member(SQLModel, table=True):
 
 
 class StrategyVersion(SQLModel, table=True):
-    """Each distinct strategy the bot has run with; answers point at the one they were judged by."""
+    """One strategy version: proposed, current (exactly one), cancelled or superseded.
+
+    Answers point at the one they were judged by through `version`, the content hash; the row id
+    is the number admins use (`/align strategy rollback 3`). A rollback stores the old content
+    again as a new row, so the same hash may appear on several rows (history keeps each event).
+    `loaded_at` is when the row was stored (proposed, or loaded before proposals existed).
+    """
 
     __tablename__ = "strategy_versions"
+    __table_args__ = (
+        # Exactly one current version; and one open proposal per content, so every process that
+        # finds the same changed file proposes it once.
+        Index("uq_strategy_versions_current", "status", unique=True,
+              sqlite_where=sql("status = 'current'"), postgresql_where=sql("status = 'current'")),
+        Index("uq_strategy_versions_proposed", "version", unique=True,
+              sqlite_where=sql("status = 'proposed'"), postgresql_where=sql("status = 'proposed'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    version: str = Field(max_length=64, unique=True)
+    version: str = Field(max_length=64, index=True)
     name: str = Field(max_length=200)
     source: str = Field(max_length=500)
     review_by: date
     content: str = Field(sa_column=Column(Text, nullable=False))
     loaded_at: datetime = _utc()
+    status: str = Field(default="superseded", max_length=16)  # proposed|current|cancelled|superseded
+    author_id: int | None = Field(default=None, foreign_key="members.id")  # None: the file, the shell
+    reason: str | None = _text()
+    parent_version: str | None = Field(default=None, max_length=64)  # current when proposed
+    confirmed_at: datetime | None = _utc(nullable=True)
+    confirmed_by: int | None = Field(default=None, foreign_key="members.id")
 
 
 class CheckIn(SQLModel, table=True):

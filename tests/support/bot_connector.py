@@ -75,8 +75,18 @@ class FakeBotConnector:
     problems: list[str] = field(default_factory=list)
     _failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    shared: dict[str, bytes] = field(default_factory=dict)  # a person's attached files, by name
 
     # --- scripting ------------------------------------------------------------------------
+
+    def share_file(self, name: str, data: bytes) -> Json:
+        """A file a person attaches in the 1:1 chat, as the activity's attachment (Teams gives
+        the bot a short-lived, pre-authenticated download URL)."""
+        self.shared[name] = data
+        return {"contentType": "application/vnd.microsoft.teams.file.download.info", "name": name,
+                "contentUrl": f"https://acme.sharepoint.example/{name}",
+                "content": {"downloadUrl": f"{self.service_url.rstrip('/')}/files/{name}",
+                            "uniqueId": f"u-{name}", "fileType": name.rsplit(".", 1)[-1]}}
 
     def add_user(self, user_id: str, name: str, email: str | None = None, aad: str | None = None) -> Json:
         account = {"id": user_id, "name": name, "aadObjectId": aad or f"aad-{name.lower()}",
@@ -125,7 +135,14 @@ class FakeBotConnector:
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged)
+        app.router.add_get("/files/{name}", self._download)
         return app
+
+    async def _download(self, request: web.Request) -> web.Response:
+        found = self.shared.get(request.match_info["name"])
+        if found is None:
+            return web.Response(status=404)
+        return web.Response(body=found, content_type="application/octet-stream")
 
     async def _late(self, kind: str) -> None:
         """Wait out a scripted slow answer (the call then proceeds normally)."""

@@ -116,6 +116,7 @@ class FakeSlackApi:
         self.tokens: dict[str, str] = {"xoxb-test-token": TEAM}  # bot token -> team id
         self.uploads: dict[str, bytes] = {}  # file id -> bytes uploaded to its upload URL
         self.files: dict[str, Json] = {}  # file id -> getUploadURLExternal arguments
+        self.shared: dict[str, tuple[str, bytes]] = {}  # file id -> (name, bytes) a person sent
         self.published: list[Json] = []  # views.publish arguments, decoded
         self.socket_acks: list[Json] = []  # what the Socket Mode client sent back
         self._sockets: list[web.WebSocketResponse] = []
@@ -169,6 +170,7 @@ class FakeSlackApi:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/private/{file_id}/{name}", self._download)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -371,6 +373,29 @@ class FakeSlackApi:
     def _views_open(self, args: Json) -> Json:
         view = _decoded(args.get("view")) or {}
         return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **view}}
+
+    def share_file(self, file_id: str, name: str, data: bytes) -> Json:
+        """A file a person shares in a DM; returns the `files` entry of its message event."""
+        self.shared[file_id] = (name, data)
+        return {"id": file_id, "name": name, "size": len(data), "filetype": "yaml"}
+
+    def _files_info(self, args: Json) -> Json:
+        file_id = str(args.get("file", ""))
+        if file_id not in self.shared:
+            return {"ok": False, "error": "file_not_found"}
+        name, data = self.shared[file_id]
+        return {"ok": True, "file": {
+            "id": file_id, "name": name, "size": len(data), "filetype": "yaml",
+            "url_private_download": f"http://127.0.0.1:{self.port}/private/{file_id}/{name}"}}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A shared file's bytes, for a bot token only (Slack answers others with a login page)."""
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        found = self.shared.get(request.match_info["file_id"])
+        if token not in self.tokens or found is None:
+            return web.Response(status=302 if found else 404, headers={"Location": "/login"})
+        await self._record()
+        return web.Response(body=found[1], content_type="application/octet-stream")
 
     def _users_info(self, args: Json) -> Json:
         user = self._user(str(args.get("user", "")))

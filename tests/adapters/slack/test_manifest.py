@@ -27,6 +27,7 @@ SCOPES: dict[str, str | None] = {
     "conversations.history": "im:history", "users.info": "users:read", "users.list": "users:read",
     "users.lookupByEmail": "users:read.email", "views.open": None, "views.publish": None,
     "files.upload_v2": "files:write",  # slack_sdk's helper for getUploadURLExternal + complete
+    "files.info": "files:read",  # then the download: a strategy YAML sent in the DM
     "api.test": None}  # readiness with OAuth installs (no token, no scope)
 # The Events API subscription and the scope each registered listener needs. `message` is only
 # handled in DMs (convert.message_event), so the subscription is message.im.
