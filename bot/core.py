@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from time import monotonic
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from bot.bounds import parse_id
@@ -63,6 +62,7 @@ from bot.scheduling.jobs import ScheduledJob
 from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import InboundEvent as InboundEventRow
 from bot.storage.models import Member
+from bot.storage.replays import first_time
 from bot.strategy.store import record_version
 from bot.text import strip_controls
 
@@ -400,12 +400,4 @@ class BotCore:
 
     async def _first_delivery(self, platform: str, event_id: str) -> bool:
         """Record the platform's event id; False if it was seen before (a retry)."""
-        async with self.ctx.db.session() as session:
-            session.add(InboundEventRow(platform=platform, event_id=event_id[:200],
-                                        received_at=self.ctx.clock.now()))
-            try:
-                await session.flush()
-            except IntegrityError:
-                await session.rollback()
-                return False
-        return True
+        return await first_time(self.ctx.db, platform, event_id, self.ctx.clock.now())

@@ -49,6 +49,7 @@ from bot.events import ActionInvoked, MemberJoined, MemberRef, Message, Text
 from bot.people.contacts import ContactBook
 from bot.people.organisation import Organisations
 from bot.people.unreachable import UnreachableNotices
+from bot.port import DeliveryError
 from bot.runtime.limits import parse_json
 from bot.runtime.web import HttpSite, mount_core_routes
 from bot.storage.database import DatabaseUnavailable
@@ -186,6 +187,8 @@ class TeamsAdapter(TeamsPort):
                 PLATFORM, (tenant,)):
             log.warning("refused an activity from Teams tenant %s: this deployment serves another"
                         " organisation", tenant)
+            if activity.type == ActivityTypes.message or bot_added(body):
+                self.core.ctx.spawn_inbound(self._tell_refused(tenant, activity), "teams-refused")
             return web.Response(status=200)  # acknowledged (no retries); nothing stored or run
 
         async def logic(context: TurnContext) -> None:
@@ -195,6 +198,23 @@ class TeamsAdapter(TeamsPort):
         if invoke is not None:
             return web.json_response(invoke.body, status=invoke.status)
         return web.Response(status=200)
+
+    async def _tell_refused(self, tenant: str, activity: Activity) -> None:
+        """Tell someone outside the organisation why nothing they send is answered - once a day
+        per conversation, so a person typing on gets one note, not one per message. Their
+        conversation is not remembered: nothing is stored about them but that note."""
+        reference = TurnContext.get_conversation_reference(activity)
+        conversation = reference.conversation.id if reference.conversation else None
+        try:
+            if not conversation or not await self.organisations.first_refusal_today(
+                    PLATFORM, f"{tenant}:{conversation}"):
+                return
+            await self.reply(reference, Message.plain(self.core.ctx.prompts.say("other_organisation")))
+        except (DatabaseUnavailable, DeliveryError) as exc:
+            log.warning("could not tell Teams tenant %s why it was refused: %s", tenant, exc)
+            return
+        log.info("told a conversation in Teams tenant %s that this deployment serves another"
+                 " organisation", tenant)
 
     # --- the bot: one turn per inbound activity -------------------------------------------
 
