@@ -52,6 +52,7 @@ from adapters.slack.convert import (
     member,
     message_event,
     reply_thread,
+    submission_id,
     workspace_of,
 )
 from adapters.slack.intake import Malformed, bolt_request, is_ssl_check, read_body, signed
@@ -356,7 +357,7 @@ class SlackAdapter(SlackPort):
         thread = (MessageRef("slack", meta["channel"], meta["ts"])
                   if meta.get("channel") and meta.get("ts") else None)
         event = ActionInvoked(member(body["user"]["id"]), str(meta.get("form", "")),
-                              values=values, message=thread, raw=body)
+                              values=values, message=thread, event_id=submission_id(body), raw=body)
         self.core.ctx.spawn_inbound(self._act(event), "slack-form-submitted")
         await ack()  # closes the modal; the saved answers and feedback follow in the DM thread
 

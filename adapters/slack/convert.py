@@ -90,6 +90,18 @@ def action_event(body: Json) -> ActionInvoked:
                          else None, raw=body)
 
 
+def submission_id(body: Json) -> str | None:
+    """A modal submission's identity: the view's id and hash (a new hash whenever the view is
+    opened or updated), else its trigger id. A signed submission replayed inside Slack's 5-minute
+    window has the same one, so the core stores its answers once (see `bot.storage.replays`)."""
+    view: Json = body.get("view") or {}
+    view_id, version = view.get("id"), view.get("hash")
+    if isinstance(view_id, str) and view_id and isinstance(version, str) and version:
+        return f"view:{view_id}:{version}"[:200]
+    trigger = body.get("trigger_id")
+    return f"view:{trigger}"[:200] if isinstance(trigger, str) and trigger else None
+
+
 def form_values(view: Json) -> dict[str, str]:
     """A submitted modal's inputs by field id (the block_id); empty inputs as ""."""
     values: dict[str, str] = {}
@@ -100,4 +112,4 @@ def form_values(view: Json) -> dict[str, str]:
 
 
 __all__ = ["PLATFORM", "action_event", "action_message", "command_event", "form_values", "member",
-           "message_event", "normalize_text", "reply_thread", "workspace_of"]
+           "message_event", "normalize_text", "reply_thread", "submission_id", "workspace_of"]

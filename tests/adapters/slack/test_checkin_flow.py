@@ -5,6 +5,7 @@ DM thread; and a plain DM reply answering the current question."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -153,3 +154,31 @@ async def test_an_empty_form_stays_open_with_a_note(slack: Slack, core: BotCore)
                                 "errors": {"strategy": "Write at least one answer, or press Cancel."}}
     await core.ctx.drain()
     assert await stored_answers(core) == {} and len(slack.api.posts(DANA_DM)) == 1
+
+
+async def test_a_replayed_modal_submission_changes_nothing(slack: Slack, core: BotCore) -> None:
+    """A captured submission (same body, timestamp and signature: the same view id and hash) sent
+    again inside Slack's 5 minutes passes the signature check, but its view was seen: the answers
+    edited since are not put back, and no second round of replies goes out."""
+    api = slack.api
+    await team(slack)
+    await slack.command(ADA, "ask now dana")
+    [ask] = api.posts(DANA_DM)
+    ask_ts = api.messages[DANA_DM][0]["ts"]
+    await slack.poster.interaction(block_action(DANA, button(ask), DANA_DM, ask_ts, "trigger-r1"))
+    await core.ctx.drain()
+    view = api.calls_to("views.open")[-1].args["view"]
+    captured, stamp = view_submission(DANA, view, ANSWERS), int(time.time())
+    assert (await slack.poster.interaction(captured, timestamp=stamp))[0] == 200
+    await core.ctx.drain()
+    edited = {**ANSWERS, "tasks": "Ran two discovery calls."}  # Dana edits in a new modal
+    await slack.poster.interaction(block_action(DANA, button(ask), DANA_DM, ask_ts, "trigger-r2"))
+    await core.ctx.drain()
+    await slack.poster.interaction(view_submission(DANA, api.calls_to("views.open")[-1].args["view"],
+                                                   edited))
+    await core.ctx.drain()
+    posts = len(api.posts(DANA_DM))
+    assert (await slack.poster.interaction(captured, timestamp=stamp))[0] == 200  # the replay
+    await core.ctx.drain()
+    assert await stored_answers(core) == edited
+    assert len(api.posts(DANA_DM)) == posts
