@@ -32,6 +32,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -129,6 +130,8 @@ class SlackAdapter(SlackPort):
                             request_verification_enabled=app_token is None,
                             process_before_response=True,  # listeners only spawn tracked work
                             logger=logging.getLogger("slack_bolt"))
+        if app_token is not None:
+            self.app.use(self._organisation_only)
         self._register(self.app)
         self._verifier = SignatureVerifier(signing_secret) if app_token is None and signing_secret else None
         self._site = HttpSite()
@@ -186,16 +189,34 @@ class SlackAdapter(SlackPort):
         except Malformed as exc:
             log.warning("rejected a malformed Slack request: %s", exc)
             return web.json_response({"ok": False, "error": f"malformed Slack request: {exc}"}, status=400)
-        where = workspace_of(parsed)
-        if where is not None and not await self.organisations.admits(
-                PLATFORM, (where.org_id, where.workspace_id)):
-            log.warning("refused a request from Slack workspace %s (org %s): this deployment serves"
-                        " another organisation", where.workspace_id, where.org_id)
-            # 200 so Slack does not retry an event; a slash command shows the text to its sender.
-            return web.json_response({"response_type": "ephemeral",
-                                      "text": self.core.ctx.prompts.say("other_organisation")})
+        refusal = await self._refusal(parsed)
+        if refusal is not None:
+            return web.json_response(refusal)
         request_for_bolt = bolt_request(text, parsed, headers, request.query_string)
         return await to_aiohttp_response(await self.app.async_dispatch(request_for_bolt))
+
+    async def _refusal(self, body: Json) -> Json | None:
+        """The answer to a request from outside the organisation this deployment serves (logged),
+        or None to go on. Acknowledged with 200, so Slack does not retry an event; a slash
+        command shows the text to its sender."""
+        where = workspace_of(body)
+        if where is None or await self.organisations.admits(PLATFORM, (where.org_id, where.workspace_id)):
+            return None
+        log.warning("refused a request from Slack workspace %s (org %s): this deployment serves"
+                    " another organisation", where.workspace_id, where.org_id)
+        return {"response_type": "ephemeral", "text": self.core.ctx.prompts.say("other_organisation")}
+
+    async def _organisation_only(self, body: Json, response: BoltResponse,
+                                 next_: Callable[[], Awaitable[None]]) -> BoltResponse:
+        """Socket Mode's check of the organisation (bolt middleware; over HTTP `_dispatch` does it
+        before bolt): a workspace of an Enterprise Grid org, or a Slack Connect channel's
+        guests, can reach an app over its one socket too. The refusal is the envelope's ack."""
+        refusal = await self._refusal(body)
+        if refusal is None:
+            await next_()
+            return response
+        return BoltResponse(status=200, body=json.dumps(refusal),
+                            headers={"content-type": "application/json; charset=utf-8"})
 
     async def _install(self, request: web.Request) -> web.Response:
         """The "Add to Slack" page: a fresh OAuth state (stored and set as a cookie)."""
