@@ -26,7 +26,7 @@ from bot.bounds import parse_id
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
-from bot.commands import build_registry, forget
+from bot.commands import build_registry, fanout, forget
 from bot.commands.context import CommandContext
 from bot.commands.dispatch import run_command, run_guarded
 from bot.context import BotContext
@@ -338,6 +338,9 @@ class BotCore:
         if event.action_id in (forget.CONFIRM_ACTION, forget.CANCEL_ACTION):
             return await run_guarded(forget.on_button(
                 self._command_context(event.member, member), event.action_id, event.value))
+        if event.action_id in (fanout.CONFIRM_ACTION, fanout.CANCEL_ACTION):
+            return await run_guarded(fanout.on_button(
+                self.registry, self._command_context(event.member, member), event.action_id, event.value))
         log.warning("unknown action %s", event.action_id)
         return [Message.plain("That button is no longer active. Type `/align help` for options.")]
 

@@ -26,6 +26,7 @@ class CommandContext:
     # them an admin here even before they are on the team.
     platform_admin: bool = False
     evaluator: Evaluator | None = None  # to drop cached verdicts on answers a command deletes
+    fanout_confirmed: bool = False  # the admin confirmed messaging many people (bot.commands.fanout)
 
     @property
     def is_admin(self) -> bool:
