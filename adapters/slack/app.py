@@ -94,6 +94,7 @@ Json = dict[str, Any]
 Respond = Any  # bolt's AsyncRespond (bolt ships no type hints mypy can use)
 Ack = Any
 _CHECK_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError)
+_PLATFORM_FAILURES = (*_CHECK_FAILURES, DeliveryError)
 
 
 class SlackAdapter(SlackPort):
@@ -186,13 +187,13 @@ class SlackAdapter(SlackPort):
             return web.json_response({"error": "invalid request"}, status=401)  # as bolt says
         try:
             text, parsed = read_body(body, request.content_type)
+            request_for_bolt = bolt_request(text, parsed, headers, request.query_string)
         except Malformed as exc:
             log.warning("rejected a malformed Slack request: %s", exc)
             return web.json_response({"ok": False, "error": f"malformed Slack request: {exc}"}, status=400)
         refusal = await self._refusal(parsed)
         if refusal is not None:
             return web.json_response(refusal)
-        request_for_bolt = bolt_request(text, parsed, headers, request.query_string)
         return await to_aiohttp_response(await self.app.async_dispatch(request_for_bolt))
 
     async def _refusal(self, body: Json) -> Json | None:
@@ -388,7 +389,8 @@ class SlackAdapter(SlackPort):
                      tell: Callable[[Message], Awaitable[None]]) -> None:
         """Run the work one input started; if it fails, tell the person (nothing saved, try again
         later; or our fault) instead of leaving them waiting. A bug is re-raised, so the task's
-        failure is logged with its traceback."""
+        failure is logged with its traceback; Slack itself failing (unreachable, an API error,
+        a response_url that no longer answers) is a warning: nothing of ours to fix."""
         try:
             await work
         except Exception as exc:
@@ -396,7 +398,10 @@ class SlackAdapter(SlackPort):
                 await tell(self.core.failure_reply(event, exc))
             except Exception as told:  # Slack failing too: the log is all that is left
                 log.warning("could not tell %s that their input failed: %s", event, told)
-            if not isinstance(exc, DatabaseUnavailable):
+            if isinstance(exc, _PLATFORM_FAILURES):
+                log.warning("Slack failed while handling %s: %s: %s", type(event).__name__,
+                            type(exc).__name__, exc)
+            elif not isinstance(exc, DatabaseUnavailable):
                 raise
 
     async def _command(self, event: CommandInvoked, respond: Respond) -> None:

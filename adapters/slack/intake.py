@@ -9,7 +9,6 @@ The body is parsed once, here, and bolt is handed the result.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
@@ -17,6 +16,8 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+
+from bot.runtime.limits import parse_json
 
 Json = dict[str, Any]
 # Interactions that name the person acting (everything the bot listens to does).
@@ -67,19 +68,25 @@ def read_body(body: bytes, content_type: str) -> tuple[str, Json]:
 
 def bolt_request(text: str, body: Json, headers: Any, query: str) -> AsyncBoltRequest:
     """Bolt's request for a body `read_body` parsed: what `AsyncBoltRequest(body=text, ...)`
-    builds (raw body kept for bolt's signature check), without parsing it again."""
+    builds (raw body kept for bolt's signature check), without parsing it again; raises
+    Malformed when bolt cannot read the ids in it."""
     request = AsyncBoltRequest(body="", query=query, headers=headers)
     request.raw_body, request.body = text, body
-    request.context = build_async_context(AsyncBoltContext(), body)
+    try:
+        request.context = build_async_context(AsyncBoltContext(), body)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        # bolt reads ids out of Slack's shapes (`authorizations[0].team_id`, ...) as if they
+        # could not be anything else; here they were.
+        raise Malformed(f"the payload's ids are not shaped as Slack's ({type(exc).__name__})") from None
     return request
 
 
 def _object(text: str, what: str = "the body") -> Json:
     """The JSON object in `text`."""
     try:
-        data = json.loads(text)
-    except ValueError:
-        raise Malformed(f"{what} is not valid JSON") from None
+        data = parse_json(text)  # bounded depth: a deep body is a 400, not a RecursionError
+    except ValueError as exc:
+        raise Malformed(str(exc).replace("the body", what, 1)) from None
     if not isinstance(data, dict):
         raise Malformed(f"{what} is not a JSON object")
     return data
