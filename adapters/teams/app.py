@@ -37,6 +37,7 @@ from adapters.teams.convert import (
     contact_info,
     is_personal,
     joined_accounts,
+    malformed,
     message_event,
     sender_info,
     tenant_id,
@@ -176,6 +177,9 @@ class TeamsAdapter(TeamsPort):
             return web.Response(status=401, text="missing or invalid Bot Framework token")
         if not body.get("type"):
             return web.Response(status=400, text="the body is not a Bot Framework activity (no type)")
+        if (why := malformed(body)) is not None:
+            log.warning("rejected a malformed activity: %s", why)
+            return web.Response(status=400, text=f"malformed activity: {why}")
         try:
             activity = Activity().deserialize(body)
         except (TypeError, ValueError, AttributeError) as exc:  # msrest raises ValueErrors

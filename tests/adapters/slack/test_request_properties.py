@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from bot.core import BotCore
@@ -92,6 +92,7 @@ async def test_any_request_gets_a_clear_answer_and_no_error(slack: Slack, core: 
             headers=headers(how, text, content_type)) as response:
         status, answer = response.status, await response.text()
     await core.ctx.drain()
+    event(f"{how}: {status}")  # --hypothesis-show-statistics: how many got how far
     assert status < 500, f"{how} {text[:300]!r}: {status} {answer[:300]}"
     ssl_check = text.startswith("ssl_check=")
     if how != "signed" and not ssl_check and status != 413:
@@ -119,3 +120,25 @@ async def test_a_response_url_that_does_not_answer_is_a_warning_not_an_error(
     await core.ctx.drain()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert "Slack failed while handling CommandInvoked: ClientConnectorError" in caplog.text
+
+
+@pytest.mark.parametrize("payload", [
+    {**ACTION, "channel": ["D0DANA001"]},  # each found by the property above: a 500 or an ERROR
+    {**ACTION, "actions": [{"action_id": "lead:done:1", "value": ["1"]}]},
+    {**ACTION, "team": [1]}, {**SUBMISSION, "user": ["U0DANA001"]},
+    {**SUBMISSION, "view": {**VIEW, "state": {"values": {"strategy": []}}}},
+])
+async def test_signed_interactions_shaped_unlike_slacks_are_a_400(
+        slack: Slack, core: BotCore, caplog: pytest.LogCaptureFixture, payload: Json) -> None:
+    status, answer = await slack.poster.interaction(payload)
+    await core.ctx.drain()
+    assert status == 400 and "malformed Slack request" in answer
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_signed_user_change_without_the_users_name_is_a_400(
+        slack: Slack, core: BotCore, caplog: pytest.LogCaptureFixture) -> None:
+    nameless = event_callback({"type": "user_change", "user": {"id": DANA}}, "Ev0X")
+    status, _ = await slack.poster.event(nameless)
+    await core.ctx.drain()
+    assert status == 400 and [r for r in caplog.records if r.levelno >= logging.ERROR] == []
