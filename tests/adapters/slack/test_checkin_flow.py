@@ -37,6 +37,16 @@ async def team(slack: Slack) -> None:
     assert "Added Dana as rep" in added and "America/New_York" in added
 
 
+async def open_form(slack: Slack, trigger_id: str) -> dict[str, Any]:
+    """Dana presses the Answer button on her (first) check-in invitation: the modal it opened."""
+    ask_ts = slack.api.messages[DANA_DM][0]["ts"]
+    await slack.poster.interaction(block_action(DANA, button(slack.api.posts(DANA_DM)[0]), DANA_DM,
+                                                ask_ts, trigger_id))
+    await slack.core.ctx.drain()
+    view: dict[str, Any] = slack.api.calls_to("views.open")[-1].args["view"]
+    return view
+
+
 def button(post: dict[str, Any]) -> dict[str, Any]:
     blocks = post["blocks"] if isinstance(post["blocks"], list) else json.loads(post["blocks"])
     return next(el for b in blocks if b["type"] == "actions" for el in b["elements"])
@@ -163,19 +173,12 @@ async def test_a_replayed_modal_submission_changes_nothing(slack: Slack, core: B
     api = slack.api
     await team(slack)
     await slack.command(ADA, "ask now dana")
-    [ask] = api.posts(DANA_DM)
-    ask_ts = api.messages[DANA_DM][0]["ts"]
-    await slack.poster.interaction(block_action(DANA, button(ask), DANA_DM, ask_ts, "trigger-r1"))
-    await core.ctx.drain()
-    view = api.calls_to("views.open")[-1].args["view"]
+    view = await open_form(slack, "trigger-r1")
     captured, stamp = view_submission(DANA, view, ANSWERS), int(time.time())
     assert (await slack.poster.interaction(captured, timestamp=stamp))[0] == 200
     await core.ctx.drain()
     edited = {**ANSWERS, "tasks": "Ran two discovery calls."}  # Dana edits in a new modal
-    await slack.poster.interaction(block_action(DANA, button(ask), DANA_DM, ask_ts, "trigger-r2"))
-    await core.ctx.drain()
-    await slack.poster.interaction(view_submission(DANA, api.calls_to("views.open")[-1].args["view"],
-                                                   edited))
+    await slack.poster.interaction(view_submission(DANA, await open_form(slack, "trigger-r2"), edited))
     await core.ctx.drain()
     posts = len(api.posts(DANA_DM))
     assert (await slack.poster.interaction(captured, timestamp=stamp))[0] == 200  # the replay
