@@ -323,6 +323,7 @@ async def slack_bot_process(args: Json, conn: Connection) -> None:
     for i in range(args["reps"]):
         await core.command(admin, f"team add <@{rep_id(i)}> rep")
     await core.command(admin, "ask now reps")
+    await core.command(admin, "ask now reps confirm")  # above ALIGNBOT_FANOUT_CONFIRM_ABOVE
     await core.ctx.drain()
     await _serve_until_stopped(core, adapter, acks, f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}",
                                time.perf_counter() - started, "slack", args, conn)
@@ -840,6 +841,7 @@ async def teams_bot_process(args: Json, conn: Connection) -> None:
     for i in range(args["reps"]):
         await core.command(admin, f"team add {teams_rep(i)} rep")
     await core.command(admin, "ask now reps")
+    await core.command(admin, "ask now reps confirm")  # above ALIGNBOT_FANOUT_CONFIRM_ABOVE
     await core.ctx.drain()
     await _serve_until_stopped(core, adapter, acks, f"http://127.0.0.1:{adapter.bound_port}{MESSAGES_PATH}",
                                time.perf_counter() - started, "teams", args, conn)

@@ -359,6 +359,12 @@ class Settings(BaseSettings):
         description="Seconds a signed webhook request stays valid (replay window)",
     )
 
+    fanout_confirm_above: int = Field(
+        default=50, ge=1, le=100_000,
+        description="An admin command that would message more people than this at once (e.g."
+                    " /align ask now all) first says how many and asks for a confirmation",
+    )
+
     forget_confirm_seconds: int = Field(
         default=300, ge=30, le=3600,
         description="How long the Confirm button (or typed `confirm`) of `/align forget` stays valid",

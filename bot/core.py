@@ -20,14 +20,13 @@ from datetime import datetime, timedelta
 from time import monotonic
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from bot.bounds import parse_id
 from bot.checkins.messages import form_id
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
-from bot.commands import build_registry, forget, learning, strategy_proposals
+from bot.commands import build_registry, fanout, forget, learning, strategy_proposals
 from bot.commands import strategy as strategy_commands
 from bot.commands.context import CommandContext
 from bot.commands.dispatch import run_command, run_guarded
@@ -67,6 +66,7 @@ from bot.scheduling.jobs import ScheduledJob
 from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import InboundEvent as InboundEventRow
 from bot.storage.models import Member, StrategyVersion
+from bot.storage.replays import first_time
 from bot.strategy.follower import StrategyFollower
 from bot.strategy.sell_by import SellByReminders
 from bot.strategy.store import boot
@@ -377,6 +377,9 @@ class BotCore:
         if event.action_id in (strategy_proposals.CONFIRM_ACTION, strategy_proposals.CANCEL_ACTION):
             return await run_guarded(strategy_commands.on_button(
                 self._command_context(event.member, member), event.action_id, event.value))
+        if event.action_id in (fanout.CONFIRM_ACTION, fanout.CANCEL_ACTION):
+            return await run_guarded(fanout.on_button(
+                self.registry, self._command_context(event.member, member), event.action_id, event.value))
         log.warning("unknown action %s", event.action_id)
         return [Message.plain("That button is no longer active. Type `/align help` for options.")]
 
@@ -439,12 +442,4 @@ class BotCore:
 
     async def _first_delivery(self, platform: str, event_id: str) -> bool:
         """Record the platform's event id; False if it was seen before (a retry)."""
-        async with self.ctx.db.session() as session:
-            session.add(InboundEventRow(platform=platform, event_id=event_id[:200],
-                                        received_at=self.ctx.clock.now()))
-            try:
-                await session.flush()
-            except IntegrityError:
-                await session.rollback()
-                return False
-        return True
+        return await first_time(self.ctx.db, platform, event_id, self.ctx.clock.now())

@@ -32,6 +32,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -53,8 +54,8 @@ from adapters.slack.convert import (
     member,
     message_event,
     reply_thread,
+    submission_id,
     typed_fields,
-    view_event_id,
     workspace_of,
 )
 from adapters.slack.intake import Malformed, bolt_request, is_ssl_check, read_body, signed
@@ -99,6 +100,7 @@ Json = dict[str, Any]
 Respond = Any  # bolt's AsyncRespond (bolt ships no type hints mypy can use)
 Ack = Any
 _CHECK_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError)
+_PLATFORM_FAILURES = (*_CHECK_FAILURES, DeliveryError)
 
 
 class SlackAdapter(SlackPort):
@@ -135,6 +137,8 @@ class SlackAdapter(SlackPort):
                             request_verification_enabled=app_token is None,
                             process_before_response=True,  # listeners only spawn tracked work
                             logger=logging.getLogger("slack_bolt"))
+        if app_token is not None:
+            self.app.use(self._organisation_only)
         self._register(self.app)
         self._verifier = SignatureVerifier(signing_secret) if app_token is None and signing_secret else None
         self._site = HttpSite()
@@ -189,19 +193,37 @@ class SlackAdapter(SlackPort):
             return web.json_response({"error": "invalid request"}, status=401)  # as bolt says
         try:
             text, parsed = read_body(body, request.content_type)
+            request_for_bolt = bolt_request(text, parsed, headers, request.query_string)
         except Malformed as exc:
             log.warning("rejected a malformed Slack request: %s", exc)
             return web.json_response({"ok": False, "error": f"malformed Slack request: {exc}"}, status=400)
-        where = workspace_of(parsed)
-        if where is not None and not await self.organisations.admits(
-                PLATFORM, (where.org_id, where.workspace_id)):
-            log.warning("refused a request from Slack workspace %s (org %s): this deployment serves"
-                        " another organisation", where.workspace_id, where.org_id)
-            # 200 so Slack does not retry an event; a slash command shows the text to its sender.
-            return web.json_response({"response_type": "ephemeral",
-                                      "text": self.core.ctx.prompts.say("other_organisation")})
-        request_for_bolt = bolt_request(text, parsed, headers, request.query_string)
+        refusal = await self._refusal(parsed)
+        if refusal is not None:
+            return web.json_response(refusal)
         return await to_aiohttp_response(await self.app.async_dispatch(request_for_bolt))
+
+    async def _refusal(self, body: Json) -> Json | None:
+        """The answer to a request from outside the organisation this deployment serves (logged),
+        or None to go on. Acknowledged with 200, so Slack does not retry an event; a slash
+        command shows the text to its sender."""
+        where = workspace_of(body)
+        if where is None or await self.organisations.admits(PLATFORM, (where.org_id, where.workspace_id)):
+            return None
+        log.warning("refused a request from Slack workspace %s (org %s): this deployment serves"
+                    " another organisation", where.workspace_id, where.org_id)
+        return {"response_type": "ephemeral", "text": self.core.ctx.prompts.say("other_organisation")}
+
+    async def _organisation_only(self, body: Json, response: BoltResponse,
+                                 next_: Callable[[], Awaitable[None]]) -> BoltResponse:
+        """Socket Mode's check of the organisation (bolt middleware; over HTTP `_dispatch` does it
+        before bolt): a workspace of an Enterprise Grid org, or a Slack Connect channel's
+        guests, can reach an app over its one socket too. The refusal is the envelope's ack."""
+        refusal = await self._refusal(body)
+        if refusal is None:
+            await next_()
+            return response
+        return BoltResponse(status=200, body=json.dumps(refusal),
+                            headers={"content-type": "application/json; charset=utf-8"})
 
     async def _install(self, request: web.Request) -> web.Response:
         """The "Add to Slack" page: a fresh OAuth state (stored and set as a cookie)."""
@@ -366,7 +388,7 @@ class SlackAdapter(SlackPort):
         thread = (MessageRef("slack", meta["channel"], meta["ts"])
                   if meta.get("channel") and meta.get("ts") else None)
         event = ActionInvoked(member(body["user"]["id"]), str(meta.get("form", "")),
-                              values=values, message=thread, event_id=view_event_id(body), raw=body)
+                              values=values, message=thread, event_id=submission_id(body), raw=body)
         self.core.ctx.spawn_inbound(self._act(event), "slack-form-submitted")
         await ack()  # closes the modal; what was saved and the feedback follow in the DM thread
 
@@ -376,7 +398,8 @@ class SlackAdapter(SlackPort):
                      tell: Callable[[Message], Awaitable[None]]) -> None:
         """Run the work one input started; if it fails, tell the person (nothing saved, try again
         later; or our fault) instead of leaving them waiting. A bug is re-raised, so the task's
-        failure is logged with its traceback."""
+        failure is logged with its traceback; Slack itself failing (unreachable, an API error,
+        a response_url that no longer answers) is a warning: nothing of ours to fix."""
         try:
             await work
         except Exception as exc:
@@ -384,7 +407,10 @@ class SlackAdapter(SlackPort):
                 await tell(self.core.failure_reply(event, exc))
             except Exception as told:  # Slack failing too: the log is all that is left
                 log.warning("could not tell %s that their input failed: %s", event, told)
-            if not isinstance(exc, DatabaseUnavailable):
+            if isinstance(exc, _PLATFORM_FAILURES):
+                log.warning("Slack failed while handling %s: %s: %s", type(event).__name__,
+                            type(exc).__name__, exc)
+            elif not isinstance(exc, DatabaseUnavailable):
                 raise
 
     async def _command(self, event: CommandInvoked, respond: Respond) -> None:

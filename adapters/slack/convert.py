@@ -100,9 +100,14 @@ def action_thread(body: Json) -> MessageRef | None:
     return MessageRef(PLATFORM, where.channel, str(thread)) if thread else where
 
 
-def view_event_id(body: Json) -> str | None:
-    """A view submission's `trigger_id` is unique per submission: as the event id it makes a
-    signed request replayed inside Slack's 5-minute window run once."""
+def submission_id(body: Json) -> str | None:
+    """A modal submission's identity: the view's id and hash (a new hash whenever the view is
+    opened or updated), else its trigger id. A signed submission replayed inside Slack's 5-minute
+    window has the same one, so the core stores its answers once (see `bot.storage.replays`)."""
+    view: Json = body.get("view") or {}
+    view_id, version = view.get("id"), view.get("hash")
+    if isinstance(view_id, str) and view_id and isinstance(version, str) and version:
+        return f"view:{view_id}:{version}"[:200]
     trigger = body.get("trigger_id")
     return f"view:{trigger}"[:200] if isinstance(trigger, str) and trigger else None
 
@@ -133,5 +138,5 @@ def typed_fields(view: Json) -> list[str]:
 
 
 __all__ = ["PLATFORM", "action_event", "action_message", "action_thread", "command_event", "form_values",
-           "member", "message_event", "normalize_text", "reply_thread", "typed_fields", "view_event_id",
+           "member", "message_event", "normalize_text", "reply_thread", "submission_id", "typed_fields",
            "workspace_of"]

@@ -9,7 +9,6 @@ The body is parsed once, here, and bolt is handed the result.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
@@ -17,6 +16,8 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+
+from bot.runtime.limits import parse_json
 
 Json = dict[str, Any]
 # Interactions that name the person acting (everything the bot listens to does).
@@ -67,19 +68,56 @@ def read_body(body: bytes, content_type: str) -> tuple[str, Json]:
 
 def bolt_request(text: str, body: Json, headers: Any, query: str) -> AsyncBoltRequest:
     """Bolt's request for a body `read_body` parsed: what `AsyncBoltRequest(body=text, ...)`
-    builds (raw body kept for bolt's signature check), without parsing it again."""
+    builds (raw body kept for bolt's signature check), without parsing it again; raises
+    Malformed when bolt cannot read the ids in it."""
     request = AsyncBoltRequest(body="", query=query, headers=headers)
     request.raw_body, request.body = text, body
-    request.context = build_async_context(AsyncBoltContext(), body)
+    try:
+        request.context = build_async_context(AsyncBoltContext(), body)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        # bolt reads ids out of Slack's shapes (`authorizations[0].team_id`, ...) as if they
+        # could not be anything else; here they were.
+        raise Malformed(f"the payload's ids are not shaped as Slack's ({type(exc).__name__})") from None
     return request
+
+
+# What the listeners and converters read (`convert.py`, `port.profile`), by type: a signed body
+# with a list where Slack sends an object would otherwise fail deep in a listener, after the ack.
+Shape = dict[str, Any]
+_NAMES = {"display_name": str, "real_name": str, "email": str}
+_WHO: Shape = {"team_id": str, "enterprise_id": str, "trigger_id": str, "team": {"id": str},
+               "enterprise": {"id": str}, "user": {"id": str, "team_id": str}}
+_INTERACTION: Shape = {**_WHO, "channel": {"id": str}, "message": {"ts": str},
+                       "container": {"channel_id": str, "message_ts": str, "is_ephemeral": bool},
+                       "view": {"id": str, "hash": str, "callback_id": str, "private_metadata": str,
+                                "state": {"values": dict}}}
+_PERSON: Shape = {"id": str, "name": str, "real_name": str, "tz": str, "profile": _NAMES}
+_EVENT: Shape = {"type": str, "channel_type": str, "channel": str, "subtype": str, "bot_id": str,
+                 "thread_ts": str, "text": str, "tab": str, "tokens": {"bot": list}}
+
+
+def _shape_problem(data: Any, shape: Shape, where: str = "") -> str | None:
+    """The first field of `data` that is not of the type `shape` gives it (absent is fine)."""
+    for key, expected in shape.items():
+        value = data.get(key)
+        if value is None:
+            continue
+        if isinstance(expected, dict):
+            if not isinstance(value, dict):
+                return f"'{where}{key}' is not an object"
+            if (problem := _shape_problem(value, expected, f"{where}{key}.")) is not None:
+                return problem
+        elif not isinstance(value, expected):
+            return f"'{where}{key}' is not a {expected.__name__}"
+    return None
 
 
 def _object(text: str, what: str = "the body") -> Json:
     """The JSON object in `text`."""
     try:
-        data = json.loads(text)
-    except ValueError:
-        raise Malformed(f"{what} is not valid JSON") from None
+        data = parse_json(text)  # bounded depth: a deep body is a 400, not a RecursionError
+    except ValueError as exc:
+        raise Malformed(str(exc).replace("the body", what, 1)) from None
     if not isinstance(data, dict):
         raise Malformed(f"{what} is not a JSON object")
     return data
@@ -98,6 +136,18 @@ def _event_envelope(text: str) -> Json:
             raise Malformed("an event_callback without an 'event_id'")
     if kind == "url_verification" and not isinstance(data.get("challenge"), str):
         raise Malformed("a url_verification without a 'challenge'")
+    problem = _shape_problem(data, {**_WHO, "event_id": str})
+    event = data.get("event")
+    if problem is None and isinstance(event, dict):
+        problem = _shape_problem(event, _EVENT, "event.")
+        person = event.get("user")
+        if problem is None and not isinstance(person, str | None):
+            problem = "'event.user' is neither a user id nor a user" if not isinstance(person, dict) else (
+                _shape_problem(person, _PERSON, "event.user.")
+                or (None if isinstance(person.get("id"), str) and isinstance(person.get("name"), str)
+                    else "'event.user' without its id and name"))
+    if problem is not None:
+        raise Malformed(problem)
     return data
 
 
@@ -120,17 +170,25 @@ def _interaction(payload: str) -> Json:
     kind = data.get("type")
     if not isinstance(kind, str):
         raise Malformed("no 'type' in the interaction payload")
+    if (problem := _shape_problem(data, _INTERACTION)) is not None:
+        raise Malformed(problem)
     if kind in _USER_INTERACTIONS and not isinstance((data.get("user") or {}).get("id"), str):
         raise Malformed(f"a {kind} payload without 'user.id'")
     if kind == "block_actions":
         actions = data.get("actions")
         if not isinstance(actions, list) or not actions or not all(
-                isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions):
+                isinstance(a, dict) and isinstance(a.get("action_id"), str)
+                and isinstance(a.get("value"), str | None) for a in actions):
             raise Malformed("a block_actions payload without actions (each with an action_id)")
     view = data.get("view")
     if kind in ("view_submission", "view_closed") and not (
             isinstance(view, dict) and isinstance(view.get("type"), str)):
         raise Malformed(f"a {kind} payload without a 'view' (and its type)")
+    inputs = ((view or {}).get("state") or {}).get("values") or {} if isinstance(view, dict) else {}
+    if not all(isinstance(actions, dict) and all(
+            isinstance(answer, dict) and isinstance(answer.get("value"), str | None)
+            for answer in actions.values()) for actions in inputs.values()):
+        raise Malformed("a view whose inputs ('view.state.values') are not shaped as Slack's")
     return data
 
 

@@ -38,6 +38,7 @@ from adapters.teams.convert import (
     contact_info,
     is_personal,
     joined_accounts,
+    malformed,
     message_event,
     sender_info,
     shared_files,
@@ -61,6 +62,7 @@ from bot.events import (
 from bot.people.contacts import ContactBook
 from bot.people.organisation import Organisations
 from bot.people.unreachable import UnreachableNotices
+from bot.port import DeliveryError
 from bot.runtime.limits import parse_json
 from bot.runtime.web import HttpSite, mount_core_routes
 from bot.storage.database import DatabaseUnavailable
@@ -189,6 +191,9 @@ class TeamsAdapter(TeamsPort):
             return web.Response(status=401, text="missing or invalid Bot Framework token")
         if not body.get("type"):
             return web.Response(status=400, text="the body is not a Bot Framework activity (no type)")
+        if (why := malformed(body)) is not None:
+            log.warning("rejected a malformed activity: %s", why)
+            return web.Response(status=400, text=f"malformed activity: {why}")
         try:
             activity = Activity().deserialize(body)
         except (TypeError, ValueError, AttributeError) as exc:  # msrest raises ValueErrors
@@ -200,6 +205,8 @@ class TeamsAdapter(TeamsPort):
                 PLATFORM, (tenant,)):
             log.warning("refused an activity from Teams tenant %s: this deployment serves another"
                         " organisation", tenant)
+            if activity.type == ActivityTypes.message or bot_added(body):
+                self.core.ctx.spawn_inbound(self._tell_refused(tenant, activity), "teams-refused")
             return web.Response(status=200)  # acknowledged (no retries); nothing stored or run
 
         async def logic(context: TurnContext) -> None:
@@ -209,6 +216,23 @@ class TeamsAdapter(TeamsPort):
         if invoke is not None:
             return web.json_response(invoke.body, status=invoke.status)
         return web.Response(status=200)
+
+    async def _tell_refused(self, tenant: str, activity: Activity) -> None:
+        """Tell someone outside the organisation why nothing they send is answered - once a day
+        per conversation, so a person typing on gets one note, not one per message. Their
+        conversation is not remembered: nothing is stored about them but that note."""
+        reference = TurnContext.get_conversation_reference(activity)
+        conversation = reference.conversation.id if reference.conversation else None
+        try:
+            if not conversation or not await self.organisations.first_refusal_today(
+                    PLATFORM, f"{tenant}:{conversation}"):
+                return
+            await self.reply(reference, Message.plain(self.core.ctx.prompts.say("other_organisation")))
+        except (DatabaseUnavailable, DeliveryError) as exc:
+            log.warning("could not tell Teams tenant %s why it was refused: %s", tenant, exc)
+            return
+        log.info("told a conversation in Teams tenant %s that this deployment serves another"
+                 " organisation", tenant)
 
     # --- the bot: one turn per inbound activity -------------------------------------------
 

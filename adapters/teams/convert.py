@@ -202,6 +202,46 @@ def uninstalled_personally(activity: Json) -> str | None:
     return None
 
 
+_TEXTS = ("id", "type", "text", "action", "replyToId", "serviceUrl", "channelId", "name")
+_ACCOUNT_TEXTS = ("id", "name", "aadObjectId", "objectId", "email", "userPrincipalName", "role",
+                  "conversationType", "tenantId")
+_ENTITY_TEXTS = ("type", "text", "timezone")
+
+
+def malformed(activity: Json) -> str | None:
+    """Why an activity is not shaped as Bot Framework's (what the functions here read: texts,
+    accounts, the tenant, entities, members added), or None. Bot Framework's models type most
+    fields, but the wire JSON read here is not checked by them (`channelData` is any object), and
+    one list where an object belongs would otherwise be a 500 deep in a converter."""
+    for key in _TEXTS:
+        if not isinstance(activity.get(key), str | None):
+            return f"'{key}' is not a string"
+    accounts = [("from", activity.get("from")), ("recipient", activity.get("recipient")),
+                ("conversation", activity.get("conversation"))]
+    for key in ("membersAdded", "membersRemoved"):
+        members = activity.get(key)
+        if not isinstance(members, list | None):
+            return f"'{key}' is not a list"
+        accounts += [(key, m) for m in members or []]
+    for key, account in accounts:
+        if not isinstance(account, dict | None):
+            return f"'{key}' is not an object"
+        if any(not isinstance((account or {}).get(field), str | None) for field in _ACCOUNT_TEXTS):
+            return f"'{key}' has a field that is not a string"
+    channel_data = activity.get("channelData")
+    if not isinstance(channel_data, dict | None) or not isinstance(
+            (channel_data or {}).get("tenant"), dict | None) or not isinstance(
+            ((channel_data or {}).get("tenant") or {}).get("id"), str | None):
+        return "'channelData' is not shaped as Teams' (an object with a tenant object and id)"
+    entities = activity.get("entities")
+    if not isinstance(entities, list | None) or not all(
+            isinstance(e, dict) and all(isinstance(e.get(f), str | None) for f in _ENTITY_TEXTS)
+            and isinstance(e.get("mentioned"), dict | None)
+            and isinstance((e.get("mentioned") or {}).get("id"), str | None) for e in entities or []):
+        return "'entities' is not a list of entity objects"
+    return None
+
+
 def _sender(activity: Json) -> str:
     sender = activity.get("from") or {}
     return "" if sender.get("role") == "bot" else str(sender.get("id") or "")
@@ -213,5 +253,5 @@ def _conversation_id(activity: Json) -> str:
 
 __all__ = ["PLATFORM", "BareCommands", "TeamsEvent", "bot_added", "card_action", "client_timezone",
            "contact_info",
-           "conversation_type", "is_personal", "joined_accounts", "member", "message_event",
+           "conversation_type", "is_personal", "joined_accounts", "malformed", "member", "message_event",
            "normalize_text", "sender_info", "tenant_id", "uninstalled_personally"]

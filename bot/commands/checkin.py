@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.bounds import parse_id
+from bot.commands import fanout
 from bot.commands.context import CommandContext
 from bot.commands.errors import UsageError
 from bot.commands.registry import Args, CommandSpec
@@ -26,10 +27,17 @@ async def _audience(cc: CommandContext, who: str | None) -> list[Member]:
 
 
 async def ask_now(cc: CommandContext, args: Args) -> list[Message]:
-    members = await _audience(cc, args.get(0))
+    confirm = args.get(1)
+    if confirm is not None and (confirm.lower() != "confirm" or args.get(0) is None):
+        raise UsageError(ASK_NOW.usage_line())
+    who = args.get(0) or "all"
+    members = await _audience(cc, who)
     if not members:
         return [Message.plain("Nobody to ask: add reps or managers first, e.g. "
                               "`/align team add Dana rep`.")]
+    preview = await fanout.guard(cc, f"ask now {who}", len(members), who, confirm=confirm is not None)
+    if preview is not None:
+        return [preview]
     close_after = cc.ctx.settings.checkin_close_after.as_timedelta()
     report = await cc.checkins.ask_now(members, close_after)
     lines = []
@@ -59,9 +67,10 @@ async def answers(cc: CommandContext, args: Args) -> list[Message]:
     return await cc.checkins.current_answers(cc.require_member())
 
 
-ASK_NOW = CommandSpec(("ask", "now"), "ask now [<member>|reps|managers]",
-                      "Start a check-in right away for someone, all reps, all managers, or everyone",
-                      "ask now reps", ask_now, admin_only=True, max_args=1)
+ASK_NOW = CommandSpec(("ask", "now"), "ask now [<member>|reps|managers|all] [confirm]",
+                      "Start a check-in right away for someone, all reps, all managers, or everyone"
+                      " (asks you to confirm before messaging many people)",
+                      "ask now reps", ask_now, admin_only=True, max_args=2)
 ANSWER = CommandSpec(("answer",), "answer <1-3> <text>",
                      "Change one of your answers while the check-in is open",
                      "answer 3 mapped the buying committee at Acme", answer, min_args=2)

@@ -28,6 +28,7 @@ class CommandContext:
     platform_admin: bool = False
     evaluator: Evaluator | None = None  # to drop cached verdicts on answers a command deletes
     reviewer: AnswerReviewer | None = None  # to judge stored answers again (undo, rejudge)
+    fanout_confirmed: bool = False  # the admin confirmed messaging many people (bot.commands.fanout)
 
     @property
     def is_admin(self) -> bool:

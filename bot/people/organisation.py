@@ -19,8 +19,10 @@ from sqlmodel import select
 from bot.context import BotContext
 from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import Organisation
+from bot.storage.replays import first_time
 
 log = logging.getLogger(__name__)
+REFUSAL_SCOPE = "refused"  # `inbound_events` rows: who was told today that they were refused
 
 
 class OrganisationRefused(Exception):
@@ -77,3 +79,12 @@ class Organisations:
             self._fixed[platform] = row.org_id
             return row.org_id
         return None
+
+    async def first_refusal_today(self, platform: str, where: str) -> bool:
+        """Whether `where` (a conversation outside the organisation) has not been told yet
+        today that it is refused: the sender must learn why, once, not after every message.
+        Recorded in `inbound_events`, so two processes tell it once between them."""
+        day = self.ctx.clock.now().date().isoformat()
+        return await first_time(self.ctx.db, f"{platform}-{REFUSAL_SCOPE}", f"{day}:{where}",
+                                self.ctx.clock.now())
+

@@ -14,7 +14,7 @@ from typing import Any
 MAX_DEPTH = 64  # far beyond any real activity or payload (Adaptive Card values: under 10)
 
 
-def parse_json(data: bytes, max_depth: int = MAX_DEPTH) -> Any:
+def parse_json(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     """The decoded document; ValueError (with why) if it is not JSON or nests deeper than
     `max_depth` arrays and objects."""
     try:

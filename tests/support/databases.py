@@ -14,7 +14,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from bot.storage.database import Database
 
 POSTGRES_ENV = "ALIGNBOT_TEST_POSTGRES_URL"
 
@@ -76,3 +81,11 @@ def empty_database(kind: str, folder: Path) -> Iterator[str]:
     else:
         with fresh_postgres() as url:
             yield url
+
+
+async def row_counts(db: Database) -> dict[str, int]:
+    """How many rows each table holds: a request that was refused must leave these as they were."""
+    async with db.engine.connect() as connection:
+        return {table.name: (await connection.execute(
+                    sa_select(func.count()).select_from(table))).scalar_one()
+                for table in SQLModel.metadata.sorted_tables}

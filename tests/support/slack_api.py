@@ -510,16 +510,17 @@ def block_action(user_id: str, action: Json, channel: str, message_ts: str, trig
 def view_submission(user_id: str, view: Json, answers: Mapping[str, str | list[str]],
                     trigger_id: str | None = None) -> Json:
     """The submission of `view` (as views.open received it) with these inputs typed in, or for a
-    select menu these option values chosen (a list); each submission has its own trigger_id, as
-    in Slack."""
+    select menu these option values chosen (a list): each call a view Slack opened anew (its own
+    id, hash and trigger id)."""
+    number = next(_TRIGGERS)
     state = {block["block_id"]: {block["element"]["action_id"]: _input_state(block["element"],
                                                                              answers.get(block["block_id"]))}
              for block in view["blocks"] if block["type"] == "input"}
     return {"type": "view_submission", "team": {"id": TEAM, "domain": "acme"},
             "user": {"id": user_id, "team_id": TEAM}, "api_app_id": "A0APP0001", "token": "legacy",
-            "trigger_id": trigger_id or f"trigger-submit-{next(_TRIGGERS)}",
-            "view": {**view, "id": "V0VIEW001", "team_id": TEAM, "state": {"values": state},
-                     "hash": "1.abc", "app_id": "A0APP0001", "bot_id": BOT_ID},
+            "trigger_id": trigger_id or f"trigger-submit-{number}",
+            "view": {**view, "id": f"V0VIEW{number:03d}", "team_id": TEAM, "state": {"values": state},
+                     "hash": f"1772461000.{number}", "app_id": "A0APP0001", "bot_id": BOT_ID},
             "response_urls": []}
 
 

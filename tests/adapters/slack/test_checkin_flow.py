@@ -5,6 +5,7 @@ DM thread; and a plain DM reply answering the current question."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +35,16 @@ async def team(slack: Slack) -> None:
     assert "Added Ada as admin" in (await slack.command(ADA, f"team add <@{ADA}|ada> admin"))[0]
     added = (await slack.command(ADA, "team add <mailto:dana@acme.example|dana@acme.example> rep"))[0]
     assert "Added Dana as rep" in added and "America/New_York" in added
+
+
+async def open_form(slack: Slack, trigger_id: str) -> dict[str, Any]:
+    """Dana presses the Answer button on her (first) check-in invitation: the modal it opened."""
+    ask_ts = slack.api.messages[DANA_DM][0]["ts"]
+    await slack.poster.interaction(block_action(DANA, button(slack.api.posts(DANA_DM)[0]), DANA_DM,
+                                                ask_ts, trigger_id))
+    await slack.core.ctx.drain()
+    view: dict[str, Any] = slack.api.calls_to("views.open")[-1].args["view"]
+    return view
 
 
 def button(post: dict[str, Any]) -> dict[str, Any]:
@@ -153,3 +164,24 @@ async def test_an_empty_form_stays_open_with_a_note(slack: Slack, core: BotCore)
                                 "errors": {"strategy": "Write at least one answer, or press Cancel."}}
     await core.ctx.drain()
     assert await stored_answers(core) == {} and len(slack.api.posts(DANA_DM)) == 1
+
+
+async def test_a_replayed_modal_submission_changes_nothing(slack: Slack, core: BotCore) -> None:
+    """A captured submission (same body, timestamp and signature: the same view id and hash) sent
+    again inside Slack's 5 minutes passes the signature check, but its view was seen: the answers
+    edited since are not put back, and no second round of replies goes out."""
+    api = slack.api
+    await team(slack)
+    await slack.command(ADA, "ask now dana")
+    view = await open_form(slack, "trigger-r1")
+    captured, stamp = view_submission(DANA, view, ANSWERS), int(time.time())
+    assert (await slack.poster.interaction(captured, timestamp=stamp))[0] == 200
+    await core.ctx.drain()
+    edited = {**ANSWERS, "tasks": "Ran two discovery calls."}  # Dana edits in a new modal
+    await slack.poster.interaction(view_submission(DANA, await open_form(slack, "trigger-r2"), edited))
+    await core.ctx.drain()
+    posts = len(api.posts(DANA_DM))
+    assert (await slack.poster.interaction(captured, timestamp=stamp))[0] == 200  # the replay
+    await core.ctx.drain()
+    assert await stored_answers(core) == edited
+    assert len(api.posts(DANA_DM)) == posts

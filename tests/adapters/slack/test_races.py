@@ -4,6 +4,7 @@ adapters sharing one PostgreSQL database (each its own engine and connection poo
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 
@@ -23,7 +24,14 @@ from bot.strategy.loader import load_strategy
 from tests.adapters.slack.conftest import SECRET
 from tests.conftest import EXAMPLE_STRATEGY, START
 from tests.support.databases import fresh_postgres
-from tests.support.slack_api import FakeSlackApi, SignedPoster, fake_slack_api, slash_command
+from tests.support.slack_api import (
+    FakeSlackApi,
+    SignedPoster,
+    block_action,
+    fake_slack_api,
+    slash_command,
+    view_submission,
+)
 
 pytestmark = pytest.mark.postgres
 STRANGERS = ("U0EVE0001", "U0MAL0001")
@@ -81,3 +89,36 @@ async def test_two_strangers_at_once_on_an_empty_team_make_one_admin(pg_url: str
             async with first[0].ctx.db.session() as session:  # empty the team for the next try
                 for member in members:
                     await session.delete(member)
+
+
+async def test_one_modal_submission_replayed_into_two_processes_at_once_is_stored_once(
+        pg_url: str) -> None:
+    """The replay store is the database's unique index, so a captured submission sent to two
+    processes at the same moment (each its own connection pool) runs in one of them."""
+    dana, ada, dm = "U0DANA001", "U0ADA0001", "D0DANA001"
+    async with fake_slack_api() as api, AsyncExitStack() as stack:
+        api.add_user(ada, "Ada", is_owner=True)
+        api.add_user(dana, "Dana", email="dana@acme.example")
+        (core, poster) = first = await _process(stack, pg_url, api)
+        await core.ctx.db.migrate()
+        second = await _process(stack, pg_url, api)
+        for n, text in enumerate((f"team add <@{ada}> admin", f"team add <@{dana}> rep", "ask now dana")):
+            assert (await poster.form(slash_command(ada, text, api.response_url(f"s{n}"))))[0] == 200
+            await core.ctx.drain()
+        [ask] = api.posts(dm)
+        answer = next(el for b in ask["blocks"] if b["type"] == "actions" for el in b["elements"])
+        await poster.interaction(block_action(dana, answer, dm, api.messages[dm][0]["ts"], "trigger-x"))
+        await core.ctx.drain()
+        captured = view_submission(dana, api.calls_to("views.open")[-1].args["view"],
+                                   {"strategy": "We win on audit readiness.", "scope": "Fintechs.",
+                                    "tasks": "Sent the SOC 2 report to Ledgerly."})
+        stamp = int(time.time())
+        statuses = await asyncio.gather(*(p.interaction(captured, timestamp=stamp)
+                                          for _, p in (first, second)))
+        assert [status for status, _ in statuses] == [200, 200]
+        for process, _ in (first, second):
+            await process.ctx.drain()
+        replies = [p["text"] for p in api.posts(dm)][1:]  # after the invitation
+        assert sum("saved your answer" in text for text in replies) == 3, replies  # one per question
+        assert not any("Updated your answer" in text for text in replies), replies
+        assert sum(text.startswith("Feedback on") for text in replies) == 3, replies

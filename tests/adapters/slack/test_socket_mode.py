@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlmodel import select
 
 from adapters.slack.app import SlackAdapter
 from adapters.slack.port import build_client
 from bot.core import BotCore
+from bot.storage.models import Member
 from tests.adapters.slack.conftest import ADA, DANA
 from tests.adapters.slack.test_checkin_flow import ANSWERS, DANA_DM
 from tests.adapters.slack.test_robustness import answers
@@ -61,3 +63,27 @@ async def test_socket_mode_commands_and_events(socket_adapter: SlackAdapter, api
     [stored] = await answers(core)
     assert stored.text == ANSWERS["strategy"] and stored.edits == 0
     assert len([p for p in api.posts(DANA_DM) if "saved your answer" in p["text"]]) == 1
+
+
+async def test_socket_mode_refuses_another_organisation_with_a_reason(
+        socket_adapter: SlackAdapter, api: FakeSlackApi, core: BotCore,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """One socket can carry requests from more than one workspace (an Enterprise Grid org, Slack
+    Connect guests): the first workspace fixed the organisation, and a slash command from another
+    gets the reason in its ack, is logged, and changes nothing; its events are dropped."""
+    assert "Added Ada as admin" in await command(api, core, 1, ADA, f"team add <@{ADA}> admin")
+    stranger = slash_command("U0MAL0001", "team add <@U0MAL0001> admin", api.response_url("env-mal"))
+    await api.socket_send({"envelope_id": "env-mal", "type": "slash_commands",
+                           "accepts_response_payload": True, "payload": {**stranger, "team_id": "T0OTHER01"}})
+    dm = {**dm_event("U0MAL0001", "hello", "Ev0MAL001", "D0MAL0001"), "team_id": "T0OTHER01"}
+    await api.socket_send({"envelope_id": "env-mal-dm", "type": "events_api",
+                           "accepts_response_payload": False, "payload": dm})
+    await api.wait_for(lambda: {"env-mal", "env-mal-dm"} <= {a.get("envelope_id") for a in api.socket_acks})
+    await core.ctx.drain()
+    [ack] = [a for a in api.socket_acks if a.get("envelope_id") == "env-mal"]
+    assert ack["payload"]["response_type"] == "ephemeral"
+    assert "serves another organisation" in ack["payload"]["text"]
+    assert "refused a request from Slack workspace T0OTHER01" in caplog.text
+    assert not any(name == "env-mal" for name, _ in api.responses) and api.posts("D0MAL0001") == []
+    async with core.ctx.db.session() as session:
+        assert [m.platform_user_id for m in (await session.exec(select(Member))).all()] == [ADA]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import aiohttp
 import pytest
 from sqlmodel import select
 
 from adapters.teams.app import MESSAGES_PATH, TeamsAdapter
+from bot.clock import ManualClock
 from bot.core import BotCore
 from bot.storage.models import Contact, InboundEvent, Member
 from tests.adapters.teams import activities as act
-from tests.adapters.teams.conftest import DANA, Teams
+from tests.adapters.teams.conftest import DANA, LEE, Teams
 
 
 async def raw_post(url: str, data: bytes, content_type: str) -> tuple[int, str]:
@@ -76,7 +79,33 @@ async def test_another_tenant_is_refused_once_the_first_fixed_the_organisation(
     other["channelData"] = {"tenant": {"id": "tenant-9999"}}
     before = len(teams.connector.calls)
     assert await teams.post(other) == 200
-    assert len(teams.connector.calls) == before
+    [told] = teams.connector.calls[before:]  # the refusal, nothing else (see the next test)
+    assert told.kind == "send" and "serves another organisation" in str(told.body)
     assert "refused an activity from Teams tenant tenant-9999" in caplog.text
     async with core.ctx.db.session() as session:
+        assert (await session.exec(select(Member))).all() == []
+
+
+async def test_someone_in_another_tenant_is_told_why_once_a_day_and_nothing_is_stored(
+        teams: Teams, core: BotCore, clock: ManualClock, caplog: pytest.LogCaptureFixture) -> None:
+    """Refused, but not silently: the sender learns why in their chat - one note per conversation
+    and day however often they write, and nothing about them is stored but that note."""
+    await teams.install(DANA)  # fixes the organisation to tenant-0001
+
+    def stranger(text: str) -> dict[str, object]:
+        other = act.message(teams.connector.service_url, teams.user(LEE), text)
+        other["conversation"] = {**other["conversation"], "id": "a:dm-stranger", "tenantId": "tenant-9999"}
+        other["channelData"] = {"tenant": {"id": "tenant-9999"}}
+        return other
+
+    for text in ("hello?", "/align help", "anyone there?"):
+        assert await teams.post(stranger(text)) == 200
+    told = teams.connector.card_texts(conversation="a:dm-stranger")
+    assert len(told) == 1 and "serves another organisation" in told[0]
+    assert "refused an activity from Teams tenant tenant-9999" in caplog.text
+    clock.set(clock.now() + timedelta(days=1))
+    assert await teams.post(stranger("still nothing?")) == 200
+    assert len(teams.connector.card_texts(conversation="a:dm-stranger")) == 2
+    async with core.ctx.db.session() as session:
+        assert [c.user_id for c in (await session.exec(select(Contact))).all()] == [DANA]
         assert (await session.exec(select(Member))).all() == []

@@ -19,8 +19,8 @@ from bot.core import BotCore
 from bot.storage.models import Answer, InboundEvent, Member
 from bot.text import ANSWER_LIMIT
 from tests.adapters.slack.conftest import ADA, DANA, LEE, SECRET, Slack
-from tests.adapters.slack.test_checkin_flow import DANA_DM, button, team
-from tests.support.slack_api import TEAM, block_action, dm_event, signature, view_submission
+from tests.adapters.slack.test_checkin_flow import DANA_DM, open_form, team
+from tests.support.slack_api import TEAM, dm_event, signature, view_submission
 
 JSON, FORM = "application/json", "application/x-www-form-urlencoded"
 USER = {"id": DANA, "team_id": TEAM}
@@ -160,12 +160,9 @@ async def test_unicode_goes_through_answer_evaluation_feedback_storage_and_diges
     api = slack.api
     await team(slack)
     await slack.command(ADA, "ask now dana")
-    [ask] = api.posts(DANA_DM)
+    view = await open_form(slack, "trigger-1")
     ask_ts = api.messages[DANA_DM][0]["ts"]
-    await slack.poster.interaction(block_action(DANA, button(ask), DANA_DM, ask_ts, "trigger-1"))
-    await core.ctx.drain()
-    [opened] = api.calls_to("views.open")
-    assert (await slack.poster.interaction(view_submission(DANA, opened.args["view"], UNICODE)))[0] == 200
+    assert (await slack.poster.interaction(view_submission(DANA, view, UNICODE)))[0] == 200
     await core.ctx.drain()
 
     answers = await stored(core)
