@@ -69,6 +69,22 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def loop_runner() -> Any:
+    """How `alignbot run` runs its loop (uvloop where installed: bot/runtime/loop.py); the bare
+    loops run the same way, so the comparison is loop for loop. A checkout without that module
+    (an older baseline) runs on asyncio's loop, as it did."""
+    try:
+        from bot.runtime.loop import run
+    except ImportError:
+        return asyncio.run
+    return run
+
+
+def loop_name() -> str:
+    loop = asyncio.get_running_loop()
+    return type(loop).__module__.split(".")[0]
+
+
 def children_cpu() -> float:
     """CPU seconds of the finished child processes (workers, fake servers)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -181,7 +197,7 @@ async def run_bot(api: str, database_url: str, members: int, extra: dict[str, st
     await core.ctx.db.dispose()
     await http.close()
     return {"cpu": cpu, "wall": wall, "ticks": ticks, "states": states, "rss_mb": peak_rss_mb(),
-            "server_cpu": server, "load": load_average()}
+            "server_cpu": server, "load": load_average(), "loop": loop_name()}
 
 
 # --- the bare slack_sdk loop ------------------------------------------------------------------
@@ -224,7 +240,7 @@ async def run_bare(api: str, members: int, concurrency: int, keep_alive: bool) -
     cpu, started = cpu_seconds(), time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(members)))
     result = {"cpu": cpu_seconds() - cpu, "wall": time.perf_counter() - started,
-              "rss_mb": peak_rss_mb(), "load": load_average()}
+              "rss_mb": peak_rss_mb(), "load": load_average(), "loop": loop_name()}
     if session is not None:
         await session.close()
     return result
@@ -346,7 +362,8 @@ def scenario_a(args: argparse.Namespace, rows: list[list[str]]) -> None:
         server = [r["server_cpu"] / n * 1000 for r in results if r.get("server_cpu") is not None]
         note = (f"runs: {', '.join(f'{v:.2f}' for v in per[mode])}; wall"
                 f" {median([r['wall'] for r in results]):.1f} s, CPU"
-                f" {median([r['cpu'] for r in results]):.1f} s, load {results[-1]['load']}")
+                f" {median([r['cpu'] for r in results]):.1f} s, load {results[-1]['load']},"
+                f" {results[-1].get('loop', '?')} loop")
         rows.append([f"(a) {n:,} {names[mode]}: msgs/s",
                      f"{median([n / r['wall'] for r in results]):,.0f}",
                      "; ".join(sorted(set(verdicts.get(mode, [])))) or ""])
@@ -423,12 +440,12 @@ def main() -> None:
 
         args.concurrency = getattr(Settings(_env_file=None), "fanout_concurrency", 1)  # type: ignore[call-arg]
     if args.worker == "bot":
-        print(json.dumps(asyncio.run(run_bot(args.api, args.database_url, args.members,
-                                             json.loads(args.extra)))))
+        print(json.dumps(loop_runner()(run_bot(args.api, args.database_url, args.members,
+                                               json.loads(args.extra)))))
         return
     if args.worker in ("bare", "bare-keepalive"):
-        print(json.dumps(asyncio.run(run_bare(args.api, args.members, args.concurrency,
-                                              keep_alive=args.worker == "bare-keepalive"))))
+        print(json.dumps(loop_runner()(run_bare(args.api, args.members, args.concurrency,
+                                                keep_alive=args.worker == "bare-keepalive"))))
         return
     rows = [["measure", "value", "note"]]
     load = os.getloadavg()
