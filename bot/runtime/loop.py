@@ -23,8 +23,3 @@ def run(main: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(main)
     return uvloop.run(main)
 
-
-def loop_name() -> str:
-    """The running loop's implementation, for the startup log and the benches."""
-    loop = asyncio.get_running_loop()
-    return f"{type(loop).__module__}.{type(loop).__name__}"
