@@ -516,12 +516,16 @@ class Bench:
             self.rows.append(found)
         return found
 
-    async def measure(self, row: Row, bot: Control, url: str, requests: list[Request]) -> None:
+    async def measure(self, row: Row, bot: Control, url: str, requests: list[Request],
+                      load: list[Request] | None = None) -> None:
         """One burst: send, collect the acks, wait for the bot's background work; the bot's CPU
-        over all of it, per request."""
+        over all of it, per request. `load`: a burst sent (and acked) just before, not measured,
+        whose background work is still running while `requests` arrive."""
         tag = f"{row.platform}-{row.database}-{row.scenario}".replace(" ", "-").replace("/", "-")
         if self.profile_dir is not None:
             await bot("profile_start")
+        if load:  # acked; its work goes on in the bot (and its CPU counts in this row's)
+            burst(url, load, self.fresh)
         await bot("acks")
         await bot("gc")
         before = (await bot("cpu"))["seconds"]
@@ -706,6 +710,29 @@ async def run_slack(bench: Bench, database: str, url_of_db: str, oauth: bool) ->
             stored = (await bot("answers"))["answers"]
             check(modal, all(_same(stored.get(u, []), typed[u]) for u in group_form),
                   f"round {r + 1}: {reps} x 3 modal answers stored exactly once, with their text")
+
+        # Acks while the bot is busy: the form group submits edited answers (evaluation, storing,
+        # feedback: background work) and at once, before that work is done, the DM group presses
+        # their Answer buttons. Only the second burst's acks are measured, with the first one's
+        # work running in the same process.
+        busy = bench.row("slack", label, "answer button, bot busy")
+        r = rounds
+        burst(url, [interaction(block_action(u, invitations[u]["button"], invitations[u]["channel"],
+                                             invitations[u]["ts"], f"trigger-{u}-{r}"))
+                    for u in group_form])
+        await bot("drain")
+        views = await api("views")
+        typed = {u: {q: f"{a} (rep {u}, round {r + 1})" for q, a in ANSWERS.items()} for u in group_form}
+        load = [interaction(view_submission(u, views[f"trigger-{u}-{r}"], typed[u])) for u in group_form]
+        clicks = [block_action(u, invitations[u]["button"], invitations[u]["channel"],
+                               invitations[u]["ts"], f"trigger-{u}-busy") for u in group_dm]
+        await bench.measure(busy, bot, url, [interaction(c) for c in clicks], load=load)
+        stored, views = (await bot("answers"))["answers"], await api("views")
+        check(busy, all(_same(stored.get(u, []), typed[u]) for u in group_form),
+              f"{reps} x 3 answers submitted just before stored exactly once, with their text")
+        check(busy, all(f"trigger-{u}-busy" in views for u in group_dm),
+              f"{reps} modals opened while the bot was busy")
+        check(busy, busy.errors == 0, f"all {len(busy.outcomes)} acked 200")
         posted = await api("posts")
         threads = {u: _thread_texts(posted, invitations[u]) for u in group_form}
         confirmed = sum(1 for text in threads.values() if "saved your answer to question 3" in text

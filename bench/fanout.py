@@ -69,6 +69,65 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def loop_runner() -> Any:
+    """How `alignbot run` runs its loop (uvloop where installed: bot/runtime/loop.py); the bare
+    loops run the same way, so the comparison is loop for loop. A checkout without that module
+    (an older baseline) runs on asyncio's loop, as it did."""
+    try:
+        from bot.runtime.loop import run
+    except ImportError:
+        return asyncio.run
+    return run
+
+
+def loop_name() -> str:
+    loop = asyncio.get_running_loop()
+    return type(loop).__module__.split(".")[0]
+
+
+def children_cpu() -> float:
+    """CPU seconds of the finished child processes (workers, fake servers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load_average() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def backend_cpu(sync_url: str) -> dict[int, float] | None:
+    """CPU seconds (user + system) so far of each PostgreSQL backend serving this database, from
+    `pg_stat_activity` and /proc (the server runs on this machine); None on SQLite or when /proc
+    does not show them. The database server's work per message is part of a fan-out's cost."""
+    if sync_url.startswith("sqlite"):
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(sync_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        pids = [row[0] for row in conn.execute(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"))]
+    engine.dispose()
+    ticks, found = os.sysconf("SC_CLK_TCK"), {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return found or None
+
+
+def server_cpu(before: dict[int, float] | None, after: dict[int, float] | None) -> float | None:
+    """The backends' CPU between two `backend_cpu` readings (a backend new since counts whole)."""
+    if after is None:
+        return None
+    before = before or {}
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 # --- the bot process -------------------------------------------------------------------------
 
 
@@ -118,6 +177,8 @@ async def run_bot(api: str, database_url: str, members: int, extra: dict[str, st
     core.attach(SlackPort(build_client(TOKEN, base_url=api, session=http)))
 
     settle_heap()  # as `alignbot run` does once started
+    sync_url = Database(database_url).sync_url
+    server_before = backend_cpu(sync_url)
     cpu, started, ticks = cpu_seconds(), time.perf_counter(), 0
     while True:
         await core.tick()
@@ -129,12 +190,14 @@ async def run_bot(api: str, database_url: str, members: int, extra: dict[str, st
             break
         clock.advance(timedelta(seconds=1))
     wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    server = server_cpu(server_before, backend_cpu(sync_url))
     async with core.ctx.db.session() as session:
         states = dict((await session.exec(select(CheckIn.state, func.count()).group_by(
             CheckIn.state))).all())
     await core.ctx.db.dispose()
     await http.close()
-    return {"cpu": cpu, "wall": wall, "ticks": ticks, "states": states, "rss_mb": peak_rss_mb()}
+    return {"cpu": cpu, "wall": wall, "ticks": ticks, "states": states, "rss_mb": peak_rss_mb(),
+            "server_cpu": server, "load": load_average(), "loop": loop_name()}
 
 
 # --- the bare slack_sdk loop ------------------------------------------------------------------
@@ -177,7 +240,7 @@ async def run_bare(api: str, members: int, concurrency: int, keep_alive: bool) -
     cpu, started = cpu_seconds(), time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(members)))
     result = {"cpu": cpu_seconds() - cpu, "wall": time.perf_counter() - started,
-              "rss_mb": peak_rss_mb()}
+              "rss_mb": peak_rss_mb(), "load": load_average(), "loop": loop_name()}
     if session is not None:
         await session.close()
     return result
@@ -218,11 +281,13 @@ def call(base: str, path: str, post: bool = False) -> Json:
 
 
 def worker(mode: str, base: str, args: argparse.Namespace, database_url: str = "",
-           extra: dict[str, str] | None = None) -> Json:
-    """Run the bot or the bare loop in a fresh process; its JSON result."""
+           extra: dict[str, str] | None = None, code_root: str = "") -> Json:
+    """Run the bot or the bare loop in a fresh process; its JSON result. `code_root`: run the
+    bot of another checkout (the baseline), interleaved with this one so load hits both alike."""
     command = [PYTHON, __file__, "--worker", mode, "--api", base + "/api/",
                "--members", str(args.members), "--concurrency", str(args.concurrency),
-               "--database-url", database_url, "--extra", json.dumps(extra or {})]
+               "--database-url", database_url, "--extra", json.dumps(extra or {}),
+               "--code-root", code_root]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{mode} worker failed:\n{done.stderr[-4000:]}")
@@ -243,10 +308,10 @@ def database(kind: str) -> Any:
         yield url
 
 
-def bot_run(base: str, args: argparse.Namespace) -> tuple[Json, Json]:
+def bot_run(base: str, args: argparse.Namespace, code_root: str = "") -> tuple[Json, Json]:
     call(base, "/reset", post=True)
     with database(args.db) as url:
-        bot = worker("bot", base, args, url, extra={})
+        bot = worker("bot", base, args, url, extra={}, code_root=code_root)
     return bot, call(base, "/stats")
 
 
@@ -268,39 +333,57 @@ def median(values: list[float]) -> float:
 
 def scenario_a(args: argparse.Namespace, rows: list[list[str]]) -> None:
     """Bare loop (new connection per call, as slack_sdk does by default), bare loop with one
-    kept-alive session, and the bot, in turn, `--repeat` times; medians."""
-    runs: dict[str, list[Json]] = {"bare": [], "bare-keepalive": [], "bot": []}
-    verdicts: list[str] = []
+    kept-alive session (the headline baseline), the bot and, with `--baseline DIR`, the bot of
+    that checkout, in turn, `--repeat` times; medians. Wall, the process's CPU and the load
+    average are shown side by side: on a shared machine only CPU compares across runs."""
+    modes = (["bare"] if not args.skip_default else []) + ["bare-keepalive", "bot"] + (
+        ["baseline"] if args.baseline else [])
+    runs: dict[str, list[Json]] = {mode: [] for mode in modes}
+    verdicts: dict[str, list[str]] = {"bot": [], "baseline": []}
     with fake_slack() as base:
         for _ in range(args.repeat):
-            for mode in ("bare", "bare-keepalive"):
-                call(base, "/reset", post=True)
-                runs[mode].append(worker(mode, base, args))
-                assert call(base, "/stats")["keys"] == args.members
-            bot, stats = bot_run(base, args)
-            runs["bot"].append(bot | {"delivered": stats["keys"], "opened": stats["opened"]})
-            verdicts.append(check(stats, bot, args.members))
-    per = {mode: [r["cpu"] / args.members * 1000 for r in results] for mode, results in runs.items()}
-    rate = {mode: [args.members / r["wall"] for r in results] for mode, results in runs.items()}
-    spread = {mode: f"runs: {', '.join(f'{v:.2f}' for v in values)}" for mode, values in per.items()}
-    bot_runs = runs["bot"]
-    rows.append(["(a) bare slack_sdk loop: msgs/s", f"{median(rate['bare']):,.0f}",
-                 "new HTTP connection per call (slack_sdk default)"])
-    rows.append(["(a) bare loop: CPU ms per message", f"{median(per['bare']):.2f}", spread["bare"]])
-    rows.append(["(a) bare loop, kept-alive session: msgs/s", f"{median(rate['bare-keepalive']):,.0f}", ""])
-    rows.append(["(a) bare loop, kept-alive: CPU ms per message", f"{median(per['bare-keepalive']):.2f}",
-                 spread["bare-keepalive"]])
-    rows.append(["(a) bot fan-out: delivered/s", f"{median(rate['bot']):,.0f}",
-                 "; ".join(sorted(set(verdicts)))])
-    rows.append(["(a) bot: CPU ms per message", f"{median(per['bot']):.2f}",
-                 f"{spread['bot']}; {bot_runs[0]['ticks']} tick(s), {bot_runs[0]['opened']}"
-                 " conversations.open"])
-    for mode, label in (("bare", "bare"), ("bare-keepalive", "kept-alive bare")):
+            for mode in modes:
+                if mode.startswith("bare"):
+                    call(base, "/reset", post=True)
+                    runs[mode].append(worker(mode, base, args))
+                    assert call(base, "/stats")["keys"] == args.members
+                    continue
+                root = args.baseline if mode == "baseline" else ""
+                bot, stats = bot_run(base, args, code_root=root)
+                runs[mode].append(bot | {"delivered": stats["keys"], "opened": stats["opened"]})
+                verdicts[mode].append(check(stats, bot, args.members))
+    n = args.members
+    per = {mode: [r["cpu"] / n * 1000 for r in results] for mode, results in runs.items()}
+    names = {"bare": "bare slack_sdk loop (default client: a new connection per call)",
+             "bare-keepalive": "bare slack_sdk loop, one kept-alive session (baseline)",
+             "bot": "bot", "baseline": f"bot at {args.baseline}"}
+    for mode in modes:
+        results = runs[mode]
+        server = [r["server_cpu"] / n * 1000 for r in results if r.get("server_cpu") is not None]
+        note = (f"runs: {', '.join(f'{v:.2f}' for v in per[mode])}; wall"
+                f" {median([r['wall'] for r in results]):.1f} s, CPU"
+                f" {median([r['cpu'] for r in results]):.1f} s, load {results[-1]['load']},"
+                f" {results[-1].get('loop', '?')} loop")
+        rows.append([f"(a) {n:,} {names[mode]}: msgs/s",
+                     f"{median([n / r['wall'] for r in results]):,.0f}",
+                     "; ".join(sorted(set(verdicts.get(mode, [])))) or ""])
+        rows.append([f"(a) {n:,} {names[mode]}: CPU ms per message", f"{median(per[mode]):.3f}", note])
+        if server:
+            rows.append([f"(a) {n:,} {names[mode]}: PostgreSQL server CPU ms per message",
+                         f"{median(server):.3f}", "backends of the bench database, from /proc"])
+            rows.append([f"(a) {n:,} {names[mode]}: bot + database CPU ms per message",
+                         f"{median(per[mode]) + median(server):.3f}", ""])
+        if not mode.startswith("bare"):
+            rss = max(r["rss_mb"] for r in results)
+            rows.append([f"(f) {n:,} {names[mode]}: peak RSS MB (target < 250)", f"{rss:.0f}",
+                         "PASS" if rss < 250 else "FAIL"])
+    for mode, label, target in (("bare-keepalive", "kept-alive bare (headline)", True),
+                                ("bare", "default-client bare (context)", False)):
+        if mode not in per:
+            continue
         ratio = median(per["bot"]) / median(per[mode])
-        rows.append([f"(a) CPU ratio bot / {label} (target <= 1.5)", f"{ratio:.2f}",
-                     "PASS" if ratio <= 1.5 else "FAIL"])
-    rss = max(r["rss_mb"] for r in bot_runs)
-    rows.append(["(f) bot peak RSS MB (target < 300)", f"{rss:.0f}", "PASS" if rss < 300 else "FAIL"])
+        rows.append([f"(a) {n:,} CPU ratio bot / {label}" + (" (target <= 1.5)" if target else ""),
+                     f"{ratio:.2f}", ("PASS" if ratio <= 1.5 else "FAIL") if target else ""])
 
 
 def scenario_b(args: argparse.Namespace, rows: list[list[str]]) -> None:
@@ -329,7 +412,13 @@ def table(rows: list[list[str]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Check-in fan-out benchmark (see the docstring).")
-    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--members", default="10000",
+                        help="members; a comma-separated list runs (a) for each: the curve")
+    parser.add_argument("--baseline", default="",
+                        help="another checkout whose bot runs interleaved with this one in (a)")
+    parser.add_argument("--code-root", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-default", action="store_true",
+                        help="leave out the default-client bare loop (context only; saves time)")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--only", default="a,b", help="which of a (with f) and b to run")
     parser.add_argument("--concurrency", type=int, default=0,
@@ -342,28 +431,38 @@ def main() -> None:
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--extra", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sizes = [int(v) for v in str(args.members).split(",")]
+    args.members = sizes[0]
+    if args.code_root:  # the worker runs another checkout's bot: its modules come first
+        sys.path.insert(0, str(Path(args.code_root).resolve()))
     if not args.concurrency:
         from bot.config import Settings
 
         args.concurrency = getattr(Settings(_env_file=None), "fanout_concurrency", 1)  # type: ignore[call-arg]
     if args.worker == "bot":
-        print(json.dumps(asyncio.run(run_bot(args.api, args.database_url, args.members,
-                                             json.loads(args.extra)))))
+        print(json.dumps(loop_runner()(run_bot(args.api, args.database_url, args.members,
+                                               json.loads(args.extra)))))
         return
     if args.worker in ("bare", "bare-keepalive"):
-        print(json.dumps(asyncio.run(run_bare(args.api, args.members, args.concurrency,
-                                              keep_alive=args.worker == "bare-keepalive"))))
+        print(json.dumps(loop_runner()(run_bare(args.api, args.members, args.concurrency,
+                                                keep_alive=args.worker == "bare-keepalive"))))
         return
     rows = [["measure", "value", "note"]]
     load = os.getloadavg()
-    print(f"{args.members:,} members, {args.db}, {args.concurrency} request(s) in flight;"
-          f" load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs",
-          flush=True)
-    if "a" in args.only:
-        scenario_a(args, rows)
+    print(f"{', '.join(f'{n:,}' for n in sizes)} members, {args.db}, {args.concurrency} request(s)"
+          f" in flight; load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on"
+          f" {os.cpu_count()} CPUs", flush=True)
+    started, cpu = time.perf_counter(), children_cpu()
+    for size in sizes:
+        args.members = size
+        if "a" in args.only:
+            scenario_a(args, rows)
     if "b" in args.only:
+        args.members = sizes[0]
         scenario_b(args, rows)
     print(table(rows))
+    print(f"bench wall {time.perf_counter() - started:.0f} s, CPU of its processes"
+          f" {children_cpu() - cpu:.0f} s, load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from bot.leads.cli import leads_app
 from bot.ops.heartbeat import Heartbeats
 from bot.prompts import PromptsError
 from bot.runtime.app import build_core
+from bot.runtime.loop import run as run_loop
 from bot.runtime.process import PortInUse, operate
 from bot.runtime.startup import fail, load_settings, settings_for_command, settings_for_console
 from bot.runtime.web import WebServer
@@ -110,10 +111,10 @@ def run(role: Annotated[str | None, typer.Option(
         asyncio.run(_console(settings, verbose))
         return
     if platform == "slack":
-        asyncio.run(_slack(settings))
+        run_loop(_slack(settings))  # uvloop where installed (bot/runtime/loop.py)
         return
     if platform == "teams":
-        asyncio.run(_teams(settings))
+        run_loop(_teams(settings))
         return
     fail(f"The {platform} adapter is not in this build yet; unset the {platform} settings to"
           " use the console, or see README.md for what is available.")

@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -98,12 +98,43 @@ class Claim:
     retaken: bool  # from a holder that may have sent it before dying: ask the platform first
 
 
+class Addressee(Protocol):
+    """What a send needs of its recipient: a `Member` row, or a `Recipient` read as plain columns."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def platform_user_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def unreachable(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A fan-out's recipient as plain columns: building an ORM object per recipient cost more CPU
+    than sending the message did."""
+
+    id: int
+    platform: str
+    platform_user_id: str
+    name: str
+    unreachable: str | None
+
+
+RECIPIENT_COLUMNS = (col(Member.id), col(Member.platform), col(Member.platform_user_id),
+                     col(Member.name), col(Member.unreachable))  # in Recipient's field order
+
+
 @dataclass
 class Outgoing(Generic[T]):
     """One send of a fan-out: to whom, under which key; `subject` is the caller's (e.g. the
     check-in), handed back with the result. `message` is built only once the key is claimed."""
 
-    member: Member
+    member: Addressee
     key: str
     kind: str
     subject: T

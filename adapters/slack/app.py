@@ -36,6 +36,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.blocks import (
     FORM_CALLBACK,
@@ -129,6 +130,7 @@ class SlackAdapter(SlackPort):
             assert client is not None
             super().__init__(client)
         self.core = core
+        self.session = session  # the process's kept-alive HTTP session, for response_url too
         self.organisations = organisations
         self.app_token = app_token
         self.host = host
@@ -413,10 +415,21 @@ class SlackAdapter(SlackPort):
             elif not isinstance(exc, DatabaseUnavailable):
                 raise
 
+    async def _respond(self, respond: Respond, reply: Message, *, replace_original: bool) -> None:
+        """An ephemeral reply through the interaction's response_url: on the kept-alive session
+        when there is one (bolt's `respond` opens a new session and connection per call)."""
+        url = getattr(respond, "response_url", None)
+        if self.session is None or not url:
+            await respond(text=fallback_text(reply), blocks=message_blocks(reply),
+                          response_type="ephemeral", replace_original=replace_original)
+            return
+        await AsyncWebhookClient(url, session=self.session).send(
+            text=fallback_text(reply), blocks=message_blocks(reply), response_type="ephemeral",
+            replace_original=replace_original)
+
     async def _command(self, event: CommandInvoked, respond: Respond) -> None:
         async def tell(reply: Message) -> None:
-            await respond(text=fallback_text(reply), blocks=message_blocks(reply),
-                          response_type="ephemeral", replace_original=False)
+            await self._respond(respond, reply, replace_original=False)
 
         async def work() -> None:
             for reply in await self.core.handle(await self._with_admin_flag(event)):
@@ -540,8 +553,7 @@ class SlackAdapter(SlackPort):
 
     async def _act_ephemeral(self, event: ActionInvoked, respond: Respond) -> None:
         async def tell(reply: Message, first: bool = False) -> None:
-            await respond(text=fallback_text(reply), blocks=message_blocks(reply),
-                          response_type="ephemeral", replace_original=first)
+            await self._respond(respond, reply, replace_original=first)
 
         async def work() -> None:
             for number, reply in enumerate(await self.core.handle(event)):

@@ -12,8 +12,10 @@ the same retry policy again - so 200 activities arriving together waited over a 
 acks on client construction alone. `KeptAuthentication` keeps what does not change from turn to
 turn: the user-token client (it depends only on the app id; the bot does no user sign-in), and
 the connector client of inbound turns (per app id, service URL and audience; the bot never calls
-out through an inbound turn - replies go through proactive turns, see connector.py). Proactive
-turns still get a connector client of their own: connector.py bounds each one's timeout.
+out through an inbound turn - replies go through proactive turns, see connector.py), and the
+connector client of proactive turns, kept apart from the inbound ones: connector.py sets the
+same timeout and retry hook on it at every turn, so one client per app id, service URL and
+audience serves every send (msrest no longer rebuilds its 999-entry retry list per message).
 
 The Bot Framework channel signs a token and reuses it on every request for its lifetime (about an
 hour); botbuilder checks it again each time (five JWT parses, the signing key rebuilt from its
@@ -130,8 +132,15 @@ class KeptAuthentication(ConfigurationBotFrameworkAuthentication):  # type: igno
         use_checked_keys(configuration)  # 503, not 401, when the keys cannot be read
         self._now = now
         self._connectors: dict[tuple[str, str, str], Any] = {}
+        self._outbound: dict[tuple[str, str, str], Any] = {}  # proactive turns' (connector.py)
         self._token_clients: dict[str, Any] = {}
         self._checked: dict[tuple[str, str, str], Checked] = {}
+
+    def create_connector_factory(self, claims_identity: Any) -> Any:
+        """A proactive turn's factory (every send, update and member lookup): it hands out the
+        client made for the same app id, service URL and audience before."""
+        return KeptConnectors(super().create_connector_factory(claims_identity),
+                              app_id_of(claims_identity), self._outbound)
 
     async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
         key = (auth_header or "", str(activity.channel_id or ""), str(activity.service_url or ""))

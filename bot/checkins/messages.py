@@ -8,7 +8,11 @@ from bot.storage.models import Answer, CheckIn
 
 
 def form_id(checkin: CheckIn) -> str:
-    return f"checkin:{checkin.id}"
+    return form_id_of(checkin.id)
+
+
+def form_id_of(checkin_id: int | None) -> str:
+    return f"checkin:{checkin_id}"
 
 
 def question_line(prompts: Prompts, questions: QuestionSet, index: int) -> str:
@@ -31,6 +35,27 @@ def ask_message(prompts: Prompts, checkin: CheckIn, name: str, strategy_name: st
     )
     first = question_line(prompts, questions, 0)
     return Message(text=f"{intro}\n{first}", blocks=(Text(intro), form, Text(first)))
+
+
+class Invitation:
+    """The check-in invitation of one audience, rendered once for a whole fan-out: the questions,
+    the form's fields, its labels and question 1 are the same for everyone asked at one
+    occurrence; only the name in the intro and the check-in's form id differ per member."""
+
+    def __init__(self, prompts: Prompts, audience: str, strategy_name: str) -> None:
+        questions = prompts.questions(audience)
+        self._intro, self._strategy_name = questions.intro, strategy_name
+        self._title, self._submit = prompts.say("form_title"), prompts.say("answer_button")
+        self._fields = tuple(FormField(q.id, q.text, hint=q.hint) for q in questions.questions)
+        first = question_line(prompts, questions, 0)
+        self._first, self._first_block = first, Text(first)
+
+    def to(self, checkin_id: int | None, name: str) -> Message:
+        """The invitation as `ask_message` builds it (without earlier answers), for one member."""
+        intro = self._intro.format(name=name, strategy_name=self._strategy_name)
+        form = QuestionForm(form_id=form_id_of(checkin_id), title=self._title, fields=self._fields,
+                            submit_label=self._submit)
+        return Message(text=f"{intro}\n{self._first}", blocks=(Text(intro), form, self._first_block))
 
 
 def answers_message(prompts: Prompts, checkin: CheckIn, answers: list[Answer]) -> Message:

@@ -23,6 +23,7 @@ from bot.delivery import Outbox, ref_to_json
 from bot.events import Message, QuestionForm
 from bot.ops import logs
 from bot.port import DeliveryError
+from bot.scheduling.targets import Person
 from bot.storage.models import Answer, CheckIn, Member
 from bot.strategy.news import with_new_statement
 from bot.text import ANSWER_LIMIT, clean
@@ -42,7 +43,7 @@ class AskReport:
     failed: list[str] = field(default_factory=list)
 
 
-def audience_of(member: Member) -> str:
+def audience_of(member: Member | Person) -> str:
     return "manager" if member.role == "manager" else "rep"
 
 

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.scheduling.calendar import WorkCalendar, WorkingDaysError, parse_working_days
+from bot.scheduling.targets import Person
 from bot.storage.models import Member
 
 DEFAULT_WORKING_DAYS = frozenset(range(5))
 
 
-def working_days(member: Member) -> frozenset[int]:
+def working_days(member: Member | Person) -> frozenset[int]:
+    return _working_days(member.working_days)
+
+
+@lru_cache(maxsize=256)  # a handful of distinct texts, read for every member of a fan-out
+def _working_days(text: str) -> frozenset[int]:
     try:
-        return parse_working_days(member.working_days)
+        return parse_working_days(text)
     except WorkingDaysError:
         return DEFAULT_WORKING_DAYS
 
 
-def unavailable_reason(member: Member, local_day: date, holidays: Mapping[date, str]) -> str | None:
+def unavailable_reason(member: Member | Person, local_day: date, holidays: Mapping[date, str]) -> str | None:
     """Why the member is not asked on `local_day` (their own calendar date), or None."""
     if member.away_until is not None and local_day <= member.away_until:
         return f"away until {member.away_until.isoformat()}"

@@ -20,28 +20,37 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Table, and_, bindparam, cast, or_, update
+from sqlalchemy import String, Table, and_, bindparam, cast, or_, tuple_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.checkins.messages import ask_message, question_line
+from bot.checkins.messages import Invitation, question_line
 from bot.checkins.service import AWAITING_STATES, OPEN_STATES, CheckIns, audience_of
 from bot.context import BotContext
-from bot.delivery import Outbox, Outcome, Outgoing, Seen, ref_from_json, ref_to_json
+from bot.delivery import (
+    RECIPIENT_COLUMNS,
+    Outbox,
+    Outcome,
+    Outgoing,
+    Recipient,
+    Seen,
+    ref_from_json,
+    ref_to_json,
+)
 from bot.events import Message, MessageRef
 from bot.port import DeliveryError
 from bot.scheduling.availability import unavailable_reason
 from bot.scheduling.jobs import ScheduledJob, job_key
-from bot.scheduling.targets import members_of
+from bot.scheduling.targets import Person, members_of, people_page, timezones_of
 from bot.scheduling.when import Recurrence, parse_when
 from bot.storage.locks import exclusive
 from bot.storage.models import Answer, CheckIn, Holiday, Member, OutboundMessage, Schedule
@@ -50,8 +59,24 @@ from bot.strategy.durations import Duration
 log = logging.getLogger(__name__)
 TICK_RESOLUTION = timedelta(microseconds=1)
 MATERIALISE_WAIT = 10.0  # seconds a tick waits while another process materialises a schedule
+MEMBER_PAGE = 1000  # members read, turned into rows and inserted at a time when materialising
 _CHECKINS: Table = CheckIn.__table__  # type: ignore[attr-defined]
-_Ask = tuple[CheckIn, Schedule | None]  # None: an ad-hoc check-in (`/align ask now`)
+
+
+@dataclass(frozen=True, slots=True)
+class DueCheckIn:
+    """A due check-in as the ask query reads it: plain columns, no ORM object per recipient."""
+
+    id: int
+    key: str
+    occurrence_at: datetime
+    closes_at: datetime | None
+    audience: str
+
+
+DUE_COLUMNS = (col(CheckIn.id), col(CheckIn.key), col(CheckIn.occurrence_at),
+               col(CheckIn.closes_at), col(CheckIn.audience))  # in DueCheckIn's field order
+_Ask = tuple[DueCheckIn, Schedule | None]  # None: an ad-hoc check-in (`/align ask now`)
 _Reminder = tuple[CheckIn, Schedule, int]  # the reminder's number
 
 
@@ -68,11 +93,11 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def member_zone(member: Member) -> ZoneInfo:
+def member_zone(member: Member | Person) -> ZoneInfo:
     return _zone(member.timezone)
 
 
-def zone_of(schedule: Schedule, member: Member) -> ZoneInfo:
+def zone_of(schedule: Schedule, member: Member | Person) -> ZoneInfo:
     """Where a schedule's wall-clock times are read: its own zone if it has one, else the member's."""
     return _zone(schedule.timezone) if schedule.timezone else member_zone(member)
 
@@ -136,7 +161,7 @@ class ScheduleEngine:
     async def _zones(self, session: AsyncSession, schedule: Schedule) -> set[ZoneInfo]:
         if schedule.timezone:
             return {_zone(schedule.timezone)}
-        return {member_zone(m) for m in await members_of(session, schedule.target)}
+        return {_zone(name) for name in await timezones_of(session, schedule.target)}
 
     # --- the tick ---------------------------------------------------------------------
 
@@ -237,30 +262,39 @@ class ScheduleEngine:
                 await self._materialise_held(current, now, report)
 
     async def _materialise_held(self, schedule: Schedule, now: datetime, report: TickReport) -> None:
-        """One row per member and occurrence in (processed_until, now], then move the mark."""
+        """One row per member and occurrence in (processed_until, now], then move the mark.
+
+        Members are read a page at a time (see `_insert_new`); a zone's occurrences are computed
+        once, for all its members."""
         recurrence = recurrence_of(schedule)
+        start, end = schedule.processed_until + TICK_RESOLUTION, now + TICK_RESOLUTION
+        due: dict[ZoneInfo, list[tuple[datetime, datetime]]] = {}  # zone -> (occurrence, closes)
         async with self.ctx.db.session() as session:
-            members = await members_of(session, schedule.target)
             holidays = await self._holidays(session)
             open_for = await self._open_member_ids(session, schedule)
-        rows: list[dict[str, Any]] = []
-        by_zone: dict[ZoneInfo, list[Member]] = defaultdict(list)
-        for member in members:
-            by_zone[zone_of(schedule, member)].append(member)
-        start, end = schedule.processed_until + TICK_RESOLUTION, now + TICK_RESOLUTION
-        for zone, group in by_zone.items():
-            for occurrence in recurrence.occurrences_between(start, end, zone):
-                closes_at = self._closes_at(schedule, recurrence, occurrence, zone)
-                for member in group:
-                    rows.append(self._row(schedule, member, occurrence, closes_at, zone, now,
-                                          holidays, open_for, report))
-        await self._insert_new(rows)
+
+        async def pages(session: AsyncSession) -> AsyncIterator[list[dict[str, Any]]]:
+            after = 0
+            while page := await people_page(session, schedule.target, after, MEMBER_PAGE):
+                after = page[-1].id
+                rows: list[dict[str, Any]] = []
+                for member in page:
+                    zone = zone_of(schedule, member)
+                    if zone not in due:
+                        due[zone] = [(o, self._closes_at(schedule, recurrence, o, zone))
+                                     for o in recurrence.occurrences_between(start, end, zone)]
+                    for occurrence, closes_at in due[zone]:
+                        rows.append(self._row(schedule, member, occurrence, closes_at, zone, now,
+                                              holidays, open_for, report))
+                yield rows
+
+        await self._insert_new(pages)
         async with self.ctx.db.session() as session:
             await session.exec(update(Schedule).where(
                 col(Schedule.id) == schedule.id, col(Schedule.processed_until) < now)
                 .values(processed_until=now))
 
-    def _row(self, schedule: Schedule, member: Member, occurrence: datetime, closes_at: datetime,
+    def _row(self, schedule: Schedule, member: Person, occurrence: datetime, closes_at: datetime,
              zone: ZoneInfo, now: datetime, holidays: dict[date, str], open_for: set[int],
              report: TickReport) -> dict[str, Any]:
         assert member.id is not None and schedule.id is not None
@@ -284,6 +318,19 @@ class ScheduleEngine:
                 "strategy_version": self.ctx.strategy.version, "closes_at": closes_at,
                 "reminders_sent": 0, "created_at": now}
 
+    async def _insert_new(self, pages: Callable[[AsyncSession], AsyncIterator[list[dict[str, Any]]]],
+                          ) -> None:
+        """Insert rows whose key is new; existing keys (another tick, another engine) are kept.
+        `pages` reads members a page at a time in the inserting session and yields each page's
+        rows, inserted before the next page is read: one transaction, so a crash leaves no rows,
+        and memory holds one page whatever the organisation's size."""
+        dialect_insert = sqlite_insert if self.ctx.db.is_sqlite else pg_insert
+        statement = dialect_insert(_CHECKINS).on_conflict_do_nothing(index_elements=["key"])
+        async with self.ctx.db.session() as session:
+            async for rows in pages(session):
+                if rows:  # executemany: compiled once, however many rows
+                    await session.exec(statement, params=rows)
+
     def _closes_at(self, schedule: Schedule, recurrence: Recurrence, occurrence: datetime,
                    zone: ZoneInfo) -> datetime:
         """At the close duration or the next occurrence, whichever is first."""
@@ -292,16 +339,6 @@ class ScheduleEngine:
         if schedule.close_after:
             limits.append(occurrence + Duration.parse(schedule.close_after).as_timedelta())
         return min(limits, default=occurrence + timedelta(days=7))
-
-    async def _insert_new(self, rows: list[dict[str, Any]]) -> None:
-        """Insert rows whose key is new; existing keys (another tick, another engine) are kept."""
-        if not rows:
-            return
-        dialect_insert = sqlite_insert if self.ctx.db.is_sqlite else pg_insert
-        statement = dialect_insert(_CHECKINS).on_conflict_do_nothing(index_elements=["key"])
-        async with self.ctx.db.session() as session:
-            for chunk in _chunks(rows, 1000):  # executemany: compiled once, however many rows
-                await session.exec(statement, params=chunk)
 
     async def _holidays(self, session: AsyncSession) -> dict[date, str]:
         return {h.day: h.name for h in (await session.exec(select(Holiday))).all()}
@@ -326,20 +363,24 @@ class ScheduleEngine:
         process created but never asked, sends a dead process claimed once its lease ran out, and
         `/align ask now` invitations whose send failed for now (a timeout, a 500)."""
         after: tuple[datetime, int] | None = None
+        schedules: dict[int, Schedule] = {}
+        invitations: dict[str, Invitation] = {}  # by audience: rendered once for the fan-out
+        strategy_name = self.ctx.strategy.strategy.name
         while True:
             async with self.ctx.db.session() as session:
                 rows = await self._due_asks(session, now, after)
                 if not rows:
                     return
-                last = rows[-1][0]
-                assert last.id is not None
-                after = (last.occurrence_at, last.id)
-                wanted = await self._settle_asks(session, rows, now, report)
+                after = (rows[-1][2], rows[-1][0])  # (occurrence_at, id) of the page's last row
+                await self._load_schedules(session, schedules, {r[10] for r in rows} - {None})
+                wanted = await self._settle_asks(session, rows, schedules, now, report)
                 claimed = await self.outbox.claim(session, wanted)
-            strategy_name = self.ctx.strategy.strategy.name
             for item in claimed:
-                item.message = ask_message(self.ctx.prompts, item.subject[0], item.member.name,
-                                           strategy_name)
+                due = item.subject[0]
+                if due.audience not in invitations:
+                    invitations[due.audience] = Invitation(self.ctx.prompts, due.audience,
+                                                           strategy_name)
+                item.message = invitations[due.audience].to(due.id, item.member.name)
             if claimed:
                 outcomes = await self.outbox.send(claimed, self._record_asks)
                 report.asked += sum(o.ref is not None for o in outcomes)
@@ -347,10 +388,14 @@ class ScheduleEngine:
 
     async def _due_asks(self, session: AsyncSession, now: datetime,
                         after: tuple[datetime, int] | None) -> list[Any]:
-        """The next page of due rows (after `after`), each with its invitation's outbox row."""
+        """The next page of due rows (after `after`), each with its invitation's outbox row, as
+        plain columns: DueCheckIn's, Recipient's, the schedule's id (None: none, or removed) and
+        the outbox row's state, claimed_at and platform_ref. Walks ix_checkins_state_due in its
+        order from the cursor, so a page reads its own rows and sorts nothing."""
         stale = now - self.outbox.lease
-        query = (sa_select(CheckIn, Member, Schedule, col(OutboundMessage.state),
-                           col(OutboundMessage.claimed_at), col(OutboundMessage.platform_ref))
+        query = (sa_select(*DUE_COLUMNS, *RECIPIENT_COLUMNS, col(Schedule.id),
+                           col(OutboundMessage.state), col(OutboundMessage.claimed_at),
+                           col(OutboundMessage.platform_ref))
                  .join(Member, col(Member.id) == CheckIn.member_id)
                  .outerjoin(Schedule, col(Schedule.id) == CheckIn.schedule_id)
                  .outerjoin(OutboundMessage, col(OutboundMessage.key) == col(CheckIn.key).concat(":ask"))
@@ -371,7 +416,16 @@ class ScheduleEngine:
             query = query.with_for_update(of=CheckIn, skip_locked=True)
         return list((await session.exec(query)).all())
 
-    async def _settle_asks(self, session: AsyncSession, rows: list[Any], now: datetime,
+    async def _load_schedules(self, session: AsyncSession, schedules: dict[int, Schedule],
+                              ids: set[int | None]) -> None:
+        """The schedules of a page's rows not read yet this fan-out (a few, however many rows)."""
+        if missing := [i for i in ids if i is not None and i not in schedules]:
+            for schedule in (await session.exec(select(Schedule).where(
+                    col(Schedule.id).in_(missing)))).all():
+                schedules[schedule.id or 0] = schedule
+
+    async def _settle_asks(self, session: AsyncSession, rows: list[Any],
+                           schedules: dict[int, Schedule], now: datetime,
                            report: TickReport) -> list[Outgoing[_Ask]]:
         """Close what needs no send (too late; sent or failed for good earlier, e.g. before a
         crash); the rest are to be claimed and sent."""
@@ -380,8 +434,11 @@ class ScheduleEngine:
         superseded: list[int | None] = []
         sent: list[tuple[_Ask, MessageRef]] = []
         wanted: list[Outgoing[_Ask]] = []
-        busy = await self._with_open_checkin(session, [r[1].id for r in rows if r[2] is None], now)
-        for checkin, member, schedule, state, claimed_at, platform_ref in rows:
+        busy = await self._with_open_checkin(session, [r[5] for r in rows if r[10] is None], now)
+        for row in rows:
+            checkin, member = DueCheckIn(*row[:5]), Recipient(*row[5:10])
+            schedule = schedules.get(row[10]) if row[10] is not None else None
+            state, claimed_at, platform_ref = row[11:]
             seen = Seen(state, claimed_at, platform_ref) if state is not None else None
             if now - checkin.occurrence_at > self.grace or (
                     checkin.closes_at is not None and checkin.closes_at <= now):
@@ -448,7 +505,7 @@ class ScheduleEngine:
                 report.failed += 1
                 report.notes.append(f"{outcome.item.member.name}: {outcome.error}")
 
-    def _first_reminder(self, checkin: CheckIn, schedule: Schedule | None) -> datetime | None:
+    def _first_reminder(self, checkin: DueCheckIn, schedule: Schedule | None) -> datetime | None:
         if schedule is None or not schedule.remind_after or schedule.reminders < 1:
             return None
         asked = max(checkin.occurrence_at, self.ctx.clock.now())  # late after downtime: from then
@@ -475,6 +532,7 @@ class ScheduleEngine:
                                                           if i.subject[0].id is not None])
             for item in claimed:
                 checkin = item.subject[0]
+                assert isinstance(item.member, Member)  # reminders read the member's row
                 item.message = self._reminder(checkin, item.member, answered[checkin.id or 0])
             if claimed:
                 outcomes = await self.outbox.send(claimed, self._record_reminders)
@@ -569,17 +627,14 @@ def _unclaimed(stale: datetime) -> Any:
 
 
 def _after(at: Any, after: tuple[datetime, int]) -> Any:
-    """Rows past the keyset cursor (time, id): a fan-out reads each row at most once a tick."""
-    return or_(at > after[0], and_(at == after[0], col(CheckIn.id) > after[1]))
+    """Rows past the keyset cursor (time, id): a fan-out reads each row at most once a tick. A
+    row-value comparison, which both databases turn into a range on an index in that order."""
+    return tuple_(at, col(CheckIn.id)) > tuple_(bindparam(None, after[0], type_=at.type),
+                                                bindparam(None, after[1], type_=_CHECKINS.c.id.type))
 
 
 def _local(instant: datetime, member: Member) -> str:
     return instant.astimezone(member_zone(member)).strftime("%a %d %b %H:%M")
-
-
-def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
-    for index in range(0, len(rows), size):
-        yield rows[index:index + size]
 
 
 __all__ = ["ScheduleEngine", "TickReport", "checkin_key", "recurrence_of", "zone_of"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.slack.app import EVENTS_PATH, SlackAdapter
-from adapters.slack.port import build_client
+from adapters.slack.port import build_client, web_session
 from bot.config import Settings
 from bot.core import BotCore
 from tests.conftest import EXAMPLE_STRATEGY
@@ -42,11 +42,13 @@ async def api() -> AsyncIterator[FakeSlackApi]:
 
 @pytest.fixture
 async def adapter(core: BotCore, api: FakeSlackApi) -> AsyncIterator[SlackAdapter]:
-    slack = SlackAdapter(core, build_client("xoxb-test-token", base_url=api.base_url),
-                         signing_secret=SECRET, host="127.0.0.1", http_port=0)
+    session = web_session()  # one kept-alive session, as `alignbot run` gives the adapter
+    slack = SlackAdapter(core, build_client("xoxb-test-token", base_url=api.base_url, session=session),
+                         signing_secret=SECRET, host="127.0.0.1", http_port=0, session=session)
     await slack.start()
     yield slack
     await slack.stop()
+    await session.close()
 
 
 @dataclass

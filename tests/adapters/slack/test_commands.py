@@ -92,3 +92,25 @@ async def test_a_workspace_admin_not_on_the_team_is_an_admin(slack: Slack, core:
     assert not await core.knows(MemberRef("slack", boss["id"]))  # an admin, not a team member
     slack.api.fail("users.info", SlackReply.server_error(500), SlackReply.server_error(500))
     assert "is for admins" in (await slack.command(boss["id"], "holiday remove 2026-11-26"))[0]
+
+
+async def test_replies_to_commands_go_through_the_kept_session(
+        slack: Slack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slash command's replies are posted to its response_url on the process's kept-alive
+    session: bolt's own `respond` would open a new session (and connection) for every reply."""
+    import sys
+
+    import aiohttp
+
+    opened: list[object] = []
+    real = aiohttp.ClientSession
+
+    def counted(*args: object, **kwargs: object) -> object:
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if caller.startswith("slack_sdk"):  # not the test's own poster
+            opened.append(caller)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(aiohttp, "ClientSession", counted)  # as slack_sdk's webhook client calls it
+    for _ in range(3):
+        assert (await slack.command(ADA, "help"))[0]
+    assert opened == []

@@ -118,3 +118,31 @@ def test_retry_after_as_seconds_or_http_date() -> None:
     assert retry_after(failure(None)) is None and retry_after(failure("soon")) is None
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
     assert 100 <= (retry_after(failure(later)) or 0) <= 121
+
+
+async def test_sends_reuse_one_connector_client_and_its_retry_policy(
+        teams: Teams, core: BotCore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """botbuilder builds a connector client per proactive turn, and msrest a retry policy (a
+    999-entry status list) per client: kept, every send after the first builds neither."""
+    from botframework.connector import ConnectorClient
+    from msrest.universal_http.requests import ClientRetryPolicy
+
+    member = await dana(teams, core)
+    built: list[str] = []
+    client_init, policy_init = ConnectorClient.__init__, ClientRetryPolicy.__init__
+
+    def counted_client(self: ConnectorClient, *args: object, **kwargs: object) -> None:
+        built.append("client")
+        client_init(self, *args, **kwargs)
+
+    def counted_policy(self: ClientRetryPolicy) -> None:
+        built.append("policy")
+        policy_init(self)  # type: ignore[no-untyped-call]
+    monkeypatch.setattr(ConnectorClient, "__init__", counted_client)
+    monkeypatch.setattr(ClientRetryPolicy, "__init__", counted_policy)
+    for number in range(5):
+        assert await core.outbox.deliver(member, f"k:keep:{number}", "test",
+                                         Message.plain(f"hello {number}")) is not None
+    assert built == []  # dana() already sent through the kept client: none built since
+    texts = teams.connector.card_texts(conversation=teams.dm(DANA))
+    assert [t for t in texts if t.startswith("hello ")] == [f"hello {n}" for n in range(5)]
