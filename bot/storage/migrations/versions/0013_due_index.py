@@ -1,7 +1,7 @@
 """due index: the fan-out's page query walks an index in its own order
 
 Revision ID: 0013_due_index
-Revises: 0010_organisation
+Revises: 0012_strategy_versions
 Create Date: 2026-12-07
 
 The scheduler asks due check-ins page by page, ordered by (occurrence_at, id) among the rows still
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0013_due_index'
-down_revision: str | None = '0010_organisation'
+down_revision: str | None = '0012_strategy_versions'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
