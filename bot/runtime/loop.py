@@ -9,7 +9,7 @@ processes run on asyncio's loop exactly as before.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -18,8 +18,9 @@ T = TypeVar("T")
 def run(main: Coroutine[Any, Any, T]) -> T:
     """Run `main` to completion on uvloop when it is installed, else with `asyncio.run`."""
     try:
-        import uvloop
+        import uvloop  # type: ignore[import-not-found, unused-ignore]  # optional: the [fast] extra
     except ImportError:
         return asyncio.run(main)
-    return uvloop.run(main)
+    run_on_uvloop: Callable[[Coroutine[Any, Any, T]], T] = uvloop.run
+    return run_on_uvloop(main)
 
