@@ -122,7 +122,8 @@ def test_a_signed_body_not_shaped_like_slacks_is_refused_with_its_reason(
         body: bytes, content_type: str, reason: str) -> None:
     with pytest.raises(Malformed) as refused:
         read_body(body, content_type)
-    assert str(refused.value) == reason
+    said = str(refused.value)  # the reason, then (for JSON) where the parser stopped
+    assert said == reason or (reason.endswith("not valid JSON") and said.startswith(reason + ": "))
 
 
 @pytest.mark.parametrize(("body", "content_type"), [
