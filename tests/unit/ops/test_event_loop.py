@@ -20,5 +20,6 @@ def test_without_uvloop_the_process_runs_on_asyncios_loop(monkeypatch: pytest.Mo
 
 
 def test_with_uvloop_installed_the_process_runs_on_it() -> None:
-    pytest.importorskip("uvloop")  # an optional extra ([fast]); not on Windows
+    # uvloop is an optional extra ([fast]) for running the bot, and a dev dependency (not on
+    # Windows), so the suite always runs this path
     assert run(_loop_module()) == "uvloop"
