@@ -55,8 +55,31 @@ def diagnose(strategy: Strategy, text: str | None = None) -> list[Advice]:
     found += _few_examples(strategy)
     found += _indistinct_tasks(strategy)
     found += _content_stages(strategy)
+    found += _todos(strategy)
     return [Advice(line_of(text, where) if text else None, dotted(where), message, fix)
             for where, message, fix in found]
+
+
+TODO_MARK = "TODO"  # what a drafted strategy leaves for an admin to fill in (bot/strategy/draft.py)
+
+
+def _todos(strategy: Strategy) -> list[Finding]:
+    """A draft's TODO markers: text the evaluator would read as if someone had meant it."""
+    found: list[Finding] = []
+
+    def walk(value: object, where: tuple[str | int, ...]) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, (*where, key))
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                walk(inner, (*where, index))
+        elif isinstance(value, str) and TODO_MARK in value:
+            found.append((where, f"still says {TODO_MARK} (\"{value[:60]}\"), so it is matched as"
+                                 " written.", "write what your team means there, or remove the entry"))
+
+    walk(strategy.model_dump(mode="json"), ())
+    return found
 
 
 def _words(text: str) -> list[str]:

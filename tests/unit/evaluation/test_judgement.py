@@ -233,3 +233,12 @@ def test_content_in_journey_stages_is_suggested_at_the_matching_buying_stage() -
     first = {stage: strategy.content_for("contractors", stage)[0].id
              for stage in ("discovery", "contract", "pilot crew")}
     assert first == {"discovery": "guide", "contract": "roi", "pilot crew": "crew"}
+
+
+def test_the_doctor_lists_a_drafts_todo_markers_with_their_lines() -> None:
+    text = STRATEGY.replace("Preis gehalten mit ROI]", "Preis gehalten mit ROI, \"TODO: your words\"]", 1)
+    assert text != STRATEGY
+    advice = [a for a in diagnose(parse_strategy(text), text) if "TODO" in a.message]
+    assert len(advice) == 1 and advice[0].where.endswith(".examples[3]") and advice[0].line
+    assert "remove the entry" in advice[0].fix
+    assert [a for a in diagnose(parse_strategy(STRATEGY), STRATEGY) if "TODO" in a.message] == []
