@@ -63,11 +63,11 @@ def diagnose(strategy: Strategy, text: str | None = None) -> list[Advice]:
 TODO_MARK = "TODO"  # what a drafted strategy leaves for an admin to fill in (bot/strategy/draft.py)
 
 
-def _todos(strategy: Strategy) -> list[Finding]:
-    """A draft's TODO markers: text the evaluator would read as if someone had meant it."""
-    found: list[Finding] = []
+def todo_paths(strategy: Strategy) -> list[Loc]:
+    """Where a strategy still says TODO (a draft's markers for the admin to fill in)."""
+    found: list[Loc] = []
 
-    def walk(value: object, where: tuple[str | int, ...]) -> None:
+    def walk(value: object, where: Loc) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
                 walk(inner, (*where, key))
@@ -75,10 +75,22 @@ def _todos(strategy: Strategy) -> list[Finding]:
             for index, inner in enumerate(value):
                 walk(inner, (*where, index))
         elif isinstance(value, str) and TODO_MARK in value:
-            found.append((where, f"still says {TODO_MARK} (\"{value[:60]}\"), so it is matched as"
-                                 " written.", "write what your team means there, or remove the entry"))
+            found.append(where)
 
     walk(strategy.model_dump(mode="json"), ())
+    return found
+
+
+def _todos(strategy: Strategy) -> list[Finding]:
+    """A draft's TODO markers: text the evaluator would read as if someone had meant it."""
+    found: list[Finding] = []
+    data = strategy.model_dump(mode="json")
+    for where in todo_paths(strategy):
+        value: object = data
+        for part in where:
+            value = value[part]  # type: ignore[index]
+        found.append((where, f"still says {TODO_MARK} (\"{str(value)[:60]}\"), so it is matched as"
+                             " written.", "write what your team means there, or remove the entry"))
     return found
 
 

@@ -91,7 +91,7 @@ class AnswerReviewer:
         if checkin is None or member is None:
             return None
         question: Question = answer.question
-        strategy = self.ctx.strategy if under_current else await self._strategy_for(checkin)
+        strategy = self.ctx.strategy if under_current else await self.strategy_for(checkin)
         teaching = await teaching_for(self.ctx.db, answer.member_id, strategy)
         started = time.perf_counter()
         evaluation = await judge(self.evaluator, question, answer.text, strategy, teaching)
@@ -117,7 +117,7 @@ class AnswerReviewer:
         form = correction_form(self.writer.t, answer_id, evaluation, strategy)
         return replace(message, blocks=(*message.blocks, form)) if form else message
 
-    async def _strategy_for(self, checkin: CheckIn) -> Strategy:
+    async def strategy_for(self, checkin: CheckIn) -> Strategy:
         """The strategy the check-in was asked under: an answer is judged against the strategy
         the person was asked about, not one an admin loaded since (re-judging a period under
         the current version is a deliberate admin act)."""
@@ -202,7 +202,7 @@ class AnswerReviewer:
                 if checkin is None or member is None:
                     continue
                 evaluation = Evaluation.model_validate_json(answer.evaluation)
-                strategy = await self._strategy_for(checkin)
+                strategy = await self.strategy_for(checkin)
                 message = self._with_form(self.writer.message(evaluation, strategy,
                                                               current=self.ctx.strategy),
                                           int(answer_id), evaluation, strategy)

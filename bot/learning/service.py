@@ -13,7 +13,6 @@ from bot.learning.form import SEGMENTS_FIELD, TASKS_FIELD, chosen, correction_fo
 from bot.learning.lessons import Labels
 from bot.storage.models import Answer, CheckIn, Member
 from bot.strategy.schema import Strategy
-from bot.strategy.store import load_version
 
 
 class CorrectionDesk:
@@ -35,10 +34,7 @@ class CorrectionDesk:
             evaluation = Evaluation.model_validate_json(answer.evaluation)
         except ValueError:
             return self.t.say("correction", "gone")
-        strategy = self.ctx.strategy
-        if checkin.strategy_version != strategy.version:
-            strategy = await load_version(self.ctx.db, checkin.strategy_version) or strategy
-        return answer, evaluation, strategy
+        return answer, evaluation, await self.reviewer.strategy_for(checkin)
 
     async def form(self, member: Member, answer_id: int) -> ChoiceForm | None:
         judged = await self._judged(member, answer_id)

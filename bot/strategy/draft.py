@@ -21,12 +21,13 @@ import yaml
 from openai import AsyncOpenAI, OpenAIError
 
 from bot.config import Settings
+from bot.evaluation.doctor import TODO_MARK, todo_paths
 from bot.evaluation.factory import NO_KEY_NEEDED
-from bot.strategy.loader import StrategyFileError, parse_strategy
+from bot.strategy.loader import StrategyFileError, dotted, parse_strategy
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy
 
 log = logging.getLogger(__name__)
-TODO = "TODO"
+TODO = TODO_MARK
 MAX_DOCUMENT = 20_000  # characters of the document read (a page or a deck's text)
 PROMPT_NAME = "strategy_draft.md"
 
@@ -132,20 +133,9 @@ def _with_current(data: dict[str, Any], current: Strategy) -> Strategy:
 
 
 def todos(strategy: Strategy) -> list[str]:
-    """Where the draft still says TODO, as key paths: what the admin must fill in."""
-    found: list[str] = []
-
-    def walk(value: object, path: str) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(inner, f"{path}.{key}" if path else str(key))
-        elif isinstance(value, list):
-            for index, inner in enumerate(value):
-                walk(inner, f"{path}[{index}]")
-        elif isinstance(value, str) and TODO in value:
-            found.append(path)
-    walk(strategy.model_dump(mode="json", exclude_defaults=True), "")
-    return found
+    """Where the draft still says TODO, as key paths: what the admin must fill in (the
+    doctor's own check, so the preview and `alignbot strategy check` name the same places)."""
+    return [dotted(where) for where in todo_paths(strategy)]
 
 
 async def draft(text: str, current: Strategy, today: date, settings: Settings,
