@@ -10,6 +10,7 @@ reaches and the earliest run in the caller's time - never as if it ran at the ca
 from __future__ import annotations
 
 import itertools
+import shlex
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,13 +18,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.bounds import parse_id
+from bot.commands import fanout
 from bot.commands.context import CommandContext
 from bot.commands.errors import UsageError
 from bot.commands.registry import Args, CommandSpec
 from bot.events import Message
 from bot.people.members import MemberDirectory, valid_timezone
 from bot.scheduling.engine import recurrence_of
-from bot.scheduling.targets import GROUPS, describe, members_of
+from bot.scheduling.targets import GROUPS, count_of, describe, members_of
 from bot.scheduling.when import Recurrence, WhenError, parse_when
 from bot.storage.models import Schedule
 from bot.strategy.durations import Duration, DurationError
@@ -121,7 +123,9 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
     if kind not in cc.schedule_kinds:
         raise UsageError(f"Scheduling {LATER_KINDS.get(kind, kind)} is not in this version yet; check-ins"
                          " are. e.g. `/align schedule add checkin \"weekdays 09:00\" to=reps`")
-    when_text = " ".join(args.positional[1:]).strip()
+    words = list(args.positional[1:])
+    confirm = bool(words) and words[-1].lower() == "confirm"
+    when_text = " ".join(words[:-1] if confirm else words).strip()
     if not when_text:
         raise UsageError(f"Say when, e.g. {WHEN_EXAMPLES}. " + ADD.usage_line())
     recurrence = _when(when_text, cc)
@@ -139,10 +143,13 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
     if not (reminders.isascii() and reminders.isdigit()) or int(reminders) > MAX_REMINDERS:
         raise UsageError(f"reminders= takes a number from 0 to {MAX_REMINDERS}, e.g. reminders=2")
     now = cc.ctx.clock.now()
+    target = (f"member:{cc.caller.id}" if kind == "leads-sync" and cc.caller  # once a run,
+              else await _target(cc, options.get("to", "all")))  # not once per member
+    if kind not in SILENT_KINDS and (preview := await _confirmed(cc, kind, when_text, options,
+                                                                  target, confirm)):
+        return [preview]
     schedule = Schedule(
-        kind=kind, when_text=recurrence.text, anchor_date=now.date(),
-        target=(f"member:{cc.caller.id}" if kind == "leads-sync" and cc.caller  # once a run,
-                else await _target(cc, options.get("to", "all"))),  # not once per member
+        kind=kind, when_text=recurrence.text, anchor_date=now.date(), target=target,
         timezone=_zone_option(options.get("tz")),
         remind_after=remind_after, reminders=int(reminders) if remind_after else 0,
         close_after=close_after, processed_until=now,
@@ -152,6 +159,19 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
         await session.flush()
         text = await _describe(cc, session, schedule)
     return [Message.plain(f"Scheduled {text}")]
+
+
+async def _confirmed(cc: CommandContext, kind: str, when_text: str, options: dict[str, str],
+                     target: str, confirm: bool) -> Message | None:
+    """A schedule for many people messages them all at every run, so creating one is the same
+    slip of the hand as `ask now everyone`, repeated: above the fan-out cap it waits for the
+    same one-use confirmation, bound to this exact schedule (kind, when and options)."""
+    async with cc.ctx.db.session() as session:
+        count = await count_of(session, target)
+        who = await describe(session, target)
+    command = shlex.join(["schedule", "add", kind, when_text,
+                          *(f"{key}={value}" for key, value in options.items())])
+    return await fanout.guard(cc, command, count, f"{who}, every time it runs", confirm=confirm)
 
 
 async def _describe(cc: CommandContext, session: AsyncSession, schedule: Schedule,

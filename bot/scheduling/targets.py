@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -25,6 +25,12 @@ GROUPS: dict[str, tuple[str, ...]] = {"reps": ("rep",), "managers": ("manager",)
 async def members_of(session: AsyncSession, target: str) -> list[Member]:
     """The active members a target names (admins-only members are never asked)."""
     return list((await session.exec(_members(target).order_by(col(Member.id)))).all())
+
+
+async def count_of(session: AsyncSession, target: str) -> int:
+    """How many active members the target names now (counted by the database, not loaded)."""
+    query = select(func.count()).select_from(Member).where(*_named_by(target))
+    return int((await session.exec(query)).one())
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,3 +80,30 @@ async def test_the_confirm_button_is_the_requesters_runs_its_own_command_once_ev
     value = confirm_value(await ask(core, "ada", "ask now all"))  # the cancel button drops it
     assert "Cancelled" in await click(core, "ada", fanout.CANCEL_ACTION, value)
     assert "Nothing to confirm" in await click(core, "ada", fanout.CONFIRM_ACTION, value)
+
+
+async def schedules(core: BotCore) -> str:
+    return await say(core, "ada", "/align schedule list")
+
+
+async def test_a_schedule_for_more_than_the_cap_is_created_only_once_confirmed(
+        core: BotCore, port: RecordingPort) -> None:
+    """A schedule messages its whole audience at every run: creating one for more people than
+    the cap waits for the same confirmation, bound to that schedule's exact words."""
+    await setup_team(core)  # Ada (admin), Sam (manager), Dana and Lee (reps)
+    assert "Scheduled" in await say(core, "ada", '/align schedule add checkin "weekdays 09:00" to=reps')
+    preview = await ask(core, "ada", 'schedule add checkin "mon 10:00" to=all remind=off')
+    assert "This would message 3 people (all, every time it runs)" in preview.text
+    assert "confirm`" in preview.text
+    assert "mon 10:00" not in await schedules(core)  # not created yet
+    assert "Nothing to confirm" in await say(  # another schedule's words are another command
+        core, "ada", '/align schedule add checkin "tue 10:00" to=all remind=off confirm')
+    assert "Scheduled" in await say(core, "ada", '/align schedule add checkin "mon 10:00" to=all remind=off confirm')
+    assert "mon 10:00" in await schedules(core)
+    value = confirm_value(await ask(core, "ada", 'schedule add digest "fri 15:00" to=all'))
+    assert "fri 15:00" not in await schedules(core)
+    assert "Scheduled" in await click(core, "ada", fanout.CONFIRM_ACTION, value)
+    assert "Nothing to confirm" in await click(core, "ada", fanout.CONFIRM_ACTION, value)
+    assert (await schedules(core)).count("fri 15:00") == 1
+    assert "Scheduled" in await say(core, "ada", '/align schedule add leads-sync "every 15m"')  # messages nobody
+    assert port.sent == []
