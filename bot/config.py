@@ -328,6 +328,11 @@ class Settings(BaseSettings):
     salesforce_disqualified_status: str = Field(
         default="Closed - Not Converted", description="Lead Status a rep's Disqualify sets",
     )
+    salesforce_contact_status_field: str = Field(
+        default="", description="Contact field a Disqualify on a Contact sets to the disqualified"
+                                " status, for orgs that track one (e.g. a custom Lead_Status__c);"
+                                " empty: the Contact is left as it is and only the Task is logged",
+    )
     salesforce_reason_field: str = Field(
         default="", description="Lead field that gets a Disqualify's reason (e.g. a custom"
                                 " Disqualified_Reason__c); the reason is also logged as a Task",

@@ -11,7 +11,8 @@ Industry). The cursor is JSON `{"since": "<ISO time>", "next": <nextRecordsUrl o
 
 Writing: Done creates a completed Task on the Lead or Contact (`WhoId`), Disqualify sets the
 chosen Lead Status (and the reason field when one is configured) and logs the reason as a
-completed Task - on a Contact, which has no Lead Status, only the Task - and a reassignment sets
+completed Task - on a Contact, which has no Lead Status, the Task and, where the org keeps one,
+the status field ALIGNBOT_SALESFORCE_CONTACT_STATUS_FIELD names - and a reassignment sets
 `OwnerId` to the active User with the new owner's email. Each Task's
 description carries a marker with its write-back key, so a write whose answer was lost is found
 (by SOQL) rather than written twice.
@@ -244,8 +245,13 @@ class SalesforceConnector:
                 lead_id, {"OwnerId": user_id}))
             return f"owner:{user_id}"
         if action.kind == "disqualify" and sobject == "Contact":
-            # A Contact has no Lead Status (it may well be a customer's person): its record is
-            # left as it is, and the disqualification and its reason are logged on it as a Task
+            # A Contact has no Lead Status (it may well be a customer's person): the
+            # disqualification and its reason are logged on it as a Task, and its own status
+            # field set only where the org keeps one (it is not ours to invent)
+            if field := self.settings.salesforce_contact_status_field:
+                status = {field: self.settings.salesforce_disqualified_status}
+                await self._call("contact update",
+                                 lambda sf: _sobject(sf, "Contact").update(lead_id, status))
             subject, body = "Contact disqualified as a lead (alignbot)", f"Disqualified: {action.note}"
         elif action.kind == "disqualify":
             fields = {"Status": self.settings.salesforce_disqualified_status}

@@ -278,6 +278,27 @@ async def test_contacts_sync_after_leads_with_their_own_cursor_and_take_write_ba
     assert disqualified["WhoId"] == "0031" and "already a customer" in disqualified["Description"]
     assert "Status" not in salesforce.contacts["0031"]  # a Contact has no Lead Status to set
 
+    salesforce.contacts["0031"].update(LastName="Ortega", LastModifiedDate="2026-03-02T15:00:00.000+0000")
+    assert "0 new, 1 updated" in await say(core, "ada", "/align leads sync salesforce")
+    assert (await leads(core))["0031"].status == "disqualified"  # a later sync does not reopen it
+
+
+async def test_disqualify_on_a_contact_sets_the_orgs_own_status_field_when_one_is_named(
+        core: BotCore, salesforce: FakeSalesforce) -> None:
+    salesforce.account("001A", Name="Northwind Credit Union", Industry="Credit unions")
+    salesforce.contact("0031", AccountId="001A", FirstName="Ana", LastName="Ruiz", OwnerId="005L",
+                       CreatedDate="2026-03-02T13:20:00.000+0000",
+                       LastModifiedDate="2026-03-02T13:21:00.000+0000")
+    core.ctx.settings.salesforce_sync_contacts = True
+    core.ctx.settings.salesforce_contact_status_field = "Lead_Status__c"
+    await setup_team(core)
+    await say(core, "ada", "/align leads sync salesforce")
+    await say(core, "lee", "/align lead disqualify Northwind Credit Union already a customer")
+    await core.ctx.drain()
+    assert salesforce.contacts["0031"]["Lead_Status__c"] == "Closed - Not Converted"
+    [task] = salesforce.tasks.values()
+    assert task["WhoId"] == "0031" and "already a customer" in task["Description"]
+
 
 def test_the_cli_dry_run_logs_in_by_jwt_from_the_environment_and_stores_nothing(
         db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
