@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 from bot.commands.context import CommandContext
 from bot.commands.registry import Args, CommandSpec
 from bot.evaluation.base import Evaluator
-from bot.evaluation.llm import LLMEvaluator
 from bot.events import Message
 from bot.ops.status import StatusReport, gather
 from bot.people.members import valid_timezone
@@ -26,7 +25,10 @@ def describe(evaluator: Evaluator | None) -> str:
     (which model, with the rules as fallback and its time budget per answer)."""
     if evaluator is None:
         return ""
-    if isinstance(evaluator, LLMEvaluator):
+    if evaluator.name == "llm":  # its module (and openai) is loaded only when the LLM is in use
+        from bot.evaluation.llm import LLMEvaluator
+
+        assert isinstance(evaluator, LLMEvaluator)
         return (f"llm ({evaluator.model}), rules {evaluator.fallback.version} as fallback after"
                 f" {evaluator.deadline:g} s")
     return f"{evaluator.name} {evaluator.version} (offline, no LLM configured)"

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from bot.context import BotContext
 from bot.digest.actions import candidates, suggest
-from bot.digest.chart import render_chart
 from bot.digest.corrections import corrections_in, rejudged_in
 from bot.digest.figures import CHART_POINTS, DigestFigures, compute
 from bot.digest.history import load_history
@@ -65,7 +64,7 @@ class DigestService:
         zone = ZoneInfo(valid_timezone(reader.timezone) or "UTC")
         warning = (self.sell_by_warning(self.ctx.clock.now().astimezone(zone).date())
                    if is_admin(reader) else None)
-        png = await asyncio.to_thread(render_chart, figures, self.texts) if chart else None
+        png = await asyncio.to_thread(_render_chart, figures, self.texts) if chart else None
         shown = suggest(figures, self.texts)
         more = [a for a in candidates(figures, self.texts) if a not in shown]
         async with self.ctx.db.session() as session:
@@ -78,3 +77,11 @@ class DigestService:
     async def message_for(self, scope: DigestScope, period: Period, reader: Member) -> Message:
         digest = await self.build(scope, period, reader)
         return DigestRenderer(self.texts, self.ctx.strategy).message(digest)
+
+
+def _render_chart(figures: DigestFigures, texts: DigestTexts) -> bytes:
+    """The chart, with matplotlib loaded on the first digest that draws one (half a second that
+    every process start, and every CLI call, would otherwise pay)."""
+    from bot.digest.chart import render_chart
+
+    return render_chart(figures, texts)

@@ -1,5 +1,7 @@
 """Chooses the evaluator from settings: the offline rules by default, the LLM (with the rules as
-its fallback) when configured."""
+its fallback) when configured. The LLM's module (and the openai client it imports, most of a
+second) is loaded only when the LLM is chosen, so a deployment or CLI call without one starts
+without it."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ from typing import Literal
 
 from bot.config import Settings
 from bot.evaluation.base import Evaluator
-from bot.evaluation.llm import PROMPT_NAME, LLMEvaluator, load_prompt
 from bot.evaluation.rules import RulesEvaluator
 
 EvaluatorChoice = Literal["auto", "rules", "llm"]
@@ -30,6 +31,8 @@ def build_evaluator(settings: Settings, choice: EvaluatorChoice | None = None) -
         raise EvaluatorConfigError(
             "The LLM evaluator needs OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server"
             " that takes no key); set one, or use ALIGNBOT_EVALUATOR=rules.")
+    from bot.evaluation.llm import PROMPT_NAME, LLMEvaluator, load_prompt  # openai: 0.8 s to import
+
     return LLMEvaluator(rules, api_key=key or NO_KEY_NEEDED, base_url=settings.openai_base_url,
                         model=settings.openai_model, timeout=settings.openai_timeout,
                         max_retries=settings.openai_max_retries,

@@ -18,7 +18,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import yaml
-from openai import AsyncOpenAI, OpenAIError
 
 from bot.config import Settings
 from bot.evaluation.doctor import TODO_MARK, todo_paths
@@ -144,6 +143,8 @@ async def draft(text: str, current: Strategy, today: date, settings: Settings,
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     if settings.evaluator == "rules" or (key is None and settings.openai_base_url is None):
         return Draft(skeleton(text, current, today), "skeleton")
+    from openai import OpenAIError  # only with an LLM configured: openai takes most of a second
+
     try:
         data = await _ask(text, settings, key or NO_KEY_NEEDED, prompt, today)
         data.setdefault("strategy", {}).setdefault("review_by",
@@ -157,6 +158,8 @@ async def draft(text: str, current: Strategy, today: date, settings: Settings,
 
 
 async def _ask(text: str, settings: Settings, key: str, prompt: str, today: date) -> dict[str, Any]:
+    from openai import AsyncOpenAI
+
     client = AsyncOpenAI(api_key=key, base_url=settings.openai_base_url,
                          timeout=settings.openai_timeout, max_retries=settings.openai_max_retries)
     try:
