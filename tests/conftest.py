@@ -20,7 +20,7 @@ from bot.core import BotCore
 from bot.prompts import Prompts
 from bot.storage.database import Database
 from bot.strategy.loader import load_strategy
-from tests.support.databases import DATABASES, empty_database
+from tests.support.databases import DATABASES, empty_database, migrated_database
 from tests.support.hermetic import make_this_process_hermetic
 from tests.support.ports import RecordingPort
 
@@ -49,7 +49,15 @@ def restore_logging() -> Iterator[None]:
 
 @pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each test using this runs twice: on a SQLite file and on a fresh PostgreSQL database."""
+    """Each test using this runs twice: on a SQLite file and on a fresh PostgreSQL database,
+    each already at the newest schema (copied from a template the migrations built)."""
+    with migrated_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=DATABASES)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, for tests of the migrations themselves."""
     with empty_database(request.param, tmp_path) as url:
         yield url
 

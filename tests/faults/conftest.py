@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import Settings
 from tests.conftest import EXAMPLE_STRATEGY
-from tests.support.databases import DATABASES, empty_database
+from tests.support.databases import DATABASES, migrated_database
 from tests.support.outage import Outage, database_outage
 
 WEBHOOK_SECRET = "whsec-faults"
@@ -19,7 +19,7 @@ WEBHOOK_SECRET = "whsec-faults"
 @pytest.fixture(params=DATABASES)
 def real_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The database itself; the bot reaches it through `outage`."""
-    with empty_database(request.param, tmp_path) as url:
+    with migrated_database(request.param, tmp_path) as url:
         yield url
 
 

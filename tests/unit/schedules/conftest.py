@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from tests.support.databases import DATABASES, empty_database
+from tests.support.databases import DATABASES, migrated_database
 from tests.unit.schedules.support import TimedPort
 
 SHM = Path("/dev/shm")
@@ -21,13 +21,13 @@ SHM = Path("/dev/shm")
 
 @pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """As tests/conftest.py, with the SQLite file in memory-backed /dev/shm where there is one
-    (these tests write thousands of rows)."""
+    """As tests/conftest.py (at the newest schema), with the SQLite file in memory-backed
+    /dev/shm where there is one (these tests write thousands of rows)."""
     folder = tmp_path
     with contextlib.ExitStack() as stack:
         if request.param == "sqlite" and SHM.is_dir():
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=SHM, prefix="alignbot-")))
-        yield stack.enter_context(empty_database(request.param, folder))
+        yield stack.enter_context(migrated_database(request.param, folder))
 
 
 @pytest.fixture

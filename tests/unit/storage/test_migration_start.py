@@ -57,9 +57,9 @@ def _at_future_revision(url: str) -> None:
     engine.dispose()
 
 
-def test_a_schema_migrated_by_a_newer_version_is_refused_and_left_alone(db_url: str) -> None:
-    _at_future_revision(db_url)
-    database = Database(db_url)
+def test_a_schema_migrated_by_a_newer_version_is_refused_and_left_alone(empty_db_url: str) -> None:
+    _at_future_revision(empty_db_url)
+    database = Database(empty_db_url)
     with pytest.raises(MigrationError) as refused:
         database.migrate_sync()
     message = str(refused.value)

@@ -13,8 +13,8 @@ import bot.storage.models  # noqa: F401  (registers the tables)
 from bot.storage.database import Database
 
 
-def test_migrated_schema_matches_the_models(db_url: str) -> None:
-    database = Database(db_url)
+def test_migrated_schema_matches_the_models(empty_db_url: str) -> None:
+    database = Database(empty_db_url)
     database.migrate_sync()
     engine = create_engine(database.sync_url)
     with engine.connect() as connection:
@@ -23,8 +23,8 @@ def test_migrated_schema_matches_the_models(db_url: str) -> None:
     assert diff == [], diff
 
 
-def test_downgrade_to_the_first_revision_and_back(db_url: str) -> None:
-    database = Database(db_url)
+def test_downgrade_to_the_first_revision_and_back(empty_db_url: str) -> None:
+    database = Database(empty_db_url)
     database.migrate_sync()
     config = database.alembic_config()
     command.downgrade(config, "0001")
@@ -38,8 +38,8 @@ def test_downgrade_to_the_first_revision_and_back(db_url: str) -> None:
     engine.dispose()
 
 
-def test_downgrade_below_the_slack_install_tables(db_url: str) -> None:
-    database = Database(db_url)
+def test_downgrade_below_the_slack_install_tables(empty_db_url: str) -> None:
+    database = Database(empty_db_url)
     database.migrate_sync()
     config = database.alembic_config()
     before = ScriptDirectory.from_config(config).get_revision("0004_slack_install").down_revision
