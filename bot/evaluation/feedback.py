@@ -16,7 +16,7 @@ import yaml
 from bot.evaluation.language import NAMES
 from bot.evaluation.result import Evaluation, ScopeResult, StatementResult, TasksResult
 from bot.evaluation.substance import assess
-from bot.evaluation.text import PACKS
+from bot.evaluation.text import PACKS, content_stems, held_up_by_others, reading
 from bot.events import Message, Text
 from bot.prompts import PromptsError
 from bot.strategy.schema import SalesTask, Strategy
@@ -100,7 +100,8 @@ class FeedbackWriter:
         lines: list[str] = []
         coaching: str | None = None
         if evaluation.question == "tasks" and evaluation.tasks is not None:
-            lines, coaching = self._tasks(evaluation.tasks, strategy, history)
+            with reading(evaluation.language or "en"):  # the quotes are in the answer's language
+                lines, coaching = self._tasks(evaluation.tasks, strategy, history)
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
                 lines += warning
@@ -155,7 +156,9 @@ class FeedbackWriter:
         stalled = tasks.ids_in("not_done")
         if stalled:
             lines += self._missing_line(tasks, strategy)
-            return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy)
+            quote = next(m.evidence.text for m in tasks.matches
+                         if m.task_id == stalled[0] and m.state == "not_done")
+            return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy, quote)
         mentioned = {m.task_id for m in tasks.matches}
         missing = [tid for tid in tasks.critical_missing if tid not in mentioned]
         if missing:
@@ -204,21 +207,28 @@ class FeedbackWriter:
                               description=task.description, example=task.examples[0])
         return self.t.say("coaching", "against_objective", quote=quote, objective=first.name)
 
-    def _stalled_coaching(self, task: SalesTask, strategy: Strategy) -> str:
-        """The next step to unblock a stalled task, from the buying process of the segment the
-        task belongs to (who to reach, which stage comes next)."""
+    def _stalled_coaching(self, task: SalesTask, strategy: Strategy, quote: str) -> str:
+        """A task the buyer's side holds up ("couldn't reach the CISO, still stuck"): who can
+        unblock it and which stage of the buying process comes next, where a stage is about this
+        task. One the seller has not got to yet ("haven't called them yet") needs a time, not
+        the buyer's org chart."""
+        if not held_up_by_others(quote):
+            key = "not_yet_critical" if task.critical else "not_yet"
+            return self.t.say("coaching", key, task=task.name)
         segments = [s for s in strategy.segments if s.in_scope and s.buying_process is not None
                     and (not task.segments or s.id in task.segments)]
         process = segments[0].buying_process if segments else None
         if process is None:
             return self.t.say("coaching", "stalled", task=task.name,
                               next_step=self.t.say("coaching", "stalled_generic"))
-        words = set(task.name.lower().split()) | set(task.description.lower().split())
-        stage = next((st for st in process.stages if set(st.lower().split()) & words),
-                     process.stages[min(1, len(process.stages) - 1)])
-        following = process.stages[process.stages.index(stage) + 1:] or [stage]
-        return self.t.say("coaching", "stalled", task=task.name, next_step=self.t.say(
-            "coaching", "stalled_next", roles=_list(process.roles[:2]), stage=following[0]))
+        words = content_stems(f"{task.name} {task.description} {quote}")
+        stage = next((st for st in process.stages if content_stems(st) & words), None)
+        roles = [r for r in process.roles if content_stems(r) & words] or process.roles[:2]
+        following = process.stages[process.stages.index(stage) + 1:] if stage else []
+        next_step = (self.t.say("coaching", "stalled_next", roles=_list(roles[:2]), stage=following[0])
+                     if following else
+                     self.t.say("coaching", "stalled_roles", roles=_list(roles[:2])))
+        return self.t.say("coaching", "stalled", task=task.name, next_step=next_step)
 
     def _scope(self, scope: ScopeResult, strategy: Strategy) -> tuple[list[str], str | None]:
         lines: list[str] = []

@@ -238,6 +238,15 @@ def is_content(word: str) -> bool:
     return (len(word) > 1 or word.isdigit()) and word not in _CURRENT.get().stop_words
 
 
+def content_stems(text: str) -> frozenset[str]:
+    """The stems of a text's content words, for telling what a phrase is about (which buying
+    stage or role a task concerns)."""
+    return frozenset(stem(w) for w in _WORDS_RE.findall(text.lower()) if is_content(w))
+
+
+_WORDS_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
 def is_number(word: str) -> bool:
     """A number ("3", "40%", "1,200"), not a code that starts with digits ("3pl")."""
     return bool(word) and word[0].isdigit() and not word[-1].isalpha()
@@ -611,6 +620,23 @@ def cue_state(words: Sequence[str], cue: tuple[int, int]) -> str:
     if pack.code != "en" and _phrase_at(phrase, 0, pack.negation) is not None:
         return "not_done"
     return "planned"
+
+
+_HELD_UP = _STALLS | wordset("""blocked waiting stalled hold reach reached unreachable ooo cold
+    silent silence""")
+
+
+def held_up_by_others(text: str) -> bool:
+    """A task not done because the buyer's side holds it up ("couldn't reach the CISO", "still
+    stuck", "no reply", "pushed to Q3") - not one the seller has simply not got to yet
+    ("haven't called the webinar leads yet"). Coaching differs: find who can unblock it, or put
+    a time on it. Read in the answer's language, where its pack knows the words."""
+    words = _WORDS_RE.findall(text.lower())
+    if any(w in _HELD_UP for w in words):
+        return True
+    pack = _CURRENT.get()
+    return pack.code != "en" and _has_phrase(words, pack.post_negation) and not _has_phrase(
+        words, pack.later)
 
 
 _STALL_AFTER = _by_first([p for p in _POST_NEGATION_PHRASES if p not in _PLAN_AFTER_EN])

@@ -41,6 +41,28 @@ def test_planned_and_stalled_are_shown_apart_and_the_stall_is_coached() -> None:
     assert "Map the buying committee" not in text.split("Critical tasks you did not mention")[-1]
 
 
+def coaching(answer: str) -> str:
+    return feedback("tasks", answer).splitlines()[-1]
+
+
+def test_a_task_held_up_by_the_buyer_is_coached_with_who_unblocks_it_and_what_it_gates() -> None:
+    stuck = coaching("couldn't reach the CISO, security review still stuck")
+    assert stuck.startswith("Coaching: Prepare the security review is stuck - find who can unblock it (")
+    assert "it stands between you and the business case" in stuck  # the stage after the review
+    silent = coaching("compliance discovery call got pushed to next month, the CFO went silent")
+    assert "Run a compliance discovery call is stuck - find who can unblock it (" in silent
+    assert "put a date on the next step" in silent  # no stage of the process is about discovery
+
+
+@pytest.mark.parametrize("answer", ["haven't called the webinar leads yet, will do Monday",
+                                    "didn't get to the webinar leads this week"])
+def test_a_task_the_rep_has_not_got_to_yet_needs_a_time_not_the_buyers_org_chart(answer: str) -> None:
+    text = coaching(answer)
+    assert text == ('Coaching: "Follow up on content engagement within one business day" is still'
+                    " to do, and it is one of our critical tasks - put a time on it before your"
+                    " next check-in, and I'll ask how it went.")
+
+
 @pytest.mark.parametrize("answer", ["👍", "idk", "calls", "", "-"])
 def test_an_answer_that_says_nothing_gets_a_request_for_detail_never_praise(answer: str) -> None:
     text = feedback("tasks", answer)
