@@ -235,7 +235,7 @@ def test_buying_process_stages_and_roles_are_compared_with_the_segment_definitio
     assert scope is not None
     (process,) = scope.processes
     assert process.segment_id == "regional_banks"
-    assert process.roles_mentioned == ["chief risk officer", "bsa officer"]
+    assert process.roles_mentioned == ["chief risk officer", "BSA officer"]
     assert process.stages_mentioned == ["board approval"]
     assert "procurement" in process.stages_missing
 
