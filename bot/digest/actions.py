@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.digest.figures import DigestFigures, SegmentFigures
+from bot.digest.figures import Articulation, DigestFigures, SegmentFigures
 from bot.digest.texts import DigestTexts
 
 Lever = Literal["people", "control", "environment"]
@@ -57,14 +57,21 @@ def _names(names: list[str]) -> str:
     return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
+def _gaps(a: Articulation, t: DigestTexts) -> str:
+    """What keeps one statement from stating our strategy: parts that contradict ours first,
+    then parts left out, then the length."""
+    gaps = [t.say(f"actions.articulation.{kind}", items=", ".join(items))
+            for kind, items in (("wrong", a.wrong), ("missing", a.missing)) if items]
+    return ", ".join(gaps) or t.say("actions.articulation.too_long")
+
+
 def _articulation(f: DigestFigures, t: DigestTexts) -> list[Action]:
     failing = [r for r in f.stated if r.articulation and not r.articulation.articulates]
     if not failing:
         return []
-    details = "; ".join(
-        t.say("actions.articulation.detail", name=r.name, words=r.articulation.words,
-              missing=", ".join(r.articulation.missing) or t.say("actions.articulation.too_long"))
-        for r in failing[:MAX_NAMES] if r.articulation)
+    details = "; ".join(t.say("actions.articulation.detail", name=r.name,
+                              words=r.articulation.words, gaps=_gaps(r.articulation, t))
+                        for r in failing[:MAX_NAMES] if r.articulation)
     return [Action("people", t.say("actions.articulation.text", names=_names([r.name for r in failing])),
                    t.say("actions.articulation.evidence", count=len(failing), stated=len(f.stated),
                          details=details), len(failing) / len(f.stated))]
@@ -180,7 +187,8 @@ def _working_against(f: DigestFigures, t: DigestTexts) -> list[Action]:
         return []
     reps = list(dict.fromkeys(a.name for a in f.against))
     target = max({a.target for a in f.against}, key=lambda x: sum(a.target == x for a in f.against))
-    quotes = "; ".join(f'{a.name}: "{a.quote}"' for a in f.against[:3])
+    said = dict.fromkeys((a.name, a.quote) for a in f.against)  # one quote, several targets
+    quotes = "; ".join(f'{name}: "{quote}"' for name, quote in list(said)[:3])
     evidence = t.say("actions.against.evidence", quotes=quotes)
     answered = max(1, sum(1 for r in f.reps if r.tasks or r.articulation))
     weight = len(reps) / answered

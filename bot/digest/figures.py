@@ -27,6 +27,7 @@ from statistics import fmean
 
 from bot.digest.history import AnswerFacts, CheckInFacts, History, ScoreFacts
 from bot.digest.period import Period
+from bot.evaluation.contradictions import statement_faults
 from bot.evaluation.result import QUESTIONS, Evaluation
 from bot.evaluation.substance import assess
 from bot.leads.metrics import FollowUp, LeadBook
@@ -64,10 +65,11 @@ class Articulation:
     within_limit: bool
     covered: tuple[str, ...]
     missing: tuple[str, ...]
+    wrong: tuple[str, ...] = ()  # stated, but contradicting ours (scope we don't play, price)
 
     @property
     def articulates(self) -> bool:
-        return self.within_limit and not self.missing
+        return self.within_limit and not self.missing and not self.wrong
 
 
 @dataclass(frozen=True)
@@ -229,16 +231,21 @@ def participation(checkins: Iterable[CheckInFacts]) -> Participation:
     return Participation(asked, answered, late, missed, still_open)
 
 
-def articulation(answers: Sequence[AnswerFacts]) -> Articulation | None:
-    """From the member's latest statement answer in the period."""
+def articulation(answers: Sequence[AnswerFacts], strategy: Strategy) -> Articulation | None:
+    """From the member's latest statement answer in the period; a part that contradicts ours
+    is wrong, not covered nor missing (as the rep's own feedback says)."""
     statements = [a for a in answers if a.evaluation.statement is not None]
     if not statements:
         return None
-    latest = max(statements, key=lambda a: a.occurrence_at).evaluation.statement
+    evaluation = max(statements, key=lambda a: a.occurrence_at).evaluation
+    latest = evaluation.statement
     assert latest is not None
+    wrong = statement_faults(evaluation, strategy).components
     return Articulation(latest.word_count, latest.within_limit,
-                        tuple(c.component for c in latest.components if c.covered),
-                        tuple(c.component for c in latest.components if not c.covered))
+                        tuple(c.component for c in latest.components
+                              if c.covered and c.component not in wrong),
+                        tuple(c.component for c in latest.components
+                              if not c.covered and c.component not in wrong), wrong)
 
 
 def reported_tasks(answers: Iterable[AnswerFacts]) -> tuple[str, ...]:
@@ -467,7 +474,7 @@ def compute(strategy: Strategy, title: str, members: Sequence[Member], period: P
     current_leads = leads.engaged_in(period.start, period.end)
     follow_by_owner = current_leads.by_owner()
     reps = [RepFigures(mid, name, participation(by_member_checkins[mid]),
-                       articulation(by_member_answers[mid]), reported_tasks(by_member_answers[mid]),
+                       articulation(by_member_answers[mid], strategy), reported_tasks(by_member_answers[mid]),
                        follow_by_owner.get(mid, FollowUp()))
             for mid, name in names.items()]
     reps.sort(key=lambda r: r.name.lower())

@@ -132,12 +132,13 @@ class DigestRenderer:
         if len(critical) > MAX_CRITICAL_SHOWN:
             tasks += f" (+{len(critical) - MAX_CRITICAL_SHOWN})"
         effort = f.effort
-        in_scope = (effort.in_on + effort.in_off) / effort.total if effort.total else None
+        inside, out, none = (on + off + against for _, on, off, against in effort.rows())
+        in_scope = inside / effort.total if effort.total else None
         lines = [
             self.t.say("figures.answers", answered=p.answered, closed=p.closed, rate=pct(p.rate),
                        open=p.open),
             self.t.say("figures.statement", count=len(f.articulating), stated=len(f.stated)),
-            self.t.say("figures.scope", share=pct(in_scope), out=effort.out_on + effort.out_off),
+            self.t.say("figures.scope", share=pct(in_scope), inside=inside, out=out, none=none),
             self.t.say("figures.tasks", items=tasks if f.task_reporters else "n/a"),
             self.t.say("figures.leads", leads=lead.leads, within_1h=pct(lead.within_1h),
                        overdue=lead.overdue, never=lead.never_touched),
@@ -243,6 +244,8 @@ class DigestRenderer:
         if a.articulates:
             return self.t.say("articulation.ok", words=a.words)
         parts = [] if a.within_limit else [self.t.say("articulation.over", words=a.words, limit=50)]
+        if a.wrong:
+            parts.append(self.t.say("articulation.wrong", items=", ".join(a.wrong)))
         if a.missing:
             parts.append(self.t.say("articulation.missing", items=", ".join(a.missing)))
         return "; ".join(parts)

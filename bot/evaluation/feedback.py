@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from bot.evaluation.contradictions import statement_faults
 from bot.evaluation.language import NAMES
 from bot.evaluation.result import Evaluation, ScopeResult, StatementResult, TasksResult
 from bot.evaluation.substance import assess
@@ -294,11 +295,9 @@ class FeedbackWriter:
         lines = [self.t.say("strategy", "length_ok", words=words, limit=limit) if statement.within_limit
                  else self.t.say("strategy", "length_over", words=words, limit=limit,
                                  over=words - limit)]
-        wrong_scope = [strategy.segment(m.segment_id).name for m in (
-            evaluation.scope.segments if evaluation.scope else []) if m.stated_as_played
-                       and not m.in_scope]
-        wrong_advantage = _claims_price(evaluation.statement_text) and not _claims_price(
-            strategy.strategy.advantage)
+        faults = statement_faults(evaluation, strategy)
+        wrong_scope = [strategy.segment(sid).name for sid in faults.wrong_scope]
+        wrong_advantage = faults.wrong_advantage
         wrong = {"scope": bool(wrong_scope), "advantage": wrong_advantage}
         covered = [self.t.say("components", c.component) for c in statement.components
                    if c.covered and not wrong.get(c.component)]
@@ -324,16 +323,6 @@ class FeedbackWriter:
         if not statement.within_limit:
             return lines, self.t.say("coaching", "statement_long", limit=limit)
         return lines, None
-
-
-_PRICE = re.compile(r"\b(?:cheap\w*|lowest price\w*|low[- ]cost|lower prices?|price leader\w*|"
-                    r"best prices?|undercut\w*|günstig\w*|billig\w*|barato\w*|más barato\w*|"
-                    r"moins cher|goedkoop\w*)\b", re.I)
-
-
-def _claims_price(text: str) -> bool:
-    """Winning on price: the advantage most strategies are built to avoid."""
-    return bool(_PRICE.search(text or ""))
 
 
 def _shows_work(evaluation: Evaluation) -> bool:
@@ -385,8 +374,7 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
     if statement is not None:
         if out_of_scope:
             return {"kind": "statement", "id": "scope", "state": "wrong"}
-        if _claims_price(evaluation.statement_text) and not _claims_price(
-                strategy.strategy.advantage):
+        if statement_faults(evaluation, strategy).wrong_advantage:
             return {"kind": "statement", "id": "advantage", "state": "wrong"}
         missing_parts = [c.component for c in statement.components if not c.covered]
         if missing_parts:

@@ -44,7 +44,8 @@ def figures(strategy: Strategy, answers: list[AnswerFacts]) -> SellByFigures:
     by_member: dict[int, list[AnswerFacts]] = defaultdict(list)
     for answer in answers:
         by_member[answer.member_id].append(answer)
-    stated = [a for a in (articulation(rows) for rows in by_member.values()) if a is not None]
+    stated = [a for a in (articulation(rows, strategy) for rows in by_member.values())
+              if a is not None]
     tasks = {m: reported_tasks(rows) for m, rows in by_member.items()
              if any(a.evaluation.tasks is not None for a in rows)}
     critical = tuple((t.name, sum(t.id in done for done in tasks.values()))

@@ -23,6 +23,15 @@ async def setup_team(core: BotCore) -> None:
     assert "Added Lee" in await say(core, "ada", "/align team add Lee rep manager=sam")
 
 
+async def confirmed(core: BotCore, who: str, text: str) -> str:
+    """An admin command that may message many people (`/align schedule add ... to=reps` on a big
+    team), confirmed the way the admin would when it asks (bot.commands.fanout)."""
+    reply = await say(core, who, text)
+    if "needs your confirmation" in reply:
+        reply = await say(core, who, f"{text} confirm")
+    return reply
+
+
 async def say_now(core: BotCore, who: str, text: str) -> str:
     """Like `say`, without waiting for background work (slow feedback, deliveries)."""
     replies = await core.handle(UserMessage(MemberRef("test", who.lower()), text))

@@ -14,7 +14,7 @@ from bot.events import MemberRef
 from tests.adapters.slack.conftest import ADA, DANA, Slack
 from tests.adapters.slack.test_checkin_flow import ANSWERS, DANA_DM, team
 from tests.support.slack_api import dm_event, event_callback, view_problems
-from tests.support.talk import say, setup_team
+from tests.support.talk import confirmed, say, setup_team
 
 SAM = "U0SAM0001"
 
@@ -75,7 +75,7 @@ async def test_a_big_team_stays_within_a_home_views_limits(core: BotCore) -> Non
     for i in range(60):
         await say(core, "ada", f"/align team add Rep{i:02d} rep manager=Sam")
     for i in range(30):
-        await say(core, "ada", f'/align schedule add checkin "weekdays 09:{i:02d}" to=reps')
+        await confirmed(core, "ada", f'/align schedule add checkin "weekdays 09:{i:02d}" to=reps')
     page = await core.home(MemberRef("test", "ada"))
     assert "Active schedules" in page.text and "Strategy sell-by date" in page.text
     sam = await core.home(MemberRef("test", "sam"))

@@ -19,7 +19,7 @@ from bot.delivery import LEASE
 from bot.storage.models import CheckIn, Member, OutboundMessage
 from tests.conftest import EXAMPLE_STRATEGY, START
 from tests.support.databases import fresh_postgres
-from tests.support.talk import say
+from tests.support.talk import confirmed, say
 from tests.unit.schedules.support import TimedPort, running_core
 
 Row = TypeVar("Row", CheckIn, OutboundMessage)
@@ -55,7 +55,7 @@ async def test_a_fanout_interrupted_after_a_send_and_restarted_asks_everyone_exa
     batch = settings.fanout_batch
     monkeypatch.setattr(core.outbox, "_abandon", killed)
     await add_reps(core, MEMBERS)
-    assert "Scheduled #1" in await say(
+    assert "Scheduled #1" in await confirmed(
         core, "ada", '/align schedule add checkin "weekdays 15:00" to=reps remind=off')
     occurrence = datetime(2026, 3, 2, 15, tzinfo=UTC)
     clock.set(occurrence)
@@ -115,7 +115,7 @@ async def test_two_engines_on_one_postgres_database_ask_each_member_once_per_run
     async with running_core(pg_settings, clock, port) as first, \
             running_core(pg_settings, clock, other) as second:
         await add_reps(first, REPS, ZONES)
-        assert "Scheduled #1" in await say(
+        assert "Scheduled #1" in await confirmed(
             first, "ada", '/align schedule add checkin "weekdays 09:00" to=reps remind=2h')
         for _ in range(3 * 24):  # three days, both engines ticking together each hour
             clock.advance(timedelta(hours=1))

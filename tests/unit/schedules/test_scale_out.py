@@ -21,7 +21,7 @@ from bot.storage.locks import exclusive
 from bot.storage.models import CheckIn, Member, OutboundMessage, Schedule
 from tests.conftest import EXAMPLE_STRATEGY, START
 from tests.support.databases import fresh_postgres
-from tests.support.talk import say
+from tests.support.talk import confirmed, say
 from tests.unit.schedules.support import TimedPort, running_core
 from tests.unit.schedules.test_fanout import add_reps, all_rows
 
@@ -44,7 +44,7 @@ async def test_two_processes_share_one_fanout_page_by_page_and_ask_everyone_once
     async with running_core(settings, clock, port) as first, \
             running_core(settings, clock, other) as second:
         await add_reps(first, 120)
-        assert "Scheduled #1" in await say(
+        assert "Scheduled #1" in await confirmed(
             first, "ada", '/align schedule add checkin "weekdays 15:00" to=reps remind=off')
         clock.set(OCCURRENCE)
         reports = await asyncio.gather(first.tick(), second.tick())
