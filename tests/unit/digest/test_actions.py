@@ -113,3 +113,22 @@ async def test_work_against_the_strategy_is_shown_with_the_reps_words(core: BotC
     _, figures = await figures_for(core, built, "Sam")
     team = next(a for a in candidates(figures, texts) if "pay and targets" in a.text)
     assert team.lever == "control" and "3 reps reported work against" in team.text
+
+
+async def test_a_statement_that_contradicts_ours_is_not_ours_and_one_quote_is_shown_once(
+        core: BotCore) -> None:
+    """The digest reads a statement as the rep's own feedback did: claiming we win on price in
+    segments we do not play is "not ours", not "missing"; and a discount that works against a
+    task and an objective at once is quoted once."""
+    built = await build_org(core)
+    at = core.ctx.clock.now() - timedelta(days=2)
+    await add_checkin(core, built.members["Dana"], at, {
+        "strategy": "We grow by being the cheapest option for government agencies.",
+        "tasks": "gave a 20% discount to close Pinecrest"})
+    _, figures = await figures_for(core, built, "Sam")
+    every = candidates(figures, DigestService(core.ctx).texts)
+    coach = next(a for a in every if "stating the strategy" in a.text)
+    assert "Dana: 10 words, not ours: scope, advantage" in coach.evidence
+    assert "missing: scope" not in coach.evidence and "advantage, missing" not in coach.evidence
+    against = next(a for a in every if "hold the line" in a.text or "pay and targets" in a.text)
+    assert against.evidence.count('"gave a 20% discount to close Pinecrest"') == 1, against.evidence
