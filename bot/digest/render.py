@@ -121,8 +121,9 @@ class DigestRenderer:
             return self.t.say("headline.no_data", open=f.participation.open)
         lowest = min(known, key=lambda t: t.current or 0.0)
         key = "headline.steady" if lowest.previous is not None else "headline.first"
-        return self.t.say(key, previous=f.previous.label,
-                          name=self.t.say(f"trend.names.{lowest.name}"), now=score(lowest.current))
+        name = self.t.say(f"trend.names.{lowest.name}")
+        return self.t.say(key, previous=f.previous.label, name=name[:1].lower() + name[1:],
+                          now=score(lowest.current))  # mid-sentence: "the weakest part is sales tasks"
 
     def _figures(self, f: DigestFigures) -> FactList:
         """Five lines, whatever the team's size."""

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.clock import ManualClock
 from bot.core import BotCore
 from bot.events import Block, Details, FactList, Image, MemberRef, Message, Text
 from bot.storage.models import CheckIn, Member
 from tests.conftest import START
+from tests.support.talk import say, setup_team
 from tests.unit.digest.support import build_org
 
 
@@ -82,3 +84,20 @@ async def test_a_50_rep_team_still_gets_one_screen(core: BotCore) -> None:
     inner = details(large).blocks
     cut = next(b for b in inner if isinstance(b, FactList))
     assert len(cut.facts) == 15 and "…and 36 more" in large.text  # 51 reps, 15 shown
+
+
+async def test_a_first_period_headline_names_the_weakest_part_in_words(
+        core: BotCore, clock: ManualClock) -> None:
+    """A new team's first digest: no change to report yet, so the headline says which part of
+    the alignment is weakest, as a sentence a manager reads (not "Segments ... at 0.00.")."""
+    await setup_team(core)  # Ada (admin), Sam (manager), Dana and Lee (reps)
+    await say(core, "ada", "/align ask now reps")
+    for answer in ("We grow by selling compliance software.", "whoever has budget tbh",
+                   "mapped the buying committee at Pinecrest Credit Union"):
+        await say(core, "dana", answer)
+    clock.advance(timedelta(hours=2))  # the check-in was asked at the period's very end
+    (message,) = await core.command(MemberRef("test", "sam"), "digest")
+    headline = first_screen(message)[2]
+    assert isinstance(headline, Text)
+    assert headline.text == ("First period with answers; the weakest part is segments and"
+                             " buying process, at 0.00 of 1.00."), headline.text
