@@ -63,6 +63,7 @@ from bot.people.members import MemberDirectory
 from bot.port import ChatPort
 from bot.scheduling.engine import ScheduleEngine, TickReport
 from bot.scheduling.jobs import ScheduledJob
+from bot.storage import replays
 from bot.storage.database import DatabaseUnavailable
 from bot.storage.models import InboundEvent as InboundEventRow
 from bot.storage.models import Member, StrategyVersion
@@ -135,6 +136,7 @@ class BotCore:
         self.alerts = FailureAlerts(self.ctx, self.outbox)
         self.registry = build_registry()
         self._tick_lock = asyncio.Lock()  # the periodic tick and /advance take turns
+        self._replays_forgotten_at: datetime | None = None
         self._readiness: asyncio.Future[bool] | None = None  # the database read under way, shared
         self._readiness_at = 0.0  # when it started (monotonic())
         self.follower = StrategyFollower(self.ctx)
@@ -169,7 +171,18 @@ class BotCore:
             await self.alerts.tick()
             await strategy_proposals.Proposals(self.ctx, self.evaluator).announce_open(self.outbox)
             await SellByReminders(self.ctx, self.outbox).tick()
+            await self._forget_old_replays()
             return report
+
+    async def _forget_old_replays(self) -> None:
+        """Once an hour, drop replay keys no platform can send again (bot.storage.replays)."""
+        now = self.ctx.clock.now()
+        if self._replays_forgotten_at is not None and now - self._replays_forgotten_at < timedelta(hours=1):
+            return
+        self._replays_forgotten_at = now
+        gone = await replays.forget_old(self.ctx.db, now)
+        if gone:
+            log.info("forgot %d replay keys older than %s", gone, replays.KEEP)
 
     async def next_due(self, after: datetime, until: datetime) -> datetime | None:
         """The earliest time in (after, until] at which something falls due."""
