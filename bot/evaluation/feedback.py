@@ -160,6 +160,10 @@ class FeedbackWriter:
             quote = next(m.evidence.text for m in tasks.matches
                          if m.task_id == stalled[0] and m.state == "not_done")
             return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy, quote)
+        planned = tasks.ids_in("planned")
+        if planned:  # acknowledged, with when the bot asks about it, before anything missing
+            lines += self._missing_line(tasks, strategy)
+            return lines, self.t.say("coaching", "planned", task=strategy.task(planned[0]).name)
         mentioned = {m.task_id for m in tasks.matches}
         missing = [tid for tid in tasks.critical_missing if tid not in mentioned]
         if missing:
@@ -341,7 +345,8 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
                    history: TaskHistory | None = None) -> dict[str, str] | None:
     """What the coaching line is about, for integrations (`alignbot evaluate --json`): the same
     order of importance the writer follows - working against the strategy, an out-of-scope deal,
-    a stalled task, the critical task missing longest, then the scope or the statement."""
+    a stalled task, a planned one, the critical task missing longest, then the scope or the
+    statement."""
     if not evaluation.language_supported:
         return {"kind": "language", "id": evaluation.language or ""}
     tasks, scope, statement = evaluation.tasks, evaluation.scope, evaluation.statement
@@ -359,6 +364,9 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
         stalled = tasks.ids_in("not_done")
         if stalled:
             return {"kind": "task", "id": stalled[0], "state": "not_done"}
+        planned = tasks.ids_in("planned")
+        if planned:
+            return {"kind": "task", "id": planned[0], "state": "planned"}
         mentioned = {m.task_id for m in tasks.matches}
         missing = [t for t in tasks.critical_missing if t not in mentioned]
         if missing:

@@ -544,6 +544,40 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
         for frag in unmatched:
             if not (matched_here and len(frag.positive) <= ABSORB_MAX_WORDS):
                 out.unmapped.append(reading.span(frag.toks))
+    _plans_for_the_last_undone(reading, sentence, polarities, out)
+
+
+_PRO_FORMS = wordset("do it that them this one those done doing on")
+
+
+def _plans_for_the_last_undone(reading: _Reading, sentence: Sentence, polarities: list[Polarity],
+                               out: TasksResult) -> None:
+    """"haven't called the webinar leads yet, will do Monday": a plan that only points back
+    ("will do", "doing it tmrw") makes the task named just before it planned, not stalled -
+    the coaching then acknowledges the plan instead of asking who can unblock it."""
+    for k in range(1, len(sentence)):
+        if polarities[k][1] != "planned" or polarities[k - 1][1] != "not_done":
+            continue
+        words = [reading.doc.toks[i].word for i in _clause_words(sentence[k])]
+        cue = polarities[k][0] or (0, 0)
+        rest = [w for i, w in enumerate(words) if not cue[0] <= i < cue[1]]
+        if any(w not in _PRO_FORMS and is_content(w) and not _names_a_time(w) for w in rest):
+            continue  # the plan names its own activity: it is read on its own
+        start = reading.doc.toks[_clause_words(sentence[k - 1])[0]].start
+        for match in reversed(out.matches):
+            if match.state == "not_done" and match.evidence.start >= start:
+                match.state = "planned"
+                break
+
+
+def _names_a_time(word: str) -> bool:
+    """A word that only says when ("monday", "tmrw", "eod", "9am", "14th")."""
+    return word in _TIME_WORDS or is_number(word) or any(c.isdigit() for c in word)
+
+
+_TIME_WORDS = wordset("""monday tuesday wednesday thursday friday saturday sunday mon tue tues wed
+    thu thur thurs fri sat sun today tonight tomorrow tmrw tmr tmw eod eow asap later soon week
+    next morning afternoon evening am pm""")
 
 
 def _against(reading: _Reading, frag: _Fragment, out: TasksResult) -> bool:

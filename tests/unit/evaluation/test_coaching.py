@@ -54,13 +54,22 @@ def test_a_task_held_up_by_the_buyer_is_coached_with_who_unblocks_it_and_what_it
     assert "put a date on the next step" in silent  # no stage of the process is about discovery
 
 
-@pytest.mark.parametrize("answer", ["haven't called the webinar leads yet, will do Monday",
+@pytest.mark.parametrize("answer", ["haven't called the webinar leads yet",
                                     "didn't get to the webinar leads this week"])
 def test_a_task_the_rep_has_not_got_to_yet_needs_a_time_not_the_buyers_org_chart(answer: str) -> None:
     text = coaching(answer)
     assert text == ('Coaching: "Follow up on content engagement within one business day" is still'
                     " to do, and it is one of our critical tasks - put a time on it before your"
                     " next check-in, and I'll ask how it went.")
+
+
+def test_a_plan_is_acknowledged_with_when_the_bot_asks_before_anything_missing() -> None:
+    text = feedback("tasks", "haven't called the webinar leads yet, will do Monday")
+    assert "🗓 Planned, not done yet: Follow up on content engagement within one business day" in text
+    assert text.splitlines()[-1] == (
+        'Coaching: "Follow up on content engagement within one business day" has a plan - good.'
+        " I'll ask how it went at your next check-in; if it slips, tell me what is in the way.")
+    assert "Critical tasks you did not mention: Map the buying committee" in text  # still listed
 
 
 @pytest.mark.parametrize("answer", ["👍", "idk", "calls", "", "-"])

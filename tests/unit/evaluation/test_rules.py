@@ -129,7 +129,10 @@ def test_negated_activity_is_not_done_and_is_reported_as_negated() -> None:
 
 @pytest.mark.parametrize(("answer", "done", "planned", "not_done"), [
     ("couldn't reach the CISO, security questionnaire still stuck", [], [], ["security_review"]),
-    ("haven't called the webinar leads yet, will do Monday", [], [], ["content_followup"]),
+    ("haven't called the webinar leads yet, will do Monday", [], ["content_followup"], []),
+    ("didn't get to the security questionnaire, doing it tmrw", [], ["security_review"], []),
+    ("haven't called the webinar leads yet, will map the buying committee Monday", [],
+     ["map_buying_committee"], ["content_followup"]),  # a plan with its own activity stands alone
     ("demo done; will complete the security questionnaire Mon", [], ["security_review"], []),
     ("will map the buying committee next week, then the ROI model with the CFO", [],
      ["map_buying_committee", "business_case"], []),
