@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.config import REPO_ROOT
 from bot.core import BotCore
 from bot.evaluation.result import Evaluation, Question
-from bot.evaluation.rules import RulesEvaluator
+from bot.evaluation.rules import RULES_VERSION, RulesEvaluator
 from bot.storage.models import Answer, CheckIn, OutboundMessage
 from bot.strategy.schema import Strategy
 from tests.support.ports import RecordingPort
@@ -178,7 +178,7 @@ async def test_coaching_names_the_critical_task_this_rep_has_gone_longest_withou
 async def test_status_names_the_evaluator_actually_in_use(core: BotCore) -> None:
     await setup_team(core)
     reply = await say(core, "ada", "/align status")
-    assert "Evaluator in use: rules 2.0.0 (offline, no LLM configured)" in reply
+    assert f"Evaluator in use: rules {RULES_VERSION} (offline, no LLM configured)" in reply
     assert "LLM:" not in reply  # no LLM line when there is no LLM
 
 
