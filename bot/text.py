@@ -32,6 +32,13 @@ def clean(text: str, limit: int = ANSWER_LIMIT) -> tuple[str, bool]:
 
 
 def shorten(text: str, width: int) -> str:
-    """One line of at most `width` characters, for lists and previews."""
+    """One line of at most `width` characters, for lists and previews; a cut falls between
+    words where one is near ("...with Pinecrest's…", not "...with Pinecrest's co…")."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+    if len(flat) <= width:
+        return flat
+    cut = flat[: width - 1]
+    space = cut.rfind(" ")
+    if space >= (width * 2) // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"

@@ -24,6 +24,7 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.digest.figures import DigestFigures, Effort
 from bot.digest.texts import DigestTexts
+from bot.text import shorten
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 675, 100
 DIMENSIONS = ("strategy", "scope", "tasks")
@@ -36,7 +37,7 @@ COVERED = 0.5
 
 
 def _short(text: str, limit: int = 26) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def render_chart(figures: DigestFigures, texts: DigestTexts) -> bytes:

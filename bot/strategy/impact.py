@@ -20,6 +20,7 @@ from bot.evaluation.rules import RulesEvaluator
 from bot.storage.database import Database
 from bot.storage.models import Answer
 from bot.strategy.schema import Strategy
+from bot.text import shorten
 
 WINDOW = timedelta(weeks=4)
 MAX_ANSWERS = 400  # the newest; a preview must come back in seconds, also with an LLM
@@ -64,8 +65,7 @@ def mapping(evaluation: Evaluation, strategy: Strategy) -> tuple[tuple[str, ...]
 
 
 def _quote(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE - 1] + "…"
+    return shorten(text, MAX_QUOTE)
 
 
 async def impact(db: Database, evaluator: Evaluator, current: Strategy, proposed: Strategy,
