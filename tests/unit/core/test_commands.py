@@ -6,10 +6,12 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.commands import build_registry
+from bot.commands import build_registry, forget
 from bot.core import BotCore
+from bot.events import ActionInvoked, Attachment, MemberRef, UserMessage
 from bot.people.members import MemberDirectory
 from bot.storage.models import Member
+from tests.conftest import EXAMPLE_STRATEGY
 from tests.support.ports import RecordingPort
 from tests.support.talk import say, setup_team
 
@@ -123,3 +125,28 @@ async def test_team_list_shows_admins_who_cannot_be_reached(core: BotCore, port:
     await core.advance(timedelta(minutes=1))
     assert "Asked 1: Lee" in await say(core, "ada", "/align ask now lee")
     assert "cannot be reached" not in await say(core, "ada", "/align team list")  # reached again
+
+
+async def test_a_command_word_with_an_unknown_verb_lists_that_family(core: BotCore) -> None:
+    await setup_team(core)
+    reply = await say(core, "ada", "/align team frobnicate")
+    assert reply.startswith("Did you mean: `/align team add"), reply
+    assert "`/align team list`" in reply and "`/align team remove" in reply
+
+
+async def test_mistakes_made_with_a_button_or_a_file_get_a_reply_not_an_error(core: BotCore) -> None:
+    """Not only typed commands: a rep sending a strategy file or pressing an admin's button, and
+    an admin submitting a form that no longer exists, are told why in a reply."""
+    await setup_team(core)
+
+    async def text_of(event: UserMessage | ActionInvoked) -> str:
+        return "\n".join(r.text for r in await core.handle(event))
+
+    upload = UserMessage(MemberRef("test", "dana"), "", attachments=(
+        Attachment("strategy.yaml", EXAMPLE_STRATEGY.read_text(encoding="utf-8")),))
+    assert "Only admins can propose a strategy" in await text_of(upload)
+    forwarded = ActionInvoked(MemberRef("test", "dana"), forget.CONFIRM_ACTION, "a-token")
+    assert "`/align forget` is for admins" in await text_of(forwarded)
+    stale = ActionInvoked(MemberRef("test", "ada"), "strategy-edit:rename:nothing", "", values={})
+    assert "That form is no longer valid" in await text_of(stale)
+    assert len(await members(core)) == 4
