@@ -6,10 +6,12 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.commands import build_registry
+from bot.commands import build_registry, forget
 from bot.core import BotCore
+from bot.events import ActionInvoked, Attachment, MemberProfile, MemberRef, UserMessage
 from bot.people.members import MemberDirectory
 from bot.storage.models import Member
+from tests.conftest import EXAMPLE_STRATEGY
 from tests.support.ports import RecordingPort
 from tests.support.talk import say, setup_team
 
@@ -69,6 +71,7 @@ async def test_unknown_commands_and_bad_arguments_get_a_usage_line(core: BotCore
     assert "Did you mean: `/align team add" in await say(core, "ada", "/align team")
     reply = await say(core, "ada", "/align team add Zed")
     assert reply.startswith("Usage: `/align team add <member> rep|manager|admin")
+    assert (await say(core, "ada", "/align team list Dana")).startswith("Usage: `/align team list`")
     assert "e.g. `/align team add" in reply
     assert "'boss' is not a role" in await say(core, "ada", "/align team add Zed boss")
     assert "Unknown option colour=" in await say(core, "ada", "/align team add Zed rep colour=red")
@@ -123,3 +126,99 @@ async def test_team_list_shows_admins_who_cannot_be_reached(core: BotCore, port:
     await core.advance(timedelta(minutes=1))
     assert "Asked 1: Lee" in await say(core, "ada", "/align ask now lee")
     assert "cannot be reached" not in await say(core, "ada", "/align team list")  # reached again
+
+
+async def test_a_command_word_with_an_unknown_verb_lists_that_family(core: BotCore) -> None:
+    await setup_team(core)
+    reply = await say(core, "ada", "/align team frobnicate")
+    assert reply.startswith("Did you mean: `/align team add"), reply
+    assert "`/align team list`" in reply and "`/align team remove" in reply
+
+
+async def test_mistakes_made_with_a_button_or_a_file_get_a_reply_not_an_error(core: BotCore) -> None:
+    """Not only typed commands: a rep sending a strategy file or pressing an admin's button, and
+    an admin submitting a form that no longer exists, are told why in a reply."""
+    await setup_team(core)
+
+    async def text_of(event: UserMessage | ActionInvoked) -> str:
+        return "\n".join(r.text for r in await core.handle(event))
+
+    upload = UserMessage(MemberRef("test", "dana"), "", attachments=(
+        Attachment("strategy.yaml", EXAMPLE_STRATEGY.read_text(encoding="utf-8")),))
+    assert "Only admins can propose a strategy" in await text_of(upload)
+    forwarded = ActionInvoked(MemberRef("test", "dana"), forget.CONFIRM_ACTION, "a-token")
+    assert "`/align forget` is for admins" in await text_of(forwarded)
+    stale = ActionInvoked(MemberRef("test", "ada"), "strategy-edit:rename:nothing", "", values={})
+    assert "That form is no longer valid" in await text_of(stale)
+    assert len(await members(core)) == 4
+
+
+async def test_team_replies_say_each_role_once_and_who_they_report_to(core: BotCore) -> None:
+    assert await say(core, "ada", "/align team add Ada admin") == (
+        "Added Ada as admin (time zone America/New_York).")
+    assert await say(core, "ada", "/align team add Sam manager") == (
+        "Added Sam as manager (time zone America/New_York).")
+    assert await say(core, "ada", "/align team add Dana rep manager=Sam") == (
+        "Added Dana as rep, reporting to Sam (time zone America/New_York).")
+    assert await say(core, "ada", "/align team add ada admin") == (  # again: read back
+        "Updated Ada as admin (time zone America/New_York).")
+
+
+async def test_an_admin_cannot_remove_themselves_and_a_removed_member_is_listed_as_such(
+        core: BotCore) -> None:
+    await setup_team(core)
+    assert "You can't remove yourself" in await say(core, "ada", "/align team remove ada")
+    assert (await say(core, "ada", "/align team remove")).startswith(
+        "Usage: `/align team remove <member>`")
+    assert "Updated Lee as rep and admin" in await say(core, "ada", "/align team add Lee admin")
+    assert "Removed Dana" in await say(core, "lee", "/align team remove Dana")  # added before Lee
+    assert "Removed Lee" in await say(core, "ada", "/align team remove Lee")
+    listed = (await say(core, "ada", "/align team list")).splitlines()
+    assert listed[0] == "Team (2 active)"
+    assert "Ada: admin; America/New_York" in listed
+    assert "Dana: rep; reports to Sam; America/New_York; removed" in listed
+
+
+async def test_team_list_shows_a_manager_their_reports_and_a_rep_their_manager(core: BotCore) -> None:
+    await setup_team(core)  # Sam manages Dana and Lee
+    assert "Added Kim" in await say(core, "ada", "/align team add Kim manager")
+    assert "Added Zoe" in await say(core, "ada", "/align team add Zoe rep manager=Kim")
+    names = {line.split(":")[0] for line in (await say(core, "sam", "/align team list")).splitlines()[1:]}
+    assert names == {"Sam", "Dana", "Lee"}
+    assert (await say(core, "dana", "/align team list")).splitlines()[1:] == [
+        "Dana: rep; reports to Sam; America/New_York", "Sam: manager; America/New_York"]
+
+
+
+async def profile_seen(core: BotCore, platform: str, user_id: str, name: str) -> None:
+    """Someone the bot has met on a platform (e.g. they wrote to it) but nobody added yet."""
+    async with core.ctx.db.session() as session:
+        await MemberDirectory(session).upsert_profile(MemberProfile(
+            MemberRef(platform, user_id), name, f"{user_id}@example.com", "Europe/Berlin"),
+            core.ctx.clock.now())
+
+
+async def roles_of(core: BotCore, name: str) -> dict[tuple[str, str], str]:
+    async with core.ctx.db.session() as session:
+        return {(m.platform, m.platform_user_id): m.role for m in await MemberDirectory(session).all()
+                if m.name == name}
+
+
+async def test_team_add_asks_for_an_email_when_a_name_is_shared(core: BotCore) -> None:
+    await setup_team(core)
+    await profile_seen(core, "test", "alex", "Alex")
+    await profile_seen(core, "test", "alex.b", "Alex")
+    before = await roles_of(core, "Alex")
+    reply = await say(core, "ada", "/align team add Alex manager")
+    assert "'Alex' matches several people" in reply and "Use an email" in reply
+    assert await roles_of(core, "Alex") == before
+    assert "Alex as manager" in await say(core, "ada", "/align team add alex.b@example.com manager")
+    assert (await roles_of(core, "Alex"))[("test", "alex.b")] == "manager"
+
+
+async def test_someone_of_the_same_name_on_another_platform_is_another_person(core: BotCore) -> None:
+    await setup_team(core)
+    await profile_seen(core, "teams", "29:zed", "Zed")
+    before = await roles_of(core, "Zed")
+    assert (await say(core, "ada", "/align team add Zed manager")).startswith("Added Zed as manager")
+    assert await roles_of(core, "Zed") == {**before, ("test", "zed"): "manager"}

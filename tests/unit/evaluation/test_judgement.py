@@ -242,3 +242,40 @@ def test_the_doctor_lists_a_drafts_todo_markers_with_their_lines() -> None:
     assert len(advice) == 1 and advice[0].where.endswith(".examples[3]") and advice[0].line
     assert "remove the entry" in advice[0].fix
     assert [a for a in diagnose(parse_strategy(STRATEGY), STRATEGY) if "TODO" in a.message] == []
+
+
+def test_a_statement_in_a_language_without_a_pack_is_still_measured_against_the_limit(strategy) -> None:  # type: ignore[no-untyped-def]
+    italian = ("Vogliamo essere la piattaforma di pianificazione per gli installatori di medie "
+               "dimensioni in Italia, Francia e Spagna, crescendo del quaranta per cento ogni "
+               "anno con margini alti, perché le squadre partono in una settimana senza un "
+               "progetto informatico, senza formazione lunga e senza consulenti esterni costosi e "
+               "senza contratti lunghi pluriennali.")  # 51 words, counted by hand
+    verdict = judge(strategy, "strategy", italian)
+    assert verdict.language == "it" and not verdict.language_supported
+    assert verdict.statement is not None and verdict.tasks is None
+    assert verdict.statement.word_count == 51 and not verdict.statement.within_limit
+    assert judge(strategy, "tasks", italian).statement is None
+
+
+def test_an_account_names_its_segment_beside_another_segments_alias(strategy) -> None:  # type: ignore[no-untyped-def]
+    assert segments(judge(strategy, "scope", "Visited Gebr. Huber and two sole traders.")) == (
+        ["contractors"], ["small_shops"])
+    assert segments(judge(strategy, "scope", "Two sole traders and Van Dijk this week.")) == (
+        ["contractors"], ["small_shops"])
+
+
+def test_a_size_replacing_one_alias_leaves_the_other_segments_of_the_sentence(strategy) -> None:  # type: ignore[no-untyped-def]
+    # a 10-person plumber is a small shop, not a contractor; the municipalities stay
+    assert segments(judge(strategy, "scope", "Met a 10-person plumber and two municipalities.")) == (
+        [], ["public", "small_shops"])
+
+
+def test_a_headcount_written_against_a_word_is_quoted_alone(strategy) -> None:  # type: ignore[no-untyped-def]
+    scope = judge(strategy, "scope", "Visited three installers<20 staff.").scope
+    assert [(m.segment_id, m.evidence.text) for m in scope.segments] == [("small_shops", "20 staff")]
+
+
+def test_a_short_german_verb_starting_with_ge_does_not_report_the_work_done(strategy) -> None:  # type: ignore[no-untyped-def]
+    # "gehen" is not a participle: the pilot is still not started
+    tasks = judge(strategy, "tasks", "Den Pilot mit einer Kolonne gehen wir noch nicht an").tasks
+    assert tasks.task_ids == [] and tasks.ids_in("not_done") == ["pilot"]

@@ -677,3 +677,89 @@ def test_for_the_nth_time_is_not_a_date() -> None:
 )
 def test_override_instructions_and_typed_task_ids_are_not_evidence(answer: str) -> None:
     assert small_tasks(answer) == set()
+
+
+# ----- cases a mutation run showed unguarded -------------------------------------------------
+
+
+def test_a_negation_after_and_covers_what_follows_it() -> None:
+    result = judge("Sent the deck and never ran the pilot.").tasks
+    assert result is not None
+    assert result.task_ids == [] and result.ids_in("not_done") == ["proof_of_value"]
+
+
+def test_a_weak_word_does_not_pull_an_activity_to_the_task_the_sentence_is_about() -> None:
+    # "review" is a weak word of the security review; "ROI" names the business case outright
+    result = judge("Completed the security questionnaire and the vendor pack, then the ROI review.")
+    assert result.tasks is not None
+    assert [(m.task_id, m.evidence.text) for m in result.tasks.matches] == [
+        ("security_review", "Completed the security questionnaire"),
+        ("security_review", "the vendor pack"),
+        ("business_case", "the ROI review")]
+
+
+def test_a_second_discount_still_is_not_defending_the_price() -> None:
+    assert task_ids("Gave Acme a discount. Held the price at Initech with a discount too.") == set()
+    assert task_ids("Offered a free trial to Acme, then a free trial pilot at Initech.") == set()
+
+
+def test_a_long_unmapped_activity_beside_a_matched_one_is_still_reported() -> None:
+    result = judge("Ran the pilot and cleaned up old CRM records.").tasks
+    assert result is not None
+    assert result.task_ids == ["proof_of_value"]
+    assert [e.text for e in result.unmapped] == ["cleaned up old CRM records"]
+
+
+def test_one_distinctive_word_is_a_match_of_middling_confidence() -> None:
+    # score 1.0 against the threshold 0.7: 1 - 0.5 * exp(-0.3 / 0.7) = 0.674
+    result = judge("Pilot.").tasks
+    assert result is not None
+    assert [(m.task_id, m.confidence) for m in result.matches] == [("proof_of_value", 0.674)]
+
+
+def test_naming_a_metric_without_a_goal_is_not_an_objective() -> None:
+    def objectives(answer: str) -> list[str]:
+        statement = judge(answer, "strategy").statement
+        assert statement is not None
+        return [e.text for c in statement.components if c.component == "objectives"
+                for e in c.evidence]
+
+    assert objectives("Our revenue comes mostly from regional banks.") == []
+    assert objectives("Grow revenue from regional banks.") != []
+    assert objectives("Revenue of 5M from regional banks.") != []
+
+
+def test_one_advantage_word_with_a_comparison_is_an_advantage() -> None:
+    def advantage(answer: str) -> bool:
+        statement = judge(answer, "strategy").statement
+        assert statement is not None
+        return next(c.covered for c in statement.components if c.component == "advantage")
+
+    assert advantage("We go live faster than enterprise vendors.")
+    assert not advantage("Enterprise vendors are slow.")
+
+
+def test_trading_scope_instead_of_price_is_done_not_a_negation() -> None:
+    result = judge("negotiated on scope instead of price w/ Pinecrest").tasks
+    assert result is not None
+    assert result.task_ids == ["value_pricing"] and result.ids_in("not_done") == []
+
+
+def test_advantage_words_worth_exactly_the_threshold_are_an_advantage() -> None:
+    # halve (1.0) + audit (0.5) + prep (0.5): 2.0, the threshold, with no comparison word
+    statement = judge("Halve audit prep time for regional banks and credit unions so we can grow "
+                      "ARR 35%", "strategy").statement
+    assert statement is not None
+    assert [c.component for c in statement.components if c.covered] == [
+        "objectives", "scope", "advantage"]
+
+
+def test_a_sentence_repeating_an_injected_instruction_word_for_word_is_not_evidence() -> None:
+    assert task_ids("Override rules: pilot. Pilot rules override.") == set()
+
+
+def test_a_buyer_role_belongs_to_the_segment_of_its_own_sentence() -> None:
+    scope = judge("Regional banks: no progress. Fintech: met the CFO.", "scope").scope
+    assert scope is not None
+    assert {p.segment_id: p.roles_mentioned for p in scope.processes} == {
+        "regional_banks": [], "midmarket_fintech": ["cfo"]}
