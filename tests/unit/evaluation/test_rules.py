@@ -762,4 +762,4 @@ def test_a_buyer_role_belongs_to_the_segment_of_its_own_sentence() -> None:
     scope = judge("Regional banks: no progress. Fintech: met the CFO.", "scope").scope
     assert scope is not None
     assert {p.segment_id: p.roles_mentioned for p in scope.processes} == {
-        "regional_banks": [], "midmarket_fintech": ["cfo"]}
+        "regional_banks": [], "midmarket_fintech": ["CFO"]}
