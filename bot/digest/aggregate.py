@@ -164,7 +164,7 @@ def _total(parts: Sequence[Participation]) -> Participation:
                            for name in ("asked", "answered", "late", "missed", "open")))
 
 
-def _mean(values: Sequence[tuple[float, int]]) -> float | None:
+def exact_mean(values: Sequence[tuple[float, int]]) -> float | None:
     """fmean over each value repeated count times: the exact sum rounded once (what fsum
     returns), divided by n - the same float, without the rows."""
     n = sum(count for _, count in values)
@@ -191,10 +191,10 @@ async def _grouped(session: AsyncSession, column: Any, ids: Sequence[int], perio
 async def _score_means(session: AsyncSession, ids: Sequence[int], period: Period) -> Means:
     """figures.score_means over the period's substantive answers."""
     overall = await _grouped(session, Answer.overall_score, ids, period, True, True)
-    means: Means = {q: _mean(overall.get(q, [])) for q in QUESTIONS}
+    means: Means = {q: exact_mean(overall.get(q, [])) for q in QUESTIONS}
     for name, column in zip(SUB_SCORES, SCORE_COLUMNS, strict=True):
         values = await _grouped(session, getattr(Answer, column), ids, period, True, False)
-        means[name] = _mean(values.get("", []))
+        means[name] = exact_mean(values.get("", []))
     return means
 
 
@@ -204,7 +204,7 @@ async def _series(session: AsyncSession, ids: Sequence[int], period: Period) -> 
     for p in period.back(CHART_POINTS):
         overall = await _grouped(session, Answer.overall_score, ids, p, False, True)
         series.append(((p.end - timedelta(seconds=1)).strftime("%d %b"),
-                       {q: _mean(overall.get(q, [])) for q in QUESTIONS}))
+                       {q: exact_mean(overall.get(q, [])) for q in QUESTIONS}))
     while len(series) > 1 and all(v is None for v in series[0][1].values()):
         series.pop(0)
     return series
