@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, cast
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, literal_column, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -174,37 +174,43 @@ def exact_mean(values: Sequence[tuple[float, int]]) -> float | None:
     return round(total / n, 3)
 
 
-async def _grouped(session: AsyncSession, column: Any, ids: Sequence[int], period: Period,
-                   substantive: bool, by_question: bool) -> dict[str, list[tuple[float, int]]]:
-    keys = (Answer.question,) if by_question else ()
-    query = _answers(select(*keys, column, func.count())).where(  # type: ignore[call-overload]
-        col(column).is_not(None))
-    if substantive:
-        query = query.where(col(Answer.substantive) == True)  # noqa: E712
-    query = _bounded(query, ids, period.start, period.end).group_by(*keys, column)
-    out: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for row in (await session.exec(query)).all():
-        out[row[0] if by_question else ""].append((row[-2], row[-1]))
-    return out
+def _value_counts(label: str, column: Any, ids: Sequence[int], period: Period) -> Any:
+    """(label, question, value, how many) over the period's substantive answers."""
+    query = _answers(select(literal_column(f"'{label}'"), Answer.question,
+                            column, func.count())).where(
+        col(column).is_not(None), col(Answer.substantive) == True)  # noqa: E712
+    return _bounded(query, ids, period.start, period.end).group_by(Answer.question, column)
 
 
 async def _score_means(session: AsyncSession, ids: Sequence[int], period: Period) -> Means:
-    """figures.score_means over the period's substantive answers."""
-    overall = await _grouped(session, Answer.overall_score, ids, period, True, True)
-    means: Means = {q: exact_mean(overall.get(q, [])) for q in QUESTIONS}
-    for name, column in zip(SUB_SCORES, SCORE_COLUMNS, strict=True):
-        values = await _grouped(session, getattr(Answer, column), ids, period, True, False)
-        means[name] = exact_mean(values.get("", []))
-    return means
+    """figures.score_means over the period's substantive answers: one query, a row per distinct
+    score value of each question and sub-score."""
+    columns = (("overall", Answer.overall_score),
+               *((name, getattr(Answer, column)) for name, column in zip(SUB_SCORES, SCORE_COLUMNS,
+                                                                         strict=True)))
+    query = union_all(*(_value_counts(label, column, ids, period) for label, column in columns))
+    values: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for label, question, value, count in (await session.exec(query)).all():  # type: ignore[call-overload]
+        values[question if label == "overall" else label].append((value, count))
+    return {name: exact_mean(values.get(name, [])) for name in (*QUESTIONS, *SUB_SCORES)}
 
 
 async def _series(session: AsyncSession, ids: Sequence[int], period: Period) -> list[tuple[str, Means]]:
-    """figures._series: mean overall per question of every evaluated answer, per period."""
-    series: list[tuple[str, Means]] = []
-    for p in period.back(CHART_POINTS):
-        overall = await _grouped(session, Answer.overall_score, ids, p, False, True)
-        series.append(((p.end - timedelta(seconds=1)).strftime("%d %b"),
-                       {q: exact_mean(overall.get(q, [])) for q in QUESTIONS}))
+    """figures._series: mean overall per question of every evaluated answer, per period; one
+    query, a row per period, question and distinct score."""
+    periods = period.back(CHART_POINTS)
+    bucket = case(*((col(CheckIn.occurrence_at) < p.end, i) for i, p in enumerate(periods))).label(
+        "bucket")
+    query = _answers(select(bucket, Answer.question, Answer.overall_score,
+                            func.count())).where(col(Answer.overall_score).is_not(None))
+    query = _bounded(query, ids, periods[0].start, period.end).group_by(
+        literal_column("bucket"), Answer.question, Answer.overall_score)
+    values: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
+    for index, question, value, count in (await session.exec(query)).all():
+        values[(index, question)].append((value, count))
+    series: list[tuple[str, Means]] = [
+        ((p.end - timedelta(seconds=1)).strftime("%d %b"),
+         {q: exact_mean(values.get((i, q), [])) for q in QUESTIONS}) for i, p in enumerate(periods)]
     while len(series) > 1 and all(v is None for v in series[0][1].values()):
         series.pop(0)
     return series
