@@ -1,12 +1,12 @@
-"""The digest's figures from the answers' derived columns (bot.digest.derived), added and counted
-in SQL, instead of loading and parsing every evaluation in the window.
+"""The digest's figures from the answers' derived columns (bot.digest.derived), instead of
+loading and parsing every evaluation in the window.
 
-What SQL returns no longer grows with the history: participation is counted per member, the
-chart's six points and the trends' means are grouped by score value (few distinct values; the
-mean is then exact, the same float `statistics.fmean` gives over the answers), and the previous
-period's effort reads four small columns. Only the period's own substantive answers come back
-row by row - a few short columns each, no JSON evaluation - because per-rep figures (latest
-statement, tasks done, segments named) are about each of them. The figures equal those of
+Participation is counted per member in SQL and the chart's six points are grouped by score value
+(few distinct values; the mean is then exact, the same float `statistics.fmean` gives over the
+answers). Only the period's and the previous period's substantive answers come back row by row -
+a few short columns each, no JSON evaluation - because per-rep figures (latest statement, tasks
+done, segments named), effort and the trends are about each of them. The whole organisation is
+selected by a subquery, not 10,000 bound ids per query. The figures equal those of
 `bot.digest.figures.compute` over the parsed evaluations (tests/unit/digest/test_aggregate.py).
 """
 
@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
+from statistics import fmean
 from typing import Any, cast
 
-from sqlalchemy import and_, case, func, literal_column, union_all
+from sqlalchemy import Select, String, and_, case, func, literal_column, type_coerce
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -78,7 +79,7 @@ class Row:
     manager-against-reps check needs one."""
 
     member_id: int
-    occurrence_at: datetime
+    occurrence_at: Any  # as stored (a string on SQLite): compared and grouped, never shown
     question: str
     text: str
     played: str | None
@@ -90,6 +91,13 @@ class Row:
     unmapped_texts: str | None
     against_items: str | None
     statement_facts: str | None
+    overall_score: float | None
+    score_brevity: float | None
+    score_components: float | None
+    score_scope_clarity: float | None
+    score_buying_process: float | None
+    score_critical_coverage: float | None
+    score_focus: float | None
     substantive: bool = True
 
     @property
@@ -107,41 +115,33 @@ class Row:
         return None if self.done_tasks is None else _Tasks(json.loads(self.done_tasks))
 
 
-@dataclass(frozen=True)
-class EffortRow:
-    member_id: int
-    occurrence_at: datetime
-    played: str | None
-    done_count: int | None
-    off_count: int | None
-    against_count: int | None
-
-
 @dataclass
 class Facts:
     """What SQL returned for one digest: small, whatever the size of the history."""
 
     participation: dict[int, Participation]  # per member, this period
     before: Participation
-    means: Means  # trends: this period's substantive answers
-    means_before: Means
     series: list[tuple[str, Means]]
     rows: list[Row]  # this period's substantive answers, in (occurrence, id) order
-    effort_before: list[EffortRow]
+    rows_before: list[Row]  # the previous period's
     said_nothing: list[tuple[int, str, str]]  # member, question, text
     manager_rows: list[Row] = field(default_factory=list)  # the digest's own manager's answers
 
 
-def _bounded(query: Any, member_ids: Sequence[int], start: datetime, end: datetime) -> Any:
+Members = Sequence[int] | Select[tuple[int]]  # ids, or a query for them (the organisation)
+
+
+def _bounded(query: Any, members: Members, start: datetime, end: datetime) -> Any:
+    ids = members if isinstance(members, Select) else list(members)
     return query.where(col(CheckIn.occurrence_at) >= start, col(CheckIn.occurrence_at) < end,
-                       col(CheckIn.member_id).in_(list(member_ids)))
+                       col(CheckIn.member_id).in_(ids))
 
 
 def _answers(query: Any) -> Any:
     return query.select_from(CheckIn).join(Answer, col(Answer.checkin_id) == col(CheckIn.id))
 
 
-async def _participation(session: AsyncSession, ids: Sequence[int],
+async def _participation(session: AsyncSession, ids: Members,
                          period: Period) -> dict[int, Participation]:
     """Per member: asked, answered, late, missed, open - the rules of figures.participation."""
     answered = col(CheckIn.answered_at).is_not(None)
@@ -174,28 +174,19 @@ def exact_mean(values: Sequence[tuple[float, int]]) -> float | None:
     return round(total / n, 3)
 
 
-def _value_counts(label: str, column: Any, ids: Sequence[int], period: Period) -> Any:
-    """(label, question, value, how many) over the period's substantive answers."""
-    query = _answers(select(literal_column(f"'{label}'"), Answer.question,
-                            column, func.count())).where(
-        col(column).is_not(None), col(Answer.substantive) == True)  # noqa: E712
-    return _bounded(query, ids, period.start, period.end).group_by(Answer.question, column)
+def _means(rows: Sequence[Row]) -> Means:
+    """figures.score_means over these answers' stored scores."""
+    means: Means = {}
+    for question in QUESTIONS:
+        values = [r.overall_score for r in rows if r.question == question and r.overall_score is not None]
+        means[question] = round(fmean(values), 3) if values else None
+    for name, column in zip(SUB_SCORES, SCORE_COLUMNS, strict=True):
+        scores = [v for r in rows if (v := getattr(r, column)) is not None]
+        means[name] = round(fmean(scores), 3) if scores else None
+    return means
 
 
-async def _score_means(session: AsyncSession, ids: Sequence[int], period: Period) -> Means:
-    """figures.score_means over the period's substantive answers: one query, a row per distinct
-    score value of each question and sub-score."""
-    columns = (("overall", Answer.overall_score),
-               *((name, getattr(Answer, column)) for name, column in zip(SUB_SCORES, SCORE_COLUMNS,
-                                                                         strict=True)))
-    query = union_all(*(_value_counts(label, column, ids, period) for label, column in columns))
-    values: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for label, question, value, count in (await session.exec(query)).all():  # type: ignore[call-overload]
-        values[question if label == "overall" else label].append((value, count))
-    return {name: exact_mean(values.get(name, [])) for name in (*QUESTIONS, *SUB_SCORES)}
-
-
-async def _series(session: AsyncSession, ids: Sequence[int], period: Period) -> list[tuple[str, Means]]:
+async def _series(session: AsyncSession, ids: Members, period: Period) -> list[tuple[str, Means]]:
     """figures._series: mean overall per question of every evaluated answer, per period; one
     query, a row per period, question and distinct score."""
     periods = period.back(CHART_POINTS)
@@ -216,28 +207,19 @@ async def _series(session: AsyncSession, ids: Sequence[int], period: Period) -> 
     return series
 
 
-async def _rows(session: AsyncSession, ids: Sequence[int], period: Period) -> list[Row]:
+async def _rows(session: AsyncSession, ids: Members, period: Period) -> list[Row]:
     query = _answers(select(  # type: ignore[call-overload,misc]
-        CheckIn.member_id, CheckIn.occurrence_at, Answer.question, Answer.text, Answer.played,
-        Answer.done_tasks, Answer.done_count, Answer.unmapped_count, Answer.off_count, Answer.against_count,
-        Answer.unmapped_texts, Answer.against_items, Answer.statement_facts)).where(
+        CheckIn.member_id, type_coerce(CheckIn.occurrence_at, String), Answer.question, Answer.text,
+        Answer.played, Answer.done_tasks, Answer.done_count, Answer.unmapped_count, Answer.off_count,
+        Answer.against_count, Answer.unmapped_texts, Answer.against_items, Answer.statement_facts,
+        Answer.overall_score, *(getattr(Answer, column) for column in SCORE_COLUMNS))).where(
         col(Answer.substantive) == True)  # noqa: E712
     query = _bounded(query, ids, period.start, period.end).order_by(
         col(CheckIn.occurrence_at), col(Answer.id))
     return [Row(*row) for row in (await session.exec(query)).all()]
 
 
-async def _effort_rows(session: AsyncSession, ids: Sequence[int], period: Period) -> list[EffortRow]:
-    query = _answers(select(CheckIn.member_id, CheckIn.occurrence_at,  # type: ignore[call-overload]
-                            Answer.played, Answer.done_count, Answer.off_count, Answer.against_count)).where(
-        col(Answer.substantive) == True,  # noqa: E712
-        (col(Answer.played).is_not(None)) | (col(Answer.done_count).is_not(None)))
-    query = _bounded(query, ids, period.start, period.end).order_by(
-        col(CheckIn.occurrence_at), col(Answer.id))
-    return [EffortRow(*row) for row in (await session.exec(query)).all()]
-
-
-async def _said_nothing(session: AsyncSession, ids: Sequence[int],
+async def _said_nothing(session: AsyncSession, ids: Members,
                         period: Period) -> list[tuple[int, str, str]]:
     query = _answers(select(CheckIn.member_id, Answer.question, Answer.text)).where(
         col(Answer.substantive) == False)  # noqa: E712
@@ -246,26 +228,24 @@ async def _said_nothing(session: AsyncSession, ids: Sequence[int],
     return [(m, q, t) for m, q, t in (await session.exec(query)).all()]
 
 
-async def load_facts(session: AsyncSession, member_ids: Sequence[int], period: Period,
+async def load_facts(session: AsyncSession, members: Members, period: Period,
                      manager_id: int | None = None) -> Facts:
-    """Every query a digest of `member_ids` needs, bounded by the members and the window."""
-    ids = list(member_ids)
+    """Every query a digest of `members` needs, bounded by the members and the window."""
+    ids = members if isinstance(members, Select) else list(members)
     previous = period.previous()
     now = await _participation(session, ids, period)
     before = await _participation(session, ids, previous)
     return Facts(
         participation=now, before=_total(list(before.values())),
-        means=await _score_means(session, ids, period),
-        means_before=await _score_means(session, ids, previous),
         series=await _series(session, ids, period),
         rows=await _rows(session, ids, period),
-        effort_before=await _effort_rows(session, ids, previous),
+        rows_before=await _rows(session, ids, previous),
         said_nothing=await _said_nothing(session, ids, period),
         manager_rows=await _rows(session, [manager_id], period) if manager_id is not None else [],
     )
 
 
-def _effort(strategy: Strategy, rows: Sequence[Row] | Sequence[EffortRow]) -> Effort:
+def _effort(strategy: Strategy, rows: Sequence[Row]) -> Effort:
     """figures.effort: each check-in's tasks counts, placed by its scope answer's segments."""
     where: dict[tuple[int, datetime], str] = {}
     tasks: list[tuple[tuple[int, datetime], int, int, int]] = []
@@ -277,11 +257,8 @@ def _effort(strategy: Strategy, rows: Sequence[Row] | Sequence[EffortRow]) -> Ef
                 where[key] = "out"
             elif played:
                 where[key] = "in"
-        if isinstance(r, Row):
-            if r.done_tasks is not None:
-                tasks.append((key, r.done_count or 0, r.off_count or 0, r.against_count or 0))
-        elif r.done_count is not None:
-            tasks.append((key, r.done_count, r.off_count or 0, r.against_count or 0))
+        if r.done_tasks is not None:
+            tasks.append((key, r.done_count or 0, r.off_count or 0, r.against_count or 0))
     cells: Counter[str] = Counter()
     for key, on, off, against in tasks:
         place = where.get(key, "none")
@@ -385,8 +362,8 @@ def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member]
         tasks=_tasks(strategy, per_member_tasks, len(per_member_tasks)),
         task_reporters=len(per_member_tasks), unmapped=_unmapped(rows),
         follow_up=follow_now, follow_up_by_segment=current_leads.by_segment(),
-        trends=_trends(facts.means, facts.means_before, now_part, facts.before, follow_now,
-                       follow_before),
+        trends=_trends(_means(rows), _means(facts.rows_before), now_part, facts.before,
+                       follow_now, follow_before),
         series=facts.series,
         activities=sum((r.done_count or 0) + (r.unmapped_count or 0)
                        for r in with_tasks),
@@ -395,7 +372,7 @@ def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member]
         answers=len(rows),
         said_nothing=[Quote(names.get(mid, "?"), question, _short(text, 40))
                       for mid, question, text in facts.said_nothing],
-        effort=_effort(strategy, rows), effort_before=_effort(strategy, facts.effort_before),
+        effort=_effort(strategy, rows), effort_before=_effort(strategy, facts.rows_before),
         untouched=_untouched(leads, names),
         mismatches=found, managers_compared=compared,
         task_answers={names[mid]: tasks for mid, tasks in per_member_tasks.items()},

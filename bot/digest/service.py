@@ -39,7 +39,7 @@ class DigestService:
         manager = scope.manager
         manager_id = manager.id if manager is not None else None
         async with self.ctx.db.session() as session:
-            facts = await load_facts(session, ids, period, manager_id)  # own answers too
+            facts = await load_facts(session, scope.member_filter, period, manager_id)
             leads = await load_leads(session, ids, period.previous().start, period.end,
                                      self.ctx.clock.now())
         own = (manager_id, manager.name) if manager is not None and manager_id is not None else None
