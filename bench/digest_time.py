@@ -222,9 +222,10 @@ async def _rows(service: DigestService, scope: DigestScope) -> int:
     period = ending(NOW)
     ids = scope.member_ids
     async with service.ctx.db.session() as session:
-        facts = await load_facts(session, ids, period, scope.manager.id if scope.manager else None)
+        facts = await load_facts(session, scope.member_filter, period,
+                                 scope.manager.id if scope.manager else None)
         leads = await load_leads(session, ids, period.previous().start, period.end, NOW)
-    return (len(facts.participation) + len(facts.rows) + len(facts.effort_before)
+    return (len(facts.participation) + len(facts.rows) + len(facts.rows_before)
             + len(facts.said_nothing) + len(facts.manager_rows) + len(leads.cohort) + len(leads.open))
 
 

@@ -169,6 +169,8 @@ class Answer(SQLModel, table=True):
         # The few answers still without a verdict, which each tick's catch-up looks for.
         Index("ix_answers_unjudged", "updated_at", sqlite_where=sql("evaluation IS NULL"),
               postgresql_where=sql("evaluation IS NULL")),
+        # The digest's chart: every score of six periods, read from the index alone.
+        Index("ix_answers_checkin_scores", "checkin_id", "question", "overall_score"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

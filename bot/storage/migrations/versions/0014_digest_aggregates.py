@@ -8,7 +8,9 @@ A whole-organisation digest parsed every answer's evaluation JSON: 7.5 s at 10,0
 columns hold the few facts the digest reads (substantive or not, segments played, tasks done,
 off-task and against counts, the statement's coverage, the sub-scores), derived from the answer's
 text and evaluation on every write, so the digest adds and counts them in SQL. Existing answers
-are backfilled here with the same derivation the application uses (bot.digest.derived).
+are backfilled here with the same derivation the application uses (bot.digest.derived). An index
+on (checkin_id, question, overall_score) lets the chart's six periods of scores be read from the
+index alone.
 """
 from collections.abc import Sequence
 
@@ -36,6 +38,8 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column(name, sa.Integer(), nullable=True))
         for name in SCORES:
             batch_op.add_column(sa.Column(name, sa.Float(), nullable=True))
+    op.create_index('ix_answers_checkin_scores', 'answers',
+                    ['checkin_id', 'question', 'overall_score'], unique=False)
     _backfill()
 
 
@@ -62,6 +66,7 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_answers_checkin_scores', table_name='answers')
     with op.batch_alter_table('answers', schema=None) as batch_op:
         for name in reversed(('substantive', *TEXTS, *COUNTS, *SCORES)):
             batch_op.drop_column(name)
