@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
+from functools import lru_cache
 from statistics import fmean
 from typing import Any, cast
 
@@ -53,6 +54,13 @@ from bot.storage.models import Answer, CheckIn, Member
 from bot.strategy.schema import Strategy
 
 Means = dict[str, float | None]
+
+
+@lru_cache(maxsize=4096)
+def _list(stored: str) -> tuple[Any, ...]:
+    """A stored JSON list, read once per distinct value (most answers repeat a few: the same
+    segments played, the same tasks done); items as tuples, so nothing shared can be changed."""
+    return tuple(tuple(item) if isinstance(item, list) else item for item in json.loads(stored))
 
 
 @dataclass(frozen=True)
@@ -108,11 +116,11 @@ class Row:
     def scope(self) -> _Scope | None:
         if self.played is None:
             return None
-        return _Scope([_Mention(s, inside) for s, inside in json.loads(self.played)])
+        return _Scope([_Mention(s, inside) for s, inside in _list(self.played)])
 
     @property
     def tasks(self) -> _Tasks | None:
-        return None if self.done_tasks is None else _Tasks(json.loads(self.done_tasks))
+        return None if self.done_tasks is None else _Tasks(list(_list(self.done_tasks)))
 
 
 @dataclass
@@ -256,12 +264,13 @@ async def load_facts(session: AsyncSession, members: Members, period: Period,
 
 def _effort(strategy: Strategy, rows: Sequence[Row]) -> Effort:
     """figures.effort: each check-in's tasks counts, placed by its scope answer's segments."""
-    where: dict[tuple[int, datetime], str] = {}
-    tasks: list[tuple[tuple[int, datetime], int, int, int]] = []
+    where: dict[tuple[int, Any], str] = {}
+    tasks: list[tuple[tuple[int, Any], int, int, int]] = []
+    segment_ids = strategy.segment_ids
     for r in rows:
         key = (r.member_id, r.occurrence_at)
         if r.played is not None:
-            played = [inside for s, inside in json.loads(r.played) if s in strategy.segment_ids]
+            played = [inside for s, inside in _list(r.played) if s in segment_ids]
             if any(not inside for inside in played):
                 where[key] = "out"
             elif played:
@@ -284,7 +293,7 @@ def _articulation(rows: Sequence[Row]) -> Articulation | None:
             latest = r
     if latest is None or latest.statement_facts is None:
         return None
-    words, within, covered, missing = json.loads(latest.statement_facts)
+    words, within, covered, missing = _list(latest.statement_facts)
     return Articulation(words, within, tuple(covered), tuple(missing))
 
 
@@ -292,7 +301,7 @@ def _reported(rows: Sequence[Row]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for r in rows:
         if r.done_tasks is not None:
-            seen.update(dict.fromkeys(json.loads(r.done_tasks)))
+            seen.update(dict.fromkeys(_list(r.done_tasks)))
     return tuple(seen)
 
 
@@ -300,11 +309,12 @@ def _segments(strategy: Strategy, rows: Sequence[Row], names: dict[int, str],
               leads: LeadBook) -> list[SegmentFigures]:
     members: dict[str, set[str]] = defaultdict(set)
     mentions: Counter[str] = Counter()
+    segment_ids = strategy.segment_ids
     for r in rows:
         if r.played is None:
             continue
-        for segment, _ in json.loads(r.played):
-            if segment in strategy.segment_ids:
+        for segment, _ in _list(r.played):
+            if segment in segment_ids:
                 members[segment].add(names[r.member_id])
                 mentions[segment] += 1
     lead_counts = Counter(lead.segment for lead in leads.cohort)
@@ -319,7 +329,7 @@ def _unmapped(rows: Sequence[Row], top: int = TOP_UNMAPPED) -> list[tuple[str, i
     shown: dict[str, str] = {}
     for r in rows:
         if r.unmapped_texts and r.unmapped_texts != "[]":
-            for text in json.loads(r.unmapped_texts):
+            for text in _list(r.unmapped_texts):
                 key = text.lower()
                 counts[key] += 1
                 shown.setdefault(key, text)
@@ -330,7 +340,7 @@ def _unmapped(rows: Sequence[Row], top: int = TOP_UNMAPPED) -> list[tuple[str, i
 def _against(rows: Sequence[Row], names: dict[int, str]) -> list[Against]:
     return [Against(names.get(r.member_id, "?"), name, quote) for r in rows
             if r.against_items and r.against_items != "[]"
-            for name, quote in json.loads(r.against_items)]
+            for name, quote in _list(r.against_items)]
 
 
 def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member], period: Period,
