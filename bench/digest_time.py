@@ -95,7 +95,10 @@ def _evaluations() -> dict[str, list[tuple[str, str, float, dict[str, Any]]]]:
 
 def populate(sync_url: str, first_manager: int, managers: int, weeks: int, seed: int,
              team_size: int = TEAM_SIZE) -> None:
-    """Add `managers` teams of `team_size` reps, each with `weeks` weekly check-ins and leads."""
+    """Add `managers` teams of `team_size` reps, each with `weeks` weekly check-ins and leads,
+    week by week as a live organisation stores them (inserted rep by rep, as before 2026-12-07,
+    one week's answers lie scattered across the whole file: 3.2 s of CPU for the whole
+    organisation's figures at 10,000 reps against 2.7 s, both at load 6 on 2 cores)."""
     rng = random.Random(seed)
     pool = _evaluations()
     engine = create_engine(sync_url)
@@ -115,8 +118,8 @@ def populate(sync_url: str, first_manager: int, managers: int, weeks: int, seed:
         checkin_id = (conn.execute(text("select coalesce(max(id), 0) from checkins")).scalar() or 0) + 1
         lead_id = (conn.execute(text("select coalesce(max(id), 0) from leads")).scalar() or 0) + 1
         checkins, answers, leads, events = [], [], [], []
-        for rep in reps:
-            for week in range(weeks):
+        for week in range(weeks - 1, -1, -1):  # oldest first: rows stored as they would arrive,
+            for rep in reps:                    # a week's check-ins of everyone side by side
                 at = NOW - timedelta(days=7 * week + 6, hours=4)
                 answered = rng.random() < 0.85
                 checkins.append({"id": checkin_id, "key": f"b:{rep}:{week}", "member_id": rep,
