@@ -106,7 +106,9 @@ async def load_history(session: AsyncSession, member_ids: Sequence[int] | None, 
     answer_query = select(CheckIn.member_id, CheckIn.occurrence_at, Answer.evaluation,
                           Answer.text).join(
         Answer, col(Answer.checkin_id) == col(CheckIn.id)).where(col(Answer.evaluation).is_not(None))
-    answers = (await session.exec(_bounded(answer_query, member_ids, detail_start, end))).all()  # type: ignore[call-overload]
+    answer_query = _bounded(answer_query, member_ids, detail_start, end).order_by(  # type: ignore[attr-defined]
+        col(CheckIn.occurrence_at), col(Answer.id))  # "latest" and "first" ties: the first stored
+    answers = (await session.exec(answer_query)).all()
     return History(
         checkins=[CheckInFacts(*row) for row in checkins],
         answers=await asyncio.to_thread(_parse_all, answers),  # CPU work: off the event loop

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from bot.context import BotContext
 from bot.digest.actions import candidates, suggest
+from bot.digest.aggregate import compute_from_facts, load_facts
 from bot.digest.corrections import corrections_in, rejudged_in
-from bot.digest.figures import CHART_POINTS, DigestFigures, compute
-from bot.digest.history import load_history
+from bot.digest.figures import DigestFigures
 from bot.digest.period import Period
 from bot.digest.render import Digest, DigestRenderer
 from bot.digest.team import DigestScope
@@ -32,21 +32,19 @@ class DigestService:
 
     async def figures(self, scope: DigestScope, period: Period) -> DigestFigures:
         """Every figure of the digest; queries touch only the scope's members and the window
-        (the organisation is its active members, so people who left do not skew it)."""
+        (the organisation is its active members, so people who left do not skew it), and add
+        and count the answers' derived columns in SQL (bot.digest.aggregate): a whole
+        organisation's digest no longer parses every evaluation of the window."""
         ids = scope.member_ids
-        window_start = period.back(CHART_POINTS)[0].start
+        manager = scope.manager
+        manager_id = manager.id if manager is not None else None
         async with self.ctx.db.session() as session:
-            history = await load_history(session, ids, window_start, period.end,
-                                         detail_start=period.previous().start)
+            facts = await load_facts(session, scope.member_filter, period, manager_id)
             leads = await load_leads(session, ids, period.previous().start, period.end,
                                      self.ctx.clock.now())
-            managers = {}
-            if scope.manager is not None and scope.manager.id is not None:
-                # the digest's own manager answers too: their answers against their reps'
-                own = await load_history(session, [scope.manager.id], period.start, period.end)
-                managers[scope.manager.id] = (scope.manager.name, own.answers)
-        return await asyncio.to_thread(compute, self.ctx.strategy, scope.title, scope.members,
-                                       period, history, leads, managers)  # CPU work: off the loop
+        own = (manager_id, manager.name) if manager is not None and manager_id is not None else None
+        return await asyncio.to_thread(compute_from_facts, self.ctx.strategy, scope.title,
+                                       scope.members, period, facts, leads, own)  # off the loop
 
     def sell_by_warning(self, today: date) -> str | None:
         """For admins: the strategy's review date is within the warning window, or past."""

@@ -8,8 +8,11 @@ figures); admins may see any team or the whole organisation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,6 +38,13 @@ class DigestScope:
         return [m.id for m in self.members if m.id is not None]
 
     @property
+    def member_filter(self) -> Sequence[int] | Select[tuple[int]]:
+        """What a digest query's `member_id IN (...)` takes: the ids of a team, or for the whole
+        organisation the query that found its members (binding 10,000 ids to each of a digest's
+        queries cost more than the queries themselves)."""
+        return organisation_ids() if self.manager is None else self.member_ids
+
+    @property
     def title(self) -> str:
         return f"{self.manager.name}'s team" if self.manager else "the whole organisation"
 
@@ -54,10 +64,18 @@ async def team_tree(session: AsyncSession, manager: Member) -> list[Member]:
     return sorted(found.values(), key=lambda m: m.name.lower())
 
 
+def _in_organisation() -> tuple[Any, ...]:
+    return Member.active == True, col(Member.role).in_(("rep", "manager"))  # noqa: E712
+
+
+def organisation_ids() -> Select[tuple[int]]:
+    """The ids of `organisation`'s members, as a subquery."""
+    return select(col(Member.id)).where(*_in_organisation())  # type: ignore[return-value]
+
+
 async def organisation(session: AsyncSession) -> list[Member]:
     """Everyone who answers check-ins (admins who only run the bot are not asked)."""
-    rows = (await session.exec(select(Member).where(
-        Member.active == True, col(Member.role).in_(("rep", "manager"))))).all()  # noqa: E712
+    rows = (await session.exec(select(Member).where(*_in_organisation()))).all()
     return sorted(rows, key=lambda m: m.name.lower())
 
 

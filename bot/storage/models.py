@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, event
 from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel
 
@@ -169,6 +169,8 @@ class Answer(SQLModel, table=True):
         # The few answers still without a verdict, which each tick's catch-up looks for.
         Index("ix_answers_unjudged", "updated_at", sqlite_where=sql("evaluation IS NULL"),
               postgresql_where=sql("evaluation IS NULL")),
+        # The digest's chart: every score of six periods, read from the index alone.
+        Index("ix_answers_checkin_scores", "checkin_id", "question", "overall_score"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -182,6 +184,32 @@ class Answer(SQLModel, table=True):
     edits: int = 0
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
+    # Derived from text and evaluation on every ORM write (bot.digest.derived), so digests add
+    # and count in SQL instead of parsing each evaluation. None when there is no readable one.
+    substantive: bool | None = None
+    played: str | None = _text()  # JSON [[segment id, in scope], ...] stated as played
+    done_tasks: str | None = _text()  # JSON [task id, ...] done, in order of first mention
+    unmapped_texts: str | None = _text()  # JSON [activity, ...] mapping to no task, substantive
+    against_items: str | None = _text()  # JSON [[target name, quote], ...]
+    statement_facts: str | None = _text()  # JSON [words, within limit, covered, missing]
+    done_count: int | None = None
+    unmapped_count: int | None = None
+    off_count: int | None = None
+    against_count: int | None = None
+    score_brevity: float | None = None
+    score_components: float | None = None
+    score_scope_clarity: float | None = None
+    score_buying_process: float | None = None
+    score_critical_coverage: float | None = None
+    score_focus: float | None = None
+
+
+@event.listens_for(Answer, "before_insert")
+@event.listens_for(Answer, "before_update")
+def _derive_digest_columns(mapper: Any, connection: Any, answer: Answer) -> None:
+    from bot.digest.derived import fill  # the evaluation types are not the storage layer's
+
+    fill(answer)
 
 
 class OutboundMessage(SQLModel, table=True):
