@@ -45,9 +45,11 @@ from bot.digest.figures import (
     _tasks,
     _trends,
     _untouched,
+    articulation_from,
     mismatches,
 )
 from bot.digest.period import Period
+from bot.evaluation.contradictions import faults_of
 from bot.evaluation.result import QUESTIONS
 from bot.leads.metrics import FollowUp, LeadBook
 from bot.storage.models import Answer, CheckIn, Member
@@ -286,15 +288,16 @@ def _effort(strategy: Strategy, rows: Sequence[Row]) -> Effort:
     return Effort(**cells)
 
 
-def _articulation(rows: Sequence[Row]) -> Articulation | None:
+def _articulation(rows: Sequence[Row], strategy: Strategy) -> Articulation | None:
     latest: Row | None = None
     for r in rows:
         if r.statement_facts is not None and (latest is None or r.occurrence_at > latest.occurrence_at):
             latest = r
     if latest is None or latest.statement_facts is None:
         return None
-    words, within, covered, missing = _list(latest.statement_facts)
-    return Articulation(words, within, tuple(covered), tuple(missing))
+    words, within, covered, missing, out_of_scope, price = _list(latest.statement_facts)
+    return articulation_from(words, within, covered, missing,
+                             faults_of(out_of_scope, price, strategy))
 
 
 def _reported(rows: Sequence[Row]) -> tuple[str, ...]:
@@ -358,7 +361,7 @@ def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member]
     current_leads = leads.engaged_in(period.start, period.end)
     follow_by_owner = current_leads.by_owner()
     reps = [RepFigures(mid, name, facts.participation.get(mid, Participation()),
-                       _articulation(by_member[mid]), _reported(by_member[mid]),
+                       _articulation(by_member[mid], strategy), _reported(by_member[mid]),
                        follow_by_owner.get(mid, FollowUp()))
             for mid, name in names.items()]
     reps.sort(key=lambda r: r.name.lower())

@@ -17,8 +17,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.evaluation.contradictions import claims_price, stated_out_of_scope
 from bot.evaluation.result import Evaluation
 from bot.evaluation.substance import assess, is_substantive
+from bot.text import shorten
 
 SUB_SCORES = ("brevity", "components", "scope_clarity", "buying_process", "critical_coverage",
               "focus")
@@ -30,8 +32,7 @@ QUOTE_LIMIT = 80  # how much of the evidence "working against" quotes
 
 
 def short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten(text, limit)
 
 
 def _dump(value: object) -> str:
@@ -66,7 +67,8 @@ def from_evaluation(text: str, evaluation: Evaluation) -> dict[str, Any]:
         row["statement_facts"] = _dump([
             statement.word_count, statement.within_limit,
             [c.component for c in statement.components if c.covered],
-            [c.component for c in statement.components if not c.covered]])
+            [c.component for c in statement.components if not c.covered],
+            list(stated_out_of_scope(evaluation)), claims_price(evaluation.statement_text)])
     for name, column in zip(SUB_SCORES, SCORE_COLUMNS, strict=True):
         row[column] = evaluation.scores.get(name)
     return row

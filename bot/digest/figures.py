@@ -27,12 +27,13 @@ from statistics import fmean
 
 from bot.digest.history import AnswerFacts, CheckInFacts, History, ScoreFacts
 from bot.digest.period import Period
-from bot.evaluation.contradictions import statement_faults
+from bot.evaluation.contradictions import StatementFaults, statement_faults
 from bot.evaluation.result import QUESTIONS, Evaluation
 from bot.evaluation.substance import assess
 from bot.leads.metrics import FollowUp, LeadBook
 from bot.storage.models import Member
 from bot.strategy.schema import Strategy
+from bot.text import shorten
 
 SUB_SCORES = ("brevity", "components", "scope_clarity", "buying_process", "critical_coverage",
               "focus")
@@ -240,12 +241,18 @@ def articulation(answers: Sequence[AnswerFacts], strategy: Strategy) -> Articula
     evaluation = max(statements, key=lambda a: a.occurrence_at).evaluation
     latest = evaluation.statement
     assert latest is not None
-    wrong = statement_faults(evaluation, strategy).components
-    return Articulation(latest.word_count, latest.within_limit,
-                        tuple(c.component for c in latest.components
-                              if c.covered and c.component not in wrong),
-                        tuple(c.component for c in latest.components
-                              if not c.covered and c.component not in wrong), wrong)
+    return articulation_from(latest.word_count, latest.within_limit,
+                             [c.component for c in latest.components if c.covered],
+                             [c.component for c in latest.components if not c.covered],
+                             statement_faults(evaluation, strategy))
+
+
+def articulation_from(words: int, within_limit: bool, covered: Sequence[str],
+                      missing: Sequence[str], faults: StatementFaults) -> Articulation:
+    """A part that contradicts ours is wrong, neither covered nor missing."""
+    wrong = faults.components
+    return Articulation(words, within_limit, tuple(c for c in covered if c not in wrong),
+                        tuple(c for c in missing if c not in wrong), wrong)
 
 
 def reported_tasks(answers: Iterable[AnswerFacts]) -> tuple[str, ...]:
@@ -369,8 +376,7 @@ def working_against(answers: Iterable[AnswerFacts], names: dict[int, str]) -> li
 
 
 def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten(text, limit)
 
 
 def _played(answers: Iterable[AnswerFacts], strategy: Strategy) -> dict[str, str]:

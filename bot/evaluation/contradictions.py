@@ -9,6 +9,7 @@ scope" in the digest.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.evaluation.result import Evaluation
@@ -36,10 +37,19 @@ class StatementFaults:
                 *(("advantage",) if self.wrong_advantage else ()))
 
 
-def statement_faults(evaluation: Evaluation, strategy: Strategy) -> StatementFaults:
+def stated_out_of_scope(evaluation: Evaluation) -> tuple[str, ...]:
+    """Segments the answer states as where we play that our strategy does not play in."""
     scope = evaluation.scope.segments if evaluation.scope else []
-    wrong_scope = tuple(dict.fromkeys(m.segment_id for m in scope
-                                      if m.stated_as_played and not m.in_scope))
-    wrong_advantage = claims_price(evaluation.statement_text) and not claims_price(
-        strategy.strategy.advantage)
-    return StatementFaults(wrong_scope, wrong_advantage)
+    return tuple(dict.fromkeys(m.segment_id for m in scope if m.stated_as_played and not m.in_scope))
+
+
+def faults_of(out_of_scope: Iterable[str], price: bool, strategy: Strategy) -> StatementFaults:
+    """The faults from what a statement says (kept with a stored answer, so the digest need not
+    read the whole evaluation again): claiming price is wrong only where ours is not price."""
+    return StatementFaults(tuple(out_of_scope),
+                           price and not claims_price(strategy.strategy.advantage))
+
+
+def statement_faults(evaluation: Evaluation, strategy: Strategy) -> StatementFaults:
+    return faults_of(stated_out_of_scope(evaluation), claims_price(evaluation.statement_text),
+                     strategy)
