@@ -50,8 +50,9 @@ async def test_a_fanout_interrupted_after_a_send_and_restarted_asks_everyone_exa
         """A killed process runs no clean-up: its claims are not handed on (see test_shutdown.py
         for a graceful stop, which does hand them on)."""
 
-    one_at_a_time = settings.model_copy(update={"fanout_concurrency": 1})
-    core.ctx.settings = one_at_a_time  # so the kill lands right after send 250
+    one_at_a_time = settings.model_copy(update={"fanout_concurrency": 1,  # so the kill lands
+                                                "fanout_confirm_above": MEMBERS})  # after send 250
+    core.ctx.settings = one_at_a_time  # (and the schedule needs no confirmation here)
     batch = settings.fanout_batch
     monkeypatch.setattr(core.outbox, "_abandon", killed)
     await add_reps(core, MEMBERS)

@@ -37,7 +37,7 @@ def pg_settings() -> Iterator[Settings]:
 @pytest.mark.postgres
 async def test_two_processes_share_one_fanout_page_by_page_and_ask_everyone_once(
         pg_settings: Settings) -> None:
-    settings = pg_settings.model_copy(update={"fanout_batch": 10})
+    settings = pg_settings.model_copy(update={"fanout_batch": 10, "fanout_confirm_above": 120})
     clock = ManualClock(START)
     port = TimedPort(clock=clock)
     other = port.twin()
