@@ -4,11 +4,14 @@ abandoned without ever having been tried five times (1 of 2,000 members never as
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pytest
 from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.core import BotCore
-from bot.delivery import _RELEASED, MAX_ATTEMPTS, Outbox, Outgoing, Seen
+from bot.delivery import _ABANDONED, _RELEASED, MAX_ATTEMPTS, Outbox, Outgoing, Seen
 from bot.events import Message
 from bot.storage.models import Member, OutboundMessage
 from tests.support.ports import RecordingPort
@@ -31,13 +34,16 @@ async def _page(core: BotCore, outbox: Outbox, dana: Member) -> list[Outgoing[No
         return await outbox.claim(session, [item])
 
 
+@pytest.mark.parametrize("mark", [_RELEASED, _ABANDONED], ids=["after-a-429", "after-a-timeout"])
 async def test_claims_given_back_unsent_do_not_use_up_the_attempts(
-        core: BotCore, port: RecordingPort, clock: ManualClock) -> None:
+        core: BotCore, port: RecordingPort, clock: ManualClock, mark: datetime) -> None:
+    """The first try ended in a 429 (released) or a timeout (abandoned: the platform is asked
+    before the next try); pages given back unsent, however many, are not tries."""
     await setup_team(core)
     async with core.ctx.db.session() as session:
         dana = (await session.exec(select(Member).where(Member.name == "Dana"))).one()
         session.add(OutboundMessage(key=KEY, member_id=dana.id, kind="checkin", state="claimed",
-                                    claimed_at=_RELEASED, attempts=1,  # one 429 so far
+                                    claimed_at=mark, attempts=1,  # one try so far
                                     error="rate limited"))
     outbox = Outbox(core.ctx)
     for _ in range(MAX_ATTEMPTS + 2):  # pages that ran past half their lease before this send
@@ -57,3 +63,30 @@ async def test_claims_given_back_unsent_do_not_use_up_the_attempts(
     [outcome] = await outbox.send(page)
     assert outcome.ref is not None
     assert (await _row(core)).state == "sent"
+
+
+async def test_a_message_is_tried_five_times_in_all_then_given_up_a_give_back_between_them_included(
+        core: BotCore, port: RecordingPort, clock: ManualClock) -> None:
+    """Three real 429s so far, then a page handed back unsent, then two more real 429s: that is
+    five tries, so the fifth gives up (the check-in is closed as failed, nothing more is sent),
+    neither earlier nor later."""
+    await setup_team(core)
+    async with core.ctx.db.session() as session:
+        dana = (await session.exec(select(Member).where(Member.name == "Dana"))).one()
+        session.add(OutboundMessage(key=KEY, member_id=dana.id, kind="checkin", state="claimed",
+                                    claimed_at=_RELEASED, attempts=3, error="rate limited"))
+    outbox = Outbox(core.ctx)
+    page = await _page(core, outbox, dana)
+    clock.advance(outbox.lease)
+    assert await outbox.send(page) == []  # not started: given back, not a try
+    port.fail_for[dana.platform_user_id] = False  # every try is a 429 from here on
+    [fourth] = await outbox.send(await _page(core, outbox, dana))
+    assert fourth.error is not None and not fourth.given_up
+    assert (await _row(core)).state == "claimed"  # to be tried again
+    [fifth] = await outbox.send(await _page(core, outbox, dana))
+    assert fifth.error is not None and fifth.given_up
+    assert (await _row(core)).state == "failed"
+    del port.fail_for[dana.platform_user_id]
+    clock.advance(outbox.lease * 3)
+    assert await _page(core, outbox, dana) == []  # given up for good: nobody sends it later
+    assert port.texts_to(dana.platform_user_id) == []
