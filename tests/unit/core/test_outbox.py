@@ -137,8 +137,11 @@ async def test_a_late_failure_does_not_release_a_claim_the_taker_still_holds(
     assert (await row(core)).state == "sent"
 
 
+@pytest.mark.parametrize("lees_key", ["digest:m3:20260302", "digest:m1:20260302"],
+                         ids=["after-danas-key", "before-danas-key"])
 async def test_one_persons_failed_message_leaves_anothers_send_in_flight_alone(
-        core: BotCore, settings: Settings, clock: ManualClock, port: RecordingPort) -> None:
+        core: BotCore, settings: Settings, clock: ManualClock, port: RecordingPort,
+        lees_key: str) -> None:
     """Two digests claimed at the same instant by two processes: Dana's fails (rate limited) while
     Lee's is still at the platform. Lee's claim is still held, so a third process does not send
     Lee a second copy."""
@@ -146,7 +149,6 @@ async def test_one_persons_failed_message_leaves_anothers_send_in_flight_alone(
     assert "Added Lee" in await say(core, "ada", "/align team add Lee rep")
     async with core.ctx.db.session() as session:
         lee = (await session.exec(select(Member).where(Member.name == "Lee"))).one()
-    lees_key = "digest:m3:20260302"  # after Dana's KEY in key order
     held = HeldPort(sent=port.sent, _ids=port._ids, accept=True)
     async with running_core(settings, clock, held) as a, \
             running_core(settings, clock, RecordingPort(sent=port.sent, _ids=port._ids)) as c:
@@ -236,3 +238,19 @@ async def test_the_log_says_whether_a_failed_send_will_be_retried_or_was_taken_o
                 await first
     assert [r.getMessage() for r in caplog.records if r.name == "bot.delivery"] == [
         "delivery digest:m2:20260309 failed after another process took it over: rate limited"]
+
+
+async def test_a_message_cut_off_by_a_shutdown_is_sent_by_the_next_process_at_once(
+        core: BotCore, settings: Settings, clock: ManualClock, port: RecordingPort) -> None:
+    """A stops (SIGTERM) while its send is at the platform, not delivered: B does not wait for A's
+    lease to end, asks the platform, and sends it once."""
+    member = await dana(core)
+    stuck = HeldPort(sent=port.sent, _ids=port._ids)
+    async with running_core(settings, clock, stuck) as a:
+        first = asyncio.create_task(a.outbox.deliver(member, KEY, "digest", Message.plain("Digest")))
+        await stuck.reached.wait()
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+    assert await core.outbox.deliver(member, KEY, "digest", Message.plain("Digest")) is not None
+    assert copies(port) == 1

@@ -90,3 +90,45 @@ async def test_a_message_is_tried_five_times_in_all_then_given_up_a_give_back_be
     clock.advance(outbox.lease * 3)
     assert await _page(core, outbox, dana) == []  # given up for good: nobody sends it later
     assert port.texts_to(dana.platform_user_id) == []
+
+
+async def test_a_fifth_try_cut_short_by_a_dead_process_is_the_last(
+        core: BotCore, port: RecordingPort, clock: ManualClock) -> None:
+    """Four 429s, then a process died during the fifth try. The next process asks the platform
+    (nothing arrived), tries once more, gets a 429 again and gives up: nobody keeps trying."""
+    await setup_team(core)
+    async with core.ctx.db.session() as session:
+        dana = (await session.exec(select(Member).where(Member.name == "Dana"))).one()
+        session.add(OutboundMessage(key=KEY, member_id=dana.id, kind="checkin", state="claimed",
+                                    claimed_at=clock.now(), attempts=MAX_ATTEMPTS,
+                                    error="rate limited"))
+    outbox = Outbox(core.ctx)
+    clock.advance(outbox.lease * 2)  # the dead holder's lease is over
+    port.fail_for[dana.platform_user_id] = False
+    [outcome] = await outbox.send(await _page(core, outbox, dana))
+    assert outcome.error is not None and outcome.given_up
+    assert (await _row(core)).state == "failed"
+    clock.advance(outbox.lease * 3)
+    assert await _page(core, outbox, dana) == []
+
+
+async def test_two_processes_that_both_saw_a_dead_holders_claim_take_it_over_once(
+        core: BotCore, port: RecordingPort, clock: ManualClock) -> None:
+    """Both read the page while the claim was stale; the first takes it over and the second,
+    at the same instant, gets nothing to send."""
+    await setup_team(core)
+    async with core.ctx.db.session() as session:
+        dana = (await session.exec(select(Member).where(Member.name == "Dana"))).one()
+        session.add(OutboundMessage(key=KEY, member_id=dana.id, kind="checkin", state="claimed",
+                                    claimed_at=clock.now(), attempts=1))
+    first, second = Outbox(core.ctx), Outbox(core.ctx)
+    clock.advance(first.lease * 2)  # the holder died
+    row = await _row(core)
+    seen = [Outgoing(dana, KEY, "checkin", None, seen=Seen(row.state, row.claimed_at),
+                     message=Message.plain("How did your week go?")) for _ in range(2)]
+    async with core.ctx.db.session() as session:
+        assert len(await first.claim(session, [seen[0]])) == 1
+    async with core.ctx.db.session() as session:
+        assert await second.claim(session, [seen[1]]) == []
+    await first.send([seen[0]])
+    assert len(port.texts_to(dana.platform_user_id)) == 1
