@@ -422,7 +422,8 @@ class Outbox:
                 return ref_from_json(existing.platform_ref)
             if existing.state == "failed":
                 return None
-            stale, released = now - self.lease, existing.claimed_at == _RELEASED
+            # read before the UPDATE: the session refreshes `existing` with its attempts + 1
+            stale, released, tries = now - self.lease, existing.claimed_at == _RELEASED, existing.attempts
             result = await session.exec(
                 update(OutboundMessage)
                 .where(col(OutboundMessage.key) == key, col(OutboundMessage.state) == "claimed",
@@ -431,7 +432,7 @@ class Outbox:
             )
             if result.rowcount != 1:
                 return None
-            return Claim(now, existing.attempts + 1, retaken=not released)
+            return Claim(now, tries + 1, retaken=not released)
 
     async def _abandon_one(self, key: str, claim: Claim) -> None:
         """Give up a claim this process holds (it is shutting down mid-send): another process

@@ -8,6 +8,7 @@ process B takes the claim over, as it would from a process that hung or died mid
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 
 import pytest
@@ -16,7 +17,7 @@ from sqlmodel import select
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.core import BotCore
-from bot.delivery import LEASE
+from bot.delivery import LEASE, MAX_ATTEMPTS
 from bot.events import MemberRef, Message, MessageRef
 from bot.port import DeliveryError
 from bot.storage.models import Member, OutboundMessage
@@ -134,3 +135,122 @@ async def test_a_late_failure_does_not_release_a_claim_the_taker_still_holds(
         assert await second is not None
     assert copies(port) == 1
     assert (await row(core)).state == "sent"
+
+
+@pytest.mark.parametrize("lees_key", ["digest:m3:20260302", "digest:m1:20260302"],
+                         ids=["after-danas-key", "before-danas-key"])
+async def test_one_persons_failed_message_leaves_anothers_send_in_flight_alone(
+        core: BotCore, settings: Settings, clock: ManualClock, port: RecordingPort,
+        lees_key: str) -> None:
+    """Two digests claimed at the same instant by two processes: Dana's fails (rate limited) while
+    Lee's is still at the platform. Lee's claim is still held, so a third process does not send
+    Lee a second copy."""
+    member = await dana(core)
+    assert "Added Lee" in await say(core, "ada", "/align team add Lee rep")
+    async with core.ctx.db.session() as session:
+        lee = (await session.exec(select(Member).where(Member.name == "Lee"))).one()
+    held = HeldPort(sent=port.sent, _ids=port._ids, accept=True)
+    async with running_core(settings, clock, held) as a, \
+            running_core(settings, clock, RecordingPort(sent=port.sent, _ids=port._ids)) as c:
+        to_lee = asyncio.create_task(a.outbox.deliver(lee, lees_key, "digest", Message.plain("Digest")))
+        await held.reached.wait()  # Lee has it; A not yet told
+        port.fail_for[member.platform_user_id] = False  # a transient failure for Dana
+        with pytest.raises(DeliveryError):
+            await core.outbox.deliver(member, KEY, "digest", Message.plain("Digest"))
+        assert await c.outbox.deliver(lee, lees_key, "digest", Message.plain("Digest")) is None
+        held.release.set()
+        assert await to_lee is not None
+    assert sum(s.message.key == lees_key for s in port.sent) == 1
+    assert await core.outbox.state_of(lees_key) == "sent"
+    assert await core.outbox.state_of(KEY) == "claimed"  # Dana's: released for the next pass
+
+
+@dataclass
+class DeactivatingPort(RecordingPort):
+    """The same platform, on which the accounts in `gone` were deactivated; `tried` lists every
+    send the bot attempted, delivered or not."""
+
+    gone: set[str] = field(default_factory=set)
+    tried: list[str] = field(default_factory=list)
+
+    async def send(self, to: MemberRef, message: Message, *,
+                   thread: MessageRef | None = None) -> MessageRef:
+        self.tried.append(to.user_id)
+        if to.user_id in self.gone:
+            raise DeliveryError("account_inactive", unreachable="account_inactive")
+        return await super().send(to, message, thread=thread)
+
+
+async def test_someone_whose_account_is_gone_is_not_messaged_again_and_nobody_else_is_affected(
+        core: BotCore, settings: Settings, clock: ManualClock, port: RecordingPort) -> None:
+    member = await dana(core)
+    async with core.ctx.db.session() as session:
+        ada = (await session.exec(select(Member).where(Member.name == "Ada"))).one()
+    platform = DeactivatingPort(sent=port.sent, _ids=port._ids, gone={member.platform_user_id})
+    async with running_core(settings, clock, platform) as bot:
+        assert await bot.outbox.deliver(member, KEY, "digest", Message.plain("Digest")) is None
+        assert await bot.outbox.deliver(member, "nudge:m2:lead7:20260302", "nudge",
+                                        Message.plain("Lead 7 is due")) is None
+        assert platform.tried == [member.platform_user_id]  # the nudge was not even tried
+        assert await bot.outbox.deliver(ada, "digest:m1:20260302", "digest",
+                                        Message.plain("Digest")) is not None
+    assert [s.to.user_id for s in port.sent] == [ada.platform_user_id]
+    assert await core.outbox.state_of(KEY) == "failed"
+
+
+async def test_a_message_that_keeps_failing_is_tried_five_times_then_given_up(
+        core: BotCore, settings: Settings, clock: ManualClock, port: RecordingPort) -> None:
+    member = await dana(core)
+    platform = DeactivatingPort(sent=port.sent, _ids=port._ids)
+    platform.fail_for[member.platform_user_id] = False  # rate limited, every time
+    async with running_core(settings, clock, platform) as bot:
+        for _ in range(MAX_ATTEMPTS):
+            with pytest.raises(DeliveryError):
+                await bot.outbox.deliver(member, KEY, "digest", Message.plain("Digest"))
+        assert await core.outbox.state_of(KEY) == "failed"
+        clock.advance(LEASE * 3)
+        assert await bot.outbox.deliver(member, KEY, "digest", Message.plain("Digest")) is None
+    assert platform.tried == [member.platform_user_id] * MAX_ATTEMPTS
+
+
+async def test_the_log_says_whether_a_failed_send_will_be_retried_or_was_taken_over(
+        core: BotCore, settings: Settings, clock: ManualClock, port: RecordingPort,
+        caplog: pytest.LogCaptureFixture) -> None:
+    member = await dana(core)
+    port.fail_for[member.platform_user_id] = False  # rate limited
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"), pytest.raises(DeliveryError):
+        await core.outbox.deliver(member, KEY, "digest", Message.plain("Digest"))
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.delivery"] == [
+        f"delivery {KEY} failed (will retry): cannot reach {member.platform_user_id}"]
+    del port.fail_for[member.platform_user_id]
+    caplog.clear()
+    slow = HeldPort(sent=port.sent, _ids=port._ids, fail=DeliveryError("rate limited"))
+    async with running_core(settings, clock, slow) as a:
+        first = asyncio.create_task(a.outbox.deliver(member, "digest:m2:20260309", "digest",
+                                                     Message.plain("Digest")))
+        await slow.reached.wait()
+        clock.advance(LEASE + LEASE / 10)
+        assert await core.outbox.deliver(member, "digest:m2:20260309", "digest",
+                                         Message.plain("Digest")) is not None  # taken over
+        with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+            slow.release.set()
+            with pytest.raises(DeliveryError):
+                await first
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.delivery"] == [
+        "delivery digest:m2:20260309 failed after another process took it over: rate limited"]
+
+
+async def test_a_message_cut_off_by_a_shutdown_is_sent_by_the_next_process_at_once(
+        core: BotCore, settings: Settings, clock: ManualClock, port: RecordingPort) -> None:
+    """A stops (SIGTERM) while its send is at the platform, not delivered: B does not wait for A's
+    lease to end, asks the platform, and sends it once."""
+    member = await dana(core)
+    stuck = HeldPort(sent=port.sent, _ids=port._ids)
+    async with running_core(settings, clock, stuck) as a:
+        first = asyncio.create_task(a.outbox.deliver(member, KEY, "digest", Message.plain("Digest")))
+        await stuck.reached.wait()
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+    assert await core.outbox.deliver(member, KEY, "digest", Message.plain("Digest")) is not None
+    assert copies(port) == 1
