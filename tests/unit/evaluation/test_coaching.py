@@ -66,9 +66,10 @@ def test_a_task_the_rep_has_not_got_to_yet_needs_a_time_not_the_buyers_org_chart
 def test_a_plan_is_acknowledged_with_when_the_bot_asks_before_anything_missing() -> None:
     text = feedback("tasks", "haven't called the webinar leads yet, will do Monday")
     assert "🗓 Planned, not done yet: Follow up on content engagement within one business day" in text
+    assert "tell me how it went at your next check-in" in text  # when the bot asks about it
     assert text.splitlines()[-1] == (
-        'Coaching: "Follow up on content engagement within one business day" has a plan - good.'
-        " I'll ask how it went at your next check-in; if it slips, tell me what is in the way.")
+        'Coaching: good that "Follow up on content engagement within one business day" has a plan.'
+        " If it slips, say what is in the way - that is where your manager and I can help.")
     assert "Critical tasks you did not mention: Map the buying committee" in text  # still listed
 
 
