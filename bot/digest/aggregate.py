@@ -46,6 +46,7 @@ from bot.digest.figures import (
     _trends,
     _untouched,
     articulation_from,
+    effort_cells,
     mismatches,
 )
 from bot.digest.period import Period
@@ -279,13 +280,7 @@ def _effort(strategy: Strategy, rows: Sequence[Row]) -> Effort:
                 where[key] = "in"
         if r.done_tasks is not None:
             tasks.append((key, r.done_count or 0, r.off_count or 0, r.against_count or 0))
-    cells: Counter[str] = Counter()
-    for key, on, off, against in tasks:
-        place = where.get(key, "none")
-        cells[f"{place}_on"] += on
-        cells[f"{place}_off"] += off
-        cells[f"{place}_against"] += against
-    return Effort(**cells)
+    return effort_cells(where, tasks)
 
 
 def _articulation(rows: Sequence[Row], strategy: Strategy) -> Articulation | None:

@@ -356,6 +356,13 @@ def effort(strategy: Strategy, answers: Iterable[AnswerFacts]) -> Effort:
                       for e in a.evaluation.tasks.unmapped)
             against = len({(x.kind, x.target) for x in a.evaluation.tasks.against})
             tasks.append((key, len(a.evaluation.tasks.task_ids), off, against))  # done only
+    return effort_cells(where, tasks)
+
+
+def effort_cells(where: dict[tuple[int, datetime], str],
+                 tasks: Iterable[tuple[tuple[int, datetime], int, int, int]]) -> Effort:
+    """Each check-in's tasks answer (done, off task, against) counted where its scope answer
+    aimed it ("in", "out"; "none" when it named no segment)."""
     cells: Counter[str] = Counter()
     for key, on, off, against in tasks:
         place = where.get(key, "none")
