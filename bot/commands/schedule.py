@@ -145,8 +145,9 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
     now = cc.ctx.clock.now()
     target = (f"member:{cc.caller.id}" if kind == "leads-sync" and cc.caller  # once a run,
               else await _target(cc, options.get("to", "all")))  # not once per member
-    if kind not in SILENT_KINDS and (preview := await _confirmed(cc, kind, when_text, options,
-                                                                  target, confirm)):
+    preview = None if kind in SILENT_KINDS else await _needs_confirmation(
+        cc, kind, when_text, options, target, confirm)
+    if preview is not None:
         return [preview]
     schedule = Schedule(
         kind=kind, when_text=recurrence.text, anchor_date=now.date(), target=target,
@@ -161,8 +162,9 @@ async def schedule_add(cc: CommandContext, args: Args) -> list[Message]:
     return [Message.plain(f"Scheduled {text}")]
 
 
-async def _confirmed(cc: CommandContext, kind: str, when_text: str, options: dict[str, str],
-                     target: str, confirm: bool) -> Message | None:
+async def _needs_confirmation(cc: CommandContext, kind: str, when_text: str,
+                              options: dict[str, str], target: str,
+                              confirm: bool) -> Message | None:
     """A schedule for many people messages them all at every run, so creating one is the same
     slip of the hand as `ask now everyone`, repeated: above the fan-out cap it waits for the
     same one-use confirmation, bound to this exact schedule (kind, when and options)."""
