@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from bot.evaluation.places import REGIONS, Place, countries, fold, gazetteer, region_codes
 from bot.evaluation.text import wordset
+from bot.evaluation.words import is_rare
 from bot.strategy.schema import Employees, Segment, Strategy
 
 _PEOPLE = (r"(?:person|people|ppl|pax|employees?|emps?|staff(?:ers)?|headcount|heads|fte?s?|"
@@ -115,8 +116,9 @@ def _account_keys(name: str) -> list[str]:
     while len(words) > 1 and words[-1].lower() in _GENERIC_TAIL:
         words.pop()
         keys.append(" ".join(words))
-    if len(words) > 1 and len(words[0]) >= 5 and words[1].lower() in _GENERIC_TAIL | {"&", "+"}:
-        keys.append(words[0])
+    if len(words) > 1 and len(words[0]) >= 5 and (
+            words[1].lower() in _GENERIC_TAIL | {"&", "+"} or is_rare(words[0])):
+        keys.append(words[0])  # "Carrick" for Carrick Hollis Lawyers, never "Summit" alone
     if len(words) >= 3:
         keys.append(" ".join(words[:2]))  # "Gebr. Huber", "Van Dijk"
     return [fold(k) for k in dict.fromkeys(keys) if len(k) >= 4]
@@ -235,16 +237,28 @@ class Descriptors:
                 and shape.employees is not None and not size.fits(shape.employees)]
 
     def for_place(self, place: Place, named: Iterable[str],
-                  sentence_stems: frozenset[str] = frozenset()) -> list[str]:
+                  sentence_stems: frozenset[str] = frozenset(),
+                  sizes: Iterable[Size] = ()) -> list[str]:
         """The segments defined by place that a place names: only when the segments named by
         alias in the same sentence do not already place it ("an environmental lab in Rotterdam"
-        names labs and, when labs are in DACH, the outside-DACH segment too)."""
+        names labs and, when labs are in DACH, the outside-DACH segment too). A segment that
+        also has a size range is named by its place only with the kind of customer and when
+        no size in the sentence falls outside it ("a 200-staff firm in Adelaide")."""
         named = list(named)
         if any((shape := self.shapes.get(n)) is not None and shape.by_place
                and shape.at(place.country) for n in named):
             return []
+        sizes = list(sizes)
+
+        def sized(shape: SegmentShape) -> bool:
+            if shape.employees is None:
+                return True
+            employees = shape.employees
+            return bool(shape.head_stems & sentence_stems) and all(
+                size.fits(employees) for size in sizes)
+
         return [s.id for s in self.shapes.values()
-                if s.place_defined and s.employees is None and s.at(place.country)
+                if s.place_defined and sized(s) and s.at(place.country)
                 and (not s.in_scope or s.outside or s.head_stems & sentence_stems)]
 
 

@@ -70,6 +70,10 @@ GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC_WORDS)
 
 _COMMON_ALIAS_WORDS = wordset("""company companies business businesses customer customers client
     clients firm firms account accounts deal deals lead leads prospect prospects""")
+_BOUNDARY_WORDS = wordset("""outside beyond except excluding außerhalb ausserhalb ausser außer
+    fuera excepto salvo hors sauf buiten behalve""")
+"""Words that turn a place into everywhere else ("outside UK and Ireland"): they are stop words,
+so a phrase that needs one cannot be matched by its content words, which name the opposite."""
 _COLLECTIVE_HEADS = wordset(
     "group groups company companies firm firms organization organizations organisation"
     " organisations platform platforms"
@@ -354,15 +358,23 @@ class StrategyIndex:
     def _segment_phrases(self, segment: Segment) -> tuple[list[list[str]], list[list[str]]]:
         """(given, derived) word lists: name and aliases as written, then safe variants."""
         given: list[list[str]] = []
-        for text in (segment.name, *segment.aliases):
+        bounded_name = False
+        for n, text in enumerate((segment.name, *segment.aliases)):
             words = [t.word for t in self._learn(text) if t.kind == WORD]
             content = [w for w in words if is_content(w)]
+            if any(w in _BOUNDARY_WORDS for w in words):
+                # "outside UK and Ireland" must never match "UK and Ireland"
+                bounded_name = bounded_name or n == 0
+                given.append([])
+                continue
             if len(content) == 1 and len(words) > 1 and (
                     content[0] in _COMMON_ALIAS_WORDS or stem(content[0]) in GENERIC_STEMS):
                 continue  # "US company" is not "company": the strategy doctor says so
             given.append(content)
         derived: list[list[str]] = []
         name = given[0]
+        if bounded_name:
+            return [g for g in given if g], []
         if len(name) >= 3:
             head = name[-1]
             derived.extend([*name[i:-1], head] for i in range(1, len(name) - 1))

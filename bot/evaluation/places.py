@@ -69,6 +69,43 @@ NOT_PLACES = wordset("""
     """)
 
 
+# Two capitals that are country codes but, in a sales update, nearly always something else: the IT
+# department, AI, an ID, PR, HR, a PM, a CV, a TV ad; "GB"/"TB"/"MB" after a figure are units.
+NOT_CODES = frozenset({"IT", "AI", "ID", "IN", "PR", "HR", "PM", "AM", "CV", "TV", "MD", "MA",
+                       "BI", "CI", "CD", "DM", "GM", "SO", "TO", "NO", "BY", "AS", "IS", "ME",
+                       "MY", "OR", "OK", "SE"})
+UNIT_CODES = frozenset({"GB", "TB", "MB", "KB", "PB"})
+
+
+def _code_here(text: str, start: int, word: str) -> bool:
+    """A two-letter code that stands for a country where it is written ("CH and AT"), not a
+    unit ("300GB", "per GB", "$18/GB") nor an acronym that happens to be a code."""
+    if word in NOT_CODES:
+        return False
+    if word in UNIT_CODES:
+        before = text[max(0, start - 5):start].rstrip(" -").lower()
+        if before and (before[-1].isdigit() or before[-1] == "/" or before.endswith("per")):
+            return False
+    return True
+
+
+_LIST_WORDS = frozenset({"and", "und", "y", "et", "en", "or", "oder", "o", "ou", "of"})
+
+
+def _listed_with_codes(words: list[tuple[int, int, str]], i: int,
+                       known_codes: frozenset[str]) -> bool:
+    """"FR and IT", "IT, ES": an acronym-like code is a country in a list of country codes."""
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < len(words) and words[j][2].lower() in _LIST_WORDS:
+            j += step
+        if 0 <= j < len(words):
+            near = words[j][2]
+            if near in known_codes and near not in NOT_CODES and near not in UNIT_CODES:
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class Place:
     """A place named in text: its country and, when known, its ISO 3166-2 subdivision."""
@@ -164,7 +201,8 @@ class Gazetteer:
         while i < len(words):
             start, end, word = words[i]
             if len(word) == 2 and word.isupper() and word in known_codes and word in self.codes:
-                yield Place(word, None, start, end, word)
+                if _code_here(text, start, word) or _listed_with_codes(words, i, known_codes):
+                    yield Place(word, None, start, end, word)
                 i += 1
                 continue
             if not (word[0].isupper() or folded[i] in _REGION_FIRST):
@@ -186,8 +224,8 @@ class Gazetteer:
                     # Córdoba in Spain before Córdoba in Argentina, for a team selling in Spain
                     hit = next((h for h in self.also.get(key, ()) if h[0] in home), hit)
                 town = self.towns.get(key)
-                if hit is not None and town is not None and size == 1 and (
-                        key in common or (hit[0] not in home and town < FAR_TOWN)):
+                if hit is not None and town is not None and size == 1 and hit[0] not in home and (
+                        key in common or town < FAR_TOWN):
                     hit = None  # "Bau", "Azul": words of ours, or small towns far away
                 if hit is not None:
                     yield Place(hit[0], hit[1], start, last, text[start:last])

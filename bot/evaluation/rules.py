@@ -56,7 +56,7 @@ from bot.evaluation.text import (
 from bot.evaluation.text import reading as reading_language
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
 
-RULES_VERSION = "2.1.0"
+RULES_VERSION = "2.2.0"
 MATCH_THRESHOLD = 0.7
 """Task score an activity needs; a word unique to one task's name or examples scores 1.0."""
 BIGRAM_BONUS = 0.4
@@ -194,6 +194,10 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
     for toks, segment_id, confidence in sorted(hits, key=lambda h: h[0][0]):
         reading.context_toks.update(toks)
         mark = marks.get(toks[0])
+        if index.segment_in_scope[segment_id] and _names_account(reading, toks, segment_id):
+            # "no POC yet at Carrick": what is not done is the POC; a customer of ours named
+            # by its name is never a statement that we do not play in its segment
+            mark = True
         reading.segments.append(
             SegmentMention(
                 segment_id=segment_id,
@@ -207,6 +211,11 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
 
 
 Hit = tuple[list[int], str, float]
+
+
+def _names_account(reading: _Reading, toks: list[int], segment_id: str) -> bool:
+    start = reading.doc.toks[toks[0]].start
+    return any(a.segment_id == segment_id and a.start <= start < a.end for a in reading.accounts)
 
 
 def _toks_in(reading: _Reading, sentence: Sentence, start: int, end: int) -> list[int]:
@@ -236,6 +245,7 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
                     if segment_id not in {h[1] for h in hits})
     named = list(dict.fromkeys(h[1] for h in hits))
     stems = frozenset(reading.doc.stems[i] for i in _words(sentence))
+    sizes = [size for size in reading.sizes if _toks_in(reading, sentence, size.start, size.end)]
     for place in reading.places:
         toks = _toks_in(reading, sentence, place.start, place.end)
         if not toks:
@@ -243,7 +253,7 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
         # an in-scope place names its segment only with the kind of customer ("a hotel in Mérida"),
         # never on its own ("the sales offsite in Toledo")
         hits.extend((toks, segment_id, 0.75)
-                    for segment_id in descriptors.for_place(place, named, stems)
+                    for segment_id in descriptors.for_place(place, named, stems, sizes)
                     if segment_id not in {h[1] for h in hits})
     return hits
 

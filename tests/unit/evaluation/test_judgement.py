@@ -279,3 +279,81 @@ def test_a_short_german_verb_starting_with_ge_does_not_report_the_work_done(stra
     # "gehen" is not a participle: the pilot is still not started
     tasks = judge(strategy, "tasks", "Den Pilot mit einer Kolonne gehen wir noch nicht an").tasks
     assert tasks.task_ids == [] and tasks.ids_in("not_done") == ["pilot"]
+
+
+WITH_ACCOUNTS = STRATEGY.replace(
+    "accounts: [Gebr. Huber Haustechnik GmbH, Van Dijk Installatie B.V.]",
+    "accounts: [Gebr. Huber Haustechnik GmbH, Van Dijk Installatie B.V., Dornbacher Gebäudetechnik,"
+    " Summit Heating Partners]")
+
+
+@pytest.mark.parametrize(("answer", "inside", "outside"), [
+    # units and department names that are also country codes of the strategy (GB, IT)
+    ("sent the 300GB export and our per GB price to Van Dijk Installatie", ["contractors"], []),
+    ("IT signed off the hosting at Van Dijk Installatie", ["contractors"], []),
+    ("leads from FR and IT this week", [], ["abroad"]),  # in a list of codes, IT is Italy
+    # "Contractors outside DACH and Benelux" must not name the contractors inside them
+    ("hvac contractors in DACH and Benelux", ["contractors"], []),
+    # an account by its first word, when that word is nobody's everyday word
+    ("pilot booked at Dornbacher for Monday", ["contractors"], []),
+    ("Summit is next week, prepping the deck", [], []),
+    ("pilot at Summit Heating went well", ["contractors"], []),
+])
+def test_codes_boundaries_and_short_account_names(answer: str, inside: list[str],
+                                                  outside: list[str]) -> None:
+    strategy = parse_strategy(WITH_ACCOUNTS)
+    assert segments(judge(strategy, "tasks", answer)) == (inside, outside)
+
+
+def test_a_customer_named_in_a_stalled_sentence_is_still_a_segment_we_play_in() -> None:
+    evaluation = judge(parse_strategy(WITH_ACCOUNTS), "tasks",
+                       "no pilot yet at Dornbacher, still waiting on their IT")
+    assert [(m.segment_id, m.stated_as_played) for m in evaluation.scope.segments] == [
+        ("contractors", True)]
+
+
+LAW = """
+strategy:
+  name: Counsel FY27
+  statement: E-discovery for law firms in Australia and New Zealand, hosted in Sydney.
+  objectives: [Grow ARR 30%]
+  advantage: One platform, hosted in Sydney and Auckland.
+  review_by: 2027-06-30
+cadence:
+  default: {first_touch_within: 1d, steps: [2d, 5d], max_touches: 4}
+segments:
+  - id: au_firms
+    name: Mid-size Australian law firms
+    in_scope: true
+    employees: {min: 20, max: 999}
+    countries: [AU]
+  - id: nz_legal
+    name: New Zealand law firms
+    in_scope: true
+    employees: {min: 20}
+    countries: [NZ]
+  - id: small
+    name: Sole practitioners
+    in_scope: false
+    aliases: [sole practitioner]
+    employees: {max: 19}
+sales_tasks:
+  - id: discovery
+    name: Run a matter discovery call
+    description: Find the next big matter and what discovery costs them today.
+    examples: [discovery call on a big matter, disco with lit support, scoped their next matter]
+"""
+
+
+@pytest.mark.parametrize(("answer", "inside", "outside"), [
+    # the size fits both firm segments: the place says which
+    ("disco with a 200-staff firm in Adelaide", ["au_firms"], []),
+    ("disco with a 70-person firm in Auckland", ["nz_legal"], []),
+    # a town the strategy itself names is still a town
+    ("scoped the next matter with a firm in Sydney", ["au_firms"], []),
+    # a size outside the segment's range: the place does not name it
+    ("disco with a 6-person firm in Adelaide", [], ["small"]),
+])
+def test_a_place_names_a_segment_that_also_has_a_size(answer: str, inside: list[str],
+                                                      outside: list[str]) -> None:
+    assert segments(judge(parse_strategy(LAW), "tasks", answer)) == (inside, outside)
