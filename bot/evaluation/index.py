@@ -242,6 +242,7 @@ class StrategyIndex:
         self.segments = PhraseTable()
         self.segment_acronyms: dict[str, str] = {}
         self.segment_in_scope = {s.id: s.in_scope for s in strategy.segments}
+        self.qualify_tasks: dict[str, tuple[int, ...]] = {}  # language -> tasks that turn away
         self.roles = PhraseTable()
         self.stages = PhraseTable()
         self.processes: dict[str, tuple[list[str], list[str]]] = {}

@@ -43,6 +43,8 @@ from bot.evaluation.text import (
     WORD,
     avoids,
     cue_state,
+    current_language,
+    declines,
     is_content,
     is_number,
     looks_like_injection,
@@ -619,10 +621,48 @@ def _is_activity(reading: _Reading, positive: list[int]) -> bool:
     )
 
 
+def _qualify_tasks(reading: _Reading, strategy: Strategy) -> tuple[int, ...]:
+    """The strategy's tasks about turning prospects away: those whose name says so ("Qualify
+    out early", "Unpassende Anfragen früh aussortieren"), in the language being read."""
+    index, language = reading.index, current_language()
+    found = index.qualify_tasks.get(language)
+    if found is None:
+        names = {task.id: task.name for task in strategy.sales_tasks}
+        found = tuple(n for n, entry in enumerate(index.tasks)
+                      if declines([t.word for t in index.read(names.get(entry.id, "")).toks]))
+        index.qualify_tasks[language] = found
+    return found
+
+
+def _qualified_out(reading: _Reading, strategy: Strategy, n: int, out: TasksResult) -> None:
+    """A sentence that turns away a prospect of a segment we do not play in, named there or in
+    the sentence before ("Albion Vet Holdings asked for a pilot. Told them we focus on
+    independents"), is the qualify-out task done - never working against it, nor off-strategy."""
+    tasks = _qualify_tasks(reading, strategy)
+    named = reading.sentence_segments[n] + (reading.sentence_segments[n - 1] if n else [])
+    if not tasks or all(reading.index.segment_in_scope[s] for s in named):
+        return
+    toks = _words(reading.sentences[n])
+    if not declines([reading.doc.toks[i].word for i in toks]):
+        return
+    span = reading.span(toks)
+
+    def inside(evidence: Evidence) -> bool:
+        return span.start <= evidence.start and evidence.end <= span.end
+
+    ids = {reading.index.tasks[t].id for t in tasks}
+    out.against = [a for a in out.against if not (a.target in ids and inside(a.evidence))]
+    out.unmapped = [e for e in out.unmapped if not inside(e)]
+    out.matches = [m for m in out.matches if not (m.task_id in ids and inside(m.evidence))]
+    out.matches.extend(TaskMatch(task_id=task_id, confidence=0.8, evidence=span)
+                       for task_id in sorted(ids))
+
+
 def _tasks(reading: _Reading, strategy: Strategy) -> TasksResult:
     result = TasksResult()
-    for sentence in reading.sentences:
+    for n, sentence in enumerate(reading.sentences):
         _sentence_tasks(reading, sentence, result)
+        _qualified_out(reading, strategy, n, result)
     result.critical_missing = critical_missing(strategy, result.task_ids)
     return result
 

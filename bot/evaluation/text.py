@@ -207,6 +207,14 @@ REJECT_PHRASES: tuple[tuple[str, ...], ...] = (
     ("excluded",), ("disqualify",), ("waste",), ("no", "longer"),
 )
 """Said after a segment ("ports - not for us", "X is out of scope"): we do not play there."""
+DECLINE_WORDS = wordset("""disqualify declined decline declining binned bounced outofscope
+    excluded avoid avoided""")
+DECLINE_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("we", "focus", "on"), ("we", "only", "do"), ("we", "don't", "sell"), ("we", "dont", "sell"),
+    ("we", "do", "not", "sell"), ("pointed", "them"), ("referred", "them"), ("told", "them", "no"),
+    ("not", "for", "us"), ("not", "a", "fit"), ("no", "fit"), ("not", "our"),
+)
+"""A prospect turned away (English, and borrowed by reps writing other languages)."""
 
 def stem(word: str) -> str:
     """The snowball stem of a lower-case word in the language being read (see `reading`)."""
@@ -472,6 +480,7 @@ class LanguagePack:
     avoid: PhraseIndex
     reject: PhraseIndex
     later: PhraseIndex  # said after an activity: it is booked for later ("Demo nächste Woche")
+    decline: PhraseIndex  # a prospect turned away: "DQ'd", "binned", "abgesagt", "not for us"
 
 
 _PLAN_AFTER_EN = frozenset({("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
@@ -486,6 +495,7 @@ ENGLISH = LanguagePack(
     avoid=_by_first([(w,) for w in sorted(AVOID_WORDS)], AVOID_PHRASES),
     reject=_by_first(REJECT_PHRASES),
     later=_by_first(sorted(_PLAN_AFTER_EN)),
+    decline=_by_first([(w,) for w in sorted(DECLINE_WORDS)], DECLINE_PHRASES),
 )
 # English sales words reps type whatever language they write in ("Follow-up pending", "demo
 # next week"): every other language reads these cues too.
@@ -502,7 +512,8 @@ def _phrases(items: object) -> list[tuple[str, ...]]:
 def _pack(code: str, path: Path) -> LanguagePack:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     words = {key: frozenset(str(data.get(key, "")).lower().split()) for key in (
-        "stop_words", "negation_words", "clause_words", "conj_words", "avoid_words")}
+        "stop_words", "negation_words", "clause_words", "conj_words", "avoid_words",
+        "decline_words")}
     negation = _phrases(data.get("negation_phrases"))
     future = _phrases(data.get("future_phrases"))
     post = _phrases(data.get("post_negation_phrases"))
@@ -521,6 +532,9 @@ def _pack(code: str, path: Path) -> LanguagePack:
                         AVOID_PHRASES),
         reject=_by_first(avoid, REJECT_PHRASES),
         later=_by_first(later, sorted(_PLAN_AFTER_EN)),
+        # not the avoid phrases: "eigentlich zu groß, aber ..." admits a misfit, it turns no one away
+        decline=_by_first([(w,) for w in sorted(words["decline_words"] | DECLINE_WORDS)],
+                          DECLINE_PHRASES),
     )
 
 
@@ -667,6 +681,11 @@ def post_negated(words: Sequence[str]) -> bool:
 def avoids(words: Sequence[str]) -> bool:
     """The clause says we do not (or should not) play somewhere: negation or avoidance."""
     return any(_is_negation_word(w) for w in words) or _has_phrase(words, _CURRENT.get().avoid)
+
+
+def declines(words: Sequence[str]) -> bool:
+    """The words turn a prospect away ("DQ'd the refinery", "bounced that one", "abgesagt")."""
+    return _has_phrase(words, _CURRENT.get().decline)
 
 
 def rejects(words: Sequence[str]) -> bool:

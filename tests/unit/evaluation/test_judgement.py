@@ -357,3 +357,34 @@ sales_tasks:
 def test_a_place_names_a_segment_that_also_has_a_size(answer: str, inside: list[str],
                                                       outside: list[str]) -> None:
     assert segments(judge(parse_strategy(LAW), "tasks", answer)) == (inside, outside)
+
+
+WITH_QUALIFY_OUT = STRATEGY.replace("""cadence:
+  default:""", """  - id: qualify_out
+    name: Qualify out early
+    description: Say no fast to municipalities, sole traders and contractors abroad.
+    examples: [qualified out a municipality, passed on a sole trader]
+    counter_examples: [spent the week on a city works tender]
+cadence:
+  default:""")
+
+
+@pytest.mark.parametrize(("answer", "qualified_out"), [
+    ("DQ'd a Stadtwerke tender and a city works RFP", True),
+    ("a 6-person shop asked for a demo, not for us, binned it", True),
+    # turned away in the sentence after the one that names the out-of-scope prospect
+    ("Stadtwerke Ulm reached out via the website. Told them politely we focus on contractors",
+     True),
+    ("Anfrage von den Stadtwerken → abgesagt", True),
+    ("solicitud de un ayuntamiento descartada, municipality fuera", True),
+    # no one turned away: an in-scope customer, or the out-of-scope one pursued
+    ("declined the pilot at Van Dijk Installatie, they want to wait", False),
+    ("eigentlich zu groß, aber Angebot an die Stadtwerke raus", False),
+])
+def test_turning_away_an_out_of_scope_prospect_is_the_qualify_out_task(
+        answer: str, qualified_out: bool) -> None:
+    evaluation = judge(parse_strategy(WITH_QUALIFY_OUT), "tasks", answer)
+    assert evaluation.tasks is not None
+    done = {m.task_id for m in evaluation.tasks.matches if m.state == "done"}
+    assert ("qualify_out" in done) is qualified_out
+    assert not [a for a in evaluation.tasks.against if a.target == "qualify_out"]
