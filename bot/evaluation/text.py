@@ -684,8 +684,14 @@ def avoids(words: Sequence[str]) -> bool:
 
 
 def declines(words: Sequence[str]) -> bool:
-    """The words turn a prospect away ("DQ'd the refinery", "bounced that one", "abgesagt")."""
-    return _has_phrase(words, _CURRENT.get().decline)
+    """The words turn a prospect away ("DQ'd the refinery", "bounced that one", "abgesagt"),
+    unless a negation governs the verb ("I didn't disqualify the tier-1 lead")."""
+    phrases = _CURRENT.get().decline
+    return any(
+        _phrase_at(words, i, phrases) is not None
+        and not any(_is_negation_word(w) for w in words[max(0, i - 2):i])
+        for i, w in enumerate(words) if w in phrases
+    )
 
 
 def rejects(words: Sequence[str]) -> bool:

@@ -380,6 +380,7 @@ cadence:
     # no one turned away: an in-scope customer, or the out-of-scope one pursued
     ("declined the pilot at Van Dijk Installatie, they want to wait", False),
     ("eigentlich zu groß, aber Angebot an die Stadtwerke raus", False),
+    ("I didn't disqualify the municipality lead, kept working it", False),
 ])
 def test_turning_away_an_out_of_scope_prospect_is_the_qualify_out_task(
         answer: str, qualified_out: bool) -> None:
