@@ -135,6 +135,7 @@ class SegmentShape:
     outside: bool = False  # the places are where this segment is NOT ("labs outside DACH")
     place_defined: bool = False  # named by a place alone: explicit countries/regions, "outside X"
     head_stems: frozenset[str] = frozenset()  # its name's words: "hotel" of "Hoteles independientes"
+    codes: frozenset[str] = frozenset()  # countries a rep may write as a bare code ("CH and AT")
 
     @property
     def by_place(self) -> bool:
@@ -180,7 +181,7 @@ class Descriptors:
                 for key in _account_keys(account):
                     found.accounts.setdefault(key, segment.id)
                     found.account_words = max(found.account_words, len(key.split()))
-        found.codes = frozenset(c for s in found.shapes.values() for c in s.places)
+        found.codes = frozenset(c for s in found.shapes.values() for c in s.codes)
         found.account_first = frozenset(k.split()[0] for k in found.accounts)
         found.home = frozenset(c for s in found.shapes.values() if s.in_scope and not s.outside
                                for c in s.places)
@@ -265,17 +266,28 @@ class Descriptors:
                 and (not s.in_scope or s.outside or (s.head_stems & sentence_stems and not kinds))]
 
 
+SMALL_REGION = 5
+"""A region of at most this many countries (DACH, Benelux) lets reps write its countries as codes;
+a wide one (Osteuropa, EMEA) does not, or "LV" (Leistungsverzeichnis) would be Latvia."""
+
+
 def _shape(segment: Segment) -> SegmentShape:
     places: set[str] = set(segment.countries)
+    codes: set[str] = set(segment.countries)
     for region in segment.regions:
-        places |= region_codes(region)
+        region_places = region_codes(region)
+        places |= region_places
+        if len(region_places) <= SMALL_REGION:
+            codes |= region_places
     outside, defined = False, bool(places)
     if not places:
         places, outside = _prose_places(segment.description)
         defined = outside
     employees = segment.employees or prose_employees(segment.description)
+    if not segment.countries and not segment.regions:
+        codes = {c for c in places} if len(places) <= SMALL_REGION else set()
     return SegmentShape(segment.id, segment.in_scope, employees, frozenset(places), outside,
-                        defined)
+                        defined, codes=frozenset(codes))
 
 
 def _prose_places(description: str) -> tuple[set[str], bool]:

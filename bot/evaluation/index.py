@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA
 
 from bot.evaluation.descriptors import Descriptors
 from bot.evaluation.language import detect
+from bot.evaluation.places import region_codes
 from bot.evaluation.text import (
     CLAUSE,
     COMMON_ACRONYMS,
@@ -372,6 +373,12 @@ class StrategyIndex:
                     content[0] in _COMMON_ALIAS_WORDS or stem(content[0]) in GENERIC_STEMS):
                 continue  # "US company" is not "company": the strategy doctor says so
             given.append(content)
+        for region in segment.regions:
+            if not region_codes(region):
+                # a region no code or list knows ("Riviera Maya", "Los Cabos") is matched as
+                # written: it is how reps name the place
+                given.append([t.word for t in self._learn(region)
+                              if t.kind == WORD and is_content(t.word)])
         derived: list[list[str]] = []
         name = given[0]
         if bounded_name:

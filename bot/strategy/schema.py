@@ -130,7 +130,9 @@ class Segment(_Strict):
 
     Besides its name and aliases a segment can be described the way reps describe customers:
     by size (`employees`), place (`countries`: ISO 3166-1 alpha-2; `regions`: ISO 3166-2 codes
-    such as US-TX, or named regions such as DACH, Benelux, Nordics, EMEA) and by named accounts.
+    such as US-TX, named regions such as DACH, Benelux, Nordics, EMEA, APAC, Eastern Europe or a
+    continent, or a country's name) and by named accounts. A region none of these know ("Riviera
+    Maya") is matched as written, like an alias.
     """
 
     id: Id

@@ -439,3 +439,22 @@ sales_tasks:
 def test_places_by_local_name_and_small_towns_at_home(answer: str, inside: list[str],
                                                      outside: list[str]) -> None:
     assert segments(judge(parse_strategy(HOTELS), "tasks", answer)) == (inside, outside)
+
+
+REGIONAL = HOTELS.replace("""    countries: [MX]
+  - id: franchise""", """    countries: [MX]
+    regions: [Riviera Maya]
+  - id: franchise""").replace("""    countries: [FR, IT, DO, CO]""", """    regions: [Osteuropa, APAC]""")
+
+
+@pytest.mark.parametrize(("answer", "inside", "outside"), [
+    # a region no list knows is matched as written
+    ("demo al dueño de un hotel en la Riviera Maya", ["mexico"], []),
+    # wide regions: their countries by name, never by a bare code ("LV" is a Leistungsverzeichnis)
+    ("demo a un hotel en Polonia", [], ["abroad"]),
+    ("demo al Hotel Mirador de Nerja, LV y pliego listos", ["iberia"], []),
+    ("un grupo de Singapur pidió demo", [], ["abroad"]),
+])
+def test_regions_by_name_and_wide_regions(answer: str, inside: list[str],
+                                          outside: list[str]) -> None:
+    assert segments(judge(parse_strategy(REGIONAL), "tasks", answer)) == (inside, outside)
