@@ -42,6 +42,11 @@ _LEGAL = re.compile(
 _GENERIC_TAIL = wordset("""foods food group groups brands brand packing packaging co company
     holdings holding vets veterinary vet practice partners solutions services labs lab bau
     logistics systems industries manufacturing hotels hotel resort""")
+_LEADING_KIND = wordset("""agricola agrícola fruticola frutícola exportadora agroexportadora grupo
+    groupe groep group hotel hoteles hotels viña vina bodega bodegas hacienda fundo finca
+    bauunternehmung maison clinica clínica clinique klinik laboratorio sanatorio""")
+"""A first word that says what kind of company it is: reps name it by the rest ("Los Aromos"
+for Frutícola Los Aromos, "Sol de Ica" for Exportadora Sol de Ica)."""
 _OUTSIDE = re.compile(r"\b(?:outside|beyond|except|außerhalb|ausserhalb|fuera de|hors de|"
                       r"buiten)\b", re.I)
 
@@ -121,6 +126,10 @@ def _account_keys(name: str) -> list[str]:
         keys.append(words[0])  # "Carrick" for Carrick Hollis Lawyers, never "Summit" alone
     if len(words) >= 3:
         keys.append(" ".join(words[:2]))  # "Gebr. Huber", "Van Dijk"
+    if len(words) >= 2 and words[0].lower() in _LEADING_KIND:
+        rest = words[1:]
+        if len(rest) > 1 or is_rare(rest[0]):
+            keys.append(" ".join(rest))
     return [fold(k) for k in dict.fromkeys(keys) if len(k) >= 4]
 
 

@@ -458,3 +458,14 @@ REGIONAL = HOTELS.replace("""    countries: [MX]
 def test_regions_by_name_and_wide_regions(answer: str, inside: list[str],
                                           outside: list[str]) -> None:
     assert segments(judge(parse_strategy(REGIONAL), "tasks", answer)) == (inside, outside)
+
+
+def test_an_account_is_named_without_the_word_that_says_what_kind_of_company_it_is() -> None:
+    strategy = parse_strategy(HOTELS.replace("""    countries: [ES, PT]
+  - id: mexico""", """    countries: [ES, PT]
+    accounts: [Frutícola Los Aromos, Exportadora Sol de Ica, Grupo Albamar]
+  - id: mexico"""))
+    for answer in ("demo con el GG de Los Aromos", "demo con datos reales en Sol de Ica",
+                   "demo al dueño de Albamar"):
+        assert segments(judge(strategy, "tasks", answer)) == (["iberia"], []), answer
+    assert segments(judge(strategy, "tasks", "demo con el grupo de siempre")) == ([], [])
