@@ -442,7 +442,8 @@ class StrategyIndex:
         for words in given:
             self.segments.add([stem(w) for w in words], segment.id)
             self.context_stems.update(stem(w) for w in words)
-            if len(words) >= 2 and all(w.isalpha() for w in words):
+            # initials of words, not of an abbreviation ("LM-Labor" is no "LL": Laborleitung)
+            if len(words) >= 2 and all(w.isalpha() and len(w) >= 3 for w in words):
                 acronym = _acronym(words)
                 if not (acronym in SHORTHAND or acronym in COMMON_ACRONYMS or acronym in STOP_WORDS):
                     self.segment_acronyms.setdefault(acronym, segment.id)

@@ -469,3 +469,12 @@ def test_an_account_is_named_without_the_word_that_says_what_kind_of_company_it_
                    "demo al dueño de Albamar"):
         assert segments(judge(strategy, "tasks", answer)) == (["iberia"], []), answer
     assert segments(judge(strategy, "tasks", "demo con el grupo de siempre")) == ([], [])
+
+
+def test_initials_are_never_taken_from_an_alias_that_is_already_abbreviated() -> None:
+    strategy = parse_strategy(HOTELS.replace(
+        "aliases: [hotel independiente, hoteles independientes]",
+        "aliases: [hotel independiente, hoteles independientes, HI-Hotel, Casa Rural]"))
+    assert segments(judge(strategy, "tasks", "demo con datos reales, el HH firmó")) == ([], [])
+    assert segments(judge(strategy, "tasks", "demo con datos reales en una CR de Toledo")) == (
+        ["iberia"], [])
