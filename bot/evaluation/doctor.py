@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bot.evaluation.descriptors import find_sizes
 from bot.evaluation.index import GENERIC_STEMS, strategy_language
-from bot.evaluation.places import REGIONS, countries
+from bot.evaluation.places import REGIONS, countries, region_codes
 from bot.evaluation.rules import RulesEvaluator
 from bot.evaluation.text import WORD, is_content, reading, stem, tokenize
 from bot.strategy.loader import Loc, dotted, line_of
@@ -52,6 +52,7 @@ def diagnose(strategy: Strategy, text: str | None = None) -> list[Advice]:
         found += _aliases(strategy)
         found += _shared_aliases(strategy)
         found += _prose_only(strategy)
+        found += _unknown_regions(strategy)
     found += _few_examples(strategy)
     found += _indistinct_tasks(strategy)
     found += _content_stages(strategy)
@@ -159,6 +160,17 @@ def _prose_only(strategy: Strategy) -> list[Finding]:
                           " town or a country are matched more surely with a descriptor.",
                           "add countries: [...] or regions: [...] (DACH, US-TX, ...)"))
     return found
+
+
+def _unknown_regions(strategy: Strategy) -> list[Finding]:
+    """A region that is no ISO 3166-2 code, named region or country is still read - as written,
+    like an alias - but towns and codes inside it are not: the admin should know."""
+    return [(("segments", i, "regions", j),
+             f"region '{region}' is no ISO 3166-2 code, named region (DACH, EMEA, ...) or country;"
+             " it is matched only where an answer writes it as it stands.",
+             "use subdivision codes (e.g. MX-ROO) or countries: [...] so towns in it count too")
+            for i, segment in enumerate(strategy.segments)
+            for j, region in enumerate(segment.regions) if not region_codes(region)]
 
 
 def _few_examples(strategy: Strategy) -> list[Finding]:

@@ -478,3 +478,10 @@ def test_initials_are_never_taken_from_an_alias_that_is_already_abbreviated() ->
     assert segments(judge(strategy, "tasks", "demo con datos reales, el HH firmó")) == ([], [])
     assert segments(judge(strategy, "tasks", "demo con datos reales en una CR de Toledo")) == (
         ["iberia"], [])
+
+
+def test_the_doctor_says_which_regions_are_only_matched_as_written() -> None:
+    advice = {a.where: a for a in diagnose(parse_strategy(REGIONAL), REGIONAL)}
+    assert "'Riviera Maya'" in advice["segments[1].regions[0]"].message
+    assert advice["segments[1].regions[0]"].line
+    assert not any(".regions[" in where for where in advice if where.startswith("segments[3]"))
