@@ -178,6 +178,14 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
         exact = all(doc.stems[i] == stem(doc.toks[i].word) for i in toks)
         hits.append((toks, keys[0], 1.0 if exact else 0.85))
         covered.update(toks)
+    for i, j, k in zip(content, content[1:], content[2:], strict=False):
+        # one word inside a two-word alias: "small machine shops" is a "small shop"
+        if covered.intersection((i, j, k)) or k != i + 2 or is_number(doc.toks[j].word):
+            continue
+        gapped = index.segments.phrases.get((doc.stems[i], doc.stems[k]))
+        if gapped:
+            hits.append(([i, j, k], gapped[0], 0.8))
+            covered.update((i, j, k))
     for i in content:
         acronym = doc.toks[i].word.rstrip("s")
         if i not in covered and doc.toks[i].upper and acronym in index.segment_acronyms:

@@ -485,3 +485,12 @@ def test_the_doctor_says_which_regions_are_only_matched_as_written() -> None:
     assert "'Riviera Maya'" in advice["segments[1].regions[0]"].message
     assert advice["segments[1].regions[0]"].line
     assert not any(".regions[" in where for where in advice if where.startswith("segments[3]"))
+
+
+@pytest.mark.parametrize(("answer", "inside", "outside"), [
+    ("cold called 30 sole plumbing traders this week", [], ["small_shops"]),  # "sole traders"
+    ("sole 12 traders", [], []),  # a number inside is no modifier
+])
+def test_one_word_inside_a_two_word_alias_still_names_the_segment(
+        strategy, answer: str, inside: list[str], outside: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert segments(judge(strategy, "tasks", answer)) == (inside, outside)
