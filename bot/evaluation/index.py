@@ -373,12 +373,6 @@ class StrategyIndex:
                     content[0] in _COMMON_ALIAS_WORDS or stem(content[0]) in GENERIC_STEMS):
                 continue  # "US company" is not "company": the strategy doctor says so
             given.append(content)
-        for region in segment.regions:
-            if not region_codes(region):
-                # a region no code or list knows ("Riviera Maya", "Los Cabos") is matched as
-                # written: it is how reps name the place
-                given.append([t.word for t in self._learn(region)
-                              if t.kind == WORD and is_content(t.word)])
         derived: list[list[str]] = []
         name = given[0]
         if bounded_name:
@@ -439,6 +433,12 @@ class StrategyIndex:
 
     def _add_segment(self, segment: Segment) -> None:
         given, derived = self._segment_phrases(segment)
+        for region in segment.regions:
+            if not region_codes(region):
+                # a region no code or list knows ("Riviera Maya", "Los Cabos") is matched as
+                # written, as reps name the place - never by its initials ("RMS" is no "RM")
+                words = [t.word for t in self._learn(region) if t.kind == WORD and is_content(t.word)]
+                self.segments.add([stem(w) for w in words], segment.id)
         for words in given:
             self.segments.add([stem(w) for w in words], segment.id)
             self.context_stems.update(stem(w) for w in words)
