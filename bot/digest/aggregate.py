@@ -21,7 +21,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, String, and_, case, func, literal_column, type_coerce
+from sqlalchemy import Select, String, and_, case, false, func, literal_column, or_, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -206,26 +206,6 @@ def exact_mean(values: Sequence[tuple[float, int]]) -> float | None:
     return round(total / n, 3)
 
 
-async def _means(session: AsyncSession, ids: Members, period: Period) -> Means:
-    """figures.score_means over the period's substantive answers: one row per distinct
-    (question, overall, sub-scores) with its count - a handful for the rules evaluator, at most
-    one per answer for any other - and exact means over the grouped values."""
-    scores: tuple[Any, ...] = tuple(getattr(Answer, column) for column in SCORE_COLUMNS)
-    query = _answers(select(Answer.question, Answer.overall_score, *scores,  # type: ignore[call-overload]
-                            func.count())).where(
-        _substantive())
-    query = _bounded(query, ids, period.start, period.end).group_by(
-        Answer.question, Answer.overall_score, *scores)
-    values: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for question, overall, *subs, count in await _all(session, query):
-        if overall is not None:
-            values[question].append((overall, count))
-        for name, value in zip(SUB_SCORES, subs, strict=True):
-            if value is not None:
-                values[name].append((value, count))
-    return {name: exact_mean(values.get(name, [])) for name in (*QUESTIONS, *SUB_SCORES)}
-
-
 async def _series(session: AsyncSession, ids: Members, period: Period) -> list[tuple[str, Means]]:
     """figures._series: mean overall per question of every evaluated answer, per period; one
     query, a row per period, question and distinct score."""
@@ -247,92 +227,105 @@ async def _series(session: AsyncSession, ids: Members, period: Period) -> list[t
     return series
 
 
-def _place(played: str, segment_ids: Collection[str]) -> str | None:
-    """Where a scope answer aims its check-in's tasks (figures.effort): "out" when it names a
-    segment we do not play, else "in" when it names one we do; None when it names none of ours
-    (then it decides nothing, and an earlier answer of the check-in may)."""
-    ours = [inside for s, inside in _list(played) if s in segment_ids]
-    if any(not inside for inside in ours):
-        return "out"
-    return "in" if ours else None
+def _aims(segment_ids: Collection[str], answer: Any) -> tuple[Any, Any]:
+    """Whether an answer's stored played segments name one of ours stated out of scope, and
+    whether they name one of ours at all (figures.effort's "out", and "decides a place"): the
+    stored JSON is written by bot.digest.derived as [["<id>",true|false],...], and ids are
+    lower-case slugs, so a substring test on it is exact."""
+    played = col(answer.played)
+    out = [played.contains(f'["{s}",false]', autoescape=True) for s in sorted(segment_ids)]
+    inside = [played.contains(f'["{s}",true]', autoescape=True) for s in sorted(segment_ids)]
+    if not out:
+        return false(), false()
+    return or_(*out), or_(*out, *inside)
 
 
-async def _effort(session: AsyncSession, ids: Members, period: Period,
-                  places: dict[str, str]) -> Effort:
-    """figures.effort in SQL: each tasks answer's counts, grouped by the played segments of the
-    last answer of the same member and occurrence whose played segments decide a place
-    (`places`: each such stored value, and the place it decides); a few rows, not one per
-    check-in."""
-    tasks_checkin, scope_checkin = aliased(CheckIn), aliased(CheckIn)
-    tasks, scope = aliased(Answer), aliased(Answer)
-    decided = _answers(select(scope.played), scope_checkin, scope).where(
+def _decided(segment_ids: Collection[str], tasks_checkin: Any) -> Any:
+    """Where a tasks answer's work was aimed (figures.effort): by the last answer (in
+    occurrence and id order) of the same member and occurrence whose played segments name one
+    of ours - "out" if any of ours it names was stated out of scope, else "in"; NULL (counted as
+    "none") when no answer names one."""
+    scope_checkin, scope = aliased(CheckIn), aliased(Answer)
+    out, decides = _aims(segment_ids, scope)
+    return _answers(select(case((out, "out"), else_="in")), scope_checkin, scope).where(
         col(scope_checkin.member_id) == col(tasks_checkin.member_id),
         col(scope_checkin.occurrence_at) == col(tasks_checkin.occurrence_at),
-        _substantive(scope), col(scope.played).in_(list(places))).order_by(
-        col(scope.id).desc()).limit(1).scalar_subquery().label("decided")
-    query = _answers(select(tasks.done_count, tasks.off_count,  # type: ignore[call-overload]
-                            tasks.against_count, decided, func.count()), tasks_checkin, tasks).where(
-        _substantive(tasks), col(tasks.done_tasks).is_not(None))
-    query = _bounded(query, ids, period.start, period.end, tasks_checkin).group_by(
-        tasks.done_count, tasks.off_count, tasks.against_count, literal_column("decided"))
-    return effort_counts((places[played] if played is not None else "none", (on or 0) * n,
-                          (off or 0) * n, (against or 0) * n)
-                         for on, off, against, played, n in await _all(session, query))
+        _substantive(scope), decides).order_by(col(scope.id).desc()).limit(1).scalar_subquery()
 
 
-async def _places(session: AsyncSession, ids: Members, start: datetime, end: datetime,
-                  segment_ids: Collection[str]) -> dict[str, str]:
-    """The distinct played segments stored in the window (a handful: combinations of the
-    strategy's segments) that decide a place, and that place."""
-    query = _answers(select(Answer.played).distinct()).where(
-        _substantive(), col(Answer.played).is_not(None))
-    found = {played: _place(played, segment_ids)
-             for (played,) in await _all(session, _bounded(query, ids, start, end))}
-    return {played: place for played, place in found.items() if place is not None}
+async def _totals(session: AsyncSession, ids: Members, period: Period,
+                  segment_ids: Collection[str]) -> tuple[Means, Means, Effort, Effort]:
+    """figures.score_means and figures.effort of this period and the previous one, in one
+    query: a row per period and distinct (question, overall, sub-scores; for a tasks answer its
+    done, off-task and against counts and where its work was aimed) with the count of answers -
+    a handful for the rules evaluator, at most one per answer for any other. Means are exact
+    over the grouped values (exact_mean)."""
+    previous = period.previous()
+    bucket = case((col(CheckIn.occurrence_at) < period.start, 0), else_=1).label("bucket")
+    has_tasks = col(Answer.done_tasks).is_not(None)
+    aimed = case((has_tasks, _decided(segment_ids, CheckIn))).label("aimed")
+    scores: tuple[Any, ...] = tuple(getattr(Answer, column) for column in SCORE_COLUMNS)
+    grouped = (bucket, Answer.question, Answer.overall_score, *scores, has_tasks,
+               Answer.done_count, Answer.off_count, Answer.against_count, aimed)
+    query = _answers(select(*grouped, func.count())).where(_substantive())  # type: ignore[call-overload]
+    query = _bounded(query, ids, previous.start, period.end).group_by(
+        literal_column("bucket"), *grouped[1:-1], literal_column("aimed"))
+    values: tuple[dict[str, list[tuple[float, int]]], ...] = (defaultdict(list), defaultdict(list))
+    placed: tuple[list[tuple[str, int, int, int]], ...] = ([], [])
+    for index, question, overall, *rest in await _all(session, query):
+        subs, (tasks, on, off, against, where, count) = rest[:len(SUB_SCORES)], rest[len(SUB_SCORES):]
+        if overall is not None:
+            values[index][question].append((overall, count))
+        for name, value in zip(SUB_SCORES, subs, strict=True):
+            if value is not None:
+                values[index][name].append((value, count))
+        if tasks:
+            placed[index].append((where or "none", (on or 0) * count, (off or 0) * count,
+                                  (against or 0) * count))
+    means = [{name: exact_mean(v.get(name, [])) for name in (*QUESTIONS, *SUB_SCORES)}
+             for v in values]
+    return means[1], means[0], effort_counts(placed[1]), effort_counts(placed[0])
 
 
-_ROWCOLS: tuple[Any, ...] = (  # Row's fields, in order
+_ROWCOLS: tuple[Any, ...] = (  # Row's fields, in order, and whether the answer says anything
     CheckIn.member_id, type_coerce(CheckIn.occurrence_at, String), Answer.question, Answer.text,
     Answer.played, Answer.done_tasks, Answer.done_count, Answer.unmapped_count,
-    Answer.unmapped_texts, Answer.against_items, Answer.statement_facts)
+    Answer.unmapped_texts, Answer.against_items, Answer.statement_facts, Answer.substantive)
 
 
-async def _rows(session: AsyncSession, ids: Members, period: Period) -> list[Row]:
-    query = _answers(select(*_ROWCOLS)).where(_substantive())
+async def _rows(session: AsyncSession, ids: Members,
+                period: Period) -> tuple[list[Row], list[tuple[int, str, str]]]:
+    """The period's substantive answers, and those that say nothing (member, question, text),
+    each in (occurrence, id) order; answers with no readable evaluation in neither."""
+    query = _answers(select(*_ROWCOLS)).where(col(Answer.substantive).is_not(None))
     query = _bounded(query, ids, period.start, period.end).order_by(
         col(CheckIn.occurrence_at), col(Answer.id))
-    return [Row._make(row) for row in await _all(session, query)]
-
-
-async def _said_nothing(session: AsyncSession, ids: Members,
-                        period: Period) -> list[tuple[int, str, str]]:
-    query = _answers(select(CheckIn.member_id, Answer.question, Answer.text)).where(
-        col(Answer.substantive) == False)  # noqa: E712
-    query = _bounded(query, ids, period.start, period.end).order_by(
-        col(CheckIn.occurrence_at), col(Answer.id))
-    return [(m, q, t) for m, q, t in await _all(session, query)]
+    rows, said_nothing = [], []
+    for row in await _all(session, query):
+        if row[-1]:
+            rows.append(Row._make(row[:-1]))
+        else:
+            said_nothing.append((row[0], row[2], row[3]))
+    return rows, said_nothing
 
 
 async def load_facts(session: AsyncSession, strategy: Strategy, members: Members, period: Period,
                      manager_id: int | None = None) -> Facts:
     """Every query a digest of `members` needs, bounded by the members and the window. Only
-    this period's substantive answers come back one by one (per-rep figures and the
-    manager-against-reps check are about each of them); the previous period, the effort table
-    and the score means come back added up."""
+    this period's answers come back one by one (per-rep figures and the manager-against-reps
+    check are about each of them); the previous period, the effort table and the score means
+    come back added up."""
     ids = members if isinstance(members, Select) else list(members)
-    previous = period.previous()
-    places = await _places(session, ids, previous.start, period.end, strategy.segment_ids)
+    rows, said_nothing = await _rows(session, ids, period)
+    means, means_before, effort, effort_before = await _totals(session, ids, period,
+                                                               strategy.segment_ids)
     return Facts(
         participation=await _participation(session, ids, period),
-        before=await _participation_total(session, ids, previous),
+        before=await _participation_total(session, ids, period.previous()),
         series=await _series(session, ids, period),
-        rows=await _rows(session, ids, period),
-        said_nothing=await _said_nothing(session, ids, period),
-        means=await _means(session, ids, period),
-        means_before=await _means(session, ids, previous),
-        effort=await _effort(session, ids, period, places),
-        effort_before=await _effort(session, ids, previous, places),
-        manager_rows=await _rows(session, [manager_id], period) if manager_id is not None else [],
+        rows=rows, said_nothing=said_nothing, means=means, means_before=means_before,
+        effort=effort, effort_before=effort_before,
+        manager_rows=(await _rows(session, [manager_id], period))[0] if manager_id is not None else [],
     )
 
 
