@@ -329,16 +329,22 @@ async def load_facts(session: AsyncSession, strategy: Strategy, members: Members
     )
 
 
-def _articulation(rows: Sequence[Row], strategy: Strategy) -> Articulation | None:
+def _articulation(rows: Sequence[Row], strategy: Strategy,
+                  seen: dict[str, Articulation]) -> Articulation | None:
+    """From the member's latest statement answer; `seen` holds the articulation of each stored
+    statement value met in this digest (counts and component lists: reps share a few)."""
     latest: Row | None = None
     for r in rows:
         if r.statement_facts is not None and (latest is None or r.occurrence_at > latest.occurrence_at):
             latest = r
     if latest is None or latest.statement_facts is None:
         return None
-    words, within, covered, missing, out_of_scope, price = _list(latest.statement_facts)
-    return articulation_from(words, within, covered, missing,
-                             faults_of(out_of_scope, price, strategy))
+    stored = latest.statement_facts
+    if stored not in seen:
+        words, within, covered, missing, out_of_scope, price = _list(stored)
+        seen[stored] = articulation_from(words, within, covered, missing,
+                                         faults_of(out_of_scope, price, strategy))
+    return seen[stored]
 
 
 def _reported(rows: Sequence[Row]) -> tuple[str, ...]:
@@ -401,8 +407,9 @@ def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member]
         by_member[r.member_id].append(r)
     current_leads = leads.engaged_in(period.start, period.end)
     follow_by_owner = current_leads.by_owner()
+    statements: dict[str, Articulation] = {}
     reps = [RepFigures(mid, name, facts.participation.get(mid, Participation()),
-                       _articulation(by_member[mid], strategy), _reported(by_member[mid]),
+                       _articulation(by_member[mid], strategy, statements), _reported(by_member[mid]),
                        follow_by_owner.get(mid, FollowUp()))
             for mid, name in names.items()]
     reps.sort(key=lambda r: r.name.lower())
