@@ -240,17 +240,22 @@ def _aims(segment_ids: Collection[str], answer: Any) -> tuple[Any, Any]:
     return or_(*out), or_(*out, *inside)
 
 
-def _decided(segment_ids: Collection[str], tasks_checkin: Any) -> Any:
+def _decided(segment_ids: Collection[str]) -> Any:
     """Where a tasks answer's work was aimed (figures.effort): by the last answer (in
     occurrence and id order) of the same member and occurrence whose played segments name one
-    of ours - "out" if any of ours it names was stated out of scope, else "in"; NULL (counted as
-    "none") when no answer names one."""
+    of ours - "out" if any of ours it names was stated out of scope, else "in". As one number,
+    max(2 x answer id + 1 if out): an aggregate, so no sort per tasks answer; odd is "out",
+    even "in", NULL ("none") when no answer names one of ours."""
     scope_checkin, scope = aliased(CheckIn), aliased(Answer)
     out, decides = _aims(segment_ids, scope)
-    return _answers(select(case((out, "out"), else_="in")), scope_checkin, scope).where(
-        col(scope_checkin.member_id) == col(tasks_checkin.member_id),
-        col(scope_checkin.occurrence_at) == col(tasks_checkin.occurrence_at),
-        _substantive(scope), decides).order_by(col(scope.id).desc()).limit(1).scalar_subquery()
+    return _answers(select(func.max(col(scope.id) * 2 + case((out, 1), else_=0))),
+                    scope_checkin, scope).where(
+        col(scope_checkin.member_id) == col(CheckIn.member_id),
+        col(scope_checkin.occurrence_at) == col(CheckIn.occurrence_at),
+        _substantive(scope), decides).scalar_subquery()
+
+
+_PLACES = ("none", "in", "out")
 
 
 async def _totals(session: AsyncSession, ids: Members, period: Period,
@@ -261,26 +266,27 @@ async def _totals(session: AsyncSession, ids: Members, period: Period,
     a handful for the rules evaluator, at most one per answer for any other. Means are exact
     over the grouped values (exact_mean)."""
     previous = period.previous()
-    bucket = case((col(CheckIn.occurrence_at) < period.start, 0), else_=1).label("bucket")
+    decided = _decided(segment_ids)
     has_tasks = col(Answer.done_tasks).is_not(None)
-    aimed = case((has_tasks, _decided(segment_ids, CheckIn))).label("aimed")
-    scores: tuple[Any, ...] = tuple(getattr(Answer, column) for column in SCORE_COLUMNS)
-    grouped = (bucket, Answer.question, Answer.overall_score, *scores, has_tasks,
-               Answer.done_count, Answer.off_count, Answer.against_count, aimed)
-    query = _answers(select(*grouped, func.count())).where(_substantive())  # type: ignore[call-overload]
-    query = _bounded(query, ids, previous.start, period.end).group_by(
-        literal_column("bucket"), *grouped[1:-1], literal_column("aimed"))
+    grouped: tuple[Any, ...] = (
+        case((col(CheckIn.occurrence_at) < period.start, 0), else_=1),
+        Answer.question, Answer.overall_score, *(getattr(Answer, c) for c in SCORE_COLUMNS),
+        has_tasks, Answer.done_count, Answer.off_count, Answer.against_count,
+        case((has_tasks, func.coalesce(1 + decided % 2, 0)), else_=0))  # _PLACES
+    query = _answers(select(*grouped, func.count())).where(  # type: ignore[call-overload]
+        _substantive())
+    query = _bounded(query, ids, previous.start, period.end).group_by(*grouped)
     values: tuple[dict[str, list[tuple[float, int]]], ...] = (defaultdict(list), defaultdict(list))
     placed: tuple[list[tuple[str, int, int, int]], ...] = ([], [])
     for index, question, overall, *rest in await _all(session, query):
-        subs, (tasks, on, off, against, where, count) = rest[:len(SUB_SCORES)], rest[len(SUB_SCORES):]
+        subs, (tasks, on, off, against, place, count) = rest[:len(SUB_SCORES)], rest[len(SUB_SCORES):]
         if overall is not None:
             values[index][question].append((overall, count))
         for name, value in zip(SUB_SCORES, subs, strict=True):
             if value is not None:
                 values[index][name].append((value, count))
         if tasks:
-            placed[index].append((where or "none", (on or 0) * count, (off or 0) * count,
+            placed[index].append((_PLACES[place], (on or 0) * count, (off or 0) * count,
                                   (against or 0) * count))
     means = [{name: exact_mean(v.get(name, [])) for name in (*QUESTIONS, *SUB_SCORES)}
              for v in values]
