@@ -1,13 +1,15 @@
 """The digest's figures from the answers' derived columns (bot.digest.derived), instead of
 loading and parsing every evaluation in the window.
 
-Participation is counted per member in SQL and the chart's six points are grouped by score value
-(few distinct values; the mean is then exact, the same float `statistics.fmean` gives over the
-answers). Only the period's and the previous period's substantive answers come back row by row -
-a few short columns each, no JSON evaluation - because per-rep figures (latest statement, tasks
-done, segments named), effort and the trends are about each of them. The whole organisation is
-selected by a subquery, not 10,000 bound ids per query. The figures equal those of
-`bot.digest.figures.compute` over the parsed evaluations (tests/unit/digest/test_aggregate.py).
+Only this period's answers come back row by row - a few short columns each, no JSON evaluation -
+because per-rep figures (latest statement, tasks done, segments named) and the manager-against-
+reps check are about each of them. Everything else comes back added up: participation per member
+(and the previous period's as one total), the chart's six points grouped by score value (few
+distinct values; the mean is then exact, the same float `statistics.fmean` gives over the
+answers), and both periods' score means and effort tables from one grouped query, where a tasks
+answer's work was aimed is decided in SQL from the stored played segments. The whole
+organisation is selected by a subquery, not 10,000 bound ids per query. The figures equal those
+of `bot.digest.figures.compute` over the parsed evaluations (tests/unit/digest/test_aggregate.py).
 """
 
 from __future__ import annotations
