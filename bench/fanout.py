@@ -169,7 +169,7 @@ async def run_bot(api: str, database_url: str, members: int, extra: dict[str, st
     from bot.storage.database import Database
     from bot.storage.models import CheckIn
 
-    settings = Settings(database_url=database_url, strategy_file=STRATEGY, _env_file=None,  # type: ignore[call-arg]
+    settings = Settings(database_url=database_url, strategy_file=STRATEGY, _env_file=None,
                         **extra)
     Database(database_url).migrate_sync()
     populate(Database(database_url).sync_url, members)
@@ -441,7 +441,7 @@ def main() -> None:
     if not args.concurrency:
         from bot.config import Settings
 
-        args.concurrency = getattr(Settings(_env_file=None), "fanout_concurrency", 1)  # type: ignore[call-arg]
+        args.concurrency = getattr(Settings(_env_file=None), "fanout_concurrency", 1)
     if args.worker == "bot":
         print(json.dumps(loop_runner()(run_bot(args.api, args.database_url, args.members,
                                                json.loads(args.extra)))))
