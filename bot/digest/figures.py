@@ -302,7 +302,7 @@ def _segments(strategy: Strategy, answers: Sequence[AnswerFacts], names: dict[in
 
 
 def task_figures(strategy: Strategy, per_member: dict[int, tuple[str, ...]],
-           reporters: int) -> list[TaskFigures]:
+                 reporters: int) -> list[TaskFigures]:
     counts = Counter(task for tasks in per_member.values() for task in tasks)
     result = [TaskFigures(t.id, t.name, t.critical, counts[t.id],
                           counts[t.id] / reporters if reporters else None)
@@ -326,8 +326,8 @@ def unmapped_activities(answers: Iterable[AnswerFacts], top: int = TOP_UNMAPPED)
 
 
 def score_trends(current: dict[str, float | None], previous: dict[str, float | None],
-            now: Participation, before: Participation, leads_now: FollowUp,
-            leads_before: FollowUp) -> list[Trend]:
+                 now: Participation, before: Participation, leads_now: FollowUp,
+                 leads_before: FollowUp) -> list[Trend]:
     trends = [Trend(name, current[name], previous[name]) for name in current]
     trends.append(Trend("answer_rate", _r(now.rate), _r(before.rate)))
     trends.append(Trend("leads_within_24h", _r(leads_now.within_24h), _r(leads_before.within_24h)))
@@ -503,7 +503,7 @@ def compute(strategy: Strategy, title: str, members: Sequence[Member], period: P
     follow_before = leads.engaged_in(previous.start, previous.end).total()
     outside = managers or {}
     by_manager = reports_by_manager(members, by_member_answers,
-                                     {mid: name for mid, (name, _) in outside.items()})
+                                    {mid: name for mid, (name, _) in outside.items()})
     own = {name: [a for a in answers_ if period.contains(a.occurrence_at)]
            for name, answers_ in outside.values()}
     own.update({names[mid]: by_member_answers[mid] for mid in names
@@ -516,8 +516,8 @@ def compute(strategy: Strategy, title: str, members: Sequence[Member], period: P
         task_reporters=len(per_member_tasks), unmapped=unmapped_activities(substantive),
         follow_up=follow_now, follow_up_by_segment=current_leads.by_segment(),
         trends=score_trends(score_means([a.evaluation for a in substantive]),
-                       score_means([a.evaluation for a in before]),
-                       now_part, before_part, follow_now, follow_before),
+                            score_means([a.evaluation for a in before]),
+                            now_part, before_part, follow_now, follow_before),
         series=_series(period, history),
         activities=sum(len(a.evaluation.tasks.task_ids) + len(a.evaluation.tasks.unmapped)
                        for a in substantive if a.evaluation.tasks),
@@ -534,7 +534,7 @@ def compute(strategy: Strategy, title: str, members: Sequence[Member], period: P
 
 
 def reports_by_manager(members: Sequence[Member], answers: dict[int, list[AnswerFacts]],
-                        outside: dict[int, str]) -> dict[str, dict[str, list[AnswerFacts]]]:
+                       outside: dict[int, str]) -> dict[str, dict[str, list[AnswerFacts]]]:
     """Manager name -> each direct report's answers, for managers with reports in `members`
     (`outside` names managers who are not members themselves)."""
     by_id = {m.id: m.name for m in members if m.id is not None} | outside
