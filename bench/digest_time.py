@@ -83,7 +83,7 @@ def _evaluations() -> dict[str, list[tuple[str, str, float, dict[str, Any]]]]:
     """Per question: text, stored evaluation, overall and the derived digest columns (bulk
     inserts skip the ORM hook that fills them, so they are filled here the same way)."""
     strategy, evaluator = load_strategy(STRATEGY), RulesEvaluator()
-    pool = {}
+    pool: dict[str, list[tuple[str, str, float, dict[str, Any]]]] = {}
     for q, texts in TEXTS.items():
         pool[q] = []
         for t in texts:
@@ -225,11 +225,11 @@ async def _rows(service: DigestService, scope: DigestScope) -> int:
     period = ending(NOW)
     ids = scope.member_ids
     async with service.ctx.db.session() as session:
-        facts = await load_facts(session, scope.member_filter, period,
+        facts = await load_facts(session, service.ctx.strategy, scope.member_filter, period,
                                  scope.manager.id if scope.manager else None)
         leads = await load_leads(session, ids, period.previous().start, period.end, NOW)
-    return (len(facts.participation) + len(facts.rows) + len(facts.rows_before)
-            + len(facts.said_nothing) + len(facts.manager_rows) + len(leads.cohort) + len(leads.open))
+    return (len(facts.participation) + len(facts.rows) + len(facts.said_nothing)
+            + len(facts.manager_rows) + len(leads.cohort) + len(leads.open))
 
 
 async def _parsed(service: DigestService, scope: DigestScope) -> Timing:
@@ -253,7 +253,7 @@ async def _parsed(service: DigestService, scope: DigestScope) -> Timing:
 
 
 async def measure(url: str, runs: int) -> dict[str, Timing]:
-    settings = Settings(database_url=url, strategy_file=STRATEGY, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=url, strategy_file=STRATEGY, _env_file=None)
     ctx = BotContext(settings=settings, db=Database(url), clock=ManualClock(NOW),
                      prompts=Prompts(settings.prompts_dir), strategy=load_strategy(STRATEGY))
     service = DigestService(ctx)

@@ -1,28 +1,30 @@
 """The digest's figures from the answers' derived columns (bot.digest.derived), instead of
 loading and parsing every evaluation in the window.
 
-Participation is counted per member in SQL and the chart's six points are grouped by score value
-(few distinct values; the mean is then exact, the same float `statistics.fmean` gives over the
-answers). Only the period's and the previous period's substantive answers come back row by row -
-a few short columns each, no JSON evaluation - because per-rep figures (latest statement, tasks
-done, segments named), effort and the trends are about each of them. The whole organisation is
-selected by a subquery, not 10,000 bound ids per query. The figures equal those of
-`bot.digest.figures.compute` over the parsed evaluations (tests/unit/digest/test_aggregate.py).
+Only this period's answers come back row by row - a few short columns each, no JSON evaluation -
+because per-rep figures (latest statement, tasks done, segments named) and the manager-against-
+reps check are about each of them. Everything else comes back added up: participation per member
+(and the previous period's as one total), the chart's six points grouped by score value (few
+distinct values; the mean is then exact, the same float `statistics.fmean` gives over the
+answers), and both periods' score means and effort tables from one grouped query, where a tasks
+answer's work was aimed is decided in SQL from the stored played segments. The whole
+organisation is selected by a subquery, not 10,000 bound ids per query. The figures equal those
+of `bot.digest.figures.compute` over the parsed evaluations (tests/unit/digest/test_aggregate.py).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
 from functools import lru_cache
-from statistics import fmean
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, String, and_, case, func, literal_column, type_coerce
+from sqlalchemy import Select, String, and_, case, false, func, literal_column, or_, type_coerce
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,15 +41,14 @@ from bot.digest.figures import (
     Quote,
     RepFigures,
     SegmentFigures,
-    _out_of_scope_sources,
-    _reports_by_manager,
-    _short,
-    _tasks,
-    _trends,
-    _untouched,
     articulation_from,
-    effort_cells,
+    effort_counts,
     mismatches,
+    out_of_scope_sources,
+    reports_by_manager,
+    score_trends,
+    task_figures,
+    untouched_leads,
 )
 from bot.digest.period import Period
 from bot.evaluation.contradictions import faults_of
@@ -55,6 +56,7 @@ from bot.evaluation.result import QUESTIONS
 from bot.leads.metrics import FollowUp, LeadBook
 from bot.storage.models import Answer, CheckIn, Member
 from bot.strategy.schema import Strategy
+from bot.text import shorten
 
 Means = dict[str, float | None]
 
@@ -83,11 +85,11 @@ class _Tasks:
     task_ids: list[str]
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One substantive answer of the period, from its derived columns. It reads like an
     AnswerFacts (`.evaluation.scope.segments`, `.evaluation.tasks.task_ids`, `.text`) where the
-    manager-against-reps check needs one."""
+    manager-against-reps check needs one. A tuple: 25,000 of them are built per digest at
+    10,000 reps, and a tuple builds several times faster than a frozen dataclass."""
 
     member_id: int
     occurrence_at: Any  # as stored (a string on SQLite): compared and grouped, never shown
@@ -97,19 +99,13 @@ class Row:
     done_tasks: str | None
     done_count: int | None
     unmapped_count: int | None
-    off_count: int | None
-    against_count: int | None
     unmapped_texts: str | None
     against_items: str | None
     statement_facts: str | None
-    overall_score: float | None
-    score_brevity: float | None
-    score_components: float | None
-    score_scope_clarity: float | None
-    score_buying_process: float | None
-    score_critical_coverage: float | None
-    score_focus: float | None
-    substantive: bool = True
+
+    @property
+    def substantive(self) -> bool:
+        return True
 
     @property
     def evaluation(self) -> Row:
@@ -134,18 +130,22 @@ class Facts:
     before: Participation
     series: list[tuple[str, Means]]
     rows: list[Row]  # this period's substantive answers, in (occurrence, id) order
-    rows_before: list[Row]  # the previous period's
     said_nothing: list[tuple[int, str, str]]  # member, question, text
+    means: Means  # figures.score_means over this period's substantive answers
+    means_before: Means  # and the previous period's
+    effort: Effort
+    effort_before: Effort
     manager_rows: list[Row] = field(default_factory=list)  # the digest's own manager's answers
 
 
 Members = Sequence[int] | Select[tuple[int]]  # ids, or a query for them (the organisation)
 
 
-def _bounded(query: Any, members: Members, start: datetime, end: datetime) -> Any:
+def _bounded(query: Any, members: Members, start: datetime, end: datetime,
+             checkin: Any = CheckIn) -> Any:
     ids = members if isinstance(members, Select) else list(members)
-    return query.where(col(CheckIn.occurrence_at) >= start, col(CheckIn.occurrence_at) < end,
-                       col(CheckIn.member_id).in_(ids))
+    return query.where(col(checkin.occurrence_at) >= start, col(checkin.occurrence_at) < end,
+                       col(checkin.member_id).in_(ids))
 
 
 async def _all(session: AsyncSession, query: Any) -> Sequence[Any]:
@@ -154,26 +154,43 @@ async def _all(session: AsyncSession, query: Any) -> Sequence[Any]:
     return (await (await session.connection()).execute(query)).all()
 
 
-def _answers(query: Any) -> Any:
-    return query.select_from(CheckIn).join(Answer, col(Answer.checkin_id) == col(CheckIn.id))
+def _answers(query: Any, checkin: Any = CheckIn, answer: Any = Answer) -> Any:
+    return query.select_from(checkin).join(answer, col(answer.checkin_id) == col(checkin.id))
+
+
+def _substantive(answer: Any = Answer) -> Any:
+    return col(answer.substantive) == True  # noqa: E712
+
+
+_ANSWERED = col(CheckIn.answered_at).is_not(None)
+_COUNTS = (func.count(), func.sum(case((_ANSWERED, 1), else_=0)),  # asked, answered, late, open
+           func.sum(case((and_(_ANSWERED, col(CheckIn.reminded_at).is_not(None),
+                               col(CheckIn.answered_at) > col(CheckIn.reminded_at)), 1), else_=0)),
+           func.sum(case((and_(col(CheckIn.answered_at).is_(None),
+                               col(CheckIn.state).in_(OPEN_STATES)), 1), else_=0)))
+
+
+def _participation_of(asked: int, done: int | None, late: int | None,
+                      still_open: int | None) -> Participation:
+    done, late, still_open = done or 0, late or 0, still_open or 0
+    return Participation(asked, done, late, asked - done - still_open, still_open)
 
 
 async def _participation(session: AsyncSession, ids: Members,
                          period: Period) -> dict[int, Participation]:
     """Per member: asked, answered, late, missed, open - the rules of figures.participation."""
-    answered = col(CheckIn.answered_at).is_not(None)
-    late = and_(answered, col(CheckIn.reminded_at).is_not(None),
-                col(CheckIn.answered_at) > col(CheckIn.reminded_at))
-    still_open = and_(col(CheckIn.answered_at).is_(None), col(CheckIn.state).in_(OPEN_STATES))
-    query = select(CheckIn.member_id, func.count(),  # type: ignore[call-overload]
-                   func.sum(case((answered, 1), else_=0)), func.sum(case((late, 1), else_=0)),
-                   func.sum(case((still_open, 1), else_=0))).where(
+    query = select(CheckIn.member_id, *_COUNTS).where(  # type: ignore[call-overload]
         col(CheckIn.asked_at).is_not(None)).group_by(CheckIn.member_id)
-    out = {}
-    for member_id, asked, done, late_, open_ in await _all(
-            session, _bounded(query, ids, period.start, period.end)):
-        out[member_id] = Participation(asked, done, late_, asked - done - open_, open_)
-    return out
+    return {member_id: _participation_of(*counts) for member_id, *counts in await _all(
+        session, _bounded(query, ids, period.start, period.end))}
+
+
+async def _participation_total(session: AsyncSession, ids: Members,
+                               period: Period) -> Participation:
+    """The same, added up over the members in SQL: one row (the previous period's trend)."""
+    query = select(*_COUNTS).where(col(CheckIn.asked_at).is_not(None))
+    row = (await _all(session, _bounded(query, ids, period.start, period.end)))[0]
+    return _participation_of(*row)
 
 
 def _total(parts: Sequence[Participation]) -> Participation:
@@ -189,18 +206,6 @@ def exact_mean(values: Sequence[tuple[float, int]]) -> float | None:
         return None
     total = float(sum((Fraction(value) * count for value, count in values), Fraction(0)))
     return round(total / n, 3)
-
-
-def _means(rows: Sequence[Row]) -> Means:
-    """figures.score_means over these answers' stored scores."""
-    means: Means = {}
-    for question in QUESTIONS:
-        values = [r.overall_score for r in rows if r.question == question and r.overall_score is not None]
-        means[question] = round(fmean(values), 3) if values else None
-    for name, column in zip(SUB_SCORES, SCORE_COLUMNS, strict=True):
-        scores = [v for r in rows if (v := getattr(r, column)) is not None]
-        means[name] = round(fmean(scores), 3) if scores else None
-    return means
 
 
 async def _series(session: AsyncSession, ids: Members, period: Period) -> list[tuple[str, Means]]:
@@ -224,75 +229,130 @@ async def _series(session: AsyncSession, ids: Members, period: Period) -> list[t
     return series
 
 
-_ROWCOLS = (  # Row's fields, in order
-    CheckIn.member_id, type_coerce(CheckIn.occurrence_at, String), Answer.question, Answer.text,
-    Answer.played, Answer.done_tasks, Answer.done_count, Answer.unmapped_count, Answer.off_count,
-    Answer.against_count, Answer.unmapped_texts, Answer.against_items, Answer.statement_facts,
-    Answer.overall_score, *(getattr(Answer, column) for column in SCORE_COLUMNS))
+def _aims(segment_ids: Collection[str], answer: Any) -> tuple[Any, Any]:
+    """Whether an answer's stored played segments name one of ours stated out of scope, and
+    whether they name one of ours at all (figures.effort's "out", and "decides a place"): the
+    stored JSON is written by bot.digest.derived as [["<id>",true|false],...], and ids are
+    lower-case slugs, so a substring test on it is exact."""
+    played = col(answer.played)
+    out = [played.contains(f'["{s}",false]', autoescape=True) for s in sorted(segment_ids)]
+    inside = [played.contains(f'["{s}",true]', autoescape=True) for s in sorted(segment_ids)]
+    if not out:
+        return false(), false()
+    return or_(*out), or_(*out, *inside)
 
 
-async def _rows(session: AsyncSession, ids: Members, period: Period) -> list[Row]:
-    query = _answers(select(*_ROWCOLS)).where(
-        col(Answer.substantive) == True)  # noqa: E712
-    query = _bounded(query, ids, period.start, period.end).order_by(
-        col(CheckIn.occurrence_at), col(Answer.id))
-    return [Row(*row) for row in await _all(session, query)]
+def _decided(segment_ids: Collection[str]) -> Any:
+    """Where a tasks answer's work was aimed (figures.effort): by the last answer (in
+    occurrence and id order) of the same member and occurrence whose played segments name one
+    of ours - "out" if any of ours it names was stated out of scope, else "in". As one number,
+    max(2 x answer id + 1 if out): an aggregate, so no sort per tasks answer; odd is "out",
+    even "in", NULL ("none") when no answer names one of ours."""
+    scope_checkin, scope = aliased(CheckIn), aliased(Answer)
+    out, decides = _aims(segment_ids, scope)
+    return _answers(select(func.max(col(scope.id) * 2 + case((out, 1), else_=0))),
+                    scope_checkin, scope).where(
+        col(scope_checkin.member_id) == col(CheckIn.member_id),
+        col(scope_checkin.occurrence_at) == col(CheckIn.occurrence_at),
+        _substantive(scope), decides).scalar_subquery()
 
 
-async def _said_nothing(session: AsyncSession, ids: Members,
-                        period: Period) -> list[tuple[int, str, str]]:
-    query = _answers(select(CheckIn.member_id, Answer.question, Answer.text)).where(
-        col(Answer.substantive) == False)  # noqa: E712
-    query = _bounded(query, ids, period.start, period.end).order_by(
-        col(CheckIn.occurrence_at), col(Answer.id))
-    return [(m, q, t) for m, q, t in await _all(session, query)]
+_PLACES = ("none", "in", "out")
 
 
-async def load_facts(session: AsyncSession, members: Members, period: Period,
-                     manager_id: int | None = None) -> Facts:
-    """Every query a digest of `members` needs, bounded by the members and the window."""
-    ids = members if isinstance(members, Select) else list(members)
+async def _totals(session: AsyncSession, ids: Members, period: Period,
+                  segment_ids: Collection[str]) -> tuple[Means, Means, Effort, Effort]:
+    """figures.score_means and figures.effort of this period and the previous one, in one
+    query: a row per period and distinct (question, overall, sub-scores; for a tasks answer its
+    done, off-task and against counts and where its work was aimed) with the count of answers -
+    a handful for the rules evaluator, at most one per answer for any other. Means are exact
+    over the grouped values (exact_mean)."""
     previous = period.previous()
-    now = await _participation(session, ids, period)
-    before = await _participation(session, ids, previous)
+    decided = _decided(segment_ids)
+    has_tasks = col(Answer.done_tasks).is_not(None)
+    grouped: tuple[Any, ...] = (
+        case((col(CheckIn.occurrence_at) < period.start, 0), else_=1),
+        Answer.question, Answer.overall_score, *(getattr(Answer, c) for c in SCORE_COLUMNS),
+        has_tasks, Answer.done_count, Answer.off_count, Answer.against_count,
+        case((has_tasks, func.coalesce(1 + decided % 2, 0)), else_=0))  # _PLACES
+    query = _answers(select(*grouped, func.count())).where(  # type: ignore[call-overload]
+        _substantive())
+    query = _bounded(query, ids, previous.start, period.end).group_by(*grouped)
+    values: tuple[dict[str, list[tuple[float, int]]], ...] = (defaultdict(list), defaultdict(list))
+    placed: tuple[list[tuple[str, int, int, int]], ...] = ([], [])
+    for index, question, overall, *rest in await _all(session, query):
+        subs, (tasks, on, off, against, place, count) = rest[:len(SUB_SCORES)], rest[len(SUB_SCORES):]
+        if overall is not None:
+            values[index][question].append((overall, count))
+        for name, value in zip(SUB_SCORES, subs, strict=True):
+            if value is not None:
+                values[index][name].append((value, count))
+        if tasks:
+            placed[index].append((_PLACES[place], (on or 0) * count, (off or 0) * count,
+                                  (against or 0) * count))
+    means = [{name: exact_mean(v.get(name, [])) for name in (*QUESTIONS, *SUB_SCORES)}
+             for v in values]
+    return means[1], means[0], effort_counts(placed[1]), effort_counts(placed[0])
+
+
+_ROWCOLS: tuple[Any, ...] = (  # Row's fields, in order, and whether the answer says anything
+    CheckIn.member_id, type_coerce(CheckIn.occurrence_at, String), Answer.question, Answer.text,
+    Answer.played, Answer.done_tasks, Answer.done_count, Answer.unmapped_count,
+    Answer.unmapped_texts, Answer.against_items, Answer.statement_facts, Answer.substantive)
+
+
+async def _rows(session: AsyncSession, ids: Members,
+                period: Period) -> tuple[list[Row], list[tuple[int, str, str]]]:
+    """The period's substantive answers, and those that say nothing (member, question, text),
+    each in (occurrence, id) order; answers with no readable evaluation in neither."""
+    query = _answers(select(*_ROWCOLS)).where(col(Answer.substantive).is_not(None))
+    query = _bounded(query, ids, period.start, period.end).order_by(
+        col(CheckIn.occurrence_at), col(Answer.id))
+    rows, said_nothing = [], []
+    for row in await _all(session, query):
+        if row[-1]:
+            rows.append(Row._make(row[:-1]))
+        else:
+            said_nothing.append((row[0], row[2], row[3]))
+    return rows, said_nothing
+
+
+async def load_facts(session: AsyncSession, strategy: Strategy, members: Members, period: Period,
+                     manager_id: int | None = None) -> Facts:
+    """Every query a digest of `members` needs, bounded by the members and the window. Only
+    this period's answers come back one by one (per-rep figures and the manager-against-reps
+    check are about each of them); the previous period, the effort table and the score means
+    come back added up."""
+    ids = members if isinstance(members, Select) else list(members)
+    rows, said_nothing = await _rows(session, ids, period)
+    means, means_before, effort, effort_before = await _totals(session, ids, period,
+                                                               strategy.segment_ids)
     return Facts(
-        participation=now, before=_total(list(before.values())),
+        participation=await _participation(session, ids, period),
+        before=await _participation_total(session, ids, period.previous()),
         series=await _series(session, ids, period),
-        rows=await _rows(session, ids, period),
-        rows_before=await _rows(session, ids, previous),
-        said_nothing=await _said_nothing(session, ids, period),
-        manager_rows=await _rows(session, [manager_id], period) if manager_id is not None else [],
+        rows=rows, said_nothing=said_nothing, means=means, means_before=means_before,
+        effort=effort, effort_before=effort_before,
+        manager_rows=(await _rows(session, [manager_id], period))[0] if manager_id is not None else [],
     )
 
 
-def _effort(strategy: Strategy, rows: Sequence[Row]) -> Effort:
-    """figures.effort: each check-in's tasks counts, placed by its scope answer's segments."""
-    where: dict[tuple[int, Any], str] = {}
-    tasks: list[tuple[tuple[int, Any], int, int, int]] = []
-    segment_ids = strategy.segment_ids
-    for r in rows:
-        key = (r.member_id, r.occurrence_at)
-        if r.played is not None:
-            played = [inside for s, inside in _list(r.played) if s in segment_ids]
-            if any(not inside for inside in played):
-                where[key] = "out"
-            elif played:
-                where[key] = "in"
-        if r.done_tasks is not None:
-            tasks.append((key, r.done_count or 0, r.off_count or 0, r.against_count or 0))
-    return effort_cells(where, tasks)
-
-
-def _articulation(rows: Sequence[Row], strategy: Strategy) -> Articulation | None:
+def _articulation(rows: Sequence[Row], strategy: Strategy,
+                  seen: dict[str, Articulation]) -> Articulation | None:
+    """From the member's latest statement answer; `seen` holds the articulation of each stored
+    statement value met in this digest (counts and component lists: reps share a few)."""
     latest: Row | None = None
     for r in rows:
         if r.statement_facts is not None and (latest is None or r.occurrence_at > latest.occurrence_at):
             latest = r
     if latest is None or latest.statement_facts is None:
         return None
-    words, within, covered, missing, out_of_scope, price = _list(latest.statement_facts)
-    return articulation_from(words, within, covered, missing,
-                             faults_of(out_of_scope, price, strategy))
+    stored = latest.statement_facts
+    if stored not in seen:
+        words, within, covered, missing, out_of_scope, price = _list(stored)
+        seen[stored] = articulation_from(words, within, covered, missing,
+                                         faults_of(out_of_scope, price, strategy))
+    return seen[stored]
 
 
 def _reported(rows: Sequence[Row]) -> tuple[str, ...]:
@@ -355,8 +415,9 @@ def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member]
         by_member[r.member_id].append(r)
     current_leads = leads.engaged_in(period.start, period.end)
     follow_by_owner = current_leads.by_owner()
+    statements: dict[str, Articulation] = {}
     reps = [RepFigures(mid, name, facts.participation.get(mid, Participation()),
-                       _articulation(by_member[mid], strategy), _reported(by_member[mid]),
+                       _articulation(by_member[mid], strategy, statements), _reported(by_member[mid]),
                        follow_by_owner.get(mid, FollowUp()))
             for mid, name in names.items()]
     reps.sort(key=lambda r: r.name.lower())
@@ -367,7 +428,7 @@ def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member]
     follow_before = leads.engaged_in(previous.start, previous.end).total()
     outside = {manager[0]: manager[1]} if manager is not None else {}
     answers = cast(Any, by_member)  # Row reads like AnswerFacts where mismatches looks
-    by_manager = _reports_by_manager(members, answers, outside)
+    by_manager = reports_by_manager(members, answers, outside)
     own: dict[str, Any] = {name: facts.manager_rows for name in outside.values()}
     own.update({names[mid]: by_member[mid] for mid in names
                 if names[mid] in by_manager and names[mid] not in own})
@@ -376,21 +437,21 @@ def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member]
     return DigestFigures(
         title=title, period=period, previous=previous, reps=reps, participation=now_part,
         segments=_segments(strategy, rows, names, current_leads),
-        tasks=_tasks(strategy, per_member_tasks, len(per_member_tasks)),
+        tasks=task_figures(strategy, per_member_tasks, len(per_member_tasks)),
         task_reporters=len(per_member_tasks), unmapped=_unmapped(rows),
         follow_up=follow_now, follow_up_by_segment=current_leads.by_segment(),
-        trends=_trends(_means(rows), _means(facts.rows_before), now_part, facts.before,
-                       follow_now, follow_before),
+        trends=score_trends(facts.means, facts.means_before, now_part, facts.before,
+                            follow_now, follow_before),
         series=facts.series,
         activities=sum((r.done_count or 0) + (r.unmapped_count or 0)
                        for r in with_tasks),
         against=_against(rows, names),
         unmapped_total=sum(r.unmapped_count or 0 for r in with_tasks),
         answers=len(rows),
-        said_nothing=[Quote(names.get(mid, "?"), question, _short(text, 40))
+        said_nothing=[Quote(names.get(mid, "?"), question, shorten(text, 40))
                       for mid, question, text in facts.said_nothing],
-        effort=_effort(strategy, rows), effort_before=_effort(strategy, facts.rows_before),
-        untouched=_untouched(leads, names),
+        effort=facts.effort, effort_before=facts.effort_before,
+        untouched=untouched_leads(leads, names),
         mismatches=found, managers_compared=compared,
         task_answers={names[mid]: tasks for mid, tasks in per_member_tasks.items()},
-        out_of_scope_leads=_out_of_scope_sources(strategy, current_leads))
+        out_of_scope_leads=out_of_scope_sources(strategy, current_leads))

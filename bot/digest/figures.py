@@ -40,6 +40,7 @@ SUB_SCORES = ("brevity", "components", "scope_clarity", "buying_process", "criti
 OPEN_STATES = ("asked", "reminded")
 TOP_UNMAPPED = 5
 CHART_POINTS = 6
+QUOTE_WIDTH = 90  # how much of an answer a mismatch quotes
 
 
 @dataclass(frozen=True)
@@ -300,8 +301,8 @@ def _segments(strategy: Strategy, answers: Sequence[AnswerFacts], names: dict[in
     return sorted(result, key=lambda s: (not s.in_scope, -len(s.members), -s.mentions, s.name))
 
 
-def _tasks(strategy: Strategy, per_member: dict[int, tuple[str, ...]],
-           reporters: int) -> list[TaskFigures]:
+def task_figures(strategy: Strategy, per_member: dict[int, tuple[str, ...]],
+                 reporters: int) -> list[TaskFigures]:
     counts = Counter(task for tasks in per_member.values() for task in tasks)
     result = [TaskFigures(t.id, t.name, t.critical, counts[t.id],
                           counts[t.id] / reporters if reporters else None)
@@ -324,9 +325,9 @@ def unmapped_activities(answers: Iterable[AnswerFacts], top: int = TOP_UNMAPPED)
     return [(shown[key], count) for key, count in ranked]
 
 
-def _trends(current: dict[str, float | None], previous: dict[str, float | None],
-            now: Participation, before: Participation, leads_now: FollowUp,
-            leads_before: FollowUp) -> list[Trend]:
+def score_trends(current: dict[str, float | None], previous: dict[str, float | None],
+                 now: Participation, before: Participation, leads_now: FollowUp,
+                 leads_before: FollowUp) -> list[Trend]:
     trends = [Trend(name, current[name], previous[name]) for name in current]
     trends.append(Trend("answer_rate", _r(now.rate), _r(before.rate)))
     trends.append(Trend("leads_within_24h", _r(leads_now.within_24h), _r(leads_before.within_24h)))
@@ -363,9 +364,15 @@ def effort_cells(where: dict[tuple[int, datetime], str],
                  tasks: Iterable[tuple[tuple[int, datetime], int, int, int]]) -> Effort:
     """Each check-in's tasks answer (done, off task, against) counted where its scope answer
     aimed it ("in", "out"; "none" when it named no segment)."""
+    return effort_counts((where.get(key, "none"), on, off, against) for key, on, off, against in tasks)
+
+
+def effort_counts(placed: Iterable[tuple[str, int, int, int]]) -> Effort:
+    """Tasks answers' (where, done, off task, against) added up, "where" being "in", "out" or
+    "none" (bot.digest.aggregate adds them grouped, a count of answers each: pass them repeated
+    or multiplied out)."""
     cells: Counter[str] = Counter()
-    for key, on, off, against in tasks:
-        place = where.get(key, "none")
+    for place, on, off, against in placed:
         cells[f"{place}_on"] += on
         cells[f"{place}_off"] += off
         cells[f"{place}_against"] += against
@@ -378,12 +385,8 @@ def working_against(answers: Iterable[AnswerFacts], names: dict[int, str]) -> li
     found: list[Against] = []
     for a in answers:
         for item in a.evaluation.tasks.against if a.evaluation.tasks else []:
-            found.append(Against(names.get(a.member_id, "?"), item.name, _short(item.evidence.text, 80)))
+            found.append(Against(names.get(a.member_id, "?"), item.name, shorten(item.evidence.text, 80)))
     return found
-
-
-def _short(text: str, limit: int = 90) -> str:
-    return shorten(text, limit)
 
 
 def _played(answers: Iterable[AnswerFacts], strategy: Strategy) -> dict[str, str]:
@@ -428,9 +431,9 @@ def mismatches(strategy: Strategy, managers: dict[str, list[AnswerFacts]],
             latest = max(mine_answers, key=lambda a: a.occurrence_at)
             differing = [rep for rep, names in sorted(reps_named.items())
                          if set(names) - set(mine) or not set(names) & set(mine)] or sorted(theirs)
-            quotes = tuple(Quote(rep, question, _short(max(
-                theirs[rep], key=lambda a: a.occurrence_at).text)) for rep in differing[:2])
-            found.append(Mismatch(Quote(manager, question, _short(latest.text)), quotes, kind,
+            quotes = tuple(Quote(rep, question, shorten(max(
+                theirs[rep], key=lambda a: a.occurrence_at).text, QUOTE_WIDTH)) for rep in differing[:2])
+            found.append(Mismatch(Quote(manager, question, shorten(latest.text, QUOTE_WIDTH)), quotes, kind,
                                   manager_only, reps_only))
             break
     return found, len(compared)
@@ -449,7 +452,7 @@ def _series(period: Period, history: History) -> list[tuple[str, dict[str, float
     return series
 
 
-def _untouched(leads: LeadBook, names: dict[int, str]) -> list[tuple[str, str, float]]:
+def untouched_leads(leads: LeadBook, names: dict[int, str]) -> list[tuple[str, str, float]]:
     """Open leads never touched, oldest first: owner, segment id and age in days."""
     rows = [(names.get(lead.owner_id, "?"), lead.segment,
              round((leads.as_of - lead.engaged_at) / timedelta(days=1), 1))
@@ -457,7 +460,7 @@ def _untouched(leads: LeadBook, names: dict[int, str]) -> list[tuple[str, str, f
     return sorted(rows, key=lambda row: -row[2])
 
 
-def _out_of_scope_sources(strategy: Strategy, leads: LeadBook) -> list[tuple[str, str, int]]:
+def out_of_scope_sources(strategy: Strategy, leads: LeadBook) -> list[tuple[str, str, int]]:
     """New leads in segments we do not play, by segment and source, most first."""
     out = {s.id: s.name for s in strategy.segments if not s.in_scope}
     counts = Counter((out[lead.segment], lead.source or "?") for lead in leads.cohort
@@ -499,8 +502,8 @@ def compute(strategy: Strategy, title: str, members: Sequence[Member], period: P
     follow_now = current_leads.total()
     follow_before = leads.engaged_in(previous.start, previous.end).total()
     outside = managers or {}
-    by_manager = _reports_by_manager(members, by_member_answers,
-                                     {mid: name for mid, (name, _) in outside.items()})
+    by_manager = reports_by_manager(members, by_member_answers,
+                                    {mid: name for mid, (name, _) in outside.items()})
     own = {name: [a for a in answers_ if period.contains(a.occurrence_at)]
            for name, answers_ in outside.values()}
     own.update({names[mid]: by_member_answers[mid] for mid in names
@@ -509,29 +512,29 @@ def compute(strategy: Strategy, title: str, members: Sequence[Member], period: P
     return DigestFigures(
         title=title, period=period, previous=previous, reps=reps, participation=now_part,
         segments=_segments(strategy, substantive, names, current_leads),
-        tasks=_tasks(strategy, per_member_tasks, len(per_member_tasks)),
+        tasks=task_figures(strategy, per_member_tasks, len(per_member_tasks)),
         task_reporters=len(per_member_tasks), unmapped=unmapped_activities(substantive),
         follow_up=follow_now, follow_up_by_segment=current_leads.by_segment(),
-        trends=_trends(score_means([a.evaluation for a in substantive]),
-                       score_means([a.evaluation for a in before]),
-                       now_part, before_part, follow_now, follow_before),
+        trends=score_trends(score_means([a.evaluation for a in substantive]),
+                            score_means([a.evaluation for a in before]),
+                            now_part, before_part, follow_now, follow_before),
         series=_series(period, history),
         activities=sum(len(a.evaluation.tasks.task_ids) + len(a.evaluation.tasks.unmapped)
                        for a in substantive if a.evaluation.tasks),
         against=working_against(substantive, names),
         unmapped_total=sum(len(a.evaluation.tasks.unmapped) for a in substantive if a.evaluation.tasks),
         answers=len(substantive),
-        said_nothing=[Quote(names.get(a.member_id, "?"), a.evaluation.question, _short(a.text, 40))
+        said_nothing=[Quote(names.get(a.member_id, "?"), a.evaluation.question, shorten(a.text, 40))
                       for a in answers if not a.substantive],
         effort=effort(strategy, substantive), effort_before=effort(strategy, before),
-        untouched=_untouched(leads, names),
+        untouched=untouched_leads(leads, names),
         mismatches=found, managers_compared=compared,
         task_answers={names[mid]: tasks for mid, tasks in per_member_tasks.items()},
-        out_of_scope_leads=_out_of_scope_sources(strategy, current_leads))
+        out_of_scope_leads=out_of_scope_sources(strategy, current_leads))
 
 
-def _reports_by_manager(members: Sequence[Member], answers: dict[int, list[AnswerFacts]],
-                        outside: dict[int, str]) -> dict[str, dict[str, list[AnswerFacts]]]:
+def reports_by_manager(members: Sequence[Member], answers: dict[int, list[AnswerFacts]],
+                       outside: dict[int, str]) -> dict[str, dict[str, list[AnswerFacts]]]:
     """Manager name -> each direct report's answers, for managers with reports in `members`
     (`outside` names managers who are not members themselves)."""
     by_id = {m.id: m.name for m in members if m.id is not None} | outside

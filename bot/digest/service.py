@@ -35,12 +35,12 @@ class DigestService:
         (the organisation is its active members, so people who left do not skew it), and add
         and count the answers' derived columns in SQL (bot.digest.aggregate): a whole
         organisation's digest no longer parses every evaluation of the window."""
-        ids = scope.member_ids
+        members = scope.member_filter
         manager = scope.manager
         manager_id = manager.id if manager is not None else None
         async with self.ctx.db.session() as session:
-            facts = await load_facts(session, scope.member_filter, period, manager_id)
-            leads = await load_leads(session, ids, period.previous().start, period.end,
+            facts = await load_facts(session, self.ctx.strategy, members, period, manager_id)
+            leads = await load_leads(session, members, period.previous().start, period.end,
                                      self.ctx.clock.now())
         own = (manager_id, manager.name) if manager is not None and manager_id is not None else None
         return await asyncio.to_thread(compute_from_facts, self.ctx.strategy, scope.title,

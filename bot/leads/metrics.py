@@ -16,9 +16,9 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Select, or_, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,9 +29,10 @@ ONE_HOUR, ONE_DAY = timedelta(hours=1), timedelta(hours=24)
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass(frozen=True)
-class LeadFacts:
-    """The columns of a lead the metrics need (no contact data)."""
+class LeadFacts(NamedTuple):
+    """The columns of a lead the metrics need (no contact data). A tuple: a whole
+    organisation's digest reads tens of thousands of them, and a tuple builds several times
+    faster than a frozen dataclass."""
 
     owner_id: int
     segment: str
@@ -73,20 +74,36 @@ class FollowUp:
 
 def follow_up(cohort: Sequence[LeadFacts], open_leads: Iterable[LeadFacts], as_of: datetime) -> FollowUp:
     """Figures for the leads that engaged in the period (`cohort`) and the open leads now
-    (overdue, or never touched)."""
-    delays = [d for d in (lead.first_touch_delay for lead in cohort) if d is not None]
+    (overdue, or never touched). One pass over each: a whole organisation's digest asks this
+    once per rep."""
     count = len(cohort)
-    untouched = [lead for lead in open_leads if lead.untouched]
+    delays: list[timedelta] = []
+    touched = touches = 0
+    for lead in cohort:
+        touched += lead.touches > 0
+        touches += lead.touches
+        if lead.first_touch_at:
+            delays.append(lead.first_touch_at - lead.engaged_at)
+    untouched = overdue = 0
+    oldest: timedelta | None = None
+    for lead in open_leads:
+        if lead.status not in OPEN_STATUSES:
+            continue
+        if lead.touches == 0:
+            untouched += 1
+            age = as_of - lead.engaged_at
+            oldest = age if oldest is None or age > oldest else oldest
+        overdue += lead.next_due_at is not None and lead.next_due_at < as_of
     return FollowUp(
         leads=count,
-        touched=sum(lead.touches > 0 for lead in cohort),
-        never_touched=len(untouched),
-        oldest_untouched=max((as_of - lead.engaged_at for lead in untouched), default=None),
+        touched=touched,
+        never_touched=untouched,
+        oldest_untouched=oldest,
         median_first_touch=_median(delays),
         within_1h=sum(d <= ONE_HOUR for d in delays) / count if count else None,
         within_24h=sum(d <= ONE_DAY for d in delays) / count if count else None,
-        touches_per_lead=sum(lead.touches for lead in cohort) / count if count else None,
-        overdue=sum(lead.overdue(as_of) for lead in open_leads),
+        touches_per_lead=touches / count if count else None,
+        overdue=overdue,
     )
 
 
@@ -132,19 +149,27 @@ class LeadBook:
                 for k in sorted({*cohorts, *opens}, key=str)}
 
 
-async def load_leads(session: AsyncSession, owner_ids: Sequence[int] | None, start: datetime,
-                     end: datetime, as_of: datetime) -> LeadBook:
+async def load_leads(session: AsyncSession, owner_ids: Sequence[int] | Select[tuple[int]] | None,
+                     start: datetime, end: datetime, as_of: datetime) -> LeadBook:
     """Leads owned by `owner_ids` (None: everyone) that engaged in [start, end), plus open ones
-    overdue at `as_of` or never touched (any age); one query, using the (owner, engaged) and
-    (owner, status) indexes."""
+    overdue at `as_of` or never touched (any age), by owner and engagement. Each kind is found
+    on its own index - (owner, engaged) and (owner, status) - and the leads read by id: with the
+    two in one OR, SQLite read every lead of every owner (260,000 rows for a whole
+    organisation of 10,000 reps with a year of leads, for 20,000). `owner_ids` may be a query
+    for them (the whole organisation: binding 10,000 ids costs more than the query); rows come
+    back through the session's connection, without the ORM's row loading."""
     columns = (Lead.owner_id, Lead.segment, Lead.engaged_at, Lead.status, Lead.touches,
                Lead.first_touch_at, Lead.next_due_at, Lead.source)
-    in_period = and_(col(Lead.engaged_at) >= start, col(Lead.engaged_at) < end)
-    needs_touch = and_(col(Lead.status).in_(OPEN_STATUSES),
-                       or_(col(Lead.next_due_at) < as_of, col(Lead.touches) == 0))
-    query = select(*columns).where(or_(in_period, needs_touch))  # type: ignore[call-overload]
+    in_period = select(Lead.id).where(col(Lead.engaged_at) >= start, col(Lead.engaged_at) < end)
+    needs_touch = select(Lead.id).where(col(Lead.status).in_(OPEN_STATUSES),
+                                        or_(col(Lead.next_due_at) < as_of, col(Lead.touches) == 0))
     if owner_ids is not None:
-        query = query.where(col(Lead.owner_id).in_(list(owner_ids)))
-    rows = [LeadFacts(*row) for row in (await session.exec(query)).all()]
+        ids = owner_ids if isinstance(owner_ids, Select) else list(owner_ids)
+        in_period = in_period.where(col(Lead.owner_id).in_(ids))
+        needs_touch = needs_touch.where(col(Lead.owner_id).in_(ids))
+    query = select(*columns).where(  # type: ignore[call-overload]
+        col(Lead.id).in_(union_all(in_period, needs_touch))).order_by(
+        Lead.owner_id, Lead.engaged_at, Lead.id)
+    rows = [LeadFacts._make(row) for row in (await (await session.connection()).execute(query)).all()]
     return LeadBook(cohort=[r for r in rows if start <= r.engaged_at < end],
                     open=[r for r in rows if r.overdue(as_of) or r.untouched], as_of=as_of)

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.leads.metrics import FollowUp, LeadBook, LeadFacts, follow_up
+from sqlmodel import col, select
+
+from bot.core import BotCore
+from bot.leads.metrics import FollowUp, LeadBook, LeadFacts, follow_up, load_leads
+from bot.storage.models import Lead, Member
+from tests.support.talk import say
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 NOW = T0 + timedelta(days=3)
@@ -58,3 +63,42 @@ def test_never_touched_is_every_open_untouched_lead_whatever_its_age() -> None:
     assert figures.never_touched == 2  # the old one too, though it arrived in no recent period
     assert figures.oldest_untouched == NOW - old.engaged_at
     assert figures.overdue == 0
+
+
+async def test_load_leads_reads_the_period_and_the_open_leads_needing_a_touch_once_each(
+        core: BotCore) -> None:
+    """The period's leads and the open ones needing a touch are found separately (each on its
+    own index) and read by id: a lead that is both comes back once; owners not asked about, and
+    closed or touched leads not due, not at all; by owner and engagement; owners as ids or as a
+    query for them."""
+    for line in ("/align team add Ada admin", "/align team add Kim rep", "/align team add Lou rep",
+                 "/align team add Out rep"):
+        assert "Added" in await say(core, "ada", line), line
+    start, end = NOW - timedelta(days=7), NOW
+    async with core.ctx.db.session() as session:
+        people = {m.name: m.id or 0 for m in (await session.exec(select(Member))).all()}
+        kim, lou, out = people["Kim"], people["Lou"], people["Out"]
+        specs = [  # owner, key, engaged, status, touches, next due
+            (lou, "lou-overdue", start - timedelta(days=20), "working", 1, NOW - timedelta(hours=1)),
+            (kim, "kim-new-untouched", start + timedelta(days=1), "new", 0, NOW + timedelta(days=1)),
+            (kim, "kim-old-untouched", start - timedelta(days=30), "working", 0, None),
+            (kim, "kim-old-closed", start - timedelta(days=9), "qualified", 0, None),
+            (kim, "kim-qualified", start + timedelta(days=2), "qualified", 2, None),
+            (kim, "kim-old-not-due", start - timedelta(days=3), "working", 1, NOW + timedelta(days=1)),
+            (out, "out-new", start + timedelta(days=1), "new", 0, None),
+        ]
+        for owner, key, engaged, status, touches, due in specs:
+            session.add(Lead(source="test", external_id=key, company=key, segment="fintech",
+                             owner_id=owner, engaged_at=engaged, status=status, touches=touches,
+                             first_touch_at=engaged + timedelta(hours=1) if touches else None,
+                             next_due_at=due, created_at=NOW, updated_at=NOW))
+        await session.commit()
+        for owners in ([kim, lou], select(Member.id).where(col(Member.name).in_(("Kim", "Lou")))):
+            book = await load_leads(session, owners, start, end, NOW)  # type: ignore[arg-type]
+            assert [(r.owner_id, r.status, r.engaged_at) for r in book.cohort] == [
+                (kim, "new", start + timedelta(days=1)), (kim, "qualified", start + timedelta(days=2))]
+            assert [(r.owner_id, r.status, r.engaged_at) for r in book.open] == [
+                (kim, "working", start - timedelta(days=30)), (kim, "new", start + timedelta(days=1)),
+                (lou, "working", start - timedelta(days=20))]
+        everyone = await load_leads(session, None, start, end, NOW)
+        assert sorted(r.owner_id for r in everyone.cohort) == sorted([kim, kim, out])
