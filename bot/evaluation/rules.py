@@ -68,6 +68,8 @@ CONTEXT_FACTOR = 0.3
 """Weight of words that name a segment or a buyer role in the answer: where, not what."""
 WORD_COUNT_MAX_CHARS = 100_000
 """Words are counted over at most this much text; anything longer is far over the limit anyway."""
+SIZE_REACH = 4
+"""Words after a headcount that it still describes ("a 250-person folding carton plant")."""
 ABSORB_MAX_WORDS = 3
 """An unmatched fragment this short, next to a matched one, is detail ("CFO and CISO")."""
 ADVANTAGE_NEEDED = 2.0
@@ -223,6 +225,16 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
 Hit = tuple[list[int], str, float]
 
 
+def _described_by(reading: _Reading, size: list[int], hit: list[int]) -> bool:
+    """Whether a headcount describes a segment named near it: right after it ("a 60-person
+    bakery") or before it in the same breath ("Fernhill (mixed, 6 vets)"), never across an "and"
+    that starts another item ("DQ'd a DOT garage and a 20-emp brewery")."""
+    first, last = (hit[-1], size[0]) if hit[0] < size[0] else (size[-1], hit[0])
+    if hit[0] > size[-1] and hit[0] - size[-1] > SIZE_REACH:
+        return False
+    return not any(t.kind in (CONJ, SENT) for t in reading.doc.toks[first + 1:last])
+
+
 def _names_account(reading: _Reading, toks: list[int], segment_id: str) -> bool:
     start = reading.doc.toks[toks[0]].start
     return any(a.segment_id == segment_id and a.start <= start < a.end for a in reading.accounts)
@@ -242,11 +254,13 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
         toks = _toks_in(reading, sentence, account.start, account.end)
         if toks and not any(set(toks) & set(h[0]) for h in hits):
             hits.append((toks, account.segment_id, 0.9))
-    named = list(dict.fromkeys(h[1] for h in hits))
     for size in reading.sizes:
         toks = _toks_in(reading, sentence, size.start, size.end)
         if not toks:
             continue
+        # the segments a size describes are those named right after it ("a 60-person bakery");
+        # one named elsewhere in the sentence ("DQ'd a DOT garage and a 20-emp brewery") is not
+        named = list(dict.fromkeys(h[1] for h in hits if _described_by(reading, toks, h[0])))
         contradicted = descriptors.contradicted_by_size(size, named)
         fitting = descriptors.for_size(size, named)
         if contradicted and fitting:

@@ -494,3 +494,14 @@ def test_the_doctor_says_which_regions_are_only_matched_as_written() -> None:
 def test_one_word_inside_a_two_word_alias_still_names_the_segment(
         strategy, answer: str, inside: list[str], outside: list[str]) -> None:  # type: ignore[no-untyped-def]
     assert segments(judge(strategy, "tasks", answer)) == (inside, outside)
+
+
+@pytest.mark.parametrize(("answer", "inside", "outside"), [
+    # a headcount after an "and" is another prospect, not the segment named before it
+    ("passed on the city works and a 6-person bakery", [], ["public", "small_shops"]),
+    # in the same breath after the segment it describes ("Fernhill (mixed, 6 vets)")
+    ("hvac contractors (Ulm, 8 staff) asked for a demo", [], ["small_shops"]),
+])
+def test_a_headcount_describes_the_segment_named_in_the_same_breath(
+        strategy, answer: str, inside: list[str], outside: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert segments(judge(strategy, "tasks", answer)) == (inside, outside)
