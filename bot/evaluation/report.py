@@ -29,7 +29,7 @@ def evaluation_lines(evaluation: Evaluation, strategy: Strategy) -> list[str]:
         lines += [f"  {m.task_id} ({strategy.task(m.task_id).name}), confidence"
                   f" {_pct(m.confidence)}: \"{m.evidence.text}\"" for m in tasks.matches] or ["  none"]
         lines += _evidence_list("Off-strategy (maps to no task)", (e.text for e in tasks.unmapped))
-        lines += _evidence_list("Negated (said not done)", (e.text for e in tasks.negated))
+        lines += _evidence_list("Not done or planned", (e.text for e in tasks.negated))
         lines += _evidence_list("Critical tasks missing", tasks.critical_missing, quote=False)
     if evaluation.question == "strategy" and evaluation.statement is not None:
         statement = evaluation.statement

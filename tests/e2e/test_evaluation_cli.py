@@ -34,7 +34,7 @@ def test_evaluate_prints_findings_with_evidence_and_the_feedback() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert 'compliance_discovery (Run a compliance discovery call), confidence' in out
-    assert 'Negated (said not done): "didn\'t get to the ROI model"' in out
+    assert 'Not done or planned: "didn\'t get to the ROI model"' in out
     assert "public_sector: OUT of scope, said we play there" in out
     assert "Feedback the person gets:" in out and "Out of scope: Government and public sector" in out
 
