@@ -44,7 +44,7 @@ _GENERIC_TAIL = wordset("""foods food group groups brands brand packing packagin
     logistics systems industries manufacturing hotels hotel resort""")
 _LEADING_KIND = wordset("""agricola agrícola fruticola frutícola exportadora agroexportadora grupo
     groupe groep group hotel hoteles hotels viña vina bodega bodegas hacienda fundo finca
-    bauunternehmung maison clinica clínica clinique klinik laboratorio sanatorio""")
+    bauunternehmung maison clinica clínica clinique klinik laboratorio sanatorio gebr""")
 """A first word that says what kind of company it is: reps name it by the rest ("Los Aromos"
 for Frutícola Los Aromos, "Sol de Ica" for Exportadora Sol de Ica)."""
 _OUTSIDE = re.compile(r"\b(?:outside|beyond|except|außerhalb|ausserhalb|fuera de|hors de|"
@@ -106,7 +106,8 @@ def prose_employees(description: str) -> Employees | None:
     return Employees(min=size.low or None, max=size.high if size.high < 10**9 else None)
 
 
-_ACCOUNT_WORD = re.compile(r"[\w&'+-]+")
+_ACCOUNT_WORD = re.compile(r"[\w'-]+")
+"""Words of an account name; "&" and "+" join nothing, so "Wiesner+Kolb" is "Wiesner + Kolb"."""
 
 
 def _account_keys(name: str) -> list[str]:

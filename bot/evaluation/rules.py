@@ -276,10 +276,23 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
             continue
         # an in-scope place names its segment only with the kind of customer ("a hotel in Mérida"),
         # never on its own ("the sales offsite in Toledo")
-        hits.extend((toks, segment_id, 0.75)
-                    for segment_id in descriptors.for_place(place, named, stems, sizes)
+        found = descriptors.for_place(place, named, stems, sizes)
+        hits.extend((toks, segment_id, 0.75) for segment_id in found
                     if segment_id not in {h[1] for h in hits})
+        if any(not index.segment_in_scope[f] for f in found):
+            hits = [h for h in hits if not _placed_elsewhere(reading, h, place, toks)]
     return hits
+
+
+def _placed_elsewhere(reading: _Reading, hit: Hit, place: Place, place_toks: list[int]) -> bool:
+    """An in-scope segment named by its kind in the same breath as a place outside where that
+    segment is ("a Bauunternehmen in Rotterdam" when building firms are DACH): the prospect is
+    the out-of-scope one, not ours. A customer named by name stays."""
+    shape = reading.index.descriptors.shapes.get(hit[1])
+    if (shape is None or not shape.in_scope or not shape.by_place or shape.at(place.country)
+            or _names_account(reading, hit[0], hit[1])):
+        return False
+    return _described_by(reading, place_toks, hit[0])
 
 
 _PLAYED_MARKS = frozenset("✅✔☑👍")

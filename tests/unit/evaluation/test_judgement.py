@@ -129,7 +129,10 @@ def test_abbreviations_initials_and_versions_do_not_end_a_sentence() -> None:
     ("two prospects in Lyon and one in Milano", [], ["abroad"]),  # cities
     ("leads from FR and IT this week", [], ["abroad"]),  # capitals codes the strategy uses
     ("a plumbers' co-op in Rotterdam", ["contractors"], []),  # place agrees with the segment
-    ("an hvac contractor near Lyon", ["contractors"], ["abroad"]),  # place contradicts it
+    # the place contradicts it: the prospect is abroad, not one of our contractors
+    ("an hvac contractor near Lyon", [], ["abroad"]),
+    ("met Van Dijk Installatie at a fair in Lyon", ["contractors"], ["abroad"]),  # by name: ours
+    ("an hvac contractor in Ulm and two leads in Lyon", ["contractors"], ["abroad"]),
 ])
 def test_segments_named_by_size_account_and_place(strategy, answer: str, inside: list[str],  # type: ignore[no-untyped-def]
                                                   outside: list[str]) -> None:
@@ -284,7 +287,7 @@ def test_a_short_german_verb_starting_with_ge_does_not_report_the_work_done(stra
 WITH_ACCOUNTS = STRATEGY.replace(
     "accounts: [Gebr. Huber Haustechnik GmbH, Van Dijk Installatie B.V.]",
     "accounts: [Gebr. Huber Haustechnik GmbH, Van Dijk Installatie B.V., Dornbacher Gebäudetechnik,"
-    " Summit Heating Partners]")
+    " Summit Heating Partners, Wiesner + Kolb Haustechnik]")
 
 
 @pytest.mark.parametrize(("answer", "inside", "outside"), [
@@ -296,8 +299,10 @@ WITH_ACCOUNTS = STRATEGY.replace(
     ("hvac contractors in DACH and Benelux", ["contractors"], []),
     # an account by its first word, when that word is nobody's everyday word
     ("pilot booked at Dornbacher for Monday", ["contractors"], []),
+    ("support call at Gebr. Huber, then at Huber's second site", ["contractors"], []),
     ("Summit is next week, prepping the deck", [], []),
     ("pilot at Summit Heating went well", ["contractors"], []),
+    ("Einkauf von Wiesner+Kolb wollte 20% Rabatt", ["contractors"], []),  # "+" written tight
 ])
 def test_codes_boundaries_and_short_account_names(answer: str, inside: list[str],
                                                   outside: list[str]) -> None:
