@@ -41,6 +41,7 @@ from bot.events import (
     ActionInvoked,
     ChoiceForm,
     CommandInvoked,
+    FormRefused,
     InboundEvent,
     MemberJoined,
     MemberRef,
@@ -287,21 +288,30 @@ class BotCore:
                               platform_admin=platform_admin, evaluator=self.evaluator,
                               reviewer=self.reviewer)
 
-    async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | ChoiceForm | None:
+    async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | ChoiceForm | FormRefused | None:
         """A form as it stands now (a check-in pre-filled with the current answers, a "Not
         right?" with what the bot read), for adapters that open forms on demand (a Slack modal);
-        None if not theirs or closed."""
+        `FormRefused` with the reason and the polite sentence to show when it is not this
+        person's, closed, or gone; None when `form_id` names no form at all (a plain button)."""
         member = await self._member(ref)
-        if member is not None and member.active and form_id.startswith(strategy_commands.FORM_PREFIX):
-            return await strategy_commands.form_for(self._command_context(ref, member), form_id)
         kind, _, target = form_id.partition(":")
-        number = parse_id(target)
-        if member is None or not member.active or number is None:
+        is_form = form_id.startswith(strategy_commands.FORM_PREFIX) or kind in (CORRECTION_FORM, "checkin")
+        if not is_form:
             return None
+        if member is None or not member.active:
+            return FormRefused(form_id, "unknown_member", self.ctx.prompts.say("unknown_member"))
+        if form_id.startswith(strategy_commands.FORM_PREFIX):
+            found = await strategy_commands.form_for(self._command_context(ref, member), form_id)
+            if found is not None:
+                return found
+            admin = self._command_context(ref, member).is_admin
+            return FormRefused(form_id, "gone" if admin else "admins_only", self.ctx.prompts.say(
+                "strategy_form_gone" if admin else "form_refused_admins_only"))
+        number = parse_id(target)
+        if number is None:
+            return FormRefused(form_id, "gone", self.ctx.prompts.say("form_gone"))
         if kind == CORRECTION_FORM:
             return await self.corrections.form(member, number)
-        if kind != "checkin":
-            return None
         return await self.checkins.form(member, number)
 
     async def invitation(self, ref: MemberRef, form_id: str) -> Message | None:

@@ -7,9 +7,9 @@ from bot.context import BotContext
 from bot.evaluation.feedback import FeedbackTexts
 from bot.evaluation.result import QUESTIONS, Evaluation
 from bot.evaluation.review import AnswerReviewer
-from bot.events import ChoiceForm, Message
+from bot.events import ChoiceForm, FormRefused, Message
 from bot.learning import corrections
-from bot.learning.form import SEGMENTS_FIELD, TASKS_FIELD, chosen, correction_form
+from bot.learning.form import SEGMENTS_FIELD, TASKS_FIELD, chosen, correction_form, form_id
 from bot.learning.lessons import Labels
 from bot.storage.models import Answer, CheckIn, Member
 from bot.strategy.schema import Strategy
@@ -22,31 +22,40 @@ class CorrectionDesk:
         self.t = texts
 
     async def _judged(self, member: Member, answer_id: int) -> tuple[Answer, Evaluation, Strategy] | str:
-        """The answer, its stored verdict and the strategy it was judged by, or why not."""
+        """The answer, its stored verdict and the strategy it was judged by, or why not (a
+        reason of `bot.events.REFUSALS`)."""
         async with self.ctx.db.session() as session:
             answer = await session.get(Answer, answer_id)
             checkin = await session.get(CheckIn, answer.checkin_id) if answer else None
-        if answer is None or checkin is None or answer.evaluation is None or answer.question not in QUESTIONS:
-            return self.t.say("correction", "gone")
+        if answer is None or checkin is None:
+            return "answer_deleted"
         if answer.member_id != member.id:
-            return self.t.say("correction", "not_yours")
+            return "not_yours"
+        if answer.question not in QUESTIONS:
+            return "nothing_to_correct"
+        if answer.evaluation is None:  # edited: its new verdict is on its way
+            return "rereading"
         try:
             evaluation = Evaluation.model_validate_json(answer.evaluation)
         except ValueError:
-            return self.t.say("correction", "gone")
+            return "gone"
         return answer, evaluation, await self.reviewer.strategy_for(checkin)
 
-    async def form(self, member: Member, answer_id: int) -> ChoiceForm | None:
+    def refusal(self, answer_id: int, reason: str) -> FormRefused:
+        return FormRefused(form_id(answer_id), reason, self.t.say("correction", reason))
+
+    async def form(self, member: Member, answer_id: int) -> ChoiceForm | FormRefused:
         judged = await self._judged(member, answer_id)
         if isinstance(judged, str):
-            return None
+            return self.refusal(answer_id, judged)
         _, evaluation, strategy = judged
-        return correction_form(self.t, answer_id, evaluation, strategy)
+        form = correction_form(self.t, answer_id, evaluation, strategy)
+        return form if form is not None else self.refusal(answer_id, "nothing_to_correct")
 
     async def submit(self, member: Member, answer_id: int, values: dict[str, str]) -> list[Message]:
         judged = await self._judged(member, answer_id)
         if isinstance(judged, str):
-            return [Message.plain(judged)]
+            return [Message.plain(self.refusal(answer_id, judged).text)]
         answer, evaluation, strategy = judged
         read = Labels.of(evaluation)
         tasks = chosen(values, TASKS_FIELD) if evaluation.question == "tasks" else None

@@ -107,9 +107,11 @@ async def test_someone_elses_answer_is_refused(console: Console, core: BotCore) 
     _, before = await answered(console, core)
     await console.type("/as Ada", "/align team add Lee rep")
     refused = await console.type("/as Lee", f"/click correct:{before.id} tasks=1")
-    assert "Only the person who answered can correct how I read it." in refused
+    assert "Only the person who answered can correct how I read it; nothing was changed." in refused
     assert "Only the person who answered" in await console.type(f"/click correct:{before.id}")
-    assert "That answer is no longer there" in await console.type("/click correct:999 tasks=1")
+    assert "That answer is no longer there to correct" in await console.type("/click correct:999 tasks=1")
+    # Someone who is not on the team is told so, not that the form is gone.
+    assert "I don't know you yet" in await console.type("/as Zoe", f"/click correct:{before.id}")
     assert (await tasks_answer(core)).evaluation == before.evaluation
 
 

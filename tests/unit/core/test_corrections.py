@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core import BotCore
 from bot.evaluation.result import Evaluation
-from bot.events import ActionInvoked, ChoiceForm, MemberRef, Message, UserMessage
-from bot.storage.models import Answer, Correction
+from bot.events import ActionInvoked, ChoiceForm, FormRefused, MemberRef, Message, UserMessage
+from bot.storage.models import Answer, CheckIn, Correction
 from bot.strategy.loader import load_strategy
 from bot.strategy.store import record_version
 from tests.support.talk import say, setup_team
@@ -51,14 +51,14 @@ async def read_tasks(core: BotCore, who_id: int | None = None) -> list[list[str]
     """What the bot read in each stored tasks answer (oldest first)."""
     async with core.ctx.db.session() as session:
         rows = (await session.exec(select(Answer).where(Answer.question == "tasks")
-                                   .order_by(Answer.id))).all()
+                                   .order_by(col(Answer.id)))).all()
     return [Evaluation.model_validate_json(a.evaluation or "{}").tasks.task_ids  # type: ignore[union-attr]
             for a in rows if who_id is None or a.member_id == who_id]
 
 
 async def corrections(core: BotCore) -> list[Correction]:
     async with core.ctx.db.session() as session:
-        return list((await session.exec(select(Correction).order_by(Correction.id))).all())
+        return list((await session.exec(select(Correction).order_by(col(Correction.id)))).all())
 
 
 async def test_feedback_offers_not_right_prefilled_with_what_was_read(core: BotCore) -> None:
@@ -138,6 +138,55 @@ async def test_a_correction_is_refused_clearly_when_it_cannot_apply(core: BotCor
     assert "no longer there" in (await core.handle(ActionInvoked(
         MemberRef("test", "dana"), "correct:999", values={"tasks": ""})))[0].text
     assert await corrections(core) == []
+
+
+async def test_a_form_that_cannot_open_says_why(core: BotCore) -> None:
+    """`BotCore.form` gives each adapter the reason and the sentence to show, not a bare None."""
+    await setup_team(core)
+    form = form_of(await answer_tasks(core, "dana", MISREAD))
+
+    async def refused(who: str, form_id: str) -> tuple[str, str]:
+        found = await core.form(MemberRef("test", who), form_id)
+        assert isinstance(found, FormRefused) and found.form_id == form_id, found
+        return found.reason, found.text
+
+    assert isinstance(await core.form(MemberRef("test", "dana"), form.form_id), ChoiceForm)
+    assert await refused("lee", form.form_id) == (
+        "not_yours", "Only the person who answered can correct how I read it; nothing was changed.")
+    assert (await refused("zoe", form.form_id))[0] == "unknown_member"
+    assert (await refused("dana", "correct:999"))[0] == "answer_deleted"
+    assert await core.form(MemberRef("test", "dana"), "lead:done:1") is None  # a button, no form
+    # An answer in a language the bot does not judge: nothing it read, so nothing to correct.
+    await next_week(core)
+    replies = await answer_tasks(core, "lee", "Ho fatto la chiamata con il titolare e mandato la"
+                                              " proposta ieri sera, tutto bene")
+    assert not [b for r in replies for b in r.blocks if isinstance(b, ChoiceForm)]
+    async with core.ctx.db.session() as session:
+        italian = (await session.exec(select(Answer).where(Answer.question == "tasks")
+                                      .order_by(col(Answer.id).desc()))).first()
+    assert italian is not None
+    assert await refused("lee", f"correct:{italian.id}") == (
+        "nothing_to_correct", "There is nothing I read in that answer to correct: I don't judge"
+                              " answers in that language yet.")
+    # A check-in's form: someone else's, closed once answered, expired unanswered.
+    dana_checkin = f"checkin:{(await _answer(core, form)).checkin_id}"
+    assert (await refused("lee", dana_checkin))[0] == "not_yours"
+    await say(core, "ada", "/align ask now sam")
+    await next_week(core)
+    assert (await refused("dana", dana_checkin))[0] == "checkin_closed"
+    async with core.ctx.db.session() as session:
+        sams = (await session.exec(select(CheckIn).order_by(col(CheckIn.id).desc()))).first()
+    assert sams is not None and sams.state == "expired"
+    assert await refused("sam", f"checkin:{sams.id}") == (
+        "checkin_expired", "That check-in closed before it was answered, so it can't be opened any"
+                           " more. I'll ask again at the next one.")
+
+
+async def _answer(core: BotCore, form: ChoiceForm) -> Answer:
+    async with core.ctx.db.session() as session:
+        found = await session.get(Answer, int(form.form_id.partition(":")[2]))
+    assert found is not None
+    return found
 
 
 async def test_unlearn_removes_the_lesson_and_judges_the_answer_again(core: BotCore) -> None:
