@@ -314,6 +314,19 @@ class BotCore:
             return await self.corrections.form(member, number)
         return await self.checkins.form(member, number)
 
+    async def feedback(self, ref: MemberRef, form_id: str) -> Message | FormRefused:
+        """The feedback a "Not right?" form (`form_id`) belongs to, as it stands now: after a
+        correction, adapters that can update a sent message show the corrected reading in place
+        of the old one (a Teams card). Why not when it is not this person's or is gone."""
+        member = await self._member(ref)
+        kind, _, target = form_id.partition(":")
+        number = parse_id(target)
+        if member is None or not member.active:
+            return FormRefused(form_id, "unknown_member", self.ctx.prompts.say("unknown_member"))
+        if kind != CORRECTION_FORM or number is None:
+            return FormRefused(form_id, "gone", self.ctx.prompts.say("form_gone"))
+        return await self.corrections.feedback(member, number)
+
     async def invitation(self, ref: MemberRef, form_id: str) -> Message | None:
         """The check-in invitation behind `form_id` as it stands now, for adapters that update
         the sent one in place after an answer (the button then reads "Edit answers")."""

@@ -111,6 +111,16 @@ class AnswerReviewer:
         return Review(member, f"feedback:{answer.id}:{answer.edits}", message,
                       ref_from_json(checkin.message_ref))
 
+    async def as_stored(self, answer: Answer, checkin: CheckIn, evaluation: Evaluation) -> Message:
+        """The feedback on a stored verdict, written again without judging again (its "Not
+        right?" pre-filled with that verdict), for adapters that show it afresh in place of an
+        older copy (a Teams card after a correction)."""
+        assert answer.id is not None
+        strategy = await self.strategy_for(checkin)
+        history = await self._history(answer) if answer.question == "tasks" else None
+        return self._with_form(self.writer.message(evaluation, strategy, history, current=self.ctx.strategy),
+                               answer.id, evaluation, strategy)
+
     def _with_form(self, message: Message, answer_id: int, evaluation: Evaluation,
                    strategy: Strategy) -> Message:
         """Feedback ends with "Not right?", so a misreading can be corrected where it is seen."""

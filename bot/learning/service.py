@@ -52,6 +52,18 @@ class CorrectionDesk:
         form = correction_form(self.t, answer_id, evaluation, strategy)
         return form if form is not None else self.refusal(answer_id, "nothing_to_correct")
 
+    async def feedback(self, member: Member, answer_id: int) -> Message | FormRefused:
+        """The feedback on this person's answer as it stands now (after a correction), or why not."""
+        judged = await self._judged(member, answer_id)
+        if isinstance(judged, str):
+            return self.refusal(answer_id, judged)
+        answer, evaluation, _ = judged
+        async with self.ctx.db.session() as session:
+            checkin = await session.get(CheckIn, answer.checkin_id)
+        if checkin is None:
+            return self.refusal(answer_id, "answer_deleted")
+        return await self.reviewer.as_stored(answer, checkin, evaluation)
+
     async def submit(self, member: Member, answer_id: int, values: dict[str, str]) -> list[Message]:
         judged = await self._judged(member, answer_id)
         if isinstance(judged, str):
