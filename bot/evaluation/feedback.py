@@ -296,12 +296,14 @@ class FeedbackWriter:
     def _statement(self, statement: StatementResult, evaluation: Evaluation,
                    strategy: Strategy) -> tuple[list[str], str | None]:
         limit, words = statement.word_limit, statement.word_count
-        lines = [self.t.say("strategy", "length_ok", words=words, limit=limit) if statement.within_limit
-                 else self.t.say("strategy", "length_over", words=words, limit=limit,
-                                 over=words - limit)]
         faults = statement_faults(evaluation, strategy)
         wrong_scope = [strategy.segment(sid).name for sid in faults.wrong_scope]
         wrong_advantage = faults.wrong_advantage
+        says_something = bool(wrong_scope or wrong_advantage or any(c.covered for c in statement.components))
+        # Short is only worth a ✅ when it says something: never for "", "idk" or an emoji.
+        lines = ([self.t.say("strategy", "length_ok", words=words, limit=limit)] if statement.within_limit
+                 and says_something else [] if statement.within_limit
+                 else [self.t.say("strategy", "length_over", words=words, limit=limit, over=words - limit)])
         wrong = {"scope": bool(wrong_scope), "advantage": wrong_advantage}
         covered = [self.t.say("components", c.component) for c in statement.components
                    if c.covered and not wrong.get(c.component)]

@@ -81,6 +81,19 @@ def test_an_answer_that_says_nothing_gets_a_request_for_detail_never_praise(answ
     assert "Not one of our sales tasks" not in text  # "calls" is not off-strategy effort
 
 
+@pytest.mark.parametrize("question", ["strategy", "scope", "tasks"])
+@pytest.mark.parametrize("answer", ["🙂", "👍👍", "idk", "", "-", "asdfghjkl"])
+def test_no_question_gives_a_tick_to_an_answer_that_says_nothing(question: Question, answer: str) -> None:
+    """Found in the console: an emoji-only statement got "✅ 0 words (limit 50)"."""
+    text = feedback(question, answer)
+    assert "✅" not in text and PRAISE not in text
+
+
+def test_a_short_statement_that_says_something_keeps_its_tick() -> None:
+    assert "✅ 8 words (limit 50)." in feedback("strategy", "We win mid-market fintech on audit"
+                                                            " readiness, fast.")
+
+
 @pytest.mark.parametrize("answer", ["mostly JPMorgan and Citi", "whoever has budget", "?"])
 def test_a_scope_answer_with_no_segment_is_never_praised(answer: str) -> None:
     text = feedback("scope", answer)
