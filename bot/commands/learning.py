@@ -63,8 +63,9 @@ async def learned(cc: CommandContext, args: Args) -> list[Message]:
     authors = await _team_ids(cc, caller)
     rows = await corrections.listing(cc.ctx.db, authors=authors)
     if not rows:
-        return [Message.plain("Nobody has corrected how I read an answer yet. Every feedback"
-                              " message has a \"Not right?\" for that.")]
+        removed = len(await corrections.listing(cc.ctx.db, authors=authors, include_undone=True))
+        return [Message.plain(cc.ctx.prompts.say("learned_none_in_force", count=removed) if removed
+                              else cc.ctx.prompts.say("learned_none"))]
     names = await _authors(cc, rows)
     shown = rows[-SHOWN:]
     counts = corrections.counts(rows)

@@ -200,7 +200,10 @@ async def test_unlearn_removes_the_lesson_and_judges_the_answer_again(core: BotC
     await next_week(core)
     await answer_tasks(core, "dana", AGAIN)
     assert (await read_tasks(core))[-1] == []
-    assert "(undone)" not in await say(core, "ada", "/align strategy learned")
+    listed = await say(core, "ada", "/align strategy learned")
+    assert "(undone)" not in listed
+    # Found in the console: it said "Nobody has corrected how I read an answer yet".
+    assert listed.startswith("No correction teaches me anything now: the one made so far was removed")
 
 
 async def test_export_gives_yaml_to_merge_into_the_strategy(core: BotCore) -> None:
