@@ -84,11 +84,14 @@ class FeedbackWriter:
         self.t = texts
 
     def message(self, evaluation: Evaluation, strategy: Strategy,
-                history: TaskHistory | None = None, current: Strategy | None = None) -> Message:
+                history: TaskHistory | None = None, current: Strategy | None = None,
+                labels: tuple[str, str] | None = None) -> Message:
+        """`labels`: how people name `strategy`'s version and the current one (their numbers,
+        `bot.strategy.store.version_label`); without them, the content hashes."""
         lines = self.lines(evaluation, strategy, history)
         if current is not None and current.version != strategy.version:
-            lines.append(self.t.say("older_version", version=strategy.version,
-                                    current=current.version))
+            version, now = labels or (strategy.version, current.version)
+            lines.append(self.t.say("older_version", version=version, current=now))
         title = self.t.say("title", evaluation.question)
         return Message(text="\n".join([title, *lines]),
                        blocks=(Text(title, style="heading"), *(Text(line) for line in lines)))

@@ -35,7 +35,7 @@ from bot.learning.judge import judge
 from bot.port import DeliveryError
 from bot.storage.models import Answer, CheckIn, Member, OutboundMessage
 from bot.strategy.schema import Strategy
-from bot.strategy.store import load_version
+from bot.strategy.store import load_version, version_label
 
 log = logging.getLogger(__name__)
 FEEDBACK_KIND = "feedback"
@@ -101,8 +101,9 @@ class AnswerReviewer:
         if evaluation.fallback_reason is not None:  # the LLM failed; the rules judged it
             metrics.evaluation_fallbacks.labels(self.evaluator.name).inc()
         history = await self._history(answer) if question == "tasks" else None
+        labels = await self._labels(strategy)
         message = self._with_form(self.writer.message(evaluation, strategy, history,
-                                                      current=self.ctx.strategy),
+                                                      current=self.ctx.strategy, labels=labels),
                                   answer_id, evaluation, strategy)
         if not await self._store(answer, evaluation.model_dump_json(), evaluation.overall, message.text):
             return None
@@ -118,8 +119,17 @@ class AnswerReviewer:
         assert answer.id is not None
         strategy = await self.strategy_for(checkin)
         history = await self._history(answer) if answer.question == "tasks" else None
-        return self._with_form(self.writer.message(evaluation, strategy, history, current=self.ctx.strategy),
+        return self._with_form(self.writer.message(evaluation, strategy, history, current=self.ctx.strategy,
+                                                   labels=await self._labels(strategy)),
                                answer.id, evaluation, strategy)
+
+    async def _labels(self, strategy: Strategy) -> tuple[str, str] | None:
+        """The numbers people know the versions by, when `strategy` is not the current one."""
+        current = self.ctx.strategy
+        if strategy.version == current.version:
+            return None
+        return (await version_label(self.ctx.db, strategy.version),
+                await version_label(self.ctx.db, current.version))
 
     def _with_form(self, message: Message, answer_id: int, evaluation: Evaluation,
                    strategy: Strategy) -> Message:
