@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from bot.core import BotCore
 from bot.evaluation.result import Evaluation
-from bot.events import ActionInvoked, ChoiceForm, FormRefused, MemberRef, Message, UserMessage
+from bot.events import ActionInvoked, ChoiceForm, FormRefused, MemberRef, Message, Text, UserMessage
 from bot.storage.models import Answer, CheckIn, Correction
 from bot.strategy.loader import load_strategy
 from bot.strategy.store import record_version
@@ -266,6 +266,38 @@ async def test_rejudge_reads_a_period_under_the_current_version_and_the_digest_s
     assert await read_tasks(core) == [[]]  # the task is gone from the current version
     [digest] = await core.command(MemberRef("test", "sam"), "digest")
     assert "3 answer(s) of this period were re-judged under the current strategy version 2 " in digest.text
+
+
+async def test_the_digest_places_segments_as_the_answers_were_judged_until_rejudged(
+        core: BotCore) -> None:
+    """Found in the console: Dana named a segment that was in scope when she was asked; an admin
+    then moved it out. Her answer is judged by the version she was asked under, so the digest
+    counted her effort in scope - and in the same message told Sam she was putting effort where
+    we do not play. The segments follow the verdicts; re-judging on purpose moves both."""
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    old = core.ctx.strategy
+    data = old.model_dump(mode="json")
+    for segment in data["segments"]:
+        if segment["id"] == "healthcare_providers":
+            segment["in_scope"] = False
+    new = type(old).model_validate(data)
+    await record_version(core.ctx.db, new, "test", core.ctx.clock.now())
+    core.ctx.strategy = new
+    await say(core, "dana", "We win mid-market fintech on audit readiness.")
+    await say(core, "dana", "Healthcare provider groups: the CISO signs off after a security review.")
+    await say(core, "dana", "mapped the buying committee at a hospital group")
+    await core.advance(timedelta(hours=1))
+
+    async def digest() -> str:
+        [message] = await core.command(MemberRef("test", "sam"), "digest")
+        return "\n".join(b.text for b in message.blocks if isinstance(b, Text)) + message.text
+
+    before = await digest()
+    assert "Effort in scope: 100%" in before and "where we do not play" not in before
+    await say(core, "ada", "/align strategy rejudge last week")
+    after = await digest()
+    assert "Effort in scope: 0%" in after and "Healthcare provider groups, where we do not play" in after
 
 
 async def test_lessons_carry_to_a_new_version_while_the_id_exists(core: BotCore) -> None:
