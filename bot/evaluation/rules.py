@@ -585,7 +585,16 @@ def _against(reading: _Reading, frag: _Fragment, out: TasksResult) -> bool:
     worked against is never credited as done in the same fragment."""
     index = reading.index
     found = False
-    for entry_index in sorted(frag.against, key=lambda e: -frag.against[e]):
+
+    def rank(e: int) -> tuple[float, float, int]:
+        """Strongest first; at equal strength, the one the fragment says most of (all of "not
+        discounts" before one word of "not an open-ended free trial"), then strategy order -
+        never the order a set of words happened to iterate in, which changed the coaching
+        from one process to the next."""
+        total = sum(index.against[e].weights.values()) or 1.0
+        return -round(frag.against[e], 9), -round(frag.against[e] / total, 9), e
+
+    for entry_index in sorted(frag.against, key=rank):
         entry = index.against[entry_index]
         target = f"{entry.kind}:{entry.target}"
         if target in {f"{a.kind}:{a.target}" for a in out.against}:
