@@ -56,6 +56,7 @@ from bot.leads.actions import LeadActionError, LeadActions
 from bot.leads.nudges import NudgeJob
 from bot.leads.sync_job import LeadsSyncJob
 from bot.learning.form import FORM_KIND as CORRECTION_FORM
+from bot.learning.form import parse_target
 from bot.learning.service import CorrectionDesk
 from bot.ops import logs
 from bot.ops.alerts import FailureAlerts
@@ -307,11 +308,11 @@ class BotCore:
             admin = self._command_context(ref, member).is_admin
             return FormRefused(form_id, "gone" if admin else "admins_only", self.ctx.prompts.say(
                 "strategy_form_gone" if admin else "form_refused_admins_only"))
+        if kind == CORRECTION_FORM and (answer := parse_target(target)) is not None:
+            return await self.corrections.form(member, *answer)
         number = parse_id(target)
-        if number is None:
+        if kind == CORRECTION_FORM or number is None:
             return FormRefused(form_id, "gone", self.ctx.prompts.say("form_gone"))
-        if kind == CORRECTION_FORM:
-            return await self.corrections.form(member, number)
         return await self.checkins.form(member, number)
 
     async def feedback(self, ref: MemberRef, form_id: str) -> Message | FormRefused:
@@ -320,12 +321,12 @@ class BotCore:
         of the old one (a Teams card). Why not when it is not this person's or is gone."""
         member = await self._member(ref)
         kind, _, target = form_id.partition(":")
-        number = parse_id(target)
+        answer = parse_target(target)
         if member is None or not member.active:
             return FormRefused(form_id, "unknown_member", self.ctx.prompts.say("unknown_member"))
-        if kind != CORRECTION_FORM or number is None:
+        if kind != CORRECTION_FORM or answer is None:
             return FormRefused(form_id, "gone", self.ctx.prompts.say("form_gone"))
-        return await self.corrections.feedback(member, number)
+        return await self.corrections.feedback(member, *answer)
 
     async def invitation(self, ref: MemberRef, form_id: str) -> Message | None:
         """The check-in invitation behind `form_id` as it stands now, for adapters that update
@@ -399,8 +400,8 @@ class BotCore:
             return await self.checkins.submit(member, number, event.values)
         if kind == "lead":
             return await self._lead_action(member, event)
-        if kind == CORRECTION_FORM and (number := parse_id(target)) is not None:
-            return await self.corrections.submit(member, number, event.values)
+        if kind == CORRECTION_FORM and (answer := parse_target(target)) is not None:
+            return await self.corrections.submit(member, answer[0], event.values, answer[1])
         if kind == learning.ACTION:  # a digest's Undo / Confirm of a correction
             return await run_guarded(learning.on_button(
                 self._command_context(event.member, member), target))

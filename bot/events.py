@@ -213,10 +213,11 @@ class FormRefused:
 
 
 # Why a form is refused: the person is not on the team; it is someone else's; the answer it
-# corrects is gone (forgotten or removed); the answer was edited and is being read again; there
+# corrects is gone (forgotten or removed); the form is under feedback on an earlier wording of
+# the answer (edited since); the answer was edited and is being read again; there
 # is nothing the bot read to correct (an answer in a language it does not judge); the check-in
 # closed (answered) or expired (never answered); only admins may open it; anything else.
-REFUSALS = ("unknown_member", "not_yours", "answer_deleted", "rereading", "nothing_to_correct",
+REFUSALS = ("unknown_member", "not_yours", "answer_deleted", "edited", "rereading", "nothing_to_correct",
             "checkin_closed", "checkin_expired", "admins_only", "gone")
 
 

@@ -104,7 +104,7 @@ class AnswerReviewer:
         labels = await self._labels(strategy)
         message = self._with_form(self.writer.message(evaluation, strategy, history,
                                                       current=self.ctx.strategy, labels=labels),
-                                  answer_id, evaluation, strategy)
+                                  answer_id, evaluation, strategy, answer.edits)
         if not await self._store(answer, evaluation.model_dump_json(), evaluation.overall, message.text):
             return None
         log.info("answer %s evaluated by %s: overall %.2f", answer_id, evaluation.evaluator,
@@ -121,7 +121,7 @@ class AnswerReviewer:
         history = await self._history(answer) if answer.question == "tasks" else None
         return self._with_form(self.writer.message(evaluation, strategy, history, current=self.ctx.strategy,
                                                    labels=await self._labels(strategy)),
-                               answer.id, evaluation, strategy)
+                               answer.id, evaluation, strategy, answer.edits)
 
     async def _labels(self, strategy: Strategy) -> tuple[str, str] | None:
         """The numbers people know the versions by, when `strategy` is not the current one."""
@@ -132,9 +132,10 @@ class AnswerReviewer:
                 await version_label(self.ctx.db, current.version))
 
     def _with_form(self, message: Message, answer_id: int, evaluation: Evaluation,
-                   strategy: Strategy) -> Message:
-        """Feedback ends with "Not right?", so a misreading can be corrected where it is seen."""
-        form = correction_form(self.writer.t, answer_id, evaluation, strategy)
+                   strategy: Strategy, edition: int) -> Message:
+        """Feedback ends with "Not right?", so a misreading can be corrected where it is seen;
+        the form names the answer's wording (`edition`), as the feedback is on that wording."""
+        form = correction_form(self.writer.t, answer_id, evaluation, strategy, edition)
         return replace(message, blocks=(*message.blocks, form)) if form else message
 
     async def strategy_for(self, checkin: CheckIn) -> Strategy:
@@ -225,7 +226,7 @@ class AnswerReviewer:
                 strategy = await self.strategy_for(checkin)
                 message = self._with_form(self.writer.message(evaluation, strategy,
                                                               current=self.ctx.strategy),
-                                          int(answer_id), evaluation, strategy)
+                                          int(answer_id), evaluation, strategy, answer.edits)
                 reviews.append(Review(member, row.key, message, ref_from_json(checkin.message_ref)))
         return reviews
 
