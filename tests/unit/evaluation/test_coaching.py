@@ -31,6 +31,25 @@ def test_a_discount_is_reported_as_working_against_and_coached_first() -> None:
     assert "make time for" not in text and PRAISE not in text
 
 
+@pytest.mark.parametrize("answer", ["won a big deal with Ledgerly", "moved the Finlo deal to procurement",
+                                    "gave a 30% discount to a startup to close before quarter end"])
+def test_a_deal_or_a_quarter_end_is_not_working_against_a_task(answer: str) -> None:
+    """Found in the console: "Say no quickly to deals outside our segments so effort goes where
+    we win" made every answer with "deal" in it work against "Disqualify out-of-scope
+    opportunities early", and "quarter end" (one word of "not an open-ended free trial") work
+    against "Run a scoped proof of value"."""
+    text = feedback("tasks", answer)
+    assert '"Disqualify out-of-scope opportunities early"' not in text
+    assert '"Run a scoped proof of value"' not in text
+
+
+def test_what_a_task_rules_out_is_still_working_against_it() -> None:
+    assert 'goes against "Run a scoped proof of value"' in feedback(
+        "tasks", "gave them an open-ended free trial")
+    assert 'goes against "Defend price with value, not discounts"' in feedback(
+        "tasks", "gave a discount to get it signed")
+
+
 def test_planned_and_stalled_are_shown_apart_and_the_stall_is_coached() -> None:
     text = feedback("tasks", "couldn't reach the CISO, security questionnaire still stuck. "
                              "will map the buying committee next week")
