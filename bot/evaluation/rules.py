@@ -360,6 +360,11 @@ class _Fragment:
     against: dict[int, float] = field(default_factory=dict)
 
 
+_PRICE, _DISCOUNT = stem("price"), stem("discount")
+_CUTS = frozenset(stem(w) for w in ("drop", "dropped", "cut", "lowered", "lower", "reduced", "reduce",
+                                    "slashed", "slash"))
+
+
 def _score(reading: _Reading, frag: _Fragment) -> None:
     index, stems = reading.index, reading.doc.stems
     scores: dict[int, float] = defaultdict(float)
@@ -384,6 +389,8 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
             scores[task] += weight
     frag.scores = scores
     against: dict[int, float] = defaultdict(float)
+    if _PRICE in seen and seen & _CUTS:  # "dropped the price 20%" is a discount by other words
+        seen = seen | {_DISCOUNT}
     for s in seen:
         for entry, weight in index.against_postings.get(s, ()):
             against[entry] += weight

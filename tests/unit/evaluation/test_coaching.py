@@ -48,6 +48,9 @@ def test_what_a_task_rules_out_is_still_working_against_it() -> None:
         "tasks", "gave them an open-ended free trial")
     assert 'goes against "Defend price with value, not discounts"' in feedback(
         "tasks", "gave a discount to get it signed")
+    # A price cut is a discount by other words, never "Defend price with value" done.
+    dropped = feedback("tasks", "dropped the price 20% to win")
+    assert 'goes against "Defend price with value, not discounts"' in dropped and "Maps to" not in dropped
 
 
 def test_planned_and_stalled_are_shown_apart_and_the_stall_is_coached() -> None:
