@@ -41,6 +41,7 @@ from bot.events import (
     ActionInvoked,
     ChoiceForm,
     CommandInvoked,
+    FormRefused,
     InboundEvent,
     MemberJoined,
     MemberRef,
@@ -55,6 +56,7 @@ from bot.leads.actions import LeadActionError, LeadActions
 from bot.leads.nudges import NudgeJob
 from bot.leads.sync_job import LeadsSyncJob
 from bot.learning.form import FORM_KIND as CORRECTION_FORM
+from bot.learning.form import parse_target
 from bot.learning.service import CorrectionDesk
 from bot.ops import logs
 from bot.ops.alerts import FailureAlerts
@@ -287,22 +289,44 @@ class BotCore:
                               platform_admin=platform_admin, evaluator=self.evaluator,
                               reviewer=self.reviewer)
 
-    async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | ChoiceForm | None:
+    async def form(self, ref: MemberRef, form_id: str) -> QuestionForm | ChoiceForm | FormRefused | None:
         """A form as it stands now (a check-in pre-filled with the current answers, a "Not
         right?" with what the bot read), for adapters that open forms on demand (a Slack modal);
-        None if not theirs or closed."""
+        `FormRefused` with the reason and the polite sentence to show when it is not this
+        person's, closed, or gone; None when `form_id` names no form at all (a plain button)."""
         member = await self._member(ref)
-        if member is not None and member.active and form_id.startswith(strategy_commands.FORM_PREFIX):
-            return await strategy_commands.form_for(self._command_context(ref, member), form_id)
         kind, _, target = form_id.partition(":")
+        is_form = form_id.startswith(strategy_commands.FORM_PREFIX) or kind in (CORRECTION_FORM, "checkin")
+        if not is_form:
+            return None
+        if member is None or not member.active:
+            return FormRefused(form_id, "unknown_member", self.ctx.prompts.say("unknown_member"))
+        if form_id.startswith(strategy_commands.FORM_PREFIX):
+            found = await strategy_commands.form_for(self._command_context(ref, member), form_id)
+            if found is not None:
+                return found
+            admin = self._command_context(ref, member).is_admin
+            return FormRefused(form_id, "gone" if admin else "admins_only", self.ctx.prompts.say(
+                "strategy_form_gone" if admin else "form_refused_admins_only"))
+        if kind == CORRECTION_FORM and (answer := parse_target(target)) is not None:
+            return await self.corrections.form(member, *answer)
         number = parse_id(target)
-        if member is None or not member.active or number is None:
-            return None
-        if kind == CORRECTION_FORM:
-            return await self.corrections.form(member, number)
-        if kind != "checkin":
-            return None
+        if kind == CORRECTION_FORM or number is None:
+            return FormRefused(form_id, "gone", self.ctx.prompts.say("form_gone"))
         return await self.checkins.form(member, number)
+
+    async def feedback(self, ref: MemberRef, form_id: str) -> Message | FormRefused:
+        """The feedback a "Not right?" form (`form_id`) belongs to, as it stands now: after a
+        correction, adapters that can update a sent message show the corrected reading in place
+        of the old one (a Teams card). Why not when it is not this person's or is gone."""
+        member = await self._member(ref)
+        kind, _, target = form_id.partition(":")
+        answer = parse_target(target)
+        if member is None or not member.active:
+            return FormRefused(form_id, "unknown_member", self.ctx.prompts.say("unknown_member"))
+        if kind != CORRECTION_FORM or answer is None:
+            return FormRefused(form_id, "gone", self.ctx.prompts.say("form_gone"))
+        return await self.corrections.feedback(member, *answer)
 
     async def invitation(self, ref: MemberRef, form_id: str) -> Message | None:
         """The check-in invitation behind `form_id` as it stands now, for adapters that update
@@ -376,8 +400,8 @@ class BotCore:
             return await self.checkins.submit(member, number, event.values)
         if kind == "lead":
             return await self._lead_action(member, event)
-        if kind == CORRECTION_FORM and (number := parse_id(target)) is not None:
-            return await self.corrections.submit(member, number, event.values)
+        if kind == CORRECTION_FORM and (answer := parse_target(target)) is not None:
+            return await self.corrections.submit(member, answer[0], event.values, answer[1])
         if kind == learning.ACTION:  # a digest's Undo / Confirm of a correction
             return await run_guarded(learning.on_button(
                 self._command_context(event.member, member), target))

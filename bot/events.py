@@ -202,6 +202,26 @@ class ChoiceForm:
 
 
 @dataclass(frozen=True)
+class FormRefused:
+    """Why a form cannot be shown to this person (`BotCore.form`): `reason` is a stable code
+    adapters and tests can branch on (see `REFUSALS`), `text` the polite sentence to show them,
+    worded in prompts/. Nothing was changed."""
+
+    form_id: str
+    reason: str
+    text: str
+
+
+# Why a form is refused: the person is not on the team; it is someone else's; the answer it
+# corrects is gone (forgotten or removed); the form is under feedback on an earlier wording of
+# the answer (edited since); the answer was edited and is being read again; there
+# is nothing the bot read to correct (an answer in a language it does not judge); the check-in
+# closed (answered) or expired (never answered); only admins may open it; anything else.
+REFUSALS = ("unknown_member", "not_yours", "answer_deleted", "edited", "rereading", "nothing_to_correct",
+            "checkin_closed", "checkin_expired", "admins_only", "gone")
+
+
+@dataclass(frozen=True)
 class Image:
     data: bytes
     alt: str

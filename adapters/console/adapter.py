@@ -33,6 +33,7 @@ from bot.events import (
     Buttons,
     ChoiceForm,
     Details,
+    FormRefused,
     Image,
     MemberProfile,
     MemberRef,
@@ -252,6 +253,9 @@ class ConsoleAdapter:
                             " available; ask for the message again.") + "\n")
             return
         form = await self._choice_form(self.speaker, action)
+        if isinstance(form, FormRefused):  # not theirs, gone, closed: the core says which
+            self.out.write(f"{form.text}\n")
+            return
         if form is not None:
             await self._choose(self.speaker, form, value)
             return
@@ -261,21 +265,19 @@ class ConsoleAdapter:
     async def _act(self, event: ActionInvoked) -> None:
         self._replies(event.member.user_id, await self.core.handle(event))
 
-    async def _choice_form(self, user_id: str, action: str) -> ChoiceForm | None:
+    async def _choice_form(self, user_id: str, action: str) -> ChoiceForm | FormRefused | None:
         """The ChoiceForm `action` names: the one last shown to this person (its numbers are the
-        ones they saw), else the core's as it stands now (e.g. after a restart). None for a
-        plain button, or a form that is gone or not theirs: the core then says which."""
+        ones they saw), else the core's as it stands now (e.g. after a restart); why not when
+        the core refuses it now (not theirs, gone, an answer edited since, ...). None for a plain
+        button or a check-in's form (the console asks its questions in chat)."""
         kept = self._forms.get((user_id, action))
-        if kept is not None:
-            return kept
         try:
             found = await self.core.form(MemberRef(PLATFORM, user_id), action)
-        except DatabaseUnavailable:  # a plain button then, answered as before (nothing changed)
-            return None
+        except DatabaseUnavailable:  # the form as shown, or a plain button, answered as before
+            return kept
         if isinstance(found, ChoiceForm):
-            self._forms[(user_id, action)] = found
-            return found
-        return None
+            return self._forms.setdefault((user_id, action), found)
+        return found if isinstance(found, FormRefused) else kept
 
     async def _choose(self, user_id: str, form: ChoiceForm, picks: str) -> None:
         """`/click <form>` alone shows it; with `field=...` it is submitted."""

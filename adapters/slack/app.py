@@ -45,6 +45,7 @@ from adapters.slack.blocks import (
     form_view,
     home_view,
     message_blocks,
+    notice_view,
 )
 from adapters.slack.convert import (
     PLATFORM,
@@ -74,6 +75,7 @@ from bot.core import BotCore
 from bot.events import (
     ActionInvoked,
     Attachment,
+    ChoiceForm,
     CommandInvoked,
     InboundEvent,
     MemberJoined,
@@ -81,6 +83,7 @@ from bot.events import (
     MemberUnreachable,
     Message,
     MessageRef,
+    QuestionForm,
     UserMessage,
 )
 from bot.people.home import home
@@ -525,16 +528,28 @@ class SlackAdapter(SlackPort):
 
     async def _open_form(self, client: AsyncWebClient, user_id: str, form_id: str, trigger_id: str,
                          where: MessageRef | None) -> None:
+        """Open the form in a modal; when the core refuses it (not this person's, closed, the
+        answer gone, ...), a modal saying why instead, seen only by the person who pressed.
+        Slack's trigger id lives 3 s and opens one view: past that, a note in their DM asks them
+        to press again."""
         form = await self.core.form(member(user_id), form_id)
-        if form is None:
-            closed = Message.plain(
-                "That check-in has closed or is not yours; your earlier answers are kept."
-                if form_id.startswith("checkin:") else self.core.ctx.prompts.say("form_gone"))
-            channel = where.channel if where else await self.dm_channel(user_id)
-            await self._reply(channel, [closed], where.message_id if where else None, user_id)
-            return
-        meta = {"form": form_id, **({"channel": where.channel, "ts": where.message_id} if where else {})}
-        await client.views_open(trigger_id=trigger_id, view=form_view(form, meta))
+        prompts = self.core.ctx.prompts
+        if isinstance(form, (QuestionForm, ChoiceForm)):
+            meta = {"form": form_id, **({"channel": where.channel, "ts": where.message_id} if where else {})}
+            view = form_view(form, meta)
+        else:
+            view = notice_view(prompts.say("form_refused_title"),
+                               form.text if form is not None else prompts.say("form_gone"),
+                               prompts.say("form_refused_close"))
+        try:
+            await client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            if error_code(exc) not in ("expired_trigger_id", "exchanged_trigger_id"):
+                raise
+            log.warning("form %s not opened for %s: %s", form_id, user_id, error_code(exc))
+            text = prompts.say("form_trigger_expired") if isinstance(form, (QuestionForm, ChoiceForm)) \
+                else (form.text if form is not None else prompts.say("form_gone"))
+            await self._reply(await self.dm_channel(user_id), [Message.plain(text)], None, user_id)
 
     async def _act(self, event: ActionInvoked) -> None:
         where = event.message

@@ -259,5 +259,12 @@ def form_view(form: QuestionForm | ChoiceForm, private_metadata: Json) -> Json:
             "private_metadata": metadata, "blocks": inputs[:MAX_VIEW_BLOCKS]}
 
 
+def notice_view(title: str, text: str, close: str) -> Json:
+    """A modal that only tells the person something (why a form did not open): no submit, so
+    it is private to them wherever they pressed the button, and one click closes it."""
+    return {"type": "modal", "title": plain(title, MAX_VIEW_TITLE), "close": plain(close, MAX_VIEW_TITLE),
+            "blocks": [_section(piece) for piece in pieces(text)][:MAX_VIEW_BLOCKS]}
+
+
 __all__ = ["ANSWER_ACTION", "CHOOSE_ACTION", "FORM_CALLBACK", "OPEN_FORM_ACTION", "details_message",
-           "fallback_text", "form_view", "home_view", "message_blocks"]
+           "fallback_text", "form_view", "home_view", "message_blocks", "notice_view"]

@@ -27,7 +27,7 @@ from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference
 
-from adapters.teams.cards import answered_card
+from adapters.teams.cards import CARD_KEY, answered_card
 from adapters.teams.connector import Connector, ConnectorError, Sleep
 from adapters.teams.convert import (
     PLATFORM,
@@ -52,6 +52,7 @@ from bot.core import BotCore
 from bot.events import (
     ActionInvoked,
     Attachment,
+    Block,
     MemberJoined,
     MemberRef,
     Message,
@@ -59,6 +60,7 @@ from bot.events import (
     Text,
     UserMessage,
 )
+from bot.learning.form import FORM_KIND as CORRECTION_FORM
 from bot.people.contacts import ContactBook
 from bot.people.organisation import Organisations
 from bot.people.unreachable import UnreachableNotices
@@ -367,6 +369,9 @@ class TeamsAdapter(TeamsPort):
             return  # a redelivered activity (or nothing to say): change nothing
         if isinstance(event, ActionInvoked) and event.message and event.action_id.startswith("checkin:"):
             await self._show_answers(event)
+        if isinstance(event, ActionInvoked) and event.message and event.action_id.startswith(
+                f"{CORRECTION_FORM}:"):
+            await self._show_corrected(event)
         reply = combine(replies)
         if reply is not None:
             await self.reply(reference, reply)
@@ -383,6 +388,36 @@ class TeamsAdapter(TeamsPort):
             return  # closed or not theirs: the reply says so and the card stays as it was
         title = self.core.ctx.prompts.say("answers_saved_title")
         await self.update_card(event.message, Message(text=title), answered_card(form, title))
+
+    async def _show_corrected(self, event: ActionInvoked) -> None:
+        """After a "Not right?" Save, the card it was pressed on shows what the bot reads now:
+        each feedback on it written afresh from the stored verdict (its pick-lists pre-filled
+        with the correction), its other lines as they were (`card_layout`, carried in the Save).
+        Only in the person's own chat, and only when every feedback on the card is theirs;
+        otherwise (or with the database gone meanwhile) the card stays as it was and the reply
+        says what happened."""
+        raw = event.raw if isinstance(event.raw, dict) else {}
+        layout = (raw.get("value") or {}).get(CARD_KEY)
+        if event.message is None or not is_personal(raw) or not isinstance(layout, list):
+            return
+        blocks: list[Block] = []
+        try:
+            for entry in layout:
+                if isinstance(entry, str):
+                    found = await self.core.feedback(event.member, entry)
+                    if not isinstance(found, Message):
+                        return
+                    blocks += found.blocks or (Text(found.text),)
+                elif isinstance(entry, dict) and isinstance(entry.get("text"), str):
+                    style = entry.get("style")
+                    blocks.append(Text(entry["text"], style if style in ("heading", "muted") else "plain"))
+                else:
+                    return
+        except DatabaseUnavailable as exc:
+            log.warning("card of %s not updated: %s", event.action_id, exc)
+            return
+        text = "\n\n".join(b.text for b in blocks if isinstance(b, Text))
+        await self.update_card(event.message, Message(text=text, blocks=tuple(blocks)), None)
 
     async def _report(self, to: MemberRef, reason: str) -> None:
         self.core.ctx.spawn(self.notices.report(to, reason), "teams-unreachable-notice")

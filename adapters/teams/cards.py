@@ -44,6 +44,8 @@ INPUT_PREFIX = "answer:"  # Input.Text ids: "answer:<field id>"
 CHOICE_PREFIX = "pick:"  # Input.ChoiceSet ids: "pick:<form id>|<field id>"
 FIELDS_KEY = "alignbot_fields"  # a ChoiceForm's Action.Submit data: its field ids (Teams leaves
 # out an Input.ChoiceSet with nothing chosen, and "none of these" is an answer)
+CARD_KEY = "alignbot_card"  # a ChoiceForm's Action.Submit data: what its card shows (`card_layout`)
+MAX_LAYOUT = 4_000  # characters of layout carried in each Save; a longer card is not updated in place
 MAX_EXPANDED = 15  # choices shown as check boxes; more become a drop-down
 MAX_CHOICE_TITLE = 150  # a choice is a name, not a paragraph: 200 of them stay well inside 80 KB
 MAX_CARD_BYTES = 80_000  # UTF-16 bytes without data URIs; Teams' limit is 100 KB for the whole message
@@ -152,9 +154,34 @@ def _choice_set(form_id: str, f: ChoiceField) -> list[Json]:
     return [element, *hint] if f.options else []
 
 
-def _choice_card(block: ChoiceForm, title: str) -> Json:
+def card_layout(blocks: list[Block]) -> list[str | Json] | None:
+    """What a card with "Not right?" forms shows, carried in each Save so the adapter can show
+    the card again with the corrected reading (Teams sends back the pressed button's data, never
+    the card): each form's feedback - its heading, its lines, the form - as the form id (written
+    afresh from the stored verdict), any other line as it is ("Thanks - saved ...", the next
+    question). None when the card holds anything else, or too much to carry."""
+    layout: list[str | Json] = []
+    section: list[Text] = []
+    for block in blocks:
+        if isinstance(block, Text) and block.style == "heading":
+            layout += [{"text": t.text, "style": t.style} for t in section]
+            section = [block]
+        elif isinstance(block, Text):
+            section.append(block)
+        elif isinstance(block, ChoiceForm) and section and section[0].style == "heading":
+            layout.append(block.form_id)
+            section = []
+        else:
+            return None
+    layout += [{"text": t.text, "style": t.style} for t in section]
+    return layout if len(json.dumps(layout)) <= MAX_LAYOUT else None
+
+
+def _choice_card(block: ChoiceForm, title: str, layout: list[str | Json] | None = None) -> Json:
     """A ChoiceForm one click away: a button that unfolds its pick-lists and Save."""
     data = {**submit_data(block.form_id), FIELDS_KEY: [f.field_id for f in block.fields if f.options]}
+    if layout is not None:
+        data[CARD_KEY] = layout
     inner = _card([
         {"type": "TextBlock", "text": cut(block.title, MAX_TEXT), "weight": "Bolder", "wrap": True},
         *(element for f in block.fields for element in _choice_set(block.form_id, f))])
@@ -175,8 +202,9 @@ def _choice_cards(blocks: list[Block]) -> list[Json]:
         elif isinstance(block, ChoiceForm):
             forms.append((block, heading))
     several = len(forms) > 1
-    return [_choice_card(form, f"{form.open_label} ({above})" if several and above else form.open_label)
-            for form, above in forms]
+    layout = card_layout(blocks) if forms else None
+    return [_choice_card(form, f"{form.open_label} ({above})" if several and above else form.open_label,
+                         layout) for form, above in forms]
 
 
 def _block(block: Block) -> list[Json]:
@@ -262,6 +290,6 @@ def fallback_text(message: Message) -> str:
     return cut(message.text, 1000) or " "
 
 
-__all__ = ["ACTION_KEY", "CHOICE_PREFIX", "CONTENT_TYPE", "FIELDS_KEY", "INPUT_PREFIX", "MAX_CARD_BYTES",
-           "MAX_IMAGE_BYTES", "VALUE_KEY", "answered_card", "card_size", "choice_input_id", "fallback_text",
-           "message_card", "submit_data"]
+__all__ = ["ACTION_KEY", "CARD_KEY", "CHOICE_PREFIX", "CONTENT_TYPE", "FIELDS_KEY", "INPUT_PREFIX",
+           "MAX_CARD_BYTES", "MAX_IMAGE_BYTES", "MAX_LAYOUT", "VALUE_KEY", "answered_card", "card_layout",
+           "card_size", "choice_input_id", "fallback_text", "message_card", "submit_data"]

@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.checkins.messages import answers_message, ask_message, question_line
+from bot.checkins.messages import answers_message, ask_message, form_id_of, question_line
 from bot.context import BotContext
 from bot.delivery import Outbox, ref_to_json
-from bot.events import Message, QuestionForm
+from bot.events import FormRefused, Message, QuestionForm
 from bot.ops import logs
 from bot.port import DeliveryError
 from bot.scheduling.targets import Person
@@ -202,11 +202,19 @@ class CheckIns:
                                   f" {len(questions)}, e.g. `/align answer 3 mapped the committee`")]
         return await self._save(member, checkin, {questions[number - 1].id: text}, chat=False)
 
-    async def form(self, member: Member, checkin_id: int) -> QuestionForm | None:
+    async def form(self, member: Member, checkin_id: int) -> QuestionForm | FormRefused:
         """The check-in's question form pre-filled with the member's current answers, for
-        platforms that open a form on demand; None when it is not theirs or has closed."""
+        platforms that open a form on demand; or why not (someone else's, closed, expired)."""
         message = await self.invitation(member, checkin_id)
-        return next((b for b in message.blocks if isinstance(b, QuestionForm)), None) if message else None
+        found = next((b for b in message.blocks if isinstance(b, QuestionForm)), None) if message else None
+        if found is not None:
+            return found
+        async with self.ctx.db.session() as session:
+            checkin = await session.get(CheckIn, checkin_id)
+        reason = ("not_yours" if checkin is None or checkin.member_id != member.id else
+                  "checkin_expired" if checkin.state == "expired" or checkin.answered_at is None else
+                  "checkin_closed")
+        return FormRefused(form_id_of(checkin_id), reason, self.ctx.prompts.say(f"form_refused_{reason}"))
 
     async def invitation(self, member: Member, checkin_id: int) -> Message | None:
         """The check-in's invitation as it stands now (answers filled in, "Edit answers" once

@@ -24,6 +24,7 @@ from bot.learning.lessons import lessons_from_json
 from bot.people.members import is_admin, valid_timezone
 from bot.storage.models import Answer, CheckIn, Correction, Member
 from bot.strategy.schema import Strategy
+from bot.strategy.store import version_label
 
 SHOWN = 20
 ACTION = "correction"  # digest buttons: correction:undo:<id>, correction:confirm:<id>
@@ -63,8 +64,9 @@ async def learned(cc: CommandContext, args: Args) -> list[Message]:
     authors = await _team_ids(cc, caller)
     rows = await corrections.listing(cc.ctx.db, authors=authors)
     if not rows:
-        return [Message.plain("Nobody has corrected how I read an answer yet. Every feedback"
-                              " message has a \"Not right?\" for that.")]
+        removed = len(await corrections.listing(cc.ctx.db, authors=authors, include_undone=True))
+        return [Message.plain(cc.ctx.prompts.say("learned_none_in_force", count=removed) if removed
+                              else cc.ctx.prompts.say("learned_none"))]
     names = await _authors(cc, rows)
     shown = rows[-SHOWN:]
     counts = corrections.counts(rows)
@@ -174,7 +176,7 @@ async def rejudge(cc: CommandContext, args: Args) -> list[Message]:
     if cc.reviewer is None:
         raise UsageError("Re-judging is not available here.")
     done = sum([await cc.reviewer.review(i, under_current=True) is not None for i in ids])
-    version = cc.ctx.strategy.version
+    version = await version_label(cc.ctx.db, cc.ctx.strategy.version)
     return [Message.plain(f"Re-judged {done} of {len(ids)} answers from {period.label} under the"
                           f" current strategy version {version}. Nobody was messaged; digests of"
                           " that period say so.")]

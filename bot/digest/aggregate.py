@@ -47,6 +47,7 @@ from bot.digest.figures import (
     out_of_scope_sources,
     reports_by_manager,
     score_trends,
+    segment_figures,
     task_figures,
     untouched_leads,
 )
@@ -365,21 +366,9 @@ def _reported(rows: Sequence[Row]) -> tuple[str, ...]:
 
 def _segments(strategy: Strategy, rows: Sequence[Row], names: dict[int, str],
               leads: LeadBook) -> list[SegmentFigures]:
-    members: dict[str, set[str]] = defaultdict(set)
-    mentions: Counter[str] = Counter()
-    segment_ids = strategy.segment_ids
-    for r in rows:
-        if r.played is None:
-            continue
-        for segment, _ in _list(r.played):
-            if segment in segment_ids:
-                members[segment].add(names[r.member_id])
-                mentions[segment] += 1
-    lead_counts = Counter(lead.segment for lead in leads.cohort)
-    result = [SegmentFigures(s.id, s.name, s.in_scope, tuple(sorted(members[s.id])), mentions[s.id],
-                             lead_counts[s.id])
-              for s in strategy.segments if mentions[s.id] or lead_counts[s.id]]
-    return sorted(result, key=lambda s: (not s.in_scope, -len(s.members), -s.mentions, s.name))
+    return segment_figures(strategy, ((names[r.member_id], segment, bool(in_scope)) for r in rows
+                                      if r.played is not None for segment, in_scope in _list(r.played)),
+                           leads)
 
 
 def _unmapped(rows: Sequence[Row], top: int = TOP_UNMAPPED) -> list[tuple[str, int]]:

@@ -287,16 +287,33 @@ def overall_means(scores: Sequence[ScoreFacts]) -> dict[str, float | None]:
 
 def _segments(strategy: Strategy, answers: Sequence[AnswerFacts], names: dict[int, str],
               leads: LeadBook) -> list[SegmentFigures]:
+    return segment_figures(strategy, ((names[a.member_id], m.segment_id, m.in_scope) for a in answers
+                                      for m in (a.evaluation.scope.segments if a.evaluation.scope else [])
+                                      if m.stated_as_played), leads)
+
+
+def segment_figures(strategy: Strategy, played: Iterable[tuple[str, str, bool]],
+                    leads: LeadBook) -> list[SegmentFigures]:
+    """Each segment named as played - (member name, segment id, in scope as judged) - or in the
+    leads. A segment is in or out of scope as the answers were judged (the version each was
+    asked under, like the effort figures), unless they disagree; one only leads name is placed
+    by today's strategy. Both digest paths (these facts and bot.digest.aggregate) use it."""
     members: dict[str, set[str]] = defaultdict(set)
     mentions: Counter[str] = Counter()
-    for a in answers:
-        for mention in a.evaluation.scope.segments if a.evaluation.scope else []:
-            if mention.stated_as_played and mention.segment_id in strategy.segment_ids:
-                members[mention.segment_id].add(names[a.member_id])
-                mentions[mention.segment_id] += 1
+    judged: dict[str, set[bool]] = defaultdict(set)
+    for name, segment_id, in_scope in played:
+        if segment_id in strategy.segment_ids:
+            members[segment_id].add(name)
+            mentions[segment_id] += 1
+            judged[segment_id].add(in_scope)
     lead_counts = Counter(lead.segment for lead in leads.cohort)
-    result = [SegmentFigures(s.id, s.name, s.in_scope, tuple(sorted(members[s.id])), mentions[s.id],
-                             lead_counts[s.id])
+
+    def placed(segment_id: str, now: bool) -> bool:
+        seen = judged[segment_id]
+        return next(iter(seen)) if len(seen) == 1 else now
+
+    result = [SegmentFigures(s.id, s.name, placed(s.id, s.in_scope), tuple(sorted(members[s.id])),
+                             mentions[s.id], lead_counts[s.id])
               for s in strategy.segments if mentions[s.id] or lead_counts[s.id]]
     return sorted(result, key=lambda s: (not s.in_scope, -len(s.members), -s.mentions, s.name))
 

@@ -21,6 +21,7 @@ from bot.events import Message
 from bot.leads.metrics import load_leads
 from bot.people.members import is_admin, valid_timezone
 from bot.storage.models import Member
+from bot.strategy.store import version_label
 
 
 class DigestService:
@@ -70,7 +71,8 @@ class DigestService:
             rejudged = await rejudged_in(session, scope.member_ids, period)
         return Digest(figures, shown, warning, png, zone, self.ctx.clock.now(), more,
                       corrections=notes, rejudged=rejudged,
-                      strategy_version=self.ctx.strategy.version)
+                      strategy_version=await version_label(self.ctx.db, self.ctx.strategy.version)
+                      if rejudged else self.ctx.strategy.version)
 
     async def message_for(self, scope: DigestScope, period: Period, reader: Member) -> Message:
         digest = await self.build(scope, period, reader)

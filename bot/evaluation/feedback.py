@@ -84,11 +84,14 @@ class FeedbackWriter:
         self.t = texts
 
     def message(self, evaluation: Evaluation, strategy: Strategy,
-                history: TaskHistory | None = None, current: Strategy | None = None) -> Message:
+                history: TaskHistory | None = None, current: Strategy | None = None,
+                labels: tuple[str, str] | None = None) -> Message:
+        """`labels`: how people name `strategy`'s version and the current one (their numbers,
+        `bot.strategy.store.version_label`); without them, the content hashes."""
         lines = self.lines(evaluation, strategy, history)
         if current is not None and current.version != strategy.version:
-            lines.append(self.t.say("older_version", version=strategy.version,
-                                    current=current.version))
+            version, now = labels or (strategy.version, current.version)
+            lines.append(self.t.say("older_version", version=version, current=now))
         title = self.t.say("title", evaluation.question)
         return Message(text="\n".join([title, *lines]),
                        blocks=(Text(title, style="heading"), *(Text(line) for line in lines)))
@@ -296,12 +299,14 @@ class FeedbackWriter:
     def _statement(self, statement: StatementResult, evaluation: Evaluation,
                    strategy: Strategy) -> tuple[list[str], str | None]:
         limit, words = statement.word_limit, statement.word_count
-        lines = [self.t.say("strategy", "length_ok", words=words, limit=limit) if statement.within_limit
-                 else self.t.say("strategy", "length_over", words=words, limit=limit,
-                                 over=words - limit)]
         faults = statement_faults(evaluation, strategy)
         wrong_scope = [strategy.segment(sid).name for sid in faults.wrong_scope]
         wrong_advantage = faults.wrong_advantage
+        says_something = bool(wrong_scope or wrong_advantage or any(c.covered for c in statement.components))
+        # Short is only worth a ✅ when it says something: never for "", "idk" or an emoji.
+        lines = ([self.t.say("strategy", "length_ok", words=words, limit=limit)] if statement.within_limit
+                 and says_something else [] if statement.within_limit
+                 else [self.t.say("strategy", "length_over", words=words, limit=limit, over=words - limit)])
         wrong = {"scope": bool(wrong_scope), "advantage": wrong_advantage}
         covered = [self.t.say("components", c.component) for c in statement.components
                    if c.covered and not wrong.get(c.component)]

@@ -199,6 +199,7 @@ class TaskEntry:
     critical: bool
     weights: dict[str, float] = field(default_factory=dict)
     anti: set[str] = field(default_factory=set)
+    ruled_out: set[str] = field(default_factory=set)  # what working against the task names
     bigrams: set[tuple[str, str]] = field(default_factory=set)
 
 
@@ -214,6 +215,20 @@ class AgainstEntry:
 
 
 AGAINST_SHARE = 1.5
+# What a task's "not ..." / "say no to ..." rules out - working against it - is the thing named,
+# not how or why (its negated words still score the task as before, `TaskEntry.anti`):
+# "Say no quickly to deals outside our segments so effort goes where we win" rules out nothing
+# an answer about "a big deal" or "won the Finlo deal" does. The span stops at a clause of
+# purpose or reason, and generic words (deal, call, ...) and manner words never count.
+_PURPOSE = wordset("so because where which that unless since while as")
+_MANNER_STEMS = frozenset(stem(w) for w in wordset(
+    """quick quickly fast faster early soon right fit effort efforts win wins goes go segment
+    segments""")) | GENERIC_STEMS
+
+
+def _ruled_out_stems(words: list[str]) -> list[str]:
+    end = next((i for i, w in enumerate(words) if w in _PURPOSE), len(words))
+    return [s for s in _content_stems(words[:end]) if not is_number(s) and s not in _MANNER_STEMS]
 """A counter-example's weight, spread over its words: matching about two thirds of them (or a
 word an objective rules out on its own) is enough."""
 
@@ -284,6 +299,7 @@ class StrategyIndex:
                 self._add_task_text(entry, example, EXAMPLE_WEIGHT)
             self._add_task_text(entry, task.description, DESCRIPTION_WEIGHT)
             entry.anti -= set(entry.weights)
+            entry.ruled_out -= set(entry.weights)
             self.tasks.append(entry)
         self._build_postings()
         self._build_statement(strategy)
@@ -315,6 +331,7 @@ class StrategyIndex:
             entry.bigrams.update(pairwise(positive))
             if cue is not None:
                 entry.anti.update(s for s in _content_stems(words[cue[1] :]) if not is_number(s))
+                entry.ruled_out.update(_ruled_out_stems(words[cue[1]:]))
 
     def _background_counts(self, strategy: Strategy) -> dict[str, int]:
         """In how many non-task fields (roles, stages, statement, ...) each stem appears."""
@@ -486,10 +503,11 @@ class StrategyIndex:
             for example in task.counter_examples:
                 self._add_against("task", task.id, task.name, example)
         for entry in self.tasks:
-            if entry.anti:
+            if entry.ruled_out:  # one word of a long "not an open-ended free trial" is not enough
                 name = strategy.task(entry.id).name
+                share = min(1.0, AGAINST_SHARE / len(entry.ruled_out))
                 self.against.append(AgainstEntry("task", entry.id, name,
-                                                 {s: 1.0 for s in entry.anti}))
+                                                 {s: share for s in entry.ruled_out}))
         for number, objective in enumerate(strategy.strategy.objectives, start=1):
             target = objective.id or str(number)
             for example in objective.counter_examples:

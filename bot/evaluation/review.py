@@ -35,7 +35,7 @@ from bot.learning.judge import judge
 from bot.port import DeliveryError
 from bot.storage.models import Answer, CheckIn, Member, OutboundMessage
 from bot.strategy.schema import Strategy
-from bot.strategy.store import load_version
+from bot.strategy.store import load_version, version_label
 
 log = logging.getLogger(__name__)
 FEEDBACK_KIND = "feedback"
@@ -101,9 +101,10 @@ class AnswerReviewer:
         if evaluation.fallback_reason is not None:  # the LLM failed; the rules judged it
             metrics.evaluation_fallbacks.labels(self.evaluator.name).inc()
         history = await self._history(answer) if question == "tasks" else None
+        labels = await self._labels(strategy)
         message = self._with_form(self.writer.message(evaluation, strategy, history,
-                                                      current=self.ctx.strategy),
-                                  answer_id, evaluation, strategy)
+                                                      current=self.ctx.strategy, labels=labels),
+                                  answer_id, evaluation, strategy, answer.edits)
         if not await self._store(answer, evaluation.model_dump_json(), evaluation.overall, message.text):
             return None
         log.info("answer %s evaluated by %s: overall %.2f", answer_id, evaluation.evaluator,
@@ -111,10 +112,30 @@ class AnswerReviewer:
         return Review(member, f"feedback:{answer.id}:{answer.edits}", message,
                       ref_from_json(checkin.message_ref))
 
+    async def as_stored(self, answer: Answer, checkin: CheckIn, evaluation: Evaluation) -> Message:
+        """The feedback on a stored verdict, written again without judging again (its "Not
+        right?" pre-filled with that verdict), for adapters that show it afresh in place of an
+        older copy (a Teams card after a correction)."""
+        assert answer.id is not None
+        strategy = await self.strategy_for(checkin)
+        history = await self._history(answer) if answer.question == "tasks" else None
+        return self._with_form(self.writer.message(evaluation, strategy, history, current=self.ctx.strategy,
+                                                   labels=await self._labels(strategy)),
+                               answer.id, evaluation, strategy, answer.edits)
+
+    async def _labels(self, strategy: Strategy) -> tuple[str, str] | None:
+        """The numbers people know the versions by, when `strategy` is not the current one."""
+        current = self.ctx.strategy
+        if strategy.version == current.version:
+            return None
+        return (await version_label(self.ctx.db, strategy.version),
+                await version_label(self.ctx.db, current.version))
+
     def _with_form(self, message: Message, answer_id: int, evaluation: Evaluation,
-                   strategy: Strategy) -> Message:
-        """Feedback ends with "Not right?", so a misreading can be corrected where it is seen."""
-        form = correction_form(self.writer.t, answer_id, evaluation, strategy)
+                   strategy: Strategy, edition: int) -> Message:
+        """Feedback ends with "Not right?", so a misreading can be corrected where it is seen;
+        the form names the answer's wording (`edition`), as the feedback is on that wording."""
+        form = correction_form(self.writer.t, answer_id, evaluation, strategy, edition)
         return replace(message, blocks=(*message.blocks, form)) if form else message
 
     async def strategy_for(self, checkin: CheckIn) -> Strategy:
@@ -205,7 +226,7 @@ class AnswerReviewer:
                 strategy = await self.strategy_for(checkin)
                 message = self._with_form(self.writer.message(evaluation, strategy,
                                                               current=self.ctx.strategy),
-                                          int(answer_id), evaluation, strategy)
+                                          int(answer_id), evaluation, strategy, answer.edits)
                 reviews.append(Review(member, row.key, message, ref_from_json(checkin.message_ref)))
         return reviews
 

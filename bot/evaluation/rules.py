@@ -407,6 +407,11 @@ class _Fragment:
     against: dict[int, float] = field(default_factory=dict)
 
 
+_PRICE, _DISCOUNT = stem("price"), stem("discount")
+_CUTS = frozenset(stem(w) for w in ("drop", "dropped", "cut", "lowered", "lower", "reduced", "reduce",
+                                    "slashed", "slash"))
+
+
 def _score(reading: _Reading, frag: _Fragment) -> None:
     index, stems = reading.index, reading.doc.stems
     scores: dict[int, float] = defaultdict(float)
@@ -431,6 +436,8 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
             scores[task] += weight
     frag.scores = scores
     against: dict[int, float] = defaultdict(float)
+    if _PRICE in seen and seen & _CUTS:  # "dropped the price 20%" is a discount by other words
+        seen = seen | {_DISCOUNT}
     for s in seen:
         for entry, weight in index.against_postings.get(s, ()):
             against[entry] += weight
@@ -632,7 +639,16 @@ def _against(reading: _Reading, frag: _Fragment, out: TasksResult) -> bool:
     worked against is never credited as done in the same fragment."""
     index = reading.index
     found = False
-    for entry_index in sorted(frag.against, key=lambda e: -frag.against[e]):
+
+    def rank(e: int) -> tuple[float, float, int]:
+        """Strongest first; at equal strength, the one the fragment says most of (all of "not
+        discounts" before one word of "not an open-ended free trial"), then strategy order -
+        never the order a set of words happened to iterate in, which changed the coaching
+        from one process to the next."""
+        total = sum(index.against[e].weights.values()) or 1.0
+        return -round(frag.against[e], 9), -round(frag.against[e] / total, 9), e
+
+    for entry_index in sorted(frag.against, key=rank):
         entry = index.against[entry_index]
         target = f"{entry.kind}:{entry.target}"
         if target in {f"{a.kind}:{a.target}" for a in out.against}:

@@ -183,7 +183,10 @@ def draw(question: Question, answer: str, evaluation: Evaluation, corrected: Lab
         if mention.segment_id in read.segments and mention.segment_id not in corrected.segments:
             lessons.append(Lesson("not_segment", mention.segment_id, mention.evidence.text[:MAX_PHRASE],
                                   _sentence_of(answer, mention.evidence)[:MAX_PHRASE * 2]))
-    if lessons:
+    changed = set(corrected.tasks) != set(read.tasks) or set(corrected.segments) != set(read.segments)
+    if lessons or changed:  # the answer itself reads as corrected, even when no words
+        # in it name what was added ("ran discovery with Ledgerly" + "business case"): else the
+        # person is told their answer was re-read and sees the same reading
         lessons.append(Lesson("answer", question, answer[:2000], labels={
             "tasks": list(corrected.tasks), "segments": list(corrected.segments)}))
     return _distinct(lessons)

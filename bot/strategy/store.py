@@ -72,6 +72,18 @@ async def current_pointer(db: Database) -> tuple[int, str] | None:
     return found[0], found[1]
 
 
+async def version_label(db: Database, version: str) -> str:
+    """How people name a version: its number, as admins see it in `/align strategy history`
+    ("2"), for the row that was in force with this content (the latest such row); the content
+    hash only when no stored row has it."""
+    async with db.session() as session:
+        rows = (await session.exec(select(StrategyVersion.id, StrategyVersion.status).where(
+            StrategyVersion.version == version).order_by(col(StrategyVersion.id).desc()))).all()
+    in_force = [i for i, status in rows if status in (CURRENT, SUPERSEDED)]
+    number = (in_force or [i for i, _ in rows] or [None])[0]
+    return str(number) if number is not None else version
+
+
 @dataclass(frozen=True)
 class Boot:
     """What the bot starts with: the current strategy, and the file's content when it differs

@@ -64,6 +64,22 @@ def test_evaluate_json_carries_the_feedback_and_what_the_coaching_is_about() -> 
     assert {a["target"] for a in data["tasks"]["against"]} == {"value_pricing", "2"}
 
 
+def test_the_same_answer_gets_the_same_coaching_in_every_process() -> None:
+    """Found in the console: "gave a 30% discount ... before quarter end" was coached on "Run a
+    scoped proof of value" in one run and on "Defend price with value" in the next - the order
+    of equally strong findings followed Python's per-process string hashing."""
+    answer = "gave a 30% discount to a startup to close before quarter end"
+    seen = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        result = alignbot("evaluate", "-q", "tasks", "--json", answer, env={"PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        seen.add((tuple(a["target"] for a in data["tasks"]["against"]), data["feedback"]["coaching"]))
+    [(against, coaching)] = seen
+    assert against[0] == "value_pricing"  # all of "not discounts", before one word of "open-ended"
+    assert 'is the opposite of "Defend price with value, not discounts"' in coaching
+
+
 def test_eval_json_gives_one_object_per_line_then_the_summary() -> None:
     result = alignbot("eval", str(DATASET), "--strategy", str(STRATEGY), "--json")
     assert result.returncode == 0, result.stderr

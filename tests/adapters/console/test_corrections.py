@@ -107,11 +107,30 @@ async def test_someone_elses_answer_is_refused(console: Console, core: BotCore) 
     _, before = await answered(console, core)
     await console.type("/as Ada", "/align team add Lee rep")
     refused = await console.type("/as Lee", f"/click correct:{before.id} tasks=1")
-    assert "Only the person who answered can correct how I read it." in refused
+    assert "Only the person who answered can correct how I read it; nothing was changed." in refused
     assert "Only the person who answered" in await console.type(f"/click correct:{before.id}")
-    assert "That answer is no longer there" in await console.type("/click correct:999 tasks=1")
+    assert "That answer is no longer there to correct" in await console.type("/click correct:999 tasks=1")
+    # Someone who is not on the team is told so, not that the form is gone.
+    assert "I don't know you yet" in await console.type("/as Zoe", f"/click correct:{before.id}")
     assert (await tasks_answer(core)).evaluation == before.evaluation
 
 
 def test_help_says_how_to_use_forms() -> None:
     assert "/click <form> tasks=1,3 segments=-" in HELP
+
+
+async def test_not_right_under_feedback_on_an_earlier_wording_says_so(
+        console: Console, core: BotCore) -> None:
+    """Dana edits her tasks answer: the "Not right?" under the first feedback would open a form
+    about words she no longer says, so it is refused politely; the new feedback's form works."""
+    _, before = await answered(console, core)
+    edited = await console.type("/align answer 3 Ran a compliance discovery call with Ledgerly")
+    assert f"[Not right?: /click correct:{before.id}.1]" in edited
+    stale = await console.type(f"/click correct:{before.id}")
+    assert "You have changed that answer since this feedback" in stale and "Nothing was changed" in stale
+    assert "You have changed that answer since" in await console.type(f"/click correct:{before.id} tasks=1")
+    assert read(await tasks_answer(core)).tasks == ("compliance_discovery",)
+    assert "CORRECT WHAT I READ" in (await console.type(f"/click correct:{before.id}.1")).upper()
+    saved = await console.type(f"/click correct:{before.id}.1 tasks=compliance_discovery,business_case")
+    assert "re-read your answer" in saved
+    assert sorted(read(await tasks_answer(core)).tasks) == ["business_case", "compliance_discovery"]

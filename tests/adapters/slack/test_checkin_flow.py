@@ -102,14 +102,18 @@ async def test_full_checkin_through_the_modal(slack: Slack, core: BotCore, clock
     assert (await stored_answers(core))["tasks"] == "Ran two discovery calls."
     assert "Updated your answer to question 3" in "\n".join(p["text"] for p in api.posts(DANA_DM))
 
-    # Once the check-in has closed, the button says so and changes nothing.
+    # Once the check-in has closed, the button opens a modal saying so (nothing to submit), and
+    # changes nothing.
     clock.advance(timedelta(days=2))
     await core.tick()
-    opened = len(api.calls_to("views.open"))
+    posts = len(api.posts(DANA_DM))
     await slack.poster.interaction(block_action(DANA, edit, DANA_DM, ask_ts, "trigger-3"))
     await core.ctx.drain()
-    assert len(api.calls_to("views.open")) == opened
-    assert "has closed" in api.posts(DANA_DM)[-1]["text"] and api.posts(DANA_DM)[-1]["thread_ts"] == ask_ts
+    notice = api.calls_to("views.open")[-1].args
+    assert notice["trigger_id"] == "trigger-3" and "submit" not in notice["view"]
+    assert "That check-in has closed, so its answers can't be changed" in json.dumps(notice["view"])
+    assert len(api.posts(DANA_DM)) == posts
+    assert (await stored_answers(core))["tasks"] == "Ran two discovery calls."
 
 
 async def test_a_dm_reply_answers_the_current_question(slack: Slack, core: BotCore) -> None:

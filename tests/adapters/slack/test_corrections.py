@@ -20,9 +20,17 @@ from bot.evaluation.result import Evaluation
 from bot.events import Choice, ChoiceField, ChoiceForm, Message
 from bot.learning.lessons import Labels
 from bot.storage.models import Answer
-from tests.adapters.slack.conftest import DANA, LEE, Slack
+from tests.adapters.slack.conftest import ADA, DANA, LEE, Slack
 from tests.adapters.slack.test_checkin_flow import ANSWERS, DANA_DM, team
-from tests.support.slack_api import block_action, block_problems, dm_event, view_problems, view_submission
+from tests.adapters.slack.test_forget import buttons, ephemeral_click
+from tests.support.slack_api import (
+    SlackReply,
+    block_action,
+    block_problems,
+    dm_event,
+    view_problems,
+    view_submission,
+)
 
 Json = dict[str, Any]
 LEE_DM = "D" + LEE[1:]
@@ -61,6 +69,13 @@ async def answered(slack: Slack) -> tuple[Json, Json, str]:
     post, button = next((p, b) for p in slack.api.posts(DANA_DM)
                         if (b := not_right(p)) and b["value"] == f"correct:{answer.id}")
     return post, button, slack.api.messages[DANA_DM][0]["ts"]
+
+
+def refusal(view: Json) -> str:
+    """The text of a modal that only says why (no submit, one close button)."""
+    View(**view).validate_json()
+    assert view_problems(view) == [] and "submit" not in view and view["close"]["text"] == "OK"
+    return " ".join(b["text"]["text"] for b in view["blocks"])
 
 
 def press(slack: Slack, post: Json, button: Json, user: str, channel: str, trigger: str) -> Json:
@@ -154,15 +169,19 @@ async def test_someone_elses_answer_is_refused(slack: Slack, core: BotCore) -> N
     post, button, _ = await answered(slack)
     assert "Added Lee" in (await slack.command("U0ADA0001", "team add Lee rep"))[0]
     before = (await tasks_answer(core)).evaluation
-    # Lee presses Dana's button (say it was forwarded): no modal, a note in Lee's DM.
+    # Lee presses Dana's button (say it was forwarded): not the form but a modal saying why,
+    # seen only by Lee, with nothing to submit; nothing is posted anywhere.
+    posts = len(slack.api.posts())
     await slack.poster.interaction(block_action(LEE, button, LEE_DM, "1772469999.000100", "trigger-lee"))
     await core.ctx.drain()
-    assert slack.api.calls_to("views.open") == []
-    assert "no longer there to change, or it is not yours" in slack.api.posts(LEE_DM)[-1]["text"]
+    [notice] = slack.api.calls_to("views.open")
+    assert notice.args["trigger_id"] == "trigger-lee" and refusal(notice.args["view"]).startswith(
+        "Only the person who answered can correct how I read it")
+    assert len(slack.api.posts()) == posts
     # A submission in Lee's name for Dana's answer (Dana's modal, as if Lee had it): refused.
     await slack.poster.interaction(press(slack, post, button, DANA, DANA_DM, "trigger-open"))
     await core.ctx.drain()
-    view = {**slack.api.calls_to("views.open")[0].args["view"],
+    view = {**slack.api.calls_to("views.open")[1].args["view"],
             "private_metadata": json.dumps({"form": button["value"]})}
     await slack.poster.interaction(view_submission(LEE, view, {"tasks": CORRECTED}))
     await core.ctx.drain()
@@ -193,3 +212,39 @@ def test_the_choice_form_renders_within_block_kits_limits() -> None:
     assert segments["element"]["action_id"] == CHOOSE_ACTION and "initial_options" not in segments["element"]
     state = view_submission(DANA, view, {"tasks": ["task_001", "task_229"]})["view"]
     assert form_values(state) == {"tasks": "task_001,task_229", "segments": ""}
+
+
+async def test_a_forgotten_authors_answer_is_gone_not_someone_elses(slack: Slack, core: BotCore) -> None:
+    """Dana asked to be forgotten: Lee pressing her (forwarded) button is told the answer is gone."""
+    _, button, _ = await answered(slack)
+    assert "Added Lee" in (await slack.command("U0ADA0001", "team add Lee rep"))[0]
+    [preview] = await slack.command(ADA, f"forget <@{DANA}>")
+    assert preview.startswith("Forget Dana?")
+    confirm = buttons(slack.api.responses[-1][1])["forget:confirm"]
+    await slack.poster.interaction(ephemeral_click(ADA, confirm, slack.api.response_url("click")))
+    await core.ctx.drain()
+    assert await _answers(core) == 0
+    await slack.poster.interaction(block_action(LEE, button, LEE_DM, "1772469999.000100", "trigger-lee"))
+    await core.ctx.drain()
+    view = slack.api.calls_to("views.open")[-1].args["view"]
+    assert refusal(view).startswith("That answer is no longer there to correct")
+
+
+async def test_a_trigger_that_expired_asks_to_press_again(slack: Slack, core: BotCore) -> None:
+    """Slack refuses a modal whose trigger is older than 3 s: the person is told to press again,
+    in their DM, rather than "something went wrong"."""
+    post, button, _ = await answered(slack)
+    slack.api.fail("views.open", SlackReply.error_code("expired_trigger_id"))
+    posts = len(slack.api.posts(DANA_DM))
+    await slack.poster.interaction(press(slack, post, button, DANA, DANA_DM, "trigger-late"))
+    await core.ctx.drain()
+    [note] = slack.api.posts(DANA_DM)[posts:]
+    assert "took too long to open" in note["text"] and "press the button again" in note["text"]
+    await slack.poster.interaction(press(slack, post, button, DANA, DANA_DM, "trigger-again"))
+    await core.ctx.drain()
+    assert slack.api.calls_to("views.open")[-1].args["view"]["title"]["text"] == "Correct what I read"
+
+
+async def _answers(core: BotCore) -> int:
+    async with core.ctx.db.session() as session:
+        return len((await session.exec(select(Answer))).all())

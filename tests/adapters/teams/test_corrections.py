@@ -11,7 +11,15 @@ from typing import Any
 
 from sqlmodel import select
 
-from adapters.teams.cards import ACTION_KEY, CHOICE_PREFIX, FIELDS_KEY, card_size, message_card
+from adapters.teams.cards import (
+    ACTION_KEY,
+    CARD_KEY,
+    CHOICE_PREFIX,
+    FIELDS_KEY,
+    MAX_LAYOUT,
+    card_size,
+    message_card,
+)
 from adapters.teams.convert import card_action
 from bot.core import BotCore
 from bot.evaluation.result import Evaluation
@@ -19,8 +27,9 @@ from bot.events import Choice, ChoiceField, ChoiceForm, Message, Text
 from bot.learning.lessons import Labels
 from bot.storage.models import Answer
 from tests.adapters.teams import activities as act
-from tests.adapters.teams.conftest import DANA, LEE, Teams
+from tests.adapters.teams.conftest import ADA, DANA, LEE, Teams
 from tests.adapters.teams.test_flow import ANSWERS, setup_team
+from tests.adapters.teams.test_forget import actions
 from tests.support.bot_connector import card_problems, card_text
 
 Json = dict[str, Any]
@@ -45,6 +54,11 @@ def not_right(card: Json, form_id: str) -> Json:
 def inputs(show: Json) -> dict[str, Json]:
     """The unfolded card's pick-lists by field id."""
     return {e["id"].rpartition("|")[2]: e for e in show["card"]["body"] if e["type"] == "Input.ChoiceSet"}
+
+
+def body_lines(card: Json) -> list[str]:
+    """The card's own text, top to bottom (not what its buttons unfold)."""
+    return [line for e in card["body"] if e["type"] == "TextBlock" for line in e["text"].splitlines()]
 
 
 def saved(show: Json, changes: dict[str, list[str]]) -> Json:
@@ -163,3 +177,76 @@ def test_a_choice_form_card_validates_at_any_size() -> None:
     assert picks["segments"]["style"] == "expanded" and picks["segments"]["value"] == "a"
     assert not picks["segments"]["isMultiSelect"]
     assert show["card"]["actions"][0]["data"][FIELDS_KEY] == ["tasks", "segments"]
+
+
+async def test_the_card_pressed_on_is_updated_in_place_with_the_corrected_reading(
+        teams: Teams, core: BotCore) -> None:
+    """Teams keeps a card as it was sent, so after Save the old card would still offer the old
+    picks: the bot updates that card (updateActivity on the replyToId) with each feedback on it
+    written afresh - the corrected one's lines and pre-filled picks changed, the others and the
+    "saved" lines as they were."""
+    connector = teams.connector
+    card, card_id, before = await answered(teams)
+    show = not_right(card, f"correct:{before.id}")
+    pressed = act.submit(connector.service_url, teams.user(DANA), card_id, saved(show, {"tasks": CORRECTED}))
+    earlier = len(connector.of("update", teams.dm(DANA)))  # the check-in card, shown answered
+    assert await teams.post(pressed) == 200
+
+    [update] = connector.of("update", teams.dm(DANA))[earlier:]
+    assert update.activity_id == card_id
+    updated = update.body["attachments"][0]["content"]
+    assert card_problems(updated) == []
+    now = card_text(updated)
+    maps = next(line for line in now.splitlines() if "Maps to our sales tasks" in line)
+    assert "Map the buying committee" in maps and "Build an ROI business case with finance" in maps
+    assert "Prepare the security review" not in maps
+    again = not_right(updated, f"correct:{before.id}")
+    assert sorted(inputs(again)["tasks"]["value"].split(",")) == sorted(CORRECTED)
+    # What else the card said is still there, in its place: the saved lines, the other feedback.
+    was, is_now = body_lines(card), body_lines(updated)
+    tasks_at = next(i for i, line in enumerate(was) if "sales tasks" in line.lower())
+    assert is_now[:tasks_at + 1] == was[:tasks_at + 1] != []
+    assert [x for x in is_now if x.startswith("Thanks - saved")] == [
+        x for x in was if x.startswith("Thanks - saved")] != []
+    assert is_now != was
+    assert len([a for a in updated["actions"] if a["title"].startswith("Not right?")]) == 3
+    # The updated card's Save corrects again, and updates the card again.
+    back = act.submit(connector.service_url, teams.user(DANA), card_id,
+                      saved(again, {"tasks": ["compliance_discovery"]}))
+    assert await teams.post(back) == 200
+    assert len(connector.of("update", teams.dm(DANA))) == earlier + 2
+    assert read(await tasks_answer(core)).tasks == ("compliance_discovery",)
+
+
+async def test_a_refused_save_leaves_the_card_as_it_was_and_says_why(teams: Teams, core: BotCore) -> None:
+    """Dana is forgotten; Lee (say the card was forwarded to him) presses Save on her card: he is
+    told the answer is gone, not that it is someone else's, and no card is changed."""
+    connector = teams.connector
+    card, card_id, before = await answered(teams)
+    await teams.install(LEE)
+    assert "Added Lee" in (await teams.say(ADA, "team add lee@acme.example rep"))[0]
+    data = saved(not_right(card, f"correct:{before.id}"), {"tasks": CORRECTED})
+    assert "Forget Dana?" in (await teams.say(ADA, "align forget dana@acme.example"))[0]
+    sent = connector.of("send", teams.dm(ADA))[-1]
+    confirm = actions(sent.body["attachments"][0]["content"])["forget:confirm"]
+    preview_id = next(aid for (_, aid), body in connector.activities.items() if body is sent.body)
+    pressed = act.submit(connector.service_url, teams.user(ADA), preview_id, confirm["data"])
+    assert await teams.post(pressed) == 200
+    updates = len(connector.of("update"))
+    assert await teams.post(act.submit(connector.service_url, teams.user(LEE), card_id, data)) == 200
+    assert connector.card_texts(conversation=teams.dm(LEE))[-1].startswith(
+        "That answer is no longer there to correct")
+    assert len(connector.of("update")) == updates
+
+
+def test_a_card_too_long_to_carry_its_layout_is_not_updated_in_place() -> None:
+    """Each Save carries the card's layout; past MAX_LAYOUT it is left out (the reply still comes)."""
+    form = ChoiceForm("correct:9", "Correct what I read", "Not right?", (
+        ChoiceField("tasks", "Tasks", (Choice("a", "A"),)),))
+    short = message_card(Message("f", blocks=(Text("saved"), Text("Feedback", style="heading"), form)))
+    [show] = short["actions"]
+    assert show["card"]["actions"][0]["data"][CARD_KEY] == [{"text": "saved", "style": "plain"}, "correct:9"]
+    heading = Text("Feedback", style="heading")
+    long = message_card(Message("f", blocks=(Text("x" * MAX_LAYOUT), heading, form)))
+    assert CARD_KEY not in long["actions"][0]["card"]["actions"][0]["data"]
+    assert card_problems(short) == card_problems(long) == []

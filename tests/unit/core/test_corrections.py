@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core import BotCore
 from bot.evaluation.result import Evaluation
-from bot.events import ActionInvoked, ChoiceForm, MemberRef, Message, UserMessage
-from bot.storage.models import Answer, Correction
+from bot.events import ActionInvoked, ChoiceForm, FormRefused, MemberRef, Message, Text, UserMessage
+from bot.storage.models import Answer, CheckIn, Correction
 from bot.strategy.loader import load_strategy
 from bot.strategy.store import record_version
 from tests.support.talk import say, setup_team
@@ -51,14 +51,14 @@ async def read_tasks(core: BotCore, who_id: int | None = None) -> list[list[str]
     """What the bot read in each stored tasks answer (oldest first)."""
     async with core.ctx.db.session() as session:
         rows = (await session.exec(select(Answer).where(Answer.question == "tasks")
-                                   .order_by(Answer.id))).all()
+                                   .order_by(col(Answer.id)))).all()
     return [Evaluation.model_validate_json(a.evaluation or "{}").tasks.task_ids  # type: ignore[union-attr]
             for a in rows if who_id is None or a.member_id == who_id]
 
 
 async def corrections(core: BotCore) -> list[Correction]:
     async with core.ctx.db.session() as session:
-        return list((await session.exec(select(Correction).order_by(Correction.id))).all())
+        return list((await session.exec(select(Correction).order_by(col(Correction.id)))).all())
 
 
 async def test_feedback_offers_not_right_prefilled_with_what_was_read(core: BotCore) -> None:
@@ -77,7 +77,9 @@ async def test_feedback_offers_not_right_prefilled_with_what_was_read(core: BotC
 async def test_a_correction_rejudges_the_answer_at_once(core: BotCore) -> None:
     await setup_team(core)
     first = await answer_tasks(core, "dana", MISREAD)
-    assert "Works against our strategy" in first[-2].text  # "for two weeks": an open-ended trial?
+    # Misread: a scoped trial read as no task at all ("trail" is one word of "not an open-ended
+    # free trial" away, which no longer makes it work against the task).
+    assert 'Not one of our sales tasks (effort outside the strategy): "Walked the treasury' in first[-2].text
     form = form_of(first)
     assert form.fields[0].initial == ()  # nothing read as done
     replies = await correct(core, "dana", form, tasks="proof_of_value", segments="")
@@ -140,6 +142,55 @@ async def test_a_correction_is_refused_clearly_when_it_cannot_apply(core: BotCor
     assert await corrections(core) == []
 
 
+async def test_a_form_that_cannot_open_says_why(core: BotCore) -> None:
+    """`BotCore.form` gives each adapter the reason and the sentence to show, not a bare None."""
+    await setup_team(core)
+    form = form_of(await answer_tasks(core, "dana", MISREAD))
+
+    async def refused(who: str, form_id: str) -> tuple[str, str]:
+        found = await core.form(MemberRef("test", who), form_id)
+        assert isinstance(found, FormRefused) and found.form_id == form_id, found
+        return found.reason, found.text
+
+    assert isinstance(await core.form(MemberRef("test", "dana"), form.form_id), ChoiceForm)
+    assert await refused("lee", form.form_id) == (
+        "not_yours", "Only the person who answered can correct how I read it; nothing was changed.")
+    assert (await refused("zoe", form.form_id))[0] == "unknown_member"
+    assert (await refused("dana", "correct:999"))[0] == "answer_deleted"
+    assert await core.form(MemberRef("test", "dana"), "lead:done:1") is None  # a button, no form
+    # An answer in a language the bot does not judge: nothing it read, so nothing to correct.
+    await next_week(core)
+    replies = await answer_tasks(core, "lee", "Ho fatto la chiamata con il titolare e mandato la"
+                                              " proposta ieri sera, tutto bene")
+    assert not [b for r in replies for b in r.blocks if isinstance(b, ChoiceForm)]
+    async with core.ctx.db.session() as session:
+        italian = (await session.exec(select(Answer).where(Answer.question == "tasks")
+                                      .order_by(col(Answer.id).desc()))).first()
+    assert italian is not None
+    assert await refused("lee", f"correct:{italian.id}") == (
+        "nothing_to_correct", "There is nothing I read in that answer to correct: I don't judge"
+                              " answers in that language yet.")
+    # A check-in's form: someone else's, closed once answered, expired unanswered.
+    dana_checkin = f"checkin:{(await _answer(core, form)).checkin_id}"
+    assert (await refused("lee", dana_checkin))[0] == "not_yours"
+    await say(core, "ada", "/align ask now sam")
+    await next_week(core)
+    assert (await refused("dana", dana_checkin))[0] == "checkin_closed"
+    async with core.ctx.db.session() as session:
+        sams = (await session.exec(select(CheckIn).order_by(col(CheckIn.id).desc()))).first()
+    assert sams is not None and sams.state == "expired"
+    assert await refused("sam", f"checkin:{sams.id}") == (
+        "checkin_expired", "That check-in closed before it was answered, so it can't be opened any"
+                           " more. I'll ask again at the next one.")
+
+
+async def _answer(core: BotCore, form: ChoiceForm) -> Answer:
+    async with core.ctx.db.session() as session:
+        found = await session.get(Answer, int(form.form_id.partition(":")[2]))
+    assert found is not None
+    return found
+
+
 async def test_unlearn_removes_the_lesson_and_judges_the_answer_again(core: BotCore) -> None:
     await setup_team(core)
     await correct(core, "dana", form_of(await answer_tasks(core, "dana", MISREAD)),
@@ -151,7 +202,10 @@ async def test_unlearn_removes_the_lesson_and_judges_the_answer_again(core: BotC
     await next_week(core)
     await answer_tasks(core, "dana", AGAIN)
     assert (await read_tasks(core))[-1] == []
-    assert "(undone)" not in await say(core, "ada", "/align strategy learned")
+    listed = await say(core, "ada", "/align strategy learned")
+    assert "(undone)" not in listed
+    # Found in the console: it said "Nobody has corrected how I read an answer yet".
+    assert listed.startswith("No correction teaches me anything now: the one made so far was removed")
 
 
 async def test_export_gives_yaml_to_merge_into_the_strategy(core: BotCore) -> None:
@@ -210,11 +264,42 @@ async def test_rejudge_reads_a_period_under_the_current_version_and_the_digest_s
     assert "strategy rejudge <period>" in await say(core, "ada", "/align strategy rejudge")
     assert "admin" in (await say(core, "sam", "/align strategy rejudge last week")).lower()
     done = await say(core, "ada", "/align strategy rejudge last week")
-    assert ("Re-judged 3 of 3 answers from the last week under the current strategy version"
-            f" {new.version}") in done
+    assert "Re-judged 3 of 3 answers from the last week under the current strategy version 2." in done
     assert await read_tasks(core) == [[]]  # the task is gone from the current version
     [digest] = await core.command(MemberRef("test", "sam"), "digest")
-    assert "3 answer(s) of this period were re-judged" in digest.text
+    assert "3 answer(s) of this period were re-judged under the current strategy version 2 " in digest.text
+
+
+async def test_the_digest_places_segments_as_the_answers_were_judged_until_rejudged(
+        core: BotCore) -> None:
+    """Found in the console: Dana named a segment that was in scope when she was asked; an admin
+    then moved it out. Her answer is judged by the version she was asked under, so the digest
+    counted her effort in scope - and in the same message told Sam she was putting effort where
+    we do not play. The segments follow the verdicts; re-judging on purpose moves both."""
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    old = core.ctx.strategy
+    data = old.model_dump(mode="json")
+    for segment in data["segments"]:
+        if segment["id"] == "healthcare_providers":
+            segment["in_scope"] = False
+    new = type(old).model_validate(data)
+    await record_version(core.ctx.db, new, "test", core.ctx.clock.now())
+    core.ctx.strategy = new
+    await say(core, "dana", "We win mid-market fintech on audit readiness.")
+    await say(core, "dana", "Healthcare provider groups: the CISO signs off after a security review.")
+    await say(core, "dana", "mapped the buying committee at a hospital group")
+    await core.advance(timedelta(hours=1))
+
+    async def digest() -> str:
+        [message] = await core.command(MemberRef("test", "sam"), "digest")
+        return "\n".join(b.text for b in message.blocks if isinstance(b, Text)) + message.text
+
+    before = await digest()
+    assert "Effort in scope: 100%" in before and "where we do not play" not in before
+    await say(core, "ada", "/align strategy rejudge last week")
+    after = await digest()
+    assert "Effort in scope: 0%" in after and "Healthcare provider groups, where we do not play" in after
 
 
 async def test_lessons_carry_to_a_new_version_while_the_id_exists(core: BotCore) -> None:

@@ -31,6 +31,28 @@ def test_a_discount_is_reported_as_working_against_and_coached_first() -> None:
     assert "make time for" not in text and PRAISE not in text
 
 
+@pytest.mark.parametrize("answer", ["won a big deal with Ledgerly", "moved the Finlo deal to procurement",
+                                    "gave a 30% discount to a startup to close before quarter end"])
+def test_a_deal_or_a_quarter_end_is_not_working_against_a_task(answer: str) -> None:
+    """Found in the console: "Say no quickly to deals outside our segments so effort goes where
+    we win" made every answer with "deal" in it work against "Disqualify out-of-scope
+    opportunities early", and "quarter end" (one word of "not an open-ended free trial") work
+    against "Run a scoped proof of value"."""
+    text = feedback("tasks", answer)
+    assert '"Disqualify out-of-scope opportunities early"' not in text
+    assert '"Run a scoped proof of value"' not in text
+
+
+def test_what_a_task_rules_out_is_still_working_against_it() -> None:
+    assert 'goes against "Run a scoped proof of value"' in feedback(
+        "tasks", "gave them an open-ended free trial")
+    assert 'goes against "Defend price with value, not discounts"' in feedback(
+        "tasks", "gave a discount to get it signed")
+    # A price cut is a discount by other words, never "Defend price with value" done.
+    dropped = feedback("tasks", "dropped the price 20% to win")
+    assert 'goes against "Defend price with value, not discounts"' in dropped and "Maps to" not in dropped
+
+
 def test_planned_and_stalled_are_shown_apart_and_the_stall_is_coached() -> None:
     text = feedback("tasks", "couldn't reach the CISO, security questionnaire still stuck. "
                              "will map the buying committee next week")
@@ -79,6 +101,19 @@ def test_an_answer_that_says_nothing_gets_a_request_for_detail_never_praise(answ
     assert PRAISE not in text and "✅" not in text
     assert "Coaching: tell me what you did, for whom and what happened" in text
     assert "Not one of our sales tasks" not in text  # "calls" is not off-strategy effort
+
+
+@pytest.mark.parametrize("question", ["strategy", "scope", "tasks"])
+@pytest.mark.parametrize("answer", ["🙂", "👍👍", "idk", "", "-", "asdfghjkl"])
+def test_no_question_gives_a_tick_to_an_answer_that_says_nothing(question: Question, answer: str) -> None:
+    """Found in the console: an emoji-only statement got "✅ 0 words (limit 50)"."""
+    text = feedback(question, answer)
+    assert "✅" not in text and PRAISE not in text
+
+
+def test_a_short_statement_that_says_something_keeps_its_tick() -> None:
+    assert "✅ 8 words (limit 50)." in feedback("strategy", "We win mid-market fintech on audit"
+                                                            " readiness, fast.")
 
 
 @pytest.mark.parametrize("answer", ["mostly JPMorgan and Citi", "whoever has budget", "?"])

@@ -15,6 +15,7 @@ from bot.evaluation.result import Evaluation, Question
 from bot.evaluation.rules import RULES_VERSION, RulesEvaluator
 from bot.storage.models import Answer, CheckIn, OutboundMessage
 from bot.strategy.schema import Strategy
+from bot.strategy.store import record_version
 from tests.support.ports import RecordingPort
 from tests.support.talk import say, say_now, setup_team
 
@@ -194,12 +195,14 @@ async def test_an_answer_is_judged_by_the_strategy_its_checkin_was_asked_under(
     text = (REPO_ROOT / "examples" / "strategy.yaml").read_text().replace(
         "name: Map the buying committee", "name: Map every stakeholder")
     core.ctx.strategy = parse_strategy(text)
+    await record_version(core.ctx.db, core.ctx.strategy, "test", core.ctx.clock.now())
     await say(core, "dana", STATEMENT)
     await say(core, "dana", "we play in mid-market fintech, not tier-1 banks")
     reply = await say(core, "dana", "mapped the buying committee at Acme Bank")
     assert 'Map the buying committee ("mapped the buying committee at Acme Bank")' in reply
     assert "Map every stakeholder" not in reply
-    assert (f"Judged against the strategy you were asked about, version {asked_under.version};"
-            f" the current one is {core.ctx.strategy.version}.") in reply
+    # Named by the numbers admins see in `/align strategy history`, not by content hashes.
+    assert ("Judged against the strategy you were asked about, version 1; the current one is"
+            " version 2.") in reply
     verdict = Evaluation.model_validate_json((await stored_answers(core))[-1].evaluation or "{}")
     assert verdict.strategy_version == asked_under.version
