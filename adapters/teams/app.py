@@ -55,6 +55,7 @@ from bot.events import (
     MemberJoined,
     MemberRef,
     Message,
+    MessageRef,
     QuestionForm,
     Text,
     UserMessage,
@@ -362,11 +363,17 @@ class TeamsAdapter(TeamsPort):
                 raise
 
     async def _handle(self, event: TeamsEvent, reference: ConversationReference) -> None:
-        replies = await self.core.handle(event)
+        handled = await self.core.respond(event)
+        replies = handled.replies
         if not replies:
             return  # a redelivered activity (or nothing to say): change nothing
         if isinstance(event, ActionInvoked) and event.message and event.action_id.startswith("checkin:"):
-            await self._show_answers(event)
+            if handled.answer:  # the card as the answers left it (no invitation: closed, not theirs)
+                form = next((b for b in handled.invitation.blocks if isinstance(b, QuestionForm)),
+                            None) if handled.invitation is not None else None
+                await self._show_card(event.message, form)
+            else:
+                await self._show_answers(event)
         reply = combine(replies)
         if reply is not None:
             await self.reply(reference, reply)
@@ -379,10 +386,14 @@ class TeamsAdapter(TeamsPort):
         except DatabaseUnavailable as exc:
             log.warning("card of %s not updated: %s", event.action_id, exc)
             return
-        if not isinstance(form, QuestionForm) or event.message is None:
+        if event.message is not None:
+            await self._show_card(event.message, form if isinstance(form, QuestionForm) else None)
+
+    async def _show_card(self, card: MessageRef, form: QuestionForm | None) -> None:
+        if form is None:
             return  # closed or not theirs: the reply says so and the card stays as it was
         title = self.core.ctx.prompts.say("answers_saved_title")
-        await self.update_card(event.message, Message(text=title), answered_card(form, title))
+        await self.update_card(card, Message(text=title), answered_card(form, title))
 
     async def _report(self, to: MemberRef, reason: str) -> None:
         self.core.ctx.spawn(self.notices.report(to, reason), "teams-unreachable-notice")
