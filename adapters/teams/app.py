@@ -307,12 +307,11 @@ class TeamsAdapter(TeamsPort):
         info = sender_info(activity)
         if info is None:
             return
-        before = await self.contacts.get(PLATFORM, info.user_id)
         personal = is_personal(activity)
-        contact = await self.contacts.remember(
+        before, contact = await self.contacts.note(
             info, address=address_of(reference), personal=personal,
             conversation_id=reference.conversation.id if personal else None)
-        if before is not None and info.timezone and info.timezone != before.timezone:
+        if before is not None and info.timezone and info.timezone != before:
             await self.core.handle(MemberJoined(profile_of(contact), raw=activity))
 
     async def _installed(self, activity: Json, reference: ConversationReference) -> None:
