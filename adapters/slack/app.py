@@ -462,6 +462,7 @@ class SlackAdapter(SlackPort):
             return
         if handled.answer:  # the invitation as the answer left it (None: nothing changed)
             if handled.invitation is not None:
+                await self.core.ctx.intake.make_way()
                 await self.update(invitation, handled.invitation)
             return
         await self._refresh_invitation(event.member.user_id, checkin.form_id, invitation)
@@ -561,6 +562,7 @@ class SlackAdapter(SlackPort):
                 return
             if handled.answer:  # a check-in form: the invitation as it left it (None: unchanged)
                 if handled.invitation is not None:
+                    await self.core.ctx.intake.make_way()
                     await self.update(where, handled.invitation)
                 return
             await self._refresh_invitation(event.member.user_id, event.action_id, where)
@@ -598,8 +600,10 @@ class SlackAdapter(SlackPort):
 
     async def _reply(self, channel: str, replies: list[Message], thread_ts: str | None,
                      user_id: str) -> None:
-        """Show the core's replies to the person who acted, in their DM (thread)."""
+        """Show the core's replies to the person who acted, in their DM (thread); each after the
+        acks of any burst arriving meanwhile."""
         for reply in replies:
+            await self.core.ctx.intake.make_way()
             await self.post(channel, reply, thread_ts=thread_ts, user_id=user_id)
 
 

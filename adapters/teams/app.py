@@ -267,6 +267,7 @@ class TeamsAdapter(TeamsPort):
                 log.info("Teams: %s removed the app; they are unreachable until they add it again",
                          removed)
                 return
+            await self.core.ctx.intake.make_way()  # a burst arriving: its acks first
             await self._remember_sender(activity, reference)
         except DatabaseUnavailable as exc:  # saved from their next activity; the work still runs
             log.warning("could not save how to reach the sender of activity %s: %s",
@@ -366,6 +367,7 @@ class TeamsAdapter(TeamsPort):
         replies = handled.replies
         if not replies:
             return  # a redelivered activity (or nothing to say): change nothing
+        await self.core.ctx.intake.make_way()  # a burst arriving: its acks before these calls
         if isinstance(event, ActionInvoked) and event.message and event.action_id.startswith("checkin:"):
             if handled.answer:  # the card as the answers left it (no invitation: closed, not theirs)
                 form = next((b for b in handled.invitation.blocks if isinstance(b, QuestionForm)),

@@ -183,6 +183,7 @@ class CheckIns:
         unit), and in chat the next question or the closing line."""
         now, prompts = self.ctx.clock.now(), self.ctx.prompts
         judge = self.inline() if self.inline is not None else None
+        await self.ctx.intake.make_way()  # a burst arriving: its acks first
         taken = await self.ctx.db.run(lambda connection: take(connection, request, now=now,
                                                               prompts=prompts, judge=judge))
         checkin = taken.checkin
