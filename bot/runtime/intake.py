@@ -68,6 +68,11 @@ class Intake:
             return
         await self._lull()
 
+    def unquiet_for(self) -> float:
+        """Seconds until requests will have paused for `quiet` (0 when they have): for the
+        database's thread, which cannot await `make_way` (see `Database.run`)."""
+        return max(0.0, self._last_arrival + self.quiet - self._now())
+
     async def _lull(self) -> None:
         deadline = self._now() + self.max_defer
         while True:

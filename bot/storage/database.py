@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from time import monotonic
+from time import monotonic, sleep
 from typing import Any, TypeVar
 
 from alembic import command
@@ -36,6 +36,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 T = TypeVar("T")
 POSTGRES_WORKERS = 4  # threads (and pooled connections) that run units of work on PostgreSQL
+MAKE_WAY_LIMIT = 1.0  # seconds a unit waits at most for a burst of requests to pass (`make_way`)
 
 
 class DatabaseUrlError(ValueError):
@@ -119,6 +120,10 @@ class Database:
         self._reader: Engine | None = None  # readable()'s own connection, made on first use
         self._worker: Engine | None = None  # run()'s engine and threads, made on first use
         self._workers: ThreadPoolExecutor | None = None
+        # How long a unit about to start on the database's thread should wait for requests to
+        # stop arriving (the process's Intake sets it): units handed over before a burst then
+        # start after its acks, never more than MAKE_WAY_LIMIT late.
+        self.make_way: Callable[[], float] | None = None
         self._local_locks: dict[tuple[int, int], asyncio.Lock] = {}  # see local_lock()
         # When (monotonic()) a unit of work or readable() last succeeded, and last failed
         # as unavailable.
@@ -180,6 +185,7 @@ class Database:
 
     def _run_sync(self, work: Callable[[Connection], T]) -> T:
         assert self._worker is not None
+        self._wait_for_lull()
         try:
             with self._worker.begin() as connection:
                 result = work(connection)
@@ -189,6 +195,13 @@ class Database:
             raise
         self.last_answered = monotonic()
         return result
+
+    def _wait_for_lull(self) -> None:
+        if self.make_way is None:
+            return
+        until = monotonic() + MAKE_WAY_LIMIT
+        while (wait := min(self.make_way(), until - monotonic())) > 0:
+            sleep(wait)  # the GIL released: the event loop acks meanwhile
 
     def _worker_engine(self) -> Engine:
         """The sync engine `run()` uses: the same database, options and bounds as the async one."""
