@@ -9,32 +9,14 @@ processes run on asyncio's loop exactly as before.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
-# How long another thread may hold the GIL before the event loop's thread gets it (Python's
-# default is 5 ms). Answers are judged on the database's thread (bot.checkins.answering): at 5 ms
-# a slice, an ack waited that long behind each slice, and the intake took the pause for the end
-# of a burst.
-SWITCH_INTERVAL = 0.0005
-
-
 def run(main: Coroutine[Any, Any, T]) -> T:
-    """Run `main` to completion on uvloop when it is installed, else with `asyncio.run`; other
-    threads hand the GIL back to the loop's thread after `SWITCH_INTERVAL`."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    try:
-        return _run(main)
-    finally:
-        sys.setswitchinterval(before)
-
-
-def _run(main: Coroutine[Any, Any, T]) -> T:
+    """Run `main` to completion on uvloop when it is installed, else with `asyncio.run`."""
     try:
         import uvloop  # type: ignore[import-not-found, unused-ignore]  # optional: the [fast] extra
     except ImportError:

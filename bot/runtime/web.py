@@ -73,8 +73,6 @@ def _bearer_ok(request: web.Request, token: SecretStr | None) -> bool:
 def _request_context(ctx: BotContext) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.method == "POST":  # a burst is arriving from its first request's start, not
-            ctx.intake.arrived()  # once bolt or botbuilder has read it (bot.runtime.intake)
         rid = request.headers.get(REQUEST_ID_HEADER, "").strip()[:64] or logs.new_request_id()
         status = 500
         with logs.bound(request=rid):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bot.runtime.loop import SWITCH_INTERVAL, run
+from bot.runtime.loop import run
 
 
 async def _loop_module() -> str:
@@ -23,13 +23,3 @@ def test_with_uvloop_installed_the_process_runs_on_it() -> None:
     # uvloop is an optional extra ([fast]) for running the bot, and a dev dependency (not on
     # Windows), so the suite always runs this path
     assert run(_loop_module()) == "uvloop"
-
-
-async def _switch_interval() -> float:
-    return sys.getswitchinterval()
-
-
-def test_while_the_process_runs_other_threads_hand_the_gil_back_within_half_a_millisecond() -> None:
-    before = sys.getswitchinterval()
-    assert run(_switch_interval()) == SWITCH_INTERVAL == 0.0005
-    assert sys.getswitchinterval() == before  # given back when the loop ends
