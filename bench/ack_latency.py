@@ -225,8 +225,10 @@ def _serve_in_child(target: Callable[[Json, Connection], Awaitable[None]], args:
 
 
 def _run_child(target: Callable[[Json, Connection], Awaitable[None]], args: Json, conn: Connection) -> None:
+    from bot.runtime.loop import run
+
     try:
-        asyncio.run(target(args, conn))
+        run(target(args, conn))  # as `alignbot run`: uvloop where it is installed
     except Exception as exc:  # tell the parent instead of leaving it waiting
         import traceback
 
@@ -304,17 +306,19 @@ async def slack_bot_process(args: Json, conn: Connection) -> None:
     open check-ins) and a control API (drain, answers, profiling)."""
     from adapters.slack.app import EVENTS_PATH, SlackAdapter
     from adapters.slack.oauth import OAuthConfig
-    from adapters.slack.port import build_client
+    from adapters.slack.port import build_client, web_session
     from bot.events import MemberRef
 
     core = await _started_core(args)
+    http = web_session()  # as `alignbot run` builds the adapter: one kept-alive session
     if args["oauth"]:
         await _install_workspace(core)
         adapter = SlackAdapter(core, None, signing_secret=SECRET, host="127.0.0.1", http_port=0,
-                               oauth=OAuthConfig("bench-client", "bench-secret", base_url=args["base_url"]))
+                               oauth=OAuthConfig("bench-client", "bench-secret", base_url=args["base_url"]),
+                               session=http)
     else:
-        adapter = SlackAdapter(core, build_client("xoxb-test-token", base_url=args["base_url"]),
-                               signing_secret=SECRET, host="127.0.0.1", http_port=0)
+        adapter = SlackAdapter(core, build_client("xoxb-test-token", base_url=args["base_url"], session=http),
+                               signing_secret=SECRET, host="127.0.0.1", http_port=0, session=http)
     acks = stamp_acks(adapter)
     await adapter.start()
     admin = MemberRef("slack", ADMIN)
@@ -327,6 +331,7 @@ async def slack_bot_process(args: Json, conn: Connection) -> None:
     await core.ctx.drain()
     await _serve_until_stopped(core, adapter, acks, f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}",
                                time.perf_counter() - started, "slack", args, conn)
+    await http.close()
 
 
 async def _serve_until_stopped(core: Any, adapter: Any, acks: AckClock, url: str, setup_s: float,
@@ -531,10 +536,13 @@ class Bench:
         before = (await bot("cpu"))["seconds"]
         outcomes = burst(url, requests, self.fresh)
         stamps = (await bot("acks"))["stamps"]
-        if self.profile_dir is not None:  # the acks only: the work they start has its own benches
+        if self.profile_dir is not None:  # the acks, then the work they started, apart
             await bot("profile_stop", file=str(self.profile_dir / f"{tag}-{len(row.cpu_ms) + 1}.prof"))
+            await bot("profile_start")
         collected = await bot("gc")
         drained = (await bot("drain"))["seconds"]
+        if self.profile_dir is not None:
+            await bot("profile_stop", file=str(self.profile_dir / f"{tag}-{len(row.cpu_ms) + 1}-work.prof"))
         cpu = (await bot("cpu"))["seconds"] - before
         row.cpu_to_ack += [(stamp - before) * 1000 for stamp in stamps]
         row.outcomes += outcomes
@@ -979,13 +987,38 @@ async def run_teams(bench: Bench, database: str, url_of_db: str) -> None:
             stored = (await bot("answers"))["answers"]
             check(card, all(_same(stored.get(u, []), typed[u]) for u in group_form),
                   f"round {r + 1}: {reps} x 3 card answers stored exactly once, with their text")
+        # Acks while the bot is busy: the form group submits edited answers again (storing,
+        # evaluating, the card and the feedback: background work) and at once, before that work
+        # is done, the DM group writes in their 1:1 chats. Only the second burst's acks are
+        # measured, with the first one's work running in the same process.
+        busy = bench.row("teams", database, "dm message, bot busy")
+        r = rounds
+        edited = {u: {q: f"{a} (rep {u}, round {r + 1})" for q, a in ANSWERS.items()} for u in group_form}
+        load = [request(teams_activity(service, u, names[u], f"f:card-{r}-{u}",
+                                       replyToId=invitations[u]["card_id"],
+                                       value={**invitations[u]["data"],
+                                              **{f"answer:{q}": t for q, t in edited[u].items()}}))
+                for u in group_form]
+        chats = [request(teams_activity(service, u, names[u], f"f:busy-{u}", text=f"Thanks (rep {u})",
+                                        textFormat="plain")) for u in group_dm]
+        await bench.measure(busy, bot, url, chats, load=load)
+        stored = (await bot("answers"))["answers"]
+        check(busy, all(_same(stored.get(u, []), edited[u]) for u in group_form),
+              f"{reps} x 3 answers submitted just before stored exactly once, with their text")
+        if rounds < len(questions):  # a question still open: the message answers it
+            for u in group_dm:
+                texts[u][questions[rounds]] = f"Thanks (rep {u})"
+        check(busy, all(_same(stored.get(u, []), texts[u]) for u in group_dm),
+              f"{reps} messages while the bot was busy stored exactly once (or nothing: all answered)")
+        check(busy, busy.errors == 0, f"all {len(busy.outcomes)} acked 200")
+        typed = edited
         posted = await api("posts")
         shown = sum(1 for u in group_form if all(t in posted["texts"][f"a:dm-{u}"]["card"]
                                                  for t in typed[u].values()))
         check(card, shown == reps, f"each rep's check-in card shows their saved answers ({shown} of {reps})")
         confirmed = sum(1 for u in group_form if any("saved your answer to question 3" in t for t in
                                                      posted["texts"][f"a:dm-{u}"]["replies"])
-                        and _feedbacks(posted, u) >= 3 * rounds)
+                        and _feedbacks(posted, u) >= 3 * (rounds + 1))
         check(card, confirmed == reps, f"saved + feedback in each rep's 1:1 chat ({confirmed} of {reps})")
         check(card, card.errors == 0 and all(o.body == "" for o in card.outcomes),
               f"all {len(card.outcomes)} acked 200")

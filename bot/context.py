@@ -40,6 +40,7 @@ class BotContext:
 
     def __post_init__(self) -> None:
         self.intake = Intake(self.settings.inbound_concurrency)
+        self.db.make_way = self.intake.unquiet_for  # units on the database's thread too
 
     def port_for(self, platform: str) -> ChatPort:
         try:

@@ -23,7 +23,8 @@ from sqlalchemy import delete
 from sqlmodel import col
 
 from bot.bounds import parse_id
-from bot.checkins.messages import form_id
+from bot.checkins.answering import Answering, Taken
+from bot.checkins.messages import ask_message, form_id, form_id_of
 from bot.checkins.service import CheckInCloser, CheckIns
 from bot.clock import AdjustableClock
 from bot.commands import build_registry, fanout, forget, learning, strategy_proposals
@@ -108,6 +109,35 @@ class OpenCheckIn:
     thread: MessageRef | None  # the invitation message
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What `respond` did with an event: the replies for whoever acted; for an answer (`answer`:
+    a chat message answering a check-in, a submitted check-in form) the check-in it was for and,
+    when something was saved, the invitation as it stands now (answers filled in)."""
+
+    replies: list[Message]
+    checkin: OpenCheckIn | None = None
+    invitation: Message | None = None
+    answer: bool = False
+
+
+def answer_request(event: InboundEvent) -> Answering | None:
+    """The answer an event carries, taken in one unit of work (`CheckIns.take`); None for
+    everything else (commands, uploads, other buttons), which `_dispatch` handles."""
+    if isinstance(event, UserMessage):
+        if event.attachments or not event.text.strip() or command_text(event.text) is not None:
+            return None
+        return Answering({"": event.text}, platform=event.member.platform, user_id=event.member.user_id,
+                         event_id=event.event_id or None, chat=True)
+    if isinstance(event, ActionInvoked):
+        kind, _, target = event.action_id.partition(":")
+        if kind == "checkin" and (number := parse_id(target)) is not None:
+            return Answering(dict(event.values), platform=event.member.platform,
+                             user_id=event.member.user_id, checkin_id=number,
+                             event_id=event.event_id or None)
+    return None
+
+
 READY_FRESH_SECONDS = 2.0  # how long a database that answered counts as up (real time)
 
 
@@ -131,7 +161,8 @@ class BotCore:
         writer = FeedbackWriter(FeedbackTexts(self.ctx.settings.prompts_dir / "feedback.yaml"))
         self.reviewer = AnswerReviewer(self.ctx, self.outbox, self.evaluator, writer,
                                        feedback_wait=self.ctx.settings.feedback_wait)
-        self.checkins = CheckIns(self.ctx, self.outbox, feedback=self.reviewer.feedback)
+        self.checkins = CheckIns(self.ctx, self.outbox, feedback=self.reviewer.feedback,
+                                 inline=self.reviewer.inline)
         self.corrections = CorrectionDesk(self.ctx, self.reviewer, writer.t)
         self.closer = CheckInCloser(self.ctx)
         self.engine = ScheduleEngine(self.ctx, self.checkins, self.outbox, self._jobs())
@@ -208,6 +239,11 @@ class BotCore:
 
     async def handle(self, event: InboundEvent) -> list[Message]:
         """Process one inbound event; the returned messages go back to whoever acted."""
+        return (await self.respond(event)).replies
+
+    async def respond(self, event: InboundEvent) -> Handled:
+        """`handle`, with what an adapter shows besides the replies after an answer: the
+        check-in answered (where its invitation is) and the invitation as it stands now."""
         event = without_controls(event)
         event_id = getattr(event, "event_id", None)
         if event_id and logs.request_id.get() is None:  # no HTTP request (e.g. Socket Mode)
@@ -215,11 +251,11 @@ class BotCore:
                 return await self._handle_or_refuse(event)
         return await self._handle_or_refuse(event)
 
-    async def _handle_or_refuse(self, event: InboundEvent) -> list[Message]:
+    async def _handle_or_refuse(self, event: InboundEvent) -> Handled:
         try:
             return await self._handle(event)
         except DatabaseUnavailable as exc:
-            return [self.failure_reply(event, exc)]
+            return Handled([self.failure_reply(event, exc)], answer=answer_request(event) is not None)
 
     def failure_reply(self, event: InboundEvent, exc: Exception) -> Message:
         """What to tell the person whose input could not be processed: with the database
@@ -251,23 +287,37 @@ class BotCore:
                 blocks += [Text(labels.get(field_id, field_id), style="heading"), Text(value.strip())]
         return Message(text="\n\n".join(b.text for b in blocks), blocks=tuple(blocks))
 
-    async def _handle(self, event: InboundEvent) -> list[Message]:
+    async def _handle(self, event: InboundEvent) -> Handled:
         if isinstance(event, MemberJoined):
             await self._member_joined(event)
-            return []
+            return Handled([])
         if isinstance(event, MemberUnreachable):
             await self._member_unreachable(event)
-            return []
+            return Handled([])
         await self.follower.refresh()
+        if (request := answer_request(event)) is not None:  # one unit of work, the event id in it
+            return self._answered(await self.checkins.take(request), request)
         if event.event_id and not await self._first_delivery(event.member.platform, event.event_id):
             log.info("duplicate delivery of %s ignored", event.event_id)
-            return []
+            return Handled([])
         try:
-            return await self._dispatch(event)
+            return Handled(await self._dispatch(event))
         except DatabaseUnavailable:
             if event.event_id:  # not processed: a redelivery must not be taken for a duplicate
                 await self._forget_delivery(event.member.platform, event.event_id)
             raise
+
+    def _answered(self, taken: Taken, request: Answering) -> Handled:
+        if taken.duplicate:
+            log.info("duplicate delivery of %s ignored", request.event_id)
+            return Handled([], answer=True)
+        checkin = taken.checkin
+        if checkin is None:
+            return Handled(taken.replies, answer=True)
+        invitation = ask_message(self.ctx.prompts, checkin, taken.member_name,
+                                 self.ctx.strategy.strategy.name, taken.answers) if taken.saved else None
+        return Handled(taken.replies, OpenCheckIn(form_id_of(checkin.id), ref_from_json(checkin.message_ref)),
+                       invitation, answer=True)
 
     async def _dispatch(self, event: UserMessage | CommandInvoked | ActionInvoked) -> list[Message]:
         if isinstance(event, CommandInvoked):

@@ -71,7 +71,7 @@ from adapters.slack.oauth import (
 )
 from adapters.slack.port import SlackPort, build_client, error_code, profile
 from bot.commands.strategy import MAX_UPLOAD_CHARS, is_strategy_upload
-from bot.core import BotCore
+from bot.core import BotCore, Handled, answer_request
 from bot.events import (
     ActionInvoked,
     Attachment,
@@ -450,14 +450,25 @@ class SlackAdapter(SlackPort):
         the thread must be the one the person was answering)."""
         async with self._conversation(event.member.user_id):
             event = await self._with_files(event)
-            checkin = await self.core.open_checkin(event.member)
-            replies = await self.core.handle(event)
+            if answer_request(event) is not None:  # one unit of work says which check-in too
+                handled = await self.core.respond(event)
+                checkin = handled.checkin
+            else:
+                checkin = await self.core.open_checkin(event.member)
+                handled = Handled(await self.core.handle(event))
+        replies = handled.replies
         invitation = checkin.thread if checkin and checkin.thread else None
         if thread_ts is None and invitation is not None and invitation.channel == event.channel:
             thread_ts = invitation.message_id
         await self._reply(event.channel, replies, thread_ts, event.member.user_id)
-        if checkin is not None and invitation is not None and replies:
-            await self._refresh_invitation(event.member.user_id, checkin.form_id, invitation)
+        if checkin is None or invitation is None or not replies:
+            return
+        if handled.answer:  # the invitation as the answer left it (None: nothing changed)
+            if handled.invitation is not None:
+                await self.core.ctx.intake.make_way()
+                await self.update(invitation, handled.invitation)
+            return
+        await self._refresh_invitation(event.member.user_id, checkin.form_id, invitation)
 
     async def _with_files(self, event: UserMessage) -> UserMessage:
         """A DM with strategy YAML files attached (a file share): their text, fetched with the
@@ -559,11 +570,17 @@ class SlackAdapter(SlackPort):
             await self._reply(channel, [reply], where.message_id if where else None, event.member.user_id)
 
         async def work() -> None:
-            replies = await self.core.handle(event)
-            for reply in replies:
+            handled = await self.core.respond(event)
+            for reply in handled.replies:
                 await tell(reply)
-            if event.values and where is not None:  # a check-in form was submitted
-                await self._refresh_invitation(event.member.user_id, event.action_id, where)
+            if not event.values or where is None:
+                return
+            if handled.answer:  # a check-in form: the invitation as it left it (None: unchanged)
+                if handled.invitation is not None:
+                    await self.core.ctx.intake.make_way()
+                    await self.update(where, handled.invitation)
+                return
+            await self._refresh_invitation(event.member.user_id, event.action_id, where)
         await self._guard(event, work(), tell)
 
     async def _act_ephemeral(self, event: ActionInvoked, respond: Respond) -> None:
@@ -598,8 +615,10 @@ class SlackAdapter(SlackPort):
 
     async def _reply(self, channel: str, replies: list[Message], thread_ts: str | None,
                      user_id: str) -> None:
-        """Show the core's replies to the person who acted, in their DM (thread)."""
+        """Show the core's replies to the person who acted, in their DM (thread); each after the
+        acks of any burst arriving meanwhile."""
         for reply in replies:
+            await self.core.ctx.intake.make_way()
             await self.post(channel, reply, thread_ts=thread_ts, user_id=user_id)
 
 

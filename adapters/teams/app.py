@@ -56,6 +56,7 @@ from bot.events import (
     MemberJoined,
     MemberRef,
     Message,
+    MessageRef,
     QuestionForm,
     Text,
     UserMessage,
@@ -268,6 +269,7 @@ class TeamsAdapter(TeamsPort):
                 log.info("Teams: %s removed the app; they are unreachable until they add it again",
                          removed)
                 return
+            await self.core.ctx.intake.make_way()  # a burst arriving: its acks first
             await self._remember_sender(activity, reference)
         except DatabaseUnavailable as exc:  # saved from their next activity; the work still runs
             log.warning("could not save how to reach the sender of activity %s: %s",
@@ -308,12 +310,11 @@ class TeamsAdapter(TeamsPort):
         info = sender_info(activity)
         if info is None:
             return
-        before = await self.contacts.get(PLATFORM, info.user_id)
         personal = is_personal(activity)
-        contact = await self.contacts.remember(
+        before, contact = await self.contacts.note(
             info, address=address_of(reference), personal=personal,
             conversation_id=reference.conversation.id if personal else None)
-        if before is not None and info.timezone and info.timezone != before.timezone:
+        if before is not None and info.timezone and info.timezone != before:
             await self.core.handle(MemberJoined(profile_of(contact), raw=activity))
 
     async def _installed(self, activity: Json, reference: ConversationReference) -> None:
@@ -364,11 +365,18 @@ class TeamsAdapter(TeamsPort):
                 raise
 
     async def _handle(self, event: TeamsEvent, reference: ConversationReference) -> None:
-        replies = await self.core.handle(event)
+        handled = await self.core.respond(event)
+        replies = handled.replies
         if not replies:
             return  # a redelivered activity (or nothing to say): change nothing
+        await self.core.ctx.intake.make_way()  # a burst arriving: its acks before these calls
         if isinstance(event, ActionInvoked) and event.message and event.action_id.startswith("checkin:"):
-            await self._show_answers(event)
+            if handled.answer:  # the card as the answers left it (no invitation: closed, not theirs)
+                form = next((b for b in handled.invitation.blocks if isinstance(b, QuestionForm)),
+                            None) if handled.invitation is not None else None
+                await self._show_card(event.message, form)
+            else:
+                await self._show_answers(event)
         if isinstance(event, ActionInvoked) and event.message and event.action_id.startswith(
                 f"{CORRECTION_FORM}:"):
             await self._show_corrected(event)
@@ -384,10 +392,14 @@ class TeamsAdapter(TeamsPort):
         except DatabaseUnavailable as exc:
             log.warning("card of %s not updated: %s", event.action_id, exc)
             return
-        if not isinstance(form, QuestionForm) or event.message is None:
+        if event.message is not None:
+            await self._show_card(event.message, form if isinstance(form, QuestionForm) else None)
+
+    async def _show_card(self, card: MessageRef, form: QuestionForm | None) -> None:
+        if form is None:
             return  # closed or not theirs: the reply says so and the card stays as it was
         title = self.core.ctx.prompts.say("answers_saved_title")
-        await self.update_card(event.message, Message(text=title), answered_card(form, title))
+        await self.update_card(card, Message(text=title), answered_card(form, title))
 
     async def _show_corrected(self, event: ActionInvoked) -> None:
         """After a "Not right?" Save, the card it was pressed on shows what the bot reads now:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.events import FormField, Message, QuestionForm, Text
 from bot.prompts import Prompts, QuestionSet
 from bot.storage.models import Answer, CheckIn
 
 
-def form_id(checkin: CheckIn) -> str:
+class Asked(Protocol):
+    """A check-in as an invitation needs it: a `CheckIn` row or the answer path's plain columns."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def audience(self) -> str: ...
+
+
+def form_id(checkin: Asked) -> str:
     return form_id_of(checkin.id)
 
 
@@ -20,7 +31,7 @@ def question_line(prompts: Prompts, questions: QuestionSet, index: int) -> str:
     return prompts.say("question", number=index + 1, total=len(questions.questions), text=q.text)
 
 
-def ask_message(prompts: Prompts, checkin: CheckIn, name: str, strategy_name: str,
+def ask_message(prompts: Prompts, checkin: Asked, name: str, strategy_name: str,
                 answers: dict[str, str] | None = None) -> Message:
     """The check-in invitation: intro, the form (for platforms with forms) and question 1."""
     questions = prompts.questions(checkin.audience)

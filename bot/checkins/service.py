@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.checkins.answering import OPEN_STATES as OPEN_STATES  # where it is read from
+from bot.checkins.answering import Answering, InlineJudge, Taken, take
 from bot.checkins.messages import answers_message, ask_message, form_id_of, question_line
 from bot.context import BotContext
 from bot.delivery import Outbox, ref_to_json
@@ -26,10 +28,8 @@ from bot.port import DeliveryError
 from bot.scheduling.targets import Person
 from bot.storage.models import Answer, CheckIn, Member
 from bot.strategy.news import with_new_statement
-from bot.text import ANSWER_LIMIT, clean
 
 log = logging.getLogger(__name__)
-OPEN_STATES = ("asked", "reminded", "answered")  # answers can be edited until it closes
 AWAITING_STATES = ("asked", "reminded")
 FeedbackHook = Callable[[int], Coroutine[object, object, Message | None]]
 
@@ -50,10 +50,12 @@ def audience_of(member: Member | Person) -> str:
 class CheckIns:
     """The check-in lifecycle, driven by commands, schedules and incoming answers."""
 
-    def __init__(self, ctx: BotContext, outbox: Outbox, feedback: FeedbackHook | None = None) -> None:
+    def __init__(self, ctx: BotContext, outbox: Outbox, feedback: FeedbackHook | None = None,
+                 inline: Callable[[], InlineJudge | None] | None = None) -> None:
         self.ctx = ctx
         self.outbox = outbox
         self.feedback = feedback
+        self.inline = inline  # judging inside an answer's unit of work (AnswerReviewer.inline)
 
     # --- opening and asking -------------------------------------------------------------
 
@@ -161,46 +163,50 @@ class CheckIns:
     async def on_text(self, member: Member, text: str) -> list[Message]:
         """A plain chat message: the answer to the current question of the open check-in."""
         assert member.id is not None
-        prompts = self.ctx.prompts
-        async with self.ctx.db.session() as session:
-            checkin = await self.open_for(session, member.id)
-            if checkin is None:
-                return [Message.plain(prompts.say("no_open_checkin"))]
-            if checkin.current_question is None:
-                return [Message.plain(prompts.say("checkin_already_complete"))]
-            questions = prompts.questions(checkin.audience)
-            question = questions.questions[checkin.current_question].id
-        return await self._save(member, checkin, {question: text}, chat=True)
+        return (await self.take(Answering({"": text}, member_id=member.id, chat=True))).replies
 
     async def submit(self, member: Member, checkin_id: int,
                      values: dict[str, str]) -> list[Message]:
         """A form submission with any of the three answers (Slack modal, Teams card)."""
         assert member.id is not None
-        async with self.ctx.db.session() as session:
-            checkin = await session.get(CheckIn, checkin_id)
-            if checkin is None or checkin.member_id != member.id:
-                return [Message.plain("That check-in is not yours, or no longer exists.")]
-            if checkin.state not in OPEN_STATES or (
-                    checkin.closes_at and checkin.closes_at <= self.ctx.clock.now()):
-                return [Message.plain("That check-in has closed; your earlier answers are kept.")]
-        known: set[str] = {q.id for q in self.ctx.prompts.questions(checkin.audience).questions}
-        answers = {q: v for q, v in values.items() if q in known and v and v.strip()}  # a forged or
-        if not answers:  # stale form may carry fields that are no question: they are ignored
-            return [Message.plain("Nothing to save: all answers were empty.")]
-        return await self._save(member, checkin, answers, chat=False)
+        return (await self.take(Answering(values, member_id=member.id, checkin_id=checkin_id))).replies
 
     async def edit(self, member: Member, number: int, text: str) -> list[Message]:
         """`/align answer <n> <text>`: replace one answer while the check-in is open."""
         assert member.id is not None
-        async with self.ctx.db.session() as session:
-            checkin = await self.open_for(session, member.id)
-        if checkin is None:
-            return [Message.plain(self.ctx.prompts.say("no_open_checkin"))]
-        questions = self.ctx.prompts.questions(checkin.audience).questions
-        if not 1 <= number <= len(questions):
-            return [Message.plain(f"There are {len(questions)} questions; pick 1 to"
-                                  f" {len(questions)}, e.g. `/align answer 3 mapped the committee`")]
-        return await self._save(member, checkin, {questions[number - 1].id: text}, chat=False)
+        return (await self.take(Answering({"": text}, member_id=member.id, edit_number=number))).replies
+
+    async def take(self, request: Answering) -> Taken:
+        """An answer (chat, form or `/align answer`) as one unit of work on the database's thread
+        (`bot.checkins.answering`), judged there when the evaluator can; then the replies: what
+        was saved, the feedback (awaited here, a short while, for answers not judged in the
+        unit), and in chat the next question or the closing line."""
+        now, prompts = self.ctx.clock.now(), self.ctx.prompts
+        judge = self.inline() if self.inline is not None else None
+        await self.ctx.intake.make_way()  # a burst arriving: its acks first
+        taken = await self.ctx.db.run(lambda connection: take(connection, request, now=now,
+                                                              prompts=prompts, judge=judge))
+        checkin = taken.checkin
+        if checkin is None or not taken.saved:
+            return taken
+        with logs.bound(checkin=checkin.id):  # also on the review's log lines (spawned inside)
+            if taken.first_time_done:
+                self.ctx.metrics.checkins_answered.labels(checkin.audience).inc()
+            judged = {verdict.answer_id: verdict.message for verdict in taken.verdicts}
+            for saved in taken.saved:
+                message = judged[saved.id] if saved.id in judged else await self._feedback(saved.id)
+                if message is not None:
+                    taken.replies.append(message)
+        if taken.first_time_done and taken.chat:
+            taken.replies.append(Message.plain(prompts.say("checkin_complete", name=taken.member_name)))
+        elif taken.chat and checkin.current_question is not None:
+            taken.replies.append(Message.plain(question_line(
+                prompts, prompts.questions(checkin.audience), checkin.current_question)))
+        return taken
+
+    async def _feedback(self, answer_id: int) -> Message | None:
+        """Feedback on an answer not judged in its unit, if its review is ready in time."""
+        return await self.feedback(answer_id) if self.feedback is not None else None
 
     async def form(self, member: Member, checkin_id: int) -> QuestionForm | FormRefused:
         """The check-in's question form pre-filled with the member's current answers, for
@@ -238,81 +244,6 @@ class CheckIns:
             answers = (await session.exec(select(Answer).where(
                 Answer.checkin_id == checkin.id))).all()
         return [answers_message(self.ctx.prompts, checkin, list(answers))]
-
-    async def _save(self, member: Member, checkin: CheckIn, values: dict[str, str],
-                    chat: bool) -> list[Message]:
-        with logs.bound(checkin=checkin.id):  # also on the review's log lines (spawned inside)
-            return await self._save_answers(member, checkin, values, chat)
-
-    async def _save_answers(self, member: Member, checkin: CheckIn, values: dict[str, str],
-                            chat: bool) -> list[Message]:
-        replies: list[Message] = []
-        saved: list[int] = []
-        questions = self.ctx.prompts.questions(checkin.audience)
-        async with self.ctx.db.session() as session:
-            row = await session.get(CheckIn, checkin.id, with_for_update=not self.ctx.db.is_sqlite)
-            assert row is not None and member.id is not None
-            for question, raw in values.items():
-                text, cut = clean(raw)
-                if cut:
-                    replies.append(Message.plain(self.ctx.prompts.say(
-                        "answer_cut", kept=f"{len(text):,}", limit=f"{ANSWER_LIMIT:,}")))
-                answer_id, edited = await self._upsert(session, row, member.id, question, text)
-                saved.append(answer_id)
-                number = questions.index_of(question) + 1  # type: ignore[arg-type]
-                replies.append(Message.plain(self.ctx.prompts.say(
-                    "answer_edited" if edited else "answer_saved", number=number)))
-            done = await self._advance(session, row)
-        if done:
-            self.ctx.metrics.checkins_answered.labels(checkin.audience).inc()
-        replies.extend(await self._feedback(saved))
-        if done and chat:
-            replies.append(Message.plain(self.ctx.prompts.say("checkin_complete", name=member.name)))
-        elif chat and row.current_question is not None:
-            replies.append(Message.plain(question_line(self.ctx.prompts, questions,
-                                                       row.current_question)))
-        return replies
-
-    async def _feedback(self, answer_ids: list[int]) -> list[Message]:
-        """Feedback on each saved answer, in order, for those whose review is ready in time."""
-        if self.feedback is None:
-            return []
-        ready = [await self.feedback(answer_id) for answer_id in answer_ids]
-        return [message for message in ready if message is not None]
-
-    async def _upsert(self, session: AsyncSession, checkin: CheckIn, member_id: int,
-                      question: str, text: str) -> tuple[int, bool]:
-        now = self.ctx.clock.now()
-        answer = (await session.exec(select(Answer).where(
-            Answer.checkin_id == checkin.id, Answer.question == question))).first()
-        edited = answer is not None
-        if answer is None:
-            assert checkin.id is not None
-            answer = Answer(checkin_id=checkin.id, member_id=member_id, question=question,
-                            text=text, created_at=now, updated_at=now)
-        else:
-            answer.text, answer.updated_at, answer.edits = text, now, answer.edits + 1
-            answer.evaluation = answer.feedback = None
-        session.add(answer)
-        await session.flush()
-        assert answer.id is not None
-        return answer.id, edited
-
-    async def _advance(self, session: AsyncSession, checkin: CheckIn) -> bool:
-        """Point at the first unanswered question; mark answered when none is left."""
-        answered = set((await session.exec(select(Answer.question).where(
-            Answer.checkin_id == checkin.id))).all())
-        order = [q.id for q in self.ctx.prompts.questions(checkin.audience).questions]
-        pending = [i for i, q in enumerate(order) if q not in answered]
-        checkin.current_question = pending[0] if pending else None
-        first_time_done = not pending and checkin.answered_at is None
-        if first_time_done:
-            checkin.answered_at = self.ctx.clock.now()
-        if not pending:
-            checkin.state = "answered"
-        session.add(checkin)
-        return first_time_done
-
 
 
 class CheckInCloser:

@@ -21,17 +21,28 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
 from sqlmodel import col, select
 
+from bot.checkins.answering import (
+    CheckInRow,
+    InlineJudge,
+    Saved,
+    done_tasks,
+    lessons_rows,
+    task_history_rows,
+)
 from bot.context import BotContext
 from bot.delivery import Outbox, ref_from_json
 from bot.evaluation.base import Evaluator
 from bot.evaluation.feedback import FeedbackWriter, TaskHistory
 from bot.evaluation.result import QUESTIONS, Evaluation, Question
 from bot.events import Message, MessageRef
-from bot.learning.corrections import teaching_for
+from bot.learning.corrections import teaching_for, teaching_from
 from bot.learning.form import correction_form
-from bot.learning.judge import judge
+from bot.learning.judge import judge, judge_sync
+from bot.learning.lessons import Teaching
+from bot.ops import logs
 from bot.port import DeliveryError
 from bot.storage.models import Answer, CheckIn, Member, OutboundMessage
 from bot.strategy.schema import Strategy
@@ -40,7 +51,6 @@ from bot.strategy.store import load_version, version_label
 log = logging.getLogger(__name__)
 FEEDBACK_KIND = "feedback"
 PENDING_AFTER = timedelta(minutes=2)  # an answer this old without a verdict is not being judged
-HISTORY_ANSWERS = 26  # about half a year of weekly check-ins
 CATCH_UP_BATCH = 50  # per tick, so a backlog never makes one tick long
 
 
@@ -95,11 +105,7 @@ class AnswerReviewer:
         teaching = await teaching_for(self.ctx.db, answer.member_id, strategy)
         started = time.perf_counter()
         evaluation = await judge(self.evaluator, question, answer.text, strategy, teaching)
-        metrics = self.ctx.metrics
-        metrics.evaluation_seconds.labels(evaluation.evaluator, question).observe(
-            time.perf_counter() - started)
-        if evaluation.fallback_reason is not None:  # the LLM failed; the rules judged it
-            metrics.evaluation_fallbacks.labels(self.evaluator.name).inc()
+        self._measured(evaluation, question, started)
         history = await self._history(answer) if question == "tasks" else None
         labels = await self._labels(strategy)
         message = self._with_form(self.writer.message(evaluation, strategy, history,
@@ -131,6 +137,51 @@ class AnswerReviewer:
         return (await version_label(self.ctx.db, strategy.version),
                 await version_label(self.ctx.db, current.version))
 
+    def _measured(self, evaluation: Evaluation, question: Question, started: float) -> None:
+        metrics = self.ctx.metrics
+        metrics.evaluation_seconds.labels(evaluation.evaluator, question).observe(
+            time.perf_counter() - started)
+        if evaluation.fallback_reason is not None:  # the LLM failed; the rules judged it
+            metrics.evaluation_fallbacks.labels(self.evaluator.name).inc()
+
+    def inline(self) -> InlineJudge | None:
+        """Judging inside an answer's unit of work (`bot.checkins.answering.take`), on the
+        database's thread, when the evaluator judges synchronously and reads no examples (the
+        rules): the verdict is stored in the answer's own transaction and the feedback is ready
+        at once. None for an evaluator that must be awaited (an LLM): `feedback` then reviews
+        each answer as before. The same steps as `review`: the check-in's strategy version, the
+        lessons in force for the person, their task history, the "Not right?" form."""
+        evaluate = getattr(self.evaluator, "evaluate_sync", None)
+        if not callable(evaluate) or getattr(self.evaluator, "reads_examples", False):
+            return None
+        current, now = self.ctx.strategy, self.ctx.clock.now()
+        lessons: dict[int, list[str]] = {}
+
+        def judge_one(connection: Connection, saved: Saved, checkin: CheckInRow) -> tuple[
+                Evaluation, str, Message] | None:
+            if saved.question not in QUESTIONS:
+                return None
+            if checkin.strategy_version != current.version:
+                # an older version: `feedback` judges it, naming both versions by number
+                return None
+            strategy = current
+            if saved.member_id not in lessons:
+                lessons[saved.member_id] = lessons_rows(connection, saved.member_id)
+            teaching: Teaching = teaching_from(lessons[saved.member_id], strategy)
+            question: Question = saved.question
+            started = time.perf_counter()
+            evaluation = judge_sync(evaluate, question, saved.text, strategy, teaching)
+            self._measured(evaluation, question, started)
+            history = (history_of(now, task_history_rows(connection, saved.member_id, saved.id))
+                       if question == "tasks" else None)
+            message = self._with_form(self.writer.message(evaluation, strategy, history, current=current),
+                                      saved.id, evaluation, strategy, saved.edits)
+            with logs.bound(checkin=checkin.id):
+                log.info("answer %s evaluated by %s: overall %.2f", saved.id, evaluation.evaluator,
+                         evaluation.overall)
+            return evaluation, evaluation.model_dump_json(), message
+        return judge_one
+
     def _with_form(self, message: Message, answer_id: int, evaluation: Evaluation,
                    strategy: Strategy, edition: int) -> Message:
         """Feedback ends with "Not right?", so a misreading can be corrected where it is seen;
@@ -150,22 +201,11 @@ class AnswerReviewer:
     async def _history(self, answer: Answer) -> TaskHistory:
         """When this person last did each task, from their earlier tasks answers' verdicts, so
         coaching names the critical task *they* have gone longest without."""
-        async with self.ctx.db.session() as session:
-            rows = (await session.exec(
-                select(Answer.created_at, Answer.evaluation)
-                .where(Answer.member_id == answer.member_id, Answer.question == "tasks",
-                       col(Answer.id) != answer.id, col(Answer.evaluation).is_not(None))
-                .order_by(col(Answer.created_at).desc()).limit(HISTORY_ANSWERS))).all()
-        last: dict[str, datetime] = {}
-        for created_at, verdict in rows:
-            try:
-                tasks = Evaluation.model_validate_json(verdict or "{}").tasks
-            except ValueError:
-                continue  # a verdict from an older version that no longer parses
-            for task_id in tasks.task_ids if tasks else []:
-                last.setdefault(task_id, created_at)
-        first = rows[-1][0] if rows else None
-        return TaskHistory(self.ctx.clock.now(), last, first)
+        member_id, answer_id = answer.member_id, answer.id
+        assert answer_id is not None
+        rows = await self.ctx.db.run(lambda connection: task_history_rows(
+            connection, member_id, answer_id))
+        return history_of(self.ctx.clock.now(), rows)
 
     async def _deliver_when_done(self, task: asyncio.Task[Review | None]) -> None:
         review = await task
@@ -240,3 +280,13 @@ class AnswerReviewer:
             session.add(answer)
         return True
 
+
+
+def history_of(now: datetime, rows: list[tuple[datetime, str | None]]) -> TaskHistory:
+    """TaskHistory from (created_at, done_tasks) of earlier judged tasks answers, newest first
+    (`done_tasks`: the verdict's task ids, derived when it was stored; None when it did not read)."""
+    last: dict[str, datetime] = {}
+    for created_at, done in rows:
+        for task_id in done_tasks(done):
+            last.setdefault(task_id, created_at)
+    return TaskHistory(now, last, rows[-1][0] if rows else None)

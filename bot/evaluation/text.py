@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -236,9 +237,21 @@ def _stem(language: str, word: str) -> str:
     return str(_stemmer(language).stemWord(word))
 
 
-@lru_cache(maxsize=16)
+_THREAD = threading.local()
+
+
 def _stemmer(language: str) -> Any:
-    return snowballstemmer.stemmer(PACKS[language].stemmer if language in PACKS else "english")
+    """This thread's stemmer for the language: a snowball stemmer keeps the word it is stemming
+    in the object, so two threads (answers judged on the database's threads, see
+    `bot.checkins.answering`) must not share one."""
+    stemmers: dict[str, Any] | None = getattr(_THREAD, "stemmers", None)
+    if stemmers is None:
+        stemmers = _THREAD.stemmers = {}
+    found = stemmers.get(language)
+    if found is None:
+        found = stemmers[language] = snowballstemmer.stemmer(
+            PACKS[language].stemmer if language in PACKS else "english")
+    return found
 
 
 def is_content(word: str) -> bool:

@@ -9,6 +9,7 @@ admin's teaches everyone at once.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -101,6 +102,11 @@ async def teaching_for(db: Database, member_id: int | None, strategy: Strategy) 
     async with db.session() as session:
         rows = (await session.exec(select(Correction.lessons).where(condition)
                                    .order_by(col(Correction.id)))).all()
+    return teaching_from(rows, strategy)
+
+
+def teaching_from(rows: Iterable[str], strategy: Strategy) -> Teaching:
+    """The lessons in force under `strategy`, from corrections' lessons JSON (in id order)."""
     return in_force((lesson for raw in rows for lesson in lessons_from_json(raw)), strategy)
 
 

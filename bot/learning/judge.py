@@ -3,6 +3,8 @@ and `alignbot eval --learn-from` all take, so what is measured is what people ge
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.evaluation.base import Evaluator
 from bot.evaluation.result import Evaluation, Question
 from bot.learning.lessons import Teaching
@@ -18,3 +20,13 @@ async def judge(evaluator: Evaluator, question: Question, answer: str, strategy:
     read_as = teaching.strategy(strategy) if getattr(evaluator, "reads_examples", False) else strategy
     evaluation = await evaluator.evaluate(question, answer, read_as)
     return teaching.adjust(question, answer, evaluation, strategy)
+
+
+SyncEvaluate = Callable[[Question, str, Strategy], Evaluation]
+
+
+def judge_sync(evaluate: SyncEvaluate, question: Question, answer: str, strategy: Strategy,
+               teaching: Teaching) -> Evaluation:
+    """`judge` for an evaluator that judges synchronously (the rules' `evaluate_sync`), which reads
+    no examples: for a unit of work on the database's thread (`bot.checkins.answering`)."""
+    return teaching.adjust(question, answer, evaluate(question, answer, strategy), strategy)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_
+from sqlalchemy import Connection, Table, bindparam, func, insert, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -29,6 +30,29 @@ class ContactInfo:
     email: str | None = None
     timezone: str | None = None
     external_id: str | None = None
+
+
+_CONTACTS: Table = Contact.__table__  # type: ignore[attr-defined]
+_CONTACT_FIELDS = ("platform", "user_id", "name", "email", "timezone", "external_id",
+                   "conversation_id", "personal", "address", "updated_at")
+_CONTACT_BY_USER = core_select(_CONTACTS).where(_CONTACTS.c.platform == bindparam("platform"),
+                                           _CONTACTS.c.user_id == bindparam("user_id"))
+_INSERT_CONTACT = insert(_CONTACTS).values(
+    {c: bindparam(c, type_=_CONTACTS.c[c].type) for c in _CONTACT_FIELDS}).returning(_CONTACTS.c.id)
+_UPDATE_CONTACT = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("contact_id")).values(
+    {c: bindparam(c, type_=_CONTACTS.c[c].type) for c in _CONTACT_FIELDS})
+
+
+def _merge(row: Contact, info: ContactInfo, address: str | None, conversation_id: str | None,
+           personal: bool) -> None:
+    """What the platform said, over what was stored: empty fields keep it, and a personal
+    address is never replaced by a shared one."""
+    row.name = info.name or row.name
+    row.email = info.email or row.email
+    row.timezone = info.timezone or row.timezone
+    row.external_id = info.external_id or row.external_id
+    if address is not None and (personal or not row.personal):
+        row.address, row.conversation_id, row.personal = address, conversation_id, personal
 
 
 class ContactBook:
@@ -59,17 +83,37 @@ class ContactBook:
             if row is None:
                 row = Contact(platform=info.platform, user_id=info.user_id,
                               updated_at=self.clock.now())
-            row.name = info.name or row.name
-            row.email = info.email or row.email
-            row.timezone = info.timezone or row.timezone
-            row.external_id = info.external_id or row.external_id
-            if address is not None and (personal or not row.personal):
-                row.address, row.conversation_id, row.personal = address, conversation_id, personal
+            _merge(row, info, address, conversation_id, personal)
             row.updated_at = self.clock.now()
             session.add(row)
             await session.flush()
             await session.refresh(row)
             return row
+
+    async def note(self, info: ContactInfo, *, address: str | None = None,
+                   conversation_id: str | None = None, personal: bool = False) -> tuple[str | None, Contact]:
+        """`remember` for every inbound activity, as one unit of work on the database's thread
+        (Core statements built once): the time zone stored before, and the contact now."""
+        now = self.clock.now()
+
+        def unit(connection: Connection) -> tuple[str | None, Contact]:
+            found = connection.execute(_CONTACT_BY_USER, {"platform": info.platform,
+                                                          "user_id": info.user_id}).first()
+            row = Contact(**found._mapping) if found is not None else Contact(
+                platform=info.platform, user_id=info.user_id, updated_at=now)
+            before = row.timezone if found is not None else None
+            _merge(row, info, address, conversation_id, personal)
+            row.updated_at = now
+            values = {c: getattr(row, c) for c in _CONTACT_FIELDS}
+            if found is None:
+                row.id = connection.execute(_INSERT_CONTACT, values).scalar_one()
+            else:
+                connection.execute(_UPDATE_CONTACT, {"contact_id": row.id, **values})
+            return before, row
+        try:
+            return await self.db.run(unit)
+        except IntegrityError:  # inserted by a concurrent process since we looked: update it
+            return await self.db.run(unit)
 
     async def forget_address(self, platform: str, user_id: str) -> None:
         """The person removed the app: keep their profile, drop how to reach them, so the next

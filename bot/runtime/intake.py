@@ -59,6 +59,20 @@ class Intake:
         finally:
             coro.close()
 
+    async def make_way(self) -> None:
+        """For work already running, at its next step (a unit of work, a reply sent): while
+        requests are arriving, wait for the lull (at most `max_defer`), so their acks are not
+        queued behind the steps of work that started before them. Without arrivals in the last
+        `quiet` seconds it returns at once."""
+        if self._now() - self._last_arrival >= self.quiet:
+            return
+        await self._lull()
+
+    def unquiet_for(self) -> float:
+        """Seconds until requests will have paused for `quiet` (0 when they have): for the
+        database's thread, which cannot await `make_way` (see `Database.run`)."""
+        return max(0.0, self._last_arrival + self.quiet - self._now())
+
     async def _lull(self) -> None:
         deadline = self._now() + self.max_defer
         while True:

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import contextvars
+import functools
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from time import monotonic
-from typing import Any
+from time import monotonic, sleep
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, pool
+from sqlalchemy import Connection, Engine, create_engine, event, pool
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -31,6 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+T = TypeVar("T")
+POSTGRES_WORKERS = 4  # threads (and pooled connections) that run units of work on PostgreSQL
+MAKE_WAY_LIMIT = 1.0  # seconds a unit waits at most for a burst of requests to pass (`make_way`)
 
 
 class DatabaseUrlError(ValueError):
@@ -79,8 +85,12 @@ def _driver_urls(url: str) -> tuple[str, str]:
     )
 
 
-def _sqlite_pragmas(timeout: float) -> Any:
+def _sqlite_pragmas(timeout: float, own_transactions: bool = False) -> Any:
+    """Per connection: foreign keys on, the busy timeout; `own_transactions`: the driver issues
+    no BEGIN of its own (the engine's "begin" event does)."""
     def connected(dbapi_connection: Any, _record: Any) -> None:
+        if own_transactions:
+            dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
@@ -108,6 +118,12 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(timeout))
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._reader: Engine | None = None  # readable()'s own connection, made on first use
+        self._worker: Engine | None = None  # run()'s engine and threads, made on first use
+        self._workers: ThreadPoolExecutor | None = None
+        # How long a unit about to start on the database's thread should wait for requests to
+        # stop arriving (the process's Intake sets it): units handed over before a burst then
+        # start after its acks, never more than MAKE_WAY_LIMIT late.
+        self.make_way: Callable[[], float] | None = None
         self._local_locks: dict[tuple[int, int], asyncio.Lock] = {}  # see local_lock()
         # When (monotonic()) a unit of work or readable() last succeeded, and last failed
         # as unavailable.
@@ -147,6 +163,63 @@ class Database:
             if is_unavailable(exc):
                 raise DatabaseUnavailable(_reason(exc)) from exc
             raise
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """Run `work(connection)` as one unit of work on the database's own thread: one
+        transaction, committed when it returns, rolled back when it raises; DatabaseUnavailable
+        as from `session()`. One hand-off for the whole unit, where an async session hands each
+        statement (and each fetch) to the driver's thread and back through the event loop: for
+        the hot paths (an inbound answer), whose statements are built once (`bot.storage.sql`).
+        SQLite gets one thread (one writer at a time, as the file allows); PostgreSQL a few."""
+        if self._workers is None:
+            self._worker = self._worker_engine()
+            self._workers = ThreadPoolExecutor(1 if self.is_sqlite else POSTGRES_WORKERS,
+                                               thread_name_prefix="alignbot-db")
+        context = contextvars.copy_context()  # the request's log binding, in the thread too
+        call = functools.partial(context.run, self._run_sync, work)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._workers, call)
+        except DatabaseUnavailable:
+            self.last_refused = monotonic()
+            raise
+
+    def _run_sync(self, work: Callable[[Connection], T]) -> T:
+        assert self._worker is not None
+        self._wait_for_lull()
+        try:
+            with self._worker.begin() as connection:
+                result = work(connection)
+        except (sa_exc.SQLAlchemyError, OSError) as exc:
+            if is_unavailable(exc):
+                raise DatabaseUnavailable(_reason(exc)) from exc
+            raise
+        self.last_answered = monotonic()
+        return result
+
+    def _wait_for_lull(self) -> None:
+        if self.make_way is None:
+            return
+        until = monotonic() + MAKE_WAY_LIMIT
+        while (wait := min(self.make_way(), until - monotonic())) > 0:
+            sleep(wait)  # the GIL released: the event loop acks meanwhile
+
+    def _worker_engine(self) -> Engine:
+        """The sync engine `run()` uses: the same database, options and bounds as the async one."""
+        options: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": self.timeout,
+                                   "hide_parameters": True}
+        if self.is_sqlite:
+            options["connect_args"] = {"check_same_thread": False}
+        else:
+            options["connect_args"] = {"connect_timeout": max(1, round(self.timeout))}
+            options["pool_size"] = POSTGRES_WORKERS
+        engine = create_engine(self.sync_url, **options)
+        if self.is_sqlite:
+            event.listen(engine, "connect", _sqlite_pragmas(self.timeout, own_transactions=True))
+            # A unit writes: it takes the write lock when it starts (waiting the busy timeout for
+            # it), so what it read is what it updates, and two writers never deadlock on SQLite's
+            # read-to-write upgrade (which fails at once instead of waiting).
+            event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
 
     def local_lock(self, key: tuple[int, int]) -> asyncio.Lock:
         """This process's lock for `key`: what serializes work on SQLite, where one process
@@ -238,4 +311,9 @@ class Database:
     async def dispose(self) -> None:
         if self._reader is not None:
             self._reader.dispose()
+        if self._workers is not None:
+            workers, engine, self._workers, self._worker = self._workers, self._worker, None, None
+            await asyncio.get_running_loop().run_in_executor(None, workers.shutdown)
+            if engine is not None:
+                engine.dispose()
         await self.engine.dispose()

@@ -205,6 +205,11 @@ _LOADED: dict[str, Strategy] = {}
 _MAX_LOADED = 16
 
 
+def loaded_version(version: str) -> Strategy | None:
+    """The strategy at `version` if `load_version` has read it already (no database)."""
+    return _LOADED.get(version)
+
+
 async def load_version(db: Database, version: str) -> Strategy | None:
     """The strategy as it was at `version` (kept in memory once read), or None when it was never
     stored or no longer reads under today's schema."""

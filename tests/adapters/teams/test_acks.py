@@ -24,11 +24,11 @@ class HeldContacts:
     slow to answer, without time passing."""
 
     def __init__(self, book: ContactBook) -> None:
-        self.write = book.remember
+        self.write = book.note
         self.gate = asyncio.Event()
         self.waiting = 0
 
-    async def remember(self, *args: Any, **kwargs: Any) -> Contact:
+    async def note(self, *args: Any, **kwargs: Any) -> tuple[str | None, Contact]:
         self.waiting += 1
         await self.gate.wait()
         return await self.write(*args, **kwargs)
@@ -45,7 +45,7 @@ async def contacts(core: BotCore) -> list[Contact]:
 async def test_activities_are_acknowledged_before_the_sender_is_saved(
         teams: Teams, core: BotCore, adapter: TeamsAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
     held = HeldContacts(adapter.contacts)
-    monkeypatch.setattr(adapter.contacts, "remember", held.remember)
+    monkeypatch.setattr(adapter.contacts, "note", held.note)
     hellos = [act.message(teams.connector.service_url, teams.user(DANA), "help", timezone="Europe/Berlin")
               for _ in range(3)]
     try:
@@ -69,9 +69,9 @@ async def test_a_failure_saving_the_sender_still_answers_the_message(
         caplog: pytest.LogCaptureFixture) -> None:
     """After the 200 Teams sends nothing again: whatever goes wrong noting how to reach someone,
     their message is still handled (and the failure logged with its traceback)."""
-    async def broken(*args: Any, **kwargs: Any) -> Contact:
+    async def broken(*args: Any, **kwargs: Any) -> tuple[str | None, Contact]:
         raise RuntimeError("a bug in the contact book")
-    monkeypatch.setattr(adapter.contacts, "remember", broken)
+    monkeypatch.setattr(adapter.contacts, "note", broken)
     async with aiohttp.ClientSession() as session:
         hello = act.message(teams.connector.service_url, teams.user(DANA), "help")
         async with session.post(teams.url, json=hello) as response:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import select
 
 from adapters.teams.app import TeamsAdapter
-from bot.core import BotCore
+from bot.core import BotCore, Handled
 from bot.events import ActionInvoked, Button, Buttons, Fact, FactList, Image, InboundEvent, Message, Text
 from bot.leads.csv_import import import_csv
 from bot.storage.models import Answer, Contact, Member, OutboundMessage
@@ -157,12 +157,12 @@ async def test_nudge_like_card_with_buttons_and_image_updates_in_place(
     # Pressing Snooze reaches the core as ActionInvoked pointing at the card, which the core
     # updates in place through the port.
     seen: list[InboundEvent] = []
-    handle = core.handle
+    respond = core.respond
 
-    async def spy(event: InboundEvent) -> list[Message]:
+    async def spy(event: InboundEvent) -> Handled:
         seen.append(event)
-        return await handle(event)
-    core.handle = spy  # type: ignore[method-assign]
+        return await respond(event)
+    core.respond = spy  # type: ignore[method-assign]
     await teams.post(act.submit(teams.connector.service_url, teams.user(DANA), ref.message_id,
                                 actions[1]["data"]))
     [pressed] = seen

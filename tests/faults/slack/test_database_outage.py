@@ -59,24 +59,25 @@ async def test_a_dm_answer_while_the_database_is_down_is_refused_clearly_and_sen
 
 async def test_a_failure_after_the_event_id_was_recorded_releases_it_so_slacks_retry_counts_once(
         slack: Slack, core: BotCore, outage: Outage) -> None:
-    """The database goes away between recording the event id and saving the answer: the answer
-    is not saved and the id is released, so Slack's retry of that delivery is processed - once."""
+    """The database goes away while the answer is being taken, after the event was accepted:
+    the answer is not saved and the event id not kept (both are one transaction), so Slack's
+    retry of that delivery is processed - once."""
     await team(slack)
     await slack.command(ADA, "ask now dana")
     checkins = core.checkins
-    original = checkins.on_text
+    original = checkins.take
 
-    async def down_midway(member: Any, text: str) -> Any:
+    async def down_midway(request: Any) -> Any:
         await outage.begin()
         try:
-            return await original(member, text)
+            return await original(request)
         finally:
             await outage.end()
-    checkins.on_text = down_midway  # type: ignore[method-assign]
+    checkins.take = down_midway  # type: ignore[method-assign]
     event = dm_event(DANA, ANSWERS["strategy"], "Ev0MID001", DANA_DM)
     await slack.poster.event(event)
     await core.ctx.drain()
-    checkins.on_text = original  # type: ignore[method-assign]
+    checkins.take = original  # type: ignore[method-assign]
     assert "couldn't save that just now" in texts(slack)[-1]
     async with core.ctx.db.session() as session:
         assert (await session.exec(select(InboundEvent).where(  # released

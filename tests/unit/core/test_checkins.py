@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.core import BotCore
@@ -137,3 +139,37 @@ async def test_unreachable_members_are_reported_and_sends_never_repeat(
 async def members_by_name(core: BotCore) -> dict[str, Member]:
     async with core.ctx.db.session() as session:
         return {m.name: m for m in (await session.exec(select(Member))).all()}
+
+
+async def test_an_answer_is_one_unit_of_work_with_its_verdict(core: BotCore,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chat answer and a form of three: each one hand-off to the database's thread (event id,
+    member, check-in, answers and the rules' verdicts in one transaction) and no async session."""
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    db = core.ctx.db
+    units, sessions = [], []
+    run, session = db.run, db.session
+
+    def counted_run(work: Any) -> Any:
+        units.append(work)
+        return run(work)
+
+    def counted_session() -> Any:
+        sessions.append(1)
+        return session()
+    monkeypatch.setattr(db, "run", counted_run)
+    monkeypatch.setattr(db, "session", counted_session)
+    core.follower._checked_at = core.ctx.clock.now()  # its poll is not the answer's work
+    reply = await say(core, "dana", "We win mid-market fintech on audit readiness.", event_id="Ev1")
+    assert "saved your answer to question 1" in reply and "Feedback" in reply
+    assert (len(units), sessions) == (1, [])
+    async with session() as s:
+        checkin = (await s.exec(select(CheckIn))).one()
+    await core.handle(ActionInvoked(MemberRef("test", "dana"), f"checkin:{checkin.id}", values={
+        "strategy": "We win on audit readiness.", "scope": "Fintech; not banks.",
+        "tasks": "Mapped the committee at Acme."}, event_id="Ev2"))
+    assert (len(units), sessions) == (2, [])
+    async with session() as s:
+        stored = (await s.exec(select(Answer))).all()
+    assert len(stored) == 3 and all(a.evaluation and a.feedback and a.substantive is not None for a in stored)

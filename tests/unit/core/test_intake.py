@@ -113,3 +113,27 @@ async def test_urgent_work_waits_for_the_acks_but_not_for_a_slot() -> None:
     assert await urgent == 1 and work.started[0][1] >= 100.005 - 1e-9
     release.set()
     await busy
+
+
+async def test_running_work_makes_way_for_arrivals_at_its_next_step() -> None:
+    """Work that started before a burst waits at its next step until requests stop arriving (at
+    most the longest deferral); with no request lately it goes on without waiting."""
+    clock = FakeTime()
+    intake = Intake(limit=3, quiet=0.005, max_defer=1.0, now=clock, sleep=clock.sleep)
+    await intake.make_way()
+    assert clock.slept == []  # nothing arrived: no wait, not even a turn of the loop
+    intake.arrived()
+    step = asyncio.create_task(intake.make_way())
+    for _ in range(5):  # requests keep coming, a millisecond apart
+        await asyncio.sleep(0)
+        clock.now += 0.001
+        intake.arrived()
+    last_arrival = clock.now
+    await step
+    assert clock.now >= last_arrival + 0.005 - 1e-9
+    intake.arrived()
+    steady = asyncio.create_task(intake.make_way())
+    while not steady.done():  # a stream that never pauses: the step still goes on after max_defer
+        intake.arrived()
+        await asyncio.sleep(0)
+    assert clock.now <= last_arrival + 1.0 + 0.01

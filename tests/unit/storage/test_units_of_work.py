@@ -1,0 +1,53 @@
+"""`Database.run`: one unit of work on the database's thread - committed when it returns, rolled
+back when it raises, and started only once a burst of requests has passed (`make_way`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Connection, func, insert, select
+
+from bot.storage.database import Database
+from bot.storage.models import InboundEvent
+
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
+EVENTS = InboundEvent.__table__  # type: ignore[attr-defined]
+
+
+def record(event_id: str, fail: bool = False) -> object:
+    def unit(connection: Connection) -> int:
+        connection.execute(insert(EVENTS).values(platform="test", event_id=event_id, received_at=NOW))
+        if fail:
+            raise ValueError("a bug after the write")
+        return int(connection.execute(select(func.count()).select_from(EVENTS)).scalar_one())
+    return unit
+
+
+async def test_a_unit_commits_when_it_returns_and_rolls_back_when_it_raises(db_url: str) -> None:
+    db = Database(db_url)
+    await db.migrate()
+    try:
+        assert await db.run(record("Ev1")) == 1  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
+            await db.run(record("Ev2", fail=True))  # type: ignore[arg-type]
+        assert await db.run(record("Ev3")) == 2  # type: ignore[arg-type]  # Ev2 is not there
+    finally:
+        await db.dispose()
+
+
+async def test_a_unit_starts_once_the_requests_arriving_have_paused(db_url: str) -> None:
+    db = Database(db_url)
+    await db.migrate()
+    asked: list[float] = []
+    waits = [0.002, 0.001, 0.0]  # what the intake says: still arriving, still, quiet now
+
+    def make_way() -> float:
+        asked.append(waits[len(asked)])
+        return asked[-1]
+    db.make_way = make_way
+    try:
+        assert await db.run(record("Ev1")) == 1  # type: ignore[arg-type]
+    finally:
+        await db.dispose()
+    assert asked == waits  # it asked until the answer was "go"
