@@ -693,8 +693,8 @@ def _qualified_out(reading: _Reading, strategy: Strategy, n: int, out: TasksResu
     named = reading.sentence_segments[n] + (reading.sentence_segments[n - 1] if n else [])
     if not tasks or all(reading.index.segment_in_scope[s] for s in named):
         return
-    toks = _words(reading.sentences[n])
-    if not declines([reading.doc.toks[i].word for i in toks]):
+    toks = _declining_part(reading, reading.sentences[n])
+    if not toks:
         return
     span = reading.span(toks)
 
@@ -707,6 +707,21 @@ def _qualified_out(reading: _Reading, strategy: Strategy, n: int, out: TasksResu
     out.matches = [m for m in out.matches if not (m.task_id in ids and inside(m.evidence))]
     out.matches.extend(TaskMatch(task_id=task_id, confidence=0.8, evidence=span)
                        for task_id in sorted(ids))
+
+
+def _declining_part(reading: _Reading, sentence: Sentence) -> list[int]:
+    """The words that turn the prospect away: from the clause naming an out-of-scope segment to
+    the clause that declines it ("DQd a 6-person startup", not the ", ran disco with ..." after
+    it); empty when no clause declines."""
+    clauses = [_clause_words(clause) for clause in sentence]
+    doc = reading.doc
+    for d, words in enumerate(clauses):
+        if declines([doc.toks[i].word for i in words]):
+            out_of_scope = {m.evidence.start for m in reading.segments if not m.in_scope}
+            first = next((c for c in range(d, -1, -1)
+                          if any(doc.toks[i].start in out_of_scope for i in clauses[c])), d)
+            return [i for c in clauses[first:d + 1] for i in c]
+    return []
 
 
 def _tasks(reading: _Reading, strategy: Strategy) -> TasksResult:

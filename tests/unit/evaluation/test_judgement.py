@@ -510,3 +510,12 @@ def test_one_word_inside_a_two_word_alias_still_names_the_segment(
 def test_a_headcount_describes_the_segment_named_in_the_same_breath(
         strategy, answer: str, inside: list[str], outside: list[str]) -> None:  # type: ignore[no-untyped-def]
     assert segments(judge(strategy, "tasks", answer)) == (inside, outside)
+
+
+def test_the_qualify_out_quote_is_the_part_that_turns_the_prospect_away() -> None:
+    evaluation = judge(parse_strategy(WITH_QUALIFY_OUT), "tasks",
+                       "DQd a 6-person shop, ran a disco on missed jobs with Van Dijk Installatie")
+    assert evaluation.tasks is not None
+    quotes = {m.task_id: m.evidence.text for m in evaluation.tasks.matches if m.state == "done"}
+    assert quotes == {"qualify_out": "DQd a 6-person shop",
+                      "discovery": "ran a disco on missed jobs with Van Dijk Installatie"}
