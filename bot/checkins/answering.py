@@ -243,16 +243,16 @@ def _target(connection: Connection, request: Answering, member_id: int, now: dat
         found = connection.execute(CHECKIN_BY_ID, {"checkin_id": request.checkin_id}).first()
         checkin = CheckInRow(*found) if found is not None else None
         if checkin is None or checkin.member_id != member_id:
-            taken.replies.append(Message.plain("That check-in is not yours, or no longer exists."))
+            taken.replies.append(Message.plain(prompts.say("answer_checkin_not_yours")))
             return None, {}
         if not checkin.open_at(now):
-            taken.replies.append(Message.plain("That check-in has closed; your earlier answers are kept."))
+            taken.replies.append(Message.plain(prompts.say("answer_checkin_closed")))
             return None, {}
         taken.checkin = checkin
         known: set[str] = {q.id for q in prompts.questions(checkin.audience).questions}
         values = {q: v for q, v in request.values.items() if q in known and v and v.strip()}  # a forged
         if not values:  # or stale form may carry fields that are no question: they are ignored
-            taken.replies.append(Message.plain("Nothing to save: all answers were empty."))
+            taken.replies.append(Message.plain(prompts.say("answer_nothing_to_save")))
         return (checkin, values) if values else (None, {})
     rows = connection.execute(OPEN_CHECKINS, {"member_id": member_id}).all()
     checkin = next((c for c in (CheckInRow(*row) for row in rows) if c.open_at(now)), None)
@@ -264,9 +264,8 @@ def _target(connection: Connection, request: Answering, member_id: int, now: dat
     text = request.values.get("", "")
     if request.edit_number is not None:
         if not 1 <= request.edit_number <= len(questions):
-            taken.replies.append(Message.plain(
-                f"There are {len(questions)} questions; pick 1 to {len(questions)}, e.g."
-                " `/align answer 3 mapped the committee`"))
+            taken.replies.append(Message.plain(prompts.say("answer_pick_question",
+                                                           total=len(questions))))
             return None, {}
         return checkin, {questions[request.edit_number - 1].id: text}
     if checkin.current_question is None:

@@ -169,7 +169,7 @@ class Database:
         transaction, committed when it returns, rolled back when it raises; DatabaseUnavailable
         as from `session()`. One hand-off for the whole unit, where an async session hands each
         statement (and each fetch) to the driver's thread and back through the event loop: for
-        the hot paths (an inbound answer), whose statements are built once (`bot.storage.sql`).
+        the hot paths (an inbound answer), whose statements are built once (`bot.checkins.answering`).
         SQLite gets one thread (one writer at a time, as the file allows); PostgreSQL a few."""
         if self._workers is None:
             self._worker = self._worker_engine()

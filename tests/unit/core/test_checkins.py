@@ -173,3 +173,19 @@ async def test_an_answer_is_one_unit_of_work_with_its_verdict(core: BotCore,
     async with session() as s:
         stored = (await s.exec(select(Answer))).all()
     assert len(stored) == 3 and all(a.evaluation and a.feedback and a.substantive is not None for a in stored)
+
+
+async def test_a_form_or_edit_that_saves_nothing_says_why(core: BotCore) -> None:
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    async with core.ctx.db.session() as session:
+        checkin = (await session.exec(select(CheckIn))).one()
+    empty = ActionInvoked(MemberRef("test", "dana"), f"checkin:{checkin.id}",
+                          values={"strategy": "  ", "junk": "x"})
+    assert [r.text for r in await core.handle(empty)] == ["Nothing to save: all answers were empty."]
+    assert "There are 3 questions; pick 1 to 3" in await say(core, "dana", "/align answer 9 x")
+    await core.advance(timedelta(days=2))
+    late = ActionInvoked(MemberRef("test", "dana"), f"checkin:{checkin.id}", values={"tasks": "t"})
+    assert [r.text for r in await core.handle(late)] == [
+        "That check-in has closed; your earlier answers are kept."]
+    assert await answers_of(core) == {}
