@@ -34,6 +34,8 @@ from bot.evaluation.text import (
     WORD,
     Tok,
     current_language,
+    current_pack,
+    describes,
     is_content,
     is_number,
     negation_at,
@@ -42,6 +44,7 @@ from bot.evaluation.text import (
     tokenize,
     wordset,
 )
+from bot.evaluation.words import RARE_BELOW, frequency_in
 from bot.strategy.schema import Segment, Strategy
 
 NAME_WEIGHT = 1.0
@@ -212,6 +215,9 @@ class AgainstEntry:
     target: str
     name: str
     weights: dict[str, float] = field(default_factory=dict)
+    own: frozenset[str] = frozenset()
+    """The task's own words in a counter-example ("PoC" of "PoC zum dritten Mal verlängert"):
+    they say which task, not that it is worked against, so they never suffice alone."""
 
 
 AGAINST_SHARE = 1.5
@@ -289,6 +295,7 @@ class StrategyIndex:
         return toks
 
     def _build(self, strategy: Strategy) -> None:
+        self.generic = self._generic_stems(strategy)
         for segment in strategy.segments:
             self._add_segment(segment)
         self._background = self._background_counts(strategy)
@@ -302,6 +309,7 @@ class StrategyIndex:
             entry.ruled_out -= set(entry.weights)
             self.tasks.append(entry)
         self._build_postings()
+        self.task_stems = frozenset(s for entry in self.tasks for s in entry.weights)
         self._build_statement(strategy)
         self._build_against(strategy)
         self.segment_words = self._distinctive_segment_words(strategy)
@@ -320,18 +328,44 @@ class StrategyIndex:
             shape.head_stems = frozenset(stem(w) for w in self._words(segment.name)
                                          if is_content(w) and w not in _QUALIFIERS)
 
+    def _generic_stems(self, strategy: Strategy) -> frozenset[str]:
+        """English sales words count as generic in every language: reps borrow them ("call",
+        "demo"). So do the strategy's own language's ("gemacht", "llamé"), and another
+        language's where the strategy writes them in an example of that language - never by
+        stem alone ("terminé" shares one with "terminal") nor when the word is everyday in the
+        strategy's own language ("tag" is no German day in an English strategy)."""
+        found = set(GENERIC_STEMS) | {stem(w) for w in current_pack().generic_words}
+        texts = [text for task in strategy.sales_tasks
+                 for text in (task.name, task.description, *task.examples)]
+        written = {t.word for text in texts for t in tokenize(text, self.glossary)}
+        for code, pack in PACKS.items():
+            if code != self.language:
+                found.update(stem(w) for w in pack.generic_words & written
+                             if frequency_in(w, self.language) < RARE_BELOW)
+        return frozenset(found)
+
     def _add_task_text(self, entry: TaskEntry, text: str, weight: float) -> None:
         for clause in _clauses(self._learn(text)):
             words = [t.word for t in clause]
             cue = negation_at(words, future=False)
+            negated = words[cue[1]:] if cue else []
             positive = _content_stems(words[: cue[0]] if cue else words)
+            if cue is not None and describes(words, cue):
+                # "uncover missed jobs with the office manager": the participle says which
+                # jobs; what follows the thing it describes is the task's as usual, and nothing
+                # is ruled out (a rep's "missed appts" still meets it as negated words)
+                head = next((k for k in range(cue[1], len(words)) if is_content(words[k])),
+                            len(words))
+                negated = words[cue[1]:head + 1]
+                positive += _content_stems(words[head + 1:])
             for s in positive:
                 if not is_number(s):
                     entry.weights[s] = max(entry.weights.get(s, 0.0), weight)
             entry.bigrams.update(pairwise(positive))
             if cue is not None:
-                entry.anti.update(s for s in _content_stems(words[cue[1] :]) if not is_number(s))
-                entry.ruled_out.update(_ruled_out_stems(words[cue[1]:]))
+                entry.anti.update(s for s in _content_stems(negated) if not is_number(s))
+                if not describes(words, cue):
+                    entry.ruled_out.update(_ruled_out_stems(negated))
 
     def _background_counts(self, strategy: Strategy) -> dict[str, int]:
         """In how many non-task fields (roles, stages, statement, ...) each stem appears."""
@@ -366,7 +400,7 @@ class StrategyIndex:
 
     def _term(self, s: str, df: int, n: int, norm: float) -> float:
         idf = math.log(1 + n / df) / norm
-        if s in GENERIC_STEMS:
+        if s in self.generic:
             idf *= GENERIC_WEIGHT
         if s in self.context_stems:
             idf *= CONTEXT_WEIGHT
@@ -387,7 +421,7 @@ class StrategyIndex:
                 given.append([])
                 continue
             if len(content) == 1 and len(words) > 1 and (
-                    content[0] in _COMMON_ALIAS_WORDS or stem(content[0]) in GENERIC_STEMS):
+                    content[0] in _COMMON_ALIAS_WORDS or stem(content[0]) in self.generic):
                 continue  # "US company" is not "company": the strategy doctor says so
             given.append(content)
         derived: list[list[str]] = []
@@ -425,7 +459,7 @@ class StrategyIndex:
         return {
             s: next(iter(ids))
             for s, ids in owners.items()
-            if len(ids) == 1 and task_df[s] <= 1 and s not in GENERIC_STEMS
+            if len(ids) == 1 and task_df[s] <= 1 and s not in self.generic
             and s not in KIND_NOUNS
         }
 
@@ -484,18 +518,18 @@ class StrategyIndex:
             self.stages.add(stems, stage.lower())
             for i in range(1, len(stems)):
                 tail = stems[i:]
-                if len(tail) > 1 or (len(tail[0]) >= 5 and tail[0] not in GENERIC_STEMS):
+                if len(tail) > 1 or (len(tail[0]) >= 5 and tail[0] not in self.generic):
                     self.stages.add(tail, stage.lower(), derived=True)
 
     def _build_statement(self, strategy: Strategy) -> None:
         for objective in strategy.strategy.objectives:
-            stems = {s for s in _content_stems(self._words(objective.text)) if s not in GENERIC_STEMS}
+            stems = {s for s in _content_stems(self._words(objective.text)) if s not in self.generic}
             self.objectives.append((objective.text, stems))
         elsewhere = set(self.postings) | self.context_stems
         for _, stems in self.objectives:
             elsewhere |= stems
         for s in _content_stems(self._words(strategy.strategy.advantage)):
-            if not is_number(s) and s not in GENERIC_STEMS:
+            if not is_number(s) and s not in self.generic:
                 self.advantage[s] = 0.5 if s in elsewhere else 1.0
 
     def _build_against(self, strategy: Strategy) -> None:
@@ -521,13 +555,20 @@ class StrategyIndex:
                 self.against_postings[s].append((i, weight))
 
     def _add_against(self, kind: str, target: str, name: str, example: str) -> None:
-        stems = list(dict.fromkeys(s for s in _content_stems(self._words(example))
-                                   if not is_number(s)))
+        # one typed word is one piece of evidence, however many words its shorthand stands
+        # for ("RMS" -> revenue management system): its share is not multiplied by them
+        groups: dict[int, list[str]] = defaultdict(list)
+        for tok in self._learn(example):
+            if tok.kind == WORD and is_content(tok.word) and not is_number(tok.word):
+                groups[tok.start].append(stem(tok.word))
+        stems = list(dict.fromkeys(s for group in groups.values() for s in group))
         if not stems:
             return
-        share = AGAINST_SHARE / len(stems)
-        weights = {s: share * (GENERIC_WEIGHT if s in GENERIC_STEMS else 1.0) for s in stems}
-        self.against.append(AgainstEntry(kind, target, name, weights))
+        share = AGAINST_SHARE / len({tuple(sorted(set(g))) for g in groups.values()})
+        weights = {s: share * (GENERIC_WEIGHT if s in self.generic else 1.0) for s in stems}
+        own = frozenset(s for entry in self.tasks if entry.id == target and kind == "task"
+                        for s in entry.weights if s in weights)
+        self.against.append(AgainstEntry(kind, target, name, weights, own))
 
     def _ruled_out(self, text: str) -> set[str]:
         """What an objective's own words rule out: the words after a negation ("no
@@ -536,9 +577,9 @@ class StrategyIndex:
         for clause in _clauses(self._learn(text)):
             words = [t.word for t in clause]
             cue = negation_at(words, future=False)
-            if cue is not None:
+            if cue is not None and not describes(words, cue):
                 found.update(s for s in _content_stems(words[cue[1]:cue[1] + 2])
-                             if not is_number(s) and s not in GENERIC_STEMS)
+                             if not is_number(s) and s not in self.generic)
         return found
 
     def _words(self, text: str) -> list[str]:

@@ -45,8 +45,10 @@ from bot.evaluation.text import (
     cue_state,
     current_language,
     declines,
+    internal_at,
     is_content,
     is_number,
+    looks_done,
     looks_like_injection,
     negation_at,
     post_negated,
@@ -58,7 +60,7 @@ from bot.evaluation.text import (
 from bot.evaluation.text import reading as reading_language
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
 
-RULES_VERSION = "2.3.0"
+RULES_VERSION = "2.4.0"
 MATCH_THRESHOLD = 0.7
 """Task score an activity needs; a word unique to one task's name or examples scores 1.0."""
 BIGRAM_BONUS = 0.4
@@ -436,12 +438,26 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
             scores[task] += weight
     frag.scores = scores
     against: dict[int, float] = defaultdict(float)
-    if _PRICE in seen and seen & _CUTS:  # "dropped the price 20%" is a discount by other words
-        seen = seen | {_DISCOUNT}
-    for s in seen:
+    telling: set[int] = set()  # entries matched by more than the task's own words
+    # one typed word is one piece of evidence, however many words its shorthand stands for
+    by_word: dict[int, dict[int, float]] = defaultdict(dict)  # typed word -> entry -> weight
+    used: set[tuple[int, str]] = set()
+    extra = [(-1, _DISCOUNT)] if _PRICE in seen and seen & _CUTS else []  # "dropped the price"
+    for start, s in [(reading.doc.toks[i].start, stems[i]) for i in frag.positive] + extra:
+        if is_number(s):
+            continue
         for entry, weight in index.against_postings.get(s, ()):
+            if (entry, s) in used:
+                continue
+            used.add((entry, s))
+            found = by_word[start]
+            found[entry] = max(found.get(entry, 0.0), weight)
+            if s not in index.against[entry].own:
+                telling.add(entry)
+    for found in by_word.values():
+        for entry, weight in found.items():
             against[entry] += weight
-    frag.against = {e: w for e, w in against.items() if w >= MATCH_THRESHOLD}
+    frag.against = {e: w for e, w in against.items() if w >= MATCH_THRESHOLD and e in telling}
 
 
 def _negated_task(reading: _Reading, frag: _Fragment) -> int | None:
@@ -493,7 +509,7 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
     if cue is None:
         return None, "done"
     state = cue_state(words, cue)
-    if state == "not_done" and cue[0] > 0 and not any(_looks_done(w) for w in words[:cue[0]]):
+    if state == "not_done" and cue[0] > 0 and not any(looks_done(w) for w in words[:cue[0]]):
         # the negation comes after what it negates: "the pilot hasn't started", "el piloto
         # todavía no arrancó" - nothing before it reports anything done
         return (0, 0), state
@@ -508,24 +524,7 @@ def _carried(reading: _Reading, clause: Clause, previous: Polarity) -> bool:
     if cue is None or state == "done" or cue[0] > 2:
         return False
     words = [reading.doc.toks[i].word for i in _clause_words(clause)]
-    return not any(_looks_done(w) for w in words)
-
-
-_DONE_IRREGULAR = wordset("""sent met ran did had got built took gave made held spoke wrote went
-    saw set put brought bought told found kept led paid said sold won lost rang shadowed
-    booked closed signed""")
-
-
-def _looks_done(word: str) -> bool:
-    """A verb form that reports something done (English past tense, a German, Dutch or Spanish
-    participle, a French participle)."""
-    if word in _DONE_IRREGULAR:
-        return True
-    if len(word) > 4 and word.endswith("ed"):
-        return True
-    if len(word) > 5 and word.startswith("ge") and word.endswith(("t", "en", "d")):
-        return True
-    return len(word) > 4 and word.endswith(("ado", "ido", "é", "ó"))
+    return not any(looks_done(w) for w in words)
 
 
 _NOT_DONE_MARKS = frozenset("❌✖✗✘🚫⛔")
@@ -580,8 +579,13 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
     for frags in clauses:
         unmatched: list[_Fragment] = []
         for frag in frags:
+            ours = internal_at([reading.doc.toks[i].word for i in frag.toks if
+                                reading.doc.toks[i].kind == WORD],
+                               reading.index.task_stems) is not None
             against = _against(reading, frag, out)
-            decision = _decide(frag, context)
+            # what works against a task or an objective is never also credited as doing one,
+            # and work inside our own company ("QBR prep, expense reports") does no customer task
+            decision = None if against or ours else _decide(frag, context)
             if decision is not None:
                 task, score = decision
                 out.matches.append(TaskMatch(task_id=reading.index.tasks[task].id,

@@ -115,7 +115,8 @@ _PHRASES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("turning", "down"), ("disqualify",)), (("said", "no", "to"), ("disqualify",)),
     (("say", "no", "to"), ("disqualify",)), (("walked", "away", "from"), ("disqualify",)),
     (("walk", "away", "from"), ("disqualify",)), (("no", "bid"), ("disqualify",)),
-    (("in", "half"), ("halve",)), (("out", "of", "scope"), ("outofscope",)),
+    (("in", "half"), ("halve",)), (("no", "show"), ("noshow",)), (("no", "shows"), ("noshows",)),
+    (("out", "of", "scope"), ("outofscope",)),
     (("in", "scope"), ("inscope",)), (("roll", "out"), ("rollout",)),
     (("rolled", "out"), ("rollout",)), (("rolling", "out"), ("rollout",)),
     (("rolls", "out"), ("rollout",)), (("hook", "into"), ("integrate", "into")),
@@ -178,7 +179,7 @@ _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
     *(("next", day) for day in sorted(_WEEKDAYS)),
 )
 """Plans, attempts and postponements: the activity after them has not happened (yet)."""
-_POST_NEGATION = frozenset({"cancelled", "canceled", "postponed", "pending", "none", "slipped",
+_POST_NEGATION = frozenset({"noshow", "cancelled", "canceled", "postponed", "pending", "none", "slipped",
                             "rescheduled", "ghosted", "delayed", "stuck", "stalled", "blocked",
                             "unused", "nada"})
 _POST_NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
@@ -216,6 +217,12 @@ DECLINE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("not", "for", "us"), ("not", "a", "fit"), ("no", "fit"), ("not", "our"),
 )
 """A prospect turned away (English, and borrowed by reps writing other languages)."""
+INTERNAL_WORDS = wordset("""internal admin forecast forecasting expense expenses crm
+    salesforce hubspot pipedrive""")
+"""Work inside our own company ("QBR prep for the internal review", "expense reports", "cleaned
+up HubSpot"): no customer task is done there. Borrowed by reps writing other languages."""
+_THEIR = wordset("""their theirs client's customer's deren ihre ihren ihrem ihrer su sus leur
+    leurs hun hunne""")
 
 def stem(word: str) -> str:
     """The snowball stem of a lower-case word in the language being read (see `reading`)."""
@@ -314,9 +321,23 @@ def _ends_sentence(text: str, start: int, value: str, previous: str) -> bool:
         return True
     if previous[-1].isdigit() and text[start + 1:start + 2].isdigit():
         return False  # a version or a decimal: "v2.5"
+    if _ordinal(text, start, previous):
+        return False
     word = previous.lower().rstrip(".")
     known = ABBREVIATIONS.get(_CURRENT.get().code, ABBREVIATIONS["en"])
-    return not (word in known or len(previous) == 1)
+    return not (word in known or (len(previous) == 1 and previous.isalpha()))
+
+
+_ORDINAL_RE = re.compile(r"\d{1,2}(?:\.\d{1,2})?")
+
+
+def _ordinal(text: str, start: int, previous: str) -> bool:
+    """German writes ordinals and dates with a full stop ("zum 3. Mal", "bis 15.4. fertig"):
+    one or two digits and a stop followed by more words on the line do not end a sentence."""
+    if _CURRENT.get().code != "de" or not _ORDINAL_RE.fullmatch(previous):
+        return False
+    following = text[start + 1:start + 3]
+    return following[:1] == " " and following[1:].isalnum()
 
 
 def _raw_tokens(text: str) -> Iterator[Tok]:
@@ -329,7 +350,7 @@ def _raw_tokens(text: str) -> Iterator[Tok]:
         if kind == "sent" and not _ends_sentence(text, start, value, previous):
             previous = ""
             continue
-        previous = value if kind in ("word", "alnum") else ""
+        previous = value if kind in ("word", "alnum", "num") else ""
         if kind == "prefixed":
             glue = start
             continue
@@ -494,6 +515,8 @@ class LanguagePack:
     reject: PhraseIndex
     later: PhraseIndex  # said after an activity: it is booked for later ("Demo nächste Woche")
     decline: PhraseIndex  # a prospect turned away: "DQ'd", "binned", "abgesagt", "not for us"
+    generic_words: frozenset[str] = frozenset()  # "gemacht", "llamé": say little about a task
+    internal_words: frozenset[str] = INTERNAL_WORDS  # "Spesen", "reunión interna": our own work
 
 
 _PLAN_AFTER_EN = frozenset({("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
@@ -526,7 +549,7 @@ def _pack(code: str, path: Path) -> LanguagePack:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     words = {key: frozenset(str(data.get(key, "")).lower().split()) for key in (
         "stop_words", "negation_words", "clause_words", "conj_words", "avoid_words",
-        "decline_words")}
+        "decline_words", "generic_words", "internal_words")}
     negation = _phrases(data.get("negation_phrases"))
     future = _phrases(data.get("future_phrases"))
     post = _phrases(data.get("post_negation_phrases"))
@@ -548,6 +571,8 @@ def _pack(code: str, path: Path) -> LanguagePack:
         # not the avoid phrases: "eigentlich zu groß, aber ..." admits a misfit, it turns no one away
         decline=_by_first([(w,) for w in sorted(words["decline_words"] | DECLINE_WORDS)],
                           DECLINE_PHRASES),
+        generic_words=words["generic_words"],
+        internal_words=words["internal_words"] | INTERNAL_WORDS,
     )
 
 
@@ -571,6 +596,11 @@ def reading(language: str) -> Iterator[LanguagePack]:
 
 def current_language() -> str:
     return _CURRENT.get().code
+
+
+def current_pack() -> LanguagePack:
+    """The language being read, with all its word lists."""
+    return _CURRENT.get()
 
 
 def _is_negation_word(word: str) -> bool:
@@ -604,6 +634,23 @@ def _future_date_at(words: Sequence[str], i: int) -> bool:
     after = words[j + 2] if j + 2 < len(words) else None
     return (words[j].isdigit() and j + 1 < len(words) and words[j + 1] in _ORDINALS
             and (after is None or after == "of" or after in _MONTHS))
+
+
+DONE_IRREGULAR = wordset("""sent met ran did had got built took gave made held spoke wrote went
+    saw set put brought bought told found kept led paid said sold won lost rang shadowed
+    booked closed signed""")
+
+
+def looks_done(word: str) -> bool:
+    """A verb form that reports something done (English past tense, a German, Dutch or Spanish
+    participle, a French participle)."""
+    if word in DONE_IRREGULAR:
+        return True
+    if len(word) > 4 and word.endswith("ed"):
+        return True
+    if len(word) > 5 and word.startswith("ge") and word.endswith(("t", "en", "d")):
+        return True
+    return len(word) > 4 and word.endswith(("ado", "ido", "é", "ó"))
 
 
 def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int] | None:
@@ -694,6 +741,28 @@ def post_negated(words: Sequence[str]) -> bool:
 def avoids(words: Sequence[str]) -> bool:
     """The clause says we do not (or should not) play somewhere: negation or avoidance."""
     return any(_is_negation_word(w) for w in words) or _has_phrase(words, _CURRENT.get().avoid)
+
+
+def describes(words: Sequence[str], cue: tuple[int, int]) -> bool:
+    """The cue is a participle that says what kind of thing follows ("uncover missed jobs",
+    "cancelled visits"), not that anything is ruled out - unless it avoids ("avoided a
+    discount")."""
+    word = words[cue[0]]
+    return cue[1] - cue[0] == 1 and looks_done(word) and _phrase_at(
+        words, cue[0], _CURRENT.get().avoid) is None
+
+
+def internal_at(words: Sequence[str], exempt: frozenset[str] | set[str]) -> int | None:
+    """Where the words name work inside our own company ("expense reports", "interne
+    Abstimmung"), or None: not when the customer's ("their CRM", "deren interne IT"), nor for a
+    word in `exempt` (the strategy's own task words: an AP-automation team's tasks are about
+    expenses), nor said of the customer's side ("porter le projet en interne")."""
+    internal = _CURRENT.get().internal_words
+    for i, word in enumerate(words):
+        if word in internal and stem(word) not in exempt and not any(
+                w in _THEIR for w in words[max(0, i - 2):i]) and words[i - 1:i] != ["en"]:
+            return i
+    return None
 
 
 def declines(words: Sequence[str]) -> bool:

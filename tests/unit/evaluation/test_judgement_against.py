@@ -1,0 +1,137 @@
+"""What an answer works against, what is our own internal work, and what German ordinals and
+the common verbs of other languages do to task mapping (issue 18). Each test names the
+misreading it guards against; the strategy is inline so the test shows what it relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.evaluation.rules import RulesEvaluator
+from bot.evaluation.text import SENT, reading, tokenize
+from bot.strategy.loader import parse_strategy
+from bot.strategy.schema import Strategy
+
+STRATEGY = """
+strategy:
+  name: Crewline FY27
+  statement: >-
+    Be the scheduling platform for mid-size HVAC contractors in DACH, growing ARR 40% at 70%
+    margin, because crews go live in one week.
+  objectives:
+    - id: margin
+      text: Keep gross margin at or above 70% (no discount-led deals)
+      counter_examples: [threw in free licences to close, matched the competitor's price]
+  advantage: Crews go live in one week, without an IT project.
+  review_by: 2027-06-30
+glossary:
+  RMS: route management system
+segments:
+  - id: contractors
+    name: Mid-size HVAC contractors
+    in_scope: true
+    aliases: [hvac contractor, hvac contractors, Heizungsbauer]
+sales_tasks:
+  - id: discovery
+    name: Run a missed-jobs discovery
+    description: Uncover no-shows and missed jobs with the office manager.
+    critical: true
+    examples: [ran a discovery call on missed jobs, Bedarfsanalyse zu verpassten Aufträgen gemacht,
+               hice la llamada de descubrimiento]
+  - id: pilot
+    name: Run a one-crew pilot
+    description: One crew on the app for two weeks with agreed success criteria.
+    critical: true
+    examples: [kicked off a one-crew pilot, Pilot mit einer Kolonne gestartet,
+               piloto con una cuadrilla]
+    counter_examples: [one-crew pilot extended again, gave the RMS away free with no end date]
+  - id: value_pricing
+    name: Defend price with value, not discounts
+    description: Tie the price to jobs won back instead of discounting.
+    examples: [held the price by showing jobs won back, Preis gehalten mit ROI]
+cadence:
+  default: {first_touch_within: 1d, steps: [2d, 5d], max_touches: 4}
+"""
+
+
+@pytest.fixture(scope="module")
+def strategy() -> Strategy:
+    return parse_strategy(STRATEGY)
+
+
+def tasks(strategy: Strategy, answer: str):  # type: ignore[no-untyped-def]
+    evaluation = RulesEvaluator().evaluate_sync("tasks", answer, strategy)
+    assert evaluation.tasks is not None
+    return evaluation.tasks
+
+
+def test_words_that_work_against_an_objective_credit_no_task_in_the_same_breath(
+        strategy: Strategy) -> None:
+    """'matched the competitor's price' breaks the margin objective; its word 'price' is no
+    evidence of defending the price."""
+    found = tasks(strategy, "matched the competitor's price to defend the deal at Huber")
+    assert found.against_ids() == ["objective:margin"]
+    assert found.task_ids == []
+
+
+def test_a_counter_examples_own_task_words_alone_are_not_working_against_it(
+        strategy: Strategy) -> None:
+    """'one-crew pilot extended again' is against the pilot because of 'extended again', not
+    because it says 'one-crew pilot'."""
+    started = tasks(strategy, "kicked off the one-crew pilot at a hvac contractor")
+    assert started.task_ids == ["pilot"] and started.against == []
+    extended = tasks(strategy, "one-crew pilot at Huber extended again, they want more time")
+    assert extended.against_ids() == ["task:pilot"] and "pilot" not in extended.task_ids
+
+
+def test_one_shorthand_word_is_one_piece_of_evidence_against(strategy: Strategy) -> None:
+    """RMS stands for three words; naming it is not three quarters of 'gave the RMS away free
+    with no end date'."""
+    sold = tasks(strategy, "sold the RMS module to 2 hvac contractors")
+    assert sold.against == []
+    given = tasks(strategy, "gave the RMS away free, no end date, to get the logo")
+    assert given.against_ids() == ["task:pilot"]
+
+
+def test_a_no_show_in_a_task_is_a_noun_not_a_negation(strategy: Strategy) -> None:
+    """'Uncover no-shows' in a description does not make every 'show' work against it."""
+    found = tasks(strategy, "showed the office manager at Huber our app")
+    assert found.against == []
+
+
+@pytest.mark.parametrize("answer", [
+    "internal training on running discovery calls for the new starters",
+    "logged last week's one-crew pilots in HubSpot",
+    "interne Schulung zur Bedarfsanalyse für die Neuen",
+    "reunión interna para repasar los pilotos con una cuadrilla",
+])
+def test_work_inside_our_own_company_does_no_customer_task(strategy: Strategy,
+                                                           answer: str) -> None:
+    assert tasks(strategy, answer).task_ids == []
+
+
+def test_internal_words_said_of_the_customer_or_in_the_tasks_are_read_as_usual() -> None:
+    own = tasks(parse_strategy(STRATEGY), "ran a discovery call on missed jobs with their "
+                                          "internal IT team")
+    assert own.task_ids == ["discovery"]
+    expenses = STRATEGY.replace("Run a missed-jobs discovery", "Run an expense-report discovery")
+    found = tasks(parse_strategy(expenses), "expense report discovery with the office manager")
+    assert found.task_ids == ["discovery"]
+
+
+def test_a_german_ordinal_or_date_does_not_end_the_sentence() -> None:
+    def sentences(text: str, language: str) -> int:
+        with reading(language):
+            return 1 + sum(1 for t in tokenize(text) if t.kind == SENT)
+
+    assert sentences("Pilot zum 3. Mal verlängert, bis 15.4. entscheiden", "de") == 1
+    assert sentences("Pilot gestartet. Angebot raus", "de") == 2
+    assert sentences("Called 3. Then sent the deck", "en") == 2
+
+
+def test_the_common_verbs_of_the_strategys_language_say_little_about_a_task(
+        strategy: Strategy) -> None:
+    """'hice la llamada' (made the call) is in the discovery example; a call about an invoice
+    is no discovery."""
+    assert tasks(strategy, "hice la llamada para la factura de Huber").task_ids == []
+    assert tasks(strategy, "hice la llamada de descubrimiento con Huber").task_ids == [
+        "discovery"]
