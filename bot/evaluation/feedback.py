@@ -17,7 +17,15 @@ from bot.evaluation.contradictions import statement_faults
 from bot.evaluation.language import NAMES
 from bot.evaluation.result import Evaluation, ScopeResult, StatementResult, TasksResult
 from bot.evaluation.substance import assess
-from bot.evaluation.text import PACKS, content_stems, held_up_by_others, reading
+from bot.evaluation.text import (
+    PACKS,
+    WORD,
+    content_stems,
+    held_up_by_others,
+    is_remark,
+    reading,
+    tokenize,
+)
 from bot.events import Message, Text
 from bot.prompts import PromptsError
 from bot.strategy.schema import SalesTask, Strategy
@@ -128,9 +136,8 @@ class FeedbackWriter:
 
     def _tasks(self, tasks: TasksResult, strategy: Strategy,
                history: TaskHistory | None = None) -> tuple[list[str], str | None]:
-        if not tasks.matches and not tasks.against and all(
-                len(u.text.split()) <= 1 for u in tasks.unmapped):
-            # "calls", "idk", an emoji: ask for detail rather than list what is missing
+        if not tasks.matches and not tasks.against and not any(_is_effort(u.text) for u in tasks.unmapped):
+            # "calls", "idk", an emoji, "they're keen": ask for detail rather than list what is missing
             example = strategy.sales_tasks[0].examples[0]
             return [], self.t.say("coaching", "need_detail", example=example)
         lines: list[str] = []
@@ -358,8 +365,9 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
     out_of_scope = [m.segment_id for m in (scope.segments if scope else [])
                     if m.stated_as_played and not m.in_scope]
     if tasks is not None:
-        if not tasks.matches and not tasks.against and all(
-                len(u.text.split()) <= 1 for u in tasks.unmapped):
+        with reading(evaluation.language or "en"):
+            effort = [u for u in tasks.unmapped if _is_effort(u.text)]
+        if not tasks.matches and not tasks.against and not effort:
             return {"kind": "detail", "id": ""}
         if tasks.against:
             first = next((a for a in tasks.against if a.kind == "task"), tasks.against[0])
@@ -378,7 +386,7 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
             chosen = (history.longest_without(missing)[0] if history and history.since
                       else missing[0])
             return {"kind": "task", "id": chosen, "state": "missing"}
-        return {"kind": "activity", "id": ""} if tasks.unmapped else None
+        return {"kind": "activity", "id": ""} if effort else None
     if evaluation.question == "scope":
         if not scope or not scope.segments:
             return {"kind": "segments", "id": ""}
@@ -397,9 +405,12 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
 
 def _is_effort(text: str) -> bool:
     """An activity worth naming as off-strategy effort: more than one word, something a person
-    wrote (not mash or emoji), and at least one real word ("got Dr" is sentence debris)."""
+    wrote (not mash or emoji), at least one real word ("got Dr" is sentence debris), and not a
+    remark about the buyer or the deal ("they're keen"; `is_remark`, in the language being
+    read). The rules evaluator lists no such remark; an LLM may quote one."""
     words = re.findall(r"[^\W\d_]{4,}", text)
-    return len(text.split()) > 1 and bool(words) and assess(text).substantive
+    return (len(text.split()) > 1 and bool(words) and assess(text).substantive
+            and not is_remark([t.word for t in tokenize(text) if t.kind == WORD]))
 
 
 def _language_name(code: str | None) -> str:

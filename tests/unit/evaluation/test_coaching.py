@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter
-from bot.evaluation.result import Question
+from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter, coaching_about
+from bot.evaluation.result import Evaluation, Evidence, Question, TasksResult
 from bot.evaluation.rules import RulesEvaluator
 from bot.strategy.loader import load_strategy
 
@@ -101,6 +101,40 @@ def test_an_answer_that_says_nothing_gets_a_request_for_detail_never_praise(answ
     assert PRAISE not in text and "✅" not in text
     assert "Coaching: tell me what you did, for whom and what happened" in text
     assert "Not one of our sales tasks" not in text  # "calls" is not off-strategy effort
+
+
+@pytest.mark.parametrize("answer", ["they're keen. Big one.", "pipeline looks big, customer happy",
+                                    "sdfsdf lkjlkj"])
+def test_an_answer_of_remarks_or_mash_gets_a_request_for_detail(answer: str) -> None:
+    """"they're keen" is how the buyer seems, not something the rep did: no off-strategy line,
+    no list of everything missing - the rep is asked what they did."""
+    text = feedback("tasks", answer)
+    assert "Not one of our sales tasks" not in text and PRAISE not in text and "✅" not in text
+    assert text.splitlines()[-1].startswith("Coaching: tell me what you did, for whom and what happened")
+
+
+@pytest.mark.parametrize(("language", "quotes", "effort"), [
+    ("en", ["they're keen", "got Dr", "big", "CRM cleanup all week"], "CRM cleanup all week"),
+    ("de", ["Kunde ist begeistert", "sieht gut aus", "Angebot für Krämer geschrieben"],
+     "Angebot für Krämer geschrieben"),
+    ("es", ["están muy interesados", "pinta bien", "preparé la propuesta para Miramar"],
+     "preparé la propuesta para Miramar"),
+])
+def test_remarks_an_llm_quotes_as_unmapped_are_not_listed_as_effort(
+        language: str, quotes: list[str], effort: str) -> None:
+    """The LLM evaluator quotes what it found; the feedback lists only what was done, in the
+    answer's own language."""
+    answer = ", ".join(quotes)
+    spans = [Evidence(text=q, start=answer.index(q), end=answer.index(q) + len(q)) for q in quotes]
+    evaluation = Evaluation(question="tasks", evaluator="llm", evaluator_version="test",
+                            strategy_version=EXAMPLE.version, overall=0.0,
+                            tasks=TasksResult(unmapped=spans), language=language)
+    text = "\n".join(WRITER.lines(evaluation, EXAMPLE))
+    [listed] = [line for line in text.splitlines() if "Not one of our sales tasks" in line]
+    assert listed.endswith(f'"{effort}"')
+    assert coaching_about(evaluation, EXAMPLE) == {"kind": "activity", "id": ""}
+    only_remarks = evaluation.model_copy(update={"tasks": TasksResult(unmapped=spans[:2])})
+    assert coaching_about(only_remarks, EXAMPLE) == {"kind": "detail", "id": ""}
 
 
 @pytest.mark.parametrize("question", ["strategy", "scope", "tasks"])
