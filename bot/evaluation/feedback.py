@@ -59,7 +59,13 @@ def _list(items: Iterable[str]) -> str:
 
 
 def _quoted(texts: Iterable[str]) -> str:
-    return _list(f'"{shorten(t, 60)}"' for t in texts)
+    return _list(f'"{shorten(_closed(t), 60)}"' for t in texts)
+
+
+def _closed(text: str) -> str:
+    """A quote cut at a clause's end keeps its bracket closed: "demo for Caltrans (state DOT)",
+    not "demo for Caltrans (state DOT"."""
+    return text + ")" * max(0, text.count("(") - text.count(")"))
 
 
 @dataclass(frozen=True)
@@ -328,6 +334,10 @@ class FeedbackWriter:
             lines.append(self.t.say("strategy", "wrong", items=_list(items)))
             if missing:
                 lines.append(self.t.say("strategy", "missing", items=_list(missing)))
+            if wrong_scope and wrong_advantage:  # both parts are wrong: say both, quote ours
+                return lines, self.t.say("coaching", "statement_wrong_both", named=named,
+                                         ours=_in_scope_names(strategy),
+                                         advantage=strategy.strategy.advantage)
             if wrong_scope:
                 return lines, self.t.say("coaching", "statement_wrong_scope", named=named,
                                          ours=_in_scope_names(strategy))
@@ -335,6 +345,8 @@ class FeedbackWriter:
                                      advantage=strategy.strategy.advantage)
         if missing:
             lines.append(self.t.say("strategy", "missing", items=_list(missing)))
+            if not says_something:  # "idk", an emoji, "we sell software": not "add objectives"
+                return lines, self.t.say("coaching", "statement_none")
             return lines, self.t.say("coaching", "statement_missing", component=missing[0])
         if not statement.within_limit:
             return lines, self.t.say("coaching", "statement_long", limit=limit)

@@ -155,6 +155,7 @@ def test_a_scope_answer_with_no_segment_is_never_praised(answer: str) -> None:
     text = feedback("scope", answer)
     assert PRAISE not in text
     assert "name the segments you are actually selling into - ours are Mid-market fintech" in text
+    assert "whoever has budget\"" not in text.splitlines()[-1]  # found in make run: quoted to a "?"
 
 
 def test_a_statement_with_the_wrong_scope_and_advantage_is_told_which_part_is_wrong() -> None:
@@ -164,6 +165,38 @@ def test_a_statement_with_the_wrong_scope_and_advantage_is_told_which_part_is_wr
            " we play), advantage (we don't win on price)" in text
     assert "Missing: advantage" not in text and "add advantage" not in text
     assert "Ours: Mid-market fintech, Regional and community banks" in text
+    # one coaching line names both wrong parts and quotes ours (found in make run: only the scope)
+    coaching = text.splitlines()[-1]
+    assert "has us winning on price" in coaching
+    assert "Our advantage: Continuous control monitoring with pre-mapped regulator frameworks" in coaching
+
+
+@pytest.mark.parametrize("answer", ["idk", "👍", "We sell software to whoever needs it."])
+def test_a_statement_that_covers_nothing_is_asked_for_all_three_parts(answer: str) -> None:
+    """Found in make run: "idk" was coached to "add objectives" - as if the rest were there."""
+    coaching = feedback("strategy", answer).splitlines()[-1]
+    assert coaching.startswith("Coaching: say it in your own words, one line each: what we aim to"
+                               " achieve, where we play and why we win.")
+
+
+def test_a_statement_missing_one_part_is_told_to_add_that_part() -> None:
+    coaching = feedback("strategy", "Grow net new ARR 35% in mid-market fintech.").splitlines()[-1]
+    assert coaching.startswith("Coaching: add advantage (why we win) to your statement")
+
+
+@pytest.mark.parametrize("answer", ["nothing this week, was on PTO", "same as last week"])
+def test_a_request_for_detail_does_not_call_a_sentence_one_word(answer: str) -> None:
+    """Found in make run: "One word or an emoji doesn't show ..." said to a rep who wrote a
+    sentence (and was on holiday)."""
+    coaching = feedback("tasks", answer).splitlines()[-1]
+    assert coaching.startswith("Coaching: tell me what you did, for whom and what happened")
+    assert "One word" not in coaching
+
+
+def test_a_quote_cut_inside_brackets_keeps_them_closed() -> None:
+    """Found in make run: "demo for Caltrans (state DOT" quoted with its bracket open."""
+    text = feedback("tasks", "demo for Caltrans (state DOT), CRM cleanup all week")
+    assert '"demo for Caltrans (state DOT)"' in text
 
 
 def test_at_most_two_critical_tasks_are_listed_as_missing() -> None:
