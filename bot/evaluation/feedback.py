@@ -86,6 +86,12 @@ class TaskHistory:
         task = min(task_ids, key=lambda t: self.last_done[t])
         return task, max(0, (self.now - self.last_done[task]).days)
 
+    def longest_first(self, task_ids: list[str]) -> list[str]:
+        """`task_ids` in the order the coaching would pick them: never done first (in the given
+        order), then the one done longest ago."""
+        return sorted(task_ids, key=lambda t: (t in self.last_done,
+                                               self.last_done.get(t, self.now)))
+
 
 MAX_MISSING = 2
 """Critical tasks named as missing in one feedback: a list of five reads as a template."""
@@ -172,18 +178,18 @@ class FeedbackWriter:
             return lines, self._against_coaching(tasks, strategy)
         stalled = tasks.ids_in("not_done")
         if stalled:
-            lines += self._missing_line(tasks, strategy)
+            lines += self._missing_line(tasks, strategy, history)
             quote = next(m.evidence.text for m in tasks.matches
                          if m.task_id == stalled[0] and m.state == "not_done")
             return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy, quote)
         planned = tasks.ids_in("planned")
         if planned:  # acknowledged, with when the bot asks about it, before anything missing
-            lines += self._missing_line(tasks, strategy)
+            lines += self._missing_line(tasks, strategy, history)
             return lines, self.t.say("coaching", "planned", task=strategy.task(planned[0]).name)
         mentioned = {m.task_id for m in tasks.matches}
         missing = [tid for tid in tasks.critical_missing if tid not in mentioned]
         if missing:
-            lines += self._missing_line(tasks, strategy)
+            lines += self._missing_line(tasks, strategy, history)
             return lines, self._missing_coaching(missing, strategy, history)
         if effort:
             return lines, self.t.say("coaching", "off_strategy", activity=shorten(
@@ -206,11 +212,17 @@ class FeedbackWriter:
         return self.t.say("coaching", "critical_longest", task=task.name, how_long=how_long,
                           description=task.description, example=task.examples[0])
 
-    def _missing_line(self, tasks: TasksResult, strategy: Strategy) -> list[str]:
+    def _missing_line(self, tasks: TasksResult, strategy: Strategy,
+                      history: TaskHistory | None = None) -> list[str]:
         """At most two critical tasks not mentioned at all (planned or stalled ones are
-        mentioned), so the line stays readable."""
+        mentioned), so the line stays readable: with the person's history, the ones they have
+        gone longest without, as the coaching picks them - not the first in the file, which
+        they may have done last week."""
         mentioned = {m.task_id for m in tasks.matches}
-        missing = [strategy.task(tid).name for tid in tasks.critical_missing if tid not in mentioned]
+        ids = [tid for tid in tasks.critical_missing if tid not in mentioned]
+        if history is not None and history.since is not None:
+            ids = history.longest_first(ids)
+        missing = [strategy.task(tid).name for tid in ids]
         if not missing:
             return []
         if len(missing) > MAX_MISSING:
