@@ -318,7 +318,8 @@ class FeedbackWriter:
     def _out_of_scope_coaching(self, segment_id: str, strategy: Strategy) -> str:
         segment = strategy.segment(segment_id)
         return self.t.say("coaching", "out_of_scope", segment=segment.name,
-                          why=segment.description or "not in our scope",
+                          why=(segment.description or "").strip().rstrip(".")
+                          or self.t.say("coaching", "out_of_scope_why"),
                           segments=_in_scope_names(strategy))
 
     def _statement(self, statement: StatementResult, evaluation: Evaluation,

@@ -216,3 +216,11 @@ def test_off_strategy_effort_lists_only_what_says_something() -> None:
                              " reorganised my inbox")
     line = next(t for t in text.splitlines() if "Not one of our sales tasks" in t)
     assert line.endswith(': "reorganised my inbox"')
+
+
+def test_an_out_of_scope_deal_is_coached_with_the_segments_reason_in_one_sentence() -> None:
+    """Found in make run: "(... exceed their contract value.)." - the description's full stop
+    inside the brackets."""
+    coaching = feedback("tasks", "pitched a 10-person startup on our platform").splitlines()[-1]
+    assert coaching.startswith("Coaching: Small businesses is outside our strategy (Companies under"
+                               " 50 employees; cost to serve exceeds their contract value). Qualify")
