@@ -303,6 +303,8 @@ class FeedbackWriter:
             defined = segment.buying_process
             return lines, self.t.say("coaching", "process_unknown", segment=segment.name,
                                      roles=_list(defined.roles[:3]) if defined else "-")
+        if scope.segments and missing:  # not "Nice - maps cleanly" under "You did not mention"
+            return lines, self.t.say("coaching", "scope_missing", segments=_list(missing))
         return lines, None
 
     def _out_of_scope(self, scope: ScopeResult, strategy: Strategy) -> tuple[list[str], str | None]:

@@ -224,3 +224,13 @@ def test_an_out_of_scope_deal_is_coached_with_the_segments_reason_in_one_sentenc
     coaching = feedback("tasks", "pitched a 10-person startup on our platform").splitlines()[-1]
     assert coaching.startswith("Coaching: Small businesses is outside our strategy (Companies under"
                                " 50 employees; cost to serve exceeds their contract value). Qualify")
+
+
+def test_a_scope_answer_that_leaves_out_our_segments_is_not_praised() -> None:
+    """Found in make run: "You did not mention: Regional and community banks, ..." followed by
+    "Nice - that maps cleanly to the strategy" for "fintech ✅ banks ❌"."""
+    text = feedback("scope", "fintech ✅ banks ❌")
+    assert "You did not mention: Regional and community banks, Healthcare provider groups" in text
+    assert PRAISE not in text
+    assert text.splitlines()[-1] == ("Coaching: Regional and community banks, Healthcare provider"
+                                     " groups are ours too - when a deal there comes up, it is one to win.")
