@@ -230,9 +230,11 @@ LIGHT_WORDS = wordset("""look looks looked looking seem seems seemed sound sound
     pretty quite rather kinda sorta fairly totally vibe vibes feeling mood sentiment week day
     days weeks month quarter overall everything thing things stuff lots lot tons bunch loads
     one ones customer customers client clients prospect prospects buyer buyers deal deals
-    pipeline pipe account accounts team everyone people guy guys folks dr mr mrs ms prof sir""")
+    pipeline pipe account accounts team everyone people guy guys folks dr mr mrs ms prof sir
+    holiday holidays vacation pto ooo sick leave""")
 """Words that name no activity by themselves: link verbs, who or what a remark is about,
-titles ("got Dr"), vague amounts. With an object ("went to Finova") the object is the activity."""
+titles ("got Dr"), vague amounts, being away ("on holiday"). With an object ("went to Finova")
+the object is the activity."""
 
 def stem(word: str) -> str:
     """The snowball stem of a lower-case word in the language being read (see `reading`)."""

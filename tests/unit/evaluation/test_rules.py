@@ -203,6 +203,7 @@ def unmapped(answer: str, strategy: Strategy = EXAMPLE) -> list[str]:
     # a name with a sentiment word is a remark; a name with a verb ("went to") is not
     ("Finova keen, went to Ledgerly, things went well", ["went to Ledgerly"]),
     ("demo went great", ["demo went great"]),
+    ("n/a - on holiday", []),  # being away is not effort outside the strategy
 ])
 def test_a_remark_about_the_buyer_or_deal_is_not_off_strategy_effort(answer: str,
                                                                       effort: list[str]) -> None:
@@ -214,6 +215,7 @@ def test_a_remark_about_the_buyer_or_deal_is_not_off_strategy_effort(answer: str
 @pytest.mark.parametrize(("answer", "effort"), [
     ("Kunde ist begeistert, Demo bei Müller Bau gemacht, sieht gut aus", ["Demo bei Müller Bau gemacht"]),
     ("Baustellenbesuch bei Krämer, Stimmung super, wirkt interessiert", ["Baustellenbesuch bei Krämer"]),
+    ("Baustellenbesuch bei Krämer, danach im Urlaub", ["Baustellenbesuch bei Krämer"]),
 ])
 def test_a_german_remark_is_not_off_strategy_effort(answer: str, effort: list[str]) -> None:
     assert unmapped(answer, load_strategy(DATA / "strategy_baufuchs.yaml")) == effort
@@ -224,6 +226,7 @@ def test_a_german_remark_is_not_off_strategy_effort(answer: str, effort: list[st
      ["Hice una demo en el Hotel Miramar"]),
     ("Visité tres hoteles en Málaga, el cliente está contento, parece prometedor",
      ["Visité tres hoteles en Málaga"]),
+    ("Visité tres hoteles en Málaga, luego de vacaciones", ["Visité tres hoteles en Málaga"]),
 ])
 def test_a_spanish_remark_is_not_off_strategy_effort(answer: str, effort: list[str]) -> None:
     assert unmapped(answer, load_strategy(DATA / "strategy_hotelia.yaml")) == effort
