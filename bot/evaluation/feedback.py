@@ -128,7 +128,10 @@ class FeedbackWriter:
                 lines, coaching = self._tasks(evaluation.tasks, strategy, history)
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
-                lines += warning
+                # a deal where we don't play matters more than tasks not mentioned: above them
+                missing = self._missing_line(evaluation.tasks, strategy, history)
+                at = len(lines) - 1 if missing and lines and lines[-1] == missing[0] else len(lines)
+                lines[at:at] = warning
                 # working against a task or objective comes first; out of scope next
                 against = coaching if evaluation.tasks.against else None
                 coaching = against or advice or coaching

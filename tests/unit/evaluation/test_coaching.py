@@ -221,7 +221,11 @@ def test_off_strategy_effort_lists_only_what_says_something() -> None:
 def test_an_out_of_scope_deal_is_coached_with_the_segments_reason_in_one_sentence() -> None:
     """Found in make run: "(... exceed their contract value.)." - the description's full stop
     inside the brackets."""
-    coaching = feedback("tasks", "pitched a 10-person startup on our platform").splitlines()[-1]
+    text = feedback("tasks", "pitched a 10-person startup on our platform").splitlines()
+    coaching = text[-1]
+    # the deal where we don't play is named before the tasks not mentioned (found in make run)
+    assert text[-3].startswith("⚠ Out of scope: Small businesses")
+    assert text[-2].startswith("⚠ Critical tasks you did not mention")
     assert coaching.startswith("Coaching: Small businesses is outside our strategy (Companies under"
                                " 50 employees; cost to serve exceeds their contract value). Qualify")
 
