@@ -420,8 +420,9 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
     if evaluation.question == "scope":
         if not scope or not scope.segments:
             return {"kind": "segments", "id": ""}
-        return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"} \
-            if out_of_scope else None
+        if out_of_scope:
+            return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"}
+        return _scope_coaching_about(scope, strategy)
     if statement is not None:
         if out_of_scope:
             return {"kind": "statement", "id": "scope", "state": "wrong"}
@@ -431,6 +432,21 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
         if missing_parts:
             return {"kind": "statement", "id": missing_parts[0], "state": "missing"}
     return None
+
+
+def _scope_coaching_about(scope: ScopeResult, strategy: Strategy) -> dict[str, str] | None:
+    """After an out-of-scope segment, in `FeedbackWriter._scope`'s order: a role missing from a
+    buying process described, a process not described at all, then our segments left out."""
+    described = [p for p in scope.processes if p.stages_mentioned or p.roles_mentioned]
+    gaps = [p for p in described if p.roles_missing]
+    if gaps:
+        return {"kind": "process", "id": gaps[0].segment_id, "state": "role_missing"}
+    played_in = any(m.stated_as_played and m.in_scope for m in scope.segments)
+    if played_in and not described and scope.processes:
+        return {"kind": "process", "id": scope.processes[0].segment_id, "state": "unknown"}
+    mentioned = {m.segment_id for m in scope.segments}
+    missing = [s.id for s in strategy.segments if s.in_scope and s.id not in mentioned]
+    return {"kind": "segment", "id": missing[0], "state": "missing"} if missing else None
 
 
 def _is_effort(text: str) -> bool:

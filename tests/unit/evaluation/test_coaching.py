@@ -238,3 +238,16 @@ def test_a_scope_answer_that_leaves_out_our_segments_is_not_praised() -> None:
     assert PRAISE not in text
     assert text.splitlines()[-1] == ("Coaching: Regional and community banks, Healthcare provider"
                                      " groups are ours too - when a deal there comes up, it is one to win.")
+
+
+@pytest.mark.parametrize(("answer", "about"), [
+    ("fintech ✅ banks ❌", {"kind": "segment", "id": "regional_banks", "state": "missing"}),
+    ("mid-market fintech", {"kind": "process", "id": "midmarket_fintech", "state": "unknown"}),
+    ("fintech, CFO signs", {"kind": "process", "id": "midmarket_fintech", "state": "role_missing"}),
+    ("?", {"kind": "segments", "id": ""}),
+])
+def test_what_a_scope_coaching_is_about_follows_the_line_written(answer: str, about: dict[str, str]) -> None:
+    """`alignbot evaluate --json` says what the coaching line is about: for a scope answer it said
+    nothing once the segments were in scope, though the line coached a process or a segment."""
+    evaluation = RulesEvaluator().evaluate_sync("scope", answer, EXAMPLE)
+    assert coaching_about(evaluation, EXAMPLE) == about
