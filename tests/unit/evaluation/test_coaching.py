@@ -156,6 +156,7 @@ def test_a_scope_answer_with_no_segment_is_never_praised(answer: str) -> None:
     assert PRAISE not in text
     assert "name the segments you are actually selling into - ours are Mid-market fintech" in text
     assert "whoever has budget\"" not in text.splitlines()[-1]  # found in make run: quoted to a "?"
+    assert text.count("Healthcare provider groups") == 1  # our segments named once, not twice
 
 
 def test_a_statement_with_the_wrong_scope_and_advantage_is_told_which_part_is_wrong() -> None:
