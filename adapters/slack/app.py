@@ -50,6 +50,7 @@ from adapters.slack.blocks import (
 from adapters.slack.convert import (
     PLATFORM,
     action_event,
+    action_message,
     action_thread,
     command_event,
     form_values,
@@ -86,6 +87,7 @@ from bot.events import (
     QuestionForm,
     UserMessage,
 )
+from bot.learning.form import FORM_KIND as CORRECTION_FORM
 from bot.people.home import home
 from bot.people.installations import Installations, Workspace
 from bot.people.organisation import Organisations
@@ -353,13 +355,14 @@ class SlackAdapter(SlackPort):
         # follows its submission goes to the person's DM, never into that channel; a "Not
         # right?" on feedback answers in its check-in's thread.
         where = None if (body.get("container") or {}).get("is_ephemeral") else action_thread(body)
+        shown = _feedback_pressed(body, event.value) if where else None
 
         async def tell(message: Message) -> None:
             await self._reply(where.channel if where else await self.dm_channel(event.member.user_id),
                               [message], where.message_id if where else None, event.member.user_id)
         # Urgent: not queued behind other work, as Slack's trigger id for the modal lives 3 s.
         opening = self._open_form(client, event.member.user_id, event.value, body.get("trigger_id") or "",
-                                  where)
+                                  where, shown)
         self.core.ctx.spawn_inbound(self._guard(event, opening, tell), "slack-open-form", urgent=True)
         await ack()
 
@@ -392,9 +395,11 @@ class SlackAdapter(SlackPort):
         self._enter(body, body["user"]["id"])
         thread = (MessageRef("slack", meta["channel"], meta["ts"])
                   if meta.get("channel") and meta.get("ts") else None)
+        shown = (MessageRef(PLATFORM, str(meta["channel"]), str(meta["feedback"]))
+                 if thread is not None and meta.get("feedback") else None)
         event = ActionInvoked(member(body["user"]["id"]), str(meta.get("form", "")),
                               values=values, message=thread, event_id=submission_id(body), raw=body)
-        self.core.ctx.spawn_inbound(self._act(event), "slack-form-submitted")
+        self.core.ctx.spawn_inbound(self._act(event, shown), "slack-form-submitted")
         await ack()  # closes the modal; what was saved and the feedback follow in the DM thread
 
     # --- the work -------------------------------------------------------------------------
@@ -538,15 +543,17 @@ class SlackAdapter(SlackPort):
             await self.core.handle(MemberJoined(known, raw=user))
 
     async def _open_form(self, client: AsyncWebClient, user_id: str, form_id: str, trigger_id: str,
-                         where: MessageRef | None) -> None:
+                         where: MessageRef | None, shown: MessageRef | None = None) -> None:
         """Open the form in a modal; when the core refuses it (not this person's, closed, the
         answer gone, ...), a modal saying why instead, seen only by the person who pressed.
         Slack's trigger id lives 3 s and opens one view: past that, a note in their DM asks them
-        to press again."""
+        to press again. `shown`: the feedback message a "Not right?" was pressed on, carried in
+        the modal (its ts as `feedback`) so that Save can rewrite it in place."""
         form = await self.core.form(member(user_id), form_id)
         prompts = self.core.ctx.prompts
         if isinstance(form, (QuestionForm, ChoiceForm)):
-            meta = {"form": form_id, **({"channel": where.channel, "ts": where.message_id} if where else {})}
+            meta = {"form": form_id, **({"channel": where.channel, "ts": where.message_id} if where else {}),
+                    **({"feedback": shown.message_id} if where and shown else {})}
             view = form_view(form, meta)
         else:
             view = notice_view(prompts.say("form_refused_title"),
@@ -562,7 +569,9 @@ class SlackAdapter(SlackPort):
                 else (form.text if form is not None else prompts.say("form_gone"))
             await self._reply(await self.dm_channel(user_id), [Message.plain(text)], None, user_id)
 
-    async def _act(self, event: ActionInvoked) -> None:
+    async def _act(self, event: ActionInvoked, shown: MessageRef | None = None) -> None:
+        """A button or a modal's Save. `shown`: the feedback message a "Not right?" modal was
+        opened from, rewritten with the corrected reading before the replies are posted."""
         where = event.message
 
         async def tell(reply: Message) -> None:
@@ -571,6 +580,8 @@ class SlackAdapter(SlackPort):
 
         async def work() -> None:
             handled = await self.core.respond(event)
+            if shown is not None and handled.replies and event.action_id.startswith(f"{CORRECTION_FORM}:"):
+                await self._show_corrected(event, shown)
             for reply in handled.replies:
                 await tell(reply)
             if not event.values or where is None:
@@ -602,6 +613,25 @@ class SlackAdapter(SlackPort):
             self._dm_user.pop(channel, None)
         self._locks.pop(to.user_id, None)
 
+    async def _show_corrected(self, event: ActionInvoked, shown: MessageRef) -> None:
+        """After a "Not right?" Save, the feedback message it was pressed on shows what the bot
+        reads now (its button pre-filled with the correction), so the thread never holds two
+        verdicts that contradict each other. The core writes it from the stored verdict; when
+        it refuses (not theirs, gone) the message stays as it was and the reply says why.
+        Cosmetic: with the database or Slack failing, the corrected feedback still follows."""
+        try:
+            found = await self.core.feedback(event.member, event.action_id)
+        except DatabaseUnavailable as exc:
+            log.warning("feedback of %s not updated: %s", event.action_id, exc)
+            return
+        if not isinstance(found, Message):
+            return
+        await self.core.ctx.intake.make_way()
+        try:
+            await self.update(shown, found)
+        except DeliveryError as exc:  # deleted meanwhile, or Slack failing: the reply still goes
+            log.warning("feedback of %s not updated: %s", event.action_id, exc)
+
     async def _refresh_invitation(self, user_id: str, form_id: str, where: MessageRef) -> None:
         """Update the invitation in place: its button now reads "Edit answers" (until it closes).
         Cosmetic: with the database unavailable it is left as it was."""
@@ -620,6 +650,21 @@ class SlackAdapter(SlackPort):
         for reply in replies:
             await self.core.ctx.intake.make_way()
             await self.post(channel, reply, thread_ts=thread_ts, user_id=user_id)
+
+
+def _feedback_pressed(body: Json, form_id: str) -> MessageRef | None:
+    """The message a "Not right?" was pressed on, when it holds that one feedback (every
+    feedback is its own post; a message with another correction button is not rewritten)."""
+    if not form_id.startswith(f"{CORRECTION_FORM}:"):
+        return None
+    blocks = (body.get("message") or {}).get("blocks") or []
+    others = [element.get("value") for block in blocks if isinstance(block, dict)
+              for element in block.get("elements") or [] if isinstance(element, dict)
+              and element.get("action_id") == OPEN_FORM_ACTION
+              and str(element.get("value", "")).startswith(f"{CORRECTION_FORM}:")]
+    if any(value != form_id for value in others):
+        return None
+    return action_message(body)
 
 
 def _metadata(view: Json) -> Json:

@@ -6,6 +6,7 @@ text and docs are generated from the same specs the parser uses and cannot drift
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -64,10 +65,17 @@ class CommandSpec:
         return f"Usage: `/align {self.usage}` - e.g. `/align {self.example}`"
 
 
+_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
+_KEPT = "\x00"  # an apostrophe inside a word while shlex splits, put back after
+
+
 def tokenize(text: str) -> list[str]:
-    """Split like a shell, so names with spaces can be quoted: team add "Dana Scully" rep."""
+    """Split like a shell, so names with spaces can be quoted: team add "Dana Scully" rep. An
+    apostrophe inside a word ("they're", "didn't", "O'Brien") is part of it, not a quote: an
+    answer edited with `/align answer 3 ... they're keen` was refused as an open quote."""
+    typed = text.replace("“", '"').replace("”", '"').replace("’", "'")
     try:
-        return shlex.split(text.replace("“", '"').replace("”", '"').replace("’", "'"))
+        return [t.replace(_KEPT, "'") for t in shlex.split(_APOSTROPHE.sub(_KEPT, typed))]
     except ValueError:
         raise UsageError("A quote is not closed - check your \" marks and try again.") from None
 

@@ -17,7 +17,15 @@ from bot.evaluation.contradictions import statement_faults
 from bot.evaluation.language import NAMES
 from bot.evaluation.result import Evaluation, ScopeResult, StatementResult, TasksResult
 from bot.evaluation.substance import assess
-from bot.evaluation.text import PACKS, content_stems, held_up_by_others, reading
+from bot.evaluation.text import (
+    PACKS,
+    WORD,
+    content_stems,
+    held_up_by_others,
+    is_remark,
+    reading,
+    tokenize,
+)
 from bot.events import Message, Text
 from bot.prompts import PromptsError
 from bot.strategy.schema import SalesTask, Strategy
@@ -51,7 +59,13 @@ def _list(items: Iterable[str]) -> str:
 
 
 def _quoted(texts: Iterable[str]) -> str:
-    return _list(f'"{shorten(t, 60)}"' for t in texts)
+    return _list(f'"{shorten(_closed(t), 60)}"' for t in texts)
+
+
+def _closed(text: str) -> str:
+    """A quote cut at a clause's end keeps its bracket closed: "demo for Caltrans (state DOT)",
+    not "demo for Caltrans (state DOT"."""
+    return text + ")" * max(0, text.count("(") - text.count(")"))
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,12 @@ class TaskHistory:
             return never[0], None
         task = min(task_ids, key=lambda t: self.last_done[t])
         return task, max(0, (self.now - self.last_done[task]).days)
+
+    def longest_first(self, task_ids: list[str]) -> list[str]:
+        """`task_ids` in the order the coaching would pick them: never done first (in the given
+        order), then the one done longest ago."""
+        return sorted(task_ids, key=lambda t: (t in self.last_done,
+                                               self.last_done.get(t, self.now)))
 
 
 MAX_MISSING = 2
@@ -108,7 +128,10 @@ class FeedbackWriter:
                 lines, coaching = self._tasks(evaluation.tasks, strategy, history)
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
-                lines += warning
+                # a deal where we don't play matters more than tasks not mentioned: above them
+                missing = self._missing_line(evaluation.tasks, strategy, history)
+                at = len(lines) - 1 if missing and lines and lines[-1] == missing[0] else len(lines)
+                lines[at:at] = warning
                 # working against a task or objective comes first; out of scope next
                 against = coaching if evaluation.tasks.against else None
                 coaching = against or advice or coaching
@@ -128,9 +151,8 @@ class FeedbackWriter:
 
     def _tasks(self, tasks: TasksResult, strategy: Strategy,
                history: TaskHistory | None = None) -> tuple[list[str], str | None]:
-        if not tasks.matches and not tasks.against and all(
-                len(u.text.split()) <= 1 for u in tasks.unmapped):
-            # "calls", "idk", an emoji: ask for detail rather than list what is missing
+        if not tasks.matches and not tasks.against and not any(_is_effort(u.text) for u in tasks.unmapped):
+            # "calls", "idk", an emoji, "they're keen": ask for detail rather than list what is missing
             example = strategy.sales_tasks[0].examples[0]
             return [], self.t.say("coaching", "need_detail", example=example)
         lines: list[str] = []
@@ -159,18 +181,18 @@ class FeedbackWriter:
             return lines, self._against_coaching(tasks, strategy)
         stalled = tasks.ids_in("not_done")
         if stalled:
-            lines += self._missing_line(tasks, strategy)
+            lines += self._missing_line(tasks, strategy, history)
             quote = next(m.evidence.text for m in tasks.matches
                          if m.task_id == stalled[0] and m.state == "not_done")
             return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy, quote)
         planned = tasks.ids_in("planned")
         if planned:  # acknowledged, with when the bot asks about it, before anything missing
-            lines += self._missing_line(tasks, strategy)
+            lines += self._missing_line(tasks, strategy, history)
             return lines, self.t.say("coaching", "planned", task=strategy.task(planned[0]).name)
         mentioned = {m.task_id for m in tasks.matches}
         missing = [tid for tid in tasks.critical_missing if tid not in mentioned]
         if missing:
-            lines += self._missing_line(tasks, strategy)
+            lines += self._missing_line(tasks, strategy, history)
             return lines, self._missing_coaching(missing, strategy, history)
         if effort:
             return lines, self.t.say("coaching", "off_strategy", activity=shorten(
@@ -193,11 +215,17 @@ class FeedbackWriter:
         return self.t.say("coaching", "critical_longest", task=task.name, how_long=how_long,
                           description=task.description, example=task.examples[0])
 
-    def _missing_line(self, tasks: TasksResult, strategy: Strategy) -> list[str]:
+    def _missing_line(self, tasks: TasksResult, strategy: Strategy,
+                      history: TaskHistory | None = None) -> list[str]:
         """At most two critical tasks not mentioned at all (planned or stalled ones are
-        mentioned), so the line stays readable."""
+        mentioned), so the line stays readable: with the person's history, the ones they have
+        gone longest without, as the coaching picks them - not the first in the file, which
+        they may have done last week."""
         mentioned = {m.task_id for m in tasks.matches}
-        missing = [strategy.task(tid).name for tid in tasks.critical_missing if tid not in mentioned]
+        ids = [tid for tid in tasks.critical_missing if tid not in mentioned]
+        if history is not None and history.since is not None:
+            ids = history.longest_first(ids)
+        missing = [strategy.task(tid).name for tid in ids]
         if not missing:
             return []
         if len(missing) > MAX_MISSING:
@@ -278,6 +306,8 @@ class FeedbackWriter:
             defined = segment.buying_process
             return lines, self.t.say("coaching", "process_unknown", segment=segment.name,
                                      roles=_list(defined.roles[:3]) if defined else "-")
+        if scope.segments and missing:  # not "Nice - maps cleanly" under "You did not mention"
+            return lines, self.t.say("coaching", "scope_missing", segments=_list(missing))
         return lines, None
 
     def _out_of_scope(self, scope: ScopeResult, strategy: Strategy) -> tuple[list[str], str | None]:
@@ -293,7 +323,8 @@ class FeedbackWriter:
     def _out_of_scope_coaching(self, segment_id: str, strategy: Strategy) -> str:
         segment = strategy.segment(segment_id)
         return self.t.say("coaching", "out_of_scope", segment=segment.name,
-                          why=segment.description or "not in our scope",
+                          why=(segment.description or "").strip().rstrip(".")
+                          or self.t.say("coaching", "out_of_scope_why"),
                           segments=_in_scope_names(strategy))
 
     def _statement(self, statement: StatementResult, evaluation: Evaluation,
@@ -321,6 +352,10 @@ class FeedbackWriter:
             lines.append(self.t.say("strategy", "wrong", items=_list(items)))
             if missing:
                 lines.append(self.t.say("strategy", "missing", items=_list(missing)))
+            if wrong_scope and wrong_advantage:  # both parts are wrong: say both, quote ours
+                return lines, self.t.say("coaching", "statement_wrong_both", named=named,
+                                         ours=_in_scope_names(strategy),
+                                         advantage=strategy.strategy.advantage)
             if wrong_scope:
                 return lines, self.t.say("coaching", "statement_wrong_scope", named=named,
                                          ours=_in_scope_names(strategy))
@@ -328,6 +363,8 @@ class FeedbackWriter:
                                      advantage=strategy.strategy.advantage)
         if missing:
             lines.append(self.t.say("strategy", "missing", items=_list(missing)))
+            if not says_something:  # "idk", an emoji, "we sell software": not "add objectives"
+                return lines, self.t.say("coaching", "statement_none")
             return lines, self.t.say("coaching", "statement_missing", component=missing[0])
         if not statement.within_limit:
             return lines, self.t.say("coaching", "statement_long", limit=limit)
@@ -358,8 +395,9 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
     out_of_scope = [m.segment_id for m in (scope.segments if scope else [])
                     if m.stated_as_played and not m.in_scope]
     if tasks is not None:
-        if not tasks.matches and not tasks.against and all(
-                len(u.text.split()) <= 1 for u in tasks.unmapped):
+        with reading(evaluation.language or "en"):
+            effort = [u for u in tasks.unmapped if _is_effort(u.text)]
+        if not tasks.matches and not tasks.against and not effort:
             return {"kind": "detail", "id": ""}
         if tasks.against:
             first = next((a for a in tasks.against if a.kind == "task"), tasks.against[0])
@@ -378,12 +416,13 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
             chosen = (history.longest_without(missing)[0] if history and history.since
                       else missing[0])
             return {"kind": "task", "id": chosen, "state": "missing"}
-        return {"kind": "activity", "id": ""} if tasks.unmapped else None
+        return {"kind": "activity", "id": ""} if effort else None
     if evaluation.question == "scope":
         if not scope or not scope.segments:
             return {"kind": "segments", "id": ""}
-        return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"} \
-            if out_of_scope else None
+        if out_of_scope:
+            return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"}
+        return _scope_coaching_about(scope, strategy)
     if statement is not None:
         if out_of_scope:
             return {"kind": "statement", "id": "scope", "state": "wrong"}
@@ -395,11 +434,29 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
     return None
 
 
+def _scope_coaching_about(scope: ScopeResult, strategy: Strategy) -> dict[str, str] | None:
+    """After an out-of-scope segment, in `FeedbackWriter._scope`'s order: a role missing from a
+    buying process described, a process not described at all, then our segments left out."""
+    described = [p for p in scope.processes if p.stages_mentioned or p.roles_mentioned]
+    gaps = [p for p in described if p.roles_missing]
+    if gaps:
+        return {"kind": "process", "id": gaps[0].segment_id, "state": "role_missing"}
+    played_in = any(m.stated_as_played and m.in_scope for m in scope.segments)
+    if played_in and not described and scope.processes:
+        return {"kind": "process", "id": scope.processes[0].segment_id, "state": "unknown"}
+    mentioned = {m.segment_id for m in scope.segments}
+    missing = [s.id for s in strategy.segments if s.in_scope and s.id not in mentioned]
+    return {"kind": "segment", "id": missing[0], "state": "missing"} if missing else None
+
+
 def _is_effort(text: str) -> bool:
     """An activity worth naming as off-strategy effort: more than one word, something a person
-    wrote (not mash or emoji), and at least one real word ("got Dr" is sentence debris)."""
+    wrote (not mash or emoji), at least one real word ("got Dr" is sentence debris), and not a
+    remark about the buyer or the deal ("they're keen"; `is_remark`, in the language being
+    read). The rules evaluator lists no such remark; an LLM may quote one."""
     words = re.findall(r"[^\W\d_]{4,}", text)
-    return len(text.split()) > 1 and bool(words) and assess(text).substantive
+    return (len(text.split()) > 1 and bool(words) and assess(text).substantive
+            and not is_remark([t.word for t in tokenize(text) if t.kind == WORD]))
 
 
 def _language_name(code: str | None) -> str:

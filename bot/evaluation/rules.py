@@ -48,6 +48,7 @@ from bot.evaluation.text import (
     internal_at,
     is_content,
     is_number,
+    is_remark,
     looks_done,
     looks_like_injection,
     negation_at,
@@ -667,13 +668,12 @@ def _against(reading: _Reading, frag: _Fragment, out: TasksResult) -> bool:
 
 
 def _is_activity(reading: _Reading, positive: list[int]) -> bool:
-    """Words beyond filler, numbers, and the names of segments and buyer roles."""
-    return any(
-        reading.doc.toks[i].word not in _FILLER
-        and not is_number(reading.doc.toks[i].word)
-        and i not in reading.context_toks
-        for i in positive
-    )
+    """Words beyond filler, numbers, and the names of segments and buyer roles, that say what
+    was done: a remark about the buyer or the deal ("they're keen", "big", "got Dr") is not
+    off-strategy effort (`is_remark`)."""
+    words = [reading.doc.toks[i].word for i in positive
+             if not is_number(reading.doc.toks[i].word) and i not in reading.context_toks]
+    return any(w not in _FILLER for w in words) and not is_remark(words)
 
 
 def _qualify_tasks(reading: _Reading, strategy: Strategy) -> tuple[int, ...]:

@@ -223,6 +223,25 @@ INTERNAL_WORDS = wordset("""internal admin forecast forecasting expense expenses
 up HubSpot"): no customer task is done there. Borrowed by reps writing other languages."""
 _THEIR = wordset("""their theirs client's customer's deren ihre ihren ihrem ihrer su sus leur
     leurs hun hunne""")
+REMARK_WORDS = wordset("""keen interested excited exciting happy unhappy pleased thrilled
+    positive negative warm warmer cold colder hot hotter lukewarm big bigger biggest huge massive
+    small tiny large good great nice bad fine solid strong weak promising excellent awesome
+    amazing super cool quiet busy slow crazy rough tough fun engaged responsive unresponsive
+    silent likely unlikely optimistic skeptical sceptical hesitant nervous worried concerned
+    impressed love loved loves like liked likes well better worse best worst lol""")
+"""How the buyer or the deal seems ("they're keen", "big", "customer happy"): said about
+someone, it is a remark, never an activity (English, and borrowed by reps writing other
+languages: "Kunde super happy")."""
+LIGHT_WORDS = wordset("""look looks looked looking seem seems seemed sound sounds sounded feel
+    feels felt went go goes going come came become became stay stays stayed remain remains
+    pretty quite rather kinda sorta fairly totally vibe vibes feeling mood sentiment week day
+    days weeks month quarter overall everything thing things stuff lots lot tons bunch loads
+    one ones customer customers client clients prospect prospects buyer buyers deal deals
+    pipeline pipe account accounts team everyone people guy guys folks dr mr mrs ms prof sir
+    holiday holidays vacation pto ooo sick leave""")
+"""Words that name no activity by themselves: link verbs, who or what a remark is about,
+titles ("got Dr"), vague amounts, being away ("on holiday"). With an object ("went to Finova")
+the object is the activity."""
 
 def stem(word: str) -> str:
     """The snowball stem of a lower-case word in the language being read (see `reading`)."""
@@ -517,6 +536,8 @@ class LanguagePack:
     decline: PhraseIndex  # a prospect turned away: "DQ'd", "binned", "abgesagt", "not for us"
     generic_words: frozenset[str] = frozenset()  # "gemacht", "llamé": say little about a task
     internal_words: frozenset[str] = INTERNAL_WORDS  # "Spesen", "reunión interna": our own work
+    remark: frozenset[str] = REMARK_WORDS  # how the buyer or deal seems: "keen", "begeistert"
+    light: frozenset[str] = LIGHT_WORDS  # no activity alone: "looks", "Kunde", "Dr"
 
 
 _PLAN_AFTER_EN = frozenset({("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
@@ -549,7 +570,7 @@ def _pack(code: str, path: Path) -> LanguagePack:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     words = {key: frozenset(str(data.get(key, "")).lower().split()) for key in (
         "stop_words", "negation_words", "clause_words", "conj_words", "avoid_words",
-        "decline_words", "generic_words", "internal_words")}
+        "decline_words", "generic_words", "internal_words", "remark_words", "light_words")}
     negation = _phrases(data.get("negation_phrases"))
     future = _phrases(data.get("future_phrases"))
     post = _phrases(data.get("post_negation_phrases"))
@@ -573,6 +594,8 @@ def _pack(code: str, path: Path) -> LanguagePack:
                           DECLINE_PHRASES),
         generic_words=words["generic_words"],
         internal_words=words["internal_words"] | INTERNAL_WORDS,
+        remark=words["remark_words"] | REMARK_WORDS,
+        light=words["light_words"] | LIGHT_WORDS,
     )
 
 
@@ -774,6 +797,24 @@ def declines(words: Sequence[str]) -> bool:
         and not any(_is_negation_word(w) for w in words[max(0, i - 2):i])
         for i, w in enumerate(words) if w in phrases
     )
+
+
+def is_remark(words: Sequence[str]) -> bool:
+    """Whether a clause's words say how the buyer or the deal seems rather than what was done:
+    nothing left once link verbs, who it is about, titles and sentiment or status words are set
+    aside ("they're keen", "big", "got Dr", "pipeline looks big", "Kunde ist begeistert",
+    "pinta bien"), or only a name with a sentiment word ("Finova keen"; a rare word is a name,
+    see `bot.evaluation.words`). "Demo went great" keeps "demo": an activity."""
+    pack = _CURRENT.get()
+    content = [w for w in words if is_content(w) and not is_number(w)]
+    rest = [w for w in content if w not in pack.remark and w not in pack.light]
+    if not rest:
+        return True
+    if len(rest) > 2 or not any(w in pack.remark for w in content):
+        return False
+    from bot.evaluation.words import is_rare  # wordfreq: imported on first use
+
+    return all(is_rare(w) for w in rest)
 
 
 def rejects(words: Sequence[str]) -> bool:

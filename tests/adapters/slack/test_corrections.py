@@ -1,8 +1,9 @@
 """"Not right?" on Slack end to end, through the real bolt app and slack_sdk with a real core on
 SQLite: a rep answers, the feedback in the check-in's thread ends with a "Not right?" button, the
 button opens a modal of multi-selects pre-filled with what the bot read, saving a changed set
-re-judges the answer and the corrected feedback follows in the same thread. Every call is checked
-against the Web API spec and Block Kit's limits (conftest), every modal also by slack_sdk."""
+re-judges the answer, the feedback message it was pressed on is rewritten in place (chat.update)
+and the corrected feedback follows in the same thread. Every call is checked against the Web API
+spec and Block Kit's limits (conftest), every modal also by slack_sdk."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from sqlmodel import select
 
+from adapters.slack.app import _feedback_pressed
 from adapters.slack.blocks import CHOOSE_ACTION, OPEN_FORM_ACTION, form_view, message_blocks
 from adapters.slack.convert import form_values
 from bot.core import BotCore
@@ -78,11 +80,18 @@ def refusal(view: Json) -> str:
     return " ".join(b["text"]["text"] for b in view["blocks"])
 
 
+def sent_message(slack: Slack, post: Json, channel: str) -> Json:
+    """The message as Slack holds it now (its ts; updated in place by chat.update)."""
+    return next(m for m in slack.api.messages[channel] if m["text"] == post["text"])
+
+
 def press(slack: Slack, post: Json, button: Json, user: str, channel: str, trigger: str) -> Json:
-    """The button pressed on the posted message (in the check-in's thread, as Slack says)."""
-    sent = next(m for m in slack.api.messages[channel] if m["text"] == post["text"])
+    """The button pressed on the posted message (in the check-in's thread, with the message's
+    blocks, as Slack sends them)."""
+    sent = sent_message(slack, post, channel)
     payload = block_action(user, button, channel, sent["ts"], trigger)
     payload["message"]["thread_ts"] = payload["container"]["thread_ts"] = sent["thread_ts"]
+    payload["message"]["blocks"] = sent["blocks"]
     return payload
 
 
@@ -93,6 +102,7 @@ async def test_not_right_opens_the_choices_and_saving_sends_corrected_feedback(
     assert post["thread_ts"] == ask_ts  # feedback in the check-in's thread
     assert button["text"]["text"] == "Not right?" and "style" not in button
     before = await tasks_answer(core)
+    feedback_ts = sent_message(slack, post, DANA_DM)["ts"]
 
     status, _ = await slack.poster.interaction(press(slack, post, button, DANA, DANA_DM, "trigger-open"))
     assert status == 200
@@ -103,7 +113,7 @@ async def test_not_right_opens_the_choices_and_saving_sends_corrected_feedback(
     View(**view).validate_json()
     assert view["title"]["text"] == "Correct what I read" and view["submit"]["text"] == "Save"
     assert json.loads(view["private_metadata"]) == {"form": button["value"], "channel": DANA_DM,
-                                                    "ts": ask_ts}
+                                                    "ts": ask_ts, "feedback": feedback_ts}
     tasks, segments = view["blocks"]
     assert (tasks["block_id"], segments["block_id"]) == ("tasks", "segments")
     assert tasks["element"]["type"] == "multi_static_select" and tasks["optional"]
@@ -248,3 +258,90 @@ async def test_a_trigger_that_expired_asks_to_press_again(slack: Slack, core: Bo
 async def _answers(core: BotCore) -> int:
     async with core.ctx.db.session() as session:
         return len((await session.exec(select(Answer))).all())
+
+
+def maps_line(text: str) -> str:
+    return next((line for line in text.splitlines() if "Maps to our sales tasks" in line), "")
+
+
+async def test_the_feedback_pressed_on_is_rewritten_in_place_with_the_corrected_reading(
+        slack: Slack, core: BotCore) -> None:
+    """Slack keeps a message as it was posted, so after Save the thread would show the old
+    verdict above the corrected one: the bot updates the feedback message the button was on
+    (chat.update on its channel and ts, carried in the modal's private_metadata) with the
+    feedback as it stands now - its lines and its "Not right?" pre-filled with the correction."""
+    api = slack.api
+    post, button, ask_ts = await answered(slack)
+    old = maps_line(post["text"])
+    assert "Prepare the security review" in old and "Build an ROI business case" not in old
+    feedback_ts = sent_message(slack, post, DANA_DM)["ts"]
+    await slack.poster.interaction(press(slack, post, button, DANA, DANA_DM, "trigger-open"))
+    await core.ctx.drain()
+    view = api.calls_to("views.open")[0].args["view"]
+    updates = len(api.calls_to("chat.update"))
+    await slack.poster.interaction(view_submission(DANA, view, {"tasks": CORRECTED}))
+    await core.ctx.drain()
+
+    [update] = [c for c in api.calls_to("chat.update")[updates:] if c.args["ts"] == feedback_ts]
+    assert update.args["channel"] == DANA_DM
+    held = next(m for m in api.messages[DANA_DM] if m["ts"] == feedback_ts)
+    assert held["thread_ts"] == ask_ts  # still where it was, in the check-in's thread
+    now = maps_line(held["text"])
+    assert "Map the buying committee" in now and "Build an ROI business case with finance" in now
+    assert "Prepare the security review" not in now
+    assert now == maps_line(api.posts(DANA_DM)[-1]["text"])  # the same verdict as the reply below
+    rewritten = {"text": held["text"], "blocks": held["blocks"]}
+    again = not_right(rewritten)
+    assert again is not None and again["value"] == button["value"]
+    # Pressing "Not right?" on the rewritten message starts from the correction.
+    await slack.poster.interaction(press(slack, rewritten, again, DANA, DANA_DM, "trigger-again"))
+    await core.ctx.drain()
+    reopened = api.calls_to("views.open")[-1].args["view"]
+    picked = [o["value"] for o in reopened["blocks"][0]["element"]["initial_options"]]
+    assert sorted(picked) == sorted(CORRECTED)
+    assert json.loads(reopened["private_metadata"])["feedback"] == feedback_ts
+
+
+async def test_a_feedback_message_that_cannot_be_updated_still_gets_the_corrected_reply(
+        slack: Slack, core: BotCore) -> None:
+    """Dana deleted the old feedback meanwhile (Slack: message_not_found): the correction is saved
+    and the corrected feedback still follows; no "something went wrong"."""
+    post, button, ask_ts = await answered(slack)
+    await slack.poster.interaction(press(slack, post, button, DANA, DANA_DM, "trigger-open"))
+    await core.ctx.drain()
+    view = slack.api.calls_to("views.open")[0].args["view"]
+    slack.api.fail("chat.update", SlackReply.error_code("message_not_found"))
+    posts = len(slack.api.posts(DANA_DM))
+    await slack.poster.interaction(view_submission(DANA, view, {"tasks": CORRECTED}))
+    await core.ctx.drain()
+    note, corrected = slack.api.posts(DANA_DM)[posts:]
+    assert "re-read your answer" in note["text"] and corrected["thread_ts"] == ask_ts
+    assert "Build an ROI business case with finance" in maps_line(corrected["text"])
+    assert sorted(read(await tasks_answer(core)).tasks) == sorted(CORRECTED)
+
+
+async def test_someone_elses_submission_leaves_the_feedback_as_it_was(slack: Slack, core: BotCore) -> None:
+    """A refused Save (Lee submitting Dana's modal) rewrites nothing."""
+    post, button, _ = await answered(slack)
+    assert "Added Lee" in (await slack.command("U0ADA0001", "team add Lee rep"))[0]
+    await slack.poster.interaction(press(slack, post, button, DANA, DANA_DM, "trigger-open"))
+    await core.ctx.drain()
+    view = slack.api.calls_to("views.open")[0].args["view"]
+    updates = len(slack.api.calls_to("chat.update"))
+    await slack.poster.interaction(view_submission(LEE, view, {"tasks": CORRECTED}))
+    await core.ctx.drain()
+    assert slack.api.calls_to("chat.update")[updates:] == []
+    assert sent_message(slack, post, DANA_DM)["text"] == post["text"]
+
+
+def test_only_a_message_holding_that_one_feedback_is_rewritten() -> None:
+    """Each feedback is its own post; should a message ever hold two, rewriting it with one
+    would drop the other, so it is left as it was (the corrected reply still follows)."""
+    def pressed(*values: str) -> Json:
+        elements = [{"type": "button", "action_id": OPEN_FORM_ACTION, "value": v} for v in values]
+        payload = block_action(DANA, elements[0], DANA_DM, "1772461000.000200", "t")
+        payload["message"]["blocks"] = [{"type": "actions", "elements": elements}]
+        return payload
+    assert _feedback_pressed(pressed("correct:7"), "correct:7") is not None
+    assert _feedback_pressed(pressed("correct:7", "correct:8"), "correct:7") is None
+    assert _feedback_pressed(pressed("checkin:3"), "checkin:3") is None  # not a correction

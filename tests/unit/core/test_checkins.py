@@ -68,9 +68,14 @@ async def test_answering_again_edits_until_the_checkin_closes(core: BotCore) -> 
     assert (await answers_of(core))["tasks"] == "ran discovery at Acme"
     assert "pick 1 to 3" in await say(core, "dana", "/align answer 4 x")
     assert "3. Your sales tasks: ran discovery at Acme" in await say(core, "dana", "/align answers")
+    # Found in make run: an apostrophe in a word was read as an open quote and refused.
+    edited = "ran discovery at O'Brien Bank, they're keen, didn't get the CFO"
+    assert "Updated your answer to question 3" in await say(
+        core, "dana", "/align answer 3 " + edited.replace("O'", "O’"))
+    assert (await answers_of(core))["tasks"] == edited
     await core.advance(timedelta(days=1, minutes=1))
     assert "no open check-in" in await say(core, "dana", "/align answer 3 too late")
-    assert (await answers_of(core))["tasks"] == "ran discovery at Acme"
+    assert (await answers_of(core))["tasks"] == edited
 
 
 async def test_unanswered_checkin_expires_at_close(core: BotCore) -> None:

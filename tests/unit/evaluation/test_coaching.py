@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter
-from bot.evaluation.result import Question
+from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter, coaching_about
+from bot.evaluation.result import Evaluation, Evidence, Question, TasksResult
 from bot.evaluation.rules import RulesEvaluator
 from bot.strategy.loader import load_strategy
 
@@ -103,6 +103,40 @@ def test_an_answer_that_says_nothing_gets_a_request_for_detail_never_praise(answ
     assert "Not one of our sales tasks" not in text  # "calls" is not off-strategy effort
 
 
+@pytest.mark.parametrize("answer", ["they're keen. Big one.", "pipeline looks big, customer happy",
+                                    "sdfsdf lkjlkj"])
+def test_an_answer_of_remarks_or_mash_gets_a_request_for_detail(answer: str) -> None:
+    """"they're keen" is how the buyer seems, not something the rep did: no off-strategy line,
+    no list of everything missing - the rep is asked what they did."""
+    text = feedback("tasks", answer)
+    assert "Not one of our sales tasks" not in text and PRAISE not in text and "✅" not in text
+    assert text.splitlines()[-1].startswith("Coaching: tell me what you did, for whom and what happened")
+
+
+@pytest.mark.parametrize(("language", "quotes", "effort"), [
+    ("en", ["they're keen", "got Dr", "big", "CRM cleanup all week"], "CRM cleanup all week"),
+    ("de", ["Kunde ist begeistert", "sieht gut aus", "Angebot für Krämer geschrieben"],
+     "Angebot für Krämer geschrieben"),
+    ("es", ["están muy interesados", "pinta bien", "preparé la propuesta para Miramar"],
+     "preparé la propuesta para Miramar"),
+])
+def test_remarks_an_llm_quotes_as_unmapped_are_not_listed_as_effort(
+        language: str, quotes: list[str], effort: str) -> None:
+    """The LLM evaluator quotes what it found; the feedback lists only what was done, in the
+    answer's own language."""
+    answer = ", ".join(quotes)
+    spans = [Evidence(text=q, start=answer.index(q), end=answer.index(q) + len(q)) for q in quotes]
+    evaluation = Evaluation(question="tasks", evaluator="llm", evaluator_version="test",
+                            strategy_version=EXAMPLE.version, overall=0.0,
+                            tasks=TasksResult(unmapped=spans), language=language)
+    text = "\n".join(WRITER.lines(evaluation, EXAMPLE))
+    [listed] = [line for line in text.splitlines() if "Not one of our sales tasks" in line]
+    assert listed.endswith(f'"{effort}"')
+    assert coaching_about(evaluation, EXAMPLE) == {"kind": "activity", "id": ""}
+    only_remarks = evaluation.model_copy(update={"tasks": TasksResult(unmapped=spans[:2])})
+    assert coaching_about(only_remarks, EXAMPLE) == {"kind": "detail", "id": ""}
+
+
 @pytest.mark.parametrize("question", ["strategy", "scope", "tasks"])
 @pytest.mark.parametrize("answer", ["🙂", "👍👍", "idk", "", "-", "asdfghjkl"])
 def test_no_question_gives_a_tick_to_an_answer_that_says_nothing(question: Question, answer: str) -> None:
@@ -121,6 +155,8 @@ def test_a_scope_answer_with_no_segment_is_never_praised(answer: str) -> None:
     text = feedback("scope", answer)
     assert PRAISE not in text
     assert "name the segments you are actually selling into - ours are Mid-market fintech" in text
+    assert "whoever has budget\"" not in text.splitlines()[-1]  # found in make run: quoted to a "?"
+    assert text.count("Healthcare provider groups") == 1  # our segments named once, not twice
 
 
 def test_a_statement_with_the_wrong_scope_and_advantage_is_told_which_part_is_wrong() -> None:
@@ -130,6 +166,38 @@ def test_a_statement_with_the_wrong_scope_and_advantage_is_told_which_part_is_wr
            " we play), advantage (we don't win on price)" in text
     assert "Missing: advantage" not in text and "add advantage" not in text
     assert "Ours: Mid-market fintech, Regional and community banks" in text
+    # one coaching line names both wrong parts and quotes ours (found in make run: only the scope)
+    coaching = text.splitlines()[-1]
+    assert "has us winning on price" in coaching
+    assert "Our advantage: Continuous control monitoring with pre-mapped regulator frameworks" in coaching
+
+
+@pytest.mark.parametrize("answer", ["idk", "👍", "We sell software to whoever needs it."])
+def test_a_statement_that_covers_nothing_is_asked_for_all_three_parts(answer: str) -> None:
+    """Found in make run: "idk" was coached to "add objectives" - as if the rest were there."""
+    coaching = feedback("strategy", answer).splitlines()[-1]
+    assert coaching.startswith("Coaching: say it in your own words, one line each: what we aim to"
+                               " achieve, where we play and why we win.")
+
+
+def test_a_statement_missing_one_part_is_told_to_add_that_part() -> None:
+    coaching = feedback("strategy", "Grow net new ARR 35% in mid-market fintech.").splitlines()[-1]
+    assert coaching.startswith("Coaching: add advantage (why we win) to your statement")
+
+
+@pytest.mark.parametrize("answer", ["nothing this week, was on PTO", "same as last week"])
+def test_a_request_for_detail_does_not_call_a_sentence_one_word(answer: str) -> None:
+    """Found in make run: "One word or an emoji doesn't show ..." said to a rep who wrote a
+    sentence (and was on holiday)."""
+    coaching = feedback("tasks", answer).splitlines()[-1]
+    assert coaching.startswith("Coaching: tell me what you did, for whom and what happened")
+    assert "One word" not in coaching
+
+
+def test_a_quote_cut_inside_brackets_keeps_them_closed() -> None:
+    """Found in make run: "demo for Caltrans (state DOT" quoted with its bracket open."""
+    text = feedback("tasks", "demo for Caltrans (state DOT), CRM cleanup all week")
+    assert '"demo for Caltrans (state DOT)"' in text
 
 
 def test_at_most_two_critical_tasks_are_listed_as_missing() -> None:
@@ -149,3 +217,38 @@ def test_off_strategy_effort_lists_only_what_says_something() -> None:
                              " reorganised my inbox")
     line = next(t for t in text.splitlines() if "Not one of our sales tasks" in t)
     assert line.endswith(': "reorganised my inbox"')
+
+
+def test_an_out_of_scope_deal_is_coached_with_the_segments_reason_in_one_sentence() -> None:
+    """Found in make run: "(... exceed their contract value.)." - the description's full stop
+    inside the brackets."""
+    text = feedback("tasks", "pitched a 10-person startup on our platform").splitlines()
+    coaching = text[-1]
+    # the deal where we don't play is named before the tasks not mentioned (found in make run)
+    assert text[-3].startswith("⚠ Out of scope: Small businesses")
+    assert text[-2].startswith("⚠ Critical tasks you did not mention")
+    assert coaching.startswith("Coaching: Small businesses is outside our strategy (Companies under"
+                               " 50 employees; cost to serve exceeds their contract value). Qualify")
+
+
+def test_a_scope_answer_that_leaves_out_our_segments_is_not_praised() -> None:
+    """Found in make run: "You did not mention: Regional and community banks, ..." followed by
+    "Nice - that maps cleanly to the strategy" for "fintech ✅ banks ❌"."""
+    text = feedback("scope", "fintech ✅ banks ❌")
+    assert "You did not mention: Regional and community banks, Healthcare provider groups" in text
+    assert PRAISE not in text
+    assert text.splitlines()[-1] == ("Coaching: Regional and community banks, Healthcare provider"
+                                     " groups are ours too - when a deal there comes up, it is one to win.")
+
+
+@pytest.mark.parametrize(("answer", "about"), [
+    ("fintech ✅ banks ❌", {"kind": "segment", "id": "regional_banks", "state": "missing"}),
+    ("mid-market fintech", {"kind": "process", "id": "midmarket_fintech", "state": "unknown"}),
+    ("fintech, CFO signs", {"kind": "process", "id": "midmarket_fintech", "state": "role_missing"}),
+    ("?", {"kind": "segments", "id": ""}),
+])
+def test_what_a_scope_coaching_is_about_follows_the_line_written(answer: str, about: dict[str, str]) -> None:
+    """`alignbot evaluate --json` says what the coaching line is about: for a scope answer it said
+    nothing once the segments were in scope, though the line coached a process or a segment."""
+    evaluation = RulesEvaluator().evaluate_sync("scope", answer, EXAMPLE)
+    assert coaching_about(evaluation, EXAMPLE) == about

@@ -169,6 +169,10 @@ async def test_coaching_names_the_critical_task_this_rep_has_gone_longest_withou
     coaching = next(line for line in reply.splitlines() if line.startswith("Coaching:"))
     assert 'you haven\'t reported "Prepare the security review" in any check-in so far' in coaching
     assert "Map the buying committee" not in coaching
+    # The missing line starts where the coaching does (found in make run: it listed the first
+    # critical tasks in the file, which Dana had done, and not the one she was coached on).
+    missing = next(line for line in reply.splitlines() if "Critical tasks you did not mention" in line)
+    assert missing.endswith("Prepare the security review, Map the buying committee (and 2 more)")
 
     await core.advance(timedelta(days=7))
     reply = await _week_of_answers(core, "sent our SOC 2 report, built an ROI model with the CFO")

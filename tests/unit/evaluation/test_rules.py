@@ -190,6 +190,48 @@ def test_activity_mapping_to_no_task_is_unmapped_effort() -> None:
     assert [u.text for u in tasks.unmapped] == ["CRM cleanup all week"]
 
 
+def unmapped(answer: str, strategy: Strategy = EXAMPLE) -> list[str]:
+    tasks = judge(answer, "tasks", strategy).tasks
+    assert tasks is not None
+    return [u.text for u in tasks.unmapped]
+
+
+@pytest.mark.parametrize(("answer", "effort"), [
+    ("Demo with Finova, they're keen. Big one.", ["Demo with Finova"]),
+    ("Called the CFO at Ledgerly, got Dr, they're keen", ["Called the CFO at Ledgerly"]),
+    ("Lots of calls this week, pipeline looks big, customer happy", ["Lots of calls this week"]),
+    # a name with a sentiment word is a remark; a name with a verb ("went to") is not
+    ("Finova keen, went to Ledgerly, things went well", ["went to Ledgerly"]),
+    ("demo went great", ["demo went great"]),
+    ("n/a - on holiday", []),  # being away is not effort outside the strategy
+])
+def test_a_remark_about_the_buyer_or_deal_is_not_off_strategy_effort(answer: str,
+                                                                      effort: list[str]) -> None:
+    """Issue 19: the off-strategy list holds what was done, not the sentence debris around it
+    (a sentiment or status remark, a link verb with no object, a title left alone)."""
+    assert unmapped(answer) == effort
+
+
+@pytest.mark.parametrize(("answer", "effort"), [
+    ("Kunde ist begeistert, Demo bei Müller Bau gemacht, sieht gut aus", ["Demo bei Müller Bau gemacht"]),
+    ("Baustellenbesuch bei Krämer, Stimmung super, wirkt interessiert", ["Baustellenbesuch bei Krämer"]),
+    ("Baustellenbesuch bei Krämer, danach im Urlaub", ["Baustellenbesuch bei Krämer"]),
+])
+def test_a_german_remark_is_not_off_strategy_effort(answer: str, effort: list[str]) -> None:
+    assert unmapped(answer, load_strategy(DATA / "strategy_baufuchs.yaml")) == effort
+
+
+@pytest.mark.parametrize(("answer", "effort"), [
+    ("Hice una demo en el Hotel Miramar, están muy interesados, pinta bien",
+     ["Hice una demo en el Hotel Miramar"]),
+    ("Visité tres hoteles en Málaga, el cliente está contento, parece prometedor",
+     ["Visité tres hoteles en Málaga"]),
+    ("Visité tres hoteles en Málaga, luego de vacaciones", ["Visité tres hoteles en Málaga"]),
+])
+def test_a_spanish_remark_is_not_off_strategy_effort(answer: str, effort: list[str]) -> None:
+    assert unmapped(answer, load_strategy(DATA / "strategy_hotelia.yaml")) == effort
+
+
 def test_critical_tasks_not_mentioned_are_listed_in_strategy_order() -> None:
     tasks = judge("POC kickoff with Stackpay, mapped the buying committee").tasks
     assert tasks is not None
