@@ -540,8 +540,13 @@ class StrategyIndex:
             if entry.ruled_out:  # one word of a long "not an open-ended free trial" is not enough
                 name = strategy.task(entry.id).name
                 share = min(1.0, AGAINST_SHARE / len(entry.ruled_out))
-                self.against.append(AgainstEntry("task", entry.id, name,
-                                                 {s: share for s in entry.ruled_out}))
+                # ... but one with the task's own name word is: a "free pilot" is the free
+                # trial ruled out; "pilot" alone is not (it needs a ruled-out word with it)
+                own = {s for s in _content_stems(self._words(name))
+                       if not is_number(s) and s not in self.generic} - entry.ruled_out
+                weights = {s: share for s in entry.ruled_out} | {s: share for s in own}
+                self.against.append(AgainstEntry("task", entry.id, name, weights,
+                                                 frozenset(own)))
         for number, objective in enumerate(strategy.strategy.objectives, start=1):
             target = objective.id or str(number)
             for example in objective.counter_examples:

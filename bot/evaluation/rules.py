@@ -443,7 +443,10 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
     # one typed word is one piece of evidence, however many words its shorthand stands for
     by_word: dict[int, dict[int, float]] = defaultdict(dict)  # typed word -> entry -> weight
     used: set[tuple[int, str]] = set()
-    extra = [(-1, _DISCOUNT)] if _PRICE in seen and seen & _CUTS else []  # "dropped the price"
+    # "dropped the price", "15% off": a discount by other words
+    words = [reading.doc.toks[i].word for i in frag.toks]
+    percent_off = any(a.endswith("%") and b == "off" for a, b in pairwise(words))
+    extra = [(-1, _DISCOUNT)] if (_PRICE in seen and seen & _CUTS) or percent_off else []
     for start, s in [(reading.doc.toks[i].start, stems[i]) for i in frag.positive] + extra:
         if is_number(s):
             continue
@@ -650,7 +653,8 @@ def _against(reading: _Reading, frag: _Fragment, out: TasksResult) -> bool:
         discounts" before one word of "not an open-ended free trial"), then strategy order -
         never the order a set of words happened to iterate in, which changed the coaching
         from one process to the next."""
-        total = sum(index.against[e].weights.values()) or 1.0
+        entry = index.against[e]
+        total = sum(w for s, w in entry.weights.items() if s not in entry.own) or 1.0
         return -round(frag.against[e], 9), -round(frag.against[e] / total, 9), e
 
     for entry_index in sorted(frag.against, key=rank):

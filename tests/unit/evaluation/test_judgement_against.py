@@ -39,7 +39,7 @@ sales_tasks:
                hice la llamada de descubrimiento]
   - id: pilot
     name: Run a one-crew pilot
-    description: One crew on the app for two weeks with agreed success criteria.
+    description: One crew for two weeks with agreed success criteria, not an open-ended free trial.
     critical: true
     examples: [kicked off a one-crew pilot, Pilot mit einer Kolonne gestartet,
                piloto con una cuadrilla]
@@ -135,3 +135,18 @@ def test_the_common_verbs_of_the_strategys_language_say_little_about_a_task(
     assert tasks(strategy, "hice la llamada para la factura de Huber").task_ids == []
     assert tasks(strategy, "hice la llamada de descubrimiento con Huber").task_ids == [
         "discovery"]
+
+
+def test_a_percentage_off_is_a_discount(strategy: Strategy) -> None:
+    found = tasks(strategy, "gave Huber 15% off to close this month")
+    assert sorted(found.against_ids()) == ["objective:margin", "task:value_pricing"]
+    assert found.task_ids == []
+
+
+def test_a_ruled_out_word_with_the_tasks_own_name_word_works_against_it(
+        strategy: Strategy) -> None:
+    """'not an open-ended free trial': a free pilot is that trial; the pilot alone is not."""
+    free = tasks(strategy, "offered Huber a free 6-month pilot")
+    assert free.against_ids() == ["task:pilot"] and free.task_ids == []
+    paid = tasks(strategy, "kicked off a pilot at Huber with agreed success criteria")
+    assert paid.against == [] and paid.task_ids == ["pilot"]
