@@ -81,7 +81,8 @@ SEGMENTS = ("midmarket_fintech", "regional_banks", "healthcare_providers", "tier
 
 def _evaluations() -> dict[str, list[tuple[str, str, float, dict[str, Any]]]]:
     """Per question: text, stored evaluation, overall and the derived digest columns (bulk
-    inserts skip the ORM hook that fills them, so they are filled here the same way)."""
+    inserts skip the ORM hooks that fill them and the answer's copy of its check-in's
+    occurrence, so they are filled here the same way)."""
     strategy, evaluator = load_strategy(STRATEGY), RulesEvaluator()
     pool: dict[str, list[tuple[str, str, float, dict[str, Any]]]] = {}
     for q, texts in TEXTS.items():
@@ -135,7 +136,7 @@ def populate(sync_url: str, first_manager: int, managers: int, weeks: int, seed:
                                         "question": question, "text": body,
                                         "evaluation": evaluation, "overall_score": overall,
                                         "edits": 0, "created_at": at, "updated_at": at,
-                                        **derived})
+                                        "occurrence_at": at, **derived})
                 checkin_id += 1
                 if week % 2 == 0:  # a lead every other week
                     engaged = at + timedelta(hours=rng.randint(0, 100))

@@ -209,19 +209,47 @@ def exact_mean(values: Sequence[tuple[float, int]]) -> float | None:
     return round(total / n, 3)
 
 
+def _window(ids: Members, start: datetime, end: datetime, *columns: Any) -> tuple[Any, Any]:
+    """A query for `columns` of the answers of `ids` in [start, end), and the occurrence column
+    it is bounded by. The whole organisation (ids a query: nearly every member) reads the
+    window straight from ix_answers_digest - the answers' own occurrence and member, no join,
+    in the order the grouped queries below group by, so SQLite groups them without a sort
+    (0015_answer_occurrence); a team (a list of ids) goes by member: its check-ins in the
+    window, then their answers, so its cost does not grow with the organisation."""
+    if isinstance(ids, Select):
+        occurrence = col(Answer.occurrence_at)
+        # "member_id + 0": not a column an index can serve, so SQLite walks the window on
+        # ix_answers_digest instead of every answer ever given by 10,000 members by member.
+        return select(occurrence.label("at"), *columns).where(
+            occurrence >= start, occurrence < end, (col(Answer.member_id) + 0).in_(ids)), occurrence
+    occurrence = col(CheckIn.occurrence_at)
+    query = _answers(select(occurrence.label("at"), *columns))
+    return _bounded(query, ids, start, end), occurrence
+
+
+def _by_period(ids: Members, periods: Sequence[Period], columns: Sequence[Any],
+               *where: Any) -> Any:
+    """Answers counted per period (0 = oldest) and distinct `columns`: grouped per occurrence
+    first (in index order for the organisation: no sort of the window's rows), then the few
+    groups per period."""
+    inner, occurrence = _window(ids, periods[0].start, periods[-1].end, *columns,
+                                func.count().label("n"))
+    inner = inner.where(*where).group_by(occurrence, *columns).subquery()
+    kept = [inner.c[c.key] for c in columns]
+    bucket = case(*((inner.c.at < p.end, i) for i, p in enumerate(periods))).label("bucket")
+    return select(bucket, *kept, func.sum(inner.c.n)).group_by(  # type: ignore[call-overload]
+        literal_column("bucket"), *kept)
+
+
 async def _series(session: AsyncSession, ids: Members, period: Period) -> list[tuple[str, Means]]:
     """figures._series: mean overall per question of every evaluated answer, per period; one
     query, a row per period, question and distinct score."""
     periods = period.back(CHART_POINTS)
-    bucket = case(*((col(CheckIn.occurrence_at) < p.end, i) for i, p in enumerate(periods))).label(
-        "bucket")
-    query = _answers(select(bucket, Answer.question, Answer.overall_score,
-                            func.count())).where(col(Answer.overall_score).is_not(None))
-    query = _bounded(query, ids, periods[0].start, period.end).group_by(
-        literal_column("bucket"), Answer.question, Answer.overall_score)
+    query = _by_period(ids, periods, (col(Answer.question), col(Answer.overall_score)),
+                       col(Answer.overall_score).is_not(None))
     values: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
     for index, question, value, count in await _all(session, query):
-        values[(index, question)].append((value, count))
+        values[(index, question)].append((value, int(count)))
     series: list[tuple[str, Means]] = [
         ((p.end - timedelta(seconds=1)).strftime("%d %b"),
          {q: exact_mean(values.get((i, q), [])) for q in QUESTIONS}) for i, p in enumerate(periods)]
@@ -263,36 +291,36 @@ _PLACES = ("none", "in", "out")
 
 async def _totals(session: AsyncSession, ids: Members, period: Period,
                   segment_ids: Collection[str]) -> tuple[Means, Means, Effort, Effort]:
-    """figures.score_means and figures.effort of this period and the previous one, in one
-    query: a row per period and distinct (question, overall, sub-scores; for a tasks answer its
-    done, off-task and against counts and where its work was aimed) with the count of answers -
-    a handful for the rules evaluator, at most one per answer for any other. Means are exact
-    over the grouped values (exact_mean)."""
+    """figures.score_means and figures.effort of this period and the previous one. The means:
+    one query, a row per period and distinct (question, overall, sub-scores) with the count of
+    answers - a handful for the rules evaluator, at most one per answer for any other - exact
+    over the grouped values (exact_mean). The effort: one query over the tasks answers, a row
+    per period and distinct (done, off-task and against counts, where the work was aimed)."""
     previous = period.previous()
-    decided = _decided(segment_ids)
-    has_tasks = col(Answer.done_tasks).is_not(None)
-    grouped: tuple[Any, ...] = (
-        case((col(CheckIn.occurrence_at) < period.start, 0), else_=1),
-        Answer.question, Answer.overall_score, *(getattr(Answer, c) for c in SCORE_COLUMNS),
-        has_tasks, Answer.done_count, Answer.off_count, Answer.against_count,
-        case((has_tasks, func.coalesce(1 + decided % 2, 0)), else_=0))  # _PLACES
-    query = _answers(select(*grouped, func.count())).where(  # type: ignore[call-overload]
-        _substantive())
-    query = _bounded(query, ids, previous.start, period.end).group_by(*grouped)
+    scores = (col(Answer.question), col(Answer.overall_score),
+              *(col(getattr(Answer, c)) for c in SCORE_COLUMNS))
     values: tuple[dict[str, list[tuple[float, int]]], ...] = (defaultdict(list), defaultdict(list))
-    placed: tuple[list[tuple[str, int, int, int]], ...] = ([], [])
-    for index, question, overall, *rest in await _all(session, query):
-        subs, (tasks, on, off, against, place, count) = rest[:len(SUB_SCORES)], rest[len(SUB_SCORES):]
+    for index, question, overall, *rest in await _all(session, _by_period(
+            ids, (previous, period), scores, _substantive())):
+        subs, count = rest[:len(SUB_SCORES)], int(rest[len(SUB_SCORES)])
         if overall is not None:
             values[index][question].append((overall, count))
         for name, value in zip(SUB_SCORES, subs, strict=True):
             if value is not None:
                 values[index][name].append((value, count))
-        if tasks:
-            placed[index].append((_PLACES[place], (on or 0) * count, (off or 0) * count,
-                                  (against or 0) * count))
     means = [{name: exact_mean(v.get(name, [])) for name in (*QUESTIONS, *SUB_SCORES)}
              for v in values]
+    grouped: tuple[Any, ...] = (
+        case((col(CheckIn.occurrence_at) < period.start, 0), else_=1),
+        Answer.done_count, Answer.off_count, Answer.against_count,
+        func.coalesce(1 + _decided(segment_ids) % 2, 0))  # _PLACES
+    query = _answers(select(*grouped, func.count())).where(  # type: ignore[call-overload]
+        _substantive(), col(Answer.done_tasks).is_not(None))
+    query = _bounded(query, ids, previous.start, period.end).group_by(*grouped)
+    placed: tuple[list[tuple[str, int, int, int]], ...] = ([], [])
+    for index, on, off, against, place, count in await _all(session, query):
+        placed[index].append((_PLACES[place], (on or 0) * count, (off or 0) * count,
+                              (against or 0) * count))
     return means[1], means[0], effort_counts(placed[1]), effort_counts(placed[0])
 
 
