@@ -42,6 +42,7 @@ from bot.digest.figures import (
     RepFigures,
     SegmentFigures,
     articulation_from,
+    effort_cells,
     effort_counts,
     mismatches,
     out_of_scope_sources,
@@ -103,6 +104,8 @@ class Row(NamedTuple):
     unmapped_texts: str | None
     against_items: str | None
     statement_facts: str | None
+    off_count: int | None
+    against_count: int | None
 
     @property
     def substantive(self) -> bool:
@@ -290,12 +293,13 @@ _PLACES = ("none", "in", "out")
 
 
 async def _totals(session: AsyncSession, ids: Members, period: Period,
-                  segment_ids: Collection[str]) -> tuple[Means, Means, Effort, Effort]:
-    """figures.score_means and figures.effort of this period and the previous one. The means:
-    one query, a row per period and distinct (question, overall, sub-scores) with the count of
-    answers - a handful for the rules evaluator, at most one per answer for any other - exact
-    over the grouped values (exact_mean). The effort: one query over the tasks answers, a row
-    per period and distinct (done, off-task and against counts, where the work was aimed)."""
+                  segment_ids: Collection[str]) -> tuple[Means, Means, Effort]:
+    """figures.score_means of this period and the previous one, and figures.effort of the
+    previous one (this period's comes from its rows: `_effort`). The means: one query, a row per
+    period and distinct (question, overall, sub-scores) with the count of answers - a handful
+    for the rules evaluator, at most one per answer for any other - exact over the grouped
+    values (exact_mean). The effort: one query over the tasks answers, a row per distinct (done,
+    off-task and against counts, where the work was aimed)."""
     previous = period.previous()
     scores = (col(Answer.question), col(Answer.overall_score),
               *(col(getattr(Answer, c)) for c in SCORE_COLUMNS))
@@ -310,24 +314,39 @@ async def _totals(session: AsyncSession, ids: Members, period: Period,
                 values[index][name].append((value, count))
     means = [{name: exact_mean(v.get(name, [])) for name in (*QUESTIONS, *SUB_SCORES)}
              for v in values]
-    grouped: tuple[Any, ...] = (
-        case((col(CheckIn.occurrence_at) < period.start, 0), else_=1),
-        Answer.done_count, Answer.off_count, Answer.against_count,
-        func.coalesce(1 + _decided(segment_ids) % 2, 0))  # _PLACES
+    grouped: tuple[Any, ...] = (Answer.done_count, Answer.off_count, Answer.against_count,
+                                func.coalesce(1 + _decided(segment_ids) % 2, 0))  # _PLACES
     query = _answers(select(*grouped, func.count())).where(  # type: ignore[call-overload]
         _substantive(), col(Answer.done_tasks).is_not(None))
-    query = _bounded(query, ids, previous.start, period.end).group_by(*grouped)
-    placed: tuple[list[tuple[str, int, int, int]], ...] = ([], [])
-    for index, on, off, against, place, count in await _all(session, query):
-        placed[index].append((_PLACES[place], (on or 0) * count, (off or 0) * count,
-                              (against or 0) * count))
-    return means[1], means[0], effort_counts(placed[1]), effort_counts(placed[0])
+    query = _bounded(query, ids, previous.start, previous.end).group_by(*grouped)
+    placed = [(_PLACES[place], (on or 0) * count, (off or 0) * count, (against or 0) * count)
+              for on, off, against, place, count in await _all(session, query)]
+    return means[1], means[0], effort_counts(placed)
+
+
+def _effort(rows: Sequence[Row], segment_ids: Collection[str]) -> Effort:
+    """figures.effort over the period's rows (already read one by one): a tasks answer's work
+    is placed by the last answer, in (occurrence, id) order, of the same member and occurrence
+    whose played segments name one of ours - out if any of ours it names was stated out of
+    scope, else in; none when no answer names one of ours."""
+    where: dict[tuple[int, Any], str] = {}
+    tasks: list[tuple[tuple[int, Any], int, int, int]] = []
+    for r in rows:
+        key = (r.member_id, r.occurrence_at)
+        if r.played is not None:
+            ours = [inside for segment, inside in _list(r.played) if segment in segment_ids]
+            if ours:
+                where[key] = "in" if all(ours) else "out"
+        if r.done_tasks is not None:
+            tasks.append((key, r.done_count or 0, r.off_count or 0, r.against_count or 0))
+    return effort_cells(where, tasks)
 
 
 _ROWCOLS: tuple[Any, ...] = (  # Row's fields, in order, and whether the answer says anything
     CheckIn.member_id, type_coerce(CheckIn.occurrence_at, String), Answer.question, Answer.text,
     Answer.played, Answer.done_tasks, Answer.done_count, Answer.unmapped_count,
-    Answer.unmapped_texts, Answer.against_items, Answer.statement_facts, Answer.substantive)
+    Answer.unmapped_texts, Answer.against_items, Answer.statement_facts, Answer.off_count,
+    Answer.against_count, Answer.substantive)
 
 
 async def _rows(session: AsyncSession, ids: Members,
@@ -354,14 +373,13 @@ async def load_facts(session: AsyncSession, strategy: Strategy, members: Members
     come back added up."""
     ids = members if isinstance(members, Select) else list(members)
     rows, said_nothing = await _rows(session, ids, period)
-    means, means_before, effort, effort_before = await _totals(session, ids, period,
-                                                               strategy.segment_ids)
+    means, means_before, effort_before = await _totals(session, ids, period, strategy.segment_ids)
     return Facts(
         participation=await _participation(session, ids, period),
         before=await _participation_total(session, ids, period.previous()),
         series=await _series(session, ids, period),
         rows=rows, said_nothing=said_nothing, means=means, means_before=means_before,
-        effort=effort, effort_before=effort_before,
+        effort=_effort(rows, strategy.segment_ids), effort_before=effort_before,
         manager_rows=(await _rows(session, [manager_id], period))[0] if manager_id is not None else [],
     )
 
