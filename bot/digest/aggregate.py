@@ -2,14 +2,17 @@
 loading and parsing every evaluation in the window.
 
 Only this period's answers come back row by row - a few short columns each, no JSON evaluation -
-because per-rep figures (latest statement, tasks done, segments named) and the manager-against-
-reps check are about each of them. Everything else comes back added up: participation per member
-(and the previous period's as one total), the chart's six points grouped by score value (few
-distinct values; the mean is then exact, the same float `statistics.fmean` gives over the
-answers), and both periods' score means and effort tables from one grouped query, where a tasks
-answer's work was aimed is decided in SQL from the stored played segments. The whole
-organisation is selected by a subquery, not 10,000 bound ids per query. The figures equal those
-of `bot.digest.figures.compute` over the parsed evaluations (tests/unit/digest/test_aggregate.py).
+because per-rep figures (latest statement, tasks done, segments named), this period's effort
+table and the manager-against-reps check are about each of them. Everything else comes back
+added up: participation per member (and the previous period's as one total), the chart's six
+points and both periods' score means grouped by score value (few distinct values; the mean is
+then exact, the same float `statistics.fmean` gives over the answers), and the previous period's
+effort table grouped, where a tasks answer's work was aimed decided in SQL from the stored played
+segments. The whole organisation is selected by a subquery, not 10,000 bound ids per query, and
+its chart and score means read the window from one index in the order they group by (each
+answer carries its check-in's occurrence: migration 0015_answer_occurrence). The figures equal
+those of `bot.digest.figures.compute` over the parsed evaluations
+(tests/unit/digest/test_aggregate.py).
 """
 
 from __future__ import annotations
