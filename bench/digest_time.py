@@ -54,6 +54,7 @@ from bot.evaluation.rules import RulesEvaluator  # noqa: E402
 from bot.events import Details, FactList, Message, Text  # noqa: E402
 from bot.leads.metrics import load_leads  # noqa: E402
 from bot.prompts import Prompts  # noqa: E402
+from bot.runtime.process import settle_heap  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.models import Answer, CheckIn, Lead, LeadEvent, Member  # noqa: E402
 from bot.strategy.loader import load_strategy  # noqa: E402
@@ -260,6 +261,7 @@ async def measure(url: str, runs: int) -> dict[str, Timing]:
     service = DigestService(ctx)
     try:
         team, wide, org = await _scopes(service)
+        settle_heap()  # as a bot process does once started: start-up's objects out of the GC's walks
         small, large = await _screen(service, team), await _screen(service, wide)
         assert small == large, f"a {WIDE_TEAM}-rep digest is not one screen: {large} vs {small}"
         return {"team": await _time(service, team, runs * 2),
