@@ -10,9 +10,11 @@ times the team digest with the check-in index dropped, to show what the index bu
 wall and CPU time (this process, threads included), with the load average beside them.
 
 The whole organisation's figures come from the answers' derived columns, added and counted in
-SQL (bot.digest.aggregate, migration 0014_digest_aggregates); "whole org, evaluations parsed" times
-the previous way (every evaluation of the period and the one before parsed, every score of the
-chart's six periods loaded) on the same data, once per size.
+SQL (bot.digest.aggregate, migration 0014_digest_aggregates), the chart's and the score means'
+read from one index (0015_answer_occurrence); "whole org, evaluations parsed" times the previous
+way (every evaluation of the period and the one before parsed, every score of the chart's six
+periods loaded) on the same data, once per size. The heap is settled after start-up, as a bot
+process does (bot.runtime.process.settle_heap).
 
 Run: .venv/bin/python bench/digest_time.py [--reps 100,1000] [--10k] [--weeks 52] [--runs 5]
 """
