@@ -67,10 +67,12 @@ ANSWERS_OF = select(_ANSWERS.c.id, _ANSWERS.c.question, _ANSWERS.c.text, _ANSWER
     _ANSWERS.c.checkin_id == bindparam("checkin_id")).order_by(_ANSWERS.c.id)
 _NOW = bindparam("now", type_=_ANSWERS.c.updated_at.type)
 _NO_VERDICT = {**dict.fromkeys(DERIVED_COLUMNS), "evaluation": None, "feedback": None}
-INSERT_ANSWER = insert(_ANSWERS).values(
+INSERT_ANSWER = insert(_ANSWERS).values(  # the check-in's occurrence copied in the same statement
     checkin_id=bindparam("checkin_id"), member_id=bindparam("member_id"),
     question=bindparam("question"), text=bindparam("text"), edits=0, created_at=_NOW,
-    updated_at=_NOW, **_NO_VERDICT).returning(_ANSWERS.c.id)
+    updated_at=_NOW, occurrence_at=select(_CHECKINS.c.occurrence_at).where(
+        _CHECKINS.c.id == bindparam("checkin_id")).scalar_subquery(),
+    **_NO_VERDICT).returning(_ANSWERS.c.id)
 EDIT_ANSWER = update(_ANSWERS).where(_ANSWERS.c.id == bindparam("answer_id")).values(
     text=bindparam("text"), updated_at=_NOW, edits=_ANSWERS.c.edits + 1, **_NO_VERDICT)
 ADVANCE = update(_CHECKINS).where(_CHECKINS.c.id == bindparam("checkin_id")).values(

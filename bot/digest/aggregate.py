@@ -2,14 +2,17 @@
 loading and parsing every evaluation in the window.
 
 Only this period's answers come back row by row - a few short columns each, no JSON evaluation -
-because per-rep figures (latest statement, tasks done, segments named) and the manager-against-
-reps check are about each of them. Everything else comes back added up: participation per member
-(and the previous period's as one total), the chart's six points grouped by score value (few
-distinct values; the mean is then exact, the same float `statistics.fmean` gives over the
-answers), and both periods' score means and effort tables from one grouped query, where a tasks
-answer's work was aimed is decided in SQL from the stored played segments. The whole
-organisation is selected by a subquery, not 10,000 bound ids per query. The figures equal those
-of `bot.digest.figures.compute` over the parsed evaluations (tests/unit/digest/test_aggregate.py).
+because per-rep figures (latest statement, tasks done, segments named), this period's effort
+table and the manager-against-reps check are about each of them. Everything else comes back
+added up: participation per member (and the previous period's as one total), the chart's six
+points and both periods' score means grouped by score value (few distinct values; the mean is
+then exact, the same float `statistics.fmean` gives over the answers), and the previous period's
+effort table grouped, where a tasks answer's work was aimed decided in SQL from the stored played
+segments. The whole organisation is selected by a subquery, not 10,000 bound ids per query, and
+its chart and score means read the window from one index in the order they group by (each
+answer carries its check-in's occurrence: migration 0015_answer_occurrence). The figures equal
+those of `bot.digest.figures.compute` over the parsed evaluations
+(tests/unit/digest/test_aggregate.py).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from bot.digest.figures import (
     RepFigures,
     SegmentFigures,
     articulation_from,
+    effort_cells,
     effort_counts,
     mismatches,
     out_of_scope_sources,
@@ -103,6 +107,8 @@ class Row(NamedTuple):
     unmapped_texts: str | None
     against_items: str | None
     statement_facts: str | None
+    off_count: int | None
+    against_count: int | None
 
     @property
     def substantive(self) -> bool:
@@ -209,19 +215,47 @@ def exact_mean(values: Sequence[tuple[float, int]]) -> float | None:
     return round(total / n, 3)
 
 
+def _window(ids: Members, start: datetime, end: datetime, *columns: Any) -> tuple[Any, Any]:
+    """A query for `columns` of the answers of `ids` in [start, end), and the occurrence column
+    it is bounded by. The whole organisation (ids a query: nearly every member) reads the
+    window straight from ix_answers_digest - the answers' own occurrence and member, no join,
+    in the order the grouped queries below group by, so SQLite groups them without a sort
+    (0015_answer_occurrence); a team (a list of ids) goes by member: its check-ins in the
+    window, then their answers, so its cost does not grow with the organisation."""
+    if isinstance(ids, Select):
+        occurrence = col(Answer.occurrence_at)
+        # "member_id + 0": not a column an index can serve, so SQLite walks the window on
+        # ix_answers_digest instead of every answer ever given by 10,000 members by member.
+        return select(occurrence.label("at"), *columns).where(
+            occurrence >= start, occurrence < end, (col(Answer.member_id) + 0).in_(ids)), occurrence
+    occurrence = col(CheckIn.occurrence_at)
+    query = _answers(select(occurrence.label("at"), *columns))
+    return _bounded(query, ids, start, end), occurrence
+
+
+def _by_period(ids: Members, periods: Sequence[Period], columns: Sequence[Any],
+               *where: Any) -> Any:
+    """Answers counted per period (0 = oldest) and distinct `columns`: grouped per occurrence
+    first (in index order for the organisation: no sort of the window's rows), then the few
+    groups per period."""
+    inner, occurrence = _window(ids, periods[0].start, periods[-1].end, *columns,
+                                func.count().label("n"))
+    inner = inner.where(*where).group_by(occurrence, *columns).subquery()
+    kept = [inner.c[c.key] for c in columns]
+    bucket = case(*((inner.c.at < p.end, i) for i, p in enumerate(periods))).label("bucket")
+    return select(bucket, *kept, func.sum(inner.c.n)).group_by(  # type: ignore[call-overload]
+        literal_column("bucket"), *kept)
+
+
 async def _series(session: AsyncSession, ids: Members, period: Period) -> list[tuple[str, Means]]:
     """figures._series: mean overall per question of every evaluated answer, per period; one
     query, a row per period, question and distinct score."""
     periods = period.back(CHART_POINTS)
-    bucket = case(*((col(CheckIn.occurrence_at) < p.end, i) for i, p in enumerate(periods))).label(
-        "bucket")
-    query = _answers(select(bucket, Answer.question, Answer.overall_score,
-                            func.count())).where(col(Answer.overall_score).is_not(None))
-    query = _bounded(query, ids, periods[0].start, period.end).group_by(
-        literal_column("bucket"), Answer.question, Answer.overall_score)
+    query = _by_period(ids, periods, (col(Answer.question), col(Answer.overall_score)),
+                       col(Answer.overall_score).is_not(None))
     values: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
     for index, question, value, count in await _all(session, query):
-        values[(index, question)].append((value, count))
+        values[(index, question)].append((value, int(count)))
     series: list[tuple[str, Means]] = [
         ((p.end - timedelta(seconds=1)).strftime("%d %b"),
          {q: exact_mean(values.get((i, q), [])) for q in QUESTIONS}) for i, p in enumerate(periods)]
@@ -262,44 +296,60 @@ _PLACES = ("none", "in", "out")
 
 
 async def _totals(session: AsyncSession, ids: Members, period: Period,
-                  segment_ids: Collection[str]) -> tuple[Means, Means, Effort, Effort]:
-    """figures.score_means and figures.effort of this period and the previous one, in one
-    query: a row per period and distinct (question, overall, sub-scores; for a tasks answer its
-    done, off-task and against counts and where its work was aimed) with the count of answers -
-    a handful for the rules evaluator, at most one per answer for any other. Means are exact
-    over the grouped values (exact_mean)."""
+                  segment_ids: Collection[str]) -> tuple[Means, Means, Effort]:
+    """figures.score_means of this period and the previous one, and figures.effort of the
+    previous one (this period's comes from its rows: `_effort`). The means: one query, a row per
+    period and distinct (question, overall, sub-scores) with the count of answers - a handful
+    for the rules evaluator, at most one per answer for any other - exact over the grouped
+    values (exact_mean). The effort: one query over the tasks answers, a row per distinct (done,
+    off-task and against counts, where the work was aimed)."""
     previous = period.previous()
-    decided = _decided(segment_ids)
-    has_tasks = col(Answer.done_tasks).is_not(None)
-    grouped: tuple[Any, ...] = (
-        case((col(CheckIn.occurrence_at) < period.start, 0), else_=1),
-        Answer.question, Answer.overall_score, *(getattr(Answer, c) for c in SCORE_COLUMNS),
-        has_tasks, Answer.done_count, Answer.off_count, Answer.against_count,
-        case((has_tasks, func.coalesce(1 + decided % 2, 0)), else_=0))  # _PLACES
-    query = _answers(select(*grouped, func.count())).where(  # type: ignore[call-overload]
-        _substantive())
-    query = _bounded(query, ids, previous.start, period.end).group_by(*grouped)
+    scores = (col(Answer.question), col(Answer.overall_score),
+              *(col(getattr(Answer, c)) for c in SCORE_COLUMNS))
     values: tuple[dict[str, list[tuple[float, int]]], ...] = (defaultdict(list), defaultdict(list))
-    placed: tuple[list[tuple[str, int, int, int]], ...] = ([], [])
-    for index, question, overall, *rest in await _all(session, query):
-        subs, (tasks, on, off, against, place, count) = rest[:len(SUB_SCORES)], rest[len(SUB_SCORES):]
+    for index, question, overall, *rest in await _all(session, _by_period(
+            ids, (previous, period), scores, _substantive())):
+        subs, count = rest[:len(SUB_SCORES)], int(rest[len(SUB_SCORES)])
         if overall is not None:
             values[index][question].append((overall, count))
         for name, value in zip(SUB_SCORES, subs, strict=True):
             if value is not None:
                 values[index][name].append((value, count))
-        if tasks:
-            placed[index].append((_PLACES[place], (on or 0) * count, (off or 0) * count,
-                                  (against or 0) * count))
     means = [{name: exact_mean(v.get(name, [])) for name in (*QUESTIONS, *SUB_SCORES)}
              for v in values]
-    return means[1], means[0], effort_counts(placed[1]), effort_counts(placed[0])
+    grouped: tuple[Any, ...] = (Answer.done_count, Answer.off_count, Answer.against_count,
+                                func.coalesce(1 + _decided(segment_ids) % 2, 0))  # _PLACES
+    query = _answers(select(*grouped, func.count())).where(  # type: ignore[call-overload]
+        _substantive(), col(Answer.done_tasks).is_not(None))
+    query = _bounded(query, ids, previous.start, previous.end).group_by(*grouped)
+    placed = [(_PLACES[place], (on or 0) * count, (off or 0) * count, (against or 0) * count)
+              for on, off, against, place, count in await _all(session, query)]
+    return means[1], means[0], effort_counts(placed)
+
+
+def _effort(rows: Sequence[Row], segment_ids: Collection[str]) -> Effort:
+    """figures.effort over the period's rows (already read one by one): a tasks answer's work
+    is placed by the last answer, in (occurrence, id) order, of the same member and occurrence
+    whose played segments name one of ours - out if any of ours it names was stated out of
+    scope, else in; none when no answer names one of ours."""
+    where: dict[tuple[int, Any], str] = {}
+    tasks: list[tuple[tuple[int, Any], int, int, int]] = []
+    for r in rows:
+        key = (r.member_id, r.occurrence_at)
+        if r.played is not None:
+            ours = [inside for segment, inside in _list(r.played) if segment in segment_ids]
+            if ours:
+                where[key] = "in" if all(ours) else "out"
+        if r.done_tasks is not None:
+            tasks.append((key, r.done_count or 0, r.off_count or 0, r.against_count or 0))
+    return effort_cells(where, tasks)
 
 
 _ROWCOLS: tuple[Any, ...] = (  # Row's fields, in order, and whether the answer says anything
     CheckIn.member_id, type_coerce(CheckIn.occurrence_at, String), Answer.question, Answer.text,
     Answer.played, Answer.done_tasks, Answer.done_count, Answer.unmapped_count,
-    Answer.unmapped_texts, Answer.against_items, Answer.statement_facts, Answer.substantive)
+    Answer.unmapped_texts, Answer.against_items, Answer.statement_facts, Answer.off_count,
+    Answer.against_count, Answer.substantive)
 
 
 async def _rows(session: AsyncSession, ids: Members,
@@ -326,14 +376,13 @@ async def load_facts(session: AsyncSession, strategy: Strategy, members: Members
     come back added up."""
     ids = members if isinstance(members, Select) else list(members)
     rows, said_nothing = await _rows(session, ids, period)
-    means, means_before, effort, effort_before = await _totals(session, ids, period,
-                                                               strategy.segment_ids)
+    means, means_before, effort_before = await _totals(session, ids, period, strategy.segment_ids)
     return Facts(
         participation=await _participation(session, ids, period),
         before=await _participation_total(session, ids, period.previous()),
         series=await _series(session, ids, period),
         rows=rows, said_nothing=said_nothing, means=means, means_before=means_before,
-        effort=effort, effort_before=effort_before,
+        effort=_effort(rows, strategy.segment_ids), effort_before=effort_before,
         manager_rows=(await _rows(session, [manager_id], period))[0] if manager_id is not None else [],
     )
 

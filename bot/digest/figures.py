@@ -301,8 +301,9 @@ def segment_figures(strategy: Strategy, played: Iterable[tuple[str, str, bool]],
     members: dict[str, set[str]] = defaultdict(set)
     mentions: Counter[str] = Counter()
     judged: dict[str, set[bool]] = defaultdict(set)
+    ours = strategy.segment_ids  # a property that builds the set: once, not once per mention
     for name, segment_id, in_scope in played:
-        if segment_id in strategy.segment_ids:
+        if segment_id in ours:
             members[segment_id].add(name)
             mentions[segment_id] += 1
             judged[segment_id].add(in_scope)

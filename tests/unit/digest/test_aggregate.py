@@ -2,8 +2,10 @@
 computed from the parsed evaluations, on a varied history: managers whose answers differ from
 their reps', empty answers, work against the strategy, off-task work written in two cases, two
 check-ins of one person at one occurrence, an unreadable evaluation, and a re-judge under a
-strategy without one task and one segment (the columns follow the new verdicts). The migration's
-backfill fills the same columns the application writes."""
+strategy without one task and one segment (the columns follow the new verdicts), answers given
+through the answer path, an edit, a correction and a forgotten person (every answer keeps its
+check-in's occurrence, which the whole organisation's queries read instead of joining). The
+migration's backfill fills the same columns the application writes."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from bot.storage.database import Database
 from bot.storage.models import Answer, CheckIn, Member
 from bot.strategy.store import record_version
 from tests.support.talk import say
+from tests.unit.core.test_corrections import MISREAD, answer_tasks, correct, form_of
 from tests.unit.digest.support import (
     GOOD,
     LONG,
@@ -150,6 +153,36 @@ async def test_figures_from_the_columns_equal_those_from_the_evaluations(core: B
     await _compare(core, built)
 
 
+async def _occurrences_copied(core: BotCore) -> int:
+    """Every answer carries its check-in's occurrence (ORM inserts and the answer path's own)."""
+    async with core.ctx.db.session() as session:
+        rows = (await session.exec(select(Answer.occurrence_at, CheckIn.occurrence_at).join(
+            CheckIn, col(CheckIn.id) == col(Answer.checkin_id)))).all()
+    assert all(copied == at for copied, at in rows), [r for r in rows if r[0] != r[1]]
+    return len(rows)
+
+
+async def test_the_figures_stay_equal_through_answers_edits_corrections_and_forgetting(
+        core: BotCore) -> None:
+    built = await build_org(core)
+    await _vary(core, built)
+    form = form_of(await answer_tasks(core, "zed", MISREAD))  # the answer path's INSERT
+    await correct(core, "zed", form, tasks="proof_of_value", segments="")
+    await answer_tasks(core, "ravi", "cold calling dentists all week")
+    await say(core, "ravi", "/align answer 3 ran a demo for Ledgerly's CFO")  # an edit: re-judged
+    await core.ctx.drain()
+    await core.advance(timedelta(hours=1))  # the new check-ins (at the old now) inside last week
+    assert await _occurrences_copied(core) > 100
+    await _columns_follow_the_verdicts(core)
+    seen = await _compare(core, built)
+    assert any(r.name == "Zed" and "proof_of_value" in r.tasks for r in seen[0].reps)
+    assert "confirm" in (await say(core, "ada", "/align forget Dana")).lower()
+    await say(core, "ada", "/align forget Dana confirm")
+    assert await _occurrences_copied(core) > 80
+    after = await _compare(core, built)
+    assert after[0] != seen[0] and "Dana" not in {r.name for r in after[0].reps}
+
+
 async def _naming(core: BotCore, task: str, segment: str) -> tuple[bool, bool]:
     """Whether last week's stored columns name this task as done, this segment as played."""
     async with core.ctx.db.session() as session:
@@ -172,6 +205,7 @@ async def test_the_migration_backfills_the_columns_the_application_writes(core: 
     engine.dispose()
     command.upgrade(config, "head")
     assert await _columns_follow_the_verdicts(core) > 100
+    assert await _occurrences_copied(core) > 100
     async with core.ctx.db.session() as session:
         filled = (await session.exec(select(Answer.id).where(
             col(Answer.substantive).is_not(None)))).all()
