@@ -256,6 +256,9 @@ class Descriptors:
         also has a size range is named by its place only with the kind of customer and when
         no size in the sentence falls outside it ("a 200-staff firm in Adelaide")."""
         named = list(named)
+        same_kind = self._same_kind_at(place, named)
+        if same_kind:
+            return same_kind
         if any((shape := self.shapes.get(n)) is not None and shape.by_place
                and shape.at(place.country) for n in named):
             return []
@@ -274,6 +277,22 @@ class Descriptors:
         return [s.id for s in self.shapes.values()
                 if s.place_defined and sized(s) and s.at(place.country)
                 and (not s.in_scope or s.outside or (s.head_stems & sentence_stems and not kinds))]
+
+
+    def _same_kind_at(self, place: Place, named: list[str]) -> list[str]:
+        """'hoteles independientes en España, Portugal y México' when independent hotels in
+        Mexico are a segment of their own: a kind of customer named with a place outside its
+        segment's countries names the segment of the same kind at that place."""
+        found: list[str] = []
+        for n in named:
+            shape = self.shapes.get(n)
+            if shape is None or not shape.by_place or shape.at(place.country):
+                continue
+            found += [s.id for s in self.shapes.values()
+                      if s.id != n and s.id not in found and s.id not in named
+                      and s.in_scope == shape.in_scope and s.place_defined and not s.outside
+                      and s.at(place.country) and len(s.head_stems & shape.head_stems) >= 2]
+        return found
 
 
 SMALL_REGION = 5

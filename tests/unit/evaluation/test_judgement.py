@@ -446,6 +446,19 @@ def test_places_by_local_name_and_small_towns_at_home(answer: str, inside: list[
     assert segments(judge(parse_strategy(HOTELS), "tasks", answer)) == (inside, outside)
 
 
+def test_a_kind_named_with_a_place_beyond_its_countries_names_the_same_kind_there() -> None:
+    """Independent hotels in Mexico are a segment of their own; a group segment that also
+    covers Mexico does not swallow them ('grupos pequeños' is another kind)."""
+    strategy = parse_strategy(HOTELS.replace("""  - id: abroad""", """  - id: groups
+    name: Pequeños grupos hoteleros
+    in_scope: true
+    aliases: [grupos pequeños, grupo hotelero]
+    countries: [ES, PT, MX]
+  - id: abroad"""))
+    answer = "hoteles independientes y grupos pequeños en España, Portugal y México"
+    assert segments(judge(strategy, "scope", answer)) == (["groups", "iberia", "mexico"], [])
+
+
 REGIONAL = HOTELS.replace("""    countries: [MX]
   - id: franchise""", """    countries: [MX]
     regions: [Riviera Maya]
