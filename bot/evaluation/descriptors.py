@@ -194,7 +194,7 @@ class Descriptors:
         found.codes = frozenset(c for s in found.shapes.values() for c in s.codes)
         found.account_first = frozenset(k.split()[0] for k in found.accounts)
         found.home = frozenset(c for s in found.shapes.values() if s.in_scope and not s.outside
-                               for c in s.places)
+                               for c in s.places) | _stated_home(strategy, found)
         return found
 
     def with_vocabulary(self, words: Iterable[str]) -> Descriptors:
@@ -293,6 +293,17 @@ class Descriptors:
                       and s.in_scope == shape.in_scope and s.place_defined and not s.outside
                       and s.at(place.country) and len(s.head_stems & shape.head_stems) >= 2]
         return found
+
+
+def _stated_home(strategy: Strategy, found: Descriptors) -> frozenset[str]:
+    """The countries the strategy statement names as where we sell ("viñas ... en Chile, Perú y
+    España"), less any an out-of-scope segment covers: a town named there ("Los Ángeles",
+    "San Ramón") is the one at home, not its namesake abroad."""
+    statement = strategy.strategy.statement or ""
+    named = {p.country for p in countries().find(statement, frozenset())}
+    abroad = {c for s in found.shapes.values() if not s.in_scope and not s.outside
+              for c in s.places}
+    return frozenset(named - abroad)
 
 
 SMALL_REGION = 5

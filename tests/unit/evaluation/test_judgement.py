@@ -532,3 +532,36 @@ def test_the_qualify_out_quote_is_the_part_that_turns_the_prospect_away() -> Non
     quotes = {m.task_id: m.evidence.text for m in evaluation.tasks.matches if m.state == "done"}
     assert quotes == {"qualify_out": "DQd a 6-person shop",
                       "discovery": "ran a disco on missed jobs with Van Dijk Installatie"}
+
+
+FARMS = """
+strategy:
+  name: Riego FY27
+  statement: Riego de precisión para viñas y frutícolas en Chile, Perú y España.
+  objectives: [Crecer el ARR un 40%]
+  advantage: Sondas calibradas y agrónomos en terreno.
+  review_by: 2027-06-30
+cadence:
+  default: {first_touch_within: 1d, steps: [2d, 5d], max_touches: 4}
+segments:
+  - id: vinas
+    name: Viñas y frutícolas
+    in_scope: true
+    aliases: [viña, viñas, frutícola, fruticola]
+  - id: abroad
+    name: Campos fuera de Chile, Perú y España
+    in_scope: false
+    countries: [AR, US, MX]
+sales_tasks:
+  - id: visita
+    name: Visita técnica a terreno
+    description: Visita al campo con el jefe de riego.
+    examples: [visita a terreno con el jefe de riego]
+"""
+
+
+def test_a_town_named_like_one_abroad_is_the_one_where_the_statement_says_we_sell() -> None:
+    """No segment lists Chile, but the statement does: Los Ángeles (Biobío) is the Chilean
+    town, not the Californian city our out-of-scope segment covers."""
+    answer = "visita a terreno en una viña de Los Ángeles (Biobío)"
+    assert segments(judge(parse_strategy(FARMS), "tasks", answer)) == (["vinas"], [])
