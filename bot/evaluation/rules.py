@@ -255,7 +255,13 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
     descriptors = index.descriptors
     for account in reading.accounts:
         toks = _toks_in(reading, sentence, account.start, account.end)
-        if toks and not any(set(toks) & set(h[0]) for h in hits):
+        if not toks:
+            continue
+        # a company's name says which company: the segment word inside it ("Frutícola Los
+        # Aromos", an exporter) does not name a segment of its own
+        inside = [h for h in hits if set(h[0]) <= set(toks)]
+        if len(inside) == len([h for h in hits if set(toks) & set(h[0])]):
+            hits = [h for h in hits if h not in inside]
             hits.append((toks, account.segment_id, 0.9))
     for size in reading.sizes:
         toks = _toks_in(reading, sentence, size.start, size.end)

@@ -565,3 +565,17 @@ def test_a_town_named_like_one_abroad_is_the_one_where_the_statement_says_we_sel
     town, not the Californian city our out-of-scope segment covers."""
     answer = "visita a terreno en una viña de Los Ángeles (Biobío)"
     assert segments(judge(parse_strategy(FARMS), "tasks", answer)) == (["vinas"], [])
+
+
+def test_a_segment_word_inside_an_accounts_name_names_the_accounts_segment() -> None:
+    """Frutícola Los Aromos is an exporter of ours: 'frutícola' in its name is no fruit grower."""
+    strategy = parse_strategy(FARMS.replace("""  - id: abroad""", """  - id: exporters
+    name: Agroexportadoras
+    in_scope: true
+    aliases: [agroexportadora, exportadora]
+    accounts: [Frutícola Los Aromos]
+  - id: abroad"""))
+    answer = "reu con el GG de Fruticola Los Aromos, le presenté el caso de ahorro de agua"
+    assert segments(judge(strategy, "tasks", answer)) == (["exporters"], [])
+    assert segments(judge(strategy, "tasks", "visita a una frutícola en Curicó")) == (
+        ["vinas"], [])
