@@ -313,6 +313,7 @@ class StrategyIndex:
         self._build_statement(strategy)
         self._build_against(strategy)
         self.segment_words = self._distinctive_segment_words(strategy)
+        self._drop_used_acronyms(strategy)
         self._fuzzy_pool = self._build_fuzzy_pool()
         self._endings: dict[str, set[str]] = defaultdict(set)
         for word in self.words:
@@ -327,6 +328,20 @@ class StrategyIndex:
             shape = self.descriptors.shapes[segment.id]
             shape.head_stems = frozenset(stem(w) for w in self._words(segment.name)
                                          if is_content(w) and w not in _QUALIFIERS)
+
+    def _drop_used_acronyms(self, strategy: Strategy) -> None:
+        """A segment's initials the strategy itself writes with another meaning ("plant GM" as
+        a buying role, "68% GM" in an objective) are never read as that segment."""
+        core = strategy.strategy
+        texts = [core.statement, core.advantage, *(o.text for o in core.objectives)]
+        for segment in strategy.segments:
+            if segment.buying_process is not None:
+                texts += [*segment.buying_process.roles, *segment.buying_process.stages]
+        for task in strategy.sales_tasks:
+            texts += [task.name, task.description, *task.examples]
+        used = {t.word for text in texts for t in tokenize(text, self.glossary) if t.upper}
+        for acronym in used & set(self.segment_acronyms):
+            del self.segment_acronyms[acronym]
 
     def _generic_stems(self, strategy: Strategy) -> frozenset[str]:
         """English sales words count as generic in every language: reps borrow them ("call",

@@ -130,7 +130,7 @@ _PHRASE_MAX = max(len(p[0]) for p in _PHRASES)
 COMMON_ACRONYMS = wordset(
     """po pos pr hr it pm vp se ae sdr bdr cs qa ok ps rfp rfi rfq nda sow msa sla kpi okr roi
     arr mrr ceo cfo coo cto cio cmo cro crm erp api ai ml us uk eu na tbd eta eod eow ooo pto
-    fyi asap"""
+    fyi asap gm gc md dm svp evp avp bd bdm"""
 )
 """Business abbreviations people use every day; never read as a segment's initials."""
 

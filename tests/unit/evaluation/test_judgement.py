@@ -579,3 +579,22 @@ def test_a_segment_word_inside_an_accounts_name_names_the_accounts_segment() -> 
     assert segments(judge(strategy, "tasks", answer)) == (["exporters"], [])
     assert segments(judge(strategy, "tasks", "visita a una frutícola en Curicó")) == (
         ["vinas"], [])
+
+
+def test_initials_the_strategy_itself_writes_with_another_meaning_name_no_segment() -> None:
+    """'plant GM' is a buying role and 'SSO' a task word here: neither is the initials of a
+    segment ('Government and Municipal', 'Small Seasonal Operators')."""
+    strategy = parse_strategy(FARMS.replace("""  - id: abroad""", """  - id: public
+    name: Government and Municipal
+    in_scope: false
+    aliases: [government]
+  - id: seasonal
+    name: Small Seasonal Operators
+    in_scope: false
+    aliases: [seasonal operator]
+  - id: abroad""").replace("examples: [visita a terreno con el jefe de riego]",
+                          "examples: [visita a terreno con el jefe de riego, SSO configurado]"))
+    answer = "visita a una viña con el GM, SSO configurado"
+    assert segments(judge(strategy, "tasks", answer)) == (["vinas"], [])
+    assert segments(judge(strategy, "scope", "no government, no SSOs")) == (
+        [], ["public"])
