@@ -44,6 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from azure.core.exceptions import SerializationError  # msrest raises it (re-exported there)
 from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
     ConfigurationServiceClientCredentialFactory,
@@ -121,6 +122,35 @@ class ActivityBodies(Serializer):
         # fails where it is serialized.
         self.client_side_validation = False
         self.key_transformer = inner.key_transformer
+
+    def _serialize(self, target_obj: Any, data_type: str | None = None, **kwargs: Any) -> Any:
+        """msrest's model serialization, with the attributes that are None (most of an
+        activity's forty-odd) passed over before their wire key is worked out: msrest leaves
+        them out too (serializing None raises a ValueError it catches). Models msrest would
+        treat specially (XML, constraints, flattened keys) go to msrest as they are."""
+        attributes = getattr(target_obj, "_attribute_map", None)
+        if (data_type or attributes is None or kwargs.get("is_xml") or target_obj.is_xml_model()
+                or getattr(target_obj, "_validation", None)
+                or any("." in d["key"] or "\\" in d["key"] for d in attributes.values())):
+            return super()._serialize(target_obj, data_type, **kwargs)  # type: ignore[no-untyped-call]
+        kwargs["is_xml"] = False
+        serialized: dict[str, Any] = {}
+        for attr, desc in attributes.items():
+            if attr == "additional_properties" and desc["key"] == "":
+                if target_obj.additional_properties is not None:
+                    serialized.update(target_obj.additional_properties)
+                continue
+            value = getattr(target_obj, attr)
+            if value is None:
+                continue
+            kwargs["serialization_ctxt"] = desc
+            try:
+                serialized[desc["key"]] = self.serialize_data(value, desc["type"], **kwargs)  # type: ignore[no-untyped-call]
+            except SerializationError:
+                raise
+            except ValueError:  # as msrest: a value that serializes to nothing is left out
+                continue
+        return serialized
 
     def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
         attachments = data.attachments if data_type == "Activity" and isinstance(data, Activity) else None

@@ -201,6 +201,30 @@ def test_an_activity_body_is_what_msrest_would_send_with_the_card_put_in_as_it_i
     body = ActivityBodies(serializer).body(activity, "Activity")
     assert json.dumps(body, sort_keys=True) == json.dumps(expected, sort_keys=True)
     assert activity.attachments[0].content is card
+    # every kind of value an activity can carry: a timestamp, an enum, entities (msrest drops
+    # their extra fields: so does this), channel data, nested lists of models, "" and False
+    from datetime import UTC, datetime
+
+    from botbuilder.schema import (
+        ActivityTypes,
+        CardAction,
+        Entity,
+        SuggestedActions,
+        TextFormatTypes,
+    )
+
+    activity.timestamp = datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=UTC)
+    activity.text, activity.text_format, activity.locale = "", TextFormatTypes.plain, "en-US"
+    activity.type = ActivityTypes.message
+    activity.entities = [Entity().deserialize({"type": "clientInfo", "timezone": "Europe/Lisbon"})]
+    activity.channel_data = {"tenant": {"id": "t1"}, "notification": {"alert": False}}
+    activity.suggested_actions = SuggestedActions(to=["29:u"], actions=[
+        CardAction(type="imBack", title="Yes", value="yes")])
+    activity.recipient.role, activity.importance = "user", "normal"
+    expected = serializer.body(activity, "Activity")
+    body = ActivityBodies(serializer).body(activity, "Activity")
+    assert json.dumps(body, sort_keys=True) == json.dumps(expected, sort_keys=True)
+    assert body["textFormat"] == "plain" and body["timestamp"].startswith("2026-12-07T09:30:15")
 
 
 def test_the_access_token_is_reused_for_a_minute_only_while_msal_would_hand_it_out() -> None:
