@@ -27,6 +27,7 @@ page to commit, whose insert meets a settled row and does nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections import Counter
@@ -152,6 +153,11 @@ class Outcome(Generic[T]):
     ref: MessageRef | None = None
     error: DeliveryError | None = None
 
+    @functools.cached_property
+    def ref_json(self) -> str | None:
+        """`ref` as stored (the outbox row and the caller's row both keep it): encoded once."""
+        return ref_to_json(self.ref) if self.ref is not None else None
+
     @property
     def given_up(self) -> bool:
         """Failed for good: permanently, or transiently too many times."""
@@ -274,7 +280,7 @@ class Outbox:
     async def _write(self, session: AsyncSession, outcomes: list[Outcome[T]]) -> None:
         now = self.ctx.clock.now()
         outcomes = sorted(outcomes, key=lambda o: o.item.key)  # rows locked in key order
-        sent = [{"k": o.item.key, "ref": ref_to_json(o.ref)} for o in outcomes if o.ref is not None]
+        sent = [{"k": o.item.key, "ref": o.ref_json} for o in outcomes if o.ref is not None]
         if sent:
             await session.exec(update(_OUTBOX).where(_OUTBOX.c.key == bindparam("k")).values(
                 state="sent", sent_at=now, platform_ref=bindparam("ref"), error=None),

@@ -147,6 +147,9 @@ class TeamsAdapter(TeamsPort):
     async def stop(self) -> None:
         await self._site.stop()
         await self.core.ctx.drain()
+        if isinstance(authentication := getattr(self.cloud, "bot_framework_authentication", None),
+                      KeptAuthentication):
+            await authentication.close()  # the outbound calls' kept HTTP session
 
     @property
     def bound_port(self) -> int:

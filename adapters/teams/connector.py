@@ -57,10 +57,11 @@ class ConnectorError(Exception):
 
 
 def timed_out(exc: BaseException) -> bool:
-    """Whether the call got no answer in time (as opposed to no connection at all)."""
+    """Whether the call got no answer in time (as opposed to no connection at all): requests'
+    read timeout, or the kept session's deadline (transport.py)."""
     inner = getattr(exc, "inner_exception", None)
-    return isinstance(exc, TimeoutError) or (isinstance(inner, requests.Timeout) and not isinstance(
-        inner, requests.ConnectTimeout))
+    return isinstance(exc, TimeoutError) or isinstance(inner, TimeoutError) or (
+        isinstance(inner, requests.Timeout) and not isinstance(inner, requests.ConnectTimeout))
 
 
 def http_status(exc: BaseException) -> int | None:

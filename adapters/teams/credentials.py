@@ -26,6 +26,15 @@ than botbuilder, which accepts a token for five minutes past it (and one without
 refused here). A different or altered header, a
 different channel or service URL, a refused token or an expired one goes through botbuilder's
 full check as before.
+
+Two more costs of every proactive send are kept out of the way (`ActivityBodies`, `KeptToken`):
+msrest checks and serializes the activity's Adaptive Card - a plain JSON object - key by key
+through its model machinery (about a third of a send's CPU), and botbuilder asks msal for the
+access token before every call (a cache search, two correlation ids from `os.urandom`). The card
+is now put into the serialized activity as it is, and a token msal would hand out for the next
+minute anyway is reused for that minute. The
+proactive clients' calls go out on one kept aiohttp session on the event loop instead of through
+requests in a worker thread (transport.py).
 """
 
 from __future__ import annotations
@@ -35,10 +44,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from azure.core.exceptions import SerializationError  # msrest raises it (re-exported there)
 from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
     ConfigurationServiceClientCredentialFactory,
 )
+from botbuilder.schema import Activity
 from botframework.connector.auth import (
     AuthenticateRequestResult,
     AuthenticationConstants,
@@ -46,12 +57,117 @@ from botframework.connector.auth import (
     ConnectorFactory,
     ServiceClientCredentialsFactory,
 )
+from msrest import Serializer
 from msrest.authentication import Authentication
 
 from adapters.teams.signing_keys import use_checked_keys
+from adapters.teams.transport import Sessions, use_kept_session
 
 MAX_KEPT_CONNECTORS = 64  # service URLs are Microsoft's (checked against the token): a handful
 MAX_KEPT_TOKENS = 1024  # valid tokens at once: one per channel region and key, renewed hourly
+# How long the bot's own access token is reused without asking msal (see `KeptToken`).
+TOKEN_KEPT_SECONDS = 60.0
+MSAL_MARGIN_SECONDS = 300  # msal hands out a cached token only while it has more than this left
+
+
+class KeptToken:
+    """A credentials object's `get_access_token` that reuses a token for `TOKEN_KEPT_SECONDS`
+    when msal itself would: only a token msal's cache holds with more than five minutes left
+    after that time is kept, so within it msal would have answered with the same token (its
+    own refresh of an ageing token comes at most that much later). A short-lived token, or
+    credentials without an msal app and its token cache (`app.token_cache`), are asked for
+    every time, as before. `force_refresh` always asks."""
+
+    def __init__(self, credentials: Any, *, now: Callable[[], float] = time.monotonic) -> None:
+        self._credentials = credentials
+        self._fetch: Callable[..., str] = credentials.get_access_token
+        self._now = now
+        self._token: str | None = None
+        self._until = 0.0
+
+    def __call__(self, force_refresh: bool = False) -> str:
+        if not force_refresh and self._token is not None and self._now() < self._until:
+            return self._token
+        token = self._fetch(force_refresh) if force_refresh else self._fetch()
+        self._token, self._until = token, self._now() + self._reusable(token)
+        return token
+
+    def _reusable(self, token: str) -> float:
+        """Seconds `token` may be reused: `TOKEN_KEPT_SECONDS` when msal's token cache holds it
+        with enough time left, else 0."""
+        cache = getattr(getattr(self._credentials, "app", None), "token_cache", None)
+        if cache is None or not hasattr(cache, "search"):
+            return 0.0
+        now = time.time()
+        for entry in cache.search(cache.CredentialType.ACCESS_TOKEN):
+            if entry.get("secret") == token:
+                left = float(entry.get("expires_on") or 0) - now
+                return TOKEN_KEPT_SECONDS if left > MSAL_MARGIN_SECONDS + TOKEN_KEPT_SECONDS else 0.0
+        return 0.0
+
+
+class ActivityBodies(Serializer):
+    """The connector's serializer for the bodies of its conversation calls, with an activity's
+    attachment contents (the Adaptive Cards: plain JSON objects, typed `object` in the schema)
+    put into the body as they are instead of walked value by value, and without msrest's
+    validation walk (see `__init__`). Everything else in the activity goes through msrest as
+    before; the activity is left as it was."""
+
+    def __init__(self, inner: Serializer) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # msrest is untyped
+        self.dependencies = inner.dependencies
+        # msrest's check of a body against its models' `_validation` (required fields, lengths,
+        # patterns): none of botbuilder's schema models declares any, so the walk over every
+        # attribute finds nothing - and cost a reply a fifth of its CPU. A wrong value still
+        # fails where it is serialized.
+        self.client_side_validation = False
+        self.key_transformer = inner.key_transformer
+
+    def _serialize(self, target_obj: Any, data_type: str | None = None, **kwargs: Any) -> Any:
+        """msrest's model serialization, with the attributes that are None (most of an
+        activity's forty-odd) passed over before their wire key is worked out: msrest leaves
+        them out too (serializing None raises a ValueError it catches). Models msrest would
+        treat specially (XML, constraints, flattened keys) go to msrest as they are."""
+        attributes = getattr(target_obj, "_attribute_map", None)
+        if (data_type or attributes is None or kwargs.get("is_xml") or target_obj.is_xml_model()
+                or getattr(target_obj, "_validation", None)
+                or any("." in d["key"] or "\\" in d["key"] for d in attributes.values())):
+            return super()._serialize(target_obj, data_type, **kwargs)  # type: ignore[no-untyped-call]
+        kwargs["is_xml"] = False
+        serialized: dict[str, Any] = {}
+        for attr, desc in attributes.items():
+            if attr == "additional_properties" and desc["key"] == "":
+                if target_obj.additional_properties is not None:
+                    serialized.update(target_obj.additional_properties)
+                continue
+            value = getattr(target_obj, attr)
+            if value is None:
+                continue
+            kwargs["serialization_ctxt"] = desc
+            try:
+                serialized[desc["key"]] = self.serialize_data(value, desc["type"], **kwargs)  # type: ignore[no-untyped-call]
+            except SerializationError:
+                raise
+            except ValueError:  # as msrest: a value that serializes to nothing is left out
+                continue
+        return serialized
+
+    def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
+        attachments = data.attachments if data_type == "Activity" and isinstance(data, Activity) else None
+        if not attachments:
+            return super().body(data, data_type, **kwargs)  # type: ignore[no-untyped-call]
+        contents = [a.content for a in attachments]
+        try:
+            for attachment in attachments:
+                attachment.content = None
+            body = super().body(data, data_type, **kwargs)  # type: ignore[no-untyped-call]
+        finally:
+            for attachment, content in zip(attachments, contents, strict=True):
+                attachment.content = content
+        for wire, content in zip(body["attachments"], contents, strict=True):
+            if content is not None:
+                wire["content"] = content
+        return body
 
 
 class KeptCredentials(ServiceClientCredentialsFactory):  # type: ignore[misc]  # untyped base
@@ -71,8 +187,11 @@ class KeptCredentials(ServiceClientCredentialsFactory):  # type: ignore[misc]  #
                                  validate_authority: bool) -> Authentication:
         key = (app_id or "", oauth_scope or "", login_endpoint or "", bool(validate_authority))
         if key not in self._made:
-            self._made[key] = await self._inner.create_credentials(
+            made = await self._inner.create_credentials(
                 app_id, oauth_scope, login_endpoint, validate_authority)
+            if callable(getattr(made, "get_access_token", None)):  # msrest calls it per request
+                made.get_access_token = KeptToken(made)
+            self._made[key] = made
         return self._made[key]
 
 
@@ -89,16 +208,26 @@ class KeptConnectors(ConnectorFactory):  # type: ignore[misc]  # untyped base
     """An inbound turn's connector factory that hands out the client made for the same app id,
     service URL and audience before."""
 
-    def __init__(self, inner: ConnectorFactory, app_id: str, kept: dict[tuple[str, str, str], Any]) -> None:
+    def __init__(self, inner: ConnectorFactory, app_id: str, kept: dict[tuple[str, str, str], Any],
+                 *, sessions: Sessions | None = None) -> None:
         self._inner = inner
         self._app_id = app_id
         self._kept = kept
+        # proactive turns' clients: activities serialized by `ActivityBodies`, sent on the kept
+        # session (transport.py)
+        self._sessions = sessions
 
     async def create(self, service_url: str, audience: str | None = None) -> Any:
         key = (self._app_id, service_url or "", audience or "")
         client = self._kept.get(key)
         if client is None:
             client = await self._inner.create(service_url, audience)
+            conversations = getattr(client, "conversations", None)
+            if self._sessions is not None:
+                if conversations is not None and isinstance(getattr(conversations, "_serialize", None),
+                                                            Serializer):
+                    conversations._serialize = ActivityBodies(conversations._serialize)
+                use_kept_session(client, self._sessions)
             if len(self._kept) >= MAX_KEPT_CONNECTORS:
                 self._kept.clear()
             self._kept[key] = client
@@ -133,6 +262,7 @@ class KeptAuthentication(ConfigurationBotFrameworkAuthentication):  # type: igno
         self._now = now
         self._connectors: dict[tuple[str, str, str], Any] = {}
         self._outbound: dict[tuple[str, str, str], Any] = {}  # proactive turns' (connector.py)
+        self.sessions = Sessions()  # their HTTP session (transport.py)
         self._token_clients: dict[str, Any] = {}
         self._checked: dict[tuple[str, str, str], Checked] = {}
 
@@ -140,7 +270,7 @@ class KeptAuthentication(ConfigurationBotFrameworkAuthentication):  # type: igno
         """A proactive turn's factory (every send, update and member lookup): it hands out the
         client made for the same app id, service URL and audience before."""
         return KeptConnectors(super().create_connector_factory(claims_identity),
-                              app_id_of(claims_identity), self._outbound)
+                              app_id_of(claims_identity), self._outbound, sessions=self.sessions)
 
     async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
         key = (auth_header or "", str(activity.channel_id or ""), str(activity.service_url or ""))
@@ -182,6 +312,10 @@ class KeptAuthentication(ConfigurationBotFrameworkAuthentication):  # type: igno
                 self._checked.clear()
         self._checked[key] = Checked(identity, result.audience, result.caller_id, result.connector_factory,
                                      float(expires))
+
+    async def close(self) -> None:
+        """Close the outbound calls' HTTP session (at shutdown)."""
+        await self.sessions.close()
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> Any:
         app_id = app_id_of(claims_identity)

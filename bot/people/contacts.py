@@ -35,6 +35,7 @@ class ContactInfo:
 _CONTACTS: Table = Contact.__table__  # type: ignore[attr-defined]
 _CONTACT_FIELDS = ("platform", "user_id", "name", "email", "timezone", "external_id",
                    "conversation_id", "personal", "address", "updated_at")
+_CHANGING = tuple(c for c in _CONTACT_FIELDS if c != "updated_at")  # what an activity may change
 _CONTACT_BY_USER = core_select(_CONTACTS).where(_CONTACTS.c.platform == bindparam("platform"),
                                            _CONTACTS.c.user_id == bindparam("user_id"))
 _INSERT_CONTACT = insert(_CONTACTS).values(
@@ -93,7 +94,10 @@ class ContactBook:
     async def note(self, info: ContactInfo, *, address: str | None = None,
                    conversation_id: str | None = None, personal: bool = False) -> tuple[str | None, Contact]:
         """`remember` for every inbound activity, as one unit of work on the database's thread
-        (Core statements built once): the time zone stored before, and the contact now."""
+        (Core statements built once): the time zone stored before, and the contact now. Most
+        activities change nothing (the same person, chat and time zone as their last one): the
+        row is then left as it is, `updated_at` included (the time it last changed), so the unit
+        only reads."""
         now = self.clock.now()
 
         def unit(connection: Connection) -> tuple[str | None, Contact]:
@@ -103,6 +107,8 @@ class ContactBook:
                 platform=info.platform, user_id=info.user_id, updated_at=now)
             before = row.timezone if found is not None else None
             _merge(row, info, address, conversation_id, personal)
+            if found is not None and all(getattr(row, c) == found._mapping[c] for c in _CHANGING):
+                return before, row  # nothing new: no write
             row.updated_at = now
             values = {c: getattr(row, c) for c in _CONTACT_FIELDS}
             if found is None:

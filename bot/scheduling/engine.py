@@ -18,8 +18,9 @@ instant so nothing falls into that rule just because time jumped.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -46,7 +47,7 @@ from bot.delivery import (
     ref_from_json,
     ref_to_json,
 )
-from bot.events import Message, MessageRef
+from bot.events import Message
 from bot.port import DeliveryError
 from bot.scheduling.availability import unavailable_reason
 from bot.scheduling.jobs import ScheduledJob, job_key
@@ -76,6 +77,12 @@ class DueCheckIn:
 
 DUE_COLUMNS = (col(CheckIn.id), col(CheckIn.key), col(CheckIn.occurrence_at),
                col(CheckIn.closes_at), col(CheckIn.audience))  # in DueCheckIn's field order
+@functools.lru_cache(maxsize=64)
+def _duration(text: str) -> timedelta:
+    """A schedule's duration setting ("2h", "1d"): parsed once, not once per recipient."""
+    return Duration.parse(text).as_timedelta()
+
+
 _Ask = tuple[DueCheckIn, Schedule | None]  # None: an ad-hoc check-in (`/align ask now`)
 _Reminder = tuple[CheckIn, Schedule, int]  # the reminder's number
 
@@ -432,7 +439,7 @@ class ScheduleEngine:
         late: list[int | None] = []
         failed: list[int | None] = []
         superseded: list[int | None] = []
-        sent: list[tuple[_Ask, MessageRef]] = []
+        sent: list[tuple[_Ask, str]] = []  # with the message's ref as stored
         wanted: list[Outgoing[_Ask]] = []
         busy = await self._with_open_checkin(session, [r[5] for r in rows if r[10] is None], now)
         for row in rows:
@@ -450,7 +457,7 @@ class ScheduleEngine:
             elif seen is not None and seen.state == "sent":
                 ref = ref_from_json(seen.platform_ref)
                 assert ref is not None
-                sent.append(((checkin, schedule), ref))
+                sent.append(((checkin, schedule), ref_to_json(ref)))
             else:
                 wanted.append(Outgoing(member, f"{checkin.key}:ask", "checkin", (checkin, schedule),
                                        seen=seen))
@@ -474,23 +481,24 @@ class ScheduleEngine:
 
     async def _record_asks(self, session: AsyncSession, outcomes: list[Outcome[_Ask]]) -> None:
         """In the outbox's transaction: the check-ins sent are asked, those given up failed."""
-        await self._mark_asked(session, [(o.item.subject, o.ref) for o in outcomes if o.ref is not None])
+        await self._mark_asked(session, [(o.item.subject, o.ref_json) for o in outcomes
+                                         if o.ref_json is not None])
         await self._close_unasked(session, [o.item.subject[0].id for o in outcomes if o.given_up],
                                   "failed", "could not be reached")
 
-    async def _mark_asked(self, session: AsyncSession, sent: list[tuple[_Ask, MessageRef]]) -> None:
+    async def _mark_asked(self, session: AsyncSession, sent: list[tuple[_Ask, str]]) -> None:
+        """The check-ins asked, each with its message's ref (as stored)."""
         if not sent:
             return
         now = self.ctx.clock.now()
-        params = [{"cid": checkin.id, "ref": ref_to_json(ref),
-                   "remind": self._first_reminder(checkin, schedule)}
+        params = [{"cid": checkin.id, "ref": ref, "remind": self._first_reminder(checkin, schedule)}
                   for (checkin, schedule), ref in sent]
         await session.exec(update(_CHECKINS).where(
             _CHECKINS.c.id == bindparam("cid"), _CHECKINS.c.state == "scheduled").values(
             state="asked", asked_at=now, current_question=0, message_ref=bindparam("ref"),
             next_reminder_at=bindparam("remind")), params=params)
-        for (checkin, _), _ in sent:
-            self.ctx.metrics.checkins_asked.labels(checkin.audience).inc()
+        for audience, count in Counter(checkin.audience for (checkin, _), _ in sent).items():
+            self.ctx.metrics.checkins_asked.labels(audience).inc(count)
 
     async def _close_unasked(self, session: AsyncSession, ids: list[int | None], state: str,
                              note: str) -> None:
@@ -509,7 +517,7 @@ class ScheduleEngine:
         if schedule is None or not schedule.remind_after or schedule.reminders < 1:
             return None
         asked = max(checkin.occurrence_at, self.ctx.clock.now())  # late after downtime: from then
-        at = asked + Duration.parse(schedule.remind_after).as_timedelta()
+        at = asked + _duration(schedule.remind_after)
         return at if checkin.closes_at is None or at < checkin.closes_at else None
 
     # --- reminding --------------------------------------------------------------------

@@ -4,6 +4,8 @@ card updates hitting the same activity."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlmodel import select
 
@@ -146,3 +148,122 @@ async def test_sends_reuse_one_connector_client_and_its_retry_policy(
     assert built == []  # dana() already sent through the kept client: none built since
     texts = teams.connector.card_texts(conversation=teams.dm(DANA))
     assert [t for t in texts if t.startswith("hello ")] == [f"hello {n}" for n in range(5)]
+
+
+async def test_sends_go_out_on_the_event_loop_not_through_requests_in_a_thread(
+        teams: Teams, core: BotCore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """msrest would send each call with `requests` in a worker thread (a thread hand-off each
+    way, about half a send's CPU): the kept clients send on the process's aiohttp session, and
+    what arrives is the same card."""
+    import requests
+
+    member = await dana(teams, core)
+    through_requests: list[str] = []
+    request = requests.Session.request
+
+    def counted(self: requests.Session, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        through_requests.append(url)
+        return request(self, method, url, *args, **kwargs)
+    monkeypatch.setattr(requests.Session, "request", counted)
+    for number in range(3):
+        assert await core.outbox.deliver(member, f"k:loop:{number}", "test",
+                                         Message.plain(f"on the loop {number}")) is not None
+    assert through_requests == []
+    texts = teams.connector.card_texts(conversation=teams.dm(DANA))
+    assert [t for t in texts if t.startswith("on the loop ")] == [f"on the loop {n}" for n in range(3)]
+
+
+def test_an_activity_body_is_what_msrest_would_send_with_the_card_put_in_as_it_is() -> None:
+    """`ActivityBodies` leaves msrest's walk over the card out; the body is the same JSON, and
+    the activity keeps its card."""
+    import json
+
+    from botbuilder.core import TurnContext
+    from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+    from botframework.connector.aio import ConnectorClient
+    from msrest.authentication import BasicTokenAuthentication
+
+    from adapters.teams.credentials import ActivityBodies
+    from adapters.teams.port import card_activity
+    from bot.events import Text
+
+    serializer = ConnectorClient(BasicTokenAuthentication({"access_token": "t"}),
+                                 base_url="http://connector.example/").conversations._serialize
+    message = Message(text="Noted", blocks=(Text("Noted", "heading"), Text("3 calls booked, 1 demo"),
+                                            Text("Score 4/5", "muted")))
+    activity = card_activity(message)
+    TurnContext.apply_conversation_reference(activity, ConversationReference(
+        activity_id="1", user=ChannelAccount(id="29:u", name="U"), bot=ChannelAccount(id="28:b", name="B"),
+        conversation=ConversationAccount(id="a:dm", tenant_id="t1"), channel_id="msteams",
+        service_url="http://connector.example/"))
+    card = activity.attachments[0].content
+    expected = serializer.body(activity, "Activity")
+    body = ActivityBodies(serializer).body(activity, "Activity")
+    assert json.dumps(body, sort_keys=True) == json.dumps(expected, sort_keys=True)
+    assert activity.attachments[0].content is card
+    # every kind of value an activity can carry: a timestamp, an enum, entities (msrest drops
+    # their extra fields: so does this), channel data, nested lists of models, "" and False
+    from datetime import UTC, datetime
+
+    from botbuilder.schema import (
+        ActivityTypes,
+        CardAction,
+        Entity,
+        SuggestedActions,
+        TextFormatTypes,
+    )
+
+    activity.timestamp = datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=UTC)
+    activity.text, activity.text_format, activity.locale = "", TextFormatTypes.plain, "en-US"
+    activity.type = ActivityTypes.message
+    activity.entities = [Entity().deserialize({"type": "clientInfo", "timezone": "Europe/Lisbon"})]
+    activity.channel_data = {"tenant": {"id": "t1"}, "notification": {"alert": False}}
+    activity.suggested_actions = SuggestedActions(to=["29:u"], actions=[
+        CardAction(type="imBack", title="Yes", value="yes")])
+    activity.recipient.role, activity.importance = "user", "normal"
+    expected = serializer.body(activity, "Activity")
+    body = ActivityBodies(serializer).body(activity, "Activity")
+    assert json.dumps(body, sort_keys=True) == json.dumps(expected, sort_keys=True)
+    assert body["textFormat"] == "plain" and body["timestamp"].startswith("2026-12-07T09:30:15")
+
+
+def test_the_access_token_is_reused_for_a_minute_only_while_msal_would_hand_it_out() -> None:
+    """A token msal's cache holds with over six minutes left is reused for a minute without
+    asking msal; a short-lived one (msal would not reuse it) is asked for every time."""
+    import time
+    from types import SimpleNamespace
+
+    from adapters.teams.credentials import TOKEN_KEPT_SECONDS, KeptToken
+
+    now = [1000.0]
+    entries: list[dict[str, object]] = []
+    cache = SimpleNamespace(CredentialType=SimpleNamespace(ACCESS_TOKEN="AccessToken"),
+                            search=lambda kind: list(entries))
+    asked: list[int] = []
+
+    def fetch() -> str:
+        asked.append(1)
+        return f"token-{len(asked)}"
+    credentials = SimpleNamespace(app=SimpleNamespace(token_cache=cache), get_access_token=fetch)
+    kept = KeptToken(credentials, now=lambda: now[0])
+    entries.append({"secret": "token-1", "expires_on": str(int(time.time()) + 3599)})
+    assert kept() == "token-1" and kept() == "token-1" and len(asked) == 1
+    now[0] += TOKEN_KEPT_SECONDS + 1
+    entries[:] = [{"secret": "token-2", "expires_on": str(int(time.time()) + 200)}]  # short-lived
+    assert kept() == "token-2" and len(asked) == 2
+    assert kept() == "token-3" and len(asked) == 3  # not kept: msal would not reuse it either
+
+
+def test_no_bot_framework_model_declares_constraints_for_msrest_to_validate() -> None:
+    """`ActivityBodies` skips msrest's validation walk because no schema model declares a
+    constraint: should a botbuilder upgrade add one, this fails and the walk is needed again."""
+    import inspect
+
+    import botbuilder.schema
+    import botbuilder.schema.teams
+    from msrest.serialization import Model
+
+    models = [c for module in (botbuilder.schema, botbuilder.schema.teams)
+              for _, c in inspect.getmembers(module, inspect.isclass) if issubclass(c, Model)]
+    assert len(models) > 100
+    assert [m.__name__ for m in models if getattr(m, "_validation", None)] == []

@@ -48,3 +48,38 @@ async def test_someone_new_seen_by_several_requests_at_once_is_stored_once(core:
     assert row is not None and row.personal and row.conversation_id == "a:kim"
     assert (row.name, row.email, row.timezone, row.external_id) == (
         "Kim", "kim@acme.example", "Asia/Tokyo", "aad-kim")
+
+
+async def test_an_activity_that_changes_nothing_writes_nothing(core: BotCore) -> None:
+    """Every inbound Teams activity notes its sender; the same person in the same chat with the
+    same time zone leaves the row as it is (a read, no write), and a new time zone is written."""
+    from datetime import timedelta
+
+    from sqlalchemy import event
+
+    book = ContactBook(core.ctx.db, core.ctx.clock)
+    dana = ContactInfo("teams", "29:dana", name="Dana", timezone="Europe/Lisbon")
+    await book.note(dana, address='{"chat": 1}', conversation_id="a:dm", personal=True)
+    first = await book.get("teams", "29:dana")
+    assert first is not None
+    writes: list[str] = []
+    engine = core.ctx.db._worker  # note()'s unit runs on the database's own engine
+    assert engine is not None
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT")):
+            writes.append(statement)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        core.ctx.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+        before, row = await book.note(dana, address='{"chat": 1}', conversation_id="a:dm", personal=True)
+        assert before == "Europe/Lisbon" and row.timezone == "Europe/Lisbon" and writes == []
+        again = await book.get("teams", "29:dana")
+        assert again is not None and again.updated_at == first.updated_at
+        moved = ContactInfo("teams", "29:dana", name="Dana", timezone="Asia/Tokyo")
+        before, row = await book.note(moved, address='{"chat": 1}', conversation_id="a:dm", personal=True)
+        assert before == "Europe/Lisbon" and row.timezone == "Asia/Tokyo" and len(writes) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    stored = await book.get("teams", "29:dana")
+    assert stored is not None and stored.timezone == "Asia/Tokyo"
