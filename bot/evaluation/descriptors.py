@@ -110,6 +110,18 @@ _ACCOUNT_WORD = re.compile(r"[\w'-]+")
 """Words of an account name; "&" and "+" join nothing, so "Wiesner+Kolb" is "Wiesner + Kolb"."""
 
 
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)\.?\s+$")
+
+
+def _names_a_company(text: str, place: Place) -> bool:
+    """A place name written as a company's name right after its kind ("Hotel Miramar",
+    "Fundo San Ramón", "Clínica Santa María") names the company, not where it is."""
+    before = _WORD_BEFORE.search(text[max(0, place.start - 30):place.start])
+    return (before is not None and fold(before.group(1)) in _LEADING_KIND
+            and before.group(1)[:1].isupper() and place.text[:1].isupper()
+            and len(place.text) > 2)
+
+
 def _account_keys(name: str) -> list[str]:
     """The ways a rep names an account: in full, without its legal form, and by its leading
     distinctive words ("Ridgeway Packing Co." -> "ridgeway packing", "ridgeway")."""
@@ -206,8 +218,8 @@ class Descriptors:
         the context of the sentence they are in)."""
         accounts = self._accounts(text) if self.accounts else []
         sizes = find_sizes(text) if any(s.employees for s in self.shapes.values()) else []
-        places = (list(gazetteer().find(text, self.codes, self.common, self.home))
-                  if self.by_place else [])
+        places = ([p for p in gazetteer().find(text, self.codes, self.common, self.home)
+                   if not _names_a_company(text, p)] if self.by_place else [])
         return accounts, sizes, places
 
     def _accounts(self, text: str) -> list[Found]:

@@ -598,3 +598,13 @@ def test_initials_the_strategy_itself_writes_with_another_meaning_name_no_segmen
     assert segments(judge(strategy, "tasks", answer)) == (["vinas"], [])
     assert segments(judge(strategy, "scope", "no government, no SSOs")) == (
         [], ["public"])
+
+
+def test_a_place_name_written_as_a_companys_name_is_not_where_it_is() -> None:
+    """'Fundo San Ramón' is a farm's name (San Ramón is also in California); 'Hotel Miramar'
+    a hotel's. Said as a place ('un fundo en San Ramón') it is still read as one."""
+    strategy = parse_strategy(FARMS)
+    assert segments(judge(strategy, "tasks", "visita al Fundo San Ramón, 180 ha de nogales")) == (
+        [], [])
+    assert segments(judge(strategy, "tasks", "visita a un fundo en San Ramón")) == (
+        [], ["abroad"])
