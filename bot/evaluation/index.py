@@ -98,7 +98,7 @@ _PLAIN_MODIFIERS = wordset(
     regional local global international domestic new old other general public private top
     independent north south east west northern southern eastern western american european
     third party market group system platform center centre network size tier part level class
-    type based sector space scale"""
+    type based sector space scale multi single site sites non"""
 )
 """Size, place and age adjectives and vague nouns: too plain to name a segment on their own."""
 _QUALIFIERS = _PLAIN_MODIFIERS | wordset(

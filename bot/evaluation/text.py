@@ -331,6 +331,21 @@ def _abbreviations() -> dict[str, frozenset[str]]:
 ABBREVIATIONS = _abbreviations()
 
 
+def _prepositive() -> frozenset[str]:
+    """Abbreviations written before a name ("Dr. Okafor", "St. Luke's"): a capital after them
+    is the name, never a new sentence."""
+    from pysbd.lang.english import English
+
+    return wordset("dr dra sr sra srta mr mrs ms st gebr lic ing prof") | {
+        a.lower() for a in English.Abbreviation.PREPOSITIVE_ABBREVIATIONS}
+
+
+PREPOSITIVE = _prepositive()
+_NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
+EVERYDAY = 4.0
+"""Zipf frequency from which a word is an everyday one (about ten per million words)."""
+
+
 def _ends_sentence(text: str, start: int, value: str, previous: str) -> bool:
     """A full stop after an abbreviation or an initial ("J. Smith") does not end a sentence,
     unless a line break follows it."""
@@ -344,7 +359,21 @@ def _ends_sentence(text: str, start: int, value: str, previous: str) -> bool:
         return False
     word = previous.lower().rstrip(".")
     known = ABBREVIATIONS.get(_CURRENT.get().code, ABBREVIATIONS["en"])
+    if word in known and word not in PREPOSITIVE and _sentence_starts(text, start):
+        return True  # "baseline van 12 mnd. Volgende week ...": the stop ends both
     return not (word in known or (len(previous) == 1 and previous.isalpha()))
+
+
+def _sentence_starts(text: str, start: int) -> bool:
+    """After an abbreviation that never stands before a name ("mnd.", "approx."), an everyday
+    word with a capital starts a new sentence. Not in German, where every noun has one."""
+    language = _CURRENT.get().code
+    match = _NEXT_WORD.match(text, start + 1)
+    if language == "de" or match is None or not match.group(1)[:1].isupper():
+        return False
+    from bot.evaluation.words import frequency_in
+
+    return frequency_in(match.group(1), language) >= EVERYDAY
 
 
 _ORDINAL_RE = re.compile(r"\d{1,2}(?:\.\d{1,2})?")

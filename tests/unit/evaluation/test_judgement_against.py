@@ -150,3 +150,30 @@ def test_a_ruled_out_word_with_the_tasks_own_name_word_works_against_it(
     assert free.against_ids() == ["task:pilot"] and free.task_ids == []
     paid = tasks(strategy, "kicked off a pilot at Huber with agreed success criteria")
     assert paid.against == [] and paid.task_ids == ["pilot"]
+
+
+def test_an_abbreviation_before_an_everyday_capitalised_word_ends_the_sentence() -> None:
+    """'12 mnd. Volgende week schouw': the plan for next week is a sentence of its own and does
+    not make the scan done before it planned; 'Dr. Okafor' and German nouns are not split."""
+    def sentences(text: str, language: str) -> int:
+        with reading(language):
+            return 1 + sum(1 for t in tokenize(text) if t.kind == SENT)
+
+    assert sentences("energiescan gedaan op 12 mnd. Volgende week schouw in Gent", "nl") == 2
+    assert sentences("sent the deck approx. Then we met", "en") == 2
+    assert sentences("met Dr. Okafor at St. Luke's approx. 3 wks ago", "en") == 1
+    assert sentences("Termin ggf. Montag verschieben", "de") == 1
+
+
+def test_multi_site_says_how_a_segment_is_organised_not_what_kind_it_is() -> None:
+    """A place said with 'site survey' is no multi-site retail chain."""
+    strategy = parse_strategy(STRATEGY.replace("""    aliases: [hvac contractor, hvac contractors, Heizungsbauer]""",
+                                               """    aliases: [hvac contractor, hvac contractors, Heizungsbauer]
+  - id: chains
+    name: Multi-site retail chains
+    in_scope: true
+    aliases: [retail chain, retail chains]
+    countries: [NL, BE]"""))
+    evaluation = RulesEvaluator().evaluate_sync("tasks", "site survey in Amersfoort next week",
+                                                strategy)
+    assert evaluation.scope.segments == []
