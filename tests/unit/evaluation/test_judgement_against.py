@@ -167,8 +167,8 @@ def test_an_abbreviation_before_an_everyday_capitalised_word_ends_the_sentence()
 
 def test_multi_site_says_how_a_segment_is_organised_not_what_kind_it_is() -> None:
     """A place said with 'site survey' is no multi-site retail chain."""
-    strategy = parse_strategy(STRATEGY.replace("""    aliases: [hvac contractor, hvac contractors, Heizungsbauer]""",
-                                               """    aliases: [hvac contractor, hvac contractors, Heizungsbauer]
+    aliases = "    aliases: [hvac contractor, hvac contractors, Heizungsbauer]"
+    strategy = parse_strategy(STRATEGY.replace(aliases, aliases + """
   - id: chains
     name: Multi-site retail chains
     in_scope: true
