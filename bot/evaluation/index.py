@@ -71,6 +71,10 @@ _GENERIC_WORDS = wordset(
     ordered sell sells sold selling plan plans planned planning update updates updated"""
 )
 GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC_WORDS)
+_PREPARING = frozenset(stem(w) for w in wordset("prep prepare prepared preparing preps"))
+"""Getting ready for something says little about which task ("QBR prep" is no "Prepare the
+security review"); in a statement "halves audit prep" is the advantage itself, so only task
+matching weighs it down."""
 
 _COMMON_ALIAS_WORDS = wordset("""company companies business businesses customer customers client
     clients firm firms account accounts deal deals lead leads prospect prospects""")
@@ -415,7 +419,7 @@ class StrategyIndex:
 
     def _term(self, s: str, df: int, n: int, norm: float) -> float:
         idf = math.log(1 + n / df) / norm
-        if s in self.generic:
+        if s in self.generic or s in _PREPARING:
             idf *= GENERIC_WEIGHT
         if s in self.context_stems:
             idf *= CONTEXT_WEIGHT

@@ -418,7 +418,9 @@ class _Fragment:
 
 _PRICE, _DISCOUNT = stem("price"), stem("discount")
 _CUTS = frozenset(stem(w) for w in ("drop", "dropped", "cut", "lowered", "lower", "reduced", "reduce",
-                                    "slashed", "slash"))
+                                    "slashed", "slash", "match", "matched", "matching", "undercut",
+                                    "beat"))
+"""With 'price', a discount by other words: "dropped the price 20%", "matched their price"."""
 
 
 def _score(reading: _Reading, frag: _Fragment) -> None:
