@@ -223,7 +223,9 @@ class Descriptors:
         return accounts, sizes, places
 
     def _accounts(self, text: str) -> list[Found]:
-        spans = [(m.start(), m.end()) for m in _ACCOUNT_WORD.finditer(text)]
+        # "Citi's compliance team" names Citi: a possessive is not part of the name
+        spans = [(m.start(), m.end() - (2 if m.group().endswith(("'s", "’s")) else 0))
+                 for m in _ACCOUNT_WORD.finditer(text)]
         folded = [fold(text[a:b]) for a, b in spans]
         found: list[Found] = []
         i = 0

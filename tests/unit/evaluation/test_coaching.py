@@ -150,13 +150,20 @@ def test_a_short_statement_that_says_something_keeps_its_tick() -> None:
                                                             " readiness, fast.")
 
 
-@pytest.mark.parametrize("answer", ["mostly JPMorgan and Citi", "whoever has budget", "?"])
+@pytest.mark.parametrize("answer", ["mostly Pinecrest and Acme", "whoever has budget", "?"])
 def test_a_scope_answer_with_no_segment_is_never_praised(answer: str) -> None:
     text = feedback("scope", answer)
     assert PRAISE not in text
     assert "name the segments you are actually selling into - ours are Mid-market fintech" in text
     assert "whoever has budget\"" not in text.splitlines()[-1]  # found in make run: quoted to a "?"
     assert text.count("Healthcare provider groups") == 1  # our segments named once, not twice
+
+
+def test_named_tier_one_banks_are_the_segment_we_do_not_play_in() -> None:
+    """The example strategy lists the tier-1 banks by name: 'mostly JPMorgan and Citi' is out
+    of scope, and said so, instead of 'I couldn't find a segment'."""
+    text = feedback("scope", "mostly JPMorgan and Citi")
+    assert "Out of scope: Global tier-1 banks" in text and PRAISE not in text
 
 
 def test_a_statement_with_the_wrong_scope_and_advantage_is_told_which_part_is_wrong() -> None:

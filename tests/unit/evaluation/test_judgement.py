@@ -608,3 +608,14 @@ def test_a_place_name_written_as_a_companys_name_is_not_where_it_is() -> None:
         [], [])
     assert segments(judge(strategy, "tasks", "visita a un fundo en San Ramón")) == (
         [], ["abroad"])
+
+
+def test_an_account_said_with_a_possessive_is_still_named() -> None:
+    """'Citi's compliance team' names Citi, a tier-1 bank we do not sell to."""
+    strategy = parse_strategy(FARMS.replace("""  - id: abroad""", """  - id: tier1
+    name: Global tier-1 banks
+    in_scope: false
+    accounts: [JPMorgan Chase, Citi]
+  - id: abroad"""))
+    assert segments(judge(strategy, "scope", "demo for Citi's compliance team")) == (
+        [], ["tier1"])
