@@ -71,10 +71,13 @@ def _number(text: str, k: str | None) -> int:
     return int(value * 1000) if k else int(value)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def find_sizes(text: str) -> list[Size]:
     """Every headcount in `text`."""
     found: list[Size] = []
-    if not any(c.isdigit() for c in text):
+    if not _DIGIT.search(text):  # SIZE matches no number without a digit (`\d`, as here)
         return found
     for m in SIZE.finditer(text):
         groups = [g for g in m.groups()]
