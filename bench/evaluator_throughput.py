@@ -27,6 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.evaluation import index as index_module  # noqa: E402
+from bot.evaluation import language  # noqa: E402
 from bot.evaluation.metrics import LabeledItem, first_runs, load_dataset, run  # noqa: E402
 from bot.evaluation.rules import RulesEvaluator  # noqa: E402
 from bot.evaluation.text import _stem  # noqa: E402
@@ -72,6 +73,7 @@ def accuracy() -> None:
 def _clear_caches() -> None:
     index_module._INDEXES.clear()
     _stem.cache_clear()
+    language._WALKS.clear()
 
 
 def _timed(evaluator: RulesEvaluator, items: list[LabeledItem], strategy: Strategy,

@@ -183,6 +183,14 @@ class Gazetteer:
             self._subdivisions()
             self._cities()
         self.codes = frozenset(c.alpha_2 for c in pycountry.countries)
+        self.longest: dict[str, int] = {}
+        """First word of a name of two words or more -> the most words a name starting with it
+        has: `find` tries no longer name than that ("Neue Baustelle" is not looked up as a
+        two-word place), and a word no such name starts with only alone."""
+        for key in (*self.names, *REGIONS):
+            first, *rest = key.split(" ")
+            if rest:
+                self.longest[first] = max(self.longest.get(first, 1), 1 + len(rest))
 
     def _add(self, name: str, country: str, subdivision: str | None = None, *,
              keep: bool = False) -> None:
@@ -261,7 +269,8 @@ class Gazetteer:
             if not (word[0].isupper() or folded[i] in _REGION_FIRST):
                 i += 1
                 continue
-            for size in range(min(self.max_words, len(words) - i), 0, -1):
+            longest = self.longest.get(folded[i], 1) if " " not in folded[i] else self.max_words
+            for size in range(min(self.max_words, len(words) - i, longest), 0, -1):
                 last = words[i + size - 1][1]
                 if size > 1 and any(sep in text[start:last] for sep in ",;\n"):
                     continue

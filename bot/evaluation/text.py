@@ -455,7 +455,11 @@ def _expand(tok: Tok, glossary: Glossary) -> Iterator[Tok]:
         for part in UPPER_SHORTHAND[word]:
             yield tok._replace(word=part, upper=False)
         return
-    for part in SHORTHAND.get(word, (word,)):
+    parts = SHORTHAND.get(word)
+    if parts is None:  # most words: the token itself, not an equal copy made for every word
+        yield tok if word == tok.word else tok._replace(word=word)
+        return
+    for part in parts:
         yield tok._replace(word=part)
 
 
