@@ -139,7 +139,10 @@ class SlackAdapter(SlackPort):
         self.host = host
         self.http_port = http_port
         self.app = AsyncApp(client=client, signing_secret=signing_secret, oauth_settings=oauth_settings,
-                            request_verification_enabled=app_token is None,
+                            # Over HTTP `_dispatch` checks every signature bolt sees (ssl_check
+                            # aside, which bolt answers first), before the ack: bolt checking again
+                            # would refuse a dispatch deferred past its 5-minute window.
+                            request_verification_enabled=False,
                             process_before_response=True,  # listeners only spawn tracked work
                             logger=logging.getLogger("slack_bolt"))
         if app_token is not None:
@@ -188,7 +191,14 @@ class SlackAdapter(SlackPort):
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         """Signed and well-formed requests go to bolt; others get 401 / 400 with the reason and
-        touch nothing (bodies over 1 MiB are refused by aiohttp with 413 before this)."""
+        touch nothing (bodies over 1 MiB are refused by aiohttp with 413 before this). Events
+        and button presses, whose ack is an empty 200 whatever the listeners do, are acked
+        first and dispatched in their turn (`BotContext.spawn_dispatch`): under a burst, bolt's
+        dispatch is most of an ack's CPU."""
+        with self.core.ctx.intake.entering():
+            return await self._answer_request(request)
+
+    async def _answer_request(self, request: web.Request) -> web.Response:
         body = await request.read()
         if self._verifier is None or is_ssl_check(body, request.content_type):
             bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
@@ -205,7 +215,21 @@ class SlackAdapter(SlackPort):
         refusal = await self._refusal(parsed)
         if refusal is not None:
             return web.json_response(refusal)
+        kind = _ack_first(parsed)
+        if kind is not None:
+            self.core.ctx.spawn_dispatch(functools.partial(self._dispatch_later, request_for_bolt, kind),
+                                         f"slack-{kind}", urgent=kind == "open-form")
+            return web.Response(status=200)
         return await to_aiohttp_response(await self.app.async_dispatch(request_for_bolt))
+
+    async def _dispatch_later(self, request: Any, kind: str) -> None:
+        """Bolt's dispatch of a request acked already: its answer goes nowhere, so one that is
+        not a 200 (no listener, a listener failing before its ack, no installation for the
+        workspace) is logged."""
+        response = await self.app.async_dispatch(request)
+        if response.status != 200:
+            log.warning("a Slack %s acked before its dispatch got %s from bolt: %s", kind,
+                        response.status, (response.body or "")[:200])
 
     async def _refusal(self, body: Json) -> Json | None:
         """The answer to a request from outside the organisation this deployment serves (logged),
@@ -620,6 +644,22 @@ class SlackAdapter(SlackPort):
         for reply in replies:
             await self.core.ctx.intake.make_way()
             await self.post(channel, reply, thread_ts=thread_ts, user_id=user_id)
+
+
+def _ack_first(body: Json) -> str | None:
+    """What kind of request `body` is if its ack can go before bolt's dispatch (its ack is an
+    empty 200 whatever the listener does): an Events API event the app subscribes to, or a
+    button press ("open-form": the Answer button, whose modal must open within 3 s, so its
+    dispatch waits for the acks but not for a slot). None for the rest: a modal submission's
+    ack can keep the modal open with errors, a slash command's can carry its reply, and
+    url_verification's the challenge."""
+    kind = body.get("type")
+    if kind == "event_callback":
+        return "event" if (body.get("event") or {}).get("type") in EVENTS else None
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        return "open-form" if actions[0].get("action_id") == OPEN_FORM_ACTION else "action"
+    return None
 
 
 def _metadata(view: Json) -> Json:
