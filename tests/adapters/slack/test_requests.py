@@ -81,14 +81,16 @@ async def test_an_event_is_acked_before_bolt_dispatches_it_and_its_retry_still_s
 
     core.ctx.intake._sleep = held
     event = dm_event(DANA, "We win mid-market fintech on audit readiness.", "Ev0LATER1", DANA_DM)
-    assert (await slack.poster.event(event))[0] == 200
-    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
-    assert (await slack.poster.event(event, headers=retry))[0] == 200
-    forged = dm_event(DANA, "not from Slack", "Ev0FORGED", DANA_DM)
-    assert (await slack.poster.event(forged, sign_with="not-the-signing-secret"))[0] == 401
-    await asyncio.sleep(0.05)
-    assert dispatched == [] and await stored_answers(core) == {}  # acked, not yet dispatched
-    lull.set()
+    try:
+        assert (await slack.poster.event(event))[0] == 200
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        assert (await slack.poster.event(event, headers=retry))[0] == 200
+        forged = dm_event(DANA, "not from Slack", "Ev0FORGED", DANA_DM)
+        assert (await slack.poster.event(forged, sign_with="not-the-signing-secret"))[0] == 401
+        await asyncio.sleep(0.05)
+        assert dispatched == [] and await stored_answers(core) == {}  # acked, not yet dispatched
+    finally:
+        lull.set()
     await core.ctx.drain()
     assert dispatched == ["Ev0LATER1", "Ev0LATER1"]
     assert await stored_answers(core) == {"strategy": "We win mid-market fintech on audit readiness."}

@@ -105,12 +105,14 @@ async def test_a_message_is_acknowledged_before_botbuilder_runs_its_turn(
 
     monkeypatch.setattr(core.ctx.intake, "_sleep", held)
     hello = act.message(teams.connector.service_url, teams.user(DANA), "help", timezone="Europe/Berlin")
-    async with aiohttp.ClientSession() as session, asyncio.timeout(10):
-        async with session.post(teams.url, json=hello) as response:
+    try:
+        async with aiohttp.ClientSession() as session, asyncio.timeout(10), \
+                session.post(teams.url, json=hello) as response:
             assert response.status == 200
-    await asyncio.sleep(0.05)
-    assert turns == [] and teams.connector.calls == [] and await contacts(core) == []
-    lull.set()
+        await asyncio.sleep(0.05)
+        assert turns == [] and teams.connector.calls == [] and await contacts(core) == []
+    finally:
+        lull.set()
     await core.ctx.drain()
     assert turns == [hello["id"]]
     assert len(await contacts(core)) == 1 and len(teams.connector.of("send")) == 1
