@@ -8,8 +8,9 @@ Two ways to be installed: one workspace with a bot token, or many through OAuth
 Every listener acknowledges at once and hands the work to a tracked task that runs in turn
 (`BotContext.spawn_inbound`): Slack wants an ack within 3 s, and the core then records, evaluates
 and replies. Events and button presses, whose ack is an empty 200 whatever the listener does, are
-acked before bolt even dispatches them (`_dispatch`): bolt runs them in their turn. Retried Events API deliveries carry the same `event_id`, which the core records before
-doing anything, so a retry never stores an answer twice.
+acked before bolt even dispatches them (`_dispatch`): bolt runs them in their turn. Retried
+Events API deliveries carry the same `event_id`, which the core records before doing anything,
+so a retry never stores an answer twice.
 
 Nothing a person sends is dropped silently: when the work fails (the database is unavailable, or
 a bug) they are told in the same place - nothing was saved, try again in a few minutes, or it
