@@ -408,6 +408,7 @@ class TeamsAdapter(TeamsPort):
             await self._show_corrected(event)
         reply = combine(replies)
         if reply is not None:
+            await self.core.ctx.intake.make_way()  # between the card update and the reply too
             await self.reply(reference, reply)
 
     async def _show_answers(self, event: ActionInvoked) -> None:
