@@ -116,14 +116,17 @@ class Outcome:
     body: str
 
 
-def burst(url: str, requests: Sequence[Request], fresh: bool = False) -> list[Outcome]:
+def burst(url: str, requests: Sequence[Request], fresh: bool = False,
+          before_send: Callable[[], None] | None = None) -> list[Outcome]:
     """Send every request at once and time each response.
 
     By default the connections are opened (and accepted by the bot) first, as a TLS-terminating
     proxy's pool would be, and then all requests are written within a millisecond or two: the
     burst lands at once whatever else the machine is busy with. `fresh` opens each connection
     as its request starts instead. A blocking selector loop rather than asyncio or aiohttp: it
-    costs the client a few microseconds per request, so the figures are the bot's."""
+    costs the client a few microseconds per request, so the figures are the bot's.
+    `before_send` runs just before the first request is written (after the connections are
+    open): where the bot's CPU clock for the burst starts."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     wires = [r.wire(f"{host}:{port}") for r in requests]
@@ -137,6 +140,8 @@ def burst(url: str, requests: Sequence[Request], fresh: bool = False) -> list[Ou
         pending[sock] = _Pending(i, 0.0, memoryview(data))
     if not fresh:
         time.sleep(0.3)  # the bot accepts the idle connections
+    if before_send is not None:
+        before_send()
     for sock, state in pending.items():
         state.started = time.perf_counter()
         if fresh:
@@ -227,6 +232,8 @@ def _serve_in_child(target: Callable[[Json, Connection], Awaitable[None]], args:
 def _run_child(target: Callable[[Json, Connection], Awaitable[None]], args: Json, conn: Connection) -> None:
     from bot.runtime.loop import run
 
+    if args.get("cpu") is not None:  # --bot-cpu: this process and every thread it starts, one core
+        os.sched_setaffinity(0, {args["cpu"]})
     try:
         run(target(args, conn))  # as `alignbot run`: uvloop where it is installed
     except Exception as exc:  # tell the parent instead of leaving it waiting
@@ -338,7 +345,7 @@ async def _serve_until_stopped(core: Any, adapter: Any, acks: AckClock, url: str
                                platform: str, args: Json, conn: Connection) -> None:
     """Set up and ready: settle the heap as BotProcess.start() does, report where to send and
     the control API, serve until the orchestrator says stop, then shut down."""
-    _settle_heap()
+    _settle_heap(core)
     routes = {**_bot_routes(core, platform, args), "acks": acks.take, "gc": _gc_watch()}
     runner, control = await _start_app(_control_app(routes))
     conn.send({"url": url, "control": control, "setup_s": setup_s, "pid": os.getpid()})
@@ -364,13 +371,16 @@ async def _started_core(args: Json) -> Any:
     return core
 
 
-def _settle_heap() -> None:
-    """As BotProcess.start() does, if the bot measured has it (measuring before and after)."""
+def _settle_heap(core: Any) -> None:
+    """As BotProcess.start() does, if the bot measured has it (measuring before and after):
+    the start-up heap frozen, and the collector held during a burst's acks."""
     try:
         from bot.runtime.process import settle_heap
     except ImportError:
         return
     settle_heap()
+    if hasattr(core.ctx.intake, "hold_collector"):
+        core.ctx.intake.hold_collector = True
 
 
 def stamp_acks(adapter: Any) -> AckClock:
@@ -482,6 +492,15 @@ class Control:
     def __init__(self, port: int) -> None:
         self.base = f"http://127.0.0.1:{port}/"
 
+    def now(self, name: str) -> Any:
+        """The same call, blocking (from inside `burst`, which blocks the orchestrator anyway)."""
+        import urllib.request
+
+        with urllib.request.urlopen(urllib.request.Request(self.base + name, data=b"{}", method="POST",
+                                                           headers={"Content-Type": "application/json"}),
+                                    timeout=60) as response:
+            return json.loads(response.read())
+
     async def __call__(self, name: str, **data: Any) -> Any:
         import aiohttp
 
@@ -511,6 +530,7 @@ class Bench:
     profile_dir: Path | None
     checks: Checks
     fresh: bool = False  # open each connection as its request starts
+    bot_cpu: int | None = None  # the core the bot (all its threads) is pinned to, if any
     rows: list[Row] = field(default_factory=list)
 
     def row(self, platform: str, database: str, scenario: str) -> Row:
@@ -527,14 +547,20 @@ class Bench:
         over all of it, per request. `load`: a burst sent (and acked) just before, not measured,
         whose background work is still running while `requests` arrive."""
         tag = f"{row.platform}-{row.database}-{row.scenario}".replace(" ", "-").replace("/", "-")
-        if self.profile_dir is not None:
-            await bot("profile_start")
         if load:  # acked; its work goes on in the bot (and its CPU counts in this row's)
             burst(url, load, self.fresh)
+        if self.profile_dir is not None:  # the measured burst's acks (and the work running then)
+            await bot("profile_start")
         await bot("acks")
         await bot("gc")
-        before = (await bot("cpu"))["seconds"]
-        outcomes = burst(url, requests, self.fresh)
+        clock: dict[str, float] = {}
+
+        def start_clock() -> None:  # the bot's CPU from here on: with a previous burst's work
+            clock["before"] = bot.now("cpu")["seconds"]  # running, not that work's CPU while
+            #                                             the burst's connections were opened
+
+        outcomes = burst(url, requests, self.fresh, before_send=start_clock)
+        before = clock["before"]
         stamps = (await bot("acks"))["stamps"]
         if self.profile_dir is not None:  # the acks, then the work they started, apart
             await bot("profile_stop", file=str(self.profile_dir / f"{tag}-{len(row.cpu_ms) + 1}.prof"))
@@ -638,7 +664,7 @@ async def _no_work(data: Json) -> Json:
 
 
 async def run_floor(bench: Bench) -> None:
-    proc, conn, ready = _serve_in_child(floor_process, {})
+    proc, conn, ready = _serve_in_child(floor_process, {"cpu": bench.bot_cpu})
     try:
         row = bench.row("floor", "-", "bare aiohttp, no bolt, no bot")
         for _ in range(bench.rounds):
@@ -660,6 +686,7 @@ async def run_slack(bench: Bench, database: str, url_of_db: str, oauth: bool) ->
     api_proc, api_conn, api_ready = _serve_in_child(fake_slack_process, {"reps": 2 * reps})
     bot_proc, bot_conn, bot_ready = _serve_in_child(slack_bot_process, {
         "reps": 2 * reps, "db": url_of_db, "base_url": api_ready["base_url"], "oauth": oauth,
+        "cpu": bench.bot_cpu,
         "log": str(bench.workdir / f"bot-slack-{database}{'-oauth' if oauth else ''}.log")})
     api, bot, url = Control(api_ready["control"]), Control(bot_ready["control"]), bot_ready["url"]
     label = database + (" OAuth" if oauth else "")
@@ -926,7 +953,7 @@ async def run_teams(bench: Bench, database: str, url_of_db: str) -> None:
     bot_proc, bot_conn, bot_ready = _serve_in_child(teams_bot_process, {
         "reps": 2 * reps, "db": url_of_db, "service_url": fake["service_url"], "openid": fake["openid"],
         "authority": fake["authority"], "ca_file": fake["ca_file"],
-        "log": str(bench.workdir / f"bot-teams-{database}.log")})
+        "cpu": bench.bot_cpu, "log": str(bench.workdir / f"bot-teams-{database}.log")})
     api, bot, url = Control(fake["control"]), Control(bot_ready["control"]), bot_ready["url"]
     service, channel_token = fake["service_url"], fake["token"]
 
@@ -1044,7 +1071,8 @@ def print_table(bench: Bench) -> None:
     print()
     how = "each on a fresh connection" if bench.fresh else "written at once on open connections"
     print(f"Ack latency: bursts of {bench.reps} concurrent signed requests {how},"
-          f" {bench.rounds} rounds pooled; {os.cpu_count()} CPU(s), load average"
+          f" {bench.rounds} rounds pooled; {os.cpu_count()} CPU(s)"
+          f"{'' if bench.bot_cpu is None else f', the bot pinned to core {bench.bot_cpu}'}, load average"
           f" {os.getloadavg()[0]:.1f} at the end; python {sys.version.split()[0]}")
     header = ("platform", "database", "what the rep sends", "n", "p50 ms", "p95 ms", "p99 ms", "max ms",
               "errors", "CPU-to-ack p50", "p99 ms", "bot CPU ms/req")
@@ -1074,7 +1102,8 @@ async def main_async(args: argparse.Namespace) -> int:
     profile_dir = Path(args.profile) if args.profile else None
     if profile_dir is not None:
         profile_dir.mkdir(parents=True, exist_ok=True)
-    bench = Bench(args.members, args.rounds, workdir, profile_dir, Checks(), fresh=args.fresh_connections)
+    bench = Bench(args.members, args.rounds, workdir, profile_dir, Checks(), fresh=args.fresh_connections,
+                  bot_cpu=args.bot_cpu)
     print(f"bench work dir (bot logs): {workdir}", flush=True)
     slack, teams = args.platform in ("slack", "both"), args.platform in ("teams", "both")
     await run_floor(bench)
@@ -1112,6 +1141,8 @@ def main() -> None:
                         help="Slack as a multi-workspace (OAuth) install: tokens from the database")
     parser.add_argument("--fresh-connections", action="store_true",
                         help="open each request's connection as it starts (default: opened beforehand)")
+    parser.add_argument("--bot-cpu", type=int, metavar="N",
+                        help="pin the bot's process (all its threads) to core N: its figures on one core")
     parser.add_argument("--profile", metavar="DIR",
                         help="cProfile the bot while it acks each burst, into DIR")
     sys.exit(asyncio.run(main_async(parser.parse_args())))

@@ -6,8 +6,9 @@ Passed explicitly (no globals), so tests build one with an in-memory clock and f
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,10 @@ from bot.storage.database import Database
 from bot.strategy.schema import Strategy
 
 log = logging.getLogger(__name__)
+# Inside a deferred dispatch (`spawn_dispatch`): the work its listeners start, collected to run
+# in that dispatch's own turn instead of queueing a second time.
+_COLLECTED: contextvars.ContextVar[list[tuple[Coroutine[Any, Any, Any], str, contextvars.Context]] | None] = \
+    contextvars.ContextVar("alignbot_collected", default=None)
 
 
 @dataclass
@@ -56,11 +61,53 @@ class BotContext:
         return task
 
     def spawn_inbound(self, coro: Coroutine[Any, Any, Any], what: str, *,
-                      urgent: bool = False) -> asyncio.Task[Any]:
+                      urgent: bool = False) -> asyncio.Task[Any] | None:
         """Work an inbound request started: runs after the acks of a burst, a few at a time
-        (see `bot.runtime.intake`); `urgent` work does not wait for a slot, only for the acks."""
+        (see `bot.runtime.intake`); `urgent` work does not wait for a slot, only for the acks.
+        Started by a deferred dispatch (`spawn_dispatch`), it runs in that dispatch's turn
+        (None is returned: it has no task of its own yet)."""
+        collected = _COLLECTED.get()
+        if collected is not None:
+            collected.append((coro, what, contextvars.copy_context()))
+            return None
         self.intake.arrived()
         return self.spawn((self.intake.after_lull if urgent else self.intake.in_turn)(coro), what)
+
+    def spawn_dispatch(self, dispatch: Callable[[], Awaitable[Any]], what: str, *,
+                       urgent: bool = False) -> asyncio.Task[Any] | None:
+        """A request acknowledged before its listeners ran (an event or a button press, whose
+        ack is an empty 200 whatever they do): `dispatch` runs them later, in the request's
+        place in line - the turn it takes at ack time, as any inbound work - and the work they
+        start runs right after, in that same turn. So a burst's acks do not pay for the
+        framework's dispatch, and nothing changes order: work started by requests acked
+        earlier is queued ahead of it, work of requests acked later behind it."""
+        async def dispatched() -> None:
+            collected: list[tuple[Coroutine[Any, Any, Any], str, contextvars.Context]] = []
+            started = 0
+            try:
+                token = _COLLECTED.set(collected)
+                try:
+                    await dispatch()
+                finally:
+                    _COLLECTED.reset(token)
+                for coro, name, context in collected:
+                    started += 1
+                    context.run(_COLLECTED.set, None)  # their own spawns queue as usual
+                    task = self.spawn_in(coro, name, context)
+                    await asyncio.wait([task])  # one after the other; a failure is logged
+            finally:
+                for coro, _, _ in collected[started:]:
+                    coro.close()  # the dispatch failed or was cancelled: never started
+        return self.spawn_inbound(dispatched(), what, urgent=urgent)
+
+    def spawn_in(self, coro: Coroutine[Any, Any, Any], what: str,
+                 context: contextvars.Context) -> asyncio.Task[Any]:
+        """`spawn`, in a given context (the one the request's listener set up: its workspace,
+        its log binding)."""
+        task = asyncio.create_task(coro, name=what, context=context)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

@@ -7,8 +7,10 @@ Two ways to be installed: one workspace with a bot token, or many through OAuth
 
 Every listener acknowledges at once and hands the work to a tracked task that runs in turn
 (`BotContext.spawn_inbound`): Slack wants an ack within 3 s, and the core then records, evaluates
-and replies. Retried Events API deliveries carry the same `event_id`, which the core records before
-doing anything, so a retry never stores an answer twice.
+and replies. Events and button presses, whose ack is an empty 200 whatever the listener does, are
+acked before bolt even dispatches them (`_dispatch`): bolt runs them in their turn. Retried
+Events API deliveries carry the same `event_id`, which the core records before doing anything,
+so a retry never stores an answer twice.
 
 Nothing a person sends is dropped silently: when the work fails (the database is unavailable, or
 a bug) they are told in the same place - nothing was saved, try again in a few minutes, or it
@@ -141,7 +143,10 @@ class SlackAdapter(SlackPort):
         self.host = host
         self.http_port = http_port
         self.app = AsyncApp(client=client, signing_secret=signing_secret, oauth_settings=oauth_settings,
-                            request_verification_enabled=app_token is None,
+                            # Over HTTP `_dispatch` checks every signature bolt sees (ssl_check
+                            # aside, which bolt answers first), before the ack: bolt checking again
+                            # would refuse a dispatch deferred past its 5-minute window.
+                            request_verification_enabled=False,
                             process_before_response=True,  # listeners only spawn tracked work
                             logger=logging.getLogger("slack_bolt"))
         if app_token is not None:
@@ -190,7 +195,14 @@ class SlackAdapter(SlackPort):
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         """Signed and well-formed requests go to bolt; others get 401 / 400 with the reason and
-        touch nothing (bodies over 1 MiB are refused by aiohttp with 413 before this)."""
+        touch nothing (bodies over 1 MiB are refused by aiohttp with 413 before this). Events
+        and button presses, whose ack is an empty 200 whatever the listeners do, are acked
+        first and dispatched in their turn (`BotContext.spawn_dispatch`): under a burst, bolt's
+        dispatch is most of an ack's CPU."""
+        with self.core.ctx.intake.entering():
+            return await self._answer_request(request)
+
+    async def _answer_request(self, request: web.Request) -> web.Response:
         body = await request.read()
         if self._verifier is None or is_ssl_check(body, request.content_type):
             bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
@@ -207,7 +219,21 @@ class SlackAdapter(SlackPort):
         refusal = await self._refusal(parsed)
         if refusal is not None:
             return web.json_response(refusal)
+        kind = _ack_first(parsed)
+        if kind is not None:
+            self.core.ctx.spawn_dispatch(functools.partial(self._dispatch_later, request_for_bolt, kind),
+                                         f"slack-{kind}", urgent=kind == "open-form")
+            return web.Response(status=200)
         return await to_aiohttp_response(await self.app.async_dispatch(request_for_bolt))
+
+    async def _dispatch_later(self, request: Any, kind: str) -> None:
+        """Bolt's dispatch of a request acked already: its answer goes nowhere, so one that is
+        not a 200 (no listener, a listener failing before its ack, no installation for the
+        workspace) is logged."""
+        response = await self.app.async_dispatch(request)
+        if response.status != 200:
+            log.warning("a Slack %s acked before its dispatch got %s from bolt: %s", kind,
+                        response.status, (response.body or "")[:200])
 
     async def _refusal(self, body: Json) -> Json | None:
         """The answer to a request from outside the organisation this deployment serves (logged),
@@ -665,6 +691,22 @@ def _feedback_pressed(body: Json, form_id: str) -> MessageRef | None:
     if any(value != form_id for value in others):
         return None
     return action_message(body)
+
+
+def _ack_first(body: Json) -> str | None:
+    """What kind of request `body` is if its ack can go before bolt's dispatch (its ack is an
+    empty 200 whatever the listener does): an Events API event the app subscribes to, or a
+    button press ("open-form": the Answer button, whose modal must open within 3 s, so its
+    dispatch waits for the acks but not for a slot). None for the rest: a modal submission's
+    ack can keep the modal open with errors, a slash command's can carry its reply, and
+    url_verification's the challenge."""
+    kind = body.get("type")
+    if kind == "event_callback":
+        return "event" if (body.get("event") or {}).get("type") in EVENTS else None
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        return "open-form" if actions[0].get("action_id") == OPEN_FORM_ACTION else "action"
+    return None
 
 
 def _metadata(view: Json) -> Json:

@@ -83,6 +83,7 @@ class BotProcess:
         if self.role != "web":
             self.runner.start()
         settle_heap()
+        self.core.ctx.intake.hold_collector = True  # a burst's collections wait for its acks
         log.info("running as %s on %s", self.role, self.adapter.platform)
 
     async def stop(self) -> None:
@@ -90,6 +91,8 @@ class BotProcess:
         claimed sends released); then the platform connection and HTTP close. /readyz says
         "shutting down" (503) from the first moment, /healthz stays 200 until HTTP closes."""
         self.core.ctx.stopping = True
+        self.core.ctx.intake.hold_collector = False
+        self.core.ctx.intake.close()
         grace = self.core.ctx.settings.shutdown_grace
         await self.runner.shutdown(grace)
         await self.core.ctx.drain(grace=grace)

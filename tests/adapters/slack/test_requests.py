@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from typing import Any
 
 import aiohttp
 from sqlmodel import func, select
 
+from adapters.slack.app import SlackAdapter
 from bot.core import BotCore
 from bot.storage.models import Answer, Member
 from tests.adapters.slack.conftest import ADA, DANA, Slack
@@ -49,6 +52,48 @@ async def test_a_retried_event_records_the_answer_once(slack: Slack, core: BotCo
     async with core.ctx.db.session() as session:
         answer = (await session.exec(select(Answer))).one()
     assert answer.edits == 0
+    saved = [p for p in slack.api.posts(DANA_DM) if "saved your answer" in p["text"]]
+    assert len(saved) == 1
+
+
+async def test_an_event_is_acked_before_bolt_dispatches_it_and_its_retry_still_stores_nothing(
+        slack: Slack, core: BotCore, adapter: SlackAdapter) -> None:
+    """Under a burst bolt's dispatch is most of an ack's CPU: an event (whose ack is an empty
+    200 whatever its listener does) is acked once its signature is checked, and bolt runs it in
+    its turn after the acks. Nothing is lost on the way, a retry acked meanwhile still stores
+    nothing twice, and a forged request is refused before anything is queued."""
+    await team(slack)
+    await slack.command(ADA, "ask now dana")
+    dispatched: list[Any] = []
+    bolt = adapter.app.async_dispatch
+
+    async def recorded(request: Any) -> Any:
+        dispatched.append(request.body.get("event_id"))
+        return await bolt(request)
+
+    adapter.app.async_dispatch = recorded  # type: ignore[method-assign]
+    lull = asyncio.Event()
+    real_sleep = core.ctx.intake._sleep
+
+    async def held(seconds: float) -> None:  # the acks' lull does not come until we say
+        await lull.wait()
+        await real_sleep(seconds)
+
+    core.ctx.intake._sleep = held
+    event = dm_event(DANA, "We win mid-market fintech on audit readiness.", "Ev0LATER1", DANA_DM)
+    try:
+        assert (await slack.poster.event(event))[0] == 200
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        assert (await slack.poster.event(event, headers=retry))[0] == 200
+        forged = dm_event(DANA, "not from Slack", "Ev0FORGED", DANA_DM)
+        assert (await slack.poster.event(forged, sign_with="not-the-signing-secret"))[0] == 401
+        await asyncio.sleep(0.05)
+        assert dispatched == [] and await stored_answers(core) == {}  # acked, not yet dispatched
+    finally:
+        lull.set()
+    await core.ctx.drain()
+    assert dispatched == ["Ev0LATER1", "Ev0LATER1"]
+    assert await stored_answers(core) == {"strategy": "We win mid-market fintech on audit readiness."}
     saved = [p for p in slack.api.posts(DANA_DM) if "saved your answer" in p["text"]]
     assert len(saved) == 1
 

@@ -80,3 +80,39 @@ async def test_a_failure_saving_the_sender_still_answers_the_message(
     [reply] = teams.connector.card_texts(conversation=teams.dm(DANA))
     assert "sales-align-bot commands" in reply
     assert any("could not save the sender" in r.message and r.exc_info for r in caplog.records)
+
+
+async def test_a_message_is_acknowledged_before_botbuilder_runs_its_turn(
+        teams: Teams, core: BotCore, adapter: TeamsAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a burst botbuilder's turn (connector, turn context, the activity converted) is much
+    of an ack's CPU: a message, whose answer is an empty 200 whatever the turn does, is acked
+    once its token and shape are checked, and its turn runs in its place in line after the
+    acks - the same turn, so the reply still comes, once."""
+    turns: list[str | None] = []
+    process = adapter.cloud.process_activity
+
+    async def recorded(auth: Any, activity: Any, logic: Any) -> Any:
+        turns.append(activity.id)
+        return await process(auth, activity, logic)
+
+    monkeypatch.setattr(adapter.cloud, "process_activity", recorded)
+    lull = asyncio.Event()
+    real_sleep = core.ctx.intake._sleep
+
+    async def held(seconds: float) -> None:  # the acks' lull does not come until we say
+        await lull.wait()
+        await real_sleep(seconds)
+
+    monkeypatch.setattr(core.ctx.intake, "_sleep", held)
+    hello = act.message(teams.connector.service_url, teams.user(DANA), "help", timezone="Europe/Berlin")
+    try:
+        async with aiohttp.ClientSession() as session, asyncio.timeout(10), \
+                session.post(teams.url, json=hello) as response:
+            assert response.status == 200
+        await asyncio.sleep(0.05)
+        assert turns == [] and teams.connector.calls == [] and await contacts(core) == []
+    finally:
+        lull.set()
+    await core.ctx.drain()
+    assert turns == [hello["id"]]
+    assert len(await contacts(core)) == 1 and len(teams.connector.of("send")) == 1

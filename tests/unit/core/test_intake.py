@@ -5,6 +5,7 @@ turn never runs. Time is the injected clock: the intake's sleep advances it."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import warnings
 from dataclasses import dataclass, field
 
@@ -137,3 +138,80 @@ async def test_running_work_makes_way_for_arrivals_at_its_next_step() -> None:
         intake.arrived()
         await asyncio.sleep(0)
     assert clock.now <= last_arrival + 1.0 + 0.01
+
+
+async def test_work_waits_while_a_request_is_still_being_answered() -> None:
+    """A request counts as arriving from its handler's first line to its answer: an ack that
+    itself waits (for the database, a token check) is not overtaken by work waiting for the lull,
+    however long past the last arrival - up to the longest deferral."""
+    clock = FakeTime()
+    intake = Intake(limit=3, quiet=0.005, max_defer=1.0, now=clock, sleep=clock.sleep)
+    answered = asyncio.Event()
+    answers: list[float] = []
+
+    async def request() -> None:
+        with intake.entering():
+            await answered.wait()
+        answers.append(clock.now)
+
+    handler = asyncio.create_task(request())
+    await asyncio.sleep(0)
+    clock.now += 0.1  # long past `quiet`, the request still unanswered
+    step = asyncio.create_task(intake.make_way())
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert not step.done()
+    answered.set()
+    await handler
+    await step
+    assert answers[0] + 0.005 - 1e-9 <= clock.now < answers[0] + 0.1
+    # A handler that never answers holds work back for the longest deferral only.
+    stuck = asyncio.create_task(request())
+    answered.clear()
+    await asyncio.sleep(0)
+    start = clock.now
+    await intake.make_way()
+    assert start + 1.0 - 1e-9 <= clock.now <= start + 1.01
+    stuck.cancel()
+    await asyncio.gather(stuck, return_exceptions=True)
+
+
+async def test_the_collector_is_held_while_a_burst_is_answered_and_given_back_at_the_lull() -> None:
+    """With `hold_collector` the garbage collector does not run in the middle of a burst's acks:
+    off from the first request, on again once requests have paused for `quiet` (real time)."""
+    assert gc.isenabled()
+    intake = Intake(limit=3, quiet=0.01, max_defer=1.0)
+    intake.hold_collector = True
+    try:
+        for _ in range(5):  # a burst: requests one after the other
+            with intake.entering():
+                assert not gc.isenabled()
+            await asyncio.sleep(0.001)
+        assert not gc.isenabled()  # 1 ms apart: still the burst
+        await asyncio.sleep(0.05)
+        assert gc.isenabled()  # the lull
+        without = Intake(limit=3)  # a test, the console: the collector is left alone
+        with without.entering():
+            assert gc.isenabled()
+    finally:
+        intake.close()
+        gc.enable()
+
+
+async def test_a_steady_stream_gets_a_collection_every_longest_deferral() -> None:
+    clock = FakeTime()
+    intake = Intake(limit=3, quiet=0.005, max_defer=0.05, now=clock, sleep=clock.sleep)
+    intake.hold_collector = True
+    states = []
+    try:
+        for _ in range(40):  # a request every 2 ms for 80 ms, never a lull
+            with intake.entering():
+                states.append(gc.isenabled())
+            clock.now += 0.002
+        assert states[0] is False and True in states  # held, but let go after 50 ms of it
+        assert 25 <= states.index(True) <= 26 and states[states.index(True) + 1] is False
+        intake.close()
+        assert gc.isenabled()
+    finally:
+        intake.close()
+        gc.enable()
