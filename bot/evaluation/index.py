@@ -72,9 +72,10 @@ _GENERIC_WORDS = wordset(
 )
 GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC_WORDS)
 _PREPARING = frozenset(stem(w) for w in wordset("prep prepare prepared preparing preps"))
-"""Getting ready for something says little about which task ("QBR prep" is no "Prepare the
-security review"); in a statement "halves audit prep" is the advantage itself, so only task
-matching weighs it down."""
+PREPARING_WEIGHT = 0.2
+"""Getting ready for something says even less about which task than a common sales verb ("QBR
+prep" is no "Prepare the security review"); in a statement "halves audit prep" is the advantage
+itself, so only task matching weighs it down."""
 
 _COMMON_ALIAS_WORDS = wordset("""company companies business businesses customer customers client
     clients firm firms account accounts deal deals lead leads prospect prospects""")
@@ -133,6 +134,24 @@ def _ending(word: str) -> str | None:
     if len(ending) >= 3 and ending[0] == s[-1]:
         ending = ending[1:]
     return ending
+
+
+_VERB_FAMILY = _INFLECTIONS | {"ate", "ated", "ating", "ation", "ion", "ment"}
+"""A verb's inflections and its nominalisations name the same activity ('integrate',
+'integration'); 'security' and 'secure' do not."""
+
+
+def _derived(word: str, endings: set[str] | None) -> float:
+    """DERIVED_FACTOR when `word` shares its stem with words of these `endings` only through
+    another derivation ('security' and 'secure'; 'busy' and 'business'), else 1.0."""
+    ending = _ending(word)
+    if endings and ending is not None and ending not in endings and not (
+        ending in _VERB_FAMILY and endings & _VERB_FAMILY
+    ):
+        return DERIVED_FACTOR
+    if endings and ending is None and word.isalpha() and not endings & _INFLECTIONS:
+        return DERIVED_FACTOR  # "busy" only shares "business"'s stem
+    return 1.0
 
 
 _ADJECTIVE_ENDINGS = ("al", "ic", "ive", "ous", "ful", "less", "able", "ible", "ary", "ern", "ian")
@@ -299,6 +318,8 @@ class StrategyIndex:
         return toks
 
     def _build(self, strategy: Strategy) -> None:
+        self._task_endings: dict[tuple[str, int], set[str]] = defaultdict(set)
+        self._task_factors: dict[tuple[str, int], float] = {}
         self.generic = self._generic_stems(strategy)
         for segment in strategy.segments:
             self._add_segment(segment)
@@ -366,6 +387,10 @@ class StrategyIndex:
     def _add_task_text(self, entry: TaskEntry, text: str, weight: float) -> None:
         for clause in _clauses(self._learn(text)):
             words = [t.word for t in clause]
+            for word in words:
+                ending = _ending(word)
+                if ending is not None:
+                    self._task_endings[(stem(word), len(self.tasks))].add(ending)
             cue = negation_at(words, future=False)
             negated = words[cue[1]:] if cue else []
             positive = _content_stems(words[: cue[0]] if cue else words)
@@ -394,7 +419,6 @@ class StrategyIndex:
             fields.append(segment.description)
             if segment.buying_process is not None:
                 fields.extend(segment.buying_process.roles)
-                fields.extend(segment.buying_process.stages)
         fields.extend(item.title for item in strategy.content)
         counts: dict[str, int] = defaultdict(int)
         for text in dict.fromkeys(f.lower() for f in fields):
@@ -419,7 +443,9 @@ class StrategyIndex:
 
     def _term(self, s: str, df: int, n: int, norm: float) -> float:
         idf = math.log(1 + n / df) / norm
-        if s in self.generic or s in _PREPARING:
+        if s in _PREPARING:
+            idf *= PREPARING_WEIGHT
+        elif s in self.generic:
             idf *= GENERIC_WEIGHT
         if s in self.context_stems:
             idf *= CONTEXT_WEIGHT
@@ -662,19 +688,24 @@ class StrategyIndex:
         shares the stem through a different derivation ('security' vs 'secure')."""
         factor = self._factors.get(word)
         if factor is None:
-            endings = self._endings.get(stem(word))
-            ending = _ending(word)
-            factor = 1.0
-            if endings and ending is not None and ending not in endings and not (
-                ending in _INFLECTIONS and endings & _INFLECTIONS
-            ):
-                factor = DERIVED_FACTOR
-            elif endings and ending is None and word.isalpha() and not endings & _INFLECTIONS:
-                factor = DERIVED_FACTOR  # "busy" only shares "business"'s stem
+            factor = _derived(word, self._endings.get(stem(word)))
             with self._lock:
                 if len(self._factors) >= _MAX_CACHE:
                     self._factors.clear()
                 self._factors[word] = factor
+        return factor
+
+    def task_factor(self, word: str, task: int) -> float:
+        """The same, against the words of one task: 'security' meets 'Prepare the security
+        review' as written, and 'Secure an executive sponsor' only through 'secure'."""
+        key = (word, task)
+        factor = self._task_factors.get(key)
+        if factor is None:
+            factor = _derived(word, self._task_endings.get((stem(word), task)))
+            with self._lock:
+                if len(self._task_factors) >= _MAX_CACHE:
+                    self._task_factors.clear()
+                self._task_factors[key] = factor
         return factor
 
     def _near(self, s: str, word: str) -> str | None:

@@ -433,9 +433,9 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
             continue
         seen.add(s)
         factor = CONTEXT_FACTOR if i in reading.context_toks else 1.0
-        factor *= index.derivation_factor(reading.doc.toks[i].word)
+        word = reading.doc.toks[i].word
         for task, weight in index.postings.get(s, ()):
-            scores[task] += weight * factor
+            scores[task] += weight * factor * index.task_factor(word, task)
         for task, _ in index.anti_postings.get(s, ()):
             frag.blocked.add(task)
     ordered = [stems[i] for i in frag.positive if not is_number(stems[i])]

@@ -165,7 +165,7 @@ _WEEKDAYS = wordset(
 _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("will",), ("going", "to"), ("plan", "to"), ("planning", "to"), ("next", "step"),
     ("next", "steps"), ("next", "week"), ("tomorrow",), ("later",), ("planned",),
-    ("want", "to"), ("wants", "to"), ("wanted", "to"), ("hope", "to"), ("hoping", "to"),
+    ("want",), ("wants",), ("wanted", "to"), ("hope", "to"), ("hoping", "to"),
     ("hoped", "to"), ("meant", "to"), ("supposed", "to"), ("intend", "to"), ("intended", "to"),
     ("tried", "to"), ("try", "to"), ("trying", "to"), ("attempted",), ("attempting",),
     ("need", "to"), ("needs", "to"), ("have", "to"), ("has", "to"), ("should",),

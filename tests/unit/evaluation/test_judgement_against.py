@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.evaluation.index import index_for
 from bot.evaluation.rules import RulesEvaluator
 from bot.evaluation.text import SENT, reading, tokenize
 from bot.strategy.loader import parse_strategy
@@ -195,3 +196,49 @@ def test_preparing_says_little_about_which_task(strategy: Strategy) -> None:
     examples: [sent our SOC 2 report, completed the security questionnaire]
   - id: value_pricing""")
     assert tasks(parse_strategy(review), "QBR prep and the forecast").task_ids == []
+
+
+STAGED = STRATEGY.replace("""    aliases: [hvac contractor, hvac contractors, Heizungsbauer]""",
+                          """    aliases: [hvac contractor, hvac contractors, Heizungsbauer]
+    buying_process:
+      stages: [discovery call, one-crew pilot, contract]
+      roles: [owner, office manager]
+  - id: installers
+    name: Solar installers
+    in_scope: true
+    aliases: [solar installer]
+    buying_process:
+      stages: [discovery workshop, roof pilot, contract]
+      roles: [owner]""").replace("""  - id: value_pricing""", """  - id: sponsor
+    name: Secure an executive sponsor
+    description: Get the owner to sponsor the rollout.
+    examples: [got the owner to sponsor it]
+  - id: security
+    name: Pass the security review
+    description: Answer their IT's security questionnaire.
+    examples: [sent the security questionnaire back]
+  - id: value_pricing""")
+
+
+def test_a_task_word_that_is_also_a_buying_stage_still_names_the_task() -> None:
+    """'discovery' is a stage of every segment's buying process: that makes it the activity
+    itself, not background wording ('2 discos (Kilkenny, Bangor)' is two discoveries)."""
+    assert tasks(parse_strategy(STAGED), "2 discos this week (Kilkenny, Bangor)").task_ids == [
+        "discovery"]
+
+
+def test_what_the_customer_wants_is_not_done_yet(strategy: Strategy) -> None:
+    found = tasks(strategy, "demo'd to Huber, they want a one-crew pilot next")
+    assert "pilot" not in found.task_ids
+
+
+def test_a_word_meets_a_task_as_written_not_through_another_derivation() -> None:
+    """'security' is the security review's word; 'Secure an executive sponsor' shares only its
+    stem, so it weighs less there - even though the strategy writes 'security' elsewhere."""
+    index = index_for(parse_strategy(STAGED))
+    ids = [entry.id for entry in index.tasks]
+    assert index.task_factor("security", ids.index("security")) == 1.0
+    assert index.task_factor("security", ids.index("sponsor")) < 1.0
+    assert index.task_factor("integration", ids.index("security")) == 1.0  # no such stem there
+    found = tasks(parse_strategy(STAGED), "security review + exec sponsor mtg with the owner")
+    assert found.task_ids == ["security", "sponsor"]
