@@ -25,6 +25,7 @@ def frequency(word: str) -> float:
     return max(zipf_frequency(lower, lang) for lang in LANGUAGES)
 
 
+@lru_cache(maxsize=65536)
 def frequency_in(word: str, language: str) -> float:
     """The word's Zipf frequency in one language."""
     from wordfreq import zipf_frequency
