@@ -119,11 +119,13 @@ def test_internal_words_said_of_the_customer_or_in_the_tasks_are_read_as_usual()
     assert found.task_ids == ["discovery"]
 
 
-def test_a_german_ordinal_or_date_does_not_end_the_sentence() -> None:
-    def sentences(text: str, language: str) -> int:
-        with reading(language):
-            return 1 + sum(1 for t in tokenize(text) if t.kind == SENT)
+def sentences(text: str, language: str) -> int:
+    """How many sentences the tokenizer reads in `text`, read in `language`."""
+    with reading(language):
+        return 1 + sum(1 for t in tokenize(text) if t.kind == SENT)
 
+
+def test_a_german_ordinal_or_date_does_not_end_the_sentence() -> None:
     assert sentences("Pilot zum 3. Mal verlängert, bis 15.4. entscheiden", "de") == 1
     assert sentences("Pilot gestartet. Angebot raus", "de") == 2
     assert sentences("Called 3. Then sent the deck", "en") == 2
@@ -156,10 +158,6 @@ def test_a_ruled_out_word_with_the_tasks_own_name_word_works_against_it(
 def test_an_abbreviation_before_an_everyday_capitalised_word_ends_the_sentence() -> None:
     """'12 mnd. Volgende week schouw': the plan for next week is a sentence of its own and does
     not make the scan done before it planned; 'Dr. Okafor' and German nouns are not split."""
-    def sentences(text: str, language: str) -> int:
-        with reading(language):
-            return 1 + sum(1 for t in tokenize(text) if t.kind == SENT)
-
     assert sentences("energiescan gedaan op 12 mnd. Volgende week schouw in Gent", "nl") == 2
     assert sentences("sent the deck approx. Then we met", "en") == 2
     assert sentences("met Dr. Okafor at St. Luke's approx. 3 wks ago", "en") == 1
