@@ -418,9 +418,10 @@ class _Fragment:
 
 _PRICE, _DISCOUNT = stem("price"), stem("discount")
 _CUTS = frozenset(stem(w) for w in ("drop", "dropped", "cut", "lowered", "lower", "reduced", "reduce",
-                                    "slashed", "slash", "match", "matched", "matching", "undercut",
-                                    "beat"))
-"""With 'price', a discount by other words: "dropped the price 20%", "matched their price"."""
+                                    "slashed", "slash"))
+"""With 'price', a discount by other words: "dropped the price 20%"."""
+_MATCHES = frozenset(stem(w) for w in ("match", "matched", "matching", "undercut", "beat"))
+"""Before 'price', a discount too: "matched their price" (never "the price matched the budget")."""
 
 
 def _score(reading: _Reading, frag: _Fragment) -> None:
@@ -454,7 +455,11 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
     # "dropped the price", "15% off": a discount by other words
     words = [reading.doc.toks[i].word for i in frag.toks]
     percent_off = any(a.endswith("%") and b == "off" for a, b in pairwise(words))
-    extra = [(-1, _DISCOUNT)] if (_PRICE in seen and seen & _CUTS) or percent_off else []
+    ordered_stems = [stems[i] for i in frag.positive]
+    matched = _PRICE in ordered_stems and any(
+        s in _MATCHES for s in ordered_stems[:ordered_stems.index(_PRICE)])
+    cut = (_PRICE in seen and seen & _CUTS) or matched or percent_off
+    extra = [(-1, _DISCOUNT)] if cut else []
     for start, s in [(reading.doc.toks[i].start, stems[i]) for i in frag.positive] + extra:
         if is_number(s):
             continue

@@ -4,12 +4,14 @@ misreading it guards against; the strategy is inline so the test shows what it r
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.evaluation.index import index_for
 from bot.evaluation.rules import RulesEvaluator
 from bot.evaluation.text import SENT, reading, tokenize
-from bot.strategy.loader import parse_strategy
+from bot.strategy.loader import load_strategy, parse_strategy
 from bot.strategy.schema import Strategy
 
 STRATEGY = """
@@ -184,6 +186,11 @@ def test_matching_a_competitors_price_is_a_discount_by_other_words(strategy: Str
     assert "task:value_pricing" in matched.against_ids() and matched.task_ids == []
     held = tasks(strategy, "held the price by showing jobs won back, against a competitor's offer")
     assert held.against == [] and held.task_ids == ["value_pricing"]
+    # the example strategy has no counter-example about matching: only the word order decides
+    example = load_strategy(Path(__file__).parents[3] / "examples" / "strategy.yaml")
+    assert tasks(example, "matched a competitor's price for Pinecrest").against_ids() == [
+        "task:value_pricing", "objective:2"]
+    assert tasks(example, "sent Acme the quote, the price matched their budget").against == []
 
 
 def test_preparing_says_little_about_which_task(strategy: Strategy) -> None:
