@@ -340,12 +340,6 @@ class StrategyIndex:
         self.segment_words = self._distinctive_segment_words(strategy)
         self._drop_used_acronyms(strategy)
         self._fuzzy_pool = self._build_fuzzy_pool()
-        self._endings: dict[str, set[str]] = defaultdict(set)
-        for word in self.words:
-            ending = _ending(word)
-            if ending is not None:
-                self._endings[stem(word)].add(ending)
-        self._factors: dict[str, float] = {}
         self._prefixes = self._build_prefixes()
         self._cross = self._build_cross()
         self.descriptors = Descriptors.of(strategy).with_vocabulary(self.words)
@@ -683,21 +677,10 @@ class StrategyIndex:
             self._resolved[key] = s
         return s
 
-    def derivation_factor(self, word: str) -> float:
-        """1.0 when the word is an inflection of a strategy word with its stem; less when it only
-        shares the stem through a different derivation ('security' vs 'secure')."""
-        factor = self._factors.get(word)
-        if factor is None:
-            factor = _derived(word, self._endings.get(stem(word)))
-            with self._lock:
-                if len(self._factors) >= _MAX_CACHE:
-                    self._factors.clear()
-                self._factors[word] = factor
-        return factor
-
     def task_factor(self, word: str, task: int) -> float:
-        """The same, against the words of one task: 'security' meets 'Prepare the security
-        review' as written, and 'Secure an executive sponsor' only through 'secure'."""
+        """1.0 when the word is an inflection of one of this task's words with its stem; less
+        when it only shares the stem through another derivation: 'security' meets 'Prepare the
+        security review' as written, and 'Secure an executive sponsor' only through 'secure'."""
         key = (word, task)
         factor = self._task_factors.get(key)
         if factor is None:

@@ -15,6 +15,14 @@ from tests.support.ports import RecordingPort
 from tests.support.talk import say, setup_team
 
 
+async def dana_asked(core: BotCore) -> CheckIn:
+    """The team set up and Dana's check-in asked: the one check-in in the database."""
+    await setup_team(core)
+    await say(core, "ada", "/align ask now dana")
+    async with core.ctx.db.session() as session:
+        return (await session.exec(select(CheckIn))).one()
+
+
 async def answers_of(core: BotCore) -> dict[str, str]:
     async with core.ctx.db.session() as session:
         return {a.question: a.text for a in (await session.exec(select(Answer))).all()}
@@ -91,10 +99,7 @@ async def test_unanswered_checkin_expires_at_close(core: BotCore) -> None:
 
 
 async def test_form_submission_takes_all_answers_at_once(core: BotCore) -> None:
-    await setup_team(core)
-    await say(core, "ada", "/align ask now dana")
-    async with core.ctx.db.session() as session:
-        checkin = (await session.exec(select(CheckIn))).one()
+    checkin = await dana_asked(core)
     event = ActionInvoked(MemberRef("test", "dana"), f"checkin:{checkin.id}",
                           values={"strategy": "s", "scope": "sc", "tasks": "t", "junk": ""})
     texts = [reply.text for reply in await core.handle(event)]
@@ -181,10 +186,7 @@ async def test_an_answer_is_one_unit_of_work_with_its_verdict(core: BotCore,
 
 
 async def test_a_form_or_edit_that_saves_nothing_says_why(core: BotCore) -> None:
-    await setup_team(core)
-    await say(core, "ada", "/align ask now dana")
-    async with core.ctx.db.session() as session:
-        checkin = (await session.exec(select(CheckIn))).one()
+    checkin = await dana_asked(core)
     empty = ActionInvoked(MemberRef("test", "dana"), f"checkin:{checkin.id}",
                           values={"strategy": "  ", "junk": "x"})
     assert [r.text for r in await core.handle(empty)] == ["Nothing to save: all answers were empty."]
