@@ -772,6 +772,12 @@ def held_up_by_others(text: str) -> bool:
 _STALL_AFTER = _by_first([p for p in _POST_NEGATION_PHRASES if p not in _PLAN_AFTER_EN])
 
 
+def _ends_next(words: Sequence[str]) -> bool:
+    """The clause ends with "next" ("TCO next", "ROI model next up"): what it names comes next."""
+    tail = [w for w in words[-2:] if w != "up"]
+    return len(words) > 1 and bool(tail) and tail[-1] == "next"
+
+
 def post_state(words: Sequence[str]) -> str:
     """For a clause that reports its activity as not happening after naming it: planned when
     it is booked for later ("demo booked for Tues", "tabletop scheduled for the 14th"),
@@ -780,7 +786,7 @@ def post_state(words: Sequence[str]) -> str:
         words, _STALL_AFTER)
     if stalled:
         return "not_done"
-    planned = _has_phrase(words, _CURRENT.get().later) or any(
+    planned = _has_phrase(words, _CURRENT.get().later) or _ends_next(words) or any(
         _future_date_at(words, i) for i, w in enumerate(words) if w == "for")
     return "planned" if planned else "not_done"
 
@@ -789,7 +795,7 @@ def post_negated(words: Sequence[str]) -> bool:
     """The clause reports its activity as not happening after naming it ("pilot cancelled",
     "disco got pushed", "emailed 3 prospects, no replies", "demo booked for Tues",
     "tabletop scheduled for the 14th")."""
-    return _has_phrase(words, _CURRENT.get().post_negation) or any(
+    return _has_phrase(words, _CURRENT.get().post_negation) or _ends_next(words) or any(
         _future_date_at(words, i) for i, w in enumerate(words) if w == "for"
     )
 

@@ -619,3 +619,19 @@ def test_an_account_said_with_a_possessive_is_still_named() -> None:
   - id: abroad"""))
     assert segments(judge(strategy, "scope", "demo for Citi's compliance team")) == (
         [], ["tier1"])
+
+
+@pytest.mark.parametrize(("answer", "done", "planned"), [
+    ("disco on their scheduling pain w/ the owner - pilot with one crew next", ["discovery"],
+     ["pilot"]),
+    ("Bedarfsanalyse zu verpassten Aufträgen gemacht. Nächster Schritt: Pilot mit einer Kolonne",
+     ["discovery"], ["pilot"]),
+    ("hice la llamada de descubrimiento, ahora toca el piloto con una cuadrilla", ["discovery"],
+     ["pilot"]),
+])
+def test_what_comes_next_is_planned_not_done(strategy, answer: str, done: list[str],  # type: ignore[no-untyped-def]
+                                             planned: list[str]) -> None:
+    """ "X next", "Nächster Schritt: X" and "ahora toca X" name the next step, not work done."""
+    tasks = judge(strategy, "tasks", answer).tasks
+    assert tasks.task_ids == done
+    assert tasks.ids_in("planned") == planned
