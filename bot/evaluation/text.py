@@ -699,14 +699,14 @@ DONE_IRREGULAR = wordset("""sent met ran did had got built took gave made held s
 
 def looks_done(word: str) -> bool:
     """A verb form that reports something done (English past tense, a German, Dutch or Spanish
-    participle, a French participle)."""
+    participle, a Spanish preterite - "llamé", "cerró", "vendí" - or a French participle)."""
     if word in DONE_IRREGULAR:
         return True
     if len(word) > 4 and word.endswith("ed"):
         return True
     if len(word) > 5 and word.startswith("ge") and word.endswith(("t", "en", "d")):
         return True
-    return len(word) > 4 and word.endswith(("ado", "ido", "é", "ó"))
+    return len(word) > 4 and word.endswith(("ado", "ido", "é", "ó", "í"))
 
 
 def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int] | None:

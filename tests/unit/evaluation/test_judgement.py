@@ -635,3 +635,16 @@ def test_what_comes_next_is_planned_not_done(strategy, answer: str, done: list[s
     tasks = judge(strategy, "tasks", answer).tasks
     assert tasks.task_ids == done
     assert tasks.ids_in("planned") == planned
+
+
+def test_a_spanish_preterite_in_i_reports_its_own_clause_done() -> None:
+    """"no bajé el precio, defendí con el ahorro": "defendí" (like "vendí", "conseguí") is done,
+    so the leading "no" does not carry over to it."""
+    hotels = parse_strategy(HOTELS + """  - id: precio
+    name: Defender el precio con valor
+    description: Mantener la tarifa ligándola al ahorro en comisiones, en vez de bajar el precio.
+    examples: [no di descuento, le enseñé el ahorro en comisiones]
+""")
+    tasks = judge(hotels, "tasks", "no bajé el precio, defendí con el ahorro en comisiones").tasks
+    assert {m.state for m in tasks.matches} == {"done"}
+    assert tasks.task_ids == ["precio"]
