@@ -228,6 +228,26 @@ def test_shipped_datasets_are_valid_and_use_known_ids(
     assert questions == {"tasks", "scope", "strategy"}
 
 
+DEV_SETS = sorted(
+    path.stem.removeprefix("alignment_eval_") for path in DATA.glob("alignment_eval_*.jsonl")
+    if (DATA / f"strategy_{path.stem.removeprefix('alignment_eval_')}.yaml").exists()
+)
+
+
+@pytest.mark.parametrize("name", DEV_SETS)
+def test_every_development_set_is_valid_and_uses_its_strategys_ids(name: str) -> None:
+    """Found by file name, so a new set joins by being added: a label naming an id its strategy
+    lacks would silently score as a miss instead of failing here."""
+    items = load_dataset(DATA / f"alignment_eval_{name}.jsonl")
+    assert len(items) >= 40
+    assert check_ids(items, load_strategy(DATA / f"strategy_{name}.yaml")) == []
+    assert {i.question for i in items} == {"tasks", "scope", "strategy"}
+
+
+def test_the_new_development_sets_are_found() -> None:
+    assert {"plantsense", "clubstack", "servewell"} <= set(DEV_SETS)
+
+
 def test_example_dataset_has_a_heldout_part_of_about_thirty_percent() -> None:
     items = load_dataset(DATA / "alignment_eval.jsonl")
     splits = [i.split for i in items]
