@@ -163,13 +163,21 @@ class SegmentShape:
     place_defined: bool = False  # named by a place alone: explicit countries/regions, "outside X"
     head_stems: frozenset[str] = frozenset()  # its name's words: "hotel" of "Hoteles independientes"
     codes: frozenset[str] = frozenset()  # countries a rep may write as a bare code ("CH and AT")
+    # ISO 3166-2 regions ("CA-QC"), and the countries the segment holds only through them
+    subdivisions: frozenset[str] = frozenset()
+    partial: frozenset[str] = frozenset()
 
     @property
     def by_place(self) -> bool:
         return bool(self.places)
 
-    def at(self, country: str) -> bool:
-        return (country in self.places) != self.outside
+    def at(self, place: Place) -> bool:
+        """Whether the place is this segment's. In a country the segment holds only in part
+        (Quebec, not Canada) a place counts only when its own subdivision is known and one of
+        the segment's: "Toronto" and "Canada" are not Quebec."""
+        if place.country in self.partial:
+            return (place.subdivision in self.subdivisions) != self.outside
+        return (place.country in self.places) != self.outside
 
 
 @dataclass
@@ -279,7 +287,7 @@ class Descriptors:
         if same_kind:
             return same_kind
         if any((shape := self.shapes.get(n)) is not None and shape.by_place
-               and shape.at(place.country) for n in named):
+               and shape.at(place) for n in named):
             return []
         sizes = list(sizes)
 
@@ -294,7 +302,7 @@ class Descriptors:
         # says what kind of customer it is ("the Spar in Lokeren, first store of Groep De Clercq")
         kinds = [n for n in named if (shape := self.shapes.get(n)) is not None and not shape.by_place]
         return [s.id for s in self.shapes.values()
-                if s.place_defined and sized(s) and s.at(place.country)
+                if s.place_defined and sized(s) and s.at(place)
                 and (not s.in_scope or s.outside or (s.head_stems & sentence_stems and not kinds))]
 
 
@@ -305,12 +313,12 @@ class Descriptors:
         found: list[str] = []
         for n in named:
             shape = self.shapes.get(n)
-            if shape is None or not shape.by_place or shape.at(place.country):
+            if shape is None or not shape.by_place or shape.at(place):
                 continue
             found += [s.id for s in self.shapes.values()
                       if s.id != n and s.id not in found and s.id not in named
                       and s.in_scope == shape.in_scope and s.place_defined and not s.outside
-                      and s.at(place.country) and len(s.head_stems & shape.head_stems) >= 2]
+                      and s.at(place) and len(s.head_stems & shape.head_stems) >= 2]
         return found
 
 
@@ -321,11 +329,12 @@ def _stated_home(strategy: Strategy, found: Descriptors) -> frozenset[str]:
     statement = strategy.strategy.statement or ""
     named = {p.country for p in countries().find(statement, frozenset())}
     abroad = {c for s in found.shapes.values() if not s.in_scope and not s.outside
-              for c in s.places}
+              for c in s.places - s.partial}
     return frozenset(named - abroad)
 
 
 SMALL_REGION = 5
+_SUBDIVISION = re.compile(r"[A-Za-z]{2}-[A-Za-z0-9]{1,3}")
 """A region of at most this many countries (DACH, Benelux) lets reps write its countries as codes;
 a wide one (Osteuropa, EMEA) does not, or "LV" (Leistungsverzeichnis) would be Latvia."""
 
@@ -333,11 +342,16 @@ a wide one (Osteuropa, EMEA) does not, or "LV" (Leistungsverzeichnis) would be L
 def _shape(segment: Segment) -> SegmentShape:
     places: set[str] = set(segment.countries)
     codes: set[str] = set(segment.countries)
+    subdivisions = {r.strip().upper() for r in segment.regions if _SUBDIVISION.fullmatch(r.strip())}
     for region in segment.regions:
         region_places = region_codes(region)
         places |= region_places
-        if len(region_places) <= SMALL_REGION:
+        if len(region_places) <= SMALL_REGION and region.strip().upper() not in subdivisions:
             codes |= region_places
+    whole = set(segment.countries) | {c for r in segment.regions
+                                      if r.strip().upper() not in subdivisions
+                                      for c in region_codes(r)}
+    partial = {code[:2] for code in subdivisions} - whole
     outside, defined = False, bool(places)
     if not places:
         places, outside = _prose_places(segment.description)
@@ -346,7 +360,8 @@ def _shape(segment: Segment) -> SegmentShape:
     if not segment.countries and not segment.regions:
         codes = {c for c in places} if len(places) <= SMALL_REGION else set()
     return SegmentShape(segment.id, segment.in_scope, employees, frozenset(places), outside,
-                        defined, codes=frozenset(codes))
+                        defined, codes=frozenset(codes), subdivisions=frozenset(subdivisions),
+                        partial=frozenset(partial))
 
 
 def _prose_places(description: str) -> tuple[set[str], bool]:

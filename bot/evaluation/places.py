@@ -177,6 +177,7 @@ class Gazetteer:
         self.also: dict[str, list[tuple[str, str | None]]] = {}  # other places of the same name
         self.towns: dict[str, int] = {}  # city names -> population (a country outranks a town)
         self.small: dict[str, tuple[str, str | None]] = {}  # towns under MIN_CITY_POPULATION
+        self.subdivision_names: set[str] = set()  # "quebec": the province before the city
         self.max_words = 1
         self._countries()
         if not countries_only:
@@ -222,6 +223,7 @@ class Gazetteer:
                             "Territory", "Country", "Federal district", "Autonomous region",
                             "Metropolitan region", "Department", "Departement"}:
                 self._add(sub.name, sub.country_code, sub.code)
+                self.subdivision_names.add(fold(sub.name.strip()))
 
     def _cities(self) -> None:
         try:
@@ -287,8 +289,10 @@ class Gazetteer:
                     hit = next((h for h in self.also.get(key, ()) if h[0] in home), hit)
                 town = self.towns.get(key)
                 if hit is not None and town is not None and size == 1 and hit[0] not in home and (
-                        key in common or town < FAR_TOWN):
-                    hit = None  # "Bau", "Azul": words of ours, or small towns far away
+                        (key in common and key not in self.subdivision_names) or town < FAR_TOWN):
+                    # "Bau", "Azul": words of ours, or small towns far away; a province our
+                    # segments name ("Contractors in Quebec") is still the province
+                    hit = None
                 if hit is None and size == 1 and key in self.small and key not in common:
                     small = self.small[key]
                     hit = small if small[0] in home and is_rare(key) else None

@@ -298,7 +298,7 @@ def _placed_elsewhere(reading: _Reading, hit: Hit, place: Place, place_toks: lis
     segment is ("a Bauunternehmen in Rotterdam" when building firms are DACH): the prospect is
     the out-of-scope one, not ours. A customer named by name stays."""
     shape = reading.index.descriptors.shapes.get(hit[1])
-    if (shape is None or not shape.in_scope or not shape.by_place or shape.at(place.country)
+    if (shape is None or not shape.in_scope or not shape.by_place or shape.at(place)
             or _names_account(reading, hit[0], hit[1])):
         return False
     return _described_by(reading, place_toks, hit[0])

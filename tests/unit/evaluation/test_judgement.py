@@ -648,3 +648,32 @@ def test_a_spanish_preterite_in_i_reports_its_own_clause_done() -> None:
     tasks = judge(hotels, "tasks", "no bajé el precio, defendí con el ahorro en comisiones").tasks
     assert {m.state for m in tasks.matches} == {"done"}
     assert tasks.task_ids == ["precio"]
+
+
+QUEBEC = STRATEGY.replace("""    countries: [FR, IT, ES, PL, GB]""", """    countries: [FR, IT, ES, PL, GB]
+  - id: quebec
+    name: Contractors in Quebec
+    in_scope: false
+    aliases: [la belle province]
+    regions: [CA-QC]
+  - id: texas
+    name: Contractors in Texas
+    in_scope: true
+    aliases: [texans]
+    regions: [US-TX]""")
+
+
+@pytest.mark.parametrize(("answer", "outside", "inside"), [
+    ("disco with an hvac contractor in Toronto", [], ["contractors"]),
+    ("we sell to hvac contractors in the US and Canada", [], ["contractors"]),
+    ("disco with an hvac contractor in Quebec", ["quebec"], []),
+    ("disco with a contractor in Houston", [], ["texas"]),
+    ("disco with a contractor in Chicago", [], []),
+])
+def test_a_region_names_only_its_own_part_of_a_country(answer: str, outside: list[str],
+                                                       inside: list[str]) -> None:
+    """A segment for Quebec (`regions: [CA-QC]`) is not all of Canada: Toronto and "Canada"
+    are not Quebec, and Chicago is not Texas. Quebec is the province even where the segment's
+    own name says it (a word of ours is otherwise no town)."""
+    evaluation = judge(parse_strategy(QUEBEC), "tasks", answer)
+    assert segments(evaluation) == (inside, outside)
