@@ -29,13 +29,31 @@ _BELOW = r"(?:under|below|less than|fewer than|<|up to|max\.?|unter|weniger als|
          r"menos de|hasta|moins de|jusqu'à|minder dan|tot|onder)"
 _ABOVE = r"(?:over|above|more than|>|at least|min\.?|über|mehr als|ab|más de|mas de|" \
          r"plus de|au moins|meer dan|boven)"
-SIZE = re.compile(
-    rf"(?:(?P<below>{_BELOW})\s*{_NUMBER}(?P<plus1>\+)?\s*[-‐ ]?\s*{_PEOPLE}\b"
-    rf"|(?P<above>{_ABOVE})\s*{_NUMBER}\s*[-‐ ]?\s*{_PEOPLE}\b"
-    rf"|{_NUMBER}\s*(?:[-–‐]|to|bis|a|à|tot)\s*{_NUMBER}\s*[-‐ ]?\s*{_PEOPLE}\b"
-    rf"|{_NUMBER}\s*(?P<plus>\+)?\s*[-‐ ]?\s*{_PEOPLE}\b)",
-    re.I,
-)
+_OR_MORE = (r"(?:or more|or over|and up|and above|o más|o mas|y más|y mas|oder mehr|und mehr|"
+            r"ou plus|et plus|of meer|en meer)")
+_UNITS = {
+    "people": _PEOPLE,
+    "hectares": r"(?:ha|has|hect[aá]reas?|hectares?|hektar|hectare)",
+    "rooms": r"(?:rooms?|habitaciones|hab|habs|cuartos|quartos|zimmer|chambres|kamers|keys)",
+    "beds": r"(?:beds?|camas|betten|lits|bedden)",
+}
+"""What a size counts: people (a segment's `employees`), or a unit a segment's description
+measures its customers in ("Menos de 20 ha", "15 a 200 habitaciones")."""
+
+
+def _size_pattern(unit: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?:(?P<below>{_BELOW})\s*{_NUMBER}(?P<plus1>\+)?\s*[-‐ ]?\s*{unit}\b"
+        rf"|(?P<above>{_ABOVE})\s*{_NUMBER}\s*[-‐ ]?\s*{unit}\b"
+        rf"|{_NUMBER}\s*(?:[-–‐]|to|bis|a|à|tot)\s*{_NUMBER}\s*[-‐ ]?\s*{unit}\b"
+        rf"|{_NUMBER}\s*[-‐ ]?\s*{unit}\s+(?P<more>{_OR_MORE})\b"
+        rf"|{_NUMBER}\s*(?P<plus>\+)?\s*[-‐ ]?\s*{unit}\b)",
+        re.I,
+    )
+
+
+SIZE = _size_pattern(_PEOPLE)
+_SIZES = {unit: _size_pattern(words) for unit, words in _UNITS.items()}
 _LEGAL = re.compile(
     r"\b(?:gmbh|ag|se|kg|ohg|gbr|inc|llc|ltd|limited|plc|co|corp|corporation|company|sa|s\.a|sl|"
     r"s\.l|srl|bv|b\.v|nv|n\.v|oy|ab|as|spa|s\.p\.a|pty|& sohn|& co)\.?$", re.I)
@@ -59,6 +77,7 @@ class Size:
     high: int
     start: int
     end: int
+    unit: str = "people"
 
     def fits(self, employees: Employees) -> bool:
         """The size lies within the segment's range (a range must fit as a whole)."""
@@ -71,17 +90,24 @@ def _number(text: str, k: str | None) -> int:
     return int(value * 1000) if k else int(value)
 
 
-_SIZE_TAIL = re.compile(rf"\d\s*k?\s*\+?\s*[-‐ ]?\s*{_PEOPLE}\b", re.I)
+_SIZE_TAILS = {unit: re.compile(rf"\d\s*k?\s*\+?\s*[-‐ ]?\s*{words}\b", re.I)
+               for unit, words in _UNITS.items()}
 """What every SIZE match ends with - a number's last digit, then its people word - searched for
 first: one quick scan instead of SIZE's at every position, on the many answers with no size."""
 
 
-def find_sizes(text: str) -> list[Size]:
-    """Every headcount in `text`."""
+def find_sizes(text: str, units: tuple[str, ...] = ("people",)) -> list[Size]:
+    """Every size in `text` counted in one of `units` (headcounts unless told)."""
     found: list[Size] = []
-    if not _SIZE_TAIL.search(text):
-        return found
-    for m in SIZE.finditer(text):
+    for unit in units:
+        if _SIZE_TAILS[unit].search(text):
+            found.extend(_sizes_in(text, unit))
+    return sorted(found, key=lambda size: size.start) if len(units) > 1 else found
+
+
+def _sizes_in(text: str, unit: str) -> list[Size]:
+    found: list[Size] = []
+    for m in _SIZES[unit].finditer(text):
         groups = [g for g in m.groups()]
         numbers = [(groups[i], groups[i + 1]) for i in range(len(groups) - 1)
                    if groups[i] and re.fullmatch(r"[\d.,\s]+", groups[i])]
@@ -92,13 +118,23 @@ def find_sizes(text: str) -> list[Size]:
             low, high = 0, max(0, values[0] - (0 if m.group("plus1") else 1))
         elif m.group("above"):
             low, high = values[0] + 1, 10**9
-        elif m.group("plus"):
+        elif m.group("plus") or m.group("more"):
             low, high = values[0], 10**9
         elif len(values) >= 2:
             low, high = min(values[:2]), max(values[:2])
         else:
             low = high = values[0]
-        found.append(Size(low, high, m.start(), m.end()))
+        found.append(Size(low, high, m.start(), m.end(), unit))
+    return found
+
+
+def prose_measures(description: str) -> dict[str, Employees]:
+    """The ranges a description states in units other than people ("Menos de 20 ha" ->
+    hectares up to 19; "15 a 200 habitaciones" -> rooms 15 to 200)."""
+    found: dict[str, Employees] = {}
+    for size in find_sizes(description, tuple(u for u in _UNITS if u != "people")):
+        found.setdefault(size.unit, Employees(min=size.low or None,
+                                              max=size.high if size.high < 10**9 else None))
     return found
 
 
@@ -163,6 +199,7 @@ class SegmentShape:
     place_defined: bool = False  # named by a place alone: explicit countries/regions, "outside X"
     head_stems: frozenset[str] = frozenset()  # its name's words: "hotel" of "Hoteles independientes"
     codes: frozenset[str] = frozenset()  # countries a rep may write as a bare code ("CH and AT")
+    measures: dict[str, Employees] = field(default_factory=dict)  # ranges in other units: ha
     # ISO 3166-2 regions ("CA-QC"), and the countries the segment holds only through them
     subdivisions: frozenset[str] = frozenset()
     partial: frozenset[str] = frozenset()
@@ -170,6 +207,10 @@ class SegmentShape:
     @property
     def by_place(self) -> bool:
         return bool(self.places)
+
+    def range_for(self, size: Size) -> Employees | None:
+        """This segment's range in the size's unit, if it has one."""
+        return self.employees if size.unit == "people" else self.measures.get(size.unit)
 
     def at(self, place: Place) -> bool:
         """Whether the place is this segment's. In a country the segment holds only in part
@@ -201,6 +242,7 @@ class Descriptors:
     codes: frozenset[str] = frozenset()
     common: frozenset[str] = frozenset()  # the strategy's own words: never read as a town
     home: frozenset[str] = frozenset()  # where in-scope segments are: a town's name there wins
+    units: tuple[str, ...] = ()  # what the segments' size ranges count: people, hectares ...
 
     @property
     def by_place(self) -> bool:
@@ -217,6 +259,9 @@ class Descriptors:
                     found.accounts.setdefault(key, segment.id)
                     found.account_words = max(found.account_words, len(key.split()))
         found.codes = frozenset(c for s in found.shapes.values() for c in s.codes)
+        found.units = tuple(unit for unit in _UNITS if any(
+            (s.employees if unit == "people" else s.measures.get(unit)) is not None
+            for s in found.shapes.values()))
         found.account_first = frozenset(k.split()[0] for k in found.accounts)
         found.home = frozenset(c for s in found.shapes.values() if s.in_scope and not s.outside
                                for c in s.places) | _stated_home(strategy, found)
@@ -230,7 +275,7 @@ class Descriptors:
         """Accounts named in `text`, and its sizes and places (matched to segments later, in
         the context of the sentence they are in)."""
         accounts = self._accounts(text) if self.accounts else []
-        sizes = find_sizes(text) if any(s.employees for s in self.shapes.values()) else []
+        sizes = find_sizes(text, self.units) if self.units else []
         places = ([p for p in gazetteer().find(text, self.codes, self.common, self.home)
                    if not _names_a_company(text, p)] if self.by_place else [])
         return accounts, sizes, places
@@ -261,18 +306,21 @@ class Descriptors:
         it agrees with them, the segments it does fit when it contradicts one ("a 60-person
         bakery" and food processors start at 100), and on its own the one segment it fits."""
         named = list(named)
-        ranged = [s for s in self.shapes.values() if s.employees is not None]
-        fitting = [s.id for s in ranged if s.employees is not None and size.fits(s.employees)]
+        fitting = [s.id for s in self.shapes.values()
+                   if (r := s.range_for(size)) is not None and size.fits(r)]
         if named:
-            contradicted = [n for n in named if (shape := self.shapes.get(n)) is not None
-                            and shape.employees is not None and not size.fits(shape.employees)]
+            contradicted = self.contradicted_by_size(size, named)
             return fitting if contradicted and fitting else []
+        if size.unit != "people":
+            # a description's hectares or rooms say what is too small or too big for us; a
+            # size alone that fits an in-scope range may fit segments that state none
+            fitting = [f for f in fitting if not self.shapes[f].in_scope]
         return fitting if len(fitting) == 1 else []
 
     def contradicted_by_size(self, size: Size, named: Iterable[str]) -> list[str]:
         """Segments named by alias whose size range the stated size falls outside of."""
         return [n for n in named if (shape := self.shapes.get(n)) is not None
-                and shape.employees is not None and not size.fits(shape.employees)]
+                and (r := shape.range_for(size)) is not None and not size.fits(r)]
 
     def for_place(self, place: Place, named: Iterable[str],
                   sentence_stems: frozenset[str] = frozenset(),
@@ -292,11 +340,11 @@ class Descriptors:
         sizes = list(sizes)
 
         def sized(shape: SegmentShape) -> bool:
-            if shape.employees is None:
+            ranges = [(size, shape.range_for(size)) for size in sizes]
+            if shape.employees is None and not shape.measures:
                 return True
-            employees = shape.employees
             return bool(shape.head_stems & sentence_stems) and all(
-                size.fits(employees) for size in sizes)
+                r is None or size.fits(r) for size, r in ranges)
 
         # an in-scope segment is named by a place only when no segment without a place already
         # says what kind of customer it is ("the Spar in Lokeren, first store of Groep De Clercq")
@@ -360,7 +408,8 @@ def _shape(segment: Segment) -> SegmentShape:
     if not segment.countries and not segment.regions:
         codes = {c for c in places} if len(places) <= SMALL_REGION else set()
     return SegmentShape(segment.id, segment.in_scope, employees, frozenset(places), outside,
-                        defined, codes=frozenset(codes), subdivisions=frozenset(subdivisions),
+                        defined, codes=frozenset(codes), measures=prose_measures(segment.description),
+                        subdivisions=frozenset(subdivisions),
                         partial=frozenset(partial))
 
 

@@ -111,16 +111,19 @@ def test_the_longest_name_limit_finds_the_places_trying_every_length_finds() -> 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(["5", "1.200", "50k", "12", "+", "-", "‐", " ", "", "to", "bis",
                                  "unter", "over", "staff", "Mitarbeiter", "empleados", "MA", "ma",
-                                 "people", "Firma", "K", "2-3", "x"]), max_size=12))
+                                 "people", "Firma", "K", "2-3", "x", "ha", "habitaciones", "beds",
+                                 "o más", "or more"]), max_size=12))
 @example(["50k", "+", "staff"])  # a space between "k" and "+"
 @example(["2", "to", "5K", "‐", "Mitarbeiter"])
 def test_no_headcount_is_skipped_by_the_pre_check(parts: list[str]) -> None:
     for text in ("".join(parts), " ".join(parts)):
-        if descriptors.SIZE.search(text):
-            assert descriptors._SIZE_TAIL.search(text)
+        for unit, pattern in descriptors._SIZES.items():
+            if pattern.search(text):
+                assert descriptors._SIZE_TAILS[unit].search(text)
 
 
 def test_the_pre_check_passes_every_headcount_of_the_answers() -> None:
     for text in ANSWERS:
-        if descriptors.SIZE.search(text):
-            assert descriptors._SIZE_TAIL.search(text), text
+        for unit, pattern in descriptors._SIZES.items():
+            if pattern.search(text):
+                assert descriptors._SIZE_TAILS[unit].search(text), text

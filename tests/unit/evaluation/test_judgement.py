@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.evaluation.descriptors import find_sizes
 from bot.evaluation.doctor import diagnose
 from bot.evaluation.rules import RulesEvaluator
 from bot.evaluation.text import SENT, tokenize
@@ -677,3 +678,41 @@ def test_a_region_names_only_its_own_part_of_a_country(answer: str, outside: lis
     own name says it (a word of ours is otherwise no town)."""
     evaluation = judge(parse_strategy(QUEBEC), "tasks", answer)
     assert segments(evaluation) == (inside, outside)
+
+
+HECTARES = FARMS.replace("""    aliases: [viña, viñas, frutícola, fruticola]""",
+                         """    aliases: [viña, viñas, frutícola, fruticola]
+    description: Viñas y frutícolas con 20 ha o más de riego por goteo.
+  - id: olivar
+    name: Olivar y almendro
+    in_scope: true
+    aliases: [olivar, almendro]
+  - id: chicos
+    name: Pequeños productores
+    in_scope: false
+    aliases: [productor chico, parcela]
+    description: Menos de 20 ha; instalar y acompañar cuesta más de lo que pagan.""")
+
+
+@pytest.mark.parametrize(("answer", "inside", "outside"), [
+    # a size in the unit the segments are described in ("Menos de 20 ha") says which one
+    ("visita a una frutícola de 12 ha en Curicó", [], ["chicos"]),
+    ("visita a una finca de 9 ha en Murcia, no da pa nosotros", [], ["chicos"]),
+    ("visita a una viña en Colchagua, 85 ha", ["vinas"], []),
+    # a large size fits the wine growers' "20 ha o más" but names no other segment for them
+    ("visita a un olivar superintensivo en Écija, 340 ha", ["olivar"], []),
+])
+def test_a_size_in_hectares_names_the_segment_its_description_measures(
+        answer: str, inside: list[str], outside: list[str]) -> None:
+    assert segments(judge(parse_strategy(HECTARES), "tasks", answer)) == (inside, outside)
+
+
+@pytest.mark.parametrize(("text", "unit", "low", "high"), [
+    ("con 20 ha o más de viñedo", "hectares", 20, 10**9),
+    ("hoteles de 15 a 200 habitaciones", "rooms", 15, 200),
+    ("50 employees or more", "people", 50, 10**9),
+    ("un albergue de 180 camas", "beds", 180, 180),
+])
+def test_sizes_in_other_units_and_open_ranges(text: str, unit: str, low: int, high: int) -> None:
+    sizes = find_sizes(text, ("people", "hectares", "rooms", "beds"))
+    assert [(s.unit, s.low, s.high) for s in sizes] == [(unit, low, high)]
