@@ -29,6 +29,8 @@ _BELOW = r"(?:under|below|less than|fewer than|<|up to|max\.?|unter|weniger als|
          r"menos de|hasta|moins de|jusqu'à|minder dan|tot|onder)"
 _ABOVE = r"(?:over|above|more than|>|at least|min\.?|über|mehr als|ab|más de|mas de|" \
          r"plus de|au moins|meer dan|boven)"
+_ROLE_COUNTS = frozenset({"vet", "vets"})
+"""People words that count one role, not the whole staff: "3 vets" may be ten employees."""
 _OR_MORE = (r"(?:or more|or over|and up|and above|o más|o mas|y más|y mas|oder mehr|und mehr|"
             r"ou plus|et plus|of meer|en meer)")
 _UNITS = {
@@ -78,6 +80,7 @@ class Size:
     start: int
     end: int
     unit: str = "people"
+    whole: bool = True  # a headcount ("10-staff"), not a count of one role ("3 vets")
 
     def fits(self, employees: Employees) -> bool:
         """The size lies within the segment's range (a range must fit as a whole)."""
@@ -124,7 +127,9 @@ def _sizes_in(text: str, unit: str) -> list[Size]:
             low, high = min(values[:2]), max(values[:2])
         else:
             low = high = values[0]
-        found.append(Size(low, high, m.start(), m.end(), unit))
+        counted = re.findall(r"[^\W\d_]+", m.group().lower())
+        found.append(Size(low, high, m.start(), m.end(), unit,
+                          whole=not counted or counted[-1] not in _ROLE_COUNTS))
     return found
 
 
@@ -318,9 +323,21 @@ class Descriptors:
         return fitting if len(fitting) == 1 else []
 
     def contradicted_by_size(self, size: Size, named: Iterable[str]) -> list[str]:
-        """Segments named by alias whose size range the stated size falls outside of."""
+        """Segments named by alias whose size range the stated size falls outside of - or, when
+        the size fits only out-of-scope segments ("a 10-staff padel club" when clubs under 15
+        staff are out), the in-scope ones named with it that state no range: the prospect is
+        the small one."""
+        named = list(named)
+        outside = [n for n in named if (shape := self.shapes.get(n)) is not None
+                   and (r := shape.range_for(size)) is not None and not size.fits(r)]
+        if outside:
+            return outside
+        fitting = [s for s in self.shapes.values()
+                   if (r := s.range_for(size)) is not None and size.fits(r)]
+        if not size.whole or not fitting or any(s.in_scope for s in fitting):
+            return []
         return [n for n in named if (shape := self.shapes.get(n)) is not None
-                and (r := shape.range_for(size)) is not None and not size.fits(r)]
+                and shape.in_scope and shape.range_for(size) is None]
 
     def for_place(self, place: Place, named: Iterable[str],
                   sentence_stems: frozenset[str] = frozenset(),

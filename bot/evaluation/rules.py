@@ -297,9 +297,14 @@ def _placed_elsewhere(reading: _Reading, hit: Hit, place: Place, place_toks: lis
     """An in-scope segment named by its kind in the same breath as a place outside where that
     segment is ("a Bauunternehmen in Rotterdam" when building firms are DACH): the prospect is
     the out-of-scope one, not ours. A customer named by name stays."""
-    shape = reading.index.descriptors.shapes.get(hit[1])
-    if (shape is None or not shape.in_scope or not shape.by_place or shape.at(place)
-            or _names_account(reading, hit[0], hit[1])):
+    descriptors = reading.index.descriptors
+    shape = descriptors.shapes.get(hit[1])
+    if shape is None or not shape.in_scope or _names_account(reading, hit[0], hit[1]):
+        return False
+    if shape.at(place) if shape.by_place else (not descriptors.home
+                                                 or place.country in descriptors.home):
+        # a segment without places of its own is where the strategy sells ("a padel club in
+        # Lisbon" is out when we sell in the UK, Ireland and the Nordics)
         return False
     return _described_by(reading, place_toks, hit[0])
 

@@ -716,3 +716,28 @@ def test_a_size_in_hectares_names_the_segment_its_description_measures(
 def test_sizes_in_other_units_and_open_ranges(text: str, unit: str, low: int, high: int) -> None:
     sizes = find_sizes(text, ("people", "hectares", "rooms", "beds"))
     assert [(s.unit, s.low, s.high) for s in sizes] == [(unit, low, high)]
+
+
+BAKERIES = STRATEGY.replace("""  - id: small_shops""", """  - id: bakeries
+    name: Craft bakeries
+    in_scope: true
+    aliases: [bakery, bakeries]
+  - id: small_shops""")
+
+
+@pytest.mark.parametrize(("answer", "inside", "outside"), [
+    # the size fits only the out-of-scope small shops: the prospect is the small one
+    ("disco with a 10-staff bakery", [], ["small_shops"]),
+    ("disco with a 60-staff bakery", ["bakeries"], []),
+    # a kind of customer with no places of its own is where the strategy sells
+    ("disco with a bakery in Lyon", [], ["abroad"]),
+    ("disco with a bakery in Munich", ["bakeries"], []),
+])
+def test_a_size_or_place_out_of_scope_makes_the_prospect_out_of_scope(
+        answer: str, inside: list[str], outside: list[str]) -> None:
+    assert segments(judge(parse_strategy(BAKERIES), "tasks", answer)) == (inside, outside)
+
+
+def test_a_count_of_one_role_is_not_the_whole_headcount() -> None:
+    """"3 vets" may be a practice of ten: it never alone makes a prospect the small one."""
+    assert [s.whole for s in find_sizes("3 vets, 12 staff")] == [False, True]
