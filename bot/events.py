@@ -254,3 +254,8 @@ class Message:
     @classmethod
     def plain(cls, text: str) -> Message:
         return cls(text=text, blocks=(Text(text),))
+
+    def holds_form(self, form_id: str) -> bool:
+        """Whether this message carries the form `form_id` (feedback and its "Not right?")."""
+        return any(isinstance(b, ChoiceForm | QuestionForm) and b.form_id == form_id
+                   for b in self.blocks)

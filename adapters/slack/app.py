@@ -606,9 +606,13 @@ class SlackAdapter(SlackPort):
 
         async def work() -> None:
             handled = await self.core.respond(event)
-            if shown is not None and handled.replies and event.action_id.startswith(f"{CORRECTION_FORM}:"):
-                await self._show_corrected(event, shown)
-            for reply in handled.replies:
+            replies = handled.replies
+            if shown is not None and replies and event.action_id.startswith(f"{CORRECTION_FORM}:") \
+                    and await self._show_corrected(event, shown):
+                # The feedback pressed on now shows the correction: a copy of it below would
+                # keep the first correction when the person corrects again on the other one.
+                replies = [r for r in replies if not r.holds_form(event.action_id)]
+            for reply in replies:
                 await tell(reply)
             if not event.values or where is None:
                 return
@@ -639,24 +643,28 @@ class SlackAdapter(SlackPort):
             self._dm_user.pop(channel, None)
         self._locks.pop(to.user_id, None)
 
-    async def _show_corrected(self, event: ActionInvoked, shown: MessageRef) -> None:
+    async def _show_corrected(self, event: ActionInvoked, shown: MessageRef) -> bool:
         """After a "Not right?" Save, the feedback message it was pressed on shows what the bot
-        reads now (its button pre-filled with the correction), so the thread never holds two
-        verdicts that contradict each other. The core writes it from the stored verdict; when
-        it refuses (not theirs, gone) the message stays as it was and the reply says why.
-        Cosmetic: with the database or Slack failing, the corrected feedback still follows."""
+        reads now (its button pre-filled with the correction), so the thread holds one feedback
+        per answer, never two verdicts that contradict each other, and a second correction
+        rewrites that same message again. The core writes it from the stored verdict; when it
+        refuses (not theirs, gone) the message stays as it was and the reply says why. Whether
+        it was rewritten: with the database or Slack failing, the corrected feedback follows as
+        a reply instead."""
         try:
             found = await self.core.feedback(event.member, event.action_id)
         except DatabaseUnavailable as exc:
             log.warning("feedback of %s not updated: %s", event.action_id, exc)
-            return
+            return False
         if not isinstance(found, Message):
-            return
+            return False
         await self.core.ctx.intake.make_way()
         try:
             await self.update(shown, found)
         except DeliveryError as exc:  # deleted meanwhile, or Slack failing: the reply still goes
             log.warning("feedback of %s not updated: %s", event.action_id, exc)
+            return False
+        return True
 
     async def _refresh_invitation(self, user_id: str, form_id: str, where: MessageRef) -> None:
         """Update the invitation in place: its button now reads "Edit answers" (until it closes).

@@ -407,8 +407,10 @@ class TeamsAdapter(TeamsPort):
             else:
                 await self._show_answers(event)
         if isinstance(event, ActionInvoked) and event.message and event.action_id.startswith(
-                f"{CORRECTION_FORM}:"):
-            await self._show_corrected(event)
+                f"{CORRECTION_FORM}:") and await self._show_corrected(event):
+            # The card pressed on now shows the correction: a copy of it below would keep the
+            # first correction when the person corrects again on the other one.
+            replies = [r for r in replies if not r.holds_form(event.action_id)]
         reply = combine(replies)
         if reply is not None:
             await self.core.ctx.intake.make_way()  # between the card update and the reply too
@@ -431,35 +433,41 @@ class TeamsAdapter(TeamsPort):
         title = self.core.ctx.prompts.say("answers_saved_title")
         await self.update_card(card, Message(text=title), answered_card(form, title))
 
-    async def _show_corrected(self, event: ActionInvoked) -> None:
+    async def _show_corrected(self, event: ActionInvoked) -> bool:
         """After a "Not right?" Save, the card it was pressed on shows what the bot reads now:
         each feedback on it written afresh from the stored verdict (its pick-lists pre-filled
-        with the correction), its other lines as they were (`card_layout`, carried in the Save).
-        Only in the person's own chat, and only when every feedback on the card is theirs;
-        otherwise (or with the database gone meanwhile) the card stays as it was and the reply
-        says what happened."""
+        with the correction), its other lines as they were (`card_layout`, carried in the Save),
+        so a second correction rewrites that same card again. Only in the person's own chat,
+        and only when every feedback on the card is theirs; otherwise (or with the database
+        gone meanwhile) the card stays as it was and the corrected feedback follows as a reply.
+        Whether the card was rewritten."""
         raw = event.raw if isinstance(event.raw, dict) else {}
         layout = (raw.get("value") or {}).get(CARD_KEY)
         if event.message is None or not is_personal(raw) or not isinstance(layout, list):
-            return
+            return False
         blocks: list[Block] = []
         try:
             for entry in layout:
                 if isinstance(entry, str):
                     found = await self.core.feedback(event.member, entry)
                     if not isinstance(found, Message):
-                        return
+                        return False
                     blocks += found.blocks or (Text(found.text),)
                 elif isinstance(entry, dict) and isinstance(entry.get("text"), str):
                     style = entry.get("style")
                     blocks.append(Text(entry["text"], style if style in ("heading", "muted") else "plain"))
                 else:
-                    return
+                    return False
         except DatabaseUnavailable as exc:
             log.warning("card of %s not updated: %s", event.action_id, exc)
-            return
+            return False
         text = "\n\n".join(b.text for b in blocks if isinstance(b, Text))
-        await self.update_card(event.message, Message(text=text, blocks=tuple(blocks)), None)
+        try:
+            await self.update_card(event.message, Message(text=text, blocks=tuple(blocks)), None)
+        except DeliveryError as exc:  # deleted meanwhile, or Teams failing: the reply still goes
+            log.warning("card of %s not updated: %s", event.action_id, exc)
+            return False
+        return True
 
     async def _report(self, to: MemberRef, reason: str) -> None:
         self.core.ctx.spawn(self.notices.report(to, reason), "teams-unreachable-notice")

@@ -3,13 +3,16 @@
 A correction says "you read tasks A, B and segment X; it was tasks A, C". The difference becomes
 lessons bound to a task or segment id:
 
-- `task` / `segment`: a phrase from the answer that means this task or segment. It is added to
-  the strategy the evaluator reads (a task example, a segment alias), so the rules evaluator's
-  index and the LLM's prompt both see it, and an answer sentence that holds the phrase's words
-  maps to it even when the evaluator's own reading would not.
+- `task` / `segment`: a phrase from the answer that means this task or segment (for a segment:
+  the account's name, or the item of a list of segments that named none the bot read). The
+  LLM gets it in its prompt (a task example, a segment alias); an answer sentence that holds
+  most of the phrase's words, or reads nearly like it letter by letter (the rep's shorthand
+  with a typo or another account), maps to it even when the evaluator's own reading would not.
 - `not_task` / `not_segment`: what the bot mapped wrongly, with the sentence it stood in; a later
-  finding in a sentence that close is dropped.
-- `answer`: the whole answer with the corrected labels, so the same words get the same verdict.
+  finding in a sentence that close is dropped, and once two corrections removed it from
+  different sentences, the words their quotes share no longer credit it anywhere.
+- `answer`: the whole answer with the corrected labels, so the same words (or nearly: pasted
+  again with a typo fixed) get the same verdict.
 
 Lessons are keyed by id, so they carry over to a new strategy version while the id still exists.
 Everything here is deterministic and offline: chat corrections and `alignbot eval --learn-from`
@@ -27,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
+from bot.evaluation.places import countries
 from bot.evaluation.result import (
     Evaluation,
     Evidence,
@@ -45,8 +49,11 @@ MAX_PHRASE = 200
 MAX_SENTENCE_WORDS = 25  # a longer sentence is not one thing said about one segment
 SAME_SENTENCE = 0.6  # word overlap (Jaccard) at which a sentence counts as the one corrected
 KEYWORD_SUPPORT = 2  # corrections that must use a word for one task before it names the task
-HOLDS_PHRASE = 0.75
-MIN_PHRASE_WORDS = 2  # share of a learned phrase's words a sentence must hold to match it
+HOLDS_PHRASE = 0.75  # share of a learned phrase's words a sentence must hold to match it
+MIN_PHRASE_WORDS = 2
+MAX_ITEM_WORDS = 4  # words of an item in a list of segments ("mid-size food processors")
+LOOKS_ALIKE = 0.8  # character-trigram cosine at which a sentence is a learned phrase reworded
+SAME_ANSWER = 0.9  # ... and a whole answer one already corrected (typos, a word changed)
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
@@ -152,6 +159,25 @@ def normalized(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
+@lru_cache(maxsize=8192)
+def _trigrams(text: str) -> tuple[Counter[str], float]:
+    padded = f" {normalized(text)} "
+    grams = Counter(padded[i:i + 3] for i in range(len(padded) - 2))
+    return grams, sum(n * n for n in grams.values()) ** 0.5
+
+
+def alike(a: str, b: str) -> float:
+    """How alike two texts read, letter by letter (cosine of character trigrams): a rep's
+    phrasing taught once is still recognised with a typo, an inflection or a word changed
+    ("disco w/ the PM" / "disco with PM"), which whole-word matching misses."""
+    (ga, na), (gb, nb) = _trigrams(a), _trigrams(b)
+    if not na or not nb:
+        return 0.0
+    if len(ga) > len(gb):
+        ga, gb = gb, ga
+    return sum(n * gb[g] for g, n in ga.items()) / (na * nb)
+
+
 # --- drawing lessons from a correction ------------------------------------------------------
 
 
@@ -245,21 +271,61 @@ def _names(sentence: str, language: str | None) -> list[str]:
     return found
 
 
+_LIST_ITEM = re.compile(r"\s*(?:[,;/+]|\s&\s|\b(?:and|und|et|y|e|or|oder|o|ou)\b)\s*", re.I)
+
+
+def _left_in_list(sentence: str, named: list[int]) -> list[str]:
+    """In a sentence listing segments ("F&B, packaging, co-packers, dairies"), the one item
+    that named none the bot read: the phrase that named the segment it missed. Nothing when
+    more than one item is left (which named it would be a guess)."""
+    items = [sentence[a:b] for a, b in _list_items(sentence)]
+    if any(len(words(item)) > MAX_ITEM_WORDS for item in items):
+        return []  # a sentence cut at its commas, not a list of names
+    left = [item for (a, b), item in zip(_list_items(sentence), items, strict=True)
+            if not any(a <= n < b for n in named) and words(item)]
+    if len(left) != 1 or any(countries().find(left[0], frozenset())):
+        return []  # which item named it is a guess; a place ("in the US and Canada") is none
+    return left
+
+
+def _list_items(sentence: str) -> list[tuple[int, int]]:
+    """The spans of a list's items, stripped ("F&B, packaging and dairies."); none when the
+    sentence is not a list of at least three."""
+    items, start = [], 0
+    for match in [*_LIST_ITEM.finditer(sentence), None]:
+        end = match.start() if match else len(sentence)
+        item = sentence[start:end]
+        stripped = item.strip(" .:!?()\"'")
+        if stripped:
+            at = start + item.index(stripped)
+            items.append((at, at + len(stripped)))
+        start = match.end() if match else start
+    return items if len(items) >= 3 else []
+
+
 def _segment_phrases(answer: str, named: set[int], language: str | None) -> list[str]:
     """From the sentences that name no kept segment: company names (an account belongs to its
     segment every week) and, for a one-sentence answer ("mostly regional credit unions"), the
     sentence itself, matched again only by a sentence that says nearly the same. In a longer
     answer which sentence meant the segment is a guess, and guesses taught wrong segments."""
+    names: list[str] = []
     phrases: list[str] = []
     spans = sentences(answer)
     for start, end in spans:
         if any(start <= n < end for n in named):
+            phrases += _left_in_list(answer[start:end], [n - start for n in named if start <= n < end])
+            continue
+        if named:  # the segments were named in a list; a name elsewhere is a competitor's
             continue
         sentence = answer[start:end]
-        phrases += [name for name in _names(sentence, language) if words(name)]
+        names += [name for name in _names(sentence, language)
+                  if words(name) and not any(w.isdigit() for w in words(name))]
         if len(spans) == 1 and len(words(sentence)) <= MAX_SENTENCE_WORDS:
             phrases.append(sentence.strip()[:MAX_PHRASE * 2])
-    return phrases[:6]
+    # One name is the account; with several, the others are as likely a competitor or a
+    # partner ("lost Norbrook to Tremor IQ"), and a competitor taught as a segment misplaces
+    # every answer that names it.
+    return (list(dict.fromkeys(names)) if len(set(names)) == 1 else []) + phrases
 
 
 # --- using lessons -----------------------------------------------------------------------------
@@ -306,9 +372,15 @@ class Teaching:
                                              "overall": overall, "strategy_version": strategy.version})
 
     def _remembered(self, question: Question, answer: str) -> Labels | None:
+        """The labels a person gave these words, or nearly these (the same answer pasted again
+        with a typo fixed or a word changed): the latest such correction."""
         said = normalized(answer)
         for lesson in reversed(self.lessons):
-            if lesson.kind == "answer" and lesson.target == question and normalized(lesson.phrase) == said:
+            if lesson.kind != "answer" or lesson.target != question:
+                continue
+            was = normalized(lesson.phrase)
+            if was == said or (min(len(was), len(said)) >= 0.75 * max(len(was), len(said))  # else
+                               and alike(lesson.phrase, answer) >= SAME_ANSWER):  # never that alike
                 return Labels(tuple(lesson.labels.get("tasks", ())), tuple(lesson.labels.get("segments", ())))
         return None
 
@@ -317,10 +389,17 @@ class Teaching:
         if not wrong:
             return
 
+        refuted = _refuted(wrong)
+
         def corrected(kind: str, target: str, evidence: Evidence) -> bool:
-            here = words(_sentence_of(answer, evidence))
+            sentence = _sentence_of(answer, evidence)
+            here = words(sentence)
+            quoted = words(evidence.text)
+            if any(said <= quoted for said in refuted.get((kind, target), ())):
+                return True
             return any(lesson.kind == kind and lesson.target == target
-                       and _overlap(here, words(lesson.context)) >= SAME_SENTENCE for lesson in wrong)
+                       and (_overlap(here, words(lesson.context)) >= SAME_SENTENCE
+                            or alike(sentence, lesson.context) >= LOOKS_ALIKE) for lesson in wrong)
 
         if tasks is not None:
             tasks.matches = [m for m in tasks.matches
@@ -354,18 +433,54 @@ class Teaching:
         for lesson in self.lessons:
             if lesson.kind not in ("task", "segment"):
                 continue
-            phrase = words(lesson.phrase)
-            if len(phrase) < MIN_PHRASE_WORDS:
-                continue  # one word is not a phrase: it would match far too much
-            for start, end, held in spans:
-                if not _holds(held, phrase):
-                    continue
-                evidence = Evidence(text=answer[start:end], start=start, end=end)
-                if lesson.kind == "task" and tasks is not None and lesson.target in strategy.task_ids:
-                    _add_task(tasks, lesson.target, evidence)
-                elif lesson.kind == "segment" and lesson.target in strategy.segment_ids:
-                    _add_segment(scope, lesson.target, evidence, strategy)
-                break
+            evidence = _found(answer, spans, lesson)
+            if evidence is None:
+                continue
+            if lesson.kind == "task" and tasks is not None and lesson.target in strategy.task_ids:
+                _add_task(tasks, lesson.target, evidence)
+            elif lesson.kind == "segment" and lesson.target in strategy.segment_ids:
+                _add_segment(scope, lesson.target, evidence, strategy)
+
+
+def _found(answer: str, spans: Sequence[tuple[int, int, frozenset[str]]],
+           lesson: Lesson) -> Evidence | None:
+    """Where the answer says what a learned phrase says: a sentence holding most of its words,
+    or reading nearly like it. A one-word phrase would match far too much that way; a
+    segment's one-word alias ("packaging", learned from a list of segments) is matched only
+    as a whole item of a list."""
+    phrase = words(lesson.phrase)
+    if len(phrase) < MIN_PHRASE_WORDS:
+        if lesson.kind != "segment" or not phrase:
+            return None
+        said = normalized(lesson.phrase)
+        for start, end, _ in spans:
+            for a, b in _list_items(answer[start:end]):
+                if normalized(answer[start + a:start + b]) == said:
+                    return Evidence(text=answer[start + a:start + b], start=start + a, end=start + b)
+        return None
+    for start, end, held in spans:
+        if _holds(held, phrase) or alike(answer[start:end], lesson.phrase) >= LOOKS_ALIKE:
+            return Evidence(text=answer[start:end], start=start, end=end)
+    return None
+
+
+def _refuted(wrong: Sequence[Lesson]) -> dict[tuple[str, str], set[frozenset[str]]]:
+    """Words that two corrections removed a task or segment from in different
+    sentences ("sent the pricing sheet to Ledgerly", "... to Banko"): the words their quotes
+    share ("sent pricing sheet") no longer credit it in any sentence. One correction only
+    unlearns its own sentence: it may be about that sentence alone."""
+    quoted: dict[tuple[str, str], list[frozenset[str]]] = defaultdict(list)
+    for lesson in wrong:
+        said = words(lesson.phrase)
+        if len(said) >= MIN_PHRASE_WORDS and said not in quoted[(lesson.kind, lesson.target)]:
+            quoted[(lesson.kind, lesson.target)].append(said)
+    refuted: dict[tuple[str, str], set[frozenset[str]]] = defaultdict(set)
+    for key, quotes in quoted.items():
+        for i, first in enumerate(quotes):
+            agreeing = [first & other for other in quotes[i + 1:]
+                        if len(first & other) >= MIN_PHRASE_WORDS]
+            refuted[key].update(agreeing)
+    return refuted
 
 
 _STRATEGY_WORDS: dict[str, frozenset[str]] = {}

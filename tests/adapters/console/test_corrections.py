@@ -83,6 +83,12 @@ async def test_not_right_lists_the_choices_and_saving_prints_corrected_feedback(
     again = numbers(await console.type(f"/click correct:{before.id}"), "Sales tasks you did")
     assert {task for task, (_, chosen) in again.items() if chosen} == {"business_case",
                                                                        "map_buying_committee"}
+    # A second correction of the same answer replies with the latest reading (the console
+    # cannot rewrite what it printed).
+    second = await console.type(f"/click correct:{before.id} tasks=business_case")
+    maps = next(line for line in second.splitlines() if "Maps to our sales tasks" in line)
+    assert "Build an ROI business case with finance" in maps and "Map the buying committee" not in maps
+    assert read(await tasks_answer(core)).tasks == ("business_case",)
 
 
 async def test_none_of_these(console: Console, core: BotCore) -> None:

@@ -127,7 +127,8 @@ async def test_not_right_opens_the_choices_and_saving_sends_corrected_feedback(
         DANA, view, {"tasks": CORRECTED, "segments": ["midmarket_fintech", "regional_banks"]}))
     assert (status, body) == (200, "")  # the modal closes at once
     await core.ctx.drain()
-    note, corrected = api.posts(DANA_DM)[posts:]
+    [note] = api.posts(DANA_DM)[posts:]  # the feedback itself is rewritten in place
+    corrected = next(m for m in api.messages[DANA_DM] if m["ts"] == feedback_ts)
     assert {note["thread_ts"], corrected["thread_ts"]} == {ask_ts}
     assert "re-read your answer" in note["text"]
     maps = next(line for line in corrected["text"].splitlines() if "Maps to our sales tasks" in line)
@@ -289,7 +290,7 @@ async def test_the_feedback_pressed_on_is_rewritten_in_place_with_the_corrected_
     now = maps_line(held["text"])
     assert "Map the buying committee" in now and "Build an ROI business case with finance" in now
     assert "Prepare the security review" not in now
-    assert now == maps_line(api.posts(DANA_DM)[-1]["text"])  # the same verdict as the reply below
+    assert maps_line(api.posts(DANA_DM)[-1]["text"]) == ""  # below it the note, not a copy
     rewritten = {"text": held["text"], "blocks": held["blocks"]}
     again = not_right(rewritten)
     assert again is not None and again["value"] == button["value"]
@@ -300,6 +301,31 @@ async def test_the_feedback_pressed_on_is_rewritten_in_place_with_the_corrected_
     picked = [o["value"] for o in reopened["blocks"][0]["element"]["initial_options"]]
     assert sorted(picked) == sorted(CORRECTED)
     assert json.loads(reopened["private_metadata"])["feedback"] == feedback_ts
+
+
+async def test_a_second_correction_rewrites_the_same_feedback_and_no_copy_keeps_the_first(
+        slack: Slack, core: BotCore) -> None:
+    """Dana corrects her answer, then corrects it again: the thread holds one feedback on that
+    answer, showing the latest correction (a copy posted after the first Save kept showing the
+    first correction above the second)."""
+    api = slack.api
+    post, button, _ = await answered(slack)
+    feedback_ts = sent_message(slack, post, DANA_DM)["ts"]
+    for number, tasks in enumerate((CORRECTED, ["business_case"])):
+        held = next(m for m in api.messages[DANA_DM] if m["ts"] == feedback_ts)
+        shown = {"text": held["text"], "blocks": held["blocks"]}
+        await slack.poster.interaction(press(slack, shown, not_right(shown) or {}, DANA, DANA_DM,
+                                             f"trigger-{number}"))
+        await core.ctx.drain()
+        view = api.calls_to("views.open")[-1].args["view"]
+        assert json.loads(view["private_metadata"])["feedback"] == feedback_ts
+        await slack.poster.interaction(view_submission(DANA, view, {"tasks": tasks}))
+        await core.ctx.drain()
+    assert read(await tasks_answer(core)).tasks == ("business_case",)
+    holding = [m for m in api.messages[DANA_DM] if (b := not_right(m)) and b["value"] == button["value"]]
+    assert [m["ts"] for m in holding] == [feedback_ts]
+    latest = maps_line(holding[0]["text"])
+    assert latest.endswith("Maps to our sales tasks: Build an ROI business case with finance")
 
 
 async def test_a_feedback_message_that_cannot_be_updated_still_gets_the_corrected_reply(

@@ -107,8 +107,11 @@ async def test_not_right_unfolds_the_choices_and_save_sends_corrected_feedback(
     pressed = act.submit(connector.service_url, teams.user(DANA), card_id, saved(show, {"tasks": CORRECTED}))
     assert await teams.post(pressed) == 200
     [reply] = connector.of("send", teams.dm(DANA))[sent:]
-    text = card_text(reply.body["attachments"][0]["content"])
-    assert "re-read your answer" in text
+    assert "re-read your answer" in card_text(reply.body["attachments"][0]["content"])
+    # The corrected feedback is the card pressed on, rewritten; the reply is the note alone.
+    assert "Maps to our sales tasks" not in card_text(reply.body["attachments"][0]["content"])
+    card = connector.of("update", teams.dm(DANA))[-1].body["attachments"][0]["content"]
+    text = card_text(card)
     maps = next(line for line in text.splitlines() if "Maps to our sales tasks" in line)
     assert "Map the buying committee" in maps and "Build an ROI business case with finance" in maps
     assert "Prepare the security review" not in maps
@@ -117,7 +120,7 @@ async def test_not_right_unfolds_the_choices_and_save_sends_corrected_feedback(
     assert sorted(read(after).tasks) == sorted(CORRECTED) != sorted(read(before).tasks)
     assert read(after).segments == read(before).segments  # left as it was read
     # The corrected feedback's own "Not right?" starts from the correction.
-    again = not_right(reply.body["attachments"][0]["content"], f"correct:{before.id}")
+    again = not_right(card, f"correct:{before.id}")
     assert sorted(inputs(again)["tasks"]["value"].split(",")) == sorted(CORRECTED)
 
     # Teams redelivers the same activity: saved and answered once.
@@ -216,6 +219,14 @@ async def test_the_card_pressed_on_is_updated_in_place_with_the_corrected_readin
     assert await teams.post(back) == 200
     assert len(connector.of("update", teams.dm(DANA))) == earlier + 2
     assert read(await tasks_answer(core)).tasks == ("compliance_discovery",)
+    # The chat holds one feedback on that answer, showing the latest correction: no reply card
+    # below still shows (and offers to correct) the first one.
+    holding = {aid: a["content"] for (cid, aid), body in connector.activities.items()
+               if cid == teams.dm(DANA) for a in body.get("attachments") or []
+               if "Maps to our sales tasks" in card_text(a["content"])}
+    assert list(holding) == [card_id]
+    maps = next(line for line in card_text(holding[card_id]).splitlines() if "Maps to our sales" in line)
+    assert "compliance" in maps.lower() and "Build an ROI" not in maps
 
 
 async def test_a_refused_save_leaves_the_card_as_it_was_and_says_why(teams: Teams, core: BotCore) -> None:

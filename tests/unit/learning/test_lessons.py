@@ -1,0 +1,140 @@
+"""What one correction teaches beyond its own words, through the path a "Not right?" in chat and
+`alignbot eval --learn-from` share (`LabelTeacher` -> `corrections.save` -> `teaching_for` ->
+`judge`): a rep's phrasing recognised reworded, a removed finding unlearned once two corrections
+agree, a segment learned from the list item that named it, and no competitor taught as an account."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation.metrics import LabeledItem
+from bot.evaluation.result import Question
+from bot.evaluation.rules import RulesEvaluator
+from bot.learning import corrections
+from bot.learning.from_labels import LabelTeacher
+from bot.learning.judge import judge
+from bot.learning.lessons import Labels, alike
+from bot.storage.models import Member
+from bot.strategy.loader import load_strategy
+from bot.strategy.schema import Strategy
+
+AT = datetime(2026, 12, 7, tzinfo=UTC)
+STRATEGY = load_strategy(Path(__file__).resolve().parents[3] / "examples" / "strategy.yaml")
+WALKDOWN = "walkdown of the kyc stack with Ledgerly's head of compliance"
+
+
+@pytest.fixture
+async def teacher() -> AsyncIterator[LabelTeacher]:
+    async with LabelTeacher(RulesEvaluator(), STRATEGY, AT) as teaching:
+        yield teaching
+
+
+def tasks(answer: str, *task_ids: str) -> LabeledItem:
+    return LabeledItem("tasks", answer, expected_tasks=task_ids)
+
+
+def scope(answer: str, *segment_ids: str) -> LabeledItem:
+    return LabeledItem("scope", answer, expected_in=segment_ids, expected_out=())
+
+
+async def read(teacher: LabelTeacher, question: Question, answer: str) -> Labels:
+    return Labels.of(await teacher.judge(LabeledItem(question, answer)))
+
+
+async def test_a_reps_phrasing_taught_once_is_recognised_reworded(teacher: LabelTeacher) -> None:
+    reworded = "walk-down of the KYC stack with Finly's head of compliance"
+    assert await read(teacher, "tasks", reworded) == Labels()
+    assert await teacher.learn([tasks(WALKDOWN, "compliance_discovery")]) == 1
+    # Fewer than three in four of its words, but it reads nearly the same letter by letter.
+    assert alike(WALKDOWN, reworded) > 0.8
+    assert (await read(teacher, "tasks", reworded)).tasks == ("compliance_discovery",)
+    assert (await read(teacher, "tasks", "walkthru of the kyc stack with Ledgerlys head of complaince")
+            ).tasks == ("compliance_discovery",)
+    # Words that merely share some of it are not it.
+    assert await read(teacher, "tasks", "updated the kyc checklist for the head of sales") == Labels()
+
+
+async def test_the_same_answer_pasted_again_with_a_typo_fixed_keeps_its_correction(
+        teacher: LabelTeacher) -> None:
+    answer = "Ledgerly: good chat, next steps agreed, they'll loop in the others"
+    again = "Ledgerly: good chat, next steps agreed - they will loop in the others"
+    assert (await read(teacher, "tasks", again)).tasks == ()
+    await teacher.learn([tasks(answer, "map_buying_committee", "exec_sponsor")])
+    assert set((await read(teacher, "tasks", again)).tasks) == {"map_buying_committee", "exec_sponsor"}
+
+
+async def test_a_finding_removed_twice_no_longer_credits_its_task_anywhere(teacher: LabelTeacher) -> None:
+    third = "sent the pricing sheet to Finly, they asked for it"
+    assert (await read(teacher, "tasks", third)).tasks == ("value_pricing",)
+    await teacher.learn([tasks("sent the pricing sheet to Ledgerly")])
+    # One correction unlearns its own sentence only: it may be about that sentence alone.
+    assert (await read(teacher, "tasks", third)).tasks == ("value_pricing",)
+    await teacher.learn([tasks("Banko wanted numbers so we sent the pricing sheet over on Friday")])
+    assert (await read(teacher, "tasks", third)).tasks == ()
+    # Other words still credit it.
+    assert "value_pricing" in (await read(teacher, "tasks", "priced Ledgerly on value, no discount")).tasks
+
+
+async def test_a_segment_is_learned_from_the_list_item_that_named_it(teacher: LabelTeacher) -> None:
+    assert (await read(teacher, "scope", "regional banks and physician groups in the midwest")
+            ).segments == ("regional_banks",)
+    await teacher.learn([scope("mid-market fintech, regional banks, physician groups.",
+                               "midmarket_fintech", "regional_banks", "healthcare_providers")])
+    assert set((await read(teacher, "scope", "regional banks and physician groups in the midwest")
+                ).segments) == {"regional_banks", "healthcare_providers"}
+
+
+async def test_a_one_word_segment_alias_counts_only_as_an_item_of_a_list(teacher: LabelTeacher) -> None:
+    await teacher.learn([scope("mid-market fintech, regional banks, munis.",
+                               "midmarket_fintech", "regional_banks", "public_sector")])
+    assert "public_sector" in (await read(teacher, "scope", "credit unions, munis and fintechs")).segments
+    assert "public_sector" not in (await read(teacher, "tasks", "a demo for munis folks")).segments
+
+
+async def test_a_competitor_named_beside_the_account_is_not_taught_as_a_segment(
+        teacher: LabelTeacher) -> None:
+    lost = "lost Hollis Mutual to Tremor IQ on price, held at list."
+    await teacher.learn([LabeledItem("tasks", lost, expected_tasks=(), expected_in=("regional_banks",),
+                                     expected_out=())])
+    assert "regional_banks" not in (await read(teacher, "tasks", "Tremor IQ were at Banko too")).segments
+    # One name alone is the account: it belongs to its segment every week.
+    await teacher.learn([LabeledItem("tasks", "QBR prep for Ardent Mutual.", expected_tasks=(),
+                                     expected_in=("regional_banks",), expected_out=())])
+    assert "regional_banks" in (await read(teacher, "tasks", "renewal call with Ardent Mutual")).segments
+
+
+async def test_a_reps_rewording_teaches_others_only_once_confirmed(teacher: LabelTeacher) -> None:
+    """The abuse bound holds for what is recognised reworded too: Dana's correction reads her own
+    answers at once, Lee's only after a manager confirms it."""
+    db = teacher.db
+    people = []
+    async with db.session() as session:
+        for name in ("dana", "lee"):
+            person = Member(platform="eval", platform_user_id=name, name=name, role="rep",
+                            created_at=AT, updated_at=AT)
+            session.add(person)
+            await session.flush()
+            await session.refresh(person)
+            people.append(person)
+    dana, lee = people
+    evaluator = RulesEvaluator()
+    evaluation = await evaluator.evaluate("tasks", WALKDOWN, STRATEGY)
+    saved = await corrections.save(db, author=dana, answer_id=None, question="tasks", answer=WALKDOWN,
+                                   evaluation=evaluation, corrected=Labels(("compliance_discovery",), ()),
+                                   strategy=STRATEGY, now=AT)
+    assert saved is not None and saved.correction.status == corrections.OWN
+    reworded = "walk-down of the KYC stack with Finly's head of compliance"
+
+    async def reads_for(person: Member, strategy: Strategy = STRATEGY) -> tuple[str, ...]:
+        teaching = await corrections.teaching_for(db, person.id, strategy)
+        return Labels.of(await judge(evaluator, "tasks", reworded, strategy, teaching)).tasks
+
+    assert await reads_for(dana) == ("compliance_discovery",)
+    assert await reads_for(lee) == ()
+    assert saved.correction.id is not None
+    await corrections.set_status(db, saved.correction.id, corrections.TAUGHT, teacher.admin, AT)
+    assert await reads_for(lee) == ("compliance_discovery",)
