@@ -8,9 +8,9 @@ and those that say the person is gone (`user_not_found`, `account_inactive`) als
 so the core marks the member; everything else (rate limits left after slack_sdk's own retries,
 5xx, network) is transient.
 
-Calls and retries are bounded (`limits.py`). A 500, a 504, a timeout or a dropped connection may
-have posted the message anyway: such a failure is `ambiguous`, and the outbox asks the DM's
-history (`find_sent`) before sending again.
+Calls and retries are bounded (`limits.py`). A 500, a 504, a timeout, a dropped connection or a
+200 that is not Slack's answer may have posted the message anyway: such a failure is
+`ambiguous`, and the outbox asks the DM's history (`find_sent`) before sending again.
 
 Which Web API client (token) is used comes from `Workspaces`: the one bot token, or with OAuth the
 token of the workspace the user is in.
@@ -39,6 +39,7 @@ from adapters.slack.limits import (
 )
 from adapters.slack.oauth import NoInstallation, Workspaces
 from adapters.slack.ratelimit import RateLimits, SharedRateLimitRetryHandler, limits_of
+from adapters.slack.webapi import JsonCalls
 from bot.events import Image, MemberProfile, MemberRef, Message, MessageRef
 from bot.people.installations import Workspace
 from bot.port import DeliveryError
@@ -100,7 +101,8 @@ def _error(exc: Exception, what: str) -> DeliveryError:
         return DeliveryError(f"Slack {what} failed: {code or f'HTTP {status}'}",
                              permanent=code in PERMANENT_ERRORS,
                              unreachable=code if code in UNREACHABLE_ERRORS else None,
-                             ambiguous=code is None and status in AMBIGUOUS_STATUSES)
+                             # a 200 that is not Slack's answer may have posted it too
+                             ambiguous=code is None and (status in AMBIGUOUS_STATUSES or status == 200))
     if isinstance(exc, NoInstallation):
         return DeliveryError(f"Slack {what} failed: {exc}", permanent=False)
     if isinstance(exc, TimeoutError):
@@ -126,6 +128,7 @@ class SlackPort:
         # each client's shared rate limits (`limits_of` looks through its retry handlers)
         self._limits: weakref.WeakKeyDictionary[AsyncWebClient, RateLimits | None] = \
             weakref.WeakKeyDictionary()
+        self._calls = JsonCalls()  # chat.postMessage: URL and headers kept per client
 
     @property
     def client(self) -> AsyncWebClient:
@@ -240,10 +243,11 @@ class SlackPort:
         if (limits := self._limits[client]) is not None:
             await limits.wait("chat.postMessage")  # another call was just told to wait
         # The body as chat_postMessage would send it (JSON, no None values, blocks as plain
-        # dicts, a text always given), built here: its own pass over the arguments and the
-        # blocks (Block objects to convert, None values to drop, the missing-text warning) cost
-        # a fan-out about a tenth of its CPU per message. api_call keeps the client's retries.
-        sent = await client.api_call("chat.postMessage", json=body)
+        # dicts, a text always given), built here and sent as bytes on the client's session
+        # with the client's own retry handlers (adapters/slack/webapi.py): slack_sdk's pass over
+        # the arguments and its per-call request machinery cost a fan-out about as much CPU
+        # per message as the HTTP request itself.
+        sent = await self._calls.call(client, "chat.postMessage", body)
         ref = MessageRef(PLATFORM, sent["channel"], sent["ts"])
         for image in (b for b in message.blocks if isinstance(b, Image)):
             await self.upload(client, ref.channel, image, thread_ts)

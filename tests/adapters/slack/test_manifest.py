@@ -50,11 +50,11 @@ def test_manifest_validates_against_slacks_schema() -> None:
 
 def web_api_calls() -> set[str]:
     """The Web API methods the adapter's source calls (`client.chat_postMessage(` -> chat.postMessage;
-    `client.api_call("chat.postMessage"` as it is)."""
+    `client.api_call("chat.postMessage"` and `.call(client, "chat.postMessage"` as they are)."""
     source = "\n".join(p.read_text() for p in (REPO_ROOT / "adapters" / "slack").glob("*.py"))
     named = re.findall(r"client\.(?!api_call)([a-z]+)_(\w+)\(", source)
     return {f"{family}.{name}" for family, name in named} | set(
-        re.findall(r"client\.api_call\(\"([a-z]+\.\w+)\"", source))
+        re.findall(r"(?:client\.api_call\(|\.call\(client, )\"([a-z]+\.\w+)\"", source))
 
 
 # Event types a bot like this could plausibly listen to; the test asks bolt which ones match.

@@ -19,7 +19,7 @@ from adapters.slack.ratelimit import (
     retry_after,
 )
 from bot.core import BotCore
-from bot.events import MemberRef, Message, MessageRef
+from bot.events import MemberRef, Message, MessageRef, Text
 from bot.port import DeliveryError
 from bot.storage.models import OutboundMessage
 from tests.adapters.slack.conftest import ADA, DANA, LEE, Slack
@@ -54,6 +54,20 @@ async def test_thread_replies_and_updates(port: SlackPort, api: FakeSlackApi) ->
     assert api.posts()[1]["thread_ts"] == parent.message_id
     await port.update(parent, Message.plain("question (closed)"))
     assert api.messages[DANA_DM][0]["text"] == "question (closed)"
+
+
+async def test_a_post_carries_what_slack_sdks_own_call_would(port: SlackPort, api: FakeSlackApi) -> None:
+    """chat.postMessage goes out without slack_sdk's per-call machinery (adapters/slack/webapi.py):
+    the same method, arguments and headers as `api_call` sends, on a kept or a per-call session."""
+    body = {"channel": DANA, "text": "hi", "blocks": [{"type": "section", "text": {
+        "type": "mrkdwn", "text": "hi"}}], "metadata": {"event_type": "alignbot_message",
+                                                        "event_payload": {"key": "k-1"}}}
+    await port.client.api_call("chat.postMessage", json=dict(body))
+    await port.send(DANA_REF, Message("hi", blocks=(Text("hi"),), key="k-1"))
+    sdk, ours = api.calls_to("chat.postMessage")
+    assert ours.args == sdk.args
+    for header in ("Authorization", "User-Agent", "Content-Type"):
+        assert ours.headers[header] == sdk.headers[header]
 
 
 async def test_rate_limit_is_retried_after_retry_after(port: SlackPort, api: FakeSlackApi) -> None:
