@@ -29,6 +29,8 @@ _BELOW = r"(?:under|below|less than|fewer than|<|up to|max\.?|unter|weniger als|
          r"menos de|hasta|moins de|jusqu'à|minder dan|tot|onder)"
 _ABOVE = r"(?:over|above|more than|>|at least|min\.?|über|mehr als|ab|más de|mas de|" \
          r"plus de|au moins|meer dan|boven)"
+_AT_LEAST = frozenset({"at least", "min", "ab", "au moins"})
+"""Words that start a range at their number ("ab 20 MA" is 20 or more; "über 20" is 21)."""
 _ROLE_COUNTS = frozenset({"vet", "vets"})
 """People words that count one role, not the whole staff: "3 vets" may be ten employees."""
 _OR_MORE = (r"(?:or more|or over|and up|and above|o más|o mas|y más|y mas|oder mehr|und mehr|"
@@ -120,7 +122,8 @@ def _sizes_in(text: str, unit: str) -> list[Size]:
         if m.group("below"):
             low, high = 0, max(0, values[0] - (0 if m.group("plus1") else 1))
         elif m.group("above"):
-            low, high = values[0] + 1, 10**9
+            inclusive = m.group("above").lower().rstrip(".") in _AT_LEAST
+            low, high = values[0] + (0 if inclusive else 1), 10**9
         elif m.group("plus") or m.group("more"):
             low, high = values[0], 10**9
         elif len(values) >= 2:

@@ -712,6 +712,10 @@ def test_a_size_in_hectares_names_the_segment_its_description_measures(
     ("hoteles de 15 a 200 habitaciones", "rooms", 15, 200),
     ("50 employees or more", "people", 50, 10**9),
     ("un albergue de 180 camas", "beds", 180, 180),
+    # "at least" and "ab" start at their number; "over" and "über" after it
+    ("at least 50 staff", "people", 50, 10**9),
+    ("ab 20 MA", "people", 20, 10**9),
+    ("über 20 MA", "people", 21, 10**9),
 ])
 def test_sizes_in_other_units_and_open_ranges(text: str, unit: str, low: int, high: int) -> None:
     sizes = find_sizes(text, ("people", "hectares", "rooms", "beds"))
