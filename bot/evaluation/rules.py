@@ -172,6 +172,29 @@ def _content(reading: _Reading, toks: Iterable[int]) -> list[int]:
     return [i for i in toks if is_content(reading.doc.toks[i].word)]
 
 
+_EVENT_WORDS = wordset("""show shows expo expos summit conference conf congress congreso kongress
+    fair fairs messe feria salon salón beurs forum awards symposium""")
+_EVENT_REACH = 3
+
+
+def _names_an_event(reading: _Reading, toks: list[int]) -> bool:
+    """A segment word in a trade show's name ("the Golf Business show leads", "London Vet Show
+    badge scans") names the event, not a customer: capitalised words up to an event word."""
+    doc = reading.doc
+    if not doc.toks[toks[0]].word or not doc.text[doc.toks[toks[0]].start].isupper():
+        return False
+    k = toks[-1] + 1
+    for _ in range(_EVENT_REACH):
+        if k >= len(doc.toks) or doc.toks[k].kind != WORD:
+            return False
+        if doc.toks[k].word in _EVENT_WORDS:
+            return True
+        if not doc.text[doc.toks[k].start].isupper():
+            return False
+        k += 1
+    return False
+
+
 def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
     """Record segment mentions in a sentence; returns their ids in order."""
     index, doc = reading.index, reading.doc
@@ -203,6 +226,7 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
         if owner is not None and doc.stems[j] in KIND_NOUNS:
             hits.append(([i, j], owner, 0.7))
             covered.update((i, j))
+    hits = [h for h in hits if not _names_an_event(reading, h[0])]
     hits = _described(reading, sentence, hits)
     not_played = _not_played_toks(reading, sentence, {t for h in hits for t in h[0]})
     marks = _marks(reading, sorted(hits, key=lambda h: h[0][0]))

@@ -745,3 +745,14 @@ def test_a_size_or_place_out_of_scope_makes_the_prospect_out_of_scope(
 def test_a_count_of_one_role_is_not_the_whole_headcount() -> None:
     """"3 vets" may be a practice of ten: it never alone makes a prospect the small one."""
     assert [s.whole for s in find_sizes("3 vets, 12 staff")] == [False, True]
+
+
+@pytest.mark.parametrize(("answer", "inside"), [
+    ("called every badge scan from the HVAC Contractor Expo the same day", []),
+    ("leads from the Plumbers Summit", []),
+    ("disco with two plumbers at the expo", ["contractors"]),
+    ("HVAC contractors in Munich", ["contractors"]),
+])
+def test_a_segment_word_in_a_trade_shows_name_names_the_event(strategy, answer: str,  # type: ignore[no-untyped-def]
+                                                              inside: list[str]) -> None:
+    assert segments(judge(strategy, "tasks", answer))[0] == inside
