@@ -215,6 +215,9 @@ DECLINE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("we", "focus", "on"), ("we", "only", "do"), ("we", "don't", "sell"), ("we", "dont", "sell"),
     ("we", "do", "not", "sell"), ("pointed", "them"), ("referred", "them"), ("told", "them", "no"),
     ("not", "for", "us"), ("not", "a", "fit"), ("no", "fit"), ("not", "our"),
+    ("passed", "on"), ("politely", "passed"), ("turned", "down"), ("turned", "them", "down"),
+    ("said", "no"), ("we", "don't", "have"), ("we", "dont", "have"), ("we", "can't"),
+    ("we", "cant"), ("we", "cannot"), ("we're", "not"), ("we", "are", "not"),
 )
 """A prospect turned away (English, and borrowed by reps writing other languages)."""
 INTERNAL_WORDS = wordset("""internal admin forecast forecasting expense expenses crm
