@@ -627,7 +627,7 @@ def _pack(code: str, path: Path) -> LanguagePack:
         later=_by_first(later, sorted(_PLAN_AFTER_EN)),
         # not the avoid phrases: "eigentlich zu groß, aber ..." admits a misfit, it turns no one away
         decline=_by_first([(w,) for w in sorted(words["decline_words"] | DECLINE_WORDS)],
-                          DECLINE_PHRASES),
+                          _phrases(data.get("decline_phrases")), DECLINE_PHRASES),
         generic_words=words["generic_words"],
         internal_words=words["internal_words"] | INTERNAL_WORDS,
         remark=words["remark_words"] | REMARK_WORDS,

@@ -386,6 +386,8 @@ cadence:
     ("a sole trader in Bonn wanted a quote, politely passed", True),
     ("turned down a city works RFP", True),
     ("told a plumber in Lyon we don't have a French app", True),
+    ("los Stadtwerke de Ulm pidieron una demo, les dije que no", True),
+    ("Anfrage der Stadtwerke Ulm: wir machen keine Stadtwerke", True),
     # no one turned away: an in-scope customer, or the out-of-scope one pursued
     ("declined the pilot at Van Dijk Installatie, they want to wait", False),
     ("eigentlich zu groß, aber Angebot an die Stadtwerke raus", False),
