@@ -189,6 +189,9 @@ class PhraseTable:
     def __init__(self) -> None:
         self.phrases: dict[tuple[str, ...], list[str]] = {}
         self.max_len = 0
+        self.longest: dict[str, int] = {}
+        """First stem -> the most stems a phrase starting with it has: `find` skips the many
+        stems no phrase starts with, and tries no longer phrase than can start with one."""
 
     def add(self, stems: Sequence[str], key: str, *, derived: bool = False) -> None:
         phrase = tuple(stems)
@@ -200,13 +203,19 @@ class PhraseTable:
         elif key not in keys and not derived:
             keys.append(key)
         self.max_len = max(self.max_len, len(phrase))
+        self.longest[phrase[0]] = max(self.longest.get(phrase[0], 0), len(phrase))
 
     def find(self, stems: Sequence[str]) -> list[tuple[int, int, list[str]]]:
         """Non-overlapping (start, end, keys) matches, longest first, left to right."""
         found: list[tuple[int, int, list[str]]] = []
+        longest = self.longest
         i, n = 0, len(stems)
         while i < n:
-            for size in range(min(self.max_len, n - i), 0, -1):
+            most = longest.get(stems[i])
+            if most is None:
+                i += 1
+                continue
+            for size in range(min(most, n - i), 0, -1):
                 keys = self.phrases.get(tuple(stems[i : i + size]))
                 if keys:
                     found.append((i, i + size, keys))
