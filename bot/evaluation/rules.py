@@ -107,6 +107,9 @@ class _Reading:
     accounts: list[Found] = field(default_factory=list)
     sizes: list[Size] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
+    content: list[bool] = field(default_factory=list)
+    """Per token, `is_content` of its word in the answer's language: asked once per token
+    rather than again by every sentence, clause and fragment that looks at it."""
 
     def span(self, toks: Sequence[int]) -> Evidence:
         start, end = self.doc.toks[toks[0]].start, self.doc.toks[toks[-1]].end
@@ -150,7 +153,7 @@ def _read(index: StrategyIndex, answer: str) -> _Reading:
             kept.append(sentence)
     if injected:
         kept = [s for s in kept if not _echoes(doc, s, injected)]
-    reading = _Reading(index, doc, kept)
+    reading = _Reading(index, doc, kept, content=[is_content(t.word) for t in doc.toks])
     reading.accounts, reading.sizes, reading.places = index.descriptors.find(doc.text)
     for sentence in kept:
         reading.sentence_segments.append(_find_segments(reading, sentence))
@@ -169,7 +172,8 @@ def _echoes(doc: Doc, sentence: Sentence, injected: set[str]) -> bool:
 
 
 def _content(reading: _Reading, toks: Iterable[int]) -> list[int]:
-    return [i for i in toks if is_content(reading.doc.toks[i].word)]
+    content = reading.content
+    return [i for i in toks if content[i]]
 
 
 def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
