@@ -671,13 +671,17 @@ class StrategyIndex:
 
     def resolve(self, word: str) -> str:
         """The strategy stem a word of an answer stands for (inflection, typo), else its stem."""
-        key = (current_language(), word)
+        return self._resolve(current_language(), word)
+
+    def _resolve(self, language: str, word: str) -> str:
+        """`resolve` in `language`, the one being read (asked once per answer by `read`)."""
+        key = (language, word)
         hit = self._resolved.get(key)
         if hit is not None:
             return hit
         s = stem(word)
         if s not in self.vocab:
-            s = self._cross.get(key[0], {}).get(s, s)
+            s = self._cross.get(language, {}).get(s, s)
         if s not in self.vocab and len(word) >= 5 and is_content(word) and word.isalpha():
             s = self._near(s, word) or s
         with self._lock:
@@ -736,7 +740,8 @@ class StrategyIndex:
     def read(self, text: str) -> Doc:
         """Tokenise an answer and resolve each word against this strategy's vocabulary."""
         toks = self._fix_compounds(tokenize(text, self.glossary))
-        stems = [self.resolve(t.word) if t.kind == WORD else "" for t in toks]
+        language, resolve = current_language(), self._resolve
+        stems = [resolve(language, t.word) if t.kind == WORD else "" for t in toks]
         return Doc(text, toks, stems)
 
 
