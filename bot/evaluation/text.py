@@ -388,13 +388,17 @@ def _ordinal(text: str, start: int, previous: str) -> bool:
     return following[:1] == " " and following[1:].isalnum()
 
 
-def _raw_tokens(text: str) -> Iterator[Tok]:
+def _raw_tokens(text: str) -> list[Tok]:
+    """The tokens before shorthand is expanded; a list built in one loop, not a generator
+    resumed once per token (tokenising is on every answer's path)."""
+    out: list[Tok] = []
+    yield_ = out.append
     depth = 0
     glue = -1
     previous = ""
     for m in _TOKEN_RE.finditer(text):
         kind, value = m.lastgroup, m.group()
-        start, end = m.start(), m.end()
+        start, end = m.span()
         if kind == "sent" and not _ends_sentence(text, start, value, previous):
             previous = ""
             continue
@@ -409,61 +413,57 @@ def _raw_tokens(text: str) -> Iterator[Tok]:
         if kind == "alnum":
             split = next(i for i, c in enumerate(value) if not c.isdigit())
             if value[split:].lower() in _UNITS:
-                yield Tok(value[:split], start, start + split, WORD)
-                yield Tok(value[split:].lower(), start + split, end, WORD, False)
+                yield_(Tok(value[:split], start, start + split, WORD))
+                yield_(Tok(value[split:].lower(), start + split, end, WORD, False))
             else:
-                yield Tok(value.lower(), start, end, WORD, value[split:].isupper())
+                yield_(Tok(value.lower(), start, end, WORD, value[split:].isupper()))
         elif kind in ("word", "num", "abbr", "amp"):
-            yield Tok(value.lower(), start, end, WORD, value.isupper() and len(value) > 1)
+            yield_(Tok(value.lower(), start, end, WORD, value.isupper() and len(value) > 1))
         elif kind in ("bullet", "sent"):
             depth = 0
-            yield Tok(value.strip() or "\n", start, end, SENT)
+            yield_(Tok(value.strip() or "\n", start, end, SENT))
         elif kind == "open":
             depth += 1
         elif kind == "close":
             depth = max(0, depth - 1)
         elif kind == "clause" and depth == 0:
-            yield Tok(value.strip(), start, end, CLAUSE)
+            yield_(Tok(value.strip(), start, end, CLAUSE))
         elif kind == "conj" and depth == 0:
-            yield Tok(value, start, end, CONJ)
+            yield_(Tok(value, start, end, CONJ))
+    return out
 
 
 Glossary = Mapping[str, tuple[str, ...]]
 
 
-def _expand(tok: Tok, glossary: Glossary) -> Iterator[Tok]:
+def _expand(tok: Tok, glossary: Glossary, pack: LanguagePack) -> Sequence[Tok]:
+    """A word token as the words it stands for, in `pack`'s language (looked up once per text
+    by `tokenize`): a tuple, not a generator resumed for every word of every answer."""
     word = tok.word.replace("’", "'")
     if word.endswith("'s") and len(word) > 2 and word not in SHORTHAND:
         word = word[:-2]
-    pack = _CURRENT.get()
     if word in pack.clause_words:
-        yield tok._replace(word=word, kind=CLAUSE)
-        return
+        return (tok._replace(word=word, kind=CLAUSE),)
     if word in pack.conj_words:
-        yield tok._replace(word="and", kind=CONJ)
-        return
+        return (tok._replace(word="and", kind=CONJ),)
     expansion = glossary.get("^" + word) if tok.upper else None
     expansion = expansion or glossary.get(word)
     if expansion:  # the strategy's own shorthand wins
-        for part in expansion:
-            yield tok._replace(word=part, upper=tok.upper and part == word)
-        return
+        return tuple(tok._replace(word=part, upper=tok.upper and part == word)
+                     for part in expansion)
     if tok.upper and word in _LOWER_ONLY:
-        yield tok._replace(word=word)
-        return
+        return (tok._replace(word=word),)
     if tok.upper and word in UPPER_SHORTHAND:
-        for part in UPPER_SHORTHAND[word]:
-            yield tok._replace(word=part, upper=False)
-        return
+        return tuple(tok._replace(word=part, upper=False) for part in UPPER_SHORTHAND[word])
     parts = SHORTHAND.get(word)
     if parts is None:  # most words: the token itself, not an equal copy made for every word
-        yield tok if word == tok.word else tok._replace(word=word)
-        return
-    for part in parts:
-        yield tok._replace(word=part)
+        return (tok if word == tok.word else tok._replace(word=word),)
+    return tuple(tok._replace(word=part) for part in parts)
 
 
 def _join_phrases(toks: list[Tok]) -> list[Tok]:
+    if _PHRASE_FIRST.isdisjoint([t.word for t in toks if t.kind == WORD]):
+        return toks  # most answers: no phrase to join, nothing to copy
     out: list[Tok] = []
     i = 0
     while i < len(toks):
@@ -510,10 +510,11 @@ def tokenize(text: str, glossary: Glossary | None = None) -> list[Tok]:
     """Words (normalised, shorthand expanded - the strategy's `glossary` first) and separators
     of `text`, capped in length."""
     text = text[:MAX_ANSWER_CHARS]
-    raws = list(_raw_tokens(text))
+    raws = _raw_tokens(text)
     if "fed" in text.lower():
         raws = _verb_fed(raws)
-    toks = [t for raw in raws for t in _expand(raw, glossary or {})]
+    table, pack = glossary or {}, _CURRENT.get()
+    toks = [t for raw in raws for t in _expand(raw, table, pack)]
     return _join_phrases(toks) if len(toks) > 1 else toks
 
 
