@@ -553,6 +553,8 @@ _NOT_DONE_MARKS = frozenset("❌✖✗✘🚫⛔")
 
 def _marked_not_done(reading: _Reading, clause: Clause) -> bool:
     """A ❌ right after the clause's words, before the next separator ("walkdown @ Sunfield ❌")."""
+    if _NOT_DONE_MARKS.isdisjoint(reading.doc.text):
+        return False  # most answers have no mark at all: no clause's region to look at
     toks = reading.doc.toks
     words = _clause_words(clause)
     if not words:
@@ -560,7 +562,7 @@ def _marked_not_done(reading: _Reading, clause: Clause) -> bool:
     end = toks[words[-1]].end
     following = next((t.start for t in toks[words[-1] + 1:] if t.kind != WORD), len(reading.doc.text))
     region = reading.doc.text[toks[words[0]].start:max(end, following)]
-    return any(c in _NOT_DONE_MARKS for c in region)
+    return not _NOT_DONE_MARKS.isdisjoint(region)
 
 
 def _fragments(reading: _Reading, clause: Clause, polarity: Polarity) -> list[_Fragment]:
