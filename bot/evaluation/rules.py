@@ -208,6 +208,8 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
             hits.append(([i, j], owner, 0.7))
             covered.update((i, j))
     hits = _described(reading, sentence, hits)
+    if not hits:
+        return []  # nothing named: no clause needs reading for "we do not play there"
     not_played = _not_played_toks(reading, sentence, {t for h in hits for t in h[0]})
     marks = _marks(reading, sorted(hits, key=lambda h: h[0][0]))
     for toks, segment_id, confidence in sorted(hits, key=lambda h: h[0][0]):
@@ -280,6 +282,8 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
             hits = [h for h in hits if h[1] not in contradicted]
         hits.extend((toks, segment_id, 0.8) for segment_id in fitting
                     if segment_id not in {h[1] for h in hits})
+    if not reading.places:
+        return hits
     named = list(dict.fromkeys(h[1] for h in hits))
     stems = frozenset(reading.doc.stems[i] for i in _words(sentence))
     sizes = [size for size in reading.sizes if _toks_in(reading, sentence, size.start, size.end)]
@@ -602,13 +606,11 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
     for frags in clauses:
         unmatched: list[_Fragment] = []
         for frag in frags:
-            ours = internal_at([reading.doc.toks[i].word for i in frag.toks if
-                                reading.doc.toks[i].kind == WORD],
-                               reading.index.task_stems) is not None
             against = _against(reading, frag, out)
             # what works against a task or an objective is never also credited as doing one,
             # and work inside our own company ("QBR prep, expense reports") does no customer task
-            decision = None if against or ours else _decide(frag, context)
+            # (asked only when nothing works against a task: the answer is the same either way)
+            decision = None if against or _ours(reading, frag) else _decide(frag, context)
             if decision is not None:
                 task, score = decision
                 out.matches.append(TaskMatch(task_id=reading.index.tasks[task].id,
@@ -626,6 +628,13 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
             if not (matched_here and len(frag.positive) <= ABSORB_MAX_WORDS):
                 out.unmapped.append(reading.span(frag.toks))
     _plans_for_the_last_undone(reading, sentence, polarities, out)
+
+
+def _ours(reading: _Reading, frag: _Fragment) -> bool:
+    """The fragment names work inside our own company (`internal_at`)."""
+    toks = reading.doc.toks
+    return internal_at([toks[i].word for i in frag.toks if toks[i].kind == WORD],
+                       reading.index.task_stems) is not None
 
 
 _PRO_FORMS = wordset("do it that them this one those done doing on")
