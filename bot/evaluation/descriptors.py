@@ -15,7 +15,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.evaluation.places import REGIONS, Place, countries, fold, gazetteer, region_codes
+from bot.evaluation.places import (
+    REGIONS,
+    Place,
+    countries,
+    fold,
+    fold_text,
+    gazetteer,
+    region_codes,
+)
 from bot.evaluation.text import wordset
 from bot.evaluation.words import is_rare
 from bot.strategy.schema import Employees, Segment, Strategy
@@ -228,6 +236,12 @@ class Descriptors:
         return accounts, sizes, places
 
     def _accounts(self, text: str) -> list[Found]:
+        if "Σ" not in text:
+            # most answers name no account: when no account's first word is anywhere in the
+            # folded text, no word of it can be one (see `fold_text`), so none is read one by one
+            folded_text = fold_text(text)
+            if not any(first in folded_text for first in self.account_first):
+                return []
         # "Citi's compliance team" names Citi: a possessive is not part of the name
         spans = [(m.start(), m.end() - (2 if m.group().endswith(("'s", "’s")) else 0))
                  for m in _ACCOUNT_WORD.finditer(text)]

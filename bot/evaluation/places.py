@@ -165,6 +165,13 @@ class Place:
 @lru_cache(maxsize=65536)  # the same words come back in every answer
 def fold(text: str) -> str:
     """Lower case without accents ("Zürich" = "zurich"), so spelling variants meet."""
+    return fold_text(text)
+
+
+def fold_text(text: str) -> str:
+    """`fold` for a whole answer, not remembered (answers do not come back). Character by
+    character, so every word's fold is part of its text's - except around a capital sigma,
+    whose lower case depends on the letters next to it."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
