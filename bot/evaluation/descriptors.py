@@ -37,8 +37,12 @@ _BELOW = r"(?:under|below|less than|fewer than|<|up to|max\.?|unter|weniger als|
          r"menos de|hasta|moins de|jusqu'à|minder dan|tot|onder)"
 _ABOVE = r"(?:over|above|more than|>|at least|min\.?|über|mehr als|ab|más de|mas de|" \
          r"plus de|au moins|meer dan|boven)"
+_SIZE_START = r"(?=[\d<>abfhjlmoptuwü])"
+"""The first characters a size can start with (a figure, or a word of `_BELOW` or `_ABOVE`):
+checked once at each position before the many alternatives are tried there. Keep it in step
+with those lists."""
 SIZE = re.compile(
-    rf"(?:(?P<below>{_BELOW})\s*{_NUMBER}(?P<plus1>\+)?\s*[-‐ ]?\s*{_PEOPLE}\b"
+    rf"{_SIZE_START}(?:(?P<below>{_BELOW})\s*{_NUMBER}(?P<plus1>\+)?\s*[-‐ ]?\s*{_PEOPLE}\b"
     rf"|(?P<above>{_ABOVE})\s*{_NUMBER}\s*[-‐ ]?\s*{_PEOPLE}\b"
     rf"|{_NUMBER}\s*(?:[-–‐]|to|bis|a|à|tot)\s*{_NUMBER}\s*[-‐ ]?\s*{_PEOPLE}\b"
     rf"|{_NUMBER}\s*(?P<plus>\+)?\s*[-‐ ]?\s*{_PEOPLE}\b)",

@@ -857,6 +857,9 @@ def rejects(words: Sequence[str]) -> bool:
 
 
 _INJECTION_RE = re.compile(
+    # the first characters any of the alternatives below can start with, checked once at each
+    # position before they are tried there: keep it in step with them
+    r"(?=[adefimnoprsy\s])(?:"
     r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,60}?"
     r"\b(?:instructions?|prompts?|rules|strategy|above|previous|prior|everything)\b"
     r"|\b(?:system|admin|developer) (?:override|instructions?|message|command)\b"
@@ -866,7 +869,7 @@ _INJECTION_RE = re.compile(
     r"|(?:all|every) (?:sales )?tasks?|as (?:done|completed?)|score (?:me|this) "
     r"|new (?:rules?|instructions?|prompt)\b|any (?:answer|response|reply) (?:with|that|contain)"
     r"|(?:output|return|print|report) (?:all|every)\b)"
-    r"|^\s*(?:system|assistant)\s*:",
+    r"|^\s*(?:system|assistant)\s*:)",
     re.I,
 )
 
