@@ -172,8 +172,19 @@ def fold_text(text: str) -> str:
     """`fold` for a whole answer, not remembered (answers do not come back). Character by
     character, so every word's fold is part of its text's - except around a capital sigma,
     whose lower case depends on the letters next to it."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered  # no ASCII character decomposes or combines: the common case, at once
+    return _NON_ASCII.sub(_without_combining, unicodedata.normalize("NFKD", lowered))
+
+
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
+
+
+def _without_combining(run: re.Match[str]) -> str:
+    """A run of non-ASCII characters without its combining ones: only these runs are looked
+    at character by character (every combining character is beyond ASCII)."""
+    return "".join(c for c in run.group() if not unicodedata.combining(c))
 
 
 class Gazetteer:
