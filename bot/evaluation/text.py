@@ -46,13 +46,15 @@ def wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# `snake`'s repeats are possessive: what they give back could never be the "_" or the word's
+# end that comes next, so they give nothing back (each word was scanned once more for nothing)
 _TOKEN_RE = re.compile(
     r"""
      (?P<bullet>^[ \t]*(?:[-*•·▪‣◦>]|\d{1,2}[.)])(?=\s))
     |(?P<abbr>\b(?:w/o|f/u|b/c|n/a|re:)(?!\w)|\bw/)
     |(?P<amp>\b[^\W\d_]{1,2}&[^\W\d_]{1,2}\b)
     |(?P<prefixed>\b[^\W\d_]-(?=[^\W\d_]{3,}))
-    |(?P<snake>\b[^\W\d_][^\W_]*(?:_[^\W_]+)+\b)
+    |(?P<snake>\b[^\W\d_][^\W_]*+(?:_[^\W_]++)+\b)
     |(?P<alnum>\d+[^\W\d_][^\W_]*)
     |(?P<num>\d+(?:[.,:/]\d+)*%?)
     |(?P<word>[^\W\d_][^\W_]*(?:['’][^\W_]+)*)
