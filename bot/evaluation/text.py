@@ -859,9 +859,10 @@ def rejects(words: Sequence[str]) -> bool:
 
 
 _INJECTION_RE = re.compile(
-    # the first characters any of the alternatives below can start with, checked once at each
-    # position before they are tried there: keep it in step with them
-    r"(?=[adefimnoprsy\s])(?:"
+    # where a match can start, checked once at each position before the alternatives are tried
+    # there: the start of the text, or a word starting with one of their first letters (all
+    # but the first-line one start at a word boundary) - keep it in step with them
+    r"(?=\b[adefimnoprsy]|^)(?:"
     r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,60}?"
     r"\b(?:instructions?|prompts?|rules|strategy|above|previous|prior|everything)\b"
     r"|\b(?:system|admin|developer) (?:override|instructions?|message|command)\b"
