@@ -187,19 +187,22 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
         exact = all(doc.stems[i] == stem(doc.toks[i].word) for i in toks)
         hits.append((toks, keys[0], 1.0 if exact else 0.85))
         covered.update(toks)
+    starts, phrases = index.segments.longest, index.segments.phrases
     for i, j, k in zip(content, content[1:], content[2:], strict=False):
-        # one word inside a two-word alias: "small machine shops" is a "small shop"
-        if covered.intersection((i, j, k)) or k != i + 2 or is_number(doc.toks[j].word):
+        # one word inside a two-word alias: "small machine shops" is a "small shop" (the
+        # alias looked up first: most words start none)
+        if k != i + 2 or doc.stems[i] not in starts:
             continue
-        gapped = index.segments.phrases.get((doc.stems[i], doc.stems[k]))
-        if gapped:
+        gapped = phrases.get((doc.stems[i], doc.stems[k]))
+        if gapped and not covered.intersection((i, j, k)) and not is_number(doc.toks[j].word):
             hits.append(([i, j, k], gapped[0], 0.8))
             covered.update((i, j, k))
     for i in content:
-        acronym = doc.toks[i].word.rstrip("s")
-        if i not in covered and doc.toks[i].upper and acronym in index.segment_acronyms:
-            hits.append(([i], index.segment_acronyms[acronym], 0.7))
-            covered.add(i)
+        if doc.toks[i].upper and i not in covered:
+            acronym = doc.toks[i].word.rstrip("s")
+            if acronym in index.segment_acronyms:
+                hits.append(([i], index.segment_acronyms[acronym], 0.7))
+                covered.add(i)
     for i, j in pairwise(content):
         if i in covered or j in covered or j != i + 1:
             continue
@@ -462,7 +465,7 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
     used: set[tuple[int, str]] = set()
     # "dropped the price", "15% off": a discount by other words
     words = [reading.doc.toks[i].word for i in frag.toks]
-    percent_off = any(a.endswith("%") and b == "off" for a, b in pairwise(words))
+    percent_off = "off" in words and any(a.endswith("%") and b == "off" for a, b in pairwise(words))
     ordered_stems = [stems[i] for i in frag.positive]
     matched = _PRICE in ordered_stems and any(
         s in _MATCHES for s in ordered_stems[:ordered_stems.index(_PRICE)])
