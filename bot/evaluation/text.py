@@ -401,6 +401,10 @@ def _raw_tokens(text: str) -> list[Tok]:
     for m in _TOKEN_RE.finditer(text):
         kind, value = m.lastgroup, m.group()
         start, end = m.span()
+        if kind == "word" and glue < 0:  # most tokens: what the branches below do for a word
+            previous = value
+            yield_(Tok(value.lower(), start, end, WORD, value.isupper() and len(value) > 1))
+            continue
         if kind == "sent" and not _ends_sentence(text, start, value, previous):
             previous = ""
             continue
