@@ -724,10 +724,11 @@ def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int]
     """
     pack = _CURRENT.get()
     phrases = pack.negation_future if future else pack.negation
+    negations = pack.negation_words  # `_is_negation_word`, with the pack looked up once
     for i, word in enumerate(words):
-        if _is_negation_word(word):
+        if word in negations or word.endswith("n't"):
             return i, i + 1
-        if future and _is_attempt(words, i):
+        if future and word in _ATTEMPT_WORDS and _is_attempt(words, i):
             return i, i + 2
         if word in phrases:
             phrase = _phrase_at(words, i, phrases)
