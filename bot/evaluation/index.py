@@ -740,8 +740,14 @@ class StrategyIndex:
     def read(self, text: str) -> Doc:
         """Tokenise an answer and resolve each word against this strategy's vocabulary."""
         toks = self._fix_compounds(tokenize(text, self.glossary))
-        language, resolve = current_language(), self._resolve
-        stems = [resolve(language, t.word) if t.kind == WORD else "" for t in toks]
+        language, resolve, resolved = current_language(), self._resolve, self._resolved
+        stems = []
+        for tok in toks:
+            if tok.kind != WORD:
+                stems.append("")
+                continue
+            hit = resolved.get((language, tok.word))  # most words: resolved before
+            stems.append(hit if hit is not None else resolve(language, tok.word))
         return Doc(text, toks, stems)
 
 
