@@ -118,16 +118,26 @@ class _Reading:
 
 def _structure(doc: Doc) -> list[Sentence]:
     """Word token indices grouped into sentences, clauses and fragments ('and', '+')."""
-    sentences: list[Sentence] = [[[[]]]]
-    for i, tok in enumerate(doc.toks):
-        if tok.kind == SENT:
-            sentences.append([[[]]])
-        elif tok.kind == CLAUSE:
-            sentences[-1].append([[]])
-        elif tok.kind == CONJ:
-            sentences[-1][-1].append([])
+    fragment: Fragment = []
+    clause: Clause = [fragment]
+    sentence: Sentence = [clause]
+    sentences: list[Sentence] = [sentence]
+    for i, tok in enumerate(doc.toks):  # the innermost lists held, not looked up per token
+        kind = tok.kind
+        if kind == WORD:
+            fragment.append(i)
+        elif kind == SENT:
+            fragment = []
+            clause = [fragment]
+            sentence = [clause]
+            sentences.append(sentence)
+        elif kind == CLAUSE:
+            fragment = []
+            clause = [fragment]
+            sentence.append(clause)
         else:
-            sentences[-1][-1][-1].append(i)
+            fragment = []
+            clause.append(fragment)
     pruned = [[[f for f in c if f] for c in s] for s in sentences]
     return [[c for c in s if c] for s in pruned if any(any(c) for c in s)]
 
