@@ -292,7 +292,7 @@ class Gazetteer:
                 last = words[i + size - 1][1]
                 if size > 1 and any(sep in text[start:last] for sep in ",;\n"):
                     continue
-                key = " ".join(folded[i:i + size]).rstrip(".")
+                key = (folded[i] if size == 1 else " ".join(folded[i:i + size])).rstrip(".")
                 region = REGIONS.get(key)
                 if region is not None:
                     for code in sorted(region):
