@@ -42,6 +42,7 @@ from bot.evaluation.text import (
     SENT,
     WORD,
     avoids,
+    content_flags,
     cue_state,
     current_language,
     declines,
@@ -163,7 +164,7 @@ def _read(index: StrategyIndex, answer: str) -> _Reading:
             kept.append(sentence)
     if injected:
         kept = [s for s in kept if not _echoes(doc, s, injected)]
-    reading = _Reading(index, doc, kept, content=[is_content(t.word) for t in doc.toks])
+    reading = _Reading(index, doc, kept, content=content_flags(t.word for t in doc.toks))
     reading.accounts, reading.sizes, reading.places = index.descriptors.find(doc.text)
     for sentence in kept:
         reading.sentence_segments.append(_find_segments(reading, sentence))

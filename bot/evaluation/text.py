@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -285,6 +285,12 @@ def _stemmer(language: str) -> Any:
 def is_content(word: str) -> bool:
     """A word that can carry meaning for matching: not a stop word nor a lone letter."""
     return (len(word) > 1 or word.isdigit()) and word not in _CURRENT.get().stop_words
+
+
+def content_flags(words: Iterable[str]) -> list[bool]:
+    """`is_content` of each word, with the language's stop words looked up once."""
+    stop_words = _CURRENT.get().stop_words
+    return [(len(word) > 1 or word.isdigit()) and word not in stop_words for word in words]
 
 
 def content_stems(text: str) -> frozenset[str]:
