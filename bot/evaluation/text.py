@@ -473,6 +473,27 @@ def _expand(tok: Tok, glossary: Glossary, pack: LanguagePack) -> Sequence[Tok]:
     return tuple(tok._replace(word=part) for part in parts)
 
 
+_NO_GLOSSARY: Glossary = {}
+_SPECIAL: dict[tuple[str, int], tuple[Glossary, frozenset[str]]] = {}
+
+
+def _special_words(pack: LanguagePack, glossary: Glossary) -> frozenset[str]:
+    """Every word `_expand` changes in this language with this glossary (a separator, the
+    shorthand, the glossary's keys), gathered once per language and strategy: any other
+    token is kept as it is without asking each table in turn."""
+    key = (pack.code, id(glossary))
+    found = _SPECIAL.get(key)
+    if found is not None and found[0] is glossary:  # the glossary is kept: its id is its own
+        return found[1]
+    words = frozenset(pack.clause_words | pack.conj_words | SHORTHAND.keys()
+                      | UPPER_SHORTHAND.keys() | _LOWER_ONLY
+                      | {k.removeprefix("^") for k in glossary})
+    if len(_SPECIAL) >= 256:
+        _SPECIAL.clear()
+    _SPECIAL[key] = (glossary, words)
+    return words
+
+
 def _join_phrases(toks: list[Tok]) -> list[Tok]:
     if _PHRASE_FIRST.isdisjoint([t.word for t in toks if t.kind == WORD]):
         return toks  # most answers: no phrase to join, nothing to copy
@@ -525,8 +546,15 @@ def tokenize(text: str, glossary: Glossary | None = None) -> list[Tok]:
     raws = _raw_tokens(text)
     if "fed" in text.lower():
         raws = _verb_fed(raws)
-    table, pack = glossary or {}, _CURRENT.get()
-    toks = [t for raw in raws for t in _expand(raw, table, pack)]
+    table, pack = glossary or _NO_GLOSSARY, _CURRENT.get()
+    special = _special_words(pack, table)
+    toks: list[Tok] = []
+    for raw in raws:
+        word = raw.word
+        if word in special or "’" in word or word.endswith("'s"):
+            toks.extend(_expand(raw, table, pack))
+        else:  # what `_expand` makes of a word no table has: the token itself
+            toks.append(raw)
     return _join_phrases(toks) if len(toks) > 1 else toks
 
 
