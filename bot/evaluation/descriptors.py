@@ -15,7 +15,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.evaluation.places import REGIONS, Place, countries, fold, gazetteer, region_codes
+from bot.evaluation.places import (
+    REGIONS,
+    Place,
+    countries,
+    fold,
+    fold_text,
+    gazetteer,
+    region_codes,
+)
 from bot.evaluation.text import wordset
 from bot.evaluation.words import is_rare
 from bot.strategy.schema import Employees, Segment, Strategy
@@ -45,9 +53,15 @@ _UNITS = {
 measures its customers in ("Menos de 20 ha", "15 a 200 habitaciones")."""
 
 
+_SIZE_START = r"(?=[\d<>abfhjlmoptuwü])"
+"""The first characters a size can start with (a figure, or a word of `_BELOW` or `_ABOVE`):
+checked once at each position before the many alternatives are tried there. Keep it in step
+with those lists."""
+
+
 def _size_pattern(unit: str) -> re.Pattern[str]:
     return re.compile(
-        rf"(?:(?P<below>{_BELOW})\s*{_NUMBER}(?P<plus1>\+)?\s*[-‐ ]?\s*{unit}\b"
+        rf"{_SIZE_START}(?:(?P<below>{_BELOW})\s*{_NUMBER}(?P<plus1>\+)?\s*[-‐ ]?\s*{unit}\b"
         rf"|(?P<above>{_ABOVE})\s*{_NUMBER}\s*[-‐ ]?\s*{unit}\b"
         rf"|{_NUMBER}\s*(?:[-–‐]|to|bis|a|à|tot)\s*{_NUMBER}\s*[-‐ ]?\s*{unit}\b"
         rf"|{_NUMBER}\s*[-‐ ]?\s*{unit}\s+(?P<more>{_OR_MORE})\b"
@@ -289,6 +303,12 @@ class Descriptors:
         return accounts, sizes, places
 
     def _accounts(self, text: str) -> list[Found]:
+        if "Σ" not in text:
+            # most answers name no account: when no account's first word is anywhere in the
+            # folded text, no word of it can be one (see `fold_text`), so none is read one by one
+            folded_text = fold_text(text)
+            if not any(first in folded_text for first in self.account_first):
+                return []
         # "Citi's compliance team" names Citi: a possessive is not part of the name
         spans = [(m.start(), m.end() - (2 if m.group().endswith(("'s", "’s")) else 0))
                  for m in _ACCOUNT_WORD.finditer(text)]

@@ -189,6 +189,9 @@ class PhraseTable:
     def __init__(self) -> None:
         self.phrases: dict[tuple[str, ...], list[str]] = {}
         self.max_len = 0
+        self.longest: dict[str, int] = {}
+        """First stem -> the most stems a phrase starting with it has: `find` skips the many
+        stems no phrase starts with, and tries no longer phrase than can start with one."""
 
     def add(self, stems: Sequence[str], key: str, *, derived: bool = False) -> None:
         phrase = tuple(stems)
@@ -200,13 +203,19 @@ class PhraseTable:
         elif key not in keys and not derived:
             keys.append(key)
         self.max_len = max(self.max_len, len(phrase))
+        self.longest[phrase[0]] = max(self.longest.get(phrase[0], 0), len(phrase))
 
     def find(self, stems: Sequence[str]) -> list[tuple[int, int, list[str]]]:
         """Non-overlapping (start, end, keys) matches, longest first, left to right."""
         found: list[tuple[int, int, list[str]]] = []
+        longest = self.longest
         i, n = 0, len(stems)
         while i < n:
-            for size in range(min(self.max_len, n - i), 0, -1):
+            most = longest.get(stems[i])
+            if most is None:
+                i += 1
+                continue
+            for size in range(min(most, n - i), 0, -1):
                 keys = self.phrases.get(tuple(stems[i : i + size]))
                 if keys:
                     found.append((i, i + size, keys))
@@ -662,13 +671,17 @@ class StrategyIndex:
 
     def resolve(self, word: str) -> str:
         """The strategy stem a word of an answer stands for (inflection, typo), else its stem."""
-        key = (current_language(), word)
+        return self._resolve(current_language(), word)
+
+    def _resolve(self, language: str, word: str) -> str:
+        """`resolve` in `language`, the one being read (asked once per answer by `read`)."""
+        key = (language, word)
         hit = self._resolved.get(key)
         if hit is not None:
             return hit
         s = stem(word)
         if s not in self.vocab:
-            s = self._cross.get(key[0], {}).get(s, s)
+            s = self._cross.get(language, {}).get(s, s)
         if s not in self.vocab and len(word) >= 5 and is_content(word) and word.isalpha():
             s = self._near(s, word) or s
         with self._lock:
@@ -727,7 +740,14 @@ class StrategyIndex:
     def read(self, text: str) -> Doc:
         """Tokenise an answer and resolve each word against this strategy's vocabulary."""
         toks = self._fix_compounds(tokenize(text, self.glossary))
-        stems = [self.resolve(t.word) if t.kind == WORD else "" for t in toks]
+        language, resolve, resolved = current_language(), self._resolve, self._resolved
+        stems = []
+        for tok in toks:
+            if tok.kind != WORD:
+                stems.append("")
+                continue
+            hit = resolved.get((language, tok.word))  # most words: resolved before
+            stems.append(hit if hit is not None else resolve(language, tok.word))
         return Doc(text, toks, stems)
 
 

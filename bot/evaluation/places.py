@@ -165,8 +165,26 @@ class Place:
 @lru_cache(maxsize=65536)  # the same words come back in every answer
 def fold(text: str) -> str:
     """Lower case without accents ("Zürich" = "zurich"), so spelling variants meet."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold_text(text)
+
+
+def fold_text(text: str) -> str:
+    """`fold` for a whole answer, not remembered (answers do not come back). Character by
+    character, so every word's fold is part of its text's - except around a capital sigma,
+    whose lower case depends on the letters next to it."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered  # no ASCII character decomposes or combines: the common case, at once
+    return _NON_ASCII.sub(_without_combining, unicodedata.normalize("NFKD", lowered))
+
+
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
+
+
+def _without_combining(run: re.Match[str]) -> str:
+    """A run of non-ASCII characters without its combining ones: only these runs are looked
+    at character by character (every combining character is beyond ASCII)."""
+    return "".join(c for c in run.group() if not unicodedata.combining(c))
 
 
 class Gazetteer:
@@ -276,7 +294,7 @@ class Gazetteer:
                 last = words[i + size - 1][1]
                 if size > 1 and any(sep in text[start:last] for sep in ",;\n"):
                     continue
-                key = " ".join(folded[i:i + size]).rstrip(".")
+                key = (folded[i] if size == 1 else " ".join(folded[i:i + size])).rstrip(".")
                 region = REGIONS.get(key)
                 if region is not None:
                     for code in sorted(region):

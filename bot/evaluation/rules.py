@@ -42,6 +42,7 @@ from bot.evaluation.text import (
     SENT,
     WORD,
     avoids,
+    content_flags,
     cue_state,
     current_language,
     declines,
@@ -107,6 +108,9 @@ class _Reading:
     accounts: list[Found] = field(default_factory=list)
     sizes: list[Size] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
+    content: list[bool] = field(default_factory=list)
+    """Per token, `is_content` of its word in the answer's language: asked once per token
+    rather than again by every sentence, clause and fragment that looks at it."""
 
     def span(self, toks: Sequence[int]) -> Evidence:
         start, end = self.doc.toks[toks[0]].start, self.doc.toks[toks[-1]].end
@@ -115,16 +119,26 @@ class _Reading:
 
 def _structure(doc: Doc) -> list[Sentence]:
     """Word token indices grouped into sentences, clauses and fragments ('and', '+')."""
-    sentences: list[Sentence] = [[[[]]]]
-    for i, tok in enumerate(doc.toks):
-        if tok.kind == SENT:
-            sentences.append([[[]]])
-        elif tok.kind == CLAUSE:
-            sentences[-1].append([[]])
-        elif tok.kind == CONJ:
-            sentences[-1][-1].append([])
+    fragment: Fragment = []
+    clause: Clause = [fragment]
+    sentence: Sentence = [clause]
+    sentences: list[Sentence] = [sentence]
+    for i, tok in enumerate(doc.toks):  # the innermost lists held, not looked up per token
+        kind = tok.kind
+        if kind == WORD:
+            fragment.append(i)
+        elif kind == SENT:
+            fragment = []
+            clause = [fragment]
+            sentence = [clause]
+            sentences.append(sentence)
+        elif kind == CLAUSE:
+            fragment = []
+            clause = [fragment]
+            sentence.append(clause)
         else:
-            sentences[-1][-1][-1].append(i)
+            fragment = []
+            clause.append(fragment)
     pruned = [[[f for f in c if f] for c in s] for s in sentences]
     return [[c for c in s if c] for s in pruned if any(any(c) for c in s)]
 
@@ -150,7 +164,7 @@ def _read(index: StrategyIndex, answer: str) -> _Reading:
             kept.append(sentence)
     if injected:
         kept = [s for s in kept if not _echoes(doc, s, injected)]
-    reading = _Reading(index, doc, kept)
+    reading = _Reading(index, doc, kept, content=content_flags(t.word for t in doc.toks))
     reading.accounts, reading.sizes, reading.places = index.descriptors.find(doc.text)
     for sentence in kept:
         reading.sentence_segments.append(_find_segments(reading, sentence))
@@ -169,7 +183,8 @@ def _echoes(doc: Doc, sentence: Sentence, injected: set[str]) -> bool:
 
 
 def _content(reading: _Reading, toks: Iterable[int]) -> list[int]:
-    return [i for i in toks if is_content(reading.doc.toks[i].word)]
+    content = reading.content
+    return [i for i in toks if content[i]]
 
 
 _EVENT_WORDS = wordset("""show shows expo expos summit conference conf congress congreso kongress
@@ -206,19 +221,22 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
         exact = all(doc.stems[i] == stem(doc.toks[i].word) for i in toks)
         hits.append((toks, keys[0], 1.0 if exact else 0.85))
         covered.update(toks)
+    starts, phrases = index.segments.longest, index.segments.phrases
     for i, j, k in zip(content, content[1:], content[2:], strict=False):
-        # one word inside a two-word alias: "small machine shops" is a "small shop"
-        if covered.intersection((i, j, k)) or k != i + 2 or is_number(doc.toks[j].word):
+        # one word inside a two-word alias: "small machine shops" is a "small shop" (the
+        # alias looked up first: most words start none)
+        if k != i + 2 or doc.stems[i] not in starts:
             continue
-        gapped = index.segments.phrases.get((doc.stems[i], doc.stems[k]))
-        if gapped:
+        gapped = phrases.get((doc.stems[i], doc.stems[k]))
+        if gapped and not covered.intersection((i, j, k)) and not is_number(doc.toks[j].word):
             hits.append(([i, j, k], gapped[0], 0.8))
             covered.update((i, j, k))
     for i in content:
-        acronym = doc.toks[i].word.rstrip("s")
-        if i not in covered and doc.toks[i].upper and acronym in index.segment_acronyms:
-            hits.append(([i], index.segment_acronyms[acronym], 0.7))
-            covered.add(i)
+        if doc.toks[i].upper and i not in covered:
+            acronym = doc.toks[i].word.rstrip("s")
+            if acronym in index.segment_acronyms:
+                hits.append(([i], index.segment_acronyms[acronym], 0.7))
+                covered.add(i)
     for i, j in pairwise(content):
         if i in covered or j in covered or j != i + 1:
             continue
@@ -228,6 +246,8 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
             covered.update((i, j))
     hits = [h for h in hits if not _names_an_event(reading, h[0])]
     hits = _described(reading, sentence, hits)
+    if not hits:
+        return []  # nothing named: no clause needs reading for "we do not play there"
     not_played = _not_played_toks(reading, sentence, {t for h in hits for t in h[0]})
     marks = _marks(reading, sorted(hits, key=lambda h: h[0][0]))
     for toks, segment_id, confidence in sorted(hits, key=lambda h: h[0][0]):
@@ -300,6 +320,8 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
             hits = [h for h in hits if h[1] not in contradicted]
         hits.extend((toks, segment_id, 0.8) for segment_id in fitting
                     if segment_id not in {h[1] for h in hits})
+    if not reading.places:
+        return hits
     named = list(dict.fromkeys(h[1] for h in hits))
     stems = frozenset(reading.doc.stems[i] for i in _words(sentence))
     sizes = [size for size in reading.sizes if _toks_in(reading, sentence, size.start, size.end)]
@@ -483,7 +505,7 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
     used: set[tuple[int, str]] = set()
     # "dropped the price", "15% off": a discount by other words
     words = [reading.doc.toks[i].word for i in frag.toks]
-    percent_off = any(a.endswith("%") and b == "off" for a, b in pairwise(words))
+    percent_off = "off" in words and any(a.endswith("%") and b == "off" for a, b in pairwise(words))
     ordered_stems = [stems[i] for i in frag.positive]
     matched = _PRICE in ordered_stems and any(
         s in _MATCHES for s in ordered_stems[:ordered_stems.index(_PRICE)])
@@ -578,6 +600,8 @@ _NOT_DONE_MARKS = frozenset("❌✖✗✘🚫⛔")
 
 def _marked_not_done(reading: _Reading, clause: Clause) -> bool:
     """A ❌ right after the clause's words, before the next separator ("walkdown @ Sunfield ❌")."""
+    if _NOT_DONE_MARKS.isdisjoint(reading.doc.text):
+        return False  # most answers have no mark at all: no clause's region to look at
     toks = reading.doc.toks
     words = _clause_words(clause)
     if not words:
@@ -585,7 +609,7 @@ def _marked_not_done(reading: _Reading, clause: Clause) -> bool:
     end = toks[words[-1]].end
     following = next((t.start for t in toks[words[-1] + 1:] if t.kind != WORD), len(reading.doc.text))
     region = reading.doc.text[toks[words[0]].start:max(end, following)]
-    return any(c in _NOT_DONE_MARKS for c in region)
+    return not _NOT_DONE_MARKS.isdisjoint(region)
 
 
 def _fragments(reading: _Reading, clause: Clause, polarity: Polarity) -> list[_Fragment]:
@@ -625,13 +649,11 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
     for frags in clauses:
         unmatched: list[_Fragment] = []
         for frag in frags:
-            ours = internal_at([reading.doc.toks[i].word for i in frag.toks if
-                                reading.doc.toks[i].kind == WORD],
-                               reading.index.task_stems) is not None
             against = _against(reading, frag, out)
             # what works against a task or an objective is never also credited as doing one,
             # and work inside our own company ("QBR prep, expense reports") does no customer task
-            decision = None if against or ours else _decide(frag, context)
+            # (asked only when nothing works against a task: the answer is the same either way)
+            decision = None if against or _ours(reading, frag) else _decide(frag, context)
             if decision is not None:
                 task, score = decision
                 out.matches.append(TaskMatch(task_id=reading.index.tasks[task].id,
@@ -649,6 +671,13 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
             if not (matched_here and len(frag.positive) <= ABSORB_MAX_WORDS):
                 out.unmapped.append(reading.span(frag.toks))
     _plans_for_the_last_undone(reading, sentence, polarities, out)
+
+
+def _ours(reading: _Reading, frag: _Fragment) -> bool:
+    """The fragment names work inside our own company (`internal_at`)."""
+    toks = reading.doc.toks
+    return internal_at([toks[i].word for i in frag.toks if toks[i].kind == WORD],
+                       reading.index.task_stems) is not None
 
 
 _PRO_FORMS = wordset("do it that them this one those done doing on")

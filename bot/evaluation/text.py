@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -46,13 +46,15 @@ def wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# `snake`'s repeats are possessive: what they give back could never be the "_" or the word's
+# end that comes next, so they give nothing back (each word was scanned once more for nothing)
 _TOKEN_RE = re.compile(
     r"""
      (?P<bullet>^[ \t]*(?:[-*•·▪‣◦>]|\d{1,2}[.)])(?=\s))
     |(?P<abbr>\b(?:w/o|f/u|b/c|n/a|re:)(?!\w)|\bw/)
     |(?P<amp>\b[^\W\d_]{1,2}&[^\W\d_]{1,2}\b)
     |(?P<prefixed>\b[^\W\d_]-(?=[^\W\d_]{3,}))
-    |(?P<snake>\b[^\W\d_][^\W_]*(?:_[^\W_]+)+\b)
+    |(?P<snake>\b[^\W\d_][^\W_]*+(?:_[^\W_]++)+\b)
     |(?P<alnum>\d+[^\W\d_][^\W_]*)
     |(?P<num>\d+(?:[.,:/]\d+)*%?)
     |(?P<word>[^\W\d_][^\W_]*(?:['’][^\W_]+)*)
@@ -288,6 +290,12 @@ def is_content(word: str) -> bool:
     return (len(word) > 1 or word.isdigit()) and word not in _CURRENT.get().stop_words
 
 
+def content_flags(words: Iterable[str]) -> list[bool]:
+    """`is_content` of each word, with the language's stop words looked up once."""
+    stop_words = _CURRENT.get().stop_words
+    return [(len(word) > 1 or word.isdigit()) and word not in stop_words for word in words]
+
+
 def content_stems(text: str) -> frozenset[str]:
     """The stems of a text's content words, for telling what a phrase is about (which buying
     stage or role a task concerns)."""
@@ -391,13 +399,21 @@ def _ordinal(text: str, start: int, previous: str) -> bool:
     return following[:1] == " " and following[1:].isalnum()
 
 
-def _raw_tokens(text: str) -> Iterator[Tok]:
+def _raw_tokens(text: str) -> list[Tok]:
+    """The tokens before shorthand is expanded; a list built in one loop, not a generator
+    resumed once per token (tokenising is on every answer's path)."""
+    out: list[Tok] = []
+    yield_ = out.append
     depth = 0
     glue = -1
     previous = ""
     for m in _TOKEN_RE.finditer(text):
         kind, value = m.lastgroup, m.group()
-        start, end = m.start(), m.end()
+        start, end = m.span()
+        if kind == "word" and glue < 0:  # most tokens: what the branches below do for a word
+            previous = value
+            yield_(Tok(value.lower(), start, end, WORD, value.isupper() and len(value) > 1))
+            continue
         if kind == "sent" and not _ends_sentence(text, start, value, previous):
             previous = ""
             continue
@@ -412,61 +428,78 @@ def _raw_tokens(text: str) -> Iterator[Tok]:
         if kind == "alnum":
             split = next(i for i, c in enumerate(value) if not c.isdigit())
             if value[split:].lower() in _UNITS:
-                yield Tok(value[:split], start, start + split, WORD)
-                yield Tok(value[split:].lower(), start + split, end, WORD, False)
+                yield_(Tok(value[:split], start, start + split, WORD))
+                yield_(Tok(value[split:].lower(), start + split, end, WORD, False))
             else:
-                yield Tok(value.lower(), start, end, WORD, value[split:].isupper())
+                yield_(Tok(value.lower(), start, end, WORD, value[split:].isupper()))
         elif kind in ("word", "num", "abbr", "amp"):
-            yield Tok(value.lower(), start, end, WORD, value.isupper() and len(value) > 1)
+            yield_(Tok(value.lower(), start, end, WORD, value.isupper() and len(value) > 1))
         elif kind in ("bullet", "sent"):
             depth = 0
-            yield Tok(value.strip() or "\n", start, end, SENT)
+            yield_(Tok(value.strip() or "\n", start, end, SENT))
         elif kind == "open":
             depth += 1
         elif kind == "close":
             depth = max(0, depth - 1)
         elif kind == "clause" and depth == 0:
-            yield Tok(value.strip(), start, end, CLAUSE)
+            yield_(Tok(value.strip(), start, end, CLAUSE))
         elif kind == "conj" and depth == 0:
-            yield Tok(value, start, end, CONJ)
+            yield_(Tok(value, start, end, CONJ))
+    return out
 
 
 Glossary = Mapping[str, tuple[str, ...]]
 
 
-def _expand(tok: Tok, glossary: Glossary) -> Iterator[Tok]:
+def _expand(tok: Tok, glossary: Glossary, pack: LanguagePack) -> Sequence[Tok]:
+    """A word token as the words it stands for, in `pack`'s language (looked up once per text
+    by `tokenize`): a tuple, not a generator resumed for every word of every answer."""
     word = tok.word.replace("’", "'")
     if word.endswith("'s") and len(word) > 2 and word not in SHORTHAND:
         word = word[:-2]
-    pack = _CURRENT.get()
     if word in pack.clause_words:
-        yield tok._replace(word=word, kind=CLAUSE)
-        return
+        return (tok._replace(word=word, kind=CLAUSE),)
     if word in pack.conj_words:
-        yield tok._replace(word="and", kind=CONJ)
-        return
+        return (tok._replace(word="and", kind=CONJ),)
     expansion = glossary.get("^" + word) if tok.upper else None
     expansion = expansion or glossary.get(word)
     if expansion:  # the strategy's own shorthand wins
-        for part in expansion:
-            yield tok._replace(word=part, upper=tok.upper and part == word)
-        return
+        return tuple(tok._replace(word=part, upper=tok.upper and part == word)
+                     for part in expansion)
     if tok.upper and word in _LOWER_ONLY:
-        yield tok._replace(word=word)
-        return
+        return (tok._replace(word=word),)
     if tok.upper and word in UPPER_SHORTHAND:
-        for part in UPPER_SHORTHAND[word]:
-            yield tok._replace(word=part, upper=False)
-        return
+        return tuple(tok._replace(word=part, upper=False) for part in UPPER_SHORTHAND[word])
     parts = SHORTHAND.get(word)
     if parts is None:  # most words: the token itself, not an equal copy made for every word
-        yield tok if word == tok.word else tok._replace(word=word)
-        return
-    for part in parts:
-        yield tok._replace(word=part)
+        return (tok if word == tok.word else tok._replace(word=word),)
+    return tuple(tok._replace(word=part) for part in parts)
+
+
+_NO_GLOSSARY: Glossary = {}
+_SPECIAL: dict[tuple[str, int], tuple[Glossary, frozenset[str]]] = {}
+
+
+def _special_words(pack: LanguagePack, glossary: Glossary) -> frozenset[str]:
+    """Every word `_expand` changes in this language with this glossary (a separator, the
+    shorthand, the glossary's keys), gathered once per language and strategy: any other
+    token is kept as it is without asking each table in turn."""
+    key = (pack.code, id(glossary))
+    found = _SPECIAL.get(key)
+    if found is not None and found[0] is glossary:  # the glossary is kept: its id is its own
+        return found[1]
+    words = frozenset(pack.clause_words | pack.conj_words | SHORTHAND.keys()
+                      | UPPER_SHORTHAND.keys() | _LOWER_ONLY
+                      | {k.removeprefix("^") for k in glossary})
+    if len(_SPECIAL) >= 256:
+        _SPECIAL.clear()
+    _SPECIAL[key] = (glossary, words)
+    return words
 
 
 def _join_phrases(toks: list[Tok]) -> list[Tok]:
+    if _PHRASE_FIRST.isdisjoint([t.word for t in toks if t.kind == WORD]):
+        return toks  # most answers: no phrase to join, nothing to copy
     out: list[Tok] = []
     i = 0
     while i < len(toks):
@@ -513,10 +546,18 @@ def tokenize(text: str, glossary: Glossary | None = None) -> list[Tok]:
     """Words (normalised, shorthand expanded - the strategy's `glossary` first) and separators
     of `text`, capped in length."""
     text = text[:MAX_ANSWER_CHARS]
-    raws = list(_raw_tokens(text))
+    raws = _raw_tokens(text)
     if "fed" in text.lower():
         raws = _verb_fed(raws)
-    toks = [t for raw in raws for t in _expand(raw, glossary or {})]
+    table, pack = glossary or _NO_GLOSSARY, _CURRENT.get()
+    special = _special_words(pack, table)
+    toks: list[Tok] = []
+    for raw in raws:
+        word = raw.word
+        if word in special or "’" in word or word.endswith("'s"):
+            toks.extend(_expand(raw, table, pack))
+        else:  # what `_expand` makes of a word no table has: the token itself
+            toks.append(raw)
     return _join_phrases(toks) if len(toks) > 1 else toks
 
 
@@ -720,10 +761,11 @@ def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int]
     """
     pack = _CURRENT.get()
     phrases = pack.negation_future if future else pack.negation
+    negations = pack.negation_words  # `_is_negation_word`, with the pack looked up once
     for i, word in enumerate(words):
-        if _is_negation_word(word):
+        if word in negations or word.endswith("n't"):
             return i, i + 1
-        if future and _is_attempt(words, i):
+        if future and word in _ATTEMPT_WORDS and _is_attempt(words, i):
             return i, i + 2
         if word in phrases:
             phrase = _phrase_at(words, i, phrases)
@@ -865,6 +907,10 @@ def rejects(words: Sequence[str]) -> bool:
 
 
 _INJECTION_RE = re.compile(
+    # where a match can start, checked once at each position before the alternatives are tried
+    # there: the start of the text, or a word starting with one of their first letters (all
+    # but the first-line one start at a word boundary) - keep it in step with them
+    r"(?=\b[adefimnoprsy]|^)(?:"
     r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,60}?"
     r"\b(?:instructions?|prompts?|rules|strategy|above|previous|prior|everything)\b"
     r"|\b(?:system|admin|developer) (?:override|instructions?|message|command)\b"
@@ -874,7 +920,7 @@ _INJECTION_RE = re.compile(
     r"|(?:all|every) (?:sales )?tasks?|as (?:done|completed?)|score (?:me|this) "
     r"|new (?:rules?|instructions?|prompt)\b|any (?:answer|response|reply) (?:with|that|contain)"
     r"|(?:output|return|print|report) (?:all|every)\b)"
-    r"|^\s*(?:system|assistant)\s*:",
+    r"|^\s*(?:system|assistant)\s*:)",
     re.I,
 )
 
