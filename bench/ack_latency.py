@@ -345,6 +345,7 @@ async def _serve_until_stopped(core: Any, adapter: Any, acks: AckClock, url: str
                                platform: str, args: Json, conn: Connection) -> None:
     """Set up and ready: settle the heap as BotProcess.start() does, report where to send and
     the control API, serve until the orchestrator says stop, then shut down."""
+    await _prepare_judging(core)
     _settle_heap(core)
     routes = {**_bot_routes(core, platform, args), "acks": acks.take, "gc": _gc_watch()}
     runner, control = await _start_app(_control_app(routes))
@@ -369,6 +370,16 @@ async def _started_core(args: Json) -> Any:
     core = build_core(settings)
     await core.start()
     return core
+
+
+async def _prepare_judging(core: Any) -> None:
+    """As BotProcess.start() does before settling the heap, if the bot measured has it: the
+    evaluator's index for the current strategy built ahead of the first answer."""
+    try:
+        from bot.runtime.process import prepare_judging
+    except ImportError:
+        return
+    await prepare_judging(core)
 
 
 def _settle_heap(core: Any) -> None:

@@ -28,7 +28,6 @@ from aiohttp import web
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference, DeliveryModes
-from msrest.serialization import Deserializer
 
 from adapters.teams.cards import CARD_KEY, answered_card
 from adapters.teams.connector import Connector, ConnectorError, Sleep
@@ -49,7 +48,8 @@ from adapters.teams.convert import (
     uninstalled_personally,
 )
 from adapters.teams.credentials import KeptAuthentication
-from adapters.teams.port import TeamsPort, address_of, profile_of
+from adapters.teams.port import TeamsPort, profile_of
+from adapters.teams.wire import activity_from, address_of
 from bot.commands.strategy import MAX_UPLOAD_CHARS
 from bot.core import BotCore
 from bot.events import (
@@ -74,10 +74,6 @@ from bot.runtime.web import HttpSite, mount_core_routes
 from bot.storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
-# What `Activity().deserialize` does, with its deserializer kept: msrest builds a new one per
-# call, which then reads the models' attribute maps afresh - 3x the time of a kept one (the
-# largest part of a message's ack). Only the event loop uses it.
-_ACTIVITY = Deserializer(Activity._infer_class_models())  # type: ignore[no-untyped-call]
 # What a Bot Framework Authorization header looks like: a JWT (three base64url parts).
 BEARER_JWT = re.compile(r"Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 MESSAGES_PATH = "/api/messages"
@@ -212,7 +208,7 @@ class TeamsAdapter(TeamsPort):
             log.warning("rejected a malformed activity: %s", why)
             return web.Response(status=400, text=f"malformed activity: {why}")
         try:
-            activity = _ACTIVITY("Activity", body)
+            activity = activity_from(body)  # msrest's Activity, its wire keys worked out once
         except (TypeError, ValueError, AttributeError) as exc:  # msrest raises ValueErrors
             log.warning("rejected a malformed activity: %s: %s", type(exc).__name__, exc)
             return web.Response(status=400, text="malformed activity")

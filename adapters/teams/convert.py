@@ -12,6 +12,7 @@ messages that @mention it: the mention is removed and the rest is always a comma
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -100,7 +101,12 @@ class BareCommands:
 
     def match(self, text: str) -> bool:
         lowered = text.lower()
-        return lowered in self.exact or any(lowered.startswith(p + " ") for p in self.prefixes)
+        return lowered in self.exact or lowered.startswith(self._starts)
+
+    @functools.cached_property
+    def _starts(self) -> tuple[str, ...]:
+        """Each prefix and the space after it, for one `str.startswith` (on every message)."""
+        return tuple(p + " " for p in self.prefixes)
 
 
 def message_event(activity: Json, bare: BareCommands) -> TeamsEvent | None:

@@ -27,14 +27,15 @@ refused here). A different or altered header, a
 different channel or service URL, a refused token or an expired one goes through botbuilder's
 full check as before.
 
-Two more costs of every proactive send are kept out of the way (`ActivityBodies`, `KeptToken`):
+Two more costs of every proactive send are kept out of the way (`ActivityBodies` in wire.py, `KeptToken`):
 msrest checks and serializes the activity's Adaptive Card - a plain JSON object - key by key
 through its model machinery (about a third of a send's CPU), and botbuilder asks msal for the
 access token before every call (a cache search, two correlation ids from `os.urandom`). The card
 is now put into the serialized activity as it is, and a token msal would hand out for the next
 minute anyway is reused for that minute. The
 proactive clients' calls go out on one kept aiohttp session on the event loop instead of through
-requests in a worker thread (transport.py).
+requests in a worker thread (transport.py), and their answers are read by the kept deserializer
+(`KeptDeserializer`, wire.py).
 """
 
 from __future__ import annotations
@@ -44,12 +45,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from azure.core.exceptions import SerializationError  # msrest raises it (re-exported there)
 from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
     ConfigurationServiceClientCredentialFactory,
 )
-from botbuilder.schema import Activity
 from botframework.connector.auth import (
     AuthenticateRequestResult,
     AuthenticationConstants,
@@ -57,11 +56,12 @@ from botframework.connector.auth import (
     ConnectorFactory,
     ServiceClientCredentialsFactory,
 )
-from msrest import Serializer
+from msrest import Deserializer, Serializer
 from msrest.authentication import Authentication
 
 from adapters.teams.signing_keys import use_checked_keys
 from adapters.teams.transport import Sessions, use_kept_session
+from adapters.teams.wire import ActivityBodies, KeptDeserializer
 
 MAX_KEPT_CONNECTORS = 64  # service URLs are Microsoft's (checked against the token): a handful
 MAX_KEPT_TOKENS = 1024  # valid tokens at once: one per channel region and key, renewed hourly
@@ -104,70 +104,6 @@ class KeptToken:
                 left = float(entry.get("expires_on") or 0) - now
                 return TOKEN_KEPT_SECONDS if left > MSAL_MARGIN_SECONDS + TOKEN_KEPT_SECONDS else 0.0
         return 0.0
-
-
-class ActivityBodies(Serializer):
-    """The connector's serializer for the bodies of its conversation calls, with an activity's
-    attachment contents (the Adaptive Cards: plain JSON objects, typed `object` in the schema)
-    put into the body as they are instead of walked value by value, and without msrest's
-    validation walk (see `__init__`). Everything else in the activity goes through msrest as
-    before; the activity is left as it was."""
-
-    def __init__(self, inner: Serializer) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # msrest is untyped
-        self.dependencies = inner.dependencies
-        # msrest's check of a body against its models' `_validation` (required fields, lengths,
-        # patterns): none of botbuilder's schema models declares any, so the walk over every
-        # attribute finds nothing - and cost a reply a fifth of its CPU. A wrong value still
-        # fails where it is serialized.
-        self.client_side_validation = False
-        self.key_transformer = inner.key_transformer
-
-    def _serialize(self, target_obj: Any, data_type: str | None = None, **kwargs: Any) -> Any:
-        """msrest's model serialization, with the attributes that are None (most of an
-        activity's forty-odd) passed over before their wire key is worked out: msrest leaves
-        them out too (serializing None raises a ValueError it catches). Models msrest would
-        treat specially (XML, constraints, flattened keys) go to msrest as they are."""
-        attributes = getattr(target_obj, "_attribute_map", None)
-        if (data_type or attributes is None or kwargs.get("is_xml") or target_obj.is_xml_model()
-                or getattr(target_obj, "_validation", None)
-                or any("." in d["key"] or "\\" in d["key"] for d in attributes.values())):
-            return super()._serialize(target_obj, data_type, **kwargs)  # type: ignore[no-untyped-call]
-        kwargs["is_xml"] = False
-        serialized: dict[str, Any] = {}
-        for attr, desc in attributes.items():
-            if attr == "additional_properties" and desc["key"] == "":
-                if target_obj.additional_properties is not None:
-                    serialized.update(target_obj.additional_properties)
-                continue
-            value = getattr(target_obj, attr)
-            if value is None:
-                continue
-            kwargs["serialization_ctxt"] = desc
-            try:
-                serialized[desc["key"]] = self.serialize_data(value, desc["type"], **kwargs)  # type: ignore[no-untyped-call]
-            except SerializationError:
-                raise
-            except ValueError:  # as msrest: a value that serializes to nothing is left out
-                continue
-        return serialized
-
-    def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
-        attachments = data.attachments if data_type == "Activity" and isinstance(data, Activity) else None
-        if not attachments:
-            return super().body(data, data_type, **kwargs)  # type: ignore[no-untyped-call]
-        contents = [a.content for a in attachments]
-        try:
-            for attachment in attachments:
-                attachment.content = None
-            body = super().body(data, data_type, **kwargs)  # type: ignore[no-untyped-call]
-        finally:
-            for attachment, content in zip(attachments, contents, strict=True):
-                attachment.content = content
-        for wire, content in zip(body["attachments"], contents, strict=True):
-            if content is not None:
-                wire["content"] = content
-        return body
 
 
 class KeptCredentials(ServiceClientCredentialsFactory):  # type: ignore[misc]  # untyped base
@@ -227,6 +163,9 @@ class KeptConnectors(ConnectorFactory):  # type: ignore[misc]  # untyped base
                 if conversations is not None and isinstance(getattr(conversations, "_serialize", None),
                                                             Serializer):
                     conversations._serialize = ActivityBodies(conversations._serialize)
+                if conversations is not None and isinstance(getattr(conversations, "_deserialize", None),
+                                                            Deserializer):  # its answers (wire.py)
+                    conversations._deserialize = KeptDeserializer(conversations._deserialize.dependencies)
                 use_kept_session(client, self._sessions)
             if len(self._kept) >= MAX_KEPT_CONNECTORS:
                 self._kept.clear()

@@ -13,7 +13,6 @@ behaviour for such platforms).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -22,6 +21,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationR
 from adapters.teams.cards import CONTENT_TYPE, fallback_text, message_card
 from adapters.teams.connector import Connector, ConnectorError
 from adapters.teams.convert import PLATFORM, contact_info
+from adapters.teams.wire import address_of, reference_from
 from bot.events import MemberProfile, MemberRef, Message, MessageRef
 from bot.ops.health import ok_because
 from bot.people.contacts import ContactBook
@@ -42,14 +42,6 @@ MAX_ROSTER_LOOKUPS = 5
 NO_CREDENTIALS = "no app credentials (local emulator mode): outbound calls are not authenticated"
 Report = Callable[[MemberRef, str], Awaitable[None]]
 Json = dict[str, object]
-
-
-def reference_from(address: str) -> ConversationReference:
-    return ConversationReference().deserialize(json.loads(address))
-
-
-def address_of(reference: ConversationReference) -> str:
-    return json.dumps(reference.serialize(), separators=(",", ":"))
 
 
 def card_activity(message: Message, card: dict[str, object] | None = None) -> Activity:

@@ -876,6 +876,11 @@ class RulesEvaluator:
         """The protocol entry point; the work is CPU-only and fast, so it runs inline."""
         return self.evaluate_sync(question, answer, strategy)
 
+    def prepare(self, strategy: Strategy) -> None:
+        """Build the strategy's index (cached per version) ahead of the first answer: see
+        `bot.runtime.process.prepare_judging`."""
+        index_for(strategy)
+
     def evaluate_sync(self, question: Question, answer: str, strategy: Strategy) -> Evaluation:
         """Judge one answer to one question against the strategy."""
         text = answer if isinstance(answer, str) else ""

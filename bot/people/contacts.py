@@ -9,8 +9,9 @@ and answers look-ups by user id, directory id, email or name, never reading the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, or_, update
+from sqlalchemy import Connection, RowMapping, Table, bindparam, func, insert, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -54,6 +55,19 @@ def _merge(row: Contact, info: ContactInfo, address: str | None, conversation_id
     row.external_id = info.external_id or row.external_id
     if address is not None and (personal or not row.personal):
         row.address, row.conversation_id, row.personal = address, conversation_id, personal
+
+
+def _merged(stored: RowMapping, info: ContactInfo, address: str | None,
+            conversation_id: str | None, personal: bool) -> dict[str, Any]:
+    """`_merge` on a stored row's values (a dict of every column)."""
+    values = dict(stored)
+    values["name"] = info.name or stored["name"]
+    values["email"] = info.email or stored["email"]
+    values["timezone"] = info.timezone or stored["timezone"]
+    values["external_id"] = info.external_id or stored["external_id"]
+    if address is not None and (personal or not stored["personal"]):
+        values["address"], values["conversation_id"], values["personal"] = address, conversation_id, personal
+    return values
 
 
 class ContactBook:
@@ -103,19 +117,22 @@ class ContactBook:
         def unit(connection: Connection) -> tuple[str | None, Contact]:
             found = connection.execute(_CONTACT_BY_USER, {"platform": info.platform,
                                                           "user_id": info.user_id}).first()
-            row = Contact(**found._mapping) if found is not None else Contact(
-                platform=info.platform, user_id=info.user_id, updated_at=now)
-            before = row.timezone if found is not None else None
-            _merge(row, info, address, conversation_id, personal)
-            if found is not None and all(getattr(row, c) == found._mapping[c] for c in _CHANGING):
-                return before, row  # nothing new: no write
-            row.updated_at = now
-            values = {c: getattr(row, c) for c in _CONTACT_FIELDS}
             if found is None:
-                row.id = connection.execute(_INSERT_CONTACT, values).scalar_one()
-            else:
-                connection.execute(_UPDATE_CONTACT, {"contact_id": row.id, **values})
-            return before, row
+                row = Contact(platform=info.platform, user_id=info.user_id, updated_at=now)
+                _merge(row, info, address, conversation_id, personal)
+                row.id = connection.execute(
+                    _INSERT_CONTACT, {c: getattr(row, c) for c in _CONTACT_FIELDS}).scalar_one()
+                return None, row
+            stored = found._mapping
+            values = _merged(stored, info, address, conversation_id, personal)
+            if any(values[c] != stored[c] for c in _CHANGING):
+                values["updated_at"] = now
+                connection.execute(_UPDATE_CONTACT, {"contact_id": stored["id"],
+                                                     **{c: values[c] for c in _CONTACT_FIELDS}})
+            # else nothing new: no write. The row is made once, from the merged values: merging
+            # into a made row set each field through the model's instrumentation, and cost more
+            # than the read.
+            return stored["timezone"], Contact(**values)
         try:
             return await self.db.run(unit)
         except IntegrityError:  # inserted by a concurrent process since we looked: update it

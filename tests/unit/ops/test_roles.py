@@ -250,3 +250,39 @@ async def test_a_scheduler_whose_health_port_is_taken_stops_with_a_clear_error(
             await bot.start()
         await bot.stop()
     assert not bot.runner.scheduler.running  # no ticks from a process that could not start
+
+
+EXAMPLE_STRATEGY = Path(__file__).resolve().parents[3] / "examples" / "strategy.yaml"
+
+
+@dataclass
+class _Ctx:
+    strategy: object
+
+
+@dataclass
+class _Core:
+    evaluator: object
+    ctx: _Ctx
+
+
+async def test_start_prepares_the_rules_for_the_current_strategy(caplog: pytest.LogCaptureFixture) -> None:
+    """The rules' index for the strategy being served is built when the process starts (not in
+    the first answer's unit of work); a failure there is logged, and start-up goes on."""
+    from bot.evaluation import index
+    from bot.evaluation.rules import RulesEvaluator
+    from bot.runtime.process import prepare_judging
+    from bot.strategy.loader import load_strategy
+
+    strategy = load_strategy(EXAMPLE_STRATEGY)
+    index._INDEXES.pop(strategy.version, None)
+    await prepare_judging(_Core(RulesEvaluator(), _Ctx(strategy)))  # type: ignore[arg-type]
+    assert strategy.version in index._INDEXES
+
+    class Failing:
+        def prepare(self, strategy: object) -> None:
+            raise RuntimeError("broken index")
+
+    await prepare_judging(_Core(Failing(), _Ctx(strategy)))  # type: ignore[arg-type]
+    assert "could not prepare the evaluator" in caplog.text
+    await prepare_judging(_Core(object(), _Ctx(strategy)))  # type: ignore[arg-type]  # no prepare: nothing
