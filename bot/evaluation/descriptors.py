@@ -111,8 +111,9 @@ def _number(text: str, k: str | None) -> int:
 
 _SIZE_TAILS = {unit: re.compile(rf"\d\s*k?\s*\+?\s*[-‐ ]?\s*{words}\b", re.I)
                for unit, words in _UNITS.items()}
-"""What every SIZE match ends with - a number's last digit, then its people word - searched for
-first: one quick scan instead of SIZE's at every position, on the many answers with no size."""
+"""What every size match of a unit ends with - a number's last digit, then the unit's word -
+searched for first: one quick scan instead of the size pattern's at every position, on the many
+answers with no size."""
 
 
 def find_sizes(text: str, units: tuple[str, ...] = ("people",)) -> list[Size]:
