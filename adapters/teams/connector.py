@@ -70,8 +70,9 @@ def http_status(exc: BaseException) -> int | None:
     return int(status) if isinstance(status, int) else None
 
 
-def retry_after(exc: BaseException) -> float | None:
-    """Seconds the service asked us to wait (delta-seconds or an HTTP date), if it said."""
+def retry_after(exc: BaseException, now: datetime | None = None) -> float | None:
+    """Seconds the service asked us to wait (delta-seconds or an HTTP date, counted from `now`,
+    the wall clock unless given), if it said."""
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
     raw = headers.get("Retry-After") if hasattr(headers, "get") else None
     if raw is None:
@@ -81,7 +82,7 @@ def retry_after(exc: BaseException) -> float | None:
     except ValueError:
         pass
     try:
-        return max(0.0, (parsedate_to_datetime(str(raw)) - datetime.now(UTC)).total_seconds())
+        return max(0.0, (parsedate_to_datetime(str(raw)) - (now or datetime.now(UTC))).total_seconds())
     except (TypeError, ValueError):
         return None
 

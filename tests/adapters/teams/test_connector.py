@@ -118,8 +118,10 @@ def test_retry_after_as_seconds_or_http_date() -> None:
         return exc
     assert retry_after(failure("7")) == 7.0 and retry_after(failure("-3")) == 0.0
     assert retry_after(failure(None)) is None and retry_after(failure("soon")) is None
-    later = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
-    assert 100 <= (retry_after(failure(later)) or 0) <= 121
+    now = datetime(2026, 3, 29, 0, 59, 30, tzinfo=UTC)  # any instant: the date is read against it
+    later = format_datetime(now + timedelta(seconds=120), usegmt=True)
+    assert retry_after(failure(later), now) == 120.0
+    assert retry_after(failure(format_datetime(now - timedelta(seconds=5), usegmt=True)), now) == 0.0
 
 
 async def test_sends_reuse_one_connector_client_and_its_retry_policy(
