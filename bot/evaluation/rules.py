@@ -62,7 +62,7 @@ from bot.evaluation.text import (
 from bot.evaluation.text import reading as reading_language
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
 
-RULES_VERSION = "2.5.0"
+RULES_VERSION = "2.6.0"
 MATCH_THRESHOLD = 0.7
 """Task score an activity needs; a word unique to one task's name or examples scores 1.0."""
 BIGRAM_BONUS = 0.4
@@ -86,7 +86,8 @@ _METRIC_WORDS = wordset(
     bookings renewal renewals retention ebitda sales gm nrr"""
 )
 _CONTINUATIONS = frozenset({"as", "or", "nor", "neither", "likewise"})
-_FILLER = wordset("busy rough good great quiet slow crazy lol week day")
+_FILLER = wordset("""busy rough good great quiet slow crazy lol week day weeks days year years
+    month months hour hours""")  # units too: the "yr" of "3.9m/yr" is no activity
 
 Fragment = list[int]
 Clause = list[Fragment]
@@ -494,7 +495,9 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
     for pair in pairwise(ordered):
         for task in index.bigram_tasks.get(pair, ()):
             scores[task] += BIGRAM_BONUS
-    for i in frag.negative:
+    # "didn't give a free trial" holds the line; "they want it free" (a plan, the buyer's
+    # wish) holds nothing
+    for i in frag.negative if frag.state == "not_done" else ():
         for task, weight in index.anti_postings.get(stems[i], ()):
             scores[task] += weight
     frag.scores = scores
@@ -577,11 +580,20 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
     if cue is None:
         return None, "done"
     state = cue_state(words, cue)
-    if state == "not_done" and cue[0] > 0 and not any(looks_done(w) for w in words[:cue[0]]):
-        # the negation comes after what it negates: "the pilot hasn't started", "el piloto
-        # todavía no arrancó" - nothing before it reports anything done
+    if (state == "not_done" or current_language() == "en") and cue[0] > 0 and not _reports_done(
+            reading, _clause_words(clause)[:cue[0]]):
+        # the negation or plan comes after what it governs: "the pilot hasn't started", "el
+        # piloto todavía no arrancó", "the sandbox trial will start in May" - nothing before
+        # it reports anything done
         return (0, 0), state
     return cue, state
+
+
+def _reports_done(reading: _Reading, toks: list[int]) -> bool:
+    """Some word reports something done, as written ("Followed up" is read as "followup")."""
+    doc = reading.doc
+    return any(looks_done(doc.toks[i].word) or looks_done(
+        doc.text[doc.toks[i].start:doc.toks[i].end].split(maxsplit=1)[0].lower()) for i in toks)
 
 
 def _carried(reading: _Reading, clause: Clause, previous: Polarity) -> bool:

@@ -63,6 +63,8 @@ _TOKEN_RE = re.compile(
     |(?P<open>\()|(?P<close>\))
     |(?P<clause>[,—–|→]|\s-+>?(?=\s)|->|=>)
     |(?P<colon>:)
+    |(?P<per>(?<=[^\W_])/(?=(?i:yrs?|years?|wks?|weeks?|mos?|months?|mth|hrs?|hours?|days?|d|h
+        |ea|unit|site|store|seat|user|jahr|monat|woche|año|mes|semana|an|mois|jaar|maand)\b))
     |(?P<conj>[+&/])
     """,
     re.X | re.M,
@@ -177,20 +179,22 @@ _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("no", "answer"), ("ghosted",), ("todo",), ("to", "do"),
     ("booked",), ("scheduled",), ("lined", "up"), ("teed", "up"), ("pushing", "for"),
     ("push", "for"), ("set", "a", "call"), ("set", "up", "a", "call"),
+    ("asked", "me", "to"), ("asked", "us", "to"),
     *(("for", day) for day in sorted(_WEEKDAYS)),
     *(("next", day) for day in sorted(_WEEKDAYS)),
 )
 """Plans, attempts and postponements: the activity after them has not happened (yet)."""
 _POST_NEGATION = frozenset({"noshow", "cancelled", "canceled", "postponed", "pending", "none", "slipped",
                             "rescheduled", "ghosted", "delayed", "stuck", "stalled", "blocked",
-                            "unused", "nada"})
+                            "unused", "nada", "missing"})
 _POST_NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
     ("didn't", "happen"), ("fell", "through"), ("pushed", "to"), ("got", "pushed"),
     ("was", "pushed"), ("pushed", "out"), ("no", "reply"), ("no", "replies"),
     ("no", "response"), ("no", "responses"), ("no", "answer"), ("no", "show"), ("noshow",),
     ("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",), ("on", "hold"),
     ("still", "waiting"), ("not", "yet"), ("sitting", "there"), ("went", "cold"),
-    ("gone", "cold"), ("pushed", "again"),
+    ("gone", "cold"), ("pushed", "again"), ("single", "threaded"), ("kicks", "off", "on"),
+    ("kicks", "off", "in"), ("starts", "on"), ("starts", "in"),
     *(("for", day) for day in sorted(_WEEKDAYS)),
     *(("next", day) for day in sorted(_WEEKDAYS)),
 )
@@ -330,7 +334,8 @@ def _abbreviations() -> dict[str, frozenset[str]]:
 
     common = wordset("""approx appx est incl excl vs mgmt dept gebr str nr tel ca bzw evtl ggf
         inkl sr sra srta dr dra lic ing mr mrs ms st corp inc ltd jr wk wks yr yrs hr hrs qty
-        ref mtg pts""") | {a.lower() for a in English.Abbreviation.PREPOSITIVE_ABBREVIATIONS}
+        ref mtg pts kaufm kfm techn nä""") | {
+        a.lower() for a in English.Abbreviation.PREPOSITIVE_ABBREVIATIONS}
     # a word that also ends sentences ("it.", "am.", "no.", "ago.") is not an abbreviation
     ends = STOP_WORDS | wordset("am is it no on in at as be do go so up us we ago")
     lists = {"en": English, "de": Deutsch, "es": Spanish, "fr": French, "nl": Dutch}
@@ -372,7 +377,19 @@ def _ends_sentence(text: str, start: int, value: str, previous: str) -> bool:
     known = ABBREVIATIONS.get(_CURRENT.get().code, ABBREVIATIONS["en"])
     if word in known and word not in PREPOSITIVE and _sentence_starts(text, start):
         return True  # "baseline van 12 mnd. Volgende week ...": the stop ends both
+    if word in _AFTER_A_NUMBER and _follows_a_number(text, start - len(previous)):
+        return True  # "worth ~NOK 3.9m/yr. presenting it ...": a unit ends what it measures
     return not (word in known or (len(previous) == 1 and previous.isalpha()))
+
+
+_AFTER_A_NUMBER = wordset("wk wks yr yrs hr hrs mo mos min mins mnd")
+"""Units that stand after a number: their stop ends the sentence ("approx." stands before one)."""
+
+
+def _follows_a_number(text: str, start: int) -> bool:
+    """The word starting at `start` comes straight after a number ("3 wks", "3.9m/yr")."""
+    before = text[max(0, start - 12):start].rstrip()
+    return before[-1:].isdigit() or (before[-1:] == "/" and any(c.isdigit() for c in before))
 
 
 def _sentence_starts(text: str, start: int) -> bool:
@@ -618,6 +635,8 @@ class LanguagePack:
 
 
 _PLAN_AFTER_EN = frozenset({("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
+                           ("kicks", "off", "on"), ("kicks", "off", "in"), ("starts", "on"),
+                           ("starts", "in"),
                            *(("for", day) for day in sorted(_WEEKDAYS)),
                            *(("next", day) for day in sorted(_WEEKDAYS))})
 ENGLISH = LanguagePack(
@@ -741,6 +760,21 @@ DONE_IRREGULAR = wordset("""sent met ran did had got built took gave made held s
     booked closed signed""")
 
 
+_SEPARABLE = ("ab", "an", "auf", "aus", "bei", "ein", "mit", "nach", "vor", "zu", "zurück",
+               "weg", "durch", "um", "dar", "her", "hin", "fest", "los", "vorbei", "weiter",
+               "zusammen", "nach", "rein", "raus", "rüber")
+"""German separable prefixes, before the "ge" of a participle ("nachgefragt", "eingeladen")."""
+
+
+_PREFIXED_NOUNS = wordset("""angebot aufgebot angelegenheit vorgehen abgeordneten ausgesetzt
+    umgebend eingehend vorgesetzt""")
+"""Words shaped like such a participle that are not one ("Angebot kommt nächste Woche")."""
+
+
+def _separable_end(word: str) -> int:
+    return max(len(p) for p in _SEPARABLE if word.startswith(p))
+
+
 def looks_done(word: str) -> bool:
     """A verb form that reports something done (English past tense, a German, Dutch or Spanish
     participle, a Spanish preterite - "llamé", "cerró", "vendí" - or a French participle)."""
@@ -748,8 +782,10 @@ def looks_done(word: str) -> bool:
         return True
     if len(word) > 4 and word.endswith("ed"):
         return True
-    if len(word) > 5 and word.startswith("ge") and word.endswith(("t", "en", "d")):
-        return True
+    if len(word) > 5 and word.endswith(("t", "en", "d")) and (word.startswith("ge") or (
+            word.startswith(_SEPARABLE) and word[_separable_end(word):].startswith("ge")
+            and word not in _PREFIXED_NOUNS)):
+        return True  # "gemacht", and after a separable prefix "nachgefragt", "angerufen"
     return len(word) > 4 and word.endswith(("ado", "ido", "é", "ó", "í"))
 
 
@@ -850,13 +886,19 @@ def avoids(words: Sequence[str]) -> bool:
     return any(_is_negation_word(w) for w in words) or _has_phrase(words, _CURRENT.get().avoid)
 
 
+_NOUN_OPENERS = wordset("a an the on of for about in with our their its your")
+
+
 def describes(words: Sequence[str], cue: tuple[int, int]) -> bool:
     """The cue is a participle that says what kind of thing follows ("uncover missed jobs",
     "cancelled visits"), not that anything is ruled out - unless it avoids ("avoided a
     discount")."""
     word = words[cue[0]]
-    return cue[1] - cue[0] == 1 and looks_done(word) and _phrase_at(
-        words, cue[0], _CURRENT.get().avoid) is None
+    if cue[1] - cue[0] != 1 or not looks_done(word):
+        return False
+    if cue[0] > 0 and words[cue[0] - 1] in _NOUN_OPENERS:
+        return True  # "a business case on avoided downtime": what the case is about
+    return _phrase_at(words, cue[0], _CURRENT.get().avoid) is None
 
 
 def internal_at(words: Sequence[str], exempt: frozenset[str] | set[str]) -> int | None:

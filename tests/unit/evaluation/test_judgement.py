@@ -761,3 +761,73 @@ def test_a_count_of_one_role_is_not_the_whole_headcount() -> None:
 def test_a_segment_word_in_a_trade_shows_name_names_the_event(strategy, answer: str,  # type: ignore[no-untyped-def]
                                                               inside: list[str]) -> None:
     assert segments(judge(strategy, "tasks", answer))[0] == inside
+
+
+@pytest.mark.parametrize(("answer", "done", "not_done", "planned"), [
+    # a German business abbreviation ("kaufm." Leiter) no longer cuts the negation off
+    ("Bedarfsanalyse gemacht. Pilot mit einer Kolonne bei der kaufm. Leiterin hab ich noch "
+     "nicht geschafft", ["discovery"], ["pilot"], []),
+    ("Bedarfsanalyse zu verpassten Aufträgen gemacht, Pilot mit einer Kolonne verpasst",
+     ["discovery"], ["pilot"], []),
+    ("Pilot mit einer Kolonne: bin seit Mo dran", [], ["pilot"], []),
+    ("Pilot mit einer Kolonne mach ich ab Montag", [], [], ["pilot"]),
+    ("Bedarfsanalyse gemacht, Pilot mit einer Kolonne nä. Woche", ["discovery"], [], ["pilot"]),
+    ("hice la llamada de descubrimiento, la q viene: piloto con una cuadrilla", ["discovery"],
+     [], ["pilot"]),
+    ("el piloto con una cuadrilla arranca en abril", [], [], ["pilot"]),
+    ("hay q montar el piloto con una cuadrilla", [], [], ["pilot"]),
+])
+def test_german_and_spanish_stalls_and_plans(strategy, answer: str, done: list[str],  # type: ignore[no-untyped-def]
+                                             not_done: list[str], planned: list[str]) -> None:
+    """The language packs' cue words: "noch nicht" after an abbreviation, "verpasst",
+    "dran" (still at it), "ab Montag", "nä. Woche", "la q viene", "arranca en", "hay q"."""
+    tasks = judge(strategy, "tasks", answer).tasks
+    assert tasks.task_ids == done
+    assert tasks.ids_in("not_done") == not_done
+    assert tasks.ids_in("planned") == planned
+
+
+def test_a_plan_after_what_it_governs_covers_the_clause_in_english(strategy) -> None:  # type: ignore[no-untyped-def]
+    """"the one-crew pilot will start in May": nothing before "will" reports anything done,
+    so the pilot is planned, not done. "Followed up ..., 5 want demos": done stays done."""
+    tasks = judge(strategy, "tasks", "the one-crew pilot will start in May").tasks
+    assert tasks.task_ids == [] and tasks.ids_in("planned") == ["pilot"]
+    tasks = judge(strategy, "tasks", "Kicked off a one-crew pilot at Huber, 5 want demos").tasks
+    assert tasks.task_ids == ["pilot"]
+
+
+def test_a_request_to_redo_work_is_planned_and_missing_parts_are_not_done(strategy) -> None:  # type: ignore[no-untyped-def]
+    tasks = judge(strategy, "tasks", "ops asked me to redo the one-crew pilot plan").tasks
+    assert tasks.task_ids == [] and tasks.ids_in("planned") == ["pilot"]
+    tasks = judge(strategy, "tasks", "ran the discovery call, pilot success criteria missing").tasks
+    assert tasks.task_ids == ["discovery"] and tasks.ids_in("not_done") == ["pilot"]
+
+
+def test_a_buyers_wish_for_free_is_not_holding_the_price(strategy) -> None:  # type: ignore[no-untyped-def]
+    """A negated discount holds the price ("didn't discount"); "they want a discount" is the
+    buyer's wish, not the rep holding the line."""
+    assert judge(strategy, "tasks", "they want a discount on the pilot").tasks.task_ids == []
+
+
+def test_a_unit_after_a_number_ends_its_sentence_and_per_does_not_split() -> None:
+    assert sentences("worth ~$3.9m/yr. presenting it to the board in jan") == [
+        "worth 3.9 m year", "presenting it to the board in jan"]
+    assert sentences("approx. 3 wks since the disco") == ["approx 3 weeks since the discovery"]
+
+
+def test_a_german_participle_after_a_separable_prefix_reports_work_done() -> None:
+    from bot.evaluation.text import looks_done
+
+    assert all(looks_done(w) for w in ("nachgefragt", "angerufen", "eingeladen", "abgestimmt"))
+    assert not any(looks_done(w) for w in ("angebot", "anfrage", "ausgang"))
+
+
+def test_an_example_about_avoided_losses_rules_nothing_out() -> None:
+    """"business case on avoided downtime" describes the case; it does not make downtime
+    something that works against the task."""
+    strategy = parse_strategy(STRATEGY.replace(
+        "examples: [held the price by showing jobs won back,",
+        "examples: [business case on avoided downtime for the crews, held the price by showing "
+        "jobs won back,"))
+    tasks = judge(strategy, "tasks", "ROI model: 3 hrs of downtime per crew a week").tasks
+    assert tasks.against == []
