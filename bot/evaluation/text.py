@@ -70,7 +70,8 @@ _TOKEN_RE = re.compile(
     re.X | re.M,
 )
 
-_CLAUSE_WORDS = frozenset({"but", "though", "although", "however", "while", "whereas", "tho"})
+_CLAUSE_WORDS = frozenset({"but", "though", "although", "however", "while", "whereas", "tho",
+                           "because", "coz"})
 _CONJ_WORDS = frozenset({"and", "then", "also", "plus", "n", "or", "nor"})
 
 def _prompts_dir() -> Path:

@@ -776,11 +776,17 @@ def test_a_segment_word_in_a_trade_shows_name_names_the_event(strategy, answer: 
      [], ["pilot"]),
     ("el piloto con una cuadrilla arranca en abril", [], [], ["pilot"]),
     ("hay q montar el piloto con una cuadrilla", [], [], ["pilot"]),
+    ("Bedarfsanalyse gemacht, Pilot mit einer Kolonne fehlt noch", ["discovery"], ["pilot"], []),
+    ("Bedarfsanalyse gemacht, Pilot mit einer Kolonne am Do", ["discovery"], [], ["pilot"]),
+    ("Pilot mit einer Kolonne: der GF blockt", [], ["pilot"], []),
+    # a negation inside "weil ..." says why, it does not undo the main clause
+    ("Pilot mit einer Kolonne läuft weil die alte Planung nix taugt", ["pilot"], [], []),
 ])
 def test_german_and_spanish_stalls_and_plans(strategy, answer: str, done: list[str],  # type: ignore[no-untyped-def]
                                              not_done: list[str], planned: list[str]) -> None:
     """The language packs' cue words: "noch nicht" after an abbreviation, "verpasst",
-    "dran" (still at it), "ab Montag", "nä. Woche", "la q viene", "arranca en", "hay q"."""
+    "dran" (still at it), "fehlt noch", "blockt", "ab Montag", "nä. Woche", "am Do", "la q
+    viene", "arranca en", "hay q"."""
     tasks = judge(strategy, "tasks", answer).tasks
     assert tasks.task_ids == done
     assert tasks.ids_in("not_done") == not_done
