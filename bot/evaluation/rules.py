@@ -815,6 +815,30 @@ def _declining_part(reading: _Reading, sentence: Sentence) -> list[int]:
     return []
 
 
+def _without_reasons(reading: _Reading) -> list[SegmentMention]:
+    """A segment of ours named in the words that turn an out-of-scope prospect away is the
+    reason given ("descalifiqué un Hilton franquiciado, les dije q somos para independientes"),
+    not a prospect worked this week."""
+    doc, reasons = reading.doc, set()
+    out_of_scope = {m.evidence.start for m in reading.segments if not m.in_scope}
+    if not out_of_scope or all(not m.in_scope for m in reading.segments):
+        return reading.segments
+    for sentence in reading.sentences:
+        clauses = [_clause_words(clause) for clause in sentence]
+        if not any(doc.toks[i].start in out_of_scope for c in clauses for i in c):
+            continue
+        for words in clauses:
+            if declines([doc.toks[i].word for i in words]):
+                reasons.update(doc.toks[i].start for i in words)
+    return [m for m in reading.segments
+            if not (m.in_scope and m.evidence.start in reasons and not _names_account_at(reading, m))]
+
+
+def _names_account_at(reading: _Reading, mention: SegmentMention) -> bool:
+    """The mention is a customer's name (an account): never a reason."""
+    return any(f.start == mention.evidence.start for f in reading.accounts)
+
+
 def _tasks(reading: _Reading, strategy: Strategy) -> TasksResult:
     result = TasksResult()
     for n, sentence in enumerate(reading.sentences):
@@ -902,7 +926,8 @@ class RulesEvaluator:
             return self._not_read(question, strategy, text, language.code)
         with reading_language(language.code):
             reading = _read(index, text)
-            scope = ScopeResult(segments=reading.segments, processes=_processes(reading))
+            segments = _without_reasons(reading) if question == "tasks" else reading.segments
+            scope = ScopeResult(segments=segments, processes=_processes(reading))
             tasks = _tasks(reading, strategy) if question == "tasks" else None
             statement = _statement(reading, text) if question == "strategy" else None
         scores, overall = compute_scores(

@@ -837,3 +837,16 @@ def test_an_example_about_avoided_losses_rules_nothing_out() -> None:
         "jobs won back,"))
     tasks = judge(strategy, "tasks", "ROI model: 3 hrs of downtime per crew a week").tasks
     assert tasks.against == []
+
+
+@pytest.mark.parametrize("answer", [
+    "DQ'd a municipality, told them we focus on hvac contractors",
+    "descarté a los Stadtwerke, les dije q somos para instaladores",
+    "Stadtwerke abgesagt, wir konzentrieren uns auf Heizungsbauer",
+])
+def test_our_segment_given_as_the_reason_for_turning_a_prospect_away_is_no_prospect(  # type: ignore[no-untyped-def]
+        strategy, answer: str) -> None:
+    """The segment we sell to, named in the words that decline an out-of-scope prospect, is
+    the reason given, not a prospect worked this week; in a scope answer it is still ours."""
+    assert segments(judge(strategy, "tasks", answer)) == ([], ["public"])
+    assert segments(judge(strategy, "scope", answer))[0] == ["contractors"]
