@@ -819,7 +819,7 @@ def _without_reasons(reading: _Reading) -> list[SegmentMention]:
     """A segment of ours named in the words that turn an out-of-scope prospect away is the
     reason given ("descalifiqué un Hilton franquiciado, les dije q somos para independientes"),
     not a prospect worked this week."""
-    doc, reasons = reading.doc, set()
+    doc, reasons = reading.doc, set[int]()
     out_of_scope = {m.evidence.start for m in reading.segments if not m.in_scope}
     if not out_of_scope or all(not m.in_scope for m in reading.segments):
         return reading.segments
