@@ -187,6 +187,24 @@ def _without_combining(run: re.Match[str]) -> str:
     return "".join(c for c in run.group() if not unicodedata.combining(c))
 
 
+_BRACKETED = re.compile(r"^(?P<name>[^\[]+?)\s*\[(?P<other>[^\]]+)\]$")
+_ISO_CODE = re.compile(r"\s*[A-Z]{2}-[A-Z0-9]{1,3}$")
+
+
+def _subdivision_names(name: str) -> list[str]:
+    """The names people write for an ISO 3166-2 entry: "Girona [Gerona]" is Girona and Gerona,
+    "Murcia, Región de" is Murcia, "Bridgend [Pen-y-bont ar Ogwr GB-POG]" is both, without
+    the code."""
+    names = [name.strip()]
+    bracketed = _BRACKETED.match(name.strip())
+    if bracketed:
+        names = [bracketed["name"], _ISO_CODE.sub("", bracketed["other"])]
+    for found in list(names):
+        if ", " in found:
+            names.append(found.split(", ", 1)[0])
+    return list(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
 class Gazetteer:
     """Name -> (country, subdivision) for countries, subdivisions, cities and named regions."""
 
@@ -240,8 +258,9 @@ class Gazetteer:
             if sub.type in {"State", "Province", "Land", "Canton", "Region", "Autonomous community",
                             "Territory", "Country", "Federal district", "Autonomous region",
                             "Metropolitan region", "Department", "Departement"}:
-                self._add(sub.name, sub.country_code, sub.code)
-                self.subdivision_names.add(fold(sub.name.strip()))
+                for name in _subdivision_names(sub.name):
+                    self._add(name, sub.country_code, sub.code)
+                    self.subdivision_names.add(fold(name))
 
     def _cities(self) -> None:
         try:
@@ -307,9 +326,9 @@ class Gazetteer:
                     hit = next((h for h in self.also.get(key, ()) if h[0] in home), hit)
                 town = self.towns.get(key)
                 if hit is not None and town is not None and size == 1 and hit[0] not in home and (
-                        (key in common and key not in self.subdivision_names) or town < FAR_TOWN):
-                    # "Bau", "Azul": words of ours, or small towns far away; a province our
-                    # segments name ("Contractors in Quebec") is still the province
+                        key not in self.subdivision_names and (key in common or town < FAR_TOWN)):
+                    # "Bau", "Azul": words of ours, or small towns far away; a province of the
+                    # same name ("Mendoza", or "Contractors in Quebec") is still the province
                     hit = None
                 if hit is None and size == 1 and key in self.small and key not in common:
                     small = self.small[key]

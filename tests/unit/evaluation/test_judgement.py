@@ -850,3 +850,12 @@ def test_our_segment_given_as_the_reason_for_turning_a_prospect_away_is_no_prosp
     the reason given, not a prospect worked this week; in a scope answer it is still ours."""
     assert segments(judge(strategy, "tasks", answer)) == ([], ["public"])
     assert segments(judge(strategy, "scope", answer))[0] == ["contractors"]
+
+
+@pytest.mark.parametrize("place", ["Girona", "Gerona", "Lleida"])
+def test_a_province_is_read_whatever_size_its_town_and_by_each_of_its_iso_names(  # type: ignore[no-untyped-def]
+        strategy, place: str) -> None:
+    """ISO 3166-2 writes "Girona [Gerona]" and "Lleida [Lérida]": each name is the province,
+    and a province counts even where its capital is a town too small to count alone."""
+    assert segments(judge(strategy, "scope", f"met two hvac contractors in {place}")) == (
+        [], ["abroad"])
