@@ -33,6 +33,7 @@ from bot.evaluation.text import (
     STOP_WORDS,
     WORD,
     Tok,
+    _new_tok,
     current_language,
     current_pack,
     describes,
@@ -349,6 +350,7 @@ class StrategyIndex:
         self.segment_words = self._distinctive_segment_words(strategy)
         self._drop_used_acronyms(strategy)
         self._fuzzy_pool = self._build_fuzzy_pool()
+        self._near_pools: dict[tuple[str, int, int], list[str]] = {}
         self._prefixes = self._build_prefixes()
         self._cross = self._build_cross()
         self.descriptors = Descriptors.of(strategy).with_vocabulary(self.words)
@@ -710,12 +712,27 @@ class StrategyIndex:
                 return s[:k]
         if s in self._prefixes:
             return self._prefixes[s]
-        pool = self._fuzzy_pool.get(word[0])
+        limit = 1 if len(word) < 8 else 2
+        pool = self._near_pool(word[0], len(word), limit)
         if not pool:
             return None
-        limit = 1 if len(word) < 8 else 2
         found = process.extractOne(word, pool, scorer=OSA.distance, score_cutoff=limit)
         return stem(found[0]) if found else None
+
+    def _near_pool(self, first: str, size: int, limit: int) -> list[str]:
+        """The fuzzy pool's words for a word of `size` letters: only those whose length is
+        within `limit` of it, in the pool's order - a longer or shorter word is further than
+        `limit` edits away, so the best match and its ties are the same as over the whole pool,
+        and the matcher is not handed the pool's other words for every new word."""
+        key = (first, size, limit)
+        found = self._near_pools.get(key)
+        if found is None:
+            found = [w for w in self._fuzzy_pool.get(first, ()) if abs(len(w) - size) <= limit]
+            with self._lock:
+                if len(self._near_pools) >= _MAX_CACHE:
+                    self._near_pools.clear()
+                self._near_pools[key] = found
+        return found
 
     def _fix_compounds(self, toks: list[Tok]) -> list[Tok]:
         out: list[Tok] = []
@@ -725,12 +742,12 @@ class StrategyIndex:
             if tok.kind == WORD and tok.word not in self.words:
                 nxt = toks[i + 1] if i + 1 < n else None
                 if nxt is not None and nxt.kind == WORD and tok.word + nxt.word in self.words:
-                    out.append(Tok(tok.word + nxt.word, tok.start, nxt.end, WORD))
+                    out.append(_new_tok(Tok, (tok.word + nxt.word, tok.start, nxt.end, WORD, False)))
                     i += 2
                     continue
                 parts = self.splits.get(tok.word)
                 if parts is not None:
-                    out.extend(tok._replace(word=p, upper=False) for p in parts)
+                    out.extend(_new_tok(Tok, (p, tok.start, tok.end, tok.kind, False)) for p in parts)
                     i += 1
                     continue
             out.append(tok)

@@ -11,11 +11,11 @@ EB, sent SOC2 report") is read in the strategy's own language.
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import _count_elements  # type: ignore[attr-defined]
 from dataclasses import dataclass
 from typing import Any
 
-from bot.evaluation.text import PACKS
+from bot.evaluation.text import PACKS, wordset
 
 COVERED = frozenset(PACKS)
 NEIGHBOURS = ("it", "pt", "pl", "sv", "da", "no", "cs")
@@ -76,11 +76,29 @@ def _identifier_class() -> Any:
         return base
 
     class WordWalkIdentifier(base):  # type: ignore[misc, valid-type]
+        _rows: tuple[Any, Any] | None = None
+
         def _raw_score(self, text: bytes) -> Any:
             features = _features(self.tk_nextmove, self._rowbase, self.tk_output, text)
             if not features:
                 return super()._raw_score(b"")  # the library's score for a text without any
-            return self._sparse_score(Counter(features), self.nb_ptc)
+            visits: dict[int, int] = {}
+            _count_elements(visits, features)  # what Counter(features) holds, without its layers
+            return self._sparse_score(visits, self._table())
+
+        def _table(self) -> Any:
+            """The model's feature rows for the chosen languages as one float32 row per
+            feature, side by side in memory: the library keeps them in float16 column by
+            column, so an answer's few hundred features touched memory all over the table and
+            were converted on every answer. The product reads the same float32 values (float16
+            converts exactly), so the scores are the same to the last bit."""
+            rows = self._rows
+            if rows is None or rows[0] is not self.nb_ptc:
+                import numpy as np
+
+                rows = self._rows = (self.nb_ptc,
+                                     np.ascontiguousarray(self.nb_ptc, dtype=np.float32))
+            return rows[1]
 
     return WordWalkIdentifier
 
@@ -114,16 +132,28 @@ def _features(moves: Any, rows: list[int], output: Any, text: bytes) -> list[int
 
 def _plainly_english(text: str, default: str) -> bool:
     """An English answer to an English strategy needs no model: no letter beyond ASCII and no
-    word that only another covered language uses as a function word."""
+    word that only another covered language uses as a function word - or only such words that
+    are everyday English too ("met the CFO", "want"), among English grammar ("the", "and")."""
     if default != "en" or not text.isascii():
         return False
     words = set(text.lower().split())
-    return not any(words & _FOREIGN_ONLY[code] for code in _FOREIGN_ONLY)
+    foreign = words & _FOREIGN_ANY
+    if not foreign:
+        return True
+    return foreign <= _ENGLISH_TOO and len(words & _ENGLISH_GRAMMAR) >= 2
 
 
 _FOREIGN_ONLY = {code: pack.stop_words - PACKS["en"].stop_words
                  - frozenset({"a", "an", "die", "man", "also", "hat", "war", "bin", "son", "door"})
                  for code, pack in PACKS.items() if code != "en"}
+_FOREIGN_ANY = frozenset().union(*_FOREIGN_ONLY.values())
+_ENGLISH_TOO = frozenset({"met", "want", "even", "plus"})
+"""Function words of another language (Dutch "met", "want", "even"; French "plus") that are
+everyday English words: with English grammar around them they say nothing against English. The
+most common is "met" ("met the CFO"), which alone sent most English answers to the model."""
+_ENGLISH_GRAMMAR = wordset("""the and with about to for they them their from after this that
+    our at by but would should could what which who were has""")
+"""English function words that no other covered language writes the same way."""
 
 
 def detect(text: str, default: str = "en") -> Detected:

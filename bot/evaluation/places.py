@@ -228,6 +228,9 @@ class Gazetteer:
             first, *rest = key.split(" ")
             if rest:
                 self.longest[first] = max(self.longest.get(first, 1), 1 + len(rest))
+        self.single = frozenset(k for k in (*self.names, *REGIONS, *self.small) if " " not in k)
+        """Every key a one-word name can be found under: a word that is none of them (and starts
+        no longer name) is no place, whatever else `find` would ask of it."""
 
     def _add(self, name: str, country: str, subdivision: str | None = None, *,
              keep: bool = False) -> None:
@@ -309,6 +312,9 @@ class Gazetteer:
                 i += 1
                 continue
             longest = self.longest.get(folded[i], 1) if " " not in folded[i] else self.max_words
+            if longest == 1 and folded[i].rstrip(".") not in self.single:
+                i += 1  # most capitalised words: no name of one word, and none longer starts so
+                continue
             for size in range(min(self.max_words, len(words) - i, longest), 0, -1):
                 last = words[i + size - 1][1]
                 if size > 1 and any(sep in text[start:last] for sep in ",;\n"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -41,6 +41,12 @@ class Tok(NamedTuple):
     """Written in capitals as in an acronym ("CU"); lets acronyms match without false hits."""
 
 
+_new_tok: Callable[[type[Tok], tuple[str, int, int, int, bool]], Tok] = (
+    tuple.__new__)
+"""`Tok` built straight from its five fields: what `Tok(...)` makes, without the Python-level
+`__new__` a NamedTuple adds (tokens are made for every word of every answer)."""
+
+
 def wordset(text: str) -> frozenset[str]:
     """A set of words written as one whitespace-separated string (for readable word lists)."""
     return frozenset(text.split())
@@ -48,27 +54,52 @@ def wordset(text: str) -> frozenset[str]:
 
 # `snake`'s repeats are possessive: what they give back could never be the "_" or the word's
 # end that comes next, so they give nothing back (each word was scanned once more for nothing)
-_TOKEN_RE = re.compile(
-    r"""
-     (?P<bullet>^[ \t]*(?:[-*•·▪‣◦>]|\d{1,2}[.)])(?=\s))
-    |(?P<abbr>\b(?:w/o|f/u|b/c|n/a|re:)(?!\w)|\bw/)
-    |(?P<amp>\b[^\W\d_]{1,2}&[^\W\d_]{1,2}\b)
-    |(?P<prefixed>\b[^\W\d_]-(?=[^\W\d_]{3,}))
-    |(?P<snake>\b[^\W\d_][^\W_]*+(?:_[^\W_]++)+\b)
-    |(?P<alnum>\d+[^\W\d_][^\W_]*)
-    |(?P<num>\d+(?:[.,:/]\d+)*%?)
-    |(?P<word>[^\W\d_][^\W_]*(?:['’][^\W_]+)*)
-    |(?P<ident>\w+)
-    |(?P<sent>\n|[.!?;]+)
-    |(?P<open>\()|(?P<close>\))
-    |(?P<clause>[,—–|→]|\s-+>?(?=\s)|->|=>)
-    |(?P<colon>:)
-    |(?P<per>(?<=[^\W_])/(?=(?i:yrs?|years?|wks?|weeks?|mos?|months?|mth|hrs?|hours?|days?|d|h
-        |ea|unit|site|store|seat|user|jahr|monat|woche|año|mes|semana|an|mois|jaar|maand)\b))
-    |(?P<conj>[+&/])
-    """,
-    re.X | re.M,
+_TOKEN_PARTS: tuple[tuple[str, str], ...] = (
+    ("bullet", r"^[ \t]*(?:[-*•·▪‣◦>]|\d{1,2}[.)])(?=\s)"),
+    ("abbr", r"\b(?:w/o|f/u|b/c|n/a|re:)(?!\w)|\bw/"),
+    ("amp", r"\b[^\W\d_]{1,2}&[^\W\d_]{1,2}\b"),
+    ("prefixed", r"\b[^\W\d_]-(?=[^\W\d_]{3,})"),
+    ("snake", r"\b[^\W\d_][^\W_]*+(?:_[^\W_]++)+\b"),
+    ("alnum", r"\d+[^\W\d_][^\W_]*"),
+    ("num", r"\d+(?:[.,:/]\d+)*%?"),
+    ("word", r"[^\W\d_][^\W_]*(?:['’][^\W_]+)*"),
+    ("ident", r"\w+"),
+    ("sent", r"\n|[.!?;]+"),
+    ("open", r"\("),
+    ("close", r"\)"),
+    ("clause", r"[,—–|→]|\s-+>?(?=\s)|->|=>"),
+    ("colon", r":"),
+    # "/yr", "/wk", "/site": per a unit, not a second activity ("3.9m/yr", "$22k/hr")
+    ("per", r"(?<=[^\W_])/(?=(?i:yrs?|years?|wks?|weeks?|mos?|months?|mth|hrs?|hours?|days?|d|h"
+            r"|ea|unit|site|store|seat|user|jahr|monat|woche|año|mes|semana|an|mois|jaar|maand)"
+            r"\b)"),
+    ("conj", r"[+&/]"),
 )
+_NEEDS = (("abbr", "/:"), ("amp", "&"), ("prefixed", "-"), ("snake", "_"), ("per", "/"))
+"""Alternatives that can only match where one of these characters is: a text without them is
+read with a pattern without those alternatives - the same tokens (every other alternative is
+tried in the same order), without trying the four at every word (most answers have none)."""
+
+
+def _token_pattern(skip: frozenset[str] = frozenset()) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?P<{name}>{part})" for name, part in _TOKEN_PARTS
+                               if name not in skip), re.M)
+
+
+_TOKEN_RE = _token_pattern()
+_TOKEN_RES: dict[tuple[bool, ...], re.Pattern[str]] = {}
+
+
+def _token_re(text: str) -> re.Pattern[str]:
+    """`_TOKEN_RE`, without the alternatives no character of `text` allows (see `_NEEDS`)."""
+    key = ("/" not in text and ":" not in text, "&" not in text, "-" not in text,
+           "_" not in text, "/" not in text)  # _NEEDS, spelled out: asked for every answer
+    found = _TOKEN_RES.get(key)
+    if found is None:
+        found = _TOKEN_RES[key] = _token_pattern(
+            frozenset(name for (name, _), skip in zip(_NEEDS, key, strict=True) if skip))
+    return found
+
 
 _CLAUSE_WORDS = frozenset({"but", "though", "although", "however", "while", "whereas", "tho",
                            "because", "coz"})
@@ -425,12 +456,13 @@ def _raw_tokens(text: str) -> list[Tok]:
     depth = 0
     glue = -1
     previous = ""
-    for m in _TOKEN_RE.finditer(text):
+    for m in _token_re(text).finditer(text):
         kind, value = m.lastgroup, m.group()
         start, end = m.span()
         if kind == "word" and glue < 0:  # most tokens: what the branches below do for a word
             previous = value
-            yield_(Tok(value.lower(), start, end, WORD, value.isupper() and len(value) > 1))
+            yield_(_new_tok(Tok, (value.lower(), start, end, WORD,
+                                   value.isupper() and len(value) > 1)))
             continue
         if kind == "sent" and not _ends_sentence(text, start, value, previous):
             previous = ""
@@ -446,23 +478,24 @@ def _raw_tokens(text: str) -> list[Tok]:
         if kind == "alnum":
             split = next(i for i, c in enumerate(value) if not c.isdigit())
             if value[split:].lower() in _UNITS:
-                yield_(Tok(value[:split], start, start + split, WORD))
-                yield_(Tok(value[split:].lower(), start + split, end, WORD, False))
+                yield_(_new_tok(Tok, (value[:split], start, start + split, WORD, False)))
+                yield_(_new_tok(Tok, (value[split:].lower(), start + split, end, WORD, False)))
             else:
-                yield_(Tok(value.lower(), start, end, WORD, value[split:].isupper()))
+                yield_(_new_tok(Tok, (value.lower(), start, end, WORD, value[split:].isupper())))
         elif kind in ("word", "num", "abbr", "amp"):
-            yield_(Tok(value.lower(), start, end, WORD, value.isupper() and len(value) > 1))
+            yield_(_new_tok(Tok, (value.lower(), start, end, WORD,
+                                   value.isupper() and len(value) > 1)))
         elif kind in ("bullet", "sent"):
             depth = 0
-            yield_(Tok(value.strip() or "\n", start, end, SENT))
+            yield_(_new_tok(Tok, (value.strip() or "\n", start, end, SENT, False)))
         elif kind == "open":
             depth += 1
         elif kind == "close":
             depth = max(0, depth - 1)
         elif kind == "clause" and depth == 0:
-            yield_(Tok(value.strip(), start, end, CLAUSE))
+            yield_(_new_tok(Tok, (value.strip(), start, end, CLAUSE, False)))
         elif kind == "conj" and depth == 0:
-            yield_(Tok(value, start, end, CONJ))
+            yield_(_new_tok(Tok, (value, start, end, CONJ, False)))
     return out
 
 
@@ -527,7 +560,8 @@ def _join_phrases(toks: list[Tok]) -> list[Tok]:
                 n = len(pattern)
                 window = toks[i : i + n]
                 if len(window) == n and tuple(t.word for t in window) == pattern:
-                    out.extend(Tok(w, tok.start, window[-1].end, WORD) for w in replacement)
+                    out.extend(_new_tok(Tok, (w, tok.start, window[-1].end, WORD, False))
+                               for w in replacement)
                     i += n
                     break
             else:

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot.config import REPO_ROOT
 from bot.evaluation import descriptors, language, places
+from bot.evaluation import text as text_module
 from bot.evaluation.text import PACKS
 
 DATA = REPO_ROOT / "tests" / "data"
@@ -127,3 +128,86 @@ def test_the_pre_check_passes_every_headcount_of_the_answers() -> None:
         for unit, pattern in descriptors._SIZES.items():
             if pattern.search(text):
                 assert descriptors._SIZE_TAILS[unit].search(text), text
+
+
+_SPECIAL_PARTS = ["w/o", "f/u", "w/", "re:", "R&D", "P&L", "&", "e-mail", "x-ray", "-", "--", "->",
+                  "_", "snake_case", "3pl", "2.5", "/", ":", "n/a", "b/c", "(", ")", ",", ".",
+                  "\n", "- ", "1.", "•", "demo", "Müller", "don't", "it’s", " ", "42%"]
+
+
+def _tokens(pattern: re.Pattern[str], text: str) -> list[tuple[str | None, tuple[int, int]]]:
+    return [(m.lastgroup, m.span()) for m in pattern.finditer(text)]
+
+
+def test_the_tokeniser_s_reduced_patterns_read_every_answer_as_the_whole_one() -> None:
+    for text in ANSWERS:
+        assert _tokens(text_module._token_re(text), text) == _tokens(text_module._TOKEN_RE, text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_SPECIAL_PARTS), max_size=25), st.booleans())
+def test_the_tokeniser_s_reduced_patterns_read_generated_text_as_the_whole_one(
+        parts: list[str], spaced: bool) -> None:
+    text = (" " if spaced else "").join(parts)
+    assert _tokens(text_module._token_re(text), text) == _tokens(text_module._TOKEN_RE, text)
+
+
+def test_the_fuzzy_pool_cut_to_length_finds_what_the_whole_pool_finds() -> None:
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    from bot.evaluation.index import index_for
+    from bot.strategy.loader import load_strategy
+
+    checked = 0
+    for path in [REPO_ROOT / "examples" / "strategy.yaml", DATA / "strategy_baufuchs.yaml",
+                 DATA / "strategy_hotelia.yaml"]:
+        index = index_for(load_strategy(path))
+        pool_words = [w for pool in index._fuzzy_pool.values() for w in pool]
+        # the pool's own words, one letter changed, dropped, added or swapped, and the answers'
+        typos = [v for w in pool_words for v in (w[:-1], w + "s", w[:2] + "x" + w[3:],
+                                                  w[:1] + w[2] + w[1] + w[3:])]
+        for word in [*pool_words, *typos, *WORDS]:
+            if len(word) < 5 or not word.isalpha():
+                continue
+            limit = 1 if len(word) < 8 else 2
+            whole = index._fuzzy_pool.get(word[0], [])
+            cut = index._near_pool(word[0], len(word), limit)
+            found = process.extractOne(word, cut, scorer=OSA.distance, score_cutoff=limit)
+            before = process.extractOne(word, whole, scorer=OSA.distance, score_cutoff=limit)
+            # the word and its distance (the position is in the list it was handed)
+            assert (found and found[:2]) == (before and before[:2])
+            checked += 1
+    assert checked > 1000
+
+
+def test_an_english_answer_that_met_someone_needs_no_model() -> None:
+    assert language._plainly_english("Also met Kaloex and Viex about the pilot.", "en")
+    assert language._plainly_english("met the CFO, want to send the deck even before Friday", "en")
+    # Dutch, in ASCII: "met" among Dutch function words, or with no English grammar around it
+    assert not language._plainly_english("Gesprek met de inkoper over de offerte gehad", "en")
+    assert not language._plainly_english("Demo met Jansen gedaan, offerte volgt maandag", "en")
+    assert language.detect("Demo met Jansen gedaan, offerte volgt maandag", "en").code == "nl"
+    assert not language._plainly_english("met the CFO and the team", "de")
+
+
+def test_what_the_english_shortcut_passes_for_met_the_model_reads_as_english() -> None:
+    """Every development answer (each of its sentences, and it with an English sentence that
+    says "met" added) that the shortcut reads as English only because "met", "want", "even" or
+    "plus" count as English among English grammar, the model reads as English too (or is unsure,
+    which reads the strategy's English). What the shortcut passed before is not asked again."""
+    model = language._identifier()
+    texts = []
+    for answer in ANSWERS:
+        texts += [answer, answer + " Also met the team and the CFO about pricing.",
+                  *(s for s in re.split(r"[.\n;!?]+", answer) if len(s.split()) >= 4)]
+    passed = 0
+    for text in texts:
+        if len(text.split()) < language.MIN_WORDS or not language._plainly_english(text, "en"):
+            continue
+        if not set(text.lower().split()) & language._FOREIGN_ANY:
+            continue  # read as English without the model before "met" was English
+        code, probability = model.classify(text[:2000])
+        assert code == "en" or probability < language.LIKELY, text
+        passed += 1
+    assert passed > 500
