@@ -42,6 +42,7 @@ from bot.evaluation.text import (
     SENT,
     WORD,
     avoids,
+    buyer_reaction,
     content_flags,
     cue_state,
     current_language,
@@ -676,7 +677,7 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
                 out.matches.append(TaskMatch(task_id=reading.index.tasks[negated].id,
                                              confidence=0.7, evidence=reading.span(frag.toks),
                                              state=frag.state))
-            elif not against and _is_activity(reading, frag.positive):
+            elif not against and _is_activity(reading, frag.positive, frag.toks):
                 unmatched.append(frag)
         matched_here = len(unmatched) < len(frags)
         for frag in unmatched:
@@ -754,13 +755,14 @@ def _against(reading: _Reading, frag: _Fragment, out: TasksResult) -> bool:
     return found
 
 
-def _is_activity(reading: _Reading, positive: list[int]) -> bool:
+def _is_activity(reading: _Reading, positive: list[int], toks: Fragment) -> bool:
     """Words beyond filler, numbers, and the names of segments and buyer roles, that say what
     was done: a remark about the buyer or the deal ("they're keen", "big", "got Dr") is not
     off-strategy effort (`is_remark`)."""
     words = [reading.doc.toks[i].word for i in positive
              if not is_number(reading.doc.toks[i].word) and i not in reading.context_toks]
-    return any(w not in _FILLER for w in words) and not is_remark(words)
+    return any(w not in _FILLER for w in words) and not is_remark(words) and not buyer_reaction(
+        [reading.doc.toks[i].word for i in toks[:2]])
 
 
 def _qualify_tasks(reading: _Reading, strategy: Strategy) -> tuple[int, ...]:

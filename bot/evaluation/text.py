@@ -269,7 +269,8 @@ REMARK_WORDS = wordset("""keen interested excited exciting happy unhappy pleased
     small tiny large good great nice bad fine solid strong weak promising excellent awesome
     amazing super cool quiet busy slow crazy rough tough fun engaged responsive unresponsive
     silent likely unlikely optimistic skeptical sceptical hesitant nervous worried concerned
-    impressed love loved loves like liked likes well better worse best worst lol""")
+    impressed love loved loves like liked likes well better worse best worst lol twitchy wary
+    enjoyed hated""")
 """How the buyer or the deal seems ("they're keen", "big", "customer happy"): said about
 someone, it is a remark, never an activity (English, and borrowed by reps writing other
 languages: "Kunde super happy")."""
@@ -958,6 +959,16 @@ def declines(words: Sequence[str]) -> bool:
         and not any(_is_negation_word(w) for w in words[max(0, i - 2):i])
         for i, w in enumerate(words) if w in phrases
     )
+
+
+_THEY = wordset("they she he everyone everybody sie er ellos ella él ils elle zij hij")
+"""The buyer as the subject: followed by how they took something, the clause is a remark."""
+
+
+def buyer_reaction(words: Sequence[str]) -> bool:
+    """The clause starts with the buyer taking something well or badly ("they loved the herd
+    health scheduling", "she liked the demo"): their reaction, not the seller's effort."""
+    return len(words) > 1 and words[0] in _THEY and words[1] in _CURRENT.get().remark
 
 
 def is_remark(words: Sequence[str]) -> bool:

@@ -859,3 +859,10 @@ def test_a_province_is_read_whatever_size_its_town_and_by_each_of_its_iso_names(
     and a province counts even where its capital is a town too small to count alone."""
     assert segments(judge(strategy, "scope", f"met two hvac contractors in {place}")) == (
         [], ["abroad"])
+
+
+def test_the_buyers_reaction_is_not_listed_as_off_strategy_effort(strategy) -> None:  # type: ignore[no-untyped-def]
+    tasks = judge(strategy, "tasks", "ran a discovery call on missed jobs. they loved the "
+                                     "dispatch board colours").tasks
+    assert tasks.task_ids == ["discovery"]
+    assert tasks.unmapped == []
