@@ -148,6 +148,7 @@ class Taken:
     verdicts: list[Verdict] = field(default_factory=list)  # judged in the unit
     first_time_done: bool = False
     chat: bool = False
+    alongside: Any = None  # what the caller's own step in the same unit returned (`CheckIns.take`)
 
 
 # Judges one saved answer inside the unit, given the connection (for what it reads: the
