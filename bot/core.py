@@ -315,7 +315,9 @@ class BotCore:
             return Handled([])
         await self.follower.refresh()
         if (request := answer_request(event)) is not None:  # one unit of work, the event id in it
-            return self._answered(await self.checkins.take(request, alongside), request)
+            taken = await (self.checkins.take(request, alongside) if alongside is not None else
+                           self.checkins.take(request))
+            return self._answered(taken, request)
         if event.event_id and not await self._first_delivery(event.member.platform, event.event_id):
             log.info("duplicate delivery of %s ignored", event.event_id)
             return Handled([])
