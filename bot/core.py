@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from time import monotonic
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete
 from sqlmodel import col
 
 from bot.bounds import parse_id
@@ -119,6 +121,7 @@ class Handled:
     checkin: OpenCheckIn | None = None
     invitation: Message | None = None
     answer: bool = False
+    alongside: Any = None  # what `respond`'s `alongside` step returned (None when it did not run)
 
 
 def answer_request(event: InboundEvent) -> Answering | None:
@@ -241,19 +244,34 @@ class BotCore:
         """Process one inbound event; the returned messages go back to whoever acted."""
         return (await self.respond(event)).replies
 
-    async def respond(self, event: InboundEvent) -> Handled:
+    async def respond(self, event: InboundEvent,
+                      alongside: Callable[[Connection], Any] | None = None) -> Handled:
         """`handle`, with what an adapter shows besides the replies after an answer: the
-        check-in answered (where its invitation is) and the invitation as it stands now."""
+        check-in answered (where its invitation is) and the invitation as it stands now.
+        `alongside`: an adapter's own step on the database (noting the sender), run before the
+        event is handled - in the answer's unit of work when the event is an answer (one
+        hand-off to the database's thread for both), else as a unit of its own; what it returned
+        is `Handled.alongside`. It must not raise for its own failures (log them), as a failing
+        unit takes the answer with it."""
         event = without_controls(event)
         event_id = getattr(event, "event_id", None)
         if event_id and logs.request_id.get() is None:  # no HTTP request (e.g. Socket Mode)
             with logs.bound(request=event_id):
-                return await self._handle_or_refuse(event)
-        return await self._handle_or_refuse(event)
+                return await self._handle_or_refuse(event, alongside)
+        return await self._handle_or_refuse(event, alongside)
 
-    async def _handle_or_refuse(self, event: InboundEvent) -> Handled:
+    async def _handle_or_refuse(self, event: InboundEvent,
+                                alongside: Callable[[Connection], Any] | None = None) -> Handled:
         try:
-            return await self._handle(event)
+            if alongside is not None and answer_request(event) is None:
+                try:
+                    first = await self.ctx.db.run(alongside)
+                except DatabaseUnavailable as exc:  # the event may not need the database
+                    log.warning("the database is unavailable; %s handled without its first step: %s",
+                                type(event).__name__, exc)
+                    first = None
+                return replace(await self._handle(event), alongside=first)
+            return await self._handle(event, alongside)
         except DatabaseUnavailable as exc:
             return Handled([self.failure_reply(event, exc)], answer=answer_request(event) is not None)
 
@@ -287,7 +305,8 @@ class BotCore:
                 blocks += [Text(labels.get(field_id, field_id), style="heading"), Text(value.strip())]
         return Message(text="\n\n".join(b.text for b in blocks), blocks=tuple(blocks))
 
-    async def _handle(self, event: InboundEvent) -> Handled:
+    async def _handle(self, event: InboundEvent,
+                      alongside: Callable[[Connection], Any] | None = None) -> Handled:
         if isinstance(event, MemberJoined):
             await self._member_joined(event)
             return Handled([])
@@ -296,7 +315,9 @@ class BotCore:
             return Handled([])
         await self.follower.refresh()
         if (request := answer_request(event)) is not None:  # one unit of work, the event id in it
-            return self._answered(await self.checkins.take(request), request)
+            taken = await (self.checkins.take(request, alongside) if alongside is not None else
+                           self.checkins.take(request))
+            return self._answered(taken, request)
         if event.event_id and not await self._first_delivery(event.member.platform, event.event_id):
             log.info("duplicate delivery of %s ignored", event.event_id)
             return Handled([])
@@ -310,14 +331,14 @@ class BotCore:
     def _answered(self, taken: Taken, request: Answering) -> Handled:
         if taken.duplicate:
             log.info("duplicate delivery of %s ignored", request.event_id)
-            return Handled([], answer=True)
+            return Handled([], answer=True, alongside=taken.alongside)
         checkin = taken.checkin
         if checkin is None:
-            return Handled(taken.replies, answer=True)
+            return Handled(taken.replies, answer=True, alongside=taken.alongside)
         invitation = ask_message(self.ctx.prompts, checkin, taken.member_name,
                                  self.ctx.strategy.strategy.name, taken.answers) if taken.saved else None
         return Handled(taken.replies, OpenCheckIn(form_id_of(checkin.id), ref_from_json(checkin.message_ref)),
-                       invitation, answer=True)
+                       invitation, answer=True, alongside=taken.alongside)
 
     async def _dispatch(self, event: UserMessage | CommandInvoked | ActionInvoked) -> list[Message]:
         if isinstance(event, CommandInvoked):

@@ -28,6 +28,7 @@ from aiohttp import web
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationReference, DeliveryModes
+from sqlalchemy import Connection
 
 from adapters.teams.cards import CARD_KEY, answered_card
 from adapters.teams.connector import Connector, ConnectorError, Sleep
@@ -51,7 +52,7 @@ from adapters.teams.credentials import KeptAuthentication
 from adapters.teams.port import TeamsPort, profile_of
 from adapters.teams.wire import activity_from, address_of
 from bot.commands.strategy import MAX_UPLOAD_CHARS
-from bot.core import BotCore
+from bot.core import BotCore, answer_request
 from bot.events import (
     ActionInvoked,
     Attachment,
@@ -65,13 +66,14 @@ from bot.events import (
     UserMessage,
 )
 from bot.learning.form import FORM_KIND as CORRECTION_FORM
-from bot.people.contacts import ContactBook
+from bot.people.contacts import ContactBook, ContactInfo
 from bot.people.organisation import Organisations
 from bot.people.unreachable import UnreachableNotices
 from bot.port import DeliveryError
 from bot.runtime.limits import parse_json
 from bot.runtime.web import HttpSite, mount_core_routes
-from bot.storage.database import DatabaseUnavailable
+from bot.storage.database import DatabaseUnavailable, is_unavailable
+from bot.storage.models import Contact
 
 log = logging.getLogger(__name__)
 # What a Bot Framework Authorization header looks like: a JWT (three base64url parts).
@@ -287,7 +289,12 @@ class TeamsAdapter(TeamsPort):
         """An activity's work, after its ack and in arrival order: first remember how to reach
         the sender (or forget it, when they removed the app), then the install or the message.
         Nothing here runs before the HTTP answer: under a burst every ack would otherwise wait
-        for the database work of the activities ahead of it."""
+        for the database work of the activities ahead of it. An answer notes its sender in its
+        own unit of work (`BotCore.respond`'s `alongside`): one hand-off to the database's thread
+        for both."""
+        if isinstance(event, UserMessage):
+            event = await self._with_files(event)
+        together = event is not None and answer_request(event) is not None
         try:
             if (removed := uninstalled_personally(activity)) is not None:
                 await self.contacts.forget_address(PLATFORM, removed)
@@ -295,7 +302,8 @@ class TeamsAdapter(TeamsPort):
                          removed)
                 return
             await self.core.ctx.intake.make_way()  # a burst arriving: its acks first
-            await self._remember_sender(activity, reference)
+            if not together:
+                await self._remember_sender(activity, reference)
         except DatabaseUnavailable as exc:  # saved from their next activity; the work still runs
             log.warning("could not save how to reach the sender of activity %s: %s",
                         activity.get("id"), exc)
@@ -304,9 +312,7 @@ class TeamsAdapter(TeamsPort):
         if activity.get("type") in (ActivityTypes.conversation_update, ActivityTypes.installation_update):
             await self._installed(activity, reference)
         elif event is not None:
-            if isinstance(event, UserMessage):
-                event = await self._with_files(event)
-            await self._work(event, reference)
+            await self._work(event, reference, activity if together else None)
 
     async def _with_files(self, event: UserMessage) -> UserMessage:
         """The text of strategy YAML files attached in the personal chat. Teams gives each a
@@ -336,9 +342,40 @@ class TeamsAdapter(TeamsPort):
         if info is None:
             return
         personal = is_personal(activity)
-        before, contact = await self.contacts.note(
+        noted = await self.contacts.note(
             info, address=address_of(reference), personal=personal,
             conversation_id=reference.conversation.id if personal else None)
+        await self._follow_timezone(activity, info, noted)
+
+    def _noting(self, activity: Json, reference: ConversationReference) -> Callable[
+            [Connection], tuple[str | None, Contact] | None] | None:
+        """`_remember_sender`'s database step, for the answer's unit of work (`_inbound`): a
+        failure of its own is logged and costs the person nothing (the answer is still taken);
+        the database unavailable fails the unit, answer and all, as it would have anyway."""
+        info = sender_info(activity)
+        if info is None:
+            return None
+        personal = is_personal(activity)
+        step = self.contacts.noting(info, address=address_of(reference), personal=personal,
+                                    conversation_id=reference.conversation.id if personal else None)
+
+        def guarded(connection: Connection) -> tuple[str | None, Contact] | None:
+            try:
+                return step(connection)
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise
+                log.exception("could not save the sender of activity %s", activity.get("id"))
+                return None
+        return guarded
+
+    async def _follow_timezone(self, activity: Json, info: ContactInfo,
+                               noted: tuple[str | None, Contact] | None) -> None:
+        """Their client reports a new time zone (they travelled): tell the core, which follows
+        it unless they set one themselves."""
+        if noted is None:
+            return
+        before, contact = noted
         if before is not None and info.timezone and info.timezone != before:
             await self.core.handle(MemberJoined(profile_of(contact), raw=activity))
 
@@ -376,11 +413,13 @@ class TeamsAdapter(TeamsPort):
             return account
         return {**account, **(found or {})}
 
-    async def _work(self, event: TeamsEvent, reference: ConversationReference) -> None:
+    async def _work(self, event: TeamsEvent, reference: ConversationReference,
+                    noting: Json | None = None) -> None:
         """Handle one message or card submission; if that fails, tell the person (best effort)
-        and re-raise a bug so it is logged with its traceback."""
+        and re-raise a bug so it is logged with its traceback. `noting`: the activity whose
+        sender is noted in the answer's unit of work (`_inbound`)."""
         try:
-            await self._handle(event, reference)
+            await self._handle(event, reference, noting)
         except Exception as exc:
             try:
                 await self.reply(reference, self.core.failure_reply(event, exc))
@@ -389,8 +428,19 @@ class TeamsAdapter(TeamsPort):
             if not isinstance(exc, DatabaseUnavailable):
                 raise
 
-    async def _handle(self, event: TeamsEvent, reference: ConversationReference) -> None:
-        handled = await self.core.respond(event)
+    async def _handle(self, event: TeamsEvent, reference: ConversationReference,
+                      noting: Json | None = None) -> None:
+        alongside = self._noting(noting, reference) if noting is not None else None
+        handled = await (self.core.respond(event, alongside) if alongside is not None else
+                         self.core.respond(event))
+        if noting is not None and (info := sender_info(noting)) is not None:
+            try:
+                await self._follow_timezone(noting, info, handled.alongside)
+            except DatabaseUnavailable as exc:  # followed from their next activity
+                log.warning("could not follow the time zone of the sender of activity %s: %s",
+                            noting.get("id"), exc)
+            except Exception:  # a bug here must not cost the person their reply
+                log.exception("could not save the sender of activity %s", noting.get("id"))
         replies = handled.replies
         if not replies:
             return  # a redelivered activity (or nothing to say): change nothing

@@ -119,6 +119,7 @@ class ActivityBodies(Serializer):
                 or any("." in d["key"] or "\\" in d["key"] for d in attributes.values())):
             return super()._serialize(target_obj, data_type, **kwargs)  # type: ignore[no-untyped-call]
         kwargs["is_xml"] = False
+        plain_strings = "basic_types_serializers" not in kwargs  # no custom one for "str"
         serialized: dict[str, Any] = {}
         for attr, desc in attributes.items():
             if attr == "additional_properties" and desc["key"] == "":
@@ -127,6 +128,9 @@ class ActivityBodies(Serializer):
                 continue
             value = getattr(target_obj, attr)
             if value is None:
+                continue
+            if plain_strings and type(value) is str and desc["type"] == "str":
+                serialized[desc["key"]] = value  # what msrest's serialize_data makes of it, in 3 calls
                 continue
             kwargs["serialization_ctxt"] = desc
             try:

@@ -75,13 +75,21 @@ INSERT_ANSWER = insert(_ANSWERS).values(  # the check-in's occurrence copied in 
     **_NO_VERDICT).returning(_ANSWERS.c.id)
 EDIT_ANSWER = update(_ANSWERS).where(_ANSWERS.c.id == bindparam("answer_id")).values(
     text=bindparam("text"), updated_at=_NOW, edits=_ANSWERS.c.edits + 1, **_NO_VERDICT)
+# An answer judged in its unit is written once, with its verdict and the digest's columns
+# (judged before it is written: nothing the judge reads depends on the row).
+_VERDICT: dict[str, Any] = {"evaluation": bindparam("evaluation"), "overall_score": bindparam("overall"),
+            "feedback": bindparam("feedback_text"), **{c: bindparam(f"d_{c}") for c in DERIVED_COLUMNS}}
+INSERT_JUDGED = insert(_ANSWERS).values(
+    checkin_id=bindparam("checkin_id"), member_id=bindparam("member_id"),
+    question=bindparam("question"), text=bindparam("text"), edits=0, created_at=_NOW,
+    updated_at=_NOW, occurrence_at=select(_CHECKINS.c.occurrence_at).where(
+        _CHECKINS.c.id == bindparam("checkin_id")).scalar_subquery(),
+    **_VERDICT).returning(_ANSWERS.c.id)
+EDIT_JUDGED = update(_ANSWERS).where(_ANSWERS.c.id == bindparam("answer_id")).values(
+    text=bindparam("text"), updated_at=_NOW, edits=_ANSWERS.c.edits + 1, **_VERDICT)
 ADVANCE = update(_CHECKINS).where(_CHECKINS.c.id == bindparam("checkin_id")).values(
     current_question=bindparam("current_question"), state=bindparam("state"),
     answered_at=bindparam("answered_at", type_=_CHECKINS.c.answered_at.type))
-STORE_VERDICT = update(_ANSWERS).where(
-    _ANSWERS.c.id == bindparam("answer_id"), _ANSWERS.c.edits == bindparam("seen_edits")).values(
-    evaluation=bindparam("evaluation"), overall_score=bindparam("overall"),
-    feedback=bindparam("feedback_text"), **{c: bindparam(f"d_{c}") for c in DERIVED_COLUMNS})
 TEACHING = select(_CORRECTIONS.c.lessons).where(or_(
     _CORRECTIONS.c.status == "taught",
     and_(_CORRECTIONS.c.status == "own", _CORRECTIONS.c.author_id == bindparam("member_id")))).order_by(
@@ -148,13 +156,26 @@ class Taken:
     verdicts: list[Verdict] = field(default_factory=list)  # judged in the unit
     first_time_done: bool = False
     chat: bool = False
+    alongside: Any = None  # what the caller's own step in the same unit returned (`CheckIns.take`)
 
 
-# Judges one saved answer inside the unit, given the connection (for what it reads: the
-# lessons, the person's history) and the check-in; returns the stored columns and the
-# feedback, or None when it must be judged outside (e.g. an LLM, or an older strategy version
-# not in memory).
-InlineJudge = Callable[[Connection, Saved, CheckInRow], tuple[Evaluation, str, Message] | None]
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """An answer judged in its unit, before it is written: the verdict as stored (its JSON and
+    the feedback's text) and `finish`, which gives the feedback as sent once the answer's id is
+    known (its "Not right?" form names the answer)."""
+
+    evaluation: Evaluation
+    evaluation_json: str
+    feedback: str
+    finish: Callable[[Saved], Message]
+
+
+# Judges one answer inside the unit before it is written, given the connection (for what it
+# reads: the lessons, the person's history) and the check-in; the answer's `id` is 0 when it is
+# new. None when it must be judged outside (e.g. an LLM, or an older strategy version not in
+# memory).
+InlineJudge = Callable[[Connection, Saved, CheckInRow], Judged | None]
 
 
 @dataclass(frozen=True)
@@ -202,39 +223,37 @@ def take(connection: Connection, request: Answering, *, now: datetime, prompts: 
             taken.replies.append(Message.plain(prompts.say(
                 "answer_cut", kept=f"{len(text):,}", limit=f"{ANSWER_LIMIT:,}")))
         before = existing.get(question)
+        edits = 0 if before is None else before.edits + 1
+        draft = Saved(0 if before is None else before.id, question, text, edits, member.id)
+        judged = judge(connection, draft, checkin) if judge is not None else None
+        verdict = verdict_params(draft, judged.evaluation, judged.evaluation_json,
+                                 judged.feedback) if judged is not None else {}
         if before is None:
-            answer_id = connection.execute(INSERT_ANSWER, {
+            answer_id = connection.execute(INSERT_JUDGED if judged else INSERT_ANSWER, {
                 "checkin_id": checkin.id, "member_id": member.id, "question": question,
-                "text": text, "now": now}).scalar_one()
-            edits = 0
+                "text": text, "now": now, **verdict}).scalar_one()
         else:
-            connection.execute(EDIT_ANSWER, {"answer_id": before.id, "text": text, "now": now})
-            answer_id, edits = before.id, before.edits + 1
-        taken.saved.append(Saved(answer_id, question, text, edits, member.id))
+            connection.execute(EDIT_JUDGED if judged else EDIT_ANSWER, {
+                "answer_id": before.id, "text": text, "now": now, **verdict})
+            answer_id = before.id
+        saved = Saved(answer_id, question, text, edits, member.id)
+        taken.saved.append(saved)
+        if judged is not None:
+            taken.verdicts.append(Verdict(answer_id, judged.finish(saved)))
         taken.answers[question] = text
         number = questions.index_of(question) + 1  # type: ignore[arg-type]
         taken.replies.append(Message.plain(prompts.say(
             "answer_edited" if before is not None else "answer_saved", number=number)))
-    taken.checkin = checkin = _advance(connection, checkin, set(taken.answers), prompts, now, taken)
-    if judge is not None:
-        for saved in taken.saved:
-            judged = judge(connection, saved, checkin)
-            if judged is None:
-                continue
-            evaluation, evaluation_json, message = judged
-            connection.execute(STORE_VERDICT, verdict_params(saved, evaluation, evaluation_json,
-                                                             message.text))
-            taken.verdicts.append(Verdict(saved.id, message))
+    taken.checkin = _advance(connection, checkin, set(taken.answers), prompts, now, taken)
     return taken
 
 
 def verdict_params(saved: Saved, evaluation: Evaluation, evaluation_json: str,
                    feedback: str) -> dict[str, Any]:
-    """STORE_VERDICT's parameters: the verdict with the digest's columns derived from it (as the
-    ORM's hooks derive them on any other write of an answer)."""
+    """The verdict's parameters of INSERT_JUDGED and EDIT_JUDGED: the verdict with the digest's
+    columns derived from it (as the ORM's hooks derive them on any other write of an answer)."""
     derived = from_evaluation(saved.text, evaluation)
-    return {"answer_id": saved.id, "seen_edits": saved.edits, "evaluation": evaluation_json,
-            "overall": evaluation.overall, "feedback_text": feedback,
+    return {"evaluation": evaluation_json, "overall": evaluation.overall, "feedback_text": feedback,
             **{f"d_{column}": value for column, value in derived.items()}}
 
 

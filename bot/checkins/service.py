@@ -11,8 +11,9 @@ import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -176,16 +177,23 @@ class CheckIns:
         assert member.id is not None
         return (await self.take(Answering({"": text}, member_id=member.id, edit_number=number))).replies
 
-    async def take(self, request: Answering) -> Taken:
+    async def take(self, request: Answering, alongside: Callable[[Connection], Any] | None = None) -> Taken:
         """An answer (chat, form or `/align answer`) as one unit of work on the database's thread
         (`bot.checkins.answering`), judged there when the evaluator can; then the replies: what
         was saved, the feedback (awaited here, a short while, for answers not judged in the
-        unit), and in chat the next question or the closing line."""
+        unit), and in chat the next question or the closing line. `alongside`, when given, runs
+        first in the same unit (an adapter's own step, e.g. noting the sender): one hand-off to
+        the database's thread for both; its result is `Taken.alongside`."""
         now, prompts = self.ctx.clock.now(), self.ctx.prompts
         judge = self.inline() if self.inline is not None else None
         await self.ctx.intake.make_way()  # a burst arriving: its acks first
-        taken = await self.ctx.db.run(lambda connection: take(connection, request, now=now,
-                                                              prompts=prompts, judge=judge))
+
+        def unit(connection: Connection) -> Taken:
+            first = alongside(connection) if alongside is not None else None
+            taken = take(connection, request, now=now, prompts=prompts, judge=judge)
+            taken.alongside = first
+            return taken
+        taken = await self.ctx.db.run(unit)
         checkin = taken.checkin
         if checkin is None or not taken.saved:
             return taken

@@ -27,6 +27,7 @@ from sqlmodel import col, select
 from bot.checkins.answering import (
     CheckInRow,
     InlineJudge,
+    Judged,
     Saved,
     done_tasks,
     lessons_rows,
@@ -157,8 +158,7 @@ class AnswerReviewer:
         current, now = self.ctx.strategy, self.ctx.clock.now()
         lessons: dict[int, list[str]] = {}
 
-        def judge_one(connection: Connection, saved: Saved, checkin: CheckInRow) -> tuple[
-                Evaluation, str, Message] | None:
+        def judge_one(connection: Connection, saved: Saved, checkin: CheckInRow) -> Judged | None:
             if saved.question not in QUESTIONS:
                 return None
             if checkin.strategy_version != current.version:
@@ -173,13 +173,15 @@ class AnswerReviewer:
             evaluation = judge_sync(evaluate, question, saved.text, strategy, teaching)
             self._measured(evaluation, question, started)
             history = (history_of(now, task_history_rows(connection, saved.member_id, saved.id))
-                       if question == "tasks" else None)
-            message = self._with_form(self.writer.message(evaluation, strategy, history, current=current),
-                                      saved.id, evaluation, strategy, saved.edits)
-            with logs.bound(checkin=checkin.id):
-                log.info("answer %s evaluated by %s: overall %.2f", saved.id, evaluation.evaluator,
-                         evaluation.overall)
-            return evaluation, evaluation.model_dump_json(), message
+                       if question == "tasks" else None)  # a new answer (id 0) is in no history
+            message = self.writer.message(evaluation, strategy, history, current=current)
+
+            def finish(stored: Saved) -> Message:
+                with logs.bound(checkin=checkin.id):
+                    log.info("answer %s evaluated by %s: overall %.2f", stored.id, evaluation.evaluator,
+                             evaluation.overall)
+                return self._with_form(message, stored.id, evaluation, strategy, stored.edits)
+            return Judged(evaluation, evaluation.model_dump_json(), message.text, finish)
         return judge_one
 
     def _with_form(self, message: Message, answer_id: int, evaluation: Evaluation,

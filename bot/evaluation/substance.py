@@ -14,6 +14,7 @@ microseconds: no regex backtracking, no model, no I/O.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -39,6 +40,11 @@ MASH_RUN_SHARE = 0.8  # of a word's letter pairs that sit side by side on a keyb
 MIN_CONTINUOUS_CHARS = 4
 MAX_CHARS_LOOKED_AT = 200  # a substantive answer in a script written without spaces
 _CONTINUOUS_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
+# A character `str.isalnum()` accepts is one `\w` matches, but for "_": runs of them are the
+# words, the rest is what `squashed` drops - in C, not character by character in Python.
+_ALNUM = re.compile(r"[^\W_]")
+_WORD = re.compile(r"[^\W_]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -68,17 +74,17 @@ def assess(text: str, *, allow_one_word: bool = False) -> Substance:
     text = unicodedata.normalize("NFKC", text or "").strip()
     if not text:
         return Substance("empty")
-    has_letters = any(ch.isalnum() for ch in text)
+    has_letters = _ALNUM.search(text) is not None
     if not has_letters:
         symbols = any(_is_symbol(ch) for ch in text)
         return Substance("emoji" if symbols else "punctuation")
     head = text[:MAX_CHARS_LOOKED_AT]  # the verdict never needs more: long text is not one word
-    squashed = "".join(ch for ch in head.casefold() if ch.isalnum())
+    squashed = _NOT_ALNUM.sub("", head.casefold())
     if squashed in PLACEHOLDERS:
         return Substance("placeholder")
     if len(set(squashed)) <= 2 and len(squashed) >= 3:
         return Substance("repetition")  # "aaaa", "lol lol lol" is caught by the word rules
-    words = "".join(ch if ch.isalnum() else " " for ch in head).split()
+    words = _WORD.findall(head)
     if _is_mash(words):
         return Substance("keyboard_mash")
     if len({w.casefold() for w in words}) == 1 and len(words) > 1:
@@ -111,13 +117,24 @@ def _is_mash(words: list[str]) -> bool:
     latin = [w for w in words if w.isascii() and w.isalpha() and not w.isupper()]
     if not latin or len(latin) * 2 < len(words):
         return False
-    mashed = sum(_mashed_word(w.lower()) for w in latin)
-    return mashed * 2 >= len(latin)
+    needed = (len(latin) + 1) // 2  # at least half of them mashed
+    mashed = clean = 0
+    for word in latin:  # decided as soon as the rest cannot change it
+        if _mashed_word(word.lower()):
+            mashed += 1
+            if mashed >= needed:
+                return True
+        else:
+            clean += 1
+            if clean > len(latin) - needed:
+                return False
+    return False
 
 
 def _mashed_word(word: str) -> bool:
-    pairs = [word[i:i + 2] for i in range(len(word) - 1)]
     if len(word) < 5:
         return False
-    return (sum(p in _ROW_PAIRS for p in pairs) >= MASH_RUN_SHARE * len(pairs)
-            or not any(ch in _VOWELS for ch in word))
+    if _VOWELS.isdisjoint(word):
+        return True
+    pairs = [word[i:i + 2] for i in range(len(word) - 1)]
+    return sum(p in _ROW_PAIRS for p in pairs) >= MASH_RUN_SHARE * len(pairs)

@@ -8,7 +8,10 @@ and answers look-ups by user id, directory id, email or name, never reading the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, Table, bindparam, func, insert, or_, update
@@ -70,6 +73,41 @@ def _merged(stored: RowMapping, info: ContactInfo, address: str | None,
     return values
 
 
+def _note(connection: Connection, info: ContactInfo, address: str | None, conversation_id: str | None,
+          personal: bool, now: datetime, *, nested: bool) -> tuple[str | None, Contact]:
+    """`ContactBook.note`'s unit: read the contact, write only what changed (see `note`);
+    `nested`: each write in a savepoint (see `noting`)."""
+    found = connection.execute(_CONTACT_BY_USER, {"platform": info.platform,
+                                                  "user_id": info.user_id}).first()
+    if found is None:
+        row = Contact(platform=info.platform, user_id=info.user_id, updated_at=now)
+        _merge(row, info, address, conversation_id, personal)
+        values = {c: getattr(row, c) for c in _CONTACT_FIELDS}
+        if not nested:
+            row.id = connection.execute(_INSERT_CONTACT, values).scalar_one()
+            return None, row
+        try:
+            with connection.begin_nested():
+                row.id = connection.execute(_INSERT_CONTACT, values).scalar_one()
+            return None, row
+        except IntegrityError:  # inserted by a concurrent request since we looked: update it
+            found = connection.execute(_CONTACT_BY_USER, {"platform": info.platform,
+                                                          "user_id": info.user_id}).first()
+            if found is None:
+                raise
+    stored = found._mapping
+    values = _merged(stored, info, address, conversation_id, personal)
+    if any(values[c] != stored[c] for c in _CHANGING):
+        values["updated_at"] = now
+        update_values = {"contact_id": stored["id"], **{c: values[c] for c in _CONTACT_FIELDS}}
+        with connection.begin_nested() if nested else nullcontext():
+            connection.execute(_UPDATE_CONTACT, update_values)
+    # else nothing new: no write. The row is made once, from the merged values: merging
+    # into a made row set each field through the model's instrumentation, and cost more
+    # than the read.
+    return stored["timezone"], Contact(**values)
+
+
 class ContactBook:
     """Stores and finds contacts; each call is its own short transaction."""
 
@@ -111,32 +149,27 @@ class ContactBook:
         (Core statements built once): the time zone stored before, and the contact now. Most
         activities change nothing (the same person, chat and time zone as their last one): the
         row is then left as it is, `updated_at` included (the time it last changed), so the unit
-        only reads."""
+        only reads. `noting` is the same as a step of another unit (an answer's)."""
         now = self.clock.now()
 
         def unit(connection: Connection) -> tuple[str | None, Contact]:
-            found = connection.execute(_CONTACT_BY_USER, {"platform": info.platform,
-                                                          "user_id": info.user_id}).first()
-            if found is None:
-                row = Contact(platform=info.platform, user_id=info.user_id, updated_at=now)
-                _merge(row, info, address, conversation_id, personal)
-                row.id = connection.execute(
-                    _INSERT_CONTACT, {c: getattr(row, c) for c in _CONTACT_FIELDS}).scalar_one()
-                return None, row
-            stored = found._mapping
-            values = _merged(stored, info, address, conversation_id, personal)
-            if any(values[c] != stored[c] for c in _CHANGING):
-                values["updated_at"] = now
-                connection.execute(_UPDATE_CONTACT, {"contact_id": stored["id"],
-                                                     **{c: values[c] for c in _CONTACT_FIELDS}})
-            # else nothing new: no write. The row is made once, from the merged values: merging
-            # into a made row set each field through the model's instrumentation, and cost more
-            # than the read.
-            return stored["timezone"], Contact(**values)
+            return _note(connection, info, address, conversation_id, personal, now, nested=False)
         try:
             return await self.db.run(unit)
         except IntegrityError:  # inserted by a concurrent process since we looked: update it
             return await self.db.run(unit)
+
+    def noting(self, info: ContactInfo, *, address: str | None = None, conversation_id: str | None = None,
+               personal: bool = False) -> Callable[[Connection], tuple[str | None, Contact]]:
+        """`note` as a step of another unit of work (an inbound answer's, `BotCore.respond`'s
+        `alongside`: one hand-off to the database's thread for both). Its writes, when there are
+        any, go in a savepoint: a write that fails (an insert that lost the race to a concurrent
+        one is then retried as an update) undoes nothing else of the unit."""
+        now = self.clock.now()
+
+        def step(connection: Connection) -> tuple[str | None, Contact]:
+            return _note(connection, info, address, conversation_id, personal, now, nested=True)
+        return step
 
     async def forget_address(self, platform: str, user_id: str) -> None:
         """The person removed the app: keep their profile, drop how to reach them, so the next

@@ -204,8 +204,10 @@ class Database:
             sleep(wait)  # the GIL released: the event loop acks meanwhile
 
     def _worker_engine(self) -> Engine:
-        """The sync engine `run()` uses: the same database, options and bounds as the async one."""
-        options: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": self.timeout,
+        """The sync engine `run()` uses: the same database, options and bounds as the async one,
+        but for the ping before each unit on SQLite, whose connection is a file this process
+        opened (nothing between them can drop it): a statement per unit that checked nothing."""
+        options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite, "pool_timeout": self.timeout,
                                    "hide_parameters": True}
         if self.is_sqlite:
             options["connect_args"] = {"check_same_thread": False}

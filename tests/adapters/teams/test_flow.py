@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from adapters.teams.app import TeamsAdapter
@@ -310,3 +311,48 @@ async def test_a_scheduled_digest_arrives_as_a_card_with_its_chart(teams: Teams,
     assert connector.of("send", teams.dm(DANA)) == [] or all(
         "digest" not in card_text(c.body["attachments"][0]["content"]).lower()
         for c in connector.of("send", teams.dm(DANA)) if c.body.get("attachments"))
+
+
+async def test_an_answer_notes_its_sender_in_its_own_unit_of_work(
+        teams: Teams, core: BotCore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chat answer is one hand-off to the database's thread: the sender noted (their client's
+    new time zone followed), the answer taken and judged, in the same unit of work."""
+    await setup_team(teams)
+    await teams.say(ADA, "align ask now dana")
+    units: list[str] = []
+    run = core.ctx.db.run
+
+    async def counted(work: Any) -> Any:
+        units.append(getattr(work, "__qualname__", ""))
+        return await run(work)
+    monkeypatch.setattr(core.ctx.db, "run", counted)
+    travelled = act.message(teams.connector.service_url, teams.user(DANA), ANSWERS["strategy"],
+                            timezone="Asia/Tokyo")
+    assert await teams.post(travelled) == 200
+    assert len(units) == 1 and await stored_answers(core) == {"strategy": ANSWERS["strategy"]}
+    reply = teams.connector.card_texts(conversation=teams.dm(DANA))[-1]
+    assert "saved your answer to question 1" in reply and "FEEDBACK" in reply.upper()
+    async with core.ctx.db.session() as session:
+        contact = (await session.exec(select(Contact).where(Contact.user_id == DANA))).one()
+        member = (await session.exec(select(Member).where(Member.platform_user_id == DANA))).one()
+    assert contact.timezone == "Asia/Tokyo" and member.timezone == "Asia/Tokyo"
+
+
+async def test_a_failure_noting_the_sender_of_an_answer_still_takes_the_answer(
+        teams: Teams, core: BotCore, adapter: TeamsAdapter, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The sender noted in the answer's unit fails (a bug): logged with its traceback, and
+    nothing else of the unit is undone - the answer is stored, judged and confirmed."""
+    await setup_team(teams)
+    await teams.say(ADA, "align ask now dana")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        def step(connection: Any) -> Any:
+            raise RuntimeError("a bug in the contact book")
+        return step
+    monkeypatch.setattr(adapter.contacts, "noting", broken)
+    assert await teams.post(act.message(teams.connector.service_url, teams.user(DANA),
+                                        ANSWERS["strategy"])) == 200
+    assert await stored_answers(core) == {"strategy": ANSWERS["strategy"]}
+    assert "saved your answer to question 1" in teams.connector.card_texts(conversation=teams.dm(DANA))[-1]
+    assert any("could not save the sender" in r.message and r.exc_info for r in caplog.records)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from bot.core import BotCore
 from bot.people.contacts import ContactBook, ContactInfo
@@ -83,3 +84,61 @@ async def test_an_activity_that_changes_nothing_writes_nothing(core: BotCore) ->
         event.remove(engine, "before_cursor_execute", seen)
     stored = await book.get("teams", "29:dana")
     assert stored is not None and stored.timezone == "Asia/Tokyo"
+
+
+async def test_noting_as_a_step_of_another_unit_keeps_that_unit(core: BotCore) -> None:
+    """`noting` runs in someone else's unit of work (an answer's): it inserts someone new, then
+    writes a changed time zone, each in a savepoint - and an insert that fails (here: the row
+    already there when it looked it up as missing) is taken as an update, leaving the rest of the
+    unit and its transaction usable."""
+    from sqlalchemy import Connection, text
+
+    book = ContactBook(core.ctx.db, core.ctx.clock)
+    kim = ContactInfo("teams", "29:kim", name="Kim", timezone="Asia/Tokyo")
+
+    def unit(info: ContactInfo) -> Any:
+        step = book.noting(info, address='{"chat": 1}', conversation_id="a:kim", personal=True)
+
+        def run(connection: Connection) -> Any:
+            noted = step(connection)
+            return noted, connection.execute(text("SELECT 1")).scalar_one()  # the unit goes on
+        return run
+
+    (before, row), rest = await core.ctx.db.run(unit(kim))
+    assert before is None and row.id is not None and rest == 1
+    moved = ContactInfo("teams", "29:kim", name="Kim", timezone="Europe/Oslo")
+    (before, row), rest = await core.ctx.db.run(unit(moved))
+    assert (before, row.timezone, rest) == ("Asia/Tokyo", "Europe/Oslo", 1)
+    stored = await book.get("teams", "29:kim")
+    assert stored is not None and stored.timezone == "Europe/Oslo" and stored.conversation_id == "a:kim"
+
+    # Someone "new" inserted by a concurrent request between the look-up and the insert: the
+    # look-up misses once, the insert fails on the unique key in its savepoint and is taken as an
+    # update, and the unit goes on in the same transaction.
+    import bot.people.contacts as contacts_module
+
+    class MissOnce:
+        def __init__(self, connection: Connection) -> None:
+            self.connection, self.missed = connection, False
+
+        def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+            if statement is contacts_module._CONTACT_BY_USER and not self.missed:
+                self.missed = True
+                statement = statement.where(text("1 = 0"))
+            return self.connection.execute(statement, *args, **kwargs)
+
+        def begin_nested(self) -> Any:
+            return self.connection.begin_nested()
+
+    back = ContactInfo("teams", "29:kim", name="Kim", timezone="America/Lima")
+    step = book.noting(back, address='{"chat": 1}', conversation_id="a:kim", personal=True)
+
+    def raced(connection: Connection) -> Any:
+        proxy = MissOnce(connection)
+        noted = step(proxy)  # type: ignore[arg-type]
+        assert proxy.missed
+        return noted, connection.execute(text("SELECT 1")).scalar_one()
+    (before, row), rest = await core.ctx.db.run(raced)
+    assert (before, row.timezone, rest) == ("Europe/Oslo", "America/Lima", 1)
+    stored = await book.get("teams", "29:kim")
+    assert stored is not None and stored.timezone == "America/Lima"
