@@ -288,7 +288,8 @@ class Gazetteer:
             for alternate in city.get("alternatenames", ()):
                 # the local spelling ("München", "Lisboa", "Wien"), not transliterations into other
                 # scripts nor codes; an everyday English word is never a city's other name
-                if (alternate[:1].isupper() and alternate.isalpha() and len(alternate) >= 4
+                if (alternate[:1].isupper() and alternate.replace(" ", "").isalpha()
+                        and len(alternate) >= 4
                         and (not alternate.isascii() or frequency_in(alternate, "en") < 3)):
                     self._add(alternate, country, subdivision)
 

@@ -866,3 +866,12 @@ def test_the_buyers_reaction_is_not_listed_as_off_strategy_effort(strategy) -> N
                                      "dispatch board colours").tasks
     assert tasks.task_ids == ["discovery"]
     assert tasks.unmapped == []
+
+
+def test_a_big_citys_other_name_of_several_words_is_read() -> None:
+    """"Cartagena de Indias" is Colombia, even for a team whose home has a Cartagena too."""
+    strategy = parse_strategy(STRATEGY.replace("countries: [FR, IT, ES, PL, GB]", "countries: [CO]")
+                              .replace("countries: [DE, AT, CH, BE, NL, LU]",
+                                       "countries: [DE, AT, CH, BE, NL, LU, ES]"))
+    assert segments(judge(strategy, "scope", "hvac contractors in Cartagena de Indias")) == (
+        [], ["abroad"])
