@@ -186,6 +186,16 @@ def _names_a_company(text: str, place: Place) -> bool:
             and len(place.text) > 2)
 
 
+_LIVES_IN = re.compile(r"(?:\blives?|\blived|\bliving|\bvive|\bvivía|\bwohnt|\bwoont|\bvit"
+                       r"|\bhabite)\s+(?:in|en|à|a)\s+$", re.IGNORECASE)
+
+
+def _where_someone_lives(text: str, place: Place) -> bool:
+    """"el dueño vive en Texas", "the owner lives in Miami": where a person lives, not where the
+    customer is."""
+    return _LIVES_IN.search(text[max(0, place.start - 20):place.start]) is not None
+
+
 def _account_keys(name: str) -> list[str]:
     """The ways a rep names an account: in full, without its legal form, and by its leading
     distinctive words ("Ridgeway Packing Co." -> "ridgeway packing", "ridgeway")."""
@@ -300,7 +310,8 @@ class Descriptors:
         accounts = self._accounts(text) if self.accounts else []
         sizes = find_sizes(text, self.units) if self.units else []
         places = ([p for p in gazetteer().find(text, self.codes, self.common, self.home)
-                   if not _names_a_company(text, p)] if self.by_place else [])
+                   if not _names_a_company(text, p) and not _where_someone_lives(text, p)]
+                  if self.by_place else [])
         return accounts, sizes, places
 
     def _accounts(self, text: str) -> list[Found]:

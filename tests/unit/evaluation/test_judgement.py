@@ -875,3 +875,9 @@ def test_a_big_citys_other_name_of_several_words_is_read() -> None:
                                        "countries: [DE, AT, CH, BE, NL, LU, ES]"))
     assert segments(judge(strategy, "scope", "hvac contractors in Cartagena de Indias")) == (
         [], ["abroad"])
+
+
+@pytest.mark.parametrize("answer", ["met two hvac contractors in Aachen, the owner lives in Lyon",
+                                    "Heizungsbauer in Aachen, el dueño vive en Lyon"])
+def test_where_a_person_lives_is_not_where_the_customer_is(strategy, answer: str) -> None:  # type: ignore[no-untyped-def]
+    assert segments(judge(strategy, "scope", answer)) == (["contractors"], [])
