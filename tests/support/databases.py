@@ -103,9 +103,10 @@ class _Copies:
 
     CREATE DATABASE writes a whole database (into the WAL) and DROP DATABASE waits for every
     backend of the server: together one to three seconds on a busy machine, for each of the few
-    hundred PostgreSQL tests, waiting on the server rather than working. So a background thread makes the next test's copy while this test runs,
-    and drops a finished test's copy while the next one runs. Each test still gets a database
-    of its own, made from the template and used by nothing else before it."""
+    hundred PostgreSQL tests, waiting on the server rather than working. So a background thread
+    makes the next test's copy while this test runs, and others drop finished tests' copies
+    meanwhile. Each test still gets a database of its own, made from the template and used by
+    nothing else before it."""
 
     def __init__(self, admin: str) -> None:
         self.admin = admin
