@@ -18,7 +18,7 @@ from bot.config import REPO_ROOT, Settings
 from bot.context import BotContext
 from bot.core import BotCore
 from bot.storage.database import Database
-from tests.support.databases import DATABASES, empty_database, migrated_database
+from tests.support.databases import DATABASES, empty_database, finish_copies, migrated_database
 from tests.support.hermetic import make_this_process_hermetic
 from tests.support.loaded import prompts_from, strategy_from
 from tests.support.ports import RecordingPort
@@ -27,6 +27,12 @@ from tests.support.ports import RecordingPort
 def pytest_configure(config: pytest.Config) -> None:
     """Before any test module is collected (nothing reads settings at import time)."""
     make_this_process_hermetic()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The PostgreSQL copies dropped in the background are gone before this process reports its
+    end (tests/support/databases.py)."""
+    finish_copies()
 
 
 EXAMPLE_STRATEGY = REPO_ROOT / "examples" / "strategy.yaml"

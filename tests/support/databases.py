@@ -137,10 +137,20 @@ class _Copies:
         self.dropper.submit(_drop, self.admin, name)
 
     def close(self) -> None:
-        """At exit (the threads have finished their queues by then): drop the spare."""
+        """Finish the drops under way and drop the spare. Called when the session finishes: an
+        xdist worker that has not exited 10 s after it is told to is killed, which would leave a
+        backlog of copies on the server (and again at exit, where it does nothing more)."""
+        self.maker.shutdown(wait=True)
+        self.dropper.shutdown(wait=True)
         spare, self.spare = self.spare, None
         if spare is not None and spare.exception() is None:
             _drop(self.admin, spare.result())
+
+
+def finish_copies() -> None:
+    """Drop every copy this process made (for the end of the session)."""
+    for copies in _COPIES.values():
+        copies.close()
 
 
 _COPIES: dict[str, _Copies] = {}  # admin URL -> this process's copy maker
