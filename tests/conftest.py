@@ -17,17 +17,22 @@ from bot.clock import ManualClock
 from bot.config import REPO_ROOT, Settings
 from bot.context import BotContext
 from bot.core import BotCore
-from bot.prompts import Prompts
 from bot.storage.database import Database
-from bot.strategy.loader import load_strategy
-from tests.support.databases import DATABASES, empty_database, migrated_database
+from tests.support.databases import DATABASES, empty_database, finish_copies, migrated_database
 from tests.support.hermetic import make_this_process_hermetic
+from tests.support.loaded import prompts_from, strategy_from
 from tests.support.ports import RecordingPort
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Before any test module is collected (nothing reads settings at import time)."""
     make_this_process_hermetic()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The PostgreSQL copies dropped in the background are gone before this process reports its
+    end (tests/support/databases.py)."""
+    finish_copies()
 
 
 EXAMPLE_STRATEGY = REPO_ROOT / "examples" / "strategy.yaml"
@@ -81,8 +86,8 @@ def port() -> RecordingPort:
 async def core(settings: Settings, clock: ManualClock, port: RecordingPort) -> AsyncIterator[BotCore]:
     ctx = BotContext(settings=settings, db=Database(settings.database_url, settings.database_timeout),
                      clock=clock,
-                     prompts=Prompts(settings.prompts_dir),
-                     strategy=load_strategy(settings.strategy_file))
+                     prompts=prompts_from(settings.prompts_dir),
+                     strategy=strategy_from(settings.strategy_file))
     bot = BotCore(ctx)
     bot.attach(port)
     await bot.start()

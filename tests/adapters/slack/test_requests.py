@@ -72,10 +72,11 @@ async def test_an_event_is_acked_before_bolt_dispatches_it_and_its_retry_still_s
         return await bolt(request)
 
     adapter.app.async_dispatch = recorded  # type: ignore[method-assign]
-    lull = asyncio.Event()
+    lull, waiting = asyncio.Event(), asyncio.Event()
     real_sleep = core.ctx.intake._sleep
 
     async def held(seconds: float) -> None:  # the acks' lull does not come until we say
+        waiting.set()
         await lull.wait()
         await real_sleep(seconds)
 
@@ -87,7 +88,9 @@ async def test_an_event_is_acked_before_bolt_dispatches_it_and_its_retry_still_s
         assert (await slack.poster.event(event, headers=retry))[0] == 200
         forged = dm_event(DANA, "not from Slack", "Ev0FORGED", DANA_DM)
         assert (await slack.poster.event(forged, sign_with="not-the-signing-secret"))[0] == 401
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(waiting.wait(), 10)  # the turn is queued behind the lull
+        for _ in range(10):  # and anything not held by it has had its turns of the loop
+            await asyncio.sleep(0)
         assert dispatched == [] and await stored_answers(core) == {}  # acked, not yet dispatched
     finally:
         lull.set()

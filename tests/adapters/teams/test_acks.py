@@ -96,10 +96,11 @@ async def test_a_message_is_acknowledged_before_botbuilder_runs_its_turn(
         return await process(auth, activity, logic)
 
     monkeypatch.setattr(adapter.cloud, "process_activity", recorded)
-    lull = asyncio.Event()
+    lull, waiting = asyncio.Event(), asyncio.Event()
     real_sleep = core.ctx.intake._sleep
 
     async def held(seconds: float) -> None:  # the acks' lull does not come until we say
+        waiting.set()
         await lull.wait()
         await real_sleep(seconds)
 
@@ -109,7 +110,9 @@ async def test_a_message_is_acknowledged_before_botbuilder_runs_its_turn(
         async with aiohttp.ClientSession() as session, asyncio.timeout(10), \
                 session.post(teams.url, json=hello) as response:
             assert response.status == 200
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(waiting.wait(), 10)  # the turn is queued behind the lull
+        for _ in range(10):  # and anything not held by it has had its turns of the loop
+            await asyncio.sleep(0)
         assert turns == [] and teams.connector.calls == [] and await contacts(core) == []
     finally:
         lull.set()

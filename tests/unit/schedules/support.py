@@ -16,10 +16,9 @@ from bot.config import Settings
 from bot.context import BotContext
 from bot.core import BotCore
 from bot.events import MemberRef, Message, MessageRef
-from bot.prompts import Prompts
 from bot.storage.database import Database
 from bot.storage.models import CheckIn, Member
-from bot.strategy.loader import load_strategy
+from tests.support.loaded import prompts_from, strategy_from
 from tests.support.ports import RecordingPort, Sent
 from tests.support.talk import say
 
@@ -101,8 +100,8 @@ async def running_core(settings: Settings, clock: ManualClock,
     """A core of its own (own Database and context) on `settings`' URL, built like the shared
     `core` fixture: a second process, or the same deployment after a restart."""
     ctx = BotContext(settings=settings, db=Database(settings.database_url), clock=clock,
-                     prompts=Prompts(settings.prompts_dir),
-                     strategy=load_strategy(settings.strategy_file))
+                     prompts=prompts_from(settings.prompts_dir),
+                     strategy=strategy_from(settings.strategy_file))
     bot = BotCore(ctx)
     bot.attach(port)
     await bot.start()
