@@ -247,7 +247,7 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
             hits.append(([i, j], owner, 0.7))
             covered.update((i, j))
     hits = [h for h in hits if not _names_an_event(reading, h[0])]
-    hits = _described(reading, sentence, hits)
+    hits = _described(reading, sentence, _whole_expansions(reading, hits))
     if not hits:
         return []  # nothing named: no clause needs reading for "we do not play there"
     not_played = _not_played_toks(reading, sentence, {t for h in hits for t in h[0]})
@@ -272,6 +272,27 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
 
 
 Hit = tuple[list[int], str, float]
+
+
+def _whole_expansions(reading: _Reading, hits: list[Hit]) -> list[Hit]:
+    """A typed word the glossary expands names a segment as a whole ("GU" ->
+    "Generalunternehmer") or by a phrase of it ("AL" -> "alojamento local, alquiler vacacional
+    ..."), never by one word of a longer definition ("cuartel" -> "bloque o sector de un
+    huerto o viña" names neither orchards nor vineyards)."""
+    toks = reading.doc.toks
+    per_span: dict[tuple[int, int], int] = defaultdict(int)
+    for t in toks:
+        per_span[(t.start, t.end)] += 1
+    if len(per_span) == len(toks):
+        return hits  # no typed word expanded into several
+
+    def whole(hit: Hit) -> bool:
+        spans: dict[tuple[int, int], int] = defaultdict(int)
+        for i in hit[0]:
+            spans[(toks[i].start, toks[i].end)] += 1
+        return all(n == per_span[span] or n > 1 for span, n in spans.items())
+
+    return [h for h in hits if whole(h)]
 
 
 def _described_by(reading: _Reading, size: list[int], hit: list[int]) -> bool:

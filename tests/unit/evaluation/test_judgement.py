@@ -881,3 +881,15 @@ def test_a_big_citys_other_name_of_several_words_is_read() -> None:
                                     "Heizungsbauer in Aachen, el dueño vive en Lyon"])
 def test_where_a_person_lives_is_not_where_the_customer_is(strategy, answer: str) -> None:  # type: ignore[no-untyped-def]
     assert segments(judge(strategy, "scope", answer)) == (["contractors"], [])
+
+
+def test_one_word_of_a_glossary_definition_names_no_segment() -> None:
+    """"Trupp: a crew of two or three plumbers" defines a word; "plumbers" inside it (an alias
+    of the contractors) does not make every "Trupp" a contractor. A glossary entry that is a
+    segment's name ("GU" for a phrase alias) still names it."""
+    strategy = parse_strategy(STRATEGY.replace(
+        "  GF: Geschäftsführer", "  GF: Geschäftsführer\n  Trupp: a crew of two or three plumbers"
+        " on site\n  HC: hvac contractors, our customers"))
+    assert segments(judge(strategy, "scope", "pilot with one Trupp")) == ([], [])
+    assert segments(judge(strategy, "scope", "pilot with two HC in Aachen")) == (
+        ["contractors"], [])
