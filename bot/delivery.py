@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Table, bindparam, delete, update
+from sqlalchemy import Table, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +46,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.context import BotContext
 from bot.events import MemberRef, Message, MessageRef
 from bot.port import DeliveryError
+from bot.storage.bulk import update_rows
 from bot.storage.models import Member, OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def ref_from_json(text: str | None) -> MessageRef | None:
 
 T = TypeVar("T")
 _OUTBOX: Table = OutboundMessage.__table__  # type: ignore[attr-defined]
+_SENT_TYPES = {"k": _OUTBOX.c.key.type, "ref": _OUTBOX.c.platform_ref.type}
 
 
 @dataclass(frozen=True)
@@ -281,10 +283,10 @@ class Outbox:
         now = self.ctx.clock.now()
         outcomes = sorted(outcomes, key=lambda o: o.item.key)  # rows locked in key order
         sent = [{"k": o.item.key, "ref": o.ref_json} for o in outcomes if o.ref is not None]
-        if sent:
-            await session.exec(update(_OUTBOX).where(_OUTBOX.c.key == bindparam("k")).values(
-                state="sent", sent_at=now, platform_ref=bindparam("ref"), error=None),
-                params=sent)
+        await update_rows(session, _OUTBOX, sent, sqlite=self.ctx.db.is_sqlite, types=_SENT_TYPES,
+                          where=lambda row, value: [row.key == value("k")],
+                          values=lambda value: {"state": "sent", "sent_at": now, "error": None,
+                                                "platform_ref": value("ref")})
         for outcome in (o for o in outcomes if o.error is not None):
             claim, exc = outcome.item.claim, outcome.error
             assert claim is not None and exc is not None
