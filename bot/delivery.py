@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +46,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.context import BotContext
 from bot.events import MemberRef, Message, MessageRef
 from bot.port import DeliveryError
-from bot.storage.bulk import update_rows
+from bot.storage.bulk import RowsUpdate
 from bot.storage.models import Member, OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,12 @@ def ref_from_json(text: str | None) -> MessageRef | None:
 
 T = TypeVar("T")
 _OUTBOX: Table = OutboundMessage.__table__  # type: ignore[attr-defined]
-_SENT_TYPES = {"k": _OUTBOX.c.key.type, "ref": _OUTBOX.c.platform_ref.type}
+# The sends of a page that went through, in one statement (PostgreSQL), rows locked in key order
+_RECORD_SENT = RowsUpdate(
+    _OUTBOX, types={"k": _OUTBOX.c.key.type, "ref": _OUTBOX.c.platform_ref.type},
+    where=lambda row, value: [row.key == value("k")],
+    values=lambda value: {"state": "sent", "error": None, "platform_ref": value("ref"),
+                          "sent_at": bindparam("now", type_=_OUTBOX.c.sent_at.type)})
 
 
 @dataclass(frozen=True)
@@ -283,10 +288,7 @@ class Outbox:
         now = self.ctx.clock.now()
         outcomes = sorted(outcomes, key=lambda o: o.item.key)  # rows locked in key order
         sent = [{"k": o.item.key, "ref": o.ref_json} for o in outcomes if o.ref is not None]
-        await update_rows(session, _OUTBOX, sent, sqlite=self.ctx.db.is_sqlite, types=_SENT_TYPES,
-                          where=lambda row, value: [row.key == value("k")],
-                          values=lambda value: {"state": "sent", "sent_at": now, "error": None,
-                                                "platform_ref": value("ref")})
+        await _RECORD_SENT.run(session, sent, sqlite=self.ctx.db.is_sqlite, now=now)
         for outcome in (o for o in outcomes if o.error is not None):
             claim, exc = outcome.item.claim, outcome.error
             assert claim is not None and exc is not None
