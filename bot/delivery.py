@@ -11,7 +11,9 @@ claims instead, so they are taken over at once, with the same check.
 Fan-outs (check-ins, reminders) use the batch form: `claim` takes a page of keys in one
 statement (INSERT ... ON CONFLICT DO NOTHING RETURNING; stale claims by UPDATE ... RETURNING), so
 of several processes each key goes to exactly one; `send` sends the page with a bounded number in
-flight and records every result in one transaction, together with the caller's own state changes.
+flight and records every result in one transaction, together with the caller's own state changes
+(on PostgreSQL the sends that went through in one statement, `bot.storage.bulk`, which takes the
+rows in the same key order as the executemany did).
 A claim belongs to whoever wrote its `claimed_at`: a retake always writes a later one (at least a
 lease later), so "claimed_at is still mine" is how a holder checks it still holds a claim.
 
