@@ -363,7 +363,7 @@ def scenario_a(args: argparse.Namespace, rows: list[list[str]]) -> None:
     for mode in modes:
         results = runs[mode]
         server = [r["server_cpu"] / n * 1000 for r in results if r.get("server_cpu") is not None]
-        note = (f"runs: {', '.join(f'{v:.2f}' for v in per[mode])}; wall"
+        note = (f"runs: {', '.join(f'{v:.3f}' for v in per[mode])}; wall"
                 f" {median([r['wall'] for r in results]):.1f} s, CPU"
                 f" {median([r['cpu'] for r in results]):.1f} s, load {results[-1]['load']},"
                 f" {results[-1].get('loop', '?')} loop")
@@ -373,7 +373,8 @@ def scenario_a(args: argparse.Namespace, rows: list[list[str]]) -> None:
         rows.append([f"(a) {n:,} {names[mode]}: CPU ms per message", f"{median(per[mode]):.3f}", note])
         if server:
             rows.append([f"(a) {n:,} {names[mode]}: PostgreSQL server CPU ms per message",
-                         f"{median(server):.3f}", "backends of the bench database, from /proc"])
+                         f"{median(server):.3f}", "backends of the bench database, from /proc;"
+                         f" runs: {', '.join(f'{v:.3f}' for v in server)}"])
             rows.append([f"(a) {n:,} {names[mode]}: bot + database CPU ms per message",
                          f"{median(per[mode]) + median(server):.3f}", ""])
         if not mode.startswith("bare"):

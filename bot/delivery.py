@@ -11,7 +11,9 @@ claims instead, so they are taken over at once, with the same check.
 Fan-outs (check-ins, reminders) use the batch form: `claim` takes a page of keys in one
 statement (INSERT ... ON CONFLICT DO NOTHING RETURNING; stale claims by UPDATE ... RETURNING), so
 of several processes each key goes to exactly one; `send` sends the page with a bounded number in
-flight and records every result in one transaction, together with the caller's own state changes.
+flight and records every result in one transaction, together with the caller's own state changes
+(on PostgreSQL the sends that went through in one statement, `bot.storage.bulk`, which takes the
+rows in the same key order as the executemany did).
 A claim belongs to whoever wrote its `claimed_at`: a retake always writes a later one (at least a
 lease later), so "claimed_at is still mine" is how a holder checks it still holds a claim.
 
@@ -46,6 +48,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.context import BotContext
 from bot.events import MemberRef, Message, MessageRef
 from bot.port import DeliveryError
+from bot.storage.bulk import RowsUpdate
 from bot.storage.models import Member, OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -75,6 +78,12 @@ def ref_from_json(text: str | None) -> MessageRef | None:
 
 T = TypeVar("T")
 _OUTBOX: Table = OutboundMessage.__table__  # type: ignore[attr-defined]
+# The sends of a page that went through, in one statement (PostgreSQL), rows locked in key order
+_RECORD_SENT = RowsUpdate(
+    _OUTBOX, types={"k": _OUTBOX.c.key.type, "ref": _OUTBOX.c.platform_ref.type},
+    where=lambda row, value: [row.key == value("k")],
+    values=lambda value: {"state": "sent", "error": None, "platform_ref": value("ref"),
+                          "sent_at": bindparam("now", type_=_OUTBOX.c.sent_at.type)})
 
 
 @dataclass(frozen=True)
@@ -281,10 +290,7 @@ class Outbox:
         now = self.ctx.clock.now()
         outcomes = sorted(outcomes, key=lambda o: o.item.key)  # rows locked in key order
         sent = [{"k": o.item.key, "ref": o.ref_json} for o in outcomes if o.ref is not None]
-        if sent:
-            await session.exec(update(_OUTBOX).where(_OUTBOX.c.key == bindparam("k")).values(
-                state="sent", sent_at=now, platform_ref=bindparam("ref"), error=None),
-                params=sent)
+        await _RECORD_SENT.run(session, sent, sqlite=self.ctx.db.is_sqlite, now=now)
         for outcome in (o for o in outcomes if o.error is not None):
             claim, exc = outcome.item.claim, outcome.error
             assert claim is not None and exc is not None

@@ -53,6 +53,7 @@ from bot.scheduling.availability import unavailable_reason
 from bot.scheduling.jobs import ScheduledJob, job_key
 from bot.scheduling.targets import Person, members_of, people_page, timezones_of
 from bot.scheduling.when import Recurrence, parse_when
+from bot.storage.bulk import RowsUpdate
 from bot.storage.locks import exclusive
 from bot.storage.models import Answer, CheckIn, Holiday, Member, OutboundMessage, Schedule
 from bot.strategy.durations import Duration
@@ -62,6 +63,22 @@ TICK_RESOLUTION = timedelta(microseconds=1)
 MATERIALISE_WAIT = 10.0  # seconds a tick waits while another process materialises a schedule
 MEMBER_PAGE = 1000  # members read, turned into rows and inserted at a time when materialising
 _CHECKINS: Table = CheckIn.__table__  # type: ignore[attr-defined]
+_NOW = bindparam("now", type_=_CHECKINS.c.asked_at.type)
+# A page's asks and reminders recorded in one statement each (PostgreSQL), in the page's order
+_MARK_ASKED = RowsUpdate(
+    _CHECKINS, types={"cid": _CHECKINS.c.id.type, "ref": _CHECKINS.c.message_ref.type,
+                      "remind": _CHECKINS.c.next_reminder_at.type},
+    where=lambda row, value: [row.id == value("cid"), row.state == "scheduled"],
+    values=lambda value: {"state": "asked", "asked_at": _NOW, "current_question": 0,
+                          "message_ref": value("ref"), "next_reminder_at": value("remind")})
+_MARK_REMINDED = RowsUpdate(
+    _CHECKINS, types={"cid": _CHECKINS.c.id.type, "number": _CHECKINS.c.reminders_sent.type,
+                      "before": _CHECKINS.c.reminders_sent.type,
+                      "following": _CHECKINS.c.next_reminder_at.type},
+    where=lambda row, value: [row.id == value("cid"), row.reminders_sent == value("before"),
+                              or_(*(row.state == state for state in AWAITING_STATES))],
+    values=lambda value: {"state": "reminded", "reminded_at": _NOW,
+                          "reminders_sent": value("number"), "next_reminder_at": value("following")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,12 +508,9 @@ class ScheduleEngine:
         if not sent:
             return
         now = self.ctx.clock.now()
-        params = [{"cid": checkin.id, "ref": ref, "remind": self._first_reminder(checkin, schedule)}
-                  for (checkin, schedule), ref in sent]
-        await session.exec(update(_CHECKINS).where(
-            _CHECKINS.c.id == bindparam("cid"), _CHECKINS.c.state == "scheduled").values(
-            state="asked", asked_at=now, current_question=0, message_ref=bindparam("ref"),
-            next_reminder_at=bindparam("remind")), params=params)
+        rows = [{"cid": checkin.id, "ref": ref, "remind": self._first_reminder(checkin, schedule)}
+                for (checkin, schedule), ref in sent]  # one statement per page, in this order
+        await _MARK_ASKED.run(session, rows, sqlite=self.ctx.db.is_sqlite, now=now)
         for audience, count in Counter(checkin.audience for (checkin, _), _ in sent).items():
             self.ctx.metrics.checkins_asked.labels(audience).inc(count)
 
@@ -591,14 +605,11 @@ class ScheduleEngine:
         """Record reminder `number` and plan the next one, unless another engine already did."""
         if not done:
             return
-        params = [{"cid": checkin.id, "number": number, "before": number - 1,
-                   "following": self._following(checkin, schedule, number)}
-                  for checkin, schedule, number in done]
-        await session.exec(update(_CHECKINS).where(
-            _CHECKINS.c.id == bindparam("cid"), _CHECKINS.c.reminders_sent == bindparam("before"),
-            or_(*(_CHECKINS.c.state == state for state in AWAITING_STATES))).values(  # no IN: executemany
-            state="reminded", reminded_at=self.ctx.clock.now(), reminders_sent=bindparam("number"),
-            next_reminder_at=bindparam("following")), params=params)
+        now = self.ctx.clock.now()
+        rows = [{"cid": checkin.id, "number": number, "before": number - 1,
+                 "following": self._following(checkin, schedule, number)}
+                for checkin, schedule, number in done]  # one statement per page, in this order
+        await _MARK_REMINDED.run(session, rows, sqlite=self.ctx.db.is_sqlite, now=now)
 
     def _following(self, checkin: CheckIn, schedule: Schedule, number: int) -> datetime | None:
         """When reminder `number + 1` is due, if the schedule has one and it comes before the close."""

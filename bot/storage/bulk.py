@@ -1,0 +1,111 @@
+"""Many rows updated, each with its own values, in one statement on PostgreSQL.
+
+A fan-out records a page of sends at once: the outbox rows sent, the check-ins asked, the
+reminders done. As an executemany of one UPDATE per row, the PostgreSQL server bound, ran and
+ended one statement per message, and the driver encoded and sent one per message too.
+`RowsUpdate` sends the page's values as one JSON parameter (encoded by the json module in C;
+psycopg's text arrays escaped each JSON-quoted message ref with a regular expression) and updates
+every row in one statement that joins them (`json_to_recordset`).
+
+Lock order is kept: the rows are first locked in the order given - the given rows sorted by
+their position, each finding and locking its own with a lateral sub-select (FOR UPDATE) - and
+only then updated, so a caller whose executemany relied on its order (the outbox's key order, see
+`bot.delivery`, "Lock order") takes its locks in the same order as before. The conditions are
+checked as the executemany checked them: on the latest version of each row, which is then locked
+(READ COMMITTED re-checks a locked row that changed meanwhile); a row that does not meet them is
+neither locked nor updated.
+
+On SQLite (one writer at a time, no server; sqlite3 runs the executemany in C) it stays one
+executemany of the same conditions and values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, bindparam, column, func, select, true, update
+from sqlalchemy.dialects.postgresql import JSON
+from sqlalchemy.sql import ColumnCollection
+from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+Value = Callable[[str], ColumnElement[Any]]  # a row's own value, by its name in the rows given
+Where = Callable[[ColumnCollection[str, Any], Value], Sequence[ColumnElement[bool]]]
+Values = Callable[[Value], Mapping[str, Any]]
+_POSITION = "position_"  # each row's place in the order given: not a name a caller's row uses
+_ROWS = "rows_"
+
+
+class RowsUpdate:
+    """For each row given, in its order: update the rows of `table` meeting `where(columns,
+    value)` with `values(value)`, where `value(name)` is that row's `name` (of type
+    `types[name]`). Constants the statement needs (e.g. the time) are bindparams the callables
+    make, given to `run` by name. Built once per dialect; `table` needs an `id` primary key."""
+
+    def __init__(self, table: Table, *, types: Mapping[str, TypeEngine[Any]], where: Where,
+                 values: Values) -> None:
+        assert _POSITION not in types and "id" not in types
+        self.table, self.types, self.where, self.values = table, dict(types), where, values
+        self._postgres: Any = None
+        self._sqlite: Any = None
+
+    def postgres_statement(self) -> Any:
+        if self._postgres is None:
+            table, names = self.table, list(self.types)
+            records = func.json_to_recordset(bindparam(_ROWS, type_=JSON)).table_valued(
+                *(column(name, _plain(kind)) for name, kind in self.types.items()),
+                column(_POSITION, table.c.id.type)).render_derived(name="record", with_types=True)
+            given = select(records).order_by(records.c[_POSITION]).subquery("given")
+            # Each given row, in order, finds and locks its rows (a lateral sub-select: a nested
+            # loop, an index lookup per row, whatever the planner thinks of the table's size)
+            target = table.alias("target")
+            found = (select(target.c.id).where(*self.where(target.c, lambda n: given.c[n]))
+                     .with_for_update().lateral("found"))
+            locked = (select(found.c.id, *(given.c[name] for name in names))
+                      .select_from(given.join(found, true())).subquery("locked"))
+            # Only the id here: a row found is locked, so it cannot change before it is updated;
+            # the conditions again would let the planner join the table to the given rows first
+            self._postgres = (update(table).where(table.c.id == locked.c.id)
+                              .values(**self.values(lambda n: locked.c[n])))
+        return self._postgres
+
+    def sqlite_statement(self) -> Any:
+        if self._sqlite is None:
+            def param(name: str) -> ColumnElement[Any]:
+                return bindparam(name, type_=self.types[name])
+            self._sqlite = update(self.table).where(*self.where(self.table.c, param)).values(
+                **self.values(param))
+        return self._sqlite
+
+    async def run(self, session: AsyncSession, rows: Sequence[Mapping[str, Any]], *, sqlite: bool,
+                  **constants: Any) -> None:
+        """One statement on PostgreSQL, one executemany on SQLite; nothing when `rows` is empty."""
+        if not rows:
+            return
+        if sqlite:
+            await session.exec(self.sqlite_statement(),
+                               params=[{**row, **constants} for row in rows])
+            return
+        names = list(self.types)
+        given = [{_POSITION: n, **{name: _json_value(row[name]) for name in names}}
+                 for n, row in enumerate(rows)]
+        await session.exec(self.postgres_statement(), params={_ROWS: given, **constants})
+
+
+def _plain(kind: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The SQL type a record column is declared with (a TypeDecorator's own type)."""
+    return kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+
+
+def _json_value(value: Any) -> Any:
+    """A value as the JSON document carries it; PostgreSQL reads it back as the column's type."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # as UTCDateTime refuses them
+            raise ValueError(f"naive datetime {value!r}: store aware datetimes")
+        return value.isoformat()
+    return value
+
+
+__all__ = ["RowsUpdate"]
