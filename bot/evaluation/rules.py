@@ -250,7 +250,8 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
     hits = _described(reading, sentence, _whole_expansions(reading, hits))
     if not hits:
         return []  # nothing named: no clause needs reading for "we do not play there"
-    not_played = _not_played_toks(reading, sentence, {t for h in hits for t in h[0]})
+    not_played = _not_played_toks(reading, sentence, {t for h in hits for t in h[0]},
+                                  {t for h in hits if not index.segment_in_scope[h[1]] for t in h[0]})
     marks = _marks(reading, sorted(hits, key=lambda h: h[0][0]))
     for toks, segment_id, confidence in sorted(hits, key=lambda h: h[0][0]):
         reading.context_toks.update(toks)
@@ -398,8 +399,11 @@ def _marks(reading: _Reading, hits: list[Hit]) -> dict[int, bool]:
     return found
 
 
-def _not_played_toks(reading: _Reading, sentence: Sentence, segment_toks: set[int]) -> set[int]:
-    """Tokens in clauses that say we do not play there ('not SMB', 'we avoid government')."""
+def _not_played_toks(reading: _Reading, sentence: Sentence, segment_toks: set[int],
+                     out_of_scope: set[int] | frozenset[int] = frozenset()) -> set[int]:
+    """Tokens in clauses that say we do not play there ('not SMB', 'we avoid government'), and
+    the out-of-scope prospect in a clause that turns it away ('told a JPMorgan contact we focus
+    on regional banks': JPMorgan is not played; the regional banks given as the reason are)."""
     negated: set[int] = set()
     previous = False
     before: list[int] = []
@@ -410,6 +414,8 @@ def _not_played_toks(reading: _Reading, sentence: Sentence, segment_toks: set[in
         carried = previous and (toks[0] in segment_toks or words[0] in _CONTINUATIONS)
         if here or carried:
             negated.update(toks)
+        elif out_of_scope.intersection(toks) and declines(words):
+            negated.update(out_of_scope.intersection(toks))
         if before and not segment_toks.intersection(toks) and rejects(words):
             negated.update(before)
         previous = here or carried

@@ -893,3 +893,13 @@ def test_one_word_of_a_glossary_definition_names_no_segment() -> None:
     assert segments(judge(strategy, "scope", "pilot with one Trupp")) == ([], [])
     assert segments(judge(strategy, "scope", "pilot with two HC in Aachen")) == (
         ["contractors"], [])
+
+
+def test_a_prospect_turned_away_in_a_scope_answer_is_not_played(strategy) -> None:  # type: ignore[no-untyped-def]
+    """"told a municipality we focus on hvac contractors": the municipality is named as not
+    played (no out-of-scope warning), the contractors given as the reason are played."""
+    scope = judge(strategy, "scope", "hvac contractors in DACH, told a municipality we focus "
+                                     "on hvac contractors").scope
+    played = {(m.segment_id, m.stated_as_played) for m in scope.segments}
+    assert ("public", False) in played and ("public", True) not in played
+    assert ("contractors", True) in played
