@@ -67,26 +67,30 @@ ANSWERS_OF = select(_ANSWERS.c.id, _ANSWERS.c.question, _ANSWERS.c.text, _ANSWER
     _ANSWERS.c.checkin_id == bindparam("checkin_id")).order_by(_ANSWERS.c.id)
 _NOW = bindparam("now", type_=_ANSWERS.c.updated_at.type)
 _NO_VERDICT = {**dict.fromkeys(DERIVED_COLUMNS), "evaluation": None, "feedback": None}
-INSERT_ANSWER = insert(_ANSWERS).values(  # the check-in's occurrence copied in the same statement
-    checkin_id=bindparam("checkin_id"), member_id=bindparam("member_id"),
-    question=bindparam("question"), text=bindparam("text"), edits=0, created_at=_NOW,
-    updated_at=_NOW, occurrence_at=select(_CHECKINS.c.occurrence_at).where(
-        _CHECKINS.c.id == bindparam("checkin_id")).scalar_subquery(),
-    **_NO_VERDICT).returning(_ANSWERS.c.id)
-EDIT_ANSWER = update(_ANSWERS).where(_ANSWERS.c.id == bindparam("answer_id")).values(
-    text=bindparam("text"), updated_at=_NOW, edits=_ANSWERS.c.edits + 1, **_NO_VERDICT)
 # An answer judged in its unit is written once, with its verdict and the digest's columns
-# (judged before it is written: nothing the judge reads depends on the row).
+# (judged before it is written: nothing the judge reads depends on the row); one judged later
+# is written without them.
 _VERDICT: dict[str, Any] = {"evaluation": bindparam("evaluation"), "overall_score": bindparam("overall"),
             "feedback": bindparam("feedback_text"), **{c: bindparam(f"d_{c}") for c in DERIVED_COLUMNS}}
-INSERT_JUDGED = insert(_ANSWERS).values(
-    checkin_id=bindparam("checkin_id"), member_id=bindparam("member_id"),
-    question=bindparam("question"), text=bindparam("text"), edits=0, created_at=_NOW,
-    updated_at=_NOW, occurrence_at=select(_CHECKINS.c.occurrence_at).where(
-        _CHECKINS.c.id == bindparam("checkin_id")).scalar_subquery(),
-    **_VERDICT).returning(_ANSWERS.c.id)
-EDIT_JUDGED = update(_ANSWERS).where(_ANSWERS.c.id == bindparam("answer_id")).values(
-    text=bindparam("text"), updated_at=_NOW, edits=_ANSWERS.c.edits + 1, **_VERDICT)
+
+
+def _insert_answer(verdict: dict[str, Any]) -> Any:
+    """INSERT of a new answer, the check-in's occurrence copied in the same statement."""
+    return insert(_ANSWERS).values(
+        checkin_id=bindparam("checkin_id"), member_id=bindparam("member_id"),
+        question=bindparam("question"), text=bindparam("text"), edits=0, created_at=_NOW,
+        updated_at=_NOW, occurrence_at=select(_CHECKINS.c.occurrence_at).where(
+            _CHECKINS.c.id == bindparam("checkin_id")).scalar_subquery(),
+        **verdict).returning(_ANSWERS.c.id)
+
+
+def _edit_answer(verdict: dict[str, Any]) -> Any:
+    return update(_ANSWERS).where(_ANSWERS.c.id == bindparam("answer_id")).values(
+        text=bindparam("text"), updated_at=_NOW, edits=_ANSWERS.c.edits + 1, **verdict)
+
+
+INSERT_ANSWER, INSERT_JUDGED = _insert_answer(_NO_VERDICT), _insert_answer(_VERDICT)
+EDIT_ANSWER, EDIT_JUDGED = _edit_answer(_NO_VERDICT), _edit_answer(_VERDICT)
 ADVANCE = update(_CHECKINS).where(_CHECKINS.c.id == bindparam("checkin_id")).values(
     current_question=bindparam("current_question"), state=bindparam("state"),
     answered_at=bindparam("answered_at", type_=_CHECKINS.c.answered_at.type))
