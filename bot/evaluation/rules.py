@@ -621,7 +621,8 @@ def _reports_done(reading: _Reading, toks: list[int]) -> bool:
     """Some word reports something done, as written ("Followed up" is read as "followup")."""
     doc = reading.doc
     return any(looks_done(doc.toks[i].word) or looks_done(
-        doc.text[doc.toks[i].start:doc.toks[i].end].split(maxsplit=1)[0].lower()) for i in toks)
+        (doc.text[doc.toks[i].start:doc.toks[i].end].split(maxsplit=1) or [""])[0].lower())
+        for i in toks)
 
 
 def _carried(reading: _Reading, clause: Clause, previous: Polarity) -> bool:

@@ -78,7 +78,7 @@ _TOKEN_PARTS: tuple[tuple[str, str], ...] = (
 _NEEDS = (("abbr", "/:"), ("amp", "&"), ("prefixed", "-"), ("snake", "_"), ("per", "/"))
 """Alternatives that can only match where one of these characters is: a text without them is
 read with a pattern without those alternatives - the same tokens (every other alternative is
-tried in the same order), without trying the four at every word (most answers have none)."""
+tried in the same order), without trying them at every word (most answers have none)."""
 
 
 def _token_pattern(skip: frozenset[str] = frozenset()) -> re.Pattern[str]:
