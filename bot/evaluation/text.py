@@ -211,7 +211,8 @@ _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("no", "answer"), ("ghosted",), ("todo",), ("to", "do"),
     ("booked",), ("scheduled",), ("lined", "up"), ("teed", "up"), ("pushing", "for"),
     ("push", "for"), ("set", "a", "call"), ("set", "up", "a", "call"),
-    ("asked", "me", "to"), ("asked", "us", "to"),
+    ("asked", "me", "to"), ("asked", "us", "to"), ("agreed", "to", "a"), ("agreed", "to", "an"),
+    ("agreed", "to", "the"),
     *(("for", day) for day in sorted(_WEEKDAYS)),
     *(("next", day) for day in sorted(_WEEKDAYS)),
 )

@@ -807,6 +807,8 @@ def test_a_request_to_redo_work_is_planned_and_missing_parts_are_not_done(strate
     assert tasks.task_ids == [] and tasks.ids_in("planned") == ["pilot"]
     tasks = judge(strategy, "tasks", "ran the discovery call, pilot success criteria missing").tasks
     assert tasks.task_ids == ["discovery"] and tasks.ids_in("not_done") == ["pilot"]
+    tasks = judge(strategy, "tasks", "ran the discovery call, the owner agreed to a one-crew pilot").tasks
+    assert tasks.task_ids == ["discovery"] and tasks.ids_in("planned") == ["pilot"]
 
 
 def test_a_buyers_wish_for_free_is_not_holding_the_price(strategy) -> None:  # type: ignore[no-untyped-def]
