@@ -110,6 +110,8 @@ class _Reading:
     accounts: list[Found] = field(default_factory=list)
     sizes: list[Size] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
+    expanded: dict[tuple[int, int], int] = field(default_factory=dict)
+    """Typed words the glossary or shorthand expanded into several: their span -> how many."""
     content: list[bool] = field(default_factory=list)
     """Per token, `is_content` of its word in the answer's language: asked once per token
     rather than again by every sentence, clause and fragment that looks at it."""
@@ -166,12 +168,25 @@ def _read(index: StrategyIndex, answer: str) -> _Reading:
             kept.append(sentence)
     if injected:
         kept = [s for s in kept if not _echoes(doc, s, injected)]
-    reading = _Reading(index, doc, kept, content=content_flags(t.word for t in doc.toks))
+    reading = _Reading(index, doc, kept, content=content_flags(t.word for t in doc.toks),
+                       expanded=_expanded(doc))
     reading.accounts, reading.sizes, reading.places = index.descriptors.find(doc.text)
     for sentence in kept:
         reading.sentence_segments.append(_find_segments(reading, sentence))
         _find_process_terms(reading, sentence)
     return reading
+
+
+def _expanded(doc: Doc) -> dict[tuple[int, int], int]:
+    """Spans of typed words that stand for several tokens ("cuartel" -> its definition)."""
+    counts: dict[tuple[int, int], int] = {}
+    previous = (-1, -1)
+    for tok in doc.toks:  # the tokens of one typed word come one after another
+        span = (tok.start, tok.end)
+        if span == previous:
+            counts[span] = counts.get(span, 1) + 1
+        previous = span
+    return counts
 
 
 def _echoes(doc: Doc, sentence: Sentence, injected: set[str]) -> bool:
@@ -247,7 +262,9 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
             hits.append(([i, j], owner, 0.7))
             covered.update((i, j))
     hits = [h for h in hits if not _names_an_event(reading, h[0])]
-    hits = _described(reading, sentence, _whole_expansions(reading, hits))
+    if hits and reading.expanded:
+        hits = _whole_expansions(reading, hits)
+    hits = _described(reading, sentence, hits)
     if not hits:
         return []  # nothing named: no clause needs reading for "we do not play there"
     not_played = _not_played_toks(reading, sentence, {t for h in hits for t in h[0]},
@@ -280,18 +297,13 @@ def _whole_expansions(reading: _Reading, hits: list[Hit]) -> list[Hit]:
     "Generalunternehmer") or by a phrase of it ("AL" -> "alojamento local, alquiler vacacional
     ..."), never by one word of a longer definition ("cuartel" -> "bloque o sector de un
     huerto o viña" names neither orchards nor vineyards)."""
-    toks = reading.doc.toks
-    per_span: dict[tuple[int, int], int] = defaultdict(int)
-    for t in toks:
-        per_span[(t.start, t.end)] += 1
-    if len(per_span) == len(toks):
-        return hits  # no typed word expanded into several
+    toks, per_span = reading.doc.toks, reading.expanded
 
     def whole(hit: Hit) -> bool:
         spans: dict[tuple[int, int], int] = defaultdict(int)
         for i in hit[0]:
             spans[(toks[i].start, toks[i].end)] += 1
-        return all(n == per_span[span] or n > 1 for span, n in spans.items())
+        return all(n == per_span.get(span, 1) or n > 1 for span, n in spans.items())
 
     return [h for h in hits if whole(h)]
 
