@@ -11,11 +11,17 @@ EB, sent SOC2 report") is read in the strategy's own language.
 from __future__ import annotations
 
 import threading
-from collections import _count_elements  # type: ignore[attr-defined]
 from dataclasses import dataclass
 from typing import Any
 
 from bot.evaluation.text import PACKS, wordset
+
+try:  # Counter's own C counting loop, without Counter's layers around it
+    from collections import _count_elements  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - a Python without the private helper
+    def _count_elements(mapping: dict[int, int], iterable: list[int]) -> None:
+        for element in iterable:
+            mapping[element] = mapping.get(element, 0) + 1
 
 COVERED = frozenset(PACKS)
 NEIGHBOURS = ("it", "pt", "pl", "sv", "da", "no", "cs")

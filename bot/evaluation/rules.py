@@ -319,7 +319,11 @@ def _described_by(reading: _Reading, size: list[int], hit: list[int]) -> bool:
 
 
 def _names_account(reading: _Reading, toks: list[int], segment_id: str) -> bool:
-    start = reading.doc.toks[toks[0]].start
+    return _account_at(reading, reading.doc.toks[toks[0]].start, segment_id)
+
+
+def _account_at(reading: _Reading, start: int, segment_id: str) -> bool:
+    """An account of the segment is named where `start` is: a customer by its name."""
     return any(a.segment_id == segment_id and a.start <= start < a.end for a in reading.accounts)
 
 
@@ -873,12 +877,8 @@ def _without_reasons(reading: _Reading) -> list[SegmentMention]:
             if declines([doc.toks[i].word for i in words]):
                 reasons.update(doc.toks[i].start for i in words)
     return [m for m in reading.segments
-            if not (m.in_scope and m.evidence.start in reasons and not _names_account_at(reading, m))]
-
-
-def _names_account_at(reading: _Reading, mention: SegmentMention) -> bool:
-    """The mention is a customer's name (an account): never a reason."""
-    return any(f.start == mention.evidence.start for f in reading.accounts)
+            if not (m.in_scope and m.evidence.start in reasons
+                    and not _account_at(reading, m.evidence.start, m.segment_id))]
 
 
 def _tasks(reading: _Reading, strategy: Strategy) -> TasksResult:
