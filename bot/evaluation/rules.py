@@ -42,6 +42,7 @@ from bot.evaluation.text import (
     SENT,
     WORD,
     avoids,
+    booked_only,
     buyer_reaction,
     content_flags,
     cue_state,
@@ -58,12 +59,13 @@ from bot.evaluation.text import (
     post_state,
     rejects,
     stem,
+    topics_unmarked,
     wordset,
 )
 from bot.evaluation.text import reading as reading_language
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
 
-RULES_VERSION = "2.6.0"
+RULES_VERSION = "2.7.0"
 MATCH_THRESHOLD = 0.7
 """Task score an activity needs; a word unique to one task's name or examples scores 1.0."""
 BIGRAM_BONUS = 0.4
@@ -618,8 +620,11 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
     words = [reading.doc.toks[i].word for i in _clause_words(clause)]
     if _marked_not_done(reading, clause):
         return (0, 0), "not_done"
-    if post_negated(words):
-        return (0, 0), post_state(words)
+    post_words = topics_unmarked(words, reading.index.task_stems, reading.index.words)
+    if booked_only(post_words):
+        return None, "done"
+    if post_negated(post_words):
+        return (0, 0), post_state(post_words)
     cue = negation_at(words)
     if cue is None:
         return None, "done"
@@ -670,24 +675,49 @@ def _marked_not_done(reading: _Reading, clause: Clause) -> bool:
 
 
 def _fragments(reading: _Reading, clause: Clause, polarity: Polarity) -> list[_Fragment]:
-    """The clause's fragments, each split at the clause's negation (if any)."""
-    cue, state = polarity
+    """The clause's fragments, each split at the clause's negation (if any). A short part that
+    names no task by itself before "and" is read with what follows it: "GF und zahnärztliche
+    Leitung im Call", "CFO and COO joined the call" name who joined together."""
     out: list[_Fragment] = []
     position = 0
-    for fragment in clause:
-        content = _content(reading, fragment)
-        if cue is None:
-            positive, negative = content, []
-        else:
-            before = {fragment[j] for j in range(len(fragment)) if position + j < cue[0]}
-            cue_toks = {fragment[j] for j in range(len(fragment)) if position + j < cue[1]}
-            positive = [i for i in content if i in before]
-            negative = [i for i in content if i not in cue_toks]
+    pending: Fragment = []
+    for k, fragment in enumerate(clause):
+        toks = pending + fragment
+        frag = _fragment(reading, toks, position - len(pending), polarity)
         position += len(fragment)
-        frag = _Fragment(fragment, positive, negative, state)
-        _score(reading, frag)
+        if k + 1 < len(clause) and _leads_in(reading, frag):
+            pending = toks
+            continue
+        pending = []
         out.append(frag)
     return out
+
+
+_LEAD_IN_WORDS = 2
+
+
+def _leads_in(reading: _Reading, frag: _Fragment) -> bool:
+    """At most two words naming no task and nothing worked against: the start of a pair (the
+    account or segment it is about, "Lächelwerk Zahnzentren: GF und ...", not counted)."""
+    typed = {reading.doc.toks[i].start for i in frag.positive if i not in reading.context_toks}
+    return (len(typed) <= _LEAD_IN_WORDS and not frag.negative and not frag.blocked
+            and max(frag.scores.values(), default=0.0) < MATCH_THRESHOLD)
+
+
+def _fragment(reading: _Reading, fragment: Fragment, position: int,
+              polarity: Polarity) -> _Fragment:
+    cue, state = polarity
+    content = _content(reading, fragment)
+    if cue is None:
+        positive, negative = content, []
+    else:
+        before = {fragment[j] for j in range(len(fragment)) if position + j < cue[0]}
+        cue_toks = {fragment[j] for j in range(len(fragment)) if position + j < cue[1]}
+        positive = [i for i in content if i in before]
+        negative = [i for i in content if i not in cue_toks]
+    frag = _Fragment(fragment, positive, negative, state)
+    _score(reading, frag)
+    return frag
 
 
 def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> None:

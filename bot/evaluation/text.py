@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -519,6 +519,10 @@ def _expand(tok: Tok, glossary: Glossary, pack: LanguagePack) -> Sequence[Tok]:
     if expansion:  # the strategy's own shorthand wins
         return tuple(tok._replace(word=part, upper=tok.upper and part == word)
                      for part in expansion)
+    if tok.upper and word in pack.upper_shorthand:
+        return tuple(tok._replace(word=part, upper=False) for part in pack.upper_shorthand[word])
+    if word in pack.shorthand:
+        return tuple(tok._replace(word=part) for part in pack.shorthand[word])
     if tok.upper and word in _LOWER_ONLY:
         return (tok._replace(word=word),)
     if tok.upper and word in UPPER_SHORTHAND:
@@ -542,6 +546,7 @@ def _special_words(pack: LanguagePack, glossary: Glossary) -> frozenset[str]:
     if found is not None and found[0] is glossary:  # the glossary is kept: its id is its own
         return found[1]
     words = frozenset(pack.clause_words | pack.conj_words | SHORTHAND.keys()
+                      | pack.shorthand.keys() | pack.upper_shorthand.keys()
                       | UPPER_SHORTHAND.keys() | _LOWER_ONLY
                       | {k.removeprefix("^") for k in glossary})
     if len(_SPECIAL) >= 256:
@@ -669,6 +674,10 @@ class LanguagePack:
     internal_words: frozenset[str] = INTERNAL_WORDS  # "Spesen", "reunión interna": our own work
     remark: frozenset[str] = REMARK_WORDS  # how the buyer or deal seems: "keen", "begeistert"
     light: frozenset[str] = LIGHT_WORDS  # no activity alone: "looks", "Kunde", "Dr"
+    shorthand: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The language's own business shorthand ("GF" Geschäftsführer, "presu" presupuesto),
+    read before the shared sales shorthand; `upper_shorthand` only where written in capitals."""
+    upper_shorthand: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _PLAN_AFTER_EN = frozenset({("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
@@ -729,7 +738,17 @@ def _pack(code: str, path: Path) -> LanguagePack:
         internal_words=words["internal_words"] | INTERNAL_WORDS,
         remark=words["remark_words"] | REMARK_WORDS,
         light=words["light_words"] | LIGHT_WORDS,
+        shorthand=_table(data.get("shorthand")),
+        upper_shorthand=_table(data.get("upper_only")),
     )
+
+
+def _table(items: object) -> dict[str, tuple[str, ...]]:
+    """A pack's `shorthand:` mapping as lower-case word -> the lower-case words it stands for."""
+    if not isinstance(items, dict):
+        return {}
+    return {str(key).lower(): tuple(str(value).lower().split()) for key, value in items.items()
+            if str(value).split()}
 
 
 LANGUAGES_DIR = _prompts_dir() / "languages"
@@ -792,6 +811,10 @@ def _future_date_at(words: Sequence[str], i: int) -> bool:
             and (after is None or after == "of" or after in _MONTHS))
 
 
+_IERT_NOT_DONE = frozenset({"interessiert", "motiviert", "frustriert", "irritiert", "fokussiert",
+                            "engagiert"})
+"""-iert words that say how someone is ("sehr interessiert"), not what was done."""
+
 DONE_IRREGULAR = wordset("""sent met ran did had got built took gave made held spoke wrote went
     saw set put brought bought told found kept led paid said sold won lost rang shadowed
     booked closed signed""")
@@ -823,6 +846,8 @@ def looks_done(word: str) -> bool:
             word.startswith(_SEPARABLE) and word[_separable_end(word):].startswith("ge")
             and word not in _PREFIXED_NOUNS)):
         return True  # "gemacht", and after a separable prefix "nachgefragt", "angerufen"
+    if len(word) > 6 and word.endswith("iert") and word not in _IERT_NOT_DONE:
+        return True  # German verbs in -ieren take no "ge": "organisiert", "präsentiert"
     return len(word) > 4 and word.endswith(("ado", "ido", "é", "ó", "í"))
 
 
@@ -904,18 +929,76 @@ def post_state(words: Sequence[str]) -> str:
         words, _STALL_AFTER)
     if stalled:
         return "not_done"
-    planned = _has_phrase(words, _CURRENT.get().later) or _ends_next(words) or any(
-        _future_date_at(words, i) for i, w in enumerate(words) if w == "for")
+    planned = _has_phrase(words, _CURRENT.get().later) or _ends_next(words) or _dated(words)
     return "planned" if planned else "not_done"
+
+
+_DATED_DE = frozenset({"ab", "am"})
+_DAY_MONTH = re.compile(r"(?:[1-9]|[12]\d|3[01])\.(?:[1-9]|1[0-2]|0[1-9])(?:\.\d{2,4})?")
+_DAY = re.compile(r"(?:[1-9]|[12]\d|3[01])")
+
+
+def _dated(words: Sequence[str]) -> bool:
+    """Booked for a date: "for the 14th", and in German "ab 1.3.", "ab dem 15.3.", "am 12."
+    (a day alone only after "am": "ab 5" is a headcount)."""
+    if any(_future_date_at(words, i) for i, w in enumerate(words) if w == "for"):
+        return True
+    if _CURRENT.get().code != "de":
+        return False
+    for i, word in enumerate(words[:-1]):
+        if word in _DATED_DE:
+            j = i + 2 if words[i + 1] == "dem" and i + 2 < len(words) else i + 1
+            if (_DAY_MONTH.fullmatch(words[j]) or (word == "am" and _DAY.fullmatch(words[j]))
+                    ) and not any(looks_done(w) for w in words[:i]):
+                return True  # not "Referenzbesuch organisiert: ... am 4.4.": that is done
+    return False
+
+
+def booked_only(words: Sequence[str]) -> bool:
+    """German puts the day first and the participle last: "am Montag Abrechnungsdemo gemacht",
+    "am 12. vor Ort gewesen" report it done. True when the clause's only plan cue is such an
+    "am <day>" and a participle follows it (not "ROI-Runde ... angebunden, ... am Do")."""
+    if _CURRENT.get().code != "de" or any(_is_negation_word(w) for w in words):
+        return False
+    pack = _CURRENT.get()
+    day_at = None
+    for i, word in enumerate(words):
+        for index in (pack.post_negation, pack.negation_future):
+            phrase = _phrase_at(words, i, index) if word in index else None
+            if phrase is None:
+                continue
+            if phrase[0] != "am" or phrase not in pack.later.get("am", ()):
+                return False
+            day_at = i if day_at is None else day_at
+    if day_at is None:
+        day_at = next((i for i, w in enumerate(words[:-1]) if w == "am" and (
+            _DAY_MONTH.fullmatch(words[i + 1]) or _DAY.fullmatch(words[i + 1]))), None)
+    return day_at is not None and any(looks_done(w) for w in words[day_at + 2:])
+
+
+_SAID_OF = wordset("a an was were is are been got")
+
+
+def topics_unmarked(words: Sequence[str], topic_stems: frozenset[str],
+                    written: set[str] | frozenset[str]) -> list[str]:
+    """The clause's words with a one-word stall the strategy's own tasks are about ("No-show
+    calc done" for a team whose task is the no-show case) taken as that topic, not as a stall -
+    unless it is said of something ("the demo was a no-show"). The strategy must write the word
+    itself (or its plural): "missed jobs" makes no topic of "criteria missing"."""
+    post = _CURRENT.get().post_negation
+    return [
+        "" if (w,) in post.get(w, ()) and stem(w) in topic_stems and (
+            w in written or w + "s" in written) and (
+            i == 0 or words[i - 1] not in _SAID_OF) else w
+        for i, w in enumerate(words)
+    ]
 
 
 def post_negated(words: Sequence[str]) -> bool:
     """The clause reports its activity as not happening after naming it ("pilot cancelled",
     "disco got pushed", "emailed 3 prospects, no replies", "demo booked for Tues",
     "tabletop scheduled for the 14th")."""
-    return _has_phrase(words, _CURRENT.get().post_negation) or _ends_next(words) or any(
-        _future_date_at(words, i) for i, w in enumerate(words) if w == "for"
-    )
+    return _has_phrase(words, _CURRENT.get().post_negation) or _ends_next(words) or _dated(words)
 
 
 def avoids(words: Sequence[str]) -> bool:

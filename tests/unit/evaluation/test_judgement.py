@@ -905,3 +905,88 @@ def test_a_prospect_turned_away_in_a_scope_answer_is_not_played(strategy) -> Non
     played = {(m.segment_id, m.stated_as_played) for m in scope.segments}
     assert ("public", False) in played and ("public", True) not in played
     assert ("contractors", True) in played
+
+
+TOPICS = STRATEGY.replace(
+    "Bedarfsanalyse zu verpassten Aufträgen gemacht, llamada de descubrimiento]",
+    "Bedarfsanalyse zu verpassten Aufträgen gemacht, llamada de descubrimiento,\n"
+    "               counted their no-shows and missed jobs]").replace(
+    "  - id: value_pricing",
+    "  - id: owner_buyin\n"
+    "    name: Get the owner on board\n"
+    "    description: The owner and the office manager at the table, not only the dispatcher.\n"
+    "    examples: [Geschäftsführer und Büroleitung sitzen mit am Tisch,\n"
+    "               owner and office manager joined the review]\n"
+    "  - id: value_pricing")
+
+
+def test_a_stall_word_the_strategys_tasks_are_about_is_their_topic() -> None:
+    """"No-show count done" for a team whose discovery counts no-shows reports the count done;
+    "the discovery call was a no-show" still says it did not happen."""
+    strategy = parse_strategy(TOPICS)
+    tasks = judge(strategy, "tasks", "No-show count with Huber done").tasks
+    assert tasks.task_ids == ["discovery"] and tasks.negated == []
+    tasks = judge(strategy, "tasks", "discovery call on missed jobs was a no-show").tasks
+    assert tasks.task_ids == [] and tasks.ids_in("not_done") == ["discovery"]
+    tasks = judge(parse_strategy(STRATEGY), "tasks", "No-show discovery call at Huber").tasks
+    assert tasks.task_ids == [] and tasks.ids_in("not_done") == ["discovery"]
+
+
+def test_a_short_part_before_and_is_read_with_what_follows() -> None:
+    """"GF und Büroleitung heute beide im Call": who joined is named on both sides of "und",
+    and the account before the colon does not count against that (a glossary word
+    expanded into two is one typed word)."""
+    strategy = parse_strategy(TOPICS)
+    answer = "Huber: GF und Büroleitung heute beide im Call"
+    assert judge(strategy, "tasks", answer).tasks.task_ids == ["owner_buyin"]
+
+
+def test_a_languages_own_shorthand_is_read_before_the_shared_one() -> None:
+    """"GF" is Geschäftsführer in German without a glossary entry; Spanish reps' "presu" and
+    "dto" are presupuesto and descuento, and "xq" (porque) starts a clause of its own."""
+    from bot.evaluation.text import CLAUSE, reading
+
+    strategy = parse_strategy(TOPICS.replace("glossary:\n  GF: Geschäftsführer\n", ""))
+    answer = "Huber: GF und Büroleitung heute beide im Call"
+    assert judge(strategy, "tasks", answer).tasks.task_ids == ["owner_buyin"]
+    with reading("es"):
+        toks = tokenize("presu con dto del 10% xq lo pidió")
+    assert [t.word for t in toks][:3] == ["presupuesto", "con", "descuento"]
+    assert any(t.kind == CLAUSE for t in toks)
+    with reading("en"):
+        assert [t.word for t in tokenize("GF")] == ["gf"]
+
+
+@pytest.mark.parametrize("answer, done, planned", [
+    ("Pilot mit einer Kolonne ab 1.3.", [], ["pilot"]),
+    ("Pilot mit einer Kolonne ab dem 15.3. bei Huber", [], ["pilot"]),
+    ("Pilot mit einer Kolonne am 12.", [], ["pilot"]),
+    ("am Montag Pilot mit einer Kolonne gestartet", ["pilot"], []),
+    ("Pilot mit einer Kolonne organisiert: Huber ist am 4.4. dabei", ["pilot"], []),
+    ("Pilot mit einer Kolonne am Do", [], ["pilot"]),
+])
+def test_german_dates_book_work_for_later_unless_a_participle_reports_it_done(  # type: ignore[no-untyped-def]
+        strategy, answer: str, done: list[str], planned: list[str]) -> None:
+    tasks = judge(strategy, "tasks", answer).tasks
+    assert tasks.task_ids == done
+    assert tasks.ids_in("planned") == planned
+
+
+def test_german_verbs_in_ieren_report_work_done_without_ge() -> None:
+    from bot.evaluation.text import looks_done
+
+    assert all(looks_done(w) for w in ("organisiert", "präsentiert", "analysiert"))
+    assert not any(looks_done(w) for w in ("interessiert", "motiviert", "iert"))
+
+
+def test_german_work_left_lying_is_not_done(strategy) -> None:  # type: ignore[no-untyped-def]
+    tasks = judge(strategy, "tasks", "Bedarfsanalyse zu verpassten Aufträgen liegt noch bei mir").tasks
+    assert tasks.task_ids == [] and tasks.ids_in("not_done") == ["discovery"]
+
+
+@pytest.mark.parametrize("answer", [
+    "Stadtwerke angefragt, hab gesagt wir sind für Heizungsbauer",
+    "Stadtwerke abgewunken, wir sind nur für Heizungsbauer",
+])
+def test_german_declines_name_our_segment_as_the_reason(strategy, answer: str) -> None:  # type: ignore[no-untyped-def]
+    assert segments(judge(strategy, "tasks", answer)) == ([], ["public"])
