@@ -36,7 +36,17 @@ from typing import Literal
 
 from bot.evaluation.result import Evidence, ScopeResult, TasksResult
 from bot.evaluation.words import is_rare
-from bot.learning.lessons import FUNCTION_WORDS, add_segment, add_task, sentences, stem_of, strategy_terms
+from bot.learning.lessons import (
+    FUNCTION_WORDS,
+    Lesson,
+    Teaching,
+    add_segment,
+    add_task,
+    lessons_from_json,
+    sentences,
+    stem_of,
+    strategy_terms,
+)
 from bot.strategy.schema import Strategy
 
 CueKind = Literal["task", "segment", "not_task", "not_segment"]
@@ -228,3 +238,24 @@ def _removed_cues(removed: Sequence[Removed], answers: Sequence[tuple[Example, d
             if n >= SUPPORT and not set(term.split()) & own and not any(term in t for t in labeled):
                 cues.append(Cue(kind, target, term, forms.most_common(1)[0][0], n))
     return cues
+
+
+def taught_by(rows: Sequence[tuple[int, str]], strategy: Strategy) -> list[tuple[Cue, list[int]]]:
+    """The cues these corrections teach together (`(id, lessons JSON)` in id order), each with
+    the corrections that taught it: what `/align strategy learned` lists, so that a word can
+    be unlearned by removing the corrections behind it, and what two people's agreement on a
+    word is read from."""
+    lessons = {number: lessons_from_json(raw) for number, raw in rows}
+    teaching = Teaching(tuple(lesson for found in lessons.values() for lesson in found))
+    return [(cue, [number for number, found in lessons.items()
+                   if any(_teaches(cue, lesson) for lesson in found)])
+            for cue in teaching.vocabulary(strategy).cues]
+
+
+def _teaches(cue: Cue, lesson: Lesson) -> bool:
+    """This lesson is one of those the cue was learned from."""
+    if cue.kind in ("task", "segment"):
+        labels = lesson.labels.get("tasks" if cue.kind == "task" else "segments", ())
+        return (lesson.kind == "answer" and cue.target in labels
+                and (cue.kind == "segment" or lesson.target == "tasks") and cue.term in terms(lesson.phrase))
+    return lesson.kind == cue.kind and lesson.target == cue.target and cue.term in terms(lesson.phrase)
