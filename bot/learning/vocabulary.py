@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.evaluation.result import Evidence, ScopeResult, TasksResult
-from bot.evaluation.words import is_rare
+from bot.evaluation.words import frequency, is_rare
 from bot.learning.lessons import (
     FUNCTION_WORDS,
     Lesson,
@@ -55,6 +55,10 @@ SUPPORT = 2
 """Corrected answers that must use a word for a task before it is a cue for it."""
 AGAINST = 0
 """Corrected answers without that task or segment that may use the word too."""
+COMMON = 5.0
+"""Zipf frequency (about once in 100,000 words, in any language we read) from which a word is
+too everyday to name anything: "sich", "woche", "next", "call" - seen in two answers by chance,
+as the development sets showed ("diese woche ..." read as a needs analysis)."""
 MIN_LETTERS = 3
 """Shorter words ("pm", "ok") mean too many things to name anything on their own."""
 
@@ -107,7 +111,7 @@ def terms(text: str) -> dict[str, str]:
         if lower in FUNCTION_WORDS or any(c.isdigit() for c in lower):
             previous = None
             continue
-        if len(lower) < MIN_LETTERS or _is_name(raw, at_start):
+        if len(lower) < MIN_LETTERS or _is_name(raw, at_start) or frequency(lower) >= COMMON:
             previous = None
             continue
         term = stem_of(lower)
