@@ -12,7 +12,9 @@ lessons bound to a task or segment id:
   finding in a sentence that close is dropped, and once two corrections removed it from
   different sentences, the words their quotes share no longer credit it anywhere.
 - `answer`: the whole answer with the corrected labels, so the same words (or nearly: pasted
-  again with a typo fixed) get the same verdict.
+  again with a typo fixed) get the same verdict. Across several corrected answers these also
+  teach words ("walkdown" in two answers corrected to the discovery call): see
+  `bot.learning.vocabulary`, applied here after the lessons above.
 
 Lessons are keyed by id, so they carry over to a new strategy version while the id still exists.
 Everything here is deterministic and offline: chat corrections and `alignbot eval --learn-from`
@@ -27,7 +29,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.evaluation.places import countries
@@ -350,8 +352,8 @@ class Teaching:
     def __bool__(self) -> bool:
         return bool(self.lessons)
 
-    @property
-    def fingerprint(self) -> str:
+    @cached_property
+    def fingerprint(self) -> str:  # every answer judged asks for it (the learned words' cache key)
         raw = lessons_to_json(sorted(self.lessons, key=Lesson.key))
         return hashlib.sha256(raw.encode()).hexdigest()[:12]
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.evaluation.result import Evidence, ScopeResult, TasksResult
@@ -131,21 +131,20 @@ def _is_name(word: str, at_start: bool) -> bool:
 @dataclass(frozen=True)
 class Vocabulary:
     cues: tuple[Cue, ...] = ()
+    _tables: dict[CueKind, dict[str, set[str]]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for cue in self.cues:  # term -> targets, per kind: looked up for every activity judged
+            self._tables.setdefault(cue.kind, defaultdict(set))[cue.term].add(cue.target)
 
     def __bool__(self) -> bool:
         return bool(self.cues)
 
-    def of(self, kind: CueKind) -> dict[str, set[str]]:
-        """term -> the targets it is a `kind` cue for."""
-        found: dict[str, set[str]] = defaultdict(set)
-        for cue in self.cues:
-            if cue.kind == kind:
-                found[cue.term].add(cue.target)
-        return found
-
     def named(self, kind: CueKind, text: str) -> set[str]:
         """The targets whose `kind` cues the text holds."""
-        table = self.of(kind)
+        table = self._tables.get(kind)
+        if not table:
+            return set()
         return {target for term in terms(text) for target in table.get(term, ())}
 
     def drop(self, tasks: TasksResult | None, scope: ScopeResult) -> None:
