@@ -90,7 +90,7 @@ def learned_words(rows: list[Correction], strategy: Strategy) -> list[str]:
     if not found:
         return []
     names = {**{t.id: t.name for t in strategy.sales_tasks}, **{s.id: s.name for s in strategy.segments}}
-    lines = [f"Words your corrected answers keep using ({len(found)}):"]
+    lines = [f"Words corrected answers keep using, learned as cues ({len(found)}):"]
     for cue, numbers in found[:SHOWN]:
         meaning = {"task": "means", "segment": "names", "not_task": "does not mean",
                    "not_segment": "does not name"}[cue.kind]
