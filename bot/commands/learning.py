@@ -21,6 +21,7 @@ from bot.events import Message
 from bot.learning import corrections
 from bot.learning.describe import describe
 from bot.learning.lessons import lessons_from_json
+from bot.learning.vocabulary import taught_by
 from bot.people.members import is_admin, valid_timezone
 from bot.storage.models import Answer, CheckIn, Correction, Member
 from bot.strategy.schema import Strategy
@@ -75,10 +76,29 @@ async def learned(cc: CommandContext, args: Args) -> list[Message]:
     lines += [describe(r, names[r.author_id], cc.ctx.strategy) for r in reversed(shown)]
     if len(rows) > SHOWN:
         lines.append(f"(and {len(rows) - SHOWN} older)")
+    lines += learned_words(rows, cc.ctx.strategy)
     lines.append("Confirm one for everyone: `/align strategy learned confirm <n>`. Remove one:"
                  " `/align strategy unlearn <n>`. As YAML for the strategy file:"
                  " `/align strategy learned export`.")
     return [Message.plain("\n".join(lines))]
+
+
+def learned_words(rows: list[Correction], strategy: Strategy) -> list[str]:
+    """The words these corrections' answers taught together, one line each with the corrections
+    behind it: a word is unlearned by removing those (`/align strategy unlearn <n>`)."""
+    found = taught_by([(row.id or 0, row.lessons) for row in rows], strategy)
+    if not found:
+        return []
+    names = {**{t.id: t.name for t in strategy.sales_tasks}, **{s.id: s.name for s in strategy.segments}}
+    lines = [f"Words corrected answers keep using, learned as cues ({len(found)}):"]
+    for cue, numbers in found[:SHOWN]:
+        meaning = {"task": "means", "segment": "names", "not_task": "does not mean",
+                   "not_segment": "does not name"}[cue.kind]
+        lines.append(f"\"{cue.said}\" {meaning} {names.get(cue.target, cue.target)}"
+                     f" (from {', '.join(f'#{n}' for n in numbers)})")
+    if len(found) > SHOWN:
+        lines.append(f"(and {len(found) - SHOWN} more)")
+    return lines
 
 
 async def _editable(cc: CommandContext, number: int) -> tuple[Member, Correction]:
@@ -134,6 +154,12 @@ def export_yaml(rows: list[Correction], strategy: Strategy) -> str:
                 tasks.setdefault(lesson.target, []).append(lesson.phrase)
             elif lesson.kind == "segment" and lesson.target in strategy.segment_ids:
                 segments.setdefault(lesson.target, []).append(lesson.phrase)
+    taught = [(row.id or 0, row.lessons) for row in rows if row.status == corrections.TAUGHT]
+    for cue, _ in taught_by(taught, strategy):  # learned words: a task's example, a segment's alias
+        if cue.kind == "task":
+            tasks.setdefault(cue.target, []).append(cue.said)
+        elif cue.kind == "segment":
+            segments.setdefault(cue.target, []).append(cue.said)
     data = {
         "sales_tasks": [{"id": k, "examples": list(dict.fromkeys(v))} for k, v in tasks.items()],
         "segments": [{"id": k, "aliases": list(dict.fromkeys(v))} for k, v in segments.items()],

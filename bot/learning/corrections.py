@@ -28,6 +28,7 @@ from bot.learning.lessons import (
     lessons_from_json,
     lessons_to_json,
 )
+from bot.learning.vocabulary import taught_by
 from bot.people.members import is_admin
 from bot.storage.database import Database
 from bot.storage.models import Correction, Member
@@ -70,27 +71,46 @@ async def save(db: Database, *, author: Member, answer_id: int | None, question:
                 session.add(old)
         session.add(row)
         if row.status == OWN:
-            shared = await _second_opinion(session, row, lessons, now)
+            shared = await _second_opinion(session, row, lessons, strategy, now)
         await session.flush()
         await session.refresh(row)
     return Saved(row, shared)
 
 
 async def _second_opinion(session: AsyncSession, row: Correction, lessons: list[Lesson],
-                          now: datetime) -> bool:
-    """Two people who made the same correction teach everyone."""
+                          strategy: Strategy, now: datetime) -> bool:
+    """Two people who made the same correction teach everyone: the same lesson, or corrected
+    answers of theirs that teach the same learned word (see `bot.learning.vocabulary`)."""
     keys = {lesson.key() for lesson in lessons if lesson.kind != "answer"}
-    if not keys:
-        return False
     others = (await session.exec(select(Correction).where(
         Correction.status == OWN, Correction.author_id != row.author_id))).all()
     agreeing = [o for o in others if keys & {x.key() for x in lessons_from_json(o.lessons)}]
+    if not agreeing and others:
+        agreeing = await _same_words(session, row, list(others), strategy)
     for other in agreeing:
         other.status, other.updated_at = TAUGHT, now
         session.add(other)
     if agreeing:
         row.status = TAUGHT
     return bool(agreeing)
+
+
+async def _same_words(session: AsyncSession, row: Correction, others: list[Correction],
+                      strategy: Strategy) -> list[Correction]:
+    """Other people's unconfirmed corrections that teach a learned word together with this one
+    (read with everything that already teaches everyone, which may make a word ambiguous): a
+    word two people's answers kept using for one task is as good as the same correction twice."""
+    taught = (await session.exec(select(Correction.id, Correction.lessons).where(
+        Correction.status == TAUGHT))).all()
+    mine = -1  # not flushed yet: a number no row has
+    rows = [(number or 0, raw) for number, raw in taught] + [(mine, row.lessons)] + [
+        (other.id or 0, other.lessons) for other in others]
+    by_id = {other.id: other for other in others}
+    agreeing: dict[int, Correction] = {}
+    for _, numbers in taught_by(rows, strategy):
+        if mine in numbers:
+            agreeing.update({n: by_id[n] for n in numbers if n in by_id})
+    return list(agreeing.values())
 
 
 async def teaching_for(db: Database, member_id: int | None, strategy: Strategy) -> Teaching:

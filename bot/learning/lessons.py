@@ -12,7 +12,9 @@ lessons bound to a task or segment id:
   finding in a sentence that close is dropped, and once two corrections removed it from
   different sentences, the words their quotes share no longer credit it anywhere.
 - `answer`: the whole answer with the corrected labels, so the same words (or nearly: pasted
-  again with a typo fixed) get the same verdict.
+  again with a typo fixed) get the same verdict. Across several corrected answers these also
+  teach words ("walkdown" in two answers corrected to the discovery call): see
+  `bot.learning.vocabulary`, applied here after the lessons above.
 
 Lessons are keyed by id, so they carry over to a new strategy version while the id still exists.
 Everything here is deterministic and offline: chat corrections and `alignbot eval --learn-from`
@@ -27,8 +29,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
-from typing import Any, Literal
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.evaluation.places import countries
 from bot.evaluation.result import (
@@ -43,6 +45,9 @@ from bot.evaluation.result import (
 from bot.evaluation.scoring import compute_scores, critical_missing
 from bot.evaluation.text import PACKS, stem
 from bot.strategy.schema import Strategy
+
+if TYPE_CHECKING:
+    from bot.learning.vocabulary import Vocabulary
 
 LessonKind = Literal["task", "not_task", "segment", "not_segment", "answer"]
 MAX_PHRASE = 200
@@ -113,6 +118,13 @@ def lessons_from_json(raw: str) -> list[Lesson]:
 
 
 _FUNCTION_WORDS = frozenset().union(*(pack.stop_words for pack in PACKS.values()))
+FUNCTION_WORDS = _FUNCTION_WORDS
+"""Function words of every language we read: never a lesson's or a learned cue's word."""
+
+
+def stem_of(word: str) -> str:
+    """A lower-case word's stem, as `words` stems it (so learned cues and phrases compare)."""
+    return stem(word)
 
 
 @lru_cache(maxsize=8192)
@@ -340,8 +352,8 @@ class Teaching:
     def __bool__(self) -> bool:
         return bool(self.lessons)
 
-    @property
-    def fingerprint(self) -> str:
+    @cached_property
+    def fingerprint(self) -> str:  # every answer judged asks for it (the learned words' cache key)
         raw = lessons_to_json(sorted(self.lessons, key=Lesson.key))
         return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
@@ -362,14 +374,36 @@ class Teaching:
         if remembered is not None:
             tasks, scope = _relabel(answer, tasks, scope, remembered, strategy, self.lessons)
         else:
+            vocabulary = self.vocabulary(strategy)
             self._drop_corrected(answer, tasks, scope)
+            vocabulary.drop(tasks, scope)
             self._add_learned(answer, tasks, scope, strategy)
+            vocabulary.add(answer, tasks, scope, strategy)
         if tasks is not None:
             tasks.critical_missing = critical_missing(strategy, tasks.task_ids)
         scores, overall = compute_scores(question, strategy, tasks=tasks, scope=scope,
                                          statement=evaluation.statement)
         return evaluation.model_copy(update={"tasks": tasks, "scope": scope, "scores": scores,
                                              "overall": overall, "strategy_version": strategy.version})
+
+    def vocabulary(self, strategy: Strategy) -> Vocabulary:
+        """The words these lessons' corrected answers keep using for one task or segment (see
+        `bot.learning.vocabulary`): computed once per set of lessons and strategy version."""
+        key = (strategy.version, self.fingerprint)
+        found = _VOCABULARIES.get(key)
+        if found is None:
+            from bot.learning.vocabulary import Example, Removed, learn  # it reads this module
+
+            examples = [Example(lesson.phrase, lesson.target, tuple(lesson.labels.get("tasks", ())),
+                                tuple(lesson.labels.get("segments", ())))
+                        for lesson in self.lessons if lesson.kind == "answer"]
+            removed = [Removed(lesson.kind, lesson.target, lesson.phrase, lesson.context)
+                       for lesson in self.lessons if lesson.kind in ("not_task", "not_segment")]
+            found = learn(examples, removed, strategy)
+            if len(_VOCABULARIES) >= _MAX_TAUGHT:
+                _VOCABULARIES.pop(next(iter(_VOCABULARIES)))
+            _VOCABULARIES[key] = found
+        return found
 
     def _remembered(self, question: Question, answer: str) -> Labels | None:
         """The labels a person gave these words, or nearly these (the same answer pasted again
@@ -428,7 +462,7 @@ class Teaching:
             for activity in list(tasks.unmapped):
                 named = {keywords[w] for w in words(activity.text) if w in keywords}
                 if len(named) == 1 and (task_id := named.pop()) in strategy.task_ids:
-                    _add_task(tasks, task_id, activity)
+                    add_task(tasks, task_id, activity)
         spans = [(s, e, words(answer[s:e])) for s, e in sentences(answer)]
         for lesson in self.lessons:
             if lesson.kind not in ("task", "segment"):
@@ -437,9 +471,9 @@ class Teaching:
             if evidence is None:
                 continue
             if lesson.kind == "task" and tasks is not None and lesson.target in strategy.task_ids:
-                _add_task(tasks, lesson.target, evidence)
+                add_task(tasks, lesson.target, evidence)
             elif lesson.kind == "segment" and lesson.target in strategy.segment_ids:
-                _add_segment(scope, lesson.target, evidence, strategy)
+                add_segment(scope, lesson.target, evidence, strategy)
 
 
 def _found(answer: str, spans: Sequence[tuple[int, int, frozenset[str]]],
@@ -503,7 +537,31 @@ def _words_of(strategy: Strategy) -> frozenset[str]:
     return words(" ".join(texts))
 
 
-def _add_task(tasks: TasksResult, task_id: str, evidence: Evidence) -> None:
+def strategy_terms(strategy: Strategy, kind: Literal["task", "segment"], target: str, *,
+                   own: bool = False) -> frozenset[str]:
+    """Stems the strategy uses for the other tasks (or segments) than `target` - or, with `own`,
+    for `target` itself: a word the strategy already gives to another is no cue learned for
+    this one, and a word it gives to this one is never unlearned for it by corrections."""
+    key = (strategy.version, kind, target, own)
+    found = _STRATEGY_TERMS.get(key)
+    if found is None:
+        if kind == "task":
+            texts = [" ".join([t.name, t.description, *t.examples]) for t in strategy.sales_tasks
+                     if (t.id == target) == own]
+        else:
+            texts = [" ".join([s.name, s.description, *s.aliases]) for s in strategy.segments
+                     if (s.id == target) == own]
+        if len(_STRATEGY_TERMS) > 4096:
+            _STRATEGY_TERMS.clear()
+        joined = " ".join(texts)  # "in-house" also as "in house": a person may write it either way
+        found = _STRATEGY_TERMS[key] = words(joined) | words(joined.replace("-", " "))
+    return found
+
+
+_STRATEGY_TERMS: dict[tuple[str, str, str, bool], frozenset[str]] = {}
+
+
+def add_task(tasks: TasksResult, task_id: str, evidence: Evidence) -> None:
     """The task done, as a person said; and so not worked against in the same answer (the
     evaluator's "against" reading of it was the very misreading corrected)."""
     tasks.against = [a for a in tasks.against if not (a.kind == "task" and a.target == task_id)]
@@ -514,7 +572,7 @@ def _add_task(tasks: TasksResult, task_id: str, evidence: Evidence) -> None:
                       if not (evidence.start <= u.start < evidence.end)]
 
 
-def _add_segment(scope: ScopeResult, segment_id: str, evidence: Evidence, strategy: Strategy) -> None:
+def add_segment(scope: ScopeResult, segment_id: str, evidence: Evidence, strategy: Strategy) -> None:
     if any(s.segment_id == segment_id for s in scope.segments):
         return
     scope.segments.append(SegmentMention(segment_id=segment_id,
@@ -531,11 +589,11 @@ def _relabel(answer: str, tasks: TasksResult | None, scope: ScopeResult, labels:
         tasks.matches = [m for m in tasks.matches if m.task_id in labels.tasks]
         for task_id in labels.tasks:
             if task_id in strategy.task_ids:
-                _add_task(tasks, task_id, _phrase_in(answer, "task", task_id, lessons))
+                add_task(tasks, task_id, _phrase_in(answer, "task", task_id, lessons))
     scope.segments = [s for s in scope.segments if s.segment_id in labels.segments]
     for segment_id in labels.segments:
         if segment_id in strategy.segment_ids:
-            _add_segment(scope, segment_id, _phrase_in(answer, "segment", segment_id, lessons), strategy)
+            add_segment(scope, segment_id, _phrase_in(answer, "segment", segment_id, lessons), strategy)
     return tasks, scope
 
 
@@ -549,6 +607,7 @@ def _phrase_in(answer: str, kind: str, target: str, lessons: Sequence[Lesson]) -
 
 
 _TAUGHT: dict[tuple[str, str], Strategy] = {}
+_VOCABULARIES: dict[tuple[str, str], Vocabulary] = {}
 _MAX_TAUGHT = 32
 
 
