@@ -13,9 +13,14 @@ from typing import Any
 
 import yaml
 
-from bot.evaluation.contradictions import statement_faults
+from bot.evaluation.contradictions import (
+    concedes,
+    pricing_targets,
+    statement_faults,
+    with_concessions,
+)
 from bot.evaluation.language import NAMES
-from bot.evaluation.result import Evaluation, ScopeResult, StatementResult, TasksResult
+from bot.evaluation.result import Against, Evaluation, ScopeResult, StatementResult, TasksResult
 from bot.evaluation.substance import assess
 from bot.evaluation.text import (
     PACKS,
@@ -124,16 +129,17 @@ class FeedbackWriter:
         lines: list[str] = []
         coaching: str | None = None
         if evaluation.question == "tasks" and evaluation.tasks is not None:
+            tasks = with_concessions(evaluation.tasks, strategy)  # a waived fee is no task done
             with reading(evaluation.language or "en"):  # the quotes are in the answer's language
-                lines, coaching = self._tasks(evaluation.tasks, strategy, history)
+                lines, coaching = self._tasks(tasks, strategy, history)
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
                 # a deal where we don't play matters more than tasks not mentioned: above them
-                missing = self._missing_line(evaluation.tasks, strategy, history)
+                missing = self._missing_line(tasks, strategy, history)
                 at = len(lines) - 1 if missing and lines and lines[-1] == missing[0] else len(lines)
                 lines[at:at] = warning
                 # working against a task or objective comes first; out of scope next
-                against = coaching if evaluation.tasks.against else None
+                against = coaching if tasks.against else None
                 coaching = against or advice or coaching
         elif evaluation.question == "scope" and evaluation.scope is not None:
             lines, coaching = self._scope(evaluation.scope, strategy)
@@ -235,7 +241,7 @@ class FeedbackWriter:
 
     def _against_coaching(self, tasks: TasksResult, strategy: Strategy) -> str:
         """Working against the strategy matters more than anything missing: quote our own words."""
-        first = next((a for a in tasks.against if a.kind == "task"), tasks.against[0])
+        first = coached_against(tasks.against, strategy)
         quote = shorten(first.evidence.text, 60)
         if first.kind == "task":
             task = strategy.task(first.target)
@@ -395,12 +401,13 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
     out_of_scope = [m.segment_id for m in (scope.segments if scope else [])
                     if m.stated_as_played and not m.in_scope]
     if tasks is not None:
+        tasks = with_concessions(tasks, strategy)
         with reading(evaluation.language or "en"):
             effort = [u for u in tasks.unmapped if _is_effort(u.text)]
         if not tasks.matches and not tasks.against and not effort:
             return {"kind": "detail", "id": ""}
         if tasks.against:
-            first = next((a for a in tasks.against if a.kind == "task"), tasks.against[0])
+            first = coached_against(tasks.against, strategy)
             return {"kind": first.kind, "id": first.target, "state": "against"}
         if out_of_scope:
             return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"}
@@ -447,6 +454,17 @@ def _scope_coaching_about(scope: ScopeResult, strategy: Strategy) -> dict[str, s
     mentioned = {m.segment_id for m in scope.segments}
     missing = [s.id for s in strategy.segments if s.in_scope and s.id not in mentioned]
     return {"kind": "segment", "id": missing[0], "state": "missing"} if missing else None
+
+
+def coached_against(against: list[Against], strategy: Strategy) -> Against:
+    """The one thing worked against that the coaching is about. A concession is coached against
+    what the strategy says about price: "threw in six months of free hosting" breaks the margin
+    objective, even where a proof-of-concept task's "not a free trial" also matched it. Otherwise
+    a task (it has an example to follow) before an objective."""
+    pricing = {(kind, target) for kind, target, _ in pricing_targets(strategy)}
+    given = [a for a in against if (a.kind, a.target) in pricing and concedes(a.evidence.text)]
+    pool = given or against
+    return next((a for a in pool if a.kind == "task"), pool[0])
 
 
 def _is_effort(text: str) -> bool:

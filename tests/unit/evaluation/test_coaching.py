@@ -11,6 +11,7 @@ from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter, coaching_abou
 from bot.evaluation.result import Evaluation, Evidence, Question, TasksResult
 from bot.evaluation.rules import RulesEvaluator
 from bot.strategy.loader import load_strategy
+from bot.strategy.schema import Strategy
 
 EXAMPLE = load_strategy(REPO_ROOT / "examples" / "strategy.yaml")
 WRITER = FeedbackWriter(FeedbackTexts(REPO_ROOT / "prompts" / "feedback.yaml"))
@@ -259,3 +260,71 @@ def test_what_a_scope_coaching_is_about_follows_the_line_written(answer: str, ab
     nothing once the segments were in scope, though the line coached a process or a segment."""
     evaluation = RulesEvaluator().evaluate_sync("scope", answer, EXAMPLE)
     assert coaching_about(evaluation, EXAMPLE) == about
+
+
+COUNSEL = load_strategy(REPO_ROOT / "tests" / "data" / "strategy_counsel.yaml")
+
+
+def feedback_on(strategy: Strategy, answer: str) -> tuple[str, dict[str, str] | None]:
+    """The feedback a tasks answer gets under a strategy, and what its coaching is about."""
+    evaluation = RulesEvaluator().evaluate_sync("tasks", answer, strategy)
+    return "\n".join(WRITER.lines(evaluation, strategy)), coaching_about(evaluation, strategy)
+
+
+@pytest.mark.parametrize(("answer", "quote"), [
+    ("Waived the implementation fee for First Valley Credit Union so they'd sign this month.",
+     "Waived the implementation fee"),
+    ("Held price with Brightpay by tying it to audit hours saved, but threw in free training to"
+     " get the signature.", "threw in free training to get the signature"),
+    ("Gave Pinebridge the first year free to win the logo.", "Gave Pinebridge the first year free"),
+    ("Diese Woche: Discovery-Call mit einer Fintech in Toronto, Rabatt von 15% angeboten damit sie"
+     " unterschreiben.", "Rabatt von 15% angeboten"),
+    ("Le regalé tres meses a una fintech para cerrar.", "Le regalé tres meses"),
+])
+def test_a_concession_is_flagged_against_our_pricing_not_listed_as_other_effort(
+        answer: str, quote: str) -> None:
+    """Found playing a VP of Sales in the console: a waived fee, free training or a German
+    "Rabatt" was listed as "effort outside the strategy" and coached to "make time for Map the
+    buying committee" - the concession itself never named against our margin."""
+    text, about = feedback_on(EXAMPLE, answer)
+    against = next(line for line in text.splitlines() if line.startswith("⛔ Works against"))
+    assert quote in against and '"Defend price with value, not discounts"' in against
+    assert not any(quote in line for line in text.splitlines() if line.startswith("➖"))
+    assert text.splitlines()[-1].startswith(f'Coaching: "{quote}')
+    assert about == {"kind": "task", "id": "value_pricing", "state": "against"}
+
+
+def test_a_concession_the_reader_credited_as_a_task_earns_no_tick() -> None:
+    """"Free onboarding ... if they sign" was ✅ "Hand off to onboarding with success criteria"."""
+    text, _ = feedback_on(EXAMPLE, "Free onboarding for Helix Health if they sign this quarter.")
+    assert "✅" not in text and "Hand off to onboarding" not in text
+    assert '⛔ Works against our strategy: "Free onboarding for Helix Health' in text
+
+
+def test_every_concession_in_an_answer_is_quoted() -> None:
+    text, _ = feedback_on(EXAMPLE, "Hab der Fintech den Setup erlassen und 3 Monate gratis gegeben.")
+    against = next(line for line in text.splitlines() if line.startswith("⛔"))
+    assert '"Hab der Fintech den Setup erlassen"' in against and '"3 Monate gratis gegeben"' in against
+
+
+@pytest.mark.parametrize("answer", [
+    "They asked for 20% off, we said no and built the ROI model with their CFO.",
+    "Avoided a discount with Fundly by tying price to audit hours saved."])
+def test_a_discount_asked_for_or_refused_is_not_working_against_pricing(answer: str) -> None:
+    """"They asked for 20% off" is the buyer's ask: the rep who said no was told "⛔ Works
+    against our strategy" and coached as if they had given it."""
+    text, about = feedback_on(EXAMPLE, answer)
+    assert "⛔" not in text and "opposite of" not in text
+    assert about is None or about.get("state") != "against"
+
+
+def test_free_hosting_is_coached_against_the_margin_objective_not_the_poc_task() -> None:
+    """Tidemark lists "threw in six months of free hosting" under its margin objective; the
+    POC task's "not a free trial" also matched, and the coaching said it was "the opposite of
+    Run a proof of concept on a closed matter"."""
+    text, about = feedback_on(COUNSEL, "Threw in six months of free hosting for Thornbury Vale to"
+                                       " get them over the line.")
+    assert text.splitlines()[-1].startswith(
+        'Coaching: "Threw in six months of free hosting for Thornbury Vale to…" breaks our'
+        ' objective "Keep gross margin at or above 70%"')
+    assert about == {"kind": "objective", "id": "gross_margin", "state": "against"}
