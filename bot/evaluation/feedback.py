@@ -131,7 +131,7 @@ class FeedbackWriter:
         if evaluation.question == "tasks" and evaluation.tasks is not None:
             tasks = with_concessions(evaluation.tasks, strategy)  # a waived fee is no task done
             with reading(evaluation.language or "en"):  # the quotes are in the answer's language
-                lines, coaching = self._tasks(tasks, strategy, history)
+                lines, coaching = self._tasks(tasks, strategy, history, _deal_segments(evaluation))
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
                 # a deal where we don't play matters more than tasks not mentioned: above them
@@ -155,8 +155,8 @@ class FeedbackWriter:
             lines.append(self.t.say("fallback_note", reason=evaluation.fallback_reason))
         return lines
 
-    def _tasks(self, tasks: TasksResult, strategy: Strategy,
-               history: TaskHistory | None = None) -> tuple[list[str], str | None]:
+    def _tasks(self, tasks: TasksResult, strategy: Strategy, history: TaskHistory | None = None,
+               deal_segments: Iterable[str] = ()) -> tuple[list[str], str | None]:
         if not tasks.matches and not tasks.against and not any(_is_effort(u.text) for u in tasks.unmapped):
             # "calls", "idk", an emoji, "they're keen": ask for detail rather than list what is missing
             example = strategy.sales_tasks[0].examples[0]
@@ -190,7 +190,8 @@ class FeedbackWriter:
             lines += self._missing_line(tasks, strategy, history)
             quote = next(m.evidence.text for m in tasks.matches
                          if m.task_id == stalled[0] and m.state == "not_done")
-            return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy, quote)
+            return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy, quote,
+                                                 deal_segments)
         planned = tasks.ids_in("planned")
         if planned:  # acknowledged, with when the bot asks about it, before anything missing
             lines += self._missing_line(tasks, strategy, history)
@@ -249,22 +250,30 @@ class FeedbackWriter:
                               description=task.description, example=task.examples[0])
         return self.t.say("coaching", "against_objective", quote=quote, objective=first.name)
 
-    def _stalled_coaching(self, task: SalesTask, strategy: Strategy, quote: str) -> str:
+    def _stalled_coaching(self, task: SalesTask, strategy: Strategy, quote: str,
+                          deal_segments: Iterable[str] = ()) -> str:
         """A task the buyer's side holds up ("couldn't reach the CISO, still stuck"): who can
         unblock it and which stage of the buying process comes next, where a stage is about this
-        task. One the seller has not got to yet ("haven't called them yet") needs a time, not
-        the buyer's org chart."""
+        task - in the buying process of the deal's own segment when the answer names it (a
+        corporate legal team's security review waits on its CISO and leads to a business case,
+        not to a law firm's partners' meeting). One the seller has not got to yet ("haven't
+        called them yet") needs a time, not the buyer's org chart."""
         if not held_up_by_others(quote):
             key = "not_yet_critical" if task.critical else "not_yet"
             return self.t.say("coaching", key, task=task.name)
-        segments = [s for s in strategy.segments if s.in_scope and s.buying_process is not None
-                    and (not task.segments or s.id in task.segments)]
+        named = set(deal_segments)
+        segments = sorted((s for s in strategy.segments if s.in_scope and s.buying_process is not None
+                           and (not task.segments or s.id in task.segments)),
+                          key=lambda s: s.id not in named)  # stable: else the strategy's order
         process = segments[0].buying_process if segments else None
         if process is None:
             return self.t.say("coaching", "stalled", task=task.name,
                               next_step=self.t.say("coaching", "stalled_generic"))
         words = content_stems(f"{task.name} {task.description} {quote}")
-        stage = next((st for st in process.stages if content_stems(st) & words), None)
+        # the stage that says most of it: a security review is "security and privacy review",
+        # not the "legal hold process review" before it that shares one word
+        overlap = {st: len(content_stems(st) & words) for st in process.stages}
+        stage = max(process.stages, key=overlap.__getitem__) if any(overlap.values()) else None
         roles = [r for r in process.roles if content_stems(r) & words] or process.roles[:2]
         following = process.stages[process.stages.index(stage) + 1:] if stage else []
         next_step = (self.t.say("coaching", "stalled_next", roles=_list(roles[:2]), stage=following[0])
@@ -475,6 +484,12 @@ def _is_effort(text: str) -> bool:
     words = re.findall(r"[^\W\d_]{4,}", text)
     return (len(text.split()) > 1 and bool(words) and assess(text).substantive
             and not is_remark([t.word for t in tokenize(text) if t.kind == WORD]))
+
+
+def _deal_segments(evaluation: Evaluation) -> list[str]:
+    """Segments of ours the answer names as where its deals are, in the order named."""
+    scope = evaluation.scope.segments if evaluation.scope else []
+    return list(dict.fromkeys(m.segment_id for m in scope if m.in_scope and m.stated_as_played))
 
 
 def _language_name(code: str | None) -> str:

@@ -328,3 +328,17 @@ def test_free_hosting_is_coached_against_the_margin_objective_not_the_poc_task()
         'Coaching: "Threw in six months of free hosting for Thornbury Vale to…" breaks our'
         ' objective "Keep gross margin at or above 70%"')
     assert about == {"kind": "objective", "id": "gross_margin", "state": "against"}
+
+
+def test_a_stalled_task_is_coached_in_the_buying_process_of_the_deals_own_segment() -> None:
+    """Found in the console: a corporate legal team's security questionnaire stuck with its
+    CISO was coached with the law firms' process - "find who can unblock it (managing partner,
+    head of litigation) ... the partners' meeting approval" - the first segment in the file.
+    Corporate legal's own process: the CISO, then the business case."""
+    text, about = feedback_on(COUNSEL, "Security questionnaire for Outback Freight stuck with their"
+                                       " CISO, no reply for 2 weeks.")
+    coaching = text.splitlines()[-1]
+    assert coaching == ("Coaching: Clear the security and data sovereignty review is stuck - find who"
+                        " can unblock it (CISO) and agree a date - it stands between you and the"
+                        " business case.")
+    assert about == {"kind": "task", "id": "security_sovereignty", "state": "not_done"}
