@@ -349,13 +349,14 @@ class FeedbackWriter:
         wrong_scope = [strategy.segment(sid).name for sid in faults.wrong_scope]
         wrong_advantage = faults.wrong_advantage
         says_something = bool(wrong_scope or wrong_advantage or any(c.covered for c in statement.components))
-        # Short is only worth a ✅ when it says something: never for "", "idk" or an emoji.
-        lines = ([self.t.say("strategy", "length_ok", words=words, limit=limit)] if statement.within_limit
-                 and says_something else [] if statement.within_limit
-                 else [self.t.say("strategy", "length_over", words=words, limit=limit, over=words - limit)])
         wrong = {"scope": bool(wrong_scope), "advantage": wrong_advantage}
         covered = [self.t.say("components", c.component) for c in statement.components
                    if c.covered and not wrong.get(c.component)]
+        # Short is only worth a ✅ when it says something of ours: never for "", "idk" or an
+        # emoji, nor for "the cheapest tool for big banks", which is short and all wrong.
+        lines = ([self.t.say("strategy", "length_ok", words=words, limit=limit)] if statement.within_limit
+                 and covered else [] if statement.within_limit
+                 else [self.t.say("strategy", "length_over", words=words, limit=limit, over=words - limit)])
         missing = [self.t.say("components", c.component) for c in statement.components
                    if not c.covered and not wrong.get(c.component)]
         if covered:
@@ -370,12 +371,12 @@ class FeedbackWriter:
             if wrong_scope and wrong_advantage:  # both parts are wrong: say both, quote ours
                 return lines, self.t.say("coaching", "statement_wrong_both", named=named,
                                          ours=_in_scope_names(strategy),
-                                         advantage=strategy.strategy.advantage)
+                                         advantage=_gist(strategy.strategy.advantage))
             if wrong_scope:
                 return lines, self.t.say("coaching", "statement_wrong_scope", named=named,
                                          ours=_in_scope_names(strategy))
             return lines, self.t.say("coaching", "statement_wrong_advantage",
-                                     advantage=strategy.strategy.advantage)
+                                     advantage=_gist(strategy.strategy.advantage))
         if missing:
             lines.append(self.t.say("strategy", "missing", items=_list(missing)))
             if not says_something:  # "idk", an emoji, "we sell software": not "add objectives"
@@ -484,6 +485,14 @@ def _is_effort(text: str) -> bool:
     words = re.findall(r"[^\W\d_]{4,}", text)
     return (len(text.split()) > 1 and bool(words) and assess(text).substantive
             and not is_remark([t.word for t in tokenize(text) if t.kind == WORD]))
+
+
+def _gist(text: str) -> str:
+    """A strategy text's first part, up to its first sentence end, semicolon or dash: the
+    coaching line quotes our advantage to someone who got it wrong, and a 60-word paragraph
+    is not read in a chat ("... per-GB bills - so a firm's own lit support team can run ...")."""
+    head = re.split(r"(?<=[.!?])\s|;\s|\s[-–—]\s", " ".join(text.split()), maxsplit=1)[0]
+    return head.rstrip(" .,:;") + "."
 
 
 def _deal_segments(evaluation: Evaluation) -> list[str]:

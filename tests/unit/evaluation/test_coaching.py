@@ -342,3 +342,32 @@ def test_a_stalled_task_is_coached_in_the_buying_process_of_the_deals_own_segmen
                         " can unblock it (CISO) and agree a date - it stands between you and the"
                         " business case.")
     assert about == {"kind": "task", "id": "security_sovereignty", "state": "not_done"}
+
+
+@pytest.mark.parametrize("answer", ["We're the cheapest compliance tool for big banks.",
+                                    "The cheapest option for startups."])
+def test_a_short_statement_that_is_all_wrong_gets_no_tick_for_being_short(answer: str) -> None:
+    """Found in the console: "✅ 8 words (limit 50)." above "⛔ Not our strategy: scope ...,
+    advantage ..." - praise for the one thing right about a statement that is all wrong."""
+    text = feedback("strategy", answer)
+    assert "⛔ Not our strategy" in text and "✅" not in text
+
+
+def test_our_advantage_is_quoted_in_short_when_a_statement_gets_it_wrong() -> None:
+    """Tidemark's advantage is 52 words; quoted whole, the coaching line ran to 90 words. Its
+    first part, up to the dash, is what a rep can repeat."""
+    evaluation = RulesEvaluator().evaluate_sync("strategy", "We're the cheapest e-discovery tool"
+                                                " for global firms.", COUNSEL)
+    coaching = WRITER.lines(evaluation, COUNSEL)[-1]
+    assert coaching.endswith("Our advantage: Legal hold and e-discovery in one platform, hosted in"
+                             " Sydney and Auckland so client data never leaves ANZ, with flat"
+                             " per-user pricing instead of per-GB bills.")
+    assert len(coaching.split()) < 75
+
+
+def test_work_against_a_task_that_is_not_about_price_is_not_told_to_hold_the_line() -> None:
+    """"Next time, hold the line: told a sole practitioner we're not the right fit" - the
+    pricing idiom was the wording for every task worked against."""
+    text, _ = feedback_on(COUNSEL, "Demo for a firm in Singapore, they want a trial.")
+    assert text.splitlines()[-1].endswith(
+        'Next time: "told a sole practitioner we\'re not the right fit".')
