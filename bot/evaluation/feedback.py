@@ -4,6 +4,7 @@ strategy. Wording lives in prompts/feedback.yaml."""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,7 +39,12 @@ from bot.text import shorten
 
 
 class FeedbackTexts:
-    """prompts/feedback.yaml, with placeholders filled on demand."""
+    """prompts/feedback.yaml, with placeholders filled on demand. A view `for_audience`
+    ("manager") says a text's `<key>_manager` variant where the file has one: a manager asked
+    which tasks they are coaching or driving is coached on their team, not told to "make time"
+    for a task like a rep."""
+
+    audience: str = "rep"
 
     def __init__(self, path: Path) -> None:
         try:
@@ -50,10 +56,19 @@ class FeedbackTexts:
         self.data: dict[str, Any] = data
         self.path = path
 
+    def for_audience(self, audience: str) -> FeedbackTexts:
+        """These texts as said to `audience` (a check-in's: "rep" or "manager")."""
+        view = copy.copy(self)
+        view.audience = audience
+        return view
+
     def say(self, section: str, key: str | None = None, **values: object) -> str:
         node: Any = self.data.get(section)
-        if key is not None:
-            node = node.get(key) if isinstance(node, dict) else None
+        if key is not None and isinstance(node, dict):
+            variant = node.get(f"{key}_{self.audience}")
+            node = variant if isinstance(variant, str) else node.get(key)
+        elif key is not None:
+            node = None
         if not isinstance(node, str):
             raise PromptsError(f"{self.path}: missing text {section}.{key}")
         return node.format(**values)
@@ -110,10 +125,12 @@ class FeedbackWriter:
 
     def message(self, evaluation: Evaluation, strategy: Strategy,
                 history: TaskHistory | None = None, current: Strategy | None = None,
-                labels: tuple[str, str] | None = None) -> Message:
+                labels: tuple[str, str] | None = None, audience: str | None = None) -> Message:
         """`labels`: how people name `strategy`'s version and the current one (their numbers,
-        `bot.strategy.store.version_label`); without them, the content hashes."""
-        lines = self.lines(evaluation, strategy, history)
+        `bot.strategy.store.version_label`); without them, the content hashes. `audience`: the
+        check-in's ("manager" gets the manager wording where prompts/feedback.yaml has one; None:
+        the texts' own)."""
+        lines = self.lines(evaluation, strategy, history, audience)
         if current is not None and current.version != strategy.version:
             version, now = labels or (strategy.version, current.version)
             lines.append(self.t.say("older_version", version=version, current=now))
@@ -122,7 +139,9 @@ class FeedbackWriter:
                        blocks=(Text(title, style="heading"), *(Text(line) for line in lines)))
 
     def lines(self, evaluation: Evaluation, strategy: Strategy,
-              history: TaskHistory | None = None) -> list[str]:
+              history: TaskHistory | None = None, audience: str | None = None) -> list[str]:
+        if audience is not None and audience != self.t.audience:
+            return FeedbackWriter(self.t.for_audience(audience)).lines(evaluation, strategy, history)
         if not evaluation.language_supported:
             return [self.t.say("language_not_read", language=_language_name(evaluation.language),
                                languages=_list(p.name for p in PACKS.values()))]

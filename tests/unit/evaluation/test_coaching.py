@@ -371,3 +371,13 @@ def test_work_against_a_task_that_is_not_about_price_is_not_told_to_hold_the_lin
     text, _ = feedback_on(COUNSEL, "Demo for a firm in Singapore, they want a trial.")
     assert text.splitlines()[-1].endswith(
         'Next time: "told a sole practitioner we\'re not the right fit".')
+
+
+def test_a_writer_for_managers_keeps_the_manager_wording_and_the_rep_wording_is_unchanged() -> None:
+    evaluation = RulesEvaluator().evaluate_sync("tasks", "coached Dana on discovery", EXAMPLE)
+    manager = FeedbackWriter(WRITER.t.for_audience("manager"))
+    for text in ("\n".join(manager.lines(evaluation, EXAMPLE)),
+                 "\n".join(WRITER.lines(evaluation, EXAMPLE, audience="manager"))):
+        assert "for yourself or your team" in text and 'is your team doing "Map the buying' in text
+    rep = "\n".join(WRITER.lines(evaluation, EXAMPLE))
+    assert "yourself or your team" not in rep and 'make time for "Map the buying committee"' in rep
