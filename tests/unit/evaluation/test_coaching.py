@@ -328,6 +328,9 @@ def test_free_hosting_is_coached_against_the_margin_objective_not_the_poc_task()
         'Coaching: "Threw in six months of free hosting for Thornbury Vale to…" breaks our'
         ' objective "Keep gross margin at or above 70%"')
     assert about == {"kind": "objective", "id": "gross_margin", "state": "against"}
+    # the hosting is given already: "before you commit to it" came too late
+    assert text.splitlines()[-1].endswith("Before you offer the next concession, take it to your"
+                                          " manager - and sell the value instead.")
 
 
 def test_a_stalled_task_is_coached_in_the_buying_process_of_the_deals_own_segment() -> None:
