@@ -135,20 +135,31 @@ def with_concessions(tasks: TasksResult, strategy: Strategy) -> TasksResult:
     if not targets:
         return tasks
     pricing = {(kind, target) for kind, target, _ in targets}
-    against = [a for a in tasks.against
-               if (a.kind, a.target) not in pricing or concedes(a.evidence.text) is not False]
-    flagged = {(a.kind, a.target) for a in against}
     # a match that concedes ("10% off for a 3-year term") is no task done, pricing included
     matches = [m for m in tasks.matches if not concedes(m.evidence.text)]
     unmapped = [u for u in tasks.unmapped if not concedes(u.text)]
-    given = [*(m.evidence for m in tasks.matches if concedes(m.evidence.text)),
-             *(u for u in tasks.unmapped if concedes(u.text))]
-    for evidence in sorted(given, key=lambda e: e.start):
+    given = sorted([*(m.evidence for m in tasks.matches if concedes(m.evidence.text)),
+                    *(u for u in tasks.unmapped if concedes(u.text))], key=lambda e: e.start)
+    against: list[Against] = []
+    for item in tasks.against:
+        if (item.kind, item.target) in pricing:
+            said = concedes(item.evidence.text)
+            if said is False:  # asked for or refused
+                continue
+            if said is None and given:  # "damit er unterschreibt" quoted for "20% Rabatt gegeben"
+                item = item.model_copy(update={"evidence": given[0]})
+        against.append(item)
+    flagged = {(a.kind, a.target) for a in against}
+    quoted = {(a.evidence.start, a.evidence.end) for a in against}
+    for evidence in given:
+        if (evidence.start, evidence.end) in quoted:
+            continue
         # each concession is quoted: a second one against the first pricing target only
         fresh = [t for t in targets if (t[0], t[1]) not in flagged] or targets[:1]
         for kind, target, name in fresh:
             against.append(Against(kind=kind, target=target, name=name, evidence=evidence))
             flagged.add((kind, target))
+        quoted.add((evidence.start, evidence.end))
     if against == tasks.against and not given:
         return tasks
     done = {m.task_id for m in matches if m.state == "done"}

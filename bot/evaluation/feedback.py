@@ -184,8 +184,12 @@ class FeedbackWriter:
         for state, key in (("done", "mapped"), ("planned", "planned"), ("not_done", "not_done")):
             ids = tasks.task_ids if state == "done" else tasks.ids_in(state)  # type: ignore[arg-type]
             if ids:
-                quotes = {m.task_id: m.evidence.text for m in reversed(tasks.matches)
-                          if m.state == state}
+                # each task's first quote, one that names no discount first: "held the
+                # price", not the buyer's "wanted 15% off" that came before it
+                quotes: dict[str, str] = {}
+                for m in sorted((m for m in tasks.matches if m.state == state),
+                                key=lambda m: concedes(m.evidence.text) is not None):
+                    quotes.setdefault(m.task_id, m.evidence.text)
                 lines.append(self.t.say("tasks", key, items=_list(
                     f"{strategy.task(tid).name} ({_quoted([quotes[tid]])})" if quotes[tid].strip()
                     else strategy.task(tid).name for tid in ids)))  # no quote: a person said so

@@ -384,3 +384,28 @@ def test_a_writer_for_managers_keeps_the_manager_wording_and_the_rep_wording_is_
         assert "for yourself or your team" in text and 'is your team doing "Map the buying' in text
     rep = "\n".join(WRITER.lines(evaluation, EXAMPLE))
     assert "yourself or your team" not in rep and 'make time for "Map the buying committee"' in rep
+
+
+BAUFUCHS = load_strategy(REPO_ROOT / "tests" / "data" / "strategy_baufuchs.yaml")
+
+
+def test_the_discount_is_quoted_not_the_clause_that_says_why() -> None:
+    """Found in the console: "Dem Kunden 20% Rabatt gegeben, damit er noch dieses Quartal
+    unterschreibt" was told '"damit er noch dieses Quartal unterschreibt" goes against "Preis
+    über Nutzen verteidigen"' - the reason quoted, the discount itself left out."""
+    text, about = feedback_on(BAUFUCHS, "Dem Kunden 20% Rabatt gegeben, damit er noch dieses Quartal"
+                                        " unterschreibt.")
+    against = next(line for line in text.splitlines() if line.startswith("⛔"))
+    assert against.startswith('⛔ Works against our strategy: "Dem Kunden 20% Rabatt gegeben" goes'
+                              ' against "Preis über Nutzen verteidigen"')
+    assert "damit er" not in text
+    assert about == {"kind": "task", "id": "preis_halten", "state": "against"}
+
+
+def test_a_price_defended_is_not_quoted_with_the_discount_the_buyer_wanted() -> None:
+    """'✅ ... Preis über Nutzen verteidigen ("Der Kunde wollte 15% Rabatt")' - the tick quoted
+    the buyer's ask, not what the rep did."""
+    text, _ = feedback_on(BAUFUCHS, "Der Kunde wollte 15% Rabatt, habe abgelehnt und den Nutzen"
+                                    " vorgerechnet.")
+    ticked = next(line for line in text.splitlines() if line.startswith("✅"))
+    assert "Preis über Nutzen verteidigen" in ticked and "Rabatt" not in ticked
