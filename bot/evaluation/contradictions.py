@@ -77,16 +77,18 @@ _CONCESSION = re.compile(r"""\b(?:
 """Giving value away to get a signature, in the five languages the rules read. A free *trial*
 is not here: strategies rule that out as a proof-of-value matter, not a price one."""
 
-_NOT_GIVEN = re.compile(r"""\b(?:
+_REFUSED = r"""
     no|not|never|without|didn'?t|did\s+not|don'?t|won'?t|wouldn'?t|avoid\w*|refus\w*|declin\w*|
-    instead\s+of|rather\s+than|
+    instead\s+of|rather\s+than|kein\w*|ohne|nicht|nie|sin|nunca|evit\w+|
+    pas|sans|aucun\w*|jamais|geen|zonder|niet|nooit"""
+_ASKED = r"""
     asked|asking|asks|wanted|wants?|push(?:ed|ing)?\s+for|request\w*|demand\w*|insist\w*|
-    kein\w*|ohne|nicht|nie|wollt?en?|verlang\w*|
-    sin|nunca|evit\w+|ped\w+|pidi\w+|quer\w+|quier\w+|exig\w+|
-    pas|sans|aucun\w*|jamais|veulent|voulai\w+|geen|zonder|niet|nooit|vroeg\w*|wil(?:len|den|de)?
-)\b""", re.I | re.X)
+    wollt?en?|verlang\w*|ped\w+|pidi\w+|quer\w+|quier\w+|exig\w+|
+    veulent|voulai\w+|vroeg\w*|wil(?:len|den|de)?"""
+_NOT_GIVEN = re.compile(rf"\b(?:{_REFUSED}|{_ASKED})\b", re.I | re.X)
 """Before a concession in its clause: it was not given ("avoided a discount", "no di
 descuento") or the buyer asked for it ("they asked for 20% off", "pedían un descuento")."""
+_ASKED_FOR = re.compile(rf"\b(?:{_ASKED})\b", re.I | re.X)
 
 _CLAUSE = re.compile(r"[,;:.!?()]|\b(?:and|but|then|so|y|pero|und|aber|dann|et|mais|maar)\b", re.I)
 
@@ -94,6 +96,13 @@ _PRICING = re.compile(r"\b(?:discount\w*|margin\w*|descuento\w*|margen\w*|rabatt
                       r"remise\w*|korting\w*)\b", re.I)
 """A task or objective about holding price: "Defend price with value, not discounts", "Keep
 gross margin at or above 75%". Not "price" alone: "Piloto de precios" is a pricing pilot."""
+
+
+def asked_for(text: str) -> bool:
+    """Whether `text` names a concession as the buyer's ask ("Der Kunde wollte 15% Rabatt"):
+    never the quote for a price the rep defended."""
+    return any(_ASKED_FOR.search(_CLAUSE.split(text[:m.start()])[-1])
+               for m in _CONCESSION.finditer(text))
 
 
 def concedes(text: str) -> bool | None:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from bot.evaluation.contradictions import (
+    asked_for,
     concedes,
     pricing_targets,
     statement_faults,
@@ -182,13 +183,15 @@ class FeedbackWriter:
             return [], self.t.say("coaching", "need_detail", example=example)
         lines: list[str] = []
         for state, key in (("done", "mapped"), ("planned", "planned"), ("not_done", "not_done")):
-            ids = tasks.task_ids if state == "done" else tasks.ids_in(state)  # type: ignore[arg-type]
+            # a plan is acknowledged even for a task also done this week: "success criteria
+            # agreed" is done, and the POC "from Monday" is still the plan the bot asks about
+            ids = list(dict.fromkeys(m.task_id for m in tasks.matches if m.state == state))
             if ids:
-                # each task's first quote, one that names no discount first: "held the
-                # price", not the buyer's "wanted 15% off" that came before it
+                # each task's first quote that is not the buyer's ask: "habe abgelehnt", not
+                # the "Kunde wollte 15% Rabatt" that came before it
                 quotes: dict[str, str] = {}
                 for m in sorted((m for m in tasks.matches if m.state == state),
-                                key=lambda m: concedes(m.evidence.text) is not None):
+                                key=lambda m: asked_for(m.evidence.text)):
                     quotes.setdefault(m.task_id, m.evidence.text)
                 lines.append(self.t.say("tasks", key, items=_list(
                     f"{strategy.task(tid).name} ({_quoted([quotes[tid]])})" if quotes[tid].strip()

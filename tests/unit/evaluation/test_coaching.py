@@ -409,3 +409,22 @@ def test_a_price_defended_is_not_quoted_with_the_discount_the_buyer_wanted() -> 
                                     " vorgerechnet.")
     ticked = next(line for line in text.splitlines() if line.startswith("✅"))
     assert "Preis über Nutzen verteidigen" in ticked and "Rabatt" not in ticked
+
+
+def test_a_plan_is_acknowledged_even_for_a_task_also_done_this_week() -> None:
+    """Found in the console: "Will run the POC on a closed matter at Kestrel Mining Group from
+    Monday, success criteria agreed" was only ✅ ("success criteria agreed"): the POC itself,
+    planned for Monday, was never acknowledged nor said to be asked about."""
+    text, _ = feedback_on(COUNSEL, "Will run the POC on a closed matter at Kestrel Mining Group from"
+                                   " Monday, success criteria agreed.")
+    assert ('🗓 Planned, not done yet: Run a proof of concept on a closed matter ("Will run the POC'
+            in text)
+    assert "tell me how it went at your next check-in" in text
+    assert '✅ Maps to our sales tasks: Run a proof of concept on a closed matter ("success' in text
+
+
+def test_a_refused_discount_stays_the_quote_for_the_price_defended() -> None:
+    text, _ = feedback_on(load_strategy(REPO_ROOT / "tests" / "data" / "strategy_hotelia.yaml"),
+                          "No di descuento, le enseñé el ahorro en comisiones al dueño del Hotel"
+                          " Cala Blanca.")
+    assert '✅ Maps to our sales tasks: Defender el precio con valor, sin descuentos ("No di' in text
