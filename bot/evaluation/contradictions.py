@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.evaluation.result import Against, Evaluation, TasksResult
+from bot.evaluation.result import Against, Evaluation, Evidence, TasksResult
 from bot.strategy.schema import Strategy
 
 _PRICE = re.compile(r"\b(?:cheap\w*|lowest price\w*|low[- ]cost|lower prices?|price leader\w*|"
@@ -133,13 +133,29 @@ def pricing_targets(strategy: Strategy) -> list[Target]:
     return tasks + objectives
 
 
-def with_concessions(tasks: TasksResult, strategy: Strategy) -> TasksResult:
+def _conceded_after(answer: str, end: int) -> Evidence | None:
+    """The first clause after `end`, in the same sentence of `answer`, that gives a concession:
+    where a reader quoted the buyer's ask for what the rep then gave."""
+    sentence = re.split(r"[.!?\n]", answer[end:], maxsplit=1)[0]
+    start = end
+    for piece in _CLAUSE.split(sentence):
+        at = answer.index(piece, start) if piece else start
+        start = at + len(piece)
+        text = piece.strip()
+        if text and concedes(text):
+            first = at + piece.index(text)
+            return Evidence(text=text, start=first, end=first + len(text))
+    return None
+
+
+def with_concessions(tasks: TasksResult, strategy: Strategy, answer: str | None = None) -> TasksResult:
     """`tasks` with what it says about concessions told the way a sales leader reads it: a
     concession the reader left as off-strategy effort, or credited as a task ("Free onboarding
     for Helix Health if they sign" as the onboarding handoff), works against the pricing
     objective and earns no credit; a buyer's ask or a discount refused ("they asked for 20%
-    off", "avoided a discount") works against nothing. Unchanged when the strategy says nothing
-    about price."""
+    off", "avoided a discount") works against nothing - unless the rest of its sentence in
+    `answer` gives one after all ("they wanted 30% off, we gave 10% off"), which is then the
+    quote. Unchanged when the strategy says nothing about price."""
     targets = pricing_targets(strategy)
     if not targets:
         return tasks
@@ -153,11 +169,18 @@ def with_concessions(tasks: TasksResult, strategy: Strategy) -> TasksResult:
     for item in tasks.against:
         if (item.kind, item.target) in pricing:
             said = concedes(item.evidence.text)
-            if said is False:  # asked for or refused
-                continue
+            if said is False:  # asked for or refused ...
+                after = _conceded_after(answer, item.evidence.end) if answer else None
+                if after is None:
+                    continue
+                item = item.model_copy(update={"evidence": after})  # ... and then given anyway
             if said is None and given:  # "damit er unterschreibt" quoted for "20% Rabatt gegeben"
                 item = item.model_copy(update={"evidence": given[0]})
         against.append(item)
+    if given or any((a.kind, a.target) in pricing and concedes(a.evidence.text) for a in against):
+        # a week with a discount given is no week of price defended: "negotiated on scope
+        # instead of price" is not ticked above "we gave 10% off" - the ⛔ says what happened
+        matches = [m for m in matches if ("task", m.task_id) not in pricing or m.state != "done"]
     flagged = {(a.kind, a.target) for a in against}
     quoted = {(a.evidence.start, a.evidence.end) for a in against}
     for evidence in given:
@@ -169,7 +192,7 @@ def with_concessions(tasks: TasksResult, strategy: Strategy) -> TasksResult:
             against.append(Against(kind=kind, target=target, name=name, evidence=evidence))
             flagged.add((kind, target))
         quoted.add((evidence.start, evidence.end))
-    if against == tasks.against and not given:
+    if against == tasks.against and matches == tasks.matches and not given:
         return tasks
     done = {m.task_id for m in matches if m.state == "done"}
     lost = [m.task_id for m in tasks.matches if m not in matches

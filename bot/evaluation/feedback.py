@@ -126,12 +126,13 @@ class FeedbackWriter:
 
     def message(self, evaluation: Evaluation, strategy: Strategy,
                 history: TaskHistory | None = None, current: Strategy | None = None,
-                labels: tuple[str, str] | None = None, audience: str | None = None) -> Message:
+                labels: tuple[str, str] | None = None, audience: str | None = None,
+                answer: str | None = None) -> Message:
         """`labels`: how people name `strategy`'s version and the current one (their numbers,
         `bot.strategy.store.version_label`); without them, the content hashes. `audience`: the
         check-in's ("manager" gets the manager wording where prompts/feedback.yaml has one; None:
-        the texts' own)."""
-        lines = self.lines(evaluation, strategy, history, audience)
+        the texts' own). `answer`: the text judged, where the caller has it (see `lines`)."""
+        lines = self.lines(evaluation, strategy, history, audience, answer)
         if current is not None and current.version != strategy.version:
             version, now = labels or (strategy.version, current.version)
             lines.append(self.t.say("older_version", version=version, current=now))
@@ -140,16 +141,21 @@ class FeedbackWriter:
                        blocks=(Text(title, style="heading"), *(Text(line) for line in lines)))
 
     def lines(self, evaluation: Evaluation, strategy: Strategy,
-              history: TaskHistory | None = None, audience: str | None = None) -> list[str]:
+              history: TaskHistory | None = None, audience: str | None = None,
+              answer: str | None = None) -> list[str]:
+        """The feedback's lines, the coaching last. `answer`, the text judged, lets a concession
+        the reader quoted as the buyer's ask be told from the one the rep gave after it
+        (`with_concessions`); without it, such an ask is told as nothing against us."""
         if audience is not None and audience != self.t.audience:
-            return FeedbackWriter(self.t.for_audience(audience)).lines(evaluation, strategy, history)
+            return FeedbackWriter(self.t.for_audience(audience)).lines(evaluation, strategy, history,
+                                                                       answer=answer)
         if not evaluation.language_supported:
             return [self.t.say("language_not_read", language=_language_name(evaluation.language),
                                languages=_list(p.name for p in PACKS.values()))]
         lines: list[str] = []
         coaching: str | None = None
         if evaluation.question == "tasks" and evaluation.tasks is not None:
-            tasks = with_concessions(evaluation.tasks, strategy)  # a waived fee is no task done
+            tasks = with_concessions(evaluation.tasks, strategy, answer)  # a waived fee: no task
             with reading(evaluation.language or "en"):  # the quotes are in the answer's language
                 lines, coaching = self._tasks(tasks, strategy, history, _deal_segments(evaluation))
             if evaluation.scope is not None:
@@ -426,7 +432,8 @@ def _shows_work(evaluation: Evaluation) -> bool:
 
 
 def coaching_about(evaluation: Evaluation, strategy: Strategy,
-                   history: TaskHistory | None = None) -> dict[str, str] | None:
+                   history: TaskHistory | None = None,
+                   answer: str | None = None) -> dict[str, str] | None:
     """What the coaching line is about, for integrations (`alignbot evaluate --json`): the same
     order of importance the writer follows - working against the strategy, an out-of-scope deal,
     a stalled task, a planned one, the critical task missing longest, then the scope or the
@@ -437,7 +444,7 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
     out_of_scope = [m.segment_id for m in (scope.segments if scope else [])
                     if m.stated_as_played and not m.in_scope]
     if tasks is not None:
-        tasks = with_concessions(tasks, strategy)
+        tasks = with_concessions(tasks, strategy, answer)
         with reading(evaluation.language or "en"):
             effort = [u for u in tasks.unmapped if _is_effort(u.text)]
         if not tasks.matches and not tasks.against and not effort:

@@ -111,7 +111,7 @@ class AnswerReviewer:
         labels = await self._labels(strategy)
         message = self._with_form(self.writer.message(evaluation, strategy, history,
                                                       current=self.ctx.strategy, labels=labels,
-                                                      audience=checkin.audience),
+                                                      audience=checkin.audience, answer=answer.text),
                                   answer_id, evaluation, strategy, answer.edits)
         if not await self._store(answer, evaluation.model_dump_json(), evaluation.overall, message.text):
             return None
@@ -129,7 +129,7 @@ class AnswerReviewer:
         history = await self._history(answer) if answer.question == "tasks" else None
         return self._with_form(self.writer.message(evaluation, strategy, history, current=self.ctx.strategy,
                                                    labels=await self._labels(strategy),
-                                                   audience=checkin.audience),
+                                                   audience=checkin.audience, answer=answer.text),
                                answer.id, evaluation, strategy, answer.edits)
 
     async def _labels(self, strategy: Strategy) -> tuple[str, str] | None:
@@ -177,7 +177,7 @@ class AnswerReviewer:
             history = (history_of(now, task_history_rows(connection, saved.member_id, saved.id))
                        if question == "tasks" else None)  # a new answer (id 0) is in no history
             message = self.writer.message(evaluation, strategy, history, current=current,
-                                          audience=checkin.audience)
+                                          audience=checkin.audience, answer=saved.text)
 
             def finish(stored: Saved) -> Message:
                 with logs.bound(checkin=checkin.id):
@@ -271,7 +271,8 @@ class AnswerReviewer:
                 strategy = await self.strategy_for(checkin)
                 message = self._with_form(self.writer.message(evaluation, strategy,
                                                               current=self.ctx.strategy,
-                                                              audience=checkin.audience),
+                                                              audience=checkin.audience,
+                                                              answer=answer.text),
                                           int(answer_id), evaluation, strategy, answer.edits)
                 reviews.append(Review(member, row.key, message, ref_from_json(checkin.message_ref)))
         return reviews

@@ -266,9 +266,11 @@ COUNSEL = load_strategy(REPO_ROOT / "tests" / "data" / "strategy_counsel.yaml")
 
 
 def feedback_on(strategy: Strategy, answer: str) -> tuple[str, dict[str, str] | None]:
-    """The feedback a tasks answer gets under a strategy, and what its coaching is about."""
+    """The feedback a tasks answer gets under a strategy, and what its coaching is about, each
+    given the answer's text as the bot gives it."""
     evaluation = RulesEvaluator().evaluate_sync("tasks", answer, strategy)
-    return "\n".join(WRITER.lines(evaluation, strategy)), coaching_about(evaluation, strategy)
+    return ("\n".join(WRITER.lines(evaluation, strategy, answer=answer)),
+            coaching_about(evaluation, strategy, answer=answer))
 
 
 @pytest.mark.parametrize(("answer", "quote"), [
@@ -428,3 +430,19 @@ def test_a_refused_discount_stays_the_quote_for_the_price_defended() -> None:
                           "No di descuento, le enseñé el ahorro en comisiones al dueño del Hotel"
                           " Cala Blanca.")
     assert '✅ Maps to our sales tasks: Defender el precio con valor, sin descuentos ("No di' in text
+
+
+def test_a_discount_given_after_the_buyers_ask_is_flagged_and_price_defence_not_ticked() -> None:
+    """The reader quoted "they wanted 30% off" (the buyer's ask) for "we gave 10% off": the
+    concession the rep gave is the quote, and "Negotiated on scope instead of price" earns no
+    ✅ "Defend price with value" in the same week."""
+    answer = ("Negotiated on scope instead of price with Fundly; they wanted 30% off, we gave 10% off"
+              " in exchange for a 3-year term.")
+    text, about = feedback_on(EXAMPLE, answer)
+    assert ('⛔ Works against our strategy: "we gave 10% off in exchange for a 3-year term" goes'
+            ' against "Defend price with value, not discounts"' in text)
+    assert "wanted 30%" not in text and "✅" not in text
+    assert about == {"kind": "task", "id": "value_pricing", "state": "against"}
+    # without the answer's text (a caller that has none), the ask alone is no work against us
+    evaluation = RulesEvaluator().evaluate_sync("tasks", answer, EXAMPLE)
+    assert "wanted 30%" not in "\n".join(WRITER.lines(evaluation, EXAMPLE))
