@@ -90,16 +90,16 @@ def evaluate(
     evaluation = asyncio.run(_evaluate_all(evaluator, [item], strategy))[0]
     writer = FeedbackWriter(FeedbackTexts(settings.prompts_dir / "feedback.yaml"))
     if as_json:
-        lines = writer.lines(evaluation, strategy)
+        lines = writer.lines(evaluation, strategy, answer=answer)
         coaching = next((line for line in reversed(lines) if line.startswith("Coaching:")), None)
         verdict = evaluation.model_dump(mode="json")
         verdict["feedback"] = {"title": writer.t.say("title", question), "lines": lines,
                                "coaching": coaching,
-                               "coaching_about": coaching_about(evaluation, strategy)}
+                               "coaching_about": coaching_about(evaluation, strategy, answer=answer)}
         typer.echo(json.dumps(verdict, indent=2, ensure_ascii=False))
         return
     typer.echo("\n".join(evaluation_lines(evaluation, strategy)))
-    typer.echo("\nFeedback the person gets:\n" + writer.message(evaluation, strategy).text)
+    typer.echo("\nFeedback the person gets:\n" + writer.message(evaluation, strategy, answer=answer).text)
 
 
 def eval_dataset(

@@ -1,9 +1,11 @@
-"""What a strategy statement gets wrong, as opposed to what it leaves out: a scope that names
-segments we do not play in as ours, an advantage claimed on price when ours is not price.
+"""What an answer gets wrong, as opposed to what it leaves out: a statement whose scope names
+segments we do not play in as ours, or that claims an advantage on price when ours is not price;
+and, in a tasks answer, a concession (a fee waived, months given free, a discount) that works
+against the strategy's pricing objective however the reader filed it.
 
-One reading for the three places that need it - the rep's feedback, what the coaching line is
-about, and the manager's digest - so a statement told "wrong scope" in chat is not "missing
-scope" in the digest.
+One reading for the places that need it - the rep's feedback, what the coaching line is about,
+and (for statements) the manager's digest - so a statement told "wrong scope" in chat is not
+"missing scope" in the digest.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
-from bot.evaluation.result import Evaluation
+from bot.evaluation.result import Against, Evaluation, Evidence, TasksResult
 from bot.strategy.schema import Strategy
 
 _PRICE = re.compile(r"\b(?:cheap\w*|lowest price\w*|low[- ]cost|lower prices?|price leader\w*|"
@@ -53,3 +56,148 @@ def faults_of(out_of_scope: Iterable[str], price: bool, strategy: Strategy) -> S
 def statement_faults(evaluation: Evaluation, strategy: Strategy) -> StatementFaults:
     return faults_of(stated_out_of_scope(evaluation), claims_price(evaluation.statement_text),
                      strategy)
+
+
+# --- concessions in a tasks answer ----------------------------------------------------------
+
+_CONCESSION = re.compile(r"""\b(?:
+    discount\w*|\d+\s?(?:%|percent|per\s?cent)\s?off\b|off\s+(?:the\s+)?list\b|waiv\w+|
+    thr(?:ew|ow|owing|own)\s+in|for\s+free|free\s+of\s+charge|
+    free\s+(?:months?|years?|weeks?|hosting|training|implementation|set-?up|onboarding|seats?|
+             licen[cs]es?|support|upgrades?|add-?ons?|modules?|services?)\b|
+    (?:months?|years?|weeks?)\s+(?:for\s+)?free\b|
+    (?:match|matched|matching)\s+(?:[\w']+\s+){0,2}prices?\b|price[- ]match\w*|
+    (?:cut|dropped|lowered|reduced|slashed)\s+(?:our\s+|the\s+|my\s+)?price|price\s+cuts?\b|
+    rabatt\w*|preisnachlass\w*|nachlass\w*|erlassen|gratis|kostenlos\w*|umsonst|
+    preis\w*\s+(?:gesenkt|reduziert)|
+    descuento\w*|rebaj\w+|regal(?:é|e|amos|ó|aron|ar)\b|sin\s+(?:coste|costo|cargo)|
+    igual\w*\s+(?:el\s+)?precio|baj(?:é|e|amos|ó)\s+(?:el\s+)?precio|
+    remise\w*|rabais|gratuit\w*|sans\s+frais|korting\w*|zonder\s+kosten
+)""", re.I | re.X)
+"""Giving value away to get a signature, in the five languages the rules read. A free *trial*
+is not here: strategies rule that out as a proof-of-value matter, not a price one."""
+
+_REFUSED = r"""
+    no|not|never|without|didn'?t|did\s+not|don'?t|won'?t|wouldn'?t|avoid\w*|refus\w*|declin\w*|
+    instead\s+of|rather\s+than|kein\w*|ohne|nicht|nie|sin|nunca|evit\w+|
+    pas|sans|aucun\w*|jamais|geen|zonder|niet|nooit"""
+_ASKED = r"""
+    asked|asking|asks|wanted|wants?|push(?:ed|ing)?\s+for|request\w*|demand\w*|insist\w*|
+    wollt?en?|verlang\w*|ped\w+|pidi\w+|quer\w+|quier\w+|exig\w+|
+    veulent|voulai\w+|vroeg\w*|wil(?:len|den|de)?"""
+_NOT_GIVEN = re.compile(rf"\b(?:{_REFUSED}|{_ASKED})\b", re.I | re.X)
+"""Before a concession in its clause: it was not given ("avoided a discount", "no di
+descuento") or the buyer asked for it ("they asked for 20% off", "pedían un descuento")."""
+_ASKED_FOR = re.compile(rf"\b(?:{_ASKED})\b", re.I | re.X)
+
+_CLAUSE = re.compile(r"[,;:.!?()]|\b(?:and|but|then|so|y|pero|und|aber|dann|et|mais|maar)\b", re.I)
+
+_PRICING = re.compile(r"\b(?:discount\w*|margin\w*|descuento\w*|margen\w*|rabatt\w*|marge\w*|"
+                      r"remise\w*|korting\w*)\b", re.I)
+"""A task or objective about holding price: "Defend price with value, not discounts", "Keep
+gross margin at or above 75%". Not "price" alone: "Piloto de precios" is a pricing pilot."""
+
+
+def asked_for(text: str) -> bool:
+    """Whether `text` names a concession as the buyer's ask ("Der Kunde wollte 15% Rabatt"):
+    never the quote for a price the rep defended."""
+    return any(_ASKED_FOR.search(_CLAUSE.split(text[:m.start()])[-1])
+               for m in _CONCESSION.finditer(text))
+
+
+def concedes(text: str) -> bool | None:
+    """Whether `text` gives a concession: True ("waived the setup fee", "3 Monate gratis"), False
+    when it names one only as not given or as the buyer's ask ("avoided a discount", "they
+    asked for 20% off"), None when it names none."""
+    found = False
+    for match in _CONCESSION.finditer(text):
+        found = True
+        before = _CLAUSE.split(text[:match.start()])[-1]
+        if not _NOT_GIVEN.search(before):
+            return True
+    return False if found else None
+
+
+Target = tuple[Literal["task", "objective"], str, str]
+"""(kind, target id, name) as an `Against` names them."""
+
+
+def pricing_targets(strategy: Strategy) -> list[Target]:
+    """The tasks and objectives a concession works against, tasks first as the rules list them;
+    [] when the strategy says nothing about price."""
+    tasks: list[Target] = [("task", t.id, t.name) for t in strategy.sales_tasks
+                           if _PRICING.search(f"{t.name} {t.description}")]
+    objectives: list[Target] = [("objective", o.id or str(number), o.text)
+                  for number, o in enumerate(strategy.strategy.objectives, start=1)
+                  if _PRICING.search(o.text)]
+    return tasks + objectives
+
+
+def _conceded_after(answer: str, end: int) -> Evidence | None:
+    """The first clause after `end`, in the same sentence of `answer`, that gives a concession:
+    where a reader quoted the buyer's ask for what the rep then gave."""
+    sentence = re.split(r"[.!?\n]", answer[end:], maxsplit=1)[0]
+    start = end
+    for piece in _CLAUSE.split(sentence):
+        at = answer.index(piece, start) if piece else start
+        start = at + len(piece)
+        text = piece.strip()
+        if text and concedes(text):
+            first = at + piece.index(text)
+            return Evidence(text=text, start=first, end=first + len(text))
+    return None
+
+
+def with_concessions(tasks: TasksResult, strategy: Strategy, answer: str | None = None) -> TasksResult:
+    """`tasks` with what it says about concessions told the way a sales leader reads it: a
+    concession the reader left as off-strategy effort, or credited as a task ("Free onboarding
+    for Helix Health if they sign" as the onboarding handoff), works against the pricing
+    objective and earns no credit; a buyer's ask or a discount refused ("they asked for 20%
+    off", "avoided a discount") works against nothing - unless the rest of its sentence in
+    `answer` gives one after all ("they wanted 30% off, we gave 10% off"), which is then the
+    quote. Unchanged when the strategy says nothing about price."""
+    targets = pricing_targets(strategy)
+    if not targets:
+        return tasks
+    pricing = {(kind, target) for kind, target, _ in targets}
+    # a match that concedes ("10% off for a 3-year term") is no task done, pricing included
+    matches = [m for m in tasks.matches if not concedes(m.evidence.text)]
+    unmapped = [u for u in tasks.unmapped if not concedes(u.text)]
+    given = sorted([*(m.evidence for m in tasks.matches if concedes(m.evidence.text)),
+                    *(u for u in tasks.unmapped if concedes(u.text))], key=lambda e: e.start)
+    against: list[Against] = []
+    for item in tasks.against:
+        if (item.kind, item.target) in pricing:
+            said = concedes(item.evidence.text)
+            if said is False:  # asked for or refused ...
+                after = _conceded_after(answer, item.evidence.end) if answer else None
+                if after is None:
+                    continue
+                item = item.model_copy(update={"evidence": after})  # ... and then given anyway
+            if said is None and given:  # "damit er unterschreibt" quoted for "20% Rabatt gegeben"
+                item = item.model_copy(update={"evidence": given[0]})
+        against.append(item)
+    if given or any((a.kind, a.target) in pricing and concedes(a.evidence.text) for a in against):
+        # a week with a discount given is no week of price defended: "negotiated on scope
+        # instead of price" is not ticked above "we gave 10% off" - the ⛔ says what happened
+        matches = [m for m in matches if ("task", m.task_id) not in pricing or m.state != "done"]
+    flagged = {(a.kind, a.target) for a in against}
+    quoted = {(a.evidence.start, a.evidence.end) for a in against}
+    for evidence in given:
+        if (evidence.start, evidence.end) in quoted:
+            continue
+        # each concession is quoted: a second one against the first pricing target only
+        fresh = [t for t in targets if (t[0], t[1]) not in flagged] or targets[:1]
+        for kind, target, name in fresh:
+            against.append(Against(kind=kind, target=target, name=name, evidence=evidence))
+            flagged.add((kind, target))
+        quoted.add((evidence.start, evidence.end))
+    if against == tasks.against and matches == tasks.matches and not given:
+        return tasks
+    done = {m.task_id for m in matches if m.state == "done"}
+    lost = [m.task_id for m in tasks.matches if m not in matches
+            and strategy.task(m.task_id).critical and m.task_id not in done]
+    critical_missing = list(dict.fromkeys([*tasks.critical_missing, *lost]))
+    ordered = [t.id for t in strategy.sales_tasks if t.id in critical_missing]
+    return tasks.model_copy(update={"against": against, "matches": matches, "unmapped": unmapped,
+                                    "critical_missing": ordered})

@@ -4,6 +4,7 @@ strategy. Wording lives in prompts/feedback.yaml."""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,9 +14,15 @@ from typing import Any
 
 import yaml
 
-from bot.evaluation.contradictions import statement_faults
+from bot.evaluation.contradictions import (
+    asked_for,
+    concedes,
+    pricing_targets,
+    statement_faults,
+    with_concessions,
+)
 from bot.evaluation.language import NAMES
-from bot.evaluation.result import Evaluation, ScopeResult, StatementResult, TasksResult
+from bot.evaluation.result import Against, Evaluation, ScopeResult, StatementResult, TasksResult
 from bot.evaluation.substance import assess
 from bot.evaluation.text import (
     PACKS,
@@ -33,7 +40,12 @@ from bot.text import shorten
 
 
 class FeedbackTexts:
-    """prompts/feedback.yaml, with placeholders filled on demand."""
+    """prompts/feedback.yaml, with placeholders filled on demand. A view `for_audience`
+    ("manager") says a text's `<key>_manager` variant where the file has one: a manager asked
+    which tasks they are coaching or driving is coached on their team, not told to "make time"
+    for a task like a rep."""
+
+    audience: str = "rep"
 
     def __init__(self, path: Path) -> None:
         try:
@@ -45,10 +57,19 @@ class FeedbackTexts:
         self.data: dict[str, Any] = data
         self.path = path
 
+    def for_audience(self, audience: str) -> FeedbackTexts:
+        """These texts as said to `audience` (a check-in's: "rep" or "manager")."""
+        view = copy.copy(self)
+        view.audience = audience
+        return view
+
     def say(self, section: str, key: str | None = None, **values: object) -> str:
         node: Any = self.data.get(section)
-        if key is not None:
-            node = node.get(key) if isinstance(node, dict) else None
+        if key is not None and isinstance(node, dict):
+            variant = node.get(f"{key}_{self.audience}")
+            node = variant if isinstance(variant, str) else node.get(key)
+        elif key is not None:
+            node = None
         if not isinstance(node, str):
             raise PromptsError(f"{self.path}: missing text {section}.{key}")
         return node.format(**values)
@@ -105,10 +126,13 @@ class FeedbackWriter:
 
     def message(self, evaluation: Evaluation, strategy: Strategy,
                 history: TaskHistory | None = None, current: Strategy | None = None,
-                labels: tuple[str, str] | None = None) -> Message:
+                labels: tuple[str, str] | None = None, audience: str | None = None,
+                answer: str | None = None) -> Message:
         """`labels`: how people name `strategy`'s version and the current one (their numbers,
-        `bot.strategy.store.version_label`); without them, the content hashes."""
-        lines = self.lines(evaluation, strategy, history)
+        `bot.strategy.store.version_label`); without them, the content hashes. `audience`: the
+        check-in's ("manager" gets the manager wording where prompts/feedback.yaml has one; None:
+        the texts' own). `answer`: the text judged, where the caller has it (see `lines`)."""
+        lines = self.lines(evaluation, strategy, history, audience, answer)
         if current is not None and current.version != strategy.version:
             version, now = labels or (strategy.version, current.version)
             lines.append(self.t.say("older_version", version=version, current=now))
@@ -117,23 +141,31 @@ class FeedbackWriter:
                        blocks=(Text(title, style="heading"), *(Text(line) for line in lines)))
 
     def lines(self, evaluation: Evaluation, strategy: Strategy,
-              history: TaskHistory | None = None) -> list[str]:
+              history: TaskHistory | None = None, audience: str | None = None,
+              answer: str | None = None) -> list[str]:
+        """The feedback's lines, the coaching last. `answer`, the text judged, lets a concession
+        the reader quoted as the buyer's ask be told from the one the rep gave after it
+        (`with_concessions`); without it, such an ask is told as nothing against us."""
+        if audience is not None and audience != self.t.audience:
+            return FeedbackWriter(self.t.for_audience(audience)).lines(evaluation, strategy, history,
+                                                                       answer=answer)
         if not evaluation.language_supported:
             return [self.t.say("language_not_read", language=_language_name(evaluation.language),
                                languages=_list(p.name for p in PACKS.values()))]
         lines: list[str] = []
         coaching: str | None = None
         if evaluation.question == "tasks" and evaluation.tasks is not None:
+            tasks = with_concessions(evaluation.tasks, strategy, answer)  # a waived fee: no task
             with reading(evaluation.language or "en"):  # the quotes are in the answer's language
-                lines, coaching = self._tasks(evaluation.tasks, strategy, history)
+                lines, coaching = self._tasks(tasks, strategy, history, _deal_segments(evaluation))
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
                 # a deal where we don't play matters more than tasks not mentioned: above them
-                missing = self._missing_line(evaluation.tasks, strategy, history)
+                missing = self._missing_line(tasks, strategy, history)
                 at = len(lines) - 1 if missing and lines and lines[-1] == missing[0] else len(lines)
                 lines[at:at] = warning
                 # working against a task or objective comes first; out of scope next
-                against = coaching if evaluation.tasks.against else None
+                against = coaching if tasks.against else None
                 coaching = against or advice or coaching
         elif evaluation.question == "scope" and evaluation.scope is not None:
             lines, coaching = self._scope(evaluation.scope, strategy)
@@ -149,18 +181,24 @@ class FeedbackWriter:
             lines.append(self.t.say("fallback_note", reason=evaluation.fallback_reason))
         return lines
 
-    def _tasks(self, tasks: TasksResult, strategy: Strategy,
-               history: TaskHistory | None = None) -> tuple[list[str], str | None]:
+    def _tasks(self, tasks: TasksResult, strategy: Strategy, history: TaskHistory | None = None,
+               deal_segments: Iterable[str] = ()) -> tuple[list[str], str | None]:
         if not tasks.matches and not tasks.against and not any(_is_effort(u.text) for u in tasks.unmapped):
             # "calls", "idk", an emoji, "they're keen": ask for detail rather than list what is missing
             example = strategy.sales_tasks[0].examples[0]
             return [], self.t.say("coaching", "need_detail", example=example)
         lines: list[str] = []
         for state, key in (("done", "mapped"), ("planned", "planned"), ("not_done", "not_done")):
-            ids = tasks.task_ids if state == "done" else tasks.ids_in(state)  # type: ignore[arg-type]
+            # a plan is acknowledged even for a task also done this week: "success criteria
+            # agreed" is done, and the POC "from Monday" is still the plan the bot asks about
+            ids = list(dict.fromkeys(m.task_id for m in tasks.matches if m.state == state))
             if ids:
-                quotes = {m.task_id: m.evidence.text for m in reversed(tasks.matches)
-                          if m.state == state}
+                # each task's first quote that is not the buyer's ask: "habe abgelehnt", not
+                # the "Kunde wollte 15% Rabatt" that came before it
+                quotes: dict[str, str] = {}
+                for m in sorted((m for m in tasks.matches if m.state == state),
+                                key=lambda m: asked_for(m.evidence.text)):
+                    quotes.setdefault(m.task_id, m.evidence.text)
                 lines.append(self.t.say("tasks", key, items=_list(
                     f"{strategy.task(tid).name} ({_quoted([quotes[tid]])})" if quotes[tid].strip()
                     else strategy.task(tid).name for tid in ids)))  # no quote: a person said so
@@ -184,7 +222,8 @@ class FeedbackWriter:
             lines += self._missing_line(tasks, strategy, history)
             quote = next(m.evidence.text for m in tasks.matches
                          if m.task_id == stalled[0] and m.state == "not_done")
-            return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy, quote)
+            return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy, quote,
+                                                 deal_segments)
         planned = tasks.ids_in("planned")
         if planned:  # acknowledged, with when the bot asks about it, before anything missing
             lines += self._missing_line(tasks, strategy, history)
@@ -235,7 +274,7 @@ class FeedbackWriter:
 
     def _against_coaching(self, tasks: TasksResult, strategy: Strategy) -> str:
         """Working against the strategy matters more than anything missing: quote our own words."""
-        first = next((a for a in tasks.against if a.kind == "task"), tasks.against[0])
+        first = coached_against(tasks.against, strategy)
         quote = shorten(first.evidence.text, 60)
         if first.kind == "task":
             task = strategy.task(first.target)
@@ -243,22 +282,30 @@ class FeedbackWriter:
                               description=task.description, example=task.examples[0])
         return self.t.say("coaching", "against_objective", quote=quote, objective=first.name)
 
-    def _stalled_coaching(self, task: SalesTask, strategy: Strategy, quote: str) -> str:
+    def _stalled_coaching(self, task: SalesTask, strategy: Strategy, quote: str,
+                          deal_segments: Iterable[str] = ()) -> str:
         """A task the buyer's side holds up ("couldn't reach the CISO, still stuck"): who can
         unblock it and which stage of the buying process comes next, where a stage is about this
-        task. One the seller has not got to yet ("haven't called them yet") needs a time, not
-        the buyer's org chart."""
+        task - in the buying process of the deal's own segment when the answer names it (a
+        corporate legal team's security review waits on its CISO and leads to a business case,
+        not to a law firm's partners' meeting). One the seller has not got to yet ("haven't
+        called them yet") needs a time, not the buyer's org chart."""
         if not held_up_by_others(quote):
             key = "not_yet_critical" if task.critical else "not_yet"
             return self.t.say("coaching", key, task=task.name)
-        segments = [s for s in strategy.segments if s.in_scope and s.buying_process is not None
-                    and (not task.segments or s.id in task.segments)]
+        named = set(deal_segments)
+        segments = sorted((s for s in strategy.segments if s.in_scope and s.buying_process is not None
+                           and (not task.segments or s.id in task.segments)),
+                          key=lambda s: s.id not in named)  # stable: else the strategy's order
         process = segments[0].buying_process if segments else None
         if process is None:
             return self.t.say("coaching", "stalled", task=task.name,
                               next_step=self.t.say("coaching", "stalled_generic"))
         words = content_stems(f"{task.name} {task.description} {quote}")
-        stage = next((st for st in process.stages if content_stems(st) & words), None)
+        # the stage that says most of it: a security review is "security and privacy review",
+        # not the "legal hold process review" before it that shares one word
+        overlap = {st: len(content_stems(st) & words) for st in process.stages}
+        stage = max(process.stages, key=overlap.__getitem__) if any(overlap.values()) else None
         roles = [r for r in process.roles if content_stems(r) & words] or process.roles[:2]
         following = process.stages[process.stages.index(stage) + 1:] if stage else []
         next_step = (self.t.say("coaching", "stalled_next", roles=_list(roles[:2]), stage=following[0])
@@ -334,13 +381,14 @@ class FeedbackWriter:
         wrong_scope = [strategy.segment(sid).name for sid in faults.wrong_scope]
         wrong_advantage = faults.wrong_advantage
         says_something = bool(wrong_scope or wrong_advantage or any(c.covered for c in statement.components))
-        # Short is only worth a ✅ when it says something: never for "", "idk" or an emoji.
-        lines = ([self.t.say("strategy", "length_ok", words=words, limit=limit)] if statement.within_limit
-                 and says_something else [] if statement.within_limit
-                 else [self.t.say("strategy", "length_over", words=words, limit=limit, over=words - limit)])
         wrong = {"scope": bool(wrong_scope), "advantage": wrong_advantage}
         covered = [self.t.say("components", c.component) for c in statement.components
                    if c.covered and not wrong.get(c.component)]
+        # Short is only worth a ✅ when it says something of ours: never for "", "idk" or an
+        # emoji, nor for "the cheapest tool for big banks", which is short and all wrong.
+        lines = ([self.t.say("strategy", "length_ok", words=words, limit=limit)] if statement.within_limit
+                 and covered else [] if statement.within_limit
+                 else [self.t.say("strategy", "length_over", words=words, limit=limit, over=words - limit)])
         missing = [self.t.say("components", c.component) for c in statement.components
                    if not c.covered and not wrong.get(c.component)]
         if covered:
@@ -355,12 +403,12 @@ class FeedbackWriter:
             if wrong_scope and wrong_advantage:  # both parts are wrong: say both, quote ours
                 return lines, self.t.say("coaching", "statement_wrong_both", named=named,
                                          ours=_in_scope_names(strategy),
-                                         advantage=strategy.strategy.advantage)
+                                         advantage=_gist(strategy.strategy.advantage))
             if wrong_scope:
                 return lines, self.t.say("coaching", "statement_wrong_scope", named=named,
                                          ours=_in_scope_names(strategy))
             return lines, self.t.say("coaching", "statement_wrong_advantage",
-                                     advantage=strategy.strategy.advantage)
+                                     advantage=_gist(strategy.strategy.advantage))
         if missing:
             lines.append(self.t.say("strategy", "missing", items=_list(missing)))
             if not says_something:  # "idk", an emoji, "we sell software": not "add objectives"
@@ -384,7 +432,8 @@ def _shows_work(evaluation: Evaluation) -> bool:
 
 
 def coaching_about(evaluation: Evaluation, strategy: Strategy,
-                   history: TaskHistory | None = None) -> dict[str, str] | None:
+                   history: TaskHistory | None = None,
+                   answer: str | None = None) -> dict[str, str] | None:
     """What the coaching line is about, for integrations (`alignbot evaluate --json`): the same
     order of importance the writer follows - working against the strategy, an out-of-scope deal,
     a stalled task, a planned one, the critical task missing longest, then the scope or the
@@ -395,12 +444,13 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
     out_of_scope = [m.segment_id for m in (scope.segments if scope else [])
                     if m.stated_as_played and not m.in_scope]
     if tasks is not None:
+        tasks = with_concessions(tasks, strategy, answer)
         with reading(evaluation.language or "en"):
             effort = [u for u in tasks.unmapped if _is_effort(u.text)]
         if not tasks.matches and not tasks.against and not effort:
             return {"kind": "detail", "id": ""}
         if tasks.against:
-            first = next((a for a in tasks.against if a.kind == "task"), tasks.against[0])
+            first = coached_against(tasks.against, strategy)
             return {"kind": first.kind, "id": first.target, "state": "against"}
         if out_of_scope:
             return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"}
@@ -449,6 +499,17 @@ def _scope_coaching_about(scope: ScopeResult, strategy: Strategy) -> dict[str, s
     return {"kind": "segment", "id": missing[0], "state": "missing"} if missing else None
 
 
+def coached_against(against: list[Against], strategy: Strategy) -> Against:
+    """The one thing worked against that the coaching is about. A concession is coached against
+    what the strategy says about price: "threw in six months of free hosting" breaks the margin
+    objective, even where a proof-of-concept task's "not a free trial" also matched it. Otherwise
+    a task (it has an example to follow) before an objective."""
+    pricing = {(kind, target) for kind, target, _ in pricing_targets(strategy)}
+    given = [a for a in against if (a.kind, a.target) in pricing and concedes(a.evidence.text)]
+    pool = given or against
+    return next((a for a in pool if a.kind == "task"), pool[0])
+
+
 def _is_effort(text: str) -> bool:
     """An activity worth naming as off-strategy effort: more than one word, something a person
     wrote (not mash or emoji), at least one real word ("got Dr" is sentence debris), and not a
@@ -457,6 +518,20 @@ def _is_effort(text: str) -> bool:
     words = re.findall(r"[^\W\d_]{4,}", text)
     return (len(text.split()) > 1 and bool(words) and assess(text).substantive
             and not is_remark([t.word for t in tokenize(text) if t.kind == WORD]))
+
+
+def _gist(text: str) -> str:
+    """A strategy text's first part, up to its first sentence end, semicolon or dash: the
+    coaching line quotes our advantage to someone who got it wrong, and a 60-word paragraph
+    is not read in a chat ("... per-GB bills - so a firm's own lit support team can run ...")."""
+    head = re.split(r"(?<=[.!?])\s|;\s|\s[-–—]\s", " ".join(text.split()), maxsplit=1)[0]
+    return head.rstrip(" .,:;") + "."
+
+
+def _deal_segments(evaluation: Evaluation) -> list[str]:
+    """Segments of ours the answer names as where its deals are, in the order named."""
+    scope = evaluation.scope.segments if evaluation.scope else []
+    return list(dict.fromkeys(m.segment_id for m in scope if m.in_scope and m.stated_as_played))
 
 
 def _language_name(code: str | None) -> str:

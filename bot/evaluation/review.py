@@ -110,7 +110,8 @@ class AnswerReviewer:
         history = await self._history(answer) if question == "tasks" else None
         labels = await self._labels(strategy)
         message = self._with_form(self.writer.message(evaluation, strategy, history,
-                                                      current=self.ctx.strategy, labels=labels),
+                                                      current=self.ctx.strategy, labels=labels,
+                                                      audience=checkin.audience, answer=answer.text),
                                   answer_id, evaluation, strategy, answer.edits)
         if not await self._store(answer, evaluation.model_dump_json(), evaluation.overall, message.text):
             return None
@@ -127,7 +128,8 @@ class AnswerReviewer:
         strategy = await self.strategy_for(checkin)
         history = await self._history(answer) if answer.question == "tasks" else None
         return self._with_form(self.writer.message(evaluation, strategy, history, current=self.ctx.strategy,
-                                                   labels=await self._labels(strategy)),
+                                                   labels=await self._labels(strategy),
+                                                   audience=checkin.audience, answer=answer.text),
                                answer.id, evaluation, strategy, answer.edits)
 
     async def _labels(self, strategy: Strategy) -> tuple[str, str] | None:
@@ -174,7 +176,8 @@ class AnswerReviewer:
             self._measured(evaluation, question, started)
             history = (history_of(now, task_history_rows(connection, saved.member_id, saved.id))
                        if question == "tasks" else None)  # a new answer (id 0) is in no history
-            message = self.writer.message(evaluation, strategy, history, current=current)
+            message = self.writer.message(evaluation, strategy, history, current=current,
+                                          audience=checkin.audience, answer=saved.text)
 
             def finish(stored: Saved) -> Message:
                 with logs.bound(checkin=checkin.id):
@@ -267,7 +270,9 @@ class AnswerReviewer:
                 evaluation = Evaluation.model_validate_json(answer.evaluation)
                 strategy = await self.strategy_for(checkin)
                 message = self._with_form(self.writer.message(evaluation, strategy,
-                                                              current=self.ctx.strategy),
+                                                              current=self.ctx.strategy,
+                                                              audience=checkin.audience,
+                                                              answer=answer.text),
                                           int(answer_id), evaluation, strategy, answer.edits)
                 reviews.append(Review(member, row.key, message, ref_from_json(checkin.message_ref)))
         return reviews

@@ -11,6 +11,7 @@ from bot.evaluation.feedback import FeedbackTexts, FeedbackWriter, coaching_abou
 from bot.evaluation.result import Evaluation, Evidence, Question, TasksResult
 from bot.evaluation.rules import RulesEvaluator
 from bot.strategy.loader import load_strategy
+from bot.strategy.schema import Strategy
 
 EXAMPLE = load_strategy(REPO_ROOT / "examples" / "strategy.yaml")
 WRITER = FeedbackWriter(FeedbackTexts(REPO_ROOT / "prompts" / "feedback.yaml"))
@@ -259,3 +260,189 @@ def test_what_a_scope_coaching_is_about_follows_the_line_written(answer: str, ab
     nothing once the segments were in scope, though the line coached a process or a segment."""
     evaluation = RulesEvaluator().evaluate_sync("scope", answer, EXAMPLE)
     assert coaching_about(evaluation, EXAMPLE) == about
+
+
+COUNSEL = load_strategy(REPO_ROOT / "tests" / "data" / "strategy_counsel.yaml")
+
+
+def feedback_on(strategy: Strategy, answer: str) -> tuple[str, dict[str, str] | None]:
+    """The feedback a tasks answer gets under a strategy, and what its coaching is about, each
+    given the answer's text as the bot gives it."""
+    evaluation = RulesEvaluator().evaluate_sync("tasks", answer, strategy)
+    return ("\n".join(WRITER.lines(evaluation, strategy, answer=answer)),
+            coaching_about(evaluation, strategy, answer=answer))
+
+
+@pytest.mark.parametrize(("answer", "quote"), [
+    ("Waived the implementation fee for First Valley Credit Union so they'd sign this month.",
+     "Waived the implementation fee"),
+    ("Held price with Brightpay by tying it to audit hours saved, but threw in free training to"
+     " get the signature.", "threw in free training to get the signature"),
+    ("Gave Pinebridge the first year free to win the logo.", "Gave Pinebridge the first year free"),
+    ("Diese Woche: Discovery-Call mit einer Fintech in Toronto, Rabatt von 15% angeboten damit sie"
+     " unterschreiben.", "Rabatt von 15% angeboten"),
+    ("Le regalé tres meses a una fintech para cerrar.", "Le regalé tres meses"),
+])
+def test_a_concession_is_flagged_against_our_pricing_not_listed_as_other_effort(
+        answer: str, quote: str) -> None:
+    """Found playing a VP of Sales in the console: a waived fee, free training or a German
+    "Rabatt" was listed as "effort outside the strategy" and coached to "make time for Map the
+    buying committee" - the concession itself never named against our margin."""
+    text, about = feedback_on(EXAMPLE, answer)
+    against = next(line for line in text.splitlines() if line.startswith("⛔ Works against"))
+    assert quote in against and '"Defend price with value, not discounts"' in against
+    assert not any(quote in line for line in text.splitlines() if line.startswith("➖"))
+    assert text.splitlines()[-1].startswith(f'Coaching: "{quote}')
+    assert about == {"kind": "task", "id": "value_pricing", "state": "against"}
+
+
+def test_a_concession_the_reader_credited_as_a_task_earns_no_tick() -> None:
+    """"Free onboarding ... if they sign" was ✅ "Hand off to onboarding with success criteria"."""
+    text, _ = feedback_on(EXAMPLE, "Free onboarding for Helix Health if they sign this quarter.")
+    assert "✅" not in text and "Hand off to onboarding" not in text
+    assert '⛔ Works against our strategy: "Free onboarding for Helix Health' in text
+
+
+def test_every_concession_in_an_answer_is_quoted() -> None:
+    text, _ = feedback_on(EXAMPLE, "Hab der Fintech den Setup erlassen und 3 Monate gratis gegeben.")
+    against = next(line for line in text.splitlines() if line.startswith("⛔"))
+    assert '"Hab der Fintech den Setup erlassen"' in against and '"3 Monate gratis gegeben"' in against
+
+
+@pytest.mark.parametrize("answer", [
+    "They asked for 20% off, we said no and built the ROI model with their CFO.",
+    "Avoided a discount with Fundly by tying price to audit hours saved."])
+def test_a_discount_asked_for_or_refused_is_not_working_against_pricing(answer: str) -> None:
+    """"They asked for 20% off" is the buyer's ask: the rep who said no was told "⛔ Works
+    against our strategy" and coached as if they had given it."""
+    text, about = feedback_on(EXAMPLE, answer)
+    assert "⛔" not in text and "opposite of" not in text
+    assert about is None or about.get("state") != "against"
+
+
+def test_free_hosting_is_coached_against_the_margin_objective_not_the_poc_task() -> None:
+    """Tidemark lists "threw in six months of free hosting" under its margin objective; the
+    POC task's "not a free trial" also matched, and the coaching said it was "the opposite of
+    Run a proof of concept on a closed matter"."""
+    text, about = feedback_on(COUNSEL, "Threw in six months of free hosting for Thornbury Vale to"
+                                       " get them over the line.")
+    assert text.splitlines()[-1].startswith(
+        'Coaching: "Threw in six months of free hosting for Thornbury Vale to…" breaks our'
+        ' objective "Keep gross margin at or above 70%"')
+    assert about == {"kind": "objective", "id": "gross_margin", "state": "against"}
+    # the hosting is given already: "before you commit to it" came too late
+    assert text.splitlines()[-1].endswith("Before you offer the next concession, take it to your"
+                                          " manager - and sell the value instead.")
+
+
+def test_a_stalled_task_is_coached_in_the_buying_process_of_the_deals_own_segment() -> None:
+    """Found in the console: a corporate legal team's security questionnaire stuck with its
+    CISO was coached with the law firms' process - "find who can unblock it (managing partner,
+    head of litigation) ... the partners' meeting approval" - the first segment in the file.
+    Corporate legal's own process: the CISO, then the business case."""
+    text, about = feedback_on(COUNSEL, "Security questionnaire for Outback Freight stuck with their"
+                                       " CISO, no reply for 2 weeks.")
+    coaching = text.splitlines()[-1]
+    assert coaching == ("Coaching: Clear the security and data sovereignty review is stuck - find who"
+                        " can unblock it (CISO) and agree a date - it stands between you and the"
+                        " business case.")
+    assert about == {"kind": "task", "id": "security_sovereignty", "state": "not_done"}
+
+
+@pytest.mark.parametrize("answer", ["We're the cheapest compliance tool for big banks.",
+                                    "The cheapest option for startups."])
+def test_a_short_statement_that_is_all_wrong_gets_no_tick_for_being_short(answer: str) -> None:
+    """Found in the console: "✅ 8 words (limit 50)." above "⛔ Not our strategy: scope ...,
+    advantage ..." - praise for the one thing right about a statement that is all wrong."""
+    text = feedback("strategy", answer)
+    assert "⛔ Not our strategy" in text and "✅" not in text
+
+
+def test_our_advantage_is_quoted_in_short_when_a_statement_gets_it_wrong() -> None:
+    """Tidemark's advantage is 52 words; quoted whole, the coaching line ran to 90 words. Its
+    first part, up to the dash, is what a rep can repeat."""
+    evaluation = RulesEvaluator().evaluate_sync("strategy", "We're the cheapest e-discovery tool"
+                                                " for global firms.", COUNSEL)
+    coaching = WRITER.lines(evaluation, COUNSEL)[-1]
+    assert coaching.endswith("Our advantage: Legal hold and e-discovery in one platform, hosted in"
+                             " Sydney and Auckland so client data never leaves ANZ, with flat"
+                             " per-user pricing instead of per-GB bills.")
+    assert len(coaching.split()) < 75
+
+
+def test_work_against_a_task_that_is_not_about_price_is_not_told_to_hold_the_line() -> None:
+    """"Next time, hold the line: told a sole practitioner we're not the right fit" - the
+    pricing idiom was the wording for every task worked against."""
+    text, _ = feedback_on(COUNSEL, "Demo for a firm in Singapore, they want a trial.")
+    assert text.splitlines()[-1].endswith(
+        'Next time: "told a sole practitioner we\'re not the right fit".')
+
+
+def test_a_writer_for_managers_keeps_the_manager_wording_and_the_rep_wording_is_unchanged() -> None:
+    evaluation = RulesEvaluator().evaluate_sync("tasks", "coached Dana on discovery", EXAMPLE)
+    manager = FeedbackWriter(WRITER.t.for_audience("manager"))
+    for text in ("\n".join(manager.lines(evaluation, EXAMPLE)),
+                 "\n".join(WRITER.lines(evaluation, EXAMPLE, audience="manager"))):
+        assert "for yourself or your team" in text and 'is your team doing "Map the buying' in text
+    rep = "\n".join(WRITER.lines(evaluation, EXAMPLE))
+    assert "yourself or your team" not in rep and 'make time for "Map the buying committee"' in rep
+
+
+BAUFUCHS = load_strategy(REPO_ROOT / "tests" / "data" / "strategy_baufuchs.yaml")
+
+
+def test_the_discount_is_quoted_not_the_clause_that_says_why() -> None:
+    """Found in the console: "Dem Kunden 20% Rabatt gegeben, damit er noch dieses Quartal
+    unterschreibt" was told '"damit er noch dieses Quartal unterschreibt" goes against "Preis
+    über Nutzen verteidigen"' - the reason quoted, the discount itself left out."""
+    text, about = feedback_on(BAUFUCHS, "Dem Kunden 20% Rabatt gegeben, damit er noch dieses Quartal"
+                                        " unterschreibt.")
+    against = next(line for line in text.splitlines() if line.startswith("⛔"))
+    assert against.startswith('⛔ Works against our strategy: "Dem Kunden 20% Rabatt gegeben" goes'
+                              ' against "Preis über Nutzen verteidigen"')
+    assert "damit er" not in text
+    assert about == {"kind": "task", "id": "preis_halten", "state": "against"}
+
+
+def test_a_price_defended_is_not_quoted_with_the_discount_the_buyer_wanted() -> None:
+    """'✅ ... Preis über Nutzen verteidigen ("Der Kunde wollte 15% Rabatt")' - the tick quoted
+    the buyer's ask, not what the rep did."""
+    text, _ = feedback_on(BAUFUCHS, "Der Kunde wollte 15% Rabatt, habe abgelehnt und den Nutzen"
+                                    " vorgerechnet.")
+    ticked = next(line for line in text.splitlines() if line.startswith("✅"))
+    assert "Preis über Nutzen verteidigen" in ticked and "Rabatt" not in ticked
+
+
+def test_a_plan_is_acknowledged_even_for_a_task_also_done_this_week() -> None:
+    """Found in the console: "Will run the POC on a closed matter at Kestrel Mining Group from
+    Monday, success criteria agreed" was only ✅ ("success criteria agreed"): the POC itself,
+    planned for Monday, was never acknowledged nor said to be asked about."""
+    text, _ = feedback_on(COUNSEL, "Will run the POC on a closed matter at Kestrel Mining Group from"
+                                   " Monday, success criteria agreed.")
+    assert ('🗓 Planned, not done yet: Run a proof of concept on a closed matter ("Will run the POC'
+            in text)
+    assert "tell me how it went at your next check-in" in text
+    assert '✅ Maps to our sales tasks: Run a proof of concept on a closed matter ("success' in text
+
+
+def test_a_refused_discount_stays_the_quote_for_the_price_defended() -> None:
+    text, _ = feedback_on(load_strategy(REPO_ROOT / "tests" / "data" / "strategy_hotelia.yaml"),
+                          "No di descuento, le enseñé el ahorro en comisiones al dueño del Hotel"
+                          " Cala Blanca.")
+    assert '✅ Maps to our sales tasks: Defender el precio con valor, sin descuentos ("No di' in text
+
+
+def test_a_discount_given_after_the_buyers_ask_is_flagged_and_price_defence_not_ticked() -> None:
+    """The reader quoted "they wanted 30% off" (the buyer's ask) for "we gave 10% off": the
+    concession the rep gave is the quote, and "Negotiated on scope instead of price" earns no
+    ✅ "Defend price with value" in the same week."""
+    answer = ("Negotiated on scope instead of price with Fundly; they wanted 30% off, we gave 10% off"
+              " in exchange for a 3-year term.")
+    text, about = feedback_on(EXAMPLE, answer)
+    assert ('⛔ Works against our strategy: "we gave 10% off in exchange for a 3-year term" goes'
+            ' against "Defend price with value, not discounts"' in text)
+    assert "wanted 30%" not in text and "✅" not in text
+    assert about == {"kind": "task", "id": "value_pricing", "state": "against"}
+    # without the answer's text (a caller that has none), the ask alone is no work against us
+    evaluation = RulesEvaluator().evaluate_sync("tasks", answer, EXAMPLE)
+    assert "wanted 30%" not in "\n".join(WRITER.lines(evaluation, EXAMPLE))

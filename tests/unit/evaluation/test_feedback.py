@@ -69,6 +69,30 @@ async def test_out_of_scope_deal_in_a_tasks_answer_is_warned_with_the_segment(co
     assert "Coaching:" in reply
 
 
+async def test_a_manager_is_coached_on_their_team_not_told_to_make_time_like_a_rep(core: BotCore) -> None:
+    """Found in the console: a manager who answered "which tasks are you coaching or driving"
+    with "coached Dana on discovery" was told "Critical tasks you did not mention" and "make
+    time for Map the buying committee" - a rep's coaching, on a manager's week."""
+    await setup_team(core)
+    await say(core, "ada", "/align ask now sam")
+    await say(core, "sam", STATEMENT)
+    await say(core, "sam", "mid-market fintech")
+    reply = await say(core, "sam", "pipeline review with my team, coached Dana on discovery")
+    assert ("⚠ Critical tasks you did not mention for yourself or your team: Map the buying"
+            " committee" in reply)
+    assert 'Coaching: is your team doing "Map the buying committee"? ' in reply
+    assert "Ask about it in this week's one-to-ones" in reply and "make time for" not in reply
+    reply = await say(core, "sam", "/align answer 3 idk")
+    assert "Coaching: tell me which sales tasks you are coaching or driving" in reply
+
+    await say(core, "ada", "/align ask now dana")  # a rep's wording is unchanged
+    await say(core, "dana", STATEMENT)
+    await say(core, "dana", "mid-market fintech")
+    reply = await say(core, "dana", "ran disco w/ Ledgerly on their SOC2 gaps")
+    assert 'Coaching: make time for "Map the buying committee"' in reply
+    assert "yourself or your team" not in reply
+
+
 class GatedEvaluator:
     """The real rules evaluator behind a gate the test opens: a model that takes its time."""
 
