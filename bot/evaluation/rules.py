@@ -697,9 +697,10 @@ _LEAD_IN_WORDS = 2
 
 
 def _leads_in(reading: _Reading, frag: _Fragment) -> bool:
-    """At most two words naming no task and nothing worked against: the start of a pair (the
-    account or segment it is about, "Lächelwerk Zahnzentren: GF und ...", not counted)."""
-    typed = {reading.doc.toks[i].start for i in frag.positive if i not in reading.context_toks}
+    """At most two words, function words included (not "Hab der Fintech den Setup erlassen"),
+    naming no task and nothing worked against: the start of a pair (the account or segment it
+    is about, "Lächelwerk Zahnzentren: GF und ...", not counted)."""
+    typed = {reading.doc.toks[i].start for i in frag.toks if i not in reading.context_toks}
     return (len(typed) <= _LEAD_IN_WORDS and not frag.negative and not frag.blocked
             and max(frag.scores.values(), default=0.0) < MATCH_THRESHOLD)
 
