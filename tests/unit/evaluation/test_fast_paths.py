@@ -211,3 +211,67 @@ def test_what_the_english_shortcut_passes_for_met_the_model_reads_as_english() -
         assert code == "en" or probability < language.LIKELY, text
         passed += 1
     assert passed > 500
+
+
+class _Unindexable(list[str]):
+    """Stems that can be looked through as a whole but not read one position at a time."""
+
+    def __getitem__(self, key: Any) -> Any:
+        raise AssertionError("read stem by stem")
+
+
+def test_a_sentence_with_no_stem_that_starts_a_phrase_is_not_read_stem_by_stem() -> None:
+    from bot.evaluation.index import PhraseTable
+
+    table = PhraseTable()
+    table.add(["regional", "bank"], "banks")
+    assert table.find(_Unindexable(["call", "with", "the", "cfo"])) == []
+    assert table.find(["call", "regional", "bank", "cfo"]) == [(1, 3, ["banks"])]
+
+
+def _phrases_by_every_length(table: Any, stems: list[str]) -> list[Any]:
+    """`PhraseTable.find` the slow way: every length tried at every position."""
+    found, i = [], 0
+    while i < len(stems):
+        for size in range(min(table.max_len, len(stems) - i), 0, -1):
+            keys = table.phrases.get(tuple(stems[i:i + size]))
+            if keys:
+                found.append((i, i + size, keys))
+                i += size
+                break
+        else:
+            i += 1
+    return found
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "d", "x"]), max_size=12))
+def test_phrases_are_found_as_trying_every_length_at_every_position_finds(
+        stems: list[str]) -> None:
+    from bot.evaluation.index import PhraseTable
+
+    table = PhraseTable()
+    for n, phrase in enumerate((["a"], ["a", "b"], ["b", "c", "d"], ["c"], ["a", "b", "c", "d"])):
+        table.add(phrase, f"k{n}")
+    assert table.find(stems) == _phrases_by_every_length(table, stems)
+
+
+def test_words_are_resolved_once_per_language_and_looked_up_by_the_word_alone() -> None:
+    from bot.evaluation.index import StrategyIndex
+    from bot.strategy.loader import load_strategy
+
+    strategy = load_strategy(DATA / "strategy_hotelia.yaml")
+    index, fresh = StrategyIndex(strategy), StrategyIndex(strategy)
+    text = "Llamé al director de Hotel Arenal, demo del PMS el martes"
+    with text_module.reading("es"):
+        first = index.read(text).stems
+        assert index._resolved["es"]  # the Spanish table, keyed by the word alone
+        assert index.read(text).stems == first
+    with text_module.reading("en"):
+        english = index.read(text).stems
+    with text_module.reading("es"):  # English resolutions are not Spanish ones
+        assert index.read(text).stems == first
+    with text_module.reading("en"):
+        assert fresh.read(text).stems == english
+    assert [fresh.resolve(w) for w in ("llamé", "director")] == [
+        index._resolved["en"][w] for w in ("llamé", "director")]
