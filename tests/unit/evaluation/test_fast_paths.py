@@ -213,6 +213,85 @@ def test_what_the_english_shortcut_passes_for_met_the_model_reads_as_english() -
     assert passed > 500
 
 
+def _strategy_descriptors(name: str) -> Any:
+    from bot.evaluation.index import index_for
+    from bot.strategy.loader import load_strategy
+
+    path = REPO_ROOT / "examples" / "strategy.yaml" if name == "example" else (
+        DATA / f"strategy_{name}.yaml")
+    return index_for(load_strategy(path)).descriptors
+
+
+def _accounts_one_by_one(found: Any, text: str) -> list[Any]:
+    """`Descriptors._accounts` before its word pre-check: every word read, span by span."""
+    spans = [(m.start(), m.end() - (2 if m.group().endswith(("'s", "’s")) else 0))
+             for m in descriptors._ACCOUNT_WORD.finditer(text)]
+    folded = [places.fold(text[a:b]) for a, b in spans]
+    out = []
+    i = 0
+    while i < len(spans):
+        if folded[i] not in found.account_first:
+            i += 1
+            continue
+        for size in range(min(found.account_words, len(spans) - i), 0, -1):
+            owner = found.accounts.get(" ".join(folded[i:i + size]))
+            if owner is not None and (size > 1 or text[spans[i][0]].isupper()):
+                out.append(descriptors.Found(owner, spans[i][0], spans[i + size - 1][1],
+                                             "account"))
+                i += size
+                break
+        else:
+            i += 1
+    return out
+
+
+@pytest.mark.parametrize("name", ["example", "baufuchs", "hotelia", "riegoandes", "vetline"])
+def test_the_account_word_pre_check_finds_the_accounts_reading_every_word_finds(
+        name: str) -> None:
+    found = _strategy_descriptors(name)
+    assert found.accounts
+    names = sorted(found.accounts)
+    extra = [f"{n.title()}'s team, then {n.upper()}’s CFO" for n in names]
+    extra += [f"Call with {n.title()}x and x{n}" for n in names]
+    for text in [*ANSWERS, *extra]:
+        assert found._accounts(text) == _accounts_one_by_one(found, text), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["Citi's", "Citi’s", "'s", "-", "--", "'", "é", "Ñandú", " ", "  ",
+                                 ",", "ﬁ", "x", "O'Neil", "Kessler-Maier", "_", "ß"]), max_size=15))
+@example(["'s", "s", "'s"])
+def test_account_word_spans_are_where_the_pattern_finds_them(parts: list[str]) -> None:
+    for text in ("".join(parts), " ".join(parts), *ANSWERS[:50]):
+        words = descriptors._ACCOUNT_WORD.findall(text)
+        names = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
+        assert descriptors._spans(text, words, names) == [
+            (m.start(), m.end() - (2 if m.group().endswith(("'s", "’s")) else 0))
+            for m in descriptors._ACCOUNT_WORD.finditer(text)]
+
+
+class _WordsOnly:
+    """`_ACCOUNT_WORD` that can list words but not walk them one match at a time."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def findall(self, text: str) -> list[str]:
+        return list(self.pattern.findall(text))
+
+    def finditer(self, text: str) -> Any:
+        raise AssertionError(f"read word by word: {text!r}")
+
+
+def test_an_answer_whose_words_start_no_account_is_not_read_word_by_word(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    found = _strategy_descriptors("hotelia")
+    text = "Visita inherente a una cadena urbana, sin novedades"  # "nh" inside a longer word
+    assert not found._accounts(text)
+    monkeypatch.setattr(descriptors, "_ACCOUNT_WORD", _WordsOnly(descriptors._ACCOUNT_WORD))
+    assert found._accounts(text) == []
+
+
 class _Unindexable(list[str]):
     """Stems that can be looked through as a whole but not read one position at a time."""
 
