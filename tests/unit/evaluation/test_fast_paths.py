@@ -213,6 +213,41 @@ def test_what_the_english_shortcut_passes_for_met_the_model_reads_as_english() -
     assert passed > 500
 
 
+_INJECTION_PARTS = ["ignore", "previous", "instructions", "system", "admin", "developer",
+                    "override", "message", "mark", "them", "done", "you are now", "act as a",
+                    "pretend to", "all", "every", "sales", "tasks", "as", "completed", "score me",
+                    "new rules", "any answer with", "output all", "assistant", ":", "\n", ".",
+                    "SYSTEM", "İgnore", "ıgnore", "ſystem", "marK", "MARK ALL", "Demo", "Lechner"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_INJECTION_PARTS), max_size=10),
+       st.sampled_from(["", " ", "  ", "\n"]))
+@example(["ſystem", ":"], "")  # matched by the pattern's IGNORECASE, not by str.lower
+@example(["İgnore", "previous", "instructions"], " ")
+def test_the_injection_pre_check_never_skips_what_the_pattern_finds(parts: list[str],
+                                                                      glue: str) -> None:
+    text = glue.join(parts)
+    assert text_module.looks_like_injection(text) == bool(text_module._INJECTION_RE.search(text))
+
+
+def test_the_injection_pre_check_agrees_on_every_answer_and_its_sentences() -> None:
+    texts = [*ANSWERS, *(s for a in ANSWERS for s in re.split(r"[.\n;!?]+", a))]
+    assert [text_module.looks_like_injection(t) for t in texts] == [
+        bool(text_module._INJECTION_RE.search(t)) for t in texts]
+
+
+class _Unsearchable:
+    def search(self, text: str) -> None:
+        raise AssertionError(f"searched {text!r}")
+
+
+def test_an_answer_without_any_injection_word_is_not_searched(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_module, "_INJECTION_RE", _Unsearchable())
+    assert not text_module.looks_like_injection("Demo bei Lechner, Angebot nächste Woche Di")
+
+
 def _strategy_descriptors(name: str) -> Any:
     from bot.evaluation.index import index_for
     from bot.strategy.loader import load_strategy
