@@ -103,8 +103,11 @@ class Size:
         return employees.contains(self.low) and employees.contains(self.high)
 
 
+_THOUSANDS = re.compile(r"[.,\s](?=\d{3}\b)")
+
+
 def _number(text: str, k: str | None) -> int:
-    digits = re.sub(r"[.,\s](?=\d{3}\b)", "", text).replace(",", ".")
+    digits = _THOUSANDS.sub("", text).replace(",", ".")
     value = float(digits)
     return int(value * 1000) if k else int(value)
 
@@ -125,12 +128,18 @@ def find_sizes(text: str, units: tuple[str, ...] = ("people",)) -> list[Size]:
     return sorted(found, key=lambda size: size.start) if len(units) > 1 else found
 
 
+_FIGURE = re.compile(r"[\d.,\s]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+"""Compiled once: `_sizes_in` asked `re`'s pattern cache for them for every group of every
+size found."""
+
+
 def _sizes_in(text: str, unit: str) -> list[Size]:
     found: list[Size] = []
     for m in _SIZES[unit].finditer(text):
         groups = [g for g in m.groups()]
         numbers = [(groups[i], groups[i + 1]) for i in range(len(groups) - 1)
-                   if groups[i] and re.fullmatch(r"[\d.,\s]+", groups[i])]
+                   if groups[i] and _FIGURE.fullmatch(groups[i])]
         if not numbers:
             continue
         values = [_number(n, k) for n, k in numbers]
@@ -145,7 +154,7 @@ def _sizes_in(text: str, unit: str) -> list[Size]:
             low, high = min(values[:2]), max(values[:2])
         else:
             low = high = values[0]
-        counted = re.findall(r"[^\W\d_]+", m.group().lower())
+        counted = _LETTERS.findall(m.group().lower())
         found.append(Size(low, high, m.start(), m.end(), unit,
                           whole=not counted or counted[-1] not in _ROLE_COUNTS))
     return found
@@ -172,6 +181,20 @@ def prose_employees(description: str) -> Employees | None:
 
 _ACCOUNT_WORD = re.compile(r"[\w'-]+")
 """Words of an account name; "&" and "+" join nothing, so "Wiesner+Kolb" is "Wiesner + Kolb"."""
+
+
+def _spans(text: str, words: list[str], names: list[str]) -> list[tuple[int, int]]:
+    """Where each of `text`'s `_ACCOUNT_WORD` matches (`words`, in order) starts, and where
+    its name (`names`: the word without a possessive) ends. A match starts at the first place
+    its word is written after the previous one's end: nothing between two matches is a word
+    character, so the word cannot be written any earlier there."""
+    spans = []
+    end = 0
+    for word, name in zip(words, names, strict=True):
+        start = text.find(word, end)
+        end = start + len(word)
+        spans.append((start, start + len(name)))
+    return spans
 
 
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)\.?\s+$")
@@ -321,10 +344,16 @@ class Descriptors:
             folded_text = fold_text(text)
             if not any(first in folded_text for first in self.account_first):
                 return []
-        # "Citi's compliance team" names Citi: a possessive is not part of the name
-        spans = [(m.start(), m.end() - (2 if m.group().endswith(("'s", "’s")) else 0))
-                 for m in _ACCOUNT_WORD.finditer(text)]
-        folded = [fold(text[a:b]) for a, b in spans]
+        # "Citi's compliance team" names Citi: a possessive is not part of the name. The words
+        # come from one `findall`, without a match object each; an answer none of whose words
+        # starts an account name (many the check above lets through: "nh" or "city" inside
+        # longer words) goes no further
+        words = _ACCOUNT_WORD.findall(text)
+        names = [word[:-2] if word.endswith(("'s", "’s")) else word for word in words]
+        folded = [fold(name) for name in names]
+        if self.account_first.isdisjoint(folded):
+            return []
+        spans = _spans(text, words, names)
         found: list[Found] = []
         i = 0
         while i < len(spans):

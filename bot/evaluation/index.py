@@ -210,6 +210,8 @@ class PhraseTable:
         """Non-overlapping (start, end, keys) matches, longest first, left to right."""
         found: list[tuple[int, int, list[str]]] = []
         longest = self.longest
+        if longest.keys().isdisjoint(stems):
+            return found  # most sentences: no stem starts a phrase (one C-level pass, no loop)
         i, n = 0, len(stems)
         while i < n:
             most = longest.get(stems[i])
@@ -306,7 +308,10 @@ class StrategyIndex:
         self.against: list[AgainstEntry] = []
         self.against_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self.advantage: dict[str, float] = {}
-        self._resolved: dict[tuple[str, str], str] = {}
+        self._resolved: dict[str, dict[str, str]] = {code: {} for code in PACKS}
+        """Per language read, word -> the strategy stem it resolves to: one table per language
+        so that `read` looks a word up by itself, not by a (language, word) pair built and
+        hashed for every token of every answer."""
         self._lock = threading.Lock()
         self.language = strategy_language(strategy)
         self.glossary = glossary_of(strategy)
@@ -677,8 +682,11 @@ class StrategyIndex:
 
     def _resolve(self, language: str, word: str) -> str:
         """`resolve` in `language`, the one being read (asked once per answer by `read`)."""
-        key = (language, word)
-        hit = self._resolved.get(key)
+        resolved = self._resolved.get(language)
+        if resolved is None:  # not a covered language: read as English (see `reading`)
+            with self._lock:
+                resolved = self._resolved.setdefault(language, {})
+        hit = resolved.get(word)
         if hit is not None:
             return hit
         s = stem(word)
@@ -687,9 +695,9 @@ class StrategyIndex:
         if s not in self.vocab and len(word) >= 5 and is_content(word) and word.isalpha():
             s = self._near(s, word) or s
         with self._lock:
-            if len(self._resolved) >= _MAX_CACHE:
-                self._resolved.clear()
-            self._resolved[key] = s
+            if len(resolved) >= _MAX_CACHE:
+                resolved.clear()  # in place: a `read` under way keeps looking in this table
+            resolved[word] = s
         return s
 
     def task_factor(self, word: str, task: int) -> float:
@@ -757,13 +765,14 @@ class StrategyIndex:
     def read(self, text: str) -> Doc:
         """Tokenise an answer and resolve each word against this strategy's vocabulary."""
         toks = self._fix_compounds(tokenize(text, self.glossary))
-        language, resolve, resolved = current_language(), self._resolve, self._resolved
+        language, resolve = current_language(), self._resolve
+        resolved = self._resolved.get(language) or {}
         stems = []
         for tok in toks:
             if tok.kind != WORD:
                 stems.append("")
                 continue
-            hit = resolved.get((language, tok.word))  # most words: resolved before
+            hit = resolved.get(tok.word)  # most words: resolved before
             stems.append(hit if hit is not None else resolve(language, tok.word))
         return Doc(text, toks, stems)
 

@@ -1097,6 +1097,23 @@ _INJECTION_RE = re.compile(
 )
 
 
+_INJECTION_WORDS = ("ignore", "disregard", "forget", "override", "system", "admin ",
+                    "developer ", "mark ", "you are now", "act as ", "pretend ", "task", "as done",
+                    "as complet", "score ", "new rule", "new instruction", "new prompt",
+                    "any answer", "any response", "any reply", "output ", "return ", "print ",
+                    "report ", "assistant")
+"""Every match of `_INJECTION_RE` contains one of these, in lower case: each of its alternatives
+spells one out (keep them in step). An answer without any cannot match, and the pattern - about
+a thousand instructions per character, tried at every word - is not run over it."""
+_FOLDS_TO_ASCII = frozenset("İıſ")
+"""The characters beyond ASCII that `re.IGNORECASE` matches to an ASCII letter of the pattern
+and `str.lower` does not turn into that letter (the Kelvin sign it does): text with one is
+always searched."""
+
+
 def looks_like_injection(text: str) -> bool:
     """Text addressed to the evaluator rather than describing work; it is never evidence."""
+    lowered = text.lower()
+    if _FOLDS_TO_ASCII.isdisjoint(text) and not any(w in lowered for w in _INJECTION_WORDS):
+        return False
     return _INJECTION_RE.search(text) is not None

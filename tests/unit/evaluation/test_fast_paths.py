@@ -211,3 +211,181 @@ def test_what_the_english_shortcut_passes_for_met_the_model_reads_as_english() -
         assert code == "en" or probability < language.LIKELY, text
         passed += 1
     assert passed > 500
+
+
+_INJECTION_PARTS = ["ignore", "previous", "instructions", "system", "admin", "developer",
+                    "override", "message", "mark", "them", "done", "you are now", "act as a",
+                    "pretend to", "all", "every", "sales", "tasks", "as", "completed", "score me",
+                    "new rules", "any answer with", "output all", "assistant", ":", "\n", ".",
+                    "SYSTEM", "İgnore", "ıgnore", "ſystem", "marK", "MARK ALL", "Demo", "Lechner"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_INJECTION_PARTS), max_size=10),
+       st.sampled_from(["", " ", "  ", "\n"]))
+@example(["ſystem", ":"], "")  # matched by the pattern's IGNORECASE, not by str.lower
+@example(["İgnore", "previous", "instructions"], " ")
+def test_the_injection_pre_check_never_skips_what_the_pattern_finds(parts: list[str],
+                                                                      glue: str) -> None:
+    text = glue.join(parts)
+    assert text_module.looks_like_injection(text) == bool(text_module._INJECTION_RE.search(text))
+
+
+def test_the_injection_pre_check_agrees_on_every_answer_and_its_sentences() -> None:
+    texts = [*ANSWERS, *(s for a in ANSWERS for s in re.split(r"[.\n;!?]+", a))]
+    assert [text_module.looks_like_injection(t) for t in texts] == [
+        bool(text_module._INJECTION_RE.search(t)) for t in texts]
+
+
+class _Unsearchable:
+    def search(self, text: str) -> None:
+        raise AssertionError(f"searched {text!r}")
+
+
+def test_an_answer_without_any_injection_word_is_not_searched(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_module, "_INJECTION_RE", _Unsearchable())
+    assert not text_module.looks_like_injection("Demo bei Lechner, Angebot nächste Woche Di")
+
+
+def _strategy_descriptors(name: str) -> Any:
+    from bot.evaluation.index import index_for
+    from bot.strategy.loader import load_strategy
+
+    path = REPO_ROOT / "examples" / "strategy.yaml" if name == "example" else (
+        DATA / f"strategy_{name}.yaml")
+    return index_for(load_strategy(path)).descriptors
+
+
+def _accounts_one_by_one(found: Any, text: str) -> list[Any]:
+    """`Descriptors._accounts` before its word pre-check: every word read, span by span."""
+    spans = [(m.start(), m.end() - (2 if m.group().endswith(("'s", "’s")) else 0))
+             for m in descriptors._ACCOUNT_WORD.finditer(text)]
+    folded = [places.fold(text[a:b]) for a, b in spans]
+    out = []
+    i = 0
+    while i < len(spans):
+        if folded[i] not in found.account_first:
+            i += 1
+            continue
+        for size in range(min(found.account_words, len(spans) - i), 0, -1):
+            owner = found.accounts.get(" ".join(folded[i:i + size]))
+            if owner is not None and (size > 1 or text[spans[i][0]].isupper()):
+                out.append(descriptors.Found(owner, spans[i][0], spans[i + size - 1][1],
+                                             "account"))
+                i += size
+                break
+        else:
+            i += 1
+    return out
+
+
+@pytest.mark.parametrize("name", ["example", "baufuchs", "hotelia", "riegoandes", "vetline"])
+def test_the_account_word_pre_check_finds_the_accounts_reading_every_word_finds(
+        name: str) -> None:
+    found = _strategy_descriptors(name)
+    assert found.accounts
+    names = sorted(found.accounts)
+    extra = [f"{n.title()}'s team, then {n.upper()}’s CFO" for n in names]
+    extra += [f"Call with {n.title()}x and x{n}" for n in names]
+    for text in [*ANSWERS, *extra]:
+        assert found._accounts(text) == _accounts_one_by_one(found, text), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["Citi's", "Citi’s", "'s", "-", "--", "'", "é", "Ñandú", " ", "  ",
+                                 ",", "ﬁ", "x", "O'Neil", "Kessler-Maier", "_", "ß"]), max_size=15))
+@example(["'s", "s", "'s"])
+def test_account_word_spans_are_where_the_pattern_finds_them(parts: list[str]) -> None:
+    for text in ("".join(parts), " ".join(parts), *ANSWERS[:50]):
+        words = descriptors._ACCOUNT_WORD.findall(text)
+        names = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
+        assert descriptors._spans(text, words, names) == [
+            (m.start(), m.end() - (2 if m.group().endswith(("'s", "’s")) else 0))
+            for m in descriptors._ACCOUNT_WORD.finditer(text)]
+
+
+class _WordsOnly:
+    """`_ACCOUNT_WORD` that can list words but not walk them one match at a time."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def findall(self, text: str) -> list[str]:
+        return list(self.pattern.findall(text))
+
+    def finditer(self, text: str) -> Any:
+        raise AssertionError(f"read word by word: {text!r}")
+
+
+def test_an_answer_whose_words_start_no_account_is_not_read_word_by_word(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    found = _strategy_descriptors("hotelia")
+    text = "Visita inherente a una cadena urbana, sin novedades"  # "nh" inside a longer word
+    assert not found._accounts(text)
+    monkeypatch.setattr(descriptors, "_ACCOUNT_WORD", _WordsOnly(descriptors._ACCOUNT_WORD))
+    assert found._accounts(text) == []
+
+
+class _Unindexable(list[str]):
+    """Stems that can be looked through as a whole but not read one position at a time."""
+
+    def __getitem__(self, key: Any) -> Any:
+        raise AssertionError("read stem by stem")
+
+
+def test_a_sentence_with_no_stem_that_starts_a_phrase_is_not_read_stem_by_stem() -> None:
+    from bot.evaluation.index import PhraseTable
+
+    table = PhraseTable()
+    table.add(["regional", "bank"], "banks")
+    assert table.find(_Unindexable(["call", "with", "the", "cfo"])) == []
+    assert table.find(["call", "regional", "bank", "cfo"]) == [(1, 3, ["banks"])]
+
+
+def _phrases_by_every_length(table: Any, stems: list[str]) -> list[Any]:
+    """`PhraseTable.find` the slow way: every length tried at every position."""
+    found, i = [], 0
+    while i < len(stems):
+        for size in range(min(table.max_len, len(stems) - i), 0, -1):
+            keys = table.phrases.get(tuple(stems[i:i + size]))
+            if keys:
+                found.append((i, i + size, keys))
+                i += size
+                break
+        else:
+            i += 1
+    return found
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "d", "x"]), max_size=12))
+def test_phrases_are_found_as_trying_every_length_at_every_position_finds(
+        stems: list[str]) -> None:
+    from bot.evaluation.index import PhraseTable
+
+    table = PhraseTable()
+    for n, phrase in enumerate((["a"], ["a", "b"], ["b", "c", "d"], ["c"], ["a", "b", "c", "d"])):
+        table.add(phrase, f"k{n}")
+    assert table.find(stems) == _phrases_by_every_length(table, stems)
+
+
+def test_words_are_resolved_once_per_language_and_looked_up_by_the_word_alone() -> None:
+    from bot.evaluation.index import StrategyIndex
+    from bot.strategy.loader import load_strategy
+
+    strategy = load_strategy(DATA / "strategy_hotelia.yaml")
+    index, fresh = StrategyIndex(strategy), StrategyIndex(strategy)
+    text = "Llamé al director de Hotel Arenal, demo del PMS el martes"
+    with text_module.reading("es"):
+        first = index.read(text).stems
+        assert index._resolved["es"]  # the Spanish table, keyed by the word alone
+        assert index.read(text).stems == first
+    with text_module.reading("en"):
+        english = index.read(text).stems
+    with text_module.reading("es"):  # English resolutions are not Spanish ones
+        assert index.read(text).stems == first
+    with text_module.reading("en"):
+        assert fresh.read(text).stems == english
+    assert [fresh.resolve(w) for w in ("llamé", "director")] == [
+        index._resolved["en"][w] for w in ("llamé", "director")]
