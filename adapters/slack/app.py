@@ -8,7 +8,9 @@ Two ways to be installed: one workspace with a bot token, or many through OAuth
 Every listener acknowledges at once and hands the work to a tracked task that runs in turn
 (`BotContext.spawn_inbound`): Slack wants an ack within 3 s, and the core then records, evaluates
 and replies. Events and button presses, whose ack is an empty 200 whatever the listener does, are
-acked before bolt even dispatches them (`_dispatch`): bolt runs them in their turn. Retried
+acked before bolt even dispatches them (`_dispatch`): bolt runs them in their turn. A check-in
+or correction form's Save is answered without bolt at all over HTTP with one workspace
+(`_form_submitted`: its ack keeps the modal open with errors, or closes it). Retried
 Events API deliveries carry the same `event_id`, which the core records before doing anything,
 so a retry never stores an answer twice.
 
@@ -198,7 +200,8 @@ class SlackAdapter(SlackPort):
         touch nothing (bodies over 1 MiB are refused by aiohttp with 413 before this). Events
         and button presses, whose ack is an empty 200 whatever the listeners do, are acked
         first and dispatched in their turn (`BotContext.spawn_dispatch`): under a burst, bolt's
-        dispatch is most of an ack's CPU."""
+        dispatch is most of an ack's CPU. A form's Save, with one workspace, is answered here
+        without bolt (`_form_submitted`)."""
         with self.core.ctx.intake.entering():
             return await self._answer_request(request)
 
