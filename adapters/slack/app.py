@@ -8,7 +8,9 @@ Two ways to be installed: one workspace with a bot token, or many through OAuth
 Every listener acknowledges at once and hands the work to a tracked task that runs in turn
 (`BotContext.spawn_inbound`): Slack wants an ack within 3 s, and the core then records, evaluates
 and replies. Events and button presses, whose ack is an empty 200 whatever the listener does, are
-acked before bolt even dispatches them (`_dispatch`): bolt runs them in their turn. Retried
+acked before bolt even dispatches them (`_dispatch`): bolt runs them in their turn. A check-in
+or correction form's Save is answered without bolt at all over HTTP with one workspace
+(`_form_submitted`: its ack keeps the modal open with errors, or closes it). Retried
 Events API deliveries carry the same `event_id`, which the core records before doing anything,
 so a retry never stores an answer twice.
 
@@ -198,7 +200,8 @@ class SlackAdapter(SlackPort):
         touch nothing (bodies over 1 MiB are refused by aiohttp with 413 before this). Events
         and button presses, whose ack is an empty 200 whatever the listeners do, are acked
         first and dispatched in their turn (`BotContext.spawn_dispatch`): under a burst, bolt's
-        dispatch is most of an ack's CPU."""
+        dispatch is most of an ack's CPU. A form's Save, with one workspace, is answered here
+        without bolt (`_form_submitted`)."""
         with self.core.ctx.intake.entering():
             return await self._answer_request(request)
 
@@ -219,6 +222,15 @@ class SlackAdapter(SlackPort):
         refusal = await self._refusal(parsed)
         if refusal is not None:
             return web.json_response(refusal)
+        if self.workspaces.single is not None and _is_form_submission(parsed):
+            # Answered here, not by bolt: its dispatch (listener matching, middleware, kwargs)
+            # was half of this ack, and with one workspace its authorization is a cached
+            # auth.test that adds nothing per request. OAuth installs keep bolt's, which
+            # answers a workspace without an installation.
+            errors = await self._form_submitted(parsed)
+            if errors:
+                return web.json_response({"response_action": "errors", "errors": errors})
+            return web.Response(status=200)
         kind = _ack_first(parsed)
         if kind is not None:
             self.core.ctx.spawn_dispatch(functools.partial(self._dispatch_later, request_for_bolt, kind),
@@ -405,19 +417,31 @@ class SlackAdapter(SlackPort):
             self.core.ctx.spawn_inbound(self._act(event), "slack-action")
         await ack()
 
-    async def _on_form_submitted(self, ack: Ack, body: Json, view: Json) -> None:
+    async def _on_form_submitted(self, ack: Ack, body: Json) -> None:
+        """A check-in or correction form's Save through bolt: in Socket Mode, and with OAuth
+        installs (bolt's authorization answers a workspace without an installation). Over HTTP
+        with one workspace `_answer_request` takes it without bolt (`_form_submitted`)."""
+        errors = await self._form_submitted(body)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+        else:
+            await ack()  # closes the modal; what was saved and the feedback follow in the DM thread
+
+    async def _form_submitted(self, body: Json) -> dict[str, str] | None:
+        """Take a submitted form: the errors to keep the modal open with (nothing typed; the
+        database not answering, so closing it would lose what was typed), or None once its work
+        is spawned - the ack then closes the modal, and what was saved and the feedback follow
+        in the DM thread."""
+        view: Json = body["view"]
         meta = _metadata(view)
         values = form_values(view)
         typed = [f for f in typed_fields(view) if f in values]
         if typed and not any(values[f].strip() for f in typed):
             # Nothing typed: keep the modal open with a note on the first input, as Slack users expect.
-            await ack(response_action="errors", errors={typed[0]: self.core.ctx.prompts.say("form_empty")})
-            return
+            return {typed[0]: self.core.ctx.prompts.say("form_empty")}
         if values and not await self.core.database_ready():
             # Closing the modal now would lose what was typed: keep it open, saying why.
-            await ack(response_action="errors",
-                      errors={next(iter(values)): self.core.ctx.prompts.say("form_unavailable")})
-            return
+            return {next(iter(values)): self.core.ctx.prompts.say("form_unavailable")}
         self._enter(body, body["user"]["id"])
         thread = (MessageRef("slack", meta["channel"], meta["ts"])
                   if meta.get("channel") and meta.get("ts") else None)
@@ -426,7 +450,7 @@ class SlackAdapter(SlackPort):
         event = ActionInvoked(member(body["user"]["id"]), str(meta.get("form", "")),
                               values=values, message=thread, event_id=submission_id(body), raw=body)
         self.core.ctx.spawn_inbound(self._act(event, shown), "slack-form-submitted")
-        await ack()  # closes the modal; what was saved and the feedback follow in the DM thread
+        return None
 
     # --- the work -------------------------------------------------------------------------
 
@@ -715,6 +739,14 @@ def _ack_first(body: Json) -> str | None:
         actions = body.get("actions") or [{}]
         return "open-form" if actions[0].get("action_id") == OPEN_FORM_ACTION else "action"
     return None
+
+
+def _is_form_submission(body: Json) -> bool:
+    """Whether `body` (checked by `read_body`) is the Save of a form the bot opened: a check-in's
+    questions or a correction's pick-lists (`form_view`)."""
+    view = body.get("view")
+    return body.get("type") == "view_submission" and isinstance(view, dict) \
+        and view.get("callback_id") == FORM_CALLBACK
 
 
 def _metadata(view: Json) -> Json:

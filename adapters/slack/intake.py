@@ -9,8 +9,10 @@ The body is parsed once, here, and bolt is handed the result.
 
 from __future__ import annotations
 
+import codecs
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qs, unquote_plus
 
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
@@ -151,10 +153,47 @@ def _event_envelope(text: str) -> Json:
     return data
 
 
+# CPython's C decoder of backslash escapes (`codecs.escape_decode`, what `bytes` literals and
+# pickle use); undocumented, so looked up, with the standard library's decoder as the fallback.
+_ESCAPE_DECODE: Callable[[bytes], tuple[bytes, int]] | None = getattr(codecs, "escape_decode", None)
+
+
+def unquote_form(text: str) -> str:
+    """`urllib.parse.unquote_plus(text)`, in C for what Slack sends. A modal submission's payload
+    is a few kilobytes of JSON with a %-escape for every quote, colon and brace (about 600 in the
+    bench's check-in form), which the standard library decodes one escape at a time in Python:
+    about 100 us of a 0.5 ms ack, paid again for each of 200 reps pressing Save at once. Each
+    `%XX` becomes `\\xXX` (backslashes doubled first, so none of the text's own can start an
+    escape) and CPython's C escape decoder does the rest. Text with anything but ASCII, or a
+    `%` without two hex digits after it, goes to the standard library, which decides those
+    cases (Slack's bodies have neither)."""
+    if "%" not in text:
+        return text.replace("+", " ")
+    if _ESCAPE_DECODE is None or not text.isascii():
+        return unquote_plus(text)
+    escaped = text.encode("ascii").replace(b"\\", b"\\\\").replace(b"+", b" ").replace(b"%", b"\\x")
+    try:
+        return _ESCAPE_DECODE(escaped)[0].decode("utf-8", "replace")
+    except ValueError:  # "invalid \x escape": a '%' the standard library leaves as it is
+        return unquote_plus(text)
+
+
+def form_fields(text: str) -> list[tuple[str, str]]:
+    """`urllib.parse.parse_qsl(text, keep_blank_values=True)`, decoding with `unquote_form`:
+    the same fields, in order (a field without '=' has the value "", empty ones are skipped)."""
+    fields = []
+    for field in text.split("&") if text else ():
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        fields.append((unquote_form(name), unquote_form(value)))
+    return fields
+
+
 def _form(text: str) -> Json:
     """An interaction's payload, or a slash command's fields (the last of a repeated one, as
     bolt takes them)."""
-    form = dict(parse_qsl(text, keep_blank_values=True))
+    form = dict(form_fields(text))
     if "payload" in form:
         return _interaction(form["payload"])
     if "command" in form:
@@ -192,4 +231,4 @@ def _interaction(payload: str) -> Json:
     return data
 
 
-__all__ = ["Malformed", "bolt_request", "is_ssl_check", "read_body", "signed"]
+__all__ = ["Malformed", "bolt_request", "form_fields", "is_ssl_check", "read_body", "signed", "unquote_form"]
