@@ -48,17 +48,16 @@ from bot.digest.figures import (
     effort_cells,
     effort_counts,
     mismatches,
-    out_of_scope_sources,
+    out_of_scope_counts,
     reports_by_manager,
     score_trends,
     segment_figures,
     task_figures,
-    untouched_leads,
 )
 from bot.digest.period import Period
 from bot.evaluation.contradictions import faults_of
 from bot.evaluation.result import QUESTIONS
-from bot.leads.metrics import FollowUp, LeadBook
+from bot.leads.metrics import FollowUp, LeadFigures
 from bot.storage.models import Answer, CheckIn, Member
 from bot.strategy.schema import Strategy
 from bot.text import shorten
@@ -414,10 +413,10 @@ def _reported(rows: Sequence[Row]) -> tuple[str, ...]:
 
 
 def _segments(strategy: Strategy, rows: Sequence[Row], names: dict[int, str],
-              leads: LeadBook) -> list[SegmentFigures]:
+              leads: LeadFigures) -> list[SegmentFigures]:
     return segment_figures(strategy, ((names[r.member_id], segment, bool(in_scope)) for r in rows
                                       if r.played is not None for segment, in_scope in _list(r.played)),
-                           leads)
+                           leads.new_by_segment)
 
 
 def _unmapped(rows: Sequence[Row], top: int = TOP_UNMAPPED) -> list[tuple[str, int]]:
@@ -440,7 +439,7 @@ def _against(rows: Sequence[Row], names: dict[int, str]) -> list[Against]:
 
 
 def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member], period: Period,
-                       facts: Facts, leads: LeadBook,
+                       facts: Facts, leads: LeadFigures,
                        manager: tuple[int, str] | None = None) -> DigestFigures:
     """The figures of figures.compute, from what `load_facts` returned. `manager`: the id and
     name of the digest's own manager when they are not a member (their answers are in
@@ -451,8 +450,7 @@ def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member]
     by_member: dict[int, list[Row]] = defaultdict(list)
     for r in rows:
         by_member[r.member_id].append(r)
-    current_leads = leads.engaged_in(period.start, period.end)
-    follow_by_owner = current_leads.by_owner()
+    follow_by_owner = leads.by_owner
     statements: dict[str, Articulation] = {}
     reps = [RepFigures(mid, name, facts.participation.get(mid, Participation()),
                        _articulation(by_member[mid], strategy, statements), _reported(by_member[mid]),
@@ -462,8 +460,7 @@ def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member]
     per_member_tasks = {r.member_id: r.tasks for r in reps
                         if any(a.done_tasks is not None for a in by_member[r.member_id])}
     now_part = _total([facts.participation.get(mid, Participation()) for mid in names])
-    follow_now = current_leads.total()
-    follow_before = leads.engaged_in(previous.start, previous.end).total()
+    follow_now, follow_before = leads.now, leads.before
     outside = {manager[0]: manager[1]} if manager is not None else {}
     answers = cast(Any, by_member)  # Row reads like AnswerFacts where mismatches looks
     by_manager = reports_by_manager(members, answers, outside)
@@ -474,10 +471,10 @@ def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member]
     with_tasks = [r for r in rows if r.done_tasks is not None]
     return DigestFigures(
         title=title, period=period, previous=previous, reps=reps, participation=now_part,
-        segments=_segments(strategy, rows, names, current_leads),
+        segments=_segments(strategy, rows, names, leads),
         tasks=task_figures(strategy, per_member_tasks, len(per_member_tasks)),
         task_reporters=len(per_member_tasks), unmapped=_unmapped(rows),
-        follow_up=follow_now, follow_up_by_segment=current_leads.by_segment(),
+        follow_up=follow_now, follow_up_by_segment=leads.by_segment,
         trends=score_trends(facts.means, facts.means_before, now_part, facts.before,
                             follow_now, follow_before),
         series=facts.series,
@@ -489,7 +486,7 @@ def compute_from_facts(strategy: Strategy, title: str, members: Sequence[Member]
         said_nothing=[Quote(names.get(mid, "?"), question, shorten(text, 40))
                       for mid, question, text in facts.said_nothing],
         effort=facts.effort, effort_before=facts.effort_before,
-        untouched=untouched_leads(leads, names),
+        untouched=[(names.get(owner, "?"), segment, age) for owner, segment, age in leads.untouched],
         mismatches=found, managers_compared=compared,
         task_answers={names[mid]: tasks for mid, tasks in per_member_tasks.items()},
-        out_of_scope_leads=out_of_scope_sources(strategy, current_leads))
+        out_of_scope_leads=out_of_scope_counts(strategy, leads.new_by_source))

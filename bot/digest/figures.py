@@ -289,15 +289,17 @@ def _segments(strategy: Strategy, answers: Sequence[AnswerFacts], names: dict[in
               leads: LeadBook) -> list[SegmentFigures]:
     return segment_figures(strategy, ((names[a.member_id], m.segment_id, m.in_scope) for a in answers
                                       for m in (a.evaluation.scope.segments if a.evaluation.scope else [])
-                                      if m.stated_as_played), leads)
+                                      if m.stated_as_played),
+                           Counter(lead.segment for lead in leads.cohort))
 
 
 def segment_figures(strategy: Strategy, played: Iterable[tuple[str, str, bool]],
-                    leads: LeadBook) -> list[SegmentFigures]:
+                    lead_counts: Counter[str]) -> list[SegmentFigures]:
     """Each segment named as played - (member name, segment id, in scope as judged) - or in the
-    leads. A segment is in or out of scope as the answers were judged (the version each was
-    asked under, like the effort figures), unless they disagree; one only leads name is placed
-    by today's strategy. Both digest paths (these facts and bot.digest.aggregate) use it."""
+    period's new leads (`lead_counts`, per segment id). A segment is in or out of scope as the
+    answers were judged (the version each was asked under, like the effort figures), unless they
+    disagree; one only leads name is placed by today's strategy. Both digest paths (these facts
+    and bot.digest.aggregate) use it."""
     members: dict[str, set[str]] = defaultdict(set)
     mentions: Counter[str] = Counter()
     judged: dict[str, set[bool]] = defaultdict(set)
@@ -307,7 +309,6 @@ def segment_figures(strategy: Strategy, played: Iterable[tuple[str, str, bool]],
             members[segment_id].add(name)
             mentions[segment_id] += 1
             judged[segment_id].add(in_scope)
-    lead_counts = Counter(lead.segment for lead in leads.cohort)
 
     def placed(segment_id: str, now: bool) -> bool:
         seen = judged[segment_id]
@@ -480,9 +481,19 @@ def untouched_leads(leads: LeadBook, names: dict[int, str]) -> list[tuple[str, s
 
 def out_of_scope_sources(strategy: Strategy, leads: LeadBook) -> list[tuple[str, str, int]]:
     """New leads in segments we do not play, by segment and source, most first."""
+    return out_of_scope_counts(strategy, Counter((lead.segment, lead.source or "?")
+                                                 for lead in leads.cohort))
+
+
+def out_of_scope_counts(strategy: Strategy,
+                        new_by_source: Counter[tuple[str, str]]) -> list[tuple[str, str, int]]:
+    """out_of_scope_sources from the new leads counted per (segment id, source or "?"), as
+    bot.leads.metrics.LeadFigures holds them."""
     out = {s.id: s.name for s in strategy.segments if not s.in_scope}
-    counts = Counter((out[lead.segment], lead.source or "?") for lead in leads.cohort
-                     if lead.segment in out)
+    counts: Counter[tuple[str, str]] = Counter()
+    for (segment, source), n in new_by_source.items():
+        if segment in out:
+            counts[(out[segment], source)] += n
     return [(segment, source, n) for (segment, source), n in
             sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
