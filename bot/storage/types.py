@@ -40,7 +40,8 @@ class epoch_us(FunctionElement[int]):
     database, so a query can hand back plain integers where a datetime per row would cost more
     to build than the row (0.6 s of a 10,000-rep digest went on 60,000 lead datetimes). Exact on
     both databases: SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' (SQLAlchemy's format, always six
-    digits; a value without a fraction reads as .000000), PostgreSQL's epoch is numeric.
+    digits; a value without a fraction reads as .000000; the seconds are read without the fraction,
+    which SQLite's date functions would round to milliseconds), PostgreSQL's epoch is numeric.
     `from_epoch_us` turns a value back into the datetime the column would have given."""
 
     type = BigInteger()
@@ -51,7 +52,9 @@ class epoch_us(FunctionElement[int]):
 @compiles(epoch_us, "sqlite")
 def _epoch_us_sqlite(element: epoch_us, compiler: Any, **kw: Any) -> str:
     value = compiler.process(next(iter(element.clauses)), **kw)
-    return (f"(CAST(strftime('%s', {value}) AS INTEGER) * 1000000"
+    # The whole seconds from the text before the fraction: strftime would round the fraction to
+    # milliseconds first, so 23:59:59.9999 would count as the next second.
+    return (f"(CAST(strftime('%s', substr({value}, 1, 19)) AS INTEGER) * 1000000"
             f" + CAST(substr({value}, 21, 6) AS INTEGER))")
 
 
