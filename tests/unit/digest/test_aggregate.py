@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from statistics import fmean
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from alembic import command
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, event, inspect
 from sqlmodel import col, select
 
 from bot.core import BotCore
@@ -217,3 +218,32 @@ def test_a_mean_from_grouped_values_is_the_float_fmean_gives_over_the_rows() -> 
     grouped = [(1e16, 1), (1.0, 1), (-1e16, 1), (0.1, 3)]
     assert exact_mean(grouped) == round(fmean(rows), 3) == 0.217
     assert exact_mean([]) is None
+
+
+async def test_a_whole_organisation_digest_reads_each_table_as_few_times_as_it_can(
+        core: BotCore) -> None:
+    """Six queries for a whole organisation's figures, whatever its size: this period's answers,
+    both periods' score means, the previous period's effort (grouped per member and occurrence,
+    not a subquery per tasks answer), both periods' participation in one read of the check-ins
+    (each period's read scanned every check-in ever sent on PostgreSQL), the chart's six
+    periods, and the leads (times as integers). Check-ins are read twice, leads once."""
+    built = await build_org(core)
+    await _vary(core, built)
+    scope = await _scope(core, built, "Ada", None, True)
+    period = parse_period("last 2 weeks", core.ctx.clock.now(), UTC)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(" ".join(statement.split()))
+
+    engine = core.ctx.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        figures = await DigestService(core.ctx).figures(scope, period)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert figures == await from_evaluations(core, scope, period)
+    assert len(statements) == 6, statements
+    assert sum(" FROM checkins" in s for s in statements) == 2, statements
+    assert sum(" FROM leads" in s for s in statements) == 1, statements
