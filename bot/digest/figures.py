@@ -390,12 +390,16 @@ def effort_counts(placed: Iterable[tuple[str, int, int, int]]) -> Effort:
     """Tasks answers' (where, done, off task, against) added up, "where" being "in", "out" or
     "none" (bot.digest.aggregate adds them grouped, a count of answers each: pass them repeated
     or multiplied out)."""
-    cells: Counter[str] = Counter()
-    for place, on, off, against in placed:
-        cells[f"{place}_on"] += on
-        cells[f"{place}_off"] += off
-        cells[f"{place}_against"] += against
-    return Effort(**cells)
+    sums: dict[str, list[int]] = {}
+    for place, on, off, against in placed:  # a whole organisation's week: 8,500 tasks answers
+        cell = sums.get(place)
+        if cell is None:
+            cell = sums[place] = [0, 0, 0]
+        cell[0] += on
+        cell[1] += off
+        cell[2] += against
+    return Effort(**{f"{place}_{kind}": value for place, cell in sums.items()
+                     for kind, value in zip(("on", "off", "against"), cell, strict=True)})
 
 
 def working_against(answers: Iterable[AnswerFacts], names: dict[int, str]) -> list[Against]:

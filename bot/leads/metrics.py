@@ -194,20 +194,23 @@ class _Tally:
     def figures(self) -> FollowUp:
         """The FollowUp `follow_up` gives for the same leads - the same ints, so the same floats
         and timedeltas."""
-        count, delays = self.count, self.delays
+        count, hour, day = self.count, 0, 0
+        for delay in self.delays:  # a loop, not two generators: this runs once per owner
+            hour += delay <= _HOUR_US
+            day += delay <= _DAY_US
         return FollowUp(
             leads=count, touched=self.touched, never_touched=self.untouched,
             oldest_untouched=None if self.oldest is None else timedelta(microseconds=self.oldest),
-            median_first_touch=_median_us(delays),
-            within_1h=sum(d <= _HOUR_US for d in delays) / count if count else None,
-            within_24h=sum(d <= _DAY_US for d in delays) / count if count else None,
+            median_first_touch=_median_us(self.delays),
+            within_1h=hour / count if count else None,
+            within_24h=day / count if count else None,
             touches_per_lead=self.touches / count if count else None,
             overdue=self.overdue)
 
 
 def _median_us(values: list[int]) -> timedelta | None:
-    if not values:
-        return None
+    if len(values) < 2:  # most owners' week: one lead or none
+        return timedelta(microseconds=values[0]) if values else None
     ordered = sorted(values)
     middle = len(ordered) // 2
     if len(ordered) % 2:
