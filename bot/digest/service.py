@@ -18,7 +18,7 @@ from bot.digest.render import Digest, DigestRenderer
 from bot.digest.team import DigestScope
 from bot.digest.texts import DigestTexts
 from bot.events import Message
-from bot.leads.metrics import load_leads
+from bot.leads.metrics import load_lead_figures
 from bot.people.members import is_admin, valid_timezone
 from bot.storage.models import Member
 from bot.strategy.store import version_label
@@ -41,8 +41,8 @@ class DigestService:
         manager_id = manager.id if manager is not None else None
         async with self.ctx.db.session() as session:
             facts = await load_facts(session, self.ctx.strategy, members, period, manager_id)
-            leads = await load_leads(session, members, period.previous().start, period.end,
-                                     self.ctx.clock.now())
+            leads = await load_lead_figures(session, members, period.previous().start,
+                                            period.start, period.end, self.ctx.clock.now())
         own = (manager_id, manager.name) if manager is not None and manager_id is not None else None
         return await asyncio.to_thread(compute_from_facts, self.ctx.strategy, scope.title,
                                        scope.members, period, facts, leads, own)  # off the loop
@@ -67,8 +67,9 @@ class DigestService:
         shown = suggest(figures, self.texts)
         more = [a for a in candidates(figures, self.texts) if a not in shown]
         async with self.ctx.db.session() as session:
-            notes = await corrections_in(session, scope.member_ids, period, self.ctx.strategy)
-            rejudged = await rejudged_in(session, scope.member_ids, period)
+            # The organisation as a subquery, as for the figures: not 10,000 bound ids.
+            notes = await corrections_in(session, scope.member_filter, period, self.ctx.strategy)
+            rejudged = await rejudged_in(session, scope.member_filter, period)
         return Digest(figures, shown, warning, png, zone, self.ctx.clock.now(), more,
                       corrections=notes, rejudged=rejudged,
                       strategy_version=await version_label(self.ctx.db, self.ctx.strategy.version)

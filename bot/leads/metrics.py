@@ -12,7 +12,7 @@ team's figures cost the same however large the organisation is.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.models import Lead
+from bot.storage.types import epoch_us, to_epoch_us
 
 OPEN_STATUSES = ("new", "working")
 ONE_HOUR, ONE_DAY = timedelta(hours=1), timedelta(hours=24)
@@ -173,3 +174,122 @@ async def load_leads(session: AsyncSession, owner_ids: Sequence[int] | Select[tu
     rows = [LeadFacts._make(row) for row in (await (await session.connection()).execute(query)).all()]
     return LeadBook(cohort=[r for r in rows if start <= r.engaged_at < end],
                     open=[r for r in rows if r.overdue(as_of) or r.untouched], as_of=as_of)
+
+
+DAY_US = 86_400_000_000
+_HOUR_US, _DAY_US = ONE_HOUR // timedelta(microseconds=1), ONE_DAY // timedelta(microseconds=1)
+
+
+class _Tally:
+    """follow_up's counts for one group of leads, added to lead by lead (times in whole
+    microseconds: bot.storage.types.epoch_us)."""
+
+    __slots__ = ("count", "delays", "oldest", "overdue", "touched", "touches", "untouched")
+
+    def __init__(self) -> None:
+        self.count = self.touched = self.touches = self.untouched = self.overdue = 0
+        self.delays: list[int] = []
+        self.oldest: int | None = None
+
+    def figures(self) -> FollowUp:
+        """The FollowUp `follow_up` gives for the same leads - the same ints, so the same floats
+        and timedeltas."""
+        count, hour, day = self.count, 0, 0
+        for delay in self.delays:  # a loop, not two generators: this runs once per owner
+            hour += delay <= _HOUR_US
+            day += delay <= _DAY_US
+        return FollowUp(
+            leads=count, touched=self.touched, never_touched=self.untouched,
+            oldest_untouched=None if self.oldest is None else timedelta(microseconds=self.oldest),
+            median_first_touch=_median_us(self.delays),
+            within_1h=hour / count if count else None,
+            within_24h=day / count if count else None,
+            touches_per_lead=self.touches / count if count else None,
+            overdue=self.overdue)
+
+
+def _median_us(values: list[int]) -> timedelta | None:
+    if len(values) < 2:  # most owners' week: one lead or none
+        return timedelta(microseconds=values[0]) if values else None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return timedelta(microseconds=ordered[middle])
+    return timedelta(microseconds=ordered[middle - 1] + ordered[middle]) / 2  # as _median rounds
+
+
+@dataclass(frozen=True)
+class LeadFigures:
+    """Everything a digest says about leads, for one period: what `LeadBook` gives through
+    by_owner, by_segment, total, the period's cohort and the open leads never touched - worked
+    out in one pass over one short row per lead, times as integers."""
+
+    by_owner: dict[int, FollowUp]  # owners with leads new this period or needing a touch now
+    by_segment: dict[str, FollowUp]
+    now: FollowUp  # this period's new leads, and every open lead needing a touch
+    before: FollowUp  # the previous period's new leads, and the same open ones
+    new_by_segment: Counter[str]  # this period's new leads per segment
+    new_by_source: Counter[tuple[str, str]]  # and per (segment, source or "?")
+    untouched: list[tuple[int, str, float]]  # owner id, segment, age in days (0.1): oldest first
+
+
+async def load_lead_figures(session: AsyncSession,
+                            owner_ids: Sequence[int] | Select[tuple[int]] | None,
+                            previous_start: datetime, start: datetime, end: datetime,
+                            as_of: datetime) -> LeadFigures:
+    """The digest's lead figures for the period [start, end) after [previous_start, start): the
+    same leads `load_leads` finds (each on its index, read by id), but each comes back as a few
+    integers - times as microseconds since 1970, computed by the database - so no datetime is
+    built per lead, and all groups are added up in one pass. At 10,000 reps that was 0.4 s of
+    a whole organisation's digest (20,000 leads, 60,000 datetimes, a follow_up per owner)."""
+    in_period = select(Lead.id).where(col(Lead.engaged_at) >= previous_start,
+                                      col(Lead.engaged_at) < end)
+    needs_touch = select(Lead.id).where(col(Lead.status).in_(OPEN_STATUSES),
+                                        or_(col(Lead.next_due_at) < as_of, col(Lead.touches) == 0))
+    if owner_ids is not None:
+        ids = owner_ids if isinstance(owner_ids, Select) else list(owner_ids)
+        in_period = in_period.where(col(Lead.owner_id).in_(ids))
+        needs_touch = needs_touch.where(col(Lead.owner_id).in_(ids))
+    query = select(  # type: ignore[call-overload]
+        Lead.id, Lead.owner_id, Lead.segment, Lead.source, Lead.status, Lead.touches,
+        epoch_us(Lead.engaged_at), epoch_us(Lead.first_touch_at), epoch_us(Lead.next_due_at)
+    ).where(col(Lead.id).in_(union_all(in_period, needs_touch)))
+    rows = (await (await session.connection()).execute(query)).all()
+    now_us, start_us = to_epoch_us(as_of), to_epoch_us(start)
+    end_us, previous_us = to_epoch_us(end), to_epoch_us(previous_start)
+    owners: dict[int, _Tally] = defaultdict(_Tally)
+    segments: dict[str, _Tally] = defaultdict(_Tally)
+    total, before = _Tally(), _Tally()
+    new_by_segment: Counter[str] = Counter()
+    new_by_source: Counter[tuple[str, str]] = Counter()
+    untouched: list[tuple[int, int, int, str, int]] = []  # owner, engaged, id, segment, age
+    for lead_id, owner, segment, source, status, touches, engaged, first, due in rows:
+        if previous_us <= engaged < end_us:
+            tallies = ((owners[owner], segments[segment], total) if engaged >= start_us
+                       else (before,))
+            for t in tallies:
+                t.count += 1
+                t.touched += touches > 0
+                t.touches += touches
+                if first is not None:
+                    t.delays.append(first - engaged)
+            if engaged >= start_us:
+                new_by_segment[segment] += 1
+                new_by_source[(segment, source or "?")] += 1
+        if status in OPEN_STATUSES and (touches == 0 or (due is not None and due < now_us)):
+            age = now_us - engaged
+            for t in (owners[owner], segments[segment], total, before):
+                if touches == 0:
+                    t.untouched += 1
+                    t.oldest = age if t.oldest is None or age > t.oldest else t.oldest
+                t.overdue += due is not None and due < now_us
+            if touches == 0:
+                untouched.append((owner, engaged, lead_id, segment, age))
+    untouched.sort()  # load_leads' order (owner, engaged, id), then oldest first, stably
+    aged = sorted(((owner, segment, round(age / DAY_US, 1))
+                   for owner, _, _, segment, age in untouched), key=lambda row: -row[2])
+    return LeadFigures(
+        by_owner={k: owners[k].figures() for k in sorted(owners, key=str)},
+        by_segment={k: segments[k].figures() for k in sorted(segments, key=str)},
+        now=total.figures(), before=before.figures(), new_by_segment=new_by_segment,
+        new_by_source=new_by_source, untouched=aged)

@@ -9,16 +9,21 @@ migration's backfill fills the same columns the application writes."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from statistics import fmean
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from alembic import command
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, event, inspect, update
 from sqlmodel import col, select
 
 from bot.core import BotCore
+from bot.digest import corrections
 from bot.digest.aggregate import exact_mean
+from bot.digest.corrections import rejudged_in
 from bot.digest.derived import COLUMNS, derive
 from bot.digest.figures import CHART_POINTS, DigestFigures, compute
 from bot.digest.history import load_history
@@ -217,3 +222,72 @@ def test_a_mean_from_grouped_values_is_the_float_fmean_gives_over_the_rows() -> 
     grouped = [(1e16, 1), (1.0, 1), (-1e16, 1), (0.1, 3)]
     assert exact_mean(grouped) == round(fmean(rows), 3) == 0.217
     assert exact_mean([]) is None
+
+
+async def test_a_whole_organisation_digest_reads_each_table_as_few_times_as_it_can(
+        core: BotCore) -> None:
+    """Six queries for a whole organisation's figures, whatever its size: this period's answers,
+    both periods' score means, the previous period's effort (grouped per member and occurrence,
+    not a subquery per tasks answer), both periods' participation in one read of the check-ins
+    (each period's read scanned every check-in ever sent on PostgreSQL), the chart's six
+    periods, and the leads (times as integers). Check-ins are read twice, leads once."""
+    built = await build_org(core)
+    await _vary(core, built)
+    scope = await _scope(core, built, "Ada", None, True)
+    period = parse_period("last 2 weeks", core.ctx.clock.now(), UTC)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(" ".join(statement.split()))
+
+    engine = core.ctx.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        figures = await DigestService(core.ctx).figures(scope, period)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert figures == await from_evaluations(core, scope, period)
+    assert len(statements) == 6, statements
+    assert sum(" FROM checkins" in s for s in statements) == 2, statements
+    assert sum(" FROM leads" in s for s in statements) == 1, statements
+
+
+async def test_rejudged_answers_are_counted_from_the_few_verdicts_that_may_differ(
+        core: BotCore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest's "re-judged" count parses only the verdicts the database could not rule
+    out (their text lacks `"strategy_version":"<the version asked under>"`), and counts as it
+    did: a verdict under another version, also one written with spaces; not one with spaces
+    under the same version, nor an unreadable one, nor one whose answer quotes the key."""
+    built = await build_org(core)
+    scope = await _scope(core, built, "Ada", None, True)
+    period = parse_period("last 2 weeks", core.ctx.clock.now(), UTC)
+    asked = core.ctx.strategy.version
+    async with core.ctx.db.session() as session:
+        rows = (await session.exec(select(Answer).join(
+            CheckIn, col(CheckIn.id) == col(Answer.checkin_id)).where(
+            col(CheckIn.occurrence_at) >= period.start, col(CheckIn.occurrence_at) < period.end)
+            .order_by(col(Answer.id)))).all()
+        assert len(rows) > 10
+        verdicts = [json.loads(answer.evaluation or "") for answer in rows[:5]]
+        verdicts[1]["strategy_version"] = verdicts[3]["strategy_version"] = "zz"
+        verdicts[4]["statement_text"] = f'"strategy_version":"{asked}"'  # escaped when stored
+        compact = (",", ":")
+        for answer, verdict in ((rows[0], json.dumps(verdicts[0])),  # ", " and ": "
+                                (rows[1], json.dumps(verdicts[1])), (rows[2], "{not json"),
+                                (rows[3], json.dumps(verdicts[3], separators=compact)),
+                                (rows[4], json.dumps(verdicts[4], separators=compact))):
+            await (await session.connection()).execute(  # as stored, without the ORM hooks
+                update(Answer).where(col(Answer.id) == answer.id).values(evaluation=verdict))
+    parsed: list[str] = []
+    real = json.loads
+
+    def counting(text: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(corrections.json, "loads", counting)
+    async with core.ctx.db.session() as session:
+        assert await rejudged_in(session, scope.member_filter, period) == 2  # rows 1 and 3
+        assert await rejudged_in(session, scope.member_ids, period) == 2
+    assert len(parsed) == 2 * 4, parsed  # rows 0-3 only, twice: not the others of the period

@@ -4,12 +4,21 @@ overdue as a snapshot of open leads."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
 from bot.core import BotCore
-from bot.leads.metrics import FollowUp, LeadBook, LeadFacts, follow_up, load_leads
+from bot.digest.figures import untouched_leads
+from bot.leads.metrics import (
+    FollowUp,
+    LeadBook,
+    LeadFacts,
+    follow_up,
+    load_lead_figures,
+    load_leads,
+)
 from bot.storage.models import Lead, Member
 from tests.support.talk import say
 
@@ -102,3 +111,71 @@ async def test_load_leads_reads_the_period_and_the_open_leads_needing_a_touch_on
                 (lou, "working", start - timedelta(days=20))]
         everyone = await load_leads(session, None, start, end, NOW)
         assert sorted(r.owner_id for r in everyone.cohort) == sorted([kim, kim, out])
+
+
+async def test_lead_figures_equal_the_lead_book_on_awkward_times(core: BotCore) -> None:
+    """load_lead_figures (times as integers from the database, one pass) says what the LeadBook
+    says, on times chosen to break a careless conversion: microsecond fractions, first touches
+    exactly 1 h and 24 h after (and one microsecond over, and a microsecond before a whole
+    second, which SQLite's date functions round up), an even number of delays whose
+    median rounds half to even, leads at the period's very start and end, before 1970 (a
+    negative epoch), untouched leads of equal age, a lead both new and overdue, closed leads,
+    and an owner nobody asked about."""
+    for line in ("/align team add Ada admin", "/align team add Kim rep", "/align team add Lou rep",
+                 "/align team add Out rep"):
+        assert "Added" in await say(core, "ada", line), line
+    previous, start, end = NOW - timedelta(days=14), NOW - timedelta(days=7), NOW
+    us = timedelta(microseconds=1)
+    async with core.ctx.db.session() as session:
+        people = {m.name: m.id or 0 for m in (await session.exec(select(Member))).all()}
+        kim, lou, out = people["Kim"], people["Lou"], people["Out"]
+        specs = [  # owner, segment, source, engaged, status, touches, first touch after, next due
+            (kim, "fintech", "crm", start, "working", 1, timedelta(hours=1), None),
+            (kim, "fintech", "crm", start + 7 * us, "working", 2, timedelta(hours=24), None),
+            (kim, "banks", "web", start + timedelta(days=1, microseconds=3), "working", 1,
+             timedelta(seconds=1), NOW - us),
+            (kim, "banks", "", end - us, "new", 0, None, None),  # 23:59:59.999999
+            (kim, "banks", "web", end, "new", 0, None, None),  # the next period: open only
+            (lou, "fintech", "crm", start - us, "working", 1, timedelta(hours=24) + us, None),
+            (lou, "fintech", "crm", previous, "qualified", 3, timedelta(minutes=5), None),
+            (lou, "banks", "web", start + timedelta(hours=5, microseconds=1), "working", 1,
+             timedelta(seconds=2, microseconds=1), NOW + timedelta(days=1)),
+            (lou, "banks", "web", start + timedelta(hours=5, microseconds=1), "working", 1,
+             timedelta(seconds=3), None),
+            (lou, "banks", "web", start + timedelta(hours=6), "working", 1,
+             timedelta(hours=1) + us, None),
+            (lou, "fintech", "crm", datetime(1969, 12, 31, 23, 59, 59, 500_001, tzinfo=UTC),
+             "new", 0, None, None),
+            (lou, "fintech", "crm", start - timedelta(days=30, microseconds=9), "working", 0, None,
+             NOW - timedelta(days=1)),
+            (kim, "fintech", "crm", start - timedelta(days=30, microseconds=9), "new", 0, None,
+             None),
+            (kim, "banks", "web", start - timedelta(days=9), "disqualified", 0, None, None),
+            (out, "fintech", "crm", start + timedelta(days=2), "new", 0, None, None),
+        ]
+        for n, (owner, segment, source, engaged, status, touches, delay, due) in enumerate(specs):
+            session.add(Lead(source=source, external_id=f"k{n}", company=f"c{n}", segment=segment,
+                             owner_id=owner, engaged_at=engaged, status=status, touches=touches,
+                             first_touch_at=engaged + delay if delay else None, next_due_at=due,
+                             created_at=NOW, updated_at=NOW))
+        await session.commit()
+        for owners in ([kim, lou], select(Member.id).where(col(Member.name).in_(("Kim", "Lou")))):
+            book = await load_leads(session, owners, previous, end, NOW)  # type: ignore[arg-type]
+            got = await load_lead_figures(session, owners, previous, start, end, NOW)  # type: ignore[arg-type]
+            now = book.engaged_in(start, end)
+            assert got.by_owner == now.by_owner() and list(got.by_owner) == list(now.by_owner())
+            assert got.by_segment == now.by_segment()
+            assert got.now == now.total()
+            assert got.before == book.engaged_in(previous, start).total()
+            assert got.new_by_segment == Counter(lead.segment for lead in now.cohort)
+            assert got.new_by_source == Counter((lead.segment, lead.source or "?")
+                                                for lead in now.cohort)
+            names = {kim: "Kim", lou: "Lou"}
+            assert [(names[o], s, age) for o, s, age in got.untouched] == untouched_leads(book, names)
+            assert got.by_owner[kim].within_1h == 2 / 4 and got.by_owner[kim].within_24h == 3 / 4
+            assert got.by_owner[lou].median_first_touch == timedelta(seconds=3)
+            assert got.by_owner[lou].within_1h == 2 / 3
+            # (2.000001 s + 3 s) / 2, half a microsecond rounded to even
+            assert got.by_segment["banks"].median_first_touch == timedelta(seconds=2.5)
+            assert got.now.oldest_untouched == NOW - datetime(1969, 12, 31, 23, 59, 59, 500_001,
+                                                              tzinfo=UTC)
