@@ -55,7 +55,7 @@ from bot.scheduling.targets import Person, members_of, people_page, timezones_of
 from bot.scheduling.when import Recurrence, parse_when
 from bot.storage.bulk import RowsUpdate
 from bot.storage.locks import exclusive
-from bot.storage.models import Answer, CheckIn, Holiday, Member, OutboundMessage, Schedule
+from bot.storage.models import Answer, CheckIn, Holiday, Member, OutboundMessage, Schedule, literal_states
 from bot.strategy.durations import Duration
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,8 @@ class ScheduleEngine:
             reminder = (await session.exec(
                 select(CheckIn.next_reminder_at)
                 .join(Schedule, col(Schedule.id) == CheckIn.schedule_id).where(
-                    col(CheckIn.state).in_(AWAITING_STATES), col(CheckIn.next_reminder_at) > after,
+                    literal_states(col(CheckIn.state), AWAITING_STATES),  # ix_checkins_reminder_due
+                    col(CheckIn.next_reminder_at) > after,
                     col(CheckIn.next_reminder_at) <= until, col(Schedule.active).is_(True))
                 .order_by(col(CheckIn.next_reminder_at)).limit(1))).first()
         if reminder is not None:
@@ -414,7 +415,7 @@ class ScheduleEngine:
                         after: tuple[datetime, int] | None) -> list[Any]:
         """The next page of due rows (after `after`), each with its invitation's outbox row, as
         plain columns: DueCheckIn's, Recipient's, the schedule's id (None: none, or removed) and
-        the outbox row's state, claimed_at and platform_ref. Walks ix_checkins_state_due in its
+        the outbox row's state, claimed_at and platform_ref. Walks ix_checkins_due in its
         order from the cursor, so a page reads its own rows and sorts nothing."""
         stale = now - self.outbox.lease
         query = (sa_select(*DUE_COLUMNS, *RECIPIENT_COLUMNS, col(Schedule.id),
@@ -423,7 +424,8 @@ class ScheduleEngine:
                  .join(Member, col(Member.id) == CheckIn.member_id)
                  .outerjoin(Schedule, col(Schedule.id) == CheckIn.schedule_id)
                  .outerjoin(OutboundMessage, col(OutboundMessage.key) == col(CheckIn.key).concat(":ask"))
-                 .where(col(CheckIn.state) == "scheduled", col(CheckIn.occurrence_at) <= now,
+                 .where(literal_states(col(CheckIn.state), ("scheduled",)),  # ix_checkins_due
+                        col(CheckIn.occurrence_at) <= now,
                         _unclaimed(stale),
                         # A schedule's rows while it exists (a removed one asks nothing more);
                         # `ask now`'s only once it failed to send them itself, or left them.
@@ -570,7 +572,8 @@ class ScheduleEngine:
                  .join(Member, col(Member.id) == CheckIn.member_id)
                  .outerjoin(Schedule, col(Schedule.id) == CheckIn.schedule_id)
                  .outerjoin(OutboundMessage, col(OutboundMessage.key) == key)
-                 .where(col(CheckIn.state).in_(AWAITING_STATES), col(CheckIn.next_reminder_at) <= now,
+                 .where(literal_states(col(CheckIn.state), AWAITING_STATES),  # ix_checkins_reminder_due
+                        col(CheckIn.next_reminder_at) <= now,
                         col(Schedule.active).is_(True),  # paused: no reminders either
                         _unclaimed(stale)))
         if after is not None:
