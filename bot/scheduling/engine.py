@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,8 +29,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, Table, and_, bindparam, cast, or_, tuple_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,7 +51,7 @@ from bot.scheduling.availability import unavailable_reason
 from bot.scheduling.jobs import ScheduledJob, job_key
 from bot.scheduling.targets import Person, members_of, people_page, timezones_of
 from bot.scheduling.when import Recurrence, parse_when
-from bot.storage.bulk import RowsUpdate
+from bot.storage.bulk import RowsInsert, RowsUpdate
 from bot.storage.locks import exclusive
 from bot.storage.models import Answer, CheckIn, Holiday, Member, OutboundMessage, Schedule, literal_states
 from bot.strategy.durations import Duration
@@ -65,6 +63,11 @@ MEMBER_PAGE = 1000  # members read, turned into rows and inserted at a time when
 _CHECKINS: Table = CheckIn.__table__  # type: ignore[attr-defined]
 _NOW = bindparam("now", type_=_CHECKINS.c.asked_at.type)
 # A page's asks and reminders recorded in one statement each (PostgreSQL), in the page's order
+# A page of members' new check-ins in one statement (PostgreSQL); keys already there are kept
+_NEW_CHECKINS = RowsInsert(
+    _CHECKINS, types={name: _CHECKINS.c[name].type for name in (
+        "key", "member_id", "occurrence_at", "audience", "state", "note", "closes_at")},
+    constants=("schedule_id", "strategy_version", "reminders_sent", "created_at"))
 _MARK_ASKED = RowsUpdate(
     _CHECKINS, types={"cid": _CHECKINS.c.id.type, "ref": _CHECKINS.c.message_ref.type,
                       "remind": _CHECKINS.c.next_reminder_at.type},
@@ -313,7 +316,9 @@ class ScheduleEngine:
                                               holidays, open_for, report))
                 yield rows
 
-        await self._insert_new(pages)
+        await self._insert_new(pages, {"schedule_id": schedule.id, "reminders_sent": 0,
+                                       "strategy_version": self.ctx.strategy.version,
+                                       "created_at": now})
         async with self.ctx.db.session() as session:
             await session.exec(update(Schedule).where(
                 col(Schedule.id) == schedule.id, col(Schedule.processed_until) < now)
@@ -338,23 +343,19 @@ class ScheduleEngine:
         elif state == "missed":
             report.missed += 1
         return {"key": checkin_key(schedule.id, member.id, occurrence), "member_id": member.id,
-                "schedule_id": schedule.id, "occurrence_at": occurrence,
-                "audience": audience_of(member), "state": state, "note": note,
-                "strategy_version": self.ctx.strategy.version, "closes_at": closes_at,
-                "reminders_sent": 0, "created_at": now}
+                "occurrence_at": occurrence, "audience": audience_of(member), "state": state,
+                "note": note, "closes_at": closes_at}  # the rest: _NEW_CHECKINS' constants
 
     async def _insert_new(self, pages: Callable[[AsyncSession], AsyncIterator[list[dict[str, Any]]]],
-                          ) -> None:
+                          shared: Mapping[str, Any]) -> None:
         """Insert rows whose key is new; existing keys (another tick, another engine) are kept.
         `pages` reads members a page at a time in the inserting session and yields each page's
         rows, inserted before the next page is read: one transaction, so a crash leaves no rows,
-        and memory holds one page whatever the organisation's size."""
-        dialect_insert = sqlite_insert if self.ctx.db.is_sqlite else pg_insert
-        statement = dialect_insert(_CHECKINS).on_conflict_do_nothing(index_elements=["key"])
+        and memory holds one page whatever the organisation's size. `shared`: the columns every
+        row has the same (`_NEW_CHECKINS`' constants), given once per statement."""
         async with self.ctx.db.session() as session:
             async for rows in pages(session):
-                if rows:  # executemany: compiled once, however many rows
-                    await session.exec(statement, params=rows)
+                await _NEW_CHECKINS.run(session, rows, sqlite=self.ctx.db.is_sqlite, **shared)
 
     def _closes_at(self, schedule: Schedule, recurrence: Recurrence, occurrence: datetime,
                    zone: ZoneInfo) -> datetime:

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import create_engine, insert, text, update
 
+from bot.clock import ManualClock
 from bot.core import BotCore
 from bot.evaluation.review import FEEDBACK_KIND
 from bot.leads.writeback import WriteBacks
@@ -69,7 +70,8 @@ def _uses(plan: str, index: str, *, ordered: bool = False) -> None:
         assert ("TEMP B-TREE" not in plan) and ("Sort" not in plan), plan
 
 
-async def test_reminders_and_the_closer_read_their_partial_indexes(core: BotCore) -> None:
+async def test_reminders_and_the_closer_read_their_partial_indexes(core: BotCore,
+                                                                   clock: ManualClock) -> None:
     db = core.ctx.db
     _history(db.url)
     now = START + timedelta(hours=1)
@@ -93,7 +95,7 @@ async def test_reminders_and_the_closer_read_their_partial_indexes(core: BotCore
     assert len(plans) == 1, plans
     _uses(plans[0], "ix_checkins_closing", ordered=True)
 
-    core.ctx.clock.set(START + timedelta(hours=4))
+    clock.set(START + timedelta(hours=4))
     with plans_of(db, "checkins.closed_at IS NULL") as plans:
         assert await core.closer.close_due() == REMINDED  # today's asked ones; the history was closed
     assert len(plans) == 1, plans
