@@ -21,8 +21,8 @@ skipped. As an executemany, psycopg encoded every row's parameters and the serve
 per row (the check-ins); as SQLAlchemy's multi-row VALUES (the claims, which return their keys)
 the statement had hundreds of placeholders, too long for psycopg's cache of converted queries,
 so every page's statement was parsed again on the client (about a sixth of the ticks' CPU in
-a 10,000-member fan-out under cProfile; materialising, a quarter). Now the statement is short, the same for every
-page, and its one parameter is encoded by the json module in C.
+a 10,000-member fan-out under cProfile; materialising, a quarter). Now the statement is short,
+the same for every page, and its one parameter is encoded by the json module in C.
 
 On SQLite (one writer at a time, no server; sqlite3 runs the executemany in C) both stay one
 executemany of the same conditions and values.
