@@ -39,8 +39,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Table, bindparam, delete, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -48,7 +46,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.context import BotContext
 from bot.events import MemberRef, Message, MessageRef
 from bot.port import DeliveryError
-from bot.storage.bulk import RowsUpdate
+from bot.storage.bulk import RowsInsert, RowsUpdate
 from bot.storage.models import Member, OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -79,6 +77,10 @@ def ref_from_json(text: str | None) -> MessageRef | None:
 T = TypeVar("T")
 _OUTBOX: Table = OutboundMessage.__table__  # type: ignore[attr-defined]
 # The sends of a page that went through, in one statement (PostgreSQL), rows locked in key order
+# A page's new claims in one statement (PostgreSQL), in key order; the keys won come back
+_CLAIM = RowsInsert(_OUTBOX, types={"key": _OUTBOX.c.key.type, "member_id": _OUTBOX.c.member_id.type,
+                                    "kind": _OUTBOX.c.kind.type},
+                    constants=("state", "claimed_at", "attempts"), returning=("key",))
 _RECORD_SENT = RowsUpdate(
     _OUTBOX, types={"k": _OUTBOX.c.key.type, "ref": _OUTBOX.c.platform_ref.type},
     where=lambda row, value: [row.key == value("k")],
@@ -201,12 +203,11 @@ class Outbox:
         old = {i.key: i for i in ordered if i.seen is not None and i.seen.stale(stale)}
         won: list[Outgoing[T]] = []
         if fresh:
-            insert = sqlite_insert if self.ctx.db.is_sqlite else pg_insert
-            rows = [{"key": i.key, "member_id": i.member.id, "kind": i.kind, "state": "claimed",
-                     "claimed_at": now, "attempts": 1} for i in fresh.values()]
-            statement = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(
-                _OUTBOX.c.key)  # executemany: compiled once, sent as one multi-row INSERT
-            for key in (await session.exec(statement, params=rows)).scalars():
+            rows = [{"key": i.key, "member_id": i.member.id, "kind": i.kind} for i in fresh.values()]
+            won_keys = await _CLAIM.run(session, rows, sqlite=self.ctx.db.is_sqlite,
+                                        state="claimed", claimed_at=now, attempts=1)
+            assert won_keys is not None
+            for key in won_keys.scalars():
                 fresh[key].claim = Claim(now, 1, retaken=False)
                 won.append(fresh[key])
         if old:

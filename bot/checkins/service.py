@@ -27,7 +27,7 @@ from bot.events import FormRefused, Message, QuestionForm
 from bot.ops import logs
 from bot.port import DeliveryError
 from bot.scheduling.targets import Person
-from bot.storage.models import Answer, CheckIn, Member
+from bot.storage.models import Answer, CheckIn, Member, literal_states
 from bot.strategy.news import with_new_statement
 
 log = logging.getLogger(__name__)
@@ -264,7 +264,8 @@ class CheckInCloser:
         """The earliest close time in (after, until], so a clock jump can stop there."""
         async with self.ctx.db.session() as session:
             query = select(CheckIn.closes_at).where(
-                col(CheckIn.state).in_(OPEN_STATES), col(CheckIn.closed_at).is_(None),
+                literal_states(col(CheckIn.state), OPEN_STATES),  # ix_checkins_closing
+                col(CheckIn.closed_at).is_(None),
                 col(CheckIn.closes_at) > after,
                 col(CheckIn.closes_at) <= until).order_by(col(CheckIn.closes_at)).limit(1)
             return (await session.exec(query)).first()
@@ -275,7 +276,8 @@ class CheckInCloser:
         now = self.ctx.clock.now()
         async with self.ctx.db.session() as session:
             rows = (await session.exec(select(CheckIn).where(
-                col(CheckIn.state).in_(OPEN_STATES), col(CheckIn.closed_at).is_(None),
+                literal_states(col(CheckIn.state), OPEN_STATES),  # ix_checkins_closing
+                col(CheckIn.closed_at).is_(None),
                 col(CheckIn.closes_at) <= now))).all()
             for row in rows:
                 row.state = "answered" if row.answered_at else "expired"

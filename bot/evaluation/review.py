@@ -45,7 +45,7 @@ from bot.learning.judge import judge, judge_sync
 from bot.learning.lessons import Teaching
 from bot.ops import logs
 from bot.port import DeliveryError
-from bot.storage.models import Answer, CheckIn, Member, OutboundMessage
+from bot.storage.models import Answer, CheckIn, Member, OutboundMessage, literal_states
 from bot.strategy.schema import Strategy
 from bot.strategy.store import load_version, version_label
 
@@ -257,6 +257,7 @@ class AnswerReviewer:
         async with self.ctx.db.session() as session:
             rows = (await session.exec(select(OutboundMessage).where(
                 OutboundMessage.kind == FEEDBACK_KIND, OutboundMessage.state == "claimed",
+                literal_states(col(OutboundMessage.state), ("sent",), negate=True),  # unsent index
                 col(OutboundMessage.error).is_not(None)).limit(CATCH_UP_BATCH))).all()
             for row in rows:
                 _, answer_id, edits = [*row.key.split(":"), "", ""][:3]

@@ -25,7 +25,7 @@ from bot.context import BotContext
 from bot.delivery import ABANDONED, MAX_ATTEMPTS, RELEASED
 from bot.leads.crm import CrmConnector, CrmError, WriteBack
 from bot.leads.sources import CRM_SOURCES, connector
-from bot.storage.models import Lead, LeadEvent, OutboundMessage
+from bot.storage.models import Lead, LeadEvent, OutboundMessage, literal_states
 
 log = logging.getLogger(__name__)
 ACTION_VIAS = ("nudge", "command", "escalation")  # what people did, as opposed to what we synced
@@ -77,7 +77,8 @@ class WriteBacks:
         async with self.ctx.db.session() as session:
             rows = list((await session.exec(select(OutboundMessage).where(
                 col(OutboundMessage.kind).in_([f"crm_{s}" for s in CRM_SOURCES]),
-                OutboundMessage.state == "claimed", col(OutboundMessage.claimed_at) < stale)
+                OutboundMessage.state == "claimed", col(OutboundMessage.claimed_at) < stale,
+                literal_states(col(OutboundMessage.state), ("sent",), negate=True))  # unsent index
                 .order_by(col(OutboundMessage.id)).limit(limit))).all())
         connectors: dict[str, CrmConnector] = {}
         for row in rows:

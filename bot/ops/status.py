@@ -20,7 +20,7 @@ from bot.context import BotContext
 from bot.events import Fact, FactList, Message, Text
 from bot.ops.heartbeat import Heartbeats
 from bot.prompts import Prompts
-from bot.storage.models import Answer, CrmSync, Heartbeat, Member, OutboundMessage
+from bot.storage.models import Answer, CrmSync, Heartbeat, Member, OutboundMessage, literal_states
 from bot.text import shorten
 
 WINDOW = timedelta(hours=24)
@@ -57,6 +57,7 @@ async def failed_sends(ctx: BotContext, since: datetime, state: str = "failed") 
     up; claimed with an error: failed for now, waiting for the next pass)."""
     query = (select(OutboundMessage, Member).join(Member, col(Member.id) == OutboundMessage.member_id)
              .where(OutboundMessage.state == state, col(OutboundMessage.claimed_at) >= since,
+                    literal_states(col(OutboundMessage.state), ("sent",), negate=True),  # unsent index
                     col(OutboundMessage.kind) != ALERT_KIND, col(OutboundMessage.error).is_not(None))
              .order_by(col(OutboundMessage.claimed_at).desc()))
     async with ctx.db.session() as session:

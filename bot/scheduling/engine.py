@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,8 +29,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, Table, and_, bindparam, cast, or_, tuple_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,9 +51,9 @@ from bot.scheduling.availability import unavailable_reason
 from bot.scheduling.jobs import ScheduledJob, job_key
 from bot.scheduling.targets import Person, members_of, people_page, timezones_of
 from bot.scheduling.when import Recurrence, parse_when
-from bot.storage.bulk import RowsUpdate
+from bot.storage.bulk import RowsInsert, RowsUpdate
 from bot.storage.locks import exclusive
-from bot.storage.models import Answer, CheckIn, Holiday, Member, OutboundMessage, Schedule
+from bot.storage.models import Answer, CheckIn, Holiday, Member, OutboundMessage, Schedule, literal_states
 from bot.strategy.durations import Duration
 
 log = logging.getLogger(__name__)
@@ -65,6 +63,11 @@ MEMBER_PAGE = 1000  # members read, turned into rows and inserted at a time when
 _CHECKINS: Table = CheckIn.__table__  # type: ignore[attr-defined]
 _NOW = bindparam("now", type_=_CHECKINS.c.asked_at.type)
 # A page's asks and reminders recorded in one statement each (PostgreSQL), in the page's order
+# A page of members' new check-ins in one statement (PostgreSQL); keys already there are kept
+_NEW_CHECKINS = RowsInsert(
+    _CHECKINS, types={name: _CHECKINS.c[name].type for name in (
+        "key", "member_id", "occurrence_at", "audience", "state", "note", "closes_at")},
+    constants=("schedule_id", "strategy_version", "reminders_sent", "created_at"))
 _MARK_ASKED = RowsUpdate(
     _CHECKINS, types={"cid": _CHECKINS.c.id.type, "ref": _CHECKINS.c.message_ref.type,
                       "remind": _CHECKINS.c.next_reminder_at.type},
@@ -175,7 +178,8 @@ class ScheduleEngine:
             reminder = (await session.exec(
                 select(CheckIn.next_reminder_at)
                 .join(Schedule, col(Schedule.id) == CheckIn.schedule_id).where(
-                    col(CheckIn.state).in_(AWAITING_STATES), col(CheckIn.next_reminder_at) > after,
+                    literal_states(col(CheckIn.state), AWAITING_STATES),  # ix_checkins_reminder_due
+                    col(CheckIn.next_reminder_at) > after,
                     col(CheckIn.next_reminder_at) <= until, col(Schedule.active).is_(True))
                 .order_by(col(CheckIn.next_reminder_at)).limit(1))).first()
         if reminder is not None:
@@ -312,7 +316,9 @@ class ScheduleEngine:
                                               holidays, open_for, report))
                 yield rows
 
-        await self._insert_new(pages)
+        await self._insert_new(pages, {"schedule_id": schedule.id, "reminders_sent": 0,
+                                       "strategy_version": self.ctx.strategy.version,
+                                       "created_at": now})
         async with self.ctx.db.session() as session:
             await session.exec(update(Schedule).where(
                 col(Schedule.id) == schedule.id, col(Schedule.processed_until) < now)
@@ -337,23 +343,19 @@ class ScheduleEngine:
         elif state == "missed":
             report.missed += 1
         return {"key": checkin_key(schedule.id, member.id, occurrence), "member_id": member.id,
-                "schedule_id": schedule.id, "occurrence_at": occurrence,
-                "audience": audience_of(member), "state": state, "note": note,
-                "strategy_version": self.ctx.strategy.version, "closes_at": closes_at,
-                "reminders_sent": 0, "created_at": now}
+                "occurrence_at": occurrence, "audience": audience_of(member), "state": state,
+                "note": note, "closes_at": closes_at}  # the rest: _NEW_CHECKINS' constants
 
     async def _insert_new(self, pages: Callable[[AsyncSession], AsyncIterator[list[dict[str, Any]]]],
-                          ) -> None:
+                          shared: Mapping[str, Any]) -> None:
         """Insert rows whose key is new; existing keys (another tick, another engine) are kept.
         `pages` reads members a page at a time in the inserting session and yields each page's
         rows, inserted before the next page is read: one transaction, so a crash leaves no rows,
-        and memory holds one page whatever the organisation's size."""
-        dialect_insert = sqlite_insert if self.ctx.db.is_sqlite else pg_insert
-        statement = dialect_insert(_CHECKINS).on_conflict_do_nothing(index_elements=["key"])
+        and memory holds one page whatever the organisation's size. `shared`: the columns every
+        row has the same (`_NEW_CHECKINS`' constants), given once per statement."""
         async with self.ctx.db.session() as session:
             async for rows in pages(session):
-                if rows:  # executemany: compiled once, however many rows
-                    await session.exec(statement, params=rows)
+                await _NEW_CHECKINS.run(session, rows, sqlite=self.ctx.db.is_sqlite, **shared)
 
     def _closes_at(self, schedule: Schedule, recurrence: Recurrence, occurrence: datetime,
                    zone: ZoneInfo) -> datetime:
@@ -414,7 +416,7 @@ class ScheduleEngine:
                         after: tuple[datetime, int] | None) -> list[Any]:
         """The next page of due rows (after `after`), each with its invitation's outbox row, as
         plain columns: DueCheckIn's, Recipient's, the schedule's id (None: none, or removed) and
-        the outbox row's state, claimed_at and platform_ref. Walks ix_checkins_state_due in its
+        the outbox row's state, claimed_at and platform_ref. Walks ix_checkins_due in its
         order from the cursor, so a page reads its own rows and sorts nothing."""
         stale = now - self.outbox.lease
         query = (sa_select(*DUE_COLUMNS, *RECIPIENT_COLUMNS, col(Schedule.id),
@@ -423,7 +425,8 @@ class ScheduleEngine:
                  .join(Member, col(Member.id) == CheckIn.member_id)
                  .outerjoin(Schedule, col(Schedule.id) == CheckIn.schedule_id)
                  .outerjoin(OutboundMessage, col(OutboundMessage.key) == col(CheckIn.key).concat(":ask"))
-                 .where(col(CheckIn.state) == "scheduled", col(CheckIn.occurrence_at) <= now,
+                 .where(literal_states(col(CheckIn.state), ("scheduled",)),  # ix_checkins_due
+                        col(CheckIn.occurrence_at) <= now,
                         _unclaimed(stale),
                         # A schedule's rows while it exists (a removed one asks nothing more);
                         # `ask now`'s only once it failed to send them itself, or left them.
@@ -570,7 +573,8 @@ class ScheduleEngine:
                  .join(Member, col(Member.id) == CheckIn.member_id)
                  .outerjoin(Schedule, col(Schedule.id) == CheckIn.schedule_id)
                  .outerjoin(OutboundMessage, col(OutboundMessage.key) == key)
-                 .where(col(CheckIn.state).in_(AWAITING_STATES), col(CheckIn.next_reminder_at) <= now,
+                 .where(literal_states(col(CheckIn.state), AWAITING_STATES),  # ix_checkins_reminder_due
+                        col(CheckIn.next_reminder_at) <= now,
                         col(Schedule.active).is_(True),  # paused: no reminders either
                         _unclaimed(stale)))
         if after is not None:

@@ -5,10 +5,11 @@ Every table change needs an Alembic migration in `bot/storage/migrations/version
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, event
+from sqlalchemy import Column, ColumnElement, Index, String, Text, UniqueConstraint, event, literal_column
 from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel, col, select
 
@@ -19,6 +20,32 @@ from bot.storage.types import UTCDateTime
 DIGEST_INDEX = ("occurrence_at", "question", "overall_score", "score_brevity", "score_components",
                 "score_scope_clarity", "score_buying_process", "score_critical_coverage",
                 "score_focus", "substantive", "member_id")
+
+
+# The predicates of the partial indexes the fan-out's writes skip (migration 0016_fanout_indexes,
+# which copies them). A row leaving a predicate's states costs no entry in its index; a query
+# uses the index only when its own WHERE says the same with literals (`literal_states`): neither
+# SQLite nor a prepared PostgreSQL statement proves the predicate from a bound parameter.
+SCHEDULED = "state = 'scheduled'"  # ix_checkins_due: rows still to be asked
+REMINDABLE = "state IN ('asked', 'reminded') AND next_reminder_at IS NOT NULL"  # ix_checkins_reminder_due
+CLOSABLE = "state IN ('asked', 'reminded', 'answered') AND closed_at IS NULL"  # ix_checkins_closing
+UNSENT = "state <> 'sent'"  # ix_outbound_messages_unsent: claimed or failed sends
+
+
+def _partial(where: str) -> dict[str, Any]:
+    return {"sqlite_where": sql(where), "postgresql_where": sql(where)}
+
+
+def literal_states(column: Any, states: Iterable[str], *, negate: bool = False) -> ColumnElement[bool]:
+    """`column IN ('a', 'b')` (`= 'a'` for one state; `<>` / `NOT IN` with `negate`), the states
+    written into the SQL as literals rather than bound: the form a partial index's predicate
+    above must be matched by (`REMINDABLE` etc.), as both databases compare it with the query's."""
+    states = tuple(states)
+    values = [literal_column(f"'{state}'", String) for state in states]
+    assert values and all("'" not in state for state in states)
+    if len(values) == 1:
+        return column != values[0] if negate else column == values[0]  # type: ignore[no-any-return]
+    return column.notin_(values) if negate else column.in_(values)  # type: ignore[no-any-return]
 
 
 def _utc(**kwargs: Any) -> Any:
@@ -104,8 +131,15 @@ class CheckIn(SQLModel, table=True):
     __tablename__ = "checkins"
     __table_args__ = (Index("ix_checkins_member_state", "member_id", "state"),
                       Index("ix_checkins_member_occurrence", "member_id", "occurrence_at"),
-                      # The fan-out's due query, in its order: each page reads only its rows.
-                      Index("ix_checkins_state_due", "state", "occurrence_at", "id"))
+                      # The fan-out's due query, in its order: each page reads only its rows,
+                      # and a row asked leaves the index (0016: the ask writes no entry here).
+                      Index("ix_checkins_due", "occurrence_at", "id", **_partial(SCHEDULED)),
+                      # Due reminders in their order, among the check-ins still awaiting one;
+                      # one answered or closed leaves (it keeps its next_reminder_at).
+                      Index("ix_checkins_reminder_due", "next_reminder_at", "id",
+                            **_partial(REMINDABLE)),
+                      # What the closer closes next: open check-ins by their close time.
+                      Index("ix_checkins_closing", "closes_at", **_partial(CLOSABLE)))
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
@@ -113,14 +147,14 @@ class CheckIn(SQLModel, table=True):
     schedule_id: int | None = Field(default=None, index=True)
     occurrence_at: datetime = _utc()
     audience: str = Field(default="rep", max_length=16)  # which question variant: rep | manager
-    state: str = Field(default="scheduled", max_length=16, index=True)
+    # Not indexed by itself: every index that reads it has it in a partial predicate (see above).
+    state: str = Field(default="scheduled", max_length=16)
     strategy_version: str = Field(max_length=64)
     current_question: int | None = None  # index of the question plain chat is waiting on
     asked_at: datetime | None = _utc(nullable=True)
     reminded_at: datetime | None = _utc(nullable=True)
     reminders_sent: int = 0
-    next_reminder_at: datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
+    next_reminder_at: datetime | None = _utc(nullable=True)  # indexed by ix_checkins_reminder_due
     note: str | None = Field(default=None, max_length=200)  # why skipped or missed
     answered_at: datetime | None = _utc(nullable=True)
     closes_at: datetime | None = _utc(nullable=True)
@@ -238,12 +272,17 @@ class OutboundMessage(SQLModel, table=True):
     """Claim, send, record: a row per intended send, unique by key, so retries never duplicate."""
 
     __tablename__ = "outbound_messages"
+    __table_args__ = (
+        # Sends not recorded sent, for the catch-ups and the status page; the fan-out's record
+        # writes no entry here (0016: `state` itself is not indexed, nearly every row is 'sent').
+        Index("ix_outbound_messages_unsent", "kind", "claimed_at", **_partial(UNSENT)),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     member_id: int = Field(foreign_key="members.id", index=True)
     kind: str = Field(max_length=32)
-    state: str = Field(default="claimed", max_length=16, index=True)  # claimed | sent | failed
+    state: str = Field(default="claimed", max_length=16)  # claimed | sent | failed
     attempts: int = 0
     claimed_at: datetime = _utc()
     sent_at: datetime | None = _utc(nullable=True)

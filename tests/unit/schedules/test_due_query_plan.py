@@ -1,4 +1,4 @@
-"""The fan-out's due-page query walks ix_checkins_state_due in its own order: the database reads
+"""The fan-out's due-page query walks ix_checkins_due in its own order: the database reads
 a page's rows from the cursor on and sorts nothing (no temporary B-tree on SQLite, no Sort node on
 PostgreSQL), so a page costs the same at the end of a 100,000-member fan-out as at its start.
 
@@ -86,7 +86,7 @@ async def test_due_pages_walk_the_due_index_and_sort_nothing(core: BotCore) -> N
     assert following[0][0] > last[0]  # the cursor moved on: no row read twice
     assert len(plans) == 2, plans
     for plan in plans:
-        assert "ix_checkins_state_due" in plan, plan
+        assert "ix_checkins_due" in plan, plan
         if db.is_sqlite:
             assert "TEMP B-TREE" not in plan, plan
         else:

@@ -52,8 +52,8 @@ async def test_a_run_that_died_after_saving_its_rows_and_before_moving_the_mark_
         core, "ada", '/align schedule add checkin "weekdays 18:00" to=reps remind=off')
     insert_new = core.engine._insert_new
 
-    async def saved_then_killed(new_rows: list[dict[str, Any]]) -> None:
-        await insert_new(new_rows)  # committed
+    async def saved_then_killed(*args: Any) -> None:
+        await insert_new(*args)  # committed
         raise asyncio.CancelledError  # the process is killed here: the mark never moves
 
     monkeypatch.setattr(core.engine, "_insert_new", saved_then_killed)
