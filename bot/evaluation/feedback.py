@@ -157,7 +157,8 @@ class FeedbackWriter:
         if evaluation.question == "tasks" and evaluation.tasks is not None:
             tasks = with_concessions(evaluation.tasks, strategy, answer)  # a waived fee: no task
             with reading(evaluation.language or "en"):  # the quotes are in the answer's language
-                lines, coaching = self._tasks(tasks, strategy, history, _deal_segments(evaluation))
+                lines, coaching = self._tasks(tasks, strategy, history, _deal_segments(evaluation),
+                                              answer)
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
                 # a deal where we don't play matters more than tasks not mentioned: above them
@@ -182,7 +183,8 @@ class FeedbackWriter:
         return lines
 
     def _tasks(self, tasks: TasksResult, strategy: Strategy, history: TaskHistory | None = None,
-               deal_segments: Iterable[str] = ()) -> tuple[list[str], str | None]:
+               deal_segments: Iterable[str] = (), answer: str | None = None,
+               ) -> tuple[list[str], str | None]:
         if not tasks.matches and not tasks.against and not any(_is_effort(u.text) for u in tasks.unmapped):
             # "calls", "idk", an emoji, "they're keen": ask for detail rather than list what is missing
             example = strategy.sales_tasks[0].examples[0]
@@ -223,7 +225,7 @@ class FeedbackWriter:
             quote = next(m.evidence.text for m in tasks.matches
                          if m.task_id == stalled[0] and m.state == "not_done")
             return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy, quote,
-                                                 deal_segments)
+                                                 deal_segments, _with_rest(answer, quote))
         planned = tasks.ids_in("planned")
         if planned:  # acknowledged, with when the bot asks about it, before anything missing
             lines += self._missing_line(tasks, strategy, history)
@@ -283,14 +285,14 @@ class FeedbackWriter:
         return self.t.say("coaching", "against_objective", quote=quote, objective=first.name)
 
     def _stalled_coaching(self, task: SalesTask, strategy: Strategy, quote: str,
-                          deal_segments: Iterable[str] = ()) -> str:
+                          deal_segments: Iterable[str] = (), said: str | None = None) -> str:
         """A task the buyer's side holds up ("couldn't reach the CISO, still stuck"): who can
         unblock it and which stage of the buying process comes next, where a stage is about this
         task - in the buying process of the deal's own segment when the answer names it (a
         corporate legal team's security review waits on its CISO and leads to a business case,
         not to a law firm's partners' meeting). One the seller has not got to yet ("haven't
         called them yet") needs a time, not the buyer's org chart."""
-        if not held_up_by_others(quote):
+        if not held_up_by_others(said or quote):
             key = "not_yet_critical" if task.critical else "not_yet"
             return self.t.say("coaching", key, task=task.name)
         named = set(deal_segments)
@@ -540,3 +542,17 @@ def _language_name(code: str | None) -> str:
 
 def _in_scope_names(strategy: Strategy) -> str:
     return _list(s.name for s in strategy.segments if s.in_scope)
+
+
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def _with_rest(answer: str | None, quote: str) -> str:
+    """The quote and the rest of its sentence: who holds the work up is often said after a comma
+    ("No he podido hablar con el dueño, sigue sin contestar")."""
+    at = answer.find(quote) if answer else -1
+    if answer is None or at < 0:
+        return quote
+    rest = answer[at + len(quote):]
+    end = _SENTENCE_END.search(rest)
+    return quote + (rest[:end.start()] if end else rest)

@@ -265,7 +265,7 @@ INTERNAL_WORDS = wordset("""internal admin forecast forecasting expense expenses
 up HubSpot"): no customer task is done there. Borrowed by reps writing other languages."""
 _THEIR = wordset("""their theirs client's customer's deren ihre ihren ihrem ihrer su sus leur
     leurs hun hunne""")
-REMARK_WORDS = wordset("""keen interested excited exciting happy unhappy pleased thrilled
+REMARK_WORDS = wordset("""closed won keen interested excited exciting happy unhappy pleased thrilled
     positive negative warm warmer cold colder hot hotter lukewarm big bigger biggest huge massive
     small tiny large good great nice bad fine solid strong weak promising excellent awesome
     amazing super cool quiet busy slow crazy rough tough fun engaged responsive unresponsive
@@ -861,7 +861,7 @@ def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int]
     phrases = pack.negation_future if future else pack.negation
     negations = pack.negation_words  # `_is_negation_word`, with the pack looked up once
     for i, word in enumerate(words):
-        if word in negations or word.endswith("n't"):
+        if (word in negations or word.endswith("n't")) and not _said(words, i):
             return i, i + 1
         if future and word in _ATTEMPT_WORDS and _is_attempt(words, i):
             return i, i + 2
@@ -870,6 +870,20 @@ def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int]
             if phrase is not None:
                 return i, i + len(phrase)
     return None
+
+
+_SAYING = wordset("said say says saying")
+_TELLING = wordset("told tell tells telling")
+_TOLD_WHOM = wordset("them him her us the")
+
+
+def _said(words: Sequence[str], i: int) -> bool:
+    """"we said no and held the price", "told them no": the "no" is what was said, a refusal
+    reported as done, not a negation of what follows."""
+    if words[i] != "no" or i == 0:
+        return False
+    return words[i - 1] in _SAYING or (
+        i > 1 and words[i - 1] in _TOLD_WHOM and words[i - 2] in _TELLING)
 
 
 _ATTEMPTS = wordset("""tried try trying attempted attempting failed versucht versuche versuchen

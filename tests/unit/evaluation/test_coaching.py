@@ -446,3 +446,26 @@ def test_a_discount_given_after_the_buyers_ask_is_flagged_and_price_defence_not_
     # without the answer's text (a caller that has none), the ask alone is no work against us
     evaluation = RulesEvaluator().evaluate_sync("tasks", answer, EXAMPLE)
     assert "wanted 30%" not in "\n".join(WRITER.lines(evaluation, EXAMPLE))
+
+
+HOTELIA = load_strategy(REPO_ROOT / "tests" / "data" / "strategy_hotelia.yaml")
+
+
+def test_a_refusal_said_is_done_not_a_negation_of_what_follows() -> None:
+    """"we said no and held the price": the "no" is what was said; holding the price is done."""
+    text, _ = feedback_on(EXAMPLE, "CFO at Finova pushed for a discount, we said no and held the price")
+    assert "⏸" not in text and "held the price" in text.split("\n")[0]
+
+
+def test_who_holds_work_up_is_read_from_the_rest_of_its_sentence() -> None:
+    """"No he podido hablar con el dueño, sigue sin contestar": the owner does not answer, so
+    the coaching is who can unblock it, not "put a time on it"."""
+    held, _ = feedback_on(HOTELIA, "No he podido hablar con el dueño del Hotel Miramar, sigue sin contestar")
+    not_yet, _ = feedback_on(HOTELIA, "No he podido hablar con el dueño del Hotel Miramar todavía")
+    assert "unblock" in held.splitlines()[-1]
+    assert "put a time on it" in not_yet.splitlines()[-1]
+
+
+def test_a_deal_closed_is_not_effort_outside_the_strategy() -> None:
+    text, _ = feedback_on(EXAMPLE, "Closed Acme! 🎉")
+    assert "outside the strategy" not in text
