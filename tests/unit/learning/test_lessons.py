@@ -5,12 +5,6 @@ agree, a segment learned from the list item that named it, and no competitor tau
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
-
 from bot.evaluation.metrics import LabeledItem
 from bot.evaluation.result import Question
 from bot.evaluation.rules import RulesEvaluator
@@ -19,22 +13,10 @@ from bot.learning.from_labels import LabelTeacher
 from bot.learning.judge import judge
 from bot.learning.lessons import Labels, alike
 from bot.storage.models import Member
-from bot.strategy.loader import load_strategy
 from bot.strategy.schema import Strategy
+from tests.unit.learning.conftest import AT, STRATEGY, tasks
 
-AT = datetime(2026, 12, 7, tzinfo=UTC)
-STRATEGY = load_strategy(Path(__file__).resolve().parents[3] / "examples" / "strategy.yaml")
 WALKDOWN = "walkdown of the kyc stack with Ledgerly's head of compliance"
-
-
-@pytest.fixture
-async def teacher() -> AsyncIterator[LabelTeacher]:
-    async with LabelTeacher(RulesEvaluator(), STRATEGY, AT) as teaching:
-        yield teaching
-
-
-def tasks(answer: str, *task_ids: str) -> LabeledItem:
-    return LabeledItem("tasks", answer, expected_tasks=task_ids)
 
 
 def scope(answer: str, *segment_ids: str) -> LabeledItem:

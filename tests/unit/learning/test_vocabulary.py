@@ -3,33 +3,14 @@ how carefully they are used - through `LabelTeacher`, the path a "Not right?" in
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
-
 from bot.evaluation.metrics import LabeledItem
-from bot.evaluation.rules import RulesEvaluator
 from bot.learning import corrections
 from bot.learning.from_labels import LabelTeacher
 from bot.learning.lessons import Labels
 from bot.learning.vocabulary import Example, Removed, learn, terms
-from bot.strategy.loader import load_strategy
+from tests.unit.learning.conftest import STRATEGY, tasks
 
-AT = datetime(2026, 12, 7, tzinfo=UTC)
-STRATEGY = load_strategy(Path(__file__).resolve().parents[3] / "examples" / "strategy.yaml")
 DISCOVERY = "compliance_discovery"
-
-
-@pytest.fixture
-async def teacher() -> AsyncIterator[LabelTeacher]:
-    async with LabelTeacher(RulesEvaluator(), STRATEGY, AT) as teaching:
-        yield teaching
-
-
-def tasks(answer: str, *task_ids: str) -> LabeledItem:
-    return LabeledItem("tasks", answer, expected_tasks=task_ids)
 
 
 async def read(teacher: LabelTeacher, answer: str) -> Labels:
