@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from bot.evaluation.contradictions import with_concessions
 from bot.evaluation.descriptors import Found, Size
 from bot.evaluation.index import KIND_NOUNS, Doc, StrategyIndex, index_for
 from bot.evaluation.language import detect
@@ -65,7 +66,7 @@ from bot.evaluation.text import (
 from bot.evaluation.text import reading as reading_language
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
 
-RULES_VERSION = "2.7.0"
+RULES_VERSION = "2.8.0"
 MATCH_THRESHOLD = 0.7
 """Task score an activity needs; a word unique to one task's name or examples scores 1.0."""
 BIGRAM_BONUS = 0.4
@@ -918,7 +919,10 @@ def _tasks(reading: _Reading, strategy: Strategy) -> TasksResult:
         _sentence_tasks(reading, sentence, result)
         _qualified_out(reading, strategy, n, result)
     result.critical_missing = critical_missing(strategy, result.task_ids)
-    return result
+    # a concession the rep gave (a fee waived, months free, "dcto del 30%") works against the
+    # strategy's pricing task and objective in the verdict itself - so digests and coverage
+    # see it - and a price "held" in the same sentence is not done
+    return with_concessions(result, strategy, reading.doc.text, per_sentence=True)
 
 
 # ----- strategy statement -------------------------------------------------------------------

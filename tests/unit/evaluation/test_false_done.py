@@ -1,0 +1,64 @@
+"""Nothing credited as done that the answer negates, postpones or works against (issue 18's
+`false_done`): each test is one class of misreading found in the development sets, with a new
+example of it, so the class is fixed rather than the item."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation.contradictions import concedes
+from bot.evaluation.result import TasksResult
+from bot.evaluation.rules import RulesEvaluator
+from bot.strategy.loader import load_strategy
+from bot.strategy.schema import Strategy
+
+DATA = Path(__file__).parents[2] / "data"
+EXAMPLE = load_strategy(Path(__file__).parents[3] / "examples" / "strategy.yaml")
+
+
+def tasks(strategy: Strategy, answer: str) -> TasksResult:
+    evaluation = RulesEvaluator().evaluate_sync("tasks", answer, strategy)
+    assert evaluation.tasks is not None
+    return evaluation.tasks
+
+
+def test_a_concession_the_rep_gave_is_in_the_verdict_not_only_the_feedback() -> None:
+    """'Waived the implementation fee' was told as working against pricing in the feedback,
+    while the stored verdict (digests, coverage) had nothing against the strategy."""
+    found = tasks(EXAMPLE, "Waived the implementation fee for Fundly so they'd sign this month.")
+    assert "task:value_pricing" in found.against_ids()
+    assert "value_pricing" not in found.task_ids
+
+
+def test_a_price_held_in_the_sentence_of_a_discount_is_not_done() -> None:
+    """"cerré con dcto del 30% ..., la suscripción a precio lista": the list price kept on one
+    part of the deal was credited as the price defended, next to a 30% discount ("dcto", as
+    Spanish reps write it) on the other part."""
+    riego = load_strategy(DATA / "strategy_riegoandes.yaml")
+    found = tasks(riego, "cerré con dcto del 25% en sondas al Fundo Las Acacias para ganar el"
+                         " trato, la plataforma eso sí a precio lista")
+    assert "precio_valor" not in found.task_ids
+    assert "task:precio_valor" in found.against_ids()
+
+
+@pytest.mark.parametrize("text", [
+    "20% discount request declined, showed them the payback instead",
+    "Rabatt abgelehnt",
+    "held firm on the discount",
+    "the competitor offers them 3 months free",
+    "should we give them 10% off? they're close",
+    "sent the membership waiver forms",
+])
+def test_a_concession_refused_held_asked_about_or_someone_elses_is_none_given(text: str) -> None:
+    """Only a concession the rep gave works against pricing: one refused after it is named,
+    held, a competitor's offer, a question to the manager, or a member's waiver form is not."""
+    assert not concedes(text)
+
+
+@pytest.mark.parametrize("text", [
+    "waived the setup fee for Solvik", "gave them 20% off list", "le dimos un dto del 15%",
+    "3 Monate gratis gegeben"])
+def test_a_concession_given_is_still_one(text: str) -> None:
+    assert concedes(text)
