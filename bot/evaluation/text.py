@@ -811,6 +811,21 @@ def _future_date_at(words: Sequence[str], i: int) -> bool:
             and (after is None or after == "of" or after in _MONTHS))
 
 
+_DATE_PREPOSITIONS = frozenset({"in", "on", "from"})
+
+
+def _booked_date_at(words: Sequence[str], i: int) -> bool:
+    """'in jan', 'on the 3rd', 'on May 12', 'from the 14th': a date in a clause that reports
+    nothing done is when the work will happen (a weekly answer's past needs no date)."""
+    j = i + 2 if i + 1 < len(words) and words[i + 1] == "the" else i + 1
+    if j >= len(words):
+        return False
+    if words[j] in _MONTHS:
+        return words[i] != "on" or j + 1 < len(words) and words[j + 1].isdigit()
+    return (words[i] != "in" and words[j].isdigit() and j + 1 < len(words)
+            and words[j + 1] in _ORDINALS)
+
+
 _IERT_NOT_DONE = frozenset({"interessiert", "motiviert", "frustriert", "irritiert", "fokussiert",
                             "engagiert"})
 """-iert words that say how someone is ("sehr interessiert"), not what was done."""
@@ -957,6 +972,9 @@ def _dated(words: Sequence[str]) -> bool:
     (a day alone only after "am": "ab 5" is a headcount)."""
     if any(_future_date_at(words, i) for i, w in enumerate(words) if w == "for"):
         return True
+    if any(_booked_date_at(words, i) for i, w in enumerate(words) if w in _DATE_PREPOSITIONS) and (
+            not any(looks_done(w) for w in words)):
+        return True  # "presenting it to their board in jan", "would kick off on the 3rd"
     if _CURRENT.get().code != "de":
         return False
     for i, word in enumerate(words[:-1]):

@@ -62,3 +62,32 @@ def test_a_concession_refused_held_asked_about_or_someone_elses_is_none_given(te
     "3 Monate gratis gegeben"])
 def test_a_concession_given_is_still_one(text: str) -> None:
     assert concedes(text)
+
+
+@pytest.mark.parametrize("answer", [
+    "sent Fundly the SOC2 checklist. presenting the ROI business case to their CFO in feb",
+    "security review with Ledgerly's CISO on the 14th",
+])
+def test_a_date_in_a_clause_that_reports_nothing_done_books_the_work_for_later(
+        answer: str) -> None:
+    """"presenting it to their board in jan": a date with no past tense is when the work will
+    happen - it was credited as done."""
+    found = tasks(EXAMPLE, answer)
+    planned = {m.task_id for m in found.matches if m.state == "planned"}
+    assert planned & {"business_case", "security_review"}
+    assert not {"business_case", "security_review"} & set(found.task_ids)
+
+
+def test_a_date_after_work_reported_done_stays_done() -> None:
+    found = tasks(EXAMPLE, "ran the compliance discovery call with Fundly on the 3rd")
+    assert found.task_ids == ["compliance_discovery"]
+
+
+def test_spanish_la_otra_semana_is_next_week() -> None:
+    """Mexican Spanish "la otra semana" is next week: "el business case lo vemos con el contador
+    la otra semana" was credited as the business case done."""
+    hotelia = load_strategy(DATA / "strategy_hotelia.yaml")
+    found = tasks(hotelia, "el caso de negocio lo revisamos con el director financiero la otra"
+                           " semana")
+    assert "caso_negocio" not in found.task_ids
+    assert "caso_negocio" in found.ids_in("planned")
