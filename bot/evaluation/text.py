@@ -821,7 +821,7 @@ def _booked_date_at(words: Sequence[str], i: int) -> bool:
     if j >= len(words):
         return False
     if words[j] in _MONTHS:
-        return words[i] != "on" or j + 1 < len(words) and words[j + 1].isdigit()
+        return words[i] != "on" or (j + 1 < len(words) and words[j + 1].isdigit())
     return (words[i] != "in" and words[j].isdigit() and j + 1 < len(words)
             and words[j + 1] in _ORDINALS)
 
