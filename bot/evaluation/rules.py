@@ -45,6 +45,7 @@ from bot.evaluation.text import (
     avoids,
     booked_only,
     buyer_reaction,
+    buyer_subject,
     content_flags,
     cue_state,
     current_language,
@@ -513,6 +514,8 @@ class _Fragment:
     scores: dict[int, float] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
     against: dict[int, float] = field(default_factory=dict)
+    buyers: bool = False
+    """The negation is the buyer's ("they don't care about SRM"): it holds no line for us."""
 
 
 _PRICE, _DISCOUNT = stem("price"), stem("discount")
@@ -544,7 +547,7 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
             scores[task] += BIGRAM_BONUS
     # "didn't give a free trial" holds the line; "they want it free" (a plan, the buyer's
     # wish) holds nothing
-    for i in frag.negative if frag.state == "not_done" else ():
+    for i in frag.negative if frag.state == "not_done" and not frag.buyers else ():
         for task, weight in index.anti_postings.get(stems[i], ()):
             scores[task] += weight
     frag.scores = scores
@@ -718,11 +721,14 @@ def _fragment(reading: _Reading, fragment: Fragment, position: int,
         positive = [i for i in content if i in before]
         negative = [i for i in content if i not in cue_toks]
     frag = _Fragment(fragment, positive, negative, state)
+    if cue is not None and state == "not_done":
+        frag.buyers = buyer_subject([reading.doc.toks[i].word for i in fragment])
     _score(reading, frag)
     return frag
 
 
-def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> None:
+def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
+                    qualify: tuple[int, ...] = ()) -> None:
     polarities: list[Polarity] = []
     for clause in sentence:
         polarity = _polarity(reading, clause)
@@ -735,7 +741,7 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
     for frag in (f for clause in clauses for f in clause):
         for task, score in frag.scores.items():
             context[task] += score
-    for frags in clauses:
+    for clause, frags in zip(sentence, clauses, strict=True):
         unmatched: list[_Fragment] = []
         for frag in frags:
             against = _against(reading, frag, out)
@@ -743,6 +749,12 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
             # and work inside our own company ("QBR prep, expense reports") does no customer task
             # (asked only when nothing works against a task: the answer is the same either way)
             decision = None if against or _ours(reading, frag) else _decide(frag, context)
+            if decision is not None and decision[0] in qualify and not _turns_away(reading,
+                                                                                 clause):
+                # the prospects a qualify-out task names ("declined a DPP enquiry") are who is
+                # turned away, not the turning away: "DPP office reached out", "spent the week in
+                # Montreal with a franchisee" is working them
+                decision = None
             if decision is not None:
                 task, score = decision
                 out.matches.append(TaskMatch(task_id=reading.index.tasks[task].id,
@@ -760,6 +772,12 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
             if not (matched_here and len(frag.positive) <= ABSORB_MAX_WORDS):
                 out.unmapped.append(reading.span(frag.toks))
     _plans_for_the_last_undone(reading, sentence, polarities, out)
+
+
+def _turns_away(reading: _Reading, clause: Clause) -> bool:
+    """The clause says no to someone: a decline, a verdict against, avoiding or a negation."""
+    words = [reading.doc.toks[i].word for i in _clause_words(clause)]
+    return declines(words) or rejects(words) or avoids(words)
 
 
 def _ours(reading: _Reading, frag: _Fragment) -> bool:
@@ -915,8 +933,9 @@ def _without_reasons(reading: _Reading) -> list[SegmentMention]:
 
 def _tasks(reading: _Reading, strategy: Strategy) -> TasksResult:
     result = TasksResult()
+    qualify = _qualify_tasks(reading, strategy)
     for n, sentence in enumerate(reading.sentences):
-        _sentence_tasks(reading, sentence, result)
+        _sentence_tasks(reading, sentence, result, qualify)
         _qualified_out(reading, strategy, n, result)
     result.critical_missing = critical_missing(strategy, result.task_ids)
     # a concession the rep gave (a fee waived, months free, "dcto del 30%") works against the

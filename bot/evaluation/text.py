@@ -257,8 +257,11 @@ DECLINE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("passed", "on"), ("politely", "passed"), ("turned", "down"), ("turned", "them", "down"),
     ("said", "no"), ("we", "don't", "have"), ("we", "dont", "have"), ("we", "can't"),
     ("we", "cant"), ("we", "cannot"), ("we're", "not"), ("we", "are", "not"),
+    ("to", "our", "partner"), ("to", "a", "partner"), ("to", "the", "partner"),
+    ("to", "our", "reseller"), ("to", "a", "reseller"),
 )
-"""A prospect turned away (English, and borrowed by reps writing other languages)."""
+"""A prospect turned away (English, and borrowed by reps writing other languages), also by
+handing it to a partner ("passed the Rotterdam lead to our partner")."""
 INTERNAL_WORDS = wordset("""internal admin forecast forecasting expense expenses crm
     salesforce hubspot pipedrive""")
 """Work inside our own company ("QBR prep for the internal review", "expense reports", "cleaned
@@ -1079,6 +1082,20 @@ def declines(words: Sequence[str]) -> bool:
 
 _THEY = wordset("they she he everyone everybody sie er ellos ella él ils elle zij hij")
 """The buyer as the subject: followed by how they took something, the clause is a remark."""
+
+
+_BUYERS = wordset("""customer customers client clients buyer buyers prospect prospects kunde kunden
+    cliente clientes klant klanten""")
+_ARTICLES = wordset("the our der die el la los las le les de het onze unser unsere nuestro")
+
+
+def buyer_subject(words: Sequence[str]) -> bool:
+    """The words start with the buyer as the subject ("they don't care about SRM", "the client
+    doesn't want ..."): what they negate is the buyer's view, not work the seller held back."""
+    if not words:
+        return False
+    first = 1 if words[0] in _ARTICLES and len(words) > 1 else 0
+    return words[0] in _THEY or words[first] in _BUYERS
 
 
 def buyer_reaction(words: Sequence[str]) -> bool:

@@ -91,3 +91,26 @@ def test_spanish_la_otra_semana_is_next_week() -> None:
                            " semana")
     assert "caso_negocio" not in found.task_ids
     assert "caso_negocio" in found.ids_in("planned")
+
+
+def test_the_prospects_a_qualify_out_task_names_are_not_the_turning_away() -> None:
+    """"declined a DPP enquiry" is the example; "DPP office reached out, had a call" works that
+    out-of-scope prospect - it was credited as qualifying it out."""
+    counsel = load_strategy(DATA / "strategy_counsel.yaml")
+    assert "qualify_out" not in tasks(counsel, "DPP team in Victoria emailed about legal hold,"
+                                               " had a long intro call").task_ids
+    assert "qualify_out" in tasks(counsel, "declined a DPP enquiry from Victoria").task_ids
+
+
+def test_the_buyers_negation_holds_no_line_for_us() -> None:
+    """"they don't care about SRM": the buyer's view, not the rep saying no - a negated word
+    the qualify-out task rules out ("no SRM") was credited as qualifying the prospect out."""
+    servewell = load_strategy(DATA / "strategy_servewell.yaml")
+    assert "qualify_out" not in tasks(servewell, "demo for a 20-unit franchisee in Ohio went"
+                                                 " well, they don't care about SRM").task_ids
+
+
+def test_handing_a_prospect_to_a_partner_turns_it_away() -> None:
+    laborwerk = load_strategy(DATA / "strategy_laborwerk.yaml")
+    assert "disqualifizieren" in tasks(laborwerk, "Anfrage aus Utrecht (Wasserlabor) an unseren"
+                                                  " Partner weitergegeben").task_ids
