@@ -45,6 +45,7 @@ from bot.evaluation.text import (
     avoids,
     booked_only,
     buyer_reaction,
+    buyer_request,
     buyer_subject,
     content_flags,
     cue_state,
@@ -629,6 +630,8 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
         return None, "done"
     if post_negated(post_words):
         return (0, 0), post_state(post_words)
+    if buyer_request(words):
+        return (0, 0), "planned"  # the buyer's ask: "PM at Greystones asked for our DPA"
     cue = negation_at(words)
     if cue is None:
         return None, "done"

@@ -1011,6 +1011,29 @@ def booked_only(words: Sequence[str]) -> bool:
     return day_at is not None and any(looks_done(w) for w in words[day_at + 2:])
 
 
+_ASKING = wordset("asked asking asks ask")
+_ASKED_WHAT = wordset("for about")
+_REQUESTING = wordset("""requested pidió pidio pidieron pedían pedian piden pide solicitó
+    solicitaron fragte fragten verlangte verlangten demandent demandait vroeg vroegen""")
+"""Verbs of asking with the asker as subject: not nouns ("3 demo requests") nor participles
+without one ("devis demandé à l'électricien", "hab angefragt": the rep asked)."""
+_FIRST_PERSON = wordset("""i we i've we've i'd we'd me us yo nosotros le les ich wir je nous
+    j'ai ik wij""")
+
+
+def buyer_request(words: Sequence[str]) -> bool:
+    """Someone other than the rep asks for something ("PM at Greystones asked for our DPA",
+    "they asked about farm invoicing", "el gerente pidió una demo"): what they ask for is
+    wanted, not done - unlike the rep asking ("asked about their PM program", "I asked for a
+    reference"), which starts the clause or has the rep as its subject."""
+    for i, word in enumerate(words[1:], start=1):
+        asks = word in _REQUESTING or (
+            word in _ASKING and i + 1 < len(words) and words[i + 1] in _ASKED_WHAT)
+        if asks:
+            return words[0] not in _FIRST_PERSON
+    return False
+
+
 _SAID_OF = wordset("a an was were is are been got")
 
 

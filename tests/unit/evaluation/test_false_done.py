@@ -114,3 +114,14 @@ def test_handing_a_prospect_to_a_partner_turns_it_away() -> None:
     laborwerk = load_strategy(DATA / "strategy_laborwerk.yaml")
     assert "disqualifizieren" in tasks(laborwerk, "Anfrage aus Utrecht (Wasserlabor) an unseren"
                                                   " Partner weitergegeben").task_ids
+
+
+def test_what_the_buyer_asks_for_is_wanted_not_done() -> None:
+    """"PM at Greystones asked for our DPA + hosting details" was credited as the migration
+    scoping the words name; the buyer's ask is not the rep's work (the rep asking is)."""
+    found = tasks(EXAMPLE, "the CISO at Ledgerly asked for our security review pack")
+    assert "security_review" not in found.task_ids
+    assert "security_review" in found.ids_in("planned")
+    asked = tasks(EXAMPLE, "asked about their audit findings and exam prep on a compliance"
+                           " discovery call")
+    assert "compliance_discovery" in asked.task_ids
