@@ -58,6 +58,7 @@ from bot.evaluation.text import (
     looks_done,
     looks_like_injection,
     negation_at,
+    points_back,
     post_negated,
     post_state,
     rejects,
@@ -775,6 +776,27 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
             if not (matched_here and len(frag.positive) <= ABSORB_MAX_WORDS):
                 out.unmapped.append(reading.span(frag.toks))
     _plans_for_the_last_undone(reading, sentence, polarities, out)
+    _undone_by_what_follows(reading, sentence, polarities, out)
+
+
+def _undone_by_what_follows(reading: _Reading, sentence: Sentence, polarities: list[Polarity],
+                            out: TasksResult) -> None:
+    """"EB identified at Copper Kettle. haven't met her yet", "chased the show leads from 3 wks
+    ago. should have rung them the day after": a negation naming no task of its own that only
+    points back at who was just named undoes the task credited just before it."""
+    for clause, (cue, state) in zip(sentence, polarities, strict=True):
+        if cue is None or state != "not_done":
+            continue
+        toks = _clause_words(clause)
+        words = [reading.doc.toks[i].word for i in toks]
+        start = reading.doc.toks[toks[0]].start
+        if cue == (0, 0) or not points_back(words, cue) or any(
+                m.evidence.start >= start for m in out.matches):
+            continue
+        for match in reversed(out.matches):
+            if match.state == "done" and match.evidence.end <= start:
+                match.state = "not_done"
+                break
 
 
 def _turns_away(reading: _Reading, clause: Clause) -> bool:

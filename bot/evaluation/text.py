@@ -204,7 +204,7 @@ _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("want",), ("wants",), ("wanted", "to"), ("hope", "to"), ("hoping", "to"),
     ("hoped", "to"), ("meant", "to"), ("supposed", "to"), ("intend", "to"), ("intended", "to"),
     ("tried", "to"), ("try", "to"), ("trying", "to"), ("attempted",), ("attempting",),
-    ("need", "to"), ("needs", "to"), ("have", "to"), ("has", "to"), ("should",),
+    ("need", "to"), ("needs", "to"), ("have", "to"), ("has", "to"), ("should",), ("should've",), ("shoulda",),
     ("rescheduled",), ("pushed", "to"), ("pushed", "out"), ("got", "pushed"),
     ("was", "pushed"), ("were", "pushed"), ("moved", "to", "next"), ("fell", "through"),
     ("no", "reply"), ("no", "replies"), ("no", "response"), ("no", "responses"),
@@ -911,12 +911,37 @@ _STALLS = wordset("""rescheduled pushed fell reply replies response responses an
 _PLAN_AFTER = _PLAN_AFTER_EN
 
 
+def counterfactual(words: Sequence[str], cue: tuple[int, int]) -> bool:
+    """"should have", "should've": what ought to have happened and did not."""
+    first = words[cue[0]] if cue[0] < len(words) else ""
+    return first in ("should've", "shoulda") or (
+        first == "should" and words[cue[1]:cue[1] + 1] == ["have"])
+
+
+_CONTACT = wordset("""met meet meeting called call calling rung rang ring reached reach spoken
+    spoke speak talked talk seen visited emailed""")
+_BACK = wordset("her him them it")
+
+
+def points_back(words: Sequence[str], cue: tuple[int, int]) -> bool:
+    """A rep's own negation that only points back at someone just named: "haven't met her yet",
+    "should have rung them the day after" - a contact verb and a pronoun, nothing else of
+    substance (the task it undoes is the one credited just before)."""
+    if not (_is_negation_word(words[cue[0]]) or counterfactual(words, cue)):
+        return False
+    rest = words[cue[1]:]
+    return (len(rest) <= 6 and any(w in _CONTACT for w in rest)
+            and any(w in _BACK for w in rest))
+
+
 def cue_state(words: Sequence[str], cue: tuple[int, int]) -> str:
     """What a cue says about the activity after it: "planned" (will, next week, tmrw, voy a,
     morgen) or "not_done" (not, couldn't, tried to, pushed, no reply, still stuck)."""
     phrase = words[cue[0]:cue[1]]
     if not phrase:
         return "not_done"
+    if counterfactual(words, cue):
+        return "not_done"  # "should have rung them the day after": it was not done
     if _is_negation_word(phrase[0]) or any(w in _ATTEMPTS or w in _STALLS for w in phrase):
         return "not_done"
     if tuple(phrase) in _NEGATION_PHRASES:

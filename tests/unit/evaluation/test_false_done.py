@@ -125,3 +125,23 @@ def test_what_the_buyer_asks_for_is_wanted_not_done() -> None:
     asked = tasks(EXAMPLE, "asked about their audit findings and exam prep on a compliance"
                            " discovery call")
     assert "compliance_discovery" in asked.task_ids
+
+
+@pytest.mark.parametrize("answer", [
+    "exec sponsor identified at Ledgerly (the COO, not the CFO). haven't met him yet",
+    "followed up the content downloads from 2 wks ago, most went cold. should have called them"
+    " the next day",
+])
+def test_a_negation_that_points_back_undoes_the_task_just_credited(answer: str) -> None:
+    """"EB identified ... haven't met her yet" and "chased the leads from 3 wks ago ... should
+    have rung them the day after" were credited as done: the negation names no task of its
+    own, it points back at the person just named."""
+    found = tasks(EXAMPLE, answer)
+    assert not {"exec_sponsor", "content_followup"} & set(found.task_ids)
+    assert {"exec_sponsor", "content_followup"} & set(found.ids_in("not_done"))
+
+
+def test_a_negation_about_something_else_leaves_the_task_done() -> None:
+    found = tasks(EXAMPLE, "ran the compliance discovery call with Fundly. haven't sent the"
+                           " SOC2 checklist yet")
+    assert "compliance_discovery" in found.task_ids
