@@ -631,8 +631,10 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
         return None, "done"
     if post_negated(post_words):
         return (0, 0), post_state(post_words)
-    if buyer_request(words):
-        return (0, 0), "planned"  # the buyer's ask: "PM at Greystones asked for our DPA"
+    if buyer_request(words) and ":" not in reading.span(_clause_words(clause)).text:
+        # the buyer's ask: "PM at Greystones asked for our DPA" (not a label before the rep's
+        # own asking: "Discovery: asked about their last regulator exam")
+        return (0, 0), "planned"
     cue = negation_at(words)
     if cue is None:
         return None, "done"
@@ -745,7 +747,9 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
     for frag in (f for clause in clauses for f in clause):
         for task, score in frag.scores.items():
             context[task] += score
-    for clause, frags in zip(sentence, clauses, strict=True):
+    # said anywhere in the sentence: "closed lost Maren Health, hospital system, not our ICP"
+    turns_away = bool(qualify) and _turns_away(reading, sentence)
+    for frags in clauses:
         unmatched: list[_Fragment] = []
         for frag in frags:
             against = _against(reading, frag, out)
@@ -753,8 +757,7 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
             # and work inside our own company ("QBR prep, expense reports") does no customer task
             # (asked only when nothing works against a task: the answer is the same either way)
             decision = None if against or _ours(reading, frag) else _decide(frag, context)
-            if decision is not None and decision[0] in qualify and not _turns_away(reading,
-                                                                                 clause):
+            if decision is not None and decision[0] in qualify and not turns_away:
                 # the prospects a qualify-out task names ("declined a DPP enquiry") are who is
                 # turned away, not the turning away: "DPP office reached out", "spent the week in
                 # Montreal with a franchisee" is working them
@@ -799,10 +802,14 @@ def _undone_by_what_follows(reading: _Reading, sentence: Sentence, polarities: l
                 break
 
 
-def _turns_away(reading: _Reading, clause: Clause) -> bool:
-    """The clause says no to someone: a decline, a verdict against, avoiding or a negation."""
-    words = [reading.doc.toks[i].word for i in _clause_words(clause)]
-    return declines(words) or rejects(words) or avoids(words)
+def _turns_away(reading: _Reading, sentence: Sentence) -> bool:
+    """A clause of the sentence says no to someone: a decline, a verdict against, avoiding or a
+    negation."""
+    for clause in sentence:
+        words = [reading.doc.toks[i].word for i in _clause_words(clause)]
+        if declines(words) or rejects(words) or avoids(words):
+            return True
+    return False
 
 
 def _ours(reading: _Reading, frag: _Fragment) -> bool:

@@ -145,3 +145,15 @@ def test_a_negation_about_something_else_leaves_the_task_done() -> None:
     found = tasks(EXAMPLE, "ran the compliance discovery call with Fundly. haven't sent the"
                            " SOC2 checklist yet")
     assert "compliance_discovery" in found.task_ids
+
+
+def test_a_label_before_the_reps_asking_is_no_buyer_request() -> None:
+    """"Discovery: asked about their last regulator exam" is the rep's discovery (rules 2.8.0's
+    buyer-request reading first took the label for the asker)."""
+    found = tasks(EXAMPLE, "Discovery: asked about their last regulator exam + audit findings")
+    assert "compliance_discovery" in found.task_ids
+
+
+def test_a_no_said_later_in_the_sentence_still_qualifies_out() -> None:
+    found = tasks(EXAMPLE, "closed lost Maren Bank, global tier-1 bank, not our ICP")
+    assert "qualify_out" in found.task_ids
