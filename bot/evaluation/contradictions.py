@@ -61,41 +61,60 @@ def statement_faults(evaluation: Evaluation, strategy: Strategy) -> StatementFau
 # --- concessions in a tasks answer ----------------------------------------------------------
 
 _CONCESSION = re.compile(r"""\b(?:
-    discount\w*|\d+\s?(?:%|percent|per\s?cent)\s?off\b|off\s+(?:the\s+)?list\b|waiv\w+|
+    discount\w*|\d+\s?(?:%|percent|per\s?cent)\s?off\b|off\s+(?:the\s+)?list\b|waiv(?:e|ed|es|ing)\b|
     thr(?:ew|ow|owing|own)\s+in|for\s+free|free\s+of\s+charge|
     free\s+(?:months?|years?|weeks?|hosting|training|implementation|set-?up|onboarding|seats?|
              licen[cs]es?|support|upgrades?|add-?ons?|modules?|services?)\b|
     (?:months?|years?|weeks?)\s+(?:for\s+)?free\b|
-    (?:match|matched|matching)\s+(?:[\w']+\s+){0,2}prices?\b|price[- ]match\w*|
+    (?:match|matched|matching)\s+(?:[\w']+\s+){0,2}prices?\b|price-match\w*|
     (?:cut|dropped|lowered|reduced|slashed)\s+(?:our\s+|the\s+|my\s+)?price|price\s+cuts?\b|
     rabatt\w*|preisnachlass\w*|nachlass\w*|erlassen|gratis|kostenlos\w*|umsonst|
     preis\w*\s+(?:gesenkt|reduziert)|
-    descuento\w*|rebaj\w+|regal(?:é|e|amos|ó|aron|ar)\b|sin\s+(?:coste|costo|cargo)|
+    descuento\w*|dc?tos?\b|rebaj\w+|regal(?:é|e|amos|ó|aron|ar)\b|sin\s+(?:coste|costo|cargo)|
     igual\w*\s+(?:el\s+)?precio|baj(?:é|e|amos|ó)\s+(?:el\s+)?precio|
     remise\w*|rabais|gratuit\w*|sans\s+frais|korting\w*|zonder\s+kosten
 )""", re.I | re.X)
 """Giving value away to get a signature, in the five languages the rules read. A free *trial*
-is not here: strategies rule that out as a proof-of-value matter, not a price one."""
+is not here: strategies rule that out as a proof-of-value matter, not a price one. "Waiver" (a
+form a member signs) is no fee waived; "dto"/"dcto" is how Spanish reps write descuento."""
 
 _REFUSED = r"""
     no|not|never|without|didn'?t|did\s+not|don'?t|won'?t|wouldn'?t|avoid\w*|refus\w*|declin\w*|
     instead\s+of|rather\s+than|kein\w*|ohne|nicht|nie|sin|nunca|evit\w+|
-    pas|sans|aucun\w*|jamais|geen|zonder|niet|nooit"""
+    pas|sans|aucun\w*|jamais|geen|zonder|niet|nooit|
+    held|hold(?:ing|s)?|push(?:ed|ing)?\s+back(?:\s+on)?|resist\w*|fought|talked\s+\w+\s+out\s+of|
+    abgelehnt|abgewehrt|gehalten|rechaz\w*|mantuv\w*|refusé\w*|weiger\w*|afgewezen|
+    competitors?|competition|rivals?|konkurren\w*|wettbewerb\w*|mitbewerb\w*|competencia|
+    competidor\w*|concurren\w*|concurrent\w*"""
 _ASKED = r"""
     asked|asking|asks|wanted|wants?|push(?:ed|ing)?\s+for|request\w*|demand\w*|insist\w*|
     wollt?en?|verlang\w*|ped\w+|pidi\w+|quer\w+|quier\w+|exig\w+|
     veulent|voulai\w+|vroeg\w*|wil(?:len|den|de)?"""
 _NOT_GIVEN = re.compile(rf"\b(?:{_REFUSED}|{_ASKED})\b", re.I | re.X)
 """Before a concession in its clause: it was not given ("avoided a discount", "no di
-descuento") or the buyer asked for it ("they asked for 20% off", "pedían un descuento")."""
+descuento", "held firm on the discount"), the buyer asked for it ("they asked for 20% off",
+"pedían un descuento"), or someone else gives it ("the competitor offers 3 months free")."""
+_NOT_GIVEN_AFTER = re.compile(r"""\b(?:
+    request\w*|declin\w*|refus\w*|reject\w*|denied|turned\s+down|off\s+the\s+table|
+    abgelehnt|abgewehrt|gefordert|gewünscht|verlangt|rechaz\w*|denegad\w*|pedid\w*|solicit\w*|
+    demand\w*|exig\w*|geweigerd|afgewezen|gevraagd)\b""", re.I | re.X)
+"""After a concession in its clause: the same, said the other way round ("20% off request
+declined", "Rabatt abgelehnt", "descuento solicitado")."""
 _ASKED_FOR = re.compile(rf"\b(?:{_ASKED})\b", re.I | re.X)
 
 _CLAUSE = re.compile(r"[,;:.!?()]|\b(?:and|but|then|so|y|pero|und|aber|dann|et|mais|maar)\b", re.I)
 
 _PRICING = re.compile(r"\b(?:discount\w*|margin\w*|descuento\w*|margen\w*|rabatt\w*|marge\w*|"
                       r"remise\w*|korting\w*)\b", re.I)
+_PRICE_WORDS = r"(?:price|prices|pricing|precios?|preise?|prix|prijs\w*)"
+_HOLDS_PRICE = re.compile(rf"""
+    \b(?:defend\w*|hold\w*|held|keep|protect\w*|sosten\w*|defender|manten\w*|halt\w*|verteidig\w*|
+       défend\w*|tenir|verdedig\w*|vasthoud\w*)\s+(?:[\w'’]+\s+){{0,2}}{_PRICE_WORDS}\b|
+    \b{_PRICE_WORDS}\s+(?:[\w'’]+\s+){{0,2}}(?:halten|gehalten|verteidigen|verteidigt|defended|held|
+       vasthouden|verdedigen|tenir|défendre|defender|sostener|mantener)\b""", re.I | re.X)
 """A task or objective about holding price: "Defend price with value, not discounts", "Keep
-gross margin at or above 75%". Not "price" alone: "Piloto de precios" is a pricing pilot."""
+gross margin at or above 75%", "Defender precio con valor", "Preis über Nutzen verteidigen".
+Not "price" alone: "Piloto de precios" is a pricing pilot."""
 
 
 def asked_for(text: str) -> bool:
@@ -107,13 +126,18 @@ def asked_for(text: str) -> bool:
 
 def concedes(text: str) -> bool | None:
     """Whether `text` gives a concession: True ("waived the setup fee", "3 Monate gratis"), False
-    when it names one only as not given or as the buyer's ask ("avoided a discount", "they
-    asked for 20% off"), None when it names none."""
+    when it names one only as not given, held, refused, asked about or as the buyer's or a
+    competitor's ("avoided a discount", "they asked for 20% off, held the price", "discount
+    request declined", "Clubfinder offers 3 months free"), None when it names none."""
     found = False
     for match in _CONCESSION.finditer(text):
         found = True
         before = _CLAUSE.split(text[:match.start()])[-1]
-        if not _NOT_GIVEN.search(before):
+        rest = text[match.end():]
+        end = _CLAUSE.search(rest)
+        after = rest[:end.start()] if end else rest
+        asked = end is not None and end.group() == "?"  # "should we give 10% off?": a question
+        if not (_NOT_GIVEN.search(before) or _NOT_GIVEN_AFTER.search(after) or asked):
             return True
     return False if found else None
 
@@ -126,7 +150,8 @@ def pricing_targets(strategy: Strategy) -> list[Target]:
     """The tasks and objectives a concession works against, tasks first as the rules list them;
     [] when the strategy says nothing about price."""
     tasks: list[Target] = [("task", t.id, t.name) for t in strategy.sales_tasks
-                           if _PRICING.search(f"{t.name} {t.description}")]
+                           if _PRICING.search(f"{t.name} {t.description}")
+                           or _HOLDS_PRICE.search(f"{t.name} {t.description}")]
     objectives: list[Target] = [("objective", o.id or str(number), o.text)
                   for number, o in enumerate(strategy.strategy.objectives, start=1)
                   if _PRICING.search(o.text)]
@@ -148,14 +173,31 @@ def _conceded_after(answer: str, end: int) -> Evidence | None:
     return None
 
 
-def with_concessions(tasks: TasksResult, strategy: Strategy, answer: str | None = None) -> TasksResult:
+def _sentence_of(answer: str, at: int) -> tuple[int, int]:
+    """The span of the sentence of `answer` that position `at` is in (split at . ! ? and lines,
+    as `_conceded_after` reads a sentence)."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(answer, 0, at)), default=0)
+    end = _SENTENCE_END.search(answer, at)
+    return start, end.start() if end else len(answer)
+
+
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def with_concessions(tasks: TasksResult, strategy: Strategy, answer: str | None = None, *,
+                     per_sentence: bool = False) -> TasksResult:
     """`tasks` with what it says about concessions told the way a sales leader reads it: a
     concession the reader left as off-strategy effort, or credited as a task ("Free onboarding
     for Helix Health if they sign" as the onboarding handoff), works against the pricing
     objective and earns no credit; a buyer's ask or a discount refused ("they asked for 20%
     off", "avoided a discount") works against nothing - unless the rest of its sentence in
     `answer` gives one after all ("they wanted 30% off, we gave 10% off"), which is then the
-    quote. Unchanged when the strategy says nothing about price."""
+    quote. Unchanged when the strategy says nothing about price.
+
+    A concession undoes the price defended in the whole answer (the feedback's week), or with
+    `per_sentence` (the evaluator's verdict) only in its own sentence of `answer`: "cerré con
+    dcto del 30%, la suscripción a precio lista" holds no price, while another deal's price
+    held in another sentence stays done."""
     targets = pricing_targets(strategy)
     if not targets:
         return tasks
@@ -180,7 +222,14 @@ def with_concessions(tasks: TasksResult, strategy: Strategy, answer: str | None 
     if given or any((a.kind, a.target) in pricing and concedes(a.evidence.text) for a in against):
         # a week with a discount given is no week of price defended: "negotiated on scope
         # instead of price" is not ticked above "we gave 10% off" - the ⛔ says what happened
-        matches = [m for m in matches if ("task", m.task_id) not in pricing or m.state != "done"]
+        spans = None
+        if per_sentence and answer:
+            quotes = [*given, *(a.evidence for a in against if (a.kind, a.target) in pricing
+                                and concedes(a.evidence.text))]
+            spans = [_sentence_of(answer, e.start) for e in quotes]
+        matches = [m for m in matches if ("task", m.task_id) not in pricing or m.state != "done"
+                   or (spans is not None and not any(a <= m.evidence.start < b
+                                                     for a, b in spans))]
     flagged = {(a.kind, a.target) for a in against}
     quoted = {(a.evidence.start, a.evidence.end) for a in against}
     for evidence in given:
@@ -192,6 +241,14 @@ def with_concessions(tasks: TasksResult, strategy: Strategy, answer: str | None 
             against.append(Against(kind=kind, target=target, name=name, evidence=evidence))
             flagged.add((kind, target))
         quoted.add((evidence.start, evidence.end))
+    conceded = [a.evidence for a in against if (a.kind, a.target) in pricing
+                and concedes(a.evidence.text)]
+    for kind, target, name in targets if conceded else ():
+        # a discount a counter-example caught against the margin objective works against the
+        # price-holding task too ("dcto del 30%" is no "Defender precio con valor")
+        if (kind, target) not in flagged:
+            against.append(Against(kind=kind, target=target, name=name, evidence=conceded[0]))
+            flagged.add((kind, target))
     if against == tasks.against and matches == tasks.matches and not given:
         return tasks
     done = {m.task_id for m in matches if m.state == "done"}

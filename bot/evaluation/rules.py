@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from bot.evaluation.contradictions import with_concessions
 from bot.evaluation.descriptors import Found, Size
 from bot.evaluation.index import KIND_NOUNS, Doc, StrategyIndex, index_for
 from bot.evaluation.language import detect
@@ -44,6 +45,8 @@ from bot.evaluation.text import (
     avoids,
     booked_only,
     buyer_reaction,
+    buyer_request,
+    buyer_subject,
     content_flags,
     cue_state,
     current_language,
@@ -55,6 +58,7 @@ from bot.evaluation.text import (
     looks_done,
     looks_like_injection,
     negation_at,
+    points_back,
     post_negated,
     post_state,
     rejects,
@@ -65,7 +69,7 @@ from bot.evaluation.text import (
 from bot.evaluation.text import reading as reading_language
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
 
-RULES_VERSION = "2.7.0"
+RULES_VERSION = "2.8.0"
 MATCH_THRESHOLD = 0.7
 """Task score an activity needs; a word unique to one task's name or examples scores 1.0."""
 BIGRAM_BONUS = 0.4
@@ -512,6 +516,8 @@ class _Fragment:
     scores: dict[int, float] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
     against: dict[int, float] = field(default_factory=dict)
+    buyers: bool = False
+    """The negation is the buyer's ("they don't care about SRM"): it holds no line for us."""
 
 
 _PRICE, _DISCOUNT = stem("price"), stem("discount")
@@ -543,7 +549,7 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
             scores[task] += BIGRAM_BONUS
     # "didn't give a free trial" holds the line; "they want it free" (a plan, the buyer's
     # wish) holds nothing
-    for i in frag.negative if frag.state == "not_done" else ():
+    for i in frag.negative if frag.state == "not_done" and not frag.buyers else ():
         for task, weight in index.anti_postings.get(stems[i], ()):
             scores[task] += weight
     frag.scores = scores
@@ -625,6 +631,10 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
         return None, "done"
     if post_negated(post_words):
         return (0, 0), post_state(post_words)
+    if buyer_request(words) and ":" not in reading.span(_clause_words(clause)).text:
+        # the buyer's ask: "PM at Greystones asked for our DPA" (not a label before the rep's
+        # own asking: "Discovery: asked about their last regulator exam")
+        return (0, 0), "planned"
     cue = negation_at(words)
     if cue is None:
         return None, "done"
@@ -717,11 +727,14 @@ def _fragment(reading: _Reading, fragment: Fragment, position: int,
         positive = [i for i in content if i in before]
         negative = [i for i in content if i not in cue_toks]
     frag = _Fragment(fragment, positive, negative, state)
+    if cue is not None and state == "not_done":
+        frag.buyers = buyer_subject([reading.doc.toks[i].word for i in fragment])
     _score(reading, frag)
     return frag
 
 
-def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> None:
+def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
+                    qualify: tuple[int, ...] = ()) -> None:
     polarities: list[Polarity] = []
     for clause in sentence:
         polarity = _polarity(reading, clause)
@@ -734,6 +747,8 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
     for frag in (f for clause in clauses for f in clause):
         for task, score in frag.scores.items():
             context[task] += score
+    # said anywhere in the sentence: "closed lost Maren Health, hospital system, not our ICP"
+    turns_away = bool(qualify) and _turns_away(reading, sentence)
     for frags in clauses:
         unmatched: list[_Fragment] = []
         for frag in frags:
@@ -742,6 +757,11 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
             # and work inside our own company ("QBR prep, expense reports") does no customer task
             # (asked only when nothing works against a task: the answer is the same either way)
             decision = None if against or _ours(reading, frag) else _decide(frag, context)
+            if decision is not None and decision[0] in qualify and not turns_away:
+                # the prospects a qualify-out task names ("declined a DPP enquiry") are who is
+                # turned away, not the turning away: "DPP office reached out", "spent the week in
+                # Montreal with a franchisee" is working them
+                decision = None
             if decision is not None:
                 task, score = decision
                 out.matches.append(TaskMatch(task_id=reading.index.tasks[task].id,
@@ -759,6 +779,37 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult) -> 
             if not (matched_here and len(frag.positive) <= ABSORB_MAX_WORDS):
                 out.unmapped.append(reading.span(frag.toks))
     _plans_for_the_last_undone(reading, sentence, polarities, out)
+    _undone_by_what_follows(reading, sentence, polarities, out)
+
+
+def _undone_by_what_follows(reading: _Reading, sentence: Sentence, polarities: list[Polarity],
+                            out: TasksResult) -> None:
+    """"EB identified at Copper Kettle. haven't met her yet", "chased the show leads from 3 wks
+    ago. should have rung them the day after": a negation naming no task of its own that only
+    points back at who was just named undoes the task credited just before it."""
+    for clause, (cue, state) in zip(sentence, polarities, strict=True):
+        if cue is None or state != "not_done":
+            continue
+        toks = _clause_words(clause)
+        words = [reading.doc.toks[i].word for i in toks]
+        start = reading.doc.toks[toks[0]].start
+        if cue == (0, 0) or not points_back(words, cue) or any(
+                m.evidence.start >= start for m in out.matches):
+            continue
+        for match in reversed(out.matches):
+            if match.state == "done" and match.evidence.end <= start:
+                match.state = "not_done"
+                break
+
+
+def _turns_away(reading: _Reading, sentence: Sentence) -> bool:
+    """A clause of the sentence says no to someone: a decline, a verdict against, avoiding or a
+    negation."""
+    for clause in sentence:
+        words = [reading.doc.toks[i].word for i in _clause_words(clause)]
+        if declines(words) or rejects(words) or avoids(words):
+            return True
+    return False
 
 
 def _ours(reading: _Reading, frag: _Fragment) -> bool:
@@ -914,11 +965,15 @@ def _without_reasons(reading: _Reading) -> list[SegmentMention]:
 
 def _tasks(reading: _Reading, strategy: Strategy) -> TasksResult:
     result = TasksResult()
+    qualify = _qualify_tasks(reading, strategy)
     for n, sentence in enumerate(reading.sentences):
-        _sentence_tasks(reading, sentence, result)
+        _sentence_tasks(reading, sentence, result, qualify)
         _qualified_out(reading, strategy, n, result)
     result.critical_missing = critical_missing(strategy, result.task_ids)
-    return result
+    # a concession the rep gave (a fee waived, months free, "dcto del 30%") works against the
+    # strategy's pricing task and objective in the verdict itself - so digests and coverage
+    # see it - and a price "held" in the same sentence is not done
+    return with_concessions(result, strategy, reading.doc.text, per_sentence=True)
 
 
 # ----- strategy statement -------------------------------------------------------------------

@@ -204,7 +204,7 @@ _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("want",), ("wants",), ("wanted", "to"), ("hope", "to"), ("hoping", "to"),
     ("hoped", "to"), ("meant", "to"), ("supposed", "to"), ("intend", "to"), ("intended", "to"),
     ("tried", "to"), ("try", "to"), ("trying", "to"), ("attempted",), ("attempting",),
-    ("need", "to"), ("needs", "to"), ("have", "to"), ("has", "to"), ("should",),
+    ("need", "to"), ("needs", "to"), ("have", "to"), ("has", "to"), ("should",), ("should've",), ("shoulda",),
     ("rescheduled",), ("pushed", "to"), ("pushed", "out"), ("got", "pushed"),
     ("was", "pushed"), ("were", "pushed"), ("moved", "to", "next"), ("fell", "through"),
     ("no", "reply"), ("no", "replies"), ("no", "response"), ("no", "responses"),
@@ -257,8 +257,11 @@ DECLINE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("passed", "on"), ("politely", "passed"), ("turned", "down"), ("turned", "them", "down"),
     ("said", "no"), ("we", "don't", "have"), ("we", "dont", "have"), ("we", "can't"),
     ("we", "cant"), ("we", "cannot"), ("we're", "not"), ("we", "are", "not"),
+    ("to", "our", "partner"), ("to", "a", "partner"), ("to", "the", "partner"),
+    ("to", "our", "reseller"), ("to", "a", "reseller"),
 )
-"""A prospect turned away (English, and borrowed by reps writing other languages)."""
+"""A prospect turned away (English, and borrowed by reps writing other languages), also by
+handing it to a partner ("passed the Rotterdam lead to our partner")."""
 INTERNAL_WORDS = wordset("""internal admin forecast forecasting expense expenses crm
     salesforce hubspot pipedrive""")
 """Work inside our own company ("QBR prep for the internal review", "expense reports", "cleaned
@@ -811,6 +814,21 @@ def _future_date_at(words: Sequence[str], i: int) -> bool:
             and (after is None or after == "of" or after in _MONTHS))
 
 
+_DATE_PREPOSITIONS = frozenset({"in", "on", "from"})
+
+
+def _booked_date_at(words: Sequence[str], i: int) -> bool:
+    """'in jan', 'on the 3rd', 'on May 12', 'from the 14th': a date in a clause that reports
+    nothing done is when the work will happen (a weekly answer's past needs no date)."""
+    j = i + 2 if i + 1 < len(words) and words[i + 1] == "the" else i + 1
+    if j >= len(words):
+        return False
+    if words[j] in _MONTHS:
+        return words[i] != "on" or (j + 1 < len(words) and words[j + 1].isdigit())
+    return (words[i] != "in" and words[j].isdigit() and j + 1 < len(words)
+            and words[j + 1] in _ORDINALS)
+
+
 _IERT_NOT_DONE = frozenset({"interessiert", "motiviert", "frustriert", "irritiert", "fokussiert",
                             "engagiert"})
 """-iert words that say how someone is ("sehr interessiert"), not what was done."""
@@ -893,12 +911,37 @@ _STALLS = wordset("""rescheduled pushed fell reply replies response responses an
 _PLAN_AFTER = _PLAN_AFTER_EN
 
 
+def counterfactual(words: Sequence[str], cue: tuple[int, int]) -> bool:
+    """"should have", "should've": what ought to have happened and did not."""
+    first = words[cue[0]] if cue[0] < len(words) else ""
+    return first in ("should've", "shoulda") or (
+        first == "should" and words[cue[1]:cue[1] + 1] == ["have"])
+
+
+_CONTACT = wordset("""met meet meeting called call calling rung rang ring reached reach spoken
+    spoke speak talked talk seen visited emailed""")
+_BACK = wordset("her him them it")
+
+
+def points_back(words: Sequence[str], cue: tuple[int, int]) -> bool:
+    """A rep's own negation that only points back at someone just named: "haven't met her yet",
+    "should have rung them the day after" - a contact verb and a pronoun, nothing else of
+    substance (the task it undoes is the one credited just before)."""
+    if not (_is_negation_word(words[cue[0]]) or counterfactual(words, cue)):
+        return False
+    rest = words[cue[1]:]
+    return (len(rest) <= 6 and any(w in _CONTACT for w in rest)
+            and any(w in _BACK for w in rest))
+
+
 def cue_state(words: Sequence[str], cue: tuple[int, int]) -> str:
     """What a cue says about the activity after it: "planned" (will, next week, tmrw, voy a,
     morgen) or "not_done" (not, couldn't, tried to, pushed, no reply, still stuck)."""
     phrase = words[cue[0]:cue[1]]
     if not phrase:
         return "not_done"
+    if counterfactual(words, cue):
+        return "not_done"  # "should have rung them the day after": it was not done
     if _is_negation_word(phrase[0]) or any(w in _ATTEMPTS or w in _STALLS for w in phrase):
         return "not_done"
     if tuple(phrase) in _NEGATION_PHRASES:
@@ -957,6 +1000,9 @@ def _dated(words: Sequence[str]) -> bool:
     (a day alone only after "am": "ab 5" is a headcount)."""
     if any(_future_date_at(words, i) for i, w in enumerate(words) if w == "for"):
         return True
+    if any(_booked_date_at(words, i) for i, w in enumerate(words) if w in _DATE_PREPOSITIONS) and (
+            not any(looks_done(w) for w in words)):
+        return True  # "presenting it to their board in jan", "would kick off on the 3rd"
     if _CURRENT.get().code != "de":
         return False
     for i, word in enumerate(words[:-1]):
@@ -988,6 +1034,29 @@ def booked_only(words: Sequence[str]) -> bool:
         day_at = next((i for i, w in enumerate(words[:-1]) if w == "am" and (
             _DAY_MONTH.fullmatch(words[i + 1]) or _DAY.fullmatch(words[i + 1]))), None)
     return day_at is not None and any(looks_done(w) for w in words[day_at + 2:])
+
+
+_ASKING = wordset("asked asking asks ask")
+_ASKED_WHAT = wordset("for about")
+_REQUESTING = wordset("""requested pidió pidio pidieron pedían pedian piden pide solicitó
+    solicitaron fragte fragten verlangte verlangten demandent demandait vroeg vroegen""")
+"""Verbs of asking with the asker as subject: not nouns ("3 demo requests") nor participles
+without one ("devis demandé à l'électricien", "hab angefragt": the rep asked)."""
+_FIRST_PERSON = wordset("""i we i've we've i'd we'd me us yo nosotros le les ich wir je nous
+    j'ai ik wij""")
+
+
+def buyer_request(words: Sequence[str]) -> bool:
+    """Someone other than the rep asks for something ("PM at Greystones asked for our DPA",
+    "they asked about farm invoicing", "el gerente pidió una demo"): what they ask for is
+    wanted, not done - unlike the rep asking ("asked about their PM program", "I asked for a
+    reference"), which starts the clause or has the rep as its subject."""
+    for i, word in enumerate(words[1:], start=1):
+        asks = word in _REQUESTING or (
+            word in _ASKING and i + 1 < len(words) and words[i + 1] in _ASKED_WHAT)
+        if asks:
+            return words[0] not in _FIRST_PERSON
+    return False
 
 
 _SAID_OF = wordset("a an was were is are been got")
@@ -1061,6 +1130,20 @@ def declines(words: Sequence[str]) -> bool:
 
 _THEY = wordset("they she he everyone everybody sie er ellos ella él ils elle zij hij")
 """The buyer as the subject: followed by how they took something, the clause is a remark."""
+
+
+_BUYERS = wordset("""customer customers client clients buyer buyers prospect prospects kunde kunden
+    cliente clientes klant klanten""")
+_ARTICLES = wordset("the our der die el la los las le les de het onze unser unsere nuestro")
+
+
+def buyer_subject(words: Sequence[str]) -> bool:
+    """The words start with the buyer as the subject ("they don't care about SRM", "the client
+    doesn't want ..."): what they negate is the buyer's view, not work the seller held back."""
+    if not words:
+        return False
+    first = 1 if words[0] in _ARTICLES and len(words) > 1 else 0
+    return words[0] in _THEY or words[first] in _BUYERS
 
 
 def buyer_reaction(words: Sequence[str]) -> bool:

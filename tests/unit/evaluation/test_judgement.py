@@ -169,7 +169,9 @@ def test_an_answer_in_a_language_without_a_pack_is_not_judged(strategy) -> None:
 def test_working_against_an_objective_is_reported_never_credited(strategy) -> None:  # type: ignore[no-untyped-def]
     tasks = judge(strategy, "tasks", "threw in free licences to close the Huber deal").tasks
     assert tasks.task_ids == []
-    assert tasks.against_ids() == ["objective:margin"]
+    # a concession given works against the price-holding task as well (rules 2.8.0; the
+    # labeled sets mark both): never only the objective its counter-example names
+    assert tasks.against_ids() == ["objective:margin", "task:value_pricing"]
 
 
 def test_a_spaced_dash_is_not_a_word() -> None:
