@@ -432,7 +432,7 @@ def _not_played_toks(reading: _Reading, sentence: Sentence, segment_toks: set[in
         toks = _clause_words(clause)
         words = [reading.doc.toks[i].word for i in toks]
         here = avoids(words)
-        item = opened and _list_item(reading, before_toks, toks)
+        item = opened and _list_item(reading, before_toks, toks, segment_toks)
         carried = previous and (toks[0] in segment_toks or words[0] in _CONTINUATIONS or item)
         if here or carried:
             negated.update(toks)
@@ -454,11 +454,16 @@ LIST_ITEM_MAX_WORDS = 4
 """Words in a clause that is one more item of a list ("auto tier 1s"), not a sentence of its own."""
 
 
-def _list_item(reading: _Reading, previous: list[int], toks: list[int]) -> bool:
-    """The clause is one more item of a list: short and cut from the one before by punctuation
-    alone (no "but", "aber", "pero")."""
+def _list_item(reading: _Reading, previous: list[int], toks: list[int],
+               segment_toks: set[int]) -> bool:
+    """The clause is one more item of a list: short, cut from the one before by punctuation
+    alone (no "but", "aber", "pero"), and nothing but content words before its segment (not
+    "we focus on fintech": a statement of its own)."""
     between = reading.doc.toks[previous[-1] + 1:toks[0]] if previous else []
-    return len(toks) <= LIST_ITEM_MAX_WORDS and not any(t.word[:1].isalpha() for t in between)
+    lead = [i for i in toks[:next((k for k, i in enumerate(toks) if i in segment_toks),
+                                  len(toks))]]
+    return (len(toks) <= LIST_ITEM_MAX_WORDS and all(reading.content[i] for i in lead)
+            and not any(t.word[:1].isalpha() for t in between))
 
 
 def _opens(words: list[str], named: list[bool]) -> bool:
