@@ -180,6 +180,7 @@ def _read(index: StrategyIndex, answer: str) -> _Reading:
     for sentence in kept:
         reading.sentence_segments.append(_find_segments(reading, sentence))
         _find_process_terms(reading, sentence)
+    _turned_away(reading)
     return reading
 
 
@@ -429,11 +430,14 @@ def _not_played_toks(reading: _Reading, sentence: Sentence, segment_toks: set[in
     negated: set[int] = set()
     previous = False
     before: list[int] = []
+    before_toks: list[int] = []
+    opened = False
     for clause in sentence:
         toks = _clause_words(clause)
         words = [reading.doc.toks[i].word for i in toks]
         here = avoids(words)
-        carried = previous and (toks[0] in segment_toks or words[0] in _CONTINUATIONS)
+        item = opened and _list_item(reading, before_toks, toks, segment_toks)
+        carried = previous and (toks[0] in segment_toks or words[0] in _CONTINUATIONS or item)
         if here or carried:
             negated.update(toks)
         elif out_of_scope.intersection(toks) and declines(words):
@@ -441,8 +445,76 @@ def _not_played_toks(reading: _Reading, sentence: Sentence, segment_toks: set[in
         if before and not segment_toks.intersection(toks) and rejects(words):
             negated.update(before)
         previous = here or carried
+        # "we don't do oil & gas, auto tier 1s, tiny shops or government": the negation opens a
+        # list and governs each item of it; one after its segment ("Kommunen -> abgesagt, 1 GU
+        # hat Termin") closes what it says
+        opened = item or (here and _opens(words, [i in segment_toks for i in toks]))
         before = toks if segment_toks.intersection(toks) else []
+        before_toks = toks
     return negated
+
+
+LIST_ITEM_MAX_WORDS = 4
+"""Words in a clause that is one more item of a list ("auto tier 1s"), not a sentence of its own."""
+
+
+def _list_item(reading: _Reading, previous: list[int], toks: list[int],
+               segment_toks: set[int]) -> bool:
+    """The clause is one more item of a list: short, cut from the one before by punctuation
+    alone (no "but", "aber", "pero"), and nothing but content words before its segment (not
+    "we focus on fintech": a statement of its own)."""
+    between = reading.doc.toks[previous[-1] + 1:toks[0]] if previous else []
+    lead = [i for i in toks[:next((k for k, i in enumerate(toks) if i in segment_toks),
+                                  len(toks))]]
+    return (len(toks) <= LIST_ITEM_MAX_WORDS and all(reading.content[i] for i in lead)
+            and not any(t.word[:1].isalpha() for t in between))
+
+
+def _opens(words: list[str], named: list[bool]) -> bool:
+    """The negation comes before the clause's first segment ("Don't play: oil & gas"), so it
+    can open a list of them."""
+    if True not in named:
+        return False  # "no sé bien, creo q viñas?": a doubt, not a list of places we avoid
+    first = named.index(True)
+    return first > 0 and avoids(words[:first])
+
+
+TURN_AWAY_REACH = 2
+"""Sentences after an out-of-scope prospect that a reply turning it away may still come in
+("a 60-person bakery in Fresno. single plant, no maintenance team. told them we're not the
+right fit")."""
+
+
+def _turned_away(reading: _Reading) -> None:
+    """An out-of-scope prospect turned away in a later clause ("other is a gov't lab, bounced
+    that one"; "Albion Vet Holdings asked for a pilot. Told them we focus on independents") is a
+    segment we said we do not play in: the reply is about the out-of-scope prospects named
+    before it in its sentence or, when its sentence names no segment, in the last sentence that
+    named one, at most `TURN_AWAY_REACH` back.
+    Segments of ours named there stay played: they are the prospects kept or the reason given."""
+    doc = reading.doc
+    by_start: dict[int, list[SegmentMention]] = defaultdict(list)
+    for mention in reading.segments:
+        if not mention.in_scope:
+            by_start[mention.evidence.start].append(mention)
+    if not by_start:
+        return
+    named: list[list[int]] = [  # per sentence, where its out-of-scope mentions start
+        [doc.toks[i].start for i in _words(sentence) if doc.toks[i].start in by_start]
+        for sentence in reading.sentences]
+    for n, sentence in enumerate(reading.sentences):
+        for clause in sentence:
+            toks = _clause_words(clause)
+            if not declines([doc.toks[i].word for i in toks]):
+                continue
+            start = doc.toks[toks[0]].start
+            turned = [at for at in named[n] if at < start]
+            if not turned and not reading.sentence_segments[n]:
+                earlier = [s for s in range(max(0, n - TURN_AWAY_REACH), n) if named[s]]
+                turned = named[earlier[-1]] if earlier else []
+            for at in turned:
+                for mention in by_start[at]:
+                    mention.stated_as_played = False
 
 
 def _find_process_terms(reading: _Reading, sentence: Sentence) -> None:
