@@ -370,11 +370,22 @@ class ScheduleEngine:
         return {h.day: h.name for h in (await session.exec(select(Holiday))).all()}
 
     async def _open_member_ids(self, session: AsyncSession, schedule: Schedule) -> set[int]:
-        """Members with a check-in of this schedule still open (they are not asked again)."""
+        """Members with a check-in of this schedule still open (they are not asked again).
+
+        Read from the two partial indexes that hold exactly the check-ins not closed yet - those
+        still to be asked (`ix_checkins_due`) and those asked and not closed
+        (`ix_checkins_closing`) - not from an index of the schedule's every check-in ever (0017
+        dropped `ix_checkins_schedule_id`, which every fan-out message wrote twice and only this
+        read, walking the schedule's whole history each time). A check-in closed (`closed_at`)
+        is not open: the closer closes only those whose window ended, forgetting a member those
+        of someone no schedule asks any more."""
         now = self.ctx.clock.now()
-        rows = (await session.exec(select(CheckIn.member_id, CheckIn.closes_at).where(
-            CheckIn.schedule_id == schedule.id,
-            col(CheckIn.state).in_(("scheduled", *OPEN_STATES))))).all()
+        mine = col(CheckIn.schedule_id) == schedule.id
+        rows = [*(await session.exec(select(CheckIn.member_id, CheckIn.closes_at).where(
+                    literal_states(col(CheckIn.state), ("scheduled",)), mine))).all(),  # ix_checkins_due
+                *(await session.exec(select(CheckIn.member_id, CheckIn.closes_at).where(
+                    literal_states(col(CheckIn.state), OPEN_STATES),  # ix_checkins_closing
+                    col(CheckIn.closed_at).is_(None), mine))).all()]
         return {member_id for member_id, closes_at in rows if closes_at is None or closes_at > now}
 
     # --- asking -----------------------------------------------------------------------
