@@ -413,7 +413,7 @@ def scenario_a(args: argparse.Namespace, rows: list[list[str]]) -> None:
             rows.append([f"(a) {n:,} {names[mode]}: bot + database CPU ms per message",
                          f"{median(per[mode]) + median(server):.3f}", ""])
         work = [r["server_work"] for r in results if r.get("server_work")]
-        for name, label in (("blocks", "buffer accesses"), ("wal", "WAL bytes"),
+        for name, label in (("blocks", "buffer accesses"), ("wal", "WAL bytes (whole server)"),
                             ("inserted", "rows inserted"), ("updated", "rows updated"),
                             ("hot", "of which heap-only (HOT)")):
             if work:

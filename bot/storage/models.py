@@ -143,7 +143,7 @@ class CheckIn(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
-    member_id: int = Field(foreign_key="members.id")
+    member_id: int  # a member's id; no foreign key (0017): members are never deleted
     schedule_id: int | None = None  # not indexed: open ones are read by the partial indexes (0017)
     occurrence_at: datetime = _utc()
     audience: str = Field(default="rep", max_length=16)  # which question variant: rep | manager
@@ -280,7 +280,7 @@ class OutboundMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
-    member_id: int = Field(foreign_key="members.id", index=True)
+    member_id: int = Field(index=True)  # no foreign key (0017): members are never deleted
     kind: str = Field(max_length=32)
     state: str = Field(default="claimed", max_length=16)  # claimed | sent | failed
     attempts: int = 0
