@@ -3,7 +3,8 @@ schema the migrations build: the check-in inserted ('scheduled') and updated to 
 invitation's outbox row inserted ('claimed') and updated to 'sent'. `state` changes in both
 updates and indexes read it, so neither is heap-only: each new row version gets an entry in every
 index whose predicate it meets, as an inserted row does. 24 before 0016_fanout_indexes, 19 after,
-17 after 0017_fanout_row_work (`ix_checkins_schedule_id` gone).
+17 after 0017_fanout_row_work (`ix_checkins_schedule_id` gone), which also dropped the foreign
+keys whose trigger looked up and locked the member for every check-in and send inserted.
 
 The predicates are PostgreSQL's own (`pg_index`), evaluated on the rows as the fan-out writes
 them, so an index added later shows up here with its cost per message."""
@@ -69,8 +70,12 @@ def test_a_fanout_message_writes_seventeen_index_entries() -> None:
                     "UPDATE outbound_messages SET state = 'sent', error = NULL,"
                     " platform_ref = '{}', sent_at = :at WHERE id = :id"), {"at": START, "id": outbox})
                 sent = _entries(conn, "outbound_messages", outbox)
+                checks = conn.execute(text(  # foreign keys: a trigger per inserted row
+                    "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
+                    " AND conrelid IN ('checkins'::regclass, 'outbound_messages'::regclass)")).all()
         finally:
             engine.dispose()
     assert "ix_checkins_schedule_id" not in materialised + asked
+    assert checks == []  # 0017: no member lookup and row lock per check-in and send inserted
     assert (len(materialised), len(asked), len(claimed), len(sent)) == (5, 5, 4, 3), (
         materialised, asked, claimed, sent)
