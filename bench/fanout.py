@@ -120,6 +120,37 @@ def backend_cpu(sync_url: str) -> dict[int, float] | None:
     return found or None
 
 
+def server_counters(sync_url: str, wait: float = 0.0) -> dict[str, float] | None:
+    """Load-independent work of the PostgreSQL server on this database so far: buffer accesses
+    (`pg_stat_database` blocks hit + read), WAL bytes (`pg_current_wal_lsn`, the whole server's:
+    nothing else should write meanwhile), and rows inserted, updated and updated heap-only
+    (`pg_stat_user_tables`). Statistics reach these views when a backend flushes them (at
+    exit, or idle a second after its last flush): `wait` seconds for the other backends of the
+    database to exit first. None on SQLite."""
+    if sync_url.startswith("sqlite"):
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(sync_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()")).scalar():
+            time.sleep(0.05)
+        conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+        blocks, wal = conn.execute(text(
+            "SELECT blks_hit + blks_read, pg_current_wal_lsn() - '0/0'::pg_lsn"
+            " FROM pg_stat_database WHERE datname = current_database()")).one()
+        ins, upd, hot = conn.execute(text(
+            "SELECT coalesce(sum(n_tup_ins), 0), coalesce(sum(n_tup_upd), 0),"
+            " coalesce(sum(n_tup_hot_upd), 0) FROM pg_stat_user_tables")).one()
+    engine.dispose()
+    return {"blocks": float(blocks), "wal": float(wal), "inserted": float(ins),
+            "updated": float(upd), "hot": float(hot)}
+
+
 def server_cpu(before: dict[int, float] | None, after: dict[int, float] | None) -> float | None:
     """The backends' CPU between two `backend_cpu` readings (a backend new since counts whole)."""
     if after is None:
@@ -173,6 +204,7 @@ async def run_bot(api: str, database_url: str, members: int, extra: dict[str, st
                         **extra)
     Database(database_url).migrate_sync()
     populate(Database(database_url).sync_url, members)
+    counters_before = server_counters(Database(database_url).sync_url, wait=5.0)  # setup's flushed
     clock = ManualClock(OCCURRENCE + timedelta(seconds=30))
     core = build_core(settings, clock=clock)
     await core.start()
@@ -199,8 +231,11 @@ async def run_bot(api: str, database_url: str, members: int, extra: dict[str, st
             CheckIn.state))).all())
     await core.ctx.db.dispose()
     await http.close()
+    counters_after = server_counters(sync_url, wait=5.0)  # the bot's backends exited: flushed
+    work = ({name: counters_after[name] - counters_before[name] for name in counters_after}
+            if counters_before and counters_after else None)
     return {"cpu": cpu, "wall": wall, "ticks": ticks, "states": states, "rss_mb": peak_rss_mb(),
-            "server_cpu": server, "load": load_average(), "loop": loop_name()}
+            "server_cpu": server, "server_work": work, "load": load_average(), "loop": loop_name()}
 
 
 # --- the bare slack_sdk loop ------------------------------------------------------------------
@@ -377,6 +412,16 @@ def scenario_a(args: argparse.Namespace, rows: list[list[str]]) -> None:
                          f" runs: {', '.join(f'{v:.3f}' for v in server)}"])
             rows.append([f"(a) {n:,} {names[mode]}: bot + database CPU ms per message",
                          f"{median(per[mode]) + median(server):.3f}", ""])
+        work = [r["server_work"] for r in results if r.get("server_work")]
+        for name, label in (("blocks", "buffer accesses"), ("wal", "WAL bytes (whole server)"),
+                            ("inserted", "rows inserted"), ("updated", "rows updated"),
+                            ("hot", "of which heap-only (HOT)")):
+            if work:
+                values = [w[name] / n for w in work]
+                rows.append([f"(a) {n:,} {names[mode]}: server {label} per message",
+                             f"{median(values):.2f}", "load-independent (pg_stat_database,"
+                             " pg_stat_user_tables, WAL position); runs: "
+                             + ", ".join(f"{v:.2f}" for v in values)])
         if not mode.startswith("bare"):
             rss = max(r["rss_mb"] for r in results)
             rows.append([f"(f) {n:,} {names[mode]}: peak RSS MB (target < 250)", f"{rss:.0f}",

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Table, and_, bindparam, cast, or_, tuple_, update
+from sqlalchemy import String, Table, bindparam, cast, or_, tuple_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -370,11 +370,22 @@ class ScheduleEngine:
         return {h.day: h.name for h in (await session.exec(select(Holiday))).all()}
 
     async def _open_member_ids(self, session: AsyncSession, schedule: Schedule) -> set[int]:
-        """Members with a check-in of this schedule still open (they are not asked again)."""
+        """Members with a check-in of this schedule still open (they are not asked again).
+
+        Read from the two partial indexes that hold exactly the check-ins not closed yet - those
+        still to be asked (`ix_checkins_due`) and those asked and not closed
+        (`ix_checkins_closing`) - not from an index of the schedule's every check-in ever (0017
+        dropped `ix_checkins_schedule_id`, which every fan-out message wrote twice and only this
+        read, walking the schedule's whole history each time). A check-in closed (`closed_at`)
+        is not open: the closer closes only those whose window ended, forgetting a member those
+        of someone no schedule asks any more."""
         now = self.ctx.clock.now()
-        rows = (await session.exec(select(CheckIn.member_id, CheckIn.closes_at).where(
-            CheckIn.schedule_id == schedule.id,
-            col(CheckIn.state).in_(("scheduled", *OPEN_STATES))))).all()
+        mine = col(CheckIn.schedule_id) == schedule.id
+        rows = [*(await session.exec(select(CheckIn.member_id, CheckIn.closes_at).where(
+                    literal_states(col(CheckIn.state), ("scheduled",)), mine))).all(),  # ix_checkins_due
+                *(await session.exec(select(CheckIn.member_id, CheckIn.closes_at).where(
+                    literal_states(col(CheckIn.state), OPEN_STATES),  # ix_checkins_closing
+                    col(CheckIn.closed_at).is_(None), mine))).all()]
         return {member_id for member_id, closes_at in rows if closes_at is None or closes_at > now}
 
     # --- asking -----------------------------------------------------------------------
@@ -384,8 +395,8 @@ class ScheduleEngine:
         page at a time.
 
         A page's rows are locked while their sends are claimed (FOR UPDATE SKIP LOCKED on
-        PostgreSQL) and rows whose send another process holds are not read at all, so processes
-        asking at once take different pages and share the fan-out. Picks up rows a stopped
+        PostgreSQL), and a send another process holds is left to it (`_settle_asks`), so
+        processes asking at once share the fan-out. Picks up rows a stopped
         process created but never asked, sends a dead process claimed once its lease ran out, and
         `/align ask now` invitations whose send failed for now (a timeout, a 500)."""
         after: tuple[datetime, int] | None = None
@@ -399,8 +410,7 @@ class ScheduleEngine:
                     return
                 after = (rows[-1][2], rows[-1][0])  # (occurrence_at, id) of the page's last row
                 await self._load_schedules(session, schedules, {r[10] for r in rows} - {None})
-                wanted = await self._settle_asks(session, rows, schedules, now, report)
-                claimed = await self.outbox.claim(session, wanted)
+                claimed = await self._settle_asks(session, rows, schedules, now, report)
             for item in claimed:
                 due = item.subject[0]
                 if due.audience not in invitations:
@@ -414,25 +424,19 @@ class ScheduleEngine:
 
     async def _due_asks(self, session: AsyncSession, now: datetime,
                         after: tuple[datetime, int] | None) -> list[Any]:
-        """The next page of due rows (after `after`), each with its invitation's outbox row, as
-        plain columns: DueCheckIn's, Recipient's, the schedule's id (None: none, or removed) and
-        the outbox row's state, claimed_at and platform_ref. Walks ix_checkins_due in its
-        order from the cursor, so a page reads its own rows and sorts nothing."""
-        stale = now - self.outbox.lease
-        query = (sa_select(*DUE_COLUMNS, *RECIPIENT_COLUMNS, col(Schedule.id),
-                           col(OutboundMessage.state), col(OutboundMessage.claimed_at),
-                           col(OutboundMessage.platform_ref))
+        """The next page of due rows (after `after`) as plain columns: DueCheckIn's,
+        Recipient's, the schedule's id (None: none, or removed) and created_at. Walks ix_checkins_due in its
+        order from the cursor, so a page reads its own rows and sorts nothing. Not the outbox:
+        whether a row's send is claimed, sent or failed already is learnt by claiming it
+        (`_settle_asks`), whose INSERT looks the key up anyway."""
+        query = (sa_select(*DUE_COLUMNS, *RECIPIENT_COLUMNS, col(Schedule.id), col(CheckIn.created_at))
                  .join(Member, col(Member.id) == CheckIn.member_id)
                  .outerjoin(Schedule, col(Schedule.id) == CheckIn.schedule_id)
-                 .outerjoin(OutboundMessage, col(OutboundMessage.key) == col(CheckIn.key).concat(":ask"))
                  .where(literal_states(col(CheckIn.state), ("scheduled",)),  # ix_checkins_due
                         col(CheckIn.occurrence_at) <= now,
-                        _unclaimed(stale),
-                        # A schedule's rows while it exists (a removed one asks nothing more);
-                        # `ask now`'s only once it failed to send them itself, or left them.
-                        or_(col(Schedule.id).is_not(None), and_(
-                            col(CheckIn.schedule_id).is_(None),
-                            or_(col(OutboundMessage.id).is_not(None), col(CheckIn.created_at) < stale)))))
+                        # A schedule's rows while it exists (a removed one asks nothing more),
+                        # and `ask now`'s (`_settle_asks` leaves those it is still sending itself)
+                        or_(col(Schedule.id).is_not(None), col(CheckIn.schedule_id).is_(None))))
         if after is not None:
             query = query.where(_after(col(CheckIn.occurrence_at), after))
         return await self._page(session, query.order_by(col(CheckIn.occurrence_at), col(CheckIn.id)))
@@ -455,32 +459,58 @@ class ScheduleEngine:
                            schedules: dict[int, Schedule], now: datetime,
                            report: TickReport) -> list[Outgoing[_Ask]]:
         """Close what needs no send (too late; sent or failed for good earlier, e.g. before a
-        crash); the rest are to be claimed and sent."""
+        crash or by `ask now`) and claim the rest; returns the sends claimed, in the page's order.
+
+        A row's send is claimed outright: the claim's INSERT looks its key up in the outbox's
+        unique index anyway, so the page query does not join the outbox for every row too. Only
+        the keys not won are read and settled - sent or failed earlier, a dead process's claim
+        (taken over once stale), another's live one (left to it) - none in a fan-out that no
+        other process shares and no crash interrupted. `ask now`'s rows are read first: whether
+        their send went out decides whether a newer check-in supersedes them, and one with no
+        outbox row younger than the lease is still being sent by `ask now` itself."""
+        stale = now - self.outbox.lease
         late: list[int | None] = []
         failed: list[int | None] = []
         superseded: list[int | None] = []
         sent: list[tuple[_Ask, str]] = []  # with the message's ref as stored
         wanted: list[Outgoing[_Ask]] = []
-        busy = await self._with_open_checkin(session, [r[5] for r in rows if r[10] is None], now)
+        ad_hoc = [r for r in rows if r[10] is None]
+        busy = await self._with_open_checkin(session, [r[5] for r in ad_hoc], now)
+        seen = await self._seen(session, [f"{r[1]}:ask" for r in ad_hoc])
         for row in rows:
             checkin, member = DueCheckIn(*row[:5]), Recipient(*row[5:10])
             schedule = schedules.get(row[10]) if row[10] is not None else None
-            state, claimed_at, platform_ref = row[11:]
-            seen = Seen(state, claimed_at, platform_ref) if state is not None else None
+            key = f"{checkin.key}:ask"
+            if schedule is None and key not in seen and row[11] >= stale:
+                continue  # `ask now` is sending it itself (no claim yet): left to it
             if now - checkin.occurrence_at > self.grace or (
                     checkin.closes_at is not None and checkin.closes_at <= now):
                 late.append(checkin.id)
-            elif schedule is None and member.id in busy and (seen is None or seen.state != "sent"):
+            elif schedule is None and member.id in busy and (
+                    key not in seen or seen[key].state != "sent"):
                 superseded.append(checkin.id)  # an `ask now` retried after they were asked again
-            elif seen is not None and seen.state == "failed":
-                failed.append(checkin.id)
-            elif seen is not None and seen.state == "sent":
-                ref = ref_from_json(seen.platform_ref)
-                assert ref is not None
-                sent.append(((checkin, schedule), ref_to_json(ref)))
             else:
-                wanted.append(Outgoing(member, f"{checkin.key}:ask", "checkin", (checkin, schedule),
-                                       seen=seen))
+                wanted.append(Outgoing(member, key, "checkin", (checkin, schedule), seen=seen.get(key)))
+        fresh = [i for i in wanted if i.seen is None]
+        won = await self.outbox.claim(session, fresh)
+        taken = {id(i) for i in won}
+        lost = [i for i in fresh if id(i) not in taken]
+        for key, found in (await self._seen(session, [i.key for i in lost])).items():
+            seen[key] = found
+        retake: list[Outgoing[_Ask]] = []
+        for item in (i for i in wanted if id(i) not in taken):
+            item.seen = seen.get(item.key)  # None: given back meanwhile; the next pass asks it
+            if item.seen is None:
+                continue
+            if item.seen.state == "failed":
+                failed.append(item.subject[0].id)
+            elif item.seen.state == "sent":
+                ref = ref_from_json(item.seen.platform_ref)
+                assert ref is not None
+                sent.append((item.subject, ref_to_json(ref)))
+            elif item.seen.stale(stale):
+                retake.append(item)  # its holder died, failed for now or shut down
+        taken |= {id(i) for i in await self.outbox.claim(session, retake)}
         await self._close_unasked(session, late, "missed", "not asked in time")
         await self._close_unasked(session, failed, "failed", "could not be reached")
         await self._close_unasked(session, superseded, "skipped", "another check-in is open")
@@ -488,7 +518,16 @@ class ScheduleEngine:
         report.missed += len(late)
         report.failed += len(failed)
         report.asked += len(sent)
-        return wanted
+        return [i for i in wanted if id(i) in taken]
+
+    async def _seen(self, session: AsyncSession, keys: list[str]) -> dict[str, Seen]:
+        """The outbox rows of these keys, as a fan-out reads them (none: no row)."""
+        if not keys:
+            return {}
+        rows = (await session.exec(select(
+            OutboundMessage.key, OutboundMessage.state, OutboundMessage.claimed_at,
+            OutboundMessage.platform_ref).where(col(OutboundMessage.key).in_(keys)))).all()
+        return {key: Seen(state, claimed_at, ref) for key, state, claimed_at, ref in rows}
 
     async def _with_open_checkin(self, session: AsyncSession, member_ids: list[int | None],
                                  now: datetime) -> set[int]:

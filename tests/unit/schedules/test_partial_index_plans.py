@@ -1,7 +1,8 @@
 """The queries that moved to partial indexes in 0016_fanout_indexes still find their rows by an
 index, on a history where nearly every check-in is closed and nearly every send is sent: due
 reminders (`ix_checkins_reminder_due`, in its order), the closer (`ix_checkins_closing`) and the
-three lookups of sends not recorded sent (`ix_outbound_messages_unsent`). A partial index is only
+three lookups of sends not recorded sent (`ix_outbound_messages_unsent`), and materialising's open
+check-ins (`ix_checkins_due`, `ix_checkins_closing`; 0017). A partial index is only
 used when the query states its predicate with literals, which a bound parameter would silently
 lose (a sequential scan of the whole history on every tick), so the plans are asserted.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import create_engine, insert, text, update
+from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.core import BotCore
@@ -20,7 +22,7 @@ from bot.evaluation.review import FEEDBACK_KIND
 from bot.leads.writeback import WriteBacks
 from bot.ops.status import failed_sends
 from bot.storage.database import Database
-from bot.storage.models import CheckIn, OutboundMessage
+from bot.storage.models import CheckIn, Member, OutboundMessage, Schedule
 from tests.conftest import START
 from tests.unit.schedules.test_due_query_plan import _populate, plans_of
 from tests.unit.schedules.test_record_statements import _sent_before
@@ -118,3 +120,24 @@ async def test_sends_not_recorded_sent_are_found_by_the_unsent_index(core: BotCo
     assert len(plans) == 2 and len(feedback_plans) == 1 and len(writeback_plans) == 1
     for plan in [*plans, *feedback_plans, *writeback_plans]:
         _uses(plan, "ix_outbound_messages_unsent")
+
+
+async def test_materialising_reads_open_check_ins_from_the_partial_indexes(core: BotCore,
+                                                                           clock: ManualClock) -> None:
+    """Which members still have a check-in of the schedule open: from the check-ins still to be
+    asked (`ix_checkins_due`) and those asked and not closed (`ix_checkins_closing`), never from
+    the schedule's whole history (0017 dropped `ix_checkins_schedule_id`, its old path)."""
+    db = core.ctx.db
+    _history(db.url)
+    clock.set(START + timedelta(hours=1))
+    async with db.session() as session:
+        schedule = (await session.exec(select(Schedule))).one()
+        member_ids = set((await session.exec(select(Member.id))).all())
+    with plans_of(db, "checkins.schedule_id =") as plans:
+        async with db.session() as session:
+            open_for = await core.engine._open_member_ids(session, schedule)
+    assert open_for == member_ids  # today's: REMINDED asked, the rest scheduled; all still open
+    assert len(plans) == 2, plans
+    _uses(plans[0], "ix_checkins_due")
+    _uses(plans[1], "ix_checkins_closing")
+    assert not any("schedule_id" in plan and "Seq Scan" in plan for plan in plans), plans
