@@ -309,6 +309,13 @@ def segment_figures(strategy: Strategy, played: Iterable[tuple[str, str, bool]],
             members[segment_id].add(name)
             mentions[segment_id] += 1
             judged[segment_id].add(in_scope)
+    return segment_results(strategy, members, mentions, judged, lead_counts)
+
+
+def segment_results(strategy: Strategy, members: dict[str, set[str]], mentions: Counter[str],
+                    judged: dict[str, set[bool]], lead_counts: Counter[str]) -> list[SegmentFigures]:
+    """segment_figures from the mentions already tallied per segment id of ours: who named it,
+    how often, and how it was judged (bot.digest.aggregate tallies per distinct stored value)."""
 
     def placed(segment_id: str, now: bool) -> bool:
         seen = judged[segment_id]

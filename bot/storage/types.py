@@ -52,10 +52,14 @@ class epoch_us(FunctionElement[int]):
 @compiles(epoch_us, "sqlite")
 def _epoch_us_sqlite(element: epoch_us, compiler: Any, **kw: Any) -> str:
     value = compiler.process(next(iter(element.clauses)), **kw)
-    # The whole seconds from the text before the fraction: strftime would round the fraction to
-    # milliseconds first, so 23:59:59.9999 would count as the next second.
-    return (f"(CAST(strftime('%s', substr({value}, 1, 19)) AS INTEGER) * 1000000"
-            f" + CAST(substr({value}, 21, 6) AS INTEGER))")
+    # The whole seconds from the text before the fraction: SQLite's date functions would round
+    # the fraction to milliseconds first, so 23:59:59.9999 would count as the next second. The
+    # seconds by julianday arithmetic, not strftime('%s'): strftime formats text that CAST then
+    # parses back, about twice the cost per value (20,000 leads of three times each, issue 24).
+    # julianday is whole milliseconds over 86,400,000 as a double: (jd - 1970's) * 86,400 is
+    # within 0.0001 s of the whole second, which round() gives exactly.
+    return (f"(CAST(round((julianday(substr({value}, 1, 19)) - 2440587.5) * 86400) AS INTEGER)"
+            f" * 1000000 + CAST(substr({value}, 21, 6) AS INTEGER))")
 
 
 @compiles(epoch_us, "postgresql")
