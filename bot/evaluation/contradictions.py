@@ -63,6 +63,7 @@ def statement_faults(evaluation: Evaluation, strategy: Strategy) -> StatementFau
 _CONCESSION = re.compile(r"""\b(?:
     discount\w*|\d+\s?(?:%|percent|per\s?cent)\s?off\b|off\s+(?:the\s+)?list\b|waiv(?:e|ed|es|ing)\b|
     thr(?:ew|ow|owing|own)\s+in|for\s+free|free\s+of\s+charge|
+    (?:gave|given|giving|offered|offering)\s+(?:[\w'&.-]+\s+){0,3}(?:an?\s+)?(?:extra|additional|another)\s+\d+\s?(?:%|percent)|
     free\s+(?:months?|years?|weeks?|hosting|training|implementation|set-?up|onboarding|seats?|
              licen[cs]es?|support|upgrades?|add-?ons?|modules?|services?)\b|
     (?:months?|years?|weeks?)\s+(?:for\s+)?free\b|

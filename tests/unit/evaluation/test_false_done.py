@@ -59,7 +59,8 @@ def test_a_concession_refused_held_asked_about_or_someone_elses_is_none_given(te
 
 @pytest.mark.parametrize("text", [
     "waived the setup fee for Solvik", "gave them 20% off list", "le dimos un dto del 15%",
-    "3 Monate gratis gegeben"])
+    "3 Monate gratis gegeben", "Gave Acme an extra 15% to close before quarter end",
+    "offered them another 10% if they sign this week"])
 def test_a_concession_given_is_still_one(text: str) -> None:
     assert concedes(text)
 
@@ -157,3 +158,13 @@ def test_a_label_before_the_reps_asking_is_no_buyer_request() -> None:
 def test_a_no_said_later_in_the_sentence_still_qualifies_out() -> None:
     found = tasks(EXAMPLE, "closed lost Maren Bank, global tier-1 bank, not our ICP")
     assert "qualify_out" in found.task_ids
+
+
+def test_a_percentage_given_to_close_works_against_pricing_without_the_word_discount() -> None:
+    """'Gave Acme an extra 15% to close' - the issue's own example, as reps write it, without
+    "discount" or "off" - was listed as effort outside the strategy, not against the margin
+    objective; a percentage grown is not a concession."""
+    found = tasks(EXAMPLE, "Gave Acme an extra 15% to close before quarter end; couldn't reach"
+                           " the CISO, security review still stuck")
+    assert "task:value_pricing" in found.against_ids()
+    assert not concedes("grew pipeline by an extra 15% this month")
