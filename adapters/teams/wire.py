@@ -12,16 +12,24 @@ the model is made by msrest's `_instantiate_model`, so the objects are the ones 
 polymorphic discriminator, readonly or constant attributes) and anything that is not a JSON
 object go to msrest as they are. The conversation reference saved on every activity is
 serialized by a kept serializer that passes over the None attributes (`ActivityBodies`).
+
+A message is acked before its work and that work reads only the wire JSON and the conversation
+reference, so for a message no Activity is built at all: `KeptDeserializer.check` refuses what
+msrest would refuse (the ack's 400) looking only at the values present, and `reference_of`
+deserializes the reference's own parts (the accounts, the conversation) from the JSON.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from azure.core.exceptions import DeserializationError, SerializationError  # msrest raises them
-from botbuilder.schema import Activity, ConversationReference
+from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+from botframework.connector import Channels
 from msrest.exceptions import raise_with_traceback
 from msrest.serialization import Deserializer, Model, Serializer
 
@@ -34,6 +42,7 @@ class _Plan:
 
     attributes: tuple[tuple[str, str, str], ...]
     known_keys: frozenset[str]
+    kinds: Mapping[str, str]  # wire key -> msrest type, for `KeptDeserializer.check`
 
 
 class KeptDeserializer(Deserializer):
@@ -70,6 +79,41 @@ class KeptDeserializer(Deserializer):
             self._plans[model] = _plan_of(model)
         return self._plans[model]
 
+    def check(self, target: str, data: Json) -> None:
+        """Raise what `self(target, data)` would raise for this JSON object (a ValueError:
+        msrest's DeserializationError), without building a model: only the values present are
+        looked at, a string where a string belongs passed at once, a nested object or list of
+        objects checked the same way, and any other value given to msrest's `deserialize_data`
+        as deserializing it would. What a message's ack needs (`app.py`): msrest would refuse it
+        (a 400), or the turn can build what it reads from the JSON later."""
+        self._check(data, target)
+
+    def _check(self, raw: Any, kind: str) -> None:
+        if raw is None or (kind == "str" and type(raw) is str):
+            return
+        if type(raw) is dict and (plan := self._plan_named(kind)) is not None:
+            try:
+                for key, value in raw.items():
+                    inner = plan.kinds.get(key)
+                    if inner is not None:
+                        self._check(value, inner)
+            except (AttributeError, TypeError, KeyError):  # as `_deserialize`
+                raise_with_traceback(DeserializationError, "Unable to deserialize to object: " + kind)
+            return
+        if type(raw) is list and kind[:1] == "[" and kind[-1:] == "]" and \
+                self._plan_named(kind[1:-1]) is not None:
+            for item in raw:  # msrest's deserialize_iter: each item as its own value
+                self._check(item, kind[1:-1])
+            return
+        self.deserialize_data(raw, kind)  # type: ignore[no-untyped-call]  # msrest's own, built and dropped
+
+    def _plan_named(self, kind: str) -> _Plan | None:
+        """The plan of the model msrest names `kind`, if it is one this class plans for."""
+        model = self.dependencies.get(kind)
+        if not isinstance(model, type) or not issubclass(model, Model):  # a polymorphic one has no plan
+            return None
+        return self._plan(model)
+
 
 def _plan_of(model: type) -> _Plan | None:
     """The model's plan, or None when msrest has to treat it specially."""
@@ -88,7 +132,8 @@ def _plan_of(model: type) -> _Plan | None:
             return None
         attributes.append((attr, key, desc["type"]))
     # msrest keeps a JSON key no attribute names as `additional_properties` on every model
-    return _Plan(tuple(attributes), frozenset(k for _, k, _ in attributes))
+    return _Plan(tuple(attributes), frozenset(k for _, k, _ in attributes),
+                 MappingProxyType({key: kind for _, key, kind in attributes}))
 
 
 class ActivityBodies(Serializer):
@@ -174,6 +219,20 @@ def activity_from(body: Json) -> Activity:
     return activity
 
 
+def reference_of(body: Json) -> ConversationReference:
+    """`TurnContext.get_conversation_reference(activity_from(body))`, from the activity's wire
+    JSON: only what a conversation reference holds (the two accounts, the conversation and four
+    strings) is deserialized, not the whole activity."""
+    kind, channel = body.get("type"), body.get("channelId")
+    keeps_id = kind != ActivityTypes.conversation_update and channel not in (Channels.direct_line,
+                                                                           Channels.webchat)
+    wire = {"activityId": body.get("id") if keeps_id else None, "user": body.get("from"),
+            "bot": body.get("recipient"), "conversation": body.get("conversation"),
+            "channelId": channel, "locale": body.get("locale"), "serviceUrl": body.get("serviceUrl")}
+    reference: ConversationReference = _REFERENCES("ConversationReference", wire)
+    return reference
+
+
 def reference_from(address: str) -> ConversationReference:
     """A conversation reference from its stored JSON (`address_of`)."""
     reference: ConversationReference = _REFERENCES("ConversationReference", json.loads(address))
@@ -188,4 +247,4 @@ def address_of(reference: ConversationReference) -> str:
 
 
 __all__ = ["ACTIVITIES", "ActivityBodies", "KeptDeserializer", "activity_from", "address_of",
-           "reference_from"]
+           "reference_from", "reference_of"]
