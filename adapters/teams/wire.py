@@ -152,6 +152,9 @@ class ActivityBodies(Serializer):
         # fails where it is serialized.
         self.client_side_validation = False
         self.key_transformer = inner.key_transformer
+        self._own: dict[type, bool] = {}  # model class -> serialized here (not msrest's way)
+        # model class -> its model-typed attributes (attribute, class or None: must be None, list)
+        self._nested: dict[type, tuple[tuple[str, type | None, bool], ...] | None] = {}
 
     def _serialize(self, target_obj: Any, data_type: str | None = None, **kwargs: Any) -> Any:
         """msrest's model serialization, with the attributes that are None (most of an
@@ -159,9 +162,8 @@ class ActivityBodies(Serializer):
         them out too (serializing None raises a ValueError it catches). Models msrest would
         treat specially (XML, constraints, flattened keys) go to msrest as they are."""
         attributes = getattr(target_obj, "_attribute_map", None)
-        if (data_type or attributes is None or kwargs.get("is_xml") or target_obj.is_xml_model()
-                or getattr(target_obj, "_validation", None)
-                or any("." in d["key"] or "\\" in d["key"] for d in attributes.values())):
+        if (data_type or attributes is None or kwargs.get("is_xml")
+                or not self._serialized_here(type(target_obj))):
             return super()._serialize(target_obj, data_type, **kwargs)  # type: ignore[no-untyped-call]
         kwargs["is_xml"] = False
         plain_strings = "basic_types_serializers" not in kwargs  # no custom one for "str"
@@ -186,22 +188,75 @@ class ActivityBodies(Serializer):
                 continue
         return serialized
 
+    def _serialized_here(self, model: type) -> bool:
+        """Whether `_serialize` writes this model class itself: not one msrest treats specially
+        (XML, constraints, flattened or escaped keys). Worked out once per class."""
+        own = self._own.get(model)
+        if own is None:
+            attributes: dict[str, dict[str, Any]] = getattr(model, "_attribute_map", {})
+            own = self._own[model] = not (
+                model.is_xml_model() or getattr(model, "_validation", None)  # type: ignore[attr-defined]
+                or any("." in d["key"] or "\\" in d["key"] for d in attributes.values()))
+        return own
+
     def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
-        attachments = data.attachments if data_type == "Activity" and isinstance(data, Activity) else None
-        if not attachments:
-            return super().body(data, data_type, **kwargs)  # type: ignore[no-untyped-call]
+        """msrest's `body`, for an activity: its attachments' contents put in as they are, and -
+        when every value typed as a model is one of that model (`_typed`: what the bot's own
+        activities hold) - without msrest's first step, which makes a new deserializer and walks
+        the whole activity to turn any plain dict into its model (half of a reply's body)."""
+        activity = data_type == "Activity" and isinstance(data, Activity)
+        attachments = (data.attachments or []) if activity else []
         contents = [a.content for a in attachments]
         try:
             for attachment in attachments:
                 attachment.content = None
-            body = super().body(data, data_type, **kwargs)  # type: ignore[no-untyped-call]
+            if activity and self._typed(data):
+                kwargs.setdefault("is_xml", False)  # what msrest's body sets for the Activity model
+                body = self._serialize(data, data_type, **kwargs)
+            else:
+                body = super().body(data, data_type, **kwargs)  # type: ignore[no-untyped-call]
         finally:
             for attachment, content in zip(attachments, contents, strict=True):
                 attachment.content = content
-        for wire, content in zip(body["attachments"], contents, strict=True):
+        for wire, content in zip(body.get("attachments") or [] if attachments else [], contents, strict=True):
             if content is not None:
                 wire["content"] = content
         return body
+
+    def _typed(self, model: Any) -> bool:
+        """Every value of `model` (and of its nested models) typed as a model is an instance of
+        that model: then msrest's walk in `body` would change nothing. A plain dict where a
+        model belongs, a dict of models, an enum-typed value or a model with constraints: False
+        (msrest's way)."""
+        nested = self._nested_of(type(model))
+        if nested is None:
+            return False
+        for attr, model_class, many in nested:
+            value = getattr(model, attr, None)
+            if value is None:
+                continue
+            if model_class is None or (many and type(value) is not list):
+                return False
+            for item in (value if many else (value,)):
+                if not isinstance(item, model_class) or not self._typed(item):
+                    return False
+        return True
+
+    def _nested_of(self, model: type) -> tuple[tuple[str, type | None, bool], ...] | None:
+        if model not in self._nested:
+            found: list[tuple[str, type | None, bool]] | None = []
+            if getattr(model, "_validation", None) or getattr(model, "_subtype_map", None):
+                found = None
+            for attr, desc in getattr(model, "_attribute_map", {}).items():
+                kind: str = desc["type"]
+                inner = self.dependencies.get(kind.strip("[]{}"))
+                if found is None or inner is None:
+                    continue
+                plain = isinstance(inner, type) and issubclass(inner, Model)
+                single, listed = kind == kind.strip("[]{}"), kind[:1] == "[" and kind[1:2] not in "[{"
+                found.append((attr, inner if plain and (single or listed) else None, listed))
+            self._nested[model] = tuple(found) if found is not None else None
+        return self._nested[model]
 
 
 # The activity and conversation reference models, with their (de)serializers made once.
