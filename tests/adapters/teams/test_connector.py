@@ -285,8 +285,8 @@ def test_a_reply_body_skips_msrests_deserializer_walk_and_stays_msrests_json(
     from botframework.connector.aio import ConnectorClient
     from msrest.authentication import BasicTokenAuthentication
 
-    from adapters.teams.credentials import ActivityBodies
     from adapters.teams.port import card_activity
+    from adapters.teams.wire import ActivityBodies
     from bot.events import Text
 
     serializer = ConnectorClient(BasicTokenAuthentication({"access_token": "t"}),
@@ -303,7 +303,7 @@ def test_a_reply_body_skips_msrests_deserializer_walk_and_stays_msrests_json(
 
     def counted(self: object, *args: object, **kwargs: object) -> None:
         made.append(self)
-        real(self, *args, **kwargs)  # type: ignore[arg-type]
+        real(self, *args, **kwargs)  # type: ignore[arg-type, no-untyped-call]
 
     def suggested() -> dict[str, Any]:  # a dict where a model belongs (msrest makes it one)
         return {"to": ["29:u"], "actions": [{"type": "imBack", "title": "Yes", "value": "y"}]}
