@@ -443,12 +443,18 @@ def _bot_routes(core: Any, platform: str, args: Json) -> dict[str, Callable[[Any
             found.setdefault(user, []).append([question, text])
         return {"answers": found, "inbound_events": events}
 
-    return {"drain": drain, "answers": answers, "cpu": _cpu, **_profiling()}
+    return {"drain": drain, "answers": answers, "cpu": _cpu, **_profiling(core)}
 
 
-def _profiling() -> dict[str, Callable[[Any], Awaitable[Any]]]:
-    """cProfile this process between two control calls (--profile)."""
+def _profiling(core: Any = None) -> dict[str, Callable[[Any], Awaitable[Any]]]:
+    """cProfile this process between two control calls (--profile): the event loop's thread,
+    and the database's thread (SQLite: one) into `<file>.db` - a unit of work's CPU is there."""
     profile: Json = {}
+
+    def workers() -> Any:
+        db = getattr(getattr(core, "ctx", None), "db", None)
+        pool = getattr(db, "_workers", None)
+        return pool if pool is not None and getattr(pool, "_max_workers", 0) == 1 else None
 
     async def profile_start(data: Json) -> Json:
         import cProfile
@@ -456,12 +462,18 @@ def _profiling() -> dict[str, Callable[[Any], Awaitable[Any]]]:
         # CPU time: waiting on the GIL (the database's thread) or a socket is not the caller's cost
         profile["p"] = cProfile.Profile(time.thread_time)
         profile["p"].enable()
+        if (pool := workers()) is not None:
+            profile["db"] = cProfile.Profile(time.thread_time)
+            await asyncio.wrap_future(pool.submit(profile["db"].enable))
         return {}
 
     async def profile_stop(data: Json) -> Json:
         p = profile.pop("p")
         p.disable()
         p.dump_stats(data["file"])
+        if (db := profile.pop("db", None)) is not None:
+            await asyncio.wrap_future(workers().submit(db.disable))
+            db.dump_stats(data["file"] + ".db")
         return {}
 
     return {"profile_start": profile_start, "profile_stop": profile_stop}

@@ -3,7 +3,10 @@ ConfigurationBotFrameworkAuthentication, its clients kept: see `credentials`) se
 `/api/messages`, plus `/healthz`.
 
 Each inbound activity is translated with the pure functions in `convert`, handed to a tracked task
-and answered at once: nothing before the HTTP answer waits for the database. The task, run after
+and answered at once: nothing before the HTTP answer waits for the database. A message (its answer
+an empty 200 whatever happens next) skips botbuilder's turn: its token is checked by botbuilder,
+its shape against msrest's models, and its work reads the wire JSON (`_message_later`); other
+activities (installs, invokes) go through botbuilder's `process_activity`. The task, run after
 the acks in arrival order (`BotContext.spawn_inbound`), first remembers how to reach the sender
 (the conversation reference, saved on every activity as Bot Framework recommends), then asks the
 core and replies in the same conversation. Teams redelivers an activity with the same id, which
@@ -15,10 +18,10 @@ nothing was saved, try again in a few minutes - rather than left waiting.
 from __future__ import annotations
 
 import asyncio
-import functools
+import copy
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -50,7 +53,7 @@ from adapters.teams.convert import (
 )
 from adapters.teams.credentials import KeptAuthentication
 from adapters.teams.port import TeamsPort, profile_of
-from adapters.teams.wire import activity_from, address_of
+from adapters.teams.wire import ACTIVITIES, activity_from, address_of, reference_of
 from bot.commands.strategy import MAX_UPLOAD_CHARS
 from bot.core import BotCore, answer_request
 from bot.events import (
@@ -209,8 +212,16 @@ class TeamsAdapter(TeamsPort):
         if (why := malformed(body)) is not None:
             log.warning("rejected a malformed activity: %s", why)
             return web.Response(status=400, text=f"malformed activity: {why}")
+        # A message's answer is an empty 200 whatever its turn does: it is acked once checked,
+        # and its work reads the wire JSON (`_message_later`). msrest's Activity is not built for
+        # it, but what msrest would refuse is still refused here (400).
+        message = body.get("type") == ActivityTypes.message and \
+            body.get("deliveryMode") != DeliveryModes.expect_replies
         try:
-            activity = activity_from(body)  # msrest's Activity, its wire keys worked out once
+            if message:
+                ACTIVITIES.check("Activity", body)
+            else:
+                activity = activity_from(body)  # msrest's Activity, its wire keys worked out once
         except (TypeError, ValueError, AttributeError) as exc:  # msrest raises ValueErrors
             log.warning("rejected a malformed activity: %s: %s", type(exc).__name__, exc)
             return web.Response(status=400, text="malformed activity")
@@ -220,38 +231,44 @@ class TeamsAdapter(TeamsPort):
                 PLATFORM, (tenant,)):
             log.warning("refused an activity from Teams tenant %s: this deployment serves another"
                         " organisation", tenant)
-            if activity.type == ActivityTypes.message or bot_added(body):
-                self.core.ctx.spawn_inbound(self._tell_refused(tenant, activity), "teams-refused")
+            if body.get("type") == ActivityTypes.message or bot_added(body):
+                self.core.ctx.spawn_inbound(self._tell_refused(tenant, body), "teams-refused")
             return web.Response(status=200)  # acknowledged (no retries); nothing stored or run
+
+        if message:
+            # Acked now; its work in its place in line after the acks. botbuilder's turn is not
+            # run for it: the token is checked above, and all a message's turn did was hand the
+            # bot its conversation reference (replies go out in proactive turns, connector.py).
+            self.core.ctx.spawn_inbound(self._message_later(body), "teams-message")
+            return web.Response(status=200)
 
         async def logic(context: TurnContext) -> None:
             await self.turn(context, body)  # the wire JSON: botbuilder's models drop entity fields
 
-        if activity.type == ActivityTypes.message and activity.delivery_mode != DeliveryModes.expect_replies:
-            # Its answer is an empty 200 whatever the turn does: acked now, botbuilder's turn
-            # (connector, turn context, our conversion) in its place in line after the acks.
-            self.core.ctx.spawn_dispatch(functools.partial(self._turn_later, auth, activity, logic),
-                                         "teams-message")
-            return web.Response(status=200)
         invoke = await self.cloud.process_activity(auth, activity, logic)
         if invoke is not None:
             return web.json_response(invoke.body, status=invoke.status)
         return web.Response(status=200)
 
-    async def _turn_later(self, auth: Any, activity: Activity,
-                          logic: Callable[[TurnContext], Awaitable[None]]) -> None:
-        """botbuilder's turn for a message acked already (`_messages`); a failure is logged
-        with the activity's id, as no HTTP answer can carry it any more."""
+    async def _message_later(self, body: Json) -> None:
+        """The work of a message acked already (`_messages`), in its place in line after the
+        acks, from its wire JSON: its conversation reference (`reference_of`: the accounts and
+        the conversation deserialized, not the whole activity), then `_inbound` in this same
+        turn. A failure before `_inbound` is logged with the activity's id, as no HTTP answer
+        can carry it any more."""
         try:
-            await self.cloud.process_activity(auth, activity, logic)
+            accepted = self._accepted(body, reference_of(body))
         except Exception:
-            log.exception("Teams activity %s acked but its turn failed", activity.id)
+            log.exception("Teams activity %s acked but its turn failed", body.get("id"))
+            return
+        if accepted is not None:
+            await self._inbound(body, *accepted)
 
-    async def _tell_refused(self, tenant: str, activity: Activity) -> None:
+    async def _tell_refused(self, tenant: str, body: Json) -> None:
         """Tell someone outside the organisation why nothing they send is answered - once a day
         per conversation, so a person typing on gets one note, not one per message. Their
         conversation is not remembered: nothing is stored about them but that note."""
-        reference = TurnContext.get_conversation_reference(activity)
+        reference = reference_of(body)
         conversation = reference.conversation.id if reference.conversation else None
         try:
             if not conversation or not await self.organisations.first_refusal_today(
@@ -272,17 +289,24 @@ class TeamsAdapter(TeamsPort):
 
     async def turn(self, context: TurnContext, wire: Json | None) -> None:
         activity = wire if wire is not None else wire_json(context.activity)
+        accepted = self._accepted(activity, TurnContext.get_conversation_reference(context.activity))
+        if accepted is not None:
+            self.core.ctx.spawn_inbound(self._inbound(activity, *accepted), f"teams-{activity.get('type')}")
+
+    def _accepted(self, activity: Json, reference: ConversationReference) -> tuple[
+            ConversationReference, TeamsEvent | None] | None:
+        """An inbound activity (its wire JSON) from `reference`'s conversation, made ready for
+        `_inbound`: its conversation remembered, the reference with its tenant, the message's
+        event. None when it is not for this adapter (another channel)."""
         if activity.get("channelId") != TEAMS_CHANNEL:
             log.warning("ignored an activity from the %r channel: this adapter serves Microsoft Teams"
                         " (enable only the Teams channel on the Azure Bot)", activity.get("channelId"))
-            return
-        reference = TurnContext.get_conversation_reference(context.activity)
+            return None
         if reference.conversation is not None and not reference.conversation.tenant_id:
             reference.conversation.tenant_id = tenant_id(activity)  # Teams puts it in channelData
         self.seen(reference)
         kind = activity.get("type")
-        event = message_event(activity, self.commands) if kind == ActivityTypes.message else None
-        self.core.ctx.spawn_inbound(self._inbound(activity, reference, event), f"teams-{kind}")
+        return reference, (message_event(activity, self.commands) if kind == ActivityTypes.message else None)
 
     async def _inbound(self, activity: Json, reference: ConversationReference,
                        event: TeamsEvent | None) -> None:
@@ -343,7 +367,7 @@ class TeamsAdapter(TeamsPort):
             return
         personal = is_personal(activity)
         noted = await self.contacts.note(
-            info, address=address_of(reference), personal=personal,
+            info, address=stored_address(reference, personal), personal=personal,
             conversation_id=reference.conversation.id if personal else None)
         await self._follow_timezone(activity, info, noted)
 
@@ -356,7 +380,7 @@ class TeamsAdapter(TeamsPort):
         if info is None:
             return None
         personal = is_personal(activity)
-        step = self.contacts.noting(info, address=address_of(reference), personal=personal,
+        step = self.contacts.noting(info, address=stored_address(reference, personal), personal=personal,
                                     conversation_id=reference.conversation.id if personal else None)
 
         def guarded(connection: Connection) -> tuple[str | None, Contact] | None:
@@ -396,7 +420,7 @@ class TeamsAdapter(TeamsPort):
             timezone = (activity.get("from") or {}).get("id") == account.get("id")
             info = contact_info(details, client_timezone(activity) if timezone else None)
             contact = await self.contacts.remember(
-                info, address=address_of(_for_user(reference, details)), personal=personal,
+                info, address=stored_address(_for_user(reference, details), personal), personal=personal,
                 conversation_id=reference.conversation.id if personal else None)
             await self.core.handle(MemberJoined(profile_of(contact), raw=activity))
         log.info("Teams %s in %s (tenant %s): %d people reachable", activity.get("type"),
@@ -535,6 +559,20 @@ def wire_json(activity: Activity) -> Json:
     if activity.from_property is not None:
         data["from"] = extra(activity.from_property)
     return data
+
+
+def stored_address(reference: ConversationReference, personal: bool) -> str:
+    """The address the contact book keeps for the sender of an activity: its conversation
+    reference, for a 1:1 chat without the activity it came with. Nothing sent there threads on
+    that activity (`reply` threads in channels only; proactive sends start no thread), and every
+    message has a new one: kept, it made noting the sender of each message a write of the
+    contact row (a savepoint and an UPDATE in the answer's unit). A team's or group chat's
+    reference is kept whole."""
+    if not personal or reference.activity_id is None:
+        return address_of(reference)
+    bare = copy.copy(reference)
+    bare.activity_id = None
+    return address_of(bare)
 
 
 def _for_user(reference: ConversationReference, account: Json) -> ConversationReference:

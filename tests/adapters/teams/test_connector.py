@@ -269,3 +269,52 @@ def test_no_bot_framework_model_declares_constraints_for_msrest_to_validate() ->
               for _, c in inspect.getmembers(module, inspect.isclass) if issubclass(c, Model)]
     assert len(models) > 100
     assert [m.__name__ for m in models if getattr(m, "_validation", None)] == []
+
+
+def test_a_reply_body_skips_msrests_deserializer_walk_and_stays_msrests_json(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """msrest's `body` first makes a deserializer and walks the whole activity to turn plain
+    dicts into models; for the bot's own activities (every model-typed value a model) that
+    walk changes nothing, and is no longer made - the JSON is still msrest's. A plain dict
+    where a model belongs still goes msrest's way."""
+    import json
+
+    import msrest.serialization
+    from botbuilder.core import TurnContext
+    from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+    from botframework.connector.aio import ConnectorClient
+    from msrest.authentication import BasicTokenAuthentication
+
+    from adapters.teams.port import card_activity
+    from adapters.teams.wire import ActivityBodies
+    from bot.events import Text
+
+    serializer = ConnectorClient(BasicTokenAuthentication({"access_token": "t"}),
+                                 base_url="http://connector.example/").conversations._serialize
+    activity = card_activity(Message(text="Noted", blocks=(Text("Noted", "heading"),)))
+    TurnContext.apply_conversation_reference(activity, ConversationReference(
+        user=ChannelAccount(id="29:u", name="U"), bot=ChannelAccount(id="28:b", name="B"),
+        conversation=ConversationAccount(id="a:dm", tenant_id="t1"), channel_id="msteams",
+        service_url="http://connector.example/"))
+    expected = json.dumps(serializer.body(activity, "Activity"), sort_keys=True)
+    bodies = ActivityBodies(serializer)
+    made: list[object] = []
+    real = msrest.serialization.Deserializer.__init__
+
+    def counted(self: object, *args: object, **kwargs: object) -> None:
+        made.append(self)
+        real(self, *args, **kwargs)  # type: ignore[arg-type, no-untyped-call]
+
+    def suggested() -> dict[str, Any]:  # a dict where a model belongs (msrest makes it one)
+        return {"to": ["29:u"], "actions": [{"type": "imBack", "title": "Yes", "value": "y"}]}
+
+    monkeypatch.setattr(msrest.serialization.Deserializer, "__init__", counted)
+    assert json.dumps(bodies.body(activity, "Activity"), sort_keys=True) == expected
+    assert made == []
+    activity.suggested_actions = suggested()
+    monkeypatch.setattr(msrest.serialization.Deserializer, "__init__", real)
+    plain = json.dumps(serializer.body(activity, "Activity"), sort_keys=True)
+    activity.suggested_actions = suggested()
+    monkeypatch.setattr(msrest.serialization.Deserializer, "__init__", counted)
+    assert json.dumps(bodies.body(activity, "Activity"), sort_keys=True) == plain
+    assert len(made) == 1  # msrest's own way

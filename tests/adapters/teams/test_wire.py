@@ -10,10 +10,14 @@ from typing import Any
 import pytest
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from msrest.serialization import Deserializer
 
-from adapters.teams.wire import activity_from, address_of, reference_from
+from adapters.teams.wire import ACTIVITIES as KEPT
+from adapters.teams.wire import activity_from, address_of, reference_from, reference_of
 from tests.adapters.teams import activities as act
+from tests.support.mutations import mutated
 
 URL = "https://smba.trafficmanager.net/amer/"
 DANA = act.account("29:dana", "Dana")
@@ -72,3 +76,43 @@ def test_malformed_activities_fail_as_in_msrest(change: Json) -> None:
     with pytest.raises(ValueError) as got:
         activity_from(copy.deepcopy(body))
     assert type(got.value) is type(expected.value) and str(got.value) == str(expected.value)
+
+
+def _fails(build: Any) -> bool:
+    try:
+        build()
+    except ValueError:  # msrest's DeserializationError
+        return True
+    return False
+
+
+@pytest.mark.parametrize("body", ACTIVITIES)
+def test_a_message_acked_without_its_model_is_checked_and_referenced_as_msrest_would(body: Json) -> None:
+    """A message's ack checks it (`ACTIVITIES.check`) without building msrest's Activity, and
+    its work reads its conversation reference from the wire JSON (`reference_of`): the same
+    refusals and the same reference as the model would give."""
+    KEPT.check("Activity", copy.deepcopy(body))  # no error, as msrest
+    expected = TurnContext.get_conversation_reference(MSREST("Activity", copy.deepcopy(body)))
+    assert _shape(reference_of(copy.deepcopy(body))) == _shape(expected)
+
+
+@pytest.mark.parametrize("change", [{"timestamp": "not a date"}, {"from": "29:dana"},
+                                    {"membersAdded": {"id": "29:ed"}}, {"entities": ["clientInfo"]},
+                                    {"attachments": [{"contentType": "x", "contentUrl": ["y"]}, 3]},
+                                    {"expiration": 5}, {"conversation": {"isGroup": "maybe"}}])
+def test_the_check_refuses_what_msrest_refuses(change: Json) -> None:
+    body = {**_message(), **change}
+    assert _fails(lambda: MSREST("Activity", copy.deepcopy(body)))
+    assert _fails(lambda: KEPT.check("Activity", copy.deepcopy(body)))
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(body=st.sampled_from(ACTIVITIES).flatmap(lambda base: mutated(base, 4)))
+def test_the_check_refuses_exactly_what_msrest_refuses(body: Json) -> None:
+    """Any field at any depth dropped or replaced by any JSON value: the check fails exactly
+    when msrest's deserializer does, and where both accept it the reference is msrest's."""
+    refused = _fails(lambda: MSREST("Activity", copy.deepcopy(body)))
+    assert _fails(lambda: KEPT.check("Activity", copy.deepcopy(body))) == refused
+    if not refused:
+        expected = TurnContext.get_conversation_reference(MSREST("Activity", copy.deepcopy(body)))
+        assert _shape(reference_of(copy.deepcopy(body))) == _shape(expected)
