@@ -665,13 +665,18 @@ def _kept_together(text: str, raws: list[Tok]) -> set[int]:
         pos = raw.end
         if raw.kind == SENT:
             depth = 0
-        elif depth and raw.kind == WORD and raw.word in joining:
-            kept.add(n)
-        elif (raw.kind == CONJ and raw.word == "&" and 0 < n < len(raws) - 1
-              and raws[n - 1].kind == WORD and raws[n + 1].kind == WORD
-              and text[raws[n - 1].start].isupper() and text[raws[n + 1].start].isupper()):
+        elif (depth and raw.kind == WORD and raw.word in joining) or _joins_names(raws, n, text):
             kept.add(n)
     return kept
+
+
+def _joins_names(raws: list[Tok], n: int, text: str) -> bool:
+    """A spaced "&" between two capitalised words ("Research & Development") is part of a
+    name, not a list of two activities."""
+    raw = raws[n]
+    return (raw.kind == CONJ and raw.word == "&" and 0 < n < len(raws) - 1
+            and raws[n - 1].kind == WORD and raws[n + 1].kind == WORD
+            and text[raws[n - 1].start].isupper() and text[raws[n + 1].start].isupper())
 
 
 def _starts_with(words: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
