@@ -1116,17 +1116,17 @@ def _unmatched(question: Question, tasks: TasksResult | None, scope: ScopeResult
     """Whether an answer in another language than the strategy's said something and none of it
     met the strategy's words: activities that map to no task (nothing done, planned, stalled or
     worked against, no absence), no segment named for the scope question, no part of the
-    statement covered. An empty or one-word answer is not this: it is asked for detail."""
+    statement covered; a segment read is a match too (a Dutch answer naming a French strategy's
+    segment keeps it). An empty or one-word answer is not this: it is asked for detail."""
     if question == "tasks":
         return (tasks is not None and bool(tasks.unmapped) and not tasks.matches
-                and not tasks.against and not tasks.away)
+                and not tasks.against and not tasks.away and not scope.segments)
     if not assess(text).substantive:
         return False
     if question == "scope":
         return not scope.segments
     return statement is not None and not scope.segments and not any(
         c.covered for c in statement.components)
-
 
 
 class RulesEvaluator:
