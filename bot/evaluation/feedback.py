@@ -30,6 +30,7 @@ from bot.evaluation.text import (
     content_stems,
     held_up_by_others,
     is_remark,
+    is_vague,
     reading,
     tokenize,
 )
@@ -149,6 +150,10 @@ class FeedbackWriter:
         if audience is not None and audience != self.t.audience:
             return FeedbackWriter(self.t.for_audience(audience)).lines(evaluation, strategy, history,
                                                                        answer=answer)
+        if not evaluation.language_supported and evaluation.strategy_language:
+            return [self.t.say("language_not_matched",
+                               language=_language_name(evaluation.language),
+                               strategy_language=_language_name(evaluation.strategy_language))]
         if not evaluation.language_supported:
             return [self.t.say("language_not_read", language=_language_name(evaluation.language),
                                languages=_list(p.name for p in PACKS.values()))]
@@ -186,6 +191,8 @@ class FeedbackWriter:
                deal_segments: Iterable[str] = (), answer: str | None = None,
                ) -> tuple[list[str], str | None]:
         if not tasks.matches and not tasks.against and not any(_is_effort(u.text) for u in tasks.unmapped):
+            if tasks.away:  # "Nothing this week, on PTO": an answer, not a gap to nag about
+                return [], self.t.say("coaching", "away", quote=_quoted([tasks.away[0].text]))
             # "calls", "idk", an emoji, "they're keen": ask for detail rather than list what is missing
             example = strategy.sales_tasks[0].examples[0]
             return [], self.t.say("coaching", "need_detail", example=example)
@@ -441,7 +448,8 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
     a stalled task, a planned one, the critical task missing longest, then the scope or the
     statement."""
     if not evaluation.language_supported:
-        return {"kind": "language", "id": evaluation.language or ""}
+        return {"kind": "language", "id": evaluation.language or "",
+                **({"state": "not_matched"} if evaluation.strategy_language else {})}
     tasks, scope, statement = evaluation.tasks, evaluation.scope, evaluation.statement
     out_of_scope = [m.segment_id for m in (scope.segments if scope else [])
                     if m.stated_as_played and not m.in_scope]
@@ -450,7 +458,7 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
         with reading(evaluation.language or "en"):
             effort = [u for u in tasks.unmapped if _is_effort(u.text)]
         if not tasks.matches and not tasks.against and not effort:
-            return {"kind": "detail", "id": ""}
+            return {"kind": "away" if tasks.away else "detail", "id": ""}
         if tasks.against:
             first = coached_against(tasks.against, strategy)
             return {"kind": first.kind, "id": first.target, "state": "against"}
@@ -516,10 +524,12 @@ def _is_effort(text: str) -> bool:
     """An activity worth naming as off-strategy effort: more than one word, something a person
     wrote (not mash or emoji), at least one real word ("got Dr" is sentence debris), and not a
     remark about the buyer or the deal ("they're keen"; `is_remark`, in the language being
-    read). The rules evaluator lists no such remark; an LLM may quote one."""
+    read), nor work without a what or a whom ("did some calls", "the usual": `is_vague`), which
+    is asked for detail instead. The rules evaluator lists neither; an LLM may quote one."""
     words = re.findall(r"[^\W\d_]{4,}", text)
+    typed = [t.word for t in tokenize(text) if t.kind == WORD]
     return (len(text.split()) > 1 and bool(words) and assess(text).substantive
-            and not is_remark([t.word for t in tokenize(text) if t.kind == WORD]))
+            and not is_remark(typed) and not is_vague(typed))
 
 
 def _gist(text: str) -> str:
@@ -537,6 +547,8 @@ def _deal_segments(evaluation: Evaluation) -> list[str]:
 
 
 def _language_name(code: str | None) -> str:
+    if code is not None and code in PACKS:
+        return PACKS[code].name
     return NAMES.get(code or "", code or "this language")
 
 

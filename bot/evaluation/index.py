@@ -17,7 +17,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from pathlib import Path
 
+import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -28,6 +30,7 @@ from bot.evaluation.text import (
     CLAUSE,
     COMMON_ACRONYMS,
     PACKS,
+    SECTORS_FILE,
     SENT,
     SHORTHAND,
     STOP_WORDS,
@@ -338,6 +341,7 @@ class StrategyIndex:
         self.generic = self._generic_stems(strategy)
         for segment in strategy.segments:
             self._add_segment(segment)
+        self._add_sector_names(strategy)
         self._background = self._background_counts(strategy)
         for task in strategy.sales_tasks:
             entry = TaskEntry(task.id, task.critical)
@@ -462,6 +466,26 @@ class StrategyIndex:
         if self._background.get(s, 0) >= BACKGROUND_FIELDS:
             idf *= BACKGROUND_WEIGHT
         return idf
+
+    def _add_sector_names(self, strategy: Strategy) -> None:
+        """A segment that says it is a sector (prompts/sectors.yaml: "Government and public
+        sector") is also named by that sector's general words and initials ("county government",
+        "state DOT") - unless the strategy gives one of them to another segment of its own."""
+        for sector in SECTORS:
+            owners = [s for s in strategy.segments if any(
+                _says(self._phrase_words(text), sector.anchors) for text in (s.name, *s.aliases))]
+            if len(owners) != 1:
+                continue  # no segment of that sector, or two: the strategy's words decide
+            owner = owners[0].id
+            for name in sector.names:
+                stems = tuple(stem(w) for w in self._phrase_words(name))
+                if stems and stems not in self.segments.phrases:
+                    self.segments.add(stems, owner, derived=True)
+            for initials in sector.initials:
+                self.segment_acronyms.setdefault(initials.lower(), owner)
+
+    def _phrase_words(self, text: str) -> list[str]:
+        return [t.word for t in tokenize(text, self.glossary) if t.kind == WORD and is_content(t.word)]
 
     def _segment_phrases(self, segment: Segment) -> tuple[list[list[str]], list[list[str]]]:
         """(given, derived) word lists: name and aliases as written, then safe variants."""
@@ -794,6 +818,38 @@ def glossary_of(strategy: Strategy) -> dict[str, tuple[str, ...]]:
             found[("^" if key.isupper() else "") + key.lower()] = tuple(
                 dict.fromkeys([key.lower(), *words]))
     return found
+
+
+@dataclass(frozen=True)
+class Sector:
+    """A kind of customer named by general words whatever a strategy calls it (sectors.yaml)."""
+
+    anchors: tuple[tuple[str, ...], ...]
+    names: tuple[str, ...]
+    initials: tuple[str, ...]
+
+
+def _sectors(path: Path) -> tuple[Sector, ...]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not isinstance(data, dict):
+        return ()
+    found = []
+    for entry in data.values():
+        if not isinstance(entry, dict):
+            continue
+        anchors = tuple(tuple(w for w in str(a).lower().split()) for a in entry.get("anchors") or [])
+        found.append(Sector(anchors=tuple(a for a in anchors if a),
+                            names=tuple(str(n) for n in entry.get("names") or []),
+                            initials=tuple(str(i) for i in entry.get("initials") or [])))
+    return tuple(found)
+
+
+SECTORS = _sectors(SECTORS_FILE)
+
+
+def _says(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> bool:
+    """Some phrase occurs in `words`, word for word."""
+    return any(tuple(words[i:i + len(p)]) == p for p in phrases for i in range(len(words)))
 
 
 def strategy_language(strategy: Strategy) -> str:

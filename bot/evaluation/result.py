@@ -64,6 +64,9 @@ class TasksResult(_Model):
     critical_missing: list[str] = Field(default_factory=list, description="critical task ids")
     against: list[Against] = Field(
         default_factory=list, description="work that goes against a task or an objective")
+    away: list[Evidence] = Field(
+        default_factory=list, description="where the person says they were away (PTO, sick,"
+                                          " out of office): with nothing done, an answer too")
 
     @property
     def task_ids(self) -> list[str]:
@@ -149,3 +152,7 @@ class Evaluation(_Model):
     language_supported: bool = Field(
         default=True, description="False when the evaluator does not read that language: nothing"
                                   " was judged, and the feedback says so")
+    strategy_language: str | None = Field(
+        default=None, description="set (to the strategy's language) when the answer's language is"
+                                  " read but nothing in it met a strategy written in another:"
+                                  " nothing was judged, and the feedback says why")

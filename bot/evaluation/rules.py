@@ -36,6 +36,7 @@ from bot.evaluation.result import (
     TasksResult,
 )
 from bot.evaluation.scoring import compute_scores, critical_missing
+from bot.evaluation.substance import assess
 from bot.evaluation.text import (
     CLAUSE,
     CONJ,
@@ -52,9 +53,11 @@ from bot.evaluation.text import (
     current_language,
     declines,
     internal_at,
+    is_away,
     is_content,
     is_number,
     is_remark,
+    is_vague,
     looks_done,
     looks_like_injection,
     negation_at,
@@ -956,11 +959,12 @@ def _against(reading: _Reading, frag: _Fragment, out: TasksResult) -> bool:
 def _is_activity(reading: _Reading, positive: list[int], toks: Fragment) -> bool:
     """Words beyond filler, numbers, and the names of segments and buyer roles, that say what
     was done: a remark about the buyer or the deal ("they're keen", "big", "got Dr") is not
-    off-strategy effort (`is_remark`)."""
+    off-strategy effort (`is_remark`), nor is work without a what or a whom ("did some calls",
+    "the usual": `is_vague`), which the feedback asks to hear more about."""
     words = [reading.doc.toks[i].word for i in positive
              if not is_number(reading.doc.toks[i].word) and i not in reading.context_toks]
-    return any(w not in _FILLER for w in words) and not is_remark(words) and not buyer_reaction(
-        [reading.doc.toks[i].word for i in toks[:2]])
+    return (any(w not in _FILLER for w in words) and not is_remark(words) and not is_vague(words)
+            and not buyer_reaction([reading.doc.toks[i].word for i in toks[:2]]))
 
 
 def _qualify_tasks(reading: _Reading, strategy: Strategy) -> tuple[int, ...]:
@@ -1041,6 +1045,9 @@ def _tasks(reading: _Reading, strategy: Strategy) -> TasksResult:
     for n, sentence in enumerate(reading.sentences):
         _sentence_tasks(reading, sentence, result, qualify)
         _qualified_out(reading, strategy, n, result)
+        toks = _words(sentence)
+        if is_away([reading.doc.toks[i].word for i in toks]):  # "Nothing this week, on PTO"
+            result.away.append(reading.span(toks))
     result.critical_missing = critical_missing(strategy, result.task_ids)
     # a concession the rep gave (a fee waived, months free, "dcto del 30%") works against the
     # strategy's pricing task and objective in the verdict itself - so digests and coverage
@@ -1072,9 +1079,11 @@ def _objectives(reading: _Reading) -> ComponentCoverage:
     evidence: list[Evidence] = []
     for sentence in reading.sentences:
         toks = _content(reading, _words(sentence))
-        stems = {doc.stems[i] for i in toks}
         words = {doc.toks[i].word for i in toks}
-        specific = any(len(stems & wanted) >= 2 for _, wanted in reading.index.objectives)
+        # two words the person typed, not two words of one glossary entry: "RMS" stands for
+        # "revenue management system ... precios", and "Somos el RMS más barato" states no goal
+        specific = any(len({doc.toks[i].start for i in toks if doc.stems[i] in wanted}) >= 2
+                       for _, wanted in reading.index.objectives)
         metric = bool(words & _METRIC_WORDS)
         goal = metric and (bool(words & _GOAL_VERBS) or any(is_number(w) for w in words))
         if specific or goal:
@@ -1100,6 +1109,24 @@ def _coverage(component: Component, evidence: list[Evidence]) -> ComponentCovera
 
 
 # ----- the evaluator ------------------------------------------------------------------------
+
+
+def _unmatched(question: Question, tasks: TasksResult | None, scope: ScopeResult,
+               statement: StatementResult | None, text: str) -> bool:
+    """Whether an answer in another language than the strategy's said something and none of it
+    met the strategy's words: activities that map to no task (nothing done, planned, stalled or
+    worked against, no absence), no segment named for the scope question, no part of the
+    statement covered; a segment read is a match too (a Dutch answer naming a French strategy's
+    segment keeps it). An empty or one-word answer is not this: it is asked for detail."""
+    if question == "tasks":
+        return (tasks is not None and bool(tasks.unmapped) and not tasks.matches
+                and not tasks.against and not tasks.away and not scope.segments)
+    if not assess(text).substantive:
+        return False
+    if question == "scope":
+        return not scope.segments
+    return statement is not None and not scope.segments and not any(
+        c.covered for c in statement.components)
 
 
 class RulesEvaluator:
@@ -1130,6 +1157,10 @@ class RulesEvaluator:
             scope = ScopeResult(segments=segments, processes=_processes(reading))
             tasks = _tasks(reading, strategy) if question == "tasks" else None
             statement = _statement(reading, text) if question == "strategy" else None
+        if language.code != index.language and _unmatched(question, tasks, scope, statement, text):
+            # a Spanish answer to an English strategy: the strategy's words never met the
+            # answer's, so "everything is missing" would be our failure, not the person's
+            return self._not_read(question, strategy, text, language.code, index.language)
         scores, overall = compute_scores(
             question, strategy, tasks=tasks, scope=scope, statement=statement
         )
@@ -1148,13 +1179,15 @@ class RulesEvaluator:
         )
 
     def _not_read(self, question: Question, strategy: Strategy, text: str,
-                  language: str) -> Evaluation:
-        """An answer in a language we have no pack for: nothing judged, rather than misjudged
-        (the feedback says so; with an LLM configured the LLM evaluator reads it)."""
+                  language: str, strategy_language: str | None = None) -> Evaluation:
+        """An answer in a language we have no pack for, or (`strategy_language` given) one we
+        read but could not match against a strategy written in another: nothing judged, rather
+        than misjudged (the feedback says so; with an LLM configured the LLM evaluator reads it)."""
         words = count_words(text[:WORD_COUNT_MAX_CHARS])
         return Evaluation(
             question=question, evaluator=self.name, evaluator_version=self.version,
             strategy_version=strategy.version, language=language, language_supported=False,
+            strategy_language=strategy_language,
             tasks=TasksResult() if question == "tasks" else None,
             scope=ScopeResult(),
             statement=StatementResult(word_count=words, word_limit=STATEMENT_WORD_LIMIT,

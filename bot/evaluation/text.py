@@ -117,6 +117,7 @@ def _prompts_dir() -> Path:
 
 
 SHORTHAND_FILE = _prompts_dir() / "shorthand.yaml"
+SECTORS_FILE = _prompts_dir() / "sectors.yaml"
 
 
 def _shorthand(path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
@@ -288,6 +289,21 @@ LIGHT_WORDS = wordset("""look looks looked looking seem seems seemed sound sound
 """Words that name no activity by themselves: link verbs, who or what a remark is about,
 titles ("got Dr"), vague amounts, being away ("on holiday"). With an object ("went to Finova")
 the object is the activity."""
+VAGUE_WORDS = wordset("""calls call meetings meeting emails email mails messages usual normal
+    same regular routine various several misc miscellaneous stuff things bits pieces catchups
+    catchup work worked working busy few some many last previous""")
+"""Words that say work happened without saying what or with whom ("did some calls", "the
+usual", "emails and meetings"): a clause of only these (and light, remark or function words) is
+no activity to name as off-strategy effort, and an answer of only such clauses is asked for
+detail. With an object ("calls with Finova") the object is the activity."""
+AWAY_WORDS = wordset("""pto ooo vacation vacations holiday holidays vacay sick leave offsite
+    parental maternity paternity""")
+AWAY_PHRASES = (("out", "of", "office"), ("out", "of", "the", "office"), ("day", "off"),
+                ("days", "off"), ("time", "off"), ("week", "off"), ("off", "sick"),
+                ("on", "leave"))
+"""Being away (English, and borrowed by reps writing other languages: "PTO", "OOO"): an answer
+that reports nothing done and says so is an answer - acknowledged, never asked for detail or
+told what is missing."""
 
 def stem(word: str) -> str:
     """The snowball stem of a lower-case word in the language being read (see `reading`)."""
@@ -614,13 +630,53 @@ def tokenize(text: str, glossary: Glossary | None = None) -> list[Tok]:
     table, pack = glossary or _NO_GLOSSARY, _CURRENT.get()
     special = _special_words(pack, table)
     toks: list[Tok] = []
-    for raw in raws:
+    kept = _kept_together(text, raws) if "(" in text or "&" in text else _NOTHING_KEPT
+    for n, raw in enumerate(raws):
         word = raw.word
+        if n in kept:
+            if raw.kind == WORD:  # "(R&D and compliance teams)": detail, not a second activity
+                toks.append(raw)
+            continue  # the "&" of "Research & Development", "Ben & Jerry's": one name
         if word in special or "’" in word or word.endswith("'s"):
             toks.extend(_expand(raw, table, pack))
         else:  # what `_expand` makes of a word no table has: the token itself
             toks.append(raw)
     return _join_phrases(toks) if len(toks) > 1 else toks
+
+
+_NOTHING_KEPT: frozenset[int] = frozenset()
+
+
+def _kept_together(text: str, raws: list[Tok]) -> set[int]:
+    """Raw tokens that must not split an activity: joining words inside brackets ("demo for
+    Finlo (R&D and compliance teams)" is one activity with its detail, and its quote keeps the
+    bracket whole), and a spaced "&" between two capitalised words, which joins a name
+    ("Research & Development", "Procter & Gamble") - "ran disco & sent the deck" still splits."""
+    pack = _CURRENT.get()
+    joining = pack.conj_words | pack.clause_words
+    kept: set[int] = set()
+    depth, pos = 0, 0
+    for n, raw in enumerate(raws):
+        for ch in text[pos:raw.start]:
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth = max(0, depth - 1)
+        pos = raw.end
+        if raw.kind == SENT:
+            depth = 0
+        elif (depth and raw.kind == WORD and raw.word in joining) or _joins_names(raws, n, text):
+            kept.add(n)
+    return kept
+
+
+def _joins_names(raws: list[Tok], n: int, text: str) -> bool:
+    """A spaced "&" between two capitalised words ("Research & Development") is part of a
+    name, not a list of two activities."""
+    raw = raws[n]
+    return (raw.kind == CONJ and raw.word == "&" and 0 < n < len(raws) - 1
+            and raws[n - 1].kind == WORD and raws[n + 1].kind == WORD
+            and text[raws[n - 1].start].isupper() and text[raws[n + 1].start].isupper())
 
 
 def _starts_with(words: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
@@ -677,6 +733,8 @@ class LanguagePack:
     internal_words: frozenset[str] = INTERNAL_WORDS  # "Spesen", "reunión interna": our own work
     remark: frozenset[str] = REMARK_WORDS  # how the buyer or deal seems: "keen", "begeistert"
     light: frozenset[str] = LIGHT_WORDS  # no activity alone: "looks", "Kunde", "Dr"
+    vague: frozenset[str] = VAGUE_WORDS  # work without a what or a whom: "calls", "Termine"
+    away: PhraseIndex = field(default_factory=dict)  # being away: "PTO", "Urlaub", "de baja"
     shorthand: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """The language's own business shorthand ("GF" Geschäftsführer, "presu" presupuesto),
     read before the shared sales shorthand; `upper_shorthand` only where written in capitals."""
@@ -698,6 +756,7 @@ ENGLISH = LanguagePack(
     reject=_by_first(REJECT_PHRASES),
     later=_by_first(sorted(_PLAN_AFTER_EN)),
     decline=_by_first([(w,) for w in sorted(DECLINE_WORDS)], DECLINE_PHRASES),
+    away=_by_first([(w,) for w in sorted(AWAY_WORDS)], AWAY_PHRASES),
 )
 # English sales words reps type whatever language they write in ("Follow-up pending", "demo
 # next week"): every other language reads these cues too.
@@ -715,7 +774,8 @@ def _pack(code: str, path: Path) -> LanguagePack:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     words = {key: frozenset(str(data.get(key, "")).lower().split()) for key in (
         "stop_words", "negation_words", "clause_words", "conj_words", "avoid_words",
-        "decline_words", "generic_words", "internal_words", "remark_words", "light_words")}
+        "decline_words", "generic_words", "internal_words", "remark_words", "light_words",
+        "vague_words", "away_words")}
     negation = _phrases(data.get("negation_phrases"))
     future = _phrases(data.get("future_phrases"))
     post = _phrases(data.get("post_negation_phrases"))
@@ -741,6 +801,9 @@ def _pack(code: str, path: Path) -> LanguagePack:
         internal_words=words["internal_words"] | INTERNAL_WORDS,
         remark=words["remark_words"] | REMARK_WORDS,
         light=words["light_words"] | LIGHT_WORDS,
+        vague=words["vague_words"] | VAGUE_WORDS,
+        away=_by_first([(w,) for w in sorted(words["away_words"] | AWAY_WORDS)],
+                       _phrases(data.get("away_phrases")), AWAY_PHRASES),
         shorthand=_table(data.get("shorthand")),
         upper_shorthand=_table(data.get("upper_only")),
     )
@@ -1168,6 +1231,23 @@ def is_remark(words: Sequence[str]) -> bool:
     from bot.evaluation.words import is_rare  # wordfreq: imported on first use
 
     return all(is_rare(w) for w in rest)
+
+
+def is_vague(words: Sequence[str]) -> bool:
+    """Whether a clause's words say only that work happened, not what or with whom ("did some
+    calls", "the usual", "Termine und Mails"): nothing is left once vague, light and remark words
+    are set aside - yet something was said (an empty clause is not vague, it is nothing)."""
+    pack = _CURRENT.get()
+    content = [w for w in words if is_content(w) and not is_number(w)]
+    vague = pack.vague
+    if not any(w in vague for w in content) and not any(w in vague for w in words):
+        return False
+    return all(w in vague or w in pack.light or w in pack.remark for w in content)
+
+
+def is_away(words: Sequence[str]) -> bool:
+    """The words say the person was away: "on PTO", "OOO", "Urlaub", "de vacaciones"."""
+    return _has_phrase(words, _CURRENT.get().away)
 
 
 def rejects(words: Sequence[str]) -> bool:
