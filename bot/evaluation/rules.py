@@ -964,6 +964,7 @@ def _is_activity(reading: _Reading, positive: list[int], toks: Fragment) -> bool
     words = [reading.doc.toks[i].word for i in positive
              if not is_number(reading.doc.toks[i].word) and i not in reading.context_toks]
     return (any(w not in _FILLER for w in words) and not is_remark(words) and not is_vague(words)
+            and not is_away([reading.doc.toks[i].word for i in toks])
             and not buyer_reaction([reading.doc.toks[i].word for i in toks[:2]]))
 
 

@@ -199,7 +199,8 @@ def unmapped(answer: str, strategy: Strategy = EXAMPLE) -> list[str]:
 @pytest.mark.parametrize(("answer", "effort"), [
     ("Demo with Finova, they're keen. Big one.", ["Demo with Finova"]),
     ("Called the CFO at Ledgerly, got Dr, they're keen", ["Called the CFO at Ledgerly"]),
-    ("Lots of calls this week, pipeline looks big, customer happy", ["Lots of calls this week"]),
+    # calls without a whom or a what are asked about, not listed as effort (issue 19)
+    ("Lots of calls this week, pipeline looks big, customer happy", []),
     # a name with a sentiment word is a remark; a name with a verb ("went to") is not
     ("Finova keen, went to Ledgerly, things went well", ["went to Ledgerly"]),
     ("demo went great", ["demo went great"]),
