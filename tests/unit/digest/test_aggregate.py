@@ -100,6 +100,26 @@ async def from_evaluations(core: BotCore, scope: DigestScope, period: Period) ->
     return compute(ctx.strategy, scope.title, scope.members, period, history, leads, managers)
 
 
+async def figures_selects(core: BotCore, scope: DigestScope,
+                          period: Period) -> list[tuple[str, Any]]:
+    """The SELECT statements (with their parameters) one `figures` call sends, its figures held
+    equal to the parsed evaluations' on the way."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    engine = core.ctx.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        figures = await DigestService(core.ctx).figures(scope, period)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert figures == await from_evaluations(core, scope, period)
+    return seen
+
+
 async def _scope(core: BotCore, built: Built, reader: str, team: str | None,
                  whole: bool) -> DigestScope:
     async with core.ctx.db.session() as session:
@@ -235,19 +255,7 @@ async def test_a_whole_organisation_digest_reads_each_table_as_few_times_as_it_c
     await _vary(core, built)
     scope = await _scope(core, built, "Ada", None, True)
     period = parse_period("last 2 weeks", core.ctx.clock.now(), UTC)
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(" ".join(statement.split()))
-
-    engine = core.ctx.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        figures = await DigestService(core.ctx).figures(scope, period)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    assert figures == await from_evaluations(core, scope, period)
+    statements = [" ".join(s.split()) for s, _ in await figures_selects(core, scope, period)]
     assert len(statements) == 6, statements
     assert sum(" FROM checkins" in s for s in statements) == 2, statements
     assert sum(" FROM leads" in s for s in statements) == 1, statements

@@ -16,10 +16,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.core import BotCore
 from bot.digest.period import parse_period
-from bot.digest.service import DigestService
 from bot.storage.types import epoch_us, to_epoch_us
 from tests.unit.digest.support import build_org
-from tests.unit.digest.test_aggregate import EXTRA, _scope, _vary, from_evaluations
+from tests.unit.digest.test_aggregate import EXTRA, _scope, _vary, figures_selects
 
 
 async def _statements(core: BotCore) -> list[tuple[str, Any]]:
@@ -28,22 +27,7 @@ async def _statements(core: BotCore) -> list[tuple[str, Any]]:
     assert EXTRA  # two check-ins at one occurrence, among others: the order matters there
     scope = await _scope(core, built, "Ada", None, True)
     period = parse_period("last 2 weeks", core.ctx.clock.now(), UTC)
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, parameters))
-
-    engine = core.ctx.db.engine.sync_engine
-    from sqlalchemy import event
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        figures = await DigestService(core.ctx).figures(scope, period)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert figures == await from_evaluations(core, scope, period)
-    return seen
+    return await figures_selects(core, scope, period)
 
 
 async def test_the_organisations_digest_sorts_nothing_and_matches_no_pattern(core: BotCore) -> None:
