@@ -263,6 +263,9 @@ class FeedbackWriter:
             lines.append(self.t.say("tasks", "unmapped", items=_quoted(e.text for e in effort)))
         if not tasks.matches and not effort and not tasks.against:
             lines.append(self.t.say("tasks", "nothing", example=strategy.sales_tasks[0].examples[0]))
+        won = _result(tasks.unmapped, answer, _won)
+        if won is not None:  # "... they came back and signed 💪": said first, whatever follows
+            lines.insert(0, self.t.say("tasks", "won", quote=_quoted([won])))
         if tasks.against:
             return lines, self._against_coaching(tasks, strategy)
         stalled = tasks.ids_in("not_done")

@@ -285,11 +285,12 @@ LIGHT_WORDS = wordset("""look looks looked looking seem seems seemed sound sound
     days weeks month quarter overall everything thing things stuff lots lot tons bunch loads
     one ones customer customers client clients prospect prospects buyer buyers deal deals
     pipeline pipe account accounts team everyone people guy guys folks dr mr mrs ms prof sir
-    year years
+    year years monday tuesday wednesday thursday friday saturday sunday weekend today yesterday
+    half halve
     holiday holidays vacation pto ooo sick leave""")
 """Words that name no activity by themselves: link verbs, who or what a remark is about,
-titles ("got Dr"), vague amounts, being away ("on holiday"). With an object ("went to Finova")
-the object is the activity."""
+titles ("got Dr"), vague amounts ("about half done"), days ("did it thursday"), being away
+("on holiday"). With an object ("went to Finova") the object is the activity."""
 VAGUE_WORDS = wordset("""calls call meetings meeting emails email mails messages usual normal
     same regular routine various several misc miscellaneous stuff things bits pieces catchups
     catchup work worked working busy few some many last previous""")
@@ -1281,13 +1282,18 @@ def is_away(words: Sequence[str]) -> bool:
     return _has_phrase(words, _CURRENT.get().away)
 
 
+_PAPERWORK = wordset("nda ndas dpa baa questionnaire questionnaires loi form forms waiver")
+"""Signed on the way to a deal, not the deal: "signed the NDA with them"."""
+
+
 def reports_win(words: Sequence[str]) -> bool:
     """The words report a deal won ("Closed Brightpay", "CFO signed friday", "unterschrieben"),
     not one lost, turned away or not (yet) signed ("closed lost", "closed it as not ICP",
-    "hasn't signed")."""
+    "hasn't signed"), nor paperwork on the way ("signed the NDA")."""
     pack = _CURRENT.get()
     return (any(w in pack.won for w in words) and not any(w in pack.lost for w in words)
-            and not any(_is_negation_word(w) for w in words) and not declines(words))
+            and not any(_is_negation_word(w) for w in words) and not declines(words)
+            and not any(w in _PAPERWORK for w in words))
 
 
 _LOST_BY = wordset("closed we i we've i've just")

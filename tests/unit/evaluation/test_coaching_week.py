@@ -214,3 +214,23 @@ def test_a_state_health_department_is_the_public_sector() -> None:
                                        " security questionnaire done")
     assert "⚠ Out of scope: Government and public sector" in text and "✅" not in text
     assert about == {"kind": "segment", "id": "public_sector", "state": "out_of_scope"}
+
+
+def test_a_win_said_with_other_work_is_congratulated_first() -> None:
+    text, _ = feedback_on(EXAMPLE, "held the line on price with Paylane, tied it to audit hours"
+                                   " saved. they came back and signed 💪")
+    assert text.splitlines()[0] == '🎉 Congratulations on "they came back and signed 💪"!'
+    assert "✅ Maps to our sales tasks: Defend price with value" in text
+
+
+def test_paperwork_signed_is_no_win() -> None:
+    text, _ = feedback_on(EXAMPLE, "mapped the committee at Finova, signed the NDA with them too")
+    assert "🎉" not in text and "congratulations" not in text.lower()
+
+
+@pytest.mark.parametrize(("strategy", "answer", "debris"), [
+    (CLUBSTACK, "chasing the golf show leads, about half done", "about half done"),
+    (COUNSEL, "the CDPP asked for a demo, did it thursday", "did it thursday"),
+])
+def test_how_far_or_which_day_is_not_effort(strategy: Strategy, answer: str, debris: str) -> None:
+    assert debris not in feedback_on(strategy, answer)[0]
