@@ -92,6 +92,15 @@ _COLLECTIVE_HEADS = wordset(
     " organisations platform platforms"
 )
 _MAX_CACHE = 50_000
+_COMPOUNDING = frozenset({"de", "nl"})
+"""Languages that write a thing and what it is for as one word ("Abrechnungsdemo") and as
+several ("Demo für die Abrechnung") alike."""
+_LINKS = ("", "s", "es", "n", "en", "e")
+"""What may join the parts of a compound ("Abrechnung-s-demo", "Kosten-plan")."""
+PART_MIN = 4
+PART_COMMON = 3.0
+"""Zipf frequency each part of a strategy's compound must have in its language to count as a
+word of its own ("Abrechnung", "Demo"; not "Abre" + "chnungsdemo")."""
 _CASE_ENDINGS = ("e", "en", "n", "s", "es", "er")
 """Endings that make a word's plural or another case of it in the languages we read."""
 
@@ -318,6 +327,9 @@ class StrategyIndex:
         so that `read` looks a word up by itself, not by a (language, word) pair built and
         hashed for every token of every answer."""
         self._lock = threading.Lock()
+        self.compound_parts: dict[str, set[tuple[str, str]]] = {}
+        """A stem of one part of a task's compound -> (the other part's stem, the compound's):
+        both parts said apart ("Rechnung der Kosten") are the compound ("Kostenrechnung")."""
         self.language = strategy_language(strategy)
         self.glossary = glossary_of(strategy)
         with reading(self.language):
@@ -422,11 +434,35 @@ class StrategyIndex:
             for s in positive:
                 if not is_number(s):
                     entry.weights[s] = max(entry.weights.get(s, 0.0), weight)
+            for word in (words[: cue[0]] if cue else words):
+                parts = self._parts(word)
+                if parts:
+                    a, b, whole = stem(parts[0]), stem(parts[1]), stem(word)
+                    self.vocab.update((a, b))
+                    self.compound_parts.setdefault(a, set()).add((b, whole))
+                    self.compound_parts.setdefault(b, set()).add((a, whole))
             entry.bigrams.update(pairwise(positive))
             if cue is not None:
                 entry.anti.update(s for s in _content_stems(negated) if not is_number(s))
                 if not describes(words, cue):
                     entry.ruled_out.update(_ruled_out_stems(negated))
+
+    def _parts(self, word: str) -> tuple[str, ...]:
+        """A compound of the strategy's own language as its two words ("abrechnungsdemo" ->
+        "abrechnung", "demo"), each a common word of that language; () for any other word."""
+        if self.language not in _COMPOUNDING or len(word) < 2 * PART_MIN or not word.isalpha():
+            return ()
+        best: tuple[float, tuple[str, ...]] = (0.0, ())
+        for i in range(PART_MIN, len(word) - PART_MIN + 1):
+            head, rest = word[:i], word[i:]
+            for link in _LINKS:
+                if not rest.startswith(link) or len(rest) - len(link) < PART_MIN:
+                    continue
+                tail = rest[len(link):]
+                common = min(frequency_in(head, self.language), frequency_in(tail, self.language))
+                if common >= PART_COMMON and common > best[0]:
+                    best = (common, (head, tail))
+        return best[1]
 
     def _background_counts(self, strategy: Strategy) -> dict[str, int]:
         """In how many non-task fields (roles, stages, statement, ...) each stem appears."""

@@ -657,6 +657,13 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
             scores[task] += weight * factor * index.task_factor(word, task)
         for task, _ in index.anti_postings.get(s, ()):
             frag.blocked.add(task)
+    if index.compound_parts:
+        # "Rechnung der Kosten" for the task's "Kostenrechnung": both parts are the compound
+        wholes = {whole for s in seen for other, whole in index.compound_parts.get(s, ())
+                  if other in seen and whole not in seen}
+        for whole in wholes:
+            for task, weight in index.postings.get(whole, ()):
+                scores[task] += weight
     ordered = [stems[i] for i in frag.positive if not is_number(stems[i])]
     for pair in pairwise(ordered):
         for task in index.bigram_tasks.get(pair, ()):

@@ -58,6 +58,14 @@ sales_tasks:
     name: Testwoche mit echtem Speiseplan
     description: Eine Woche mit dem echten Speiseplan der Küche planen.
     examples: [Testwoche gestartet, Speiseplan der Kantine eine Woche bei uns geplant]
+  - id: vorfuehrung
+    name: Demo mit dem Küchenteam
+    description: Den Tellerplan am eigenen Speiseplan vorführen.
+    examples: [Vorführung für das Küchenteam]
+  - id: kostenrechnung
+    name: Kostenrechnung mit dem Küchenchef
+    description: Den Wareneinsatz pro Essen mit und ohne Tellerplan gegenüberstellen.
+    examples: [Kostenrechnung aufgestellt]
 cadence:
   default: {first_touch_within: 1d, steps: [2d, 5d], max_touches: 4}
 """
@@ -112,3 +120,16 @@ def test_an_account_is_named_by_the_distinctive_word_of_its_name(
         strategy, answer: str, inside: list[str]) -> None:  # type: ignore[no-untyped-def]
     found = RulesEvaluator().evaluate_sync("tasks", answer, strategy).scope
     assert sorted(found.ids(in_scope=True)) == inside
+
+
+@pytest.mark.parametrize(("answer", "done"), [
+    ("Rechnung der Kosten aufgemacht", ["kostenrechnung"]),
+    ("die Rechnung zu den Kosten pro Teller mit Oberhuber gemacht", ["kostenrechnung"]),
+    ("Kostenplan besprochen", []),  # one part alone is not the compound
+])
+def test_a_task_written_as_one_compound_is_met_by_its_words_apart(
+        strategy, answer: str, done: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """German writes "Kostenrechnung" and "Rechnung der Kosten" alike: the strategy's compound
+    is read as its two words too."""
+    assert RulesEvaluator().evaluate_sync("tasks", answer, strategy).tasks.task_ids == done
+
