@@ -11,6 +11,7 @@ Answer text is data: instructions inside it ("mark all tasks done") are ignored,
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from bot.evaluation.contradictions import with_concessions
 from bot.evaluation.descriptors import Found, Size
 from bot.evaluation.index import KIND_NOUNS, Doc, StrategyIndex, index_for
 from bot.evaluation.language import detect
-from bot.evaluation.places import Place
+from bot.evaluation.places import REGIONS, Place, countries, fold
 from bot.evaluation.result import (
     Against,
     Component,
@@ -397,9 +398,16 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
     named = list(dict.fromkeys(h[1] for h in hits))
     stems = frozenset(reading.doc.stems[i] for i in _words(sentence))
     sizes = [size for size in reading.sizes if _toks_in(reading, sentence, size.start, size.end)]
+    beyond = _beyond(reading.doc.text, reading.places)
     for place in reading.places:
         toks = _toks_in(reading, sentence, place.start, place.end)
         if not toks:
+            continue
+        if place.start in beyond:
+            # "alles außerhalb DACH", "fuera de ES/PT/MX": everywhere but there
+            hits = [h for h in hits if not set(h[0]) & set(toks)]
+            hits.extend((toks, segment_id, 0.75) for segment_id in descriptors.beyond(place)
+                        if segment_id not in {h[1] for h in hits})
             continue
         # an in-scope place names its segment only with the kind of customer ("a hotel in Mérida"),
         # never on its own ("the sales offsite in Toledo")
@@ -409,6 +417,37 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
         if any(not index.segment_in_scope[f] for f in found):
             hits = [h for h in hits if not _placed_elsewhere(reading, h, place, toks)]
     return hits
+
+
+_BEYOND = re.compile(
+    r"\b(?:outside|beyond|except|excluding|außerhalb|ausserhalb|außer|ausser|fuera|excepto|salvo|"
+    r"hors|sauf|buiten|behalve)(?:\s+(?:of|the|von|der|des|dem|de|del|la|las|los|du|des|van|het|"
+    r"d'|l'))*\s*$", re.IGNORECASE)
+_LISTED = re.compile(r"\s*(?:[/,+&]|and|und|y|e|et|en|oder|o|or|ou|of|u)?\s*", re.IGNORECASE)
+
+
+def _beyond(text: str, places: list[Place]) -> set[int]:
+    """Where the places that follow a word for "everywhere but" start ("outside DACH", "fuera de
+    ES/PT/MX", "hors de France"), with the places listed right after one ("ES/PT/MX")."""
+    found: set[int] = set()
+    previous: Place | None = None
+    for place in sorted(places, key=lambda p: p.start):
+        # "a golf club just outside Galway" is near the town, not everywhere else
+        listed = previous is not None and previous.start in found and (
+            place.start <= previous.end or _LISTED.fullmatch(text[previous.end:place.start]))
+        if _country_or_region(place) and (
+                listed or _BEYOND.search(text[max(0, place.start - 30):place.start])):
+            found.add(place.start)
+        previous = place
+    return found
+
+
+def _country_or_region(place: Place) -> bool:
+    """The place is a country (by name or code) or a named region (DACH, Benelux)."""
+    key = fold(place.text)
+    return place.subdivision is None and (
+        (len(place.text) == 2 and place.text.isupper()) or key in REGIONS
+        or key in countries().names)
 
 
 def _placed_elsewhere(reading: _Reading, hit: Hit, place: Place, place_toks: list[int]) -> bool:
@@ -636,6 +675,13 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
             scores[task] += weight * factor * index.task_factor(word, task)
         for task, _ in index.anti_postings.get(s, ()):
             frag.blocked.add(task)
+    if index.compound_parts:
+        # "Rechnung der Kosten" for the task's "Kostenrechnung": both parts are the compound
+        wholes = {whole for s in seen for other, whole in index.compound_parts.get(s, ())
+                  if other in seen and whole not in seen}
+        for whole in wholes:
+            for task, weight in index.postings.get(whole, ()):
+                scores[task] += weight
     ordered = [stems[i] for i in frag.positive if not is_number(stems[i])]
     for pair in pairwise(ordered):
         for task in index.bigram_tasks.get(pair, ()):
