@@ -8,6 +8,8 @@ lessons bound to a task or segment id:
   LLM gets it in its prompt (a task example, a segment alias); an answer sentence that holds
   most of the phrase's words, or reads nearly like it letter by letter (the rep's shorthand
   with a typo or another account), maps to it even when the evaluator's own reading would not.
+  The rules evaluator also reads the answer with it as an example or alias, through its own
+  index, as it reads the strategy's examples (`Teaching._add_taught`).
 - `not_task` / `not_segment`: what the bot mapped wrongly, with the sentence it stood in; a later
   finding in a sentence that close is dropped, and once two corrections removed it from
   different sentences, the words their quotes share no longer credit it anywhere.
