@@ -37,9 +37,8 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.middleware.async_custom_middleware import AsyncCustomMiddleware
 from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
-from slack_bolt.middleware.authorization.internals import _to_authorize_result
-from slack_bolt.middleware.ignoring_self_events.ignoring_self_events import IgnoringSelfEvents
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
@@ -102,6 +101,14 @@ from bot.people.organisation import Organisations
 from bot.port import DeliveryError
 from bot.runtime.web import HttpSite, mount_core_routes
 from bot.storage.database import DatabaseUnavailable
+
+try:  # bolt internals the DM fast path (`_message_directly`) reads; a bolt release without them
+    # sends every DM through bolt's dispatch, as before the fast path, instead of failing
+    from slack_bolt.middleware.authorization.internals import _to_authorize_result
+    from slack_bolt.middleware.ignoring_self_events.ignoring_self_events import IgnoringSelfEvents
+except ImportError:  # pragma: no cover - depends on the installed bolt
+    _to_authorize_result = None  # type: ignore[assignment]
+    IgnoringSelfEvents = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -270,17 +277,28 @@ class SlackAdapter(SlackPort):
         authorized = self._bolt_authorization()
         if authorized is None:
             return False
-        if IgnoringSelfEvents._is_self_event(authorized, request.context.user_id, event.get("bot_id"), body):
+        is_self = getattr(IgnoringSelfEvents, "_is_self_event", None)
+        if is_self is None:
+            return False
+        if is_self(authorized, request.context.user_id, event.get("bot_id"), body):
             return True  # bolt acks it and runs no listener
         await self._on_message(_acked, body)
         return True
 
     def _bolt_authorization(self) -> AuthorizeResult | None:
         """What bolt's one-workspace authorization holds for every request (from the `auth.test`
-        it made once), or None before it has made it."""
-        for middleware in self.app._async_middleware_list:
+        it made once), or None before it has made it - and None whenever bolt would run a
+        middleware the fast path does not know (one added with `app.use`, Socket Mode's
+        organisation check) or its internals are not where this bolt release keeps them: then
+        the DM goes through bolt's dispatch, so no middleware is ever skipped."""
+        middlewares = getattr(self.app, "_async_middleware_list", None)
+        if _to_authorize_result is None or not middlewares or any(
+                isinstance(m, AsyncCustomMiddleware) or not type(m).__module__.startswith("slack_bolt.")
+                for m in middlewares):
+            return None
+        for middleware in middlewares:
             if isinstance(middleware, AsyncSingleTeamAuthorization):
-                found = middleware.auth_test_result
+                found = getattr(middleware, "auth_test_result", None)
                 client = self.workspaces.single
                 return _to_authorize_result(found, client.token if client else None, None) if found else None
         return None

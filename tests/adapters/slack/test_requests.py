@@ -133,6 +133,26 @@ async def test_a_dm_goes_to_its_listener_without_bolts_dispatch_once_bolt_has_au
     assert [c.method for c in slack.api.calls].count("auth.test") == 1
 
 
+async def test_a_dm_goes_through_bolt_when_a_middleware_of_our_own_is_registered(
+        slack: Slack, core: BotCore, adapter: SlackAdapter) -> None:
+    """The fast path knows bolt's own middlewares only: once someone adds one with `app.use`,
+    every DM goes through bolt's dispatch again, so that middleware sees it."""
+    await team(slack)
+    await slack.command(ADA, "ask now dana")
+    seen: list[Any] = []
+
+    async def ours(body: dict[str, Any], next: Any) -> Any:
+        seen.append((body.get("event") or {}).get("type"))
+        return await next()
+
+    adapter.app.use(ours)
+    answer = "We win mid-market fintech on audit readiness."
+    assert (await slack.poster.event(dm_event(DANA, answer, "Ev0MIDDLE1", DANA_DM)))[0] == 200
+    await core.ctx.drain()
+    assert "message" in seen
+    assert await stored_answers(core) == {"strategy": answer}
+
+
 async def test_a_dm_before_bolt_has_authorized_goes_through_bolt(
         slack: Slack, core: BotCore, adapter: SlackAdapter) -> None:
     """The first request bolt sees makes its auth.test: a DM arriving first goes through bolt's
