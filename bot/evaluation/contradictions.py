@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from bot.evaluation.result import Against, Evaluation, Evidence, TasksResult
+from bot.evaluation.text import _FOLDS_TO_ASCII
 from bot.strategy.schema import Strategy
 
 _PRICE = re.compile(r"\b(?:cheap\w*|lowest price\w*|low[- ]cost|lower prices?|price leader\w*|"
@@ -79,6 +81,27 @@ _CONCESSION = re.compile(r"""\b(?:
 is not here: strategies rule that out as a proof-of-value matter, not a price one. "Waiver" (a
 form a member signs) is no fee waived; "dto"/"dcto" is how Spanish reps write descuento."""
 
+_CONCESSION_WORDS = ("discount", "off", "waiv", "thr", "free", "%", "percent", "price", "rabatt",
+                     "nachlass", "erlassen", "gratis", "kosten", "umsonst", "preis", "descuento",
+                     "dto", "dcto", "rebaj", "regal", "cost", "cargo", "precio", "remise",
+                     "rabais", "gratuit", "frais", "korting")
+"""Every match of `_CONCESSION` contains one of these, in lower case: each of its alternatives
+spells one out (keep them in step; a test reads the pattern's alternatives). Text without any
+names no concession, and the pattern - tried with all its alternatives at every word of every
+quote - is not run over it."""
+
+
+def _may_concede(text: str) -> bool:
+    """Whether `_CONCESSION` can match in `text` (see `_CONCESSION_WORDS`); text with a
+    character that `re.IGNORECASE` matches to an ASCII letter and `str.lower` does not turn
+    into it ("ſ") is always searched."""
+    lowered = text.lower()
+    for word in _CONCESSION_WORDS:
+        if word in lowered:
+            return True
+    return not _FOLDS_TO_ASCII.isdisjoint(text)
+
+
 _REFUSED = r"""
     no|not|never|without|didn'?t|did\s+not|don'?t|won'?t|wouldn'?t|avoid\w*|refus\w*|declin\w*|
     instead\s+of|rather\s+than|kein\w*|ohne|nicht|nie|sin|nunca|evit\w+|
@@ -125,11 +148,14 @@ def asked_for(text: str) -> bool:
                for m in _CONCESSION.finditer(text))
 
 
+@lru_cache(maxsize=4096)  # a quote is asked about more than once per answer (matches, given)
 def concedes(text: str) -> bool | None:
     """Whether `text` gives a concession: True ("waived the setup fee", "3 Monate gratis"), False
     when it names one only as not given, held, refused, asked about or as the buyer's or a
     competitor's ("avoided a discount", "they asked for 20% off, held the price", "discount
     request declined", "Clubfinder offers 3 months free"), None when it names none."""
+    if not _may_concede(text):
+        return None  # most quotes: no word a concession is written with
     found = False
     for match in _CONCESSION.finditer(text):
         found = True
@@ -157,6 +183,25 @@ def pricing_targets(strategy: Strategy) -> list[Target]:
                   for number, o in enumerate(strategy.strategy.objectives, start=1)
                   if _PRICING.search(o.text)]
     return tasks + objectives
+
+
+_TARGETS: dict[int, tuple[Strategy, list[Target]]] = {}
+_TARGETS_KEPT = 64
+
+
+def _pricing_targets_of(strategy: Strategy) -> list[Target]:
+    """`pricing_targets`, worked out once per strategy (a frozen model, kept by identity): its
+    two patterns over every task's name and description cost more than reading the rest of a
+    tasks answer's concessions, and the evaluator asked them again for every answer. Callers
+    only read the list."""
+    found = _TARGETS.get(id(strategy))
+    if found is not None and found[0] is strategy:  # the strategy is kept: its id is its own
+        return found[1]
+    targets = pricing_targets(strategy)
+    if len(_TARGETS) >= _TARGETS_KEPT:
+        _TARGETS.clear()
+    _TARGETS[id(strategy)] = (strategy, targets)
+    return targets
 
 
 def _conceded_after(answer: str, end: int) -> Evidence | None:
@@ -199,7 +244,7 @@ def with_concessions(tasks: TasksResult, strategy: Strategy, answer: str | None 
     `per_sentence` (the evaluator's verdict) only in its own sentence of `answer`: "cerré con
     dcto del 30%, la suscripción a precio lista" holds no price, while another deal's price
     held in another sentence stays done."""
-    targets = pricing_targets(strategy)
+    targets = _pricing_targets_of(strategy)
     if not targets:
         return tasks
     pricing = {(kind, target) for kind, target, _ in targets}

@@ -49,9 +49,10 @@ NAMES = {"it": "Italian", "pt": "Portuguese", "pl": "Polish", "sv": "Swedish", "
 
 _IDENTIFIER: Any = None
 _LOCK = threading.Lock()
-_WALKS: dict[tuple[int, bytes], tuple[int, tuple[int, ...]]] = {}
-"""(automaton state, a word and the space after it) -> (state after it, features it passed):
-py3langid's walk over an answer's bytes, one word at a time (see `_identifier`)."""
+_WALKS: dict[tuple[Any, ...], tuple[int, tuple[int, ...]]] = {}
+"""(automaton state, a word) -> (state after the word and the space after it, features it
+passed), and (state, a text's last word, None) -> the same without a space: py3langid's walk
+over an answer's bytes, one word at a time (see `_identifier`)."""
 WALKS_KEPT = 32768
 """Remembered word walks (a few MB); all are forgotten when there are more."""
 
@@ -111,29 +112,43 @@ def _identifier_class() -> Any:
 
 def _features(moves: Any, rows: list[int], output: Any, text: bytes) -> list[int]:
     """The automaton's features over `text`, in order: py3langid's `visit_counts` walk, a word
-    (with the space after it) at a time, each word's walk from the state it starts in kept."""
+    (with the space after it) at a time, each word's walk from the state it starts in kept -
+    under the word itself, without a copy of it with its space made for every word; the last
+    word, which has no space after it, under a key of its own."""
     walks = _WALKS
     state = 0
     features: list[int] = []
+    extend = features.extend
     words = text.split(b" ")
-    last = len(words) - 1
-    for n, word in enumerate(words):
-        chunk = word + b" " if n < last else word
-        walk = walks.get((state, chunk))
+    last = words.pop()  # `split` always gives one
+    for word in words:
+        walk = walks.get((state, word))
         if walk is None:
-            start, found = state, []
-            for byte in chunk:
-                state = moves[rows[state] + byte]
-                feature = output[state]
-                if feature >= 0:
-                    found.append(feature)
-            walk = (state, tuple(found))
-            if len(walks) >= WALKS_KEPT:
-                walks.clear()
-            walks[(start, chunk)] = walk
+            walk = _walk(moves, rows, output, state, word + b" ", (state, word))
         state = walk[0]
-        features.extend(walk[1])
+        extend(walk[1])
+    walk = walks.get((state, last, None))
+    if walk is None:
+        walk = _walk(moves, rows, output, state, last, (state, last, None))
+    extend(walk[1])
     return features
+
+
+def _walk(moves: Any, rows: list[int], output: Any, state: int, chunk: bytes,
+          key: tuple[Any, ...]) -> tuple[int, tuple[int, ...]]:
+    """The automaton's walk over `chunk` from `state`: where it ends and the features it
+    passed, remembered under `key`."""
+    found = []
+    for byte in chunk:
+        state = moves[rows[state] + byte]
+        feature = output[state]
+        if feature >= 0:
+            found.append(feature)
+    walk = (state, tuple(found))
+    if len(_WALKS) >= WALKS_KEPT:
+        _WALKS.clear()
+    _WALKS[key] = walk
+    return walk
 
 
 def _plainly_english(text: str, default: str) -> bool:

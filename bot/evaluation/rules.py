@@ -61,6 +61,7 @@ from bot.evaluation.text import (
     is_vague,
     looks_done,
     looks_like_injection,
+    may_inject,
     negation_at,
     points_back,
     post_negated,
@@ -191,10 +192,11 @@ def _read(index: StrategyIndex, answer: str) -> _Reading:
     doc = index.read(answer)
     kept: list[Sentence] = []
     injected: set[str] = set()
+    suspect = may_inject(doc.text)  # most answers: no sentence of them needs asking
     for sentence in _structure(doc):
         toks = _words(sentence)
         start, end = doc.toks[toks[0]].start, doc.toks[toks[-1]].end
-        if looks_like_injection(doc.text[start:end]):
+        if suspect and looks_like_injection(doc.text[start:end]):
             injected.update(doc.toks[i].word for i in toks)
         else:
             kept.append(sentence)

@@ -162,6 +162,9 @@ _PHRASES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("plugs", "into"), ("integrate", "into")), (("hook", "up"), ("integrate",)),
 )
 _PHRASE_FIRST = {p[0][0] for p in _PHRASES}
+_PHRASES_BY_FIRST = {first: [p for p in _PHRASES if p[0][0] == first] for first in _PHRASE_FIRST}
+"""`_PHRASES` by first word, each in `_PHRASES`' order (the first that matches wins): a word is
+tried only against the phrases it can start ("in" of a German answer starts two, not fifty)."""
 _PHRASE_MAX = max(len(p[0]) for p in _PHRASES)
 
 COMMON_ACRONYMS = wordset(
@@ -592,7 +595,7 @@ def _join_phrases(toks: list[Tok]) -> list[Tok]:
     while i < len(toks):
         tok = toks[i]
         if tok.kind == WORD and tok.word in _PHRASE_FIRST:
-            for pattern, replacement in _PHRASES:
+            for pattern, replacement in _PHRASES_BY_FIRST[tok.word]:
                 n = len(pattern)
                 window = toks[i : i + n]
                 if len(window) == n and tuple(t.word for t in window) == pattern:
@@ -1364,7 +1367,15 @@ always searched."""
 
 def looks_like_injection(text: str) -> bool:
     """Text addressed to the evaluator rather than describing work; it is never evidence."""
-    lowered = text.lower()
-    if _FOLDS_TO_ASCII.isdisjoint(text) and not any(w in lowered for w in _INJECTION_WORDS):
+    if not may_inject(text):
         return False
     return _INJECTION_RE.search(text) is not None
+
+
+def may_inject(text: str) -> bool:
+    """Whether `looks_like_injection` can be true of `text` or of any part of it: a word it
+    needs, or a character that `re.IGNORECASE` folds. `str.lower` lowers character by character
+    (only a Greek sigma looks at its neighbours), so a part of a text without any such word has
+    none either: an answer asked once need not be asked again sentence by sentence."""
+    lowered = text.lower()
+    return not _FOLDS_TO_ASCII.isdisjoint(text) or any(w in lowered for w in _INJECTION_WORDS)

@@ -389,3 +389,186 @@ def test_words_are_resolved_once_per_language_and_looked_up_by_the_word_alone() 
         assert fresh.read(text).stems == english
     assert [fresh.resolve(w) for w in ("llamé", "director")] == [
         index._resolved["en"][w] for w in ("llamé", "director")]
+
+
+# ----- concessions and phrases (h1, issue 18: German and Spanish answers) --------------------
+
+def _strategies() -> list[Any]:
+    from bot.strategy.loader import load_strategy
+
+    return [load_strategy(REPO_ROOT / "examples" / "strategy.yaml"),
+            *(load_strategy(p) for p in sorted(DATA.glob("strategy_*.yaml")))]
+
+
+def test_pricing_targets_are_worked_out_once_per_strategy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.evaluation import contradictions
+    from bot.evaluation.result import TasksResult
+
+    strategies = _strategies()
+    expected = [contradictions.pricing_targets(s) for s in strategies]
+    contradictions._TARGETS.clear()
+    assert [contradictions._pricing_targets_of(s) for s in strategies] == expected
+    assert any(expected)
+
+    def counted(strategy: Any) -> Any:
+        raise AssertionError("pricing targets worked out again")
+
+    monkeypatch.setattr(contradictions, "pricing_targets", counted)
+    for strategy in strategies:  # the evaluator's path: every tasks answer
+        contradictions.with_concessions(TasksResult(), strategy, "gave 10% off", per_sentence=True)
+    assert [contradictions._pricing_targets_of(s) for s in strategies] == expected
+
+
+def test_an_equal_strategy_that_is_another_object_gets_its_own_targets() -> None:
+    from bot.evaluation import contradictions
+
+    strategy = _strategies()[0]
+    copy_ = strategy.model_copy(deep=True)
+    assert contradictions._pricing_targets_of(strategy) == contradictions._pricing_targets_of(copy_)
+    assert contradictions._TARGETS[id(copy_)][0] is copy_
+
+
+def _concedes_every_time(text: str) -> bool | None:
+    """`concedes` before its word pre-check: the pattern run over every text."""
+    from bot.evaluation import contradictions as c
+
+    found = False
+    for match in c._CONCESSION.finditer(text):
+        found = True
+        before = c._CLAUSE.split(text[:match.start()])[-1]
+        rest = text[match.end():]
+        end = c._CLAUSE.search(rest)
+        after = rest[:end.start()] if end else rest
+        asked = end is not None and end.group() == "?"
+        if not (c._NOT_GIVEN.search(before) or c._NOT_GIVEN_AFTER.search(after) or asked):
+            return True
+    return False if found else None
+
+
+def _concession_pattern() -> re.Pattern[str]:
+    from bot.evaluation import contradictions
+
+    return contradictions._CONCESSION
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.from_regex(_concession_pattern()))
+def test_every_text_the_concession_pattern_matches_passes_the_pre_check(text: str) -> None:
+    """Text made to match `_CONCESSION` (each of its alternatives, any case): whatever the
+    pattern, kept in step with its words or not, the pre-check lets it through."""
+    from bot.evaluation import contradictions
+
+    if contradictions._CONCESSION.search(text):
+        assert contradictions._may_concede(text), text
+
+
+_CONCESSION_PARTS = ["gave", "Gave", "them", "an", "extra", "15", "%", "percent", "off", "list",
+                     "waived", "WAIVED", "threw in", "for free", "free", "months", "3", "Monate",
+                     "gratis", "Rabatt", "rabatt", "nachlass", "Preis", "gesenkt", "dto", "dcto",
+                     "del 30%", "descuento", "rebajé", "regalé", "regale", "sin coste", "sin",
+                     "cargo", "igualé el precio", "bajé el precio", "remise", "rabais",
+                     "gratuit", "sans frais", "korting", "zonder kosten", "matched", "price",
+                     "price-match", "dropped", "cut", "our", "declined", "asked for", "?", ",",
+                     ".", " ", "ſ", "ſin", "K", "İ", "Demo", "Lechner", "no", "held", "the"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_CONCESSION_PARTS), max_size=12),
+       st.sampled_from(["", " ", "  "]))
+@example(["ſin", " ", "cargo"], "")  # "ſ" matched as "s" by the pattern's IGNORECASE only
+@example(["gave", "them", "an", "extra", "15", "%"], " ")
+def test_the_concession_pre_check_never_changes_what_concedes_says(parts: list[str],
+                                                                    glue: str) -> None:
+    from bot.evaluation import contradictions
+
+    text = glue.join(parts)
+    assert contradictions.concedes(text) == _concedes_every_time(text)
+    if contradictions._CONCESSION.search(text):
+        assert contradictions._may_concede(text)
+
+
+def test_the_concession_pre_check_agrees_on_every_answer_and_its_clauses() -> None:
+    from bot.evaluation import contradictions
+
+    texts = [*ANSWERS, *(s for a in ANSWERS for s in re.split(r"[.\n;!?,]+", a))]
+    assert [contradictions.concedes(t) for t in texts] == [_concedes_every_time(t) for t in texts]
+    assert any(contradictions.concedes(t) for t in texts)
+
+
+def test_a_quote_without_any_concession_word_is_not_searched(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.evaluation import contradictions
+
+    class _Unsearchable:
+        def finditer(self, text: str) -> Any:
+            raise AssertionError(f"searched {text!r}")
+
+    contradictions.concedes.cache_clear()  # asked, not remembered
+    monkeypatch.setattr(contradictions, "_CONCESSION", _Unsearchable())
+    assert contradictions.concedes("Demo bei Lechner, Angebot nächste Woche Di") is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*_INJECTION_PARTS, ".", "\n", "Σ", "ς", "İ"]), max_size=14),
+       st.sampled_from(["", " ", "  "]))
+def test_an_answer_that_may_not_inject_has_no_part_that_does(parts: list[str], glue: str) -> None:
+    text = glue.join(parts)
+    parts_of = [text[a:b] for a in range(len(text)) for b in range(a + 1, min(len(text), a + 60) + 1)]
+    if not text_module.may_inject(text):
+        assert not any(text_module.looks_like_injection(p) for p in parts_of)
+
+
+def test_the_sentences_of_an_answer_without_any_injection_word_are_not_asked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.evaluation import rules
+    from bot.evaluation.index import index_for
+    from bot.strategy.loader import load_strategy
+
+    def asked(text: str) -> bool:
+        raise AssertionError(f"asked {text!r}")
+
+    index = index_for(load_strategy(DATA / "strategy_baufuchs.yaml"))
+    monkeypatch.setattr(rules, "looks_like_injection", asked)
+    with text_module.reading("de"):
+        reading = rules._read(index, "Demo bei Lechner. Angebot nächste Woche Di")
+    assert len(reading.sentences) == 2
+
+
+def _joined_trying_every_phrase(toks: list[Any]) -> list[Any]:
+    """`_join_phrases` before it looked phrases up by their first word: every phrase tried."""
+    out, i = [], 0
+    while i < len(toks):
+        tok = toks[i]
+        if tok.kind == text_module.WORD and tok.word in text_module._PHRASE_FIRST:
+            for pattern, replacement in text_module._PHRASES:
+                n = len(pattern)
+                window = toks[i:i + n]
+                if len(window) == n and tuple(t.word for t in window) == pattern:
+                    out.extend(text_module.Tok(w, tok.start, window[-1].end, text_module.WORD)
+                               for w in replacement)
+                    i += n
+                    break
+            else:
+                out.append(tok)
+                i += 1
+            continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+_PHRASE_WORDS = [*sorted({w for pattern, _ in text_module._PHRASES for w in pattern}),
+                 "demo", ",", "and", "und", "Follow", "UP"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PHRASE_WORDS), max_size=14))
+def test_phrases_joined_by_first_word_are_those_trying_every_phrase_joins(words: list[str]) -> None:
+    raws = text_module._raw_tokens(" ".join(words))
+    assert text_module._join_phrases(raws) == _joined_trying_every_phrase(raws)
+
+
+def test_phrases_joined_by_first_word_on_every_answer() -> None:
+    for text in ANSWERS:
+        plain = text_module._raw_tokens(text)
+        assert text_module._join_phrases(plain) == _joined_trying_every_phrase(plain)
