@@ -12,10 +12,11 @@
 (b) The same fan-out with the server enforcing Slack's chat.postMessage limits (one message per
     second per channel; a workspace-wide limit, answered with 429 and Retry-After): the share of
     the allowed rate the bot achieved (target >= 95%) and that nobody was lost or asked twice.
-(f) Peak memory (maximum RSS) of the bot process doing (a) (target < 300 MB).
+(f) Peak memory (maximum RSS) of the bot process doing (a) (target < 250 MB).
 
-Every party runs in its own process: the fake Slack server (bench/fake_slack.py), the bare
-loop, the bot (and PostgreSQL's server, whose CPU is not counted, like the fake Slack's). The
+Every party runs in its own process: the fake Slack server (bench/fake_slack.py, its CPU not
+counted), the bare loop, the bot, and on PostgreSQL the server, whose backends' CPU (from /proc)
+is shown next to the bot's: bot + database per message against the bare loop. The
 bot process builds the real core (database, schedule engine, outbox) with a manual clock set
 just after a "daily 15:00" check-in schedule's occurrence, attaches the real SlackPort
 (slack_sdk client, kept-alive session) pointed at the fake server, and runs ticks until every

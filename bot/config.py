@@ -427,9 +427,11 @@ class Settings(BaseSettings):
                     " reminders)",
     )
     fanout_batch: int = Field(
-        default=100, ge=1, le=1000,
+        default=500, ge=1, le=1000,
         description="Sends one process claims at a time during a fan-out: smaller shares a fan-out"
-                    " more evenly between processes, larger costs less database work per message",
+                    " more evenly between processes, larger costs less database work per message"
+                    " (keep a page sendable within half the delivery lease at the platform's rate"
+                    " limit: past that, the rest of the page is given back and claimed again)",
     )
 
     @field_validator("hubspot_lifecycle_stages", "hubspot_lead_statuses",

@@ -67,7 +67,13 @@ def _retry_mark(claimed_at: datetime, exc: DeliveryError, *, given_up: bool) -> 
 
 
 def ref_to_json(ref: MessageRef) -> str:
-    return json.dumps({"platform": ref.platform, "channel": ref.channel, "message_id": ref.message_id})
+    """`ref` as stored: the text `json.dumps` gives for the three fields (written out, as a
+    fan-out stores one per message twice: its outbox row and its check-in)."""
+    return (f'{{"platform": {_quoted(ref.platform)}, "channel": {_quoted(ref.channel)},'
+            f' "message_id": {_quoted(ref.message_id)}}}')
+
+
+_quoted: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
 def ref_from_json(text: str | None) -> MessageRef | None:
@@ -269,7 +275,8 @@ class Outbox:
             to = MemberRef(member.platform, member.platform_user_id)
             if claim.retaken and (earlier := await port.find_sent(to, item.key)) is not None:
                 return Outcome(item, ref=earlier)  # the dead claimant's send went through
-            ref = await port.send(to, replace(item.message, key=item.key), thread=item.thread)
+            message = item.message if item.message.key == item.key else replace(item.message, key=item.key)
+            ref = await port.send(to, message, thread=item.thread)
         except DeliveryError as exc:
             return Outcome(item, error=exc)
         return Outcome(item, ref=ref)

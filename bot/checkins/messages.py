@@ -61,12 +61,14 @@ class Invitation:
         first = question_line(prompts, questions, 0)
         self._first, self._first_block = first, Text(first)
 
-    def to(self, checkin_id: int | None, name: str) -> Message:
-        """The invitation as `ask_message` builds it (without earlier answers), for one member."""
+    def to(self, checkin_id: int | None, name: str, key: str | None = None) -> Message:
+        """The invitation as `ask_message` builds it (without earlier answers), for one member;
+        `key`: the outbox key it is sent under, set here rather than on a copy at the send."""
         intro = self._intro.format(name=name, strategy_name=self._strategy_name)
         form = QuestionForm(form_id=form_id_of(checkin_id), title=self._title, fields=self._fields,
                             submit_label=self._submit)
-        return Message(text=f"{intro}\n{self._first}", blocks=(Text(intro), form, self._first_block))
+        return Message(text=f"{intro}\n{self._first}", blocks=(Text(intro), form, self._first_block),
+                       key=key)
 
 
 def answers_message(prompts: Prompts, checkin: CheckIn, answers: list[Answer]) -> Message:

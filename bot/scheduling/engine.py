@@ -416,7 +416,7 @@ class ScheduleEngine:
                 if due.audience not in invitations:
                     invitations[due.audience] = Invitation(self.ctx.prompts, due.audience,
                                                            strategy_name)
-                item.message = invitations[due.audience].to(due.id, item.member.name)
+                item.message = invitations[due.audience].to(due.id, item.member.name, key=item.key)
             if claimed:
                 outcomes = await self.outbox.send(claimed, self._record_asks)
                 report.asked += sum(o.ref is not None for o in outcomes)
@@ -468,7 +468,7 @@ class ScheduleEngine:
         other process shares and no crash interrupted. `ask now`'s rows are read first: whether
         their send went out decides whether a newer check-in supersedes them, and one with no
         outbox row younger than the lease is still being sent by `ask now` itself."""
-        stale = now - self.outbox.lease
+        stale, grace = now - self.outbox.lease, self.grace  # once a page, not per row
         late: list[int | None] = []
         failed: list[int | None] = []
         superseded: list[int | None] = []
@@ -483,7 +483,7 @@ class ScheduleEngine:
             key = f"{checkin.key}:ask"
             if schedule is None and key not in seen and row[11] >= stale:
                 continue  # `ask now` is sending it itself (no claim yet): left to it
-            if now - checkin.occurrence_at > self.grace or (
+            if now - checkin.occurrence_at > grace or (
                     checkin.closes_at is not None and checkin.closes_at <= now):
                 late.append(checkin.id)
             elif schedule is None and member.id in busy and (

@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    DateTime,
     Integer,
     Result,
     Table,
@@ -71,6 +72,7 @@ class RowsUpdate:
                  values: Values) -> None:
         assert _POSITION not in types and "id" not in types
         self.table, self.types, self.where, self.values = table, dict(types), where, values
+        self._document = _Document(self.types)
         self._postgres: Any = None
         self._sqlite: Any = None
 
@@ -111,10 +113,8 @@ class RowsUpdate:
             await session.exec(self.sqlite_statement(),
                                params=[{**row, **constants} for row in rows])
             return
-        names = list(self.types)
-        given = [{_POSITION: n, **{name: _json_value(row[name]) for name in names}}
-                 for n, row in enumerate(rows)]
-        await session.exec(self.postgres_statement(), params={_ROWS: given, **constants})
+        await session.exec(self.postgres_statement(),
+                           params={_ROWS: self._document(rows), **constants})
 
 
 class RowsInsert:
@@ -129,6 +129,7 @@ class RowsInsert:
         assert _POSITION not in types and not set(types) & set(constants)
         self.table, self.types, self.constants = table, dict(types), tuple(constants)
         self.conflict, self.returning = conflict, tuple(returning)
+        self._document = _Document(self.types)
         self._postgres: Any = None
         self._sqlite: Any = None
 
@@ -165,11 +166,8 @@ class RowsInsert:
         if sqlite:
             return await session.exec(self.sqlite_statement(),  # type: ignore[no-any-return]
                                       params=[{**row, **constants} for row in rows])
-        names = list(self.types)
-        given = [{_POSITION: n, **{name: _json_value(row[name]) for name in names}}
-                 for n, row in enumerate(rows)]
         return await session.exec(self.postgres_statement(),  # type: ignore[no-any-return]
-                                  params={_ROWS: given, **constants})
+                                  params={_ROWS: self._document(rows), **constants})
 
 
 def _plain(kind: TypeEngine[Any]) -> TypeEngine[Any]:
@@ -177,13 +175,39 @@ def _plain(kind: TypeEngine[Any]) -> TypeEngine[Any]:
     return kind.impl_instance if isinstance(kind, TypeDecorator) else kind
 
 
-def _json_value(value: Any) -> Any:
-    """A value as the JSON document carries it; PostgreSQL reads it back as the column's type."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:  # as UTCDateTime refuses them
-            raise ValueError(f"naive datetime {value!r}: store aware datetimes")
-        return value.isoformat()
-    return value
+class _Document:
+    """The rows given as the statement's JSON document: each row's values by name, its position,
+    and datetimes as ISO text (PostgreSQL reads each back as its column's type). Only the
+    columns typed as datetimes are converted, and each distinct instant once per document: a
+    fan-out's page shares one occurrence and one close time, and `isoformat` per value was most
+    of the document's cost."""
+
+    def __init__(self, types: Mapping[str, TypeEngine[Any]]) -> None:
+        self.dates = tuple(name for name, kind in types.items() if isinstance(_plain(kind), DateTime))
+        self.plain = tuple(name for name in types if name not in self.dates)
+
+    def __call__(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        plain, dates, texts = self.plain, self.dates, dict[tuple[datetime, Any], str]()
+        given = []
+        for n, row in enumerate(rows):
+            doc = {name: row[name] for name in plain}
+            for name in dates:
+                value = row[name]
+                if value is not None:  # equal instants with another offset read differently
+                    key = (value, value.utcoffset())
+                    if (text := texts.get(key)) is None:
+                        text = texts[key] = _iso(value)
+                    value = text
+                doc[name] = value
+            doc[_POSITION] = n
+            given.append(doc)
+        return given
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:  # as UTCDateTime refuses them
+        raise ValueError(f"naive datetime {value!r}: store aware datetimes")
+    return value.isoformat()
 
 
 __all__ = ["RowsInsert", "RowsUpdate"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -23,3 +24,11 @@ def test_one_rendering_serves_every_member_and_matches_ask_message(audience: str
                           audience=audience, strategy_version="v", created_at=AT)
         assert invitation.to(checkin_id, name) == ask_message(PROMPTS, checkin, name, "Northbeam")
     assert invitation.to(7, "Dana") != invitation.to(8, "Dana")  # each check-in its own form
+
+
+def test_the_invitation_carries_its_outbox_key_when_given() -> None:
+    """The fan-out builds each invitation with its key, so the send needs no copy to add it."""
+    invitation = Invitation(PROMPTS, "rep", "Northbeam")
+    keyed = invitation.to(7, "Dana", key="s1:m7:20260302T150000Z:ask")
+    assert keyed.key == "s1:m7:20260302T150000Z:ask"
+    assert replace(keyed, key=None) == invitation.to(7, "Dana")

@@ -50,9 +50,11 @@ async def test_a_fanout_interrupted_after_a_send_and_restarted_asks_everyone_exa
         """A killed process runs no clean-up: its claims are not handed on (see test_shutdown.py
         for a graceful stop, which does hand them on)."""
 
-    one_at_a_time = settings.model_copy(update={"fanout_concurrency": 1})
-    core.ctx.settings = one_at_a_time  # so the kill lands right after send 250
-    batch = settings.fanout_batch
+    # so the kill lands right after send 250, in the third of five pages (the default page is
+    # larger than this fan-out: pages of 100 keep pages recorded before the kill and after it)
+    one_at_a_time = settings.model_copy(update={"fanout_concurrency": 1, "fanout_batch": 100})
+    core.ctx.settings = one_at_a_time
+    batch = one_at_a_time.fanout_batch
     monkeypatch.setattr(core.outbox, "_abandon", killed)
     await add_reps(core, MEMBERS)
     assert "Scheduled #1" in await confirmed(
