@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from bot.evaluation.contradictions import with_concessions
+from bot.evaluation.contradictions import concedes, with_concessions
 from bot.evaluation.descriptors import Found, Size
 from bot.evaluation.index import KIND_NOUNS, Doc, StrategyIndex, index_for
 from bot.evaluation.language import detect
@@ -41,6 +41,7 @@ from bot.evaluation.text import (
     CLAUSE,
     CONJ,
     MAX_ANSWER_CHARS,
+    OFFER_PHRASES,
     SENT,
     WORD,
     avoids,
@@ -713,6 +714,9 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
     cue = negation_at(words)
     if cue is None:
         return None, "done"
+    if tuple(words[cue[0]:cue[1]]) in OFFER_PHRASES and concedes(
+            reading.span(_clause_words(clause)).text):
+        return None, "done"  # "offered them an extra 10% to close": given, not proposed
     state = cue_state(words, cue)
     if (state == "not_done" or current_language() == "en") and cue[0] > 0 and not _reports_done(
             reading, _clause_words(clause)[:cue[0]]):
@@ -824,6 +828,7 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
             context[task] += score
     # said anywhere in the sentence: "closed lost Maren Health, hospital system, not our ICP"
     turns_away = bool(qualify) and _turns_away(reading, sentence)
+    chores = _chores(reading, sentence, [f for clause in clauses for f in clause])
     for frags in clauses:
         unmatched: list[_Fragment] = []
         for frag in frags:
@@ -831,7 +836,7 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
             # what works against a task or an objective is never also credited as doing one,
             # and work inside our own company ("QBR prep, expense reports") does no customer task
             # (asked only when nothing works against a task: the answer is the same either way)
-            decision = None if against or _ours(reading, frag) else _decide(frag, context)
+            decision = None if against or id(frag) in chores else _decide(frag, context)
             if decision is not None and decision[0] in qualify and not turns_away:
                 # the prospects a qualify-out task names ("declined a DPP enquiry") are who is
                 # turned away, not the turning away: "DPP office reached out", "spent the week in
@@ -885,6 +890,27 @@ def _turns_away(reading: _Reading, sentence: Sentence) -> bool:
         if declines(words) or rejects(words) or avoids(words):
             return True
     return False
+
+
+CHORES_AROUND = 2
+"""Items of internal work in a sentence that make its other items internal too."""
+
+
+def _chores(reading: _Reading, sentence: Sentence, frags: list[_Fragment]) -> set[int]:
+    """The fragments (by `id`) that are work inside our own company: those naming it
+    (`_ours`), and in a sentence that is a list of such work the items beside them that name no
+    customer - "QBR prep, expense reports, CRM cleanup", "wrote the forecast, onboarding our new
+    starter, cleaned up HubSpot" - or every item under an "Internal:" heading."""
+    ours = {id(f) for f in frags if _ours(reading, f)}
+    doc = reading.doc
+    first = _words(sentence)[0]
+    after = doc.text[doc.toks[first].end:doc.toks[first].end + 2].lstrip()
+    if first in {i for f in frags if id(f) in ours for i in f.toks[:1]} and after.startswith(":"):
+        return {id(f) for f in frags}  # "Internal: pipeline review, comp plan questions, ..."
+    if len(ours) < CHORES_AROUND:
+        return ours
+    return ours | {id(f) for f in frags if id(f) not in ours
+                   and not reading.context_toks.intersection(f.toks)}
 
 
 def _ours(reading: _Reading, frag: _Fragment) -> bool:

@@ -218,6 +218,20 @@ _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
     *(("next", day) for day in sorted(_WEEKDAYS)),
 )
 """Plans, attempts and postponements: the activity after them has not happened (yet)."""
+ENGLISH_FILE = _prompts_dir() / "english.yaml"
+
+
+def _english_phrases(path: Path, key: str) -> tuple[tuple[str, ...], ...]:
+    """Phrases of English read from prompts/english.yaml (`key`), lower case, as typed."""
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return tuple(tuple(str(item).lower().split()) for item in (data or {}).get(key) or []
+                 if str(item).split())
+
+
+OFFER_PHRASES = _english_phrases(ENGLISH_FILE, "offer_phrases")
+"""An activity offered to the buyer ("offered a 4-wk POC", "proposed a site visit") is
+proposed, not done: a plan cue - unless what is offered is a concession, which is given."""
+_FUTURE_PHRASES = (*_FUTURE_PHRASES, *OFFER_PHRASES)
 _POST_NEGATION = frozenset({"noshow", "cancelled", "canceled", "postponed", "pending", "none", "slipped",
                             "rescheduled", "ghosted", "delayed", "stuck", "stalled", "blocked",
                             "unused", "nada", "missing"})
