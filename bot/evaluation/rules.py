@@ -61,11 +61,13 @@ from bot.evaluation.text import (
     is_vague,
     looks_done,
     looks_like_injection,
+    names_decider,
     negation_at,
     points_back,
     post_negated,
     post_state,
     rejects,
+    says_nothing,
     stem,
     topics_unmarked,
     wordset,
@@ -836,7 +838,9 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
             # what works against a task or an objective is never also credited as doing one,
             # and work inside our own company ("QBR prep, expense reports") does no customer task
             # (asked only when nothing works against a task: the answer is the same either way)
-            decision = None if against or id(frag) in chores else _decide(frag, context)
+            # naming who decides ("EB is the VP ops") reaches no one: neither a task nor effort
+            decider = names_decider([reading.doc.toks[i].word for i in frag.toks])
+            decision = None if against or decider or id(frag) in chores else _decide(frag, context)
             if decision is not None and decision[0] in qualify and not turns_away:
                 # the prospects a qualify-out task names ("declined a DPP enquiry") are who is
                 # turned away, not the turning away: "DPP office reached out", "spent the week in
@@ -852,7 +856,7 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
                 out.matches.append(TaskMatch(task_id=reading.index.tasks[negated].id,
                                              confidence=0.7, evidence=reading.span(frag.toks),
                                              state=frag.state))
-            elif not against and _is_activity(reading, frag.positive, frag.toks):
+            elif not against and not decider and _is_activity(reading, frag.positive, frag.toks):
                 unmatched.append(frag)
         matched_here = len(unmatched) < len(frags)
         for frag in unmatched:
@@ -860,6 +864,28 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
                 out.unmapped.append(reading.span(frag.toks))
     _plans_for_the_last_undone(reading, sentence, polarities, out)
     _undone_by_what_follows(reading, sentence, polarities, out)
+    _none_of_it_done(reading, sentence, polarities, out)
+
+
+def _none_of_it_done(reading: _Reading, sentence: Sentence, polarities: list[Polarity],
+                     out: TasksResult) -> None:
+    """"spent the day at the trade show booth, scanned 60 badges, nothing followed up yet": a
+    clause that says none of a task was done undoes what looked like that task earlier in the
+    sentence (where the leads came from is not following them up)."""
+    start = reading.doc.toks[_words(sentence)[0]].start
+    for clause, (cue, state) in zip(sentence, polarities, strict=True):
+        if cue is None or state != "not_done":
+            continue
+        toks = _clause_words(clause)
+        if not says_nothing([reading.doc.toks[i].word for i in toks], cue):
+            continue
+        first = reading.doc.toks[toks[0]].start
+        undone = {m.task_id for m in out.matches
+                  if m.state == "not_done" and m.evidence.start >= first}
+        for match in out.matches:
+            if match.task_id in undone and match.state == "done" and (
+                    start <= match.evidence.start < first):
+                match.state = "not_done"
 
 
 def _undone_by_what_follows(reading: _Reading, sentence: Sentence, polarities: list[Polarity],

@@ -61,6 +61,15 @@ sales_tasks:
     name: Onboard new sites within two weeks
     description: Handover to implementation, training the yard team and go-live.
     examples: [onboarding kickoff for the new site, trained the yard team, go-live call]
+  - id: sponsor
+    name: Win the owner or VP operations as sponsor
+    description: Get the owner or the VP operations, who signs, to back the trial.
+    examples: [VP ops agreed to sponsor the trial, owner on board, met the owner to get her backing]
+  - id: lead_followup
+    name: Follow up trade show leads within a day
+    description: Call back trade show contacts, webinar signups and demo requests within a day.
+    examples: [called back the trade show leads next morning, webinar signups called same day,
+               demo request answered within the hour]
 cadence:
   default: {first_touch_within: 1d, steps: [2d, 5d], max_touches: 4}
 """
@@ -120,3 +129,36 @@ def test_an_activity_offered_to_the_buyer_is_planned_not_done(strategy: Strategy
 def test_a_concession_offered_is_given(strategy: Strategy) -> None:
     found = tasks(strategy, "offered them 3 months free to sign before the quarter ends")
     assert "objective:list_price" in found.against_ids()
+
+
+@pytest.mark.parametrize("answer", [
+    "gate audit at Norcal Grocers. DM is the site GM, EB is the VP ops in Denver",
+    "the economic buyer is the owner and she lives in Arizona",
+])
+def test_naming_who_decides_reaches_no_one(strategy: Strategy, answer: str) -> None:
+    """"DM is the plant GM, EB is the VP ops in Chicago", "quien firma es el dueño" named who
+    signs and were credited as the sponsor won."""
+    found = tasks(strategy, answer)
+    assert "sponsor" not in found.task_ids
+    assert not any("is the" in u.text for u in found.unmapped)
+
+
+def test_naming_who_decides_in_spanish_reaches_no_one(strategy: Strategy) -> None:
+    found = tasks(strategy, "visita a Norcal Grocers, el gerente muy abierto pero quien firma es"
+                            " el owner, intentaré llamada")
+    assert "sponsor" not in found.task_ids
+
+
+@pytest.mark.parametrize("answer", [
+    "spent two days at the trade show booth, 80 badges scanned, nothing followed up yet",
+    "twee dagen op de trade show gestaan, 80 leads gescand, nog niks opgevolgd",
+])
+def test_none_of_a_task_done_undoes_what_looked_like_it(strategy: Strategy, answer: str) -> None:
+    """The show the leads came from was credited as following them up, in a sentence that says
+    none were followed up."""
+    assert "lead_followup" not in tasks(strategy, answer).task_ids
+
+
+def test_part_of_a_task_not_done_keeps_the_part_done(strategy: Strategy) -> None:
+    found = tasks(strategy, "called back 5 of the trade show leads, haven't followed up the rest")
+    assert "lead_followup" in found.task_ids
