@@ -274,6 +274,8 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
         if owner is not None and doc.stems[j] in KIND_NOUNS:
             hits.append(([i, j], owner, 0.7))
             covered.update((i, j))
+    if hits:
+        hits += _shared_heads(reading, hits, covered)
     hits = [h for h in hits if not _names_an_event(reading, h[0])]
     if hits and reading.expanded:
         hits = _whole_expansions(reading, hits)
@@ -303,6 +305,42 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
 
 
 Hit = tuple[list[int], str, float]
+
+
+def _shared_heads(reading: _Reading, hits: list[Hit], covered: set[int]) -> list[Hit]:
+    """Segments listed by their first word before a head noun they share with the last one:
+    "golf, racquet and leisure clubs" names golf clubs and racquet clubs too. Each item is the
+    word before a separator, alone there (or the list's first: "booking for golf, ..."), and
+    with the head it must name a segment."""
+    toks, stems, index = reading.doc.toks, reading.doc.stems, reading.index
+    found: list[Hit] = []
+    for hit_toks, _, _ in hits:
+        if len(hit_toks) < 2 or hit_toks != list(range(hit_toks[0], hit_toks[-1] + 1)):
+            continue
+        head, k = stems[hit_toks[-1]], hit_toks[0] - 1
+        while k >= 0 and toks[k].kind not in (WORD, SENT):
+            j = k
+            while j >= 0 and toks[j].kind not in (WORD, SENT):
+                j -= 1
+            if j < 0 or toks[j].kind == SENT:
+                break
+            i = j
+            while i > 0 and toks[i - 1].kind == WORD:
+                i -= 1
+            item = [t for t in range(i, j + 1) if reading.content[t]]
+            last = item[-1] if item else -1
+            if last < 0 or is_number(toks[last].word):
+                break
+            if last not in covered:  # "golf, tennis/padel and leisure clubs": tennis is named
+                named = index.segments.find([stems[last], head])
+                if not named or named[0][:2] != (0, 2):
+                    break
+                found.append(([last], named[0][2][0], 0.8))
+                covered.add(last)
+            if len(item) > 1 and not covered.issuperset(item):
+                break  # "booking for golf, ...": the list starts at its last word
+            k = i - 1
+    return found
 
 
 def _whole_expansions(reading: _Reading, hits: list[Hit]) -> list[Hit]:

@@ -30,7 +30,7 @@ segments:
   - id: grocery
     name: Regional grocery distributors
     in_scope: true
-    aliases: [grocery distributor, grocery distributors, grocery wholesaler]
+    aliases: [grocery distributor, grocery distributors, grocery wholesaler, grocery warehouse]
   - id: coldchain
     name: Cold-chain 3PLs
     in_scope: true
@@ -162,3 +162,24 @@ def test_none_of_a_task_done_undoes_what_looked_like_it(strategy: Strategy, answ
 def test_part_of_a_task_not_done_keeps_the_part_done(strategy: Strategy) -> None:
     found = tasks(strategy, "called back 5 of the trade show leads, haven't followed up the rest")
     assert "lead_followup" in found.task_ids
+
+
+def scope(strategy: Strategy, answer: str) -> set[str]:
+    evaluation = RulesEvaluator().evaluate_sync("scope", answer, strategy)
+    return {m.segment_id for m in evaluation.scope.segments}
+
+
+@pytest.mark.parametrize("answer", [
+    "Yard software for grocery and reefer warehouses in the US",
+    "we sell to grocery, cold storage and reefer warehouses",
+    "Scope: gate tech for grocery/reefer warehouses",
+])
+def test_segments_listed_before_a_shared_head_noun_are_named(strategy: Strategy,
+                                                             answer: str) -> None:
+    """"Golf, racquet and leisure clubs" named only the leisure clubs: the items before the
+    head noun they share ("golf [clubs]") were lost."""
+    assert scope(strategy, answer) >= {"grocery", "coldchain"}
+
+
+def test_a_word_before_a_shared_head_that_names_no_segment_names_none(strategy: Strategy) -> None:
+    assert scope(strategy, "visited Acme and two reefer warehouses") == {"coldchain"}
