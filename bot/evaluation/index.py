@@ -242,6 +242,8 @@ class TaskEntry:
     anti: set[str] = field(default_factory=set)
     ruled_out: set[str] = field(default_factory=set)  # what working against the task names
     bigrams: set[tuple[str, str]] = field(default_factory=set)
+    roles: frozenset[str] = frozenset()
+    """Stems of buyer roles the task's name is about ("Get the owner, COO or CFO on board")."""
 
 
 @dataclass
@@ -343,8 +345,13 @@ class StrategyIndex:
             self._add_segment(segment)
         self._add_sector_names(strategy)
         self._background = self._background_counts(strategy)
+        role_stems = {stem(w) for segment in strategy.segments if segment.buying_process
+                      for role in segment.buying_process.roles
+                      for w in self._words(role) if is_content(w)} - self.generic
         for task in strategy.sales_tasks:
             entry = TaskEntry(task.id, task.critical)
+            entry.roles = frozenset(role_stems.intersection(
+                stem(w) for w in self._words(task.name) if is_content(w)))
             self._add_task_text(entry, task.name, NAME_WEIGHT)
             for example in task.examples:
                 self._add_task_text(entry, example, EXAMPLE_WEIGHT)

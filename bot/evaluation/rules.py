@@ -40,6 +40,7 @@ from bot.evaluation.substance import assess
 from bot.evaluation.text import (
     CLAUSE,
     CONJ,
+    ENGAGED_WORDS,
     MAX_ANSWER_CHARS,
     OFFER_PHRASES,
     SENT,
@@ -116,6 +117,8 @@ class _Reading:
     sentences: list[Sentence]
     segments: list[SegmentMention] = field(default_factory=list)
     context_toks: set[int] = field(default_factory=set)
+    role_toks: set[int] = field(default_factory=set)
+    """Tokens that name a buyer role of a segment's buying process ("treasurer", "the COO")."""
     roles: list[tuple[int, str]] = field(default_factory=list)
     stages: list[tuple[int, str]] = field(default_factory=list)
     sentence_segments: list[list[str]] = field(default_factory=list)
@@ -567,6 +570,7 @@ def _find_process_terms(reading: _Reading, sentence: Sentence) -> None:
     stems = [doc.stems[i] for i in content]
     for a, b, keys in index.roles.find(stems):
         reading.context_toks.update(content[a:b])
+        reading.role_toks.update(content[a:b])
         reading.roles.extend((len(reading.sentence_segments) - 1, k) for k in keys)
     for _, _, keys in index.stages.find(stems):
         reading.stages.extend((len(reading.sentence_segments) - 1, k) for k in keys)
@@ -668,6 +672,13 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
     for i in frag.negative if frag.state == "not_done" and not frag.buyers else ():
         for task, weight in index.anti_postings.get(stems[i], ()):
             scores[task] += weight
+    if ENGAGED_WORDS.intersection(reading.doc.toks[i].word for i in frag.positive):
+        # "owner signed the rollout", "COO joined the debrief": the buyer a task's name is
+        # about, engaged - the task, however little its other words say
+        positive_stems = {stems[i] for i in frag.positive if i in reading.role_toks}
+        for task, task_entry in enumerate(index.tasks):
+            if task_entry.roles & positive_stems:
+                scores[task] = max(scores[task], MATCH_THRESHOLD)
     frag.scores = scores
     against: dict[int, float] = defaultdict(float)
     telling: set[int] = set()  # entries matched by more than the task's own words

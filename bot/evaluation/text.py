@@ -233,6 +233,7 @@ OFFER_PHRASES = _english_phrases(ENGLISH_FILE, "offer_phrases")
 proposed, not done: a plan cue - unless what is offered is a concession, which is given."""
 _FUTURE_PHRASES = (*_FUTURE_PHRASES, *OFFER_PHRASES)
 NOTHING_WORDS = frozenset(w for p in _english_phrases(ENGLISH_FILE, "nothing_words") for w in p)
+ENGAGED_WORDS = frozenset(w for p in _english_phrases(ENGLISH_FILE, "engaged_words") for w in p)
 DECIDER_PHRASES = _english_phrases(ENGLISH_FILE, "decider_phrases")
 """Who decides or signs, with "is" after it ("the EB is the VP ops"): it names who someone is,
 no activity (borrowed by reps writing other languages: "EB is de eigenaar")."""

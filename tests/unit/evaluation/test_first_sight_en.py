@@ -31,6 +31,9 @@ segments:
     name: Regional grocery distributors
     in_scope: true
     aliases: [grocery distributor, grocery distributors, grocery wholesaler, grocery warehouse]
+    buying_process:
+      stages: [gate audit, yard trial, savings model, contract]
+      roles: [owner, VP operations, site GM, controller]
   - id: coldchain
     name: Cold-chain 3PLs
     in_scope: true
@@ -183,3 +186,17 @@ def test_segments_listed_before_a_shared_head_noun_are_named(strategy: Strategy,
 
 def test_a_word_before_a_shared_head_that_names_no_segment_names_none(strategy: Strategy) -> None:
     assert scope(strategy, "visited Acme and two reefer warehouses") == {"coldchain"}
+
+
+@pytest.mark.parametrize("answer", [
+    "Norcal Grocers: the owner joined the call and signed off",
+    "Lunch with the owner of Norcal Grocers, she's in",
+])
+def test_the_buyer_a_task_is_about_engaged_does_that_task(strategy: Strategy, answer: str) -> None:
+    """"owner signed the rollout", "COO joined the debrief": the role the task's name is about
+    ("Get the owner, COO or CFO on board") weighed as where, not what, so nothing was credited."""
+    assert "sponsor" in tasks(strategy, answer).task_ids
+
+
+def test_a_role_the_task_is_not_about_engaged_is_not_that_task(strategy: Strategy) -> None:
+    assert "sponsor" not in tasks(strategy, "met the site GM at Norcal Grocers about parking").task_ids
