@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.evaluation.descriptors import find_sizes
 from bot.evaluation.result import TasksResult
 from bot.evaluation.rules import RulesEvaluator
 from bot.strategy.loader import parse_strategy
@@ -42,6 +43,11 @@ segments:
     name: Parcel carriers
     in_scope: false
     aliases: [parcel carrier, parcel carriers, courier]
+  - id: small_sites
+    name: Small single-site operators
+    in_scope: false
+    aliases: [small operator, small operators]
+    employees: {max: 49}
 sales_tasks:
   - id: gate_audit
     name: Run a gate dwell-time audit
@@ -200,3 +206,21 @@ def test_the_buyer_a_task_is_about_engaged_does_that_task(strategy: Strategy, an
 
 def test_a_role_the_task_is_not_about_engaged_is_not_that_task(strategy: Strategy) -> None:
     assert "sponsor" not in tasks(strategy, "met the site GM at Norcal Grocers about parking").task_ids
+
+
+@pytest.mark.parametrize(("text", "low", "high"), [
+    ("between 10 and 40 employees", 10, 40),
+    ("zwischen 20 und 200 Mitarbeitern", 20, 200),
+    ("entre 15 y 45 empleados", 15, 45),
+])
+def test_a_size_between_two_figures_is_that_range(text: str, low: int, high: int) -> None:
+    """"between 10 and 40 employees" was read as 40 alone."""
+    assert [(s.low, s.high) for s in find_sizes(text)] == [(low, high)]
+
+
+def test_two_figures_joined_by_and_alone_are_no_range() -> None:
+    assert [(s.low, s.high) for s in find_sizes("5 demos and 40 staff")] == [(40, 40)]
+
+
+def test_a_prospect_sized_between_two_figures_names_its_segment(strategy: Strategy) -> None:
+    assert scope(strategy, "passed on a depot with between 12 and 30 employees") == {"small_sites"}
