@@ -194,6 +194,10 @@ class PhraseTable:
         self.phrases: dict[tuple[str, ...], list[str]] = {}
         self.max_len = 0
         self.longest: dict[str, int] = {}
+        self.derived: dict[tuple[str, ...], str] = {}
+        """Phrases only derived (not written) so far -> the entry they were derived for."""
+        self.shared: set[tuple[str, ...]] = set()
+        """Phrases derived for two entries: dropped, and never added again."""
         """First stem -> the most stems a phrase starting with it has: `find` skips the many
         stems no phrase starts with, and tries no longer phrase than can start with one."""
 
@@ -202,10 +206,22 @@ class PhraseTable:
         if not phrase:
             return
         keys = self.phrases.get(phrase)
+        if phrase in self.shared:
+            return  # a variant several entries derive names none of them
         if keys is None:
             self.phrases[phrase] = [key]
+            if derived:
+                self.derived[phrase] = key
         elif key not in keys and not derived:
+            if self.derived.pop(phrase, None) is not None:
+                keys.clear()  # written by the strategy beats a variant derived for another
             keys.append(key)
+        elif key not in keys and self.derived.get(phrase) not in (None, key):
+            # "law firms" of both "Mid-size Australian law firms" and "Top-tier and global law
+            # firms": the kind they share names neither
+            del self.phrases[phrase], self.derived[phrase]
+            self.shared.add(phrase)
+            return
         self.max_len = max(self.max_len, len(phrase))
         self.longest[phrase[0]] = max(self.longest.get(phrase[0], 0), len(phrase))
 

@@ -224,3 +224,38 @@ def test_two_figures_joined_by_and_alone_are_no_range() -> None:
 
 def test_a_prospect_sized_between_two_figures_names_its_segment(strategy: Strategy) -> None:
     assert scope(strategy, "passed on a depot with between 12 and 30 employees") == {"small_sites"}
+
+
+SHARED_KIND = """
+strategy:
+  name: Ledgerly FY27
+  statement: Close software for mid-size accounting firms in Canada, growing ARR 30%.
+  objectives: [Grow ARR 30%]
+  advantage: Month-end close in three days.
+  review_by: 2027-06-30
+segments:
+  - id: midsize
+    name: Mid-size Canadian accounting firms
+    in_scope: true
+    aliases: [mid-size firm, mid-size firms]
+  - id: big_four
+    name: Big Four and national accounting firms
+    in_scope: false
+    aliases: [big four, big 4]
+sales_tasks:
+  - id: discovery
+    name: Run a close discovery call
+    description: How many days their month-end close takes.
+    examples: [close discovery with the controller, disco on their month end]
+cadence:
+  default: {first_touch_within: 1d, steps: [2d, 5d], max_touches: 4}
+"""
+
+
+def test_a_kind_two_segments_names_share_names_neither() -> None:
+    """'law firms' alone was read as the first segment whose name ends so ('Mid-size Australian
+    law firms'), though 'Top-tier and global law firms' ends so too."""
+    shared = parse_strategy(SHARED_KIND)
+    assert scope(shared, "accounting firms") == set()
+    assert scope(shared, "mid-size firms in Ontario") == {"midsize"}
+    assert scope(shared, "national accounting firms") == {"big_four"}
