@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from bot.evaluation.result import Against, Evaluation, Evidence, TasksResult
@@ -153,14 +154,15 @@ def pricing_targets(strategy: Strategy) -> list[Target]:
     tasks: list[Target] = [("task", t.id, t.name) for t in strategy.sales_tasks
                            if _PRICING.search(f"{t.name} {t.description}")
                            or _HOLDS_PRICE.search(f"{t.name} {t.description}")
-                           or _concessions_against(t.counter_examples)]
+                           or _concessions_against(tuple(t.counter_examples))]
     objectives: list[Target] = [("objective", o.id or str(number), o.text)
                   for number, o in enumerate(strategy.strategy.objectives, start=1)
-                  if _PRICING.search(o.text) or _concessions_against(o.counter_examples)]
+                  if _PRICING.search(o.text) or _concessions_against(tuple(o.counter_examples))]
     return tasks + objectives
 
 
-def _concessions_against(counter_examples: Iterable[str]) -> bool:
+@lru_cache(maxsize=1024)
+def _concessions_against(counter_examples: tuple[str, ...]) -> bool:
     """The strategy's own counter-examples give concessions ("waived the install fee", "20%
     off the first year"): the objective is about price whatever its words ("Hold hardware at
     list - no free terminals" says neither margin nor discount)."""
