@@ -339,7 +339,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.reps.split(",")] + ([10_000] if args.ten_thousand else [])
+    # Each size adds the teams it lacks to the one before, so a size given twice ("--reps 10000
+    # --10k") would add nobody and fail after minutes of loading: ascending and distinct.
+    sizes = sorted({int(s) for s in args.reps.split(",")} | ({10_000} if args.ten_thousand else set()))
     plan = plan_without = ""
     with _database(args.db) as url:
         db = Database(url)

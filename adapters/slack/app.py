@@ -36,6 +36,10 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
+from slack_bolt.middleware.authorization.internals import _to_authorize_result
+from slack_bolt.middleware.ignoring_self_events.ignoring_self_events import IgnoringSelfEvents
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
@@ -241,11 +245,45 @@ class SlackAdapter(SlackPort):
     async def _dispatch_later(self, request: Any, kind: str) -> None:
         """Bolt's dispatch of a request acked already: its answer goes nowhere, so one that is
         not a 200 (no listener, a listener failing before its ack, no installation for the
-        workspace) is logged."""
+        workspace) is logged. A DM's message event with one workspace whose authorization bolt
+        holds already goes to its listener directly (`_message_directly`)."""
+        if kind == "event" and await self._message_directly(request):
+            return
         response = await self.app.async_dispatch(request)
         if response.status != 200:
             log.warning("a Slack %s acked before its dispatch got %s from bolt: %s", kind,
                         response.status, (response.body or "")[:200])
+
+    async def _message_directly(self, request: Any) -> bool:
+        """A message event (what a rep's DM answer is) handed to its listener as bolt's dispatch
+        would, without that dispatch: under a burst its middleware chain, listener matching and
+        argument injection cost a DM answer as much CPU as the Web API call that posts its
+        feedback. Only with one workspace (a bot token) once bolt's authorization has its cached
+        `auth.test` (the first request goes through bolt, which makes that call): every
+        middleware bolt would run then passes a message event through unchanged, but for
+        ignoring the bot's own messages, asked here with bolt's own rule. False when bolt is
+        to dispatch it."""
+        body = request.body
+        event = body.get("event")
+        if self.workspaces.single is None or not isinstance(event, dict) or event.get("type") != "message":
+            return False
+        authorized = self._bolt_authorization()
+        if authorized is None:
+            return False
+        if IgnoringSelfEvents._is_self_event(authorized, request.context.user_id, event.get("bot_id"), body):
+            return True  # bolt acks it and runs no listener
+        await self._on_message(_acked, body)
+        return True
+
+    def _bolt_authorization(self) -> AuthorizeResult | None:
+        """What bolt's one-workspace authorization holds for every request (from the `auth.test`
+        it made once), or None before it has made it."""
+        for middleware in self.app._async_middleware_list:
+            if isinstance(middleware, AsyncSingleTeamAuthorization):
+                found = middleware.auth_test_result
+                client = self.workspaces.single
+                return _to_authorize_result(found, client.token if client else None, None) if found else None
+        return None
 
     async def _refusal(self, body: Json) -> Json | None:
         """The answer to a request from outside the organisation this deployment serves (logged),
@@ -708,6 +746,10 @@ class SlackAdapter(SlackPort):
         for reply in replies:
             await self.core.ctx.intake.make_way()
             await self.post(channel, reply, thread_ts=thread_ts, user_id=user_id)
+
+
+async def _acked(*args: Any, **kwargs: Any) -> None:
+    """The ack of a listener called without bolt (`_message_directly`): the request was acked."""
 
 
 def _feedback_pressed(body: Json, form_id: str) -> MessageRef | None:

@@ -169,8 +169,11 @@ class SlackPort:
         """chat.update with the re-rendered blocks (buttons pressed, a nudge done...)."""
         try:
             client = await self.client_for(self._dm_user.get(ref.channel))
-            await client.chat_update(channel=ref.channel, ts=ref.message_id,
-                                     text=fallback_text(message), blocks=message_blocks(message))
+            # As chat_update would send it, on the client's session with its retry handlers
+            # (`JsonCalls`, as `post`): an answer's invitation is updated once per answer.
+            await self._calls.call(client, "chat.update", {
+                "channel": ref.channel, "ts": ref.message_id, "text": fallback_text(message),
+                "blocks": message_blocks(message)})
         except _FAILURES as exc:
             raise _error(exc, "update") from exc
 

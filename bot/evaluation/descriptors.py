@@ -247,6 +247,21 @@ def _account_keys(name: str) -> list[str]:
     return [fold(k) for k in dict.fromkeys(keys) if len(k) >= 4]
 
 
+_NAME_WORD = re.compile(r"[^\W\d_]{5,}")
+
+
+def _surnames(name: str) -> list[str]:
+    """The distinctive words after the first of an account's name, by which reps name it
+    alone: "Lindenhof" for Zahnzentrum Lindenhof, "Brandl" for Praxis Dr. Brandl & Kollegen.
+    Only a capitalised word that is no everyday word in any language we read (a name, see
+    `bot.evaluation.words`) and no place (the town in "Dentalis MVZ Rhein-Main" is where it
+    is, not who); the strategy's own words are dropped later (`with_vocabulary`)."""
+    words = _ACCOUNT_WORD.findall(name)[1:]
+    return [fold(w) for w in words if _NAME_WORD.fullmatch(w) and w[:1].isupper()
+            and not _LEGAL.fullmatch(w) and w.lower() not in _GENERIC_TAIL | _LEADING_KIND
+            and is_rare(w) and fold(w) not in gazetteer().names]
+
+
 @dataclass
 class SegmentShape:
     """What identifies one segment besides its name and aliases."""
@@ -299,6 +314,7 @@ class Descriptors:
     accounts: dict[str, str] = field(default_factory=dict)  # folded name -> segment id
     account_words: int = 1
     account_first: frozenset[str] = frozenset()  # first words of account names, to skip fast
+    loose: set[str] = field(default_factory=set)  # keys of one name word after the first (`_surnames`)
     codes: frozenset[str] = frozenset()
     common: frozenset[str] = frozenset()  # the strategy's own words: never read as a town
     home: frozenset[str] = frozenset()  # where in-scope segments are: a town's name there wins
@@ -311,6 +327,7 @@ class Descriptors:
     @classmethod
     def of(cls, strategy: Strategy) -> Descriptors:
         found = cls()
+        loose: dict[str, set[str]] = {}
         for segment in strategy.segments:
             shape = _shape(segment)
             found.shapes[segment.id] = shape
@@ -318,6 +335,12 @@ class Descriptors:
                 for key in _account_keys(account):
                     found.accounts.setdefault(key, segment.id)
                     found.account_words = max(found.account_words, len(key.split()))
+                for key in _surnames(account):
+                    loose.setdefault(key, set()).add(segment.id)
+        for key, owners in loose.items():
+            if len(owners) == 1 and key not in found.accounts:
+                found.accounts[key] = next(iter(owners))
+                found.loose.add(key)
         found.codes = frozenset(c for s in found.shapes.values() for c in s.codes)
         found.units = tuple(unit for unit in _UNITS if any(
             (s.employees if unit == "people" else s.measures.get(unit)) is not None
@@ -329,6 +352,10 @@ class Descriptors:
 
     def with_vocabulary(self, words: Iterable[str]) -> Descriptors:
         self.common = frozenset(fold(w) for w in words)
+        for key in self.loose & self.common:  # the strategy's own word says what, not who
+            del self.accounts[key]
+        self.loose -= self.common
+        self.account_first = frozenset(k.split()[0] for k in self.accounts)
         return self
 
     def find(self, text: str) -> tuple[list[Found], list[Size], list[Place]]:
@@ -438,6 +465,17 @@ class Descriptors:
                 if s.place_defined and sized(s) and s.at(place)
                 and (not s.in_scope or s.outside or (s.head_stems & sentence_stems and not kinds))]
 
+
+    def beyond(self, place: Place) -> list[str]:
+        """The segments "everywhere but" a place names ("outside DACH" when DACH is where we
+        sell): the out-of-scope ones defined by place that are not there. None for a place
+        that is not ours ("outside France" when France is out anyway says nothing)."""
+        ours = place.country in self.home or any(
+            s.in_scope and s.place_defined and s.at(place) for s in self.shapes.values())
+        if not ours:
+            return []
+        return [s.id for s in self.shapes.values()
+                if not s.in_scope and s.place_defined and not s.at(place)]
 
     def _same_kind_at(self, place: Place, named: list[str]) -> list[str]:
         """'hoteles independientes en España, Portugal y México' when independent hotels in

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,16 +22,31 @@ from bot.evaluation.contradictions import (
     with_concessions,
 )
 from bot.evaluation.language import NAMES
-from bot.evaluation.result import Against, Evaluation, ScopeResult, StatementResult, TasksResult
+from bot.evaluation.result import (
+    Against,
+    Evaluation,
+    Evidence,
+    ScopeResult,
+    StatementResult,
+    TaskMatch,
+    TasksResult,
+)
 from bot.evaluation.substance import assess
 from bot.evaluation.text import (
     PACKS,
     WORD,
+    buyer_subject,
     content_stems,
+    cue_state,
+    declines,
     held_up_by_others,
     is_remark,
     is_vague,
+    negation_at,
+    post_state,
     reading,
+    reports_loss,
+    reports_win,
     tokenize,
 )
 from bot.events import Message, Text
@@ -162,8 +177,12 @@ class FeedbackWriter:
         if evaluation.question == "tasks" and evaluation.tasks is not None:
             tasks = with_concessions(evaluation.tasks, strategy, answer)  # a waived fee: no task
             with reading(evaluation.language or "en"):  # the quotes are in the answer's language
+                tasks = _without_losses(tasks)
                 lines, coaching = self._tasks(tasks, strategy, history, _deal_segments(evaluation),
-                                              answer)
+                                              answer, _for_deals_elsewhere(evaluation, strategy,
+                                                                           answer),
+                                              [m.evidence for m in evaluation.scope.segments]
+                                              if evaluation.scope else [])
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
                 # a deal where we don't play matters more than tasks not mentioned: above them
@@ -189,24 +208,44 @@ class FeedbackWriter:
 
     def _tasks(self, tasks: TasksResult, strategy: Strategy, history: TaskHistory | None = None,
                deal_segments: Iterable[str] = (), answer: str | None = None,
+               elsewhere: frozenset[tuple[int, int]] = frozenset(),
+               deal_evidence: Iterable[Evidence] = (),
                ) -> tuple[list[str], str | None]:
+        """`elsewhere`: the spans of tasks done for a deal in a segment we do not play in
+        ("Sent SOC 2 report to Citi"), shown apart from the ✅: work, but not work to praise."""
         if not tasks.matches and not tasks.against and not any(_is_effort(u.text) for u in tasks.unmapped):
             if tasks.away:  # "Nothing this week, on PTO": an answer, not a gap to nag about
                 return [], self.t.say("coaching", "away", quote=_quoted([tasks.away[0].text]))
+            # "Closed Brightpay 🎉", "lost Paylane to Vanta": a result, asked what made it
+            for key, found in (("won", _result(tasks.unmapped, answer, _won)),
+                               ("lost", _result(tasks.unmapped, answer, _lost))):
+                if found is not None:
+                    return [], self.t.say("coaching", key, quote=_quoted([found]),
+                                          example=strategy.sales_tasks[0].examples[0])
+            # "demo with Lendwise (fintech) on Tuesday": said what and for whom, just none of
+            # our tasks - never asked "what did you do, for whom"; tied to a critical task
+            work = _concrete(answer, deal_evidence)
+            if work is not None:
+                task = strategy.task(self._critical_for(tasks, strategy, history))
+                return [], self.t.say("coaching", "unplaced_plan" if _is_plan(_typed(work))
+                                      else "unplaced", quote=_quoted([work]), task=task.name,
+                                      example=task.examples[0])
             # "calls", "idk", an emoji, "they're keen": ask for detail rather than list what is missing
             example = strategy.sales_tasks[0].examples[0]
             return [], self.t.say("coaching", "need_detail", example=example)
         lines: list[str] = []
-        for state, key in (("done", "mapped"), ("planned", "planned"), ("not_done", "not_done")):
+        away = {(m.evidence.start, m.evidence.end) for m in tasks.matches} & elsewhere
+        for state, key in (("done", "mapped"), ("elsewhere", "out_of_scope_work"),
+                           ("planned", "planned"), ("not_done", "not_done")):
             # a plan is acknowledged even for a task also done this week: "success criteria
             # agreed" is done, and the POC "from Monday" is still the plan the bot asks about
-            ids = list(dict.fromkeys(m.task_id for m in tasks.matches if m.state == state))
+            these = [m for m in tasks.matches if _shown_as(m, away) == state]
+            ids = list(dict.fromkeys(m.task_id for m in these))
             if ids:
                 # each task's first quote that is not the buyer's ask: "habe abgelehnt", not
                 # the "Kunde wollte 15% Rabatt" that came before it
                 quotes: dict[str, str] = {}
-                for m in sorted((m for m in tasks.matches if m.state == state),
-                                key=lambda m: asked_for(m.evidence.text)):
+                for m in sorted(these, key=lambda m: asked_for(m.evidence.text)):
                     quotes.setdefault(m.task_id, m.evidence.text)
                 lines.append(self.t.say("tasks", key, items=_list(
                     f"{strategy.task(tid).name} ({_quoted([quotes[tid]])})" if quotes[tid].strip()
@@ -224,6 +263,9 @@ class FeedbackWriter:
             lines.append(self.t.say("tasks", "unmapped", items=_quoted(e.text for e in effort)))
         if not tasks.matches and not effort and not tasks.against:
             lines.append(self.t.say("tasks", "nothing", example=strategy.sales_tasks[0].examples[0]))
+        won = _result(tasks.unmapped, answer, _won)
+        if won is not None:  # "... they came back and signed 💪": said first, whatever follows
+            lines.insert(0, self.t.say("tasks", "won", quote=_quoted([won])))
         if tasks.against:
             return lines, self._against_coaching(tasks, strategy)
         stalled = tasks.ids_in("not_done")
@@ -246,6 +288,15 @@ class FeedbackWriter:
             return lines, self.t.say("coaching", "off_strategy", activity=shorten(
                 effort[0].text, 60), segments=_in_scope_names(strategy))
         return lines, None
+
+    @staticmethod
+    def _critical_for(tasks: TasksResult, strategy: Strategy, history: TaskHistory | None) -> str:
+        """The critical task to tie work to: the one this person has gone longest without (the
+        first not mentioned, without a history); the first task when none is critical."""
+        missing = tasks.critical_missing or [t.id for t in strategy.sales_tasks if t.critical]
+        if not missing:
+            return strategy.sales_tasks[0].id
+        return history.longest_without(missing)[0] if history and history.since else missing[0]
 
     def _missing_coaching(self, missing: list[str], strategy: Strategy,
                           history: TaskHistory | None) -> str:
@@ -289,7 +340,11 @@ class FeedbackWriter:
             task = strategy.task(first.target)
             return self.t.say("coaching", "against_task", quote=quote, task=task.name,
                               description=task.description, example=task.examples[0])
-        return self.t.say("coaching", "against_objective", quote=quote, objective=first.name)
+        # a concession is told to go to the manager first; a deal shaped against another
+        # objective ("sold the tee sheet on its own", "quoted per-GB") is told what it asks for
+        key = ("against_objective" if (first.kind, first.target) in _pricing(strategy)
+               or concedes(first.evidence.text) else "against_objective_shape")
+        return self.t.say("coaching", key, quote=quote, objective=first.name)
 
     def _stalled_coaching(self, task: SalesTask, strategy: Strategy, quote: str,
                           deal_segments: Iterable[str] = (), said: str | None = None) -> str:
@@ -298,7 +353,10 @@ class FeedbackWriter:
         task - in the buying process of the deal's own segment when the answer names it (a
         corporate legal team's security review waits on its CISO and leads to a business case,
         not to a law firm's partners' meeting). One the seller has not got to yet ("haven't
-        called them yet") needs a time, not the buyer's org chart."""
+        called them yet") needs a time, not the buyer's org chart. Price still open ("pricing
+        ⛔ - they want 20% off") is held, not unblocked: the task's own words on how we hold it."""
+        if any(kind == "task" and target == task.id for kind, target, _ in pricing_targets(strategy)):
+            return self.t.say("coaching", "hold_price", task=task.name, description=task.description)
         if not held_up_by_others(said or quote):
             key = "not_yet_critical" if task.critical else "not_yet"
             return self.t.say("coaching", key, task=task.name)
@@ -456,9 +514,17 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
     if tasks is not None:
         tasks = with_concessions(tasks, strategy, answer)
         with reading(evaluation.language or "en"):
+            tasks = _without_losses(tasks)
             effort = [u for u in tasks.unmapped if _is_effort(u.text)]
+            result = ("win" if _result(tasks.unmapped, answer, _won) is not None else
+                      "loss" if _result(tasks.unmapped, answer, _lost) is not None else None)
+            work = _concrete(answer, [m.evidence for m in scope.segments] if scope else [])
+            plan = work is not None and _is_plan(_typed(work))
         if not tasks.matches and not tasks.against and not effort:
-            return {"kind": "away" if tasks.away else "detail", "id": ""}
+            if not tasks.away and result is None and work is not None:
+                return {"kind": "task", "id": FeedbackWriter._critical_for(tasks, strategy, history),
+                        "state": "unplaced_plan" if plan else "unplaced"}
+            return {"kind": "away" if tasks.away else result or "detail", "id": ""}
         if tasks.against:
             first = coached_against(tasks.against, strategy)
             return {"kind": first.kind, "id": first.target, "state": "against"}
@@ -514,10 +580,21 @@ def coached_against(against: list[Against], strategy: Strategy) -> Against:
     what the strategy says about price: "threw in six months of free hosting" breaks the margin
     objective, even where a proof-of-concept task's "not a free trial" also matched it. Otherwise
     a task (it has an example to follow) before an objective."""
-    pricing = {(kind, target) for kind, target, _ in pricing_targets(strategy)}
+    pricing = _pricing(strategy)
     given = [a for a in against if (a.kind, a.target) in pricing and concedes(a.evidence.text)]
     pool = given or against
     return next((a for a in pool if a.kind == "task"), pool[0])
+
+
+def _pricing(strategy: Strategy) -> set[tuple[str, str]]:
+    """(kind, id) of what the strategy says about price: `pricing_targets`, and an objective
+    whose counter-examples are concessions though its text names no margin or discount
+    (Servewell's "Hold hardware at list ... - no free terminals", broken by "threw in free
+    handhelds to close")."""
+    found = {(kind, target) for kind, target, _ in pricing_targets(strategy)}
+    return found | {("objective", o.id or str(number))
+                    for number, o in enumerate(strategy.strategy.objectives, start=1)
+                    if any(concedes(c) for c in o.counter_examples)}
 
 
 def _is_effort(text: str) -> bool:
@@ -525,11 +602,130 @@ def _is_effort(text: str) -> bool:
     wrote (not mash or emoji), at least one real word ("got Dr" is sentence debris), and not a
     remark about the buyer or the deal ("they're keen"; `is_remark`, in the language being
     read), nor work without a what or a whom ("did some calls", "the usual": `is_vague`), which
-    is asked for detail instead. The rules evaluator lists neither; an LLM may quote one."""
+    is asked for detail instead; nor the rest of a prospect turned away ("Disqualified a
+    startup, told them we're not a fit": `declines`), nor what the buyer did or wants ("they
+    wanted it that way", "the client asked for a trial": `buyer_subject`) - the rep's effort is
+    what the rep did; nor a deal won or lost ("signed Harbor CU", "closed lost Paylane":
+    `reports_win`, `reports_loss`), a result. The rules evaluator lists neither; an LLM may
+    quote one."""
     words = re.findall(r"[^\W\d_]{4,}", text)
     typed = [t.word for t in tokenize(text) if t.kind == WORD]
     return (len(text.split()) > 1 and bool(words) and assess(text).substantive
-            and not is_remark(typed) and not is_vague(typed))
+            and not is_remark(typed) and not is_vague(typed)
+            and not declines(typed) and not buyer_subject(typed) and not _won(text)
+            and not _lost(text))
+
+
+_PIECES = re.compile(r"[,;.!?\n]|\s[-–—]\s")
+
+
+def _for_deals_elsewhere(evaluation: Evaluation, strategy: Strategy,
+                         answer: str | None) -> frozenset[tuple[int, int]]:
+    """The evidence spans of tasks done in a sentence that names a segment we do not play in as
+    where the work was, and none we play in ("Sent SOC 2 report to Citi, they want a demo"):
+    the work was for that deal. Never a task about turning prospects away. Read in the
+    answer's language (`reading`)."""
+    mentions = evaluation.scope.segments if evaluation.scope else []
+    tasks = evaluation.tasks
+    if answer is None or tasks is None or not any(
+            m.stated_as_played and not m.in_scope for m in mentions):
+        return frozenset()
+    ends = [m.end() for m in _SENTENCE_END.finditer(answer)]
+
+    def sentence(position: int) -> int:
+        return sum(1 for end in ends if end <= position)
+
+    pieces = [m.end() for m in _PIECES.finditer(answer)]
+
+    def piece(position: int) -> int:
+        return sum(1 for end in pieces if end <= position)
+
+    def for_out_of_scope(position: int) -> bool:
+        """In the task's own clause, when that names a segment ("security questionnaire for a
+        state agency, POC with Acme fintech"); else in its sentence ("Citi - sent our SOC 2")."""
+        for where in (piece, sentence):
+            named = [m for m in mentions if m.stated_as_played
+                     and where(m.evidence.start) == where(position)]
+            if named:
+                return not any(m.in_scope for m in named)
+        return False
+
+    turning_away = {t.id for t in strategy.sales_tasks if declines(_typed(t.name))}
+    return frozenset((m.evidence.start, m.evidence.end) for m in tasks.matches
+                     if m.state == "done" and m.evidence.text.strip()
+                     and m.task_id not in turning_away and for_out_of_scope(m.evidence.start))
+
+
+def _shown_as(match: TaskMatch, elsewhere: set[tuple[int, int]]) -> str:
+    """The line a task match is shown on: its state's, or "elsewhere" for one done for a deal
+    where we do not play."""
+    if match.state == "done" and (match.evidence.start, match.evidence.end) in elsewhere:
+        return "elsewhere"
+    return match.state
+
+
+def _concrete(answer: str | None, segments: Iterable[Evidence] = ()) -> str | None:
+    """The answer's first clause that names work (`_is_effort`) for someone - a name ("demo for
+    Caltrans next week": a rare word, see `bot.evaluation.words`) or a segment the reader found
+    there ("a fintech") - and is not a result, a refusal or something not done; None when there
+    is none ("back next week" names no one). Read in the answer's language."""
+    from bot.evaluation.words import is_rare  # wordfreq: imported on first use
+
+    at, named = 0, [e.start for e in segments]
+    for piece in _PIECES.split(answer or ""):
+        start = (answer or "").find(piece, at)
+        at = start + len(piece)
+        typed = _typed(piece)
+        cue = negation_at(typed)
+        whom = any(start <= n < at for n in named) or any(
+            len(w) > 3 and is_rare(w) for w in re.findall(r"[^\W\d_]+", piece))
+        if whom and _is_effort(piece.strip()) and (cue is None or cue_state(typed, cue) == "planned"):
+            return piece.strip()
+    return None
+
+
+def _is_plan(typed: Sequence[str]) -> bool:
+    """"demo for Acme next week", "will visit Harbourline", "booked for Tuesday": still to come."""
+    cue = negation_at(typed)
+    if cue is not None:
+        return cue_state(typed, cue) == "planned"
+    return post_state(typed) == "planned"
+
+
+def _typed(text: str) -> list[str]:
+    return [t.word for t in tokenize(text) if t.kind == WORD]
+
+
+def _won(text: str) -> bool:
+    return reports_win(_typed(text))
+
+
+def _lost(text: str) -> bool:
+    """`reports_loss`, with names told by their capital as typed ("lost Paylane", not "lost
+    renewals")."""
+    toks = [t for t in tokenize(text) if t.kind == WORD]
+    return reports_loss([t.word for t in toks], [text[t.start:t.start + 1].isupper() for t in toks])
+
+
+def _result(unmapped: Iterable[Evidence], answer: str | None,
+            reports: Callable[[str], bool]) -> str | None:
+    """The first clause that `reports` a deal's result (`_won`: "Closed Brightpay 🎉"; `_lost`:
+    "lost Paylane to Vanta"), from what the reader left unmapped, else from the
+    answer's text (a win alone is read as a remark, listed nowhere); None when there is none.
+    Read in the answer's language (`reading`)."""
+    texts = [e.text for e in unmapped] + (_PIECES.split(answer) if answer else [])
+    return next((text.strip() for text in texts if reports(text)), None)
+
+
+def _without_losses(tasks: TasksResult) -> TasksResult:
+    """A deal lost is no task done: "lost Paylane to Vanta on price" is not "Defend price with
+    value" ticked. Such a match is left unmapped: a result, never listed as effort (`_is_effort`),
+    and asked about when the answer says nothing else."""
+    lost = [m for m in tasks.matches if m.state == "done" and _lost(m.evidence.text)]
+    if not lost:
+        return tasks
+    return tasks.model_copy(update={"matches": [m for m in tasks.matches if m not in lost],
+                                    "unmapped": [*tasks.unmapped, *(m.evidence for m in lost)]})
 
 
 def _gist(text: str) -> str:

@@ -92,6 +92,17 @@ _COLLECTIVE_HEADS = wordset(
     " organisations platform platforms"
 )
 _MAX_CACHE = 50_000
+_COMPOUNDING = frozenset({"de", "nl"})
+"""Languages that write a thing and what it is for as one word ("Abrechnungsdemo") and as
+several ("Demo für die Abrechnung") alike."""
+_LINKS = ("", "s", "es", "n", "en", "e")
+"""What may join the parts of a compound ("Abrechnung-s-demo", "Kosten-plan")."""
+PART_MIN = 4
+PART_COMMON = 3.0
+"""Zipf frequency each part of a strategy's compound must have in its language to count as a
+word of its own ("Abrechnung", "Demo"; not "Abre" + "chnungsdemo")."""
+_CASE_ENDINGS = ("e", "en", "n", "s", "es", "er")
+"""Endings that make a word's plural or another case of it in the languages we read."""
 
 KIND_NOUNS = frozenset(stem(w) for w in wordset(
     """brand brands seller sellers shop shops store stores merchant merchants company companies
@@ -334,6 +345,9 @@ class StrategyIndex:
         so that `read` looks a word up by itself, not by a (language, word) pair built and
         hashed for every token of every answer."""
         self._lock = threading.Lock()
+        self.compound_parts: dict[str, set[tuple[str, str]]] = {}
+        """A stem of one part of a task's compound -> (the other part's stem, the compound's):
+        both parts said apart ("Rechnung der Kosten") are the compound ("Kostenrechnung")."""
         self.language = strategy_language(strategy)
         self.glossary = glossary_of(strategy)
         with reading(self.language):
@@ -385,6 +399,7 @@ class StrategyIndex:
         self._near_pools: dict[tuple[str, int, int], list[str]] = {}
         self._prefixes = self._build_prefixes()
         self._cross = self._build_cross()
+        self._add_inflected_segment_phrases()
         self.descriptors = Descriptors.of(strategy).with_vocabulary(self.words)
         for segment in strategy.segments:
             shape = self.descriptors.shapes[segment.id]
@@ -442,11 +457,35 @@ class StrategyIndex:
             for s in positive:
                 if not is_number(s):
                     entry.weights[s] = max(entry.weights.get(s, 0.0), weight)
+            for word in (words[: cue[0]] if cue else words):
+                parts = self._parts(word)
+                if parts:
+                    a, b, whole = stem(parts[0]), stem(parts[1]), stem(word)
+                    self.vocab.update((a, b))
+                    self.compound_parts.setdefault(a, set()).add((b, whole))
+                    self.compound_parts.setdefault(b, set()).add((a, whole))
             entry.bigrams.update(pairwise(positive))
             if cue is not None:
                 entry.anti.update(s for s in _content_stems(negated) if not is_number(s))
                 if not describes(words, cue):
                     entry.ruled_out.update(_ruled_out_stems(negated))
+
+    def _parts(self, word: str) -> tuple[str, ...]:
+        """A compound of the strategy's own language as its two words ("abrechnungsdemo" ->
+        "abrechnung", "demo"), each a common word of that language; () for any other word."""
+        if self.language not in _COMPOUNDING or len(word) < 2 * PART_MIN or not word.isalpha():
+            return ()
+        best: tuple[float, tuple[str, ...]] = (0.0, ())
+        for i in range(PART_MIN, len(word) - PART_MIN + 1):
+            head, rest = word[:i], word[i:]
+            for link in _LINKS:
+                if not rest.startswith(link) or len(rest) - len(link) < PART_MIN:
+                    continue
+                tail = rest[len(link):]
+                common = min(frequency_in(head, self.language), frequency_in(tail, self.language))
+                if common >= PART_COMMON and common > best[0]:
+                    best = (common, (head, tail))
+        return best[1]
 
     def _background_counts(self, strategy: Strategy) -> dict[str, int]:
         """In how many non-task fields (roles, stages, statement, ...) each stem appears."""
@@ -714,6 +753,24 @@ class StrategyIndex:
             cross[code] = {k: stem(v) for k, v in mapping.items()}
         return cross
 
+    def _add_inflected_segment_phrases(self) -> None:
+        """A segment's phrase also under the stem of its words' inflections the strategy
+        writes elsewhere ("Konzerne" in a description, "Konzern" as the alias: two stems of one
+        word), so a rep's plural names the segment as its singular does."""
+        by_stem: dict[str, set[str]] = defaultdict(set)
+        for word in self.words:
+            by_stem[stem(word)].add(word)
+        for phrase, keys in list(self.segments.phrases.items()):
+            for k, s in enumerate(phrase):
+                others = {stem(w + e) for w in by_stem.get(s, ()) for e in _CASE_ENDINGS
+                          if w + e in self.words} | {
+                          stem(w[:-len(e)]) for w in by_stem.get(s, ()) for e in _CASE_ENDINGS
+                          if w.endswith(e) and w[:-len(e)] in self.words}
+                for other in sorted(others - {s}):
+                    variant = (*phrase[:k], other, *phrase[k + 1:])
+                    for key in keys:
+                        self.segments.add(variant, key, derived=True)
+
     def _build_prefixes(self) -> dict[str, str]:
         seen: dict[str, set[str]] = defaultdict(set)
         for s in self.vocab:
@@ -809,9 +866,31 @@ class StrategyIndex:
             i += 1
         return out
 
+    def _completed(self, text: str, toks: list[Tok]) -> list[Tok]:
+        """German and Dutch leave the shared end of compounds to the last one ("Auftrags-,
+        Lebensmittel- und Umweltlabore", "supermarkt- en winkelketens"): each cut word is
+        read whole, with the last one's end, where the strategy writes that compound."""
+        out = list(toks)
+        for n, tok in enumerate(toks):
+            if tok.kind != WORD or text[tok.end:tok.end + 1] != "-" or (
+                    text[tok.end + 1:tok.end + 2] not in (" ", ",", "/")):
+                continue
+            last = next((t for t in toks[n + 1:n + 8] if t.kind == WORD and is_content(t.word) and (
+                text[t.end:t.end + 1] != "-" or text[t.end + 1:t.end + 2].isalpha())), None)
+            if last is None:
+                continue
+            for k in range(2, len(last.word) - 2):
+                whole = tok.word + last.word[k:]
+                if whole in self.words or stem(whole) in self.vocab:
+                    out[n] = _new_tok(Tok, (whole, tok.start, tok.end, WORD, False))
+                    break
+        return out
+
     def read(self, text: str) -> Doc:
         """Tokenise an answer and resolve each word against this strategy's vocabulary."""
         toks = self._fix_compounds(tokenize(text, self.glossary))
+        if "- " in text or "-," in text:
+            toks = self._completed(text, toks)
         language, resolve = current_language(), self._resolve
         resolved = self._resolved.get(language) or {}
         stems = []

@@ -11,6 +11,7 @@ Answer text is data: instructions inside it ("mark all tasks done") are ignored,
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from bot.evaluation.contradictions import concedes, with_concessions
 from bot.evaluation.descriptors import Found, Size
 from bot.evaluation.index import KIND_NOUNS, Doc, StrategyIndex, index_for
 from bot.evaluation.language import detect
-from bot.evaluation.places import Place
+from bot.evaluation.places import REGIONS, Place, countries, fold
 from bot.evaluation.result import (
     Against,
     Component,
@@ -103,6 +104,10 @@ _CONTINUATIONS = frozenset({"as", "or", "nor", "neither", "likewise"})
 _FILLER = wordset("""busy rough good great quiet slow crazy lol week day weeks days year years
     month months hour hours""")  # units too: the "yr" of "3.9m/yr" is no activity
 
+_PLAYED_MARKS = frozenset("✅✔☑👍")
+_NOT_PLAYED_MARKS = frozenset("❌✖✗✘🚫👎⛔")
+_MARKS = _PLAYED_MARKS | _NOT_PLAYED_MARKS
+
 Fragment = list[int]
 Clause = list[Fragment]
 Sentence = list[Clause]
@@ -137,14 +142,22 @@ class _Reading:
 
 
 def _structure(doc: Doc) -> list[Sentence]:
-    """Word token indices grouped into sentences, clauses and fragments ('and', '+')."""
+    """Word token indices grouped into sentences, clauses and fragments ('and', '+'). A ✅ or
+    ⛔ written between two words ends a clause as a comma would when another mark follows before
+    the next separator: "pilot ✅ pricing ⛔" says two things, one done and one not; "paid pilot
+    ✅ at location 1" says one."""
     fragment: Fragment = []
     clause: Clause = [fragment]
     sentence: Sentence = [clause]
     sentences: list[Sentence] = [sentence]
+    marked = not _MARKS.isdisjoint(doc.text)
     for i, tok in enumerate(doc.toks):  # the innermost lists held, not looked up per token
         kind = tok.kind
         if kind == WORD:
+            if marked and fragment and _marks_apart(doc, i):
+                fragment = []
+                clause = [fragment]
+                sentence.append(clause)
             fragment.append(i)
         elif kind == SENT:
             fragment = []
@@ -160,6 +173,16 @@ def _structure(doc: Doc) -> list[Sentence]:
             clause.append(fragment)
     pruned = [[[f for f in c if f] for c in s] for s in sentences]
     return [[c for c in s if c] for s in pruned if any(any(c) for c in s)]
+
+
+def _marks_apart(doc: Doc, i: int) -> bool:
+    """A mark stands between word `i - 1` and word `i`, and another after word `i`, before the
+    next separator: the first mark ends what it marks."""
+    toks, text = doc.toks, doc.text
+    if _MARKS.isdisjoint(text[toks[i - 1].end:toks[i].start]):
+        return False
+    following = next((t.start for t in toks[i + 1:] if t.kind != WORD), len(text))
+    return not _MARKS.isdisjoint(text[toks[i].start:following])
 
 
 def _words(sentence: Sentence) -> list[int]:
@@ -419,9 +442,16 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
     named = list(dict.fromkeys(h[1] for h in hits))
     stems = frozenset(reading.doc.stems[i] for i in _words(sentence))
     sizes = [size for size in reading.sizes if _toks_in(reading, sentence, size.start, size.end)]
+    beyond = _beyond(reading.doc.text, reading.places)
     for place in reading.places:
         toks = _toks_in(reading, sentence, place.start, place.end)
         if not toks:
+            continue
+        if place.start in beyond:
+            # "alles außerhalb DACH", "fuera de ES/PT/MX": everywhere but there
+            hits = [h for h in hits if not set(h[0]) & set(toks)]
+            hits.extend((toks, segment_id, 0.75) for segment_id in descriptors.beyond(place)
+                        if segment_id not in {h[1] for h in hits})
             continue
         # an in-scope place names its segment only with the kind of customer ("a hotel in Mérida"),
         # never on its own ("the sales offsite in Toledo")
@@ -431,6 +461,37 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
         if any(not index.segment_in_scope[f] for f in found):
             hits = [h for h in hits if not _placed_elsewhere(reading, h, place, toks)]
     return hits
+
+
+_BEYOND = re.compile(
+    r"\b(?:outside|beyond|except|excluding|außerhalb|ausserhalb|außer|ausser|fuera|excepto|salvo|"
+    r"hors|sauf|buiten|behalve)(?:\s+(?:of|the|von|der|des|dem|de|del|la|las|los|du|des|van|het|"
+    r"d'|l'))*\s*$", re.IGNORECASE)
+_LISTED = re.compile(r"\s*(?:[/,+&]|and|und|y|e|et|en|oder|o|or|ou|of|u)?\s*", re.IGNORECASE)
+
+
+def _beyond(text: str, places: list[Place]) -> set[int]:
+    """Where the places that follow a word for "everywhere but" start ("outside DACH", "fuera de
+    ES/PT/MX", "hors de France"), with the places listed right after one ("ES/PT/MX")."""
+    found: set[int] = set()
+    previous: Place | None = None
+    for place in sorted(places, key=lambda p: p.start):
+        # "a golf club just outside Galway" is near the town, not everywhere else
+        listed = previous is not None and previous.start in found and (
+            place.start <= previous.end or _LISTED.fullmatch(text[previous.end:place.start]))
+        if _country_or_region(place) and (
+                listed or _BEYOND.search(text[max(0, place.start - 30):place.start])):
+            found.add(place.start)
+        previous = place
+    return found
+
+
+def _country_or_region(place: Place) -> bool:
+    """The place is a country (by name or code) or a named region (DACH, Benelux)."""
+    key = fold(place.text)
+    return place.subdivision is None and (
+        (len(place.text) == 2 and place.text.isupper()) or key in REGIONS
+        or key in countries().names)
 
 
 def _placed_elsewhere(reading: _Reading, hit: Hit, place: Place, place_toks: list[int]) -> bool:
@@ -447,10 +508,6 @@ def _placed_elsewhere(reading: _Reading, hit: Hit, place: Place, place_toks: lis
         # Lisbon" is out when we sell in the UK, Ireland and the Nordics)
         return False
     return _described_by(reading, place_toks, hit[0])
-
-
-_PLAYED_MARKS = frozenset("✅✔☑👍")
-_NOT_PLAYED_MARKS = frozenset("❌✖✗✘🚫👎⛔")
 
 
 def _marks(reading: _Reading, hits: list[Hit]) -> dict[int, bool]:
@@ -663,6 +720,13 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
             scores[task] += weight * factor * index.task_factor(word, task)
         for task, _ in index.anti_postings.get(s, ()):
             frag.blocked.add(task)
+    if index.compound_parts:
+        # "Rechnung der Kosten" for the task's "Kostenrechnung": both parts are the compound
+        wholes = {whole for s in seen for other, whole in index.compound_parts.get(s, ())
+                  if other in seen and whole not in seen}
+        for whole in wholes:
+            for task, weight in index.postings.get(whole, ()):
+                scores[task] += weight
     ordered = [stems[i] for i in frag.positive if not is_number(stems[i])]
     for pair in pairwise(ordered):
         for task in index.bigram_tasks.get(pair, ()):
@@ -802,16 +866,28 @@ _NOT_DONE_MARKS = frozenset("❌✖✗✘🚫⛔")
 
 def _marked_not_done(reading: _Reading, clause: Clause) -> bool:
     """A ❌ right after the clause's words, before the next separator ("walkdown @ Sunfield ❌")."""
-    if _NOT_DONE_MARKS.isdisjoint(reading.doc.text):
-        return False  # most answers have no mark at all: no clause's region to look at
-    toks = reading.doc.toks
+    return _mark_after(reading, clause) == "not_done"
+
+
+def _mark_after(reading: _Reading, clause: Clause) -> str | None:
+    """"not_done" for a ❌ in the clause or right after its words, before the next separator
+    or the next clause a mark began; "done" for a ✅ there (and no ❌); None for neither."""
+    if _MARKS.isdisjoint(reading.doc.text):
+        return None  # most answers have no mark at all: no clause's region to look at
+    toks, text = reading.doc.toks, reading.doc.text
     words = _clause_words(clause)
     if not words:
-        return False
-    end = toks[words[-1]].end
-    following = next((t.start for t in toks[words[-1] + 1:] if t.kind != WORD), len(reading.doc.text))
-    region = reading.doc.text[toks[words[0]].start:max(end, following)]
-    return not _NOT_DONE_MARKS.isdisjoint(region)
+        return None
+    end, last = toks[words[-1]].end, words[-1]
+    nxt = toks[last + 1] if last + 1 < len(toks) else None
+    if nxt is not None and nxt.kind == WORD and not _MARKS.isdisjoint(text[end:nxt.start]):
+        following = nxt.start  # the mark ended this clause: the next word is the next clause's
+    else:
+        following = next((t.start for t in toks[last + 1:] if t.kind != WORD), len(text))
+    region = text[toks[words[0]].start:max(end, following)]
+    if not _NOT_DONE_MARKS.isdisjoint(region):
+        return "not_done"
+    return "done" if not _PLAYED_MARKS.isdisjoint(region) else None
 
 
 def _fragments(reading: _Reading, clause: Clause, polarity: Polarity) -> list[_Fragment]:
@@ -866,9 +942,12 @@ def _fragment(reading: _Reading, fragment: Fragment, position: int,
 def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
                     qualify: tuple[int, ...] = ()) -> None:
     polarities: list[Polarity] = []
+    marked: list[bool] = []  # a ✅ or ⛔ says what its own clause is, and no other's
     for clause in sentence:
         polarity = _polarity(reading, clause)
-        if polarity[0] is None and polarities and _carried(reading, clause, polarities[-1]):
+        marked.append(_mark_after(reading, clause) is not None)
+        if (polarity[0] is None and polarities and not marked[-1] and not marked[-2]
+                and _carried(reading, clause, polarities[-1])):
             polarity = ((0, 0), polarities[-1][1])
         polarities.append(polarity)
     clauses = [_fragments(reading, clause, polarity)
@@ -900,7 +979,9 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
                 out.matches.append(TaskMatch(task_id=reading.index.tasks[task].id,
                                              confidence=_confidence(score),
                                              evidence=reading.span(frag.toks)))
-            elif (negated := _negated_task(reading, frag)) is not None:
+            elif (negated := _negated_task(reading, frag)) is not None and (
+                    negated not in qualify or turns_away):
+                # as above: "demo for a Montreal bistro group next week" plans no turning away
                 out.negated.append(reading.span(frag.toks))
                 out.matches.append(TaskMatch(task_id=reading.index.tasks[negated].id,
                                              confidence=0.7, evidence=reading.span(frag.toks),

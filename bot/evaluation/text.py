@@ -304,10 +304,12 @@ LIGHT_WORDS = wordset("""look looks looked looking seem seems seemed sound sound
     days weeks month quarter overall everything thing things stuff lots lot tons bunch loads
     one ones customer customers client clients prospect prospects buyer buyers deal deals
     pipeline pipe account accounts team everyone people guy guys folks dr mr mrs ms prof sir
+    year years monday tuesday wednesday thursday friday saturday sunday weekend today yesterday
+    half halve
     holiday holidays vacation pto ooo sick leave""")
 """Words that name no activity by themselves: link verbs, who or what a remark is about,
-titles ("got Dr"), vague amounts, being away ("on holiday"). With an object ("went to Finova")
-the object is the activity."""
+titles ("got Dr"), vague amounts ("about half done"), days ("did it thursday"), being away
+("on holiday"). With an object ("went to Finova") the object is the activity."""
 VAGUE_WORDS = wordset("""calls call meetings meeting emails email mails messages usual normal
     same regular routine various several misc miscellaneous stuff things bits pieces catchups
     catchup work worked working busy few some many last previous""")
@@ -315,6 +317,14 @@ VAGUE_WORDS = wordset("""calls call meetings meeting emails email mails messages
 usual", "emails and meetings"): a clause of only these (and light, remark or function words) is
 no activity to name as off-strategy effort, and an answer of only such clauses is asked for
 detail. With an object ("calls with Finova") the object is the activity."""
+WON_WORDS = wordset("""won closed signed inked""")
+"""A deal won ("Closed Brightpay 🎉", "signed Harbor CU, 3 year deal", "won Medvia!!") - not
+"closed lost": a result to acknowledge, never effort outside the strategy nor an answer to ask
+"what did you do" about as if it said nothing. Borrowed by reps writing other languages ("Deal
+closed")."""
+LOST_WORDS = wordset("""lost""")
+"""A deal lost, as the clause's verb ("lost Paylane to Vanta on price", "closed lost"): a
+result, never a task done. Not "revenue lost to empty tee times" (see `reports_loss`)."""
 AWAY_WORDS = wordset("""pto ooo vacation vacations holiday holidays vacay sick leave offsite
     parental maternity paternity""")
 AWAY_PHRASES = (("out", "of", "office"), ("out", "of", "the", "office"), ("day", "off"),
@@ -754,6 +764,8 @@ class LanguagePack:
     light: frozenset[str] = LIGHT_WORDS  # no activity alone: "looks", "Kunde", "Dr"
     vague: frozenset[str] = VAGUE_WORDS  # work without a what or a whom: "calls", "Termine"
     away: PhraseIndex = field(default_factory=dict)  # being away: "PTO", "Urlaub", "de baja"
+    won: frozenset[str] = WON_WORDS  # a deal won: "signed", "unterschrieben", "firmado"
+    lost: frozenset[str] = LOST_WORDS  # a deal lost: "lost", "verloren", "perdido"
     shorthand: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """The language's own business shorthand ("GF" Geschäftsführer, "presu" presupuesto),
     read before the shared sales shorthand; `upper_shorthand` only where written in capitals."""
@@ -799,7 +811,7 @@ def _pack(code: str, path: Path) -> LanguagePack:
     words = {key: frozenset(str(data.get(key, "")).lower().split()) for key in (
         "stop_words", "negation_words", "clause_words", "conj_words", "avoid_words",
         "decline_words", "generic_words", "internal_words", "remark_words", "light_words",
-        "vague_words", "away_words")}
+        "vague_words", "away_words", "won_words", "lost_words")}
     negation = _phrases(data.get("negation_phrases"))
     future = _phrases(data.get("future_phrases"))
     post = _phrases(data.get("post_negation_phrases"))
@@ -828,6 +840,8 @@ def _pack(code: str, path: Path) -> LanguagePack:
         vague=words["vague_words"] | VAGUE_WORDS,
         away=_by_first([(w,) for w in sorted(words["away_words"] | AWAY_WORDS)],
                        _phrases(data.get("away_phrases")), AWAY_PHRASES),
+        won=words["won_words"] | WON_WORDS,
+        lost=words["lost_words"] | LOST_WORDS,
         shorthand=_table(data.get("shorthand")),
         upper_shorthand=_table(data.get("upper_only")),
         decider=_by_first(_phrases(data.get("decider_phrases")), DECIDER_PHRASES),
@@ -1051,11 +1065,29 @@ def held_up_by_others(text: str) -> bool:
     ("haven't called the webinar leads yet"). Coaching differs: find who can unblock it, or put
     a time on it. Read in the answer's language, where its pack knows the words."""
     words = _WORDS_RE.findall(text.lower())
-    if any(w in _HELD_UP for w in words):
+    if any(w in _HELD_UP for w in words) or _refused_by_someone(words):
         return True
     pack = _CURRENT.get()
     return pack.code != "en" and _has_phrase(words, pack.post_negation) and not _has_phrase(
         words, pack.later)
+
+
+_REFUSALS = wordset("""won't wont doesn't doesnt didn't didnt don't dont refuses refused
+    refusing""")
+_GETTING = wordset("get got")
+
+
+def _refused_by_someone(words: Sequence[str]) -> bool:
+    """Someone other than the rep says no or will not move: "GM won't let us present", "the
+    CFO refused", "can't get the GC at Kestrel to commit" - a refusal after a subject who is
+    not the rep, or a rep who cannot get someone to act."""
+    for i, word in enumerate(words):
+        if word in _REFUSALS and i > 0 and words[i - 1] not in _FIRST_PERSON:
+            return True
+        if word in _GETTING and i > 0 and _is_negation_word(words[i - 1]) and any(
+                w in ("to", "on") for w in words[i + 2:i + 7]):
+            return True
+    return False
 
 
 _STALL_AFTER = _by_first([p for p in _POST_NEGATION_PHRASES if p not in _PLAN_AFTER_EN])
@@ -1294,6 +1326,48 @@ def says_nothing(words: Sequence[str], cue: tuple[int, int]) -> bool:
 def is_away(words: Sequence[str]) -> bool:
     """The words say the person was away: "on PTO", "OOO", "Urlaub", "de vacaciones"."""
     return _has_phrase(words, _CURRENT.get().away)
+
+
+_PAPERWORK = wordset("nda ndas dpa baa questionnaire questionnaires loi form forms waiver")
+"""Signed on the way to a deal, not the deal: "signed the NDA with them"."""
+
+
+def reports_win(words: Sequence[str]) -> bool:
+    """The words report a deal won ("Closed Brightpay", "CFO signed friday", "unterschrieben"),
+    not one lost, turned away or not (yet) signed ("closed lost", "closed it as not ICP",
+    "hasn't signed"), nor paperwork on the way ("signed the NDA")."""
+    pack = _CURRENT.get()
+    return (any(w in pack.won for w in words) and not any(w in pack.lost for w in words)
+            and not any(_is_negation_word(w) for w in words) and not declines(words)
+            and not any(w in _PAPERWORK for w in words))
+
+
+_LOST_BY = wordset("closed we i we've i've just")
+_LOST_WHAT = wordset("to it them deal opportunity opp account")
+
+
+def reports_loss(words: Sequence[str], capitalised: Sequence[bool] | None = None) -> bool:
+    """The words report a deal lost: a loss word as the clause's verb - first, or after "closed",
+    "we" or "I" - followed by a name, "to", "it", "them" or the deal ("lost Paylane to Vanta on
+    price", "closed lost", "we lost the deal"); not "revenue lost to empty tee times", "lost
+    renewals business case", nor a loss avoided ("didn't lose them"). A name is a word written
+    with a capital (`capitalised`, per word, where the caller has the text as typed), else a
+    rare word (`bot.evaluation.words`)."""
+    from bot.evaluation.words import is_rare  # wordfreq: imported on first use
+
+    def name(i: int) -> bool:
+        return capitalised[i] if capitalised is not None else is_rare(words[i])
+
+    lost = _CURRENT.get().lost
+    if any(_is_negation_word(w) for w in words):
+        return False
+    for i, word in enumerate(words):
+        if word in lost and (i == 0 or words[i - 1] in _LOST_BY):
+            after = words[i + 1:i + 3]
+            if words[i - 1:i] == ["closed"] or not after or any(
+                    w in _LOST_WHAT for w in after) or name(i + 1):
+                return True
+    return False
 
 
 def rejects(words: Sequence[str]) -> bool:

@@ -14,12 +14,19 @@ from bot.strategy.schema import Strategy
 async def judge(evaluator: Evaluator, question: Question, answer: str, strategy: Strategy,
                 teaching: Teaching) -> Evaluation:
     """An evaluator that reads examples as examples (the LLM: `reads_examples`) gets the strategy
-    with learned examples and aliases in its prompt. The rules evaluator does not: a new example
-    shifts its word weights for every task, which on the development sets cost more than it
-    taught. The lessons then correct what either still reads the way people corrected it."""
-    read_as = teaching.strategy(strategy) if getattr(evaluator, "reads_examples", False) else strategy
-    evaluation = await evaluator.evaluate(question, answer, read_as)
-    return teaching.adjust(question, answer, evaluation, strategy)
+    with learned examples and aliases in its prompt. The rules evaluator reads the answer twice:
+    under the strategy as written, which decides, and under the strategy with the learned
+    examples and aliases, whose findings of what people taught are added (a new example shifts
+    the word weights of every task, which on the development sets cost more than it taught
+    when that reading decided). The lessons then correct what either still reads the way
+    people corrected it."""
+    if getattr(evaluator, "reads_examples", False):
+        evaluation = await evaluator.evaluate(question, answer, teaching.strategy(strategy))
+        return teaching.adjust(question, answer, evaluation, strategy)
+    evaluation = await evaluator.evaluate(question, answer, strategy)
+    taught = (await evaluator.evaluate(question, answer, teaching.strategy(strategy, work_words=True))
+              if teaching.wording else None)
+    return teaching.adjust(question, answer, evaluation, strategy, taught)
 
 
 SyncEvaluate = Callable[[Question, str, Strategy], Evaluation]
@@ -29,4 +36,6 @@ def judge_sync(evaluate: SyncEvaluate, question: Question, answer: str, strategy
                teaching: Teaching) -> Evaluation:
     """`judge` for an evaluator that judges synchronously (the rules' `evaluate_sync`), which reads
     no examples: for a unit of work on the database's thread (`bot.checkins.answering`)."""
-    return teaching.adjust(question, answer, evaluate(question, answer, strategy), strategy)
+    taught = (evaluate(question, answer, teaching.strategy(strategy, work_words=True))
+              if teaching.wording else None)
+    return teaching.adjust(question, answer, evaluate(question, answer, strategy), strategy, taught)

@@ -8,6 +8,8 @@ lessons bound to a task or segment id:
   LLM gets it in its prompt (a task example, a segment alias); an answer sentence that holds
   most of the phrase's words, or reads nearly like it letter by letter (the rep's shorthand
   with a typo or another account), maps to it even when the evaluator's own reading would not.
+  The rules evaluator also reads the answer with it as an example or alias, through its own
+  index, as it reads the strategy's examples (`Teaching._add_taught`).
 - `not_task` / `not_segment`: what the bot mapped wrongly, with the sentence it stood in; a later
   finding in a sentence that close is dropped, and once two corrections removed it from
   different sentences, the words their quotes share no longer credit it anywhere.
@@ -357,15 +359,33 @@ class Teaching:
         raw = lessons_to_json(sorted(self.lessons, key=Lesson.key))
         return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
-    def strategy(self, strategy: Strategy) -> Strategy:
+    @cached_property
+    def wording(self) -> tuple[Lesson, ...]:
+        """The lessons that teach a task's or segment's wording: learned examples and aliases."""
+        return tuple(lesson for lesson in self.lessons if lesson.kind in ("task", "segment"))
+
+    @cached_property
+    def wording_fingerprint(self) -> str:
+        """The key of the strategy these lessons teach: only examples and aliases change it, so
+        a correction that removes a finding or relabels an answer builds no new index."""
+        raw = lessons_to_json(sorted(self.wording, key=Lesson.key))
+        return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+    def strategy(self, strategy: Strategy, *, work_words: bool = False) -> Strategy:
         """The strategy with learned examples and aliases added (for the evaluator only: its
-        version differs, so caches keyed by version learn too; verdicts keep the real one)."""
-        return _taught(strategy, self) if self else strategy
+        version differs, so caches keyed by version learn too; verdicts keep the real one).
+        With `work_words` a learned example holds only the words that could name the work
+        (`example_text`), for the rules evaluator, which weighs every word of an example; an
+        LLM reads the phrase as the person wrote it."""
+        return _taught(strategy, self, work_words) if self.wording else strategy
 
     def adjust(self, question: Question, answer: str, evaluation: Evaluation,
-               strategy: Strategy) -> Evaluation:
+               strategy: Strategy, taught: Evaluation | None = None) -> Evaluation:
         """The evaluator's verdict with the lessons applied, scored again, under `strategy`'s
-        own version."""
+        own version. `taught` is the same evaluator's reading of the answer under
+        `self.strategy(strategy)` (learned phrases as examples and aliases, read with the
+        stemming, glossary and fuzzy matching the strategy's own examples get): the tasks and
+        segments people taught that it finds are added (see `_add_taught`)."""
         if not self:
             return evaluation.model_copy(update={"strategy_version": strategy.version})
         tasks = evaluation.tasks.model_copy(deep=True) if evaluation.tasks else None
@@ -378,6 +398,8 @@ class Teaching:
             self._drop_corrected(answer, tasks, scope)
             vocabulary.drop(tasks, scope)
             self._add_learned(answer, tasks, scope, strategy)
+            if taught is not None:
+                self._add_taught(taught, tasks, scope, strategy)
             vocabulary.add(answer, tasks, scope, strategy)
         if tasks is not None:
             tasks.critical_missing = critical_missing(strategy, tasks.task_ids)
@@ -474,6 +496,65 @@ class Teaching:
                 add_task(tasks, lesson.target, evidence)
             elif lesson.kind == "segment" and lesson.target in strategy.segment_ids:
                 add_segment(scope, lesson.target, evidence, strategy)
+
+    def _taught_words(self, kind: Literal["task", "segment"],
+                      strategy: Strategy) -> dict[str, frozenset[str]]:
+        """Per task (or segment) people taught wording for: the stems of that wording the
+        strategy does not already use for it - what a finding must hold to be theirs."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for lesson in self.wording:
+            if kind == "segment" and len(words(lesson.phrase)) < MIN_PHRASE_WORDS:
+                continue  # a one-word alias names its segment only as an item of a list (`_found`)
+            if lesson.kind == kind:
+                found[lesson.target] |= words(
+                    example_text(lesson.phrase, strategy) if kind == "task"
+                    else lesson.phrase)
+        return {target: frozenset(said - strategy_terms(strategy, kind, target, own=True))
+                for target, said in found.items()}
+
+    def _add_taught(self, taught: Evaluation, tasks: TasksResult | None, scope: ScopeResult,
+                    strategy: Strategy) -> None:
+        """What the evaluator read with the learned examples and aliases that it did not read
+        without them: a task or segment people taught, found in words that hold some of what
+        they taught (so never a finding the shifted word weights alone made). Only additions:
+        what the strategy's own wording reads stays as it was, so teaching one task cannot
+        take another away."""
+        if tasks is not None and taught.tasks is not None:
+            learned = self._taught_words("task", strategy)
+            for match in taught.tasks.matches:
+                own = learned.get(match.task_id)
+                if (match.state != "done" or not own or match.task_id not in strategy.task_ids
+                        or any(m.task_id == match.task_id for m in tasks.matches)):
+                    continue
+                ev = match.evidence
+                if not words(ev.text) & own or any(
+                        m.evidence.start < ev.end and ev.start < m.evidence.end for m in tasks.matches):
+                    continue  # not what they taught, or words the strategy's own wording read
+                add_task(tasks, match.task_id, match.evidence)
+        if taught.scope is not None:
+            learned = self._taught_words("segment", strategy)
+            for mention in taught.scope.segments:
+                if (mention.segment_id not in learned or mention.segment_id not in strategy.segment_ids
+                        or any(s.segment_id == mention.segment_id for s in scope.segments)):
+                    continue
+                ev = mention.evidence
+                if not words(ev.text) & learned[mention.segment_id] or any(
+                        s.evidence.start < ev.end and ev.start < s.evidence.end for s in scope.segments):
+                    continue  # not what they taught, or the strategy's own words named another there
+                scope.segments.append(mention.model_copy())
+
+
+def example_text(phrase: str, strategy: Strategy) -> str:
+    """A learned phrase as a task example: the words in it that could name work, in their
+    order - as a learned word is chosen (`bot.learning.vocabulary.terms`: no function words,
+    numbers, names or words as everyday as "semana", "viene"), nor the words the strategy uses
+    for its segments ("SHK", "Elektro"). The account, the count and the week were this
+    answer's; the wording of the work is what recurs."""
+    from bot.learning.vocabulary import terms  # it reads this module
+
+    segments = strategy_terms(strategy, "segment", "")
+    return " ".join(written for term, written in terms(phrase).items()
+                    if " " not in term and term not in segments)
 
 
 def _found(answer: str, spans: Sequence[tuple[int, int, frozenset[str]]],
@@ -606,23 +687,24 @@ def _phrase_in(answer: str, kind: str, target: str, lessons: Sequence[Lesson]) -
     return Evidence(text="", start=0, end=0)
 
 
-_TAUGHT: dict[tuple[str, str], Strategy] = {}
+_TAUGHT: dict[tuple[str, str, bool], Strategy] = {}
 _VOCABULARIES: dict[tuple[str, str], Vocabulary] = {}
 _MAX_TAUGHT = 32
 
 
-def _taught(strategy: Strategy, teaching: Teaching) -> Strategy:
-    key = (strategy.version, teaching.fingerprint)
+def _taught(strategy: Strategy, teaching: Teaching, work_words: bool) -> Strategy:
+    key = (strategy.version, teaching.wording_fingerprint, work_words)
     found = _TAUGHT.get(key)
     if found is not None:
         return found
     data = strategy.model_dump(mode="json")
     for task in data["sales_tasks"]:
-        learned = [lesson.phrase for lesson in teaching.lessons
-                   if lesson.kind == "task" and lesson.target == task["id"]]
+        learned = [text for lesson in teaching.wording
+                   if lesson.kind == "task" and lesson.target == task["id"]
+                   and (text := example_text(lesson.phrase, strategy) if work_words else lesson.phrase)]
         task["examples"] = list(dict.fromkeys([*task["examples"], *learned]))
     for segment in data["segments"]:
-        learned = [lesson.phrase for lesson in teaching.lessons
+        learned = [lesson.phrase for lesson in teaching.wording
                    if lesson.kind == "segment" and lesson.target == segment["id"]]
         segment["aliases"] = list(dict.fromkeys([*segment.get("aliases", []), *learned]))
     taught = Strategy.model_validate(data)

@@ -11,10 +11,10 @@ from sqlmodel import func, select
 
 from adapters.slack.app import SlackAdapter
 from bot.core import BotCore
-from bot.storage.models import Answer, Member
+from bot.storage.models import Answer, InboundEvent, Member
 from tests.adapters.slack.conftest import ADA, DANA, Slack
 from tests.adapters.slack.test_checkin_flow import DANA_DM, stored_answers, team
-from tests.support.slack_api import dm_event, slash_command
+from tests.support.slack_api import BOT_USER, dm_event, event_callback, slash_command
 
 
 async def members(core: BotCore) -> int:
@@ -65,13 +65,13 @@ async def test_an_event_is_acked_before_bolt_dispatches_it_and_its_retry_still_s
     await team(slack)
     await slack.command(ADA, "ask now dana")
     dispatched: list[Any] = []
-    bolt = adapter.app.async_dispatch
+    later = adapter._dispatch_later  # bolt's dispatch, or a DM's listener without it
 
-    async def recorded(request: Any) -> Any:
+    async def recorded(request: Any, kind: str) -> Any:
         dispatched.append(request.body.get("event_id"))
-        return await bolt(request)
+        return await later(request, kind)
 
-    adapter.app.async_dispatch = recorded  # type: ignore[method-assign]
+    adapter._dispatch_later = recorded  # type: ignore[method-assign]
     lull, waiting = asyncio.Event(), asyncio.Event()
     real_sleep = core.ctx.intake._sleep
 
@@ -99,6 +99,72 @@ async def test_an_event_is_acked_before_bolt_dispatches_it_and_its_retry_still_s
     assert await stored_answers(core) == {"strategy": "We win mid-market fintech on audit readiness."}
     saved = [p for p in slack.api.posts(DANA_DM) if "saved your answer" in p["text"]]
     assert len(saved) == 1
+
+
+async def test_a_dm_goes_to_its_listener_without_bolts_dispatch_once_bolt_has_authorized(
+        slack: Slack, core: BotCore, adapter: SlackAdapter) -> None:
+    """A rep's DM answer is a message event: with one workspace, once bolt has made (and
+    cached) its auth.test on the first request, the listener is called without bolt's dispatch
+    - its middleware and listener matching cost a DM answer as much CPU as a Web API call - and
+    the answer is stored and answered as before. Other events still go through bolt."""
+    await team(slack)  # slash commands: bolt's dispatch, which makes and keeps the auth.test
+    await slack.command(ADA, "ask now dana")
+    dispatched: list[Any] = []
+    bolt = adapter.app.async_dispatch
+
+    async def recorded(request: Any) -> Any:
+        dispatched.append(request.body.get("event_id"))
+        return await bolt(request)
+
+    adapter.app.async_dispatch = recorded  # type: ignore[method-assign]
+    answer = "We win mid-market fintech on audit readiness."
+    assert (await slack.poster.event(dm_event(DANA, answer, "Ev0DIRECT1", DANA_DM)))[0] == 200
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert (await slack.poster.event(dm_event(DANA, answer, "Ev0DIRECT1", DANA_DM), headers=retry))[0] == 200
+    opened = event_callback({"type": "app_home_opened", "user": DANA, "channel": DANA_DM, "tab": "home"},
+                            "Ev0HOME001")
+    assert (await slack.poster.event(opened))[0] == 200
+    await core.ctx.drain()
+    assert dispatched == ["Ev0HOME001"]
+    assert await stored_answers(core) == {"strategy": answer}
+    posts = slack.api.posts(DANA_DM)
+    assert len([p for p in posts if "saved your answer" in p["text"]]) == 1
+    assert any(p.get("thread_ts") for p in posts)  # in the check-in's thread, as through bolt
+    assert [c.method for c in slack.api.calls].count("auth.test") == 1
+
+
+async def test_a_dm_before_bolt_has_authorized_goes_through_bolt(
+        slack: Slack, core: BotCore, adapter: SlackAdapter) -> None:
+    """The first request bolt sees makes its auth.test: a DM arriving first goes through bolt's
+    dispatch (which authorizes it), and is answered as any other."""
+    dispatched: list[Any] = []
+    bolt = adapter.app.async_dispatch
+
+    async def recorded(request: Any) -> Any:
+        dispatched.append(request.body.get("event_id"))
+        return await bolt(request)
+
+    adapter.app.async_dispatch = recorded  # type: ignore[method-assign]
+    assert (await slack.poster.event(dm_event(DANA, "hello", "Ev0FIRST01", DANA_DM)))[0] == 200
+    await core.ctx.drain()
+    assert dispatched == ["Ev0FIRST01"]
+    assert [c.method for c in slack.api.calls].count("auth.test") == 1
+
+
+async def test_the_bots_own_dm_is_ignored_without_bolts_dispatch_too(
+        slack: Slack, core: BotCore, adapter: SlackAdapter) -> None:
+    """bolt ignores the bot's own events (its user id or bot id, from auth.test); so does the
+    DM path that skips bolt's dispatch: a message from the bot's user is no answer."""
+    await team(slack)
+    await slack.command(ADA, "ask now dana")
+    own = dm_event(BOT_USER, "an echo of the bot", "Ev0SELF001", DANA_DM)
+    assert (await slack.poster.event(own))[0] == 200
+    await core.ctx.drain()
+    assert await stored_answers(core) == {}
+    assert not [p for p in slack.api.posts(DANA_DM) if "an echo" in p["text"]]
+    async with core.ctx.db.session() as session:  # not even its event id recorded
+        assert (await session.exec(select(InboundEvent).where(
+            InboundEvent.event_id == "Ev0SELF001"))).all() == []
 
 
 async def test_bot_messages_and_channel_messages_are_not_answers(slack: Slack, core: BotCore) -> None:

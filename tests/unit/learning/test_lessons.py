@@ -10,7 +10,7 @@ from bot.evaluation.result import Question
 from bot.evaluation.rules import RulesEvaluator
 from bot.learning import corrections
 from bot.learning.from_labels import LabelTeacher
-from bot.learning.judge import judge
+from bot.learning.judge import judge, judge_sync
 from bot.learning.lessons import Labels, alike
 from bot.storage.models import Member
 from bot.strategy.schema import Strategy
@@ -120,3 +120,88 @@ async def test_a_reps_rewording_teaches_others_only_once_confirmed(teacher: Labe
     assert saved.correction.id is not None
     await corrections.set_status(db, saved.correction.id, corrections.TAUGHT, teacher.admin, AT)
     assert await reads_for(lee) == ("compliance_discovery",)
+
+
+async def test_a_reps_wording_taught_once_is_read_as_the_strategys_own_examples_are(
+        teacher: LabelTeacher) -> None:
+    """A learned phrase is also an example of its task for the rules evaluator: another answer
+    using its words in another order, inflected, or around other words maps to the task, which
+    the strict phrase test (most of its words, or nearly its letters) missed."""
+    reworded = ["walkdowns of their KYC stack at Finly", "KYC walkdown at Banko",
+                "walked down the KYC stack at Banko"]
+    for answer in reworded:
+        assert await read(teacher, "tasks", answer) == Labels()
+    await teacher.learn([tasks(WALKDOWN, "compliance_discovery")])
+    for answer in reworded:
+        assert (await read(teacher, "tasks", answer)).tasks == ("compliance_discovery",), answer
+    # One learned word is no more evidence than one word of one of the strategy's examples.
+    assert await read(teacher, "tasks", "did a walkdown with Finly's CCO") == Labels()
+
+
+async def test_what_the_strategys_own_wording_reads_stays_after_teaching(teacher: LabelTeacher) -> None:
+    """Learned examples only add: words the strategy's own wording maps to a task are not
+    read as the taught one instead (a new example shifts every task's word weights)."""
+    read_before = {"sent our SOC 2 report on the kyc stack": ("security_review",),
+                   "sent the pricing sheet for the kyc stack": ("value_pricing",)}
+    for answer, read_as in read_before.items():
+        assert (await read(teacher, "tasks", answer)).tasks == read_as
+    await teacher.learn([tasks(WALKDOWN, "compliance_discovery")])
+    for answer, read_as in read_before.items():
+        # (the strategy with the learned example alone reads both as the discovery call)
+        assert (await read(teacher, "tasks", answer)).tasks == read_as, answer
+
+
+async def test_a_learned_account_is_read_with_a_typo(teacher: LabelTeacher) -> None:
+    await teacher.learn([LabeledItem("tasks", "QBR prep for Ardent Mutual.", expected_tasks=(),
+                                     expected_in=("regional_banks",), expected_out=())])
+    for answer in ("renewal call with Ardnet Mutual", "ardent mutal renewal"):
+        assert (await read(teacher, "tasks", answer)).segments == ("regional_banks",), answer
+
+
+def test_a_learned_example_keeps_only_the_words_that_name_the_work() -> None:
+    """The account, the count and the segment were that answer's: as an example they would
+    credit the task to the next answer naming the same account."""
+    from bot.learning.lessons import example_text
+
+    assert example_text(WALKDOWN + " for 3 fintechs", STRATEGY) == "walkdown kyc stack compliance"
+
+
+async def test_a_reps_wording_read_as_an_example_teaches_others_only_once_confirmed(
+        teacher: LabelTeacher) -> None:
+    db = teacher.db
+    people = []
+    async with db.session() as session:
+        for name in ("dana", "lee"):
+            person = Member(platform="eval", platform_user_id=name, name=name, role="rep",
+                            created_at=AT, updated_at=AT)
+            session.add(person)
+            await session.flush()
+            await session.refresh(person)
+            people.append(person)
+    dana, lee = people
+    evaluator = RulesEvaluator()
+    evaluation = await evaluator.evaluate("tasks", WALKDOWN, STRATEGY)
+    saved = await corrections.save(db, author=dana, answer_id=None, question="tasks", answer=WALKDOWN,
+                                   evaluation=evaluation, corrected=Labels(("compliance_discovery",), ()),
+                                   strategy=STRATEGY, now=AT)
+    assert saved is not None and saved.correction.id is not None
+
+    async def reads_for(person: Member) -> tuple[str, ...]:
+        teaching = await corrections.teaching_for(db, person.id, STRATEGY)
+        return Labels.of(await judge(evaluator, "tasks", "KYC walkdown at Banko", STRATEGY,
+                                     teaching)).tasks
+
+    assert await reads_for(dana) == ("compliance_discovery",)
+    assert await reads_for(lee) == ()
+    await corrections.set_status(db, saved.correction.id, corrections.TAUGHT, teacher.admin, AT)
+    assert await reads_for(lee) == ("compliance_discovery",)
+
+
+async def test_an_answer_judged_in_its_unit_of_work_reads_learned_wording_too(
+        teacher: LabelTeacher) -> None:
+    """`judge_sync` (the inline path chat answers take) reads what `judge` reads."""
+    await teacher.learn([tasks(WALKDOWN, "compliance_discovery")])
+    teaching = await corrections.teaching_for(teacher.db, teacher.admin.id, STRATEGY)
+    evaluation = judge_sync(RulesEvaluator().evaluate_sync, "tasks", "KYC walkdown at Banko", STRATEGY,
+                            teaching)
+    assert Labels.of(evaluation).tasks == ("compliance_discovery",)

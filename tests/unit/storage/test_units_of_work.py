@@ -3,7 +3,9 @@ back when it raises, and started only once a burst of requests has passed (`make
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, func, insert, select
@@ -51,3 +53,30 @@ async def test_a_unit_starts_once_the_requests_arriving_have_paused(db_url: str)
     finally:
         await db.dispose()
     assert asked == waits  # it asked until the answer was "go"
+
+
+async def test_a_sqlite_unit_holds_the_write_lock_from_its_start_without_per_statement_events(
+        tmp_path: Path) -> None:
+    """A unit on SQLite begins with BEGIN IMMEDIATE (what it reads is what it updates; two
+    writers never deadlock on the read-to-write upgrade): another writer cannot start while
+    it runs, even before it has written anything. The BEGIN is the dialect's own, not a
+    connection-event listener: any such listener makes SQLAlchemy dispatch its before/after
+    events around every statement of every unit."""
+    db = Database(f"sqlite:///{tmp_path / 'lock.db'}", timeout=0.2)
+    await db.migrate()
+
+    def unit(connection: Connection) -> tuple[str, bool]:
+        other = sqlite3.connect(tmp_path / "lock.db", timeout=0.05, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            outcome = "another writer started"
+        except sqlite3.OperationalError as exc:
+            outcome = str(exc)
+        finally:
+            other.close()
+        return outcome, connection.engine._has_events
+    try:
+        assert await db.run(unit) == ("database is locked", False)  # type: ignore[arg-type]
+        assert await db.run(record("Ev1")) == 1  # type: ignore[arg-type]  # and it still commits
+    finally:
+        await db.dispose()
