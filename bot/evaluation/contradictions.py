@@ -178,10 +178,11 @@ def pricing_targets(strategy: Strategy) -> list[Target]:
     [] when the strategy says nothing about price."""
     tasks: list[Target] = [("task", t.id, t.name) for t in strategy.sales_tasks
                            if _PRICING.search(f"{t.name} {t.description}")
-                           or _HOLDS_PRICE.search(f"{t.name} {t.description}")]
+                           or _HOLDS_PRICE.search(f"{t.name} {t.description}")
+                           or _concessions_against(tuple(t.counter_examples))]
     objectives: list[Target] = [("objective", o.id or str(number), o.text)
                   for number, o in enumerate(strategy.strategy.objectives, start=1)
-                  if _PRICING.search(o.text)]
+                  if _PRICING.search(o.text) or _concessions_against(tuple(o.counter_examples))]
     return tasks + objectives
 
 
@@ -204,6 +205,14 @@ def _pricing_targets_of(strategy: Strategy) -> list[Target]:
     return targets
 
 
+@lru_cache(maxsize=1024)
+def _concessions_against(counter_examples: tuple[str, ...]) -> bool:
+    """The strategy's own counter-examples give concessions ("waived the install fee", "20%
+    off the first year"): the objective is about price whatever its words ("Hold hardware at
+    list - no free terminals" says neither margin nor discount)."""
+    return any(concedes(str(example)) for example in counter_examples)
+
+
 def _conceded_after(answer: str, end: int) -> Evidence | None:
     """The first clause after `end`, in the same sentence of `answer`, that gives a concession:
     where a reader quoted the buyer's ask for what the rep then gave."""
@@ -217,6 +226,23 @@ def _conceded_after(answer: str, end: int) -> Evidence | None:
             first = at + piece.index(text)
             return Evidence(text=text, start=first, end=first + len(text))
     return None
+
+
+_COORDINATED = re.compile(r"(?:\+|&|\band\b|,)\s*$", re.I)
+_OWN_VERB = re.compile(r"\w+(?:ed|ran|did|met|sent|got|had|held|took|made|spoke|wrote)\b", re.I)
+
+
+def _given_too(answer: str, evidence: Evidence) -> bool:
+    """The evidence is one more item of what a concession just before it gives, joined to it by
+    "+", "&", "and" or a comma and with no verb of its own: "waived the setup + migration fee
+    ... to get it signed" gives the migration fee away too - it does no task."""
+    before = answer[:evidence.start]
+    if not _COORDINATED.search(before):
+        return False
+    head = before[:_COORDINATED.search(before).start()]  # type: ignore[union-attr]
+    piece = re.split(r"[.!?\n;:()]", head)[-1]
+    first = evidence.text.split(maxsplit=1)[0] if evidence.text.split() else ""
+    return bool(concedes(piece.strip())) and not _OWN_VERB.fullmatch(first)
 
 
 def _sentence_of(answer: str, at: int) -> tuple[int, int]:
@@ -248,8 +274,10 @@ def with_concessions(tasks: TasksResult, strategy: Strategy, answer: str | None 
     if not targets:
         return tasks
     pricing = {(kind, target) for kind, target, _ in targets}
-    # a match that concedes ("10% off for a 3-year term") is no task done, pricing included
-    matches = [m for m in tasks.matches if not concedes(m.evidence.text)]
+    # a match that concedes ("10% off for a 3-year term") is no task done, pricing included,
+    # nor is one that only lists more of what was given ("waived the setup + migration fee")
+    matches = [m for m in tasks.matches if not concedes(m.evidence.text)
+               and not (answer and _given_too(answer, m.evidence))]
     unmapped = [u for u in tasks.unmapped if not concedes(u.text)]
     given = sorted([*(m.evidence for m in tasks.matches if concedes(m.evidence.text)),
                     *(u for u in tasks.unmapped if concedes(u.text))], key=lambda e: e.start)

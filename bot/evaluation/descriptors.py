@@ -53,7 +53,10 @@ _UNITS = {
 measures its customers in ("Menos de 20 ha", "15 a 200 habitaciones")."""
 
 
-_SIZE_START = r"(?=[\d<>abfhjlmoptuwü])"
+_BETWEEN = r"(?:between|zwischen|entre|tussen)"
+"""Before a range joined by "and" ("between 10 and 40 employees"): without it, "5 demos and 40
+staff" would read as a range."""
+_SIZE_START = r"(?=[\d<>abefhjlmoptuwüz])"
 """The first characters a size can start with (a figure, or a word of `_BELOW` or `_ABOVE`):
 checked once at each position before the many alternatives are tried there. Keep it in step
 with those lists."""
@@ -64,6 +67,7 @@ def _size_pattern(unit: str) -> re.Pattern[str]:
         rf"{_SIZE_START}(?:(?P<below>{_BELOW})\s*{_NUMBER}(?P<plus1>\+)?\s*[-‐ ]?\s*{unit}\b"
         rf"|(?P<above>{_ABOVE})\s*{_NUMBER}\s*[-‐ ]?\s*{unit}\b"
         rf"|{_NUMBER}\s*(?:[-–‐]|to|bis|a|à|tot)\s*{_NUMBER}\s*[-‐ ]?\s*{unit}\b"
+        rf"|{_BETWEEN}\s+{_NUMBER}\s*(?:and|und|y|e|et|en)\s*{_NUMBER}\s*[-‐ ]?\s*{unit}\b"
         rf"|{_NUMBER}\s*[-‐ ]?\s*{unit}\s+(?P<more>{_OR_MORE})\b"
         rf"|{_NUMBER}\s*(?P<plus>\+)?\s*[-‐ ]?\s*{unit}\b)",
         re.I,

@@ -205,6 +205,10 @@ class PhraseTable:
         self.phrases: dict[tuple[str, ...], list[str]] = {}
         self.max_len = 0
         self.longest: dict[str, int] = {}
+        self.derived: dict[tuple[str, ...], str] = {}
+        """Phrases only derived (not written) so far -> the entry they were derived for."""
+        self.shared: set[tuple[str, ...]] = set()
+        """Phrases derived for two entries: dropped, and never added again."""
         """First stem -> the most stems a phrase starting with it has: `find` skips the many
         stems no phrase starts with, and tries no longer phrase than can start with one."""
 
@@ -213,10 +217,22 @@ class PhraseTable:
         if not phrase:
             return
         keys = self.phrases.get(phrase)
+        if phrase in self.shared:
+            return  # a variant several entries derive names none of them
         if keys is None:
             self.phrases[phrase] = [key]
+            if derived:
+                self.derived[phrase] = key
         elif key not in keys and not derived:
+            if self.derived.pop(phrase, None) is not None:
+                keys.clear()  # written by the strategy beats a variant derived for another
             keys.append(key)
+        elif key not in keys and self.derived.get(phrase) not in (None, key):
+            # "law firms" of both "Mid-size Australian law firms" and "Top-tier and global law
+            # firms": the kind they share names neither
+            del self.phrases[phrase], self.derived[phrase]
+            self.shared.add(phrase)
+            return
         self.max_len = max(self.max_len, len(phrase))
         self.longest[phrase[0]] = max(self.longest.get(phrase[0], 0), len(phrase))
 
@@ -253,6 +269,8 @@ class TaskEntry:
     anti: set[str] = field(default_factory=set)
     ruled_out: set[str] = field(default_factory=set)  # what working against the task names
     bigrams: set[tuple[str, str]] = field(default_factory=set)
+    roles: frozenset[str] = frozenset()
+    """Stems of buyer roles the task's name is about ("Get the owner, COO or CFO on board")."""
 
 
 @dataclass
@@ -357,8 +375,13 @@ class StrategyIndex:
             self._add_segment(segment)
         self._add_sector_names(strategy)
         self._background = self._background_counts(strategy)
+        role_stems = {stem(w) for segment in strategy.segments if segment.buying_process
+                      for role in segment.buying_process.roles
+                      for w in self._words(role) if is_content(w)} - self.generic
         for task in strategy.sales_tasks:
             entry = TaskEntry(task.id, task.critical)
+            entry.roles = frozenset(role_stems.intersection(
+                stem(w) for w in self._words(task.name) if is_content(w)))
             self._add_task_text(entry, task.name, NAME_WEIGHT)
             for example in task.examples:
                 self._add_task_text(entry, example, EXAMPLE_WEIGHT)

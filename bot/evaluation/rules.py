@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from bot.evaluation.contradictions import with_concessions
+from bot.evaluation.contradictions import concedes, with_concessions
 from bot.evaluation.descriptors import Found, Size
 from bot.evaluation.index import KIND_NOUNS, Doc, StrategyIndex, index_for
 from bot.evaluation.language import detect
@@ -41,7 +41,9 @@ from bot.evaluation.substance import assess
 from bot.evaluation.text import (
     CLAUSE,
     CONJ,
+    ENGAGED_WORDS,
     MAX_ANSWER_CHARS,
+    OFFER_PHRASES,
     SENT,
     WORD,
     avoids,
@@ -62,11 +64,13 @@ from bot.evaluation.text import (
     looks_done,
     looks_like_injection,
     may_inject,
+    names_decider,
     negation_at,
     points_back,
     post_negated,
     post_state,
     rejects,
+    says_nothing,
     stem,
     topics_unmarked,
     wordset,
@@ -119,6 +123,8 @@ class _Reading:
     sentences: list[Sentence]
     segments: list[SegmentMention] = field(default_factory=list)
     context_toks: set[int] = field(default_factory=set)
+    role_toks: set[int] = field(default_factory=set)
+    """Tokens that name a buyer role of a segment's buying process ("treasurer", "the COO")."""
     roles: list[tuple[int, str]] = field(default_factory=list)
     stages: list[tuple[int, str]] = field(default_factory=list)
     sentence_segments: list[list[str]] = field(default_factory=list)
@@ -296,6 +302,8 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
         if owner is not None and doc.stems[j] in KIND_NOUNS:
             hits.append(([i, j], owner, 0.7))
             covered.update((i, j))
+    if hits:
+        hits += _shared_heads(reading, hits, covered)
     hits = [h for h in hits if not _names_an_event(reading, h[0])]
     if hits and reading.expanded:
         hits = _whole_expansions(reading, hits)
@@ -325,6 +333,42 @@ def _find_segments(reading: _Reading, sentence: Sentence) -> list[str]:
 
 
 Hit = tuple[list[int], str, float]
+
+
+def _shared_heads(reading: _Reading, hits: list[Hit], covered: set[int]) -> list[Hit]:
+    """Segments listed by their first word before a head noun they share with the last one:
+    "golf, racquet and leisure clubs" names golf clubs and racquet clubs too. Each item is the
+    word before a separator, alone there (or the list's first: "booking for golf, ..."), and
+    with the head it must name a segment."""
+    toks, stems, index = reading.doc.toks, reading.doc.stems, reading.index
+    found: list[Hit] = []
+    for hit_toks, _, _ in hits:
+        if len(hit_toks) < 2 or hit_toks != list(range(hit_toks[0], hit_toks[-1] + 1)):
+            continue
+        head, k = stems[hit_toks[-1]], hit_toks[0] - 1
+        while k >= 0 and toks[k].kind not in (WORD, SENT):
+            j = k
+            while j >= 0 and toks[j].kind not in (WORD, SENT):
+                j -= 1
+            if j < 0 or toks[j].kind == SENT:
+                break
+            i = j
+            while i > 0 and toks[i - 1].kind == WORD:
+                i -= 1
+            item = [t for t in range(i, j + 1) if reading.content[t]]
+            last = item[-1] if item else -1
+            if last < 0 or is_number(toks[last].word):
+                break
+            if last not in covered:  # "golf, tennis/padel and leisure clubs": tennis is named
+                named = index.segments.find([stems[last], head])
+                if not named or named[0][:2] != (0, 2):
+                    break
+                found.append(([last], named[0][2][0], 0.8))
+                covered.add(last)
+            if len(item) > 1 and not covered.issuperset(item):
+                break  # "booking for golf, ...": the list starts at its last word
+            k = i - 1
+    return found
 
 
 def _whole_expansions(reading: _Reading, hits: list[Hit]) -> list[Hit]:
@@ -585,6 +629,7 @@ def _find_process_terms(reading: _Reading, sentence: Sentence) -> None:
     stems = [doc.stems[i] for i in content]
     for a, b, keys in index.roles.find(stems):
         reading.context_toks.update(content[a:b])
+        reading.role_toks.update(content[a:b])
         reading.roles.extend((len(reading.sentence_segments) - 1, k) for k in keys)
     for _, _, keys in index.stages.find(stems):
         reading.stages.extend((len(reading.sentence_segments) - 1, k) for k in keys)
@@ -693,6 +738,13 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
     for i in frag.negative if frag.state == "not_done" and not frag.buyers else ():
         for task, weight in index.anti_postings.get(stems[i], ()):
             scores[task] += weight
+    if ENGAGED_WORDS.intersection(reading.doc.toks[i].word for i in frag.positive):
+        # "owner signed the rollout", "COO joined the debrief": the buyer a task's name is
+        # about, engaged - the task, however little its other words say
+        positive_stems = {stems[i] for i in frag.positive if i in reading.role_toks}
+        for task, task_entry in enumerate(index.tasks):
+            if task_entry.roles & positive_stems:
+                scores[task] = max(scores[task], MATCH_THRESHOLD)
     frag.scores = scores
     against: dict[int, float] = defaultdict(float)
     telling: set[int] = set()  # entries matched by more than the task's own words
@@ -779,6 +831,9 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
     cue = negation_at(words)
     if cue is None:
         return None, "done"
+    if tuple(words[cue[0]:cue[1]]) in OFFER_PHRASES and concedes(
+            reading.span(_clause_words(clause)).text):
+        return None, "done"  # "offered them an extra 10% to close": given, not proposed
     state = cue_state(words, cue)
     if (state == "not_done" or current_language() == "en") and cue[0] > 0 and not _reports_done(
             reading, _clause_words(clause)[:cue[0]]):
@@ -905,6 +960,7 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
             context[task] += score
     # said anywhere in the sentence: "closed lost Maren Health, hospital system, not our ICP"
     turns_away = bool(qualify) and _turns_away(reading, sentence)
+    chores = _chores(reading, sentence, [f for clause in clauses for f in clause])
     for frags in clauses:
         unmatched: list[_Fragment] = []
         for frag in frags:
@@ -912,7 +968,9 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
             # what works against a task or an objective is never also credited as doing one,
             # and work inside our own company ("QBR prep, expense reports") does no customer task
             # (asked only when nothing works against a task: the answer is the same either way)
-            decision = None if against or _ours(reading, frag) else _decide(frag, context)
+            # naming who decides ("EB is the VP ops") reaches no one: neither a task nor effort
+            decider = names_decider([reading.doc.toks[i].word for i in frag.toks])
+            decision = None if against or decider or id(frag) in chores else _decide(frag, context)
             if decision is not None and decision[0] in qualify and not turns_away:
                 # the prospects a qualify-out task names ("declined a DPP enquiry") are who is
                 # turned away, not the turning away: "DPP office reached out", "spent the week in
@@ -930,7 +988,7 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
                 out.matches.append(TaskMatch(task_id=reading.index.tasks[negated].id,
                                              confidence=0.7, evidence=reading.span(frag.toks),
                                              state=frag.state))
-            elif not against and _is_activity(reading, frag.positive, frag.toks):
+            elif not against and not decider and _is_activity(reading, frag.positive, frag.toks):
                 unmatched.append(frag)
         matched_here = len(unmatched) < len(frags)
         for frag in unmatched:
@@ -938,6 +996,28 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
                 out.unmapped.append(reading.span(frag.toks))
     _plans_for_the_last_undone(reading, sentence, polarities, out)
     _undone_by_what_follows(reading, sentence, polarities, out)
+    _none_of_it_done(reading, sentence, polarities, out)
+
+
+def _none_of_it_done(reading: _Reading, sentence: Sentence, polarities: list[Polarity],
+                     out: TasksResult) -> None:
+    """"spent the day at the trade show booth, scanned 60 badges, nothing followed up yet": a
+    clause that says none of a task was done undoes what looked like that task earlier in the
+    sentence (where the leads came from is not following them up)."""
+    start = reading.doc.toks[_words(sentence)[0]].start
+    for clause, (cue, state) in zip(sentence, polarities, strict=True):
+        if cue is None or state != "not_done":
+            continue
+        toks = _clause_words(clause)
+        if not says_nothing([reading.doc.toks[i].word for i in toks], cue):
+            continue
+        first = reading.doc.toks[toks[0]].start
+        undone = {m.task_id for m in out.matches
+                  if m.state == "not_done" and m.evidence.start >= first}
+        for match in out.matches:
+            if match.task_id in undone and match.state == "done" and (
+                    start <= match.evidence.start < first):
+                match.state = "not_done"
 
 
 def _undone_by_what_follows(reading: _Reading, sentence: Sentence, polarities: list[Polarity],
@@ -968,6 +1048,27 @@ def _turns_away(reading: _Reading, sentence: Sentence) -> bool:
         if declines(words) or rejects(words) or avoids(words):
             return True
     return False
+
+
+CHORES_AROUND = 2
+"""Items of internal work in a sentence that make its other items internal too."""
+
+
+def _chores(reading: _Reading, sentence: Sentence, frags: list[_Fragment]) -> set[int]:
+    """The fragments (by `id`) that are work inside our own company: those naming it
+    (`_ours`), and in a sentence that is a list of such work the items beside them that name no
+    customer - "QBR prep, expense reports, CRM cleanup", "wrote the forecast, onboarding our new
+    starter, cleaned up HubSpot" - or every item under an "Internal:" heading."""
+    ours = {id(f) for f in frags if _ours(reading, f)}
+    doc = reading.doc
+    first = _words(sentence)[0]
+    after = doc.text[doc.toks[first].end:doc.toks[first].end + 2].lstrip()
+    if first in {i for f in frags if id(f) in ours for i in f.toks[:1]} and after.startswith(":"):
+        return {id(f) for f in frags}  # "Internal: pipeline review, comp plan questions, ..."
+    if len(ours) < CHORES_AROUND:
+        return ours
+    return ours | {id(f) for f in frags if id(f) not in ours
+                   and not reading.context_toks.intersection(f.toks)}
 
 
 def _ours(reading: _Reading, frag: _Fragment) -> bool:

@@ -221,6 +221,25 @@ _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
     *(("next", day) for day in sorted(_WEEKDAYS)),
 )
 """Plans, attempts and postponements: the activity after them has not happened (yet)."""
+ENGLISH_FILE = _prompts_dir() / "english.yaml"
+
+
+def _english_phrases(path: Path, key: str) -> tuple[tuple[str, ...], ...]:
+    """Phrases of English read from prompts/english.yaml (`key`), lower case, as typed."""
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return tuple(tuple(str(item).lower().split()) for item in (data or {}).get(key) or []
+                 if str(item).split())
+
+
+OFFER_PHRASES = _english_phrases(ENGLISH_FILE, "offer_phrases")
+"""An activity offered to the buyer ("offered a 4-wk POC", "proposed a site visit") is
+proposed, not done: a plan cue - unless what is offered is a concession, which is given."""
+_FUTURE_PHRASES = (*_FUTURE_PHRASES, *OFFER_PHRASES)
+NOTHING_WORDS = frozenset(w for p in _english_phrases(ENGLISH_FILE, "nothing_words") for w in p)
+ENGAGED_WORDS = frozenset(w for p in _english_phrases(ENGLISH_FILE, "engaged_words") for w in p)
+DECIDER_PHRASES = _english_phrases(ENGLISH_FILE, "decider_phrases")
+"""Who decides or signs, with "is" after it ("the EB is the VP ops"): it names who someone is,
+no activity (borrowed by reps writing other languages: "EB is de eigenaar")."""
 _POST_NEGATION = frozenset({"noshow", "cancelled", "canceled", "postponed", "pending", "none", "slipped",
                             "rescheduled", "ghosted", "delayed", "stuck", "stalled", "blocked",
                             "unused", "nada", "missing"})
@@ -754,6 +773,10 @@ class LanguagePack:
     """The language's own business shorthand ("GF" Geschäftsführer, "presu" presupuesto),
     read before the shared sales shorthand; `upper_shorthand` only where written in capitals."""
     upper_shorthand: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    decider: PhraseIndex = field(default_factory=dict)
+    """Who decides, as the subject of "is": "EB is the VP ops", "quien firma es el dueño"."""
+    nothing: frozenset[str] = frozenset()
+    """"nothing", "none", "niks": the whole of an activity is not done, not a part of it."""
 
 
 _PLAN_AFTER_EN = frozenset({("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
@@ -772,6 +795,7 @@ ENGLISH = LanguagePack(
     later=_by_first(sorted(_PLAN_AFTER_EN)),
     decline=_by_first([(w,) for w in sorted(DECLINE_WORDS)], DECLINE_PHRASES),
     away=_by_first([(w,) for w in sorted(AWAY_WORDS)], AWAY_PHRASES),
+    decider=_by_first(DECIDER_PHRASES), nothing=NOTHING_WORDS,
 )
 # English sales words reps type whatever language they write in ("Follow-up pending", "demo
 # next week"): every other language reads these cues too.
@@ -823,6 +847,8 @@ def _pack(code: str, path: Path) -> LanguagePack:
         lost=words["lost_words"] | LOST_WORDS,
         shorthand=_table(data.get("shorthand")),
         upper_shorthand=_table(data.get("upper_only")),
+        decider=_by_first(_phrases(data.get("decider_phrases")), DECIDER_PHRASES),
+        nothing=frozenset(str(data.get("nothing_words", "")).lower().split()) | NOTHING_WORDS,
     )
 
 
@@ -1278,6 +1304,26 @@ def is_vague(words: Sequence[str]) -> bool:
     if not any(w in vague for w in content) and not any(w in vague for w in words):
         return False
     return all(w in vague or w in pack.light or w in pack.remark for w in content)
+
+
+DECIDER_REACH = 2
+"""Words (an article, "their") before who decides: "their EB is ...", "y quien firma es ..."."""
+
+
+def names_decider(words: Sequence[str]) -> bool:
+    """The words say who decides or signs ("DM is the plant GM", "EB is the VP ops in
+    Chicago", "quien firma es el dueño"): who someone is, not that anyone was reached."""
+    deciders = _CURRENT.get().decider
+    return any(_phrase_at(words, i, deciders) is not None
+               for i, w in enumerate(words[:DECIDER_REACH + 1]) if w in deciders)
+
+
+def says_nothing(words: Sequence[str], cue: tuple[int, int]) -> bool:
+    """The clause starts by negating the whole activity: "nothing followed up yet", "none
+    called back", "nog niks opgevolgd" - not a part of it ("haven't called the rest"), nor the
+    buyer's state ("nobody watching alerts overnight")."""
+    nothing = _CURRENT.get().nothing
+    return cue[0] <= 1 and any(w in nothing for w in words[:2])
 
 
 def is_away(words: Sequence[str]) -> bool:
