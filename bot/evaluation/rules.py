@@ -78,7 +78,7 @@ from bot.evaluation.text import (
 from bot.evaluation.text import reading as reading_language
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
 
-RULES_VERSION = "2.8.0"
+RULES_VERSION = "2.9.0"
 MATCH_THRESHOLD = 0.7
 """Task score an activity needs; a word unique to one task's name or examples scores 1.0."""
 BIGRAM_BONUS = 0.4
