@@ -5,6 +5,8 @@ forgotten with them."""
 
 from __future__ import annotations
 
+import yaml
+
 from bot.core import BotCore
 from tests.support.talk import say, setup_team
 from tests.unit.core.test_corrections import (
@@ -49,7 +51,10 @@ async def test_a_word_two_corrected_answers_share_reads_a_reps_next_answer_after
     await answer_tasks(core, "lee", FOURTH)
     assert (await read_tasks(core))[-1] == [TASK]
     exported = await say(core, "ada", "/align strategy learned export")
-    assert f"- id: {TASK}\n  examples:\n  - walkdown" in exported
+    # the learned word, next to the phrase SECOND's correction taught ("Banko walkdown done":
+    # since "Friday" is no activity, it is the one unmapped activity of that answer)
+    merged = yaml.safe_load(exported.split("```")[1])
+    assert {t["id"]: t["examples"] for t in merged["sales_tasks"]}[TASK][-1] == "walkdown"
     # Unlearning one of the two corrections behind the word unlearns the word.
     assert "Removed correction #2" in await say(core, "sam", "/align strategy unlearn 2")
     assert '"walkdown" means' not in await say(core, "sam", "/align strategy learned")
