@@ -20,12 +20,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -33,16 +29,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def _sender(conn: Any) -> None:  # spawned: not traced
-    from bench.ack_latency import burst
-
-    while True:
-        job = conn.recv()
-        if job is None:
-            return
-        url, requests = job
-        conn.send([o.status for o in burst(url, requests)])
+from bench.callgrind_round import measured_round, start_sender  # noqa: E402
 
 
 async def main(reps: int, callgrind: bool) -> None:
@@ -50,10 +37,7 @@ async def main(reps: int, callgrind: bool) -> None:
     from tests.support.slack_api import dm_event, slash_command
 
     _api_proc, api_conn, api_ready = b._serve_in_child(b.fake_slack_process, {"reps": reps})
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    sender = ctx.Process(target=_sender, args=(child,), daemon=True)
-    sender.start()
+    bursts = start_sender()
     from adapters.slack.app import EVENTS_PATH, SlackAdapter
     from adapters.slack.port import build_client, web_session
     from bot.events import MemberRef
@@ -74,13 +58,11 @@ async def main(reps: int, callgrind: bool) -> None:
     await b._prepare_judging(core)
     b._settle_heap(core)
     url = f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}"
-    loop = asyncio.get_running_loop()
     users = [b.rep_id(i) for i in range(reps)]
     invitations = await b.Control(api_ready["control"])("invitations", users=users)
 
     async def send(requests: list[Any]) -> list[int]:
-        parent.send((url, requests))
-        return await loop.run_in_executor(None, parent.recv)
+        return await bursts(url, requests)
 
     def answers(round_: int, question: str) -> list[Any]:
         return [b.slack_request("/slack/events", json.dumps(dm_event(
@@ -97,18 +79,8 @@ async def main(reps: int, callgrind: bool) -> None:
     assert set(await send(answers(1, questions[0]))) == {200}
     await core.ctx.drain()
     measured = answers(2, questions[1])
-    t0 = time.process_time()
-    switch = ["callgrind_control", "-i"]  # blocking on purpose: nothing else runs meanwhile
-    if callgrind:
-        subprocess.run([*switch, "on", str(os.getpid())], check=True, capture_output=True)  # noqa: ASYNC221
-    statuses = await send(measured)
-    await core.ctx.drain()
-    if callgrind:
-        subprocess.run([*switch, "off", str(os.getpid())], check=True, capture_output=True)  # noqa: ASYNC221
-    assert set(statuses) == {200}, statuses
-    cpu_ms = (time.process_time() - t0) * 1000 / reps
-    print(f"measured {reps} answers, {cpu_ms:.2f} ms CPU per answer", flush=True)
-    parent.send(None)
+    await measured_round(send, core.ctx.drain, measured, callgrind=callgrind)
+    await bursts(url, None)
     api_conn.send("stop")
     await adapter.stop()
     await http.close()

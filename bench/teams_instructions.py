@@ -15,39 +15,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def _sender(conn: Any) -> None:  # spawned: not traced
-    from bench.ack_latency import burst
-
-    while True:
-        job = conn.recv()
-        if job is None:
-            return
-        url, requests = job
-        outcomes = burst(url, requests)
-        conn.send([o.status for o in outcomes])
+from bench.callgrind_round import measured_round, start_sender  # noqa: E402
 
 
 async def main(reps: int) -> None:
     from bench import ack_latency as b
 
     _fake_proc, fake_conn, fake = b._serve_in_child(b.fake_teams_process, {"reps": reps})
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    sender = ctx.Process(target=_sender, args=(child,), daemon=True)
-    sender.start()
+    bursts = start_sender()
     os.environ["REQUESTS_CA_BUNDLE"] = fake["ca_file"]
     from adapters.teams.app import MESSAGES_PATH, BotAuthConfig, TeamsAdapter
     from adapters.teams.convert import contact_info
@@ -82,11 +66,9 @@ async def main(reps: int) -> None:
     await b._prepare_judging(core)
     b._settle_heap(core)
     url = f"http://127.0.0.1:{adapter.bound_port}{MESSAGES_PATH}"
-    loop = asyncio.get_running_loop()
 
     async def send(requests: list[Any]) -> list[int]:
-        parent.send((url, requests))
-        return await loop.run_in_executor(None, parent.recv)
+        return await bursts(url, requests)
 
     def answers(round_: int, question: str, tag: str) -> list[Any]:
         return [b.teams_request(b.teams_activity(
@@ -102,16 +84,8 @@ async def main(reps: int) -> None:
     assert set(await send(answers(1, questions[0], "w"))) == {200}
     await core.ctx.drain()
     measured = answers(2, questions[1], "m")
-    t0 = time.process_time()
-    switch = ["callgrind_control", "-i"]  # blocking on purpose: nothing else runs meanwhile
-    subprocess.run([*switch, "on", str(os.getpid())], check=True, capture_output=True)  # noqa: ASYNC221
-    statuses = await send(measured)
-    await core.ctx.drain()
-    subprocess.run([*switch, "off", str(os.getpid())], check=True, capture_output=True)  # noqa: ASYNC221
-    assert set(statuses) == {200}, statuses
-    cpu_ms = (time.process_time() - t0) * 1000 / reps
-    print(f"measured {reps} answers, {cpu_ms:.2f} ms CPU per answer", flush=True)
-    parent.send(None)
+    await measured_round(send, core.ctx.drain, measured, callgrind=True)
+    await bursts(url, None)
     fake_conn.send("stop")
     await adapter.stop()
     await core.ctx.db.dispose()
