@@ -89,12 +89,12 @@ async def test_a_competitor_named_beside_the_account_is_not_taught_as_a_segment(
     assert "regional_banks" in (await read(teacher, "tasks", "renewal call with Ardent Mutual")).segments
 
 
-async def test_a_reps_rewording_teaches_others_only_once_confirmed(teacher: LabelTeacher) -> None:
-    """The abuse bound holds for what is recognised reworded too: Dana's correction reads her own
-    answers at once, Lee's only after a manager confirms it."""
-    db = teacher.db
+async def _dana_corrects_the_walkdown(
+        teacher: LabelTeacher) -> tuple[Member, Member, corrections.Saved | None]:
+    """Two reps, Dana and Lee; Dana corrects her WALKDOWN answer to the discovery call (a rep's
+    correction: her own at once, everyone's once confirmed). Returns both and what was saved."""
     people = []
-    async with db.session() as session:
+    async with teacher.db.session() as session:
         for name in ("dana", "lee"):
             person = Member(platform="eval", platform_user_id=name, name=name, role="rep",
                             created_at=AT, updated_at=AT)
@@ -103,17 +103,25 @@ async def test_a_reps_rewording_teaches_others_only_once_confirmed(teacher: Labe
             await session.refresh(person)
             people.append(person)
     dana, lee = people
-    evaluator = RulesEvaluator()
-    evaluation = await evaluator.evaluate("tasks", WALKDOWN, STRATEGY)
-    saved = await corrections.save(db, author=dana, answer_id=None, question="tasks", answer=WALKDOWN,
-                                   evaluation=evaluation, corrected=Labels(("compliance_discovery",), ()),
+    evaluation = await RulesEvaluator().evaluate("tasks", WALKDOWN, STRATEGY)
+    saved = await corrections.save(teacher.db, author=dana, answer_id=None, question="tasks",
+                                   answer=WALKDOWN, evaluation=evaluation,
+                                   corrected=Labels(("compliance_discovery",), ()),
                                    strategy=STRATEGY, now=AT)
+    return dana, lee, saved
+
+
+async def test_a_reps_rewording_teaches_others_only_once_confirmed(teacher: LabelTeacher) -> None:
+    """The abuse bound holds for what is recognised reworded too: Dana's correction reads her own
+    answers at once, Lee's only after a manager confirms it."""
+    db = teacher.db
+    dana, lee, saved = await _dana_corrects_the_walkdown(teacher)
     assert saved is not None and saved.correction.status == corrections.OWN
     reworded = "walk-down of the KYC stack with Finly's head of compliance"
 
     async def reads_for(person: Member, strategy: Strategy = STRATEGY) -> tuple[str, ...]:
         teaching = await corrections.teaching_for(db, person.id, strategy)
-        return Labels.of(await judge(evaluator, "tasks", reworded, strategy, teaching)).tasks
+        return Labels.of(await judge(RulesEvaluator(), "tasks", reworded, strategy, teaching)).tasks
 
     assert await reads_for(dana) == ("compliance_discovery",)
     assert await reads_for(lee) == ()
@@ -169,26 +177,12 @@ def test_a_learned_example_keeps_only_the_words_that_name_the_work() -> None:
 async def test_a_reps_wording_read_as_an_example_teaches_others_only_once_confirmed(
         teacher: LabelTeacher) -> None:
     db = teacher.db
-    people = []
-    async with db.session() as session:
-        for name in ("dana", "lee"):
-            person = Member(platform="eval", platform_user_id=name, name=name, role="rep",
-                            created_at=AT, updated_at=AT)
-            session.add(person)
-            await session.flush()
-            await session.refresh(person)
-            people.append(person)
-    dana, lee = people
-    evaluator = RulesEvaluator()
-    evaluation = await evaluator.evaluate("tasks", WALKDOWN, STRATEGY)
-    saved = await corrections.save(db, author=dana, answer_id=None, question="tasks", answer=WALKDOWN,
-                                   evaluation=evaluation, corrected=Labels(("compliance_discovery",), ()),
-                                   strategy=STRATEGY, now=AT)
+    dana, lee, saved = await _dana_corrects_the_walkdown(teacher)
     assert saved is not None and saved.correction.id is not None
 
     async def reads_for(person: Member) -> tuple[str, ...]:
         teaching = await corrections.teaching_for(db, person.id, STRATEGY)
-        return Labels.of(await judge(evaluator, "tasks", "KYC walkdown at Banko", STRATEGY,
+        return Labels.of(await judge(RulesEvaluator(), "tasks", "KYC walkdown at Banko", STRATEGY,
                                      teaching)).tasks
 
     assert await reads_for(dana) == ("compliance_discovery",)
