@@ -101,14 +101,9 @@ async def test_an_event_is_acked_before_bolt_dispatches_it_and_its_retry_still_s
     assert len(saved) == 1
 
 
-async def test_a_dm_goes_to_its_listener_without_bolts_dispatch_once_bolt_has_authorized(
-        slack: Slack, core: BotCore, adapter: SlackAdapter) -> None:
-    """A rep's DM answer is a message event: with one workspace, once bolt has made (and
-    cached) its auth.test on the first request, the listener is called without bolt's dispatch
-    - its middleware and listener matching cost a DM answer as much CPU as a Web API call - and
-    the answer is stored and answered as before. Other events still go through bolt."""
-    await team(slack)  # slash commands: bolt's dispatch, which makes and keeps the auth.test
-    await slack.command(ADA, "ask now dana")
+def bolt_dispatches(adapter: SlackAdapter) -> list[Any]:
+    """The event ids bolt's dispatch is asked to handle from now on, in order (it still
+    handles them)."""
     dispatched: list[Any] = []
     bolt = adapter.app.async_dispatch
 
@@ -117,6 +112,18 @@ async def test_a_dm_goes_to_its_listener_without_bolts_dispatch_once_bolt_has_au
         return await bolt(request)
 
     adapter.app.async_dispatch = recorded  # type: ignore[method-assign]
+    return dispatched
+
+
+async def test_a_dm_goes_to_its_listener_without_bolts_dispatch_once_bolt_has_authorized(
+        slack: Slack, core: BotCore, adapter: SlackAdapter) -> None:
+    """A rep's DM answer is a message event: with one workspace, once bolt has made (and
+    cached) its auth.test on the first request, the listener is called without bolt's dispatch
+    - its middleware and listener matching cost a DM answer as much CPU as a Web API call - and
+    the answer is stored and answered as before. Other events still go through bolt."""
+    await team(slack)  # slash commands: bolt's dispatch, which makes and keeps the auth.test
+    await slack.command(ADA, "ask now dana")
+    dispatched = bolt_dispatches(adapter)
     answer = "We win mid-market fintech on audit readiness."
     assert (await slack.poster.event(dm_event(DANA, answer, "Ev0DIRECT1", DANA_DM)))[0] == 200
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -157,14 +164,7 @@ async def test_a_dm_before_bolt_has_authorized_goes_through_bolt(
         slack: Slack, core: BotCore, adapter: SlackAdapter) -> None:
     """The first request bolt sees makes its auth.test: a DM arriving first goes through bolt's
     dispatch (which authorizes it), and is answered as any other."""
-    dispatched: list[Any] = []
-    bolt = adapter.app.async_dispatch
-
-    async def recorded(request: Any) -> Any:
-        dispatched.append(request.body.get("event_id"))
-        return await bolt(request)
-
-    adapter.app.async_dispatch = recorded  # type: ignore[method-assign]
+    dispatched = bolt_dispatches(adapter)
     assert (await slack.poster.event(dm_event(DANA, "hello", "Ev0FIRST01", DANA_DM)))[0] == 200
     await core.ctx.drain()
     assert dispatched == ["Ev0FIRST01"]
