@@ -21,7 +21,7 @@ run: setup
 console: setup
 	$(VENV)/bin/alignbot console
 
-# The whole suite on 2 workers; prints its wall time at the end (about 6 minutes on 2 quiet cores).
+# The whole suite on 2 workers; prints its wall time at the end (about 8 minutes on 2 cores).
 test: setup
 	@start=$$(date +%s); status=0; $(VENV)/bin/pytest -n 2 -q || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s wall time"; exit $$status
