@@ -587,14 +587,10 @@ def coached_against(against: list[Against], strategy: Strategy) -> Against:
 
 
 def _pricing(strategy: Strategy) -> set[tuple[str, str]]:
-    """(kind, id) of what the strategy says about price: `pricing_targets`, and an objective
-    whose counter-examples are concessions though its text names no margin or discount
-    (Servewell's "Hold hardware at list ... - no free terminals", broken by "threw in free
-    handhelds to close")."""
-    found = {(kind, target) for kind, target, _ in pricing_targets(strategy)}
-    return found | {("objective", o.id or str(number))
-                    for number, o in enumerate(strategy.strategy.objectives, start=1)
-                    if any(concedes(c) for c in o.counter_examples)}
+    """(kind, id) of what the strategy says about price (`pricing_targets`: also an objective
+    whose counter-examples are concessions though its text names no margin or discount, such as
+    "Hold hardware at list - no free terminals")."""
+    return {(kind, target) for kind, target, _ in pricing_targets(strategy)}
 
 
 def _is_effort(text: str) -> bool:
