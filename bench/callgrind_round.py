@@ -24,6 +24,12 @@ def _sender(conn: Any) -> None:  # spawned: not traced
         conn.send([o.status for o in burst(url, requests)])
 
 
+def under_valgrind() -> bool:
+    """Whether this process runs inside valgrind (its preload library is in the environment):
+    callgrind can then be switched on and off; outside it, only the CPU figure is printed."""
+    return "vgpreload" in os.environ.get("LD_PRELOAD", "")
+
+
 def start_sender() -> Callable[[str, list[Any] | None], Awaitable[list[int]]]:
     """A spawned process that sends bursts of requests and returns their statuses; `send(url,
     None)` stops it."""

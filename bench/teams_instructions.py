@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.callgrind_round import measured_round, start_sender  # noqa: E402
+from bench.callgrind_round import measured_round, start_sender, under_valgrind  # noqa: E402
 
 
 async def main(reps: int) -> None:
@@ -84,7 +84,7 @@ async def main(reps: int) -> None:
     assert set(await send(answers(1, questions[0], "w"))) == {200}
     await core.ctx.drain()
     measured = answers(2, questions[1], "m")
-    await measured_round(send, core.ctx.drain, measured, callgrind=True)
+    await measured_round(send, core.ctx.drain, measured, callgrind=under_valgrind())
     await bursts(url, None)
     fake_conn.send("stop")
     await adapter.stop()
