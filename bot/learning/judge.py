@@ -3,11 +3,10 @@ and `alignbot eval --learn-from` all take, so what is measured is what people ge
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from bot.evaluation.base import Evaluator
 from bot.evaluation.result import Evaluation, Question
 from bot.learning.lessons import Teaching
+from bot.learning.vetting import SyncEvaluate, vetted
 from bot.strategy.schema import Strategy
 
 
@@ -23,19 +22,20 @@ async def judge(evaluator: Evaluator, question: Question, answer: str, strategy:
     if getattr(evaluator, "reads_examples", False):
         evaluation = await evaluator.evaluate(question, answer, teaching.strategy(strategy))
         return teaching.adjust(question, answer, evaluation, strategy)
+    evaluate_sync = getattr(evaluator, "evaluate_sync", None)
+    if evaluate_sync is not None:  # lessons that misread other corrected answers are left out
+        teaching = vetted(teaching, strategy, evaluate_sync)
     evaluation = await evaluator.evaluate(question, answer, strategy)
     taught = (await evaluator.evaluate(question, answer, teaching.strategy(strategy, work_words=True))
               if teaching.wording else None)
     return teaching.adjust(question, answer, evaluation, strategy, taught)
 
 
-SyncEvaluate = Callable[[Question, str, Strategy], Evaluation]
-
-
 def judge_sync(evaluate: SyncEvaluate, question: Question, answer: str, strategy: Strategy,
                teaching: Teaching) -> Evaluation:
     """`judge` for an evaluator that judges synchronously (the rules' `evaluate_sync`), which reads
     no examples: for a unit of work on the database's thread (`bot.checkins.answering`)."""
+    teaching = vetted(teaching, strategy, evaluate)
     taught = (evaluate(question, answer, teaching.strategy(strategy, work_words=True))
               if teaching.wording else None)
     return teaching.adjust(question, answer, evaluate(question, answer, strategy), strategy, taught)

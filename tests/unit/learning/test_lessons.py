@@ -199,3 +199,50 @@ async def test_an_answer_judged_in_its_unit_of_work_reads_learned_wording_too(
     evaluation = judge_sync(RulesEvaluator().evaluate_sync, "tasks", "KYC walkdown at Banko", STRATEGY,
                             teaching)
     assert Labels.of(evaluation).tasks == ("compliance_discovery",)
+
+
+BOARD_DECK = "prepped the board deck for Ledgerly"
+OFFSITE = "prepped the board deck for our own offsite"
+
+
+async def test_a_lesson_another_corrected_answer_contradicts_is_not_applied(
+        teacher: LabelTeacher) -> None:
+    """One correction teaches "prepped the board deck" as the executive sponsor; a second says
+    the same words, about an internal offsite, are no task. The phrase now misreads a corrected
+    answer, so it teaches nothing (it made set halves worse than without learning); each
+    corrected answer keeps its own labels."""
+    internal = "prepped the board deck for the all-hands"
+    await teacher.learn([tasks(BOARD_DECK, "exec_sponsor")])
+    assert "exec_sponsor" in (await read(teacher, "tasks", internal)).tasks  # one lesson: a guess
+    await teacher.learn([tasks(OFFSITE)])
+    assert "exec_sponsor" not in (await read(teacher, "tasks", internal)).tasks
+    assert (await read(teacher, "tasks", BOARD_DECK)).tasks == ("exec_sponsor",)
+    assert (await read(teacher, "tasks", OFFSITE)).tasks == ()
+    # The inline path reads the same vetted lessons.
+    teaching = await corrections.teaching_for(teacher.db, teacher.admin.id, STRATEGY)
+    inline = judge_sync(RulesEvaluator().evaluate_sync, "tasks", internal, STRATEGY, teaching)
+    assert "exec_sponsor" not in Labels.of(inline).tasks
+
+
+async def test_a_lesson_that_reads_more_corrected_answers_right_than_wrong_stays(
+        teacher: LabelTeacher) -> None:
+    """Vetting weighs: a learned word two corrected answers support is not undone by one that
+    happens to use it for something else."""
+    from bot.learning.lessons import Change, Lesson, Teaching
+    from bot.learning.vetting import vetted
+
+    def answer(text: str, *task_ids: str) -> Lesson:
+        return Lesson("answer", "tasks", text, labels={"tasks": list(task_ids), "segments": []})
+
+    phrase = Lesson("task", "exec_sponsor", BOARD_DECK)
+    teaching = Teaching((phrase, answer(BOARD_DECK, "exec_sponsor"),
+                         answer("prepped the board deck for Banko", "exec_sponsor"),
+                         answer(OFFSITE)))
+    trace: list[Change] = []
+    evaluate = RulesEvaluator().evaluate_sync
+    teaching.adjust("tasks", OFFSITE, evaluate("tasks", OFFSITE, STRATEGY), STRATEGY, trace=trace,
+                    remember=False)
+    assert [(c.added, c.target, c.sources) for c in trace] == [(True, "exec_sponsor", (phrase.ident,))]
+    assert phrase in vetted(teaching, STRATEGY, evaluate).lessons  # right twice, wrong once
+    alone = Teaching((phrase, answer(BOARD_DECK, "exec_sponsor"), answer(OFFSITE)))
+    assert phrase not in vetted(alone, STRATEGY, evaluate).lessons  # right once, wrong once
