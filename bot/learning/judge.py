@@ -27,7 +27,7 @@ async def judge(evaluator: Evaluator, question: Question, answer: str, strategy:
         teaching = vetted(teaching, strategy, evaluate_sync)
     evaluation = await evaluator.evaluate(question, answer, strategy)
     taught = (await evaluator.evaluate(question, answer, teaching.strategy(strategy, work_words=True))
-              if teaching.wording else None)
+              if teaching.wording and teaching.reads_taught(answer, strategy) else None)
     return teaching.adjust(question, answer, evaluation, strategy, taught)
 
 
@@ -37,5 +37,5 @@ def judge_sync(evaluate: SyncEvaluate, question: Question, answer: str, strategy
     no examples: for a unit of work on the database's thread (`bot.checkins.answering`)."""
     teaching = vetted(teaching, strategy, evaluate)
     taught = (evaluate(question, answer, teaching.strategy(strategy, work_words=True))
-              if teaching.wording else None)
+              if teaching.wording and teaching.reads_taught(answer, strategy) else None)
     return teaching.adjust(question, answer, evaluate(question, answer, strategy), strategy, taught)

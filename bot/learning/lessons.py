@@ -204,9 +204,8 @@ def alike(a: str, b: str) -> float:
     (ga, na), (gb, nb) = _trigrams(a), _trigrams(b)
     if not na or not nb:
         return 0.0
-    if len(ga) > len(gb):
-        ga, gb = gb, ga
-    return sum(n * gb[g] for g, n in ga.items()) / (na * nb)
+    # over the trigrams both hold (a set intersection, in C): most texts compared share few
+    return sum(ga[g] * gb[g] for g in ga.keys() & gb.keys()) / (na * nb)
 
 
 # --- drawing lessons from a correction ------------------------------------------------------
@@ -553,10 +552,35 @@ class Teaching:
             if added and trace is not None:
                 trace.append(Change(True, lesson.kind, lesson.target, (lesson.ident,)))
 
+    def reads_taught(self, answer: str, strategy: Strategy) -> bool:
+        """Whether the answer holds a word people taught (`_taught_words`). Without one, the
+        reading under the taught strategy can add nothing (`_add_taught` keeps only findings
+        holding such words), so it is not made: the second reading is most of what learning
+        costs per answer."""
+        key = (strategy.version, self.wording_fingerprint)
+        every = _EVERY_TAUGHT_WORD.get(key)
+        if every is None:
+            if len(_EVERY_TAUGHT_WORD) >= _MAX_TAUGHT:
+                _EVERY_TAUGHT_WORD.clear()
+            every = _EVERY_TAUGHT_WORD[key] = frozenset().union(
+                *self._taught_words("task", strategy).values(),
+                *self._taught_words("segment", strategy).values())
+        return not every.isdisjoint(words(answer))
+
     def _taught_words(self, kind: Literal["task", "segment"],
                       strategy: Strategy) -> dict[str, frozenset[str]]:
         """Per task (or segment) people taught wording for: the stems of that wording the
         strategy does not already use for it - what a finding must hold to be theirs."""
+        key = (strategy.version, self.wording_fingerprint, kind)
+        cached = _TAUGHT_WORDS.get(key)
+        if cached is None:
+            if len(_TAUGHT_WORDS) >= 4 * _MAX_TAUGHT:
+                _TAUGHT_WORDS.clear()
+            cached = _TAUGHT_WORDS[key] = self._taught_words_now(kind, strategy)
+        return cached
+
+    def _taught_words_now(self, kind: Literal["task", "segment"],
+                          strategy: Strategy) -> dict[str, frozenset[str]]:
         found: dict[str, set[str]] = defaultdict(set)
         for lesson in self.wording:
             if kind == "segment" and len(words(lesson.phrase)) < MIN_PHRASE_WORDS:
@@ -764,6 +788,8 @@ def _phrase_in(answer: str, kind: str, target: str, lessons: Sequence[Lesson]) -
 _TAUGHT: dict[tuple[str, str, bool], Strategy] = {}
 _VOCABULARIES: dict[tuple[str, str, str], Vocabulary] = {}
 _MAX_TAUGHT = 32
+_TAUGHT_WORDS: dict[tuple[str, str, str], dict[str, frozenset[str]]] = {}
+_EVERY_TAUGHT_WORD: dict[tuple[str, str], frozenset[str]] = {}
 
 
 def _taught(strategy: Strategy, teaching: Teaching, work_words: bool) -> Strategy:

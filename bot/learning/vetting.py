@@ -51,7 +51,8 @@ def vetted(teaching: Teaching, strategy: Strategy, evaluate: SyncEvaluate) -> Te
                   "segment": set(lesson.labels.get("segments", ()))}
         trace: list[Change] = []
         teaching.adjust(question, lesson.phrase, evaluate(question, lesson.phrase, strategy), strategy,
-                        evaluate(question, lesson.phrase, taught) if taught is not None else None,
+                        evaluate(question, lesson.phrase, taught)
+                        if taught is not None and teaching.reads_taught(lesson.phrase, strategy) else None,
                         trace=trace, remember=False)
         for change in trace:
             if change.kind == "task" and question != "tasks":

@@ -6,7 +6,7 @@ agree, a segment learned from the list item that named it, and no competitor tau
 from __future__ import annotations
 
 from bot.evaluation.metrics import LabeledItem
-from bot.evaluation.result import Question
+from bot.evaluation.result import Evaluation, Question
 from bot.evaluation.rules import RulesEvaluator
 from bot.learning import corrections
 from bot.learning.from_labels import LabelTeacher
@@ -246,3 +246,24 @@ async def test_a_lesson_that_reads_more_corrected_answers_right_than_wrong_stays
     assert phrase in vetted(teaching, STRATEGY, evaluate).lessons  # right twice, wrong once
     alone = Teaching((phrase, answer(BOARD_DECK, "exec_sponsor"), answer(OFFSITE)))
     assert phrase not in vetted(alone, STRATEGY, evaluate).lessons  # right once, wrong once
+
+
+async def test_an_answer_holding_no_taught_word_is_read_once(teacher: LabelTeacher) -> None:
+    """The reading under the taught strategy adds only findings holding words people taught: an
+    answer without any is not read twice (that reading was most of learning's cost per answer)."""
+    await teacher.learn([tasks(WALKDOWN, "compliance_discovery")])
+    teaching = await corrections.teaching_for(teacher.db, teacher.admin.id, STRATEGY)
+    rules = RulesEvaluator()
+    reads: list[str] = []
+
+    def evaluate(question: Question, answer: str, strategy: Strategy) -> Evaluation:
+        reads.append(answer)
+        return rules.evaluate_sync(question, answer, strategy)
+
+    judge_sync(evaluate, "tasks", "hello", STRATEGY, teaching)  # vets the lessons: reads WALKDOWN
+    reads.clear()
+    judge_sync(evaluate, "tasks", "sent the pricing sheet to Finly", STRATEGY, teaching)
+    assert reads == ["sent the pricing sheet to Finly"]
+    reads.clear()
+    taught = judge_sync(evaluate, "tasks", "KYC walkdown at Banko", STRATEGY, teaching)
+    assert len(reads) == 2 and Labels.of(taught).tasks == ("compliance_discovery",)
