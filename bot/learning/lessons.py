@@ -458,14 +458,19 @@ class Teaching:
             _VOCABULARIES[key] = found
         return found
 
+    @cached_property
+    def _answers(self) -> tuple[tuple[Lesson, str], ...]:
+        """The corrected answers, latest first, each with its normalized text."""
+        return tuple((lesson, normalized(lesson.phrase)) for lesson in reversed(self.lessons)
+                     if lesson.kind == "answer")
+
     def _remembered(self, question: Question, answer: str) -> Labels | None:
         """The labels a person gave these words, or nearly these (the same answer pasted again
         with a typo fixed or a word changed): the latest such correction."""
         said = normalized(answer)
-        for lesson in reversed(self.lessons):
-            if lesson.kind != "answer" or lesson.target != question:
+        for lesson, was in self._answers:
+            if lesson.target != question:
                 continue
-            was = normalized(lesson.phrase)
             if was == said or (min(len(was), len(said)) >= 0.75 * max(len(was), len(said))  # else
                                and alike(lesson.phrase, answer) >= SAME_ANSWER):  # never that alike
                 return Labels(tuple(lesson.labels.get("tasks", ())), tuple(lesson.labels.get("segments", ())))

@@ -34,14 +34,14 @@ _MAX_VETTED = 32
 
 def vetted(teaching: Teaching, strategy: Strategy, evaluate: SyncEvaluate) -> Teaching:
     """`teaching` without what changes correct readings of corrected answers (see above)."""
-    answers = {normalized(lesson.phrase): lesson for lesson in teaching.lessons
-               if lesson.kind == "answer"}  # the latest labels of each answer
-    if not answers or len(teaching.lessons) == len(answers):
-        return teaching  # nothing but remembered answers: nothing to vet
+    if not teaching:
+        return teaching
     key = (strategy.version, teaching.fingerprint, getattr(evaluate, "__qualname__", ""))
     found = _VETTED.get(key)
     if found is not None:
         return found
+    answers = {normalized(lesson.phrase): lesson for lesson in teaching.lessons
+               if lesson.kind == "answer"}  # the latest labels of each answer
     right: Counter[str] = Counter()
     wrong: Counter[str] = Counter()
     taught = teaching.strategy(strategy, work_words=True) if teaching.wording else None
