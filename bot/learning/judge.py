@@ -18,7 +18,9 @@ async def judge(evaluator: Evaluator, question: Question, answer: str, strategy:
     examples and aliases, whose findings of what people taught are added (a new example shifts
     the word weights of every task, which on the development sets cost more than it taught
     when that reading decided). The lessons then correct what either still reads the way
-    people corrected it."""
+    people corrected it. For an evaluator that can judge synchronously the lessons are first
+    vetted against the answers people corrected (`bot.learning.vetting`), and the second reading
+    is made only for an answer holding a word people taught."""
     if getattr(evaluator, "reads_examples", False):
         evaluation = await evaluator.evaluate(question, answer, teaching.strategy(strategy))
         return teaching.adjust(question, answer, evaluation, strategy)
