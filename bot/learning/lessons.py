@@ -426,12 +426,13 @@ class Teaching:
             tasks, scope = _relabel(answer, tasks, scope, remembered, strategy, self.lessons)
         else:
             vocabulary = self.vocabulary(strategy)
-            self._drop_corrected(answer, tasks, scope, trace)
             vocabulary.drop(tasks, scope, trace)
             self._add_learned(answer, tasks, scope, strategy, trace)
             if taught is not None:
                 self._add_taught(taught, tasks, scope, strategy, trace)
             vocabulary.add(answer, tasks, scope, strategy, trace)
+            # last: a sentence a person corrected away from a task gets it back from no lesson
+            self._drop_corrected(answer, tasks, scope, trace)
         if tasks is not None:
             tasks.critical_missing = critical_missing(strategy, tasks.task_ids)
         scores, overall = compute_scores(question, strategy, tasks=tasks, scope=scope,

@@ -267,3 +267,17 @@ async def test_an_answer_holding_no_taught_word_is_read_once(teacher: LabelTeach
     reads.clear()
     taught = judge_sync(evaluate, "tasks", "KYC walkdown at Banko", STRATEGY, teaching)
     assert len(reads) == 2 and Labels.of(taught).tasks == ("compliance_discovery",)
+
+
+def test_a_sentence_corrected_away_from_a_task_gets_it_back_from_no_learned_phrase() -> None:
+    """A learned phrase that holds ("prepped the board deck" for the executive sponsor) does not
+    credit the task again in a sentence nearly the one a person corrected away from it."""
+    from bot.learning.lessons import Lesson, Teaching
+
+    teaching = Teaching((Lesson("task", "exec_sponsor", BOARD_DECK),
+                         Lesson("not_task", "exec_sponsor", OFFSITE, OFFSITE)))
+    evaluate = RulesEvaluator().evaluate_sync
+    for answer, credited in ((OFFSITE + " next week", False),
+                             ("prepped the board deck with Banko's CFO and their chairman", True)):
+        read = teaching.adjust("tasks", answer, evaluate("tasks", answer, STRATEGY), STRATEGY)
+        assert ("exec_sponsor" in Labels.of(read).tasks) is credited, answer
