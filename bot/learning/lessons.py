@@ -99,10 +99,27 @@ class Lesson:
         """Two people made the same correction when their lessons share this key."""
         return (self.kind, self.target, " ".join(sorted(words(self.phrase))))
 
+    @property
+    def ident(self) -> str:
+        """What a change this lesson made is traced to (`Change.sources`), and blocked by."""
+        return "|".join(self.key())
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Lesson:
         return cls(kind=data["kind"], target=data["target"], phrase=data.get("phrase", ""),
                    context=data.get("context", ""), labels=dict(data.get("labels") or {}))
+
+
+@dataclass(frozen=True)
+class Change:
+    """A finding the lessons added or dropped, and what taught it: lesson idents, learned
+    words (`kw|task|stem`) and learned cues (`Cue.ident`). `Teaching.adjust` traces them so
+    that a lesson can be checked against the other corrected answers (`bot.learning.vetting`)."""
+
+    added: bool
+    kind: Literal["task", "segment"]
+    target: str
+    sources: tuple[str, ...]
 
 
 def lessons_to_json(lessons: Iterable[Lesson]) -> str:
@@ -187,9 +204,8 @@ def alike(a: str, b: str) -> float:
     (ga, na), (gb, nb) = _trigrams(a), _trigrams(b)
     if not na or not nb:
         return 0.0
-    if len(ga) > len(gb):
-        ga, gb = gb, ga
-    return sum(n * gb[g] for g, n in ga.items()) / (na * nb)
+    # over the trigrams both hold (a set intersection, in C): most texts compared share few
+    return sum(ga[g] * gb[g] for g in ga.keys() & gb.keys()) / (na * nb)
 
 
 # --- drawing lessons from a correction ------------------------------------------------------
@@ -350,14 +366,26 @@ class Teaching:
     """The lessons in force for one reader of the strategy (everyone's, plus a rep's own)."""
 
     lessons: tuple[Lesson, ...] = ()
+    blocked: frozenset[str] = frozenset()
+    """Learned words and cues (idents) that changed correct readings of corrected answers:
+    never applied (see `bot.learning.vetting`; the lessons themselves are left out)."""
 
     def __bool__(self) -> bool:
         return bool(self.lessons)
+
+    def without(self, blocked: Iterable[str]) -> Teaching:
+        """These lessons without the lessons, learned words and cues `blocked` names."""
+        out = self.blocked | frozenset(blocked)
+        return Teaching(tuple(lesson for lesson in self.lessons if lesson.ident not in out), out)
 
     @cached_property
     def fingerprint(self) -> str:  # every answer judged asks for it (the learned words' cache key)
         raw = lessons_to_json(sorted(self.lessons, key=Lesson.key))
         return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+    @cached_property
+    def blocked_fingerprint(self) -> str:
+        return hashlib.sha256("\n".join(sorted(self.blocked)).encode()).hexdigest()[:12]
 
     @cached_property
     def wording(self) -> tuple[Lesson, ...]:
@@ -380,27 +408,31 @@ class Teaching:
         return _taught(strategy, self, work_words) if self.wording else strategy
 
     def adjust(self, question: Question, answer: str, evaluation: Evaluation,
-               strategy: Strategy, taught: Evaluation | None = None) -> Evaluation:
+               strategy: Strategy, taught: Evaluation | None = None, *,
+               trace: list[Change] | None = None, remember: bool = True) -> Evaluation:
         """The evaluator's verdict with the lessons applied, scored again, under `strategy`'s
         own version. `taught` is the same evaluator's reading of the answer under
         `self.strategy(strategy)` (learned phrases as examples and aliases, read with the
         stemming, glossary and fuzzy matching the strategy's own examples get): the tasks and
-        segments people taught that it finds are added (see `_add_taught`)."""
+        segments people taught that it finds are added (see `_add_taught`). `trace` collects
+        what each lesson changed; without `remember` an answer someone corrected is read as
+        any other (not as they labeled it), as the vetting of lessons reads them."""
         if not self:
             return evaluation.model_copy(update={"strategy_version": strategy.version})
         tasks = evaluation.tasks.model_copy(deep=True) if evaluation.tasks else None
         scope = (evaluation.scope or ScopeResult()).model_copy(deep=True)
-        remembered = self._remembered(question, answer)
+        remembered = self._remembered(question, answer) if remember else None
         if remembered is not None:
             tasks, scope = _relabel(answer, tasks, scope, remembered, strategy, self.lessons)
         else:
             vocabulary = self.vocabulary(strategy)
-            self._drop_corrected(answer, tasks, scope)
-            vocabulary.drop(tasks, scope)
-            self._add_learned(answer, tasks, scope, strategy)
+            vocabulary.drop(tasks, scope, trace)
+            self._add_learned(answer, tasks, scope, strategy, trace)
             if taught is not None:
-                self._add_taught(taught, tasks, scope, strategy)
-            vocabulary.add(answer, tasks, scope, strategy)
+                self._add_taught(taught, tasks, scope, strategy, trace)
+            vocabulary.add(answer, tasks, scope, strategy, trace)
+            # last: a sentence a person corrected away from a task gets it back from no lesson
+            self._drop_corrected(answer, tasks, scope, trace)
         if tasks is not None:
             tasks.critical_missing = critical_missing(strategy, tasks.task_ids)
         scores, overall = compute_scores(question, strategy, tasks=tasks, scope=scope,
@@ -411,7 +443,7 @@ class Teaching:
     def vocabulary(self, strategy: Strategy) -> Vocabulary:
         """The words these lessons' corrected answers keep using for one task or segment (see
         `bot.learning.vocabulary`): computed once per set of lessons and strategy version."""
-        key = (strategy.version, self.fingerprint)
+        key = (strategy.version, self.fingerprint, self.blocked_fingerprint)
         found = _VOCABULARIES.get(key)
         if found is None:
             from bot.learning.vocabulary import Example, Removed, learn  # it reads this module
@@ -421,47 +453,69 @@ class Teaching:
                         for lesson in self.lessons if lesson.kind == "answer"]
             removed = [Removed(lesson.kind, lesson.target, lesson.phrase, lesson.context)
                        for lesson in self.lessons if lesson.kind in ("not_task", "not_segment")]
-            found = learn(examples, removed, strategy)
+            found = learn(examples, removed, strategy).without(self.blocked)
             if len(_VOCABULARIES) >= _MAX_TAUGHT:
                 _VOCABULARIES.pop(next(iter(_VOCABULARIES)))
             _VOCABULARIES[key] = found
         return found
 
+    @cached_property
+    def _answers(self) -> tuple[tuple[Lesson, str], ...]:
+        """The corrected answers, latest first, each with its normalized text."""
+        return tuple((lesson, normalized(lesson.phrase)) for lesson in reversed(self.lessons)
+                     if lesson.kind == "answer")
+
     def _remembered(self, question: Question, answer: str) -> Labels | None:
         """The labels a person gave these words, or nearly these (the same answer pasted again
         with a typo fixed or a word changed): the latest such correction."""
         said = normalized(answer)
-        for lesson in reversed(self.lessons):
-            if lesson.kind != "answer" or lesson.target != question:
+        for lesson, was in self._answers:
+            if lesson.target != question:
                 continue
-            was = normalized(lesson.phrase)
             if was == said or (min(len(was), len(said)) >= 0.75 * max(len(was), len(said))  # else
                                and alike(lesson.phrase, answer) >= SAME_ANSWER):  # never that alike
                 return Labels(tuple(lesson.labels.get("tasks", ())), tuple(lesson.labels.get("segments", ())))
         return None
 
-    def _drop_corrected(self, answer: str, tasks: TasksResult | None, scope: ScopeResult) -> None:
+    def _drop_corrected(self, answer: str, tasks: TasksResult | None, scope: ScopeResult,
+                        trace: list[Change] | None = None) -> None:
         wrong = [lesson for lesson in self.lessons if lesson.kind in ("not_task", "not_segment")]
         if not wrong:
             return
 
         refuted = _refuted(wrong)
 
-        def corrected(kind: str, target: str, evidence: Evidence) -> bool:
+        def corrected(kind: str, target: str, evidence: Evidence) -> tuple[str, ...]:
+            """The lessons that remove this finding (none: it stays)."""
             sentence = _sentence_of(answer, evidence)
             here = words(sentence)
             quoted = words(evidence.text)
-            if any(said <= quoted for said in refuted.get((kind, target), ())):
-                return True
-            return any(lesson.kind == kind and lesson.target == target
-                       and (_overlap(here, words(lesson.context)) >= SAME_SENTENCE
-                            or alike(sentence, lesson.context) >= LOOKS_ALIKE) for lesson in wrong)
+            theirs = [lesson for lesson in wrong if lesson.kind == kind and lesson.target == target]
+            refuting = [said for said in refuted.get((kind, target), ()) if said <= quoted]
+            if refuting:
+                return tuple(lesson.ident for lesson in theirs
+                             if any(said <= words(lesson.phrase) for said in refuting))
+            return tuple(lesson.ident for lesson in theirs
+                         if _overlap(here, words(lesson.context)) >= SAME_SENTENCE
+                         or alike(sentence, lesson.context) >= LOOKS_ALIKE)
 
         if tasks is not None:
-            tasks.matches = [m for m in tasks.matches
-                             if not corrected("not_task", m.task_id, m.evidence)]
-        scope.segments = [s for s in scope.segments
-                          if not corrected("not_segment", s.segment_id, s.evidence)]
+            kept_tasks = []
+            for match in tasks.matches:
+                sources = corrected("not_task", match.task_id, match.evidence)
+                if not sources:
+                    kept_tasks.append(match)
+                elif trace is not None and match.state == "done":
+                    trace.append(Change(False, "task", match.task_id, sources))
+            tasks.matches = kept_tasks
+        kept_segments = []
+        for mention in scope.segments:
+            sources = corrected("not_segment", mention.segment_id, mention.evidence)
+            if not sources:
+                kept_segments.append(mention)
+            elif trace is not None:
+                trace.append(Change(False, "segment", mention.segment_id, sources))
+        scope.segments = kept_segments
 
     def keywords(self, strategy: Strategy) -> dict[str, str]:
         """Words people's corrections kept using for one task and no other, at least twice, that
@@ -474,17 +528,21 @@ class Teaching:
                 for word in words(lesson.phrase) - known:
                     if not word.isdigit():
                         seen[word][lesson.target] += 1
-        return {word: next(iter(tasks)) for word, tasks in seen.items()
-                if len(tasks) == 1 and sum(tasks.values()) >= KEYWORD_SUPPORT}
+        return {word: task_id for word, tasks in seen.items()
+                if len(tasks) == 1 and sum(tasks.values()) >= KEYWORD_SUPPORT
+                and f"kw|{(task_id := next(iter(tasks)))}|{word}" not in self.blocked}
 
     def _add_learned(self, answer: str, tasks: TasksResult | None, scope: ScopeResult,
-                     strategy: Strategy) -> None:
+                     strategy: Strategy, trace: list[Change] | None = None) -> None:
         if tasks is not None and tasks.unmapped:
             keywords = self.keywords(strategy)
             for activity in list(tasks.unmapped):
-                named = {keywords[w] for w in words(activity.text) if w in keywords}
-                if len(named) == 1 and (task_id := named.pop()) in strategy.task_ids:
-                    add_task(tasks, task_id, activity)
+                said = [w for w in words(activity.text) if w in keywords]
+                named = {keywords[w] for w in said}
+                if len(named) == 1 and (task_id := named.pop()) in strategy.task_ids and (
+                        add_task(tasks, task_id, activity) and trace is not None):
+                    trace.append(Change(True, "task", task_id,
+                                        tuple(f"kw|{task_id}|{w}" for w in sorted(said))))
         spans = [(s, e, words(answer[s:e])) for s, e in sentences(answer)]
         for lesson in self.lessons:
             if lesson.kind not in ("task", "segment"):
@@ -492,15 +550,43 @@ class Teaching:
             evidence = _found(answer, spans, lesson)
             if evidence is None:
                 continue
+            added = False
             if lesson.kind == "task" and tasks is not None and lesson.target in strategy.task_ids:
-                add_task(tasks, lesson.target, evidence)
+                added = add_task(tasks, lesson.target, evidence)
             elif lesson.kind == "segment" and lesson.target in strategy.segment_ids:
-                add_segment(scope, lesson.target, evidence, strategy)
+                added = add_segment(scope, lesson.target, evidence, strategy)
+            if added and trace is not None:
+                trace.append(Change(True, lesson.kind, lesson.target, (lesson.ident,)))
+
+    def reads_taught(self, answer: str, strategy: Strategy) -> bool:
+        """Whether the answer holds a word people taught (`_taught_words`). Without one, the
+        reading under the taught strategy can add nothing (`_add_taught` keeps only findings
+        holding such words), so it is not made: the second reading is most of what learning
+        costs per answer."""
+        key = (strategy.version, self.wording_fingerprint)
+        every = _EVERY_TAUGHT_WORD.get(key)
+        if every is None:
+            if len(_EVERY_TAUGHT_WORD) >= _MAX_TAUGHT:
+                _EVERY_TAUGHT_WORD.clear()
+            every = _EVERY_TAUGHT_WORD[key] = frozenset().union(
+                *self._taught_words("task", strategy).values(),
+                *self._taught_words("segment", strategy).values())
+        return not every.isdisjoint(words(answer))
 
     def _taught_words(self, kind: Literal["task", "segment"],
                       strategy: Strategy) -> dict[str, frozenset[str]]:
         """Per task (or segment) people taught wording for: the stems of that wording the
         strategy does not already use for it - what a finding must hold to be theirs."""
+        key = (strategy.version, self.wording_fingerprint, kind)
+        cached = _TAUGHT_WORDS.get(key)
+        if cached is None:
+            if len(_TAUGHT_WORDS) >= 4 * _MAX_TAUGHT:
+                _TAUGHT_WORDS.clear()
+            cached = _TAUGHT_WORDS[key] = self._taught_words_now(kind, strategy)
+        return cached
+
+    def _taught_words_now(self, kind: Literal["task", "segment"],
+                          strategy: Strategy) -> dict[str, frozenset[str]]:
         found: dict[str, set[str]] = defaultdict(set)
         for lesson in self.wording:
             if kind == "segment" and len(words(lesson.phrase)) < MIN_PHRASE_WORDS:
@@ -512,8 +598,17 @@ class Teaching:
         return {target: frozenset(said - strategy_terms(strategy, kind, target, own=True))
                 for target, said in found.items()}
 
+    def _taught_by(self, kind: Literal["task", "segment"], target: str, evidence: Evidence,
+                   strategy: Strategy) -> tuple[str, ...]:
+        """The lessons whose wording a finding of the second reading holds."""
+        held = words(evidence.text) - strategy_terms(strategy, kind, target, own=True)
+        return tuple(lesson.ident for lesson in self.wording
+                     if lesson.kind == kind and lesson.target == target
+                     and held & words(example_text(lesson.phrase, strategy) if kind == "task"
+                                      else lesson.phrase))
+
     def _add_taught(self, taught: Evaluation, tasks: TasksResult | None, scope: ScopeResult,
-                    strategy: Strategy) -> None:
+                    strategy: Strategy, trace: list[Change] | None = None) -> None:
         """What the evaluator read with the learned examples and aliases that it did not read
         without them: a task or segment people taught, found in words that hold some of what
         they taught (so never a finding the shifted word weights alone made). Only additions:
@@ -530,7 +625,9 @@ class Teaching:
                 if not words(ev.text) & own or any(
                         m.evidence.start < ev.end and ev.start < m.evidence.end for m in tasks.matches):
                     continue  # not what they taught, or words the strategy's own wording read
-                add_task(tasks, match.task_id, match.evidence)
+                if add_task(tasks, match.task_id, match.evidence) and trace is not None:
+                    trace.append(Change(True, "task", match.task_id,
+                                        self._taught_by("task", match.task_id, ev, strategy)))
         if taught.scope is not None:
             learned = self._taught_words("segment", strategy)
             for mention in taught.scope.segments:
@@ -542,6 +639,9 @@ class Teaching:
                         s.evidence.start < ev.end and ev.start < s.evidence.end for s in scope.segments):
                     continue  # not what they taught, or the strategy's own words named another there
                 scope.segments.append(mention.model_copy())
+                if trace is not None:
+                    trace.append(Change(True, "segment", mention.segment_id,
+                                        self._taught_by("segment", mention.segment_id, ev, strategy)))
 
 
 def example_text(phrase: str, strategy: Strategy) -> str:
@@ -642,23 +742,27 @@ def strategy_terms(strategy: Strategy, kind: Literal["task", "segment"], target:
 _STRATEGY_TERMS: dict[tuple[str, str, str, bool], frozenset[str]] = {}
 
 
-def add_task(tasks: TasksResult, task_id: str, evidence: Evidence) -> None:
+def add_task(tasks: TasksResult, task_id: str, evidence: Evidence) -> bool:
     """The task done, as a person said; and so not worked against in the same answer (the
-    evaluator's "against" reading of it was the very misreading corrected)."""
+    evaluator's "against" reading of it was the very misreading corrected). Whether it was
+    not done before."""
     tasks.against = [a for a in tasks.against if not (a.kind == "task" and a.target == task_id)]
     if task_id in tasks.task_ids or any(m.task_id == task_id for m in tasks.matches):
-        return
+        return False
     tasks.matches.append(TaskMatch(task_id=task_id, confidence=0.9, evidence=evidence))
     tasks.unmapped = [u for u in tasks.unmapped
                       if not (evidence.start <= u.start < evidence.end)]
+    return True
 
 
-def add_segment(scope: ScopeResult, segment_id: str, evidence: Evidence, strategy: Strategy) -> None:
+def add_segment(scope: ScopeResult, segment_id: str, evidence: Evidence, strategy: Strategy) -> bool:
+    """The segment named, as a person said; whether it was not read before."""
     if any(s.segment_id == segment_id for s in scope.segments):
-        return
+        return False
     scope.segments.append(SegmentMention(segment_id=segment_id,
                                          in_scope=strategy.segment(segment_id).in_scope,
                                          confidence=0.9, evidence=evidence))
+    return True
 
 
 def _relabel(answer: str, tasks: TasksResult | None, scope: ScopeResult, labels: Labels,
@@ -688,8 +792,10 @@ def _phrase_in(answer: str, kind: str, target: str, lessons: Sequence[Lesson]) -
 
 
 _TAUGHT: dict[tuple[str, str, bool], Strategy] = {}
-_VOCABULARIES: dict[tuple[str, str], Vocabulary] = {}
+_VOCABULARIES: dict[tuple[str, str, str], Vocabulary] = {}
 _MAX_TAUGHT = 32
+_TAUGHT_WORDS: dict[tuple[str, str, str], dict[str, frozenset[str]]] = {}
+_EVERY_TAUGHT_WORD: dict[tuple[str, str], frozenset[str]] = {}
 
 
 def _taught(strategy: Strategy, teaching: Teaching, work_words: bool) -> Strategy:

@@ -38,6 +38,7 @@ from bot.evaluation.result import Evidence, ScopeResult, TasksResult
 from bot.evaluation.words import frequency, is_rare
 from bot.learning.lessons import (
     FUNCTION_WORDS,
+    Change,
     Lesson,
     Teaching,
     add_segment,
@@ -75,6 +76,11 @@ class Cue:
     term: str  # stem, or "stem stem" for two words side by side
     said: str  # the most common way the answers wrote it: what a person reads and exports
     support: int  # corrected answers it stood in for this target
+
+    @property
+    def ident(self) -> str:
+        """What a change it made is traced to (`bot.learning.lessons.Change`), and blocked by."""
+        return f"cue|{self.kind}|{self.target}|{self.term}"
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,12 @@ class Vocabulary:
     def __bool__(self) -> bool:
         return bool(self.cues)
 
+    def without(self, blocked: frozenset[str]) -> Vocabulary:
+        """These cues but those `blocked` names (`bot.learning.vetting`)."""
+        if not blocked:
+            return self
+        return Vocabulary(tuple(cue for cue in self.cues if cue.ident not in blocked))
+
     def named(self, kind: CueKind, text: str) -> set[str]:
         """The targets whose `kind` cues the text holds."""
         table = self._tables.get(kind)
@@ -147,18 +159,38 @@ class Vocabulary:
             return set()
         return {target for term in terms(text) for target in table.get(term, ())}
 
-    def drop(self, tasks: TasksResult | None, scope: ScopeResult) -> None:
+    def _sources(self, kind: CueKind, target: str, text: str) -> tuple[str, ...]:
+        """The cues of `target` the text holds, as `Cue.ident`s."""
+        table = self._tables.get(kind) or {}
+        return tuple(f"cue|{kind}|{target}|{term}" for term in terms(text)
+                     if target in table.get(term, ()))
+
+    def drop(self, tasks: TasksResult | None, scope: ScopeResult,
+             trace: list[Change] | None = None) -> None:
         """Drop the findings whose quotes hold a word corrections removed them for."""
         if not self:
             return
         if tasks is not None:
-            tasks.matches = [m for m in tasks.matches
-                             if m.task_id not in self.named("not_task", m.evidence.text)]
-        scope.segments = [s for s in scope.segments
-                          if s.segment_id not in self.named("not_segment", s.evidence.text)]
+            kept = []
+            for match in tasks.matches:
+                if match.task_id not in self.named("not_task", match.evidence.text):
+                    kept.append(match)
+                elif trace is not None and match.state == "done":
+                    trace.append(Change(False, "task", match.task_id,
+                                        self._sources("not_task", match.task_id, match.evidence.text)))
+            tasks.matches = kept
+        segments = []
+        for mention in scope.segments:
+            if mention.segment_id not in self.named("not_segment", mention.evidence.text):
+                segments.append(mention)
+            elif trace is not None:
+                trace.append(Change(False, "segment", mention.segment_id,
+                                    self._sources("not_segment", mention.segment_id,
+                                                  mention.evidence.text)))
+        scope.segments = segments
 
     def add(self, answer: str, tasks: TasksResult | None, scope: ScopeResult,
-            strategy: Strategy) -> None:
+            strategy: Strategy, trace: list[Change] | None = None) -> None:
         """Map the unmapped activities, and the sentences naming no segment, that hold the cues
         of exactly one task or segment."""
         if not self:
@@ -166,17 +198,22 @@ class Vocabulary:
         if tasks is not None:
             for activity in list(tasks.unmapped):
                 named = self.named("task", activity.text) & set(strategy.task_ids)
-                if len(named) == 1:
-                    add_task(tasks, named.pop(), activity)
+                if len(named) == 1 and add_task(tasks, task_id := named.pop(), activity) and (
+                        trace is not None):
+                    trace.append(Change(True, "task", task_id,
+                                        self._sources("task", task_id, activity.text)))
         if scope.segments:
             return  # the evaluator read the segment: a word seen in two answers does not overrule it
         for start, end in sentences(answer):
             if any(start <= s.evidence.start < end for s in scope.segments):
                 continue
             named = self.named("segment", answer[start:end]) & set(strategy.segment_ids)
-            if len(named) == 1:
-                add_segment(scope, named.pop(), Evidence(text=answer[start:end], start=start, end=end),
-                            strategy)
+            if len(named) == 1 and add_segment(
+                    scope, segment_id := named.pop(),
+                    Evidence(text=answer[start:end], start=start, end=end), strategy) and (
+                    trace is not None):
+                trace.append(Change(True, "segment", segment_id,
+                                    self._sources("segment", segment_id, answer[start:end])))
 
 
 def learn(examples: Sequence[Example], removed: Sequence[Removed], strategy: Strategy) -> Vocabulary:

@@ -6,7 +6,7 @@ agree, a segment learned from the list item that named it, and no competitor tau
 from __future__ import annotations
 
 from bot.evaluation.metrics import LabeledItem
-from bot.evaluation.result import Question
+from bot.evaluation.result import Evaluation, Question
 from bot.evaluation.rules import RulesEvaluator
 from bot.learning import corrections
 from bot.learning.from_labels import LabelTeacher
@@ -199,3 +199,85 @@ async def test_an_answer_judged_in_its_unit_of_work_reads_learned_wording_too(
     evaluation = judge_sync(RulesEvaluator().evaluate_sync, "tasks", "KYC walkdown at Banko", STRATEGY,
                             teaching)
     assert Labels.of(evaluation).tasks == ("compliance_discovery",)
+
+
+BOARD_DECK = "prepped the board deck for Ledgerly"
+OFFSITE = "prepped the board deck for our own offsite"
+
+
+async def test_a_lesson_another_corrected_answer_contradicts_is_not_applied(
+        teacher: LabelTeacher) -> None:
+    """One correction teaches "prepped the board deck" as the executive sponsor; a second says
+    the same words, about an internal offsite, are no task. The phrase now misreads a corrected
+    answer, so it teaches nothing (it made set halves worse than without learning); each
+    corrected answer keeps its own labels."""
+    internal = "prepped the board deck for the all-hands"
+    await teacher.learn([tasks(BOARD_DECK, "exec_sponsor")])
+    assert "exec_sponsor" in (await read(teacher, "tasks", internal)).tasks  # one lesson: a guess
+    await teacher.learn([tasks(OFFSITE)])
+    assert "exec_sponsor" not in (await read(teacher, "tasks", internal)).tasks
+    assert (await read(teacher, "tasks", BOARD_DECK)).tasks == ("exec_sponsor",)
+    assert (await read(teacher, "tasks", OFFSITE)).tasks == ()
+    # The inline path reads the same vetted lessons.
+    teaching = await corrections.teaching_for(teacher.db, teacher.admin.id, STRATEGY)
+    inline = judge_sync(RulesEvaluator().evaluate_sync, "tasks", internal, STRATEGY, teaching)
+    assert "exec_sponsor" not in Labels.of(inline).tasks
+
+
+async def test_a_lesson_that_reads_more_corrected_answers_right_than_wrong_stays(
+        teacher: LabelTeacher) -> None:
+    """Vetting weighs: a learned word two corrected answers support is not undone by one that
+    happens to use it for something else."""
+    from bot.learning.lessons import Change, Lesson, Teaching
+    from bot.learning.vetting import vetted
+
+    def answer(text: str, *task_ids: str) -> Lesson:
+        return Lesson("answer", "tasks", text, labels={"tasks": list(task_ids), "segments": []})
+
+    phrase = Lesson("task", "exec_sponsor", BOARD_DECK)
+    teaching = Teaching((phrase, answer(BOARD_DECK, "exec_sponsor"),
+                         answer("prepped the board deck for Banko", "exec_sponsor"),
+                         answer(OFFSITE)))
+    trace: list[Change] = []
+    evaluate = RulesEvaluator().evaluate_sync
+    teaching.adjust("tasks", OFFSITE, evaluate("tasks", OFFSITE, STRATEGY), STRATEGY, trace=trace,
+                    remember=False)
+    assert [(c.added, c.target, c.sources) for c in trace] == [(True, "exec_sponsor", (phrase.ident,))]
+    assert phrase in vetted(teaching, STRATEGY, evaluate).lessons  # right twice, wrong once
+    alone = Teaching((phrase, answer(BOARD_DECK, "exec_sponsor"), answer(OFFSITE)))
+    assert phrase not in vetted(alone, STRATEGY, evaluate).lessons  # right once, wrong once
+
+
+async def test_an_answer_holding_no_taught_word_is_read_once(teacher: LabelTeacher) -> None:
+    """The reading under the taught strategy adds only findings holding words people taught: an
+    answer without any is not read twice (that reading was most of learning's cost per answer)."""
+    await teacher.learn([tasks(WALKDOWN, "compliance_discovery")])
+    teaching = await corrections.teaching_for(teacher.db, teacher.admin.id, STRATEGY)
+    rules = RulesEvaluator()
+    reads: list[str] = []
+
+    def evaluate(question: Question, answer: str, strategy: Strategy) -> Evaluation:
+        reads.append(answer)
+        return rules.evaluate_sync(question, answer, strategy)
+
+    judge_sync(evaluate, "tasks", "hello", STRATEGY, teaching)  # vets the lessons: reads WALKDOWN
+    reads.clear()
+    judge_sync(evaluate, "tasks", "sent the pricing sheet to Finly", STRATEGY, teaching)
+    assert reads == ["sent the pricing sheet to Finly"]
+    reads.clear()
+    taught = judge_sync(evaluate, "tasks", "KYC walkdown at Banko", STRATEGY, teaching)
+    assert len(reads) == 2 and Labels.of(taught).tasks == ("compliance_discovery",)
+
+
+def test_a_sentence_corrected_away_from_a_task_gets_it_back_from_no_learned_phrase() -> None:
+    """A learned phrase that holds ("prepped the board deck" for the executive sponsor) does not
+    credit the task again in a sentence nearly the one a person corrected away from it."""
+    from bot.learning.lessons import Lesson, Teaching
+
+    teaching = Teaching((Lesson("task", "exec_sponsor", BOARD_DECK),
+                         Lesson("not_task", "exec_sponsor", OFFSITE, OFFSITE)))
+    evaluate = RulesEvaluator().evaluate_sync
+    for answer, credited in ((OFFSITE + " next week", False),
+                             ("prepped the board deck with Banko's CFO and their chairman", True)):
+        read = teaching.adjust("tasks", answer, evaluate("tasks", answer, STRATEGY), STRATEGY)
+        assert ("exec_sponsor" in Labels.of(read).tasks) is credited, answer
