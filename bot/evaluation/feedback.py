@@ -27,6 +27,7 @@ from bot.evaluation.result import (
     Evaluation,
     Evidence,
     ScopeResult,
+    SegmentMention,
     StatementResult,
     TaskMatch,
     TasksResult,
@@ -78,6 +79,26 @@ class FeedbackTexts:
         view = copy.copy(self)
         view.audience = audience
         return view
+
+    def rhythm(self, text: str) -> str | None:
+        """The first of `manager_rhythm`'s phrases `text` names, as typed there ("Pipeline-Review",
+        "1:1s"), or None: a manager's team rhythm, not effort outside the strategy."""
+        pattern = self._rhythm_pattern()
+        found = pattern.search(text) if pattern is not None else None
+        return found.group(0) if found else None
+
+    def _rhythm_pattern(self) -> re.Pattern[str] | None:
+        cached: re.Pattern[str] | None = self.__dict__.get("_rhythm")
+        if cached is None and "_rhythm" not in self.__dict__:
+            phrases = self.data.get("manager_rhythm") or []
+            if not isinstance(phrases, list):
+                raise PromptsError(f"{self.path}: manager_rhythm must be a list of phrases")
+            alternatives = sorted({r"[-\s]+".join(re.escape(w) for w in re.split(r"[-\s]+", str(p).strip()))
+                                   for p in phrases if str(p).strip()}, key=len, reverse=True)
+            cached = (re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])", re.I)
+                      if alternatives else None)
+            self.__dict__["_rhythm"] = cached
+        return cached
 
     def say(self, section: str, key: str | None = None, **values: object) -> str:
         node: Any = self.data.get(section)
@@ -182,7 +203,8 @@ class FeedbackWriter:
                                               answer, _for_deals_elsewhere(evaluation, strategy,
                                                                            answer),
                                               [m.evidence for m in evaluation.scope.segments]
-                                              if evaluation.scope else [])
+                                              if evaluation.scope else [],
+                                              evaluation.scope.segments if evaluation.scope else [])
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
                 # a deal where we don't play matters more than tasks not mentioned: above them
@@ -210,14 +232,29 @@ class FeedbackWriter:
                deal_segments: Iterable[str] = (), answer: str | None = None,
                elsewhere: frozenset[tuple[int, int]] = frozenset(),
                deal_evidence: Iterable[Evidence] = (),
+               mentions: Sequence[SegmentMention] = (),
                ) -> tuple[list[str], str | None]:
         """`elsewhere`: the spans of tasks done for a deal in a segment we do not play in
-        ("Sent SOC 2 report to Citi"), shown apart from the ✅: work, but not work to praise."""
+        ("Sent SOC 2 report to Citi"), shown apart from the ✅: work, but not work to praise.
+        `mentions`: the segments the answer names (a win there is not congratulated). A
+        manager's team rhythm ("pipeline review with the team, 1:1s") is noted as where they
+        coach, never listed as effort outside the strategy."""
+        rhythm = self._rhythm(tasks)
+        if rhythm:  # the rest is read without it: "1:1s with Dana" is no deal of Dana's
+            tasks = tasks.model_copy(update={"unmapped": [u for u in tasks.unmapped
+                                                          if u not in rhythm]})
+        if rhythm and not tasks.matches and not tasks.against and not any(
+                _is_effort(u.text) for u in tasks.unmapped):
+            noted = [self._rhythm_line(rhythm), *self._missing_line(tasks, strategy, history)]
+            missing = tasks.critical_missing or [t.id for t in strategy.sales_tasks if t.critical]
+            return noted, (self._missing_coaching(missing, strategy, history, rhythm) if missing
+                           else self.t.say("coaching", "need_detail",
+                                           example=strategy.sales_tasks[0].examples[0]))
         if not tasks.matches and not tasks.against and not any(_is_effort(u.text) for u in tasks.unmapped):
             if tasks.away:  # "Nothing this week, on PTO": an answer, not a gap to nag about
                 return [], self.t.say("coaching", "away", quote=_quoted([tasks.away[0].text]))
             # "Closed Brightpay 🎉", "lost Paylane to Vanta": a result, asked what made it
-            for key, found in (("won", _result(tasks.unmapped, answer, _won)),
+            for key, found in (("won", _win(tasks, answer, strategy, mentions)),
                                ("lost", _result(tasks.unmapped, answer, _lost))):
                 if found is not None:
                     return [], self.t.say("coaching", key, quote=_quoted([found]),
@@ -235,21 +272,28 @@ class FeedbackWriter:
             return [], self.t.say("coaching", "need_detail", example=example)
         lines: list[str] = []
         away = {(m.evidence.start, m.evidence.end) for m in tasks.matches} & elsewhere
+        effort = [e for e in tasks.unmapped if _is_effort(e.text)]
+        # effort for a deal where we don't play is that deal's work, shown with the tasks done
+        # there: "demo for JPMorgan" is no "effort outside the strategy" beside "Out of scope"
+        there = [e for e in effort if (e.start, e.end) in elsewhere]
+        effort = [e for e in effort if e not in there]
         for state, key in (("done", "mapped"), ("elsewhere", "out_of_scope_work"),
                            ("planned", "planned"), ("not_done", "not_done")):
             # a plan is acknowledged even for a task also done this week: "success criteria
             # agreed" is done, and the POC "from Monday" is still the plan the bot asks about
             these = [m for m in tasks.matches if _shown_as(m, away) == state]
             ids = list(dict.fromkeys(m.task_id for m in these))
-            if ids:
-                # each task's first quote that is not the buyer's ask: "habe abgelehnt", not
-                # the "Kunde wollte 15% Rabatt" that came before it
-                quotes: dict[str, str] = {}
-                for m in sorted(these, key=lambda m: asked_for(m.evidence.text)):
-                    quotes.setdefault(m.task_id, m.evidence.text)
-                lines.append(self.t.say("tasks", key, items=_list(
-                    f"{strategy.task(tid).name} ({_quoted([quotes[tid]])})" if quotes[tid].strip()
-                    else strategy.task(tid).name for tid in ids)))  # no quote: a person said so
+            # each task's first quote that is not the buyer's ask: "habe abgelehnt", not
+            # the "Kunde wollte 15% Rabatt" that came before it
+            quotes: dict[str, str] = {}
+            for m in sorted(these, key=lambda m: asked_for(m.evidence.text)):
+                quotes.setdefault(m.task_id, m.evidence.text)
+            items = [f"{strategy.task(tid).name} ({_quoted([quotes[tid]])})" if quotes[tid].strip()
+                     else strategy.task(tid).name for tid in ids]  # no quote: a person said so
+            if state == "elsewhere":
+                items += [_quoted([e.text]) for e in there]
+            if items:
+                lines.append(self.t.say("tasks", key, items=_list(items)))
         if tasks.against:
             by_quote: dict[str, list[str]] = {}
             for item in tasks.against:
@@ -257,13 +301,14 @@ class FeedbackWriter:
             lines.append(self.t.say("tasks", "against", items=_list(
                 self.t.say("tasks", "against_item", quote=_quoted([quote]),
                            names=" and ".join(names)) for quote, names in by_quote.items())))
+        if rhythm:
+            lines.append(self._rhythm_line(rhythm))
         # off-strategy effort is what says something: never fragments, mash, emoji or one word
-        effort = [e for e in tasks.unmapped if _is_effort(e.text)]
         if effort:
             lines.append(self.t.say("tasks", "unmapped", items=_quoted(e.text for e in effort)))
-        if not tasks.matches and not effort and not tasks.against:
+        if not tasks.matches and not effort and not there and not tasks.against:
             lines.append(self.t.say("tasks", "nothing", example=strategy.sales_tasks[0].examples[0]))
-        won = _result(tasks.unmapped, answer, _won)
+        won = _win(tasks, answer, strategy, mentions)
         if won is not None:  # "... they came back and signed 💪": said first, whatever follows
             lines.insert(0, self.t.say("tasks", "won", quote=_quoted([won])))
         if tasks.against:
@@ -283,7 +328,7 @@ class FeedbackWriter:
         missing = [tid for tid in tasks.critical_missing if tid not in mentioned]
         if missing:
             lines += self._missing_line(tasks, strategy, history)
-            return lines, self._missing_coaching(missing, strategy, history)
+            return lines, self._missing_coaching(missing, strategy, history, rhythm)
         if effort:
             return lines, self.t.say("coaching", "off_strategy", activity=shorten(
                 effort[0].text, 60), segments=_in_scope_names(strategy))
@@ -298,12 +343,27 @@ class FeedbackWriter:
             return strategy.sales_tasks[0].id
         return history.longest_without(missing)[0] if history and history.since else missing[0]
 
+    def _rhythm(self, tasks: TasksResult) -> list[Evidence]:
+        """What a manager's answer names as the team's rhythm (`FeedbackTexts.rhythm`); none
+        in anyone else's."""
+        if self.t.audience != "manager":
+            return []
+        return [u for u in tasks.unmapped if self.t.rhythm(u.text)]
+
+    def _rhythm_line(self, rhythm: list[Evidence]) -> str:
+        return self.t.say("tasks", "rhythm", items=_quoted(e.text for e in rhythm))
+
     def _missing_coaching(self, missing: list[str], strategy: Strategy,
-                          history: TaskHistory | None) -> str:
+                          history: TaskHistory | None, rhythm: Sequence[Evidence] = ()) -> str:
         """One critical task, chosen for this person: the one they have gone longest without
-        (with how long), not the first one in the file."""
+        (with how long), not the first one in the file. A manager who named their team's
+        rhythm is told to put it on that rhythm's agenda ("your pipeline review")."""
+        meeting = next((found for e in rhythm if (found := self.t.rhythm(e.text))), None)
         if history is None or history.since is None:
             task = strategy.task(missing[0])
+            if meeting:
+                return self.t.say("coaching", "rhythm_missing", task=task.name, rhythm=meeting,
+                                  description=task.description, example=task.examples[0])
             return self.t.say("coaching", "critical_missing", task=task.name,
                               description=task.description, example=task.examples[0])
         task_id, days = history.longest_without(missing)
@@ -311,6 +371,10 @@ class FeedbackWriter:
         since = (history.now - history.since).days
         how_long = (self.t.say("coaching", "not_since", days=days) if days is not None
                     else self.t.say("coaching", "never_since", days=max(since, 1)))
+        if meeting:
+            return self.t.say("coaching", "rhythm_longest", task=task.name, how_long=how_long,
+                              rhythm=meeting, description=task.description,
+                              example=task.examples[0])
         return self.t.say("coaching", "critical_longest", task=task.name, how_long=how_long,
                           description=task.description, example=task.examples[0])
 
@@ -516,20 +580,21 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
         with reading(evaluation.language or "en"):
             tasks = _without_losses(tasks)
             effort = [u for u in tasks.unmapped if _is_effort(u.text)]
-            result = ("win" if _result(tasks.unmapped, answer, _won) is not None else
+            result = ("win" if _win(tasks, answer, strategy, scope.segments if scope else [])
+                      is not None else
                       "loss" if _result(tasks.unmapped, answer, _lost) is not None else None)
             work = _concrete(answer, [m.evidence for m in scope.segments] if scope else [])
             plan = work is not None and _is_plan(_typed(work))
-        if not tasks.matches and not tasks.against and not effort:
+        if tasks.against:
+            first = coached_against(tasks.against, strategy)
+            return {"kind": first.kind, "id": first.target, "state": "against"}
+        if out_of_scope:  # as the writer: a deal where we don't play, whatever else was said
+            return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"}
+        if not tasks.matches and not effort:
             if not tasks.away and result is None and work is not None:
                 return {"kind": "task", "id": FeedbackWriter._critical_for(tasks, strategy, history),
                         "state": "unplaced_plan" if plan else "unplaced"}
             return {"kind": "away" if tasks.away else result or "detail", "id": ""}
-        if tasks.against:
-            first = coached_against(tasks.against, strategy)
-            return {"kind": first.kind, "id": first.target, "state": "against"}
-        if out_of_scope:
-            return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"}
         stalled = tasks.ids_in("not_done")
         if stalled:
             return {"kind": "task", "id": stalled[0], "state": "not_done"}
@@ -647,9 +712,12 @@ def _for_deals_elsewhere(evaluation: Evaluation, strategy: Strategy,
         return False
 
     turning_away = {t.id for t in strategy.sales_tasks if declines(_typed(t.name))}
-    return frozenset((m.evidence.start, m.evidence.end) for m in tasks.matches
-                     if m.state == "done" and m.evidence.text.strip()
-                     and m.task_id not in turning_away and for_out_of_scope(m.evidence.start))
+    done = [m.evidence for m in tasks.matches if m.state == "done" and m.evidence.text.strip()
+            and m.task_id not in turning_away]
+    # effort the reader mapped to no task is that deal's work too: "demo for JPMorgan" is no
+    # effort outside the strategy next to "Out of scope: Global tier-1 banks", it is the deal
+    return frozenset((e.start, e.end) for e in [*done, *tasks.unmapped]
+                     if for_out_of_scope(e.start))
 
 
 def _shown_as(match: TaskMatch, elsewhere: set[tuple[int, int]]) -> str:
@@ -711,6 +779,38 @@ def _result(unmapped: Iterable[Evidence], answer: str | None,
     Read in the answer's language (`reading`)."""
     texts = [e.text for e in unmapped] + (_PIECES.split(answer) if answer else [])
     return next((text.strip() for text in texts if reports(text)), None)
+
+
+def _win(tasks: TasksResult, answer: str | None, strategy: Strategy,
+         mentions: Sequence[SegmentMention] = ()) -> str | None:
+    """The deal won to congratulate (`_result` with `_won`), or None - also when the win is
+    none to praise: bought against the strategy (its sentence holds work against it: "Closed a
+    deal with a startup after giving them 30% off", "waived the setup fee ... to get them
+    signed"), for a deal where we don't play (its sentence names such a segment as worked), or
+    one of our own tasks' steps ("drei Kriterien unterschrieben" is the trial's criteria signed,
+    as the strategy's example says, not a customer). Read in the answer's language."""
+    won = _result(tasks.unmapped, answer, _won)
+    if won is None:
+        return None
+    at = answer.find(won) if answer else -1
+    if at >= 0 and answer is not None:
+        start = max((m.end() for m in _SENTENCE_END.finditer(answer, 0, at)), default=0)
+        end_at = _SENTENCE_END.search(answer, at + len(won))
+        end = end_at.start() if end_at else len(answer)
+
+        def inside(e: Evidence) -> bool:
+            return start <= e.start < end or e.start <= at < e.end
+
+        if any(inside(a.evidence) for a in tasks.against) or any(
+                inside(m.evidence) for m in mentions if m.stated_as_played and not m.in_scope):
+            return None
+    elif tasks.against:
+        return None
+    said = content_stems(won)
+    steps = [content_stems(example) for task in strategy.sales_tasks for example in task.examples]
+    if said and any(said <= step for step in steps):
+        return None
+    return won
 
 
 def _without_losses(tasks: TasksResult) -> TasksResult:

@@ -77,11 +77,16 @@ async def test_a_manager_is_coached_on_their_team_not_told_to_make_time_like_a_r
     await say(core, "ada", "/align ask now sam")
     await say(core, "sam", STATEMENT)
     await say(core, "sam", "mid-market fintech")
-    reply = await say(core, "sam", "pipeline review with my team, coached Dana on discovery")
+    reply = await say(core, "sam", "coached Dana on discovery")
     assert ("⚠ Critical tasks you did not mention for yourself or your team: Map the buying"
             " committee" in reply)
     assert 'Coaching: is your team doing "Map the buying committee"? ' in reply
     assert "Ask about it in this week's one-to-ones" in reply and "make time for" not in reply
+    # a manager who names their team's rhythm is told to put the task on its agenda
+    reply = await say(core, "sam", "/align answer 3 pipeline review with my team, coached Dana"
+                                   " on discovery")
+    assert ('Coaching: put "Map the buying committee" on the agenda of your pipeline review'
+            in reply and "make time for" not in reply)
     reply = await say(core, "sam", "/align answer 3 idk")
     assert "Coaching: tell me which sales tasks you are coaching or driving" in reply
 
