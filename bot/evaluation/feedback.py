@@ -17,6 +17,7 @@ import yaml
 from bot.evaluation.contradictions import (
     asked_for,
     concedes,
+    names_price,
     pricing_targets,
     statement_faults,
     with_concessions,
@@ -49,6 +50,7 @@ from bot.evaluation.text import (
     reports_loss,
     reports_win,
     tokenize,
+    wordset,
 )
 from bot.events import Message, Text
 from bot.prompts import PromptsError
@@ -296,7 +298,7 @@ class FeedbackWriter:
                 lines.append(self.t.say("tasks", key, items=_list(items)))
         if tasks.against:
             by_quote: dict[str, list[str]] = {}
-            for item in tasks.against:
+            for item in _worded_against(tasks.against, strategy):
                 by_quote.setdefault(item.evidence.text, []).append(f'"{item.name}"')
             lines.append(self.t.say("tasks", "against", items=_list(
                 self.t.say("tasks", "against_item", quote=_quoted([quote]),
@@ -647,8 +649,36 @@ def coached_against(against: list[Against], strategy: Strategy) -> Against:
     a task (it has an example to follow) before an objective."""
     pricing = _pricing(strategy)
     given = [a for a in against if (a.kind, a.target) in pricing and concedes(a.evidence.text)]
-    pool = given or against
+    # a discount is coached against what says price in its own words ("keine Rabattschlachten"),
+    # not a four-week trial whose counter-example is a free one ("30 % Rabatt gegeben" is no
+    # "opposite of" starting the trial)
+    worded = [a for a in given if names_price(_target_text(a, strategy))]
+    pool = worded or given or against
     return next((a for a in pool if a.kind == "task"), pool[0])
+
+
+def _worded_against(against: list[Against], strategy: Strategy) -> list[Against]:
+    """`against` as the ⛔ line names it: a concession goes against what says price in its own
+    words ("Rohertragsmarge ... keine Rabattschlachten"), not also against a task that is about
+    price only through a free trial among its counter-examples, where one does."""
+    pricing = _pricing(strategy)
+
+    def unworded(a: Against) -> bool:
+        return ((a.kind, a.target) in pricing and bool(concedes(a.evidence.text))
+                and not names_price(_target_text(a, strategy)))
+
+    worded = {a.evidence.text for a in against if (a.kind, a.target) in pricing
+              and concedes(a.evidence.text) and not unworded(a)}
+    return [a for a in against if not (unworded(a) and a.evidence.text in worded)]
+
+
+def _target_text(item: Against, strategy: Strategy) -> str:
+    """The words of what `item` works against: a task's name and description, or the
+    objective's text (as the verdict names it)."""
+    if item.kind == "task":
+        task = strategy.task(item.target)
+        return f"{task.name} {task.description}"
+    return item.name
 
 
 def _pricing(strategy: Strategy) -> set[tuple[str, str]]:
@@ -672,9 +702,33 @@ def _is_effort(text: str) -> bool:
     words = re.findall(r"[^\W\d_]{4,}", text)
     typed = [t.word for t in tokenize(text) if t.kind == WORD]
     return (len(text.split()) > 1 and bool(words) and assess(text).substantive
+            and not _dependent(typed)
             and not is_remark(typed) and not is_vague(typed)
             and not declines(typed) and not buyer_subject(typed) and not _won(text)
             and not _lost(text))
+
+
+_DEPENDENT_STARTS = tuple(tuple(phrase.split()) for phrase in (
+    "so that", "because", "in order to", "to get them", "to get it", "so they", "so we",
+    "damit", "weil", "sodass", "dass", "para que", "porque", "pour que", "parce que", "afin",
+    "zodat", "omdat"))
+"""What starts a clause that only says why the one before it was done ("..., damit die Praxis
+noch dieses Quartal unterschreibt", "..., so that they sign this quarter"): in English, German,
+Spanish, French and Dutch."""
+_QUESTION_WORDS = wordset("""who what which when where why how whom whose wer wann warum
+    welche welcher quién quien cuándo cuando cómo qué qui quand comment pourquoi wie wanneer hoe
+    waarom""")
+QUESTION_FRAGMENT_WORDS = 4
+"""At most this many words after a question word: "who can block", "wer unterschreibt" - what
+a review asked, not work done."""
+
+
+def _dependent(typed: Sequence[str]) -> bool:
+    """The clause only says why the work before it was done, or what someone asked: the
+    sentence's debris, never an activity of its own."""
+    if any(tuple(typed[:len(start)]) == start for start in _DEPENDENT_STARTS):
+        return True
+    return bool(typed) and typed[0] in _QUESTION_WORDS and len(typed) <= QUESTION_FRAGMENT_WORDS
 
 
 _PIECES = re.compile(r"[,;.!?\n]|\s[-–—]\s")

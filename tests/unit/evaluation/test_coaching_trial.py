@@ -122,3 +122,31 @@ def test_what_the_coaching_is_about_follows_the_line_for_a_plan_where_we_dont_pl
         evaluation, EXAMPLE, answer=answer)[-1]
     assert coaching_about(evaluation, EXAMPLE, answer=answer) == {
         "kind": "segment", "id": "tier1_banks", "state": "out_of_scope"}
+
+
+def test_a_discount_is_coached_against_what_says_price_not_a_trial_with_a_free_counter_example(
+        ) -> None:
+    """Praxident's four-week trial has "kostenlos zum Ausprobieren ohne Ende" among its
+    counter-examples; "30 % Rabatt gegeben" was told it is "the opposite of" starting the trial."""
+    answer = "30 % Rabatt gegeben, damit die Praxis Dr. Brandl noch dieses Quartal unterschreibt"
+    evaluation = RulesEvaluator().evaluate_sync("tasks", answer, PRAXIDENT)
+    text = WRITER.lines(evaluation, PRAXIDENT, answer=answer)
+    assert text[0] == ('⛔ Works against our strategy: "30 % Rabatt gegeben" goes against'
+                       ' "Rohertragsmarge von mindestens 72 % halten, keine Rabattschlachten"')
+    assert text[-1].startswith('Coaching: "30 % Rabatt gegeben" breaks our objective'
+                               ' "Rohertragsmarge von mindestens 72 % halten')
+    assert coaching_about(evaluation, PRAXIDENT, answer=answer) == {
+        "kind": "objective", "id": "marge", "state": "against"}
+    # the purpose clause after it is the sentence's debris, not effort outside the strategy
+    assert OFF_STRATEGY not in "\n".join(text)
+    # an open-ended free trial is still the opposite of the trial task
+    trial = "\n".join(lines(PRAXIDENT, "unbefristeten Testzugang gegeben, sie melden sich"))
+    assert '"Vierwöchigen Testbetrieb mit Erfolgskriterien starten"' in trial
+
+
+@pytest.mark.parametrize("answer", [
+    "deal review on Acme Bank with Dana: who signs, who can block",
+    "gave Harbor CU an extra 15%, so that they sign this quarter",
+])
+def test_what_a_review_asked_or_why_work_was_done_is_no_effort_of_its_own(answer: str) -> None:
+    assert OFF_STRATEGY not in "\n".join(lines(EXAMPLE, answer, audience="manager"))
