@@ -241,10 +241,10 @@ class FeedbackWriter:
         `mentions`: the segments the answer names (a win there is not congratulated). A
         manager's team rhythm ("pipeline review with the team, 1:1s") is noted as where they
         coach, never listed as effort outside the strategy."""
-        rhythm = self._rhythm(tasks)
+        rhythm = self._rhythm(tasks, answer)
         if rhythm:  # the rest is read without it: "1:1s with Dana" is no deal of Dana's
-            tasks = tasks.model_copy(update={"unmapped": [u for u in tasks.unmapped
-                                                          if u not in rhythm]})
+            tasks = tasks.model_copy(update={"unmapped": [
+                u for u in tasks.unmapped if not any(r.start <= u.start < r.end for r in rhythm)]})
         if rhythm and not tasks.matches and not tasks.against and not any(
                 _is_effort(u.text) for u in tasks.unmapped):
             noted = [self._rhythm_line(rhythm), *self._missing_line(tasks, strategy, history)]
@@ -345,12 +345,22 @@ class FeedbackWriter:
             return strategy.sales_tasks[0].id
         return history.longest_without(missing)[0] if history and history.since else missing[0]
 
-    def _rhythm(self, tasks: TasksResult) -> list[Evidence]:
-        """What a manager's answer names as the team's rhythm (`FeedbackTexts.rhythm`); none
-        in anyone else's."""
+    def _rhythm(self, tasks: TasksResult, answer: str | None = None) -> list[Evidence]:
+        """What a manager's answer names as the team's rhythm (`FeedbackTexts.rhythm`), with
+        what an "and" joins to it ("deal reviews with Fin and Ola on their committee plans");
+        none in anyone else's."""
         if self.t.audience != "manager":
             return []
-        return [u for u in tasks.unmapped if self.t.rhythm(u.text)]
+        found: list[Evidence] = []
+        for item in sorted(tasks.unmapped, key=lambda e: e.start):
+            joined = bool(found) and answer is not None and _JOINED.fullmatch(
+                answer[found[-1].end:item.start]) is not None
+            if joined and answer is not None:  # one item again, quoted whole
+                start = found[-1].start
+                found[-1] = Evidence(text=answer[start:item.end], start=start, end=item.end)
+            elif self.t.rhythm(item.text):
+                found.append(item)
+        return found
 
     def _rhythm_line(self, rhythm: list[Evidence]) -> str:
         return self.t.say("tasks", "rhythm", items=_quoted(e.text for e in rhythm))
@@ -732,6 +742,9 @@ def _dependent(typed: Sequence[str]) -> bool:
 
 
 _PIECES = re.compile(r"[,;.!?\n]|\s[-–—]\s")
+_JOINED = re.compile(r"\s*(?:and|und|y|e|et|en|&|\+)\s*", re.I)
+"""What lies between two parts of one item the reader split ("deal reviews with Fin | and |
+Ola on their committee plans")."""
 
 
 def _for_deals_elsewhere(evaluation: Evaluation, strategy: Strategy,

@@ -150,3 +150,13 @@ def test_a_discount_is_coached_against_what_says_price_not_a_trial_with_a_free_c
 ])
 def test_what_a_review_asked_or_why_work_was_done_is_no_effort_of_its_own(answer: str) -> None:
     assert OFF_STRATEGY not in "\n".join(lines(EXAMPLE, answer, audience="manager"))
+
+
+def test_what_an_and_joins_to_a_managers_review_is_quoted_with_it() -> None:
+    """The reader split "deal reviews with Fin and Ola on their committee plans" at "and":
+    "Ola on their committee plans" was listed as effort outside the strategy."""
+    text = lines(CLUBSTACK, "forecast call, deal reviews with Fin and Ola on their committee plans",
+                 audience="manager")
+    assert text[0] == ('👥 Team rhythm noted: "forecast call", "deal reviews with Fin and Ola on'
+                       ' their committee plans" - the place to inspect our critical tasks.')
+    assert OFF_STRATEGY not in "\n".join(text)
