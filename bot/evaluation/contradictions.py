@@ -173,6 +173,13 @@ Target = tuple[Literal["task", "objective"], str, str]
 """(kind, target id, name) as an `Against` names them."""
 
 
+def names_price(text: str) -> bool:
+    """The text's own words are about price: a discount, margin, or holding the price ("Defend
+    price with value", "keine Rabattschlachten") - not a task that is about price only through a
+    counter-example ("kostenlos zum Ausprobieren ohne Ende" under a four-week trial)."""
+    return bool(_PRICING.search(text) or _HOLDS_PRICE.search(text))
+
+
 def pricing_targets(strategy: Strategy) -> list[Target]:
     """The tasks and objectives a concession works against, tasks first as the rules list them;
     [] when the strategy says nothing about price."""

@@ -17,6 +17,7 @@ import yaml
 from bot.evaluation.contradictions import (
     asked_for,
     concedes,
+    names_price,
     pricing_targets,
     statement_faults,
     with_concessions,
@@ -27,6 +28,7 @@ from bot.evaluation.result import (
     Evaluation,
     Evidence,
     ScopeResult,
+    SegmentMention,
     StatementResult,
     TaskMatch,
     TasksResult,
@@ -48,6 +50,7 @@ from bot.evaluation.text import (
     reports_loss,
     reports_win,
     tokenize,
+    wordset,
 )
 from bot.events import Message, Text
 from bot.prompts import PromptsError
@@ -78,6 +81,26 @@ class FeedbackTexts:
         view = copy.copy(self)
         view.audience = audience
         return view
+
+    def rhythm(self, text: str) -> str | None:
+        """The first of `manager_rhythm`'s phrases `text` names, as typed there ("Pipeline-Review",
+        "1:1s"), or None: a manager's team rhythm, not effort outside the strategy."""
+        pattern = self._rhythm_pattern()
+        found = pattern.search(text) if pattern is not None else None
+        return found.group(0) if found else None
+
+    def _rhythm_pattern(self) -> re.Pattern[str] | None:
+        cached: re.Pattern[str] | None = self.__dict__.get("_rhythm")
+        if cached is None and "_rhythm" not in self.__dict__:
+            phrases = self.data.get("manager_rhythm") or []
+            if not isinstance(phrases, list):
+                raise PromptsError(f"{self.path}: manager_rhythm must be a list of phrases")
+            alternatives = sorted({r"[-\s]+".join(re.escape(w) for w in re.split(r"[-\s]+", str(p).strip()))
+                                   for p in phrases if str(p).strip()}, key=len, reverse=True)
+            cached = (re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])", re.I)
+                      if alternatives else None)
+            self.__dict__["_rhythm"] = cached
+        return cached
 
     def say(self, section: str, key: str | None = None, **values: object) -> str:
         node: Any = self.data.get(section)
@@ -182,7 +205,8 @@ class FeedbackWriter:
                                               answer, _for_deals_elsewhere(evaluation, strategy,
                                                                            answer),
                                               [m.evidence for m in evaluation.scope.segments]
-                                              if evaluation.scope else [])
+                                              if evaluation.scope else [],
+                                              evaluation.scope.segments if evaluation.scope else [])
             if evaluation.scope is not None:
                 warning, advice = self._out_of_scope(evaluation.scope, strategy)
                 # a deal where we don't play matters more than tasks not mentioned: above them
@@ -210,14 +234,29 @@ class FeedbackWriter:
                deal_segments: Iterable[str] = (), answer: str | None = None,
                elsewhere: frozenset[tuple[int, int]] = frozenset(),
                deal_evidence: Iterable[Evidence] = (),
+               mentions: Sequence[SegmentMention] = (),
                ) -> tuple[list[str], str | None]:
         """`elsewhere`: the spans of tasks done for a deal in a segment we do not play in
-        ("Sent SOC 2 report to Citi"), shown apart from the ✅: work, but not work to praise."""
+        ("Sent SOC 2 report to Citi"), shown apart from the ✅: work, but not work to praise.
+        `mentions`: the segments the answer names (a win there is not congratulated). A
+        manager's team rhythm ("pipeline review with the team, 1:1s") is noted as where they
+        coach, never listed as effort outside the strategy."""
+        rhythm = self._rhythm(tasks, answer)
+        if rhythm:  # the rest is read without it: "1:1s with Dana" is no deal of Dana's
+            tasks = tasks.model_copy(update={"unmapped": [
+                u for u in tasks.unmapped if not any(r.start <= u.start < r.end for r in rhythm)]})
+        if rhythm and not tasks.matches and not tasks.against and not any(
+                _is_effort(u.text) for u in tasks.unmapped):
+            noted = [self._rhythm_line(rhythm), *self._missing_line(tasks, strategy, history)]
+            missing = tasks.critical_missing or [t.id for t in strategy.sales_tasks if t.critical]
+            return noted, (self._missing_coaching(missing, strategy, history, rhythm) if missing
+                           else self.t.say("coaching", "need_detail",
+                                           example=strategy.sales_tasks[0].examples[0]))
         if not tasks.matches and not tasks.against and not any(_is_effort(u.text) for u in tasks.unmapped):
             if tasks.away:  # "Nothing this week, on PTO": an answer, not a gap to nag about
                 return [], self.t.say("coaching", "away", quote=_quoted([tasks.away[0].text]))
             # "Closed Brightpay 🎉", "lost Paylane to Vanta": a result, asked what made it
-            for key, found in (("won", _result(tasks.unmapped, answer, _won)),
+            for key, found in (("won", _win(tasks, answer, strategy, mentions)),
                                ("lost", _result(tasks.unmapped, answer, _lost))):
                 if found is not None:
                     return [], self.t.say("coaching", key, quote=_quoted([found]),
@@ -235,35 +274,43 @@ class FeedbackWriter:
             return [], self.t.say("coaching", "need_detail", example=example)
         lines: list[str] = []
         away = {(m.evidence.start, m.evidence.end) for m in tasks.matches} & elsewhere
+        effort = [e for e in tasks.unmapped if _is_effort(e.text)]
+        # effort for a deal where we don't play is that deal's work, shown with the tasks done
+        # there: "demo for JPMorgan" is no "effort outside the strategy" beside "Out of scope"
+        there = [e for e in effort if (e.start, e.end) in elsewhere]
+        effort = [e for e in effort if e not in there]
         for state, key in (("done", "mapped"), ("elsewhere", "out_of_scope_work"),
                            ("planned", "planned"), ("not_done", "not_done")):
             # a plan is acknowledged even for a task also done this week: "success criteria
             # agreed" is done, and the POC "from Monday" is still the plan the bot asks about
             these = [m for m in tasks.matches if _shown_as(m, away) == state]
             ids = list(dict.fromkeys(m.task_id for m in these))
-            if ids:
-                # each task's first quote that is not the buyer's ask: "habe abgelehnt", not
-                # the "Kunde wollte 15% Rabatt" that came before it
-                quotes: dict[str, str] = {}
-                for m in sorted(these, key=lambda m: asked_for(m.evidence.text)):
-                    quotes.setdefault(m.task_id, m.evidence.text)
-                lines.append(self.t.say("tasks", key, items=_list(
-                    f"{strategy.task(tid).name} ({_quoted([quotes[tid]])})" if quotes[tid].strip()
-                    else strategy.task(tid).name for tid in ids)))  # no quote: a person said so
+            # each task's first quote that is not the buyer's ask: "habe abgelehnt", not
+            # the "Kunde wollte 15% Rabatt" that came before it
+            quotes: dict[str, str] = {}
+            for m in sorted(these, key=lambda m: asked_for(m.evidence.text)):
+                quotes.setdefault(m.task_id, m.evidence.text)
+            items = [f"{strategy.task(tid).name} ({_quoted([quotes[tid]])})" if quotes[tid].strip()
+                     else strategy.task(tid).name for tid in ids]  # no quote: a person said so
+            if state == "elsewhere":
+                items += [_quoted([e.text]) for e in there]
+            if items:
+                lines.append(self.t.say("tasks", key, items=_list(items)))
         if tasks.against:
             by_quote: dict[str, list[str]] = {}
-            for item in tasks.against:
+            for item in _worded_against(tasks.against, strategy):
                 by_quote.setdefault(item.evidence.text, []).append(f'"{item.name}"')
             lines.append(self.t.say("tasks", "against", items=_list(
                 self.t.say("tasks", "against_item", quote=_quoted([quote]),
                            names=" and ".join(names)) for quote, names in by_quote.items())))
+        if rhythm:
+            lines.append(self._rhythm_line(rhythm))
         # off-strategy effort is what says something: never fragments, mash, emoji or one word
-        effort = [e for e in tasks.unmapped if _is_effort(e.text)]
         if effort:
             lines.append(self.t.say("tasks", "unmapped", items=_quoted(e.text for e in effort)))
-        if not tasks.matches and not effort and not tasks.against:
+        if not tasks.matches and not effort and not there and not tasks.against:
             lines.append(self.t.say("tasks", "nothing", example=strategy.sales_tasks[0].examples[0]))
-        won = _result(tasks.unmapped, answer, _won)
+        won = _win(tasks, answer, strategy, mentions)
         if won is not None:  # "... they came back and signed 💪": said first, whatever follows
             lines.insert(0, self.t.say("tasks", "won", quote=_quoted([won])))
         if tasks.against:
@@ -283,7 +330,7 @@ class FeedbackWriter:
         missing = [tid for tid in tasks.critical_missing if tid not in mentioned]
         if missing:
             lines += self._missing_line(tasks, strategy, history)
-            return lines, self._missing_coaching(missing, strategy, history)
+            return lines, self._missing_coaching(missing, strategy, history, rhythm)
         if effort:
             return lines, self.t.say("coaching", "off_strategy", activity=shorten(
                 effort[0].text, 60), segments=_in_scope_names(strategy))
@@ -298,12 +345,37 @@ class FeedbackWriter:
             return strategy.sales_tasks[0].id
         return history.longest_without(missing)[0] if history and history.since else missing[0]
 
+    def _rhythm(self, tasks: TasksResult, answer: str | None = None) -> list[Evidence]:
+        """What a manager's answer names as the team's rhythm (`FeedbackTexts.rhythm`), with
+        what an "and" joins to it ("deal reviews with Fin and Ola on their committee plans");
+        none in anyone else's."""
+        if self.t.audience != "manager":
+            return []
+        found: list[Evidence] = []
+        for item in sorted(tasks.unmapped, key=lambda e: e.start):
+            joined = bool(found) and answer is not None and _JOINED.fullmatch(
+                answer[found[-1].end:item.start]) is not None
+            if joined and answer is not None:  # one item again, quoted whole
+                start = found[-1].start
+                found[-1] = Evidence(text=answer[start:item.end], start=start, end=item.end)
+            elif self.t.rhythm(item.text):
+                found.append(item)
+        return found
+
+    def _rhythm_line(self, rhythm: list[Evidence]) -> str:
+        return self.t.say("tasks", "rhythm", items=_quoted(e.text for e in rhythm))
+
     def _missing_coaching(self, missing: list[str], strategy: Strategy,
-                          history: TaskHistory | None) -> str:
+                          history: TaskHistory | None, rhythm: Sequence[Evidence] = ()) -> str:
         """One critical task, chosen for this person: the one they have gone longest without
-        (with how long), not the first one in the file."""
+        (with how long), not the first one in the file. A manager who named their team's
+        rhythm is told to put it on that rhythm's agenda ("your pipeline review")."""
+        meeting = next((found for e in rhythm if (found := self.t.rhythm(e.text))), None)
         if history is None or history.since is None:
             task = strategy.task(missing[0])
+            if meeting:
+                return self.t.say("coaching", "rhythm_missing", task=task.name, rhythm=meeting,
+                                  description=task.description, example=task.examples[0])
             return self.t.say("coaching", "critical_missing", task=task.name,
                               description=task.description, example=task.examples[0])
         task_id, days = history.longest_without(missing)
@@ -311,6 +383,10 @@ class FeedbackWriter:
         since = (history.now - history.since).days
         how_long = (self.t.say("coaching", "not_since", days=days) if days is not None
                     else self.t.say("coaching", "never_since", days=max(since, 1)))
+        if meeting:
+            return self.t.say("coaching", "rhythm_longest", task=task.name, how_long=how_long,
+                              rhythm=meeting, description=task.description,
+                              example=task.examples[0])
         return self.t.say("coaching", "critical_longest", task=task.name, how_long=how_long,
                           description=task.description, example=task.examples[0])
 
@@ -516,20 +592,21 @@ def coaching_about(evaluation: Evaluation, strategy: Strategy,
         with reading(evaluation.language or "en"):
             tasks = _without_losses(tasks)
             effort = [u for u in tasks.unmapped if _is_effort(u.text)]
-            result = ("win" if _result(tasks.unmapped, answer, _won) is not None else
+            result = ("win" if _win(tasks, answer, strategy, scope.segments if scope else [])
+                      is not None else
                       "loss" if _result(tasks.unmapped, answer, _lost) is not None else None)
             work = _concrete(answer, [m.evidence for m in scope.segments] if scope else [])
             plan = work is not None and _is_plan(_typed(work))
-        if not tasks.matches and not tasks.against and not effort:
+        if tasks.against:
+            first = coached_against(tasks.against, strategy)
+            return {"kind": first.kind, "id": first.target, "state": "against"}
+        if out_of_scope:  # as the writer: a deal where we don't play, whatever else was said
+            return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"}
+        if not tasks.matches and not effort:
             if not tasks.away and result is None and work is not None:
                 return {"kind": "task", "id": FeedbackWriter._critical_for(tasks, strategy, history),
                         "state": "unplaced_plan" if plan else "unplaced"}
             return {"kind": "away" if tasks.away else result or "detail", "id": ""}
-        if tasks.against:
-            first = coached_against(tasks.against, strategy)
-            return {"kind": first.kind, "id": first.target, "state": "against"}
-        if out_of_scope:
-            return {"kind": "segment", "id": out_of_scope[0], "state": "out_of_scope"}
         stalled = tasks.ids_in("not_done")
         if stalled:
             return {"kind": "task", "id": stalled[0], "state": "not_done"}
@@ -582,8 +659,36 @@ def coached_against(against: list[Against], strategy: Strategy) -> Against:
     a task (it has an example to follow) before an objective."""
     pricing = _pricing(strategy)
     given = [a for a in against if (a.kind, a.target) in pricing and concedes(a.evidence.text)]
-    pool = given or against
+    # a discount is coached against what says price in its own words ("keine Rabattschlachten"),
+    # not a four-week trial whose counter-example is a free one ("30 % Rabatt gegeben" is no
+    # "opposite of" starting the trial)
+    worded = [a for a in given if names_price(_target_text(a, strategy))]
+    pool = worded or given or against
     return next((a for a in pool if a.kind == "task"), pool[0])
+
+
+def _worded_against(against: list[Against], strategy: Strategy) -> list[Against]:
+    """`against` as the ⛔ line names it: a concession goes against what says price in its own
+    words ("Rohertragsmarge ... keine Rabattschlachten"), not also against a task that is about
+    price only through a free trial among its counter-examples, where one does."""
+    pricing = _pricing(strategy)
+
+    def unworded(a: Against) -> bool:
+        return ((a.kind, a.target) in pricing and bool(concedes(a.evidence.text))
+                and not names_price(_target_text(a, strategy)))
+
+    worded = {a.evidence.text for a in against if (a.kind, a.target) in pricing
+              and concedes(a.evidence.text) and not unworded(a)}
+    return [a for a in against if not (unworded(a) and a.evidence.text in worded)]
+
+
+def _target_text(item: Against, strategy: Strategy) -> str:
+    """The words of what `item` works against: a task's name and description, or the
+    objective's text (as the verdict names it)."""
+    if item.kind == "task":
+        task = strategy.task(item.target)
+        return f"{task.name} {task.description}"
+    return item.name
 
 
 def _pricing(strategy: Strategy) -> set[tuple[str, str]]:
@@ -607,12 +712,39 @@ def _is_effort(text: str) -> bool:
     words = re.findall(r"[^\W\d_]{4,}", text)
     typed = [t.word for t in tokenize(text) if t.kind == WORD]
     return (len(text.split()) > 1 and bool(words) and assess(text).substantive
+            and not _dependent(typed)
             and not is_remark(typed) and not is_vague(typed)
             and not declines(typed) and not buyer_subject(typed) and not _won(text)
             and not _lost(text))
 
 
+_DEPENDENT_STARTS = tuple(tuple(phrase.split()) for phrase in (
+    "so that", "because", "in order to", "to get them", "to get it", "so they", "so we",
+    "damit", "weil", "sodass", "dass", "para que", "porque", "pour que", "parce que", "afin",
+    "zodat", "omdat"))
+"""What starts a clause that only says why the one before it was done ("..., damit die Praxis
+noch dieses Quartal unterschreibt", "..., so that they sign this quarter"): in English, German,
+Spanish, French and Dutch."""
+_QUESTION_WORDS = wordset("""who what which when where why how whom whose wer wann warum
+    welche welcher quién quien cuándo cuando cómo qué qui quand comment pourquoi wie wanneer hoe
+    waarom""")
+QUESTION_FRAGMENT_WORDS = 4
+"""At most this many words after a question word: "who can block", "wer unterschreibt" - what
+a review asked, not work done."""
+
+
+def _dependent(typed: Sequence[str]) -> bool:
+    """The clause only says why the work before it was done, or what someone asked: the
+    sentence's debris, never an activity of its own."""
+    if any(tuple(typed[:len(start)]) == start for start in _DEPENDENT_STARTS):
+        return True
+    return bool(typed) and typed[0] in _QUESTION_WORDS and len(typed) <= QUESTION_FRAGMENT_WORDS
+
+
 _PIECES = re.compile(r"[,;.!?\n]|\s[-–—]\s")
+_JOINED = re.compile(r"\s*(?:and|und|y|e|et|en|&|\+)\s*", re.I)
+"""What lies between two parts of one item the reader split ("deal reviews with Fin | and |
+Ola on their committee plans")."""
 
 
 def _for_deals_elsewhere(evaluation: Evaluation, strategy: Strategy,
@@ -647,9 +779,12 @@ def _for_deals_elsewhere(evaluation: Evaluation, strategy: Strategy,
         return False
 
     turning_away = {t.id for t in strategy.sales_tasks if declines(_typed(t.name))}
-    return frozenset((m.evidence.start, m.evidence.end) for m in tasks.matches
-                     if m.state == "done" and m.evidence.text.strip()
-                     and m.task_id not in turning_away and for_out_of_scope(m.evidence.start))
+    done = [m.evidence for m in tasks.matches if m.state == "done" and m.evidence.text.strip()
+            and m.task_id not in turning_away]
+    # effort the reader mapped to no task is that deal's work too: "demo for JPMorgan" is no
+    # effort outside the strategy next to "Out of scope: Global tier-1 banks", it is the deal
+    return frozenset((e.start, e.end) for e in [*done, *tasks.unmapped]
+                     if for_out_of_scope(e.start))
 
 
 def _shown_as(match: TaskMatch, elsewhere: set[tuple[int, int]]) -> str:
@@ -711,6 +846,38 @@ def _result(unmapped: Iterable[Evidence], answer: str | None,
     Read in the answer's language (`reading`)."""
     texts = [e.text for e in unmapped] + (_PIECES.split(answer) if answer else [])
     return next((text.strip() for text in texts if reports(text)), None)
+
+
+def _win(tasks: TasksResult, answer: str | None, strategy: Strategy,
+         mentions: Sequence[SegmentMention] = ()) -> str | None:
+    """The deal won to congratulate (`_result` with `_won`), or None - also when the win is
+    none to praise: bought against the strategy (its sentence holds work against it: "Closed a
+    deal with a startup after giving them 30% off", "waived the setup fee ... to get them
+    signed"), for a deal where we don't play (its sentence names such a segment as worked), or
+    one of our own tasks' steps ("drei Kriterien unterschrieben" is the trial's criteria signed,
+    as the strategy's example says, not a customer). Read in the answer's language."""
+    won = _result(tasks.unmapped, answer, _won)
+    if won is None:
+        return None
+    at = answer.find(won) if answer else -1
+    if at >= 0 and answer is not None:
+        start = max((m.end() for m in _SENTENCE_END.finditer(answer, 0, at)), default=0)
+        end_at = _SENTENCE_END.search(answer, at + len(won))
+        end = end_at.start() if end_at else len(answer)
+
+        def inside(e: Evidence) -> bool:
+            return start <= e.start < end or e.start <= at < e.end
+
+        if any(inside(a.evidence) for a in tasks.against) or any(
+                inside(m.evidence) for m in mentions if m.stated_as_played and not m.in_scope):
+            return None
+    elif tasks.against:
+        return None
+    said = content_stems(won)
+    steps = [content_stems(example) for task in strategy.sales_tasks for example in task.examples]
+    if said and any(said <= step for step in steps):
+        return None
+    return won
 
 
 def _without_losses(tasks: TasksResult) -> TasksResult:

@@ -252,8 +252,10 @@ class AnswerReviewer:
 
     async def _undelivered(self) -> list[Review]:
         """Late feedback whose send failed for now, rebuilt from the stored verdict (unless the
-        answer was edited since: the edit has its own feedback)."""
-        reviews: list[Review] = []
+        answer was edited since: the edit has its own feedback) as `as_stored` writes it - with
+        the person's task history and the versions' numbers, so the coaching that goes out is
+        the one stored, not the first critical task in the file."""
+        found: list[tuple[Member, str, Answer, CheckIn, Evaluation]] = []
         async with self.ctx.db.session() as session:
             rows = (await session.exec(select(OutboundMessage).where(
                 OutboundMessage.kind == FEEDBACK_KIND, OutboundMessage.state == "claimed",
@@ -268,15 +270,11 @@ class AnswerReviewer:
                 member = await session.get(Member, answer.member_id)
                 if checkin is None or member is None:
                     continue
-                evaluation = Evaluation.model_validate_json(answer.evaluation)
-                strategy = await self.strategy_for(checkin)
-                message = self._with_form(self.writer.message(evaluation, strategy,
-                                                              current=self.ctx.strategy,
-                                                              audience=checkin.audience,
-                                                              answer=answer.text),
-                                          int(answer_id), evaluation, strategy, answer.edits)
-                reviews.append(Review(member, row.key, message, ref_from_json(checkin.message_ref)))
-        return reviews
+                found.append((member, row.key, answer, checkin,
+                              Evaluation.model_validate_json(answer.evaluation)))
+        return [Review(member, key, await self.as_stored(answer, checkin, evaluation),
+                       ref_from_json(checkin.message_ref))
+                for member, key, answer, checkin, evaluation in found]
 
     async def _store(self, seen: Answer, evaluation: str, overall: float, feedback: str) -> bool:
         """Save the verdict unless the answer was edited since we read it."""

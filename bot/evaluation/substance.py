@@ -31,8 +31,8 @@ PLACEHOLDERS = frozenset({
     "nichts", "keineahnung", "rien", "nada", "niente", "无", "なし",
 })
 # Keyboard rows of the common Latin layouts (QWERTY, QWERTZ, AZERTY), both directions.
-_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "yxcvbnm", "azertyuiop",
-         "qsdfghjklm", "wxcvbn", "1234567890")
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiopü", "asdfghjklöä", "yxcvbnm",
+         "azertyuiop", "qsdfghjklm", "wxcvbn", "1234567890")
 _ROW_PAIRS = frozenset(pair for row in _ROWS for i in range(len(row) - 1)
                        for pair in (row[i:i + 2], row[i + 1] + row[i]))
 _VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ")
@@ -113,10 +113,14 @@ def _is_continuous(ch: str) -> bool:
 
 def _is_mash(words: list[str]) -> bool:
     """Most Latin-letter words are runs along a keyboard row ("asdfgh", "qwerty") or long
-    strings with no vowel ("jkdfslkj"). Acronyms (upper case) and digits are not mash."""
-    latin = [w for w in words if w.isascii() and w.isalpha() and not w.isupper()]
+    strings with no vowel ("jkdfslkj"); or every one is a short run or has no vowel, one of them
+    a run ("asdf jkl qwer", "asdf jklö"). Acronyms (upper case) and digits are not mash."""
+    latin = [w for w in words if _is_latin(w) and w.isalpha() and not w.isupper()]
     if not latin or len(latin) * 2 < len(words):
         return False
+    if len(latin) == len(words) > 1 and all(_short_mash(w.lower()) for w in latin) and any(
+            _row_run(w.lower()) for w in latin):
+        return True
     needed = (len(latin) + 1) // 2  # at least half of them mashed
     mashed = clean = 0
     for word in latin:  # decided as soon as the rest cannot change it
@@ -129,6 +133,28 @@ def _is_mash(words: list[str]) -> bool:
             if clean > len(latin) - needed:
                 return False
     return False
+
+
+def _is_latin(word: str) -> bool:
+    """Written in Latin letters, accented ones included ("jklö"), not another script."""
+    return all(ch < "\u0250" for ch in word)
+
+
+MIN_SHORT_RUN = 3
+
+
+def _row_run(word: str) -> bool:
+    """Three or more keys next to each other along one row, in one direction ("asdf", "jkl",
+    "qwer", "fdsa")."""
+    if len(word) < MIN_SHORT_RUN:
+        return False
+    return any(word in row or word in row[::-1] for row in _ROWS)
+
+
+def _short_mash(word: str) -> bool:
+    """A short word typed without meaning: a run along a row, or three letters or more with no
+    vowel ("jkl", "sdfg")."""
+    return _row_run(word) or (len(word) >= MIN_SHORT_RUN and _VOWELS.isdisjoint(word))
 
 
 def _mashed_word(word: str) -> bool:

@@ -77,11 +77,16 @@ async def test_a_manager_is_coached_on_their_team_not_told_to_make_time_like_a_r
     await say(core, "ada", "/align ask now sam")
     await say(core, "sam", STATEMENT)
     await say(core, "sam", "mid-market fintech")
-    reply = await say(core, "sam", "pipeline review with my team, coached Dana on discovery")
+    reply = await say(core, "sam", "coached Dana on discovery")
     assert ("⚠ Critical tasks you did not mention for yourself or your team: Map the buying"
             " committee" in reply)
     assert 'Coaching: is your team doing "Map the buying committee"? ' in reply
     assert "Ask about it in this week's one-to-ones" in reply and "make time for" not in reply
+    # a manager who names their team's rhythm is told to put the task on its agenda
+    reply = await say(core, "sam", "/align answer 3 pipeline review with my team, coached Dana"
+                                   " on discovery")
+    assert ('Coaching: put "Map the buying committee" on the agenda of your pipeline review'
+            in reply and "make time for" not in reply)
     reply = await say(core, "sam", "/align answer 3 idk")
     assert "Coaching: tell me which sales tasks you are coaching or driving" in reply
 
@@ -202,6 +207,27 @@ async def test_coaching_names_the_critical_task_this_rep_has_gone_longest_withou
     reply = await _week_of_answers(core, "sent our SOC 2 report, built an ROI model with the CFO")
     coaching = next(line for line in reply.splitlines() if line.startswith("Coaching:"))
     assert 'you haven\'t reported "Map the buying committee" for 21 days' in coaching
+
+
+async def test_feedback_resent_after_a_failed_send_is_the_feedback_stored(core: BotCore) -> None:
+    """Feedback whose send failed is rebuilt from the stored verdict on the next tick: it was
+    written without the person's history, so Dana's resent coaching named the first critical
+    task in the file ("Map the buying committee", done a week ago) instead of the one she was
+    coached on."""
+    from datetime import timedelta
+
+    await setup_team(core)
+    await _week_of_answers(core, "mapped the buying committee at Acme, ran disco on SOC2 gaps")
+    await core.advance(timedelta(days=7))
+    await _week_of_answers(core, "followed up on a whitepaper download the same day")
+    answer = (await stored_answers(core))[-1]
+    assert answer.feedback and 'haven\'t reported "Prepare the security review"' in answer.feedback
+    async with core.ctx.db.session() as session:  # as if it had come late and failed to send
+        session.add(OutboundMessage(key=f"feedback:{answer.id}:{answer.edits}",
+                                    member_id=answer.member_id, kind="feedback",
+                                    claimed_at=core.ctx.clock.now(), error="503"))
+    [review] = await core.reviewer._undelivered()
+    assert review.message.text == answer.feedback
 
 
 async def test_status_names_the_evaluator_actually_in_use(core: BotCore) -> None:
