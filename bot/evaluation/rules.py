@@ -47,6 +47,7 @@ from bot.evaluation.text import (
     SENT,
     WORD,
     avoids,
+    bare_verdict,
     booked_only,
     buyer_reaction,
     buyer_request,
@@ -78,7 +79,7 @@ from bot.evaluation.text import (
 from bot.evaluation.text import reading as reading_language
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
 
-RULES_VERSION = "2.9.0"
+RULES_VERSION = "2.10.0"
 MATCH_THRESHOLD = 0.7
 """Task score an activity needs; a word unique to one task's name or examples scores 1.0."""
 BIGRAM_BONUS = 0.4
@@ -830,7 +831,7 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
         return (0, 0), "planned"
     cue = negation_at(words)
     if cue is None:
-        return None, "done"
+        return (_dated_ahead(words), "planned") if _dated_ahead(words) else (None, "done")
     if tuple(words[cue[0]:cue[1]]) in OFFER_PHRASES and concedes(
             reading.span(_clause_words(clause)).text):
         return None, "done"  # "offered them an extra 10% to close": given, not proposed
@@ -842,6 +843,18 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
         # it reports anything done
         return (0, 0), state
     return cue, state
+
+
+def _dated_ahead(words: list[str]) -> tuple[int, int] | None:
+    """"Wed: presenting to the governors", "tmrw visiting two schools": a day, then what will
+    happen on it in the -ing form and nothing reported done - a plan (not "Tues: visited ...")."""
+    k = 0
+    while k < len(words) and _names_a_time(words[k]) and not is_number(words[k]):
+        k += 1
+    if k == 0 or k >= len(words) or any(looks_done(w) for w in words):
+        return None
+    verb = words[k]
+    return (0, 0) if len(verb) > 5 and verb.endswith("ing") else None
 
 
 def _reports_done(reading: _Reading, toks: list[int]) -> bool:
@@ -995,8 +1008,48 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
             if not (matched_here and len(frag.positive) <= ABSORB_MAX_WORDS):
                 out.unmapped.append(reading.span(frag.toks))
     _plans_for_the_last_undone(reading, sentence, polarities, out)
+    _undone_by_a_verdict(reading, sentence, out)
     _undone_by_what_follows(reading, sentence, polarities, out)
     _none_of_it_done(reading, sentence, polarities, out)
+
+
+def _undone_by_a_verdict(reading: _Reading, sentence: Sentence, out: TasksResult) -> None:
+    """"tried the bursar twice, no luck", "export from their old system - nope": a clause that
+    is only a verdict (`bare_verdict`) says the clause just before it did not happen."""
+    for k in range(1, len(sentence)):
+        if bare_verdict([reading.doc.toks[i].word for i in _clause_words(sentence[k])]):
+            _undo(reading, _clause_words(sentence[k - 1]), out)
+
+
+def _undo(reading: _Reading, toks: list[int], out: TasksResult) -> None:
+    """What was credited as done inside `toks` was not done."""
+    start, end = reading.doc.toks[toks[0]].start, reading.doc.toks[toks[-1]].end
+    for match in out.matches:
+        if match.state == "done" and start <= match.evidence.start < end:
+            match.state = "not_done"
+
+
+def _asked_back(reading: _Reading, n: int) -> bool:
+    """Sentence `n` is a question answered by a verdict in the next: "Pilot at X? not yet."."""
+    doc = reading.doc
+    if n + 1 >= len(reading.sentences):
+        return False
+    last, first = _words(reading.sentences[n])[-1], _words(reading.sentences[n + 1])[0]
+    return "?" in doc.text[doc.toks[last].end:doc.toks[first].start] and bare_verdict(
+        [doc.toks[i].word for i in _clause_words(reading.sentences[n + 1][0])])
+
+
+_ASKING_FIRST = wordset("""can could should shall may might do does any anyone anybody is are
+    would""")
+
+
+def _asks_the_manager(reading: _Reading, sentence: Sentence) -> bool:
+    """The sentence asks someone on our side rather than reporting ("can we do a reference
+    for them?", "does anyone have a case study I can send?"): it ends in "?" and opens with an
+    auxiliary or "any" - what it names is not done (at most wanted)."""
+    doc, toks = reading.doc, _words(sentence)
+    after = doc.text[doc.toks[toks[-1]].end:doc.toks[toks[-1]].end + 3]
+    return after.lstrip().startswith("?") and doc.toks[toks[0]].word in _ASKING_FIRST
 
 
 def _none_of_it_done(reading: _Reading, sentence: Sentence, polarities: list[Polarity],
@@ -1228,8 +1281,15 @@ def _tasks(reading: _Reading, strategy: Strategy) -> TasksResult:
     result = TasksResult()
     qualify = _qualify_tasks(reading, strategy)
     for n, sentence in enumerate(reading.sentences):
+        before = len(result.matches)
         _sentence_tasks(reading, sentence, result, qualify)
         _qualified_out(reading, strategy, n, result)
+        if _asked_back(reading, n):
+            _undo(reading, _clause_words(sentence[-1]), result)
+        elif _asks_the_manager(reading, sentence):
+            for match in result.matches[before:]:
+                if match.state == "done":
+                    match.state = "planned"
         toks = _words(sentence)
         if is_away([reading.doc.toks[i].word for i in toks]):  # "Nothing this week, on PTO"
             result.away.append(reading.span(toks))
