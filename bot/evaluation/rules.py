@@ -777,6 +777,27 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
     frag.against = {e: w for e, w in against.items() if w >= MATCH_THRESHOLD and e in telling}
 
 
+def _only_its_role(reading: _Reading, frag: _Fragment, task: int) -> bool:
+    """The only words of the fragment that speak for the task are the buyer role its name is
+    about ("a prep school near Bath, bursar keen" for "Run a discovery with the bursar"): who,
+    not what was done - unless someone did something ("met", "CFO accepted": `_score`)."""
+    roles = reading.index.tasks[task].roles
+    words = [reading.doc.toks[i].word for i in frag.toks]
+    if not roles or ENGAGED_WORDS.intersection(words) or any(looks_done(w) for w in words):
+        return False  # the buyer did something with us: "CFO accepted", "GM joined"
+    doc, postings = reading.doc, reading.index.postings
+    typed = {doc.toks[i].start for i in frag.positive
+             if any(t == task for t, _ in postings.get(doc.stems[i], ()))}
+    if not typed:
+        return False
+    for start in typed:
+        tok = next(t for t in doc.toks if t.start == start)
+        word = doc.text[tok.start:tok.end].lower()
+        if stem(word) not in roles:
+            return False
+    return True
+
+
 def _negated_task(reading: _Reading, frag: _Fragment) -> int | None:
     scores: dict[int, float] = defaultdict(float)
     for s in {reading.doc.stems[i] for i in frag.negative}:
@@ -984,6 +1005,8 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
             # naming who decides ("EB is the VP ops") reaches no one: neither a task nor effort
             decider = names_decider([reading.doc.toks[i].word for i in frag.toks])
             decision = None if against or decider or id(frag) in chores else _decide(frag, context)
+            if decision is not None and _only_its_role(reading, frag, decision[0]):
+                decision = None
             if decision is not None and decision[0] in qualify and not turns_away:
                 # the prospects a qualify-out task names ("declined a DPP enquiry") are who is
                 # turned away, not the turning away: "DPP office reached out", "spent the week in

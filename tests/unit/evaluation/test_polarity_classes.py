@@ -100,3 +100,19 @@ def test_a_verdict_is_not_read_into_a_refusal_we_said() -> None:
     """"told them no" reports a refusal done: no bare verdict."""
     found = tasks("told a university in Galway no, not a fit", EXAMPLE)
     assert all(m.state != "not_done" for m in found.matches)
+
+
+@pytest.mark.parametrize("answer", [
+    "a prep school near Bath, 320 pupils, bursar keen",
+    "a 600-pupil prep school in Kent, bursar new in post",
+])
+def test_the_role_a_task_is_about_names_no_task_done(answer: str) -> None:
+    """"bursar keen" names who the discovery task is with, not a discovery: a role alone in a
+    fragment credits no task (someone doing something - "CFO accepted", "met" - still does)."""
+    assert "bursar_discovery" not in tasks(answer).task_ids
+
+
+def test_a_role_that_did_something_still_counts() -> None:
+    found = tasks("Priced the rollout at list, no discounts, CFO accepted",
+                  load_strategy(DATA / "strategy_servewell.yaml"))
+    assert "exec_buyin" in found.task_ids
