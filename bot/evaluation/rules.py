@@ -786,16 +786,10 @@ def _only_its_role(reading: _Reading, frag: _Fragment, task: int) -> bool:
     if not roles or ENGAGED_WORDS.intersection(words) or any(looks_done(w) for w in words):
         return False  # the buyer did something with us: "CFO accepted", "GM joined"
     doc, postings = reading.doc, reading.index.postings
-    typed = {doc.toks[i].start for i in frag.positive
+    spans = {(doc.toks[i].start, doc.toks[i].end) for i in frag.positive
              if any(t == task for t, _ in postings.get(doc.stems[i], ()))}
-    if not typed:
-        return False
-    for start in typed:
-        tok = next(t for t in doc.toks if t.start == start)
-        word = doc.text[tok.start:tok.end].lower()
-        if stem(word) not in roles:
-            return False
-    return True
+    # the word as typed, not its glossary expansion: "bursar" -> "head of finance ..."
+    return bool(spans) and all(stem(doc.text[a:b].lower()) in roles for a, b in spans)
 
 
 def _negated_task(reading: _Reading, frag: _Fragment) -> int | None:

@@ -1182,7 +1182,7 @@ def booked_only(words: Sequence[str]) -> bool:
 
 
 _ASKING = wordset("asked asking asks ask")
-_ASKED_WHAT = wordset("for about")
+_ASKED_WHAT = wordset("for about if whether")
 _REQUESTING = wordset("""requested pidió pidio pidieron pedían pedian piden pide solicitó
     solicitaron fragte fragten verlangte verlangten demandent demandait vroeg vroegen""")
 """Verbs of asking with the asker as subject: not nouns ("3 demo requests") nor participles

@@ -116,3 +116,10 @@ def test_a_role_that_did_something_still_counts() -> None:
     found = tasks("Priced the rollout at list, no discounts, CFO accepted",
                   load_strategy(DATA / "strategy_servewell.yaml"))
     assert "exec_buyin" in found.task_ids
+
+
+def test_the_buyer_asking_if_we_could_is_their_ask_not_our_work() -> None:
+    """"the bursar asked if we could show her what late fees cost them": reported speech."""
+    found = tasks("the bursar at Kilbrack asked if we could model what late fees cost them")
+    assert found.task_ids == []
+    assert tasks("I asked if their MIS contract renews in August").task_ids == ["bursar_discovery"]
