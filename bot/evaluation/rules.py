@@ -108,7 +108,9 @@ _FILLER = wordset("""busy rough good great quiet slow crazy lol week day weeks d
 
 _PLAYED_MARKS = frozenset("✅✔☑👍")
 _NOT_PLAYED_MARKS = frozenset("❌✖✗✘🚫👎⛔")
-_MARKS = _PLAYED_MARKS | _NOT_PLAYED_MARKS
+_PENDING_MARKS = frozenset("⏳⌛")
+"""Still pending: of a task, not done yet; of a segment, nothing (neither played nor not)."""
+_MARKS = _PLAYED_MARKS | _NOT_PLAYED_MARKS | _PENDING_MARKS
 
 Fragment = list[int]
 Clause = list[Fragment]
@@ -891,7 +893,7 @@ def _carried(reading: _Reading, clause: Clause, previous: Polarity) -> bool:
     return not any(looks_done(w) for w in words)
 
 
-_NOT_DONE_MARKS = frozenset("❌✖✗✘🚫⛔")
+_NOT_DONE_MARKS = frozenset("❌✖✗✘🚫⛔") | _PENDING_MARKS
 
 
 def _marked_not_done(reading: _Reading, clause: Clause) -> bool:

@@ -123,3 +123,10 @@ def test_the_buyer_asking_if_we_could_is_their_ask_not_our_work() -> None:
     found = tasks("the bursar at Kilbrack asked if we could model what late fees cost them")
     assert found.task_ids == []
     assert tasks("I asked if their MIS contract renews in August").task_ids == ["bursar_discovery"]
+
+
+def test_an_hourglass_marks_a_task_pending() -> None:
+    """"migration scoping ⏳" is still pending: read as a ❌ is, never as done."""
+    found = tasks("bursar disco Hartwell ✅ migration scoping ⏳")
+    assert state_of(found, "bursar_discovery") == "done"
+    assert state_of(found, "migration_scoping") == "not_done"
