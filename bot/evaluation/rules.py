@@ -47,6 +47,7 @@ from bot.evaluation.text import (
     SENT,
     WORD,
     avoids,
+    bare_verdict,
     booked_only,
     buyer_reaction,
     buyer_request,
@@ -78,7 +79,7 @@ from bot.evaluation.text import (
 from bot.evaluation.text import reading as reading_language
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
 
-RULES_VERSION = "2.9.0"
+RULES_VERSION = "2.10.0"
 MATCH_THRESHOLD = 0.7
 """Task score an activity needs; a word unique to one task's name or examples scores 1.0."""
 BIGRAM_BONUS = 0.4
@@ -107,7 +108,9 @@ _FILLER = wordset("""busy rough good great quiet slow crazy lol week day weeks d
 
 _PLAYED_MARKS = frozenset("✅✔☑👍")
 _NOT_PLAYED_MARKS = frozenset("❌✖✗✘🚫👎⛔")
-_MARKS = _PLAYED_MARKS | _NOT_PLAYED_MARKS
+_PENDING_MARKS = frozenset("⏳⌛")
+"""Still pending: of a task, not done yet; of a segment, nothing (neither played nor not)."""
+_MARKS = _PLAYED_MARKS | _NOT_PLAYED_MARKS | _PENDING_MARKS
 
 Fragment = list[int]
 Clause = list[Fragment]
@@ -776,6 +779,21 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
     frag.against = {e: w for e, w in against.items() if w >= MATCH_THRESHOLD and e in telling}
 
 
+def _only_its_role(reading: _Reading, frag: _Fragment, task: int) -> bool:
+    """The only words of the fragment that speak for the task are the buyer role its name is
+    about ("a prep school near Bath, bursar keen" for "Run a discovery with the bursar"): who,
+    not what was done - unless someone did something ("met", "CFO accepted": `_score`)."""
+    roles = reading.index.tasks[task].roles
+    words = [reading.doc.toks[i].word for i in frag.toks]
+    if not roles or ENGAGED_WORDS.intersection(words) or any(looks_done(w) for w in words):
+        return False  # the buyer did something with us: "CFO accepted", "GM joined"
+    doc, postings = reading.doc, reading.index.postings
+    spans = {(doc.toks[i].start, doc.toks[i].end) for i in frag.positive
+             if any(t == task for t, _ in postings.get(doc.stems[i], ()))}
+    # the word as typed, not its glossary expansion: "bursar" -> "head of finance ..."
+    return bool(spans) and all(stem(doc.text[a:b].lower()) in roles for a, b in spans)
+
+
 def _negated_task(reading: _Reading, frag: _Fragment) -> int | None:
     scores: dict[int, float] = defaultdict(float)
     for s in {reading.doc.stems[i] for i in frag.negative}:
@@ -830,7 +848,7 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
         return (0, 0), "planned"
     cue = negation_at(words)
     if cue is None:
-        return None, "done"
+        return (_dated_ahead(words), "planned") if _dated_ahead(words) else (None, "done")
     if tuple(words[cue[0]:cue[1]]) in OFFER_PHRASES and concedes(
             reading.span(_clause_words(clause)).text):
         return None, "done"  # "offered them an extra 10% to close": given, not proposed
@@ -842,6 +860,18 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
         # it reports anything done
         return (0, 0), state
     return cue, state
+
+
+def _dated_ahead(words: list[str]) -> tuple[int, int] | None:
+    """"Wed: presenting to the governors", "tmrw visiting two schools": a day, then what will
+    happen on it in the -ing form and nothing reported done - a plan (not "Tues: visited ...")."""
+    k = 0
+    while k < len(words) and _names_a_time(words[k]) and not is_number(words[k]):
+        k += 1
+    if k == 0 or k >= len(words) or any(looks_done(w) for w in words):
+        return None
+    verb = words[k]
+    return (0, 0) if len(verb) > 5 and verb.endswith("ing") else None
 
 
 def _reports_done(reading: _Reading, toks: list[int]) -> bool:
@@ -863,7 +893,7 @@ def _carried(reading: _Reading, clause: Clause, previous: Polarity) -> bool:
     return not any(looks_done(w) for w in words)
 
 
-_NOT_DONE_MARKS = frozenset("❌✖✗✘🚫⛔")
+_NOT_DONE_MARKS = frozenset("❌✖✗✘🚫⛔") | _PENDING_MARKS
 
 
 def _marked_not_done(reading: _Reading, clause: Clause) -> bool:
@@ -971,6 +1001,8 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
             # naming who decides ("EB is the VP ops") reaches no one: neither a task nor effort
             decider = names_decider([reading.doc.toks[i].word for i in frag.toks])
             decision = None if against or decider or id(frag) in chores else _decide(frag, context)
+            if decision is not None and _only_its_role(reading, frag, decision[0]):
+                decision = None
             if decision is not None and decision[0] in qualify and not turns_away:
                 # the prospects a qualify-out task names ("declined a DPP enquiry") are who is
                 # turned away, not the turning away: "DPP office reached out", "spent the week in
@@ -995,8 +1027,48 @@ def _sentence_tasks(reading: _Reading, sentence: Sentence, out: TasksResult,
             if not (matched_here and len(frag.positive) <= ABSORB_MAX_WORDS):
                 out.unmapped.append(reading.span(frag.toks))
     _plans_for_the_last_undone(reading, sentence, polarities, out)
+    _undone_by_a_verdict(reading, sentence, out)
     _undone_by_what_follows(reading, sentence, polarities, out)
     _none_of_it_done(reading, sentence, polarities, out)
+
+
+def _undone_by_a_verdict(reading: _Reading, sentence: Sentence, out: TasksResult) -> None:
+    """"tried the bursar twice, no luck", "export from their old system - nope": a clause that
+    is only a verdict (`bare_verdict`) says the clause just before it did not happen."""
+    for k in range(1, len(sentence)):
+        if bare_verdict([reading.doc.toks[i].word for i in _clause_words(sentence[k])]):
+            _undo(reading, _clause_words(sentence[k - 1]), out)
+
+
+def _undo(reading: _Reading, toks: list[int], out: TasksResult) -> None:
+    """What was credited as done inside `toks` was not done."""
+    start, end = reading.doc.toks[toks[0]].start, reading.doc.toks[toks[-1]].end
+    for match in out.matches:
+        if match.state == "done" and start <= match.evidence.start < end:
+            match.state = "not_done"
+
+
+def _asked_back(reading: _Reading, n: int) -> bool:
+    """Sentence `n` is a question answered by a verdict in the next: "Pilot at X? not yet."."""
+    doc = reading.doc
+    if n + 1 >= len(reading.sentences):
+        return False
+    last, first = _words(reading.sentences[n])[-1], _words(reading.sentences[n + 1])[0]
+    return "?" in doc.text[doc.toks[last].end:doc.toks[first].start] and bare_verdict(
+        [doc.toks[i].word for i in _clause_words(reading.sentences[n + 1][0])])
+
+
+_ASKING_FIRST = wordset("""can could should shall may might do does any anyone anybody is are
+    would""")
+
+
+def _asks_the_manager(reading: _Reading, sentence: Sentence) -> bool:
+    """The sentence asks someone on our side rather than reporting ("can we do a reference
+    for them?", "does anyone have a case study I can send?"): it ends in "?" and opens with an
+    auxiliary or "any" - what it names is not done (at most wanted)."""
+    doc, toks = reading.doc, _words(sentence)
+    after = doc.text[doc.toks[toks[-1]].end:doc.toks[toks[-1]].end + 3]
+    return after.lstrip().startswith("?") and doc.toks[toks[0]].word in _ASKING_FIRST
 
 
 def _none_of_it_done(reading: _Reading, sentence: Sentence, polarities: list[Polarity],
@@ -1228,8 +1300,15 @@ def _tasks(reading: _Reading, strategy: Strategy) -> TasksResult:
     result = TasksResult()
     qualify = _qualify_tasks(reading, strategy)
     for n, sentence in enumerate(reading.sentences):
+        before = len(result.matches)
         _sentence_tasks(reading, sentence, result, qualify)
         _qualified_out(reading, strategy, n, result)
+        if _asked_back(reading, n):
+            _undo(reading, _clause_words(sentence[-1]), result)
+        elif _asks_the_manager(reading, sentence):
+            for match in result.matches[before:]:
+                if match.state == "done":
+                    match.state = "planned"
         toks = _words(sentence)
         if is_away([reading.doc.toks[i].word for i in toks]):  # "Nothing this week, on PTO"
             result.away.append(reading.span(toks))

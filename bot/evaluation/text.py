@@ -197,6 +197,9 @@ _NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
     ("instead", "of"), ("rather", "than"), ("failed", "to"), ("pushed", "back"),
     ("push", "back"), ("stay", "away"), ("stayed", "away"), ("stays", "away"),
     ("steer", "clear"), ("waiting", "on"), ("waiting", "for"),
+    # what would or could have happened and did not: "would've done the ROI model but ..."
+    ("would've",), ("wouldve",), ("woulda",), ("would", "have"), ("could've",), ("couldve",),
+    ("coulda",), ("could", "have"), ("awaiting",),
 )
 _WEEKDAYS = wordset(
     """monday mon tuesday tue tues wednesday wed thursday thu thur thurs friday fri saturday sat
@@ -216,7 +219,11 @@ _FUTURE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("booked",), ("scheduled",), ("lined", "up"), ("teed", "up"), ("pushing", "for"),
     ("push", "for"), ("set", "a", "call"), ("set", "up", "a", "call"),
     ("asked", "me", "to"), ("asked", "us", "to"), ("agreed", "to", "a"), ("agreed", "to", "an"),
-    ("agreed", "to", "the"),
+    ("agreed", "to", "the"), ("aim", "to"), ("aiming", "to"), ("aims", "to"), ("to", "start"),
+    ("to", "begin"), ("due", "to"), ("pencilled", "in"), ("penciled", "in"), ("slated",),
+    ("set", "for"), ("targeting",), ("hopefully",), ("fingers", "crossed"), ("tbc",), ("tbd",),
+    ("tentatively",), ("provisionally",), ("if", "they"), ("if", "we"), ("if", "she"),
+    ("if", "he"), ("unless",), ("as", "soon", "as"), ("once", "they"),
     *(("for", day) for day in sorted(_WEEKDAYS)),
     *(("next", day) for day in sorted(_WEEKDAYS)),
 )
@@ -242,15 +249,19 @@ DECIDER_PHRASES = _english_phrases(ENGLISH_FILE, "decider_phrases")
 no activity (borrowed by reps writing other languages: "EB is de eigenaar")."""
 _POST_NEGATION = frozenset({"noshow", "cancelled", "canceled", "postponed", "pending", "none", "slipped",
                             "rescheduled", "ghosted", "delayed", "stuck", "stalled", "blocked",
-                            "unused", "nada", "missing"})
+                            "unused", "nada", "missing", "dead", "shelved", "scrapped",
+                            "parked", "frozen"})
 _POST_NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
     ("didn't", "happen"), ("fell", "through"), ("pushed", "to"), ("got", "pushed"),
     ("was", "pushed"), ("pushed", "out"), ("no", "reply"), ("no", "replies"),
     ("no", "response"), ("no", "responses"), ("no", "answer"), ("no", "show"), ("noshow",),
     ("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",), ("on", "hold"),
+    ("next", "term"), ("next", "year"), ("end", "of", "month"), ("end", "of", "the", "month"),
+    ("end", "of", "term"),
     ("still", "waiting"), ("not", "yet"), ("sitting", "there"), ("went", "cold"),
     ("gone", "cold"), ("pushed", "again"), ("single", "threaded"), ("kicks", "off", "on"),
-    ("kicks", "off", "in"), ("starts", "on"), ("starts", "in"),
+    ("kicks", "off", "in"), ("starts", "on"), ("starts", "in"), ("on", "ice"), ("no", "luck"),
+    ("no", "joy"), ("no", "dice"), ("not", "done"), ("not", "happening"),
     *(("for", day) for day in sorted(_WEEKDAYS)),
     *(("next", day) for day in sorted(_WEEKDAYS)),
 )
@@ -780,6 +791,8 @@ class LanguagePack:
 
 
 _PLAN_AFTER_EN = frozenset({("next", "week"), ("next", "month"), ("next", "quarter"), ("tomorrow",),
+                           ("next", "term"), ("next", "year"), ("end", "of", "month"),
+                           ("end", "of", "the", "month"), ("end", "of", "term"),
                            ("kicks", "off", "on"), ("kicks", "off", "in"), ("starts", "on"),
                            ("starts", "in"),
                            *(("for", day) for day in sorted(_WEEKDAYS)),
@@ -987,6 +1000,10 @@ def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int]
     for i, word in enumerate(words):
         if (word in negations or word.endswith("n't")) and not _said(words, i):
             return i, i + 1
+        if future and i == 0 and word in _CONDITIONS and len(words) > 1:
+            return 0, 1  # "if the bursar agrees, ...": a condition, nothing done yet
+        if future and word.endswith(_WILL_SUFFIXES) and len(word) > 3:
+            return i, i + 1  # "we'll scope the migration", "I'll send it": a plan, as "will"
         if future and word in _ATTEMPT_WORDS and _is_attempt(words, i):
             return i, i + 2
         if word in phrases:
@@ -996,6 +1013,10 @@ def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int]
     return None
 
 
+_CONDITIONS = frozenset({"if", "unless", "once"})
+"""Opening a clause, a condition: what it and the clause after it name has not happened."""
+_WILL_SUFFIXES = ("'ll", "’ll")
+""""we'll", "I'll", "she'll": "will" written into its subject, read as "will" is."""
 _SAYING = wordset("said say says saying")
 _TELLING = wordset("told tell tells telling")
 _TOLD_WHOM = wordset("them him her us the")
@@ -1161,7 +1182,7 @@ def booked_only(words: Sequence[str]) -> bool:
 
 
 _ASKING = wordset("asked asking asks ask")
-_ASKED_WHAT = wordset("for about")
+_ASKED_WHAT = wordset("for about if whether")
 _REQUESTING = wordset("""requested pidió pidio pidieron pedían pedian piden pide solicitó
     solicitaron fragte fragten verlangte verlangten demandent demandait vroeg vroegen""")
 """Verbs of asking with the asker as subject: not nouns ("3 demo requests") nor participles
@@ -1206,6 +1227,21 @@ def post_negated(words: Sequence[str]) -> bool:
     "disco got pushed", "emailed 3 prospects, no replies", "demo booked for Tues",
     "tabletop scheduled for the 14th")."""
     return _has_phrase(words, _CURRENT.get().post_negation) or _ends_next(words) or _dated(words)
+
+
+_VERDICT_WORDS = wordset("""luck joy dice yet done happening go chance way sadly unfortunately
+    still so far nope nah nothing zero""")
+VERDICT_MAX_WORDS = 4
+
+
+def bare_verdict(words: Sequence[str]) -> bool:
+    """A clause that is only a verdict on what was just said: "no luck", "nope", "not yet",
+    "not done", "nothing yet" - it names nothing of its own, so it says the clause before it
+    (or the question before it: "Pilot at X? not yet.") did not happen."""
+    if not words or len(words) > VERDICT_MAX_WORDS:
+        return False
+    return any(_is_negation_word(w) for w in words) and all(
+        w in _VERDICT_WORDS or _is_negation_word(w) or w in STOP_WORDS for w in words)
 
 
 def avoids(words: Sequence[str]) -> bool:
