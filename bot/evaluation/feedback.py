@@ -5,6 +5,7 @@ strategy. Wording lives in prompts/feedback.yaml."""
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -157,6 +158,42 @@ MAX_MISSING = 2
 """Critical tasks named as missing in one feedback: a list of five reads as a template."""
 
 
+def team_rhythm(texts: FeedbackTexts, unmapped: Sequence[Evidence],
+                answer: str | None = None) -> list[Evidence]:
+    """The activities of `unmapped` that name the team's rhythm (`FeedbackTexts.rhythm`), with
+    what an "and" joins to it ("deal reviews with Fin and Ola on their committee plans")."""
+    found: list[Evidence] = []
+    for item in sorted(unmapped, key=lambda e: e.start):
+        joined = bool(found) and answer is not None and _JOINED.fullmatch(
+            answer[found[-1].end:item.start]) is not None
+        if joined and answer is not None:  # one item again, quoted whole
+            start = found[-1].start
+            found[-1] = Evidence(text=answer[start:item.end], start=start, end=item.end)
+        elif texts.rhythm(item.text):
+            found.append(item)
+    return found
+
+
+def off_strategy(texts: FeedbackTexts, unmapped: Sequence[Evidence], audience: str | None,
+                 answer: str | None = None) -> list[Evidence]:
+    """The activities of `unmapped` that are effort outside the strategy as the feedback says
+    it: all of them, but for a manager's team rhythm (pipeline reviews, 1:1s, forecast calls),
+    which is where they coach. The digest and the export count the same (old stored answers
+    too: read from their text and evaluation, nothing stored)."""
+    if audience != "manager":
+        return list(unmapped)
+    rhythm = team_rhythm(texts, unmapped, answer)
+    return [u for u in unmapped if not any(r.start <= u.start < r.end for r in rhythm)]
+
+
+@functools.cache
+def default_texts() -> FeedbackTexts:
+    """The shipped prompts/feedback.yaml, for code that has no settings at hand (the stored
+    answers' derived digest columns)."""
+    from bot.config import REPO_ROOT
+    return FeedbackTexts(REPO_ROOT / "prompts" / "feedback.yaml")
+
+
 class FeedbackWriter:
     """Builds feedback messages for one strategy's vocabulary."""
 
@@ -243,8 +280,8 @@ class FeedbackWriter:
         coach, never listed as effort outside the strategy."""
         rhythm = self._rhythm(tasks, answer)
         if rhythm:  # the rest is read without it: "1:1s with Dana" is no deal of Dana's
-            tasks = tasks.model_copy(update={"unmapped": [
-                u for u in tasks.unmapped if not any(r.start <= u.start < r.end for r in rhythm)]})
+            tasks = tasks.model_copy(update={"unmapped": off_strategy(
+                self.t, tasks.unmapped, self.t.audience, answer)})
         if rhythm and not tasks.matches and not tasks.against and not any(
                 _is_effort(u.text) for u in tasks.unmapped):
             noted = [self._rhythm_line(rhythm), *self._missing_line(tasks, strategy, history)]
@@ -346,21 +383,11 @@ class FeedbackWriter:
         return history.longest_without(missing)[0] if history and history.since else missing[0]
 
     def _rhythm(self, tasks: TasksResult, answer: str | None = None) -> list[Evidence]:
-        """What a manager's answer names as the team's rhythm (`FeedbackTexts.rhythm`), with
-        what an "and" joins to it ("deal reviews with Fin and Ola on their committee plans");
-        none in anyone else's."""
+        """What a manager's answer names as the team's rhythm (`team_rhythm`); none in anyone
+        else's."""
         if self.t.audience != "manager":
             return []
-        found: list[Evidence] = []
-        for item in sorted(tasks.unmapped, key=lambda e: e.start):
-            joined = bool(found) and answer is not None and _JOINED.fullmatch(
-                answer[found[-1].end:item.start]) is not None
-            if joined and answer is not None:  # one item again, quoted whole
-                start = found[-1].start
-                found[-1] = Evidence(text=answer[start:item.end], start=start, end=item.end)
-            elif self.t.rhythm(item.text):
-                found.append(item)
-        return found
+        return team_rhythm(self.t, tasks.unmapped, answer)
 
     def _rhythm_line(self, rhythm: list[Evidence]) -> str:
         return self.t.say("tasks", "rhythm", items=_quoted(e.text for e in rhythm))
