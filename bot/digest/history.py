@@ -113,8 +113,9 @@ async def load_history(session: AsyncSession, member_ids: Sequence[int] | None, 
                          Answer.overall_score).join(
         Answer, col(Answer.checkin_id) == col(CheckIn.id)).where(col(Answer.overall_score).is_not(None))
     scores = (await session.exec(_bounded(score_query, member_ids, start, end))).all()  # type: ignore[call-overload]
-    answer_query = select(CheckIn.member_id, CheckIn.occurrence_at, Answer.evaluation,
-                          Answer.text, CheckIn.audience).join(
+    answer_query = select(  # type: ignore[call-overload]
+        CheckIn.member_id, CheckIn.occurrence_at, Answer.evaluation,
+        Answer.text, CheckIn.audience).join(
         Answer, col(Answer.checkin_id) == col(CheckIn.id)).where(col(Answer.evaluation).is_not(None))
     answer_query = _bounded(answer_query, member_ids, detail_start, end).order_by(  # type: ignore[attr-defined]
         col(CheckIn.occurrence_at), col(Answer.id))  # "latest" and "first" ties: the first stored
