@@ -90,3 +90,19 @@ async def test_a_managers_rhythm_is_no_off_strategy_effort_in_the_digest(core: B
     assert checkins and checkins[0].audience == "manager"
     assert exported[MANAGER] == "cold calling dentists all week"
     assert "forecast call prep" in exported[REP]
+
+
+async def test_the_answer_paths_own_insert_stores_a_managers_columns_without_the_rhythm(
+        core: BotCore) -> None:
+    """The chat's answer path writes the derived columns itself (no ORM hook): for a manager's
+    check-in, without the team rhythm, as the hook and the digest read it."""
+    from tests.unit.core.test_corrections import answer_tasks
+
+    await build_org(core)
+    await answer_tasks(core, "sam", MANAGER)
+    async with core.ctx.db.session() as session:
+        stored = (await session.exec(select(Answer).where(
+            col(Answer.text) == MANAGER, col(Answer.question) == "tasks"))).all()
+    assert stored and stored[-1].unmapped_texts is not None
+    assert "pipeline review" not in stored[-1].unmapped_texts, stored[-1].unmapped_texts
+    assert "cold calling dentists all week" in stored[-1].unmapped_texts
