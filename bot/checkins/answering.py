@@ -231,7 +231,7 @@ def take(connection: Connection, request: Answering, *, now: datetime, prompts: 
         draft = Saved(0 if before is None else before.id, question, text, edits, member.id)
         judged = judge(connection, draft, checkin) if judge is not None else None
         verdict = verdict_params(draft, judged.evaluation, judged.evaluation_json,
-                                 judged.feedback) if judged is not None else {}
+                                 judged.feedback, checkin.audience) if judged is not None else {}
         if before is None:
             answer_id = connection.execute(INSERT_JUDGED if judged else INSERT_ANSWER, {
                 "checkin_id": checkin.id, "member_id": member.id, "question": question,
@@ -253,10 +253,11 @@ def take(connection: Connection, request: Answering, *, now: datetime, prompts: 
 
 
 def verdict_params(saved: Saved, evaluation: Evaluation, evaluation_json: str,
-                   feedback: str) -> dict[str, Any]:
+                   feedback: str, audience: str | None = None) -> dict[str, Any]:
     """The verdict's parameters of INSERT_JUDGED and EDIT_JUDGED: the verdict with the digest's
-    columns derived from it (as the ORM's hooks derive them on any other write of an answer)."""
-    derived = from_evaluation(saved.text, evaluation)
+    columns derived from it for its check-in's `audience` (as the ORM's hooks derive them on
+    any other write of an answer: a manager's team rhythm is no off-strategy effort)."""
+    derived = from_evaluation(saved.text, evaluation, audience)
     return {"evaluation": evaluation_json, "overall": evaluation.overall, "feedback_text": feedback,
             **{f"d_{column}": value for column, value in derived.items()}}
 

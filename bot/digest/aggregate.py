@@ -44,7 +44,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.digest.derived import SCORE_COLUMNS, SUB_SCORES
+from bot.digest.derived import SCORE_COLUMNS, SUB_SCORES, derive
 from bot.digest.figures import (
     CHART_POINTS,
     OPEN_STATES,
@@ -70,6 +70,7 @@ from bot.digest.figures import (
 )
 from bot.digest.period import Period
 from bot.evaluation.contradictions import faults_of
+from bot.evaluation.feedback import default_texts
 from bot.evaluation.result import QUESTIONS
 from bot.leads.metrics import FollowUp, LeadFigures
 from bot.storage.models import Answer, CheckIn, Member
@@ -397,8 +398,10 @@ _ROWCOLS: tuple[Any, ...] = (  # Row's fields after member and occurrence, in or
     Answer.question, Answer.text,  # whether the answer says anything, and its id
     Answer.played, Answer.done_tasks, Answer.done_count, Answer.unmapped_count,
     Answer.unmapped_texts, Answer.against_items, Answer.statement_facts, Answer.off_count,
-    Answer.against_count, Answer.substantive, Answer.id)
-_ORDER = itemgetter(1, -1)  # (occurrence, id)
+    Answer.against_count, Answer.substantive, Answer.id,
+    case((and_(col(CheckIn.audience) == "manager", col(Answer.question) == "tasks",  # `_without_rhythm`
+               col(Answer.unmapped_texts) != "[]"), Answer.evaluation), else_=None))
+_ORDER = itemgetter(1, -2)  # (occurrence, id)
 
 
 async def _rows(session: AsyncSession, ids: Members,
@@ -420,11 +423,24 @@ async def _rows(session: AsyncSession, ids: Members,
     found = list(await _all(session, query))
     found.sort(key=_ORDER)
     for row in found:
-        if row[-2]:
-            rows.append(Row._make(row[:-2]))
+        if row[-3]:
+            rows.append(_without_rhythm(Row._make(row[:-3]), row[-1]) if row[-1]
+                        else Row._make(row[:-3]))
         else:
             said_nothing.append((row[0], row[2], row[3]))
     return rows, said_nothing
+
+
+def _without_rhythm(row: Row, evaluation: str) -> Row:
+    """A manager's tasks answer as its feedback reads it: their team rhythm (pipeline reviews,
+    1:1s, forecast calls) is no off-strategy effort. Answers stored since are derived so
+    already (bot.digest.derived); older ones still list it, and are derived again here from
+    their verdict (only those whose stored list names the rhythm: a few)."""
+    texts = default_texts()
+    if not row.unmapped_texts or not any(texts.rhythm(t) for t in _list(row.unmapped_texts)):
+        return row
+    fresh = derive(row.text, evaluation, "manager")
+    return row._replace(**{k: fresh[k] for k in ("unmapped_texts", "unmapped_count", "off_count")})
 
 
 async def load_facts(session: AsyncSession, strategy: Strategy, members: Members, period: Period,

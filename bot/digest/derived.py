@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from bot.evaluation.contradictions import claims_price, stated_out_of_scope
+from bot.evaluation.feedback import default_texts, off_strategy
 from bot.evaluation.result import Evaluation
 from bot.evaluation.substance import assess, is_substantive
 from bot.text import shorten
@@ -43,8 +44,10 @@ def unreadable() -> dict[str, Any]:
     return dict.fromkeys(COLUMNS)
 
 
-def from_evaluation(text: str, evaluation: Evaluation) -> dict[str, Any]:
-    """The derived columns of an answer with this text and verdict."""
+def from_evaluation(text: str, evaluation: Evaluation, audience: str | None = None) -> dict[str, Any]:
+    """The derived columns of an answer with this text and verdict, given to `audience` (its
+    check-in's: a manager's team rhythm - pipeline reviews, 1:1s - is no off-strategy effort,
+    as in the feedback)."""
     row = unreadable()
     row["substantive"] = is_substantive(text)
     if evaluation.scope is not None:  # stated as played, as judged; filtered by strategy later
@@ -54,10 +57,11 @@ def from_evaluation(text: str, evaluation: Evaluation) -> dict[str, Any]:
     if tasks is not None:
         row["done_tasks"] = _dump(tasks.task_ids)
         row["done_count"] = len(tasks.task_ids)
-        row["unmapped_count"] = len(tasks.unmapped)
-        row["off_count"] = sum(assess(e.text, allow_one_word=True).substantive for e in tasks.unmapped)
+        unmapped = off_strategy(default_texts(), tasks.unmapped, audience, text)
+        row["unmapped_count"] = len(unmapped)
+        row["off_count"] = sum(assess(e.text, allow_one_word=True).substantive for e in unmapped)
         row["against_count"] = len({(x.kind, x.target) for x in tasks.against})
-        shown = [" ".join(e.text.split()).strip(" .;,-") for e in tasks.unmapped]
+        shown = [" ".join(e.text.split()).strip(" .;,-") for e in unmapped]
         row["unmapped_texts"] = _dump([t for t in shown
                                        if t and assess(t, allow_one_word=True).substantive])
         row["against_items"] = _dump([[x.name, short(x.evidence.text, QUOTE_LIMIT)]
@@ -74,7 +78,7 @@ def from_evaluation(text: str, evaluation: Evaluation) -> dict[str, Any]:
     return row
 
 
-def derive(text: str, evaluation_json: str | None) -> dict[str, Any]:
+def derive(text: str, evaluation_json: str | None, audience: str | None = None) -> dict[str, Any]:
     """The derived columns from the stored JSON; all None when there is none or it is unreadable
     (parsed quietly: the digest logs nothing for a row it simply leaves out)."""
     if not evaluation_json:
@@ -83,10 +87,11 @@ def derive(text: str, evaluation_json: str | None) -> dict[str, Any]:
         evaluation = Evaluation.model_validate_json(evaluation_json)
     except ValueError:
         return unreadable()
-    return from_evaluation(text, evaluation)
+    return from_evaluation(text, evaluation, audience)
 
 
-def fill(answer: Any) -> None:
-    """Set an Answer's derived columns from its text and evaluation (the ORM hooks call this)."""
-    for column, value in derive(answer.text or "", answer.evaluation).items():
+def fill(answer: Any, audience: str | None = None) -> None:
+    """Set an Answer's derived columns from its text and evaluation (the ORM hooks call this,
+    with its check-in's audience)."""
+    for column, value in derive(answer.text or "", answer.evaluation, audience).items():
         setattr(answer, column, value)

@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.digest.history import parse_evaluation
+from bot.evaluation.feedback import default_texts, off_strategy
 from bot.storage.models import Answer, CheckIn, Lead, LeadEvent, Member
 from bot.strategy.schema import Strategy
 
@@ -51,7 +52,10 @@ def _answer_row(answer: Answer, checkin: CheckIn, member: Member, manager: str |
         "answered_at": _iso(answer.updated_at), "question": answer.question, "text": answer.text,
         "overall": ev.overall if ev else None, "scores": json.dumps(ev.scores) if ev else None,
         "tasks": ";".join(tasks.task_ids) if tasks else "",
-        "unmapped": ";".join(e.text for e in tasks.unmapped) if tasks else "",
+        # as the feedback and digest count it: a manager's pipeline review is no off-strategy effort
+        "unmapped": ";".join(e.text for e in off_strategy(default_texts(), tasks.unmapped,
+                                                          checkin.audience, answer.text))
+        if tasks else "",
         "critical_missing": ";".join(tasks.critical_missing) if tasks else "",
         "segments_in": ";".join(scope.ids(in_scope=True)) if scope else "",
         "segments_out": ";".join(scope.ids(in_scope=False)) if scope else "",

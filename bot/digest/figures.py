@@ -341,7 +341,7 @@ def unmapped_activities(answers: Iterable[AnswerFacts], top: int = TOP_UNMAPPED)
     counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
     for a in answers:
-        for evidence in a.evaluation.tasks.unmapped if a.evaluation.tasks else []:
+        for evidence in a.off_strategy:
             text = " ".join(evidence.text.split()).strip(" .;,-")
             if text and assess(text, allow_one_word=True).substantive:
                 key = text.lower()
@@ -379,8 +379,7 @@ def effort(strategy: Strategy, answers: Iterable[AnswerFacts]) -> Effort:
             elif played:
                 where[key] = "in"
         if a.evaluation.tasks is not None:
-            off = sum(assess(e.text, allow_one_word=True).substantive
-                      for e in a.evaluation.tasks.unmapped)
+            off = sum(assess(e.text, allow_one_word=True).substantive for e in a.off_strategy)
             against = len({(x.kind, x.target) for x in a.evaluation.tasks.against})
             tasks.append((key, len(a.evaluation.tasks.task_ids), off, against))  # done only
     return effort_cells(where, tasks)
@@ -559,10 +558,10 @@ def compute(strategy: Strategy, title: str, members: Sequence[Member], period: P
                             score_means([a.evaluation for a in before]),
                             now_part, before_part, follow_now, follow_before),
         series=_series(period, history),
-        activities=sum(len(a.evaluation.tasks.task_ids) + len(a.evaluation.tasks.unmapped)
+        activities=sum(len(a.evaluation.tasks.task_ids) + len(a.off_strategy)
                        for a in substantive if a.evaluation.tasks),
         against=working_against(substantive, names),
-        unmapped_total=sum(len(a.evaluation.tasks.unmapped) for a in substantive if a.evaluation.tasks),
+        unmapped_total=sum(len(a.off_strategy) for a in substantive if a.evaluation.tasks),
         answers=len(substantive),
         said_nothing=[Quote(names.get(a.member_id, "?"), a.evaluation.question, shorten(a.text, 40))
                       for a in answers if not a.substantive],

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.evaluation.result import Evaluation
+from bot.evaluation.feedback import default_texts, off_strategy
+from bot.evaluation.result import Evaluation, Evidence
 from bot.evaluation.substance import is_substantive
 from bot.storage.models import Answer, CheckIn
 
@@ -52,6 +53,14 @@ class AnswerFacts:
     occurrence_at: datetime
     evaluation: Evaluation
     text: str = ""  # what the person wrote: quoted by the digest, and checked for substance
+    audience: str | None = None  # its check-in's ("manager": their team rhythm is no off-strategy effort)
+
+    @property
+    def off_strategy(self) -> list[Evidence]:
+        """The tasks answer's activities that are effort outside the strategy, as its feedback
+        and the stored digest columns count them (`bot.evaluation.feedback.off_strategy`)."""
+        tasks = self.evaluation.tasks
+        return off_strategy(default_texts(), tasks.unmapped, self.audience, self.text) if tasks else []
 
     @property
     def substantive(self) -> bool:
@@ -76,8 +85,9 @@ class History:
     scores: list[ScoreFacts]  # every evaluated answer in the window
 
 
-def _parse_all(rows: Sequence[tuple[int, datetime, str | None, str]]) -> list[AnswerFacts]:
-    return [AnswerFacts(member_id, at, evaluation, answer) for member_id, at, text, answer in rows
+def _parse_all(rows: Sequence[tuple[int, datetime, str | None, str, str | None]]) -> list[AnswerFacts]:
+    return [AnswerFacts(member_id, at, evaluation, answer, audience)
+            for member_id, at, text, answer, audience in rows
             if (evaluation := parse_evaluation(text)) is not None]
 
 
@@ -103,8 +113,9 @@ async def load_history(session: AsyncSession, member_ids: Sequence[int] | None, 
                          Answer.overall_score).join(
         Answer, col(Answer.checkin_id) == col(CheckIn.id)).where(col(Answer.overall_score).is_not(None))
     scores = (await session.exec(_bounded(score_query, member_ids, start, end))).all()  # type: ignore[call-overload]
-    answer_query = select(CheckIn.member_id, CheckIn.occurrence_at, Answer.evaluation,
-                          Answer.text).join(
+    answer_query = select(  # type: ignore[call-overload]
+        CheckIn.member_id, CheckIn.occurrence_at, Answer.evaluation,
+        Answer.text, CheckIn.audience).join(
         Answer, col(Answer.checkin_id) == col(CheckIn.id)).where(col(Answer.evaluation).is_not(None))
     answer_query = _bounded(answer_query, member_ids, detail_start, end).order_by(  # type: ignore[attr-defined]
         col(CheckIn.occurrence_at), col(Answer.id))  # "latest" and "first" ties: the first stored

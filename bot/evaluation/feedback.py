@@ -5,6 +5,7 @@ strategy. Wording lives in prompts/feedback.yaml."""
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -90,17 +91,37 @@ class FeedbackTexts:
         return found.group(0) if found else None
 
     def _rhythm_pattern(self) -> re.Pattern[str] | None:
-        cached: re.Pattern[str] | None = self.__dict__.get("_rhythm")
-        if cached is None and "_rhythm" not in self.__dict__:
-            phrases = self.data.get("manager_rhythm") or []
+        return self._phrases("manager_rhythm")
+
+    def unreachable(self, text: str, roles: Iterable[str] = ()) -> bool:
+        """Whether `text` says the person who holds a task up could not be reached ("no reply
+        from the CFO", "Seniorpartner nicht erreicht"): `could_not_reach`'s phrases, or one of
+        `could_not_get`'s followed by one of `roles` ("couldn't get their CISO", not "couldn't
+        get the budget signed off")."""
+        reach = self._phrases("could_not_reach")
+        if reach is not None and reach.search(text):
+            return True
+        get = self._phrases("could_not_get")
+        for found in get.finditer(text) if get is not None else ():
+            after = " ".join(text[found.end():].split()[:4])
+            if any(_names(after, role) for role in roles):
+                return True
+        return False
+
+    def _phrases(self, key: str) -> re.Pattern[str] | None:
+        """The list `key` of phrases as one pattern (lower case; a hyphen and a space the same;
+        an apostrophe typed either way), None when the file has none."""
+        cache: dict[str, re.Pattern[str] | None] = self.__dict__.setdefault("_patterns", {})
+        if key not in cache:
+            phrases = self.data.get(key) or []
             if not isinstance(phrases, list):
-                raise PromptsError(f"{self.path}: manager_rhythm must be a list of phrases")
-            alternatives = sorted({r"[-\s]+".join(re.escape(w) for w in re.split(r"[-\s]+", str(p).strip()))
+                raise PromptsError(f"{self.path}: {key} must be a list of phrases")
+            alternatives = sorted({r"[-\s]+".join(re.escape(w).replace("'", "['’]?")
+                                                   for w in re.split(r"[-\s]+", str(p).strip()))
                                    for p in phrases if str(p).strip()}, key=len, reverse=True)
-            cached = (re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])", re.I)
-                      if alternatives else None)
-            self.__dict__["_rhythm"] = cached
-        return cached
+            cache[key] = (re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])",
+                                     re.I) if alternatives else None)
+        return cache[key]
 
     def say(self, section: str, key: str | None = None, **values: object) -> str:
         node: Any = self.data.get(section)
@@ -116,6 +137,11 @@ class FeedbackTexts:
 
 def _list(items: Iterable[str]) -> str:
     return ", ".join(items)
+
+
+def _names(text: str, role: str) -> bool:
+    """Whether `text` names `role` ("their CISO", "die IT-Leitung meldet sich nicht")."""
+    return re.search(r"(?<![^\W_])" + re.escape(role) + r"(?![^\W_])", text, re.I) is not None
 
 
 def _quoted(texts: Iterable[str]) -> str:
@@ -155,6 +181,42 @@ class TaskHistory:
 
 MAX_MISSING = 2
 """Critical tasks named as missing in one feedback: a list of five reads as a template."""
+
+
+def team_rhythm(texts: FeedbackTexts, unmapped: Sequence[Evidence],
+                answer: str | None = None) -> list[Evidence]:
+    """The activities of `unmapped` that name the team's rhythm (`FeedbackTexts.rhythm`), with
+    what an "and" joins to it ("deal reviews with Fin and Ola on their committee plans")."""
+    found: list[Evidence] = []
+    for item in sorted(unmapped, key=lambda e: e.start):
+        joined = bool(found) and answer is not None and _JOINED.fullmatch(
+            answer[found[-1].end:item.start]) is not None
+        if joined and answer is not None:  # one item again, quoted whole
+            start = found[-1].start
+            found[-1] = Evidence(text=answer[start:item.end], start=start, end=item.end)
+        elif texts.rhythm(item.text):
+            found.append(item)
+    return found
+
+
+def off_strategy(texts: FeedbackTexts, unmapped: Sequence[Evidence], audience: str | None,
+                 answer: str | None = None) -> list[Evidence]:
+    """The activities of `unmapped` that are effort outside the strategy as the feedback says
+    it: all of them, but for a manager's team rhythm (pipeline reviews, 1:1s, forecast calls),
+    which is where they coach. The digest and the export count the same (old stored answers
+    too: read from their text and evaluation, nothing stored)."""
+    if audience != "manager":
+        return list(unmapped)
+    rhythm = team_rhythm(texts, unmapped, answer)
+    return [u for u in unmapped if not any(r.start <= u.start < r.end for r in rhythm)]
+
+
+@functools.cache
+def default_texts() -> FeedbackTexts:
+    """The shipped prompts/feedback.yaml, for code that has no settings at hand (the stored
+    answers' derived digest columns)."""
+    from bot.config import REPO_ROOT
+    return FeedbackTexts(REPO_ROOT / "prompts" / "feedback.yaml")
 
 
 class FeedbackWriter:
@@ -243,8 +305,8 @@ class FeedbackWriter:
         coach, never listed as effort outside the strategy."""
         rhythm = self._rhythm(tasks, answer)
         if rhythm:  # the rest is read without it: "1:1s with Dana" is no deal of Dana's
-            tasks = tasks.model_copy(update={"unmapped": [
-                u for u in tasks.unmapped if not any(r.start <= u.start < r.end for r in rhythm)]})
+            tasks = tasks.model_copy(update={"unmapped": off_strategy(
+                self.t, tasks.unmapped, self.t.audience, answer)})
         if rhythm and not tasks.matches and not tasks.against and not any(
                 _is_effort(u.text) for u in tasks.unmapped):
             noted = [self._rhythm_line(rhythm), *self._missing_line(tasks, strategy, history)]
@@ -321,7 +383,8 @@ class FeedbackWriter:
             quote = next(m.evidence.text for m in tasks.matches
                          if m.task_id == stalled[0] and m.state == "not_done")
             return lines, self._stalled_coaching(strategy.task(stalled[0]), strategy, quote,
-                                                 deal_segments, _with_rest(answer, quote))
+                                                 deal_segments, _with_rest(answer, quote),
+                                                 _sentence_of(answer, quote))
         planned = tasks.ids_in("planned")
         if planned:  # acknowledged, with when the bot asks about it, before anything missing
             lines += self._missing_line(tasks, strategy, history)
@@ -336,6 +399,39 @@ class FeedbackWriter:
                 effort[0].text, 60), segments=_in_scope_names(strategy))
         return lines, None
 
+    def _unreachable_coaching(self, task: SalesTask, strategy: Strategy, said: str,
+                              deal_segments: Iterable[str] = ()) -> str:
+        """A task that waits on someone the rep could not reach ("couldn't get their CISO",
+        "Seniorpartner nicht erreicht"): not "put a time on it" but another way in - the other
+        roles of the segment's buying process (those the task is about first) or the champion -
+        and the stage that comes once they are reached. The segment: the deal's own when the
+        answer names it, else the first of ours whose buying process has the role named."""
+        named = set(deal_segments)
+        candidates = [s for s in strategy.segments if s.in_scope and s.buying_process is not None
+                      and (not task.segments or s.id in task.segments)]
+        segments = sorted(candidates, key=lambda s: (
+            s.id not in named, not any(_names(said, r) for r in s.buying_process.roles)))  # type: ignore[union-attr]
+        if not segments:
+            return self.t.say("coaching", "unreachable", task=task.name,
+                              who=self.t.say("coaching", "unreachable_someone"),
+                              route=self.t.say("coaching", "unreachable_generic"))
+        segment = segments[0]
+        process = segment.buying_process
+        assert process is not None
+        who_role = next((r for r in process.roles if _names(said, r)), None)
+        words = content_stems(f"{task.name} {task.description}")
+        others = [r for r in process.roles if r != who_role]
+        others = sorted(others, key=lambda r: not (content_stems(r) & words))[:2]  # stable
+        overlap = {st: len(content_stems(st) & (words | content_stems(said))) for st in process.stages}
+        stage = max(process.stages, key=overlap.__getitem__) if any(overlap.values()) else None
+        following = process.stages[process.stages.index(stage) + 1:] if stage else []
+        who = (self.t.say("coaching", "unreachable_role", role=who_role) if who_role
+               else self.t.say("coaching", "unreachable_someone"))
+        route = self.t.say("coaching", "unreachable_next" if following else "unreachable_route",
+                           others=" or ".join(others), segment=segment.name,
+                           stage=following[0] if following else "")
+        return self.t.say("coaching", "unreachable", task=task.name, who=who, route=route)
+
     @staticmethod
     def _critical_for(tasks: TasksResult, strategy: Strategy, history: TaskHistory | None) -> str:
         """The critical task to tie work to: the one this person has gone longest without (the
@@ -346,21 +442,11 @@ class FeedbackWriter:
         return history.longest_without(missing)[0] if history and history.since else missing[0]
 
     def _rhythm(self, tasks: TasksResult, answer: str | None = None) -> list[Evidence]:
-        """What a manager's answer names as the team's rhythm (`FeedbackTexts.rhythm`), with
-        what an "and" joins to it ("deal reviews with Fin and Ola on their committee plans");
-        none in anyone else's."""
+        """What a manager's answer names as the team's rhythm (`team_rhythm`); none in anyone
+        else's."""
         if self.t.audience != "manager":
             return []
-        found: list[Evidence] = []
-        for item in sorted(tasks.unmapped, key=lambda e: e.start):
-            joined = bool(found) and answer is not None and _JOINED.fullmatch(
-                answer[found[-1].end:item.start]) is not None
-            if joined and answer is not None:  # one item again, quoted whole
-                start = found[-1].start
-                found[-1] = Evidence(text=answer[start:item.end], start=start, end=item.end)
-            elif self.t.rhythm(item.text):
-                found.append(item)
-        return found
+        return team_rhythm(self.t, tasks.unmapped, answer)
 
     def _rhythm_line(self, rhythm: list[Evidence]) -> str:
         return self.t.say("tasks", "rhythm", items=_quoted(e.text for e in rhythm))
@@ -423,7 +509,8 @@ class FeedbackWriter:
         return self.t.say("coaching", key, quote=quote, objective=first.name)
 
     def _stalled_coaching(self, task: SalesTask, strategy: Strategy, quote: str,
-                          deal_segments: Iterable[str] = (), said: str | None = None) -> str:
+                          deal_segments: Iterable[str] = (), said: str | None = None,
+                          sentence: str | None = None) -> str:
         """A task the buyer's side holds up ("couldn't reach the CISO, still stuck"): who can
         unblock it and which stage of the buying process comes next, where a stage is about this
         task - in the buying process of the deal's own segment when the answer names it (a
@@ -433,6 +520,11 @@ class FeedbackWriter:
         ⛔ - they want 20% off") is held, not unblocked: the task's own words on how we hold it."""
         if any(kind == "task" and target == task.id for kind, target, _ in pricing_targets(strategy)):
             return self.t.say("coaching", "hold_price", task=task.name, description=task.description)
+        every_role = [r for seg in strategy.segments if seg.in_scope and seg.buying_process
+                      for r in seg.buying_process.roles]
+        if self.t.unreachable(sentence or said or quote, every_role):
+            return self._unreachable_coaching(task, strategy, sentence or said or quote,
+                                              deal_segments)
         if not held_up_by_others(said or quote):
             key = "not_yet_critical" if task.critical else "not_yet"
             return self.t.say("coaching", key, task=task.name)
@@ -916,6 +1008,16 @@ def _in_scope_names(strategy: Strategy) -> str:
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def _sentence_of(answer: str | None, quote: str) -> str:
+    """The sentence the quote is in, all of it: who could not be reached is often said before
+    the stalled task ("couldn't get the CISO on the phone, security review still stuck")."""
+    at = answer.find(quote) if answer else -1
+    if answer is None or at < 0:
+        return quote
+    starts = [m.end() for m in _SENTENCE_END.finditer(answer[:at])]
+    return answer[starts[-1] if starts else 0:at] + _with_rest(answer, quote)
 
 
 def _with_rest(answer: str | None, quote: str) -> str:

@@ -256,7 +256,11 @@ class Answer(SQLModel, table=True):
 def _derive_digest_columns(mapper: Any, connection: Any, answer: Answer) -> None:
     from bot.digest.derived import fill  # the evaluation types are not the storage layer's
 
-    fill(answer)
+    audience = None
+    if answer.evaluation and answer.checkin_id is not None:  # a manager's rhythm is no off-strategy effort
+        audience = connection.execute(select(CheckIn.audience).where(
+            col(CheckIn.id) == answer.checkin_id)).scalar()
+    fill(answer, audience)
 
 
 @event.listens_for(Answer, "before_insert")
