@@ -22,7 +22,6 @@ import asyncio
 import logging
 import re
 import weakref
-from collections import OrderedDict
 from typing import Any
 
 import aiohttp
@@ -40,6 +39,7 @@ from adapters.slack.limits import (
 )
 from adapters.slack.oauth import NoInstallation, Workspaces
 from adapters.slack.ratelimit import RateLimits, SharedRateLimitRetryHandler, limits_of
+from adapters.slack.recent import RecentMap
 from adapters.slack.webapi import JsonCalls
 from bot.events import Image, MemberProfile, MemberRef, Message, MessageRef
 from bot.people.installations import Workspace
@@ -60,19 +60,6 @@ _USER_ID = re.compile(r"[UW](?=[A-Z0-9]*\d)[A-Z0-9]{2,}")
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 DM_CACHE = 4096  # DM channels remembered (the most recently learnt): see `SlackPort.remember_dm`
 
-
-class RecentMap(OrderedDict[str, str]):
-    """A dict of at most `limit` entries: setting one past it drops the one set longest ago."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def __setitem__(self, key: str, value: str) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        if len(self) > self.limit:
-            self.popitem(last=False)
 Json = dict[str, Any]
 
 
