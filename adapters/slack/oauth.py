@@ -33,6 +33,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.limits import DEFAULT_LIMITS, WebApiLimits
+from adapters.slack.recent import RecentMap
 from bot.people.installations import Installations, Workspace
 from bot.people.organisation import Organisations
 from bot.prompts import Prompts
@@ -186,6 +187,9 @@ class OAuthConfig:
     limits: WebApiLimits = DEFAULT_LIMITS  # every workspace's client: timeout and retries
 
 
+WHO_IS_WHERE = 4096  # users whose workspace is kept (`remember_for` seconds at most)
+
+
 class Workspaces:
     """The Web API client to use for a user: one bot token, or (OAuth) the token of the workspace
     the user is in, from the installation store.
@@ -199,7 +203,8 @@ class Workspaces:
     def __init__(self, client: AsyncWebClient | None = None, *, records: Installations | None = None,
                  store: DatabaseInstallationStore | None = None,
                  client_factory: ClientFactory | None = None, remember_for: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 users_kept: int = WHO_IS_WHERE) -> None:
         if client is None and (records is None or store is None or client_factory is None):
             raise ValueError("give a bot-token client, or the installation records, store and a factory")
         self.single = client
@@ -208,7 +213,9 @@ class Workspaces:
         self.client_factory = client_factory
         self._clients: dict[str, AsyncWebClient] = {}
         self._remember_for, self._clock = remember_for, clock
-        self._where: dict[str, tuple[float, Workspace | None]] = {}  # user -> (until, workspace)
+        # user -> (until, workspace), for the `users_kept` looked up last: a fan-out looks up
+        # every member, and kept whole this grew with the organisation (issue 24)
+        self._where: dict[str, tuple[float, Workspace | None]] = RecentMap(users_kept)
         self._tokens: dict[Workspace, tuple[float, str]] = {}  # workspace -> (until, bot token)
         # Users whose workspace this process has already recorded: every request names the
         # user's workspace, and checking the database on each would put a query in every ack.

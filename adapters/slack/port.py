@@ -39,6 +39,7 @@ from adapters.slack.limits import (
 )
 from adapters.slack.oauth import NoInstallation, Workspaces
 from adapters.slack.ratelimit import RateLimits, SharedRateLimitRetryHandler, limits_of
+from adapters.slack.recent import RecentMap
 from adapters.slack.webapi import JsonCalls
 from bot.events import Image, MemberProfile, MemberRef, Message, MessageRef
 from bot.people.installations import Workspace
@@ -57,6 +58,8 @@ UNREACHABLE_ERRORS = frozenset({"user_not_found", "account_inactive", "user_disa
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _USER_ID = re.compile(r"[UW](?=[A-Z0-9]*\d)[A-Z0-9]{2,}")
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+DM_CACHE = 4096  # DM channels remembered (the most recently learnt): see `SlackPort.remember_dm`
+
 Json = dict[str, Any]
 
 
@@ -123,7 +126,8 @@ class SlackPort:
     def __init__(self, client: AsyncWebClient | Workspaces, history_limit: int = 200) -> None:
         self.workspaces = client if isinstance(client, Workspaces) else Workspaces(client)
         self.history_limit = history_limit
-        self._dm: dict[str, str] = {}  # user id -> DM channel id
+        # user id -> DM channel id, the most recent DM_CACHE (see `remember_dm`)
+        self._dm: dict[str, str] = RecentMap(DM_CACHE)
         self._dm_user: dict[str, str] = {}  # DM channel id -> user id (to pick the token of an update)
         # each client's shared rate limits (`limits_of` looks through its retry handlers)
         self._limits: weakref.WeakKeyDictionary[AsyncWebClient, RateLimits | None] = \
@@ -225,10 +229,20 @@ class SlackPort:
         return self._dm[user_id]
 
     def remember_dm(self, user_id: str, channel: str) -> None:
-        """A user's DM channel, learned from opening it or from their message in it."""
+        """A user's DM channel, learned from opening it, from a send or from their message in it.
+
+        Kept for the DM_CACHE users learnt most recently, not for everyone ever sent to: a
+        fan-out sends to every member, and two dict entries per member were about 0.25 KB of
+        peak memory each (24 MB at 100,000 members). Forgetting costs nothing a send needs -
+        `send` posts to the user id, which Slack delivers to the same DM in the same one call;
+        `dm_channel` opens it again. The reverse map (channel -> user) only picks the workspace
+        of an update or a post by channel with OAuth, and there it is kept for every channel:
+        without it an update outside an event (a check-in closing) could not tell which
+        workspace's token to use; with one bot token it is not kept at all."""
         if channel.startswith("D"):
             self._dm[user_id] = channel
-            self._dm_user[channel] = user_id
+            if self.workspaces.single is None:
+                self._dm_user[channel] = user_id
 
     async def post(self, channel: str, message: Message, thread_ts: str | None = None,
                    user_id: str | None = None) -> MessageRef:

@@ -311,9 +311,14 @@ class ScheduleEngine:
                     if zone not in due:
                         due[zone] = [(o, self._closes_at(schedule, recurrence, o, zone))
                                      for o in recurrence.occurrences_between(start, end, zone)]
+                    # whether they have one open: from before, or one of these occurrences (a
+                    # member's rows are made here together, so nothing is kept per member after)
+                    is_open = member.id in open_for
                     for occurrence, closes_at in due[zone]:
-                        rows.append(self._row(schedule, member, occurrence, closes_at, zone, now,
-                                              holidays, open_for, report))
+                        row = self._row(schedule, member, occurrence, closes_at, zone, now,
+                                        holidays, is_open, report)
+                        is_open = is_open or row["state"] == "scheduled"
+                        rows.append(row)
                 yield rows
 
         await self._insert_new(pages, {"schedule_id": schedule.id, "reminders_sent": 0,
@@ -325,7 +330,7 @@ class ScheduleEngine:
                 .values(processed_until=now))
 
     def _row(self, schedule: Schedule, member: Person, occurrence: datetime, closes_at: datetime,
-             zone: ZoneInfo, now: datetime, holidays: dict[date, str], open_for: set[int],
+             zone: ZoneInfo, now: datetime, holidays: dict[date, str], is_open: bool,
              report: TickReport) -> dict[str, Any]:
         assert member.id is not None and schedule.id is not None
         local_day = occurrence.astimezone(member_zone(member)).date()  # their day off, not ours
@@ -334,10 +339,8 @@ class ScheduleEngine:
             state = "skipped"
         elif now - occurrence > self.grace or closes_at <= now:  # too late, or already closed
             state, note = "missed", "the bot was not running at the time"
-        elif member.id in open_for:
+        elif is_open:
             state, note = "skipped", "the previous check-in is still open"
-        else:
-            open_for.add(member.id)
         if state == "skipped":
             report.skipped += 1
         elif state == "missed":

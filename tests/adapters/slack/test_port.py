@@ -9,6 +9,7 @@ import pytest
 from slack_sdk.http_retry.response import HttpResponse
 from sqlmodel import select
 
+import adapters.slack.port as port_module
 from adapters.slack.limits import WebApiLimits
 from adapters.slack.port import SlackPort, build_client
 from adapters.slack.ratelimit import (
@@ -184,3 +185,23 @@ def test_retry_after_is_read_in_seconds(headers: dict[str, object], seconds: flo
     response = HttpResponse(status_code=429, headers=headers, body={})  # type: ignore[arg-type]
     assert retry_after(response) == seconds
     assert method_of("http://127.0.0.1:1/api/chat.postMessage") == "chat.postMessage"
+
+
+async def test_dm_channels_are_remembered_for_the_most_recent_users_only(
+        api: FakeSlackApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fan-out sends to every member: the DMs learnt from its answers stay bounded (issue 24:
+    two entries per member grew the bot's peak memory with the organisation), and a user whose
+    DM was forgotten is still reached in one call, through their user id."""
+    monkeypatch.setattr(port_module, "DM_CACHE", 2, raising=False)
+    port = SlackPort(build_client("xoxb-test-token", base_url=api.base_url))
+    users = [ADA, DANA, LEE]
+    for _ in range(3):
+        for user in users:
+            await port.send(MemberRef("slack", user), Message.plain("hi"))
+    assert len(port._dm) == 2 and len(port._dm_user) == 0  # one bot token: no reverse map needed
+    assert dict(port._dm) == {u: "D" + u[1:] for u in users[-2:]}
+    api.calls.clear()
+    ref = await port.send(MemberRef("slack", users[0]), Message.plain("again"))
+    assert ref.channel == "D" + users[0][1:]
+    assert [p["channel"] for p in api.posts()] == [users[0]]  # one call, to the user id
+    assert list(port._dm) == [LEE, ADA]

@@ -158,3 +158,18 @@ async def test_the_installation_store_answers_from_what_it_found_while_the_datab
     assert bot is not None and bot.bot_token == "xoxb-acme"
     with pytest.raises(DatabaseUnavailable):
         await store.async_find_bot(enterprise_id=None, team_id=GLOBEX.workspace_id)
+
+
+async def test_a_fanout_keeps_the_workspaces_of_the_last_users_only(setup: Setup) -> None:
+    """Who is where is kept for the users looked up last, not for every member a fan-out sends
+    to (issue 24: it grew with the organisation); one dropped is read again when needed."""
+    workspaces = Workspaces(records=setup.records, store=setup.store,  # type: ignore[arg-type]
+                            client_factory=AsyncWebClient, remember_for=60, clock=setup.clock,
+                            users_kept=2)
+    for _ in range(3):
+        for user in ("U0DANA001", "U0LEE0001", "U0GREG001"):
+            await workspaces.client_for(user)
+    assert list(workspaces._where) == ["U0LEE0001", "U0GREG001"]
+    assert setup.records.lookups == 9  # each dropped before it came round again
+    assert (await workspaces.client_for("U0GREG001")).token == "xoxb-globex"
+    assert setup.records.lookups == 9 and len(workspaces._where) == 2
