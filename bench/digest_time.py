@@ -296,7 +296,7 @@ async def _rows(service: DigestService, scope: DigestScope) -> int:
         counted[0] += len(rows)
         return rows
 
-    Result.all = counting  # type: ignore[method-assign]
+    Result.all = counting  # type: ignore[method-assign,assignment]
     try:
         await service.figures(scope, ending(NOW))
     finally:
