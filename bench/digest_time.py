@@ -19,11 +19,16 @@ process does (bot.runtime.process.settle_heap).
 On PostgreSQL (`--db postgres`: a fresh database on ALIGNBOT_TEST_POSTGRES_URL's server, dropped
 at the end) the tables are vacuumed and analysed after each load, as autovacuum does to a live
 database (without it the planner reads the freshly bulk-loaded answers by a sequential scan); the
-CPU column is this process's only - the server's work shows in the wall time - and the index plans
-at the end, SQLite's, are left out.
+CPU column is this process's, and "server CPU" its backends' (from pg_stat_activity and /proc, as
+bench/fanout.py reads them); the index plans at the end, SQLite's, are left out.
+
+`--keep FILE` (SQLite) or `--keep NAME` (a PostgreSQL database on that server) loads into that
+file or database and leaves it there: a later run with the same --weeks loads only the teams it
+lacks (none for the same or a smaller --reps list's largest size), so before/after rounds at
+10,000 reps skip minutes of loading each. The check-in index the last row drops is put back.
 
 Run: .venv/bin/python bench/digest_time.py [--reps 100,1000] [--10k] [--weeks 52] [--runs 5]
-     [--db sqlite|postgres]
+     [--db sqlite|postgres] [--keep FILE|NAME]
 """
 
 from __future__ import annotations
@@ -46,8 +51,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import Result  # noqa: E402
+from sqlalchemy.engine import Result, make_url  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
 
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -69,13 +76,14 @@ from bot.runtime.process import settle_heap  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.models import Answer, CheckIn, Lead, LeadEvent, Member  # noqa: E402
 from bot.strategy.loader import load_strategy  # noqa: E402
-from tests.support.databases import new_postgres_database  # noqa: E402
+from tests.support.databases import _conninfo, new_postgres_database  # noqa: E402
 
 PG_ADMIN = os.environ.get("ALIGNBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 NOW = datetime(2026, 3, 2, 14, tzinfo=UTC)
 TEAM_SIZE = 10
 WIDE_TEAM = 50  # "Manager 9999": the one-screen case
+WIDE_TEAM_NUMBER = 9999
 STRATEGY = ROOT / "examples" / "strategy.yaml"
 TEXTS = {
     "strategy": ["We make mid-market fintechs, regional banks and healthcare provider groups audit-ready"
@@ -195,7 +203,8 @@ async def _team(service: DigestService, name: str) -> DigestScope:
 async def _scopes(service: DigestService) -> tuple[DigestScope, DigestScope, DigestScope]:
     async with service.ctx.db.session() as session:
         org = DigestScope(None, await organisation(session))
-    return await _team(service, "Manager 0"), await _team(service, "Manager 9999"), org
+    return (await _team(service, "Manager 0"), await _team(service, f"Manager {WIDE_TEAM_NUMBER}"),
+            org)
 
 
 def first_screen(message: Message) -> tuple[int, int]:
@@ -212,27 +221,65 @@ async def _screen(service: DigestService, scope: DigestScope) -> tuple[int, int]
     return first_screen(DigestRenderer(service.texts, service.ctx.strategy).message(digest))
 
 
-Timing = tuple[float, float, float, int]  # figures wall s, figures CPU s, chart s, rows
+Timing = tuple[float, float, float, int, float | None]  # figures wall s, CPU s, chart s, rows,
+# the database server's CPU s (PostgreSQL; None on SQLite, whose work is this process's)
+
+
+def backend_cpu(sync_url: str) -> dict[int, float] | None:
+    """CPU seconds (user + system) so far of each PostgreSQL backend serving this database, from
+    `pg_stat_activity` and /proc (the server runs on this machine; as bench/fanout.py reads
+    them); None on SQLite or when /proc does not show them."""
+    if sync_url.startswith("sqlite"):
+        return None
+    engine = create_engine(sync_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        pids = [row[0] for row in conn.execute(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"))]
+    engine.dispose()
+    ticks, found = os.sysconf("SC_CLK_TCK"), {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return found or None
+
+
+def _used(before: dict[int, float] | None, after: dict[int, float] | None) -> float | None:
+    """The backends' CPU between two `backend_cpu` readings (a backend new since: all of it)."""
+    if after is None:
+        return None
+    return sum(seconds - (before or {}).get(pid, 0.0) for pid, seconds in after.items())
 
 
 async def _time(service: DigestService, scope: DigestScope, runs: int) -> Timing:
     """Median wall and CPU seconds for the figures (queries, compute, actions), and for the
-    chart; CPU is this process's (the compute thread included; SQLite runs in-process too)."""
+    chart; CPU is this process's (the compute thread included; SQLite runs in-process too) and,
+    on PostgreSQL, its backends' (read from /proc before and after each run, outside the times).
+    /proc counts in clock ticks (10 ms): a median of several runs, not one run's exact figure."""
     period = ending(NOW)
-    figure_times, cpu_times, chart_times = [], [], []
+    figure_times, cpu_times, chart_times, server_times = [], [], [], []
     figures = None
+    sync_url = service.ctx.db.sync_url
     for _ in range(runs):
+        server = await asyncio.to_thread(backend_cpu, sync_url)
         start, cpu = time.perf_counter(), time.process_time()
         figures = await service.figures(scope, period)
         suggest(figures, service.texts)
         figure_times.append(time.perf_counter() - start)
         cpu_times.append(time.process_time() - cpu)
+        used = _used(server, await asyncio.to_thread(backend_cpu, sync_url))
+        if used is not None:
+            server_times.append(used)
         start = time.perf_counter()
         render_chart(figures, service.texts)
         chart_times.append(time.perf_counter() - start)
     assert figures is not None
     return (statistics.median(figure_times), statistics.median(cpu_times),
-            statistics.median(chart_times), await _rows(service, scope))
+            statistics.median(chart_times), await _rows(service, scope),
+            statistics.median(server_times) if server_times else None)
 
 
 async def _rows(service: DigestService, scope: DigestScope) -> int:
@@ -249,7 +296,7 @@ async def _rows(service: DigestService, scope: DigestScope) -> int:
         counted[0] += len(rows)
         return rows
 
-    Result.all = counting  # type: ignore[method-assign]
+    Result.all = counting  # type: ignore[method-assign,assignment]
     try:
         await service.figures(scope, ending(NOW))
     finally:
@@ -274,7 +321,7 @@ async def _parsed(service: DigestService, scope: DigestScope) -> Timing:
     assert figures == await service.figures(scope, period), "the two ways disagree"
     read = (len(history.checkins) + len(history.scores) + len(history.answers) + len(leads.cohort)
             + len(leads.open))
-    return wall, used, 0.0, read
+    return wall, used, 0.0, read, None
 
 
 async def measure(url: str, runs: int) -> dict[str, Timing]:
@@ -308,15 +355,45 @@ def _plan(sync_url: str) -> str:
 
 
 @contextlib.contextmanager
-def _database(kind: str) -> Iterator[str]:
+def _database(kind: str, keep: str | None = None) -> Iterator[str]:
     """A fresh, migrated database's URL: a SQLite file in a temporary folder, or a new
-    PostgreSQL database on PG_ADMIN's server (dropped afterwards)."""
+    PostgreSQL database on PG_ADMIN's server (dropped afterwards). With `keep`, the SQLite file
+    at that path or the PostgreSQL database of that name instead, created when absent and left
+    in place afterwards, so later runs skip the minutes of loading (`_present`)."""
+    if keep is not None:
+        if kind == "sqlite":
+            yield f"sqlite:///{Path(keep).resolve()}"
+            return
+        with psycopg.connect(_conninfo(PG_ADMIN), autocommit=True, connect_timeout=5) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (keep,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{keep}"')
+        yield make_url(PG_ADMIN).set(database=keep).render_as_string(hide_password=False)
+        return
     if kind == "postgres":
         with new_postgres_database(PG_ADMIN, "alignbot_bench") as url:
             yield url
         return
     with tempfile.TemporaryDirectory() as folder:
         yield f"sqlite:///{Path(folder) / 'bench.db'}"
+
+
+def _present(sync_url: str, weeks: int) -> tuple[bool, int]:
+    """What a kept database already holds: whether the 50-rep team is there, and how many
+    10-rep teams (each size adds the teams it lacks, so a larger size reuses a smaller one's).
+    A database loaded with another number of weeks is refused: its figures would differ."""
+    engine = create_engine(sync_url)
+    with engine.connect() as conn:
+        managers = [row[0] for row in conn.execute(text(
+            "select name from members where role = 'manager'"))]
+        wide = f"Manager {WIDE_TEAM_NUMBER}" in managers
+        loaded = conn.execute(text(
+            "select count(distinct occurrence_at) from checkins where member_id ="
+            " (select min(id) from members where role = 'rep')")).scalar() or 0
+    engine.dispose()
+    if managers and loaded != weeks:
+        raise SystemExit(f"the kept database holds {loaded} weeks of check-ins, not {weeks}:"
+                         " give --weeks that, or another --keep")
+    return wide, len(managers) - wide
 
 
 def _settle(sync_url: str) -> None:
@@ -338,30 +415,40 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--keep", metavar="FILE|NAME",
+                        help="load into this SQLite file (PostgreSQL: database name) and keep it;"
+                             " what it already holds is not loaded again")
     args = parser.parse_args()
     # Each size adds the teams it lacks to the one before, so a size given twice ("--reps 10000
     # --10k") would add nobody and fail after minutes of loading: ascending and distinct.
     sizes = sorted({int(s) for s in args.reps.split(",")} | ({10_000} if args.ten_thousand else set()))
     plan = plan_without = ""
-    with _database(args.db) as url:
+    with _database(args.db, args.keep) as url:
         db = Database(url)
         db.migrate_sync()
         rows: list[tuple[str, ...]] = []
-        teams = 0
-        populate(db.sync_url, 9999, 1, args.weeks, seed=50, team_size=WIDE_TEAM)
+        wide, teams = _present(db.sync_url, args.weeks)
+        if teams > sizes[0] // TEAM_SIZE:
+            raise SystemExit(f"the kept database holds {teams * TEAM_SIZE:,} reps already:"
+                             f" --reps {teams * TEAM_SIZE} or more")
+        if not wide:
+            populate(db.sync_url, WIDE_TEAM_NUMBER, 1, args.weeks, seed=50, team_size=WIDE_TEAM)
         for size in sizes:
             start = time.perf_counter()
-            populate(db.sync_url, teams, size // TEAM_SIZE - teams, args.weeks, seed=size)
-            _settle(db.sync_url)
-            teams = size // TEAM_SIZE
-            load = time.perf_counter() - start
+            loaded = size // TEAM_SIZE > teams or not wide
+            if loaded:
+                populate(db.sync_url, teams, size // TEAM_SIZE - teams, args.weeks, seed=size)
+                _settle(db.sync_url)
+            wide, teams = True, size // TEAM_SIZE
+            load = f"{time.perf_counter() - start:.1f}" if loaded else "kept"
             result = asyncio.run(measure(url, args.runs))
-            for label, (figures, cpu, chart, read) in result.items():
+            for label, (figures, cpu, chart, read, server) in result.items():
                 who = {"team": f"one {TEAM_SIZE}-rep team", "wide": f"one {WIDE_TEAM}-rep team",
                        "parsed": "whole org, evaluations parsed"}.get(label, "whole organisation")
                 rows.append((f"{size:,}", who, f"{read:,}", f"{figures * 1000:.1f}",
-                             f"{cpu * 1000:.1f}", f"{chart * 1000:.0f}" if chart else "-",
-                             f"{load:.1f}", f"{os.getloadavg()[0]:.1f}"))
+                             f"{cpu * 1000:.1f}", "-" if server is None else f"{server * 1000:.0f}",
+                             f"{chart * 1000:.0f}" if chart else "-", load,
+                             f"{os.getloadavg()[0]:.1f}"))
         if args.db == "sqlite":
             plan = _plan(db.sync_url)
             engine = create_engine(db.sync_url)
@@ -369,15 +456,21 @@ def main() -> None:
                 conn.execute(text("drop index ix_checkins_member_occurrence"))
             engine.dispose()
             plan_without = _plan(db.sync_url)
-            figures, cpu, chart, read = asyncio.run(measure(url, args.runs))["team"]
+            figures, cpu, chart, read, _ = asyncio.run(measure(url, args.runs))["team"]
             rows.append((f"{sizes[-1]:,}", "one team, no 0006 index", f"{read:,}",
-                         f"{figures * 1000:.1f}", f"{cpu * 1000:.1f}", f"{chart * 1000:.0f}", "-",
-                         f"{os.getloadavg()[0]:.1f}"))
+                         f"{figures * 1000:.1f}", f"{cpu * 1000:.1f}", "-", f"{chart * 1000:.0f}",
+                         "-", f"{os.getloadavg()[0]:.1f}"))
+            engine = create_engine(db.sync_url)
+            with engine.begin() as conn:  # as it was: a kept file serves the next run as loaded
+                conn.execute(text("create index ix_checkins_member_occurrence"
+                                  " on checkins (member_id, occurrence_at)"))
+            engine.dispose()
         asyncio.run(db.dispose())
-    header = ("reps", "digest of", "rows returned", "figures ms", "CPU ms", "chart ms", "load s",
-              "loadavg")
+    header = ("reps", "digest of", "rows returned", "figures ms", "CPU ms", "server CPU ms",
+              "chart ms", "load s", "loadavg")
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    where = "SQLite file" if args.db == "sqlite" else "PostgreSQL (CPU: this process only)"
+    where = ("SQLite file" if args.db == "sqlite" else
+             "PostgreSQL (CPU: this process; server CPU: its backends, from /proc)")
     print(f"Digest time, {where}, {args.weeks} weekly check-ins per rep, median of"
           f" {args.runs * 2} runs (team) and {max(1, args.runs // 2)} (organisation; evaluations"
           f" parsed: 1, same figures asserted); the organisation includes the {WIDE_TEAM}-rep team,"

@@ -186,7 +186,10 @@ def _working_against(f: DigestFigures, t: DigestTexts) -> list[Action]:
     if not f.against:
         return []
     reps = list(dict.fromkeys(a.name for a in f.against))
-    target = max({a.target for a in f.against}, key=lambda x: sum(a.target == x for a in f.against))
+    # The most named target; of several named as often, the first named (a set's order, which
+    # picked one of them before, changed with the process's string hashing: PYTHONHASHSEED).
+    target = max(dict.fromkeys(a.target for a in f.against),
+                 key=lambda x: sum(a.target == x for a in f.against))
     said = dict.fromkeys((a.name, a.quote) for a in f.against)  # one quote, several targets
     quotes = "; ".join(f'{name}: "{quote}"' for name, quote in list(said)[:3])
     evidence = t.say("actions.against.evidence", quotes=quotes)
