@@ -66,6 +66,7 @@ from bot.evaluation.text import (
     may_inject,
     names_decider,
     negation_at,
+    opens_with_past,
     points_back,
     post_negated,
     post_state,
@@ -78,7 +79,7 @@ from bot.evaluation.text import (
 from bot.evaluation.text import reading as reading_language
 from bot.strategy.schema import STATEMENT_WORD_LIMIT, Strategy, count_words
 
-RULES_VERSION = "2.9.0"
+RULES_VERSION = "2.10.0"
 MATCH_THRESHOLD = 0.7
 """Task score an activity needs; a word unique to one task's name or examples scores 1.0."""
 BIGRAM_BONUS = 0.4
@@ -823,7 +824,10 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
     if booked_only(post_words):
         return None, "done"
     if post_negated(post_words):
-        return (0, 0), post_state(post_words)
+        state = post_state(post_words)
+        if state == "planned" and opens_with_past(words):
+            return None, "done"  # "llame a los leads del webinar el lunes": done on Monday
+        return (0, 0), state
     if buyer_request(words) and ":" not in reading.span(_clause_words(clause)).text:
         # the buyer's ask: "PM at Greystones asked for our DPA" (not a label before the rep's
         # own asking: "Discovery: asked about their last regulator exam")
