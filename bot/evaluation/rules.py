@@ -67,6 +67,7 @@ from bot.evaluation.text import (
     may_inject,
     names_decider,
     negation_at,
+    opens_with_past,
     points_back,
     post_negated,
     post_state,
@@ -841,7 +842,10 @@ def _polarity(reading: _Reading, clause: Clause) -> Polarity:
     if booked_only(post_words):
         return None, "done"
     if post_negated(post_words):
-        return (0, 0), post_state(post_words)
+        state = post_state(post_words)
+        if state == "planned" and opens_with_past(words):
+            return None, "done"  # "llame a los leads del webinar el lunes": done on Monday
+        return (0, 0), state
     if buyer_request(words) and ":" not in reading.span(_clause_words(clause)).text:
         # the buyer's ask: "PM at Greystones asked for our DPA" (not a label before the rep's
         # own asking: "Discovery: asked about their last regulator exam")

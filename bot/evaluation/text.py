@@ -988,6 +988,37 @@ def looks_done(word: str) -> bool:
     return len(word) > 4 and word.endswith(("ado", "ido", "é", "ó", "í"))
 
 
+_UNACCENTED_ENDINGS = {"e": ("é", ("ar",)), "i": ("í", ("er", "ir"))}
+_OBJECT_PRONOUNS = wordset("le les lo la los las me te se nos ya")
+
+
+@lru_cache(maxsize=4096)
+def unaccented_preterite(word: str) -> bool:
+    """A Spanish first-person preterite typed without its accent ("llame", "mande", "vendi"):
+    the accented form is a word ("llamé") and so is the infinitive ("llamar") - not an
+    adjective or noun that ends the same way ("posible", "siguiente")."""
+    ending = _UNACCENTED_ENDINGS.get(word[-1:])
+    if ending is None or len(word) < 5 or not word.isalpha():
+        return False
+    from bot.evaluation.words import frequency_in  # wordfreq: imported on first use
+
+    accented, infinitives = ending
+    return frequency_in(word[:-1] + accented, "es") >= 2.0 and any(
+        frequency_in(word[:-1] + end, "es") >= 3.0 for end in infinitives)
+
+
+def opens_with_past(words: Sequence[str]) -> bool:
+    """A Spanish clause that starts by reporting what the rep did, accent or not ("llame a los
+    18 contactos ... el lunes"): a weekday after it says when it was done, not a plan."""
+    if _CURRENT.get().code != "es":
+        return False
+    for word in words[:3]:
+        if word in _OBJECT_PRONOUNS:
+            continue
+        return looks_done(word) or unaccented_preterite(word)
+    return False
+
+
 def negation_at(words: Sequence[str], *, future: bool = True) -> tuple[int, int] | None:
     """(start, end) of the first negation cue in a clause's words; what follows is negated.
 

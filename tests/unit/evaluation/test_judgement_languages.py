@@ -133,3 +133,52 @@ def test_a_task_written_as_one_compound_is_met_by_its_words_apart(
     is read as its two words too."""
     assert RulesEvaluator().evaluate_sync("tasks", answer, strategy).tasks.task_ids == done
 
+
+
+ESTRATEGIA = """
+strategy:
+  name: Riegos Sur 2028
+  statement: >-
+    Seremos el riego de precisión de las fincas frutícolas de España y creceremos el ARR un 30 %
+    porque ahorramos un cuarto del agua.
+  objectives:
+    - crecer el ARR un 30 %
+  advantage: Ahorramos un cuarto del agua con sondas calibradas.
+  review_by: 2028-06-30
+segments:
+  - id: fruticolas
+    name: Fincas frutícolas
+    in_scope: true
+    aliases: [finca frutícola, frutales]
+sales_tasks:
+  - id: seguimiento
+    name: Seguimiento de contactos de ferias
+    description: Llamar a los contactos de una feria en la misma semana.
+    examples: [llamé a los contactos de la feria, seguimiento a los contactos del webinar]
+  - id: visita
+    name: Visita técnica a la finca
+    description: Recorrer la finca con el encargado de riego.
+    examples: [visita a la finca con el encargado]
+cadence:
+  default: {first_touch_within: 1d, steps: [2d, 5d], max_touches: 4}
+"""
+
+
+@pytest.mark.parametrize("answer", [
+    "llame a los 14 contactos de la feria el lunes",
+    "les llame a los contactos de la feria de Lleida el martes",
+])
+def test_a_spanish_past_typed_without_its_accent_before_a_weekday_is_done(answer: str) -> None:
+    tasks = RulesEvaluator().evaluate_sync("tasks", answer, parse_strategy(ESTRATEGIA)).tasks
+    assert tasks is not None
+    assert tasks.task_ids == ["seguimiento"]
+
+
+@pytest.mark.parametrize("answer", [
+    "seguimiento a los contactos de la feria el lunes",
+    "posible seguimiento a los contactos de la feria el lunes",
+])
+def test_a_spanish_activity_before_a_weekday_without_a_past_stays_planned(answer: str) -> None:
+    tasks = RulesEvaluator().evaluate_sync("tasks", answer, parse_strategy(ESTRATEGIA)).tasks
+    assert tasks is not None
+    assert "seguimiento" not in tasks.task_ids
