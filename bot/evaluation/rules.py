@@ -763,6 +763,9 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
     matched = _PRICE in ordered_stems and any(
         s in _MATCHES for s in ordered_stems[:ordered_stems.index(_PRICE)])
     cut = (_PRICE in seen and seen & _CUTS) or matched or percent_off
+    if not cut and index.against_postings.keys().isdisjoint(ordered_stems):
+        frag.against = {}  # most fragments: no word of any counter-example
+        return
     extra = [(-1, _DISCOUNT)] if cut else []
     for start, s in [(reading.doc.toks[i].start, stems[i]) for i in frag.positive] + extra:
         if is_number(s):
