@@ -737,9 +737,31 @@ def _phrase_at(words: Sequence[str], i: int, phrases: PhraseIndex) -> tuple[str,
 def _has_phrase(words: Sequence[str], phrases: PhraseIndex) -> bool:
     if phrases.keys().isdisjoint(words):
         return False  # most clauses: no word starts a phrase (one C-level pass, no loop)
-    return any(
-        _phrase_at(words, i, phrases) is not None for i, w in enumerate(words) if w in phrases
-    )
+    lengths, whole = _shape(phrases)
+    for i, w in enumerate(words):
+        for n in lengths.get(w, ()):
+            if tuple(words[i:i + n]) in whole:
+                return True
+    return False
+
+
+_SHAPES: dict[int, tuple[PhraseIndex, dict[str, tuple[int, ...]], frozenset[tuple[str, ...]]]] = {}
+
+
+def _shape(phrases: PhraseIndex) -> tuple[dict[str, tuple[int, ...]], frozenset[tuple[str, ...]]]:
+    """A phrase index as the lengths of the phrases each word starts and the set of all its
+    phrases, built once per index (they are kept: a language pack's): `_has_phrase` asks
+    whether the words at a place are a phrase once per length, not once per phrase - the
+    answer is the same, as every phrase is filed under its first word (`_by_first`)."""
+    found = _SHAPES.get(id(phrases))
+    if found is not None and found[0] is phrases:
+        return found[1], found[2]
+    lengths = {first: tuple(sorted({len(p) for p in group})) for first, group in phrases.items()}
+    whole = frozenset(p for group in phrases.values() for p in group)
+    if len(_SHAPES) >= 256:
+        _SHAPES.clear()
+    _SHAPES[id(phrases)] = (phrases, lengths, whole)
+    return lengths, whole
 
 
 # ----- languages ----------------------------------------------------------------------------
