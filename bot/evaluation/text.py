@@ -1167,8 +1167,8 @@ def booked_only(words: Sequence[str]) -> bool:
     "am 12. vor Ort gewesen" report it done. True when the clause's only plan cue is such an
     "am <day>" and a participle follows it (not "ROI-Runde ... angebunden, ... am Do")."""
     pack = _CURRENT.get()
-    if pack.code != "de":
-        return False
+    if pack.code != "de" or "am" not in words:
+        return False  # every way to True below needs an "am" (the day it was done on)
     negations = pack.negation_words  # `_is_negation_word`, with the pack looked up once
     if any(w in negations or w.endswith("n't") for w in words):
         return False
