@@ -140,6 +140,9 @@ class _Reading:
     content: list[bool] = field(default_factory=list)
     """Per token, `is_content` of its word in the answer's language: asked once per token
     rather than again by every sentence, clause and fragment that looks at it."""
+    beyond: set[int] | None = None
+    """`_beyond` of the answer's places, worked out by the first sentence that needs it (it
+    depends on the whole text and its places, not on the sentence)."""
 
     def span(self, toks: Sequence[int]) -> Evidence:
         start, end = self.doc.toks[toks[0]].start, self.doc.toks[toks[-1]].end
@@ -448,7 +451,9 @@ def _described(reading: _Reading, sentence: Sentence, hits: list[Hit]) -> list[H
     named = list(dict.fromkeys(h[1] for h in hits))
     stems = frozenset(reading.doc.stems[i] for i in _words(sentence))
     sizes = [size for size in reading.sizes if _toks_in(reading, sentence, size.start, size.end)]
-    beyond = _beyond(reading.doc.text, reading.places)
+    beyond = reading.beyond
+    if beyond is None:
+        beyond = reading.beyond = _beyond(reading.doc.text, reading.places)
     for place in reading.places:
         toks = _toks_in(reading, sentence, place.start, place.end)
         if not toks:
@@ -525,9 +530,9 @@ def _marks(reading: _Reading, hits: list[Hit]) -> dict[int, bool]:
         start = toks[hit_toks[-1]].end
         end = toks[hits[n + 1][0][0]].start if n + 1 < len(hits) else len(text)
         after = text[start:end].split("\n", 1)[0][:12]
-        if any(c in _NOT_PLAYED_MARKS for c in after):
+        if not _NOT_PLAYED_MARKS.isdisjoint(after):
             found[hit_toks[0]] = False
-        elif any(c in _PLAYED_MARKS for c in after):
+        elif not _PLAYED_MARKS.isdisjoint(after):
             found[hit_toks[0]] = True
     return found
 
@@ -762,6 +767,9 @@ def _score(reading: _Reading, frag: _Fragment) -> None:
     matched = _PRICE in ordered_stems and any(
         s in _MATCHES for s in ordered_stems[:ordered_stems.index(_PRICE)])
     cut = (_PRICE in seen and seen & _CUTS) or matched or percent_off
+    if not cut and index.against_postings.keys().isdisjoint(ordered_stems):
+        frag.against = {}  # most fragments: no word of any counter-example
+        return
     extra = [(-1, _DISCOUNT)] if cut else []
     for start, s in [(reading.doc.toks[i].start, stems[i]) for i in frag.positive] + extra:
         if is_number(s):

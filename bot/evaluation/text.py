@@ -746,9 +746,33 @@ def _phrase_at(words: Sequence[str], i: int, phrases: PhraseIndex) -> tuple[str,
 
 
 def _has_phrase(words: Sequence[str], phrases: PhraseIndex) -> bool:
-    return any(
-        _phrase_at(words, i, phrases) is not None for i, w in enumerate(words) if w in phrases
-    )
+    if phrases.keys().isdisjoint(words):
+        return False  # most clauses: no word starts a phrase (one C-level pass, no loop)
+    lengths, whole = _shape(phrases)
+    for i, w in enumerate(words):
+        for n in lengths.get(w, ()):
+            if tuple(words[i:i + n]) in whole:
+                return True
+    return False
+
+
+_SHAPES: dict[int, tuple[PhraseIndex, dict[str, tuple[int, ...]], frozenset[tuple[str, ...]]]] = {}
+
+
+def _shape(phrases: PhraseIndex) -> tuple[dict[str, tuple[int, ...]], frozenset[tuple[str, ...]]]:
+    """A phrase index as the lengths of the phrases each word starts and the set of all its
+    phrases, built once per index (they are kept: a language pack's): `_has_phrase` asks
+    whether the words at a place are a phrase once per length, not once per phrase - the
+    answer is the same, as every phrase is filed under its first word (`_by_first`)."""
+    found = _SHAPES.get(id(phrases))
+    if found is not None and found[0] is phrases:
+        return found[1], found[2]
+    lengths = {first: tuple(sorted({len(p) for p in group})) for first, group in phrases.items()}
+    whole = frozenset(p for group in phrases.values() for p in group)
+    if len(_SHAPES) >= 256:
+        _SHAPES.clear()
+    _SHAPES[id(phrases)] = (phrases, lengths, whole)
+    return lengths, whole
 
 
 # ----- languages ----------------------------------------------------------------------------
@@ -1194,9 +1218,12 @@ def booked_only(words: Sequence[str]) -> bool:
     """German puts the day first and the participle last: "am Montag Abrechnungsdemo gemacht",
     "am 12. vor Ort gewesen" report it done. True when the clause's only plan cue is such an
     "am <day>" and a participle follows it (not "ROI-Runde ... angebunden, ... am Do")."""
-    if _CURRENT.get().code != "de" or any(_is_negation_word(w) for w in words):
-        return False
     pack = _CURRENT.get()
+    if pack.code != "de" or "am" not in words:
+        return False  # every way to True below needs an "am" (the day it was done on)
+    negations = pack.negation_words  # `_is_negation_word`, with the pack looked up once
+    if any(w in negations or w.endswith("n't") for w in words):
+        return False
     day_at = None
     for i, word in enumerate(words):
         for index in (pack.post_negation, pack.negation_future):
@@ -1277,7 +1304,12 @@ def bare_verdict(words: Sequence[str]) -> bool:
 
 def avoids(words: Sequence[str]) -> bool:
     """The clause says we do not (or should not) play somewhere: negation or avoidance."""
-    return any(_is_negation_word(w) for w in words) or _has_phrase(words, _CURRENT.get().avoid)
+    pack = _CURRENT.get()
+    negations = pack.negation_words  # `_is_negation_word`, with the pack looked up once
+    for w in words:
+        if w in negations or w.endswith("n't"):
+            return True
+    return _has_phrase(words, pack.avoid)
 
 
 _NOUN_OPENERS = wordset("a an the on of for about in with our their its your")
@@ -1312,6 +1344,8 @@ def declines(words: Sequence[str]) -> bool:
     """The words turn a prospect away ("DQ'd the refinery", "bounced that one", "abgesagt"),
     unless a negation governs the verb ("I didn't disqualify the tier-1 lead")."""
     phrases = _CURRENT.get().decline
+    if phrases.keys().isdisjoint(words):
+        return False  # most clauses: no word starts a decline phrase
     return any(
         _phrase_at(words, i, phrases) is not None
         and not any(_is_negation_word(w) for w in words[max(0, i - 2):i])
@@ -1366,10 +1400,10 @@ def is_vague(words: Sequence[str]) -> bool:
     calls", "the usual", "Termine und Mails"): nothing is left once vague, light and remark words
     are set aside - yet something was said (an empty clause is not vague, it is nothing)."""
     pack = _CURRENT.get()
-    content = [w for w in words if is_content(w) and not is_number(w)]
     vague = pack.vague
-    if not any(w in vague for w in content) and not any(w in vague for w in words):
-        return False
+    if vague.isdisjoint(words):
+        return False  # no vague word among the words, so none among their content words
+    content = [w for w in words if is_content(w) and not is_number(w)]
     return all(w in vague or w in pack.light or w in pack.remark for w in content)
 
 
