@@ -115,6 +115,12 @@ def test_work_for_a_deal_where_we_dont_play_is_that_deals_work_not_off_strategy_
     assert text[-1].startswith("Coaching: ") and "is outside our strategy" in text[-1]
 
 
+def test_work_in_another_item_than_the_deal_where_we_dont_play_is_not_that_deals_work() -> None:
+    text = "\n".join(lines(EXAMPLE, "1:1s with my reps, then we will map the buying committee at "
+                                     "Acme Bank next week; gave 30% discount to a startup"))
+    assert "Done for a deal where we don't play: \"1:1s" not in text
+
+
 def test_what_the_coaching_is_about_follows_the_line_for_a_plan_where_we_dont_play() -> None:
     answer = "demo for JPMorgan next week"
     evaluation = RulesEvaluator().evaluate_sync("tasks", answer, EXAMPLE)
