@@ -54,8 +54,8 @@ if str(ROOT) not in sys.path:
 import psycopg  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import Result, make_url  # noqa: E402
-from sqlalchemy.pool import NullPool  # noqa: E402
 
+from bench.fanout import backend_cpu  # noqa: E402  (the PostgreSQL backends' CPU, read the same way)
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.context import BotContext  # noqa: E402
@@ -223,28 +223,6 @@ async def _screen(service: DigestService, scope: DigestScope) -> tuple[int, int]
 
 Timing = tuple[float, float, float, int, float | None]  # figures wall s, CPU s, chart s, rows,
 # the database server's CPU s (PostgreSQL; None on SQLite, whose work is this process's)
-
-
-def backend_cpu(sync_url: str) -> dict[int, float] | None:
-    """CPU seconds (user + system) so far of each PostgreSQL backend serving this database, from
-    `pg_stat_activity` and /proc (the server runs on this machine; as bench/fanout.py reads
-    them); None on SQLite or when /proc does not show them."""
-    if sync_url.startswith("sqlite"):
-        return None
-    engine = create_engine(sync_url, poolclass=NullPool)
-    with engine.connect() as conn:
-        pids = [row[0] for row in conn.execute(text(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid()"))]
-    engine.dispose()
-    ticks, found = os.sysconf("SC_CLK_TCK"), {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        found[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return found or None
 
 
 def _used(before: dict[int, float] | None, after: dict[int, float] | None) -> float | None:
