@@ -3,10 +3,12 @@ and `alignbot eval --learn-from` all take, so what is measured is what people ge
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.evaluation.base import Evaluator
 from bot.evaluation.result import Evaluation, Question
 from bot.learning.lessons import Teaching
-from bot.learning.vetting import SyncEvaluate, vetted
+from bot.learning.vetting import SyncEvaluate, already_vetted, vetted
 from bot.strategy.schema import Strategy
 
 
@@ -26,7 +28,9 @@ async def judge(evaluator: Evaluator, question: Question, answer: str, strategy:
         return teaching.adjust(question, answer, evaluation, strategy)
     evaluate_sync = getattr(evaluator, "evaluate_sync", None)
     if evaluate_sync is not None:  # lessons that misread other corrected answers are left out
-        teaching = vetted(teaching, strategy, evaluate_sync)
+        known = already_vetted(teaching, strategy, evaluate_sync)
+        teaching = known if known is not None else await asyncio.to_thread(
+            vetted, teaching, strategy, evaluate_sync)  # off the event loop: see vetting
     evaluation = await evaluator.evaluate(question, answer, strategy)
     taught = (await evaluator.evaluate(question, answer, teaching.strategy(strategy, work_words=True))
               if teaching.wording and teaching.reads_taught(answer, strategy) else None)

@@ -32,14 +32,25 @@ _VETTED: dict[tuple[str, str, str], Teaching] = {}
 _MAX_VETTED = 32
 
 
-def vetted(teaching: Teaching, strategy: Strategy, evaluate: SyncEvaluate) -> Teaching:
-    """`teaching` without what changes correct readings of corrected answers (see above)."""
+def _key(teaching: Teaching, strategy: Strategy, evaluate: SyncEvaluate) -> tuple[str, str, str]:
+    return (strategy.version, teaching.fingerprint, getattr(evaluate, "__qualname__", ""))
+
+
+def already_vetted(teaching: Teaching, strategy: Strategy, evaluate: SyncEvaluate) -> Teaching | None:
+    """The vetted lessons when this set was vetted before (or needs none), else None: the
+    caller on the event loop then vets in a worker thread - one evaluator run per corrected
+    answer, about a second at 500 corrections, is too long to hold every other chat up."""
     if not teaching:
         return teaching
-    key = (strategy.version, teaching.fingerprint, getattr(evaluate, "__qualname__", ""))
-    found = _VETTED.get(key)
+    return _VETTED.get(_key(teaching, strategy, evaluate))
+
+
+def vetted(teaching: Teaching, strategy: Strategy, evaluate: SyncEvaluate) -> Teaching:
+    """`teaching` without what changes correct readings of corrected answers (see above)."""
+    found = already_vetted(teaching, strategy, evaluate)
     if found is not None:
         return found
+    key = _key(teaching, strategy, evaluate)
     answers = {normalized(lesson.phrase): lesson for lesson in teaching.lessons
                if lesson.kind == "answer"}  # the latest labels of each answer
     right: Counter[str] = Counter()

@@ -281,3 +281,31 @@ def test_a_sentence_corrected_away_from_a_task_gets_it_back_from_no_learned_phra
                              ("prepped the board deck with Banko's CFO and their chairman", True)):
         read = teaching.adjust("tasks", answer, evaluate("tasks", answer, STRATEGY), STRATEGY)
         assert ("exec_sponsor" in Labels.of(read).tasks) is credited, answer
+
+
+async def test_lessons_are_vetted_off_the_event_loop_once_per_set(teacher: LabelTeacher) -> None:
+    """Vetting runs the evaluator over every corrected answer (about a second at 500): in the
+    async path it runs in a worker thread, so the event loop keeps acking other people, and a
+    set of lessons already vetted is not vetted again."""
+    import threading
+
+    await teacher.learn([tasks(WALKDOWN, "compliance_discovery")])
+    teaching = await corrections.teaching_for(teacher.db, teacher.admin.id, STRATEGY)
+    loop_thread = threading.get_ident()
+
+    class Recording(RulesEvaluator):
+        def __init__(self) -> None:
+            super().__init__()
+            self.threads: list[tuple[str, bool]] = []
+
+        def evaluate_sync(self, question: Question, answer: str, strategy: Strategy) -> Evaluation:
+            self.threads.append((answer, threading.get_ident() == loop_thread))
+            return super().evaluate_sync(question, answer, strategy)
+
+    rules = Recording()
+    await judge(rules, "tasks", "hello", STRATEGY, teaching)
+    vetting = [on_loop for answer, on_loop in rules.threads if answer == WALKDOWN]
+    assert vetting and not any(vetting)
+    rules.threads.clear()
+    await judge(rules, "tasks", "hello", STRATEGY, teaching)
+    assert WALKDOWN not in [answer for answer, _ in rules.threads]
